@@ -1,0 +1,38 @@
+# Qilu — the two commands: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+.PHONY: run test lint bench system-packages clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
+	$(PIP) install -q -r requirements-dev.txt
+	touch $@
+
+## make run: embedded default — SQLite, in-process tasks, demo data, http://127.0.0.1:8000
+run: $(VENV)/.runtime
+	mkdir -p var
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+## make test: installs what it needs, starts throwaway PostgreSQL + Redis on loopback, runs everything
+test: $(VENV)/.dev system-packages
+	scripts/with-services.sh scripts/test-suite.sh
+
+system-packages:
+	scripts/system-packages.sh
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache test-artifacts

@@ -1,0 +1,185 @@
+"""Django admin for identity. Numbers are shown masked; audit events are read-only for everyone."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from identity.models import (
+    AgentAuthorisation,
+    ApiClient,
+    AuditEvent,
+    Department,
+    LegalEntityRecord,
+    Organisation,
+    PopulationRecord,
+    ServiceHall,
+    SmsMessage,
+    User,
+    id_number_index,
+)
+from identity.numbers import mask_id_number, validate_id_number, validate_phone
+
+
+class StaffCreationForm(forms.ModelForm):
+    """Create a staff or citizen account in admin with the real ID number (stored encrypted)."""
+
+    id_number_input = forms.CharField(label=_("居民身份证号码"), max_length=24)
+    phone_input = forms.CharField(label=_("手机号码"), max_length=20, required=False)
+    password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput, min_length=8)
+
+    class Meta:
+        model = User
+        fields = ["name", "department", "service_hall", "is_staff"]
+
+    def clean_id_number_input(self):
+        number = validate_id_number(self.cleaned_data["id_number_input"])
+        if User.objects.filter(id_number_index=id_number_index(number)).exists():
+            raise forms.ValidationError(_("An account already exists for this ID number."), code="already_registered")
+        return number
+
+    def clean_phone_input(self):
+        value = self.cleaned_data["phone_input"]
+        return validate_phone(value) if value else ""
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_id_number(self.cleaned_data["id_number_input"])
+        user.set_phone(self.cleaned_data["phone_input"] or None, verified=bool(self.cleaned_data["phone_input"]))
+        user.set_password(self.cleaned_data["password"])
+        if commit:
+            user.save()
+        return user
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    add_form = StaffCreationForm
+    add_fieldsets = ((None, {"fields": ["name", "id_number_input", "phone_input", "password", "department", "service_hall", "is_staff"]}),)
+    fieldsets = (
+        (None, {"fields": ["name", "masked_id", "masked_mobile", "phone_verified", "real_name_verified_at"]}),
+        (_("岗位"), {"fields": ["department", "service_hall"]}),
+        (_("权限"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        (_("时间"), {"fields": ["last_login", "date_joined"]}),
+    )
+    readonly_fields = ["masked_id", "masked_mobile", "real_name_verified_at", "last_login", "date_joined"]
+    list_display = ["masked_name", "masked_id", "department", "service_hall", "is_staff", "is_active"]
+    list_filter = ["is_staff", "is_active", "groups", "department"]
+    search_fields = ["name"]
+    ordering = ["-date_joined"]
+    filter_horizontal = ["groups"]
+
+    @admin.display(description=_("居民身份证号码"))
+    def masked_id(self, obj):
+        return obj.masked_id_number
+
+    @admin.display(description=_("手机号码"))
+    def masked_mobile(self, obj):
+        return obj.masked_phone
+
+    @admin.display(description=_("姓名"))
+    def masked_name(self, obj):
+        return obj.masked_name
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Auditors search every event; nobody adds, edits or deletes one."""
+
+    list_display = ["created_at", "action", "actor", "actor_organisation", "subject", "source_ip"]
+    list_filter = ["action", "created_at"]
+    search_fields = ["actor__name", "subject__name", "actor_organisation__name", "source_ip"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "phone_masked", "purpose", "backend", "sent_at"]
+    fields = ["created_at", "phone_masked", "purpose", "body", "backend", "sent_at"]
+    readonly_fields = fields
+    list_filter = ["purpose", "backend"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PopulationRecord)
+class PopulationRecordAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "gender", "birth_date", "area_code", "status", "updated_at"]
+    list_filter = ["status", "gender"]
+    readonly_fields = ["masked", "gender", "birth_date", "area_code", "updated_at"]
+    fields = ["masked", "name", "gender", "birth_date", "area_code", "status", "updated_at"]
+
+    @admin.display(description=_("居民身份证号码"))
+    def masked(self, obj):
+        return mask_id_number(obj.id_number or "")
+
+    def has_add_permission(self, request):
+        return False  # records come from the base system: `manage.py load_base_records` or the sync API
+
+
+@admin.register(LegalEntityRecord)
+class LegalEntityRecordAdmin(admin.ModelAdmin):
+    list_display = ["credit_code", "name", "legal_representative_name", "status", "area_code"]
+    search_fields = ["credit_code", "name"]
+    list_filter = ["status"]
+    exclude = ["legal_representative_id_number"]
+    readonly_fields = ["legal_representative_index", "updated_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+class AgentInline(admin.TabularInline):
+    model = AgentAuthorisation
+    fk_name = "organisation"
+    extra = 0
+    fields = ["agent", "scopes", "valid_from", "valid_until", "revoked_at"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["credit_code", "name", "legal_representative", "registered_at"]
+    search_fields = ["credit_code", "name"]
+    readonly_fields = ["credit_code", "name", "legal_representative", "registered_at"]
+    inlines = [AgentInline]
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "area_code"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(ServiceHall)
+class ServiceHallAdmin(admin.ModelAdmin):
+    list_display = ["name", "department", "address"]
+    list_filter = ["department"]
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    list_display = ["name", "key_id", "department", "is_active", "created_at"]
+    readonly_fields = ["key_id", "created_at"]
+    fields = ["name", "key_id", "scopes", "department", "is_active", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            token = obj.set_new_secret()
+            self.message_user(request, _("Client token (shown once, hand it over securely): %(token)s") % {"token": token})
+        super().save_model(request, obj, form, change)

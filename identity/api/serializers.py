@@ -1,0 +1,78 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from identity.models import AgentAuthorisation, AgentScope, AuditEvent, Organisation, User
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    id_number = serializers.CharField(source="masked_id_number", help_text=_("Masked: first 6 and last 4"))
+    phone = serializers.CharField(source="masked_phone")
+    roles = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["name", "id_number", "phone", "phone_verified", "real_name_verified_at", "date_joined", "roles"]
+
+    def get_roles(self, user) -> list[str]:
+        return sorted(user.groups.values_list("name", flat=True))
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    is_legal_representative = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Organisation
+        fields = ["credit_code", "name", "registered_at", "is_legal_representative"]
+
+    def get_is_legal_representative(self, organisation) -> bool:
+        return organisation.legal_representative_id == self.context["request"].user.pk
+
+
+class OrganisationRegisterSerializer(serializers.Serializer):
+    credit_code = serializers.CharField(max_length=24)
+
+
+class AgentSerializer(serializers.ModelSerializer):
+    agent_name = serializers.CharField(source="agent.masked_name")
+    agent_id_number = serializers.CharField(source="agent.masked_id_number")
+    active = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AgentAuthorisation
+        fields = ["id", "agent_name", "agent_id_number", "scopes", "valid_from", "valid_until", "revoked_at", "active"]
+
+    def get_active(self, authorisation) -> bool:
+        return authorisation.is_active()
+
+
+class AgentAuthoriseSerializer(serializers.Serializer):
+    agent_name = serializers.CharField(max_length=64)
+    agent_id_number = serializers.CharField(max_length=24)
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=AgentScope.choices), min_length=1)
+    valid_from = serializers.DateTimeField(required=False)
+    valid_until = serializers.DateTimeField()
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    action_display = serializers.CharField(source="get_action_display")
+    actor = serializers.SerializerMethodField()
+    organisation = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "created_at", "action", "action_display", "actor", "organisation", "detail"]
+
+    def get_actor(self, event) -> str:
+        if event.actor_id == self.context["request"].user.pk:
+            return str(_("本人"))
+        if event.actor is not None:
+            return event.actor.masked_name
+        return event.actor_description or ""
+
+    def get_organisation(self, event) -> str | None:
+        organisation = event.actor_organisation or event.subject_organisation
+        return organisation.name if organisation else None
+
+
+class BaseRecordsSyncSerializer(serializers.Serializer):
+    records = serializers.ListField(child=serializers.JSONField(), max_length=5000)

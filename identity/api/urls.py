@@ -1,0 +1,14 @@
+from django.urls import path
+
+from identity.api import views
+
+urlpatterns = [
+    path("me/", views.ProfileApi.as_view(), name="api-profile"),
+    path("me/audit-events/", views.AuditEventListApi.as_view(), name="api-audit-events"),
+    path("organisations/", views.OrganisationListApi.as_view(), name="api-organisations"),
+    path("organisations/<str:credit_code>/", views.OrganisationDetailApi.as_view(), name="api-organisation"),
+    path("organisations/<str:credit_code>/agents/", views.AgentListApi.as_view(), name="api-agents"),
+    path("organisations/<str:credit_code>/agents/<int:pk>/revoke/", views.AgentRevokeApi.as_view(), name="api-agent-revoke"),
+    path("base-records/people/", views.BaseRecordsSyncApi.as_view(), {"kind": "people"}, name="api-base-records-people"),
+    path("base-records/entities/", views.BaseRecordsSyncApi.as_view(), {"kind": "entities"}, name="api-base-records-entities"),
+]

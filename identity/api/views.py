@@ -1,0 +1,115 @@
+"""Identity API: profile, organisations, agents, "who used my data", and the base-record sync."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from identity import selectors, services
+from identity.api.authentication import ApiClientAuthentication, ClientHasScope
+from identity.api.serializers import (
+    AgentAuthoriseSerializer,
+    AgentSerializer,
+    AuditEventSerializer,
+    BaseRecordsSyncSerializer,
+    OrganisationRegisterSerializer,
+    OrganisationSerializer,
+    ProfileSerializer,
+)
+from identity.models import User
+
+
+class ProfileApi(APIView):
+    @extend_schema(responses=ProfileSerializer, summary="My profile (masked)")
+    def get(self, request):
+        return Response(ProfileSerializer(request.user, context={"request": request}).data)
+
+
+class AuditEventListApi(generics.ListAPIView):
+    """Events about my data and account. ``?by_others=1`` keeps only uses by someone else."""
+
+    serializer_class = AuditEventSerializer
+
+    def get_queryset(self):
+        user: User = self.request.user
+        if self.request.query_params.get("by_others") in ("1", "true"):
+            return selectors.data_use_by_others(user)
+        return selectors.audit_events_about(user)
+
+
+class OrganisationListApi(APIView):
+    @extend_schema(responses=OrganisationSerializer(many=True), summary="Organisations I represent or act for")
+    def get(self, request):
+        organisations = selectors.organisations_for(request.user)
+        return Response(OrganisationSerializer(organisations, many=True, context={"request": request}).data)
+
+    @extend_schema(request=OrganisationRegisterSerializer, responses={201: OrganisationSerializer}, summary="Register my organisation")
+    def post(self, request):
+        data = OrganisationRegisterSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        organisation = services.organisation_register(actor=request.user, request=request, **data.validated_data)
+        return Response(OrganisationSerializer(organisation, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+class OrganisationDetailApi(APIView):
+    @extend_schema(responses=OrganisationSerializer)
+    def get(self, request, credit_code: str):
+        organisation = selectors.organisation_for(request.user, credit_code)
+        return Response(OrganisationSerializer(organisation, context={"request": request}).data)
+
+
+class AgentListApi(APIView):
+    def _organisation(self, request, credit_code):
+        return selectors.organisation_for(request.user, credit_code)
+
+    @extend_schema(responses=AgentSerializer(many=True), summary="The organisation's agents (legal representative only)")
+    def get(self, request, credit_code: str):
+        organisation = self._organisation(request, credit_code)
+        if organisation.legal_representative_id != request.user.pk:
+            return Response(AgentSerializer(organisation.agents.filter(agent=request.user), many=True).data)
+        return Response(AgentSerializer(selectors.agents_of(organisation), many=True).data)
+
+    @extend_schema(request=AgentAuthoriseSerializer, responses={201: AgentSerializer}, summary="Authorise an agent")
+    def post(self, request, credit_code: str):
+        organisation = self._organisation(request, credit_code)
+        data = AgentAuthoriseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        grant = services.AgentGrant(**data.validated_data)
+        authorisation = services.agent_authorise(actor=request.user, organisation=organisation, grant=grant, request=request)
+        return Response(AgentSerializer(authorisation).data, status=status.HTTP_201_CREATED)
+
+
+class AgentRevokeApi(APIView):
+    @extend_schema(request=None, responses=AgentSerializer, summary="Revoke an agent's authorisation")
+    def post(self, request, credit_code: str, pk: int):
+        organisation = selectors.organisation_for(request.user, credit_code)
+        authorisation = selectors.agent_authorisation_for(request.user, organisation, pk)
+        services.agent_revoke(actor=request.user, authorisation=authorisation, request=request)
+        return Response(AgentSerializer(authorisation).data)
+
+
+class BaseRecordsSyncApi(APIView):
+    """For the data-sharing platform: upsert population (``people``) or legal-entity (``entities``)
+    records. Bad rows are reported with reasons; good rows are kept."""
+
+    authentication_classes = [ApiClientAuthentication]
+    permission_classes = [ClientHasScope]
+    required_scope = "base_records.sync"
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "base_records_sync"
+
+    @extend_schema(
+        request=BaseRecordsSyncSerializer,
+        responses=inline_serializer(
+            "ImportReport",
+            {"created": serializers.IntegerField(), "updated": serializers.IntegerField(), "errors": serializers.ListField()},
+        ),
+    )
+    def post(self, request, kind: str):
+        data = BaseRecordsSyncSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = services.base_records_import(kind=kind, rows=data.validated_data["records"])
+        return Response(report.as_dict())

@@ -1,0 +1,94 @@
+"""Create demo data for `make run`: base records, departments, staff of every role, an organisation
+with an agent, and a few synthetic citizens. Safe to run again: existing rows are kept."""
+
+import datetime as dt
+
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from identity import demo, roles
+from identity.models import AgentAuthorisation, AgentScope, Department, Organisation, ServiceHall, User, id_number_index
+from identity.services import base_records_import
+
+PASSWORD = "Qilu-demo-2026"
+
+# (key, name, ID number, phone, role, staff?)
+DEMO_PEOPLE = [
+    ("citizen", "张三", demo.id_number("370102", dt.date(1990, 3, 7), 123), "13800000001", roles.CITIZEN),
+    ("legal_rep", "李四", demo.id_number("370202", dt.date(1978, 11, 2), 211), "13800000002", roles.CITIZEN),
+    ("agent", "王芳", demo.id_number("370602", dt.date(1995, 6, 18), 342), "13800000003", roles.CITIZEN),
+    ("clerk", "赵敏", demo.id_number("370103", dt.date(1988, 1, 20), 64), "13800000004", roles.CLERK),
+    ("reviewer", "陈强", demo.id_number("370112", dt.date(1984, 9, 9), 75), "13800000005", roles.REVIEWER),
+    ("item_admin", "刘洋", demo.id_number("370302", dt.date(1986, 4, 30), 91), "13800000006", roles.ITEM_ADMIN),
+    ("health_officer", "孙静", demo.id_number("370702", dt.date(1982, 12, 12), 108), "13800000007", roles.HEALTH_OFFICER),
+    ("auditor", "周杰", demo.id_number("370802", dt.date(1979, 7, 7), 115), "13800000008", roles.AUDITOR),
+    ("superuser", "管理员", demo.id_number("370902", dt.date(1975, 5, 5), 133), "13800000009", None),
+]
+DEMO_ORGANISATION = {
+    "credit_code": demo.credit_code("370202", 1),
+    "name": "青岛齐鲁示范科技有限公司",
+    "kind": "有限责任公司",
+    "registered_on": "2015-06-01",
+}
+STAFF_ROLES = {roles.CLERK, roles.REVIEWER, roles.ITEM_ADMIN, roles.HEALTH_OFFICER, roles.AUDITOR}
+
+
+class Command(BaseCommand):
+    help = "Load demo data (idempotent) and print the demo sign-ins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--citizens", type=int, default=200, help="extra synthetic people in the population base")
+        parser.add_argument("--quiet", action="store_true")
+
+    @transaction.atomic
+    def handle(self, *args, citizens, quiet, **options):
+        roles.sync_roles()
+        department, _ = Department.objects.get_or_create(code="SD-ZWFW", defaults={"name": "山东省政务服务中心", "area_code": "370000"})
+        hall, _ = ServiceHall.objects.get_or_create(
+            department=department, name="济南市历下区政务服务大厅", defaults={"address": "济南市历下区龙奥北路1号"}
+        )
+        base_records_import(kind="people", rows=[{"id_number": p[2], "name": p[1]} for p in DEMO_PEOPLE] + demo.people(citizens))
+        users = {}
+        for key, name, number, phone, role in DEMO_PEOPLE:
+            user = User.objects.filter(id_number_index=id_number_index(number)).first()
+            if user is None:
+                user = User.objects.create_user(number, name, PASSWORD, real_name_verified_at=timezone.now())
+                user.set_phone(phone, verified=True)
+                if role in STAFF_ROLES:
+                    user.is_staff = role in (roles.ITEM_ADMIN, roles.HEALTH_OFFICER, roles.AUDITOR)
+                    user.department = department
+                    user.service_hall = hall if role == roles.CLERK else None
+                if key == "superuser":
+                    user.is_staff = user.is_superuser = True
+                user.save()
+                if role:
+                    user.groups.add(Group.objects.get(name=role))
+            users[key] = user
+        legal_rep = users["legal_rep"]
+        base_records_import(
+            kind="entities",
+            rows=[{**DEMO_ORGANISATION, "legal_representative_name": legal_rep.name, "legal_representative_id_number": legal_rep.id_number}],
+        )
+        organisation, _ = Organisation.objects.get_or_create(
+            credit_code=DEMO_ORGANISATION["credit_code"], defaults={"name": DEMO_ORGANISATION["name"], "legal_representative": legal_rep}
+        )
+        if not organisation.agents.filter(agent=users["agent"]).exists():
+            AgentAuthorisation.objects.create(
+                organisation=organisation,
+                agent=users["agent"],
+                scopes=[AgentScope.APPLY, AgentScope.VIEW_CREDENTIALS],
+                valid_until=timezone.now() + dt.timedelta(days=365),
+                granted_by=legal_rep,
+            )
+        if not quiet:
+            self.print_sign_ins(demo.people(1)[0])
+
+    def print_sign_ins(self, newcomer: dict):
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/accounts/login/"))
+        self.stdout.write(f"Every demo account's password: {PASSWORD}   (or sign in by phone; codes appear in admin → 短信发件箱)")
+        for key, name, number, phone, role in DEMO_PEOPLE:
+            self.stdout.write(f"  {key:<15} {name:<4} ID {number}  phone {phone}  role {role or 'superuser'}")
+        self.stdout.write(f"  organisation     {DEMO_ORGANISATION['name']} {DEMO_ORGANISATION['credit_code']} (legal rep 李四, agent 王芳)")
+        self.stdout.write(f"  Sign up as a new person (in the population base, no account yet): {newcomer['name']} {newcomer['id_number']}")

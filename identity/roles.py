@@ -1,0 +1,61 @@
+"""The platform's roles as auth groups, with the permissions each needs in admin and the portal."""
+
+from django.utils.translation import gettext_lazy as _
+
+CITIZEN = "citizen"
+CLERK = "clerk"
+REVIEWER = "reviewer"
+ITEM_ADMIN = "item_admin"
+CREDENTIAL_TYPE_ADMIN = "credential_type_admin"
+ISSUER = "issuer"
+HEALTH_OFFICER = "health_officer"
+AUDITOR = "auditor"
+
+LABELS = {
+    CITIZEN: _("群众"),
+    CLERK: _("窗口人员"),
+    REVIEWER: _("部门审核人员"),
+    ITEM_ADMIN: _("事项管理员"),
+    CREDENTIAL_TYPE_ADMIN: _("证照类型管理员"),
+    ISSUER: _("发证系统"),
+    HEALTH_OFFICER: _("卫健人员"),
+    AUDITOR: _("审计人员"),
+}
+
+# app_label.codename permissions per role; apps add theirs here as their models arrive.
+PERMISSIONS: dict[str, list[str]] = {
+    CITIZEN: [],
+    CLERK: [],
+    REVIEWER: [],
+    ITEM_ADMIN: ["identity.view_department", "identity.add_department", "identity.change_department"],
+    CREDENTIAL_TYPE_ADMIN: [],
+    ISSUER: [],
+    HEALTH_OFFICER: [],
+    AUDITOR: ["identity.view_auditevent", "identity.view_smsmessage"],
+}
+
+
+def sync_roles(apps=None) -> None:
+    """Create the groups and (re)assign their permissions; safe to run again."""
+    from django.contrib.auth.management import create_permissions
+
+    Group = (apps or _global_apps()).get_model("auth", "Group")
+    Permission = (apps or _global_apps()).get_model("auth", "Permission")
+    if apps is not None:
+        for config in apps.get_app_configs():
+            config.models_module = True
+            create_permissions(config, verbosity=0, apps=apps)
+            config.models_module = None
+    for role, perms in PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(wanted)
+
+
+def _global_apps():
+    from django.apps import apps
+
+    return apps

@@ -1,0 +1,49 @@
+"""Read-side queries, always scoped to what the caller may see (other people's data answers 404)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from identity.models import AgentAuthorisation, AuditEvent, Organisation, User
+
+
+def audit_events_about(user: User) -> QuerySet[AuditEvent]:
+    """Events about this person's data or account, newest first ("who used my data")."""
+    return AuditEvent.objects.filter(subject=user).select_related("actor", "actor_organisation", "subject_organisation")
+
+
+def data_use_by_others(user: User) -> QuerySet[AuditEvent]:
+    """Uses of this person's data by someone else (clerks, reviewers, officers)."""
+    return audit_events_about(user).exclude(actor=user)
+
+
+def organisations_for(user: User) -> QuerySet[Organisation]:
+    """Organisations the user represents or is currently an agent of."""
+    now = timezone.now()
+    return (
+        Organisation.objects.filter(
+            Q(legal_representative=user)
+            | Q(agents__agent=user, agents__revoked_at__isnull=True, agents__valid_from__lte=now, agents__valid_until__gt=now)
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def organisation_for(user: User, credit_code: str) -> Organisation:
+    return get_object_or_404(organisations_for(user), credit_code=credit_code.strip().upper())
+
+
+def agents_of(organisation: Organisation) -> QuerySet[AgentAuthorisation]:
+    return organisation.agents.select_related("agent").order_by("-granted_at")
+
+
+def agent_authorisation_for(user: User, organisation: Organisation, pk: int) -> AgentAuthorisation:
+    """Only the legal representative sees and manages the organisation's authorisations."""
+    if organisation.legal_representative_id != user.pk:
+        from django.http import Http404
+
+        raise Http404
+    return get_object_or_404(agents_of(organisation), pk=pk)

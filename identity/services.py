@@ -1,0 +1,335 @@
+"""Identity use cases: registration with real-name checks, organisations and agents, base records,
+and the audit trail. Every function that changes state takes the acting user and checks permission."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from identity.models import (
+    AgentAuthorisation,
+    AgentScope,
+    AuditEvent,
+    LegalEntityRecord,
+    Organisation,
+    PopulationRecord,
+    User,
+    id_number_index,
+)
+from identity.numbers import (
+    id_number_birth_date,
+    id_number_gender,
+    mask_id_number,
+    validate_credit_code,
+    validate_id_number,
+)
+from portal.api import ServiceError
+
+MAX_AGENT_VALIDITY = dt.timedelta(days=3 * 365)
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The caller's address. Behind the reverse proxy, REMOTE_ADDR is set from X-Real-IP by the proxy."""
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: User | None = None,
+    subject: User | None = None,
+    actor_organisation: Organisation | None = None,
+    subject_organisation: Organisation | None = None,
+    actor_description: str = "",
+    detail: dict | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """Append one audit event. ``detail`` must hold no plaintext personal numbers."""
+    return AuditEvent.objects.create(
+        action=action,
+        actor=actor if (actor is not None and actor.pk) else None,
+        subject=subject,
+        actor_organisation=actor_organisation,
+        subject_organisation=subject_organisation,
+        actor_description=actor_description,
+        detail=detail or {},
+        source_ip=client_ip(request),
+    )
+
+
+# --- Real-name registration ---------------------------------------------------------------------
+
+
+def real_name_matches(*, id_number: str, name: str) -> bool:
+    """Whether name + ID number match a living record of the population base."""
+    record = PopulationRecord.objects.filter(id_number_index=id_number_index(id_number)).first()
+    return bool(record and record.status == PopulationRecord.Status.NORMAL and record.name == name.strip())
+
+
+def registration_check(*, id_number: str, name: str) -> None:
+    """Raise ValidationError unless this person may open an account.
+
+    The real-name check comes first, and "no such record" and "name differs" share one message, so
+    the form reveals nothing about the base records or who is registered to someone who does not
+    already know the pair.
+    """
+    if not real_name_matches(id_number=id_number, name=name):
+        raise ValidationError(_("The name and ID number do not match the population register."), code="real_name_mismatch")
+    if User.objects.filter(id_number_index=id_number_index(id_number)).exists():
+        raise ValidationError(
+            _("An account already exists for this ID number. Sign in, or reset the password."), code="already_registered"
+        )
+
+
+def user_prepare_registration(*, user: User, id_number: str, name: str, phone: str | None, password: str) -> User:
+    """Fill a new (unsaved) account after ``registration_check`` passed."""
+    user.set_id_number(id_number)
+    user.name = name.strip()
+    user.set_phone(phone, verified=False)
+    user.set_password(password)
+    user.real_name_verified_at = timezone.now()
+    return user
+
+
+def user_registered(*, user: User, request: HttpRequest | None) -> None:
+    """Audit a completed registration; called once the account row exists."""
+    audit_record(action=AuditEvent.Action.REAL_NAME_CHECK, actor=user, subject=user, detail={"result": "match"}, request=request)
+    audit_record(action=AuditEvent.Action.SIGN_UP, actor=user, subject=user, request=request)
+
+
+# --- Organisations and agents -------------------------------------------------------------------
+
+
+@transaction.atomic
+def organisation_register(*, actor: User, credit_code: str, request: HttpRequest | None = None) -> Organisation:
+    """Bind an organisation to its legal representative's account, checked against the legal-entity base."""
+    code = validate_credit_code(credit_code)
+    record = LegalEntityRecord.objects.filter(credit_code=code).first()
+    if (
+        record is None
+        or record.status != LegalEntityRecord.Status.ACTIVE
+        or record.legal_representative_index != actor.id_number_index
+        or record.legal_representative_name != actor.name
+    ):
+        raise ServiceError(
+            _("You are not the registered legal representative of an active organisation with this code."),
+            code="not_legal_representative",
+            status_code=403,
+        )
+    organisation, created = Organisation.objects.get_or_create(
+        credit_code=code, defaults={"name": record.name, "legal_representative": actor}
+    )
+    if not created and organisation.legal_representative_id != actor.pk:
+        # The base record names a new legal representative: the binding follows it.
+        organisation.legal_representative = actor
+        organisation.name = record.name
+        organisation.save(update_fields=["legal_representative", "name"])
+    if created or organisation.legal_representative_id == actor.pk:
+        audit_record(
+            action=AuditEvent.Action.ORGANISATION_REGISTERED,
+            actor=actor,
+            subject=actor,
+            subject_organisation=organisation,
+            request=request,
+        )
+    return organisation
+
+
+def _require_legal_representative(actor: User, organisation: Organisation) -> None:
+    if organisation.legal_representative_id != actor.pk:
+        raise ServiceError(_("Only the legal representative may manage agents."), code="not_legal_representative", status_code=403)
+
+
+@dataclass
+class AgentGrant:
+    agent_id_number: str
+    agent_name: str
+    scopes: list[str]
+    valid_until: dt.datetime
+    valid_from: dt.datetime | None = None
+    errors: dict = field(default_factory=dict)
+
+
+@transaction.atomic
+def agent_authorise(*, actor: User, organisation: Organisation, grant: AgentGrant, request: HttpRequest | None = None) -> AgentAuthorisation:
+    """The legal representative authorises a registered person (by ID number + name) as agent."""
+    _require_legal_representative(actor, organisation)
+    scopes = sorted(set(grant.scopes))
+    unknown = [scope for scope in scopes if scope not in AgentScope.values]
+    if not scopes or unknown:
+        raise ServiceError(_("Choose at least one known scope."), code="invalid_scope", errors={"scopes": unknown})
+    now = timezone.now()
+    valid_from = grant.valid_from or now
+    if grant.valid_until <= max(valid_from, now) or grant.valid_until > now + MAX_AGENT_VALIDITY:
+        raise ServiceError(
+            _("The authorisation must end in the future and within three years."), code="invalid_validity"
+        )
+    try:
+        number = validate_id_number(grant.agent_id_number)
+    except ValidationError as exc:
+        raise ServiceError(exc.messages[0], code=exc.code or "invalid", errors={"agent_id_number": exc.messages}) from exc
+    agent = User.objects.filter(id_number_index=id_number_index(number), is_active=True).first()
+    if agent is None or agent.name != grant.agent_name.strip():
+        raise ServiceError(
+            _("No registered person has this name and ID number. The agent must sign up first."), code="agent_not_found"
+        )
+    if agent.pk == actor.pk:
+        raise ServiceError(_("The legal representative already acts for the organisation."), code="agent_is_representative")
+    authorisation = AgentAuthorisation.objects.create(
+        organisation=organisation, agent=agent, scopes=scopes, valid_from=valid_from, valid_until=grant.valid_until, granted_by=actor
+    )
+    detail = {"scopes": scopes, "valid_until": grant.valid_until.isoformat(), "agent": mask_id_number(number)}
+    audit_record(
+        action=AuditEvent.Action.AGENT_AUTHORISED,
+        actor=actor,
+        actor_organisation=organisation,
+        subject=agent,
+        subject_organisation=organisation,
+        detail=detail,
+        request=request,
+    )
+    return authorisation
+
+
+@transaction.atomic
+def agent_revoke(*, actor: User, authorisation: AgentAuthorisation, request: HttpRequest | None = None) -> AgentAuthorisation:
+    _require_legal_representative(actor, authorisation.organisation)
+    if authorisation.revoked_at is None:
+        authorisation.revoked_at = timezone.now()
+        authorisation.save(update_fields=["revoked_at"])
+        audit_record(
+            action=AuditEvent.Action.AGENT_REVOKED,
+            actor=actor,
+            actor_organisation=authorisation.organisation,
+            subject=authorisation.agent,
+            subject_organisation=authorisation.organisation,
+            request=request,
+        )
+    return authorisation
+
+
+def may_act_for(*, user: User, organisation: Organisation, scope: str, at: dt.datetime | None = None) -> bool:
+    """Whether ``user`` may act for ``organisation`` within ``scope`` now: the legal representative
+    always may; an agent only with an active authorisation that includes the scope."""
+    if organisation.legal_representative_id == user.pk:
+        return True
+    at = at or timezone.now()
+    return any(
+        scope in auth.scopes
+        for auth in AgentAuthorisation.objects.filter(
+            organisation=organisation, agent=user, revoked_at__isnull=True, valid_from__lte=at, valid_until__gt=at
+        )
+    )
+
+
+# --- Base records (人口库 / 法人库) -----------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    errors: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"created": self.created, "updated": self.updated, "errors": self.errors}
+
+
+def _row_error(report: ImportReport, row_number: int, exc: Exception) -> None:
+    if isinstance(exc, ValidationError):
+        messages = exc.message_dict if hasattr(exc, "error_dict") else {"row": exc.messages}
+    else:
+        messages = {"row": [str(exc)]}
+    report.errors.append({"row": row_number, "errors": {k: [str(m) for m in v] for k, v in messages.items()}})
+
+
+def _required(row: dict, key: str) -> str:
+    value = str(row.get(key) or "").strip()
+    if not value:
+        raise ValidationError({key: [_("This field is required.")]})
+    return value
+
+
+def population_record_upsert(row: dict) -> bool:
+    """Create or update one population record from a dict; returns True when created."""
+    try:
+        number = validate_id_number(_required(row, "id_number"))
+    except ValidationError as exc:
+        raise ValidationError({"id_number": exc.messages}) from exc
+    name = _required(row, "name")
+    status = str(row.get("status") or PopulationRecord.Status.NORMAL)
+    if status not in PopulationRecord.Status.values:
+        raise ValidationError({"status": [_("Unknown status.")]})
+    record = PopulationRecord.objects.filter(id_number_index=id_number_index(number)).first()
+    created = record is None
+    record = record or PopulationRecord(id_number=number, id_number_index=id_number_index(number))
+    record.name = name
+    record.gender = id_number_gender(number)
+    record.birth_date = id_number_birth_date(number)
+    record.area_code = number[:6]
+    record.status = status
+    record.save()
+    return created
+
+
+def legal_entity_record_upsert(row: dict) -> bool:
+    try:
+        code = validate_credit_code(_required(row, "credit_code"))
+    except ValidationError as exc:
+        raise ValidationError({"credit_code": exc.messages}) from exc
+    try:
+        rep_number = validate_id_number(_required(row, "legal_representative_id_number"))
+    except ValidationError as exc:
+        raise ValidationError({"legal_representative_id_number": exc.messages}) from exc
+    status = str(row.get("status") or LegalEntityRecord.Status.ACTIVE)
+    if status not in LegalEntityRecord.Status.values:
+        raise ValidationError({"status": [_("Unknown status.")]})
+    registered_on = row.get("registered_on") or None
+    if registered_on:
+        try:
+            registered_on = dt.date.fromisoformat(str(registered_on))
+        except ValueError as exc:
+            raise ValidationError({"registered_on": [_("Use a date like 2020-01-31.")]}) from exc
+    record, created = LegalEntityRecord.objects.get_or_create(
+        credit_code=code,
+        defaults={"legal_representative_id_number": rep_number, "legal_representative_index": id_number_index(rep_number)},
+    )
+    record.name = _required(row, "name")
+    record.kind = str(row.get("kind") or "")
+    record.legal_representative_name = _required(row, "legal_representative_name")
+    record.legal_representative_id_number = rep_number
+    record.legal_representative_index = id_number_index(rep_number)
+    record.area_code = code[2:8]
+    record.registered_on = registered_on
+    record.status = status
+    record.save()
+    return created
+
+
+def base_records_import(*, kind: str, rows: Iterable[dict]) -> ImportReport:
+    """Import rows one by one: each good row is kept (in its own savepoint), each bad row reported."""
+    upsert = {"people": population_record_upsert, "entities": legal_entity_record_upsert}[kind]
+    report = ImportReport()
+    for number, row in enumerate(rows, start=1):
+        try:
+            if not isinstance(row, dict):
+                raise ValidationError(_("Each row must be an object."))
+            with transaction.atomic():
+                created = upsert(row)
+        except Exception as exc:  # noqa: BLE001 — every failure becomes a row error, never a lost batch
+            _row_error(report, number, exc)
+            continue
+        if created:
+            report.created += 1
+        else:
+            report.updated += 1
+    return report

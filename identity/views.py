@@ -1,0 +1,84 @@
+"""Portal pages for "my account": masked identity, organisations, agents and who used my data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from identity import selectors, services
+from identity.forms import AgentAuthoriseForm, RegisterOrganisationForm
+from portal.api import ServiceError
+
+
+@login_required
+def account_home(request):
+    user = request.user
+    events = Paginator(selectors.audit_events_about(user), 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "identity/account.html",
+        {
+            "organisations": selectors.organisations_for(user),
+            "events": events,
+            "register_form": RegisterOrganisationForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def organisation_register(request):
+    form = RegisterOrganisationForm(request.POST)
+    if form.is_valid():
+        try:
+            organisation = services.organisation_register(actor=request.user, request=request, **form.cleaned_data)
+        except (ServiceError, ValidationError) as exc:
+            messages.error(request, exc.detail if isinstance(exc, ServiceError) else exc.messages[0])
+        else:
+            messages.success(request, _("%(name)s is now linked to your account.") % {"name": organisation.name})
+            return redirect("organisation-detail", credit_code=organisation.credit_code)
+    return redirect("account-home")
+
+
+@login_required
+def organisation_detail(request, credit_code: str):
+    organisation = selectors.organisation_for(request.user, credit_code)
+    is_representative = organisation.legal_representative_id == request.user.pk
+    form = AgentAuthoriseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        until = timezone.make_aware(dt.datetime.combine(data["valid_until"], dt.time(23, 59, 59)))
+        grant = services.AgentGrant(
+            agent_id_number=data["agent_id_number"], agent_name=data["agent_name"], scopes=data["scopes"], valid_until=until
+        )
+        try:
+            services.agent_authorise(actor=request.user, organisation=organisation, grant=grant, request=request)
+        except ServiceError as exc:
+            form.add_error(None, str(exc.detail))
+        else:
+            messages.success(request, _("The agent has been authorised."))
+            return redirect("organisation-detail", credit_code=organisation.credit_code)
+    agents = selectors.agents_of(organisation) if is_representative else organisation.agents.filter(agent=request.user)
+    return render(
+        request,
+        "identity/organisation.html",
+        {"organisation": organisation, "is_representative": is_representative, "agents": agents, "form": form},
+    )
+
+
+@login_required
+@require_POST
+def agent_revoke(request, credit_code: str, pk: int):
+    organisation = selectors.organisation_for(request.user, credit_code)
+    authorisation = selectors.agent_authorisation_for(request.user, organisation, pk)
+    services.agent_revoke(actor=request.user, authorisation=authorisation, request=request)
+    messages.success(request, _("The authorisation has been revoked."))
+    return redirect("organisation-detail", credit_code=organisation.credit_code)

@@ -1,0 +1,80 @@
+"""API conventions shared by every app: error body, pagination, and error codes.
+
+Every error answers ``{"code": "...", "message": "...", "errors": {field: [..]}}`` with a stable
+machine ``code`` and a ``message`` translated by ``Accept-Language`` (zh-hans or en).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class ServiceError(exceptions.APIException):
+    """A domain rule refused the request. Raise with a stable code and a translated message."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid"
+
+    def __init__(self, message: str, code: str, status_code: int | None = None, errors: dict | None = None):
+        super().__init__(detail=message, code=code)
+        self.code = code
+        self.errors = errors or {}
+        if status_code is not None:
+            self.status_code = status_code
+
+
+_DEFAULT_MESSAGES = {
+    "not_found": lambda: _("Not found."),
+    "not_authenticated": lambda: _("Please sign in first."),
+    "authentication_failed": lambda: _("Your credentials were not accepted."),
+    "permission_denied": lambda: _("You may not do this."),
+    "throttled": lambda: _("Too many requests. Please wait and try again."),
+    "method_not_allowed": lambda: _("This method is not allowed here."),
+    "parse_error": lambda: _("The request body could not be read."),
+    "unsupported_media_type": lambda: _("This content type is not supported."),
+    "invalid": lambda: _("Some fields are not valid."),
+}
+
+
+def _flatten(detail) -> dict:
+    if isinstance(detail, dict):
+        return {key: [str(item) for item in (value if isinstance(value, list) else [value])] for key, value in detail.items()}
+    if isinstance(detail, list):
+        return {"non_field_errors": [str(item) for item in detail]}
+    return {}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, ServiceError):
+        body = {"code": exc.code, "message": str(exc.detail), "errors": exc.errors}
+    elif isinstance(exc, exceptions.ValidationError):
+        body = {"code": "invalid", "message": _DEFAULT_MESSAGES["invalid"](), "errors": _flatten(exc.detail)}
+    else:
+        code = exc.get_codes() if hasattr(exc, "get_codes") else "error"
+        code = code if isinstance(code, str) else "error"
+        message = _DEFAULT_MESSAGES[code]() if code in _DEFAULT_MESSAGES else str(exc.detail)
+        if isinstance(exc, exceptions.Throttled) and exc.wait:
+            message = _("Too many requests. Please try again in %(seconds)d seconds.") % {"seconds": int(exc.wait)}
+        body = {"code": code, "message": message, "errors": {}}
+    response.data = body
+    return response

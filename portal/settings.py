@@ -1,0 +1,258 @@
+"""Qilu settings: everything comes from environment variables, read through ``portal.env.Env``.
+
+QILU_ENV=dev (default, ``make run``) uses SQLite, local-memory cache and in-process tasks.
+QILU_ENV=test is what ``make test`` sets, with PostgreSQL and Redis from DATABASE_URL and REDIS_URL.
+QILU_ENV=prod has no defaults for secrets and refuses to start with unsafe settings.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from portal.env import Env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = Env()
+QILU_ENV = env.name
+IS_PROD = env.is_prod
+
+# Values used only outside production; production must provide its own.
+DEV_SECRET_KEY = "dev-insecure-DN5NRiwY51uDYmOwudfyf1JX6OvhEFXhRlun3Ekz09C_GOyY1rhmAHGilZVuV2sGraM"
+DEV_MASTER_KEY = "Gx+gqWmn6r+mMMfAHARL+5Jj2ygHEf4XaOaQGNTBsKQ="
+
+SECRET_KEY = env.secret("SECRET_KEY", dev=DEV_SECRET_KEY)
+# The master key wraps field-encryption, blind-index and signing keys. Never stored in the database.
+QILU_MASTER_KEY = env.key32("QILU_MASTER_KEY", dev=DEV_MASTER_KEY)
+DEBUG = env.bool("DEBUG", False, dev=QILU_ENV == "dev")
+if IS_PROD and DEBUG:
+    env.problems.append("DEBUG must be off in production")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", dev=["127.0.0.1", "localhost", "testserver"])
+if IS_PROD and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
+    env.problems.append("ALLOWED_HOSTS must list the site's host names (not '*')")
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "allauth",
+    "allauth.account",
+    "allauth.headless",
+    "allauth.usersessions",
+    "portal",
+    "identity",
+    "credentials",
+    "healthcode",
+    "services",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+ASGI_APPLICATION = "portal.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Data stores -------------------------------------------------------------------------------
+DATABASES = {
+    "default": dj_database_url.parse(
+        env.required("DATABASE_URL", dev=f"sqlite:///{BASE_DIR / 'var' / 'qilu.sqlite3'}"),
+        conn_max_age=env.int("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL") or ""
+if IS_PROD and not REDIS_URL:
+    env.problems.append("REDIS_URL is not set")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", "qilu"),
+            "OPTIONS": {
+                # A cache outage must not take the site down: reads fall back to the database.
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+            },
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+
+# --- Celery ------------------------------------------------------------------------------------
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = env.bool("QILU_TASKS_EAGER", not IS_PROD, dev=True)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = "Asia/Shanghai"
+
+# --- Identity and authentication ---------------------------------------------------------------
+AUTH_USER_MODEL = "identity.User"
+AUTHENTICATION_BACKENDS = ["identity.auth_backends.IdentityBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "account-home"
+LOGOUT_REDIRECT_URL = "home"
+
+ACCOUNT_ADAPTER = "identity.adapter.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = "id_number_index"
+ACCOUNT_USER_MODEL_EMAIL_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"username", "phone"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "phone*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "identity.forms.RealNameSignupForm"
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_PHONE_VERIFICATION_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 5 * 60
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+ACCOUNT_PHONE_VERIFICATION_TIMEOUT = 10 * 60
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_RATE_LIMITS = {
+    "signup": "10/m/ip,50/h/ip",
+    "login": "30/m/ip",
+    # Soft lockout: 5 failures per account in a sliding 15 minutes; it releases itself, so an
+    # attacker cannot lock a victim out for longer than that, and the victim can still use a code.
+    "login_failed": "10/m/ip,5/900s/key",
+    "request_login_code": "10/m/ip,3/m/key,10/h/key",
+    "verify_phone": "1/30s/key,5/m/ip",
+}
+# One-time codes: 6 digits from a CSPRNG (allauth uses `secrets`), no dashes.
+ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+HEADLESS_ADAPTER = "identity.adapter.HeadlessAdapter"
+HEADLESS_CLIENTS = ("app", "browser")
+HEADLESS_ONLY = False
+HEADLESS_SERVE_SPECIFICATION = True
+USERSESSIONS_TRACK_ACTIVITY = True
+
+QILU_SMS_BACKEND = env.str("QILU_SMS_BACKEND", "identity.sms.OutboxSmsSender")
+QILU_SMS_GATEWAY_URL = env.str("QILU_SMS_GATEWAY_URL", "")
+QILU_SMS_GATEWAY_TOKEN = env.str("QILU_SMS_GATEWAY_TOKEN", "")
+
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", 8 * 3600)  # absolute timeout
+SESSION_ENGINE = "identity.sessions"
+
+# --- API ---------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "allauth.headless.contrib.rest_framework.authentication.XSessionTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "portal.api.Pagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "portal.api.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"base_records_sync": "120/m"},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Qilu API",
+    "DESCRIPTION": "Citizen services: one number, e-credential wallet, health pass, handheld services.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Internationalisation ----------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files: everything served from static/, nothing from the internet -------------------
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env.str("STATIC_ROOT", str(BASE_DIR / "var" / "staticfiles")))
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+MEDIA_URL = "/media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if IS_PROD
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- Logging: structured, and never a personal number (see identity.logging) -------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "identity.logging.RedactPersonalNumbers"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
+}
+
+# --- Security ----------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if IS_PROD:
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+env.refuse_unsafe()

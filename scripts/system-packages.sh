@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian packages `make test` needs when they are missing: PostgreSQL, Redis, Chromium
+# (for Playwright; its own browser download cannot work offline) and CJK fonts for screenshots.
+set -euo pipefail
+missing=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v chromium >/dev/null || missing+=(chromium)
+[ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "Installing system packages: ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Not root: install them yourself (apt-get install ${missing[*]}) and run make test again." >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
