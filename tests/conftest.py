@@ -1,0 +1,53 @@
+"""Shared fixtures: the actors, API clients for them, and a clean cache per test."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from tests.factories import PASSWORD, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def citizen(db):
+    return UserFactory(name="张三", roles=["citizen"], phone_number="13800000101")
+
+
+@pytest.fixture
+def other_citizen(db):
+    return UserFactory(name="李四", roles=["citizen"], phone_number="13800000102")
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def citizen_api(citizen):
+    client = APIClient()
+    client.force_authenticate(citizen)
+    return client
+
+
+@pytest.fixture
+def other_api(other_citizen):
+    client = APIClient()
+    client.force_authenticate(other_citizen)
+    return client

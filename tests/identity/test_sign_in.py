@@ -1,0 +1,213 @@
+"""Sign-up with the real-name check, sign-in by ID number or by phone + one-time code, rate limits
+and the soft lockout — through allauth's headless API, as the mobile app calls it."""
+
+import json
+import re
+import time
+from unittest import mock
+
+import pytest
+from django.test import Client
+
+from identity.models import AuditEvent, SmsMessage, User
+from tests.factories import PopulationRecordFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+APP = "/_allauth/app/v1"
+
+
+class Mobile:
+    """The mobile app: JSON in and out, the session token in a header."""
+
+    def __init__(self):
+        self.client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        self.token = None
+
+    def post(self, path, data):
+        headers = {"HTTP_X_SESSION_TOKEN": self.token} if self.token else {}
+        response = self.client.post(APP + path, json.dumps(data), content_type="application/json", **headers)
+        body = response.json()
+        self.token = body.get("meta", {}).get("session_token", self.token)
+        return response.status_code, body
+
+    def get(self, path):
+        return self.client.get(path, HTTP_X_SESSION_TOKEN=self.token)
+
+
+def last_code() -> str:
+    return re.search(r"\d{6}", SmsMessage.objects.order_by("-id").first().body).group(0)
+
+
+def test_sign_up_with_matching_base_record_creates_one_verified_account():
+    record = PopulationRecordFactory(name="袁涛")
+    app = Mobile()
+    status, body = app.post(
+        "/auth/signup", {"name": "袁涛", "username": record.id_number.lower(), "phone": "13900000011", "password": "Str0ng-pass-2026"}
+    )
+    # The account exists; the phone still has to be verified with the code just sent.
+    assert status == 401
+    assert any(flow["id"] == "verify_phone" and flow.get("is_pending") for flow in body["data"]["flows"])
+    user = User.objects.get()
+    assert (user.id_number, user.name, user.phone, user.phone_verified) == (record.id_number, "袁涛", "13900000011", False)
+    assert user.real_name_verified_at is not None
+    status, body = app.post("/auth/phone/verify", {"code": last_code()})
+    assert status == 200 and body["meta"]["is_authenticated"] is True
+    user.refresh_from_db()
+    assert user.phone_verified
+    assert set(AuditEvent.objects.filter(subject=user).values_list("action", flat=True)) >= {"real_name_check", "sign_up"}
+
+
+def test_sign_up_with_a_wrong_name_is_refused_without_saying_why():
+    record = PopulationRecordFactory(name="袁涛")
+    status, body = Mobile().post(
+        "/auth/signup", {"name": "王五", "username": record.id_number, "phone": "13900000012", "password": "Str0ng-pass-2026"}
+    )
+    assert status == 400
+    assert body["errors"][0]["code"] == "real_name_mismatch"
+    assert not User.objects.exists()
+
+
+def test_sign_up_with_an_unknown_number_gets_the_same_answer_as_a_wrong_name():
+    status, body = Mobile().post(
+        "/auth/signup", {"name": "王五", "username": "110101199003071233", "phone": "13900000013", "password": "Str0ng-pass-2026"}
+    )
+    assert status == 400 and body["errors"][0]["code"] == "real_name_mismatch"
+
+
+def test_the_same_number_cannot_register_twice_whatever_the_spelling():
+    record = PopulationRecordFactory(id_number="11010519491231002X", name="赵六")
+    UserFactory(id_number=record.id_number, name="赵六")
+    status, body = Mobile().post(
+        "/auth/signup", {"name": "赵六", "username": " 110105 19491231002x", "phone": "13900000014", "password": "Str0ng-pass-2026"}
+    )
+    assert status == 400 and body["errors"][0]["code"] == "already_registered"
+    assert User.objects.count() == 1
+
+
+def test_an_invalid_id_number_is_refused_at_sign_up():
+    status, body = Mobile().post(
+        "/auth/signup", {"name": "王五", "username": "110101199003071234", "phone": "13900000015", "password": "Str0ng-pass-2026"}
+    )
+    assert status == 400 and body["errors"][0]["param"] == "username"
+
+
+def test_sign_in_by_id_number_in_any_spelling(citizen, password):
+    spelled = " ".join([citizen.id_number[:6], citizen.id_number[6:14], citizen.id_number[14:].lower()])
+    status, body = Mobile().post("/auth/login", {"username": spelled, "password": password})
+    assert status == 200
+    assert body["data"]["user"]["username"] == citizen.masked_id_number
+    assert AuditEvent.objects.filter(subject=citizen, action="sign_in").count() == 1
+
+
+def test_session_token_reaches_the_rest_api(citizen, password):
+    app = Mobile()
+    app.post("/auth/login", {"username": citizen.id_number, "password": password})
+    response = app.get("/api/v1/me/")
+    assert response.status_code == 200
+    assert response.json()["id_number"] == citizen.masked_id_number
+    assert response.json()["phone"] == "138****0101"
+
+
+def test_wrong_password_is_refused_and_audited(citizen):
+    status, body = Mobile().post("/auth/login", {"username": citizen.id_number, "password": "nope-nope-nope"})
+    assert status == 400
+    assert AuditEvent.objects.filter(subject=citizen, action="sign_in_failed").count() == 1
+
+
+def test_sign_in_with_a_code_sent_to_the_verified_phone(citizen):
+    app = Mobile()
+    status, _ = app.post("/auth/code/request", {"phone": "138 0000 0101"})
+    assert status == 401
+    sms = SmsMessage.objects.get()
+    assert sms.phone_masked == "138****0101" and sms.purpose == "one_time_code"
+    status, body = app.post("/auth/code/confirm", {"code": last_code()})
+    assert status == 200 and body["meta"]["is_authenticated"]
+
+
+def test_codes_are_six_digits_from_fresh_randomness(citizen):
+    codes = set()
+    for _ in range(3):
+        Mobile().post("/auth/code/request", {"phone": "13800000101"})
+        codes.add(last_code())
+    assert all(re.fullmatch(r"\d{6}", code) for code in codes)
+    assert len(codes) == 3
+
+
+def test_a_code_request_for_an_unknown_phone_looks_the_same(db):
+    status, body = Mobile().post("/auth/code/request", {"phone": "13800009999"})
+    assert status == 401  # same answer as for a registered number
+    assert SmsMessage.objects.get().purpose == "unknown_account"
+
+
+def test_a_code_cannot_be_used_twice(citizen):
+    app = Mobile()
+    app.post("/auth/code/request", {"phone": "13800000101"})
+    code = last_code()
+    assert app.post("/auth/code/confirm", {"code": code})[0] == 200
+    other = Mobile()
+    other.token = app.token
+    status, _ = other.post("/auth/code/confirm", {"code": code})
+    assert status in (400, 409)
+
+
+def test_a_code_expires(citizen):
+    app = Mobile()
+    app.post("/auth/code/request", {"phone": "13800000101"})
+    code = last_code()
+    with mock.patch("time.time", return_value=time.time() + 5 * 60 + 1):
+        status, _ = app.post("/auth/code/confirm", {"code": code})
+    assert status != 200
+
+
+def test_brute_forcing_a_code_ends_the_attempt(citizen):
+    app = Mobile()
+    app.post("/auth/code/request", {"phone": "13800000101"})
+    code = last_code()
+    wrong = f"{(int(code) + 1) % 1000000:06d}"
+    for _ in range(3):
+        status, _ = app.post("/auth/code/confirm", {"code": wrong})
+        assert status != 200
+    status, _ = app.post("/auth/code/confirm", {"code": code})
+    assert status != 200  # three wrong guesses spent the code
+
+
+def test_code_requests_are_rate_limited_per_phone(citizen):
+    answers = [Mobile().post("/auth/code/request", {"phone": "13800000101"}) for _ in range(4)]
+    status, body = answers[-1]
+    assert status in (400, 429)
+    assert body["errors"][0]["code"] == "too_many_login_attempts" or "Too many" in body["errors"][0]["message"]
+    assert SmsMessage.objects.count() == 3
+
+
+def test_soft_lockout_after_five_failures_releases_itself(citizen, password):
+    for _ in range(5):
+        Mobile().post("/auth/login", {"username": citizen.id_number.lower(), "password": "wrong-password-1"})
+    status, body = Mobile().post("/auth/login", {"username": citizen.id_number, "password": password})
+    assert status in (400, 429)
+    assert body["errors"][0]["code"] == "too_many_login_attempts"
+    assert "Too many failed login attempts" in body["errors"][0]["message"]
+    with mock.patch("time.time", return_value=time.time() + 15 * 60 + 1):
+        status, _ = Mobile().post("/auth/login", {"username": citizen.id_number, "password": password})
+    assert status == 200
+
+
+def test_lockout_message_is_translated():
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    for _ in range(6):
+        response = client.post(APP + "/auth/login", json.dumps({"username": "110101199003071233", "password": "x" * 9}), content_type="application/json")
+    assert "登录" in response.json()["errors"][0]["message"]
+
+
+def test_sign_out_other_devices(citizen, password):
+    phone, tablet = Mobile(), Mobile()
+    phone.post("/auth/login", {"username": citizen.id_number, "password": password})
+    tablet.post("/auth/login", {"username": citizen.id_number, "password": password})
+    sessions = phone.get(APP + "/auth/sessions").json()["data"]
+    others = [s["id"] for s in sessions if not s["is_current"]]
+    assert len(others) == 1
+    response = phone.client.delete(
+        APP + "/auth/sessions", json.dumps({"sessions": others}), content_type="application/json", HTTP_X_SESSION_TOKEN=phone.token
+    )
+    assert response.status_code == 200
+    assert tablet.get("/api/v1/me/").status_code == 401
+    assert phone.get("/api/v1/me/").status_code == 200
