@@ -20,5 +20,5 @@ class SessionStore(DbSessionStore):
         try:
             plain = crypto.decrypt(bytes.fromhex(session_data), context="django.session")
             return signing.loads(plain, salt=self.key_salt, serializer=self.serializer)
-        except Exception:  # tampered, truncated or from an old key: an empty session, like Django does
+        except Exception:  # noqa: BLE001 — tampered, truncated or from an old key: an empty session, like Django does
             return {}

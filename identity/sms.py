@@ -57,7 +57,9 @@ class HttpGatewaySender(SmsSender):
     name = "http-gateway"
 
     def deliver(self, *, number: str, body: str) -> None:
-        request = urllib.request.Request(
+        if not settings.QILU_SMS_GATEWAY_URL.startswith(("https://", "http://")):
+            raise RuntimeError("QILU_SMS_GATEWAY_URL must be an http(s) URL")
+        request = urllib.request.Request(  # noqa: S310 — scheme checked above
             settings.QILU_SMS_GATEWAY_URL,
             data=json.dumps({"phone": number, "body": body}).encode(),
             headers={"Content-Type": "application/json", "Authorization": f"Bearer {settings.QILU_SMS_GATEWAY_TOKEN}"},

@@ -8,7 +8,6 @@ QILU_ENV=prod has no defaults for secrets and refuses to start with unsafe setti
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 from portal.env import Env
 
@@ -89,9 +88,10 @@ TEMPLATES = [
 ]
 
 # --- Data stores -------------------------------------------------------------------------------
+DATABASE_URL = env.required("DATABASE_URL", dev=f"sqlite:///{BASE_DIR / 'var' / 'qilu.sqlite3'}")
 DATABASES = {
     "default": dj_database_url.parse(
-        env.required("DATABASE_URL", dev=f"sqlite:///{BASE_DIR / 'var' / 'qilu.sqlite3'}"),
+        DATABASE_URL or "sqlite://:memory:",  # empty only in prod, which refuses to start below
         conn_max_age=env.int("DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
