@@ -43,3 +43,4 @@ class AgentAuthoriseForm(forms.Form):
     agent_id_number = forms.CharField(label=_("经办人身份证号码"), max_length=24)
     scopes = forms.MultipleChoiceField(label=_("授权范围"), choices=AgentScope.choices, widget=forms.CheckboxSelectMultiple)
     valid_until = forms.DateField(label=_("授权截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
+

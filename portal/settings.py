@@ -148,6 +148,7 @@ ACCOUNT_USER_MODEL_EMAIL_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"username", "phone"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "phone*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "identity.forms.RealNameSignupForm"
+ACCOUNT_FORMS = {"signup": "identity.account_forms.PortalSignupForm", "login": "identity.account_forms.PortalLoginForm"}
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True

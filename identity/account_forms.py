@@ -1,0 +1,21 @@
+"""allauth's portal forms with Qilu's labels. Kept apart from identity.forms, which allauth imports
+while building these classes (ACCOUNT_SIGNUP_FORM_CLASS)."""
+
+from allauth.account.forms import LoginForm, SignupForm
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalSignupForm(SignupForm):
+    """allauth's signup form with Qilu's labels (allauth sets 'Username' after our base __init__)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("居民身份证号码")
+        self.fields["phone"].label = _("手机号码")
+
+
+class PortalLoginForm(LoginForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = _("居民身份证号码或手机号码")
+        self.fields["login"].widget.attrs["placeholder"] = ""
