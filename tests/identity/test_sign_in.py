@@ -211,3 +211,13 @@ def test_sign_out_other_devices(citizen, password):
     assert response.status_code == 200
     assert tablet.get("/api/v1/me/").status_code == 401
     assert phone.get("/api/v1/me/").status_code == 200
+
+
+def test_staff_sign_in_to_admin_with_the_id_number(password):
+    admin = UserFactory(name="管理员", is_staff=True, is_superuser=True)
+    client = Client()
+    response = client.post("/admin/login/?next=/admin/", {"username": admin.id_number.lower(), "password": password})
+    assert response.status_code == 302
+    page = client.get("/admin/identity/user/").content.decode()
+    assert admin.masked_id_number in page
+    assert admin.id_number not in page
