@@ -133,14 +133,9 @@ def organisation_register(*, actor: User, credit_code: str, request: HttpRequest
         organisation.legal_representative = actor
         organisation.name = record.name
         organisation.save(update_fields=["legal_representative", "name"])
-    if created or organisation.legal_representative_id == actor.pk:
-        audit_record(
-            action=AuditEvent.Action.ORGANISATION_REGISTERED,
-            actor=actor,
-            subject=actor,
-            subject_organisation=organisation,
-            request=request,
-        )
+    audit_record(
+        action=AuditEvent.Action.ORGANISATION_REGISTERED, actor=actor, subject=actor, subject_organisation=organisation, request=request
+    )
     return organisation
 
 

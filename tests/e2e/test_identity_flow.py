@@ -16,15 +16,19 @@ def last_code() -> str:
     return re.search(r"\d{6}", SmsMessage.objects.latest("id").body).group(0)
 
 
+def fill_signup(page, url, *, name, id_number, phone):
+    page.goto(url + "/accounts/signup/")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=username]", id_number)
+    page.fill("input[name=phone]", phone)
+    page.fill("input[name=password1]", "Str0ng-pass-2026")
+    page.fill("input[name=password2]", "Str0ng-pass-2026")
+
+
 def test_sign_up_sign_in_and_see_who_used_my_data(live_server, page, shot):
     record = PopulationRecordFactory(name="袁涛", id_number="370212195009085155")
 
-    page.goto(live_server.url + "/accounts/signup/")
-    page.fill("input[name=name]", "袁涛")
-    page.fill("input[name=username]", "370212 19500908 5155")
-    page.fill("input[name=phone]", "139 0000 0011")
-    page.fill("input[name=password1]", "Str0ng-pass-2026")
-    page.fill("input[name=password2]", "Str0ng-pass-2026")
+    fill_signup(page, live_server.url, name="袁涛", id_number="370212 19500908 5155", phone="139 0000 0011")
     shot("signup")
     page.click("form button[type=submit]")
 
@@ -53,12 +57,7 @@ def test_sign_up_sign_in_and_see_who_used_my_data(live_server, page, shot):
 
 def test_a_wrong_name_is_refused_on_the_page(live_server, page):
     PopulationRecordFactory(name="袁涛", id_number="370212195009085155")
-    page.goto(live_server.url + "/accounts/signup/")
-    page.fill("input[name=name]", "王五")
-    page.fill("input[name=username]", "370212195009085155")
-    page.fill("input[name=phone]", "13900000011")
-    page.fill("input[name=password1]", "Str0ng-pass-2026")
-    page.fill("input[name=password2]", "Str0ng-pass-2026")
+    fill_signup(page, live_server.url, name="王五", id_number="370212195009085155", phone="13900000011")
     page.click("form button[type=submit]")
     assert "不一致" in page.content() or "do not match" in page.content()
     assert not User.objects.exists()
