@@ -144,9 +144,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return self.name
 
-    def has_role(self, role: str) -> bool:
-        return self.groups.filter(name=role).exists()
-
 
 class PopulationRecord(models.Model):
     """A row of the population base (人口库), the reference for real-name checks."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -40,10 +41,14 @@ def agents_of(organisation: Organisation) -> QuerySet[AgentAuthorisation]:
     return organisation.agents.select_related("agent").order_by("-granted_at")
 
 
+def agents_visible_to(user: User, organisation: Organisation) -> QuerySet[AgentAuthorisation]:
+    """The legal representative sees every authorisation; an agent sees only their own."""
+    agents = agents_of(organisation)
+    return agents if organisation.legal_representative_id == user.pk else agents.filter(agent=user)
+
+
 def agent_authorisation_for(user: User, organisation: Organisation, pk: int) -> AgentAuthorisation:
     """Only the legal representative sees and manages the organisation's authorisations."""
     if organisation.legal_representative_id != user.pk:
-        from django.http import Http404
-
         raise Http404
     return get_object_or_404(agents_of(organisation), pk=pk)

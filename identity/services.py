@@ -151,7 +151,6 @@ class AgentGrant:
     scopes: list[str]
     valid_until: dt.datetime
     valid_from: dt.datetime | None = None
-    errors: dict = field(default_factory=dict)
 
 
 @transaction.atomic

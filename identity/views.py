@@ -66,7 +66,7 @@ def organisation_detail(request, credit_code: str):
         else:
             messages.success(request, _("The agent has been authorised."))
             return redirect("organisation-detail", credit_code=organisation.credit_code)
-    agents = selectors.agents_of(organisation) if is_representative else organisation.agents.filter(agent=request.user)
+    agents = selectors.agents_visible_to(request.user, organisation)
     return render(
         request,
         "identity/organisation.html",

@@ -65,12 +65,10 @@ class AgentListApi(APIView):
     def _organisation(self, request, credit_code):
         return selectors.organisation_for(request.user, credit_code)
 
-    @extend_schema(responses=AgentSerializer(many=True), summary="The organisation's agents (legal representative only)")
+    @extend_schema(responses=AgentSerializer(many=True), summary="The organisation's agents (all for the legal representative, own for an agent)")
     def get(self, request, credit_code: str):
         organisation = self._organisation(request, credit_code)
-        if organisation.legal_representative_id != request.user.pk:
-            return Response(AgentSerializer(organisation.agents.filter(agent=request.user), many=True).data)
-        return Response(AgentSerializer(selectors.agents_of(organisation), many=True).data)
+        return Response(AgentSerializer(selectors.agents_visible_to(request.user, organisation), many=True).data)
 
     @extend_schema(request=AgentAuthoriseSerializer, responses={201: AgentSerializer}, summary="Authorise an agent")
     def post(self, request, credit_code: str):
