@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class CredentialsConfig(AppConfig):
     name = "credentials"
     verbose_name = _("电子证照")
+
+    def ready(self):
+        from credentials.exports import register_export
+
+        register_export()

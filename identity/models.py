@@ -31,6 +31,9 @@ class Department(models.Model):
     code = models.CharField(_("部门编码"), max_length=32, unique=True)
     name = models.CharField(_("部门名称"), max_length=128)
     area_code = models.CharField(_("行政区划代码"), max_length=6, help_text=_("GB/T 2260"))
+    credit_code = models.CharField(
+        _("统一社会信用代码"), max_length=18, blank=True, help_text=_("用于电子证照标识中的类型代码和签发机构代码")
+    )
 
     class Meta:
         verbose_name = _("部门")
@@ -360,3 +363,24 @@ class ApiClient(models.Model):
 
     def check_secret(self, secret: str) -> bool:
         return hmac.compare_digest(hashlib.sha256(secret.encode()).hexdigest(), self.secret_hash)
+
+
+class Notice(models.Model):
+    """An in-app notice (站内信) to one person: a check of their credential, a change to an application."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notices", verbose_name=_("接收人"))
+    kind = models.CharField(_("类别"), max_length=40)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站内消息")
+        verbose_name_plural = _("站内消息")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.title

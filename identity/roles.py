@@ -25,13 +25,23 @@ LABELS = {
 # app_label.codename permissions per role; apps add theirs here as their models arrive.
 PERMISSIONS: dict[str, list[str]] = {
     CITIZEN: [],
-    CLERK: [],
+    CLERK: ["credentials.verify_credential"],
     REVIEWER: [],
     ITEM_ADMIN: ["identity.view_department", "identity.add_department", "identity.change_department"],
-    CREDENTIAL_TYPE_ADMIN: [],
+    CREDENTIAL_TYPE_ADMIN: [
+        "credentials.view_credentialtype",
+        "credentials.add_credentialtype",
+        "credentials.change_credentialtype",
+        "credentials.view_credential",
+        "credentials.change_credential",
+        "credentials.view_verification",
+        "credentials.view_signingkey",
+        "identity.view_apiclient",
+        "identity.view_department",
+    ],
     ISSUER: [],
     HEALTH_OFFICER: [],
-    AUDITOR: ["identity.view_auditevent", "identity.view_smsmessage"],
+    AUDITOR: ["identity.view_auditevent", "identity.view_smsmessage", "credentials.view_verification"],
 }
 
 

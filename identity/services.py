@@ -4,7 +4,7 @@ and the audit trail. Every function that changes state takes the acting user and
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -18,6 +18,7 @@ from identity.models import (
     AgentScope,
     AuditEvent,
     LegalEntityRecord,
+    Notice,
     Organisation,
     PopulationRecord,
     User,
@@ -64,6 +65,21 @@ def audit_record(
         detail=detail or {},
         source_ip=client_ip(request),
     )
+
+
+def notice_send(*, user: User | None, kind: str, title: str, body: str = "", url: str = "") -> Notice | None:
+    """Put a notice in a person's in-app inbox (nobody to tell when the holder has no account yet)."""
+    if user is None:
+        return None
+    return Notice.objects.create(user=user, kind=kind, title=title, body=body, url=url)
+
+
+def notice_mark_read(*, user: User, pk: int | None = None) -> int:
+    """Mark one of my notices (or all of them) as read; other people's notices are not found."""
+    notices = Notice.objects.filter(user=user, read_at__isnull=True)
+    if pk is not None:
+        notices = notices.filter(pk=pk)
+    return notices.update(read_at=timezone.now())
 
 
 # --- Real-name registration ---------------------------------------------------------------------
@@ -309,9 +325,9 @@ def legal_entity_record_upsert(row: dict) -> bool:
     return created
 
 
-def base_records_import(*, kind: str, rows: Iterable[dict]) -> ImportReport:
-    """Import rows one by one: each good row is kept (in its own savepoint), each bad row reported."""
-    upsert = {"people": population_record_upsert, "entities": legal_entity_record_upsert}[kind]
+def row_import(rows: Iterable, upsert: Callable[[dict], bool]) -> ImportReport:
+    """Import rows one by one: each good row is kept (in its own savepoint), each bad row reported.
+    ``upsert`` returns True when it created a record and raises ValidationError for a bad row."""
     report = ImportReport()
     for number, row in enumerate(rows, start=1):
         try:
@@ -327,3 +343,8 @@ def base_records_import(*, kind: str, rows: Iterable[dict]) -> ImportReport:
         else:
             report.updated += 1
     return report
+
+
+def base_records_import(*, kind: str, rows: Iterable[dict]) -> ImportReport:
+    upsert = {"people": population_record_upsert, "entities": legal_entity_record_upsert}[kind]
+    return row_import(rows, upsert)

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions, permissions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -78,3 +78,14 @@ def exception_handler(exc, context):
         body = {"code": code, "message": message, "errors": {}}
     response.data = body
     return response
+
+
+def require_perm(perm: str) -> type[permissions.BasePermission]:
+    """A DRF permission class for one Django permission (``app_label.codename``), granted through roles."""
+
+    class HasPerm(permissions.BasePermission):
+        def has_permission(self, request, view):
+            return bool(request.user and request.user.is_authenticated and request.user.has_perm(perm))
+
+    HasPerm.__name__ = f"HasPerm_{perm.replace('.', '_')}"
+    return HasPerm

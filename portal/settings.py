@@ -175,6 +175,12 @@ HEADLESS_ONLY = False
 HEADLESS_SERVE_SPECIFICATION = True
 USERSESSIONS_TRACK_ACTIVITY = True
 
+# Signed payloads (credentials/signing.py): the issuer id in every token, and presentation lifetime.
+QILU_ISSUER_ID = env.str("QILU_ISSUER_ID", "CN-37")
+QILU_PRESENTATION_TTL = env.int("QILU_PRESENTATION_TTL", 120)
+# Fonts for card images (Pillow); Debian's fonts-noto-cjk by default.
+QILU_CJK_FONT = env.str("QILU_CJK_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
 QILU_SMS_BACKEND = env.str("QILU_SMS_BACKEND", "identity.sms.OutboxSmsSender")
 QILU_SMS_GATEWAY_URL = env.str("QILU_SMS_GATEWAY_URL", "")
 QILU_SMS_GATEWAY_TOKEN = env.str("QILU_SMS_GATEWAY_TOKEN", "")

@@ -3,10 +3,13 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from credentials.api.views import JwksApi
+from credentials.views import verify_console
 from portal import views
 
 api_v1 = [
     path("", include("identity.api.urls")),
+    path("", include("credentials.api.urls")),
 ]
 
 urlpatterns = [
@@ -17,7 +20,10 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
+    path(".well-known/jwks.json", JwksApi.as_view(), name="jwks"),
     path("account/", include("identity.urls")),
+    path("wallet/", include("credentials.urls")),
+    path("verify/", verify_console, name="verify-console"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from identity.models import AgentAuthorisation, AgentScope, AuditEvent, Organisation, User
+from identity.models import AgentAuthorisation, AgentScope, AuditEvent, Notice, Organisation, User
 
 
 class ProfileSerializer(serializers.ModelSerializer):
@@ -76,3 +76,9 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 class BaseRecordsSyncSerializer(serializers.Serializer):
     records = serializers.ListField(child=serializers.JSONField(), max_length=5000)
+
+
+class NoticeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notice
+        fields = ["id", "kind", "title", "body", "url", "created_at", "read_at"]

@@ -4,6 +4,9 @@ from identity.api import views
 
 urlpatterns = [
     path("me/", views.ProfileApi.as_view(), name="api-profile"),
+    path("me/export/", views.PersonalDataExportApi.as_view(), name="api-personal-data-export"),
+    path("me/notices/", views.NoticeListApi.as_view(), name="api-notices"),
+    path("me/notices/<int:pk>/read/", views.NoticeReadApi.as_view(), name="api-notice-read"),
     path("me/audit-events/", views.AuditEventListApi.as_view(), name="api-audit-events"),
     path("organisations/", views.OrganisationListApi.as_view(), name="api-organisations"),
     path("organisations/<str:credit_code>/", views.OrganisationDetailApi.as_view(), name="api-organisation"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -15,11 +17,12 @@ from identity.api.serializers import (
     AgentSerializer,
     AuditEventSerializer,
     BaseRecordsSyncSerializer,
+    NoticeSerializer,
     OrganisationRegisterSerializer,
     OrganisationSerializer,
     ProfileSerializer,
 )
-from identity.models import User
+from identity.models import AuditEvent, User
 
 
 class ProfileApi(APIView):
@@ -111,3 +114,38 @@ class BaseRecordsSyncApi(APIView):
         data.is_valid(raise_exception=True)
         report = services.base_records_import(kind=kind, rows=data.validated_data["records"])
         return Response(report.as_dict())
+
+
+class NoticeListApi(generics.ListAPIView):
+    """My in-app inbox, newest first. ``?unread=1`` keeps the unread ones."""
+
+    serializer_class = NoticeSerializer
+
+    def get_queryset(self):
+        notices = self.request.user.notices.all()
+        if self.request.query_params.get("unread") in ("1", "true"):
+            notices = notices.filter(read_at__isnull=True)
+        return notices
+
+
+class NoticeReadApi(APIView):
+    @extend_schema(request=None, responses={200: inline_serializer("NoticesMarked", {"marked": serializers.IntegerField()})},
+                   summary="Mark one notice (or, with pk 0, all) as read")
+    def post(self, request, pk: int):
+        return Response({"marked": services.notice_mark_read(user=request.user, pk=pk or None)})
+
+
+class PersonalDataExportApi(APIView):
+    @extend_schema(responses={(200, "application/json"): dict}, summary="Download everything held about me (a JSON file)")
+    def get(self, request):
+        from django.core.serializers.json import DjangoJSONEncoder
+        from django.http import HttpResponse
+
+        from identity.exports import personal_data_export
+
+        document = personal_data_export(request.user)
+        services.audit_record(action=AuditEvent.Action.DATA_EXPORTED, actor=request.user, subject=request.user, request=request)
+        response = HttpResponse(json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="qilu-my-data.json"'
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -8,28 +8,12 @@ CSV columns: people — id_number,name[,status]; entities — credit_code,name,l
 legal_representative_id_number[,kind,registered_on,status].
 """
 
-import csv
-import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from identity.rows import print_report, read_rows
 from identity.services import base_records_import
-
-
-def read_rows(path: Path):
-    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
-        with path.open(encoding="utf-8-sig") as handle:
-            for line in handle:
-                if not line.strip():
-                    continue
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield f"invalid JSON: {exc.msg}"
-    else:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            yield from csv.DictReader(handle)
 
 
 class Command(BaseCommand):
@@ -43,9 +27,4 @@ class Command(BaseCommand):
         if not path.exists():
             raise CommandError(f"No such file: {path}")
         report = base_records_import(kind=kind, rows=read_rows(path))
-        self.stdout.write(f"created {report.created}, updated {report.updated}, rejected {len(report.errors)}")
-        for error in report.errors:
-            reasons = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in error["errors"].items())
-            self.stdout.write(f"  row {error['row']}: {reasons}")
-        if report.errors:
-            raise SystemExit(1)
+        print_report(self.stdout, report)

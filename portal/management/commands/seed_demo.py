@@ -1,5 +1,5 @@
 """Create demo data for `make run`: base records, departments, staff of every role, an organisation
-with an agent, and a few synthetic citizens. Safe to run again: existing rows are kept."""
+with an agent, a few synthetic citizens, credential types, issuing systems and credentials. Safe to run again: existing rows are kept."""
 
 import datetime as dt
 
@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from credentials.demo import DEMO_ISSUER_SECRET, seed_credentials
 from identity import demo, roles
 from identity.models import AgentAuthorisation, AgentScope, Department, Organisation, ServiceHall, User, id_number_index
 from identity.services import base_records_import
@@ -82,6 +83,7 @@ class Command(BaseCommand):
                 valid_until=timezone.now() + dt.timedelta(days=365),
                 granted_by=legal_rep,
             )
+        seed_credentials(users, organisation)
         if not quiet:
             self.print_sign_ins(demo.people(1)[0])
 
@@ -91,4 +93,6 @@ class Command(BaseCommand):
         for key, name, number, phone, role in DEMO_PEOPLE:
             self.stdout.write(f"  {key:<15} {name:<4} ID {number}  phone {phone}  role {role or 'superuser'}")
         self.stdout.write(f"  organisation     {DEMO_ORGANISATION['name']} {DEMO_ORGANISATION['credit_code']} (legal rep 李四, agent 王芳)")
+        self.stdout.write("  wallet: sign in as citizen → /wallet/ → a credential → 生成亮证码; as clerk → /verify/ → paste the code")
+        self.stdout.write(f"  issuing systems (push API): Bearer demo-sd-gat.{DEMO_ISSUER_SECRET} (also demo-sd-rst, demo-sd-scjg, demo-sd-mzt, demo-sd-jyt)")
         self.stdout.write(f"  Sign up as a new person (in the population base, no account yet): {newcomer['name']} {newcomer['id_number']}")

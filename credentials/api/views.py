@@ -1,0 +1,180 @@
+"""Credentials API: issuing systems push and change status; holders use their wallet and show;
+clerks verify. Keys are published at /.well-known/jwks.json."""
+
+from __future__ import annotations
+
+import base64
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from credentials import rendering, selectors, services, signing
+from credentials.api.serializers import (
+    CheckSerializer,
+    CredentialPushSerializer,
+    CredentialStatusSerializer,
+    IssuedCredentialSerializer,
+    PresentationCreateSerializer,
+    PresentationSerializer,
+    VerdictSerializer,
+    VerifySerializer,
+    WalletCredentialSerializer,
+    WalletUpdateSerializer,
+)
+from credentials.models import Credential, Verification
+from identity import selectors as identity_selectors
+from identity.api.authentication import ApiClientAuthentication, ClientHasScope
+from portal.api import require_perm
+
+
+class IssuerApi(APIView):
+    authentication_classes = [ApiClientAuthentication]
+    permission_classes = [ClientHasScope]
+    required_scope = "credentials.issue"
+
+
+class CredentialPushApi(IssuerApi):
+    @extend_schema(request=CredentialPushSerializer, responses={200: IssuedCredentialSerializer, 201: IssuedCredentialSerializer},
+                   summary="Push a credential (re-push of a record id updates it)")
+    def post(self, request):
+        data = CredentialPushSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        issued = services.credential_issue(client=request.user, data=data.validated_data)
+        return Response(IssuedCredentialSerializer(issued.credential).data, status=status.HTTP_201_CREATED if issued.created else status.HTTP_200_OK)
+
+
+class IssuedCredentialApi(IssuerApi):
+    @extend_schema(responses=IssuedCredentialSerializer, summary="One credential this system issued")
+    def get(self, request, record_id: str):
+        credential = get_object_or_404(Credential.objects.select_related("type"), issuer=request.user, issuer_record_id=record_id)
+        return Response(IssuedCredentialSerializer(credential).data)
+
+
+class CredentialStatusApi(IssuerApi):
+    @extend_schema(request=CredentialStatusSerializer, responses=IssuedCredentialSerializer, summary="Suspend, revoke or reinstate")
+    def post(self, request, record_id: str):
+        data = CredentialStatusSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        credential = services.credential_set_status(client=request.user, record_id=record_id, **data.validated_data)
+        return Response(IssuedCredentialSerializer(credential).data)
+
+
+def _wallet(request):
+    code = request.query_params.get("organisation")
+    include_hidden = request.query_params.get("include_hidden") in ("1", "true")
+    if code:
+        organisation = identity_selectors.organisation_for(request.user, code)
+        return selectors.organisation_wallet(request.user, organisation, include_hidden=include_hidden)
+    return selectors.wallet_for(request.user, include_hidden=include_hidden)
+
+
+class WalletApi(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("organisation", str, description="An organisation's credit code: its licences"),
+            OpenApiParameter("include_hidden", bool, description="Also the credentials hidden from the front page"),
+        ],
+        responses=WalletCredentialSerializer(many=True),
+        summary="My wallet",
+    )
+    def get(self, request):
+        return Response(WalletCredentialSerializer(_wallet(request), many=True).data)
+
+
+class WalletCredentialApi(APIView):
+    @extend_schema(responses=WalletCredentialSerializer, summary="Open one credential")
+    def get(self, request, identifier: str):
+        return Response(WalletCredentialSerializer(selectors.credential_for(request.user, identifier)).data)
+
+    @extend_schema(request=WalletUpdateSerializer, responses=WalletCredentialSerializer, summary="Hide from or show on the front page")
+    def patch(self, request, identifier: str):
+        credential = selectors.credential_for(request.user, identifier)
+        data = WalletUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.credential_set_hidden(credential=credential, hidden=data.validated_data["hidden"])
+        return Response(WalletCredentialSerializer(credential).data)
+
+
+class CardImageApi(APIView):
+    @extend_schema(responses={(200, "image/png"): bytes}, summary="The credential as a card image (for display only)")
+    def get(self, request, identifier: str):
+        credential = selectors.credential_for(request.user, identifier)
+        response = HttpResponse(rendering.card_png(credential), content_type="image/png")
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class PresentationApi(APIView):
+    @extend_schema(
+        request=PresentationCreateSerializer,
+        parameters=[OpenApiParameter("qr", str, enum=["svg", "png"], description="Also return the QR picture")],
+        responses={201: PresentationSerializer},
+        summary="Show a credential (亮证): a signed, one-time, short-lived QR payload",
+    )
+    def post(self, request, identifier: str):
+        credential = selectors.credential_for(request.user, identifier)
+        data = PresentationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        shown = services.presentation_create(
+            user=request.user, credential=credential, disclose=data.validated_data["disclose"], ttl=data.validated_data.get("ttl_seconds")
+        )
+        body = PresentationSerializer(shown).data
+        if request.query_params.get("qr") == "svg":
+            body["qr_svg"] = rendering.qr_svg(shown.token)
+        elif request.query_params.get("qr") == "png":
+            body["qr_png"] = base64.b64encode(rendering.qr_png(shown.token)).decode()
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ChecksApi(generics.ListAPIView):
+    """Who checked my credentials: clerk (masked), service hall, time and verdict."""
+
+    serializer_class = CheckSerializer
+
+    def get_queryset(self):
+        return selectors.checks_of(self.request.user)
+
+
+class VerifyApi(APIView):
+    permission_classes = [require_perm("credentials.verify_credential")]
+
+    @extend_schema(request=VerifySerializer, responses=VerdictSerializer, summary="Verify a scanned presentation (window clerks)")
+    def post(self, request):
+        data = VerifySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        verdict = services.presentation_verify(verifier=request.user, token=data.validated_data["payload"], request=request)
+        return Response(VerdictSerializer(verdict).data)
+
+
+class VerificationPhotoApi(APIView):
+    permission_classes = [require_perm("credentials.verify_credential")]
+
+    @extend_schema(responses={(200, "image/jpeg"): bytes}, summary="The holder photo of a presentation I verified, if it was disclosed")
+    def get(self, request, pk: int):
+        verification = get_object_or_404(
+            Verification.objects.select_related("credential", "presentation"), pk=pk, verifier=request.user, valid=True
+        )
+        if not verification.presentation or "photo" not in verification.presentation.disclosed or not verification.credential.photo:
+            raise Http404
+        response = HttpResponse(base64.b64decode(verification.credential.photo), content_type="image/jpeg")
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class JwksApi(APIView):
+    """The published key set. Anyone may fetch and cache it to verify our signed payloads offline."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(summary="Public signing keys (JWKS)", responses={200: dict})
+    def get(self, request):
+        response = Response(signing.jwks())
+        response["Cache-Control"] = "public, max-age=300"
+        response["Access-Control-Allow-Origin"] = "*"
+        return response

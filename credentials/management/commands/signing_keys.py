@@ -1,0 +1,46 @@
+"""Manage the platform's signing keys.
+
+    manage.py signing_keys list
+    manage.py signing_keys rotate          # new key signs; the old one keeps verifying
+    manage.py signing_keys retire <kid>    # stop publishing; anything it signed is refused
+    manage.py signing_keys ensure          # create the first key if there is none (deploy step)
+    manage.py signing_keys jwks            # print the published key set
+"""
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from credentials import signing
+from credentials.models import SigningKey
+
+
+class Command(BaseCommand):
+    help = "List, rotate, retire signing keys, or print the published JWKS."
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=["list", "rotate", "retire", "ensure", "jwks"])
+        parser.add_argument("kid", nargs="?")
+
+    def handle(self, *args, action, kid=None, **options):
+        if action == "rotate":
+            key = signing.key_create()
+            self.stdout.write(f"new active key {key.kid}")
+        elif action == "ensure":
+            signing.ensure_signing_key()
+        elif action == "retire":
+            if not kid:
+                raise CommandError("retire needs a kid")
+            try:
+                signing.key_retire(kid)
+            except SigningKey.DoesNotExist:
+                raise CommandError(f"no key {kid}") from None
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
+            self.stdout.write(f"retired {kid}")
+        elif action == "jwks":
+            signing.reset()
+            self.stdout.write(json.dumps(signing.jwks(), indent=2))
+            return
+        for key in SigningKey.objects.all():
+            self.stdout.write(f"{key.kid}  {key.status:<9}  {key.created_at:%Y-%m-%d %H:%M}")

@@ -1,0 +1,229 @@
+"""E-credentials: signing keys, credential types, issued credentials, presentations (亮证) and checks."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from identity.fields import EncryptedTextField
+from identity.models import ApiClient, Department, ServiceHall, User
+
+
+class SigningKey(models.Model):
+    """One ES256 key pair. The private half is encrypted under QILU_MASTER_KEY; ``kid`` is the RFC 7638
+    thumbprint of the public half. Exactly one key is active (signs); verifying keys only verify;
+    retired keys are no longer published and anything they signed is refused."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("签名中")
+        VERIFYING = "verifying", _("仅验签")
+        RETIRED = "retired", _("已退役")
+
+    kid = models.CharField(_("密钥ID"), max_length=64, unique=True)
+    algorithm = models.CharField(_("算法"), max_length=16, default="ES256")
+    public_jwk = models.JSONField(_("公钥 (JWK)"))
+    private_key = EncryptedTextField(_("私钥 (加密)"))
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    retired_at = models.DateTimeField(_("退役时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("签名密钥")
+        verbose_name_plural = _("签名密钥")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["status"], condition=models.Q(status="active"), name="one_active_signing_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kid[:12]}… ({self.get_status_display()})"
+
+
+class HolderKind(models.TextChoices):
+    PERSON = "person", _("自然人")
+    ORGANISATION = "organisation", _("法人")
+
+
+FIELD_TYPES = ("text", "date", "number", "id_number", "choice")
+
+
+def validate_field_schema(schema) -> None:
+    """A credential type's fields: a list of {key, label, type, required?, choices?, on_card?, label_en?}."""
+    if not isinstance(schema, list) or not schema:
+        raise ValidationError(_("The field schema must be a non-empty list."))
+    seen = set()
+    for position, item in enumerate(schema, start=1):
+        if not isinstance(item, dict) or not item.get("key") or not item.get("label"):
+            raise ValidationError(_("Field %(n)d needs a key and a label.") % {"n": position})
+        key = item["key"]
+        if not str(key).isidentifier() or key in ("holder_number", "photo", "holder_name"):
+            raise ValidationError(_("Field key %(key)s is not allowed.") % {"key": key})
+        if key in seen:
+            raise ValidationError(_("Field key %(key)s appears twice.") % {"key": key})
+        seen.add(key)
+        if item.get("type", "text") not in FIELD_TYPES:
+            raise ValidationError(_("Field %(key)s has an unknown type.") % {"key": key})
+        if item.get("type") == "choice" and not item.get("choices"):
+            raise ValidationError(_("Field %(key)s needs choices.") % {"key": key})
+
+
+class CredentialType(models.Model):
+    """A kind of e-credential (证照类型), defined by a department, with its fields and validity rule."""
+
+    code = models.SlugField(_("类型编码"), max_length=48, unique=True)
+    name = models.CharField(_("名称"), max_length=64)
+    name_en = models.CharField(_("英文名称"), max_length=96, blank=True)
+    holder_kind = models.CharField(_("持证主体"), max_length=16, choices=HolderKind.choices, default=HolderKind.PERSON)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="credential_types", verbose_name=_("发证部门"))
+    type_code = models.CharField(
+        _("证照类型代码"), max_length=21, unique=True, help_text=_("定义部门的统一社会信用代码 + 3 位序号（国家电子证照标识）")
+    )
+    field_schema = models.JSONField(_("字段定义"), validators=[validate_field_schema])
+    validity_years = models.PositiveSmallIntegerField(_("有效期（年）"), null=True, blank=True, help_text=_("发证方未给出有效期时使用；空为长期"))
+    colour = models.CharField(_("卡面颜色"), max_length=7, default="#1f5fa8")
+    issuers = models.ManyToManyField(
+        ApiClient, blank=True, related_name="issuable_types", verbose_name=_("可签发的发证系统"), help_text=_("只有这些系统可以推送此类型")
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("证照类型")
+        verbose_name_plural = _("证照类型")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        from identity.numbers import validate_credit_code
+
+        code = (self.type_code or "").upper()
+        if len(code) != 21 or not code[18:].isdigit():
+            raise ValidationError({"type_code": _("Use the department's credit code followed by 3 digits.")})
+        validate_credit_code(code[:18])
+        self.type_code = code
+
+    @property
+    def fields_by_key(self) -> dict[str, dict]:
+        return {item["key"]: item for item in self.field_schema}
+
+
+class Credential(models.Model):
+    """One issued e-credential. Holder number, fields and photo are encrypted at rest; the holder is
+    found through the blind index of their one number (ID number or credit code)."""
+
+    class Status(models.TextChoices):
+        VALID = "valid", _("有效")
+        SUSPENDED = "suspended", _("已暂停")
+        REVOKED = "revoked", _("已注销")
+        EXPIRED = "expired", _("已过期")  # only ever computed from expires_on, never stored
+
+    identifier = models.CharField(_("证照标识"), max_length=96, unique=True)
+    type = models.ForeignKey(CredentialType, on_delete=models.PROTECT, related_name="credentials", verbose_name=_("证照类型"))
+    holder_kind = models.CharField(_("持证主体"), max_length=16, choices=HolderKind.choices)
+    holder_index = models.CharField(max_length=64, db_index=True, editable=False)
+    holder_number = EncryptedTextField(_("持证主体代码"))
+    holder_name = models.CharField(_("持证主体名称"), max_length=255)
+    fields_json = EncryptedTextField(_("字段"))
+    photo = EncryptedTextField(_("照片 (JPEG, base64)"), null=True, blank=True)
+    issuer = models.ForeignKey(ApiClient, on_delete=models.PROTECT, related_name="issued_credentials", verbose_name=_("发证系统"))
+    issuer_record_id = models.CharField(_("发证方记录号"), max_length=128)
+    issued_on = models.DateField(_("发证日期"))
+    expires_on = models.DateField(_("有效期至"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.VALID)
+    status_reason = models.CharField(_("状态原因"), max_length=255, blank=True)
+    status_changed_at = models.DateTimeField(_("状态变更时间"), null=True, blank=True)
+    revision = models.PositiveIntegerField(_("版本"), default=1)
+    hidden = models.BooleanField(_("不在卡包首页显示"), default=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("电子证照")
+        verbose_name_plural = _("电子证照")
+        ordering = ["type__code", "-issued_on"]
+        constraints = [models.UniqueConstraint(fields=["issuer", "issuer_record_id"], name="one_credential_per_issuer_record")]
+        indexes = [models.Index(fields=["holder_index", "type"])]
+
+    def __str__(self) -> str:
+        return f"{self.type.name} {self.identifier}"
+
+    @property
+    def fields(self) -> dict:
+        return json.loads(self.fields_json or "{}")
+
+    @fields.setter
+    def fields(self, value: dict) -> None:
+        self.fields_json = json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def effective_status(self, today=None) -> str:
+        today = today or timezone.localdate()
+        if self.status == self.Status.VALID and self.expires_on and self.expires_on < today:
+            return self.Status.EXPIRED
+        return self.status
+
+    def get_effective_status_display(self) -> str:
+        return str(self.Status(self.effective_status()).label)
+
+
+class Presentation(models.Model):
+    """A signed, short-lived, one-time showing of one credential (亮证). The id is the nonce (``jti``)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="presentations")
+    presenter = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("出示人"))
+    disclosed = models.JSONField(_("披露字段"), default=list)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("失效时间"), db_index=True)
+    used_at = models.DateTimeField(_("核验时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("亮证记录")
+        verbose_name_plural = _("亮证记录")
+
+    def __str__(self) -> str:
+        return f"{self.credential_id} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Verification(models.Model):
+    """One check of a presented credential by a clerk: who, where, when, and the verdict."""
+
+    class Reason(models.TextChoices):
+        VALID = "valid", _("有效")
+        MALFORMED = "malformed", _("无法识别的二维码")
+        BAD_SIGNATURE = "bad_signature", _("签名无效")
+        UNKNOWN_KEY = "unknown_key", _("未知的签名密钥")
+        RETIRED_KEY = "retired_key", _("签名密钥已退役")
+        WRONG_KIND = "wrong_kind", _("不是电子证照亮证码")
+        EXPIRED = "expired", _("亮证码已过期")
+        ALREADY_USED = "already_used", _("亮证码已被使用")
+        UNKNOWN_PRESENTATION = "unknown_presentation", _("亮证记录不存在")
+        CREDENTIAL_SUSPENDED = "credential_suspended", _("证照已暂停")
+        CREDENTIAL_REVOKED = "credential_revoked", _("证照已注销")
+        CREDENTIAL_EXPIRED = "credential_expired", _("证照已过期")
+
+    credential = models.ForeignKey(
+        Credential, null=True, blank=True, on_delete=models.SET_NULL, related_name="verifications", verbose_name=_("证照")
+    )
+    presentation = models.ForeignKey(Presentation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    verifier = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("核验人"))
+    service_hall = models.ForeignKey(ServiceHall, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("服务大厅"))
+    valid = models.BooleanField(_("核验结果"))
+    reason = models.CharField(_("原因"), max_length=32, choices=Reason.choices)
+    created_at = models.DateTimeField(_("核验时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("核验记录")
+        verbose_name_plural = _("核验记录")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["credential", "-created_at"])]
+        permissions = [("verify_credential", _("Can verify presented credentials"))]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_reason_display()}"

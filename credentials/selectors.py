@@ -1,0 +1,63 @@
+"""Credential reads: wallets, one credential for its holder (404 for anyone else), checks, and the
+"does this holder have a valid X" question other apps ask (免证办)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from credentials.models import Credential, HolderKind, Verification
+from credentials.services import holder_index
+from identity.models import Organisation, User
+from identity.services import may_act_for
+
+
+def _base() -> QuerySet[Credential]:
+    return Credential.objects.select_related("type__department")
+
+
+def wallet_for(user: User, *, include_hidden: bool = True) -> QuerySet[Credential]:
+    credentials = _base().filter(holder_kind=HolderKind.PERSON, holder_index=user.id_number_index)
+    return credentials if include_hidden else credentials.filter(hidden=False)
+
+
+def organisation_wallet(user: User, organisation: Organisation, *, include_hidden: bool = True) -> QuerySet[Credential]:
+    """An organisation's licences, for its legal representative or an agent allowed to view them."""
+    if not may_act_for(user=user, organisation=organisation, scope="credentials.view"):
+        raise Http404
+    credentials = _base().filter(holder_kind=HolderKind.ORGANISATION, holder_index=holder_index(HolderKind.ORGANISATION, organisation.credit_code))
+    return credentials if include_hidden else credentials.filter(hidden=False)
+
+
+def credential_for(user: User, identifier: str) -> Credential:
+    """One credential the user holds or may view for an organisation; anything else is 404."""
+    credential = _base().filter(identifier=identifier).first()
+    if credential is None:
+        raise Http404
+    if credential.holder_kind == HolderKind.PERSON:
+        if credential.holder_index != user.id_number_index:
+            raise Http404
+        return credential
+    organisation = Organisation.objects.filter(credit_code=credential.holder_number).first()
+    if organisation is None or not may_act_for(user=user, organisation=organisation, scope="credentials.view"):
+        raise Http404
+    return credential
+
+
+def checks_of(user: User) -> QuerySet[Verification]:
+    """Who checked my credentials (and my organisations' licences I may view), newest first."""
+    mine = Q(credential__holder_kind=HolderKind.PERSON, credential__holder_index=user.id_number_index)
+    return Verification.objects.filter(mine).select_related("credential__type", "verifier", "service_hall")
+
+
+def valid_credential(*, holder_kind: str, holder_number: str, type_code: str) -> Credential | None:
+    """The holder's newest valid credential of a type, or None. Fields via ``credential.fields``."""
+    today = timezone.localdate()
+    return (
+        _base()
+        .filter(holder_kind=holder_kind, holder_index=holder_index(holder_kind, holder_number), type__code=type_code, status=Credential.Status.VALID)
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+        .order_by("-issued_on", "-id")
+        .first()
+    )

@@ -1,0 +1,429 @@
+"""Credential use cases: issue (push, re-push, bulk import), change status, hide, present and verify."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import io
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image
+
+from credentials import signing
+from credentials.identifiers import make_identifier
+from credentials.models import Credential, CredentialType, HolderKind, Presentation, Verification
+from identity.models import ApiClient, AuditEvent, Organisation, User, id_number_index
+from identity.numbers import mask_id_number, validate_credit_code, validate_id_number
+from identity.services import ImportReport, audit_record, may_act_for, notice_send, row_import
+from portal.api import ServiceError
+
+PRESENTATION_KIND = "qilu-vp+jwt"
+MAX_PHOTO_BYTES = 200 * 1024
+MAX_PHOTO_PIXELS = 4_000_000
+SPECIAL_DISCLOSURES = ("holder_number", "photo")
+
+
+def holder_index(kind: str, number: str) -> str:
+    """Blind index of a holder's one number (ID number for people, credit code for organisations)."""
+    if kind == HolderKind.PERSON:
+        return id_number_index(number)
+    from identity.crypto import blind_index
+
+    return blind_index(number.strip().upper(), purpose="credit-code")
+
+
+def holder_user(credential: Credential) -> User | None:
+    if credential.holder_kind != HolderKind.PERSON:
+        return None
+    return User.objects.filter(id_number_index=credential.holder_index).first()
+
+
+def holder_organisation(credential: Credential) -> Organisation | None:
+    if credential.holder_kind != HolderKind.ORGANISATION:
+        return None
+    return Organisation.objects.filter(credit_code=credential.holder_number).first()
+
+
+# --- fields -------------------------------------------------------------------------------------
+
+
+def clean_fields(ctype: CredentialType, raw) -> dict:
+    """Check pushed fields against the type's schema; errors are keyed by field."""
+    if not isinstance(raw, dict):
+        raise ValidationError({"fields": [_("Fields must be an object.")]})
+    schema = ctype.fields_by_key
+    errors: dict[str, list[str]] = {}
+    for key in raw:
+        if key not in schema:
+            errors[f"fields.{key}"] = [_("This field is not part of the credential type.")]
+    cleaned = {}
+    for key, spec in schema.items():
+        value = raw.get(key)
+        value = "" if value is None else str(value).strip()
+        if not value:
+            if spec.get("required", True):
+                errors[f"fields.{key}"] = [_("This field is required.")]
+            continue
+        kind = spec.get("type", "text")
+        try:
+            if kind == "date":
+                value = dt.date.fromisoformat(value).isoformat()
+            elif kind == "number":
+                float(value)
+            elif kind == "id_number":
+                value = validate_id_number(value)
+            elif kind == "choice" and value not in spec["choices"]:
+                raise ValidationError(_("Choose one of: %(choices)s.") % {"choices": ", ".join(spec["choices"])})
+        except ValueError:
+            errors[f"fields.{key}"] = [_("Use a date like 2020-01-31.") if kind == "date" else _("Enter a number.")]
+            continue
+        except ValidationError as exc:
+            errors[f"fields.{key}"] = exc.messages
+            continue
+        cleaned[key] = value
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def clean_photo(encoded: str | None) -> str | None:
+    """A holder photo: base64 JPEG or PNG, size-checked before decoding, re-encoded as JPEG."""
+    if not encoded:
+        return None
+    try:
+        blob = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationError({"photo": [_("The photo must be base64.")]}) from None
+    if len(blob) > MAX_PHOTO_BYTES:
+        raise ValidationError({"photo": [_("The photo is larger than 200 KB.")]})
+    try:
+        with Image.open(io.BytesIO(blob), formats=["JPEG", "PNG"]) as image:
+            if image.width * image.height > MAX_PHOTO_PIXELS:
+                raise ValidationError({"photo": [_("The photo has too many pixels.")]})
+            image = image.convert("RGB")
+            image.thumbnail((480, 640))
+            out = io.BytesIO()
+            image.save(out, "JPEG", quality=85)
+    except (OSError, Image.DecompressionBombError):
+        raise ValidationError({"photo": [_("The photo must be a JPEG or PNG image.")]}) from None
+    return base64.b64encode(out.getvalue()).decode()
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same date ``years`` later; 29 February becomes 1 March in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, month=3, day=1)
+
+
+# --- issuance -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Issued:
+    credential: Credential
+    created: bool
+
+
+def _type_for(client: ApiClient, code: str) -> CredentialType:
+    ctype = CredentialType.objects.filter(code=code, is_active=True).select_related("department").first()
+    if ctype is None:
+        raise ServiceError(_("Unknown credential type."), code="unknown_type", errors={"type": [_("Unknown credential type.")]})
+    if not ctype.issuers.filter(pk=client.pk).exists():
+        raise ServiceError(_("This system may not issue this credential type."), code="type_not_allowed", status_code=403)
+    return ctype
+
+
+def credential_issue(*, client: ApiClient, data: dict) -> Issued:
+    """Create a credential, or update it when the issuer pushes the same record id again.
+
+    ``data``: type, record_id, holder_number, holder_name, fields, issued_on, expires_on?, photo? (base64).
+    """
+    ctype = _type_for(client, data["type"])
+    number = data["holder_number"]
+    try:
+        number = validate_id_number(number) if ctype.holder_kind == HolderKind.PERSON else validate_credit_code(number)
+    except ValidationError as exc:
+        raise ValidationError({"holder_number": exc.messages}) from exc
+    fields = clean_fields(ctype, data.get("fields") or {})
+    photo = clean_photo(data.get("photo"))
+    issued_on = data["issued_on"]
+    expires_on = data.get("expires_on")
+    if expires_on is None and ctype.validity_years:
+        expires_on = add_years(issued_on, ctype.validity_years)
+    if expires_on is not None and expires_on < issued_on:
+        raise ValidationError({"expires_on": [_("The expiry date is before the issue date.")]})
+
+    with transaction.atomic():
+        credential = (
+            Credential.objects.select_for_update().filter(issuer=client, issuer_record_id=data["record_id"]).first()
+        )
+        created = credential is None
+        if created:
+            credential = Credential(
+                issuer=client,
+                issuer_record_id=data["record_id"],
+                type=ctype,
+                identifier=make_identifier(type_code=ctype.type_code, issuer_code=ctype.department.credit_code or ctype.type_code[:18]),
+            )
+        elif credential.type_id != ctype.pk:
+            raise ServiceError(_("This record id already holds another credential type."), code="type_mismatch", status_code=409)
+        else:
+            credential.revision += 1
+        credential.holder_kind = ctype.holder_kind
+        credential.holder_number = number
+        credential.holder_index = holder_index(ctype.holder_kind, number)
+        credential.holder_name = data["holder_name"].strip()
+        credential.fields = fields
+        if photo is not None or created:
+            credential.photo = photo
+        credential.issued_on = issued_on
+        credential.expires_on = expires_on
+        try:
+            with transaction.atomic():
+                credential.save()
+        except IntegrityError:
+            # Two first pushes of one record raced; the other one won, so this one is an update.
+            raise ServiceError(_("This record is being pushed twice at once; try again."), code="conflict", status_code=409) from None
+    if created:
+        notice_send(
+            user=holder_user(credential),
+            kind="credential_issued",
+            title=_("New credential in your wallet: %(type)s") % {"type": ctype.name},
+            url=f"/wallet/{credential.identifier}/",
+        )
+    return Issued(credential=credential, created=created)
+
+
+def credential_set_status(*, client: ApiClient, record_id: str, status: str, reason: str = "") -> Credential:
+    """Suspend, revoke or reinstate. Takes effect for the very next verification (read from the database).
+    A revoked credential stays revoked."""
+    credential = Credential.objects.filter(issuer=client, issuer_record_id=record_id).select_related("type").first()
+    if credential is None:
+        raise ServiceError(_("Not found."), code="not_found", status_code=404)
+    if status not in (Credential.Status.VALID, Credential.Status.SUSPENDED, Credential.Status.REVOKED):
+        raise ValidationError({"status": [_("Use valid, suspended or revoked.")]})
+    if credential.status == Credential.Status.REVOKED and status != Credential.Status.REVOKED:
+        raise ServiceError(_("A revoked credential cannot be reinstated; issue a new one."), code="revoked", status_code=409)
+    if credential.status != status:
+        credential.status = status
+        credential.status_reason = reason
+        credential.status_changed_at = timezone.now()
+        credential.save(update_fields=["status", "status_reason", "status_changed_at", "updated_at"])
+        notice_send(
+            user=holder_user(credential),
+            kind="credential_status",
+            title=_("%(type)s is now %(status)s") % {"type": credential.type.name, "status": credential.get_status_display()},
+            body=reason,
+            url=f"/wallet/{credential.identifier}/",
+        )
+    return credential
+
+
+def credentials_import(*, client: ApiClient, rows: Iterable[dict]) -> ImportReport:
+    """Bulk issuance from rows shaped like the push API (CSV columns ``fields.<key>`` are nested)."""
+    from credentials.api.serializers import CredentialPushSerializer
+
+    def upsert(row: dict) -> bool:
+        row = _nest_fields(row)
+        serializer = CredentialPushSerializer(data=row)
+        if not serializer.is_valid():
+            raise ValidationError({key: [str(m) for m in messages] for key, messages in serializer.errors.items()})
+        try:
+            return credential_issue(client=client, data=serializer.validated_data).created
+        except ServiceError as exc:
+            raise ValidationError({"type" if exc.code in ("unknown_type", "type_not_allowed") else "row": [str(exc.detail)]}) from exc
+
+    return row_import(rows, upsert)
+
+
+def _nest_fields(row: dict) -> dict:
+    if any(key.startswith("fields.") for key in row):
+        row = dict(row)
+        nested = dict(row.get("fields") or {})
+        for key in [k for k in row if k.startswith("fields.")]:
+            value = row.pop(key)
+            if value not in (None, ""):
+                nested[key[len("fields.") :]] = value
+        row["fields"] = nested
+        row = {key: value for key, value in row.items() if value not in (None, "")}
+    return row
+
+
+# --- wallet -------------------------------------------------------------------------------------
+
+
+def credential_set_hidden(*, credential: Credential, hidden: bool) -> Credential:
+    credential.hidden = hidden
+    credential.save(update_fields=["hidden", "updated_at"])
+    return credential
+
+
+def may_present(user: User, credential: Credential) -> bool:
+    if credential.holder_kind == HolderKind.PERSON:
+        return credential.holder_index == user.id_number_index
+    organisation = holder_organisation(credential)
+    return organisation is not None and may_act_for(user=user, organisation=organisation, scope="credentials.present")
+
+
+def disclosed_view(credential: Credential, disclose: Iterable[str]) -> dict:
+    """What a verifier may see: the type, holder name, dates, the chosen fields in full, and every
+    other field left out. ID numbers appear masked unless chosen."""
+    disclose = set(disclose)
+    fields = credential.fields
+    schema = credential.type.field_schema
+    shown = {}
+    for spec in schema:
+        key = spec["key"]
+        if key not in fields:
+            continue
+        if key in disclose:
+            shown[key] = fields[key]
+        elif spec.get("type") == "id_number":
+            shown[key] = mask_id_number(fields[key])
+    number = credential.holder_number
+    return {
+        "id": credential.identifier,
+        "type": credential.type.code,
+        "type_name": credential.type.name,
+        "issuer": credential.type.department.name,
+        "holder_name": credential.holder_name,
+        "holder_number": number if "holder_number" in disclose else (mask_id_number(number) if credential.holder_kind == HolderKind.PERSON else number),
+        "issued_on": credential.issued_on.isoformat(),
+        "expires_on": credential.expires_on.isoformat() if credential.expires_on else None,
+        "fields": shown,
+        "photo": "photo" in disclose and bool(credential.photo),
+    }
+
+
+@dataclass
+class Shown:
+    presentation: Presentation
+    token: str
+    claims: dict
+
+
+def presentation_create(*, user: User, credential: Credential, disclose: Iterable[str], ttl: int | None = None) -> Shown:
+    """Sign a one-time, short-lived presentation of one credential with only the chosen fields."""
+    if not may_present(user, credential):
+        raise ServiceError(_("Not found."), code="not_found", status_code=404)
+    status = credential.effective_status()
+    if status != Credential.Status.VALID:
+        raise ServiceError(_("This credential is %(status)s and cannot be shown.") % {"status": credential.get_effective_status_display()},
+                           code=f"credential_{status}", status_code=409)
+    allowed = set(credential.type.fields_by_key) | set(SPECIAL_DISCLOSURES)
+    disclose = sorted(set(disclose))
+    unknown = [key for key in disclose if key not in allowed]
+    if unknown:
+        raise ValidationError({"disclose": [_("Unknown field: %(keys)s") % {"keys": ", ".join(unknown)}]})
+    ttl = min(max(int(ttl or settings.QILU_PRESENTATION_TTL), 15), 600)
+    presentation_id = uuid.uuid4()
+    token, claims = signing.sign({"jti": presentation_id.hex, "vc": disclosed_view(credential, disclose)}, kind=PRESENTATION_KIND, ttl=ttl)
+    presentation = Presentation.objects.create(
+        id=presentation_id,
+        credential=credential,
+        presenter=user,
+        disclosed=disclose,
+        created_at=dt.datetime.fromtimestamp(claims["iat"], tz=dt.UTC),
+        expires_at=dt.datetime.fromtimestamp(claims["exp"], tz=dt.UTC),
+    )
+    return Shown(presentation=presentation, token=token, claims=claims)
+
+
+@dataclass
+class Verdict:
+    valid: bool
+    reason: str
+    message: str
+    credential: dict | None
+    verification: Verification | None
+    rows: list[dict]  # the disclosed fields with their labels, for the console
+
+
+_STATUS_REASONS = {
+    Credential.Status.SUSPENDED: Verification.Reason.CREDENTIAL_SUSPENDED,
+    Credential.Status.REVOKED: Verification.Reason.CREDENTIAL_REVOKED,
+    Credential.Status.EXPIRED: Verification.Reason.CREDENTIAL_EXPIRED,
+}
+
+
+def presentation_verify(*, verifier: User, token: str, request: HttpRequest | None = None) -> Verdict:
+    """Check a scanned presentation: signature and key, expiry, one-time use, then the credential's
+    current status. Every check that reaches a credential is recorded and shown to its holder."""
+    claims: dict = {}
+    presentation = None
+    try:
+        claims = signing.verify(token, kind=PRESENTATION_KIND)
+        reason = Verification.Reason.VALID
+    except signing.SignatureRejected as exc:
+        reason, claims = exc.reason, exc.claims
+
+    jti = claims.get("jti")
+    if reason in (Verification.Reason.VALID, Verification.Reason.EXPIRED) and isinstance(jti, str):
+        try:
+            presentation = Presentation.objects.select_related("credential__type__department").filter(pk=uuid.UUID(hex=jti)).first()
+        except ValueError:
+            presentation = None
+        if presentation is None and reason == Verification.Reason.VALID:
+            reason = Verification.Reason.UNKNOWN_PRESENTATION
+    if reason == Verification.Reason.VALID:
+        # One-time: a conditional update, so two clerks scanning at once cannot both succeed.
+        consumed = Presentation.objects.filter(pk=presentation.pk, used_at__isnull=True).update(used_at=timezone.now())
+        if not consumed:
+            reason = Verification.Reason.ALREADY_USED
+        else:
+            status = presentation.credential.effective_status()
+            reason = _STATUS_REASONS.get(status, reason)
+
+    valid = reason == Verification.Reason.VALID
+    verification = Verification.objects.create(
+        credential=presentation.credential if presentation else None,
+        presentation=presentation,
+        verifier=verifier,
+        service_hall=verifier.service_hall,
+        valid=valid,
+        reason=reason,
+    )
+    if presentation is not None:
+        credential = presentation.credential
+        where = verifier.service_hall.name if verifier.service_hall else (verifier.department.name if verifier.department else "")
+        subject = holder_user(credential)
+        audit_record(
+            action=AuditEvent.Action.CREDENTIAL_VERIFIED,
+            actor=verifier,
+            actor_description=f"{where} {verifier.masked_name}".strip(),
+            subject=subject,
+            subject_organisation=holder_organisation(credential),
+            detail={"credential": credential.type.name, "identifier": credential.identifier, "verdict": reason, "disclosed": presentation.disclosed},
+            request=request,
+        )
+        notice_send(
+            user=subject or presentation.presenter,
+            kind="credential_verified",
+            title=_("%(where)s checked your %(type)s") % {"where": where or _("A clerk"), "type": credential.type.name},
+            body=str(Verification.Reason(reason).label),
+            url="/wallet/checks/",
+        )
+    shown = claims.get("vc") if valid else None
+    rows = []
+    if shown:
+        labels = {spec["key"]: spec["label"] for spec in presentation.credential.type.field_schema}
+        rows = [{"key": key, "label": labels.get(key, key), "value": value} for key, value in shown["fields"].items()]
+    return Verdict(
+        valid=valid,
+        reason=reason,
+        message=str(Verification.Reason(reason).label),
+        credential=shown,
+        verification=verification,
+        rows=rows,
+    )

@@ -1,0 +1,118 @@
+"""Portal pages: the wallet, one credential with its card, showing it as a QR (亮证), the clerk's
+verification console, and "who checked my credentials"."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from credentials import rendering, selectors, services
+from credentials.api.serializers import WalletCredentialSerializer
+from identity import selectors as identity_selectors
+from portal.api import ServiceError
+
+
+@login_required
+def wallet(request):
+    organisation = None
+    code = request.GET.get("organisation")
+    show_hidden = request.GET.get("all") == "1"
+    if code:
+        organisation = identity_selectors.organisation_for(request.user, code)
+        credentials = selectors.organisation_wallet(request.user, organisation, include_hidden=show_hidden)
+    else:
+        credentials = selectors.wallet_for(request.user, include_hidden=show_hidden)
+    return render(
+        request,
+        "credentials/wallet.html",
+        {
+            "credentials": credentials,
+            "organisation": organisation,
+            "organisations": identity_selectors.organisations_for(request.user),
+            "show_hidden": show_hidden,
+            "checks": selectors.checks_of(request.user)[:5] if not organisation else [],
+        },
+    )
+
+
+@login_required
+def credential_detail(request, identifier: str):
+    credential = selectors.credential_for(request.user, identifier)
+    data = WalletCredentialSerializer(credential).data
+    return render(
+        request,
+        "credentials/detail.html",
+        {"credential": credential, "data": data, "may_present": services.may_present(request.user, credential)},
+    )
+
+
+@login_required
+def card_image(request, identifier: str):
+    credential = selectors.credential_for(request.user, identifier)
+    response = HttpResponse(rendering.card_png(credential), content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def credential_hide(request, identifier: str):
+    credential = selectors.credential_for(request.user, identifier)
+    services.credential_set_hidden(credential=credential, hidden=request.POST.get("hidden") == "1")
+    messages.success(request, _("Hidden from the wallet's front page.") if credential.hidden else _("Shown on the wallet's front page again."))
+    return redirect("wallet-credential", identifier=identifier)
+
+
+def _present(request, credential):
+    shown = services.presentation_create(user=request.user, credential=credential, disclose=request.POST.getlist("disclose"))
+    return {
+        "payload": shown.token,
+        "svg": rendering.qr_svg(shown.token),
+        "png": rendering.qr_png_data_uri(shown.token),
+        "expires_at": shown.presentation.expires_at.isoformat(),
+        "ttl": int((shown.presentation.expires_at - shown.presentation.created_at).total_seconds()),
+        "disclosed": shown.presentation.disclosed,
+    }
+
+
+@login_required
+@require_POST
+def credential_present(request, identifier: str):
+    """Show a credential: a fresh QR. The page's script asks for the next one (same fields) via JSON."""
+    credential = selectors.credential_for(request.user, identifier)
+    try:
+        shown = _present(request, credential)
+    except (ServiceError, ValidationError) as exc:
+        message = str(exc.detail) if isinstance(exc, ServiceError) else "; ".join(exc.messages)
+        if request.headers.get("Accept") == "application/json":
+            return JsonResponse({"code": getattr(exc, "code", "invalid"), "message": message}, status=getattr(exc, "status_code", 400))
+        messages.error(request, message)
+        return redirect("wallet-credential", identifier=identifier)
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse(shown)
+    return render(request, "credentials/present.html", {"credential": credential, "shown": shown})
+
+
+@login_required
+def checks(request):
+    page = Paginator(selectors.checks_of(request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "credentials/checks.html", {"checks": page})
+
+
+@login_required
+@permission_required("credentials.verify_credential", raise_exception=True)
+def verify_console(request):
+    verdict = None
+    if request.method == "POST":
+        payload = (request.POST.get("payload") or "").strip()
+        if payload:
+            verdict = services.presentation_verify(verifier=request.user, token=payload[:8000], request=request)
+        else:
+            messages.error(request, _("Scan or paste a QR payload first."))
+    return render(request, "credentials/verify.html", {"verdict": verdict})

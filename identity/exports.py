@@ -1,0 +1,60 @@
+"""Export everything the platform holds about a person, as one JSON document (their own data).
+
+Each app contributes a section with :func:`register` from its ``AppConfig.ready``; identity owns the
+document, so it need not know the other apps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.utils import timezone
+
+from identity.models import AuditEvent, User
+
+_SECTIONS: dict[str, Callable[[User], object]] = {}
+
+
+def register(name: str, build: Callable[[User], object]) -> None:
+    _SECTIONS[name] = build
+
+
+def _identity(user: User) -> dict:
+    return {
+        "name": user.name,
+        "id_number": user.id_number,
+        "phone": user.phone,
+        "phone_verified": user.phone_verified,
+        "real_name_verified_at": user.real_name_verified_at,
+        "date_joined": user.date_joined,
+        "organisations": [
+            {"credit_code": auth.organisation.credit_code, "name": auth.organisation.name, "scopes": auth.scopes, "valid_until": auth.valid_until}
+            for auth in user.agent_authorisations.select_related("organisation")
+        ],
+    }
+
+
+def _audit(user: User) -> list[dict]:
+    return [
+        {
+            "time": event.created_at,
+            "action": event.action,
+            "action_label": str(event.get_action_display()),
+            "by": event.actor_description or (event.actor.masked_name if event.actor else ""),
+            "detail": event.detail,
+        }
+        for event in AuditEvent.objects.filter(subject=user).select_related("actor")
+    ]
+
+
+def _notices(user: User) -> list[dict]:
+    return [{"time": n.created_at, "title": n.title, "body": n.body, "read_at": n.read_at} for n in user.notices.all()]
+
+
+register("identity", _identity)
+register("audit_events", _audit)
+register("notices", _notices)
+
+
+def personal_data_export(user: User) -> dict:
+    return {"exported_at": timezone.now(), "format": "qilu-personal-data/1", **{name: build(user) for name, build in _SECTIONS.items()}}
