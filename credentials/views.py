@@ -71,6 +71,7 @@ def credential_hide(request, identifier: str):
 
 def _present(request, credential):
     shown = services.presentation_create(user=request.user, credential=credential, disclose=request.POST.getlist("disclose"))
+    labels = {spec["key"]: spec["label"] for spec in credential.type.field_schema} | {"holder_number": _("完整证件号码"), "photo": _("照片")}
     return {
         "payload": shown.token,
         "svg": rendering.qr_svg(shown.token),
@@ -78,6 +79,7 @@ def _present(request, credential):
         "expires_at": shown.presentation.expires_at.isoformat(),
         "ttl": int((shown.presentation.expires_at - shown.presentation.created_at).total_seconds()),
         "disclosed": shown.presentation.disclosed,
+        "labels": [labels.get(key, key) for key in shown.presentation.disclosed],
     }
 
 

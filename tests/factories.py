@@ -100,3 +100,50 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     credit_code = factory.Sequence(lambda n: demo.credit_code("370103", n + 500))
     name = factory.Sequence(lambda n: f"法人{n}")
     legal_representative = factory.SubFactory(UserFactory)
+
+
+# --- credentials ---------------------------------------------------------------------------------
+
+DRIVING_SCHEMA = [
+    {"key": "licence_number", "label": "证号", "type": "id_number"},
+    {"key": "licence_class", "label": "准驾车型", "type": "choice", "choices": ["A1", "B2", "C1"]},
+    {"key": "first_issued", "label": "初次领证日期", "type": "date"},
+    {"key": "file_number", "label": "档案编号", "type": "text"},
+    {"key": "address", "label": "住址", "type": "text", "required": False},
+]
+
+
+def issuer_client(name="公安厅证照签发系统", scopes=("credentials.issue",), department=None):
+    """An issuing system's API client; returns (client, bearer token)."""
+    from identity.models import ApiClient
+
+    client = ApiClient(name=name, scopes=list(scopes), department=department)
+    token = client.set_new_secret()
+    client.save()
+    return client, token
+
+
+class CredentialTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "credentials.CredentialType"
+        django_get_or_create = ["code"]
+
+    code = "driving_licence"
+    name = "机动车驾驶证"
+    department = factory.SubFactory(DepartmentFactory, credit_code=factory.LazyFunction(lambda: demo.credit_code("370000", 11, "1", "1")))
+    type_code = factory.LazyAttribute(lambda o: o.department.credit_code + "003")
+    field_schema = factory.LazyFunction(lambda: [dict(item) for item in DRIVING_SCHEMA])
+    validity_years = 6
+
+
+def licence_data(holder: User, record_id="DL-1", **overrides) -> dict:
+    data = {
+        "type": "driving_licence",
+        "record_id": record_id,
+        "holder_number": holder.id_number,
+        "holder_name": holder.name,
+        "fields": {"licence_number": holder.id_number, "licence_class": "C1", "first_issued": "2012-07-16", "file_number": "370100123456"},
+        "issued_on": dt.date(2024, 1, 10),
+    }
+    data.update(overrides)
+    return data

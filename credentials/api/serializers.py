@@ -64,6 +64,7 @@ class WalletCredentialSerializer(serializers.ModelSerializer):
             {
                 "key": spec["key"],
                 "label": spec["label"],
+                "type": spec.get("type", "text"),
                 "value": mask_id_number(values[spec["key"]]) if spec.get("type") == "id_number" else values[spec["key"]],
             }
             for spec in credential.type.field_schema

@@ -1,0 +1,167 @@
+"""The signing service: envelope, keys, rotation, retirement, the published key set, and an
+independent verifier (PyJWT) that uses nothing but the JSON from /.well-known/jwks.json."""
+
+import base64
+import json
+import time
+from io import StringIO
+from unittest import mock
+
+import jwt
+import pytest
+from django.core.management import call_command
+
+from credentials import signing
+from credentials.identifiers import ROOT, check_character, is_valid_identifier, make_identifier
+
+KIND = "qilu-vp+jwt"
+
+
+def reference_mod_37_36(body: str) -> str:
+    """ISO/IEC 7064 MOD 37,36 as written in NOTES.md, to check python-stdnum against."""
+    p = 36
+    for ch in body.replace(".", ""):
+        p = (p + int(ch, 36)) % 36 or 36
+        p = (2 * p) % 37
+    return "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(37 - p) % 36]
+
+
+@pytest.mark.parametrize("body", ["0", "Z", "11370000MA00000114003.11370000MA00000114.0000000000000001.001", "A12425GABC1234002", "9" * 60])
+def test_identifier_check_character_matches_the_reference(body):
+    assert check_character(body) == reference_mod_37_36(body)
+
+
+def test_identifiers_have_the_national_shape_and_validate():
+    identifier = make_identifier(type_code="11370000MA00000114003", issuer_code="11370000MA00000114", serial="0000000000000042")
+    assert identifier.startswith(ROOT + ".11370000MA00000114003.11370000MA00000114.0000000000000042.001.")
+    assert is_valid_identifier(identifier)
+    broken = identifier[:-1] + ("0" if identifier[-1] != "0" else "1")
+    assert not is_valid_identifier(broken)
+
+
+def test_round_trip_and_expiry_inside_the_signature(signing_key):
+    token, claims = signing.sign({"jti": "n1", "x": "齐鲁"}, kind=KIND, ttl=60)
+    assert signing.verify(token, kind=KIND)["x"] == "齐鲁"
+    header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    assert header == {"alg": "ES256", "kid": signing_key.kid, "typ": KIND}
+    with mock.patch("time.time", return_value=claims["exp"]):
+        with pytest.raises(signing.SignatureRejected) as rejected:
+            signing.verify(token, kind=KIND)
+    assert rejected.value.reason == "expired"
+
+
+def _tamper(token: str) -> str:
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    claims["x"] = "forged"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"{header}.{forged}.{signature}"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "reason"),
+    [
+        (_tamper, "bad_signature"),
+        (lambda t: t[:-6] + ("AAAAAA" if not t.endswith("AAAAAA") else "BBBBBB"), "bad_signature"),
+        (lambda t: "not a token", "malformed"),
+        (lambda t: "", "malformed"),
+        (lambda t: t.replace(".", "", 1), "malformed"),
+    ],
+)
+def test_tampered_or_garbled_tokens_are_rejected_with_their_reason(signing_key, mutate, reason):
+    token, _claims = signing.sign({"jti": "n1", "x": "ok"}, kind=KIND, ttl=60)
+    with pytest.raises(signing.SignatureRejected) as rejected:
+        signing.verify(mutate(token), kind=KIND)
+    assert rejected.value.reason == reason
+
+
+def test_a_health_pass_is_not_a_credential_presentation(signing_key):
+    token, _claims = signing.sign({"jti": "n1"}, kind="qilu-hp+jwt", ttl=60)
+    with pytest.raises(signing.SignatureRejected) as rejected:
+        signing.verify(token, kind=KIND)
+    assert rejected.value.reason == "wrong_kind"
+
+
+def test_a_key_we_never_had_is_unknown(signing_key, db):
+    from joserfc import jws
+    from joserfc.jwk import ECKey
+
+    stranger = ECKey.generate_key("P-256", auto_kid=False)
+    payload = json.dumps({"exp": int(time.time()) + 60, "jti": "n"}).encode()
+    token = jws.serialize_compact({"alg": "ES256", "kid": stranger.thumbprint(), "typ": KIND}, payload, stranger)
+    with pytest.raises(signing.SignatureRejected) as rejected:
+        signing.verify(token, kind=KIND)
+    assert rejected.value.reason == "unknown_key"
+    # The same key claiming our kid fails the signature check instead.
+    token = jws.serialize_compact({"alg": "ES256", "kid": signing_key.kid, "typ": KIND}, payload, stranger)
+    with pytest.raises(signing.SignatureRejected) as rejected:
+        signing.verify(token, kind=KIND)
+    assert rejected.value.reason == "bad_signature"
+
+
+def test_rotation_keeps_old_tokens_verifiable_until_the_old_key_is_retired(signing_key, client, django_capture_on_commit_callbacks):
+    old_token, _claims = signing.sign({"jti": "old"}, kind=KIND, ttl=300)
+    with django_capture_on_commit_callbacks(execute=True):
+        new_key = signing.key_create()
+    new_token, _claims = signing.sign({"jti": "new"}, kind=KIND, ttl=300)
+    assert json.loads(base64.urlsafe_b64decode(new_token.split(".")[0] + "=="))["kid"] == new_key.kid
+    assert signing.verify(old_token, kind=KIND)["jti"] == "old"
+    assert {k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]} == {signing_key.kid, new_key.kid}
+
+    with pytest.raises(ValueError):
+        signing.key_retire(new_key.kid)  # the active key cannot be retired
+    with django_capture_on_commit_callbacks(execute=True):
+        signing.key_retire(signing_key.kid)
+    with pytest.raises(signing.SignatureRejected) as rejected:
+        signing.verify(old_token, kind=KIND)
+    assert rejected.value.reason == "retired_key"
+    assert signing.verify(new_token, kind=KIND)["jti"] == "new"
+    assert [k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]] == [new_key.kid]
+
+
+def test_private_keys_are_encrypted_at_rest_and_never_published(signing_key, client, django_db_blocker):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT private_key FROM credentials_signingkey")
+        (stored,) = cursor.fetchone()
+    assert b"PRIVATE KEY" not in bytes(stored)
+    response = client.get("/.well-known/jwks.json")
+    assert response["Cache-Control"] == "public, max-age=300"
+    assert all("d" not in key for key in response.json()["keys"])
+
+
+def test_an_independent_library_verifies_with_only_the_published_jwks(signing_key, client):
+    """PyJWT, not joserfc, with the key taken from the JSON the endpoint serves."""
+    token, _claims = signing.sign({"jti": "n1", "vc": {"type": "driving_licence"}}, kind=KIND, ttl=60)
+    document = json.loads(client.get("/.well-known/jwks.json").content)
+    kid = jwt.get_unverified_header(token)["kid"]
+    key = jwt.PyJWKSet.from_dict(document)[kid]
+    claims = jwt.decode(token, key=key, algorithms=["ES256"], options={"verify_aud": False})
+    assert claims["vc"] == {"type": "driving_licence"}
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(_tamper(token), key=key, algorithms=["ES256"])
+
+
+def test_offline_command_line_verifier(signing_key, client, tmp_path):
+    token, _claims = signing.sign({"jti": "n1", "vc": {"type_name": "机动车驾驶证"}}, kind=KIND, ttl=60)
+    jwks_file = tmp_path / "jwks.json"
+    jwks_file.write_bytes(client.get("/.well-known/jwks.json").content)
+    out = StringIO()
+    call_command("verify_offline", token, "--jwks", str(jwks_file), stdout=out)
+    assert out.getvalue().startswith("VALID credential presentation from CN-37")
+    assert "机动车驾驶证" in out.getvalue()
+    out = StringIO()
+    with pytest.raises(SystemExit) as exited:
+        call_command("verify_offline", _tamper(token), "--jwks", str(jwks_file), stdout=out)
+    assert exited.value.code == 2
+    assert out.getvalue().strip() == "NOT VALID: bad_signature"
+
+
+def test_signing_keys_command_rotates_and_retires(signing_key, django_capture_on_commit_callbacks):
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("signing_keys", "rotate", stdout=out)
+        call_command("signing_keys", "retire", signing_key.kid, stdout=out)
+    assert f"retired {signing_key.kid}" in out.getvalue()
+    assert signing.keyring().retired == frozenset({signing_key.kid})
