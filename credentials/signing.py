@@ -24,11 +24,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 
 from credentials.models import SigningKey
+from portal.api import ServiceError
 
 ALGORITHM = "ES256"
 RING_VERSION_KEY = "signing:ring-version"
@@ -143,7 +145,8 @@ def sign(claims: dict, *, kind: str, ttl: int) -> tuple[str, dict]:
     """Sign ``claims`` as a ``kind`` token valid for ``ttl`` seconds; returns (token, full claims)."""
     ring = keyring()
     if ring.signing is None:
-        raise RuntimeError("no active signing key: run `manage.py signing_keys rotate`")
+        # A deploy step was missed (`manage.py signing_keys ensure`): answer 503, never a 500.
+        raise ServiceError(_("Signing is not available right now. Please try again later."), code="signing_unavailable", status_code=503)
     kid, key = ring.signing
     now = int(time.time())
     full = {"iss": settings.QILU_ISSUER_ID, "iat": now, "exp": now + ttl, **claims}

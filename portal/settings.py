@@ -128,6 +128,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_BEAT_SCHEDULE = {
+    "purge-presentations": {"task": "credentials.purge_presentations", "schedule": 3600.0},
+}
 
 # --- Identity and authentication ---------------------------------------------------------------
 AUTH_USER_MODEL = "identity.User"

@@ -165,3 +165,30 @@ def test_signing_keys_command_rotates_and_retires(signing_key, django_capture_on
         call_command("signing_keys", "retire", signing_key.kid, stdout=out)
     assert f"retired {signing_key.kid}" in out.getvalue()
     assert signing.keyring().retired == frozenset({signing_key.kid})
+
+
+def test_without_an_active_key_showing_answers_503_not_500(db, citizen_api, licence):
+    from credentials.models import SigningKey
+
+    SigningKey.objects.update(status=SigningKey.Status.VERIFYING)
+    signing.reset()
+    response = citizen_api.post(f"/api/v1/wallet/{licence.identifier}/presentations/", {}, format="json")
+    assert response.status_code == 503 and response.json()["code"] == "signing_unavailable"
+
+
+def test_old_presentations_are_purged_but_checks_kept(citizen, clerk, licence):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from credentials.models import Presentation, Verification
+    from credentials.services import presentation_create, presentation_verify
+    from credentials.tasks import purge_presentations
+
+    shown = presentation_create(user=citizen, credential=licence, disclose=[])
+    presentation_verify(verifier=clerk, token=shown.token)
+    fresh = presentation_create(user=citizen, credential=licence, disclose=[])
+    Presentation.objects.filter(pk=shown.presentation.pk).update(expires_at=timezone.now() - dt.timedelta(days=2))
+    assert purge_presentations() == 1
+    assert list(Presentation.objects.values_list("pk", flat=True)) == [fresh.presentation.pk]
+    assert Verification.objects.get().credential == licence

@@ -18,17 +18,33 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as instance:
+        yield instance
+
+
+def launch(playwright, extra_args=()):
+    """A fresh Chromium profile (persistent contexts are the way to pass Debian's binary its flags)."""
     profile = tempfile.mkdtemp(prefix="qilu-chromium-")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, args=ARGS, headless=True, locale="zh-CN", viewport={"width": 412, "height": 915}
-        )
-        yield context
-        context.close()
-    shutil.rmtree(profile, ignore_errors=True)
+    context = playwright.chromium.launch_persistent_context(
+        profile, executable_path=CHROMIUM, args=ARGS + list(extra_args), headless=True, locale="zh-CN", viewport={"width": 412, "height": 915}
+    )
+    context.profile_dir = profile
+    return context
+
+
+def close(context):
+    context.close()
+    shutil.rmtree(context.profile_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    context = launch(playwright)
+    yield context
+    close(context)
 
 
 @pytest.fixture

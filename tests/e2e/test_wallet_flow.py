@@ -75,3 +75,55 @@ def test_show_a_credential_and_a_clerk_verifies_it(live_server, page, shot):
     checks = page.get_by_test_id("checks").inner_text()
     shot("wallet-checks")
     assert "历下区政务服务大厅" in checks and "赵*" in checks and "有效" in checks
+
+
+def _y4m(png: bytes, path, size=720) -> None:
+    """A still video (YUV4MPEG2, 4:2:0) of the QR image, for Chromium's fake camera."""
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("L")
+    frame = Image.new("L", (size, size), 255)
+    image = image.resize((size - 40, size - 40), Image.NEAREST)
+    frame.paste(image, (20, 20))
+    chroma = bytes([128]) * ((size // 2) * (size // 2))
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{size} H{size} F5:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(5):
+            out.write(b"FRAME\n" + frame.tobytes() + chroma + chroma)
+
+
+def test_the_console_scans_a_qr_with_the_camera(live_server, playwright, tmp_path):
+    """The locally served jsQR decoder reads the code from the (fake) camera and submits it."""
+    from credentials import rendering
+    from credentials.services import presentation_create
+    from tests.e2e.conftest import close, launch
+
+    sync_roles()
+    signing.reset()
+    signing.key_create()
+    signing.reset()
+    citizen = UserFactory(name="张三", roles=["citizen"], phone_number="13800000211")
+    clerk = UserFactory(name="赵敏", roles=["clerk"], phone_number="13800000212", service_hall=ServiceHallFactory(name="历下区政务服务大厅"))
+    ctype = CredentialTypeFactory()
+    client, _token = issuer_client()
+    ctype.issuers.add(client)
+    credential = credential_issue(client=client, data=licence_data(citizen)).credential
+    shown = presentation_create(user=citizen, credential=credential, disclose=["licence_class"])
+    video = tmp_path / "qr.y4m"
+    _y4m(rendering.qr_png(shown.token), video)
+
+    camera = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"]
+    context = launch(playwright, camera)
+    try:
+        page = context.new_page()
+        sign_in(page, live_server.url, clerk)
+        page.goto(live_server.url + "/verify/")
+        page.click("#scan-start")
+        verdict = page.get_by_test_id("verdict")
+        verdict.wait_for(timeout=20000)
+        assert verdict.get_attribute("data-valid") == "true"
+        assert "C1" in verdict.inner_text()
+    finally:
+        close(context)
