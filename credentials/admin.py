@@ -13,22 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from credentials.models import Credential, CredentialType, SigningKey, Verification
 from credentials.services import credentials_import
+from identity.admin import ReadOnlyAdmin
 from identity.models import ApiClient
 from identity.numbers import mask_id_number, mask_name
 from identity.rows import read_rows_from
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CredentialType)

@@ -21,6 +21,19 @@ from identity.models import (
 from identity.numbers import mask_id_number, validate_id_number, validate_phone
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records nobody edits by hand: audit events, signing keys, checks."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class StaffCreationForm(forms.ModelForm):
     """Create a staff or citizen account in admin with the real ID number (stored encrypted)."""
 
@@ -83,7 +96,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Auditors search every event; nobody adds, edits or deletes one."""
 
     list_display = ["created_at", "action", "actor", "actor_organisation", "subject", "source_ip"]
@@ -91,15 +104,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["actor__name", "subject__name", "actor_organisation__name", "source_ip"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SmsMessage)

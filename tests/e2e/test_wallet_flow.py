@@ -13,15 +13,10 @@ from tests.factories import PASSWORD, CredentialTypeFactory, ServiceHallFactory,
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def sign_in(page, url, user):
-    page.goto(url + "/accounts/login/")
-    page.fill("input[name=login]", user.id_number)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(re.compile(r"^(?!.*/accounts/login/).*$"))
-
-
-def test_show_a_credential_and_a_clerk_verifies_it(live_server, page, shot):
+@pytest.fixture
+def world():
+    """Roles (the transactional flush removed them), a signing key, a citizen with a driving licence,
+    and a clerk at a service hall."""
     sync_roles()
     signing.reset()
     signing.key_create()
@@ -31,7 +26,19 @@ def test_show_a_credential_and_a_clerk_verifies_it(live_server, page, shot):
     ctype = CredentialTypeFactory()
     client, _token = issuer_client()
     ctype.issuers.add(client)
-    credential_issue(client=client, data=licence_data(citizen))
+    return citizen, clerk, credential_issue(client=client, data=licence_data(citizen)).credential
+
+
+def sign_in(page, url, user):
+    page.goto(url + "/accounts/login/")
+    page.fill("input[name=login]", user.id_number)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(re.compile(r"^(?!.*/accounts/login/).*$"))
+
+
+def test_show_a_credential_and_a_clerk_verifies_it(live_server, world, page, shot):
+    citizen, clerk, _credential = world
 
     sign_in(page, live_server.url, citizen)
     page.get_by_test_id("nav-wallet").click()
@@ -94,22 +101,13 @@ def _y4m(png: bytes, path, size=720) -> None:
             out.write(b"FRAME\n" + frame.tobytes() + chroma + chroma)
 
 
-def test_the_console_scans_a_qr_with_the_camera(live_server, playwright, tmp_path):
+def test_the_console_scans_a_qr_with_the_camera(live_server, world, playwright, tmp_path):
     """The locally served jsQR decoder reads the code from the (fake) camera and submits it."""
     from credentials import rendering
     from credentials.services import presentation_create
     from tests.e2e.conftest import close, launch
 
-    sync_roles()
-    signing.reset()
-    signing.key_create()
-    signing.reset()
-    citizen = UserFactory(name="张三", roles=["citizen"], phone_number="13800000211")
-    clerk = UserFactory(name="赵敏", roles=["clerk"], phone_number="13800000212", service_hall=ServiceHallFactory(name="历下区政务服务大厅"))
-    ctype = CredentialTypeFactory()
-    client, _token = issuer_client()
-    ctype.issuers.add(client)
-    credential = credential_issue(client=client, data=licence_data(citizen)).credential
+    citizen, clerk, credential = world
     shown = presentation_create(user=citizen, credential=credential, disclose=["licence_class"])
     video = tmp_path / "qr.y4m"
     _y4m(rendering.qr_png(shown.token), video)
