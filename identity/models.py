@@ -269,6 +269,7 @@ class AuditEvent(models.Model):
         CREDENTIAL_VERIFIED = "credential_verified", _("核验电子证照")
         APPLICATION_VIEWED = "application_viewed", _("查看办件")
         HEALTH_PASS_CHECKED = "health_pass_checked", _("查验健康码")
+        HEALTH_APPEAL = "health_appeal", _("健康码申诉")
         DATA_EXPORTED = "data_exported", _("导出个人数据")
 
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)

@@ -10,6 +10,8 @@ CREDENTIAL_TYPE_ADMIN = "credential_type_admin"
 ISSUER = "issuer"
 HEALTH_OFFICER = "health_officer"
 AUDITOR = "auditor"
+CHECKPOINT = "checkpoint"
+VENUE_MANAGER = "venue_manager"
 
 LABELS = {
     CITIZEN: _("群众"),
@@ -20,6 +22,8 @@ LABELS = {
     ISSUER: _("发证系统"),
     HEALTH_OFFICER: _("卫健人员"),
     AUDITOR: _("审计人员"),
+    CHECKPOINT: _("查验人员"),
+    VENUE_MANAGER: _("场所管理员"),
 }
 
 # app_label.codename permissions per role; apps add theirs here as their models arrive.
@@ -40,8 +44,41 @@ PERMISSIONS: dict[str, list[str]] = {
         "identity.view_department",
     ],
     ISSUER: [],
-    HEALTH_OFFICER: [],
-    AUDITOR: ["identity.view_auditevent", "identity.view_smsmessage", "credentials.view_verification"],
+    HEALTH_OFFICER: [
+        "healthcode.view_ruleset",
+        "healthcode.add_ruleset",
+        "healthcode.change_ruleset",
+        "healthcode.view_rule",
+        "healthcode.add_rule",
+        "healthcode.change_rule",
+        "healthcode.view_riskarea",
+        "healthcode.add_riskarea",
+        "healthcode.change_riskarea",
+        "healthcode.view_closecontact",
+        "healthcode.add_closecontact",
+        "healthcode.change_closecontact",
+        "healthcode.view_override",
+        "healthcode.add_override",
+        "healthcode.change_override",
+        "healthcode.view_trustedissuer",
+        "healthcode.add_trustedissuer",
+        "healthcode.change_trustedissuer",
+        "healthcode.view_appeal",
+        "healthcode.view_testresult",
+        "healthcode.view_vaccination",
+        "healthcode.view_stay",
+        "healthcode.view_selfdeclaration",
+        "healthcode.view_venue",
+        "healthcode.view_passcheck",
+        "healthcode.view_recomputejob",
+        "healthcode.view_dailycount",
+        "healthcode.view_healthstatus",
+        "healthcode.change_appeal",
+        "healthcode.delete_rule",
+    ],
+    AUDITOR: ["identity.view_auditevent", "identity.view_smsmessage", "credentials.view_verification", "healthcode.view_passcheck"],
+    CHECKPOINT: ["healthcode.check_pass"],
+    VENUE_MANAGER: ["healthcode.add_venue"],
 }
 
 

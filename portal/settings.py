@@ -130,6 +130,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE = {
     "purge-presentations": {"task": "credentials.purge_presentations", "schedule": 3600.0},
+    "health-reevaluate-due": {"task": "healthcode.reevaluate_due", "schedule": 60.0},
+    "health-snapshot-counts": {"task": "healthcode.snapshot_counts", "schedule": 3600.0},
 }
 
 # --- Identity and authentication ---------------------------------------------------------------
@@ -181,6 +183,7 @@ USERSESSIONS_TRACK_ACTIVITY = True
 # Signed payloads (credentials/signing.py): the issuer id in every token, and presentation lifetime.
 QILU_ISSUER_ID = env.str("QILU_ISSUER_ID", "CN-37")
 QILU_PRESENTATION_TTL = env.int("QILU_PRESENTATION_TTL", 120)
+QILU_HEALTH_PASS_TTL = env.int("QILU_HEALTH_PASS_TTL", 60)  # the pass QR rotates this often
 # Fonts for card images (Pillow); Debian's fonts-noto-cjk by default.
 QILU_CJK_FONT = env.str("QILU_CJK_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 

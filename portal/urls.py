@@ -10,6 +10,7 @@ from portal import views
 api_v1 = [
     path("", include("identity.api.urls")),
     path("", include("credentials.api.urls")),
+    path("", include("healthcode.api.urls")),
 ]
 
 urlpatterns = [
@@ -24,6 +25,7 @@ urlpatterns = [
     path("account/", include("identity.urls")),
     path("wallet/", include("credentials.urls")),
     path("verify/", verify_console, name="verify-console"),
+    path("health/", include("healthcode.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from credentials.demo import DEMO_ISSUER_SECRET, seed_credentials
+from healthcode.demo import seed_health
 from identity import demo, roles
 from identity.models import AgentAuthorisation, AgentScope, Department, Organisation, ServiceHall, User, id_number_index
 from identity.services import base_records_import
@@ -25,6 +26,8 @@ DEMO_PEOPLE = [
     ("item_admin", "刘洋", demo.id_number("370302", dt.date(1986, 4, 30), 91), "13800000006", roles.ITEM_ADMIN),
     ("health_officer", "孙静", demo.id_number("370702", dt.date(1982, 12, 12), 108), "13800000007", roles.HEALTH_OFFICER),
     ("auditor", "周杰", demo.id_number("370802", dt.date(1979, 7, 7), 115), "13800000008", roles.AUDITOR),
+    ("checkpoint", "吴磊", demo.id_number("370203", dt.date(1990, 8, 8), 151), "13800000010", roles.CHECKPOINT),
+    ("venue_manager", "郑丽", demo.id_number("370102", dt.date(1987, 2, 14), 162), "13800000011", roles.VENUE_MANAGER),
     ("superuser", "管理员", demo.id_number("370902", dt.date(1975, 5, 5), 133), "13800000009", None),
 ]
 DEMO_ORGANISATION = {
@@ -33,7 +36,7 @@ DEMO_ORGANISATION = {
     "kind": "有限责任公司",
     "registered_on": "2015-06-01",
 }
-STAFF_ROLES = {roles.CLERK, roles.REVIEWER, roles.ITEM_ADMIN, roles.HEALTH_OFFICER, roles.AUDITOR}
+STAFF_ROLES = {roles.CLERK, roles.REVIEWER, roles.ITEM_ADMIN, roles.HEALTH_OFFICER, roles.AUDITOR, roles.CHECKPOINT}
 
 
 class Command(BaseCommand):
@@ -84,6 +87,7 @@ class Command(BaseCommand):
                 granted_by=legal_rep,
             )
         seed_credentials(users, organisation)
+        seed_health(users)
         if not quiet:
             self.print_sign_ins(demo.people(1)[0])
 
@@ -94,5 +98,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {key:<15} {name:<4} ID {number}  phone {phone}  role {role or 'superuser'}")
         self.stdout.write(f"  organisation     {DEMO_ORGANISATION['name']} {DEMO_ORGANISATION['credit_code']} (legal rep 李四, agent 王芳)")
         self.stdout.write("  wallet: sign in as citizen → /wallet/ → a credential → 生成亮证码; as clerk → /verify/ → paste the code")
+        self.stdout.write("  health pass: citizen → /health/; checkpoint (吴磊) → /health/check/; venue_manager (郑丽) → /health/venues/; "
+                          "health_officer (孙静) → /health/stats/ and admin (rules, risk areas, appeals)")
         self.stdout.write(f"  issuing systems (push API): Bearer demo-sd-gat.{DEMO_ISSUER_SECRET} (also demo-sd-rst, demo-sd-scjg, demo-sd-mzt, demo-sd-jyt)")
         self.stdout.write(f"  Sign up as a new person (in the population base, no account yet): {newcomer['name']} {newcomer['id_number']}")

@@ -1,0 +1,237 @@
+"""Admin for health officers: rule versions (edit drafts, publish, copy), risk areas, close contacts,
+overrides, appeals, trusted issuers, recomputation progress; source data read-only."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from healthcode import services
+from healthcode.evaluation import evaluate_people
+from healthcode.models import (
+    Appeal,
+    CloseContact,
+    Colour,
+    DailyCount,
+    HealthStatus,
+    Override,
+    PassCheck,
+    RecomputeJob,
+    RiskArea,
+    Rule,
+    RuleSet,
+    SelfDeclaration,
+    Stay,
+    TestResult,
+    TrustedIssuer,
+    Vaccination,
+    Venue,
+)
+from identity.admin import ReadOnlyAdmin
+from identity.models import id_number_index
+from identity.numbers import validate_id_number
+from portal.api import ServiceError
+
+
+class RuleInline(admin.TabularInline):
+    model = Rule
+    extra = 0
+    fields = ["code", "kind", "colour", "days", "hours", "level", "explanation", "explanation_en"]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj and obj.is_published)
+
+    has_add_permission = has_change_permission
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_published)
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(admin.ModelAdmin):
+    list_display = ["version", "note", "in_force", "published_at", "created_by"]
+    inlines = [RuleInline]
+    actions = ["publish", "copy"]
+    fields = ["version", "note", "in_force", "published_at"]
+    readonly_fields = ["in_force", "published_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "version", "note"] if obj and obj.is_published else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        obj.created_by = obj.created_by or request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("发布所选版本并重新赋码"))
+    def publish(self, request, queryset):
+        for ruleset in queryset[:1]:
+            try:
+                job = services.ruleset_publish(officer=request.user, ruleset=ruleset)
+            except (ServiceError, ValidationError) as exc:
+                self.message_user(request, str(getattr(exc, "detail", None) or exc.messages[0]), messages.ERROR)
+            else:
+                self.message_user(request, _("v%(v)d is in force; recomputation job #%(job)d started.") % {"v": ruleset.version, "job": job.pk})
+
+    @admin.action(description=_("复制为新草稿版本"))
+    def copy(self, request, queryset):
+        for ruleset in queryset[:1]:
+            draft = services.ruleset_copy(ruleset=ruleset, officer=request.user)
+            self.message_user(request, _("Draft v%(v)d created.") % {"v": draft.version})
+
+
+@admin.register(RiskArea)
+class RiskAreaAdmin(admin.ModelAdmin):
+    list_display = ["name", "area_code", "level", "starts_at", "ends_at"]
+    list_filter = ["level"]
+    search_fields = ["name", "area_code"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        job = services.recompute_start(reason=f"risk area {obj.area_code} {obj.level}", user=request.user, area_code=obj.area_code)
+        self.message_user(request, _("Recomputation job #%(job)d started for people who stayed there.") % {"job": job.pk})
+
+
+class PersonForm(forms.ModelForm):
+    """Officers type the ID number; only its blind index is stored."""
+
+    id_number = forms.CharField(label=_("居民身份证号码"), max_length=24)
+
+    def clean_id_number(self):
+        return validate_id_number(self.cleaned_data["id_number"])
+
+    def save(self, commit=True):
+        obj = super().save(commit=False)
+        obj.person_index = id_number_index(self.cleaned_data["id_number"])
+        if commit:
+            obj.save()
+        return obj
+
+
+class CloseContactForm(PersonForm):
+    class Meta:
+        model = CloseContact
+        fields = ["id_number", "listed_at", "released_at", "note"]
+
+
+@admin.register(CloseContact)
+class CloseContactAdmin(admin.ModelAdmin):
+    form = CloseContactForm
+    list_display = ["listed_at", "released_at", "note", "entered_by"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is not None:  # after creation only the release time and note change
+            kwargs["fields"] = ["released_at", "note"]
+            return forms.modelform_factory(CloseContact, fields=["released_at", "note"])
+        return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        obj.entered_by = obj.entered_by or request.user
+        super().save_model(request, obj, form, change)
+        evaluate_people([obj.person_index])
+
+
+class OverrideForm(PersonForm):
+    class Meta:
+        model = Override
+        fields = ["id_number", "colour", "expires_at", "note"]
+
+
+@admin.register(Override)
+class OverrideAdmin(admin.ModelAdmin):
+    form = OverrideForm
+    list_display = ["colour", "starts_at", "expires_at", "note", "officer"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        services.override_set(officer=request.user, person_index=obj.person_index, colour=obj.colour, expires_at=obj.expires_at, note=obj.note)
+
+
+class AppealDecisionForm(forms.ModelForm):
+    decision = forms.ChoiceField(label=_("处理"), choices=[("uphold", _("申诉成立：人工赋码")), ("reject", _("申诉不成立"))])
+    override_colour = forms.ChoiceField(label=_("人工赋码颜色"), choices=Colour.choices, initial=Colour.GREEN)
+    override_until = forms.DateTimeField(label=_("人工赋码失效时间"), initial=lambda: timezone.now() + dt.timedelta(days=7))
+
+    class Meta:
+        model = Appeal
+        fields = ["decision_note"]
+
+
+@admin.register(Appeal)
+class AppealAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "appellant", "colour_at_appeal", "status", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    form = AppealDecisionForm
+    readonly_fields = ["appellant", "colour_at_appeal", "reasons_at_appeal", "reason", "evidence", "status", "decided_by", "decided_at", "override"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_fields(self, request, obj=None):
+        fields = list(self.readonly_fields)
+        if obj and obj.status == Appeal.Status.PENDING:
+            fields += ["decision", "override_colour", "override_until", "decision_note"]
+        else:
+            fields += ["decision_note"]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj and obj.status == Appeal.Status.PENDING else [*self.readonly_fields, "decision_note"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            services.appeal_decide(officer=request.user, appeal=Appeal.objects.get(pk=obj.pk), uphold=data["decision"] == "uphold",
+                                   note=data["decision_note"], colour=data["override_colour"], expires_at=data["override_until"], request=request)
+        except (ServiceError, ValidationError) as exc:
+            self.message_user(request, str(getattr(exc, "detail", None) or exc.messages[0]), messages.ERROR)
+
+
+class TrustedIssuerForm(forms.ModelForm):
+    jwks_file = forms.FileField(label=_("公钥集文件 (JWKS JSON)"), required=False)
+
+    class Meta:
+        model = TrustedIssuer
+        fields = ["issuer_id", "name", "source_url", "jwks_file", "valid_from", "valid_until", "is_active"]
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("jwks_file")
+        try:
+            self.imported = services.trusted_issuer_import(
+                issuer_id=data.get("issuer_id", ""), name=data.get("name", ""), valid_from=data.get("valid_from"), valid_until=data.get("valid_until"),
+                jwks=upload.read().decode() if upload else None, url=data.get("source_url", ""),
+            ) if not self.errors else None
+        except (ValueError, OSError) as exc:
+            raise ValidationError(_("Could not read the key set: %(error)s") % {"error": exc}) from exc
+        return data
+
+    def save(self, commit=True):
+        self.imported.is_active = self.cleaned_data["is_active"]
+        self.imported.save()
+        return self.imported
+
+
+@admin.register(TrustedIssuer)
+class TrustedIssuerAdmin(admin.ModelAdmin):
+    form = TrustedIssuerForm
+    list_display = ["name", "issuer_id", "valid_from", "valid_until", "is_active", "updated_at"]
+
+
+@admin.register(RecomputeJob)
+class RecomputeJobAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "reason", "state", "progress_display", "changed", "created_at", "finished_at"]
+
+    @admin.display(description=_("进度"))
+    def progress_display(self, obj):
+        return f"{obj.progress}% ({obj.done}/{obj.total})"
+
+
+for model in (TestResult, Vaccination, Stay, SelfDeclaration, PassCheck, HealthStatus, DailyCount, Venue):
+    admin.site.register(model, type(f"{model.__name__}Admin", (ReadOnlyAdmin,), {"list_display": ["__str__"]}))

@@ -1,0 +1,103 @@
+"""Health-pass reads. The hot path — my status — is one cache read (Redis in production) and, on a
+miss, one primary-key read; it never grows with the number of citizens."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from healthcode.models import Appeal, Dependant, HealthStatus, PassCheck, Rule, Venue
+from identity.models import PopulationRecord, User
+
+CACHE_SECONDS = 300
+
+
+def _key(person_index: str) -> str:
+    return f"hs:{person_index}"
+
+
+def forget_statuses(person_indexes) -> None:
+    person_indexes = list(person_indexes)
+    for start in range(0, len(person_indexes), 5000):
+        cache.delete_many([_key(index) for index in person_indexes[start : start + 5000]])
+
+
+def status_for(person_index: str) -> dict:
+    """The person's current status as a dict (colour, reasons, rule version, times). Evaluated on the
+    spot when there is none yet or when it is due for re-evaluation."""
+    status = cache.get(_key(person_index))
+    if status is not None and status["valid_until"] > timezone.now():
+        return status
+    row = HealthStatus.objects.filter(person_index=person_index).first()
+    if row is None or row.valid_until <= timezone.now():
+        from healthcode.evaluation import evaluate_people
+
+        evaluate_people([person_index])
+        row = HealthStatus.objects.get(person_index=person_index)
+    status = {
+        "colour": row.colour,
+        "reasons": row.reason_codes,
+        "rule_version": row.rule_version,
+        "evaluated_at": row.evaluated_at,
+        "valid_until": row.valid_until,
+        "override_id": row.override_id,
+    }
+    cache.set(_key(person_index), status, CACHE_SECONDS)
+    return status
+
+
+def explain(status: dict, *, language: str = "zh-hans") -> list[dict]:
+    """Plain words for each reason, from the rule version that produced the status."""
+    from django.utils.translation import gettext as _
+
+    rules = {rule.code: rule for rule in Rule.objects.filter(ruleset__version=status["rule_version"], code__in=status["reasons"])}
+    texts = []
+    for code in status["reasons"]:
+        if code == "override":
+            texts.append({"code": code, "text": _("A health officer set this colour after a review.")})
+        elif code in rules:
+            rule = rules[code]
+            texts.append({"code": code, "text": rule.explanation_en if language == "en" and rule.explanation_en else rule.explanation})
+    if not texts:
+        texts.append({"code": "none", "text": _("No rule applies to you: your pass is green.")})
+    return texts
+
+
+def dependants_of(user: User) -> QuerySet[Dependant]:
+    return Dependant.objects.filter(guardian=user, revoked_at__isnull=True).order_by("name")
+
+
+def dependant_for(user: User, pk: int) -> Dependant:
+    from django.http import Http404
+
+    dependant = dependants_of(user).filter(pk=pk).first()
+    if dependant is None:
+        raise Http404
+    return dependant
+
+
+def checks_of(person_index: str) -> QuerySet[PassCheck]:
+    return PassCheck.objects.filter(person_index=person_index).select_related("checker")
+
+
+def appeals_of(user: User) -> QuerySet[Appeal]:
+    return Appeal.objects.filter(appellant=user).select_related("override")
+
+
+def venues_of(user: User) -> QuerySet[Venue]:
+    return Venue.objects.filter(manager=user).order_by("-created_at")
+
+
+def colour_counts(area_prefix: str = "") -> dict:
+    """Live counts by colour and by city (first four digits of the area code)."""
+    statuses = HealthStatus.objects.all()
+    if area_prefix:
+        statuses = statuses.filter(area_code__startswith=area_prefix)
+    by_colour = dict(statuses.values_list("colour").annotate(n=Count("pk")).values_list("colour", "n"))
+    from django.db.models.functions import Left
+
+    by_city = list(
+        statuses.annotate(city=Left("area_code", 4)).values("city", "colour").annotate(n=Count("pk")).order_by("city", "colour")
+    )
+    return {"by_colour": by_colour, "by_city": by_city, "people": PopulationRecord.objects.count()}

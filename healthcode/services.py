@@ -1,0 +1,478 @@
+"""Health-pass use cases: show a pass, check one, declare, scan a venue, appeal, override, guardians,
+trusted issuers, source imports and recomputation."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import os
+import secrets
+import urllib.request
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from joserfc import jws
+from joserfc.errors import JoseError
+
+from credentials import signing
+from healthcode import selectors
+from healthcode.evaluation import evaluate_people
+from healthcode.models import (
+    Appeal,
+    CloseContact,
+    Colour,
+    Dependant,
+    Override,
+    PassCheck,
+    RecomputeJob,
+    RuleSet,
+    SelfDeclaration,
+    Stay,
+    TestResult,
+    TrustedIssuer,
+    Vaccination,
+    Venue,
+)
+from identity.crypto import derived_key
+from identity.models import AuditEvent, PopulationRecord, User, id_number_index
+from identity.numbers import mask_name, validate_id_number
+from identity.services import ImportReport, audit_record, notice_send, real_name_matches, row_import
+from portal.api import ServiceError
+
+PASS_KIND = "qilu-hp+jwt"
+
+
+# --- the pass -----------------------------------------------------------------------------------
+
+
+def _subject_cipher() -> AESGCM:
+    return AESGCM(derived_key("health-pass-subject/v1"))
+
+
+def seal_subject(person_index: str) -> str:
+    """The person's index, encrypted, as the pass's ``sub``: only we can tell whose pass it is."""
+    nonce = os.urandom(12)
+    sealed = nonce + _subject_cipher().encrypt(nonce, bytes.fromhex(person_index), b"hp-sub")
+    return base64.urlsafe_b64encode(sealed).rstrip(b"=").decode()
+
+
+def open_subject(sub: str) -> str | None:
+    try:
+        blob = base64.urlsafe_b64decode(sub + "=" * (-len(sub) % 4))
+        return _subject_cipher().decrypt(blob[:12], blob[12:], b"hp-sub").hex()
+    except (ValueError, InvalidTag, binascii.Error, TypeError):
+        return None
+
+
+@dataclass
+class Pass:
+    status: dict
+    token: str
+    claims: dict
+    holder_name: str
+
+
+def pass_show(*, user: User, dependant: Dependant | None = None) -> Pass:
+    """My pass (or a dependant's): current status plus a freshly signed QR payload that expires in
+    ``QILU_HEALTH_PASS_TTL`` seconds, so a screenshot goes stale."""
+    person_index = dependant.person_index if dependant else user.id_number_index
+    name = dependant.name if dependant else user.name
+    status = selectors.status_for(person_index)
+    claims = {
+        "jti": secrets.token_urlsafe(9),
+        "hp": {"c": status["colour"], "n": mask_name(name), "t": int(status["evaluated_at"].timestamp()), "v": status["rule_version"]},
+        "sub": seal_subject(person_index),
+    }
+    token, full = signing.sign(claims, kind=PASS_KIND, ttl=settings.QILU_HEALTH_PASS_TTL)
+    return Pass(status=status, token=token, claims=full, holder_name=name)
+
+
+@dataclass
+class PassVerdict:
+    valid: bool
+    reason: str
+    colour: str | None
+    masked_name: str | None
+    issuer: str | None
+    expires_at: dt.datetime | None
+    check: PassCheck
+
+
+REASONS = {
+    "valid": gettext_lazy("Valid"),
+    "malformed": gettext_lazy("Not a health pass QR code"),
+    "bad_signature": gettext_lazy("Bad signature"),
+    "unknown_key": gettext_lazy("Unknown signing key"),
+    "retired_key": gettext_lazy("Signing key retired"),
+    "wrong_kind": gettext_lazy("Not a health pass"),
+    "expired": gettext_lazy("Expired: ask for a fresh code"),
+    "untrusted_issuer": gettext_lazy("Issuer not on the trust list"),
+    "issuer_not_trusted_now": gettext_lazy("Issuer's trust period has ended"),
+}
+
+
+def _keys_for(issuer_id: str | None, now: dt.datetime):
+    """Our key ring for our passes; a trusted issuer's key set for theirs (or a reason it's refused)."""
+    if issuer_id == settings.QILU_ISSUER_ID:
+        ring = signing.keyring()
+        return ring.public, ring.retired, None
+    trusted = TrustedIssuer.objects.filter(issuer_id=issuer_id or "", is_active=True).first()
+    if trusted is None:
+        return None, None, "untrusted_issuer"
+    if not (trusted.valid_from <= now <= trusted.valid_until):
+        return None, None, "issuer_not_trusted_now"
+    return signing.keys_from_jwks(trusted.jwks), frozenset(), None
+
+
+def pass_check(*, checker: User, token: str, place: str = "", request: HttpRequest | None = None) -> PassVerdict:
+    """A checkpoint scans a pass: ours or a trusted province's. Logged, and shown to the holder."""
+    now = timezone.now()
+    token = (token or "").strip()
+    issuer_id = None
+    try:
+        issuer_id = json.loads(jws.extract_compact(token.encode()).payload).get("iss")
+    except (JoseError, ValueError, UnicodeError, AttributeError):
+        reason, claims = "malformed", {}
+    else:
+        keys, retired, refusal = _keys_for(issuer_id, now)
+        if refusal:
+            reason, claims = refusal, {}
+        else:
+            try:
+                claims = signing.verify_with(token, kind=PASS_KIND, keys=keys, retired=retired)
+                reason = "valid"
+            except signing.SignatureRejected as exc:
+                reason, claims = exc.reason, exc.claims
+    valid = reason == "valid"
+    content = claims.get("hp") if valid and isinstance(claims.get("hp"), dict) else {}
+    person_index = open_subject(claims.get("sub", "")) if valid and issuer_id == settings.QILU_ISSUER_ID else None
+    check = PassCheck.objects.create(
+        person_index=person_index or "",
+        checker=checker,
+        place=place[:128] or (checker.service_hall.name if checker.service_hall else ""),
+        issuer=(issuer_id or "")[:64],
+        valid=valid,
+        reason=reason,
+        colour=content.get("c", "")[:8],
+    )
+    if person_index:
+        subject = User.objects.filter(id_number_index=person_index).first()
+        guardian_links = Dependant.objects.filter(person_index=person_index, revoked_at__isnull=True).select_related("guardian")
+        for person in ([subject] if subject else []) + [link.guardian for link in guardian_links]:
+            audit_record(
+                action=AuditEvent.Action.HEALTH_PASS_CHECKED,
+                actor=checker,
+                actor_description=f"{check.place} {checker.masked_name}".strip(),
+                subject=person,
+                detail={"colour": check.colour, "place": check.place, "dependant": person is not subject},
+                request=request,
+            )
+    return PassVerdict(
+        valid=valid,
+        reason=reason,
+        colour=content.get("c"),
+        masked_name=content.get("n"),
+        issuer=issuer_id,
+        expires_at=dt.datetime.fromtimestamp(claims["exp"], tz=dt.UTC) if valid else None,
+        check=check,
+    )
+
+
+# --- citizens' own data -------------------------------------------------------------------------
+
+
+def _area(code: str) -> str:
+    code = (code or "").strip()
+    if len(code) != 6 or not code.isdigit():
+        raise ValidationError({"area_code": [_("Use a 6-digit area code (GB/T 2260).")]})
+    return code
+
+
+def declaration_submit(*, user: User, symptoms: bool, note: str = "", travel: Iterable[dict] = ()) -> SelfDeclaration:
+    """Self-declaration: symptoms and recent trips (area, arrived, left). Re-evaluated at once."""
+    now = timezone.now()
+    stays = []
+    for number, trip in enumerate(travel, start=1):
+        arrived, left = trip.get("arrived_at"), trip.get("left_at")
+        if not arrived or not left or arrived > left or left > now:
+            raise ValidationError({f"travel.{number}": [_("Arrival must be before departure, and both in the past.")]})
+        stays.append(Stay(person_index=user.id_number_index, area_code=_area(trip.get("area_code")), arrived_at=arrived, left_at=left,
+                          source=Stay.Source.DECLARATION))
+    with transaction.atomic():
+        declaration = SelfDeclaration.objects.create(person_index=user.id_number_index, symptoms=symptoms, note=note[:255])
+        for stay in stays:
+            stay.save()
+    evaluate_people([user.id_number_index])
+    return declaration
+
+
+def visit_record(*, user: User, venue_code: str) -> Stay:
+    venue = Venue.objects.filter(code=(venue_code or "").strip(), is_active=True).first()
+    if venue is None:
+        raise ServiceError(_("Unknown venue code."), code="unknown_venue", status_code=404)
+    now = timezone.now()
+    stay = Stay(person_index=user.id_number_index, area_code=venue.area_code, arrived_at=now, left_at=now, source=Stay.Source.VENUE, venue=venue)
+    stay.save()
+    evaluate_people([user.id_number_index])
+    return stay
+
+
+def venue_register(*, manager: User, name: str, area_code: str, address: str) -> Venue:
+    return Venue.objects.create(manager=manager, name=name.strip(), area_code=_area(area_code), address=address.strip())
+
+
+# --- guardians (代领) ----------------------------------------------------------------------------
+
+
+def dependant_add(*, guardian: User, id_number: str, name: str, relation: str, consent: str, consent_note: str = "",
+                  request: HttpRequest | None = None) -> Dependant:
+    """Hold the pass of someone without a phone. The name and number must match the population base;
+    an adult's consent must be recorded (a minor's is given by the guardian)."""
+    try:
+        number = validate_id_number(id_number)
+    except ValidationError as exc:
+        raise ValidationError({"id_number": exc.messages}) from exc
+    if consent not in Dependant.Consent.values:
+        raise ValidationError({"consent": [_("Choose how consent was given.")]})
+    if not real_name_matches(id_number=number, name=name):
+        raise ServiceError(_("The name and ID number do not match our records."), code="real_name_mismatch")
+    index = id_number_index(number)
+    if index == guardian.id_number_index:
+        raise ValidationError({"id_number": [_("This is your own number.")]})
+    record = PopulationRecord.objects.get(id_number_index=index)
+    age = (timezone.localdate() - record.birth_date).days // 365
+    if consent == Dependant.Consent.MINOR and age >= 18:
+        raise ValidationError({"consent": [_("Only a minor's consent can be given by the guardian.")]})
+    if consent != Dependant.Consent.MINOR and not consent_note.strip():
+        raise ValidationError({"consent_note": [_("Record how the person agreed (who witnessed, where, when).")]})
+    if Dependant.objects.filter(guardian=guardian, person_index=index, revoked_at__isnull=True).exists():
+        raise ServiceError(_("You already hold this person's pass."), code="already_linked", status_code=409)
+    dependant = Dependant.objects.create(guardian=guardian, person_index=index, id_number=number, name=name.strip(), relation=relation.strip(),
+                                         consent=consent, consent_note=consent_note.strip())
+    audit_record(action=AuditEvent.Action.PROFILE_VIEWED, actor=guardian, subject=User.objects.filter(id_number_index=index).first(),
+                 detail={"health_pass_dependant": dependant.relation, "consent": consent}, request=request)
+    return dependant
+
+
+def dependant_revoke(*, dependant: Dependant) -> Dependant:
+    dependant.revoked_at = timezone.now()
+    dependant.save(update_fields=["revoked_at"])
+    return dependant
+
+
+# --- appeals and overrides ----------------------------------------------------------------------
+
+
+def appeal_submit(*, user: User, reason: str, evidence: str = "", request: HttpRequest | None = None) -> Appeal:
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say why you think the colour is wrong.")]})
+    if Appeal.objects.filter(appellant=user, status=Appeal.Status.PENDING).exists():
+        raise ServiceError(_("You already have an appeal being reviewed."), code="appeal_pending", status_code=409)
+    status = selectors.status_for(user.id_number_index)
+    appeal = Appeal.objects.create(person_index=user.id_number_index, appellant=user, colour_at_appeal=status["colour"],
+                                   reasons_at_appeal=",".join(status["reasons"]), reason=reason.strip(), evidence=evidence.strip())
+    audit_record(action=AuditEvent.Action.HEALTH_APPEAL, actor=user, subject=user, detail={"appeal": appeal.pk, "step": "submitted"}, request=request)
+    return appeal
+
+
+def override_set(*, officer: User, person_index: str, colour: str, expires_at: dt.datetime, note: str) -> Override:
+    if colour not in Colour.values:
+        raise ValidationError({"colour": [_("Unknown colour.")]})
+    if expires_at <= timezone.now():
+        raise ValidationError({"expires_at": [_("The override must end in the future.")]})
+    if not note.strip():
+        raise ValidationError({"note": [_("Write down why.")]})
+    override = Override.objects.create(person_index=person_index, colour=colour, expires_at=expires_at, note=note.strip(), officer=officer)
+    evaluate_people([person_index])
+    return override
+
+
+def appeal_decide(*, officer: User, appeal: Appeal, uphold: bool, note: str, colour: str | None = None,
+                  expires_at: dt.datetime | None = None, request: HttpRequest | None = None) -> Appeal:
+    """Uphold (with an override colour and end) or reject an appeal; the appellant is told either way."""
+    if appeal.status != Appeal.Status.PENDING:
+        raise ServiceError(_("This appeal has already been decided."), code="appeal_decided", status_code=409)
+    if not note.strip():
+        raise ValidationError({"decision_note": [_("Write down why.")]})
+    with transaction.atomic():
+        if uphold:
+            appeal.override = override_set(officer=officer, person_index=appeal.person_index, colour=colour or Colour.GREEN,
+                                           expires_at=expires_at or (timezone.now() + dt.timedelta(days=7)), note=note)
+        appeal.status = Appeal.Status.UPHELD if uphold else Appeal.Status.REJECTED
+        appeal.decided_by, appeal.decided_at, appeal.decision_note = officer, timezone.now(), note.strip()
+        appeal.save()
+        audit_record(action=AuditEvent.Action.HEALTH_APPEAL, actor=officer, actor_description=_("卫健部门"), subject=appeal.appellant,
+                     detail={"appeal": appeal.pk, "step": appeal.status, "note": appeal.decision_note}, request=request)
+        notice_send(user=appeal.appellant, kind="health_appeal", title=_("Your health pass appeal: %(status)s") % {"status": appeal.get_status_display()},
+                    body=appeal.decision_note, url="/health/")
+    return appeal
+
+
+# --- trusted issuers ----------------------------------------------------------------------------
+
+
+def trusted_issuer_import(*, issuer_id: str, name: str, valid_from: dt.datetime, valid_until: dt.datetime,
+                          jwks: dict | str | None = None, url: str = "") -> TrustedIssuer:
+    """Trust another province's issuer: its key set from a file's JSON or fetched from a URL."""
+    if jwks is None:
+        if not url.startswith(("https://", "http://")):
+            raise ValidationError({"url": [_("Give a key set file or an http(s) URL.")]})
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 — scheme checked above
+            jwks = response.read(1_000_000).decode()
+    document = json.loads(jwks) if isinstance(jwks, str) else jwks
+    if not signing.keys_from_jwks(document):
+        raise ValidationError({"jwks": [_("The key set holds no usable P-256 public key.")]})
+    if valid_until <= valid_from:
+        raise ValidationError({"valid_until": [_("The end must be after the start.")]})
+    trusted, _created = TrustedIssuer.objects.update_or_create(
+        issuer_id=issuer_id, defaults={"name": name, "jwks": document, "source_url": url, "valid_from": valid_from, "valid_until": valid_until}
+    )
+    return trusted
+
+
+# --- source data --------------------------------------------------------------------------------
+
+
+def _person(row: dict) -> str:
+    try:
+        return id_number_index(validate_id_number(str(row.get("id_number") or "")))
+    except ValidationError as exc:
+        raise ValidationError({"id_number": exc.messages}) from exc
+
+
+def _when(row: dict, key: str) -> dt.datetime:
+    value = parse_datetime(str(row.get(key) or ""))
+    if value is None:
+        raise ValidationError({key: [_("Use a time like 2026-11-23T08:30:00+08:00.")]})
+    return value if timezone.is_aware(value) else timezone.make_aware(value)
+
+
+def _choice(row: dict, key: str, choices) -> str:
+    value = str(row.get(key) or "")
+    if value not in choices:
+        raise ValidationError({key: [_("Choose one of: %(choices)s.") % {"choices": ", ".join(choices)}]})
+    return value
+
+
+def _external_id(row: dict) -> str:
+    value = str(row.get("external_id") or "").strip()
+    if not value:
+        raise ValidationError({"external_id": [_("This field is required.")]})
+    return value
+
+
+def test_result_upsert(row: dict, source: str) -> tuple[bool, str]:
+    person = _person(row)
+    sampled, reported = _when(row, "sampled_at"), _when(row, "reported_at")
+    if reported < sampled:
+        raise ValidationError({"reported_at": [_("The report cannot come before the sample.")]})
+    _obj, created = TestResult.objects.update_or_create(
+        source=source, external_id=_external_id(row),
+        defaults={"person_index": person, "kind": _choice(row, "kind", TestResult.Kind.values), "result": _choice(row, "result", TestResult.Result.values),
+                  "sampled_at": sampled, "reported_at": reported},
+    )
+    return created, person
+
+
+def vaccination_upsert(row: dict, source: str) -> tuple[bool, str]:
+    person = _person(row)
+    try:
+        dose = int(row.get("dose") or 0)
+    except ValueError:
+        dose = 0
+    if dose < 1:
+        raise ValidationError({"dose": [_("Enter a dose number from 1.")]})
+    _obj, created = Vaccination.objects.update_or_create(
+        source=source, external_id=_external_id(row),
+        defaults={"person_index": person, "product": str(row.get("product") or "")[:64] or "—", "dose": dose, "vaccinated_at": _when(row, "vaccinated_at")},
+    )
+    return created, person
+
+
+def stay_create(row: dict, source: str) -> tuple[bool, str]:
+    person = _person(row)
+    arrived, left = _when(row, "arrived_at"), _when(row, "left_at")
+    if left < arrived:
+        raise ValidationError({"left_at": [_("Arrival must be before departure, and both in the past.")]})
+    Stay(person_index=person, area_code=_area(str(row.get("area_code") or "")), arrived_at=arrived, left_at=left, source=Stay.Source.IMPORT).save()
+    return True, person
+
+
+def close_contact_create(row: dict, source: str) -> tuple[bool, str]:
+    person = _person(row)
+    CloseContact.objects.create(person_index=person, listed_at=_when(row, "listed_at"), note=str(row.get("note") or "")[:255])
+    return True, person
+
+
+IMPORTERS = {"test_results": test_result_upsert, "vaccinations": vaccination_upsert, "stays": stay_create, "close_contacts": close_contact_create}
+
+
+def health_data_import(*, kind: str, rows: Iterable, source: str = "import") -> ImportReport:
+    """Import rows (bad rows reported, good rows kept), then re-evaluate the people touched, set-based."""
+    upsert = IMPORTERS[kind]
+    touched: set[str] = set()
+
+    def one(row: dict) -> bool:
+        created, person = upsert(row, source)
+        touched.add(person)
+        return created
+
+    report = row_import(rows, one)
+    if touched:
+        evaluate_people(touched)
+    return report
+
+
+# --- rules and recomputation --------------------------------------------------------------------
+
+
+def ruleset_publish(*, officer: User | None, ruleset: RuleSet) -> RecomputeJob:
+    """Put a rule version in force (the old one stays, unchanged, for the statuses it produced) and
+    re-evaluate everybody."""
+    if ruleset.is_published:
+        raise ServiceError(_("This version is already published; copy it to change it."), code="already_published", status_code=409)
+    if not ruleset.rules.exists():
+        raise ValidationError(_("A rule version needs at least one rule."))
+    with transaction.atomic():
+        RuleSet.objects.filter(in_force=True).update(in_force=False)
+        ruleset.in_force, ruleset.published_at = True, timezone.now()
+        ruleset.save(update_fields=["in_force", "published_at"])
+    return recompute_start(reason=f"rule version v{ruleset.version} published", user=officer)
+
+
+def ruleset_copy(*, ruleset: RuleSet, officer: User | None) -> RuleSet:
+    """A new draft version with the same rules, to edit and publish."""
+    version = (RuleSet.objects.order_by("-version").values_list("version", flat=True).first() or 0) + 1
+    draft = RuleSet.objects.create(version=version, note=_("copy of v%(v)d") % {"v": ruleset.version}, created_by=officer)
+    for rule in ruleset.rules.all():
+        rule.pk, rule.ruleset = None, draft
+        rule.save()
+    return draft
+
+
+def recompute_start(*, reason: str, user: User | None = None, area_code: str = "", chunk_size: int = 20000) -> RecomputeJob:
+    from django.db.models import Max, Min
+
+    from healthcode.tasks import recompute
+
+    bounds = PopulationRecord.objects.aggregate(first=Min("id"), last=Max("id"))
+    ruleset = RuleSet.objects.filter(in_force=True).first()
+    job = RecomputeJob.objects.create(
+        reason=reason[:255], area_code=area_code, created_by=user, rule_version=ruleset.version if ruleset else 0,
+        first_id=bounds["first"] or 0, last_id=bounds["last"] or 0, cursor=bounds["first"] or 0, chunk_size=chunk_size,
+        total=PopulationRecord.objects.count(),
+    )
+    transaction.on_commit(lambda: recompute.delay(job.pk))
+    return job
