@@ -195,6 +195,7 @@ class AppealAdmin(admin.ModelAdmin):
 
 class TrustedIssuerForm(forms.ModelForm):
     jwks_file = forms.FileField(label=_("公钥集文件 (JWKS JSON)"), required=False)
+    source_url = forms.URLField(label=_("公钥集地址"), required=False, assume_scheme="https")
 
     class Meta:
         model = TrustedIssuer

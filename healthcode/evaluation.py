@@ -141,10 +141,11 @@ def evaluate(people: QuerySet, *, now: dt.datetime | None = None, rules: tuple[R
     select_sql, params = status_select(ruleset, rule_list, people, now).query.sql_with_params()
     table = HealthStatus._meta.db_table
     updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[1:])
+    # Table and column names are ours; every value is a bound parameter of the compiled SELECT.
     sql = (
-        f"INSERT INTO {table} ({', '.join(COLUMNS)}) SELECT * FROM ({select_sql}) AS computed "
+        f"INSERT INTO {table} ({', '.join(COLUMNS)}) SELECT * FROM ({select_sql}) AS computed "  # noqa: S608
         f"ON CONFLICT (person_index) DO UPDATE SET {updates} RETURNING person_index"
-    )  # noqa: S608 — table and column names are ours; every value is a bound parameter of the compiled SELECT
+    )
     if connection.vendor == "sqlite":
         # SQLite needs a WHERE to tell ON CONFLICT from a join in INSERT … SELECT.
         sql = sql.replace(" AS computed ON CONFLICT", " AS computed WHERE true ON CONFLICT")

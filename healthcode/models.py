@@ -360,7 +360,7 @@ class PassCheck(models.Model):
     issuer = models.CharField(_("签发方"), max_length=64, blank=True)
     valid = models.BooleanField(_("有效"))
     reason = models.CharField(_("原因"), max_length=32)
-    colour = models.CharField(_("颜色"), max_length=8, blank=True)
+    colour = models.CharField(_("颜色"), max_length=8, choices=Colour.choices, blank=True)
     created_at = models.DateTimeField(_("查验时间"), default=timezone.now)
 
     class Meta:

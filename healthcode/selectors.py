@@ -34,7 +34,13 @@ def status_for(person_index: str) -> dict:
         from healthcode.evaluation import evaluate_people
 
         evaluate_people([person_index])
-        row = HealthStatus.objects.get(person_index=person_index)
+        row = HealthStatus.objects.filter(person_index=person_index).first()
+        if row is None:
+            from django.utils.translation import gettext as _
+
+            from portal.api import ServiceError
+
+            raise ServiceError(_("There is no population record for this person, so no health pass."), code="no_population_record", status_code=404)
     status = {
         "colour": row.colour,
         "reasons": row.reason_codes,

@@ -1,0 +1,66 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from credentials import signing
+from healthcode.demo import default_ruleset
+from tests.factories import PopulationRecordFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def signing_key(db):
+    signing.reset()
+    key = signing.key_create()
+    signing.reset()
+    return key
+
+
+@pytest.fixture
+def rules(db):
+    return default_ruleset()
+
+
+def with_record(user, area="370102"):
+    """People get their status through the population base, as real citizens do."""
+    PopulationRecordFactory(id_number=user.id_number, id_number_index=user.id_number_index, name=user.name, area_code=area)
+    return user
+
+
+@pytest.fixture
+def person(rules, citizen):
+    return with_record(citizen)
+
+
+@pytest.fixture
+def person_api(person):
+    api = APIClient()
+    api.force_authenticate(person)
+    return api
+
+
+@pytest.fixture
+def checker(db):
+    return UserFactory(name="吴磊", roles=["checkpoint"])
+
+
+@pytest.fixture
+def checker_api(checker):
+    api = APIClient()
+    api.force_authenticate(checker)
+    return api
+
+
+@pytest.fixture
+def officer(db):
+    return UserFactory(name="孙静", roles=["health_officer"], is_staff=True)
+
+
+@pytest.fixture
+def now():
+    return timezone.now().replace(microsecond=0)
+
+
+def ago(now, **delta):
+    return now - dt.timedelta(**delta)

@@ -1,0 +1,147 @@
+"""Each rule at its boundaries, rule versions, overrides and their expiry, and the plain-words reasons."""
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+
+from healthcode import selectors, services
+from healthcode.evaluation import evaluate_people
+from healthcode import models as hc
+from healthcode.models import CloseContact, HealthStatus, RiskArea, Rule, SelfDeclaration, Stay
+from tests.healthcode.conftest import ago
+
+
+def status(person, now):
+    evaluate_people([person.id_number_index], now=now)
+    row = HealthStatus.objects.get(person_index=person.id_number_index)
+    return row.colour, row.reason_codes
+
+
+def lab_test(person, when, result="negative", n=[0]):  # noqa: B006 — a counter for unique ids
+    n[0] += 1
+    return hc.TestResult.objects.create(person_index=person.id_number_index, source="lab", external_id=f"T{n[0]}", kind="nucleic_acid",
+                                     result=result, sampled_at=when, reported_at=when + dt.timedelta(hours=6))
+
+
+def stay(person, area, arrived, left):
+    item = Stay(person_index=person.id_number_index, area_code=area, arrived_at=arrived, left_at=left, source="declaration")
+    item.save()
+    return item
+
+
+def test_no_data_is_green_with_a_plain_reason(person, now):
+    assert status(person, now) == ("green", [])
+    assert [r["code"] for r in selectors.explain(selectors.status_for(person.id_number_index))] == ["none"]
+
+
+@pytest.mark.parametrize(("age", "colour"), [(dt.timedelta(days=14), "red"), (dt.timedelta(days=14, seconds=1), "green"), (dt.timedelta(0), "red")])
+def test_positive_within_14_days_is_red(person, now, age, colour):
+    lab_test(person, now - age, result="positive")
+    assert status(person, now)[0] == colour
+
+
+def test_a_positive_test_in_the_future_does_not_count_yet(person, now):
+    lab_test(person, now + dt.timedelta(hours=1), result="positive")
+    assert status(person, now)[0] == "green"
+
+
+@pytest.fixture
+def high_risk(rules, now):
+    return RiskArea.objects.create(area_code="370203", name="市北区", level="high", starts_at=ago(now, days=30))
+
+
+@pytest.mark.parametrize(("left_ago", "colour"), [(dt.timedelta(days=14), "yellow"), (dt.timedelta(days=14, seconds=1), "green")])
+def test_high_risk_stay_counts_for_exactly_14_days(person, now, high_risk, left_ago, colour):
+    stay(person, "370203", now - left_ago - dt.timedelta(hours=5), now - left_ago)
+    assert status(person, now) == (colour, ["high-risk-area"] if colour == "yellow" else [])
+
+
+@pytest.mark.parametrize(
+    ("after_leaving", "colour"),
+    [(dt.timedelta(hours=72), "green"), (dt.timedelta(hours=72) - dt.timedelta(seconds=1), "yellow"), (dt.timedelta(hours=-2), "yellow")],
+    ids=["exactly-72h-clears", "just-under-72h", "test-before-leaving"],
+)
+def test_negative_test_72_hours_after_leaving_clears_yellow(person, now, high_risk, after_leaving, colour):
+    left = ago(now, days=5)
+    stay(person, "370203", ago(now, days=6), left)
+    lab_test(person, left + after_leaving)
+    assert status(person, now)[0] == colour
+
+
+def test_city_and_province_level_risk_areas_cover_their_counties(person, now, rules):
+    RiskArea.objects.create(area_code="370600", name="烟台市", level="high", starts_at=ago(now, days=10))
+    stay(person, "370602", ago(now, days=2), ago(now, days=1))
+    assert status(person, now)[0] == "yellow"
+
+
+def test_a_stay_outside_the_risk_period_or_at_a_lower_level_does_not_count(person, now, rules):
+    RiskArea.objects.create(area_code="370203", name="市北区", level="high", starts_at=ago(now, days=3))
+    RiskArea.objects.create(area_code="370202", name="市南区", level="medium", starts_at=ago(now, days=30))
+    stay(person, "370203", ago(now, days=6), ago(now, days=5))  # left before the area became high-risk
+    stay(person, "370202", ago(now, days=2), ago(now, days=1))  # medium risk; the rule is about high risk
+    assert status(person, now)[0] == "green"
+
+
+def test_symptoms_make_yellow_until_declared_gone(person, now, rules):
+    SelfDeclaration.objects.create(person_index=person.id_number_index, symptoms=True, declared_at=ago(now, days=2))
+    assert status(person, now) == ("yellow", ["symptoms"])
+    SelfDeclaration.objects.create(person_index=person.id_number_index, symptoms=False, declared_at=ago(now, days=1))
+    assert status(person, now)[0] == "green"
+
+
+def test_close_contact_is_red_until_released(person, now, rules):
+    contact = CloseContact.objects.create(person_index=person.id_number_index, listed_at=ago(now, days=3))
+    assert status(person, now) == ("red", ["close-contact"])
+    contact.released_at = ago(now, hours=1)
+    contact.save()
+    assert status(person, now)[0] == "green"
+
+
+def test_red_wins_over_yellow_and_every_reason_is_kept(person, now, rules, high_risk):
+    lab_test(person, ago(now, days=1), result="positive")
+    stay(person, "370203", ago(now, days=3), ago(now, days=2))
+    colour, reasons = status(person, now)
+    assert colour == "red" and set(reasons) == {"positive-test", "high-risk-area"}
+    words = [r["text"] for r in selectors.explain(selectors.status_for(person.id_number_index))]
+    assert "14天内核酸或抗原检测结果为阳性" in words and any("高风险区域" in w for w in words)
+
+
+def test_status_says_when_it_must_be_re_evaluated(person, now, rules):
+    lab_test(person, ago(now, days=13, hours=12), result="positive")
+    evaluate_people([person.id_number_index], now=now)
+    row = HealthStatus.objects.get(person_index=person.id_number_index)
+    assert row.valid_until == now + dt.timedelta(hours=12)  # when the positive test leaves the window
+    # Reading after that time re-evaluates on the spot.
+    with mock.patch("django.utils.timezone.now", return_value=row.valid_until + dt.timedelta(seconds=1)):
+        assert selectors.status_for(person.id_number_index)["colour"] == "green"
+
+
+def test_a_new_rule_version_changes_colours_and_is_recorded(person, now, rules, officer, django_capture_on_commit_callbacks):
+    lab_test(person, ago(now, days=10), result="positive")
+    assert status(person, now)[0] == "red"
+    draft = services.ruleset_copy(ruleset=rules, officer=officer)
+    Rule.objects.filter(ruleset=draft, code="positive-test").update(days=7, explanation="7天内检测阳性")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.ruleset_publish(officer=officer, ruleset=draft)
+    job.refresh_from_db()
+    assert job.state == "done" and job.rule_version == 2
+    row = HealthStatus.objects.get(person_index=person.id_number_index)
+    assert (row.colour, row.rule_version) == ("green", 2)
+    rules.refresh_from_db()
+    assert not rules.in_force and rules.rules.get(code="positive-test").days == 14  # the old version is untouched
+    with pytest.raises(Exception):
+        services.ruleset_publish(officer=officer, ruleset=draft)
+
+
+def test_override_holds_until_it_expires(person, now, rules, officer):
+    lab_test(person, ago(now, days=1), result="positive")
+    assert status(person, now)[0] == "red"
+    until = now + dt.timedelta(hours=2)
+    services.override_set(officer=officer, person_index=person.id_number_index, colour="green", expires_at=until, note="复核为假阳性")
+    assert selectors.status_for(person.id_number_index)["colour"] == "green"  # set in effect at once
+    assert status(person, now + dt.timedelta(minutes=1)) == ("green", ["override"])
+    assert HealthStatus.objects.get(person_index=person.id_number_index).valid_until == until
+    assert status(person, until)[0] == "red"  # at expiry the rules apply again
+    with mock.patch("django.utils.timezone.now", return_value=until + dt.timedelta(seconds=1)):
+        assert selectors.status_for(person.id_number_index)["colour"] == "red"
