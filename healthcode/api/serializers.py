@@ -36,7 +36,7 @@ class CheckRequestSerializer(serializers.Serializer):
     place = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
 
 
-class VerdictSerializer(serializers.Serializer):
+class PassVerdictSerializer(serializers.Serializer):
     valid = serializers.BooleanField()
     reason = serializers.CharField()
     message = serializers.SerializerMethodField()

@@ -17,8 +17,8 @@ from healthcode.api.serializers import (
     HealthImportSerializer,
     PassCheckSerializer,
     PassSerializer,
+    PassVerdictSerializer,
     VenueSerializer,
-    VerdictSerializer,
     VisitSerializer,
 )
 from identity.api.authentication import ApiClientAuthentication, ClientHasScope
@@ -110,12 +110,12 @@ class DependantRevokeApi(APIView):
 class CheckApi(APIView):
     permission_classes = [require_perm("healthcode.check_pass")]
 
-    @extend_schema(request=CheckRequestSerializer, responses=VerdictSerializer, summary="Checkpoint: verify a scanned pass (ours or a trusted province's)")
+    @extend_schema(request=CheckRequestSerializer, responses=PassVerdictSerializer, summary="Checkpoint: verify a scanned pass (ours or a trusted province's)")
     def post(self, request):
         data = CheckRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         verdict = services.pass_check(checker=request.user, token=data.validated_data["payload"], place=data.validated_data["place"], request=request)
-        return Response(VerdictSerializer(verdict).data)
+        return Response(PassVerdictSerializer(verdict).data)
 
 
 class VenueListApi(APIView):
