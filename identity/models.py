@@ -268,6 +268,7 @@ class AuditEvent(models.Model):
         PROFILE_VIEWED = "profile_viewed", _("查看个人信息")
         CREDENTIAL_VERIFIED = "credential_verified", _("核验电子证照")
         APPLICATION_VIEWED = "application_viewed", _("查看办件")
+        APPLICATION_SUBMITTED_FOR = "application_submitted_for", _("窗口代为申请")
         HEALTH_PASS_CHECKED = "health_pass_checked", _("查验健康码")
         HEALTH_APPEAL = "health_appeal", _("健康码申诉")
         DATA_EXPORTED = "data_exported", _("导出个人数据")

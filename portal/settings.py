@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.headless",
     "allauth.usersessions",
+    "import_export",
     "portal",
     "identity",
     "credentials",
@@ -132,6 +133,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-presentations": {"task": "credentials.purge_presentations", "schedule": 3600.0},
     "health-reevaluate-due": {"task": "healthcode.reevaluate_due", "schedule": 60.0},
     "health-snapshot-counts": {"task": "healthcode.snapshot_counts", "schedule": 3600.0},
+    "applications-mark-overdue": {"task": "services.mark_overdue", "schedule": 900.0},
 }
 
 # --- Identity and authentication ---------------------------------------------------------------

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("identity.api.urls")),
     path("", include("credentials.api.urls")),
     path("", include("healthcode.api.urls")),
+    path("", include("services.api.urls")),
 ]
 
 urlpatterns = [
@@ -26,6 +27,7 @@ urlpatterns = [
     path("wallet/", include("credentials.urls")),
     path("verify/", verify_console, name="verify-console"),
     path("health/", include("healthcode.urls")),
+    path("services/", include("services.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from credentials.demo import DEMO_ISSUER_SECRET, seed_credentials
 from healthcode.demo import seed_health
+from services.demo import seed_catalogue
 from identity import demo, roles
 from identity.models import AgentAuthorisation, AgentScope, Department, Organisation, ServiceHall, User, id_number_index
 from identity.services import base_records_import
@@ -62,7 +63,8 @@ class Command(BaseCommand):
                 user.set_phone(phone, verified=True)
                 if role in STAFF_ROLES:
                     user.is_staff = role in (roles.ITEM_ADMIN, roles.HEALTH_OFFICER, roles.AUDITOR)
-                    user.department = department
+                    user.department = Department.objects.get_or_create(code="SD-GAT", defaults={"name": "山东省公安厅", "area_code": "370000"})[0] \
+                        if role == roles.REVIEWER else department
                     user.service_hall = hall if role == roles.CLERK else None
                 if key == "superuser":
                     user.is_staff = user.is_superuser = True
@@ -88,6 +90,7 @@ class Command(BaseCommand):
             )
         seed_credentials(users, organisation)
         seed_health(users)
+        seed_catalogue()
         if not quiet:
             self.print_sign_ins(demo.people(1)[0])
 
@@ -100,5 +103,7 @@ class Command(BaseCommand):
         self.stdout.write("  wallet: sign in as citizen → /wallet/ → a credential → 生成亮证码; as clerk → /verify/ → paste the code")
         self.stdout.write("  health pass: citizen → /health/; checkpoint (吴磊) → /health/check/; venue_manager (郑丽) → /health/venues/; "
                           "health_officer (孙静) → /health/stats/ and admin (rules, risk areas, appeals)")
+        self.stdout.write("  services: citizen → /services/ (search 驾驶证 or 备案: JT-001 is 秒批); reviewer (陈强, 公安厅) → /services/workbench/; "
+                          "clerk (赵敏) → /services/counter/")
         self.stdout.write(f"  issuing systems (push API): Bearer demo-sd-gat.{DEMO_ISSUER_SECRET} (also demo-sd-rst, demo-sd-scjg, demo-sd-mzt, demo-sd-jyt)")
         self.stdout.write(f"  Sign up as a new person (in the population base, no account yet): {newcomer['name']} {newcomer['id_number']}")

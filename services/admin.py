@@ -1,0 +1,129 @@
+"""Admin for item admins: departments' items with versioned guides (published versions are frozen;
+"new version" copies one to edit), materials and forms; spreadsheet import/export of items."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources
+from import_export.admin import ImportExportModelAdmin
+from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
+
+from identity.admin import ReadOnlyAdmin
+from identity.models import Department
+from services.models import Application, Category, ItemVersion, Material, Region, ServiceItem, Transition
+
+
+class ServiceItemResource(resources.ModelResource):
+    """Spreadsheet columns for the catalogue (the guide text lives in versions, edited in admin)."""
+
+    department = fields.Field(attribute="department", column_name="department", widget=ForeignKeyWidget(Department, "code"))
+    region = fields.Field(attribute="region", column_name="region", widget=ForeignKeyWidget(Region, "code"))
+    categories = fields.Field(attribute="categories", column_name="categories", widget=ManyToManyWidget(Category, separator="|", field="name"))
+
+    class Meta:
+        model = ServiceItem
+        import_id_fields = ["code"]
+        fields = ["code", "name", "department", "region", "categories", "applicant_kind", "keywords", "online", "at_most_one_trip", "high_frequency",
+                  "is_active"]
+        skip_unchanged = True
+
+
+class MaterialInline(admin.TabularInline):
+    model = Material
+    extra = 0
+    fields = ["name", "kind", "credential_type", "required", "note"]
+
+    def _editable(self, obj):
+        return not (obj and obj.is_published)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._editable(obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._editable(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._editable(obj)
+
+
+@admin.register(ItemVersion)
+class ItemVersionAdmin(admin.ModelAdmin):
+    list_display = ["item", "version", "published_at", "time_limit_days"]
+    list_filter = ["item__department"]
+    search_fields = ["item__name", "item__code"]
+    inlines = [MaterialInline]
+    actions = ["publish", "new_version"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj and obj.is_published:
+            return [f.name for f in ItemVersion._meta.fields]
+        return ["published_at"]
+
+    @admin.action(description=_("发布所选版本（发布后不可修改）"))
+    def publish(self, request, queryset):
+        for version in queryset.filter(published_at__isnull=True):
+            with transaction.atomic():
+                ItemVersion.objects.filter(pk=version.pk).update(published_at=timezone.now())
+                ServiceItem.objects.filter(pk=version.item_id).update(current_version=version)
+            self.message_user(request, _("%(item)s v%(v)d published.") % {"item": version.item.name, "v": version.version})
+
+    @admin.action(description=_("复制为新版本（草稿）"))
+    def new_version(self, request, queryset):
+        for version in queryset:
+            draft = copy_version(version)
+            self.message_user(request, _("Draft v%(v)d created.") % {"v": draft.version}, messages.SUCCESS)
+
+
+def copy_version(version: ItemVersion) -> ItemVersion:
+    materials = list(version.materials.all())
+    number = (ItemVersion.objects.filter(item=version.item).order_by("-version").values_list("version", flat=True).first() or 0) + 1
+    draft = ItemVersion.objects.get(pk=version.pk)
+    draft.pk, draft.version, draft.published_at = None, number, None
+    draft.save()
+    for material in materials:
+        material.pk, material.version = None, draft
+        material.save()
+    return draft
+
+
+@admin.register(ServiceItem)
+class ServiceItemAdmin(ImportExportModelAdmin):
+    resource_classes = [ServiceItemResource]
+    list_display = ["code", "name", "department", "online", "at_most_one_trip", "high_frequency", "current_version", "is_active"]
+    list_filter = ["department", "online", "high_frequency", "categories"]
+    search_fields = ["code", "name", "keywords"]
+    filter_horizontal = ["categories"]
+    readonly_fields = ["current_version"]
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "parent"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind"]
+    list_filter = ["kind"]
+
+
+class TransitionInline(admin.TabularInline):
+    model = Transition
+    extra = 0
+    fields = ["created_at", "from_status", "to_status", "actor_label", "comment"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Application)
+class ApplicationAdmin(ReadOnlyAdmin):
+    list_display = ["number", "item", "department", "status", "overdue", "created_at"]
+    list_filter = ["status", "overdue", "department"]
+    search_fields = ["number"]
+    fields = ["number", "item", "version", "department", "status", "channel", "materials_total", "materials_saved", "failing_rule", "due_at",
+              "overdue", "created_at", "decided_at"]
+    inlines = [TransitionInline]

@@ -1,0 +1,93 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from services.models import Application, ItemVersion, Material, ServiceItem, Transition
+
+
+class ItemListSerializer(serializers.ModelSerializer):
+    department = serializers.CharField(source="department.name")
+    region = serializers.CharField(source="region.name")
+    time_limit_days = serializers.IntegerField(source="current_version.time_limit_days")
+    instant = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ServiceItem
+        fields = ["code", "name", "department", "region", "applicant_kind", "online", "at_most_one_trip", "high_frequency", "time_limit_days", "instant"]
+
+    def get_instant(self, item) -> bool:
+        return bool(item.current_version and item.current_version.approval_rules)
+
+
+class MaterialSerializer(serializers.ModelSerializer):
+    credential_type = serializers.CharField(source="credential_type.code", default=None)
+
+    class Meta:
+        model = Material
+        fields = ["id", "name", "kind", "credential_type", "required", "note"]
+
+
+class GuideSerializer(serializers.ModelSerializer):
+    materials = MaterialSerializer(many=True)
+    steps = serializers.ListField(source="step_list", child=serializers.CharField())
+
+    class Meta:
+        model = ItemVersion
+        fields = ["version", "legal_basis", "who_may_apply", "conditions", "steps", "time_limit_days", "fees", "window_address", "window_hours",
+                  "materials", "published_at"]
+
+
+class ItemDetailSerializer(ItemListSerializer):
+    guide = GuideSerializer(source="current_version")
+    categories = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+
+    class Meta(ItemListSerializer.Meta):
+        fields = [*ItemListSerializer.Meta.fields, "categories", "guide"]
+
+
+class ApplySerializer(serializers.Serializer):
+    item = serializers.CharField(max_length=48)
+    data = serializers.DictField(default=dict)
+    uploads = serializers.DictField(child=serializers.CharField(), default=dict, help_text=_("material id → upload id"))
+    organisation = serializers.CharField(max_length=24, required=False, allow_blank=True)
+
+
+class OnBehalfSerializer(ApplySerializer):
+    applicant_id_number = serializers.CharField(max_length=24)
+
+
+class TransitionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Transition
+        fields = ["created_at", "from_status", "to_status", "actor_label", "comment"]
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    item = serializers.CharField(source="item.code")
+    item_name = serializers.CharField(source="item.name")
+    version = serializers.IntegerField(source="version.version")
+    department = serializers.CharField(source="department.name")
+    data = serializers.DictField(read_only=True)
+    timeline = TransitionSerializer(many=True, read_only=True)
+    materials = serializers.SerializerMethodField()
+    result_credential = serializers.CharField(source="result_credential.identifier", default=None)
+
+    class Meta:
+        model = Application
+        fields = ["number", "item", "item_name", "version", "department", "status", "channel", "data", "materials", "materials_total",
+                  "materials_saved", "failing_rule", "due_at", "overdue", "created_at", "decided_at", "result_credential", "timeline"]
+
+    def get_materials(self, application) -> list[dict]:
+        return [
+            {"material": a.material.name, "credential": a.credential.identifier if a.credential else None,
+             "upload": str(a.upload_id) if a.upload_id else None}
+            for a in application.attachments.select_related("material", "credential")
+        ]
+
+
+class ReviewSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class ResubmitSerializer(serializers.Serializer):
+    data = serializers.DictField(required=False)
+    uploads = serializers.DictField(child=serializers.CharField(), default=dict)

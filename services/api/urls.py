@@ -1,0 +1,19 @@
+from django.urls import path
+
+from services.api import views
+
+urlpatterns = [
+    path("items/", views.CatalogueApi.as_view(), name="api-items"),
+    path("items/<str:code>/", views.ItemApi.as_view(), name="api-item"),
+    path("items/<str:code>/form/", views.FormApi.as_view(), name="api-item-form"),
+    path("uploads/", views.UploadApi.as_view(), name="api-uploads"),
+    path("uploads/<uuid:pk>/", views.UploadDownloadApi.as_view(), name="api-upload"),
+    path("applications/", views.ApplicationListApi.as_view(), name="api-applications"),
+    path("applications/<str:number>/", views.ApplicationApi.as_view(), name="api-application"),
+    path("applications/<str:number>/withdraw/", views.WithdrawApi.as_view(), name="api-application-withdraw"),
+    path("applications/<str:number>/resubmit/", views.ResubmitApi.as_view(), name="api-application-resubmit"),
+    path("applications/<str:number>/result.pdf", views.ResultPdfApi.as_view(), name="api-application-result"),
+    path("workbench/", views.WorkbenchApi.as_view(), name="api-workbench"),
+    path("workbench/on-behalf/", views.OnBehalfApi.as_view(), name="api-on-behalf"),
+    path("workbench/<str:number>/<str:action>/", views.WorkbenchActionApi.as_view(), name="api-workbench-action"),
+]

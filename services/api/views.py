@@ -1,0 +1,218 @@
+"""Handheld-services API: the catalogue and guides, forms with pre-fill, uploads, applying
+(``Idempotency-Key``), tracking, withdrawing and answering supplement requests; the staff workbench
+and window submissions for walk-in citizens."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from identity import selectors as identity_selectors
+from identity.models import User, id_number_index
+from identity.numbers import validate_id_number
+from portal.api import ServiceError, require_perm
+from services import selectors, workflow
+from services.api.serializers import (
+    ApplicationSerializer,
+    ApplySerializer,
+    ItemDetailSerializer,
+    ItemListSerializer,
+    OnBehalfSerializer,
+    ResubmitSerializer,
+    ReviewSerializer,
+)
+
+
+class CatalogueApi(generics.ListAPIView):
+    """Search the catalogue by keyword (Chinese works), department code, category or life event."""
+
+    serializer_class = ItemListSerializer
+    permission_classes: list = []
+
+    @extend_schema(parameters=[OpenApiParameter("q", str), OpenApiParameter("department", str), OpenApiParameter("category", str),
+                               OpenApiParameter("online", bool)])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        params = self.request.query_params
+        online = {"1": True, "true": True, "0": False, "false": False}.get(params.get("online", ""))
+        return selectors.catalogue(q=params.get("q", ""), department=params.get("department", ""), category=params.get("category", ""), online=online)
+
+
+class ItemApi(APIView):
+    permission_classes: list = []
+
+    @extend_schema(responses=ItemDetailSerializer, summary="An item with its current guide")
+    def get(self, request, code: str):
+        return Response(ItemDetailSerializer(selectors.item_for(code)).data)
+
+
+class FormApi(APIView):
+    @extend_schema(parameters=[OpenApiParameter("organisation", str)], responses={200: dict},
+                   summary="The form to render, pre-filled, and which materials are already held (免证办)")
+    def get(self, request, code: str):
+        item = selectors.item_for(code)
+        organisation = _organisation(request, request.query_params.get("organisation"))
+        version = item.current_version
+        values = workflow.prefill(version, request.user, organisation)
+        materials = [
+            {"id": m.pk, "name": m.name, "kind": m.kind, "required": m.required, "held": c is not None,
+             "credential": {"identifier": c.identifier, "type_name": c.type.name} if c else None}
+            for m, c in workflow.held_materials(version, request.user, organisation)
+        ]
+        return Response({"item": item.code, "version": version.version, "fields": [{**f, "value": values.get(f["key"], "")} for f in version.form_schema],
+                         "materials": materials})
+
+
+def _organisation(request, code):
+    return identity_selectors.organisation_for(request.user, code) if code else None
+
+
+class UploadApi(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
+                   responses={201: dict}, summary="Upload a material (PDF, PNG, JPEG; ≤ 10 MB; checked by content)")
+    def post(self, request):
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": [_("This field is required.")]})
+        if upload.size > workflow.MAX_UPLOAD_BYTES:  # refuse before reading it into memory
+            raise ValidationError({"file": [_("The file is larger than 10 MB.")]})
+        stored = workflow.upload_store(owner=request.user, name=upload.name, content=upload.read())
+        return Response({"id": str(stored.id), "name": stored.original_name, "content_type": stored.content_type, "size": stored.size},
+                        status=status.HTTP_201_CREATED)
+
+
+class UploadDownloadApi(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): bytes}, summary="A file: to its owner and the reviewers of its application")
+    def get(self, request, pk):
+        upload = selectors.upload_for(request.user, pk)
+        response = HttpResponse(workflow.upload_read(upload), content_type=upload.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{upload.id.hex}{".pdf" if upload.content_type == "application/pdf" else ""}"'
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class ApplicationListApi(APIView):
+    @extend_schema(responses=ApplicationSerializer(many=True), summary="My applications")
+    def get(self, request):
+        return Response(ApplicationSerializer(selectors.applications_of(request.user)[:100], many=True).data)
+
+    @extend_schema(request=ApplySerializer, responses={201: ApplicationSerializer, 200: ApplicationSerializer},
+                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, description="Retries with the same key return the same application")],
+                   summary="Apply")
+    def post(self, request):
+        data = ApplySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        submitted = workflow.application_submit(
+            applicant=request.user, item=selectors.item_for(values["item"]), data=values["data"], uploads=values["uploads"],
+            organisation=_organisation(request, values.get("organisation")), idempotency_key=request.headers.get("Idempotency-Key", ""), request=request,
+        )
+        submitted.application.refresh_from_db()
+        return Response(ApplicationSerializer(submitted.application).data, status=status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK)
+
+
+class ApplicationApi(APIView):
+    @extend_schema(responses=ApplicationSerializer, summary="One application with its timeline")
+    def get(self, request, number: str):
+        return Response(ApplicationSerializer(selectors.application_for(request.user, number)).data)
+
+
+class WithdrawApi(APIView):
+    @extend_schema(request=ReviewSerializer, responses=ApplicationSerializer, summary="Withdraw my application")
+    def post(self, request, number: str):
+        application = selectors.application_for(request.user, number)
+        if application.applicant_id != request.user.pk:
+            from django.http import Http404
+
+            raise Http404
+        data = ReviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(ApplicationSerializer(workflow.application_withdraw(applicant=request.user, application=application, **data.validated_data)).data)
+
+
+class ResubmitApi(APIView):
+    @extend_schema(request=ResubmitSerializer, responses=ApplicationSerializer, summary="Answer a supplement request")
+    def post(self, request, number: str):
+        application = selectors.application_for(request.user, number)
+        if application.applicant_id != request.user.pk:
+            from django.http import Http404
+
+            raise Http404
+        data = ResubmitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(ApplicationSerializer(workflow.application_resubmit(applicant=request.user, application=application,
+                                                                            data=data.validated_data.get("data"), uploads=data.validated_data["uploads"])).data)
+
+
+class ResultPdfApi(APIView):
+    @extend_schema(responses={(200, "application/pdf"): bytes}, summary="The result document (PDF)")
+    def get(self, request, number: str):
+        from services.documents import result_pdf
+
+        application = selectors.application_for(request.user, number)
+        if application.status != "completed":
+            raise ServiceError(_("There is no result yet."), code="not_completed", status_code=409)
+        response = HttpResponse(result_pdf(application), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{application.number}.pdf"'
+        return response
+
+
+class WorkbenchApi(generics.ListAPIView):
+    """My department's queue: ``?status=``, ``?overdue=1``, ``?mine=1``, ``?q=``."""
+
+    serializer_class = ApplicationSerializer
+    permission_classes = [require_perm("services.review_application")]
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return selectors.queue_for(self.request.user, status=params.get("status", ""), overdue=params.get("overdue") == "1",
+                                   mine=params.get("mine") == "1", q=params.get("q", ""))
+
+
+class WorkbenchActionApi(APIView):
+    permission_classes = [require_perm("services.review_application")]
+
+    @extend_schema(request=ReviewSerializer, responses=ApplicationSerializer, summary="claim, accept, supplement, approve or reject")
+    def post(self, request, number: str, action: str):
+        application = selectors.application_for(request.user, number)
+        data = ReviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if action == "claim":
+            application = workflow.application_claim(reviewer=request.user, application=application)
+        else:
+            application = workflow.application_review(reviewer=request.user, application=application, action=action,
+                                                      comment=data.validated_data["comment"], request=request)
+        return Response(ApplicationSerializer(application).data)
+
+
+class OnBehalfApi(APIView):
+    permission_classes = [require_perm("services.submit_on_behalf")]
+
+    @extend_schema(request=OnBehalfSerializer, responses={201: ApplicationSerializer}, summary="Window clerk applies for a walk-in citizen (audited)")
+    def post(self, request):
+        data = OnBehalfSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        try:
+            number = validate_id_number(values["applicant_id_number"])
+        except ValidationError as exc:
+            raise ValidationError({"applicant_id_number": exc.messages}) from exc
+        applicant = User.objects.filter(id_number_index=id_number_index(number)).first()
+        if applicant is None:
+            raise ServiceError(_("This person has no account yet: help them register first."), code="no_account", status_code=404)
+        submitted = workflow.application_submit(
+            applicant=applicant, item=selectors.item_for(values["item"]), data=values["data"], uploads=values["uploads"],
+            idempotency_key=request.headers.get("Idempotency-Key", ""), submitted_by=request.user, request=request,
+        )
+        return Response(ApplicationSerializer(submitted.application).data, status=status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK)

@@ -1,0 +1,298 @@
+"""Handheld services (掌上办): the catalogue with versioned guides and forms, applications with their
+materials, uploads and timeline, and the notifications they send."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from credentials.models import Credential, CredentialType, HolderKind
+from identity.fields import EncryptedTextField
+from identity.models import Department, Organisation, User
+
+
+class Region(models.Model):
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("省")
+        CITY = "city", _("市")
+        COUNTY = "county", _("县（区）")
+
+    code = models.CharField(_("行政区划代码"), max_length=6, unique=True, help_text=_("GB/T 2260"))
+    name = models.CharField(_("名称"), max_length=64)
+    level = models.CharField(_("层级"), max_length=8, choices=Level.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("上级"))
+
+    class Meta:
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    """A theme (主题) or a life event (人生事件) to browse the catalogue by."""
+
+    class Kind(models.TextChoices):
+        THEME = "theme", _("主题")
+        LIFE_EVENT = "life_event", _("人生事件")
+
+    kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("名称"), max_length=64)
+
+    class Meta:
+        verbose_name = _("事项分类")
+        verbose_name_plural = _("事项分类")
+        constraints = [models.UniqueConstraint(fields=["kind", "name"], name="one_category_name_per_kind")]
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceItem(models.Model):
+    """A government service item (政务服务事项). Its guide and form live in versions."""
+
+    code = models.CharField(_("事项编码"), max_length=48, unique=True)
+    name = models.CharField(_("事项名称"), max_length=128)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="service_items", verbose_name=_("实施部门"))
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="service_items", verbose_name=_("实施区划"))
+    categories = models.ManyToManyField(Category, blank=True, related_name="items", verbose_name=_("分类"))
+    applicant_kind = models.CharField(_("服务对象"), max_length=16, choices=HolderKind.choices, default=HolderKind.PERSON)
+    keywords = models.CharField(_("搜索关键词"), max_length=255, blank=True)
+    online = models.BooleanField(_("可网上办理"), default=True)
+    at_most_one_trip = models.BooleanField(_("最多跑一次"), default=True)
+    high_frequency = models.BooleanField(_("高频事项"), default=False)
+    is_active = models.BooleanField(_("在用"), default=True)
+    current_version = models.ForeignKey("ItemVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("现行版本"))
+
+    class Meta:
+        verbose_name = _("政务服务事项")
+        verbose_name_plural = _("政务服务事项")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+FIELD_TYPES = ("text", "textarea", "date", "number", "choice", "id_number", "phone")
+
+
+def validate_form_schema(schema) -> None:
+    if not isinstance(schema, list):
+        raise ValidationError(_("The form must be a list of fields."))
+    keys = set()
+    for item in schema:
+        if not isinstance(item, dict) or not item.get("key") or not item.get("label") or item.get("type", "text") not in FIELD_TYPES:
+            raise ValidationError(_("Each field needs a key, a label and a known type."))
+        if item["key"] in keys:
+            raise ValidationError(_("Field key %(key)s appears twice.") % {"key": item["key"]})
+        keys.add(item["key"])
+        if item.get("type") == "choice" and not item.get("choices"):
+            raise ValidationError(_("Field %(key)s needs choices.") % {"key": item["key"]})
+
+
+RULE_KINDS = ("credential_valid", "field", "applicant_age", "all_materials_held")
+
+
+def validate_approval_rules(rules) -> None:
+    if not isinstance(rules, list):
+        raise ValidationError(_("Approval rules must be a list."))
+    for rule in rules:
+        if not isinstance(rule, dict) or rule.get("kind") not in RULE_KINDS or not rule.get("name"):
+            raise ValidationError(_("Each approval rule needs a name and a kind among: %(kinds)s.") % {"kinds": ", ".join(RULE_KINDS)})
+
+
+class ItemVersion(models.Model):
+    """One version of an item's guide and form (办事指南). Published versions never change: an edit
+    is a new version, and every application keeps the version it was made under."""
+
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="versions", verbose_name=_("事项"))
+    version = models.PositiveIntegerField(_("版本"))
+    legal_basis = models.TextField(_("设定依据"))
+    who_may_apply = models.TextField(_("申请条件（对象）"))
+    conditions = models.TextField(_("受理条件"), blank=True)
+    steps = models.TextField(_("办理流程"), help_text=_("每行一步"))
+    time_limit_days = models.PositiveSmallIntegerField(_("承诺时限（天）"))
+    fees = models.CharField(_("收费标准"), max_length=255, default="不收费")
+    window_address = models.CharField(_("窗口地址"), max_length=255, blank=True)
+    window_hours = models.CharField(_("办公时间"), max_length=128, blank=True)
+    form_schema = models.JSONField(_("表单定义"), default=list, blank=True, validators=[validate_form_schema])
+    approval_rules = models.JSONField(_("秒批规则"), default=list, blank=True, validators=[validate_approval_rules],
+                                      help_text=_("全部满足即自动批准；为空则人工审核"))
+    result_credential_type = models.ForeignKey(CredentialType, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                               verbose_name=_("办结证照类型"))
+    result_validity_years = models.PositiveSmallIntegerField(_("结果证照有效期（年）"), null=True, blank=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("办事指南版本")
+        verbose_name_plural = _("办事指南版本")
+        ordering = ["item", "-version"]
+        constraints = [models.UniqueConstraint(fields=["item", "version"], name="one_item_version_number")]
+
+    def __str__(self) -> str:
+        return f"{self.item.name} v{self.version}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    def save(self, *args, **kwargs):
+        if self.pk and ItemVersion.objects.filter(pk=self.pk, published_at__isnull=False).exists():
+            raise ValidationError(_("A published guide cannot change; make a new version."))
+        super().save(*args, **kwargs)
+
+    @property
+    def step_list(self) -> list[str]:
+        return [line.strip() for line in self.steps.splitlines() if line.strip()]
+
+
+class Material(models.Model):
+    """A required material: an upload, or a credential type the state already holds (免证办)."""
+
+    class Kind(models.TextChoices):
+        UPLOAD = "upload", _("上传材料")
+        CREDENTIAL = "credential", _("电子证照（免提交）")
+
+    version = models.ForeignKey(ItemVersion, on_delete=models.CASCADE, related_name="materials")
+    name = models.CharField(_("材料名称"), max_length=128)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.UPLOAD)
+    credential_type = models.ForeignKey(CredentialType, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("证照类型"))
+    required = models.BooleanField(_("必需"), default=True)
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("申请材料")
+        verbose_name_plural = _("申请材料")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("已提交")
+    ACCEPTED = "accepted", _("已受理")
+    SUPPLEMENT = "supplement", _("待补正")
+    RESUBMITTED = "resubmitted", _("已补正")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("不予批准")
+    COMPLETED = "completed", _("已办结")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+OPEN_STATUSES = (Status.SUBMITTED, Status.ACCEPTED, Status.SUPPLEMENT, Status.RESUBMITTED)
+
+
+class Application(models.Model):
+    """One application (办件). Form answers are encrypted at rest."""
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("网上/掌上")
+        WINDOW = "window", _("窗口代办")
+
+    number = models.CharField(_("办件编号"), max_length=32, unique=True)
+    item = models.ForeignKey(ServiceItem, on_delete=models.PROTECT, related_name="applications", verbose_name=_("事项"))
+    version = models.ForeignKey(ItemVersion, on_delete=models.PROTECT, related_name="applications", verbose_name=_("指南版本"))
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="applications", verbose_name=_("办理部门"))
+    applicant = models.ForeignKey(User, on_delete=models.PROTECT, related_name="applications", verbose_name=_("申请人"))
+    organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="applications", verbose_name=_("代表法人"))
+    submitted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("窗口代办人"))
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices, default=Channel.ONLINE)
+    data_json = EncryptedTextField(_("表单内容"))
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.SUBMITTED, db_index=True)
+    idempotency_key = models.CharField(max_length=128, blank=True, editable=False)
+    assigned_to = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("经办人"))
+    failing_rule = models.CharField(_("未通过的秒批规则"), max_length=255, blank=True)
+    materials_total = models.PositiveSmallIntegerField(_("材料数"), default=0)
+    materials_saved = models.PositiveSmallIntegerField(_("免提交材料数"), default=0)
+    due_at = models.DateTimeField(_("承诺办结时间"))
+    overdue = models.BooleanField(_("已超期"), default=False, db_index=True)
+    result_credential = models.ForeignKey(Credential, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("结果证照"))
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now, db_index=True)
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("办件")
+        verbose_name_plural = _("办件")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["applicant", "idempotency_key"], condition=~models.Q(idempotency_key=""), name="one_application_per_idempotency_key")
+        ]
+        indexes = [models.Index(fields=["department", "status", "due_at"])]
+        permissions = [("review_application", _("Can review applications of their department")),
+                       ("submit_on_behalf", _("Can submit applications for walk-in citizens"))]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def data(self) -> dict:
+        return json.loads(self.data_json or "{}")
+
+    @data.setter
+    def data(self, value: dict) -> None:
+        self.data_json = json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+class Upload(models.Model):
+    """A file a citizen uploaded, stored under a generated name, served only to those allowed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="uploads")
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("上传文件")
+        verbose_name_plural = _("上传文件")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class AttachedMaterial(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
+    material = models.ForeignKey(Material, on_delete=models.PROTECT, related_name="+")
+    credential = models.ForeignKey(Credential, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    upload = models.ForeignKey(Upload, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    attached_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("已附材料")
+        verbose_name_plural = _("已附材料")
+
+    def __str__(self) -> str:
+        return self.material.name
+
+
+class Transition(models.Model):
+    """One step on the application's timeline. ``notified_at`` makes notification exactly-once."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="timeline")
+    from_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=Status.choices)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(max_length=64)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("办理记录")
+        verbose_name_plural = _("办理记录")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application.number} → {self.to_status}"

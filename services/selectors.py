@@ -1,0 +1,87 @@
+"""Catalogue search and scoped reads: my applications (404 for anyone else's), my department's queue."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from identity.models import User
+from services.models import OPEN_STATUSES, Application, ServiceItem, Upload
+
+
+def catalogue(*, q: str = "", department: str = "", category: str = "", online: bool | None = None) -> QuerySet[ServiceItem]:
+    """Published, active items. ``q`` matches Chinese keywords as substrings of the name, keywords,
+    department and guide (no word segmentation needed: 驾驶证 finds 机动车驾驶证期满换证)."""
+    items = ServiceItem.objects.filter(is_active=True, current_version__published_at__isnull=False).select_related(
+        "department", "region", "current_version")
+    for word in q.split():
+        items = items.filter(Q(name__icontains=word) | Q(keywords__icontains=word) | Q(department__name__icontains=word)
+                             | Q(current_version__who_may_apply__icontains=word))
+    if department:
+        items = items.filter(department__code=department)
+    if category:
+        items = items.filter(categories__pk=category) if category.isdigit() else items.filter(categories__name=category)
+    if online is not None:
+        items = items.filter(online=online)
+    return items.distinct().order_by("-high_frequency", "code")
+
+
+def item_for(code: str) -> ServiceItem:
+    item = catalogue().filter(code=code).first()
+    if item is None:
+        raise Http404
+    return item
+
+
+def applications_of(user: User) -> QuerySet[Application]:
+    return Application.objects.filter(applicant=user).select_related("item", "department").order_by("-created_at")
+
+
+def application_for(user: User, number: str) -> Application:
+    """An application its applicant may see, or a reviewer of its department; anyone else gets 404."""
+    application = Application.objects.select_related("item", "version", "department", "applicant", "organisation", "assigned_to",
+                                                     "result_credential").filter(number=number).first()
+    if application is None:
+        raise Http404
+    if application.applicant_id == user.pk:
+        return application
+    if user.has_perm("services.review_application") and user.department_id == application.department_id:
+        return application
+    raise Http404
+
+
+def queue_for(reviewer: User, *, status: str = "", overdue: bool = False, mine: bool = False, q: str = "") -> QuerySet[Application]:
+    """The reviewer's department queue (never another department's), oldest deadline first."""
+    if not reviewer.has_perm("services.review_application") or reviewer.department_id is None:
+        return Application.objects.none()
+    applications = Application.objects.filter(department_id=reviewer.department_id).select_related("item", "applicant", "assigned_to")
+    applications = applications.filter(status=status) if status else applications.filter(status__in=OPEN_STATUSES)
+    if overdue:
+        applications = applications.filter(overdue=True)
+    if mine:
+        applications = applications.filter(assigned_to=reviewer)
+    if q:
+        applications = applications.filter(Q(number__icontains=q) | Q(item__name__icontains=q))
+    return applications.order_by("due_at")
+
+
+def upload_for(user: User, upload_id) -> Upload:
+    """Its owner, or a reviewer of the department of an application it is attached to."""
+    upload = Upload.objects.filter(pk=upload_id).first()
+    if upload is None:
+        raise Http404
+    if upload.owner_id == user.pk:
+        return upload
+    if user.has_perm("services.review_application") and Application.objects.filter(
+            attachments__upload=upload, department_id=user.department_id).exists():
+        return upload
+    raise Http404
+
+
+def saved_materials_ratio() -> dict:
+    """How many materials citizens did not have to submit (免证办 yardstick: 60 % fewer)."""
+    from django.db.models import Sum
+
+    totals = Application.objects.aggregate(total=Sum("materials_total"), saved=Sum("materials_saved"))
+    total, saved = totals["total"] or 0, totals["saved"] or 0
+    return {"total": total, "saved": saved, "ratio": saved / total if total else 0.0}

@@ -1,0 +1,50 @@
+"""Celery tasks for applications: 秒批 right after submission, notifications (after commit, retried,
+never twice), and the overdue sweep (beat)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from identity.services import notice_send
+from identity.sms import sms_send
+from services.models import Application, Transition
+
+
+@shared_task(name="services.instant_approval", acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def instant_approval(application_id: int) -> str:
+    from services.workflow import instant_approve
+
+    application = Application.objects.select_related("version", "applicant", "organisation", "department").get(pk=application_id)
+    return instant_approve(application).status
+
+
+@shared_task(name="services.send_transition_notice", acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
+def send_transition_notice(transition_id: int) -> bool:
+    """In-app notice and SMS for one timeline step. The row lock and ``notified_at`` make it
+    exactly-once across retries and concurrent workers; a failure rolls back and is retried."""
+    with transaction.atomic():
+        transition = Transition.objects.select_for_update().select_related("application__applicant", "application__item").filter(
+            pk=transition_id, notified_at__isnull=True).first()
+        if transition is None:
+            return False
+        application = transition.application
+        title = _("%(item)s: %(status)s") % {"item": application.item.name, "status": transition.get_to_status_display()}
+        body = transition.comment
+        notice_send(user=application.applicant, kind="application", title=title, body=body, url=f"/services/applications/{application.number}/")
+        applicant = application.applicant
+        if applicant.phone and applicant.phone_verified:
+            sms_send(phone=applicant.phone, body=_("【齐鲁通】您的办件 %(number)s %(title)s") % {"number": application.number, "title": title},
+                     purpose="application")
+        transition.notified_at = timezone.now()
+        transition.save(update_fields=["notified_at"])
+    return True
+
+
+@shared_task(name="services.mark_overdue")
+def mark_overdue() -> int:
+    from services.workflow import mark_overdue as sweep
+
+    return sweep()

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from services import views
+
+urlpatterns = [
+    path("", views.catalogue, name="services-catalogue"),
+    path("applications/", views.my_applications, name="my-applications"),
+    path("applications/<str:number>/", views.application_detail, name="application-detail"),
+    path("applications/<str:number>/<str:action>/", views.application_action, name="application-action"),
+    path("workbench/", views.workbench, name="workbench"),
+    path("workbench/<str:number>/", views.workbench_detail, name="workbench-detail"),
+    path("counter/", views.counter, name="services-counter"),
+    path("items/<str:code>/", views.guide, name="services-guide"),
+    path("items/<str:code>/apply/", views.apply, name="services-apply"),
+]

@@ -1,0 +1,196 @@
+"""Portal pages: the catalogue and guides, applying with pre-fill and 免证办, my applications with
+their timelines, the staff workbench and the window counter."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from identity import selectors as identity_selectors
+from identity.models import User, id_number_index
+from identity.numbers import validate_id_number
+from portal.api import ServiceError
+from services import selectors, workflow
+from services.models import Category, Status
+
+
+def _fail(request, exc) -> dict:
+    if isinstance(exc, ServiceError):
+        messages.error(request, str(exc.detail))
+        return {}
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return {key.removeprefix("data."): value for key, value in errors.items()}
+
+
+def catalogue(request):
+    q = request.GET.get("q", "").strip()
+    items = selectors.catalogue(q=q, category=request.GET.get("category", ""), department=request.GET.get("department", ""))
+    return render(request, "services/catalogue.html", {
+        "items": Paginator(items, 20).get_page(request.GET.get("page")), "q": q,
+        "themes": Category.objects.filter(kind="theme"), "life_events": Category.objects.filter(kind="life_event"),
+        "category": request.GET.get("category", ""),
+    })
+
+
+def guide(request, code: str):
+    item = selectors.item_for(code)
+    return render(request, "services/guide.html", {"item": item, "version": item.current_version})
+
+
+def _uploads_from(request, version, owner) -> dict:
+    uploads = {}
+    for material in version.materials.all():
+        upload = request.FILES.get(f"material_{material.pk}")
+        if upload is not None:
+            if upload.size > workflow.MAX_UPLOAD_BYTES:
+                raise ValidationError({f"uploads.{material.pk}": [_("The file is larger than 10 MB.")]})
+            try:
+                stored = workflow.upload_store(owner=owner, name=upload.name, content=upload.read())
+            except ValidationError as exc:
+                raise ValidationError({f"uploads.{material.pk}": exc.message_dict.get("file", exc.messages)}) from exc
+            uploads[str(material.pk)] = str(stored.id)
+    return uploads
+
+
+def _form_context(version, applicant, organisation, values, errors):
+    filled = workflow.prefill(version, applicant, organisation) | values
+    return {
+        "fields": [{**f, "value": filled.get(f["key"], ""), "errors": errors.get(f["key"], [])} for f in version.form_schema],
+        "materials": [{"material": m, "credential": c, "errors": errors.get(f"uploads.{m.pk}", [])}
+                      for m, c in workflow.held_materials(version, applicant, organisation)],
+        "errors": errors.get("__all__", []) + errors.get("organisation", []),
+    }
+
+
+@login_required
+def apply(request, code: str):
+    item = selectors.item_for(code)
+    version = item.current_version
+    organisation = identity_selectors.organisation_for(request.user, request.GET["organisation"]) if request.GET.get("organisation") else None
+    values, errors = {}, {}
+    if request.method == "POST":
+        values = {f["key"]: request.POST.get(f["key"], "") for f in version.form_schema}
+        try:
+            uploads = _uploads_from(request, version, request.user)
+            submitted = workflow.application_submit(applicant=request.user, item=item, data=values, uploads=uploads, organisation=organisation,
+                                                    idempotency_key=request.POST.get("idempotency_key", ""), request=request)
+        except (ValidationError, ServiceError) as exc:
+            errors = _fail(request, exc)
+        else:
+            messages.success(request, _("Submitted. Application number %(number)s.") % {"number": submitted.application.number})
+            return redirect("application-detail", number=submitted.application.number)
+    return render(request, "services/apply.html", {
+        "item": item, "version": version, "organisation": organisation, "idempotency_key": secrets.token_urlsafe(16),
+        **_form_context(version, request.user, organisation, values, errors),
+    })
+
+
+@login_required
+def my_applications(request):
+    return render(request, "services/applications.html", {"applications": Paginator(selectors.applications_of(request.user), 20).get_page(request.GET.get("page"))})
+
+
+@login_required
+def application_detail(request, number: str):
+    application = selectors.application_for(request.user, number)
+    if application.applicant_id != request.user.pk:
+        return redirect("workbench-detail", number=number)
+    return render(request, "services/application.html", {"application": application, "can_withdraw": application.status in (
+        Status.SUBMITTED, Status.ACCEPTED, Status.SUPPLEMENT, Status.RESUBMITTED)})
+
+
+@login_required
+@require_POST
+def application_action(request, number: str, action: str):
+    application = selectors.application_for(request.user, number)
+    if application.applicant_id != request.user.pk:
+        raise Http404
+    try:
+        if action == "withdraw":
+            workflow.application_withdraw(applicant=request.user, application=application, comment=request.POST.get("comment", ""))
+        elif action == "resubmit":
+            uploads = _uploads_from(request, application.version, request.user)
+            data = {key: value for key, value in request.POST.items() if key in {f["key"] for f in application.version.form_schema} and value}
+            workflow.application_resubmit(applicant=request.user, application=application, data=data or None, uploads=uploads)
+        else:
+            raise Http404
+    except (ValidationError, ServiceError) as exc:
+        for key, value in _fail(request, exc).items():
+            messages.error(request, f"{key}: {' '.join(value)}")
+    return redirect("application-detail", number=number)
+
+
+@login_required
+@permission_required("services.review_application", raise_exception=True)
+def workbench(request):
+    params = request.GET
+    queue = selectors.queue_for(request.user, status=params.get("status", ""), overdue=params.get("overdue") == "1", mine=params.get("mine") == "1",
+                                q=params.get("q", ""))
+    return render(request, "services/workbench.html", {"applications": Paginator(queue, 25).get_page(params.get("page")),
+                                                      "statuses": Status.choices, "params": params})
+
+
+@login_required
+@permission_required("services.review_application", raise_exception=True)
+def workbench_detail(request, number: str):
+    application = selectors.application_for(request.user, number)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "claim":
+                workflow.application_claim(reviewer=request.user, application=application)
+            else:
+                workflow.application_review(reviewer=request.user, application=application, action=action, comment=request.POST.get("comment", ""),
+                                            request=request)
+        except (ValidationError, ServiceError) as exc:
+            for key, value in _fail(request, exc).items():
+                messages.error(request, " ".join(value) if key == "__all__" else f"{key}: {' '.join(value)}")
+        return redirect("workbench-detail", number=number)
+    labels = {f["key"]: f["label"] for f in application.version.form_schema}
+    return render(request, "services/review.html", {
+        "application": application, "answers": [(labels.get(k, k), v) for k, v in application.data.items()],
+        "attachments": application.attachments.select_related("material", "credential__type", "upload"),
+        "applicant": workflow.masked_applicant(application),
+    })
+
+
+@login_required
+@permission_required("services.submit_on_behalf", raise_exception=True)
+def counter(request):
+    """Window counter: find a walk-in citizen by ID number, then apply for them (recorded and shown to them)."""
+    applicant, item, context = None, None, {}
+    number = request.POST.get("applicant_id_number") or request.GET.get("applicant_id_number", "")
+    code = request.POST.get("item") or request.GET.get("item", "")
+    if number:
+        try:
+            applicant = User.objects.filter(id_number_index=id_number_index(validate_id_number(number))).first()
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+        if number and applicant is None and not messages.get_messages(request):
+            messages.error(request, _("This person has no account yet: help them register first."))
+    if code:
+        item = selectors.catalogue().filter(code=code).first()
+    if applicant and item:
+        version, values, errors = item.current_version, {}, {}
+        if request.method == "POST" and request.POST.get("submit"):
+            values = {f["key"]: request.POST.get(f["key"], "") for f in version.form_schema}
+            try:
+                uploads = _uploads_from(request, version, request.user)
+                submitted = workflow.application_submit(applicant=applicant, item=item, data=values, uploads=uploads, submitted_by=request.user,
+                                                        idempotency_key=request.POST.get("idempotency_key", ""), request=request)
+            except (ValidationError, ServiceError) as exc:
+                errors = _fail(request, exc)
+            else:
+                messages.success(request, _("Submitted for %(name)s: %(number)s.") % {"name": applicant.masked_name, "number": submitted.application.number})
+                return redirect("services-counter")
+        context = {"version": version, "idempotency_key": secrets.token_urlsafe(16), **_form_context(version, applicant, None, values, errors)}
+    return render(request, "services/counter.html", {"applicant": applicant, "item": item, "number": number, "code": code,
+                                                    "items": selectors.catalogue()[:200], **context})
