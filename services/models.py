@@ -124,10 +124,12 @@ class ItemVersion(models.Model):
     window_address = models.CharField(_("窗口地址"), max_length=255, blank=True)
     window_hours = models.CharField(_("办公时间"), max_length=128, blank=True)
     form_schema = models.JSONField(_("表单定义"), default=list, blank=True, validators=[validate_form_schema])
-    approval_rules = models.JSONField(_("秒批规则"), default=list, blank=True, validators=[validate_approval_rules],
-                                      help_text=_("全部满足即自动批准；为空则人工审核"))
-    result_credential_type = models.ForeignKey(CredentialType, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                               verbose_name=_("办结证照类型"))
+    approval_rules = models.JSONField(
+        _("秒批规则"), default=list, blank=True, validators=[validate_approval_rules], help_text=_("全部满足即自动批准；为空则人工审核")
+    )
+    result_credential_type = models.ForeignKey(
+        CredentialType, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("办结证照类型")
+    )
     result_validity_years = models.PositiveSmallIntegerField(_("结果证照有效期（年）"), null=True, blank=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -141,14 +143,14 @@ class ItemVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.item.name} v{self.version}"
 
-    @property
-    def is_published(self) -> bool:
-        return self.published_at is not None
-
     def save(self, *args, **kwargs):
         if self.pk and ItemVersion.objects.filter(pk=self.pk, published_at__isnull=False).exists():
             raise ValidationError(_("A published guide cannot change; make a new version."))
         super().save(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
 
     @property
     def step_list(self) -> list[str]:
@@ -225,11 +227,15 @@ class Application(models.Model):
         verbose_name_plural = _("办件")
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["applicant", "idempotency_key"], condition=~models.Q(idempotency_key=""), name="one_application_per_idempotency_key")
+            models.UniqueConstraint(
+                fields=["applicant", "idempotency_key"], condition=~models.Q(idempotency_key=""), name="one_application_per_idempotency_key"
+            )
         ]
         indexes = [models.Index(fields=["department", "status", "due_at"])]
-        permissions = [("review_application", _("Can review applications of their department")),
-                       ("submit_on_behalf", _("Can submit applications for walk-in citizens"))]
+        permissions = [
+            ("review_application", _("Can review applications of their department")),
+            ("submit_on_behalf", _("Can submit applications for walk-in citizens")),
+        ]
 
     def __str__(self) -> str:
         return self.number

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from identity import selectors as identity_selectors
 from identity.models import User, id_number_index
-from identity.numbers import validate_id_number
+from identity.numbers import mask_id_number, validate_id_number
 from portal.api import ServiceError
 from services import selectors, workflow
 from services.models import Category, Status
@@ -33,11 +33,17 @@ def _fail(request, exc) -> dict:
 def catalogue(request):
     q = request.GET.get("q", "").strip()
     items = selectors.catalogue(q=q, category=request.GET.get("category", ""), department=request.GET.get("department", ""))
-    return render(request, "services/catalogue.html", {
-        "items": Paginator(items, 20).get_page(request.GET.get("page")), "q": q,
-        "themes": Category.objects.filter(kind="theme"), "life_events": Category.objects.filter(kind="life_event"),
-        "category": request.GET.get("category", ""),
-    })
+    return render(
+        request,
+        "services/catalogue.html",
+        {
+            "items": Paginator(items, 20).get_page(request.GET.get("page")),
+            "q": q,
+            "themes": Category.objects.filter(kind="theme"),
+            "life_events": Category.objects.filter(kind="life_event"),
+            "category": request.GET.get("category", ""),
+        },
+    )
 
 
 def guide(request, code: str):
@@ -64,8 +70,9 @@ def _form_context(version, applicant, organisation, values, errors):
     filled = workflow.prefill(version, applicant, organisation) | values
     return {
         "fields": [{**f, "value": filled.get(f["key"], ""), "errors": errors.get(f["key"], [])} for f in version.form_schema],
-        "materials": [{"material": m, "credential": c, "errors": errors.get(f"uploads.{m.pk}", [])}
-                      for m, c in workflow.held_materials(version, applicant, organisation)],
+        "materials": [
+            {"material": m, "credential": c, "errors": errors.get(f"uploads.{m.pk}", [])} for m, c in workflow.held_materials(version, applicant, organisation)
+        ],
         "errors": errors.get("__all__", []) + errors.get("organisation", []),
     }
 
@@ -80,22 +87,38 @@ def apply(request, code: str):
         values = {f["key"]: request.POST.get(f["key"], "") for f in version.form_schema}
         try:
             uploads = _uploads_from(request, version, request.user)
-            submitted = workflow.application_submit(applicant=request.user, item=item, data=values, uploads=uploads, organisation=organisation,
-                                                    idempotency_key=request.POST.get("idempotency_key", ""), request=request)
+            submitted = workflow.application_submit(
+                applicant=request.user,
+                item=item,
+                data=values,
+                uploads=uploads,
+                organisation=organisation,
+                idempotency_key=request.POST.get("idempotency_key", ""),
+                request=request,
+            )
         except (ValidationError, ServiceError) as exc:
             errors = _fail(request, exc)
         else:
             messages.success(request, _("Submitted. Application number %(number)s.") % {"number": submitted.application.number})
             return redirect("application-detail", number=submitted.application.number)
-    return render(request, "services/apply.html", {
-        "item": item, "version": version, "organisation": organisation, "idempotency_key": secrets.token_urlsafe(16),
-        **_form_context(version, request.user, organisation, values, errors),
-    })
+    return render(
+        request,
+        "services/apply.html",
+        {
+            "item": item,
+            "version": version,
+            "organisation": organisation,
+            "idempotency_key": secrets.token_urlsafe(16),
+            **_form_context(version, request.user, organisation, values, errors),
+        },
+    )
 
 
 @login_required
 def my_applications(request):
-    return render(request, "services/applications.html", {"applications": Paginator(selectors.applications_of(request.user), 20).get_page(request.GET.get("page"))})
+    return render(
+        request, "services/applications.html", {"applications": Paginator(selectors.applications_of(request.user), 20).get_page(request.GET.get("page"))}
+    )
 
 
 @login_required
@@ -103,8 +126,11 @@ def application_detail(request, number: str):
     application = selectors.application_for(request.user, number)
     if application.applicant_id != request.user.pk:
         return redirect("workbench-detail", number=number)
-    return render(request, "services/application.html", {"application": application, "can_withdraw": application.status in (
-        Status.SUBMITTED, Status.ACCEPTED, Status.SUPPLEMENT, Status.RESUBMITTED)})
+    return render(
+        request,
+        "services/application.html",
+        {"application": application, "can_withdraw": application.status in (Status.SUBMITTED, Status.ACCEPTED, Status.SUPPLEMENT, Status.RESUBMITTED)},
+    )
 
 
 @login_required
@@ -132,10 +158,12 @@ def application_action(request, number: str, action: str):
 @permission_required("services.review_application", raise_exception=True)
 def workbench(request):
     params = request.GET
-    queue = selectors.queue_for(request.user, status=params.get("status", ""), overdue=params.get("overdue") == "1", mine=params.get("mine") == "1",
-                                q=params.get("q", ""))
-    return render(request, "services/workbench.html", {"applications": Paginator(queue, 25).get_page(params.get("page")),
-                                                      "statuses": Status.choices, "params": params})
+    queue = selectors.queue_for(
+        request.user, status=params.get("status", ""), overdue=params.get("overdue") == "1", mine=params.get("mine") == "1", q=params.get("q", "")
+    )
+    return render(
+        request, "services/workbench.html", {"applications": Paginator(queue, 25).get_page(params.get("page")), "statuses": Status.choices, "params": params}
+    )
 
 
 @login_required
@@ -148,18 +176,25 @@ def workbench_detail(request, number: str):
             if action == "claim":
                 workflow.application_claim(reviewer=request.user, application=application)
             else:
-                workflow.application_review(reviewer=request.user, application=application, action=action, comment=request.POST.get("comment", ""),
-                                            request=request)
+                workflow.application_review(
+                    reviewer=request.user, application=application, action=action, comment=request.POST.get("comment", ""), request=request
+                )
         except (ValidationError, ServiceError) as exc:
             for key, value in _fail(request, exc).items():
                 messages.error(request, " ".join(value) if key == "__all__" else f"{key}: {' '.join(value)}")
         return redirect("workbench-detail", number=number)
     labels = {f["key"]: f["label"] for f in application.version.form_schema}
-    return render(request, "services/review.html", {
-        "application": application, "answers": [(labels.get(k, k), v) for k, v in application.data.items()],
-        "attachments": application.attachments.select_related("material", "credential__type", "upload"),
-        "applicant": workflow.masked_applicant(application),
-    })
+    masked = {f["key"] for f in application.version.form_schema if f.get("type") == "id_number"}
+    return render(
+        request,
+        "services/review.html",
+        {
+            "application": application,
+            "answers": [(labels.get(k, k), mask_id_number(v) if k in masked else v) for k, v in application.data.items()],
+            "attachments": application.attachments.select_related("material", "credential__type", "upload"),
+            "applicant": workflow.masked_applicant(application),
+        },
+    )
 
 
 @login_required
@@ -184,13 +219,23 @@ def counter(request):
             values = {f["key"]: request.POST.get(f["key"], "") for f in version.form_schema}
             try:
                 uploads = _uploads_from(request, version, request.user)
-                submitted = workflow.application_submit(applicant=applicant, item=item, data=values, uploads=uploads, submitted_by=request.user,
-                                                        idempotency_key=request.POST.get("idempotency_key", ""), request=request)
+                submitted = workflow.application_submit(
+                    applicant=applicant,
+                    item=item,
+                    data=values,
+                    uploads=uploads,
+                    submitted_by=request.user,
+                    idempotency_key=request.POST.get("idempotency_key", ""),
+                    request=request,
+                )
             except (ValidationError, ServiceError) as exc:
                 errors = _fail(request, exc)
             else:
                 messages.success(request, _("Submitted for %(name)s: %(number)s.") % {"name": applicant.masked_name, "number": submitted.application.number})
                 return redirect("services-counter")
         context = {"version": version, "idempotency_key": secrets.token_urlsafe(16), **_form_context(version, applicant, None, values, errors)}
-    return render(request, "services/counter.html", {"applicant": applicant, "item": item, "number": number, "code": code,
-                                                    "items": selectors.catalogue()[:200], **context})
+    return render(
+        request,
+        "services/counter.html",
+        {"applicant": applicant, "item": item, "number": number, "code": code, "items": selectors.catalogue()[:200], **context},
+    )

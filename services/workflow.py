@@ -359,11 +359,13 @@ def _age(id_number: str) -> int:
 
 
 def _compare(value, op: str, expected) -> bool:
+    checks = {
+        "eq": lambda: value == expected, "ne": lambda: value != expected, "in": lambda: value in (expected or []),
+        "lte": lambda: float(value) <= float(expected), "gte": lambda: float(value) >= float(expected),
+        "lt": lambda: float(value) < float(expected), "gt": lambda: float(value) > float(expected),
+    }
     try:
-        if op in ("lte", "gte", "lt", "gt"):
-            value, expected = float(value), float(expected)
-        return {"eq": value == expected, "ne": value != expected, "in": value in (expected or []), "lte": value <= expected,
-                "gte": value >= expected, "lt": value < expected, "gt": value > expected}[op]
+        return bool(checks[op]())
     except (TypeError, ValueError, KeyError):
         return False
 

@@ -35,8 +35,9 @@ class CatalogueApi(generics.ListAPIView):
     serializer_class = ItemListSerializer
     permission_classes: list = []
 
-    @extend_schema(parameters=[OpenApiParameter("q", str), OpenApiParameter("department", str), OpenApiParameter("category", str),
-                               OpenApiParameter("online", bool)])
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str), OpenApiParameter("department", str), OpenApiParameter("category", str), OpenApiParameter("online", bool)]
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -55,20 +56,35 @@ class ItemApi(APIView):
 
 
 class FormApi(APIView):
-    @extend_schema(parameters=[OpenApiParameter("organisation", str)], responses={200: dict},
-                   summary="The form to render, pre-filled, and which materials are already held (免证办)")
+    @extend_schema(
+        parameters=[OpenApiParameter("organisation", str)],
+        responses={200: dict},
+        summary="The form to render, pre-filled, and which materials are already held (免证办)",
+    )
     def get(self, request, code: str):
         item = selectors.item_for(code)
         organisation = _organisation(request, request.query_params.get("organisation"))
         version = item.current_version
         values = workflow.prefill(version, request.user, organisation)
         materials = [
-            {"id": m.pk, "name": m.name, "kind": m.kind, "required": m.required, "held": c is not None,
-             "credential": {"identifier": c.identifier, "type_name": c.type.name} if c else None}
+            {
+                "id": m.pk,
+                "name": m.name,
+                "kind": m.kind,
+                "required": m.required,
+                "held": c is not None,
+                "credential": {"identifier": c.identifier, "type_name": c.type.name} if c else None,
+            }
             for m, c in workflow.held_materials(version, request.user, organisation)
         ]
-        return Response({"item": item.code, "version": version.version, "fields": [{**f, "value": values.get(f["key"], "")} for f in version.form_schema],
-                         "materials": materials})
+        return Response(
+            {
+                "item": item.code,
+                "version": version.version,
+                "fields": [{**f, "value": values.get(f["key"], "")} for f in version.form_schema],
+                "materials": materials,
+            }
+        )
 
 
 def _organisation(request, code):
@@ -78,8 +94,11 @@ def _organisation(request, code):
 class UploadApi(APIView):
     parser_classes = [MultiPartParser]
 
-    @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
-                   responses={201: dict}, summary="Upload a material (PDF, PNG, JPEG; ≤ 10 MB; checked by content)")
+    @extend_schema(
+        request={"multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
+        responses={201: dict},
+        summary="Upload a material (PDF, PNG, JPEG; ≤ 10 MB; checked by content)",
+    )
     def post(self, request):
         upload = request.FILES.get("file")
         if upload is None:
@@ -87,8 +106,9 @@ class UploadApi(APIView):
         if upload.size > workflow.MAX_UPLOAD_BYTES:  # refuse before reading it into memory
             raise ValidationError({"file": [_("The file is larger than 10 MB.")]})
         stored = workflow.upload_store(owner=request.user, name=upload.name, content=upload.read())
-        return Response({"id": str(stored.id), "name": stored.original_name, "content_type": stored.content_type, "size": stored.size},
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            {"id": str(stored.id), "name": stored.original_name, "content_type": stored.content_type, "size": stored.size}, status=status.HTTP_201_CREATED
+        )
 
 
 class UploadDownloadApi(APIView):
@@ -107,16 +127,24 @@ class ApplicationListApi(APIView):
     def get(self, request):
         return Response(ApplicationSerializer(selectors.applications_of(request.user)[:100], many=True).data)
 
-    @extend_schema(request=ApplySerializer, responses={201: ApplicationSerializer, 200: ApplicationSerializer},
-                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, description="Retries with the same key return the same application")],
-                   summary="Apply")
+    @extend_schema(
+        request=ApplySerializer,
+        responses={201: ApplicationSerializer, 200: ApplicationSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, description="Retries with the same key return the same application")],
+        summary="Apply",
+    )
     def post(self, request):
         data = ApplySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         submitted = workflow.application_submit(
-            applicant=request.user, item=selectors.item_for(values["item"]), data=values["data"], uploads=values["uploads"],
-            organisation=_organisation(request, values.get("organisation")), idempotency_key=request.headers.get("Idempotency-Key", ""), request=request,
+            applicant=request.user,
+            item=selectors.item_for(values["item"]),
+            data=values["data"],
+            uploads=values["uploads"],
+            organisation=_organisation(request, values.get("organisation")),
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            request=request,
         )
         submitted.application.refresh_from_db()
         return Response(ApplicationSerializer(submitted.application).data, status=status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK)
@@ -151,8 +179,13 @@ class ResubmitApi(APIView):
             raise Http404
         data = ResubmitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(ApplicationSerializer(workflow.application_resubmit(applicant=request.user, application=application,
-                                                                            data=data.validated_data.get("data"), uploads=data.validated_data["uploads"])).data)
+        return Response(
+            ApplicationSerializer(
+                workflow.application_resubmit(
+                    applicant=request.user, application=application, data=data.validated_data.get("data"), uploads=data.validated_data["uploads"]
+                )
+            ).data
+        )
 
 
 class ResultPdfApi(APIView):
@@ -176,8 +209,9 @@ class WorkbenchApi(generics.ListAPIView):
 
     def get_queryset(self):
         params = self.request.query_params
-        return selectors.queue_for(self.request.user, status=params.get("status", ""), overdue=params.get("overdue") == "1",
-                                   mine=params.get("mine") == "1", q=params.get("q", ""))
+        return selectors.queue_for(
+            self.request.user, status=params.get("status", ""), overdue=params.get("overdue") == "1", mine=params.get("mine") == "1", q=params.get("q", "")
+        )
 
 
 class WorkbenchActionApi(APIView):
@@ -191,8 +225,9 @@ class WorkbenchActionApi(APIView):
         if action == "claim":
             application = workflow.application_claim(reviewer=request.user, application=application)
         else:
-            application = workflow.application_review(reviewer=request.user, application=application, action=action,
-                                                      comment=data.validated_data["comment"], request=request)
+            application = workflow.application_review(
+                reviewer=request.user, application=application, action=action, comment=data.validated_data["comment"], request=request
+            )
         return Response(ApplicationSerializer(application).data)
 
 
@@ -212,7 +247,12 @@ class OnBehalfApi(APIView):
         if applicant is None:
             raise ServiceError(_("This person has no account yet: help them register first."), code="no_account", status_code=404)
         submitted = workflow.application_submit(
-            applicant=applicant, item=selectors.item_for(values["item"]), data=values["data"], uploads=values["uploads"],
-            idempotency_key=request.headers.get("Idempotency-Key", ""), submitted_by=request.user, request=request,
+            applicant=applicant,
+            item=selectors.item_for(values["item"]),
+            data=values["data"],
+            uploads=values["uploads"],
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            submitted_by=request.user,
+            request=request,
         )
         return Response(ApplicationSerializer(submitted.application).data, status=status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK)

@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from credentials.demo import DEMO_ISSUER_SECRET, seed_credentials
 from healthcode.demo import seed_health
-from services.demo import seed_catalogue
 from identity import demo, roles
 from identity.models import AgentAuthorisation, AgentScope, Department, Organisation, ServiceHall, User, id_number_index
 from identity.services import base_records_import
+from services.demo import seed_catalogue
 
 PASSWORD = "Qilu-demo-2026"
 

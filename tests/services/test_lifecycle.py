@@ -1,0 +1,268 @@
+"""Applications end to end: 秒批 and staff review, supplement and resubmission, withdrawal,
+idempotency, 免证办 counting, guide versions, results that verify with the published keys,
+notifications exactly once, overdue marking and search."""
+
+import datetime as dt
+import io
+import json
+from unittest import mock
+
+import jwt
+import pytest
+from django.utils import timezone
+from PIL import Image
+from rest_framework.test import APIClient
+
+from credentials.models import Credential
+from credentials.services import presentation_create
+from identity.models import AuditEvent, Notice, SmsMessage
+from services import workflow
+from services.admin import copy_version
+from services.models import Application, ItemVersion, ServiceItem, Transition
+from services.tasks import send_transition_notice
+from tests.factories import UserFactory
+from tests.services.conftest import staff
+
+
+def form_for(api, code, **overrides):
+    body = api.get(f"/api/v1/items/{code}/form/").json()
+    return {f["key"]: f["value"] for f in body["fields"]} | overrides
+
+
+def apply(api, code, key=None, **overrides):
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+    return api.post("/api/v1/applications/", {"item": code, "data": form_for(api, code, **overrides)}, format="json", **headers)
+
+
+def test_chinese_keywords_find_items(api):
+    found = [item["code"] for item in api.get("/api/v1/items/", {"q": "驾驶证"}).json()["results"]]
+    assert "GA-001" in found and "JT-001" not in found
+    assert [i["code"] for i in api.get("/api/v1/items/", {"q": "公积金 租房"}).json()["results"]] == ["GJ-001"]
+    assert api.get("/api/v1/items/", {"q": "出生"}).json()["count"] >= 2
+    assert api.get("/api/v1/items/GA-001/").json()["guide"]["materials"][1]["kind"] == "credential"
+    assert api.get("/api/v1/items/", {"category": "结婚"}).json()["count"] >= 1
+
+
+def test_instant_approval_path_issues_the_result_into_the_wallet(holder_api, holder, client):
+    response = apply(holder_api, "JT-001", seats="5")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "completed"
+    assert [t["to_status"] for t in body["timeline"]] == ["submitted", "accepted", "approved", "completed"]
+    assert (body["materials_saved"], body["materials_total"]) == (2, 2)  # both materials came from the wallet
+    result = Credential.objects.get(identifier=body["result_credential"])
+    assert result.type.code == "transport_filing" and result.fields["plate_number"] == "鲁A·D12345"
+    assert [c["identifier"] for c in holder_api.get("/api/v1/wallet/").json()].count(result.identifier) == 1
+    # The result verifies with nothing but the published key set (PyJWT, not our code).
+    shown = presentation_create(user=holder, credential=result, disclose=["plate_number"])
+    keys = jwt.PyJWKSet.from_dict(json.loads(client.get("/.well-known/jwks.json").content))
+    claims = jwt.decode(shown.token, key=keys[jwt.get_unverified_header(shown.token)["kid"]], algorithms=["ES256"])
+    assert claims["vc"]["fields"]["plate_number"] == "鲁A·D12345"
+    pdf = holder_api.get(f"/api/v1/applications/{body['number']}/result.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_a_failing_rule_sends_it_to_the_department_queue_named(holder_api):
+    body = apply(holder_api, "JT-001", seats="12").json()
+    assert body["status"] == "submitted" and body["failing_rule"] == "核定座位数不超过9座"
+
+
+def test_staff_review_path_with_supplement(holder_api, holder, reviewer_api, reviewer):
+    body = apply(holder_api, "GA-001", delivery_address="济南市历下区泉城路100号").json()
+    number = body["number"]
+    assert body["status"] == "submitted" and body["data"]["licence_class"] == "C1"  # pre-filled from the wallet
+    queue = reviewer_api.get("/api/v1/workbench/").json()["results"]
+    assert [a["number"] for a in queue] == [number]
+    assert reviewer_api.post(f"/api/v1/workbench/{number}/accept/", {}, format="json").json()["code"] == "not_claimed"
+    assert reviewer_api.post(f"/api/v1/workbench/{number}/claim/", {}, format="json").status_code == 200
+    other = staff("reviewer", "SD-GAT")
+    other_api = APIClient()
+    other_api.force_authenticate(other)
+    assert other_api.post(f"/api/v1/workbench/{number}/claim/", {}, format="json").json()["code"] == "claimed_by_other"
+    assert reviewer_api.post(f"/api/v1/workbench/{number}/supplement/", {}, format="json").status_code == 400  # say what is missing
+    reviewer_api.post(f"/api/v1/workbench/{number}/supplement/", {"comment": "请上传身体条件证明"}, format="json")
+    upload = holder_api.post("/api/v1/uploads/", {"file": _png_file()}, format="multipart").json()
+    material = ServiceItem.objects.get(code="GA-001").current_version.materials.get(name="身体条件证明")
+    resubmitted = holder_api.post(f"/api/v1/applications/{number}/resubmit/", {"uploads": {str(material.pk): upload["id"]}}, format="json")
+    assert resubmitted.json()["status"] == "resubmitted"
+    done = reviewer_api.post(f"/api/v1/workbench/{number}/approve/", {"comment": "同意换证"}, format="json").json()
+    assert done["status"] == "completed" and done["result_credential"]
+    steps = [(t["to_status"], t["comment"]) for t in holder_api.get(f"/api/v1/applications/{number}/").json()["timeline"]]
+    assert steps[:3] == [("submitted", ""), ("supplement", "请上传身体条件证明"), ("resubmitted", "")]
+    assert [s for s, _c in steps[3:]] == ["approved", "completed"]
+    assert reviewer_api.post(f"/api/v1/workbench/{number}/reject/", {"comment": "x"}, format="json").json()["code"] == "wrong_state"
+    # The applicant sees that staff looked at the application.
+    assert AuditEvent.objects.filter(subject=holder, actor=reviewer, action="application_viewed").exists()
+
+
+def test_reject_needs_a_reason_and_withdraw_by_the_applicant(holder_api, reviewer_api):
+    number = apply(holder_api, "GA-002", reason="丢失", delivery_address="x").json()["number"]
+    reviewer_api.post(f"/api/v1/workbench/{number}/claim/", {}, format="json")
+    assert reviewer_api.post(f"/api/v1/workbench/{number}/reject/", {"comment": ""}, format="json").status_code == 400
+    assert reviewer_api.post(f"/api/v1/workbench/{number}/reject/", {"comment": "材料不符"}, format="json").json()["status"] == "rejected"
+    second = apply(holder_api, "GA-002", reason="丢失", delivery_address="x").json()["number"]
+    assert holder_api.post(f"/api/v1/applications/{second}/withdraw/", {}, format="json").json()["status"] == "withdrawn"
+    assert holder_api.post(f"/api/v1/applications/{second}/withdraw/", {}, format="json").status_code == 409
+
+
+def test_one_idempotency_key_one_application(holder_api):
+    first = apply(holder_api, "GA-002", key="tap-1", reason="丢失", delivery_address="x")
+    again = apply(holder_api, "GA-002", key="tap-1", reason="丢失", delivery_address="x")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["number"] == again.json()["number"] and Application.objects.count() == 1
+    assert apply(holder_api, "GA-002", key="tap-2", reason="丢失", delivery_address="x").status_code == 201
+
+
+def test_form_errors_are_per_field(holder_api):
+    response = apply(holder_api, "JT-001", seats="abc", operator="")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"data.seats", "data.operator"}
+    unknown = holder_api.post("/api/v1/applications/", {"item": "JT-001", "data": {**form_for(holder_api, "JT-001", seats="5"), "hack": 1}}, format="json")
+    assert "data.hack" in unknown.json()["errors"]
+    assert Application.objects.count() == 0
+
+
+def test_materials_not_held_must_be_uploaded(api, other_citizen):
+    other_api = APIClient()
+    other_api.force_authenticate(other_citizen)
+    response = apply(other_api, "GA-002", reason="丢失", delivery_address="x")
+    assert response.status_code == 400 and len(response.json()["errors"]) == 2  # ID card and driving licence: not in this wallet
+
+
+def test_a_new_guide_version_leaves_old_applications_on_theirs(holder_api):
+    item = ServiceItem.objects.get(code="GA-002")
+    old = item.current_version
+    number = apply(holder_api, "GA-002", reason="丢失", delivery_address="x").json()["number"]
+    with pytest.raises(Exception, match="published"):
+        old.time_limit_days = 1
+        old.save()
+    draft = copy_version(ItemVersion.objects.get(pk=old.pk))
+    draft.time_limit_days = 1
+    draft.save()
+    ItemVersion.objects.filter(pk=draft.pk).update(published_at=timezone.now())
+    ServiceItem.objects.filter(pk=item.pk).update(current_version=draft)
+    newer = apply(holder_api, "GA-002", reason="丢失", delivery_address="x").json()
+    assert Application.objects.get(number=number).version_id == old.pk
+    assert newer["version"] == 2
+
+
+def test_notifications_are_sent_after_commit_once_and_retried(holder_api, holder):
+    holder.set_phone("13800000101", verified=True)
+    holder.save()
+    number = apply(holder_api, "GA-002", reason="丢失", delivery_address="x").json()["number"]
+    transition = Transition.objects.get(application__number=number)
+    assert transition.notified_at is not None
+    assert Notice.objects.filter(user=holder, kind="application").count() == 1
+    assert SmsMessage.objects.filter(purpose="application").count() == 1
+    assert send_transition_notice(transition.pk) is False  # never twice
+
+    second = Transition.objects.create(application=transition.application, from_status="submitted", to_status="accepted", actor_label="x")
+    with mock.patch("services.tasks.sms_send", side_effect=ConnectionError("gateway down")), pytest.raises(ConnectionError):
+        send_transition_notice.run(second.pk)
+    second.refresh_from_db()
+    assert second.notified_at is None and Notice.objects.filter(user=holder, kind="application").count() == 1  # rolled back
+    assert send_transition_notice.run(second.pk) is True
+    assert Notice.objects.filter(user=holder, kind="application").count() == 2
+
+
+def test_overdue_applications_are_marked_and_reviewers_told(holder_api, reviewer):
+    number = apply(holder_api, "GA-002", reason="丢失", delivery_address="x").json()["number"]
+    Application.objects.filter(number=number).update(due_at=timezone.now() - dt.timedelta(hours=1))
+    assert workflow.mark_overdue() == 1
+    assert Application.objects.get(number=number).overdue
+    assert Notice.objects.filter(user=reviewer, kind="application_overdue").exists()
+    assert workflow.mark_overdue() == 0
+
+
+def _png_file(name="photo.png", size=(40, 40)):
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 100, 50)).save(out, "PNG")
+    out.seek(0)
+    out.name = name
+    return out
+
+
+def _bytes_file(content: bytes, name: str):
+    out = io.BytesIO(content)
+    out.name = name
+    return out
+
+
+def test_bad_uploads_are_rejected(holder_api, settings):
+    assert holder_api.post("/api/v1/uploads/", {"file": _bytes_file(b"just text, not a picture", "fake.png")}, format="multipart").status_code == 400
+    bomb = io.BytesIO()
+    Image.new("L", (10000, 10000)).save(bomb, "PNG")  # ~100 KB on disk, 100 M pixels decoded
+    response = holder_api.post("/api/v1/uploads/", {"file": _bytes_file(bomb.getvalue(), "bomb.png")}, format="multipart")
+    assert response.status_code == 400 and "file" in response.json()["errors"]
+    big = b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024) + b"\n%%EOF"
+    assert holder_api.post("/api/v1/uploads/", {"file": _bytes_file(big, "big.pdf")}, format="multipart").status_code == 400
+    truncated = holder_api.post("/api/v1/uploads/", {"file": _bytes_file(_png_file().getvalue()[:60], "cut.png")}, format="multipart")
+    assert truncated.status_code == 400
+    ok = holder_api.post("/api/v1/uploads/", {"file": _bytes_file(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n", "../../etc/passwd.pdf")}, format="multipart")
+    assert ok.status_code == 201 and ok.json()["name"] == "passwd.pdf" and ok.json()["content_type"] == "application/pdf"
+
+
+def test_people_see_only_their_own_applications_and_files(holder_api, other_api, reviewer_api, holder):
+    number = apply(holder_api, "GA-002", reason="丢失", delivery_address="x").json()["number"]
+    upload = holder_api.post("/api/v1/uploads/", {"file": _png_file()}, format="multipart").json()["id"]
+    for url in (f"/api/v1/applications/{number}/", f"/api/v1/uploads/{upload}/"):
+        assert other_api.get(url).status_code == 404
+    assert other_api.post(f"/api/v1/applications/{number}/withdraw/", {}, format="json").status_code == 404
+    assert holder_api.get(f"/api/v1/uploads/{upload}/").status_code == 200
+    # A reviewer of another department sees neither the application nor its queue.
+    transport = APIClient()
+    transport.force_authenticate(staff("reviewer", "SD-JTT"))
+    assert transport.get("/api/v1/workbench/").json()["count"] == 0
+    assert transport.get(f"/api/v1/applications/{number}/").status_code == 404
+    assert transport.post(f"/api/v1/workbench/{number}/claim/", {}, format="json").status_code == 404
+    assert reviewer_api.get(f"/api/v1/applications/{number}/").status_code == 200
+    assert other_api.get("/api/v1/workbench/").status_code == 403
+
+
+def test_a_window_clerk_applies_for_a_walk_in_citizen_and_it_is_audited(holder, holder_api):
+    clerk = UserFactory(name="赵敏", roles=["clerk"])
+    clerk_api = APIClient()
+    clerk_api.force_authenticate(clerk)
+    data = form_for(holder_api, "GA-002", reason="丢失", delivery_address="x")
+    response = clerk_api.post("/api/v1/workbench/on-behalf/", {"item": "GA-002", "applicant_id_number": holder.id_number, "data": data}, format="json")
+    assert response.status_code == 201 and response.json()["channel"] == "window"
+    assert holder_api.get("/api/v1/applications/").json()[0]["number"] == response.json()["number"]
+    mine = holder_api.get("/api/v1/me/audit-events/?by_others=1").json()["results"]
+    assert any(e["action"] == "application_submitted_for" for e in mine)
+    assert holder_api.post("/api/v1/workbench/on-behalf/", {"item": "GA-002", "applicant_id_number": holder.id_number, "data": data},
+                           format="json").status_code == 403
+
+
+def test_offline_items_and_organisation_items(holder_api):
+    assert apply(holder_api, "GA-003", phone="13800000101").json()["code"] == "offline_only"
+    assert "organisation" in holder_api.post("/api/v1/applications/", {"item": "SC-002", "data": {"new_name": "x"}}, format="json").json()["errors"]
+
+
+def test_portal_pages_render(client, holder, reviewer):
+    client.force_login(holder)
+    assert "机动车驾驶证期满换证" in client.get("/services/?q=驾驶证").content.decode()
+    assert client.get("/services/items/GA-001/").status_code == 200
+    page = client.get("/services/items/GA-001/apply/").content.decode()
+    assert 'data-testid="auto-attached"' in page and "<option selected>C1</option>" in page  # pre-filled from the wallet
+    client.force_login(reviewer)
+    assert client.get("/services/workbench/").status_code == 200
+
+
+def test_saved_materials_ratio_is_counted(holder_api):
+    from services.selectors import saved_materials_ratio
+
+    apply(holder_api, "JT-001", seats="5")
+    apply(holder_api, "GA-002", reason="丢失", delivery_address="x")
+    assert saved_materials_ratio() == {"total": 4, "saved": 4, "ratio": 1.0}
+
+
+
+@pytest.mark.real_on_commit
+def test_notifications_and_instant_approval_wait_for_the_commit(holder_api, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        body = apply(holder_api, "JT-001", seats="5").json()
+    assert body["status"] == "submitted" and Notice.objects.filter(kind="application").count() == 0
+    assert len(callbacks) == 2  # the notice of "submitted" and the 秒批 task, both after commit
+    for callback in callbacks:
+        callback()
+    assert Application.objects.get(number=body["number"]).status == "completed"
