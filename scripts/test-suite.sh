@@ -6,4 +6,5 @@ py=.venv/bin/python
 .venv/bin/ruff check .
 $py manage.py check --fail-level WARNING
 $py manage.py makemigrations --check --dry-run
+$py manage.py spectacular --validate --fail-on-warn --file /dev/null  # the OpenAPI schema is clean
 $py -m pytest "$@"

@@ -9,6 +9,7 @@ from unittest import mock
 
 import jwt
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
@@ -133,7 +134,7 @@ def test_a_new_guide_version_leaves_old_applications_on_theirs(holder_api):
     item = ServiceItem.objects.get(code="GA-002")
     old = item.current_version
     number = apply(holder_api, "GA-002", reason="丢失", delivery_address="x").json()["number"]
-    with pytest.raises(Exception, match="published"):
+    with pytest.raises(ValidationError):
         old.time_limit_days = 1
         old.save()
     draft = copy_version(ItemVersion.objects.get(pk=old.pk))
@@ -266,3 +267,24 @@ def test_notifications_and_instant_approval_wait_for_the_commit(holder_api, djan
     for callback in callbacks:
         callback()
     assert Application.objects.get(number=body["number"]).status == "completed"
+
+
+def test_items_export_and_import_as_spreadsheets():
+    import tablib
+
+    from services.admin import ServiceItemResource
+
+    exported = ServiceItemResource().export()
+    assert len(exported) == ServiceItem.objects.count() >= 30
+    xlsx = exported.export("xlsx")
+    dataset = tablib.Dataset().load(xlsx, format="xlsx")
+    row = dataset.headers.index("name")
+    rows = [list(r) for r in dataset]
+    rows[0][row] = rows[0][row] + "（试点）"
+    rows.append([*rows[1][: dataset.headers.index("code")], "GA-999", *rows[1][dataset.headers.index("code") + 1 :]])
+    rows[-1][row] = "新增事项"
+    changed = tablib.Dataset(*rows, headers=dataset.headers)
+    result = ServiceItemResource().import_data(changed, dry_run=False, raise_errors=True)
+    assert not result.has_errors()
+    assert ServiceItem.objects.get(code=rows[0][dataset.headers.index("code")]).name.endswith("（试点）")
+    assert ServiceItem.objects.get(code="GA-999").name == "新增事项"
