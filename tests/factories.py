@@ -147,3 +147,14 @@ def licence_data(holder: User, record_id="DL-1", **overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def fresh_signing_key():
+    """A new active signing key, with every process's key ring told to reload (tests don't commit,
+    so the on-commit reset of ``key_create`` is done by hand)."""
+    from credentials import signing
+
+    signing.reset()
+    key = signing.key_create()
+    signing.reset()
+    return key

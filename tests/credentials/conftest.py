@@ -1,17 +1,13 @@
 import pytest
 from rest_framework.test import APIClient
 
-from credentials import signing
 from credentials.services import credential_issue
-from tests.factories import CredentialTypeFactory, ServiceHallFactory, UserFactory, issuer_client, licence_data
+from tests.factories import CredentialTypeFactory, ServiceHallFactory, UserFactory, fresh_signing_key, issuer_client, licence_data
 
 
 @pytest.fixture(autouse=True)
 def signing_key(db):
-    signing.reset()
-    key = signing.key_create()
-    signing.reset()
-    return key
+    return fresh_signing_key()
 
 
 @pytest.fixture

@@ -5,13 +5,12 @@ import re
 
 import pytest
 
-from credentials import signing
 from healthcode.demo import default_ruleset
 from healthcode.models import SelfDeclaration
 from identity.roles import sync_roles
 from tests.e2e.conftest import ARTIFACTS, close, launch
 from tests.e2e.test_wallet_flow import sign_in
-from tests.factories import PopulationRecordFactory, UserFactory
+from tests.factories import PopulationRecordFactory, UserFactory, fresh_signing_key
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -19,9 +18,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_pass_rotates_and_a_checkpoint_verifies_it(live_server, page, playwright, shot, settings):
     settings.QILU_HEALTH_PASS_TTL = 6
     sync_roles()
-    signing.reset()
-    signing.key_create()
-    signing.reset()
+    fresh_signing_key()
     default_ruleset()
     citizen = UserFactory(name="张三", roles=["citizen"], phone_number="13800000301")
     PopulationRecordFactory(id_number=citizen.id_number, name=citizen.name)

@@ -3,13 +3,12 @@ the wallet, a reviewer approves in the workbench, and the result appears in the 
 
 import pytest
 
-from credentials import signing
 from credentials.demo import seed_types
 from identity.models import Department
 from identity.roles import sync_roles
 from services.demo import seed_catalogue
 from tests.e2e.test_wallet_flow import sign_in
-from tests.factories import UserFactory
+from tests.factories import UserFactory, fresh_signing_key
 from tests.services.conftest import issue
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -17,9 +16,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 def test_apply_review_and_result_in_wallet(live_server, page, shot):
     sync_roles()
-    signing.reset()
-    signing.key_create()
-    signing.reset()
+    fresh_signing_key()
     clients = seed_types()
     seed_catalogue()
     citizen = UserFactory(name="张三", roles=["citizen"], phone_number="13800000401")

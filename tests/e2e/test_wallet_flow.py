@@ -5,10 +5,9 @@ import re
 
 import pytest
 
-from credentials import signing
 from credentials.services import credential_issue
 from identity.roles import sync_roles
-from tests.factories import PASSWORD, CredentialTypeFactory, ServiceHallFactory, UserFactory, issuer_client, licence_data
+from tests.factories import PASSWORD, CredentialTypeFactory, ServiceHallFactory, UserFactory, fresh_signing_key, issuer_client, licence_data
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -18,9 +17,7 @@ def world():
     """Roles (the transactional flush removed them), a signing key, a citizen with a driving licence,
     and a clerk at a service hall."""
     sync_roles()
-    signing.reset()
-    signing.key_create()
-    signing.reset()
+    fresh_signing_key()
     citizen = UserFactory(name="张三", roles=["citizen"], phone_number="13800000201")
     clerk = UserFactory(name="赵敏", roles=["clerk"], phone_number="13800000202", service_hall=ServiceHallFactory(name="历下区政务服务大厅"))
     ctype = CredentialTypeFactory()

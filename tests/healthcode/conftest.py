@@ -4,17 +4,13 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from credentials import signing
 from healthcode.demo import default_ruleset
-from tests.factories import PopulationRecordFactory, UserFactory
+from tests.factories import PopulationRecordFactory, UserFactory, fresh_signing_key
 
 
 @pytest.fixture(autouse=True)
 def signing_key(db):
-    signing.reset()
-    key = signing.key_create()
-    signing.reset()
-    return key
+    return fresh_signing_key()
 
 
 @pytest.fixture

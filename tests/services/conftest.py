@@ -3,19 +3,16 @@ import datetime as dt
 import pytest
 from rest_framework.test import APIClient
 
-from credentials import signing
 from credentials.demo import seed_types
 from credentials.services import credential_issue
 from identity.models import Department
 from services.demo import seed_catalogue
-from tests.factories import UserFactory
+from tests.factories import UserFactory, fresh_signing_key
 
 
 @pytest.fixture(autouse=True)
 def catalogue(db):
-    signing.reset()
-    signing.key_create()
-    signing.reset()
+    fresh_signing_key()
     clients = seed_types()
     seed_catalogue()
     return clients
