@@ -50,6 +50,7 @@ from identity.models import AuditEvent, PopulationRecord, User, id_number_index
 from identity.numbers import mask_name, validate_id_number
 from identity.services import ImportReport, audit_record, notice_send, real_name_matches, row_import
 from portal.api import ServiceError
+from portal.queue import enqueue_on_commit
 
 PASS_KIND = "qilu-hp+jwt"
 
@@ -474,5 +475,5 @@ def recompute_start(*, reason: str, user: User | None = None, area_code: str = "
         first_id=bounds["first"] or 0, last_id=bounds["last"] or 0, cursor=bounds["first"] or 0, chunk_size=chunk_size,
         total=PopulationRecord.objects.count(),
     )
-    transaction.on_commit(lambda: recompute.delay(job.pk))
+    enqueue_on_commit(recompute, job.pk)
     return job

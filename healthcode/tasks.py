@@ -13,6 +13,7 @@ from django.utils import timezone
 from healthcode.evaluation import evaluate, evaluate_people, ruleset_in_force
 from healthcode.models import DailyCount, HealthStatus, RecomputeJob, Stay
 from identity.models import PopulationRecord
+from portal.queue import enqueue
 
 TIME_BUDGET_SECONDS = 30
 
@@ -52,10 +53,10 @@ def recompute(job_id: int) -> str:
             )
             job.cursor += job.chunk_size
         if time.monotonic() - started > TIME_BUDGET_SECONDS and job.cursor <= job.last_id:
-            recompute.delay(job_id)
+            enqueue(recompute, job_id)
             return "continued"
     RecomputeJob.objects.filter(pk=job_id).update(state=RecomputeJob.State.DONE, finished_at=timezone.now(), done=F("total"))
-    snapshot_counts.delay()
+    enqueue(snapshot_counts)
     return "done"
 
 

@@ -7,4 +7,7 @@ class PortalConfig(AppConfig):
     verbose_name = _("门户")
 
     def ready(self) -> None:
-        from portal import schema  # noqa: F401  (registers OpenAPI auth extensions)
+        from portal import schema, tasks  # noqa: F401  (OpenAPI auth extensions; the relay task and its worker hook)
+        from portal.metrics import register
+
+        register()

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "allauth.headless",
     "allauth.usersessions",
     "import_export",
+    "django_prometheus",
     "portal",
     "identity",
     "credentials",
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "portal.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -66,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "portal.middleware.DatabaseUnavailableMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -134,7 +139,12 @@ CELERY_BEAT_SCHEDULE = {
     "health-reevaluate-due": {"task": "healthcode.reevaluate_due", "schedule": 60.0},
     "health-snapshot-counts": {"task": "healthcode.snapshot_counts", "schedule": 3600.0},
     "applications-mark-overdue": {"task": "services.mark_overdue", "schedule": 900.0},
+    "relay-queued-tasks": {"task": "portal.relay_queued_tasks", "schedule": 30.0},
 }
+# Unacknowledged tasks of a killed worker return to the queue after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY = False
 
 # --- Identity and authentication ---------------------------------------------------------------
 AUTH_USER_MODEL = "identity.User"
@@ -184,6 +194,8 @@ USERSESSIONS_TRACK_ACTIVITY = True
 
 # Signed payloads (credentials/signing.py): the issuer id in every token, and presentation lifetime.
 QILU_ISSUER_ID = env.str("QILU_ISSUER_ID", "CN-37")
+# Who may read /metrics (Prometheus): addresses, comma-separated. Keep it off the public proxy too.
+QILU_METRICS_ALLOWED_IPS = env.list("QILU_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 QILU_PRESENTATION_TTL = env.int("QILU_PRESENTATION_TTL", 120)
 QILU_HEALTH_PASS_TTL = env.int("QILU_HEALTH_PASS_TTL", 60)  # the pass QR rotates this often
 # Fonts for card images (Pillow); Debian's fonts-noto-cjk by default.
@@ -251,9 +263,18 @@ STORAGES = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "identity.logging.RedactPersonalNumbers"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
+    "filters": {"redact": {"()": "identity.logging.RedactPersonalNumbers"}, "request_id": {"()": "portal.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "portal.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if env.bool("QILU_LOG_JSON", IS_PROD) else "plain",
+            "filters": ["request_id", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
 }
 

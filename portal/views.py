@@ -15,10 +15,45 @@ def healthz(request):
 
 
 def readyz(request):
-    """The database answers; a cache outage degrades but does not make us unready."""
+    """Ready to serve: the database, the cache and the broker answer. Any down → 503 with which."""
+    checks = {"database": _database_up(), "cache": _cache_up(), "broker": _broker_up()}
+    ready = all(checks.values())
+    body = {"status": "ok" if ready else "unavailable", **{name: "up" if up else "down" for name, up in checks.items()}}
+    return JsonResponse(body, status=200 if ready else 503)
+
+
+def _database_up() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 — any failure means "down"
+        return False
+    return True
+
+
+def _cache_up() -> bool:
+    from django.conf import settings
+    from django.core.cache import cache
+
+    if "redis" not in settings.CACHES["default"]["BACKEND"].lower():
+        return True
+    try:
+        client = cache.client.get_client()  # IGNORE_EXCEPTIONS would hide an outage from cache.get
+        return bool(client.ping())
     except Exception:  # noqa: BLE001
-        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
-    return JsonResponse({"status": "ok", "database": "up"})
+        return False
+
+
+def _broker_up() -> bool:
+    from django.conf import settings
+
+    if settings.CELERY_TASK_ALWAYS_EAGER or settings.CELERY_BROKER_URL.startswith("memory://"):
+        return True
+    from kombu import Connection
+
+    try:
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=1) as conn:
+            conn.ensure_connection(max_retries=1, timeout=1)
+    except Exception:  # noqa: BLE001
+        return False
+    return True

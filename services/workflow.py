@@ -28,6 +28,7 @@ from identity.models import ApiClient, AuditEvent, Organisation, User
 from identity.numbers import mask_id_number, validate_id_number, validate_phone
 from identity.services import audit_record, may_act_for
 from portal.api import ServiceError
+from portal.queue import enqueue_on_commit
 from services.models import OPEN_STATUSES, Application, AttachedMaterial, ItemVersion, Material, ServiceItem, Status, Transition, Upload
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -180,8 +181,7 @@ def _record(application: Application, to_status: str, *, actor: User | None, lab
                                            to_status=to_status, actor=actor, actor_label=label, comment=comment)
     from services.tasks import send_transition_notice
 
-    transition_id = transition.pk
-    transaction.on_commit(lambda: send_transition_notice.delay(transition_id))
+    enqueue_on_commit(send_transition_notice, transition.pk)
     return transition
 
 
@@ -251,7 +251,7 @@ def application_submit(*, applicant: User, item: ServiceItem, data: dict, upload
             if version.approval_rules:
                 from services.tasks import instant_approval
 
-                transaction.on_commit(lambda: instant_approval.delay(application.pk))
+                enqueue_on_commit(instant_approval, application.pk)
     except IntegrityError:
         existing = Application.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first() if idempotency_key else None
         if existing is None:

@@ -1,0 +1,20 @@
+"""Work that could not reach the broker: kept in the database and sent again when it is back."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class QueuedTask(models.Model):
+    name = models.CharField(_("任务"), max_length=128)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("待投递任务")
+        verbose_name_plural = _("待投递任务")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name

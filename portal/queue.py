@@ -1,0 +1,60 @@
+"""Enqueue Celery work without losing it when the broker (Redis) is down.
+
+``enqueue`` tries the broker once, quickly; if it cannot be reached the task is written to the
+``QueuedTask`` table instead (in the caller's transaction, so it exists exactly when the caller's
+data does). ``relay`` sends those rows on when the broker is back — from beat every 30 s and when a
+worker starts. Tasks are idempotent (each checks its own state), so a relay after a partial send
+cannot do work twice.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import current_app
+from kombu.exceptions import OperationalError as BrokerError
+
+from portal.models import QueuedTask
+
+logger = logging.getLogger("qilu.queue")
+BROKER_DOWN = (BrokerError, ConnectionError, OSError, TimeoutError)
+
+
+def enqueue(task, *args, **kwargs) -> None:
+    try:
+        task.apply_async(args=args, kwargs=kwargs, retry=False)
+    except BROKER_DOWN as exc:
+        logger.warning("broker unavailable (%s): %s kept in the database", type(exc).__name__, task.name)
+        QueuedTask.objects.create(name=task.name, args=list(args), kwargs=kwargs)
+
+
+def relay(limit: int = 1000) -> int:
+    sent = 0
+    for queued in QueuedTask.objects.order_by("id")[:limit]:
+        try:
+            current_app.send_task(queued.name, args=queued.args, kwargs=queued.kwargs, retry=False)
+        except BROKER_DOWN:
+            QueuedTask.objects.filter(pk=queued.pk).update(attempts=queued.attempts + 1)
+            break
+        queued.delete()
+        sent += 1
+    return sent
+
+
+def enqueue_on_commit(task, *args) -> None:
+    """The transactional outbox: the row is written with the caller's data; after commit the task is
+    sent and the row removed. If the broker is down the row stays and ``relay`` sends it later; if
+    the process dies between commit and send, the row is still there."""
+    from django.db import transaction
+
+    queued = QueuedTask.objects.create(name=task.name, args=list(args))
+
+    def send():
+        try:
+            task.apply_async(args=args, retry=False)
+        except BROKER_DOWN as exc:
+            logger.warning("broker unavailable (%s): %s stays queued in the database", type(exc).__name__, task.name)
+            return
+        QueuedTask.objects.filter(pk=queued.pk).delete()
+
+    transaction.on_commit(send)
