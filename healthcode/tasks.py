@@ -55,7 +55,7 @@ def recompute(job_id: int) -> str:
         if time.monotonic() - started > TIME_BUDGET_SECONDS and job.cursor <= job.last_id:
             enqueue(recompute, job_id)
             return "continued"
-    RecomputeJob.objects.filter(pk=job_id).update(state=RecomputeJob.State.DONE, finished_at=timezone.now(), done=F("total"))
+    RecomputeJob.objects.filter(pk=job_id).update(state=RecomputeJob.State.DONE, finished_at=timezone.now())
     enqueue(snapshot_counts)
     return "done"
 

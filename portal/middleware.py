@@ -47,16 +47,34 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
-        from django.db import connections
+        return database_unavailable(request, exception)
 
-        for connection in connections.all(initialized_only=True):
-            connection.close_if_unusable_or_obsolete()
-        logger.warning("database unavailable: %s", type(exception).__name__)
-        if request.path.startswith(("/api/", "/_allauth/")) or "application/json" in request.headers.get("Accept", ""):
-            response = JsonResponse({"code": "service_unavailable", "message": "服务暂时不可用，请稍后再试。 Service temporarily unavailable.", "errors": {}},
-                                    status=503)
-        else:
-            response = HttpResponse("<h1>服务暂时不可用 · Service temporarily unavailable</h1><p>请稍后再试。Please try again shortly.</p>",
-                                    status=503, content_type="text/html; charset=utf-8")
-        response["Retry-After"] = "5"
-        return response
+
+def database_unavailable(request, exception):
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        connection.close_if_unusable_or_obsolete()
+    logger.warning("database unavailable: %s", type(exception).__name__)
+    if request.path.startswith(("/api/", "/_allauth/")) or "application/json" in request.headers.get("Accept", ""):
+        response = JsonResponse({"code": "service_unavailable", "message": "服务暂时不可用，请稍后再试。 Service temporarily unavailable.", "errors": {}},
+                                status=503)
+    else:
+        response = HttpResponse("<h1>服务暂时不可用 · Service temporarily unavailable</h1><p>请稍后再试。Please try again shortly.</p>",
+                                status=503, content_type="text/html; charset=utf-8")
+    response["Retry-After"] = "5"
+    return response
+
+
+def server_error(request):
+    """handler500: a database outage met in any middleware is still a 503, not a 500."""
+    import sys
+
+    from django.views.defaults import server_error as default_server_error
+
+    exception = sys.exc_info()[1]
+    if isinstance(exception, (OperationalError, InterfaceError)):
+        return database_unavailable(request, exception)
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "server_error", "message": "服务器内部错误。 Internal server error.", "errors": {}}, status=500)
+    return default_server_error(request)

@@ -139,7 +139,7 @@ CELERY_BEAT_SCHEDULE = {
     "health-reevaluate-due": {"task": "healthcode.reevaluate_due", "schedule": 60.0},
     "health-snapshot-counts": {"task": "healthcode.snapshot_counts", "schedule": 3600.0},
     "applications-mark-overdue": {"task": "services.mark_overdue", "schedule": 900.0},
-    "relay-queued-tasks": {"task": "portal.relay_queued_tasks", "schedule": 30.0},
+    "relay-queued-tasks": {"task": "portal.relay_queued_tasks", "schedule": float(env.int("QILU_RELAY_SECONDS", 30))},
 }
 # Unacknowledged tasks of a killed worker return to the queue after this many seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", 3600)}

@@ -38,3 +38,5 @@ urlpatterns = [
 
 admin.site.site_header = "齐鲁通 · 管理后台"
 admin.site.site_title = "齐鲁通"
+
+handler500 = "portal.middleware.server_error"

@@ -1,0 +1,12 @@
+import pytest
+
+from tests.production.stack import Stack
+
+
+@pytest.fixture(scope="module")
+def stack():
+    started = Stack()
+    try:
+        yield started.start()
+    finally:
+        started.stop()

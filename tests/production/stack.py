@@ -1,0 +1,204 @@
+"""The real production stack on loopback, for the smoke and fault tests: its own PostgreSQL cluster
+and Redis (so the tests can stop and restart them), gunicorn with several sync workers, a Celery
+worker and beat, all with QILU_ENV=prod and freshly generated secrets."""
+
+from __future__ import annotations
+
+import base64
+import glob
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            result = predicate()
+        except Exception:  # noqa: BLE001 — not there yet
+            result = None
+        if result:
+            return result
+        time.sleep(interval)
+    raise TimeoutError(f"timed out waiting for {what}")
+
+
+class Stack:
+    def __init__(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="qilu-prod-"))
+        os.chmod(self.tmp, 0o755)
+        self.pg_bin = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
+        self.pg_port, self.redis_port, self.web_port = free_port(), free_port(), free_port()
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.env = {
+            **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")},
+            "QILU_ENV": "prod",
+            "SECRET_KEY": secrets.token_urlsafe(64),
+            "QILU_MASTER_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+            "DATABASE_URL": f"postgres://qilu@127.0.0.1:{self.pg_port}/qilu",
+            "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "false",  # TLS ends at the proxy; the test talks to gunicorn directly
+            "STATIC_ROOT": str(self.tmp / "static"),
+            "MEDIA_ROOT": str(self.tmp / "media"),
+            "GUNICORN_BIND": f"127.0.0.1:{self.web_port}",
+            "GUNICORN_WORKERS": "3",
+            "CELERY_VISIBILITY_TIMEOUT": "5",
+            "QILU_RELAY_SECONDS": "2",
+            "QILU_TASKS_EAGER": "false",
+            "LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.url = f"http://127.0.0.1:{self.web_port}"
+
+    # --- PostgreSQL and Redis ---------------------------------------------------------------
+
+    def _as_pg(self, *args, **kwargs):
+        command = list(args)
+        if os.getuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        return subprocess.run(command, check=True, capture_output=True, text=True, **kwargs)
+
+    def start_postgres(self):
+        data = self.tmp / "pg"
+        if not data.exists():
+            data.mkdir()
+            (self.tmp / "pgrun").mkdir()
+            if os.getuid() == 0:
+                shutil.chown(data, "postgres")
+                shutil.chown(self.tmp / "pgrun", "postgres")
+            self._as_pg(f"{self.pg_bin}/initdb", "-D", str(data), "-U", "qilu", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
+        self._as_pg(f"{self.pg_bin}/pg_ctl", "-D", str(data), "-l", str(self.tmp / "pgrun" / "pg.log"), "-w", "-o",
+                    f"-h 127.0.0.1 -p {self.pg_port} -k {self.tmp / 'pgrun'} -c fsync=off -c max_connections=100", "start")
+
+    def stop_postgres(self):
+        self._as_pg(f"{self.pg_bin}/pg_ctl", "-D", str(self.tmp / "pg"), "-m", "fast", "-w", "stop")
+
+    def start_redis(self):
+        (self.tmp / "redis").mkdir(exist_ok=True)
+        self.procs["redis"] = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.redis_port), "--dir", str(self.tmp / "redis"), "--appendonly", "yes",
+             "--save", ""], stdout=open(self.tmp / "redis.log", "ab"), stderr=subprocess.STDOUT)
+        wait_for(lambda: subprocess.run(["redis-cli", "-p", str(self.redis_port), "ping"], capture_output=True, text=True).stdout.strip() == "PONG",
+                 10, "redis")
+
+    def stop_redis(self):
+        subprocess.run(["redis-cli", "-p", str(self.redis_port), "shutdown"], capture_output=True)  # writes the AOF, then exits
+        self.procs.pop("redis").wait(10)
+
+    def redis(self, *args) -> str:
+        return subprocess.run(["redis-cli", "-p", str(self.redis_port), *args], capture_output=True, text=True).stdout.strip()
+
+    # --- the application --------------------------------------------------------------------
+
+    def manage(self, *args, check=True) -> subprocess.CompletedProcess:
+        result = subprocess.run([str(VENV_BIN / "python"), "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True)
+        if check and result.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def _spawn(self, name: str, command: list[str]):
+        log = open(self.tmp / f"{name}.log", "ab")
+        self.procs[name] = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def start_web(self):
+        self._spawn("web", [str(VENV_BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "portal.wsgi"])
+        wait_for(lambda: self.get("/healthz")[0] == 200, 30, "gunicorn")
+
+    def start_worker(self):
+        self._spawn("worker", [str(VENV_BIN / "celery"), "-A", "portal", "worker", "-l", "info", "--pool", "solo", "-n", f"w{time.time_ns()}@qilu"])
+
+    def start_beat(self):
+        self._spawn("beat", [str(VENV_BIN / "celery"), "-A", "portal", "beat", "-l", "info", "-s", str(self.tmp / "beat-schedule")])
+
+    def kill(self, name: str, sig=signal.SIGKILL):
+        proc = self.procs.pop(name)
+        os.killpg(proc.pid, sig)
+        proc.wait(20)
+
+    def log(self, name: str) -> str:
+        return (self.tmp / f"{name}.log").read_text(errors="replace")
+
+    def start(self):
+        self.start_postgres()
+        self._as_pg(f"{self.pg_bin}/createdb", "-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "qilu", "qilu")
+        self.start_redis()
+        self.manage("migrate", "--no-input")
+        self.manage("collectstatic", "--no-input")
+        self.manage("signing_keys", "ensure")
+        self.manage("seed_demo", "--citizens", "20", "--quiet")
+        self.start_web()
+        self.start_worker()
+        self.start_beat()
+        return self
+
+    def stop(self):
+        for name in list(self.procs):
+            proc = self.procs.pop(name)
+            try:
+                os.killpg(proc.pid, signal.SIGTERM) if name != "redis" else proc.terminate()
+                proc.wait(15)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                proc.kill()
+        try:
+            self.stop_postgres()
+        except subprocess.CalledProcessError:
+            pass
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # --- HTTP -------------------------------------------------------------------------------
+
+    def request(self, method: str, path: str, body=None, token: str | None = None, headers: dict | None = None):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        request.add_header("Accept", "application/json")
+        for key, value in (headers or {}).items():
+            request.add_header(key, value)
+        if token:
+            request.add_header("X-Session-Token", token)
+        try:
+            with urllib.request.urlopen(request, timeout=20) as response:
+                raw = response.read()
+                return response.status, _json(raw), dict(response.headers)
+        except urllib.error.HTTPError as error:
+            raw = error.read()
+            return error.code, _json(raw), dict(error.headers)
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, body=None, **kwargs):
+        return self.request("POST", path, body or {}, **kwargs)
+
+    def sign_in(self, id_number: str, password: str = "Qilu-demo-2026") -> str:
+        status, body, _ = self.post("/_allauth/app/v1/auth/login", {"username": id_number, "password": password})
+        assert status == 200, body
+        return body["meta"]["session_token"]
+
+
+def _json(raw: bytes):
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode(errors="replace")

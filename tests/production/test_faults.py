@@ -1,0 +1,95 @@
+"""Faults on the production stack: Redis stopped while serving, a Celery worker killed mid-job, and
+the database restarted under the running app."""
+
+import re
+import time
+import uuid
+
+import pytest
+
+from portal.management.commands.seed_demo import DEMO_PEOPLE
+from tests.production.stack import wait_for
+
+pytestmark = pytest.mark.slow
+PEOPLE = {key: number for key, _name, number, _phone, _role in DEMO_PEOPLE}
+
+
+def _apply_instant(stack, token):
+    _, form, _ = stack.get("/api/v1/items/JT-001/form/", token=token)
+    data = {field["key"]: field["value"] for field in form["fields"]} | {"seats": "4"}
+    return stack.post("/api/v1/applications/", {"item": "JT-001", "data": data}, token=token, headers={"Idempotency-Key": uuid.uuid4().hex})
+
+
+def test_redis_down_reads_still_answer_and_queued_work_runs_when_it_is_back(stack):
+    citizen = stack.sign_in(PEOPLE["citizen"])
+    assert stack.get("/api/v1/health/pass/", token=citizen)[0] == 200  # warms the cache
+    stack.stop_redis()
+    try:
+        status, health, _ = stack.get("/api/v1/health/pass/", token=citizen)
+        assert status == 200 and health["colour"]  # cache miss → database
+        assert stack.get("/api/v1/items/", token=citizen)[0] == 200
+        status, ready, _ = stack.get("/readyz")
+        assert status == 503 and ready["cache"] == "down" and ready["broker"] == "down" and ready["database"] == "up"
+        status, application, _ = _apply_instant(stack, citizen)
+        assert status == 201 and application["status"] == "submitted"  # accepted; its 秒批 task waits in the outbox
+        metrics = stack.get("/metrics")[1]
+        assert re.search(r"^qilu_task_outbox_length [1-9]", metrics, re.M)  # kept in the database, not lost
+    finally:
+        stack.start_redis()
+    done = wait_for(lambda: (body := stack.get(f"/api/v1/applications/{application['number']}/", token=citizen)[1])["status"] == "completed" and body,
+                    60, "the outbox relay and the worker after Redis came back")
+    assert [step["to_status"] for step in done["timeline"]].count("approved") == 1
+    assert stack.get("/readyz")[0] == 200
+
+
+def test_a_worker_killed_mid_job_finishes_after_restart_without_doing_anything_twice(stack):
+    # Enough people that a recomputation takes several seconds in small chunks.
+    stack.manage("shell", "-c", (
+        "import hashlib, datetime as dt\n"
+        "from identity.models import PopulationRecord\n"
+        "PopulationRecord.objects.bulk_create([PopulationRecord(id_number=f'x{i}', id_number_index=hashlib.sha256(f'load{i}'.encode()).hexdigest(),"
+        " name='某', gender='M', birth_date=dt.date(1980,1,1), area_code='370102') for i in range(60000)], batch_size=5000)\n"
+    ))
+    started = stack.manage("shell", "-c", (
+        "from healthcode.services import recompute_start\n"
+        "from django.db import transaction\n"
+        "with transaction.atomic():\n"
+        "    job = recompute_start(reason='fault test', chunk_size=500)\n"
+        "print(job.pk)\n"
+    )).stdout.strip().splitlines()[-1]
+    job_id = int(started)
+
+    def progress():
+        out = stack.manage("shell", "-c", f"from healthcode.models import RecomputeJob as J; j=J.objects.get(pk={job_id}); print(j.state, j.done, j.total)")
+        state, done, total = out.stdout.split()[-3:]
+        return state, int(done), int(total)
+
+    wait_for(lambda: progress()[1] > 0, 60, "the job to start")
+    stack.kill("worker")  # SIGKILL: no warm shutdown, the task stays unacknowledged
+    state, done_at_kill, total = progress()
+    assert state == "running" and done_at_kill < total
+    time.sleep(6)  # past the broker's visibility timeout (5 s here), the task returns to the queue
+    stack.start_worker()
+    wait_for(lambda: progress()[0] == "done", 120, "the job to finish after the restart")
+    state, done, total = progress()
+    assert done == total  # every chunk counted exactly once: none lost, none done twice
+    out = stack.manage("shell", "-c", "from healthcode.models import HealthStatus; from identity.models import PopulationRecord; "
+                                      "print(HealthStatus.objects.count(), PopulationRecord.objects.count())").stdout.split()
+    assert out[-2] == out[-1]
+
+
+def test_database_restart_fails_cleanly_with_503_and_recovers_without_restarting_the_app(stack):
+    citizen = stack.sign_in(PEOPLE["citizen"])
+    assert stack.get("/api/v1/me/", token=citizen)[0] == 200
+    stack.stop_postgres()
+    try:
+        for path in ("/api/v1/me/", "/api/v1/items/", "/services/"):
+            status, body, headers = stack.get(path, token=citizen)
+            assert status == 503, (path, status, body)
+            assert headers.get("Retry-After") == "5"
+        assert stack.get("/readyz")[0] == 503
+        assert stack.get("/healthz")[0] == 200  # the process itself is alive
+    finally:
+        stack.start_postgres()
+    wait_for(lambda: stack.get("/api/v1/me/", token=citizen)[0] == 200, 30, "the app to reconnect")
+    assert stack.get("/readyz")[0] == 200
