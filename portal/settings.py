@@ -184,6 +184,10 @@ ACCOUNT_RATE_LIMITS = {
     "request_login_code": "10/m/ip,3/m/key,10/h/key",
     "verify_phone": "1/30s/key,5/m/ip",
 }
+# Benchmarks only (`make bench` signs in many times from one address): never in production.
+QILU_BENCH = env.bool("QILU_BENCH", False)
+if QILU_BENCH:
+    ACCOUNT_RATE_LIMITS = False
 # One-time codes: 6 digits from a CSPRNG (allauth uses `secrets`), no dashes.
 ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 HEADLESS_ADAPTER = "identity.adapter.HeadlessAdapter"

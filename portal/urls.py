@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
@@ -40,3 +41,6 @@ admin.site.site_header = "齐鲁通 · 管理后台"
 admin.site.site_title = "齐鲁通"
 
 handler500 = "portal.middleware.server_error"
+
+if settings.QILU_BENCH:
+    urlpatterns += [path("bench/bare", views.bench_bare), path("bench/drf", views.BenchAuthenticatedApi.as_view())]

@@ -3,6 +3,8 @@
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 
 def home(request):
@@ -57,3 +59,18 @@ def _broker_up() -> bool:
     except Exception:  # noqa: BLE001
         return False
     return True
+
+
+# --- benchmark baselines (mounted only with QILU_BENCH=true) ------------------------------------
+
+
+def bench_bare(request):
+    """The floor for a Django view: no database, no auth."""
+    return JsonResponse({"ok": True})
+
+
+class BenchAuthenticatedApi(APIView):
+    """The floor for an authenticated DRF view: session-token auth (one indexed read), no work."""
+
+    def get(self, request):
+        return Response({"ok": True})

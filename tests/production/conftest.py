@@ -1,6 +1,6 @@
 import pytest
 
-from tests.production.stack import Stack
+from devtools.stack import Stack
 
 
 @pytest.fixture(scope="module")

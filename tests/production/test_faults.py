@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
+from devtools.stack import wait_for
 from portal.management.commands.seed_demo import DEMO_PEOPLE
-from tests.production.stack import wait_for
 
 pytestmark = pytest.mark.slow
 PEOPLE = {key: number for key, _name, number, _phone, _role in DEMO_PEOPLE}

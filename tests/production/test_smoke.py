@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
+from devtools.stack import wait_for
 from portal.management.commands.seed_demo import DEMO_PEOPLE
-from tests.production.stack import wait_for
 
 pytestmark = pytest.mark.slow
 PEOPLE = {key: number for key, _name, number, _phone, _role in DEMO_PEOPLE}
@@ -68,7 +68,7 @@ def test_a_missing_secret_stops_start_up_with_a_clear_message(stack):
     del env["QILU_MASTER_KEY"]
     import subprocess
 
-    from tests.production.stack import ROOT, VENV_BIN
+    from devtools.stack import ROOT, VENV_BIN
 
     result = subprocess.run([str(VENV_BIN / "python"), "manage.py", "check", "--deploy"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode != 0 and "QILU_MASTER_KEY" in result.stderr

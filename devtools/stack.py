@@ -1,4 +1,4 @@
-"""The real production stack on loopback, for the smoke and fault tests: its own PostgreSQL cluster
+"""The real production stack on loopback, for the smoke and fault tests and the benchmarks: its own PostgreSQL cluster
 and Redis (so the tests can stop and restart them), gunicorn with several sync workers, a Celery
 worker and beat, all with QILU_ENV=prod and freshly generated secrets."""
 
@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 
 
