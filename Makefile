@@ -28,6 +28,10 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev system-packages
 	scripts/with-services.sh scripts/test-suite.sh
 
+## make bench: production stack on loopback, 1,000,000 citizens, hot paths vs bare Django/DRF baselines → bench/results/
+bench: $(VENV)/.dev system-packages
+	$(PY) bench/run.py
+
 system-packages:
 	scripts/system-packages.sh
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages `make test` needs when they are missing: PostgreSQL, Redis, Chromium
-# (for Playwright; its own browser download cannot work offline) and CJK fonts for screenshots.
+# (for Playwright; its own browser download cannot work offline), CJK fonts for screenshots, and wrk
+# for make bench.
 set -euo pipefail
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v chromium >/dev/null || missing+=(chromium)
 [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
+command -v wrk >/dev/null || missing+=(wrk)  # HTTP load generator for make bench
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Installing system packages: ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then
