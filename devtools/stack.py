@@ -51,7 +51,7 @@ class Stack:
         self.pg_port, self.redis_port, self.web_port = free_port(), free_port(), free_port()
         self.procs: dict[str, subprocess.Popen] = {}
         self.env = {
-            **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")},
+            **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")},
             "QILU_ENV": "prod",
             "SECRET_KEY": secrets.token_urlsafe(64),
             "QILU_MASTER_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
