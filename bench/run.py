@@ -85,7 +85,9 @@ def worker_peak_memory(stack: Stack) -> list[int]:
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
     memory = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1)) // 1024 // 1024
-    pg = subprocess.run([f"{Stack().pg_bin}/postgres", "--version"], capture_output=True, text=True).stdout.strip()
+    import glob
+
+    pg = subprocess.run([f"{sorted(glob.glob('/usr/lib/postgresql/*/bin'))[-1]}/postgres", "--version"], capture_output=True, text=True).stdout.strip()
     return f"{os.cpu_count()} cores ({cpu}), {memory} GiB RAM, {platform.platform()}, Python {platform.python_version()}, {pg}, wrk on the same cores"
 
 
