@@ -50,6 +50,14 @@ def application_for(user: User, number: str) -> Application:
     raise Http404
 
 
+def own_application_for(user: User, number: str) -> Application:
+    """An application only its applicant may act on (withdraw, resubmit); staff and others get 404."""
+    application = application_for(user, number)
+    if application.applicant_id != user.pk:
+        raise Http404
+    return application
+
+
 def queue_for(reviewer: User, *, status: str = "", overdue: bool = False, mine: bool = False, q: str = "") -> QuerySet[Application]:
     """The reviewer's department queue (never another department's), oldest deadline first."""
     if not reviewer.has_perm("services.review_application") or reviewer.department_id is None:

@@ -136,9 +136,7 @@ def application_detail(request, number: str):
 @login_required
 @require_POST
 def application_action(request, number: str, action: str):
-    application = selectors.application_for(request.user, number)
-    if application.applicant_id != request.user.pk:
-        raise Http404
+    application = selectors.own_application_for(request.user, number)
     try:
         if action == "withdraw":
             workflow.application_withdraw(applicant=request.user, application=application, comment=request.POST.get("comment", ""))

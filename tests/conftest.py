@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, api_as
 
 
 @pytest.fixture(autouse=True)
@@ -41,13 +41,9 @@ def api():
 
 @pytest.fixture
 def citizen_api(citizen):
-    client = APIClient()
-    client.force_authenticate(citizen)
-    return client
+    return api_as(citizen)
 
 
 @pytest.fixture
 def other_api(other_citizen):
-    client = APIClient()
-    client.force_authenticate(other_citizen)
-    return client
+    return api_as(other_citizen)

@@ -158,3 +158,12 @@ def fresh_signing_key():
     key = signing.key_create()
     signing.reset()
     return key
+
+
+def api_as(user):
+    """A DRF test client signed in as ``user``."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client

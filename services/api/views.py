@@ -159,11 +159,7 @@ class ApplicationApi(APIView):
 class WithdrawApi(APIView):
     @extend_schema(request=ReviewSerializer, responses=ApplicationSerializer, summary="Withdraw my application")
     def post(self, request, number: str):
-        application = selectors.application_for(request.user, number)
-        if application.applicant_id != request.user.pk:
-            from django.http import Http404
-
-            raise Http404
+        application = selectors.own_application_for(request.user, number)
         data = ReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(ApplicationSerializer(workflow.application_withdraw(applicant=request.user, application=application, **data.validated_data)).data)
@@ -172,11 +168,7 @@ class WithdrawApi(APIView):
 class ResubmitApi(APIView):
     @extend_schema(request=ResubmitSerializer, responses=ApplicationSerializer, summary="Answer a supplement request")
     def post(self, request, number: str):
-        application = selectors.application_for(request.user, number)
-        if application.applicant_id != request.user.pk:
-            from django.http import Http404
-
-            raise Http404
+        application = selectors.own_application_for(request.user, number)
         data = ResubmitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(

@@ -2,7 +2,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from credentials.services import credential_issue
-from tests.factories import CredentialTypeFactory, ServiceHallFactory, UserFactory, fresh_signing_key, issuer_client, licence_data
+from tests.factories import CredentialTypeFactory, ServiceHallFactory, UserFactory, api_as, fresh_signing_key, issuer_client, licence_data
 
 
 @pytest.fixture(autouse=True)
@@ -41,6 +41,4 @@ def clerk(db):
 
 @pytest.fixture
 def clerk_api(clerk):
-    api = APIClient()
-    api.force_authenticate(clerk)
-    return api
+    return api_as(clerk)

@@ -2,10 +2,9 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from healthcode.demo import default_ruleset
-from tests.factories import PopulationRecordFactory, UserFactory, fresh_signing_key
+from tests.factories import PopulationRecordFactory, UserFactory, api_as, fresh_signing_key
 
 
 @pytest.fixture(autouse=True)
@@ -31,9 +30,7 @@ def person(rules, citizen):
 
 @pytest.fixture
 def person_api(person):
-    api = APIClient()
-    api.force_authenticate(person)
-    return api
+    return api_as(person)
 
 
 @pytest.fixture
@@ -43,9 +40,7 @@ def checker(db):
 
 @pytest.fixture
 def checker_api(checker):
-    api = APIClient()
-    api.force_authenticate(checker)
-    return api
+    return api_as(checker)
 
 
 @pytest.fixture

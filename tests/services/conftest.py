@@ -1,13 +1,12 @@
 import datetime as dt
 
 import pytest
-from rest_framework.test import APIClient
 
 from credentials.demo import seed_types
 from credentials.services import credential_issue
 from identity.models import Department
 from services.demo import seed_catalogue
-from tests.factories import UserFactory, fresh_signing_key
+from tests.factories import UserFactory, api_as, fresh_signing_key
 
 
 @pytest.fixture(autouse=True)
@@ -37,9 +36,7 @@ def holder(citizen, catalogue):
 
 @pytest.fixture
 def holder_api(holder):
-    api = APIClient()
-    api.force_authenticate(holder)
-    return api
+    return api_as(holder)
 
 
 def staff(role, dept_code, **extra):
@@ -53,9 +50,7 @@ def reviewer(db):
 
 @pytest.fixture
 def reviewer_api(reviewer):
-    api = APIClient()
-    api.force_authenticate(reviewer)
-    return api
+    return api_as(reviewer)
 
 
 @pytest.fixture(autouse=True)
