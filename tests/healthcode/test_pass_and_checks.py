@@ -243,3 +243,10 @@ def test_portal_pass_page_and_json(client, person):
 @pytest.mark.parametrize("url", ["/health/", "/health/declare/", "/health/dependants/"])
 def test_portal_pages_need_sign_in(client, url):
     assert client.get(url).status_code == 302
+
+
+def test_the_export_holds_my_health_data(person_api, person):
+    person_api.get("/api/v1/health/pass/")
+    person_api.post("/api/v1/health/declarations/", {"symptoms": True, "note": "发热"}, format="json")
+    health = json.loads(person_api.get("/api/v1/me/export/").content)["health"]
+    assert health["status"]["colour"] == "yellow" and health["declarations"][0]["note"] == "发热"

@@ -288,3 +288,11 @@ def test_items_export_and_import_as_spreadsheets():
     assert not result.has_errors()
     assert ServiceItem.objects.get(code=rows[0][dataset.headers.index("code")]).name.endswith("（试点）")
     assert ServiceItem.objects.get(code="GA-999").name == "新增事项"
+
+
+def test_the_personal_data_export_covers_every_capability(holder_api, holder):
+    number = apply(holder_api, "GA-002", reason="丢失", delivery_address="x").json()["number"]
+    document = json.loads(holder_api.get("/api/v1/me/export/").content)
+    assert {"identity", "credentials", "health", "applications", "audit_events", "notices"} <= set(document)
+    assert document["applications"][0]["number"] == number and document["applications"][0]["answers"]["reason"] == "丢失"
+    assert len(document["credentials"]["credentials"]) == 3
