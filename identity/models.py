@@ -137,6 +137,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     def masked_phone(self) -> str:
         return mask_phone(self.phone or "")
 
+    def get_session_auth_hash(self) -> str:
+        # Set by IdentityBackend.get_user from its cache, so checking a session needs no password hash.
+        return self.__dict__.get("_session_auth_hash") or super().get_session_auth_hash()
+
     @property
     def masked_name(self) -> str:
         return mask_name(self.name)

@@ -1,8 +1,12 @@
-"""Audit sign-ins, failed sign-ins and sign-outs. Failed attempts name the account only by reference."""
+"""Audit sign-ins, failed sign-ins and sign-outs (failed attempts name the account only by reference), and drop a
+user's cached copy whenever the user or their roles change."""
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.cache import cache
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from identity.auth_backends import user_cache_key
 from identity.models import AuditEvent, User, id_number_index
 from identity.services import audit_record
 
@@ -25,3 +29,18 @@ def _sign_in_failed(sender, credentials, request=None, **kwargs):
     subject = User.objects.filter(id_number_index=id_number_index(username)).first() if username else None
     if subject is not None:
         audit_record(action=AuditEvent.Action.SIGN_IN_FAILED, subject=subject, request=request)
+
+
+@receiver(post_save, sender=User)
+@receiver(post_delete, sender=User)
+def _forget_cached_user(sender, instance, **kwargs):
+    cache.delete(user_cache_key(instance.pk))
+
+
+@receiver(m2m_changed, sender=User.groups.through)
+@receiver(m2m_changed, sender=User.user_permissions.through)
+def _forget_cached_user_roles(sender, instance, pk_set=None, **kwargs):
+    if isinstance(instance, User):
+        cache.delete(user_cache_key(instance.pk))
+    else:  # a group changed members: drop each member named
+        cache.delete_many([user_cache_key(pk) for pk in pk_set or ()])

@@ -1,0 +1,76 @@
+"""The cached user behind every session-token request: no secrets in the cache, and any change to the
+user (password, deactivation, roles) takes effect on the very next request."""
+
+import json
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from identity.auth_backends import user_cache_key
+
+APP = "/_allauth/app/v1"
+
+
+def token_for(user, password):
+    response = Client().post(APP + "/auth/login", json.dumps({"username": user.id_number, "password": password}), content_type="application/json")
+    assert response.status_code == 200, response.content
+    return response.json()["meta"]["session_token"]
+
+
+def me(token):
+    return Client().get("/api/v1/me/", HTTP_X_SESSION_TOKEN=token)
+
+
+def test_the_cached_copy_holds_no_numbers_and_no_password_hash(citizen, password):
+    token = token_for(citizen, password)
+    assert me(token).status_code == 200
+    names, values, session_hash = cache.get(user_cache_key(citizen.pk))
+    assert not {"id_number", "phone", "password"} & set(names)
+    flat = json.dumps([str(v) for v in values])
+    assert citizen.id_number not in flat and "13800000101" not in flat and citizen.password not in flat
+    assert session_hash == citizen.get_session_auth_hash()
+
+
+def test_a_warm_request_reads_no_user_row(citizen, password):
+    token = token_for(citizen, password)
+    inbox = Client()
+    inbox.get("/api/v1/me/notices/", HTTP_X_SESSION_TOKEN=token)
+    with CaptureQueriesContext(connection) as queries:
+        assert inbox.get("/api/v1/me/notices/", HTTP_X_SESSION_TOKEN=token).status_code == 200
+    assert [q["sql"] for q in queries.captured_queries if 'FROM "identity_user"' in q["sql"]] == []
+    assert [q["sql"] for q in queries.captured_queries if 'FROM "django_session"' in q["sql"]] == []
+    assert me(token).json()["id_number"] == citizen.masked_id_number  # deferred numbers still load when needed
+
+
+def test_password_change_ends_old_sessions_at_once(citizen, password):
+    token = token_for(citizen, password)
+    assert me(token).status_code == 200
+    citizen.set_password("A-new-password-2026")
+    citizen.save()
+    assert me(token).status_code == 401
+
+
+def test_deactivation_and_role_changes_apply_to_the_next_request(citizen, password):
+    from django.contrib.auth.models import Group
+
+    token = token_for(citizen, password)
+    verify = Client()
+    assert verify.post("/api/v1/verifications/", {"payload": "x"}, HTTP_X_SESSION_TOKEN=token).status_code == 403
+    citizen.groups.add(Group.objects.get(name="clerk"))
+    assert verify.post("/api/v1/verifications/", json.dumps({"payload": "x"}), content_type="application/json",
+                       HTTP_X_SESSION_TOKEN=token).status_code == 200
+    Group.objects.get(name="clerk").user_set.remove(citizen)
+    assert verify.post("/api/v1/verifications/", {"payload": "x"}, HTTP_X_SESSION_TOKEN=token).status_code == 403
+    citizen.is_active = False
+    citizen.save()
+    assert me(token).status_code == 401
+
+
+@pytest.fixture(autouse=True)
+def _signing_key(db):
+    from tests.factories import fresh_signing_key
+
+    fresh_signing_key()
