@@ -53,18 +53,32 @@ def status_for(person_index: str) -> dict:
     return status
 
 
+_RULE_WORDS: dict[int, dict[str, tuple[str, str]]] = {}
+
+
+def _rule_words(version: int) -> dict[str, tuple[str, str]]:
+    """A published rule version never changes, so its words are read once per process."""
+    if version not in _RULE_WORDS:
+        words = {rule.code: (rule.explanation, rule.explanation_en)
+                 for rule in Rule.objects.filter(ruleset__version=version, ruleset__published_at__isnull=False)}
+        if not words:
+            return words  # not published (yet): ask again next time
+        _RULE_WORDS[version] = words
+    return _RULE_WORDS[version]
+
+
 def explain(status: dict, *, language: str = "zh-hans") -> list[dict]:
     """Plain words for each reason, from the rule version that produced the status."""
     from django.utils.translation import gettext as _
 
-    rules = {rule.code: rule for rule in Rule.objects.filter(ruleset__version=status["rule_version"], code__in=status["reasons"])}
+    words = _rule_words(status["rule_version"]) if status["reasons"] else {}
     texts = []
     for code in status["reasons"]:
         if code == "override":
             texts.append({"code": code, "text": _("A health officer set this colour after a review.")})
-        elif code in rules:
-            rule = rules[code]
-            texts.append({"code": code, "text": rule.explanation_en if language == "en" and rule.explanation_en else rule.explanation})
+        elif code in words:
+            zh, en = words[code]
+            texts.append({"code": code, "text": en if language == "en" and en else zh})
     if not texts:
         texts.append({"code": "none", "text": _("No rule applies to you: your pass is green.")})
     return texts

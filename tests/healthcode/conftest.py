@@ -9,6 +9,9 @@ from tests.factories import PopulationRecordFactory, UserFactory, api_as, fresh_
 
 @pytest.fixture(autouse=True)
 def signing_key(db):
+    from healthcode.selectors import _RULE_WORDS
+
+    _RULE_WORDS.clear()  # each test's database starts again from rule version 1
     return fresh_signing_key()
 
 
