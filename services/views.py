@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from identity import selectors as identity_selectors
-from identity.models import User, id_number_index
-from identity.numbers import mask_id_number, validate_id_number
+from identity.numbers import mask_id_number
 from portal.api import ServiceError
 from services import selectors, workflow
 from services.models import Category, Status
@@ -204,11 +203,11 @@ def counter(request):
     code = request.POST.get("item") or request.GET.get("item", "")
     if number:
         try:
-            applicant = User.objects.filter(id_number_index=id_number_index(validate_id_number(number))).first()
+            applicant = selectors.walk_in_applicant(number)
+        except ServiceError as exc:
+            messages.error(request, str(exc.detail))
         except ValidationError as exc:
             messages.error(request, exc.messages[0])
-        if number and applicant is None and not messages.get_messages(request):
-            messages.error(request, _("This person has no account yet: help them register first."))
     if code:
         item = selectors.catalogue().filter(code=code).first()
     if applicant and item:

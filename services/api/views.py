@@ -14,8 +14,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from identity import selectors as identity_selectors
-from identity.models import User, id_number_index
-from identity.numbers import validate_id_number
 from portal.api import ServiceError, require_perm
 from services import selectors, workflow
 from services.api.serializers import (
@@ -231,13 +229,7 @@ class OnBehalfApi(APIView):
         data = OnBehalfSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        try:
-            number = validate_id_number(values["applicant_id_number"])
-        except ValidationError as exc:
-            raise ValidationError({"applicant_id_number": exc.messages}) from exc
-        applicant = User.objects.filter(id_number_index=id_number_index(number)).first()
-        if applicant is None:
-            raise ServiceError(_("This person has no account yet: help them register first."), code="no_account", status_code=404)
+        applicant = selectors.walk_in_applicant(values["applicant_id_number"])
         submitted = workflow.application_submit(
             applicant=applicant,
             item=selectors.item_for(values["item"]),

@@ -296,3 +296,16 @@ def test_the_personal_data_export_covers_every_capability(holder_api, holder):
     assert {"identity", "credentials", "health", "applications", "audit_events", "notices"} <= set(document)
     assert document["applications"][0]["number"] == number and document["applications"][0]["answers"]["reason"] == "丢失"
     assert len(document["credentials"]["credentials"]) == 3
+
+
+def test_the_window_counter_page_applies_for_a_walk_in_citizen(client, holder):
+    clerk = UserFactory(name="赵敏", roles=["clerk"])
+    client.force_login(clerk)
+    unknown = client.get("/services/counter/", {"applicant_id_number": "110101199003071233", "item": "GA-002"}).content.decode()
+    assert "此人尚未注册" in unknown and 'data-testid="auto-attached"' not in unknown
+    page = client.get("/services/counter/", {"applicant_id_number": holder.id_number, "item": "GA-002"}).content.decode()
+    assert 'data-testid="auto-attached"' in page  # the walk-in citizen's wallet supplies the materials
+    response = client.post("/services/counter/", {"applicant_id_number": holder.id_number, "item": "GA-002", "submit": "1", "idempotency_key": "w1",
+                                                  "phone": "13800000101", "delivery_address": "x", "reason": "丢失"})
+    assert response.status_code == 302
+    assert Application.objects.get(applicant=holder).channel == "window"
