@@ -106,9 +106,6 @@ class Stack:
         subprocess.run(["redis-cli", "-p", str(self.redis_port), "shutdown"], capture_output=True)  # writes the AOF, then exits
         self.procs.pop("redis").wait(10)
 
-    def redis(self, *args) -> str:
-        return subprocess.run(["redis-cli", "-p", str(self.redis_port), *args], capture_output=True, text=True).stdout.strip()
-
     # --- the application --------------------------------------------------------------------
 
     def manage(self, *args, check=True) -> subprocess.CompletedProcess:
