@@ -12,6 +12,13 @@ from services.models import Application
 
 
 def result_pdf(application: Application) -> bytes:
+    """Only a completed application has a result notice."""
+    if application.status != "completed":
+        from django.utils.translation import gettext as _
+
+        from portal.api import ServiceError
+
+        raise ServiceError(_("There is no result yet."), code="not_completed", status_code=409)
     page = Image.new("RGB", (1240, 1754), "white")  # A4 at 150 dpi
     draw = ImageDraw.Draw(page)
     draw.text((620, 160), application.item.name, font=_font(48, bold=True), fill="black", anchor="mm")

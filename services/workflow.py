@@ -33,7 +33,6 @@ from services.models import OPEN_STATUSES, Application, AttachedMaterial, ItemVe
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
-SYSTEM = "system"
 
 
 # --- forms --------------------------------------------------------------------------------------

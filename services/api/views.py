@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from identity import selectors as identity_selectors
-from portal.api import ServiceError, require_perm
+from portal.api import require_perm
 from services import selectors, workflow
 from services.api.serializers import (
     ApplicationSerializer,
@@ -184,8 +184,6 @@ class ResultPdfApi(APIView):
         from services.documents import result_pdf
 
         application = selectors.application_for(request.user, number)
-        if application.status != "completed":
-            raise ServiceError(_("There is no result yet."), code="not_completed", status_code=409)
         response = HttpResponse(result_pdf(application), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{application.number}.pdf"'
         return response

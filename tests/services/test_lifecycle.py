@@ -309,3 +309,9 @@ def test_the_window_counter_page_applies_for_a_walk_in_citizen(client, holder):
                                                   "phone": "13800000101", "delivery_address": "x", "reason": "丢失"})
     assert response.status_code == 302
     assert Application.objects.get(applicant=holder).channel == "window"
+
+
+def test_no_result_document_before_completion(holder_api):
+    number = apply(holder_api, "GA-002", reason="丢失", delivery_address="x").json()["number"]
+    response = holder_api.get(f"/api/v1/applications/{number}/result.pdf")
+    assert response.status_code == 409 and response.json()["code"] == "not_completed"
