@@ -11,11 +11,11 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from core.people import mask_id_number, mask_name
 from credentials.models import Credential, CredentialType, SigningKey, Verification
 from credentials.services import credentials_import
 from identity.admin import ReadOnlyAdmin
 from identity.models import ApiClient
-from identity.numbers import mask_id_number, mask_name
 from identity.rows import read_rows_from
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024

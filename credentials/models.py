@@ -101,7 +101,7 @@ class CredentialType(models.Model):
         return self.name
 
     def clean(self):
-        from identity.numbers import validate_credit_code
+        from core.numbers import validate_credit_code
 
         code = (self.type_code or "").upper()
         if len(code) != 21 or not code[18:].isdigit():

@@ -17,8 +17,8 @@ from django.conf import settings
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
+from core.people import mask_id_number
 from credentials.models import Credential
-from identity.numbers import mask_id_number
 
 CARD_SIZE = (1000, 630)
 

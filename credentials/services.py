@@ -18,13 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
+from core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from core.numbers import validate_credit_code, validate_id_number
+from core.people import mask_id_number
 from credentials import signing
 from credentials.identifiers import make_identifier
 from credentials.models import Credential, CredentialType, HolderKind, Presentation, Verification
 from identity.models import ApiClient, AuditEvent, Organisation, User, id_number_index
-from identity.numbers import mask_id_number, validate_credit_code, validate_id_number
 from identity.services import ImportReport, audit_record, may_act_for, notice_send, row_import
-from portal.api import ServiceError
 
 PRESENTATION_KIND = "qilu-vp+jwt"
 MAX_PHOTO_BYTES = 200 * 1024
@@ -138,9 +139,9 @@ class Issued:
 def _type_for(client: ApiClient, code: str) -> CredentialType:
     ctype = CredentialType.objects.filter(code=code, is_active=True).select_related("department").first()
     if ctype is None:
-        raise ServiceError(_("Unknown credential type."), code="unknown_type", errors={"type": [_("Unknown credential type.")]})
+        raise Invalid(_("Unknown credential type."), code="unknown_type", errors={"type": [_("Unknown credential type.")]})
     if not ctype.issuers.filter(pk=client.pk).exists():
-        raise ServiceError(_("This system may not issue this credential type."), code="type_not_allowed", status_code=403)
+        raise Forbidden(_("This system may not issue this credential type."), code="type_not_allowed")
     return ctype
 
 
@@ -177,7 +178,7 @@ def credential_issue(*, client: ApiClient, data: dict) -> Issued:
                 identifier=make_identifier(type_code=ctype.type_code, issuer_code=ctype.department.credit_code or ctype.type_code[:18]),
             )
         elif credential.type_id != ctype.pk:
-            raise ServiceError(_("This record id already holds another credential type."), code="type_mismatch", status_code=409)
+            raise Conflict(_("This record id already holds another credential type."), code="type_mismatch")
         else:
             credential.revision += 1
         credential.holder_kind = ctype.holder_kind
@@ -194,7 +195,7 @@ def credential_issue(*, client: ApiClient, data: dict) -> Issued:
                 credential.save()
         except IntegrityError:
             # Two first pushes of one record raced; the other one won, so this one is an update.
-            raise ServiceError(_("This record is being pushed twice at once; try again."), code="conflict", status_code=409) from None
+            raise Conflict(_("This record is being pushed twice at once; try again."), code="conflict") from None
     if created:
         notice_send(
             user=holder_user(credential),
@@ -210,11 +211,11 @@ def credential_set_status(*, client: ApiClient, record_id: str, status: str, rea
     A revoked credential stays revoked."""
     credential = Credential.objects.filter(issuer=client, issuer_record_id=record_id).select_related("type").first()
     if credential is None:
-        raise ServiceError(_("Not found."), code="not_found", status_code=404)
+        raise NotFound(_("Not found."), code="not_found")
     if status not in (Credential.Status.VALID, Credential.Status.SUSPENDED, Credential.Status.REVOKED):
         raise ValidationError({"status": [_("Use valid, suspended or revoked.")]})
     if credential.status == Credential.Status.REVOKED and status != Credential.Status.REVOKED:
-        raise ServiceError(_("A revoked credential cannot be reinstated; issue a new one."), code="revoked", status_code=409)
+        raise Conflict(_("A revoked credential cannot be reinstated; issue a new one."), code="revoked")
     if credential.status != status:
         credential.status = status
         credential.status_reason = reason
@@ -241,8 +242,8 @@ def credentials_import(*, client: ApiClient, rows: Iterable[dict]) -> ImportRepo
             raise ValidationError({key: [str(m) for m in messages] for key, messages in serializer.errors.items()})
         try:
             return credential_issue(client=client, data=serializer.validated_data).created
-        except ServiceError as exc:
-            raise ValidationError({"type" if exc.code in ("unknown_type", "type_not_allowed") else "row": [str(exc.detail)]}) from exc
+        except DomainError as exc:
+            raise ValidationError({"type" if exc.code in ("unknown_type", "type_not_allowed") else "row": [exc.message]}) from exc
 
     return row_import(rows, upsert)
 
@@ -316,11 +317,11 @@ class Shown:
 def presentation_create(*, user: User, credential: Credential, disclose: Iterable[str], ttl: int | None = None) -> Shown:
     """Sign a one-time, short-lived presentation of one credential with only the chosen fields."""
     if not may_present(user, credential):
-        raise ServiceError(_("Not found."), code="not_found", status_code=404)
+        raise NotFound(_("Not found."), code="not_found")
     status = credential.effective_status()
     if status != Credential.Status.VALID:
-        raise ServiceError(_("This credential is %(status)s and cannot be shown.") % {"status": credential.get_effective_status_display()},
-                           code=f"credential_{status}", status_code=409)
+        raise Conflict(_("This credential is %(status)s and cannot be shown.") % {"status": credential.get_effective_status_display()},
+                           code=f"credential_{status}")
     allowed = set(credential.type.fields_by_key) | set(SPECIAL_DISCLOSURES)
     disclose = sorted(set(disclose))
     unknown = [key for key in disclose if key not in allowed]

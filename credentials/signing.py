@@ -29,8 +29,8 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 
+from core.errors import Unavailable
 from credentials.models import SigningKey
-from portal.api import ServiceError
 
 ALGORITHM = "ES256"
 RING_VERSION_KEY = "signing:ring-version"
@@ -146,7 +146,7 @@ def sign(claims: dict, *, kind: str, ttl: int) -> tuple[str, dict]:
     ring = keyring()
     if ring.signing is None:
         # A deploy step was missed (`manage.py signing_keys ensure`): answer 503, never a 500.
-        raise ServiceError(_("Signing is not available right now. Please try again later."), code="signing_unavailable", status_code=503)
+        raise Unavailable(_("Signing is not available right now. Please try again later."), code="signing_unavailable")
     kid, key = ring.signing
     now = int(time.time())
     full = {"iss": settings.QILU_ISSUER_ID, "iat": now, "exp": now + ttl, **claims}

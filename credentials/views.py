@@ -12,10 +12,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.errors import DomainError
+from core.web import refusal
 from credentials import rendering, selectors, services
 from credentials.api.serializers import WalletCredentialSerializer
 from identity import selectors as identity_selectors
-from portal.api import ServiceError
 
 
 @login_required
@@ -90,11 +91,11 @@ def credential_present(request, identifier: str):
     credential = selectors.credential_for(request.user, identifier)
     try:
         shown = _present(request, credential)
-    except (ServiceError, ValidationError) as exc:
-        message = str(exc.detail) if isinstance(exc, ServiceError) else "; ".join(exc.messages)
+    except (DomainError, ValidationError) as exc:
+        refused = refusal(exc)
         if request.headers.get("Accept") == "application/json":
-            return JsonResponse({"code": getattr(exc, "code", "invalid"), "message": message}, status=getattr(exc, "status_code", 400))
-        messages.error(request, message)
+            return JsonResponse({"code": refused.code, "message": refused.message, "errors": refused.errors}, status=refused.status)
+        messages.error(request, refused.message)
         return redirect("wallet-credential", identifier=identifier)
     if request.headers.get("Accept") == "application/json":
         return JsonResponse(shown)

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError
+from core.numbers import validate_id_number
 from healthcode import services
 from healthcode.evaluation import evaluate_people
 from healthcode.models import (
@@ -34,8 +36,6 @@ from healthcode.models import (
 )
 from identity.admin import ReadOnlyAdmin
 from identity.models import id_number_index
-from identity.numbers import validate_id_number
-from portal.api import ServiceError
 
 
 class RuleInline(admin.TabularInline):
@@ -72,7 +72,7 @@ class RuleSetAdmin(admin.ModelAdmin):
         for ruleset in queryset[:1]:
             try:
                 job = services.ruleset_publish(officer=request.user, ruleset=ruleset)
-            except (ServiceError, ValidationError) as exc:
+            except (DomainError, ValidationError) as exc:
                 self.message_user(request, str(getattr(exc, "detail", None) or exc.messages[0]), messages.ERROR)
             else:
                 self.message_user(request, _("v%(v)d is in force; recomputation job #%(job)d started.") % {"v": ruleset.version, "job": job.pk})
@@ -189,7 +189,7 @@ class AppealAdmin(admin.ModelAdmin):
         try:
             services.appeal_decide(officer=request.user, appeal=Appeal.objects.get(pk=obj.pk), uphold=data["decision"] == "uphold",
                                    note=data["decision_note"], colour=data["override_colour"], expires_at=data["override_until"], request=request)
-        except (ServiceError, ValidationError) as exc:
+        except (DomainError, ValidationError) as exc:
             self.message_user(request, str(getattr(exc, "detail", None) or exc.messages[0]), messages.ERROR)
 
 

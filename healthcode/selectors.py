@@ -38,9 +38,9 @@ def status_for(person_index: str) -> dict:
         if row is None:
             from django.utils.translation import gettext as _
 
-            from portal.api import ServiceError
+            from core.errors import NotFound
 
-            raise ServiceError(_("There is no population record for this person, so no health pass."), code="no_population_record", status_code=404)
+            raise NotFound(_("There is no population record for this person, so no health pass."), code="no_population_record")
     status = {
         "colour": row.colour,
         "reasons": row.reason_codes,

@@ -26,6 +26,10 @@ from django.utils.translation import gettext_lazy
 from joserfc import jws
 from joserfc.errors import JoseError
 
+from core.errors import Conflict, Invalid, NotFound
+from core.numbers import validate_id_number
+from core.outbox import enqueue_on_commit
+from core.people import mask_name
 from credentials import signing
 from healthcode import selectors
 from healthcode.evaluation import evaluate_people
@@ -47,10 +51,7 @@ from healthcode.models import (
 )
 from identity.crypto import derived_key
 from identity.models import AuditEvent, PopulationRecord, User, id_number_index
-from identity.numbers import mask_name, validate_id_number
 from identity.services import ImportReport, audit_record, notice_send, real_name_matches, row_import
-from portal.api import ServiceError
-from portal.queue import enqueue_on_commit
 
 PASS_KIND = "qilu-hp+jwt"
 
@@ -222,7 +223,7 @@ def declaration_submit(*, user: User, symptoms: bool, note: str = "", travel: It
 def visit_record(*, user: User, venue_code: str) -> Stay:
     venue = Venue.objects.filter(code=(venue_code or "").strip(), is_active=True).first()
     if venue is None:
-        raise ServiceError(_("Unknown venue code."), code="unknown_venue", status_code=404)
+        raise NotFound(_("Unknown venue code."), code="unknown_venue")
     now = timezone.now()
     stay = Stay(person_index=user.id_number_index, area_code=venue.area_code, arrived_at=now, left_at=now, source=Stay.Source.VENUE, venue=venue)
     stay.save()
@@ -248,7 +249,7 @@ def dependant_add(*, guardian: User, id_number: str, name: str, relation: str, c
     if consent not in Dependant.Consent.values:
         raise ValidationError({"consent": [_("Choose how consent was given.")]})
     if not real_name_matches(id_number=number, name=name):
-        raise ServiceError(_("The name and ID number do not match our records."), code="real_name_mismatch")
+        raise Invalid(_("The name and ID number do not match our records."), code="real_name_mismatch")
     index = id_number_index(number)
     if index == guardian.id_number_index:
         raise ValidationError({"id_number": [_("This is your own number.")]})
@@ -259,7 +260,7 @@ def dependant_add(*, guardian: User, id_number: str, name: str, relation: str, c
     if consent != Dependant.Consent.MINOR and not consent_note.strip():
         raise ValidationError({"consent_note": [_("Record how the person agreed (who witnessed, where, when).")]})
     if Dependant.objects.filter(guardian=guardian, person_index=index, revoked_at__isnull=True).exists():
-        raise ServiceError(_("You already hold this person's pass."), code="already_linked", status_code=409)
+        raise Conflict(_("You already hold this person's pass."), code="already_linked")
     dependant = Dependant.objects.create(guardian=guardian, person_index=index, id_number=number, name=name.strip(), relation=relation.strip(),
                                          consent=consent, consent_note=consent_note.strip())
     audit_record(action=AuditEvent.Action.PROFILE_VIEWED, actor=guardian, subject=User.objects.filter(id_number_index=index).first(),
@@ -280,7 +281,7 @@ def appeal_submit(*, user: User, reason: str, evidence: str = "", request: HttpR
     if not reason.strip():
         raise ValidationError({"reason": [_("Say why you think the colour is wrong.")]})
     if Appeal.objects.filter(appellant=user, status=Appeal.Status.PENDING).exists():
-        raise ServiceError(_("You already have an appeal being reviewed."), code="appeal_pending", status_code=409)
+        raise Conflict(_("You already have an appeal being reviewed."), code="appeal_pending")
     status = selectors.status_for(user.id_number_index)
     appeal = Appeal.objects.create(person_index=user.id_number_index, appellant=user, colour_at_appeal=status["colour"],
                                    reasons_at_appeal=",".join(status["reasons"]), reason=reason.strip(), evidence=evidence.strip())
@@ -304,7 +305,7 @@ def appeal_decide(*, officer: User, appeal: Appeal, uphold: bool, note: str, col
                   expires_at: dt.datetime | None = None, request: HttpRequest | None = None) -> Appeal:
     """Uphold (with an override colour and end) or reject an appeal; the appellant is told either way."""
     if appeal.status != Appeal.Status.PENDING:
-        raise ServiceError(_("This appeal has already been decided."), code="appeal_decided", status_code=409)
+        raise Conflict(_("This appeal has already been decided."), code="appeal_decided")
     if not note.strip():
         raise ValidationError({"decision_note": [_("Write down why.")]})
     with transaction.atomic():
@@ -443,7 +444,7 @@ def ruleset_publish(*, officer: User | None, ruleset: RuleSet) -> RecomputeJob:
     """Put a rule version in force (the old one stays, unchanged, for the statuses it produced) and
     re-evaluate everybody."""
     if ruleset.is_published:
-        raise ServiceError(_("This version is already published; copy it to change it."), code="already_published", status_code=409)
+        raise Conflict(_("This version is already published; copy it to change it."), code="already_published")
     if not ruleset.rules.exists():
         raise ValidationError(_("A rule version needs at least one rule."))
     with transaction.atomic():

@@ -10,10 +10,10 @@ from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from core.outbox import enqueue
 from healthcode.evaluation import evaluate, evaluate_people, ruleset_in_force
 from healthcode.models import DailyCount, HealthStatus, RecomputeJob, Stay
 from identity.models import PopulationRecord
-from portal.queue import enqueue
 
 TIME_BUDGET_SECONDS = 30
 

@@ -16,17 +16,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.errors import DomainError
+from core.web import refusal
 from credentials.rendering import qr_png, qr_svg
 from healthcode import selectors, services
 from healthcode.models import Colour, DailyCount, Dependant, RecomputeJob, Venue
-from portal.api import ServiceError
 
 
 def _error(request, exc) -> None:
-    if isinstance(exc, ServiceError):
-        messages.error(request, str(exc.detail))
-    else:
-        messages.error(request, "; ".join(exc.messages))
+    messages.error(request, refusal(exc).message)
 
 
 def _dependant(request):
@@ -91,7 +89,7 @@ def declare(request):
             travel.append({"area_code": request.POST["area_code"], "arrived_at": timezone.make_aware(arrived), "left_at": timezone.make_aware(left)})
         try:
             services.declaration_submit(user=request.user, symptoms=request.POST.get("symptoms") == "on", note=request.POST.get("note", ""), travel=travel)
-        except (ValidationError, ServiceError) as exc:
+        except (ValidationError, DomainError) as exc:
             _error(request, exc)
             return redirect("health-declare")
         messages.success(request, _("Thank you. Your pass has been re-evaluated."))
@@ -104,7 +102,7 @@ def declare(request):
 def appeal(request):
     try:
         services.appeal_submit(user=request.user, reason=request.POST.get("reason", ""), evidence=request.POST.get("evidence", ""), request=request)
-    except (ValidationError, ServiceError) as exc:
+    except (ValidationError, DomainError) as exc:
         _error(request, exc)
     else:
         messages.success(request, _("Your appeal has been sent to the health officers."))
@@ -118,7 +116,7 @@ def dependants(request):
             services.dependant_add(guardian=request.user, id_number=request.POST.get("id_number", ""), name=request.POST.get("name", ""),
                                    relation=request.POST.get("relation", ""), consent=request.POST.get("consent", ""),
                                    consent_note=request.POST.get("consent_note", ""), request=request)
-        except (ValidationError, ServiceError) as exc:
+        except (ValidationError, DomainError) as exc:
             _error(request, exc)
         else:
             messages.success(request, _("You now hold this person's pass."))

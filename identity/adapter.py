@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.numbers import normalize_id_number, validate_id_number, validate_phone
 from identity import services
 from identity.models import User, id_number_index, phone_index
-from identity.numbers import normalize_id_number, validate_id_number, validate_phone
 from identity.sms import sms_send
 
 

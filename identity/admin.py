@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from core.numbers import validate_id_number, validate_phone
+from core.people import mask_id_number
 from identity.models import (
     AgentAuthorisation,
     ApiClient,
@@ -18,7 +20,6 @@ from identity.models import (
     User,
     id_number_index,
 )
-from identity.numbers import mask_id_number, validate_id_number, validate_phone
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -7,7 +7,7 @@ libraries or unexpected exceptions.
 import logging
 import re
 
-from identity.numbers import mask_id_number, mask_phone
+from core.people import mask_id_number, mask_phone
 
 _ID_RE = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
 _PHONE_RE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")

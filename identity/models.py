@@ -12,9 +12,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.numbers import normalize_id_number, normalize_phone
+from core.people import mask_id_number, mask_name, mask_phone
 from identity import crypto
 from identity.fields import EncryptedTextField
-from identity.numbers import mask_id_number, mask_name, mask_phone, normalize_id_number, normalize_phone
 
 
 def id_number_index(raw: str) -> str:

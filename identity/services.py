@@ -13,6 +13,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import Forbidden, Invalid
+from core.numbers import validate_credit_code, validate_id_number
+from core.people import birth_date as id_number_birth_date
+from core.people import gender as id_number_gender
+from core.people import mask_id_number
 from identity.models import (
     AgentAuthorisation,
     AgentScope,
@@ -24,14 +29,6 @@ from identity.models import (
     User,
     id_number_index,
 )
-from identity.numbers import (
-    id_number_birth_date,
-    id_number_gender,
-    mask_id_number,
-    validate_credit_code,
-    validate_id_number,
-)
-from portal.api import ServiceError
 
 MAX_AGENT_VALIDITY = dt.timedelta(days=3 * 365)
 
@@ -136,10 +133,9 @@ def organisation_register(*, actor: User, credit_code: str, request: HttpRequest
         or record.legal_representative_index != actor.id_number_index
         or record.legal_representative_name != actor.name
     ):
-        raise ServiceError(
+        raise Forbidden(
             _("You are not the registered legal representative of an active organisation with this code."),
             code="not_legal_representative",
-            status_code=403,
         )
     organisation, created = Organisation.objects.get_or_create(
         credit_code=code, defaults={"name": record.name, "legal_representative": actor}
@@ -157,7 +153,7 @@ def organisation_register(*, actor: User, credit_code: str, request: HttpRequest
 
 def _require_legal_representative(actor: User, organisation: Organisation) -> None:
     if organisation.legal_representative_id != actor.pk:
-        raise ServiceError(_("Only the legal representative may manage agents."), code="not_legal_representative", status_code=403)
+        raise Forbidden(_("Only the legal representative may manage agents."), code="not_legal_representative")
 
 
 @dataclass
@@ -176,24 +172,24 @@ def agent_authorise(*, actor: User, organisation: Organisation, grant: AgentGran
     scopes = sorted(set(grant.scopes))
     unknown = [scope for scope in scopes if scope not in AgentScope.values]
     if not scopes or unknown:
-        raise ServiceError(_("Choose at least one known scope."), code="invalid_scope", errors={"scopes": unknown})
+        raise Invalid(_("Choose at least one known scope."), code="invalid_scope", errors={"scopes": unknown})
     now = timezone.now()
     valid_from = grant.valid_from or now
     if grant.valid_until <= max(valid_from, now) or grant.valid_until > now + MAX_AGENT_VALIDITY:
-        raise ServiceError(
+        raise Invalid(
             _("The authorisation must end in the future and within three years."), code="invalid_validity"
         )
     try:
         number = validate_id_number(grant.agent_id_number)
     except ValidationError as exc:
-        raise ServiceError(exc.messages[0], code=exc.code or "invalid", errors={"agent_id_number": exc.messages}) from exc
+        raise Invalid(exc.messages[0], code=exc.code or "invalid", errors={"agent_id_number": exc.messages}) from exc
     agent = User.objects.filter(id_number_index=id_number_index(number), is_active=True).first()
     if agent is None or agent.name != grant.agent_name.strip():
-        raise ServiceError(
+        raise Invalid(
             _("No registered person has this name and ID number. The agent must sign up first."), code="agent_not_found"
         )
     if agent.pk == actor.pk:
-        raise ServiceError(_("The legal representative already acts for the organisation."), code="agent_is_representative")
+        raise Invalid(_("The legal representative already acts for the organisation."), code="agent_is_representative")
     authorisation = AgentAuthorisation.objects.create(
         organisation=organisation, agent=agent, scopes=scopes, valid_from=valid_from, valid_until=grant.valid_until, granted_by=actor
     )

@@ -17,8 +17,9 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from core.numbers import normalize_phone
+from core.people import mask_phone
 from identity.models import SmsMessage, phone_index
-from identity.numbers import mask_phone, normalize_phone
 
 logger = logging.getLogger("qilu.sms")
 

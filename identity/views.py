@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.errors import DomainError
+from core.web import refusal
 from identity import selectors, services
 from identity.forms import AgentAuthoriseForm, RegisterOrganisationForm
-from portal.api import ServiceError
 
 
 @login_required
@@ -40,8 +41,8 @@ def organisation_register(request):
     if form.is_valid():
         try:
             organisation = services.organisation_register(actor=request.user, request=request, **form.cleaned_data)
-        except (ServiceError, ValidationError) as exc:
-            messages.error(request, exc.detail if isinstance(exc, ServiceError) else exc.messages[0])
+        except (DomainError, ValidationError) as exc:
+            messages.error(request, refusal(exc).message)
         else:
             messages.success(request, _("%(name)s is now linked to your account.") % {"name": organisation.name})
             return redirect("organisation-detail", credit_code=organisation.credit_code)
@@ -61,8 +62,8 @@ def organisation_detail(request, credit_code: str):
         )
         try:
             services.agent_authorise(actor=request.user, organisation=organisation, grant=grant, request=request)
-        except ServiceError as exc:
-            form.add_error(None, str(exc.detail))
+        except DomainError as exc:
+            form.add_error(None, exc.message)
         else:
             messages.success(request, _("The agent has been authorised."))
             return redirect("organisation-detail", credit_code=organisation.credit_code)

@@ -39,7 +39,7 @@ class QueueCollector:
         except Exception as exc:  # noqa: BLE001 — no broker (dev) or broker down: report nothing rather than fail the scrape
             logger.debug("queue lengths unavailable: %s", type(exc).__name__)
         try:
-            from portal.models import QueuedTask
+            from core.models import QueuedTask
 
             outbox.add_metric([], QueuedTask.objects.count())
         except Exception as exc:  # noqa: BLE001 — database down: the scrape still answers

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "import_export",
     "django_prometheus",
+    "core",
     "portal",
     "identity",
     "credentials",
@@ -219,10 +220,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "portal.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "portal.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"base_records_sync": "120/m"},
 }
 SPECTACULAR_SETTINGS = {

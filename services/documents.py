@@ -16,9 +16,9 @@ def result_pdf(application: Application) -> bytes:
     if application.status != "completed":
         from django.utils.translation import gettext as _
 
-        from portal.api import ServiceError
+        from core.errors import Conflict
 
-        raise ServiceError(_("There is no result yet."), code="not_completed", status_code=409)
+        raise Conflict(_("There is no result yet."), code="not_completed")
     page = Image.new("RGB", (1240, 1754), "white")  # A4 at 150 dpi
     draw = ImageDraw.Draw(page)
     draw.text((620, 160), application.item.name, font=_font(48, bold=True), fill="black", anchor="mm")

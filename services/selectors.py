@@ -63,9 +63,9 @@ def walk_in_applicant(id_number: str) -> User:
     from django.core.exceptions import ValidationError
     from django.utils.translation import gettext as _
 
+    from core.errors import NotFound
+    from core.numbers import validate_id_number
     from identity.models import id_number_index
-    from identity.numbers import validate_id_number
-    from portal.api import ServiceError
 
     try:
         number = validate_id_number(id_number)
@@ -73,7 +73,7 @@ def walk_in_applicant(id_number: str) -> User:
         raise ValidationError({"applicant_id_number": exc.messages}) from exc
     applicant = User.objects.filter(id_number_index=id_number_index(number)).first()
     if applicant is None:
-        raise ServiceError(_("This person has no account yet: help them register first."), code="no_account", status_code=404)
+        raise NotFound(_("This person has no account yet: help them register first."), code="no_account")
     return applicant
 
 

@@ -14,19 +14,20 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.errors import DomainError
+from core.people import mask_id_number
+from core.web import refusal
 from identity import selectors as identity_selectors
-from identity.numbers import mask_id_number
-from portal.api import ServiceError
 from services import selectors, workflow
 from services.models import Category, Status
 
 
 def _fail(request, exc) -> dict:
-    if isinstance(exc, ServiceError):
-        messages.error(request, str(exc.detail))
+    refused = refusal(exc)
+    if isinstance(exc, DomainError):
+        messages.error(request, refused.message)
         return {}
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    return {key.removeprefix("data."): value for key, value in errors.items()}
+    return {key.removeprefix("data."): value for key, value in refused.errors.items()}
 
 
 def catalogue(request):
@@ -95,7 +96,7 @@ def apply(request, code: str):
                 idempotency_key=request.POST.get("idempotency_key", ""),
                 request=request,
             )
-        except (ValidationError, ServiceError) as exc:
+        except (ValidationError, DomainError) as exc:
             errors = _fail(request, exc)
         else:
             messages.success(request, _("Submitted. Application number %(number)s.") % {"number": submitted.application.number})
@@ -145,7 +146,7 @@ def application_action(request, number: str, action: str):
             workflow.application_resubmit(applicant=request.user, application=application, data=data or None, uploads=uploads)
         else:
             raise Http404
-    except (ValidationError, ServiceError) as exc:
+    except (ValidationError, DomainError) as exc:
         for key, value in _fail(request, exc).items():
             messages.error(request, f"{key}: {' '.join(value)}")
     return redirect("application-detail", number=number)
@@ -176,7 +177,7 @@ def workbench_detail(request, number: str):
                 workflow.application_review(
                     reviewer=request.user, application=application, action=action, comment=request.POST.get("comment", ""), request=request
                 )
-        except (ValidationError, ServiceError) as exc:
+        except (ValidationError, DomainError) as exc:
             for key, value in _fail(request, exc).items():
                 messages.error(request, " ".join(value) if key == "__all__" else f"{key}: {' '.join(value)}")
         return redirect("workbench-detail", number=number)
@@ -204,8 +205,8 @@ def counter(request):
     if number:
         try:
             applicant = selectors.walk_in_applicant(number)
-        except ServiceError as exc:
-            messages.error(request, str(exc.detail))
+        except DomainError as exc:
+            messages.error(request, exc.message)
         except ValidationError as exc:
             messages.error(request, exc.messages[0])
     if code:
@@ -225,7 +226,7 @@ def counter(request):
                     idempotency_key=request.POST.get("idempotency_key", ""),
                     request=request,
                 )
-            except (ValidationError, ServiceError) as exc:
+            except (ValidationError, DomainError) as exc:
                 errors = _fail(request, exc)
             else:
                 messages.success(request, _("Submitted for %(name)s: %(number)s.") % {"name": applicant.masked_name, "number": submitted.application.number})

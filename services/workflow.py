@@ -21,14 +21,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
+from core.errors import Conflict, NotFound
+from core.numbers import validate_id_number, validate_phone
+from core.outbox import enqueue_on_commit
+from core.people import mask_id_number
 from credentials.models import Credential, HolderKind
 from credentials.selectors import valid_credential
 from credentials.services import add_years, credential_issue
 from identity.models import ApiClient, AuditEvent, Organisation, User
-from identity.numbers import mask_id_number, validate_id_number, validate_phone
 from identity.services import audit_record, may_act_for
-from portal.api import ServiceError
-from portal.queue import enqueue_on_commit
 from services.models import OPEN_STATUSES, Application, AttachedMaterial, ItemVersion, Material, ServiceItem, Status, Transition, Upload
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -201,13 +202,13 @@ def application_submit(*, applicant: User, item: ServiceItem, data: dict, upload
             return Submitted(existing, False)
     version = item.current_version
     if not item.is_active or version is None or not version.is_published:
-        raise ServiceError(_("This item cannot be applied for right now."), code="item_unavailable", status_code=409)
+        raise Conflict(_("This item cannot be applied for right now."), code="item_unavailable")
     if not item.online and submitted_by is None:
-        raise ServiceError(_("This item is handled at the service window only."), code="offline_only", status_code=409)
+        raise Conflict(_("This item is handled at the service window only."), code="offline_only")
     if (item.applicant_kind == HolderKind.ORGANISATION) != (organisation is not None):
         raise ValidationError({"organisation": [_("This item is for organisations.") if organisation is None else _("This item is for individuals.")]})
     if organisation is not None and not may_act_for(user=applicant, organisation=organisation, scope="services.apply"):
-        raise ServiceError(_("Not found."), code="not_found", status_code=404)
+        raise NotFound(_("Not found."), code="not_found")
     cleaned = clean_form(version, data)
 
     uploads = uploads or {}
@@ -287,8 +288,8 @@ def _move(application: Application, action: str, *, actor: User | None, label: s
     with transaction.atomic():
         locked = Application.objects.select_for_update().get(pk=application.pk)
         if locked.status not in sources:
-            raise ServiceError(_("This application is %(status)s; that step is not possible now.") % {"status": locked.get_status_display()},
-                               code="wrong_state", status_code=409)
+            raise Conflict(_("This application is %(status)s; that step is not possible now.") % {"status": locked.get_status_display()},
+                               code="wrong_state")
         _record(locked, target, actor=actor, label=label, comment=comment)
         locked.status = target
         if target in (Status.APPROVED, Status.REJECTED):
@@ -299,9 +300,9 @@ def _move(application: Application, action: str, *, actor: User | None, label: s
 
 def _staff_check(reviewer: User, application: Application, *, claimed: bool = True) -> None:
     if not reviewer.has_perm("services.review_application") or reviewer.department_id != application.department_id:
-        raise ServiceError(_("Not found."), code="not_found", status_code=404)
+        raise NotFound(_("Not found."), code="not_found")
     if claimed and application.assigned_to_id != reviewer.pk:
-        raise ServiceError(_("Claim the application first."), code="not_claimed", status_code=409)
+        raise Conflict(_("Claim the application first."), code="not_claimed")
 
 
 def application_claim(*, reviewer: User, application: Application) -> Application:
@@ -309,7 +310,7 @@ def application_claim(*, reviewer: User, application: Application) -> Applicatio
     claimed = Application.objects.filter(pk=application.pk, assigned_to__isnull=True).update(assigned_to=reviewer)
     application.refresh_from_db()
     if not claimed and application.assigned_to_id != reviewer.pk:
-        raise ServiceError(_("Someone else has claimed this application."), code="claimed_by_other", status_code=409)
+        raise Conflict(_("Someone else has claimed this application."), code="claimed_by_other")
     return application
 
 

@@ -57,7 +57,7 @@ class WalletCredentialSerializer(serializers.ModelSerializer):
         return disclosed_view(credential, ())["holder_number"]
 
     def field_list(self, credential) -> list[dict]:
-        from identity.numbers import mask_id_number
+        from core.people import mask_id_number
 
         values = credential.fields
         return [

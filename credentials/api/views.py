@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import require_perm
 from credentials import rendering, selectors, services, signing
 from credentials.api.serializers import (
     CheckSerializer,
@@ -29,7 +30,6 @@ from credentials.api.serializers import (
 from credentials.models import Credential, Verification
 from identity import selectors as identity_selectors
 from identity.api.authentication import ApiClientAuthentication, ClientHasScope
-from portal.api import require_perm
 
 
 class IssuerApi(APIView):

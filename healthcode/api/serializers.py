@@ -99,7 +99,7 @@ class DependantSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "consent_recorded_at"]
 
     def get_masked_id_number(self, dependant) -> str:
-        from identity.numbers import mask_id_number
+        from core.people import mask_id_number
 
         return mask_id_number(dependant.id_number)
 

@@ -8,6 +8,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import require_perm
 from healthcode import selectors, services
 from healthcode.api.serializers import (
     AppealSerializer,
@@ -22,7 +23,6 @@ from healthcode.api.serializers import (
     VisitSerializer,
 )
 from identity.api.authentication import ApiClientAuthentication, ClientHasScope
-from portal.api import require_perm
 
 
 def _dependant(request):

@@ -13,8 +13,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import require_perm
 from identity import selectors as identity_selectors
-from portal.api import require_perm
 from services import selectors, workflow
 from services.api.serializers import (
     ApplicationSerializer,

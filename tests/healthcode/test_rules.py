@@ -5,11 +5,11 @@ from unittest import mock
 
 import pytest
 
+from core.errors import DomainError
 from healthcode import models as hc
 from healthcode import selectors, services
 from healthcode.evaluation import evaluate_people
 from healthcode.models import CloseContact, HealthStatus, RiskArea, Rule, SelfDeclaration, Stay
-from portal.api import ServiceError
 from tests.healthcode.conftest import ago
 
 
@@ -131,7 +131,7 @@ def test_a_new_rule_version_changes_colours_and_is_recorded(person, now, rules, 
     assert (row.colour, row.rule_version) == ("green", 2)
     rules.refresh_from_db()
     assert not rules.in_force and rules.rules.get(code="positive-test").days == 14  # the old version is untouched
-    with pytest.raises(ServiceError):
+    with pytest.raises(DomainError):
         services.ruleset_publish(officer=officer, ruleset=draft)
 
 

@@ -5,8 +5,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from stdnum.cn import ric
 
+from core.numbers import validate_credit_code, validate_id_number, validate_phone
+from core.people import mask_id_number, mask_name, mask_phone
 from identity import demo
-from identity.numbers import mask_id_number, mask_name, mask_phone, validate_credit_code, validate_id_number, validate_phone
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ compute the check character (see ../shared/NOTES.md).
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 
@@ -59,15 +58,6 @@ def validate_id_number(value: str) -> str:
     return number
 
 
-def id_number_birth_date(number: str) -> dt.date:
-    return ric.get_birth_date(number)
-
-
-def id_number_gender(number: str) -> str:
-    """'M' or 'F' from the sequence number's parity."""
-    return "M" if int(number[16]) % 2 else "F"
-
-
 def normalize_credit_code(value: str) -> str:
     return _compact(value)
 
@@ -97,26 +87,3 @@ def validate_phone(value: str) -> str:
     if not _PHONE_RE.fullmatch(number):
         raise ValidationError(_("Enter an 11-digit mainland mobile number."), code="phone_format")
     return number
-
-
-def mask_id_number(number: str) -> str:
-    """Keep the first 6 and the last 4: 370102********123X."""
-    if not number:
-        return ""
-    return number[:6] + "*" * (len(number) - 10) + number[-4:] if len(number) > 10 else "*" * len(number)
-
-
-def mask_phone(number: str) -> str:
-    """138****1234"""
-    if not number:
-        return ""
-    return number[:3] + "****" + number[-4:] if len(number) >= 8 else "*" * len(number)
-
-
-def mask_name(name: str) -> str:
-    """张*三 / 张* — the family name and, for long names, the last character."""
-    if not name:
-        return ""
-    if len(name) <= 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]

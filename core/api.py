@@ -1,4 +1,5 @@
-"""API conventions shared by every app: error body, pagination, and error codes.
+"""API conventions shared by every app: error body, pagination, permissions, and the one place a
+domain error's kind becomes an HTTP status.
 
 Every error answers ``{"code": "...", "message": "...", "errors": {field: [..]}}`` with a stable
 machine ``code`` and a ``message`` translated by ``Accept-Language`` (zh-hans or en).
@@ -10,28 +11,17 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, permissions, status
+from rest_framework import exceptions, permissions
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.errors import HTTP_STATUS, DomainError
 
 
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
-
-
-class ServiceError(exceptions.APIException):
-    """A domain rule refused the request. Raise with a stable code and a translated message."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "invalid"
-
-    def __init__(self, message: str, code: str, status_code: int | None = None, errors: dict | None = None):
-        super().__init__(detail=message, code=code)
-        self.code = code
-        self.errors = errors or {}
-        if status_code is not None:
-            self.status_code = status_code
 
 
 _DEFAULT_MESSAGES = {
@@ -56,6 +46,11 @@ def _flatten(detail) -> dict:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response({"code": exc.code, "message": exc.message, "errors": exc.errors}, status=HTTP_STATUS[exc.kind])
+    if isinstance(exc, RecursionError):
+        # DRF's JSON parser recurses once per nesting level: a 10,000-deep array would be a 500.
+        exc = exceptions.ParseError()
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -65,9 +60,7 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    if isinstance(exc, ServiceError):
-        body = {"code": exc.code, "message": str(exc.detail), "errors": exc.errors}
-    elif isinstance(exc, exceptions.ValidationError):
+    if isinstance(exc, exceptions.ValidationError):
         body = {"code": "invalid", "message": _DEFAULT_MESSAGES["invalid"](), "errors": _flatten(exc.detail)}
     else:
         code = exc.get_codes() if hasattr(exc, "get_codes") else "error"

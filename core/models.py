@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class QueuedTask(models.Model):
+    """A task waiting for the broker: written in the caller's transaction, sent after commit (the outbox)."""
+
     name = models.CharField(_("任务"), max_length=128)
     args = models.JSONField(default=list)
     kwargs = models.JSONField(default=dict)
@@ -15,6 +17,7 @@ class QueuedTask(models.Model):
         verbose_name = _("待投递任务")
         verbose_name_plural = _("待投递任务")
         ordering = ["id"]
+        db_table = "portal_queuedtask"  # moved from portal with its rows (state-only migration)
 
     def __str__(self) -> str:
         return self.name

@@ -14,7 +14,7 @@ import logging
 from celery import current_app
 from kombu.exceptions import OperationalError as BrokerError
 
-from portal.models import QueuedTask
+from core.models import QueuedTask
 
 logger = logging.getLogger("qilu.queue")
 BROKER_DOWN = (BrokerError, ConnectionError, OSError, TimeoutError)

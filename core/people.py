@@ -1,0 +1,64 @@
+"""What a resident ID number says about a person, and how a person's data is masked: one owner for
+birth date, age, gender and masking, used by every app (health-pass guardians, 秒批 age rules,
+logs, admin, API and portal)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def birth_date(id_number: str) -> dt.date:
+    """The birth date in positions 7–14 of an 18-character resident ID number (GB 11643)."""
+    return dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+
+
+def age_on(born: dt.date, day: dt.date) -> int:
+    """Completed years on ``day``: a person is 18 on their 18th birthday, not a day before. Someone
+    born on 29 February has their birthday on 1 March in a common year (the civil-law reading)."""
+    years = day.year - born.year
+    try:
+        birthday = born.replace(year=day.year)
+    except ValueError:  # 29 February in a common year
+        birthday = dt.date(day.year, 3, 1)
+    return years - (day < birthday)
+
+
+def age(id_number: str, day: dt.date) -> int:
+    return age_on(birth_date(id_number), day)
+
+
+def is_minor(born: dt.date, day: dt.date) -> bool:
+    return age_on(born, day) < 18
+
+
+def gender(id_number: str) -> str:
+    """'M' or 'F' from the parity of the sequence number (position 17)."""
+    return "M" if int(id_number[16]) % 2 else "F"
+
+
+def mask_id_number(number: str) -> str:
+    """Keep the first 6 and the last 4: 370102********123X. Anything too short to keep both is
+    masked whole, so a fragment never shows more than a full number would."""
+    if not number:
+        return ""
+    if len(number) <= 10:
+        return "*" * len(number)
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def mask_phone(number: str) -> str:
+    """138****1234; anything shorter than 8 characters is masked whole."""
+    if not number:
+        return ""
+    if len(number) < 8:
+        return "*" * len(number)
+    return number[:3] + "****" + number[-4:]
+
+
+def mask_name(name: str) -> str:
+    """张* / 张*三 — the family name and, for names of three or more, the last character."""
+    if not name:
+        return ""
+    if len(name) <= 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]

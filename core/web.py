@@ -1,0 +1,26 @@
+"""The portal side of a refusal: one helper turns a domain error or a validation error into what a
+page shows (a message, and field errors for a form). The API side is ``core.api``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+
+from core.errors import HTTP_STATUS, DomainError
+
+
+@dataclass
+class Refusal:
+    code: str
+    message: str
+    status: int
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def refusal(exc: DomainError | ValidationError) -> Refusal:
+    if isinstance(exc, DomainError):
+        return Refusal(exc.code, exc.message, HTTP_STATUS[exc.kind], {k: [str(m) for m in v] for k, v in exc.errors.items()})
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    first = next((messages[0] for messages in errors.values() if messages), "")
+    return Refusal(getattr(exc, "code", None) or "invalid", str(first), 400, {k: [str(m) for m in v] for k, v in errors.items()})
