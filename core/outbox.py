@@ -21,6 +21,7 @@ BROKER_DOWN = (BrokerError, ConnectionError, OSError, TimeoutError)
 
 
 def enqueue(task, *args, **kwargs) -> None:
+    task = _task(task)
     try:
         task.apply_async(args=args, kwargs=kwargs, retry=False)
     except BROKER_DOWN as exc:
@@ -41,12 +42,19 @@ def relay(limit: int = 1000) -> int:
     return sent
 
 
+def _task(task):
+    """A task object, or its registered name: write modules name the task they need, so they never
+    import the tasks module (which imports them)."""
+    return current_app.tasks[task] if isinstance(task, str) else task
+
+
 def enqueue_on_commit(task, *args) -> None:
     """The transactional outbox: the row is written with the caller's data; after commit the task is
     sent and the row removed. If the broker is down the row stays and ``relay`` sends it later; if
     the process dies between commit and send, the row is still there."""
     from django.db import transaction
 
+    task = _task(task)
     queued = QueuedTask.objects.create(name=task.name, args=list(args))
 
     def send():

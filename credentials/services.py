@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
@@ -358,7 +357,7 @@ _STATUS_REASONS = {
 }
 
 
-def presentation_verify(*, verifier: User, token: str, request: HttpRequest | None = None) -> Verdict:
+def presentation_verify(*, verifier: User, token: str) -> Verdict:
     """Check a scanned presentation: signature and key, expiry, one-time use, then the credential's
     current status. Every check that reaches a credential is recorded and shown to its holder."""
     claims: dict = {}
@@ -406,7 +405,6 @@ def presentation_verify(*, verifier: User, token: str, request: HttpRequest | No
             subject=subject,
             subject_organisation=holder_organisation(credential),
             detail={"credential": credential.type.name, "identifier": credential.identifier, "verdict": reason, "disclosed": presentation.disclosed},
-            request=request,
         )
         notice_send(
             user=subject or presentation.presenter,

@@ -115,7 +115,7 @@ def verify_console(request):
     if request.method == "POST":
         payload = (request.POST.get("payload") or "").strip()
         if payload:
-            verdict = services.presentation_verify(verifier=request.user, token=payload[:8000], request=request)
+            verdict = services.presentation_verify(verifier=request.user, token=payload[:8000])
         else:
             messages.error(request, _("Scan or paste a QR payload first."))
     return render(request, "credentials/verify.html", {"verdict": verdict})

@@ -188,7 +188,7 @@ class AppealAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         try:
             services.appeal_decide(officer=request.user, appeal=Appeal.objects.get(pk=obj.pk), uphold=data["decision"] == "uphold",
-                                   note=data["decision_note"], colour=data["override_colour"], expires_at=data["override_until"], request=request)
+                                   note=data["decision_note"], colour=data["override_colour"], expires_at=data["override_until"])
         except (DomainError, ValidationError) as exc:
             self.message_user(request, str(getattr(exc, "detail", None) or exc.messages[0]), messages.ERROR)
 

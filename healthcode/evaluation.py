@@ -29,6 +29,7 @@ from django.db.models.functions import Coalesce, Concat, Least
 from django.utils import timezone
 
 from healthcode.models import CloseContact, Colour, HealthStatus, Override, RiskArea, Rule, RuleSet, SelfDeclaration, Stay, TestResult
+from healthcode.status_cache import forget_statuses
 from identity.models import PopulationRecord
 
 REEVALUATE_AT_LEAST_EVERY = dt.timedelta(days=1)
@@ -152,9 +153,10 @@ def evaluate(people: QuerySet, *, now: dt.datetime | None = None, rules: tuple[R
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         written = [row[0] for row in cursor.fetchall()]
-    from healthcode.selectors import forget_statuses
-
+    # Dropped now and again after commit: a reader between the two could cache the old row, since
+    # the new one is not visible to it until the outer transaction commits.
     forget_statuses(written)
+    transaction.on_commit(lambda: forget_statuses(written))
     return written
 
 

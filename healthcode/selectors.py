@@ -3,55 +3,10 @@ miss, one primary-key read; it never grows with the number of citizens."""
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.db.models import Count, QuerySet
-from django.utils import timezone
 
 from healthcode.models import Appeal, Dependant, HealthStatus, PassCheck, Rule, Venue
 from identity.models import PopulationRecord, User
-
-CACHE_SECONDS = 300
-
-
-def _key(person_index: str) -> str:
-    return f"hs:{person_index}"
-
-
-def forget_statuses(person_indexes) -> None:
-    person_indexes = list(person_indexes)
-    for start in range(0, len(person_indexes), 5000):
-        cache.delete_many([_key(index) for index in person_indexes[start : start + 5000]])
-
-
-def status_for(person_index: str) -> dict:
-    """The person's current status as a dict (colour, reasons, rule version, times). Evaluated on the
-    spot when there is none yet or when it is due for re-evaluation."""
-    status = cache.get(_key(person_index))
-    if status is not None and status["valid_until"] > timezone.now():
-        return status
-    row = HealthStatus.objects.filter(person_index=person_index).first()
-    if row is None or row.valid_until <= timezone.now():
-        from healthcode.evaluation import evaluate_people
-
-        evaluate_people([person_index])
-        row = HealthStatus.objects.filter(person_index=person_index).first()
-        if row is None:
-            from django.utils.translation import gettext as _
-
-            from core.errors import NotFound
-
-            raise NotFound(_("There is no population record for this person, so no health pass."), code="no_population_record")
-    status = {
-        "colour": row.colour,
-        "reasons": row.reason_codes,
-        "rule_version": row.rule_version,
-        "evaluated_at": row.evaluated_at,
-        "valid_until": row.valid_until,
-        "override_id": row.override_id,
-    }
-    cache.set(_key(person_index), status, CACHE_SECONDS)
-    return status
-
 
 _RULE_WORDS: dict[int, dict[str, tuple[str, str]]] = {}
 

@@ -18,7 +18,6 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -26,12 +25,13 @@ from django.utils.translation import gettext_lazy
 from joserfc import jws
 from joserfc.errors import JoseError
 
+from core import people
 from core.errors import Conflict, Invalid, NotFound
 from core.numbers import validate_id_number
 from core.outbox import enqueue_on_commit
 from core.people import mask_name
 from credentials import signing
-from healthcode import selectors
+from healthcode import statuses
 from healthcode.evaluation import evaluate_people
 from healthcode.models import (
     Appeal,
@@ -91,7 +91,7 @@ def pass_show(*, user: User, dependant: Dependant | None = None) -> Pass:
     ``QILU_HEALTH_PASS_TTL`` seconds, so a screenshot goes stale."""
     person_index = dependant.person_index if dependant else user.id_number_index
     name = dependant.name if dependant else user.name
-    status = selectors.status_for(person_index)
+    status = statuses.status_for(person_index)
     claims = {
         "jti": secrets.token_urlsafe(9),
         "hp": {"c": status["colour"], "n": mask_name(name), "t": int(status["evaluated_at"].timestamp()), "v": status["rule_version"]},
@@ -138,7 +138,7 @@ def _keys_for(issuer_id: str | None, now: dt.datetime):
     return signing.keys_from_jwks(trusted.jwks), frozenset(), None
 
 
-def pass_check(*, checker: User, token: str, place: str = "", request: HttpRequest | None = None) -> PassVerdict:
+def pass_check(*, checker: User, token: str, place: str = "") -> PassVerdict:
     """A checkpoint scans a pass: ours or a trusted province's. Logged, and shown to the holder."""
     now = timezone.now()
     token = (token or "").strip()
@@ -179,7 +179,6 @@ def pass_check(*, checker: User, token: str, place: str = "", request: HttpReque
                 actor_description=f"{check.place} {checker.masked_name}".strip(),
                 subject=person,
                 detail={"colour": check.colour, "place": check.place, "dependant": person is not subject},
-                request=request,
             )
     return PassVerdict(
         valid=valid,
@@ -238,8 +237,7 @@ def venue_register(*, manager: User, name: str, area_code: str, address: str) ->
 # --- guardians (代领) ----------------------------------------------------------------------------
 
 
-def dependant_add(*, guardian: User, id_number: str, name: str, relation: str, consent: str, consent_note: str = "",
-                  request: HttpRequest | None = None) -> Dependant:
+def dependant_add(*, guardian: User, id_number: str, name: str, relation: str, consent: str, consent_note: str = "") -> Dependant:
     """Hold the pass of someone without a phone. The name and number must match the population base;
     an adult's consent must be recorded (a minor's is given by the guardian)."""
     try:
@@ -254,8 +252,7 @@ def dependant_add(*, guardian: User, id_number: str, name: str, relation: str, c
     if index == guardian.id_number_index:
         raise ValidationError({"id_number": [_("This is your own number.")]})
     record = PopulationRecord.objects.get(id_number_index=index)
-    age = (timezone.localdate() - record.birth_date).days // 365
-    if consent == Dependant.Consent.MINOR and age >= 18:
+    if consent == Dependant.Consent.MINOR and not people.is_minor(record.birth_date, timezone.localdate()):
         raise ValidationError({"consent": [_("Only a minor's consent can be given by the guardian.")]})
     if consent != Dependant.Consent.MINOR and not consent_note.strip():
         raise ValidationError({"consent_note": [_("Record how the person agreed (who witnessed, where, when).")]})
@@ -264,7 +261,7 @@ def dependant_add(*, guardian: User, id_number: str, name: str, relation: str, c
     dependant = Dependant.objects.create(guardian=guardian, person_index=index, id_number=number, name=name.strip(), relation=relation.strip(),
                                          consent=consent, consent_note=consent_note.strip())
     audit_record(action=AuditEvent.Action.PROFILE_VIEWED, actor=guardian, subject=User.objects.filter(id_number_index=index).first(),
-                 detail={"health_pass_dependant": dependant.relation, "consent": consent}, request=request)
+                 detail={"health_pass_dependant": dependant.relation, "consent": consent})
     return dependant
 
 
@@ -277,15 +274,15 @@ def dependant_revoke(*, dependant: Dependant) -> Dependant:
 # --- appeals and overrides ----------------------------------------------------------------------
 
 
-def appeal_submit(*, user: User, reason: str, evidence: str = "", request: HttpRequest | None = None) -> Appeal:
+def appeal_submit(*, user: User, reason: str, evidence: str = "") -> Appeal:
     if not reason.strip():
         raise ValidationError({"reason": [_("Say why you think the colour is wrong.")]})
     if Appeal.objects.filter(appellant=user, status=Appeal.Status.PENDING).exists():
         raise Conflict(_("You already have an appeal being reviewed."), code="appeal_pending")
-    status = selectors.status_for(user.id_number_index)
+    status = statuses.status_for(user.id_number_index)
     appeal = Appeal.objects.create(person_index=user.id_number_index, appellant=user, colour_at_appeal=status["colour"],
                                    reasons_at_appeal=",".join(status["reasons"]), reason=reason.strip(), evidence=evidence.strip())
-    audit_record(action=AuditEvent.Action.HEALTH_APPEAL, actor=user, subject=user, detail={"appeal": appeal.pk, "step": "submitted"}, request=request)
+    audit_record(action=AuditEvent.Action.HEALTH_APPEAL, actor=user, subject=user, detail={"appeal": appeal.pk, "step": "submitted"})
     return appeal
 
 
@@ -302,7 +299,7 @@ def override_set(*, officer: User, person_index: str, colour: str, expires_at: d
 
 
 def appeal_decide(*, officer: User, appeal: Appeal, uphold: bool, note: str, colour: str | None = None,
-                  expires_at: dt.datetime | None = None, request: HttpRequest | None = None) -> Appeal:
+                  expires_at: dt.datetime | None = None) -> Appeal:
     """Uphold (with an override colour and end) or reject an appeal; the appellant is told either way."""
     if appeal.status != Appeal.Status.PENDING:
         raise Conflict(_("This appeal has already been decided."), code="appeal_decided")
@@ -316,7 +313,7 @@ def appeal_decide(*, officer: User, appeal: Appeal, uphold: bool, note: str, col
         appeal.decided_by, appeal.decided_at, appeal.decision_note = officer, timezone.now(), note.strip()
         appeal.save()
         audit_record(action=AuditEvent.Action.HEALTH_APPEAL, actor=officer, actor_description=_("卫健部门"), subject=appeal.appellant,
-                     detail={"appeal": appeal.pk, "step": appeal.status, "note": appeal.decision_note}, request=request)
+                     detail={"appeal": appeal.pk, "step": appeal.status, "note": appeal.decision_note})
         notice_send(user=appeal.appellant, kind="health_appeal", title=_("Your health pass appeal: %(status)s") % {"status": appeal.get_status_display()},
                     body=appeal.decision_note, url="/health/")
     return appeal
@@ -467,8 +464,6 @@ def ruleset_copy(*, ruleset: RuleSet, officer: User | None) -> RuleSet:
 def recompute_start(*, reason: str, user: User | None = None, area_code: str = "", chunk_size: int = 20000) -> RecomputeJob:
     from django.db.models import Max, Min
 
-    from healthcode.tasks import recompute
-
     bounds = PopulationRecord.objects.aggregate(first=Min("id"), last=Max("id"))
     ruleset = RuleSet.objects.filter(in_force=True).first()
     job = RecomputeJob.objects.create(
@@ -476,5 +471,5 @@ def recompute_start(*, reason: str, user: User | None = None, area_code: str = "
         first_id=bounds["first"] or 0, last_id=bounds["last"] or 0, cursor=bounds["first"] or 0, chunk_size=chunk_size,
         total=PopulationRecord.objects.count(),
     )
-    enqueue_on_commit(recompute, job.pk)
+    enqueue_on_commit("healthcode.recompute", job.pk)
     return job

@@ -101,7 +101,7 @@ def declare(request):
 @require_POST
 def appeal(request):
     try:
-        services.appeal_submit(user=request.user, reason=request.POST.get("reason", ""), evidence=request.POST.get("evidence", ""), request=request)
+        services.appeal_submit(user=request.user, reason=request.POST.get("reason", ""), evidence=request.POST.get("evidence", ""))
     except (ValidationError, DomainError) as exc:
         _error(request, exc)
     else:
@@ -115,7 +115,7 @@ def dependants(request):
         try:
             services.dependant_add(guardian=request.user, id_number=request.POST.get("id_number", ""), name=request.POST.get("name", ""),
                                    relation=request.POST.get("relation", ""), consent=request.POST.get("consent", ""),
-                                   consent_note=request.POST.get("consent_note", ""), request=request)
+                                   consent_note=request.POST.get("consent_note", ""))
         except (ValidationError, DomainError) as exc:
             _error(request, exc)
         else:
@@ -167,7 +167,7 @@ def checkpoint(request):
     if request.method == "POST":
         payload = (request.POST.get("payload") or "").strip()
         if payload:
-            verdict = services.pass_check(checker=request.user, token=payload[:4000], place=request.POST.get("place", ""), request=request)
+            verdict = services.pass_check(checker=request.user, token=payload[:4000], place=request.POST.get("place", ""))
             verdict.message = services.REASONS.get(verdict.reason, verdict.reason)
         else:
             messages.error(request, _("Scan or paste a QR payload first."))

@@ -64,7 +64,7 @@ class AccountAdapter(DefaultAccountAdapter):
         )
         if commit:
             user.save()
-            services.user_registered(user=user, request=request)
+            services.user_registered(user=user)
         return user
 
     # --- phone ------------------------------------------------------------------------------------

@@ -14,13 +14,13 @@ from identity.services import audit_record
 @receiver(user_logged_in)
 def _signed_in(sender, request, user, **kwargs):
     if isinstance(user, User):
-        audit_record(action=AuditEvent.Action.SIGN_IN, actor=user, subject=user, request=request)
+        audit_record(action=AuditEvent.Action.SIGN_IN, actor=user, subject=user)
 
 
 @receiver(user_logged_out)
 def _signed_out(sender, request, user, **kwargs):
     if isinstance(user, User):
-        audit_record(action=AuditEvent.Action.SIGN_OUT, actor=user, subject=user, request=request)
+        audit_record(action=AuditEvent.Action.SIGN_OUT, actor=user, subject=user)
 
 
 @receiver(user_login_failed)
@@ -28,7 +28,7 @@ def _sign_in_failed(sender, credentials, request=None, **kwargs):
     username = credentials.get("username")
     subject = User.objects.filter(id_number_index=id_number_index(username)).first() if username else None
     if subject is not None:
-        audit_record(action=AuditEvent.Action.SIGN_IN_FAILED, subject=subject, request=request)
+        audit_record(action=AuditEvent.Action.SIGN_IN_FAILED, subject=subject)
 
 
 @receiver(post_save, sender=User)

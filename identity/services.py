@@ -9,15 +9,16 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import context
 from core.errors import Forbidden, Invalid
 from core.numbers import validate_credit_code, validate_id_number
 from core.people import birth_date as id_number_birth_date
 from core.people import gender as id_number_gender
 from core.people import mask_id_number
+from core.usecases import note_audit
 from identity.models import (
     AgentAuthorisation,
     AgentScope,
@@ -33,13 +34,6 @@ from identity.models import (
 MAX_AGENT_VALIDITY = dt.timedelta(days=3 * 365)
 
 
-def client_ip(request: HttpRequest | None) -> str | None:
-    """The caller's address. Behind the reverse proxy, REMOTE_ADDR is set from X-Real-IP by the proxy."""
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def audit_record(
     *,
     action: str,
@@ -49,9 +43,13 @@ def audit_record(
     subject_organisation: Organisation | None = None,
     actor_description: str = "",
     detail: dict | None = None,
-    request: HttpRequest | None = None,
+    purpose: str = "",
 ) -> AuditEvent:
-    """Append one audit event. ``detail`` must hold no plaintext personal numbers."""
+    """Append one audit event, in the caller's transaction. ``detail`` must hold no plaintext personal
+    numbers. The client's address comes from the request context (trusted-proxy aware)."""
+    note_audit(action)
+    if purpose:
+        detail = {**(detail or {}), "purpose": purpose}
     return AuditEvent.objects.create(
         action=action,
         actor=actor if (actor is not None and actor.pk) else None,
@@ -60,7 +58,7 @@ def audit_record(
         subject_organisation=subject_organisation,
         actor_description=actor_description,
         detail=detail or {},
-        source_ip=client_ip(request),
+        source_ip=context.client_ip.get(),
     )
 
 
@@ -113,17 +111,17 @@ def user_prepare_registration(*, user: User, id_number: str, name: str, phone: s
     return user
 
 
-def user_registered(*, user: User, request: HttpRequest | None) -> None:
+def user_registered(*, user: User) -> None:
     """Audit a completed registration; called once the account row exists."""
-    audit_record(action=AuditEvent.Action.REAL_NAME_CHECK, actor=user, subject=user, detail={"result": "match"}, request=request)
-    audit_record(action=AuditEvent.Action.SIGN_UP, actor=user, subject=user, request=request)
+    audit_record(action=AuditEvent.Action.REAL_NAME_CHECK, actor=user, subject=user, detail={"result": "match"})
+    audit_record(action=AuditEvent.Action.SIGN_UP, actor=user, subject=user)
 
 
 # --- Organisations and agents -------------------------------------------------------------------
 
 
 @transaction.atomic
-def organisation_register(*, actor: User, credit_code: str, request: HttpRequest | None = None) -> Organisation:
+def organisation_register(*, actor: User, credit_code: str) -> Organisation:
     """Bind an organisation to its legal representative's account, checked against the legal-entity base."""
     code = validate_credit_code(credit_code)
     record = LegalEntityRecord.objects.filter(credit_code=code).first()
@@ -146,7 +144,7 @@ def organisation_register(*, actor: User, credit_code: str, request: HttpRequest
         organisation.name = record.name
         organisation.save(update_fields=["legal_representative", "name"])
     audit_record(
-        action=AuditEvent.Action.ORGANISATION_REGISTERED, actor=actor, subject=actor, subject_organisation=organisation, request=request
+        action=AuditEvent.Action.ORGANISATION_REGISTERED, actor=actor, subject=actor, subject_organisation=organisation
     )
     return organisation
 
@@ -166,7 +164,7 @@ class AgentGrant:
 
 
 @transaction.atomic
-def agent_authorise(*, actor: User, organisation: Organisation, grant: AgentGrant, request: HttpRequest | None = None) -> AgentAuthorisation:
+def agent_authorise(*, actor: User, organisation: Organisation, grant: AgentGrant) -> AgentAuthorisation:
     """The legal representative authorises a registered person (by ID number + name) as agent."""
     _require_legal_representative(actor, organisation)
     scopes = sorted(set(grant.scopes))
@@ -201,13 +199,12 @@ def agent_authorise(*, actor: User, organisation: Organisation, grant: AgentGran
         subject=agent,
         subject_organisation=organisation,
         detail=detail,
-        request=request,
     )
     return authorisation
 
 
 @transaction.atomic
-def agent_revoke(*, actor: User, authorisation: AgentAuthorisation, request: HttpRequest | None = None) -> AgentAuthorisation:
+def agent_revoke(*, actor: User, authorisation: AgentAuthorisation) -> AgentAuthorisation:
     _require_legal_representative(actor, authorisation.organisation)
     if authorisation.revoked_at is None:
         authorisation.revoked_at = timezone.now()
@@ -218,7 +215,6 @@ def agent_revoke(*, actor: User, authorisation: AgentAuthorisation, request: Htt
             actor_organisation=authorisation.organisation,
             subject=authorisation.agent,
             subject_organisation=authorisation.organisation,
-            request=request,
         )
     return authorisation
 

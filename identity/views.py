@@ -40,7 +40,7 @@ def organisation_register(request):
     form = RegisterOrganisationForm(request.POST)
     if form.is_valid():
         try:
-            organisation = services.organisation_register(actor=request.user, request=request, **form.cleaned_data)
+            organisation = services.organisation_register(actor=request.user, **form.cleaned_data)
         except (DomainError, ValidationError) as exc:
             messages.error(request, refusal(exc).message)
         else:
@@ -61,7 +61,7 @@ def organisation_detail(request, credit_code: str):
             agent_id_number=data["agent_id_number"], agent_name=data["agent_name"], scopes=data["scopes"], valid_until=until
         )
         try:
-            services.agent_authorise(actor=request.user, organisation=organisation, grant=grant, request=request)
+            services.agent_authorise(actor=request.user, organisation=organisation, grant=grant)
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -80,6 +80,6 @@ def organisation_detail(request, credit_code: str):
 def agent_revoke(request, credit_code: str, pk: int):
     organisation = selectors.organisation_for(request.user, credit_code)
     authorisation = selectors.agent_authorisation_for(request.user, organisation, pk)
-    services.agent_revoke(actor=request.user, authorisation=authorisation, request=request)
+    services.agent_revoke(actor=request.user, authorisation=authorisation)
     messages.success(request, _("The authorisation has been revoked."))
     return redirect("organisation-detail", credit_code=organisation.credit_code)

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "portal.middleware.RequestIdMiddleware",
+    "core.middleware.ClientContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -190,6 +191,11 @@ QILU_BENCH = env.bool("QILU_BENCH", False)
 if QILU_BENCH:
     ACCOUNT_RATE_LIMITS = False
 # One-time codes: 6 digits from a CSPRNG (allauth uses `secrets`), no dashes.
+# How many reverse proxies we run in front of gunicorn (1 behind the documented nginx). The client's
+# address is then read from X-Forwarded-For that many hops from the right, for audit rows and for
+# allauth's per-address rate limits alike (core.middleware).
+QILU_TRUSTED_PROXY_COUNT = env.int("QILU_TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = QILU_TRUSTED_PROXY_COUNT
 ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 HEADLESS_ADAPTER = "identity.adapter.HeadlessAdapter"
 HEADLESS_CLIENTS = ("app", "browser")

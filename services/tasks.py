@@ -15,7 +15,7 @@ from services.models import Application, Transition
 
 @shared_task(name="services.instant_approval", acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def instant_approval(application_id: int) -> str:
-    from services.workflow import instant_approve
+    from services.services.approval import instant_approve
 
     application = Application.objects.select_related("version", "applicant", "organisation", "department").get(pk=application_id)
     return instant_approve(application).status
@@ -45,6 +45,6 @@ def send_transition_notice(transition_id: int) -> bool:
 
 @shared_task(name="services.mark_overdue")
 def mark_overdue() -> int:
-    from services.workflow import mark_overdue as sweep
+    from services.services.workflow import mark_overdue as sweep
 
     return sweep()

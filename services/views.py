@@ -18,8 +18,9 @@ from core.errors import DomainError
 from core.people import mask_id_number
 from core.web import refusal
 from identity import selectors as identity_selectors
-from services import selectors, workflow
+from services import selectors
 from services.models import Category, Status
+from services.services import applications, workflow
 
 
 def _fail(request, exc) -> dict:
@@ -56,10 +57,10 @@ def _uploads_from(request, version, owner) -> dict:
     for material in version.materials.all():
         upload = request.FILES.get(f"material_{material.pk}")
         if upload is not None:
-            if upload.size > workflow.MAX_UPLOAD_BYTES:
+            if upload.size > uploads.MAX_UPLOAD_BYTES:
                 raise ValidationError({f"uploads.{material.pk}": [_("The file is larger than 10 MB.")]})
             try:
-                stored = workflow.upload_store(owner=owner, name=upload.name, content=upload.read())
+                stored = uploads.upload_store(owner=owner, name=upload.name, content=upload.read())
             except ValidationError as exc:
                 raise ValidationError({f"uploads.{material.pk}": exc.message_dict.get("file", exc.messages)}) from exc
             uploads[str(material.pk)] = str(stored.id)
@@ -67,11 +68,12 @@ def _uploads_from(request, version, owner) -> dict:
 
 
 def _form_context(version, applicant, organisation, values, errors):
-    filled = workflow.prefill(version, applicant, organisation) | values
+    filled = applications.prefill(version, applicant, organisation) | values
     return {
         "fields": [{**f, "value": filled.get(f["key"], ""), "errors": errors.get(f["key"], [])} for f in version.form_schema],
         "materials": [
-            {"material": m, "credential": c, "errors": errors.get(f"uploads.{m.pk}", [])} for m, c in workflow.held_materials(version, applicant, organisation)
+            {"material": m, "credential": c, "errors": errors.get(f"uploads.{m.pk}", [])}
+            for m, c in applications.held_materials(version, applicant, organisation)
         ],
         "errors": errors.get("__all__", []) + errors.get("organisation", []),
     }
@@ -87,14 +89,13 @@ def apply(request, code: str):
         values = {f["key"]: request.POST.get(f["key"], "") for f in version.form_schema}
         try:
             uploads = _uploads_from(request, version, request.user)
-            submitted = workflow.application_submit(
+            submitted = applications.application_submit(
                 applicant=request.user,
                 item=item,
                 data=values,
                 uploads=uploads,
                 organisation=organisation,
                 idempotency_key=request.POST.get("idempotency_key", ""),
-                request=request,
             )
         except (ValidationError, DomainError) as exc:
             errors = _fail(request, exc)
@@ -139,11 +140,11 @@ def application_action(request, number: str, action: str):
     application = selectors.own_application_for(request.user, number)
     try:
         if action == "withdraw":
-            workflow.application_withdraw(applicant=request.user, application=application, comment=request.POST.get("comment", ""))
+            applications.application_withdraw(applicant=request.user, application=application, comment=request.POST.get("comment", ""))
         elif action == "resubmit":
             uploads = _uploads_from(request, application.version, request.user)
             data = {key: value for key, value in request.POST.items() if key in {f["key"] for f in application.version.form_schema} and value}
-            workflow.application_resubmit(applicant=request.user, application=application, data=data or None, uploads=uploads)
+            applications.application_resubmit(applicant=request.user, application=application, data=data or None, uploads=uploads)
         else:
             raise Http404
     except (ValidationError, DomainError) as exc:
@@ -175,7 +176,7 @@ def workbench_detail(request, number: str):
                 workflow.application_claim(reviewer=request.user, application=application)
             else:
                 workflow.application_review(
-                    reviewer=request.user, application=application, action=action, comment=request.POST.get("comment", ""), request=request
+                    reviewer=request.user, application=application, action=action, comment=request.POST.get("comment", "")
                 )
         except (ValidationError, DomainError) as exc:
             for key, value in _fail(request, exc).items():
@@ -217,14 +218,13 @@ def counter(request):
             values = {f["key"]: request.POST.get(f["key"], "") for f in version.form_schema}
             try:
                 uploads = _uploads_from(request, version, request.user)
-                submitted = workflow.application_submit(
+                submitted = applications.application_submit(
                     applicant=applicant,
                     item=item,
                     data=values,
                     uploads=uploads,
                     submitted_by=request.user,
                     idempotency_key=request.POST.get("idempotency_key", ""),
-                    request=request,
                 )
             except (ValidationError, DomainError) as exc:
                 errors = _fail(request, exc)

@@ -147,7 +147,7 @@ class VerifyApi(APIView):
     def post(self, request):
         data = VerifySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        verdict = services.presentation_verify(verifier=request.user, token=data.validated_data["payload"], request=request)
+        verdict = services.presentation_verify(verifier=request.user, token=data.validated_data["payload"])
         return Response(VerdictSerializer(verdict).data)
 
 

@@ -84,7 +84,7 @@ class AppealListApi(APIView):
     def post(self, request):
         data = AppealSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        appeal = services.appeal_submit(user=request.user, request=request, **data.validated_data)
+        appeal = services.appeal_submit(user=request.user, **data.validated_data)
         return Response(AppealSerializer(appeal).data, status=status.HTTP_201_CREATED)
 
 
@@ -97,7 +97,7 @@ class DependantListApi(APIView):
     def post(self, request):
         data = DependantSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        dependant = services.dependant_add(guardian=request.user, request=request, **data.validated_data)
+        dependant = services.dependant_add(guardian=request.user, **data.validated_data)
         return Response(DependantSerializer(dependant).data, status=status.HTTP_201_CREATED)
 
 
@@ -114,7 +114,7 @@ class CheckApi(APIView):
     def post(self, request):
         data = CheckRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        verdict = services.pass_check(checker=request.user, token=data.validated_data["payload"], place=data.validated_data["place"], request=request)
+        verdict = services.pass_check(checker=request.user, token=data.validated_data["payload"], place=data.validated_data["place"])
         return Response(PassVerdictSerializer(verdict).data)
 
 

@@ -53,7 +53,7 @@ class OrganisationListApi(APIView):
     def post(self, request):
         data = OrganisationRegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        organisation = services.organisation_register(actor=request.user, request=request, **data.validated_data)
+        organisation = services.organisation_register(actor=request.user, **data.validated_data)
         return Response(OrganisationSerializer(organisation, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
@@ -79,7 +79,7 @@ class AgentListApi(APIView):
         data = AgentAuthoriseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         grant = services.AgentGrant(**data.validated_data)
-        authorisation = services.agent_authorise(actor=request.user, organisation=organisation, grant=grant, request=request)
+        authorisation = services.agent_authorise(actor=request.user, organisation=organisation, grant=grant)
         return Response(AgentSerializer(authorisation).data, status=status.HTTP_201_CREATED)
 
 
@@ -88,7 +88,7 @@ class AgentRevokeApi(APIView):
     def post(self, request, credit_code: str, pk: int):
         organisation = selectors.organisation_for(request.user, credit_code)
         authorisation = selectors.agent_authorisation_for(request.user, organisation, pk)
-        services.agent_revoke(actor=request.user, authorisation=authorisation, request=request)
+        services.agent_revoke(actor=request.user, authorisation=authorisation)
         return Response(AgentSerializer(authorisation).data)
 
 
@@ -144,7 +144,7 @@ class PersonalDataExportApi(APIView):
         from identity.exports import personal_data_export
 
         document = personal_data_export(request.user)
-        services.audit_record(action=AuditEvent.Action.DATA_EXPORTED, actor=request.user, subject=request.user, request=request)
+        services.audit_record(action=AuditEvent.Action.DATA_EXPORTED, actor=request.user, subject=request.user)
         response = HttpResponse(json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="qilu-my-data.json"'
         response["Cache-Control"] = "private, no-store"

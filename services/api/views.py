@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from core.api import require_perm
 from identity import selectors as identity_selectors
-from services import selectors, workflow
+from services import selectors
 from services.api.serializers import (
     ApplicationSerializer,
     ApplySerializer,
@@ -25,6 +25,7 @@ from services.api.serializers import (
     ResubmitSerializer,
     ReviewSerializer,
 )
+from services.services import applications, documents, uploads, workflow
 
 
 class CatalogueApi(generics.ListAPIView):
@@ -63,7 +64,7 @@ class FormApi(APIView):
         item = selectors.item_for(code)
         organisation = _organisation(request, request.query_params.get("organisation"))
         version = item.current_version
-        values = workflow.prefill(version, request.user, organisation)
+        values = applications.prefill(version, request.user, organisation)
         materials = [
             {
                 "id": m.pk,
@@ -73,7 +74,7 @@ class FormApi(APIView):
                 "held": c is not None,
                 "credential": {"identifier": c.identifier, "type_name": c.type.name} if c else None,
             }
-            for m, c in workflow.held_materials(version, request.user, organisation)
+            for m, c in applications.held_materials(version, request.user, organisation)
         ]
         return Response(
             {
@@ -101,9 +102,9 @@ class UploadApi(APIView):
         upload = request.FILES.get("file")
         if upload is None:
             raise ValidationError({"file": [_("This field is required.")]})
-        if upload.size > workflow.MAX_UPLOAD_BYTES:  # refuse before reading it into memory
+        if upload.size > uploads.MAX_UPLOAD_BYTES:  # refuse before reading it into memory
             raise ValidationError({"file": [_("The file is larger than 10 MB.")]})
-        stored = workflow.upload_store(owner=request.user, name=upload.name, content=upload.read())
+        stored = uploads.upload_store(owner=request.user, name=upload.name, content=upload.read())
         return Response(
             {"id": str(stored.id), "name": stored.original_name, "content_type": stored.content_type, "size": stored.size}, status=status.HTTP_201_CREATED
         )
@@ -113,7 +114,7 @@ class UploadDownloadApi(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): bytes}, summary="A file: to its owner and the reviewers of its application")
     def get(self, request, pk):
         upload = selectors.upload_for(request.user, pk)
-        response = HttpResponse(workflow.upload_read(upload), content_type=upload.content_type)
+        response = HttpResponse(uploads.upload_read(upload), content_type=upload.content_type)
         response["Content-Disposition"] = f'attachment; filename="{upload.id.hex}{".pdf" if upload.content_type == "application/pdf" else ""}"'
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"
@@ -135,14 +136,13 @@ class ApplicationListApi(APIView):
         data = ApplySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        submitted = workflow.application_submit(
+        submitted = applications.application_submit(
             applicant=request.user,
             item=selectors.item_for(values["item"]),
             data=values["data"],
             uploads=values["uploads"],
             organisation=_organisation(request, values.get("organisation")),
             idempotency_key=request.headers.get("Idempotency-Key", ""),
-            request=request,
         )
         submitted.application.refresh_from_db()
         return Response(ApplicationSerializer(submitted.application).data, status=status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK)
@@ -160,7 +160,7 @@ class WithdrawApi(APIView):
         application = selectors.own_application_for(request.user, number)
         data = ReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(ApplicationSerializer(workflow.application_withdraw(applicant=request.user, application=application, **data.validated_data)).data)
+        return Response(ApplicationSerializer(applications.application_withdraw(applicant=request.user, application=application, **data.validated_data)).data)
 
 
 class ResubmitApi(APIView):
@@ -171,7 +171,7 @@ class ResubmitApi(APIView):
         data.is_valid(raise_exception=True)
         return Response(
             ApplicationSerializer(
-                workflow.application_resubmit(
+                applications.application_resubmit(
                     applicant=request.user, application=application, data=data.validated_data.get("data"), uploads=data.validated_data["uploads"]
                 )
             ).data
@@ -181,10 +181,10 @@ class ResubmitApi(APIView):
 class ResultPdfApi(APIView):
     @extend_schema(responses={(200, "application/pdf"): bytes}, summary="The result document (PDF)")
     def get(self, request, number: str):
-        from services.documents import result_pdf
+
 
         application = selectors.application_for(request.user, number)
-        response = HttpResponse(result_pdf(application), content_type="application/pdf")
+        response = HttpResponse(documents.result_pdf(application), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{application.number}.pdf"'
         return response
 
@@ -214,7 +214,7 @@ class WorkbenchActionApi(APIView):
             application = workflow.application_claim(reviewer=request.user, application=application)
         else:
             application = workflow.application_review(
-                reviewer=request.user, application=application, action=action, comment=data.validated_data["comment"], request=request
+                reviewer=request.user, application=application, action=action, comment=data.validated_data["comment"]
             )
         return Response(ApplicationSerializer(application).data)
 
@@ -228,13 +228,12 @@ class OnBehalfApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         applicant = selectors.walk_in_applicant(values["applicant_id_number"])
-        submitted = workflow.application_submit(
+        submitted = applications.application_submit(
             applicant=applicant,
             item=selectors.item_for(values["item"]),
             data=values["data"],
             uploads=values["uploads"],
             idempotency_key=request.headers.get("Idempotency-Key", ""),
             submitted_by=request.user,
-            request=request,
         )
         return Response(ApplicationSerializer(submitted.application).data, status=status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK)

@@ -13,7 +13,7 @@ from joserfc import jws
 from joserfc.jwk import ECKey
 from rest_framework.test import APIClient
 
-from healthcode import selectors, services
+from healthcode import services, statuses
 from healthcode.models import Appeal, HealthStatus, PassCheck, Stay, TrustedIssuer, Venue
 from identity.models import AuditEvent, Notice
 from tests.factories import PopulationRecordFactory, UserFactory, issuer_client
@@ -124,9 +124,9 @@ def test_trust_list_import_from_a_url(rules, live_server):
 
 
 def test_the_hot_path_reads_the_cache_not_the_database(person, django_assert_num_queries):
-    selectors.status_for(person.id_number_index)
+    statuses.status_for(person.id_number_index)
     with django_assert_num_queries(0):
-        assert selectors.status_for(person.id_number_index)["colour"] == "green"
+        assert statuses.status_for(person.id_number_index)["colour"] == "green"
 
 
 def test_guardian_holds_a_dependants_pass_with_consent(person_api, person, other_api, checker_api, rules):

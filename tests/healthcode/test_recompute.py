@@ -147,7 +147,7 @@ def test_readers_never_miss_a_status_while_a_job_runs():
     from django.core.cache import cache
 
     from healthcode.demo import default_ruleset
-    from healthcode.selectors import status_for
+    from healthcode.statuses import status_for
     from healthcode.tasks import recompute
 
     default_ruleset()

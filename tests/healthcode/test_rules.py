@@ -7,7 +7,7 @@ import pytest
 
 from core.errors import DomainError
 from healthcode import models as hc
-from healthcode import selectors, services
+from healthcode import selectors, services, statuses
 from healthcode.evaluation import evaluate_people
 from healthcode.models import CloseContact, HealthStatus, RiskArea, Rule, SelfDeclaration, Stay
 from tests.healthcode.conftest import ago
@@ -33,7 +33,7 @@ def stay(person, area, arrived, left):
 
 def test_no_data_is_green_with_a_plain_reason(person, now):
     assert status(person, now) == ("green", [])
-    assert [r["code"] for r in selectors.explain(selectors.status_for(person.id_number_index))] == ["none"]
+    assert [r["code"] for r in selectors.explain(statuses.status_for(person.id_number_index))] == ["none"]
 
 
 @pytest.mark.parametrize(("age", "colour"), [(dt.timedelta(days=14), "red"), (dt.timedelta(days=14, seconds=1), "green"), (dt.timedelta(0), "red")])
@@ -104,7 +104,7 @@ def test_red_wins_over_yellow_and_every_reason_is_kept(person, now, rules, high_
     stay(person, "370203", ago(now, days=3), ago(now, days=2))
     colour, reasons = status(person, now)
     assert colour == "red" and set(reasons) == {"positive-test", "high-risk-area"}
-    words = [r["text"] for r in selectors.explain(selectors.status_for(person.id_number_index))]
+    words = [r["text"] for r in selectors.explain(statuses.status_for(person.id_number_index))]
     assert "14天内核酸或抗原检测结果为阳性" in words and any("高风险区域" in w for w in words)
 
 
@@ -115,7 +115,7 @@ def test_status_says_when_it_must_be_re_evaluated(person, now, rules):
     assert row.valid_until == now + dt.timedelta(hours=12)  # when the positive test leaves the window
     # Reading after that time re-evaluates on the spot.
     with mock.patch("django.utils.timezone.now", return_value=row.valid_until + dt.timedelta(seconds=1)):
-        assert selectors.status_for(person.id_number_index)["colour"] == "green"
+        assert statuses.status_for(person.id_number_index)["colour"] == "green"
 
 
 def test_a_new_rule_version_changes_colours_and_is_recorded(person, now, rules, officer, django_capture_on_commit_callbacks):
@@ -140,9 +140,9 @@ def test_override_holds_until_it_expires(person, now, rules, officer):
     assert status(person, now)[0] == "red"
     until = now + dt.timedelta(hours=2)
     services.override_set(officer=officer, person_index=person.id_number_index, colour="green", expires_at=until, note="复核为假阳性")
-    assert selectors.status_for(person.id_number_index)["colour"] == "green"  # set in effect at once
+    assert statuses.status_for(person.id_number_index)["colour"] == "green"  # set in effect at once
     assert status(person, now + dt.timedelta(minutes=1)) == ("green", ["override"])
     assert HealthStatus.objects.get(person_index=person.id_number_index).valid_until == until
     assert status(person, until)[0] == "red"  # at expiry the rules apply again
     with mock.patch("django.utils.timezone.now", return_value=until + dt.timedelta(seconds=1)):
-        assert selectors.status_for(person.id_number_index)["colour"] == "red"
+        assert statuses.status_for(person.id_number_index)["colour"] == "red"

@@ -17,9 +17,9 @@ from rest_framework.test import APIClient
 from credentials.models import Credential
 from credentials.services import presentation_create
 from identity.models import AuditEvent, Notice, SmsMessage
-from services import workflow
 from services.admin import copy_version
 from services.models import Application, ItemVersion, ServiceItem, Transition
+from services.services import workflow
 from services.tasks import send_transition_notice
 from tests.factories import UserFactory
 from tests.services.conftest import staff

@@ -1,0 +1,92 @@
+"""The use-case contract. Every function that changes state is declared with ``@use_case``:
+
+- keyword-only arguments, one of which names the acting user (or system actor);
+- run inside ``transaction.atomic`` (nested use cases become savepoints);
+- at least one audit event written inside that transaction — the audit module calls ``note_audit``
+  for each event it writes, and a use case that returns without one raises ``AuditMissing``, so a
+  write without its record cannot commit. A use case that found nothing to change (an idempotent
+  repeat) says so with ``unchanged()``;
+- side effects (notices by SMS, tasks) are sent after commit through ``core.outbox``.
+
+Functions in a write module that change nothing are marked ``@pure``. ``REGISTRY`` lists every use
+case; a test walks every write module and fails for a public function that is neither.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+
+ACTOR_PARAMETERS = ("actor", "user", "reviewer", "applicant", "officer", "checker", "verifier", "client", "guardian", "manager", "clerk")
+
+
+class AuditMissing(RuntimeError):
+    """A use case tried to commit a change with no audit event: a programming error, never data."""
+
+
+@dataclass(frozen=True)
+class UseCase:
+    name: str
+    audit: tuple[str, ...]
+    actor_parameter: str
+    func: Callable
+
+
+REGISTRY: dict[str, UseCase] = {}
+_frames: contextvars.ContextVar[tuple[dict, ...]] = contextvars.ContextVar("use_case_frames", default=())
+
+
+def note_audit(action: str) -> None:
+    """Called by the audit writer for every event: counts for every use case running around it."""
+    for frame in _frames.get():
+        frame["audited"].append(action)
+
+
+def unchanged() -> None:
+    """The running use case found nothing to change (an idempotent repeat): no audit is owed."""
+    for frame in _frames.get()[-1:]:
+        frame["unchanged"] = True
+
+
+def use_case(*, audit: str | tuple[str, ...]) -> Callable[[Callable], Callable]:
+    """Declare a write use case and the audit action(s) it writes."""
+    actions = (audit,) if isinstance(audit, str) else tuple(audit)
+
+    def decorate(func: Callable) -> Callable:
+        name = f"{func.__module__}.{func.__qualname__}"
+        parameters = inspect.signature(func).parameters.values()
+        positional = [p.name for p in parameters if p.kind not in (p.KEYWORD_ONLY, p.VAR_KEYWORD)]
+        if positional:
+            raise TypeError(f"use case {name}: arguments must be keyword-only, not {positional}")
+        actor = next((p.name for p in parameters if p.name in ACTOR_PARAMETERS), None)
+        if actor is None:
+            raise TypeError(f"use case {name}: the acting user must be an argument (one of {ACTOR_PARAMETERS})")
+
+        @functools.wraps(func)
+        def run(**kwargs):
+            frame = {"audited": [], "unchanged": False}
+            token = _frames.set((*_frames.get(), frame))
+            try:
+                with transaction.atomic():
+                    result = func(**kwargs)
+                    if not frame["audited"] and not frame["unchanged"]:
+                        raise AuditMissing(f"{name} changed state without writing an audit event")
+            finally:
+                _frames.reset(token)
+            return result
+
+        run.use_case = REGISTRY[name] = UseCase(name=name, audit=actions, actor_parameter=actor, func=func)
+        return run
+
+    return decorate
+
+
+def pure(func: Callable) -> Callable:
+    """Marks a function in a write module that changes nothing (a check, a computation)."""
+    func.pure = True
+    return func

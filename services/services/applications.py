@@ -1,0 +1,210 @@
+"""Applying: forms and pre-fill, 免证办 materials, idempotent submission, withdraw and resubmit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import Conflict, NotFound
+from core.numbers import validate_id_number, validate_phone
+from core.outbox import enqueue_on_commit
+from credentials.models import Credential, HolderKind
+from credentials.selectors import valid_credential
+from identity.models import AuditEvent, Organisation, User
+from identity.services import audit_record, may_act_for
+from services.models import Application, AttachedMaterial, ItemVersion, Material, ServiceItem, Status, Upload
+from services.services.steps import move, record_step, step_label
+
+
+def holder_of(applicant: User, organisation: Organisation | None) -> tuple[str, str, str]:
+    if organisation is not None:
+        return HolderKind.ORGANISATION, organisation.credit_code, organisation.name
+    return HolderKind.PERSON, applicant.id_number, applicant.name
+
+
+def prefill(version: ItemVersion, applicant: User, organisation: Organisation | None = None) -> dict:
+    """Values the state already holds: ``identity.name|id_number|phone`` or ``credential:<type>.<field>``."""
+    kind, number, _name = holder_of(applicant, organisation)
+    values, held = {}, {}
+    for field in version.form_schema:
+        source = field.get("prefill", "")
+        if source.startswith("identity."):
+            values[field["key"]] = {"name": applicant.name, "id_number": applicant.id_number, "phone": applicant.phone or ""}.get(source[9:], "")
+        elif source.startswith("credential:"):
+            type_code, _dot, key = source[11:].partition(".")
+            if type_code not in held:
+                held[type_code] = valid_credential(holder_kind=kind, holder_number=number, type_code=type_code)
+            credential = held[type_code]
+            if credential is not None:
+                values[field["key"]] = credential.holder_number if key == "holder_number" else credential.fields.get(key, "")
+    return {key: value for key, value in values.items() if value}
+
+
+def clean_form(version: ItemVersion, raw) -> dict:
+    """Server-side validation of the item's form, with errors per field."""
+    if not isinstance(raw, dict):
+        raise ValidationError({"data": [_("The form data must be an object.")]})
+    errors, cleaned = {}, {}
+    for field in version.form_schema:
+        key, kind = field["key"], field.get("type", "text")
+        value = raw.get(key)
+        value = "" if value is None else str(value).strip()
+        if not value:
+            if field.get("required", True):
+                errors[key] = [_("This field is required.")]
+            continue
+        try:
+            if kind == "date":
+                value = dt.date.fromisoformat(value).isoformat()
+            elif kind == "number":
+                number = float(value)
+                if ("min" in field and number < field["min"]) or ("max" in field and number > field["max"]):
+                    raise ValidationError(_("Enter a number between %(min)s and %(max)s.") % {"min": field.get("min", "…"), "max": field.get("max", "…")})
+            elif kind == "choice" and value not in field["choices"]:
+                raise ValidationError(_("Choose one of: %(choices)s.") % {"choices": ", ".join(field["choices"])})
+            elif kind == "id_number":
+                value = validate_id_number(value)
+            elif kind == "phone":
+                value = validate_phone(value)
+            if field.get("pattern") and not re.fullmatch(field["pattern"], value):
+                raise ValidationError(field.get("pattern_message") or _("This value has the wrong format."))
+            if len(value) > int(field.get("max_length", 500)):
+                raise ValidationError(_("This value is too long."))
+        except ValueError:
+            errors[key] = [_("Use a date like 2020-01-31.") if kind == "date" else _("Enter a number.")]
+            continue
+        except ValidationError as exc:
+            errors[key] = exc.messages
+            continue
+        cleaned[key] = value
+    unknown = set(raw) - {field["key"] for field in version.form_schema}
+    for key in sorted(unknown):
+        errors[key] = [_("This field is not part of the form.")]
+    if errors:
+        raise ValidationError({f"data.{key}": value for key, value in errors.items()})
+    return cleaned
+
+
+def held_materials(version: ItemVersion, applicant: User, organisation: Organisation | None = None) -> list[tuple[Material, Credential | None]]:
+    """Each material with the valid credential that satisfies it, if the applicant holds one (免证办)."""
+    kind, number, _name = holder_of(applicant, organisation)
+    result = []
+    for material in version.materials.select_related("credential_type"):
+        credential = None
+        if material.kind == Material.Kind.CREDENTIAL and material.credential_type_id:
+            credential = valid_credential(holder_kind=kind, holder_number=number, type_code=material.credential_type.code)
+        result.append((material, credential))
+    return result
+
+
+def _new_number() -> str:
+    return f"QL{timezone.localdate():%Y%m%d}{secrets.randbelow(10**8):08d}"
+
+
+@dataclass
+class Submitted:
+    application: Application
+    created: bool
+
+
+def application_submit(*, applicant: User, item: ServiceItem, data: dict, uploads: dict | None = None, organisation: Organisation | None = None,
+                       idempotency_key: str = "", submitted_by: User | None = None) -> Submitted:
+    """Submit an application. With an ``Idempotency-Key``, a retry or double tap returns the first
+    application (created=False) instead of making a second one."""
+    idempotency_key = (idempotency_key or "")[:128]
+    if idempotency_key:
+        existing = Application.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return Submitted(existing, False)
+    version = item.current_version
+    if not item.is_active or version is None or not version.is_published:
+        raise Conflict(_("This item cannot be applied for right now."), code="item_unavailable")
+    if not item.online and submitted_by is None:
+        raise Conflict(_("This item is handled at the service window only."), code="offline_only")
+    if (item.applicant_kind == HolderKind.ORGANISATION) != (organisation is not None):
+        raise ValidationError({"organisation": [_("This item is for organisations.") if organisation is None else _("This item is for individuals.")]})
+    if organisation is not None and not may_act_for(user=applicant, organisation=organisation, scope="services.apply"):
+        raise NotFound(_("Not found."), code="not_found")
+    cleaned = clean_form(version, data)
+
+    uploads = uploads or {}
+    attachments, errors = [], {}
+    for material, credential in held_materials(version, applicant, organisation):
+        upload_id = uploads.get(str(material.pk))
+        if credential is not None:
+            attachments.append((material, credential, None))
+        elif upload_id:
+            upload = Upload.objects.filter(pk=upload_id, owner__in=[u for u in (applicant, submitted_by) if u]).first() if _is_uuid(upload_id) else None
+            if upload is None:
+                errors[f"uploads.{material.pk}"] = [_("Upload not found.")]
+            else:
+                attachments.append((material, None, upload))
+        elif material.required:
+            errors[f"uploads.{material.pk}"] = [_("Please upload: %(name)s") % {"name": material.name}]
+    if errors:
+        raise ValidationError(errors)
+
+    try:
+        with transaction.atomic():
+            application = Application(
+                number=_new_number(), item=item, version=version, department=item.department, applicant=applicant, organisation=organisation,
+                submitted_by=submitted_by, channel=Application.Channel.WINDOW if submitted_by else Application.Channel.ONLINE,
+                idempotency_key=idempotency_key, materials_total=len(attachments),
+                materials_saved=sum(1 for _m, credential, _u in attachments if credential is not None),
+                due_at=timezone.now() + dt.timedelta(days=version.time_limit_days),
+            )
+            application.data = cleaned
+            application.save()
+            AttachedMaterial.objects.bulk_create(
+                [AttachedMaterial(application=application, material=m, credential=c, upload=u) for m, c, u in attachments]
+            )
+            label = step_label(submitted_by, _("窗口")) if submitted_by else step_label(applicant, _("申请人"))
+            record_step(application, Status.SUBMITTED, actor=submitted_by or applicant, label=label)
+            if submitted_by is not None:
+                audit_record(action=AuditEvent.Action.APPLICATION_SUBMITTED_FOR, actor=submitted_by, subject=applicant,
+                             actor_description=f"{submitted_by.service_hall or ''} {submitted_by.masked_name}".strip(),
+                             detail={"application": application.number, "item": item.name})
+            if version.approval_rules:
+                enqueue_on_commit("services.instant_approval", application.pk)
+    except IntegrityError:
+        existing = Application.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first() if idempotency_key else None
+        if existing is None:
+            raise
+        return Submitted(existing, False)
+    return Submitted(application, True)
+
+
+def _is_uuid(value) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def application_withdraw(*, applicant: User, application: Application, comment: str = "") -> Application:
+    return move(application, "withdraw", actor=applicant, label=step_label(applicant, _("申请人")), comment=comment)
+
+
+def application_resubmit(*, applicant: User, application: Application, data: dict | None = None, uploads: dict | None = None) -> Application:
+    """Answer a supplement request: corrected form answers and/or new uploads."""
+    with transaction.atomic():
+        if data is not None:
+            application.data = {**application.data, **clean_form(application.version, {**application.data, **data})}
+            application.save(update_fields=["data_json"])
+        for material_id, upload_id in (uploads or {}).items():
+            material = application.version.materials.filter(pk=material_id).first()
+            upload = Upload.objects.filter(pk=upload_id, owner=applicant).first() if _is_uuid(upload_id) else None
+            if material is None or upload is None:
+                raise ValidationError({f"uploads.{material_id}": [_("Upload not found.")]})
+            AttachedMaterial.objects.create(application=application, material=material, upload=upload)
+        return move(application, "resubmit", actor=applicant, label=step_label(applicant, _("申请人")))

@@ -1,0 +1,52 @@
+"""The application state machine: which step may follow which, each step locked and recorded on the
+timeline, its notice sent after commit (exactly once, by the outbox)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import Conflict
+from core.outbox import enqueue_on_commit
+from identity.models import User
+from services.models import OPEN_STATUSES, Application, Status, Transition
+
+
+def step_label(user: User | None, role: str) -> str:
+    if user is None:
+        return _("System (秒批)")
+    return f"{role} {user.masked_name}"
+
+
+def record_step(application: Application, to_status: str, *, actor: User | None, label: str, comment: str = "") -> Transition:
+    transition = Transition.objects.create(application=application, from_status=application.status if application.pk else "",
+                                           to_status=to_status, actor=actor, actor_label=label, comment=comment)
+    enqueue_on_commit("services.send_transition_notice", transition.pk)
+    return transition
+
+
+ALLOWED = {
+    "accept": ((Status.SUBMITTED, Status.RESUBMITTED), Status.ACCEPTED),
+    "supplement": ((Status.SUBMITTED, Status.ACCEPTED, Status.RESUBMITTED), Status.SUPPLEMENT),
+    "resubmit": ((Status.SUPPLEMENT,), Status.RESUBMITTED),
+    "approve": ((Status.SUBMITTED, Status.ACCEPTED, Status.RESUBMITTED), Status.APPROVED),
+    "reject": ((Status.SUBMITTED, Status.ACCEPTED, Status.RESUBMITTED), Status.REJECTED),
+    "withdraw": (OPEN_STATUSES, Status.WITHDRAWN),
+    "complete": ((Status.APPROVED,), Status.COMPLETED),
+}
+
+
+def move(application: Application, action: str, *, actor: User | None, label: str, comment: str = "") -> Application:
+    sources, target = ALLOWED[action]
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        if locked.status not in sources:
+            raise Conflict(_("This application is %(status)s; that step is not possible now.") % {"status": locked.get_status_display()},
+                               code="wrong_state")
+        record_step(locked, target, actor=actor, label=label, comment=comment)
+        locked.status = target
+        if target in (Status.APPROVED, Status.REJECTED):
+            locked.decided_at = timezone.now()
+        locked.save()
+    return locked

@@ -1,0 +1,61 @@
+"""Uploads: judged by content, not name; size checked before decoding; stored under generated names."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from PIL import Image
+
+from identity.models import User
+from services.models import Upload
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+def _upload_path(upload: Upload) -> Path:
+    return Path(settings.MEDIA_ROOT) / "uploads" / upload.id.hex[:2] / upload.id.hex
+
+
+def upload_store(*, owner: User, name: str, content: bytes) -> Upload:
+    """Accept an image (PNG, JPEG) or a PDF, judged by its content, not its name. Size is checked
+    before anything is decoded; images are fully decoded under a pixel limit (decompression bombs
+    fail); files are stored under a generated name."""
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise ValidationError({"file": [_("The file is larger than 10 MB.")]})
+    if content.startswith(b"%PDF-"):
+        if b"%%EOF" not in content[-1024:]:
+            raise ValidationError({"file": [_("The PDF is damaged or incomplete.")]})
+        content_type = "application/pdf"
+    elif content.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(io.BytesIO(content), formats=["PNG", "JPEG"]) as image:
+                    if image.width * image.height > MAX_IMAGE_PIXELS:
+                        raise ValidationError({"file": [_("The image has too many pixels.")]})
+                    image.load()
+                    content_type = Image.MIME[image.format]
+        except (OSError, Image.DecompressionBombError, Image.DecompressionBombWarning, SyntaxError):
+            raise ValidationError({"file": [_("The image cannot be read.")]}) from None
+    else:
+        raise ValidationError({"file": [_("Upload a PDF, PNG or JPEG file.")]})
+    upload = Upload(owner=owner, original_name=Path(name or "file").name[:255], content_type=content_type, size=len(content),
+                    sha256=hashlib.sha256(content).hexdigest())
+    path = _upload_path(upload)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    upload.save()
+    return upload
+
+
+def upload_read(upload: Upload) -> bytes:
+    return _upload_path(upload).read_bytes()
