@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-ACTOR_PARAMETERS = ("actor", "user", "reviewer", "applicant", "officer", "checker", "verifier", "client", "guardian", "manager", "clerk")
+ACTOR_PARAMETERS = ("actor", "user", "reviewer", "applicant", "officer", "checker", "verifier", "client", "guardian", "manager", "clerk", "owner")
 
 
 class AuditMissing(RuntimeError):
@@ -90,3 +90,39 @@ def pure(func: Callable) -> Callable:
     """Marks a function in a write module that changes nothing (a check, a computation)."""
     func.pure = True
     return func
+
+
+def step(func: Callable) -> Callable:
+    """A write building block that runs only inside a use case, whose transaction and audit event it
+    shares (a timeline step, a row upsert of an import). Called outside one, it refuses."""
+    name = f"{func.__module__}.{func.__qualname__}"
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        if not _frames.get():
+            raise RuntimeError(f"{name} runs only inside a use case")
+        return func(*args, **kwargs)
+
+    run.step = True
+    return run
+
+
+def side_effect(func: Callable) -> Callable:
+    """Delivers something to a person (an inbox notice, an SMS): the use case that caused it wrote the
+    audit event; this runs in its transaction or in a task after its commit."""
+    func.side_effect = True
+    return func
+
+
+class SystemActor:
+    """The platform itself acting (秒批, the overdue sweep, imports from a system client)."""
+
+    pk = None
+    is_authenticated = False
+    masked_name = "系统"
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = SystemActor()

@@ -12,8 +12,8 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from core.people import mask_id_number, mask_name
+from credentials.imports import credentials_import
 from credentials.models import Credential, CredentialType, SigningKey, Verification
-from credentials.services import credentials_import
 from identity.admin import ReadOnlyAdmin
 from identity.models import ApiClient
 from identity.rows import read_rows_from

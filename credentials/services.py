@@ -17,14 +17,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.numbers import validate_credit_code, validate_id_number
 from core.people import mask_id_number
+from core.usecases import pure, unchanged, use_case
 from credentials import signing
 from credentials.identifiers import make_identifier
 from credentials.models import Credential, CredentialType, HolderKind, Presentation, Verification
 from identity.models import ApiClient, AuditEvent, Organisation, User, id_number_index
-from identity.services import ImportReport, audit_record, may_act_for, notice_send, row_import
+from identity.services import audit_record, may_act_for, notice_send
 
 PRESENTATION_KIND = "qilu-vp+jwt"
 MAX_PHOTO_BYTES = 200 * 1024
@@ -32,6 +33,7 @@ MAX_PHOTO_PIXELS = 4_000_000
 SPECIAL_DISCLOSURES = ("holder_number", "photo")
 
 
+@pure
 def holder_index(kind: str, number: str) -> str:
     """Blind index of a holder's one number (ID number for people, credit code for organisations)."""
     if kind == HolderKind.PERSON:
@@ -41,12 +43,14 @@ def holder_index(kind: str, number: str) -> str:
     return blind_index(number.strip().upper(), purpose="credit-code")
 
 
+@pure
 def holder_user(credential: Credential) -> User | None:
     if credential.holder_kind != HolderKind.PERSON:
         return None
     return User.objects.filter(id_number_index=credential.holder_index).first()
 
 
+@pure
 def holder_organisation(credential: Credential) -> Organisation | None:
     if credential.holder_kind != HolderKind.ORGANISATION:
         return None
@@ -56,6 +60,7 @@ def holder_organisation(credential: Credential) -> Organisation | None:
 # --- fields -------------------------------------------------------------------------------------
 
 
+@pure
 def clean_fields(ctype: CredentialType, raw) -> dict:
     """Check pushed fields against the type's schema; errors are keyed by field."""
     if not isinstance(raw, dict):
@@ -95,6 +100,7 @@ def clean_fields(ctype: CredentialType, raw) -> dict:
     return cleaned
 
 
+@pure
 def clean_photo(encoded: str | None) -> str | None:
     """A holder photo: base64 JPEG or PNG, size-checked before decoding, re-encoded as JPEG."""
     if not encoded:
@@ -118,6 +124,7 @@ def clean_photo(encoded: str | None) -> str | None:
     return base64.b64encode(out.getvalue()).decode()
 
 
+@pure
 def add_years(day: dt.date, years: int) -> dt.date:
     """The same date ``years`` later; 29 February becomes 1 March in a common year."""
     try:
@@ -144,6 +151,7 @@ def _type_for(client: ApiClient, code: str) -> CredentialType:
     return ctype
 
 
+@use_case(audit=AuditEvent.Action.CREDENTIAL_ISSUED)
 def credential_issue(*, client: ApiClient, data: dict) -> Issued:
     """Create a credential, or update it when the issuer pushes the same record id again.
 
@@ -195,6 +203,9 @@ def credential_issue(*, client: ApiClient, data: dict) -> Issued:
         except IntegrityError:
             # Two first pushes of one record raced; the other one won, so this one is an update.
             raise Conflict(_("This record is being pushed twice at once; try again."), code="conflict") from None
+    audit_record(action=AuditEvent.Action.CREDENTIAL_ISSUED, actor_description=f"{ctype.department.name} · {client.name}",
+                 subject=holder_user(credential), subject_organisation=holder_organisation(credential),
+                 detail={"credential": ctype.name, "identifier": credential.identifier, "revision": credential.revision})
     if created:
         notice_send(
             user=holder_user(credential),
@@ -205,10 +216,11 @@ def credential_issue(*, client: ApiClient, data: dict) -> Issued:
     return Issued(credential=credential, created=created)
 
 
+@use_case(audit=AuditEvent.Action.CREDENTIAL_STATUS_CHANGED)
 def credential_set_status(*, client: ApiClient, record_id: str, status: str, reason: str = "") -> Credential:
     """Suspend, revoke or reinstate. Takes effect for the very next verification (read from the database).
     A revoked credential stays revoked."""
-    credential = Credential.objects.filter(issuer=client, issuer_record_id=record_id).select_related("type").first()
+    credential = Credential.objects.select_for_update().filter(issuer=client, issuer_record_id=record_id).select_related("type").first()
     if credential is None:
         raise NotFound(_("Not found."), code="not_found")
     if status not in (Credential.Status.VALID, Credential.Status.SUSPENDED, Credential.Status.REVOKED):
@@ -220,6 +232,9 @@ def credential_set_status(*, client: ApiClient, record_id: str, status: str, rea
         credential.status_reason = reason
         credential.status_changed_at = timezone.now()
         credential.save(update_fields=["status", "status_reason", "status_changed_at", "updated_at"])
+        audit_record(action=AuditEvent.Action.CREDENTIAL_STATUS_CHANGED, actor_description=f"{credential.type.department.name} · {client.name}",
+                     subject=holder_user(credential), subject_organisation=holder_organisation(credential),
+                     detail={"credential": credential.type.name, "identifier": credential.identifier, "status": status, "reason": reason})
         notice_send(
             user=holder_user(credential),
             kind="credential_status",
@@ -227,48 +242,27 @@ def credential_set_status(*, client: ApiClient, record_id: str, status: str, rea
             body=reason,
             url=f"/wallet/{credential.identifier}/",
         )
+    else:
+        unchanged()
     return credential
-
-
-def credentials_import(*, client: ApiClient, rows: Iterable[dict]) -> ImportReport:
-    """Bulk issuance from rows shaped like the push API (CSV columns ``fields.<key>`` are nested)."""
-    from credentials.api.serializers import CredentialPushSerializer
-
-    def upsert(row: dict) -> bool:
-        row = _nest_fields(row)
-        serializer = CredentialPushSerializer(data=row)
-        if not serializer.is_valid():
-            raise ValidationError({key: [str(m) for m in messages] for key, messages in serializer.errors.items()})
-        try:
-            return credential_issue(client=client, data=serializer.validated_data).created
-        except DomainError as exc:
-            raise ValidationError({"type" if exc.code in ("unknown_type", "type_not_allowed") else "row": [exc.message]}) from exc
-
-    return row_import(rows, upsert)
-
-
-def _nest_fields(row: dict) -> dict:
-    if any(key.startswith("fields.") for key in row):
-        row = dict(row)
-        nested = dict(row.get("fields") or {})
-        for key in [k for k in row if k.startswith("fields.")]:
-            value = row.pop(key)
-            if value not in (None, ""):
-                nested[key[len("fields.") :]] = value
-        row["fields"] = nested
-        row = {key: value for key, value in row.items() if value not in (None, "")}
-    return row
 
 
 # --- wallet -------------------------------------------------------------------------------------
 
 
-def credential_set_hidden(*, credential: Credential, hidden: bool) -> Credential:
+@use_case(audit=AuditEvent.Action.CREDENTIAL_HIDDEN)
+def credential_set_hidden(*, user: User, credential: Credential, hidden: bool) -> Credential:
+    """Show or hide a credential on my wallet's front page."""
+    if not may_present(user, credential):
+        raise NotFound()
+    audit_record(action=AuditEvent.Action.CREDENTIAL_HIDDEN, actor=user, subject=holder_user(credential),
+                 subject_organisation=holder_organisation(credential), detail={"identifier": credential.identifier, "hidden": hidden})
     credential.hidden = hidden
     credential.save(update_fields=["hidden", "updated_at"])
     return credential
 
 
+@pure
 def may_present(user: User, credential: Credential) -> bool:
     if credential.holder_kind == HolderKind.PERSON:
         return credential.holder_index == user.id_number_index
@@ -276,6 +270,7 @@ def may_present(user: User, credential: Credential) -> bool:
     return organisation is not None and may_act_for(user=user, organisation=organisation, scope="credentials.present")
 
 
+@pure
 def disclosed_view(credential: Credential, disclose: Iterable[str]) -> dict:
     """What a verifier may see: the type, holder name, dates, the chosen fields in full, and every
     other field left out. ID numbers appear masked unless chosen."""
@@ -313,6 +308,7 @@ class Shown:
     claims: dict
 
 
+@use_case(audit=AuditEvent.Action.CREDENTIAL_PRESENTED)
 def presentation_create(*, user: User, credential: Credential, disclose: Iterable[str], ttl: int | None = None) -> Shown:
     """Sign a one-time, short-lived presentation of one credential with only the chosen fields."""
     if not may_present(user, credential):
@@ -337,6 +333,9 @@ def presentation_create(*, user: User, credential: Credential, disclose: Iterabl
         created_at=dt.datetime.fromtimestamp(claims["iat"], tz=dt.UTC),
         expires_at=dt.datetime.fromtimestamp(claims["exp"], tz=dt.UTC),
     )
+    audit_record(action=AuditEvent.Action.CREDENTIAL_PRESENTED, actor=user, subject=holder_user(credential),
+                 subject_organisation=holder_organisation(credential),
+                 detail={"credential": credential.type.name, "identifier": credential.identifier, "disclosed": disclose})
     return Shown(presentation=presentation, token=token, claims=claims)
 
 
@@ -357,6 +356,7 @@ _STATUS_REASONS = {
 }
 
 
+@use_case(audit=AuditEvent.Action.CREDENTIAL_VERIFIED)
 def presentation_verify(*, verifier: User, token: str) -> Verdict:
     """Check a scanned presentation: signature and key, expiry, one-time use, then the credential's
     current status. Every check that reaches a credential is recorded and shown to its holder."""
@@ -394,9 +394,12 @@ def presentation_verify(*, verifier: User, token: str) -> Verdict:
         valid=valid,
         reason=reason,
     )
-    if presentation is not None:
+    where = verifier.service_hall.name if verifier.service_hall else (verifier.department.name if verifier.department else "")
+    if presentation is None:  # a garbled, forged or unknown code: recorded against no one
+        audit_record(action=AuditEvent.Action.CREDENTIAL_VERIFIED, actor=verifier, actor_description=f"{where} {verifier.masked_name}".strip(),
+                     detail={"verdict": reason})
+    else:
         credential = presentation.credential
-        where = verifier.service_hall.name if verifier.service_hall else (verifier.department.name if verifier.department else "")
         subject = holder_user(credential)
         audit_record(
             action=AuditEvent.Action.CREDENTIAL_VERIFIED,

@@ -65,7 +65,7 @@ def card_image(request, identifier: str):
 @require_POST
 def credential_hide(request, identifier: str):
     credential = selectors.credential_for(request.user, identifier)
-    services.credential_set_hidden(credential=credential, hidden=request.POST.get("hidden") == "1")
+    services.credential_set_hidden(user=request.user, credential=credential, hidden=request.POST.get("hidden") == "1")
     messages.success(request, _("Hidden from the wallet's front page.") if credential.hidden else _("Shown on the wallet's front page again."))
     return redirect("wallet-credential", identifier=identifier)
 

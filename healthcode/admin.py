@@ -92,7 +92,7 @@ class RiskAreaAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        job = services.recompute_start(reason=f"risk area {obj.area_code} {obj.level}", user=request.user, area_code=obj.area_code)
+        job = services.recompute_start(actor=request.user, reason=f"risk area {obj.area_code} {obj.level}", area_code=obj.area_code)
         self.message_user(request, _("Recomputation job #%(job)d started for people who stayed there.") % {"job": job.pk})
 
 
@@ -206,7 +206,8 @@ class TrustedIssuerForm(forms.ModelForm):
         upload = data.get("jwks_file")
         try:
             self.imported = services.trusted_issuer_import(
-                issuer_id=data.get("issuer_id", ""), name=data.get("name", ""), valid_from=data.get("valid_from"), valid_until=data.get("valid_until"),
+                officer=self.officer, issuer_id=data.get("issuer_id", ""), name=data.get("name", ""),
+                valid_from=data.get("valid_from"), valid_until=data.get("valid_until"),
                 jwks=upload.read().decode() if upload else None, url=data.get("source_url", ""),
             ) if not self.errors else None
         except (ValueError, OSError) as exc:
@@ -222,6 +223,10 @@ class TrustedIssuerForm(forms.ModelForm):
 @admin.register(TrustedIssuer)
 class TrustedIssuerAdmin(admin.ModelAdmin):
     form = TrustedIssuerForm
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"officer": request.user})  # the acting officer, for the use case
     list_display = ["name", "issuer_id", "valid_from", "valid_until", "is_active", "updated_at"]
 
 

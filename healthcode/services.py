@@ -30,6 +30,7 @@ from core.errors import Conflict, Invalid, NotFound
 from core.numbers import validate_id_number
 from core.outbox import enqueue_on_commit
 from core.people import mask_name
+from core.usecases import SYSTEM, pure, step, unchanged, use_case
 from credentials import signing
 from healthcode import statuses
 from healthcode.evaluation import evaluate_people
@@ -63,6 +64,7 @@ def _subject_cipher() -> AESGCM:
     return AESGCM(derived_key("health-pass-subject/v1"))
 
 
+@pure
 def seal_subject(person_index: str) -> str:
     """The person's index, encrypted, as the pass's ``sub``: only we can tell whose pass it is."""
     nonce = os.urandom(12)
@@ -70,6 +72,7 @@ def seal_subject(person_index: str) -> str:
     return base64.urlsafe_b64encode(sealed).rstrip(b"=").decode()
 
 
+@pure
 def open_subject(sub: str) -> str | None:
     try:
         blob = base64.urlsafe_b64decode(sub + "=" * (-len(sub) % 4))
@@ -86,6 +89,7 @@ class Pass:
     holder_name: str
 
 
+@pure
 def pass_show(*, user: User, dependant: Dependant | None = None) -> Pass:
     """My pass (or a dependant's): current status plus a freshly signed QR payload that expires in
     ``QILU_HEALTH_PASS_TTL`` seconds, so a screenshot goes stale."""
@@ -138,6 +142,7 @@ def _keys_for(issuer_id: str | None, now: dt.datetime):
     return signing.keys_from_jwks(trusted.jwks), frozenset(), None
 
 
+@use_case(audit=AuditEvent.Action.HEALTH_PASS_CHECKED)
 def pass_check(*, checker: User, token: str, place: str = "") -> PassVerdict:
     """A checkpoint scans a pass: ours or a trusted province's. Logged, and shown to the holder."""
     now = timezone.now()
@@ -169,7 +174,10 @@ def pass_check(*, checker: User, token: str, place: str = "") -> PassVerdict:
         reason=reason,
         colour=content.get("c", "")[:8],
     )
-    if person_index:
+    if not person_index:  # a foreign, forged or stale pass: recorded against no one here
+        audit_record(action=AuditEvent.Action.HEALTH_PASS_CHECKED, actor=checker, actor_description=f"{check.place} {checker.masked_name}".strip(),
+                     detail={"verdict": reason, "issuer": check.issuer})
+    else:
         subject = User.objects.filter(id_number_index=person_index).first()
         guardian_links = Dependant.objects.filter(person_index=person_index, revoked_at__isnull=True).select_related("guardian")
         for person in ([subject] if subject else []) + [link.guardian for link in guardian_links]:
@@ -201,6 +209,7 @@ def _area(code: str) -> str:
     return code
 
 
+@use_case(audit=AuditEvent.Action.HEALTH_DECLARATION)
 def declaration_submit(*, user: User, symptoms: bool, note: str = "", travel: Iterable[dict] = ()) -> SelfDeclaration:
     """Self-declaration: symptoms and recent trips (area, arrived, left). Re-evaluated at once."""
     now = timezone.now()
@@ -211,14 +220,15 @@ def declaration_submit(*, user: User, symptoms: bool, note: str = "", travel: It
             raise ValidationError({f"travel.{number}": [_("Arrival must be before departure, and both in the past.")]})
         stays.append(Stay(person_index=user.id_number_index, area_code=_area(trip.get("area_code")), arrived_at=arrived, left_at=left,
                           source=Stay.Source.DECLARATION))
-    with transaction.atomic():
-        declaration = SelfDeclaration.objects.create(person_index=user.id_number_index, symptoms=symptoms, note=note[:255])
-        for stay in stays:
-            stay.save()
+    declaration = SelfDeclaration.objects.create(person_index=user.id_number_index, symptoms=symptoms, note=note[:255])
+    for stay in stays:
+        stay.save()
+    audit_record(action=AuditEvent.Action.HEALTH_DECLARATION, actor=user, subject=user, detail={"symptoms": symptoms, "trips": len(stays)})
     evaluate_people([user.id_number_index])
     return declaration
 
 
+@use_case(audit=AuditEvent.Action.VENUE_VISIT)
 def visit_record(*, user: User, venue_code: str) -> Stay:
     venue = Venue.objects.filter(code=(venue_code or "").strip(), is_active=True).first()
     if venue is None:
@@ -226,17 +236,22 @@ def visit_record(*, user: User, venue_code: str) -> Stay:
     now = timezone.now()
     stay = Stay(person_index=user.id_number_index, area_code=venue.area_code, arrived_at=now, left_at=now, source=Stay.Source.VENUE, venue=venue)
     stay.save()
+    audit_record(action=AuditEvent.Action.VENUE_VISIT, actor=user, subject=user, detail={"venue": venue.name})
     evaluate_people([user.id_number_index])
     return stay
 
 
+@use_case(audit=AuditEvent.Action.VENUE_REGISTERED)
 def venue_register(*, manager: User, name: str, area_code: str, address: str) -> Venue:
-    return Venue.objects.create(manager=manager, name=name.strip(), area_code=_area(area_code), address=address.strip())
+    venue = Venue.objects.create(manager=manager, name=name.strip(), area_code=_area(area_code), address=address.strip())
+    audit_record(action=AuditEvent.Action.VENUE_REGISTERED, actor=manager, subject=manager, detail={"venue": venue.name, "code": venue.code})
+    return venue
 
 
 # --- guardians (代领) ----------------------------------------------------------------------------
 
 
+@use_case(audit=AuditEvent.Action.DEPENDANT_ADDED)
 def dependant_add(*, guardian: User, id_number: str, name: str, relation: str, consent: str, consent_note: str = "") -> Dependant:
     """Hold the pass of someone without a phone. The name and number must match the population base;
     an adult's consent must be recorded (a minor's is given by the guardian)."""
@@ -260,20 +275,30 @@ def dependant_add(*, guardian: User, id_number: str, name: str, relation: str, c
         raise Conflict(_("You already hold this person's pass."), code="already_linked")
     dependant = Dependant.objects.create(guardian=guardian, person_index=index, id_number=number, name=name.strip(), relation=relation.strip(),
                                          consent=consent, consent_note=consent_note.strip())
-    audit_record(action=AuditEvent.Action.PROFILE_VIEWED, actor=guardian, subject=User.objects.filter(id_number_index=index).first(),
+    audit_record(action=AuditEvent.Action.DEPENDANT_ADDED, actor=guardian, subject=User.objects.filter(id_number_index=index).first(),
                  detail={"health_pass_dependant": dependant.relation, "consent": consent})
     return dependant
 
 
-def dependant_revoke(*, dependant: Dependant) -> Dependant:
+@use_case(audit=AuditEvent.Action.DEPENDANT_REVOKED)
+def dependant_revoke(*, guardian: User, dependant: Dependant) -> Dependant:
+    """The guardian stops holding a dependant's pass; the dependant sees it in their trail."""
+    if dependant.guardian_id != guardian.pk:
+        raise NotFound()
+    if dependant.revoked_at is not None:
+        unchanged()
+        return dependant
     dependant.revoked_at = timezone.now()
     dependant.save(update_fields=["revoked_at"])
+    audit_record(action=AuditEvent.Action.DEPENDANT_REVOKED, actor=guardian, subject=User.objects.filter(id_number_index=dependant.person_index).first(),
+                 detail={"health_pass_dependant": dependant.relation})
     return dependant
 
 
 # --- appeals and overrides ----------------------------------------------------------------------
 
 
+@use_case(audit=AuditEvent.Action.HEALTH_APPEAL)
 def appeal_submit(*, user: User, reason: str, evidence: str = "") -> Appeal:
     if not reason.strip():
         raise ValidationError({"reason": [_("Say why you think the colour is wrong.")]})
@@ -286,6 +311,7 @@ def appeal_submit(*, user: User, reason: str, evidence: str = "") -> Appeal:
     return appeal
 
 
+@use_case(audit=AuditEvent.Action.HEALTH_OVERRIDE)
 def override_set(*, officer: User, person_index: str, colour: str, expires_at: dt.datetime, note: str) -> Override:
     if colour not in Colour.values:
         raise ValidationError({"colour": [_("Unknown colour.")]})
@@ -294,10 +320,14 @@ def override_set(*, officer: User, person_index: str, colour: str, expires_at: d
     if not note.strip():
         raise ValidationError({"note": [_("Write down why.")]})
     override = Override.objects.create(person_index=person_index, colour=colour, expires_at=expires_at, note=note.strip(), officer=officer)
+    audit_record(action=AuditEvent.Action.HEALTH_OVERRIDE, actor=officer, actor_description=_("卫健部门"),
+                 subject=User.objects.filter(id_number_index=person_index).first(),
+                 detail={"colour": colour, "until": expires_at.isoformat(), "note": override.note})
     evaluate_people([person_index])
     return override
 
 
+@use_case(audit=(AuditEvent.Action.HEALTH_APPEAL, AuditEvent.Action.HEALTH_OVERRIDE))
 def appeal_decide(*, officer: User, appeal: Appeal, uphold: bool, note: str, colour: str | None = None,
                   expires_at: dt.datetime | None = None) -> Appeal:
     """Uphold (with an override colour and end) or reject an appeal; the appellant is told either way."""
@@ -322,7 +352,8 @@ def appeal_decide(*, officer: User, appeal: Appeal, uphold: bool, note: str, col
 # --- trusted issuers ----------------------------------------------------------------------------
 
 
-def trusted_issuer_import(*, issuer_id: str, name: str, valid_from: dt.datetime, valid_until: dt.datetime,
+@use_case(audit=AuditEvent.Action.TRUSTED_ISSUER_CHANGED)
+def trusted_issuer_import(*, officer: User, issuer_id: str, name: str, valid_from: dt.datetime, valid_until: dt.datetime,
                           jwks: dict | str | None = None, url: str = "") -> TrustedIssuer:
     """Trust another province's issuer: its key set from a file's JSON or fetched from a URL."""
     if jwks is None:
@@ -338,6 +369,8 @@ def trusted_issuer_import(*, issuer_id: str, name: str, valid_from: dt.datetime,
     trusted, _created = TrustedIssuer.objects.update_or_create(
         issuer_id=issuer_id, defaults={"name": name, "jwks": document, "source_url": url, "valid_from": valid_from, "valid_until": valid_until}
     )
+    audit_record(action=AuditEvent.Action.TRUSTED_ISSUER_CHANGED, actor=officer, detail={"issuer": issuer_id, "name": name, "url": url,
+                 "valid_from": valid_from.isoformat(), "valid_until": valid_until.isoformat()})
     return trusted
 
 
@@ -372,6 +405,7 @@ def _external_id(row: dict) -> str:
     return value
 
 
+@step
 def test_result_upsert(row: dict, source: str) -> tuple[bool, str]:
     person = _person(row)
     sampled, reported = _when(row, "sampled_at"), _when(row, "reported_at")
@@ -385,6 +419,7 @@ def test_result_upsert(row: dict, source: str) -> tuple[bool, str]:
     return created, person
 
 
+@step
 def vaccination_upsert(row: dict, source: str) -> tuple[bool, str]:
     person = _person(row)
     try:
@@ -400,6 +435,7 @@ def vaccination_upsert(row: dict, source: str) -> tuple[bool, str]:
     return created, person
 
 
+@step
 def stay_create(row: dict, source: str) -> tuple[bool, str]:
     person = _person(row)
     arrived, left = _when(row, "arrived_at"), _when(row, "left_at")
@@ -409,6 +445,7 @@ def stay_create(row: dict, source: str) -> tuple[bool, str]:
     return True, person
 
 
+@step
 def close_contact_create(row: dict, source: str) -> tuple[bool, str]:
     person = _person(row)
     CloseContact.objects.create(person_index=person, listed_at=_when(row, "listed_at"), note=str(row.get("note") or "")[:255])
@@ -418,7 +455,8 @@ def close_contact_create(row: dict, source: str) -> tuple[bool, str]:
 IMPORTERS = {"test_results": test_result_upsert, "vaccinations": vaccination_upsert, "stays": stay_create, "close_contacts": close_contact_create}
 
 
-def health_data_import(*, kind: str, rows: Iterable, source: str = "import") -> ImportReport:
+@use_case(audit=AuditEvent.Action.HEALTH_DATA_IMPORTED)
+def health_data_import(*, client, kind: str, rows: Iterable, source: str = "import") -> ImportReport:
     """Import rows (bad rows reported, good rows kept), then re-evaluate the people touched, set-based."""
     upsert = IMPORTERS[kind]
     touched: set[str] = set()
@@ -431,12 +469,15 @@ def health_data_import(*, kind: str, rows: Iterable, source: str = "import") -> 
     report = row_import(rows, one)
     if touched:
         evaluate_people(touched)
+    audit_record(action=AuditEvent.Action.HEALTH_DATA_IMPORTED, actor_description=str(getattr(client, "name", client)),
+                 detail={"kind": kind, "source": source, "created": report.created, "updated": report.updated, "rejected": len(report.errors)})
     return report
 
 
 # --- rules and recomputation --------------------------------------------------------------------
 
 
+@use_case(audit=AuditEvent.Action.HEALTH_RULES_CHANGED)
 def ruleset_publish(*, officer: User | None, ruleset: RuleSet) -> RecomputeJob:
     """Put a rule version in force (the old one stays, unchanged, for the statuses it produced) and
     re-evaluate everybody."""
@@ -444,13 +485,13 @@ def ruleset_publish(*, officer: User | None, ruleset: RuleSet) -> RecomputeJob:
         raise Conflict(_("This version is already published; copy it to change it."), code="already_published")
     if not ruleset.rules.exists():
         raise ValidationError(_("A rule version needs at least one rule."))
-    with transaction.atomic():
-        RuleSet.objects.filter(in_force=True).update(in_force=False)
-        ruleset.in_force, ruleset.published_at = True, timezone.now()
-        ruleset.save(update_fields=["in_force", "published_at"])
-    return recompute_start(reason=f"rule version v{ruleset.version} published", user=officer)
+    RuleSet.objects.filter(in_force=True).update(in_force=False)
+    ruleset.in_force, ruleset.published_at = True, timezone.now()
+    ruleset.save(update_fields=["in_force", "published_at"])
+    return recompute_start(reason=f"rule version v{ruleset.version} published", actor=officer or SYSTEM)
 
 
+@use_case(audit=AuditEvent.Action.HEALTH_RULES_CHANGED)
 def ruleset_copy(*, ruleset: RuleSet, officer: User | None) -> RuleSet:
     """A new draft version with the same rules, to edit and publish."""
     version = (RuleSet.objects.order_by("-version").values_list("version", flat=True).first() or 0) + 1
@@ -458,18 +499,21 @@ def ruleset_copy(*, ruleset: RuleSet, officer: User | None) -> RuleSet:
     for rule in ruleset.rules.all():
         rule.pk, rule.ruleset = None, draft
         rule.save()
+    audit_record(action=AuditEvent.Action.HEALTH_RULES_CHANGED, actor=officer, detail={"step": "copied", "from": ruleset.version, "draft": draft.version})
     return draft
 
 
-def recompute_start(*, reason: str, user: User | None = None, area_code: str = "", chunk_size: int = 20000) -> RecomputeJob:
+@use_case(audit=AuditEvent.Action.HEALTH_RULES_CHANGED)
+def recompute_start(*, actor, reason: str, area_code: str = "", chunk_size: int = 20000) -> RecomputeJob:
     from django.db.models import Max, Min
 
     bounds = PopulationRecord.objects.aggregate(first=Min("id"), last=Max("id"))
     ruleset = RuleSet.objects.filter(in_force=True).first()
     job = RecomputeJob.objects.create(
-        reason=reason[:255], area_code=area_code, created_by=user, rule_version=ruleset.version if ruleset else 0,
+        reason=reason[:255], area_code=area_code, created_by=actor if getattr(actor, "pk", None) else None, rule_version=ruleset.version if ruleset else 0,
         first_id=bounds["first"] or 0, last_id=bounds["last"] or 0, cursor=bounds["first"] or 0, chunk_size=chunk_size,
         total=PopulationRecord.objects.count(),
     )
+    audit_record(action=AuditEvent.Action.HEALTH_RULES_CHANGED, actor=actor, detail={"step": "recompute", "job": job.pk, "reason": job.reason})
     enqueue_on_commit("healthcode.recompute", job.pk)
     return job

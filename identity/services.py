@@ -13,12 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import context
-from core.errors import Forbidden, Invalid
+from core.errors import Forbidden, Invalid, NotFound
 from core.numbers import validate_credit_code, validate_id_number
 from core.people import birth_date as id_number_birth_date
 from core.people import gender as id_number_gender
 from core.people import mask_id_number
-from core.usecases import note_audit
+from core.usecases import note_audit, pure, side_effect, step, unchanged, use_case
 from identity.models import (
     AgentAuthorisation,
     AgentScope,
@@ -34,7 +34,7 @@ from identity.models import (
 MAX_AGENT_VALIDITY = dt.timedelta(days=3 * 365)
 
 
-def audit_record(
+def audit_record(  # the audit writer itself: counted by the use case around it (core.usecases)
     *,
     action: str,
     actor: User | None = None,
@@ -62,6 +62,7 @@ def audit_record(
     )
 
 
+@side_effect
 def notice_send(*, user: User | None, kind: str, title: str, body: str = "", url: str = "") -> Notice | None:
     """Put a notice in a person's in-app inbox (nobody to tell when the holder has no account yet)."""
     if user is None:
@@ -69,23 +70,33 @@ def notice_send(*, user: User | None, kind: str, title: str, body: str = "", url
     return Notice.objects.create(user=user, kind=kind, title=title, body=body, url=url)
 
 
+@use_case(audit=AuditEvent.Action.NOTICES_READ)
 def notice_mark_read(*, user: User, pk: int | None = None) -> int:
-    """Mark one of my notices (or all of them) as read; other people's notices are not found."""
-    notices = Notice.objects.filter(user=user, read_at__isnull=True)
+    """Mark one of my notices (or all of them) as read; another person's notice is not found."""
+    notices = Notice.objects.filter(user=user)
     if pk is not None:
+        if not notices.filter(pk=pk).exists():
+            raise NotFound()
         notices = notices.filter(pk=pk)
-    return notices.update(read_at=timezone.now())
+    marked = notices.filter(read_at__isnull=True).update(read_at=timezone.now())
+    if not marked:
+        unchanged()
+        return 0
+    audit_record(action=AuditEvent.Action.NOTICES_READ, actor=user, subject=user, detail={"count": marked})
+    return marked
 
 
 # --- Real-name registration ---------------------------------------------------------------------
 
 
+@pure
 def real_name_matches(*, id_number: str, name: str) -> bool:
     """Whether name + ID number match a living record of the population base."""
     record = PopulationRecord.objects.filter(id_number_index=id_number_index(id_number)).first()
     return bool(record and record.status == PopulationRecord.Status.NORMAL and record.name == name.strip())
 
 
+@pure
 def registration_check(*, id_number: str, name: str) -> None:
     """Raise ValidationError unless this person may open an account.
 
@@ -101,6 +112,7 @@ def registration_check(*, id_number: str, name: str) -> None:
         )
 
 
+@pure
 def user_prepare_registration(*, user: User, id_number: str, name: str, phone: str | None, password: str) -> User:
     """Fill a new (unsaved) account after ``registration_check`` passed."""
     user.set_id_number(id_number)
@@ -111,6 +123,7 @@ def user_prepare_registration(*, user: User, id_number: str, name: str, phone: s
     return user
 
 
+@use_case(audit=(AuditEvent.Action.REAL_NAME_CHECK, AuditEvent.Action.SIGN_UP))
 def user_registered(*, user: User) -> None:
     """Audit a completed registration; called once the account row exists."""
     audit_record(action=AuditEvent.Action.REAL_NAME_CHECK, actor=user, subject=user, detail={"result": "match"})
@@ -120,7 +133,7 @@ def user_registered(*, user: User) -> None:
 # --- Organisations and agents -------------------------------------------------------------------
 
 
-@transaction.atomic
+@use_case(audit=AuditEvent.Action.ORGANISATION_REGISTERED)
 def organisation_register(*, actor: User, credit_code: str) -> Organisation:
     """Bind an organisation to its legal representative's account, checked against the legal-entity base."""
     code = validate_credit_code(credit_code)
@@ -163,7 +176,7 @@ class AgentGrant:
     valid_from: dt.datetime | None = None
 
 
-@transaction.atomic
+@use_case(audit=AuditEvent.Action.AGENT_AUTHORISED)
 def agent_authorise(*, actor: User, organisation: Organisation, grant: AgentGrant) -> AgentAuthorisation:
     """The legal representative authorises a registered person (by ID number + name) as agent."""
     _require_legal_representative(actor, organisation)
@@ -203,7 +216,7 @@ def agent_authorise(*, actor: User, organisation: Organisation, grant: AgentGran
     return authorisation
 
 
-@transaction.atomic
+@use_case(audit=AuditEvent.Action.AGENT_REVOKED)
 def agent_revoke(*, actor: User, authorisation: AgentAuthorisation) -> AgentAuthorisation:
     _require_legal_representative(actor, authorisation.organisation)
     if authorisation.revoked_at is None:
@@ -216,9 +229,12 @@ def agent_revoke(*, actor: User, authorisation: AgentAuthorisation) -> AgentAuth
             subject=authorisation.agent,
             subject_organisation=authorisation.organisation,
         )
+    else:
+        unchanged()
     return authorisation
 
 
+@pure
 def may_act_for(*, user: User, organisation: Organisation, scope: str, at: dt.datetime | None = None) -> bool:
     """Whether ``user`` may act for ``organisation`` within ``scope`` now: the legal representative
     always may; an agent only with an active authorisation that includes the scope."""
@@ -261,6 +277,7 @@ def _required(row: dict, key: str) -> str:
     return value
 
 
+@step
 def population_record_upsert(row: dict) -> bool:
     """Create or update one population record from a dict; returns True when created."""
     try:
@@ -283,6 +300,7 @@ def population_record_upsert(row: dict) -> bool:
     return created
 
 
+@step
 def legal_entity_record_upsert(row: dict) -> bool:
     try:
         code = validate_credit_code(_required(row, "credit_code"))
@@ -317,6 +335,7 @@ def legal_entity_record_upsert(row: dict) -> bool:
     return created
 
 
+@pure  # writes only through the upsert it is given
 def row_import(rows: Iterable, upsert: Callable[[dict], bool]) -> ImportReport:
     """Import rows one by one: each good row is kept (in its own savepoint), each bad row reported.
     ``upsert`` returns True when it created a record and raises ValidationError for a bad row."""
@@ -337,6 +356,11 @@ def row_import(rows: Iterable, upsert: Callable[[dict], bool]) -> ImportReport:
     return report
 
 
-def base_records_import(*, kind: str, rows: Iterable[dict]) -> ImportReport:
+@use_case(audit=AuditEvent.Action.BASE_RECORDS_IMPORTED)
+def base_records_import(*, client, kind: str, rows: Iterable[dict]) -> ImportReport:
+    """A system client (or an operator's command, ``client=SYSTEM``) loads 人口库/法人库 rows."""
     upsert = {"people": population_record_upsert, "entities": legal_entity_record_upsert}[kind]
-    return row_import(rows, upsert)
+    report = row_import(rows, upsert)
+    audit_record(action=AuditEvent.Action.BASE_RECORDS_IMPORTED, actor_description=str(getattr(client, "name", client)),
+                 detail={"kind": kind, "created": report.created, "updated": report.updated, "rejected": len(report.errors)})
+    return report

@@ -8,17 +8,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.usecases import SYSTEM
 from identity.services import notice_send
 from identity.sms import sms_send
 from services.models import Application, Transition
+from services.services.approval import instant_approve
+from services.services.workflow import mark_overdue as sweep
 
 
 @shared_task(name="services.instant_approval", acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def instant_approval(application_id: int) -> str:
-    from services.services.approval import instant_approve
-
     application = Application.objects.select_related("version", "applicant", "organisation", "department").get(pk=application_id)
-    return instant_approve(application).status
+    return instant_approve(actor=SYSTEM, application=application).status
 
 
 @shared_task(name="services.send_transition_notice", acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
@@ -45,6 +46,4 @@ def send_transition_notice(transition_id: int) -> bool:
 
 @shared_task(name="services.mark_overdue")
 def mark_overdue() -> int:
-    from services.services.workflow import mark_overdue as sweep
-
-    return sweep()
+    return sweep(actor=SYSTEM)

@@ -182,6 +182,7 @@ def workbench_detail(request, number: str):
             for key, value in _fail(request, exc).items():
                 messages.error(request, " ".join(value) if key == "__all__" else f"{key}: {' '.join(value)}")
         return redirect("workbench-detail", number=number)
+    workflow.application_open(user=request.user, application=application)
     labels = {f["key"]: f["label"] for f in application.version.form_schema}
     masked = {f["key"] for f in application.version.form_schema if f.get("type") == "id_number"}
     return render(

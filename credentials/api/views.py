@@ -96,7 +96,7 @@ class WalletCredentialApi(APIView):
         credential = selectors.credential_for(request.user, identifier)
         data = WalletUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.credential_set_hidden(credential=credential, hidden=data.validated_data["hidden"])
+        services.credential_set_hidden(user=request.user, credential=credential, hidden=data.validated_data["hidden"])
         return Response(WalletCredentialSerializer(credential).data)
 
 

@@ -104,7 +104,7 @@ class DependantListApi(APIView):
 class DependantRevokeApi(APIView):
     @extend_schema(request=None, responses=DependantSerializer, summary="Stop holding this pass")
     def post(self, request, pk: int):
-        return Response(DependantSerializer(services.dependant_revoke(dependant=selectors.dependant_for(request.user, pk))).data)
+        return Response(DependantSerializer(services.dependant_revoke(guardian=request.user, dependant=selectors.dependant_for(request.user, pk))).data)
 
 
 class CheckApi(APIView):
@@ -148,5 +148,5 @@ class HealthImportApi(APIView):
             raise Http404
         data = HealthImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        report = services.health_data_import(kind=kind, rows=data.validated_data["rows"], source=request.user.key_id)
+        report = services.health_data_import(client=request.user, kind=kind, rows=data.validated_data["rows"], source=request.user.key_id)
         return Response(report.as_dict())

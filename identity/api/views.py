@@ -112,7 +112,7 @@ class BaseRecordsSyncApi(APIView):
     def post(self, request, kind: str):
         data = BaseRecordsSyncSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        report = services.base_records_import(kind=kind, rows=data.validated_data["records"])
+        report = services.base_records_import(client=request.user, kind=kind, rows=data.validated_data["records"])
         return Response(report.as_dict())
 
 

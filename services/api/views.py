@@ -114,7 +114,7 @@ class UploadDownloadApi(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): bytes}, summary="A file: to its owner and the reviewers of its application")
     def get(self, request, pk):
         upload = selectors.upload_for(request.user, pk)
-        response = HttpResponse(uploads.upload_read(upload), content_type=upload.content_type)
+        response = HttpResponse(uploads.upload_open(user=request.user, upload=upload), content_type=upload.content_type)
         response["Content-Disposition"] = f'attachment; filename="{upload.id.hex}{".pdf" if upload.content_type == "application/pdf" else ""}"'
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"
@@ -151,7 +151,8 @@ class ApplicationListApi(APIView):
 class ApplicationApi(APIView):
     @extend_schema(responses=ApplicationSerializer, summary="One application with its timeline")
     def get(self, request, number: str):
-        return Response(ApplicationSerializer(selectors.application_for(request.user, number)).data)
+        application = workflow.application_open(user=request.user, application=selectors.application_for(request.user, number))
+        return Response(ApplicationSerializer(application).data)
 
 
 class WithdrawApi(APIView):

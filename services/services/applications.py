@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from core.errors import Conflict, NotFound
 from core.numbers import validate_id_number, validate_phone
 from core.outbox import enqueue_on_commit
+from core.usecases import pure, unchanged, use_case
 from credentials.models import Credential, HolderKind
 from credentials.selectors import valid_credential
 from identity.models import AuditEvent, Organisation, User
@@ -23,12 +24,14 @@ from services.models import Application, AttachedMaterial, ItemVersion, Material
 from services.services.steps import move, record_step, step_label
 
 
+@pure
 def holder_of(applicant: User, organisation: Organisation | None) -> tuple[str, str, str]:
     if organisation is not None:
         return HolderKind.ORGANISATION, organisation.credit_code, organisation.name
     return HolderKind.PERSON, applicant.id_number, applicant.name
 
 
+@pure
 def prefill(version: ItemVersion, applicant: User, organisation: Organisation | None = None) -> dict:
     """Values the state already holds: ``identity.name|id_number|phone`` or ``credential:<type>.<field>``."""
     kind, number, _name = holder_of(applicant, organisation)
@@ -47,6 +50,7 @@ def prefill(version: ItemVersion, applicant: User, organisation: Organisation | 
     return {key: value for key, value in values.items() if value}
 
 
+@pure
 def clean_form(version: ItemVersion, raw) -> dict:
     """Server-side validation of the item's form, with errors per field."""
     if not isinstance(raw, dict):
@@ -92,6 +96,7 @@ def clean_form(version: ItemVersion, raw) -> dict:
     return cleaned
 
 
+@pure
 def held_materials(version: ItemVersion, applicant: User, organisation: Organisation | None = None) -> list[tuple[Material, Credential | None]]:
     """Each material with the valid credential that satisfies it, if the applicant holds one (免证办)."""
     kind, number, _name = holder_of(applicant, organisation)
@@ -114,6 +119,7 @@ class Submitted:
     created: bool
 
 
+@use_case(audit=(AuditEvent.Action.APPLICATION_SUBMITTED, AuditEvent.Action.APPLICATION_SUBMITTED_FOR))
 def application_submit(*, applicant: User, item: ServiceItem, data: dict, uploads: dict | None = None, organisation: Organisation | None = None,
                        idempotency_key: str = "", submitted_by: User | None = None) -> Submitted:
     """Submit an application. With an ``Idempotency-Key``, a retry or double tap returns the first
@@ -122,6 +128,7 @@ def application_submit(*, applicant: User, item: ServiceItem, data: dict, upload
     if idempotency_key:
         existing = Application.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first()
         if existing is not None:
+            unchanged()
             return Submitted(existing, False)
     version = item.current_version
     if not item.is_active or version is None or not version.is_published:
@@ -171,12 +178,16 @@ def application_submit(*, applicant: User, item: ServiceItem, data: dict, upload
                 audit_record(action=AuditEvent.Action.APPLICATION_SUBMITTED_FOR, actor=submitted_by, subject=applicant,
                              actor_description=f"{submitted_by.service_hall or ''} {submitted_by.masked_name}".strip(),
                              detail={"application": application.number, "item": item.name})
+            else:
+                audit_record(action=AuditEvent.Action.APPLICATION_SUBMITTED, actor=applicant, subject=applicant,
+                             subject_organisation=organisation, detail={"application": application.number, "item": item.name})
             if version.approval_rules:
                 enqueue_on_commit("services.instant_approval", application.pk)
     except IntegrityError:
         existing = Application.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first() if idempotency_key else None
         if existing is None:
             raise
+        unchanged()
         return Submitted(existing, False)
     return Submitted(application, True)
 
@@ -191,20 +202,33 @@ def _is_uuid(value) -> bool:
     return True
 
 
+@use_case(audit=AuditEvent.Action.APPLICATION_STEP)
 def application_withdraw(*, applicant: User, application: Application, comment: str = "") -> Application:
+    if application.applicant_id != applicant.pk:
+        raise NotFound()
+    audit_record(action=AuditEvent.Action.APPLICATION_STEP, actor=applicant, subject=applicant,
+                 detail={"application": application.number, "step": "withdraw"})
     return move(application, "withdraw", actor=applicant, label=step_label(applicant, _("申请人")), comment=comment)
 
 
+@use_case(audit=AuditEvent.Action.APPLICATION_STEP)
 def application_resubmit(*, applicant: User, application: Application, data: dict | None = None, uploads: dict | None = None) -> Application:
-    """Answer a supplement request: corrected form answers and/or new uploads."""
-    with transaction.atomic():
-        if data is not None:
-            application.data = {**application.data, **clean_form(application.version, {**application.data, **data})}
-            application.save(update_fields=["data_json"])
-        for material_id, upload_id in (uploads or {}).items():
-            material = application.version.materials.filter(pk=material_id).first()
-            upload = Upload.objects.filter(pk=upload_id, owner=applicant).first() if _is_uuid(upload_id) else None
-            if material is None or upload is None:
-                raise ValidationError({f"uploads.{material_id}": [_("Upload not found.")]})
-            AttachedMaterial.objects.create(application=application, material=material, upload=upload)
-        return move(application, "resubmit", actor=applicant, label=step_label(applicant, _("申请人")))
+    """Answer a supplement request: corrected form answers and/or new uploads. A material key that is
+    not one of the item's materials is refused with 400, like any other bad field."""
+    if application.applicant_id != applicant.pk:
+        raise NotFound()
+    if data is not None:
+        application.data = {**application.data, **clean_form(application.version, {**application.data, **data})}
+        application.save(update_fields=["data_json"])
+    if uploads is not None and not isinstance(uploads, dict):
+        raise ValidationError({"uploads": [_("Uploads must be an object of material id to upload id.")]})
+    materials = {str(material.pk): material for material in application.version.materials.all()}
+    for material_id, upload_id in (uploads or {}).items():
+        material = materials.get(str(material_id))
+        upload = Upload.objects.filter(pk=upload_id, owner=applicant).first() if _is_uuid(upload_id) else None
+        if material is None or upload is None:
+            raise ValidationError({f"uploads.{material_id}": [_("Upload not found.")]})
+        AttachedMaterial.objects.create(application=application, material=material, upload=upload)
+    audit_record(action=AuditEvent.Action.APPLICATION_STEP, actor=applicant, subject=applicant,
+                 detail={"application": application.number, "step": "resubmit"})
+    return move(application, "resubmit", actor=applicant, label=step_label(applicant, _("申请人")))

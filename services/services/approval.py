@@ -6,7 +6,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import people
+from core.usecases import SystemActor, pure, unchanged, use_case
 from credentials.selectors import valid_credential
+from identity.models import AuditEvent
+from identity.services import audit_record
 from services.models import Application, Material, Status
 from services.services.applications import held_materials, holder_of
 from services.services.results import complete
@@ -25,6 +28,7 @@ def _compare(value, op: str, expected) -> bool:
         return False
 
 
+@pure
 def failing_approval_rule(application: Application) -> str | None:
     """The name of the first 秒批 rule that does not hold, or None when all hold."""
     kind, number, _name = holder_of(application.applicant, application.organisation)
@@ -46,12 +50,16 @@ def failing_approval_rule(application: Application) -> str | None:
     return None
 
 
-def instant_approve(application: Application) -> Application:
+@use_case(audit=AuditEvent.Action.APPLICATION_STEP)
+def instant_approve(*, actor: SystemActor, application: Application) -> Application:
     """秒批: when every rule holds, approve with no staff; otherwise name the failing rule and leave
-    the application in its department's queue."""
+    the application in its department's queue. The platform acts (``actor=SYSTEM``)."""
     if application.status != Status.SUBMITTED:
+        unchanged()
         return application
     failing = failing_approval_rule(application)
+    audit_record(action=AuditEvent.Action.APPLICATION_STEP, actor_description=_("System (秒批)"), subject=application.applicant,
+                 detail={"application": application.number, "step": "instant_approval", "failing_rule": failing or ""})
     if failing:
         Application.objects.filter(pk=application.pk).update(failing_rule=failing[:255])
         application.failing_rule = failing

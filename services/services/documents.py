@@ -7,10 +7,12 @@ import io
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from core.usecases import pure
 from credentials.rendering import _font, _seal
 from services.models import Application
 
 
+@pure
 def result_pdf(application: Application) -> bytes:
     """Only a completed application has a result notice."""
     if application.status != "completed":

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.usecases import step
 from credentials.services import add_years, credential_issue
 from identity.models import ApiClient
 from services.models import Application
@@ -13,6 +14,7 @@ from services.services.applications import holder_of
 from services.services.steps import move
 
 
+@step
 def issuing_client(department) -> ApiClient:
     """The platform's own issuing system for a department's results (no secret: never used over HTTP)."""
     client = ApiClient.objects.filter(key_id=f"results-{department.code}"[:32]).first()
@@ -23,6 +25,7 @@ def issuing_client(department) -> ApiClient:
     return client
 
 
+@step
 def complete(application: Application) -> Application:
     """Issue the result into the wallet (when the item has one) and close the application."""
     version = application.version

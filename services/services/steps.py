@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import Conflict
 from core.outbox import enqueue_on_commit
+from core.usecases import step
 from identity.models import User
 from services.models import OPEN_STATUSES, Application, Status, Transition
 
@@ -19,6 +20,7 @@ def step_label(user: User | None, role: str) -> str:
     return f"{role} {user.masked_name}"
 
 
+@step
 def record_step(application: Application, to_status: str, *, actor: User | None, label: str, comment: str = "") -> Transition:
     transition = Transition.objects.create(application=application, from_status=application.status if application.pk else "",
                                            to_status=to_status, actor=actor, actor_label=label, comment=comment)
@@ -37,6 +39,7 @@ ALLOWED = {
 }
 
 
+@step
 def move(application: Application, action: str, *, actor: User | None, label: str, comment: str = "") -> Application:
     sources, target = ALLOWED[action]
     with transaction.atomic():

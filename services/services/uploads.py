@@ -12,7 +12,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from identity.models import User
+from core.usecases import use_case
+from identity.models import AuditEvent, User
+from identity.services import audit_record
 from services.models import Upload
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -25,6 +27,7 @@ def _upload_path(upload: Upload) -> Path:
     return Path(settings.MEDIA_ROOT) / "uploads" / upload.id.hex[:2] / upload.id.hex
 
 
+@use_case(audit=AuditEvent.Action.UPLOAD_STORED)
 def upload_store(*, owner: User, name: str, content: bytes) -> Upload:
     """Accept an image (PNG, JPEG) or a PDF, judged by its content, not its name. Size is checked
     before anything is decoded; images are fully decoded under a pixel limit (decompression bombs
@@ -54,8 +57,15 @@ def upload_store(*, owner: User, name: str, content: bytes) -> Upload:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
     upload.save()
+    audit_record(action=AuditEvent.Action.UPLOAD_STORED, actor=owner, subject=owner, detail={"upload": str(upload.id), "type": content_type})
     return upload
 
 
-def upload_read(upload: Upload) -> bytes:
+@use_case(audit=AuditEvent.Action.MATERIAL_DOWNLOADED)
+def upload_open(*, user: User, upload: Upload) -> bytes:
+    """The file's bytes, to its owner or a reviewer of an application it is attached to (the caller
+    found it through ``selectors.upload_for``); every opening is recorded for the owner to see."""
+    audit_record(action=AuditEvent.Action.MATERIAL_DOWNLOADED, actor=user, subject=upload.owner,
+                 actor_description=f"{user.department or ''} {user.masked_name}".strip() if user.pk != upload.owner_id else "",
+                 detail={"upload": str(upload.id), "name": upload.original_name})
     return _upload_path(upload).read_bytes()

@@ -8,29 +8,50 @@ from django.utils.translation import gettext as _
 
 from core.errors import Conflict, NotFound
 from core.people import mask_id_number
+from core.usecases import SystemActor, pure, unchanged, use_case
 from identity.models import AuditEvent, User
-from identity.services import audit_record
+from identity.services import audit_record, notice_send
+from services import permissions
 from services.models import OPEN_STATUSES, Application
 from services.services.results import complete
 from services.services.steps import move, step_label
 
 
 def _staff_check(reviewer: User, application: Application, *, claimed: bool = True) -> None:
-    if not reviewer.has_perm("services.review_application") or reviewer.department_id != application.department_id:
+    if not permissions.is_reviewer_of(reviewer, application.department_id):
         raise NotFound(_("Not found."), code="not_found")
     if claimed and application.assigned_to_id != reviewer.pk:
         raise Conflict(_("Claim the application first."), code="not_claimed")
 
 
+@use_case(audit=AuditEvent.Action.APPLICATION_VIEWED)
+def application_open(*, user: User, application: Application) -> Application:
+    """Someone opens an application (portal or API). The applicant's own look is not recorded; a
+    reviewer's is, and the applicant sees it in "who used my data"."""
+    if application.applicant_id == user.pk:
+        unchanged()
+        return application
+    reviewer = user
+    _staff_check(reviewer, application, claimed=False)
+    audit_record(action=AuditEvent.Action.APPLICATION_VIEWED, actor=reviewer, subject=application.applicant,
+                 subject_organisation=application.organisation, actor_description=f"{reviewer.department} {reviewer.masked_name}",
+                 detail={"application": application.number, "step": "opened"}, purpose=_("审核办件"))
+    return application
+
+
+@use_case(audit=AuditEvent.Action.APPLICATION_STEP)
 def application_claim(*, reviewer: User, application: Application) -> Application:
     _staff_check(reviewer, application, claimed=False)
     claimed = Application.objects.filter(pk=application.pk, assigned_to__isnull=True).update(assigned_to=reviewer)
     application.refresh_from_db()
     if not claimed and application.assigned_to_id != reviewer.pk:
         raise Conflict(_("Someone else has claimed this application."), code="claimed_by_other")
+    audit_record(action=AuditEvent.Action.APPLICATION_STEP, actor=reviewer, subject=application.applicant,
+                 actor_description=f"{reviewer.department} {reviewer.masked_name}", detail={"application": application.number, "step": "claim"})
     return application
 
 
+@use_case(audit=AuditEvent.Action.APPLICATION_STEP)
 def application_review(*, reviewer: User, application: Application, action: str, comment: str = "") -> Application:
     """accept, supplement (say what is missing), approve (issues the result), or reject (with reason)."""
     if action not in ("accept", "supplement", "approve", "reject"):
@@ -38,7 +59,7 @@ def application_review(*, reviewer: User, application: Application, action: str,
     _staff_check(reviewer, application)
     if action in ("supplement", "reject") and not comment.strip():
         raise ValidationError({"comment": [_("Say what is missing or why.")]})
-    audit_record(action=AuditEvent.Action.APPLICATION_VIEWED, actor=reviewer, subject=application.applicant,
+    audit_record(action=AuditEvent.Action.APPLICATION_STEP, actor=reviewer, subject=application.applicant,
                  actor_description=f"{reviewer.department} {reviewer.masked_name}", detail={"application": application.number, "step": action})
     application = move(application, action, actor=reviewer, label=step_label(reviewer, _("审核")), comment=comment.strip())
     if action == "approve":
@@ -46,21 +67,26 @@ def application_review(*, reviewer: User, application: Application, action: str,
     return application
 
 
-def mark_overdue() -> int:
-    """Flag open applications past their promised time and tell their department's reviewers."""
-    from identity.services import notice_send
-
+@use_case(audit=AuditEvent.Action.APPLICATION_STEP)
+def mark_overdue(*, actor: SystemActor) -> int:
+    """Flag open applications past their promised time and tell their department's reviewers (beat)."""
     now = timezone.now()
-    late = list(Application.objects.filter(status__in=OPEN_STATUSES, due_at__lt=now, overdue=False).select_related("assigned_to"))
+    late = list(Application.objects.select_for_update(skip_locked=True, of=("self",)).filter(status__in=OPEN_STATUSES, due_at__lt=now, overdue=False)
+                .select_related("assigned_to", "applicant"))
+    if not late:
+        unchanged()
+        return 0
     Application.objects.filter(pk__in=[a.pk for a in late]).update(overdue=True)
     for application in late:
-        reviewers = [application.assigned_to] if application.assigned_to else User.objects.filter(
-            department=application.department_id, groups__permissions__codename="review_application").distinct()
+        audit_record(action=AuditEvent.Action.APPLICATION_STEP, actor_description=_("System"), subject=application.applicant,
+                     detail={"application": application.number, "step": "overdue"})
+        reviewers = [application.assigned_to] if application.assigned_to else permissions.reviewers_of(application.department_id)
         for reviewer in reviewers:
             notice_send(user=reviewer, kind="application_overdue", title=_("Overdue: %(number)s") % {"number": application.number},
                         url=f"/services/workbench/{application.number}/")
     return len(late)
 
 
+@pure
 def masked_applicant(application: Application) -> str:
     return f"{application.applicant.masked_name} {mask_id_number(application.applicant.id_number)}"

@@ -13,6 +13,7 @@ from joserfc import jws
 from joserfc.jwk import ECKey
 from rest_framework.test import APIClient
 
+from core.usecases import SYSTEM
 from healthcode import services, statuses
 from healthcode.models import Appeal, HealthStatus, PassCheck, Stay, TrustedIssuer, Venue
 from identity.models import AuditEvent, Notice
@@ -84,7 +85,7 @@ class Province:
 def test_passes_of_trusted_provinces_are_accepted_and_others_rejected(checker_api, rules, tmp_path):
     fujian = Province("CN-35")
     now = timezone.now()
-    services.trusted_issuer_import(issuer_id="CN-35", name="福建省", jwks=json.dumps(fujian.jwks),
+    services.trusted_issuer_import(officer=SYSTEM, issuer_id="CN-35", name="福建省", jwks=json.dumps(fujian.jwks),
                                    valid_from=now - dt.timedelta(days=1), valid_until=now + dt.timedelta(days=30))
     verdict = checker_api.post(CHECK, {"payload": fujian.sign("yellow")}, format="json").json()
     assert (verdict["valid"], verdict["colour"], verdict["issuer"]) == (True, "yellow", "CN-35")
@@ -118,7 +119,7 @@ def test_our_published_keys_verify_our_pass_elsewhere(person_api, client, tmp_pa
 def test_trust_list_import_from_a_url(rules, live_server):
     """A key set fetched over HTTP (our own endpoint on loopback stands in for another province's)."""
     now = timezone.now()
-    trusted = services.trusted_issuer_import(issuer_id="CN-37-mirror", name="本省镜像", url=live_server.url + "/.well-known/jwks.json",
+    trusted = services.trusted_issuer_import(officer=SYSTEM, issuer_id="CN-37-mirror", name="本省镜像", url=live_server.url + "/.well-known/jwks.json",
                                              valid_from=now, valid_until=now + dt.timedelta(days=1))
     assert trusted.jwks["keys"] and trusted.source_url.endswith("/.well-known/jwks.json")
 

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from core.usecases import SYSTEM
 from healthcode import services
 from healthcode.evaluation import evaluate_people
 from healthcode.models import HealthStatus, RecomputeJob, RiskArea, SelfDeclaration, Stay
@@ -73,7 +74,7 @@ def test_recompute_100k_people_in_chunks(rules, django_capture_on_commit_callbac
     expected = _sources(indexes, now)
     started = time.perf_counter()
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.recompute_start(reason="test: 100k", chunk_size=20_000)
+        job = services.recompute_start(actor=SYSTEM, reason="test: 100k", chunk_size=20_000)
     elapsed = time.perf_counter() - started
     job.refresh_from_db()
     assert (job.state, job.done, job.total, job.progress) == ("done", 100_000, 100_000, 100)
@@ -85,7 +86,7 @@ def test_recompute_100k_people_in_chunks(rules, django_capture_on_commit_callbac
     assert HealthStatus.objects.get(person_index=indexes[1]).colour == "green"  # cleared by the 80 h test
     # Running it again is idempotent.
     with django_capture_on_commit_callbacks(execute=True):
-        services.recompute_start(reason="test: again", chunk_size=20_000)
+        services.recompute_start(actor=SYSTEM, reason="test: again", chunk_size=20_000)
     assert HealthStatus.objects.count() == 100_000
     with capsys.disabled():
         print(f"\n  recompute of 100,000 people: {elapsed:.1f} s ({100_000 / elapsed:,.0f} people/s)")
@@ -153,7 +154,7 @@ def test_readers_never_miss_a_status_while_a_job_runs():
     default_ruleset()
     indexes = _people(20_000)
     evaluate_people(indexes)
-    job = services.recompute_start(reason="concurrent", chunk_size=2_000)  # transaction=True: on_commit runs the eager task now
+    job = services.recompute_start(actor=SYSTEM, reason="concurrent", chunk_size=2_000)  # transaction=True: on_commit runs the eager task now
     RecomputeJob.objects.filter(pk=job.pk).update(state="queued", cursor=job.first_id, done=0)
     missing, reads = [], [0]
     stop = threading.Event()

@@ -51,10 +51,10 @@ def test_a_worker_killed_mid_job_finishes_after_restart_without_doing_anything_t
         " name='某', gender='M', birth_date=dt.date(1980,1,1), area_code='370102') for i in range(60000)], batch_size=5000)\n"
     ))
     started = stack.manage("shell", "-c", (
-        "from healthcode.services import recompute_start\n"
+        "from healthcode.services import recompute_start\nfrom core.usecases import SYSTEM\n"
         "from django.db import transaction\n"
         "with transaction.atomic():\n"
-        "    job = recompute_start(reason='fault test', chunk_size=500)\n"
+        "    job = recompute_start(actor=SYSTEM, reason='fault test', chunk_size=500)\n"
         "print(job.pk)\n"
     )).stdout.strip().splitlines()[-1]
     job_id = int(started)

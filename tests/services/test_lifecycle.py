@@ -14,6 +14,7 @@ from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
+from core.usecases import SYSTEM
 from credentials.models import Credential
 from credentials.services import presentation_create
 from identity.models import AuditEvent, Notice, SmsMessage
@@ -92,8 +93,11 @@ def test_staff_review_path_with_supplement(holder_api, holder, reviewer_api, rev
     assert steps[:3] == [("submitted", ""), ("supplement", "请上传身体条件证明"), ("resubmitted", "")]
     assert [s for s, _c in steps[3:]] == ["approved", "completed"]
     assert reviewer_api.post(f"/api/v1/workbench/{number}/reject/", {"comment": "x"}, format="json").json()["code"] == "wrong_state"
-    # The applicant sees that staff looked at the application.
-    assert AuditEvent.objects.filter(subject=holder, actor=reviewer, action="application_viewed").exists()
+    # The applicant sees each step staff took, and each time staff opened the application.
+    assert AuditEvent.objects.filter(subject=holder, actor=reviewer, action="application_step").count() == 3  # claim, supplement, approve
+    assert not AuditEvent.objects.filter(subject=holder, actor=reviewer, action="application_viewed").exists()
+    assert reviewer_api.get(f"/api/v1/applications/{number}/").status_code == 200
+    assert AuditEvent.objects.filter(subject=holder, actor=reviewer, action="application_viewed").count() == 1
 
 
 def test_reject_needs_a_reason_and_withdraw_by_the_applicant(holder_api, reviewer_api):
@@ -169,10 +173,10 @@ def test_notifications_are_sent_after_commit_once_and_retried(holder_api, holder
 def test_overdue_applications_are_marked_and_reviewers_told(holder_api, reviewer):
     number = apply(holder_api, "GA-002", reason="丢失", delivery_address="x").json()["number"]
     Application.objects.filter(number=number).update(due_at=timezone.now() - dt.timedelta(hours=1))
-    assert workflow.mark_overdue() == 1
+    assert workflow.mark_overdue(actor=SYSTEM) == 1
     assert Application.objects.get(number=number).overdue
     assert Notice.objects.filter(user=reviewer, kind="application_overdue").exists()
-    assert workflow.mark_overdue() == 0
+    assert workflow.mark_overdue(actor=SYSTEM) == 0
 
 
 def _png_file(name="photo.png", size=(40, 40)):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from credentials.services import credentials_import
+from credentials.imports import credentials_import
 from identity.models import ApiClient
 from identity.rows import print_report, read_rows
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.usecases import SYSTEM
 from identity.rows import print_report, read_rows
 from identity.services import base_records_import
 
@@ -26,5 +27,5 @@ class Command(BaseCommand):
     def handle(self, *args, kind, path, **options):
         if not path.exists():
             raise CommandError(f"No such file: {path}")
-        report = base_records_import(kind=kind, rows=read_rows(path))
+        report = base_records_import(client=SYSTEM, kind=kind, rows=read_rows(path))
         print_report(self.stdout, report)

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from core.usecases import SYSTEM
 from credentials.demo import DEMO_ISSUER_SECRET, seed_credentials
 from healthcode.demo import seed_health
 from identity import demo, roles
@@ -54,7 +55,7 @@ class Command(BaseCommand):
         hall, _ = ServiceHall.objects.get_or_create(
             department=department, name="济南市历下区政务服务大厅", defaults={"address": "济南市历下区龙奥北路1号"}
         )
-        base_records_import(kind="people", rows=[{"id_number": p[2], "name": p[1]} for p in DEMO_PEOPLE] + demo.people(citizens))
+        base_records_import(client=SYSTEM, kind="people", rows=[{"id_number": p[2], "name": p[1]} for p in DEMO_PEOPLE] + demo.people(citizens))
         users = {}
         for key, name, number, phone, role in DEMO_PEOPLE:
             user = User.objects.filter(id_number_index=id_number_index(number)).first()
@@ -74,6 +75,7 @@ class Command(BaseCommand):
             users[key] = user
         legal_rep = users["legal_rep"]
         base_records_import(
+            client=SYSTEM,
             kind="entities",
             rows=[{**DEMO_ORGANISATION, "legal_representative_name": legal_rep.name, "legal_representative_id_number": legal_rep.id_number}],
         )

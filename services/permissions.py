@@ -1,0 +1,26 @@
+"""Who may do what with applications: the one owner of "reviewer of this department" and of who
+may see an application or a material. Services, selectors, views and the API all ask here."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from identity.models import User
+
+REVIEW = "services.review_application"
+SUBMIT_ON_BEHALF = "services.submit_on_behalf"
+
+
+def is_reviewer_of(user, department_id: int | None) -> bool:
+    """A reviewer posted to this department (staff of another department see nothing of it)."""
+    return bool(
+        department_id is not None and getattr(user, "is_authenticated", False) and user.department_id == department_id and user.has_perm(REVIEW)
+    )
+
+
+def may_see_application(user, application) -> bool:
+    return application.applicant_id == user.pk or is_reviewer_of(user, application.department_id)
+
+
+def reviewers_of(department_id: int) -> QuerySet[User]:
+    return User.objects.filter(department=department_id, is_active=True, groups__permissions__codename="review_application").distinct()
