@@ -26,9 +26,9 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from stdnum.cn import ric  # noqa: E402
 
+from credentials.holders import holder_index  # noqa: E402
 from credentials.identifiers import make_identifier  # noqa: E402
 from credentials.models import Credential, CredentialType  # noqa: E402
-from credentials.services import holder_index  # noqa: E402
 from healthcode.demo import default_ruleset  # noqa: E402
 from healthcode.evaluation import evaluate  # noqa: E402
 from healthcode.models import TestResult  # noqa: E402

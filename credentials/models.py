@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import validate_schema
 from identity.fields import EncryptedTextField
 from identity.models import ApiClient, Department, ServiceHall, User
 
@@ -54,22 +55,7 @@ FIELD_TYPES = ("text", "date", "number", "id_number", "choice")
 
 def validate_field_schema(schema) -> None:
     """A credential type's fields: a list of {key, label, type, required?, choices?, on_card?, label_en?}."""
-    if not isinstance(schema, list) or not schema:
-        raise ValidationError(_("The field schema must be a non-empty list."))
-    seen = set()
-    for position, item in enumerate(schema, start=1):
-        if not isinstance(item, dict) or not item.get("key") or not item.get("label"):
-            raise ValidationError(_("Field %(n)d needs a key and a label.") % {"n": position})
-        key = item["key"]
-        if not str(key).isidentifier() or key in ("holder_number", "photo", "holder_name"):
-            raise ValidationError(_("Field key %(key)s is not allowed.") % {"key": key})
-        if key in seen:
-            raise ValidationError(_("Field key %(key)s appears twice.") % {"key": key})
-        seen.add(key)
-        if item.get("type", "text") not in FIELD_TYPES:
-            raise ValidationError(_("Field %(key)s has an unknown type.") % {"key": key})
-        if item.get("type") == "choice" and not item.get("choices"):
-            raise ValidationError(_("Field %(key)s needs choices.") % {"key": key})
+    validate_schema(schema, types=FIELD_TYPES, reserved=("holder_number", "photo", "holder_name"), allow_empty=False)
 
 
 class CredentialType(models.Model):

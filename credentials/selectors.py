@@ -7,10 +7,10 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from credentials.holders import holder_index
 from credentials.models import Credential, HolderKind, Verification
-from credentials.services import holder_index
 from identity.models import Organisation, User
-from identity.services import may_act_for
+from identity.permissions import may_act_for
 
 
 def _base() -> QuerySet[Credential]:

@@ -18,29 +18,22 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from core.errors import Conflict, Forbidden, Invalid, NotFound
+from core.fields import clean_values
 from core.numbers import validate_credit_code, validate_id_number
 from core.people import mask_id_number
 from core.usecases import pure, unchanged, use_case
 from credentials import signing
+from credentials.holders import holder_index
 from credentials.identifiers import make_identifier
 from credentials.models import Credential, CredentialType, HolderKind, Presentation, Verification
-from identity.models import ApiClient, AuditEvent, Organisation, User, id_number_index
-from identity.services import audit_record, may_act_for, notice_send
+from identity.models import ApiClient, AuditEvent, Organisation, User
+from identity.permissions import may_act_for
+from identity.services import audit_record, notice_send
 
 PRESENTATION_KIND = "qilu-vp+jwt"
 MAX_PHOTO_BYTES = 200 * 1024
 MAX_PHOTO_PIXELS = 4_000_000
 SPECIAL_DISCLOSURES = ("holder_number", "photo")
-
-
-@pure
-def holder_index(kind: str, number: str) -> str:
-    """Blind index of a holder's one number (ID number for people, credit code for organisations)."""
-    if kind == HolderKind.PERSON:
-        return id_number_index(number)
-    from identity.crypto import blind_index
-
-    return blind_index(number.strip().upper(), purpose="credit-code")
 
 
 @pure
@@ -62,42 +55,8 @@ def holder_organisation(credential: Credential) -> Organisation | None:
 
 @pure
 def clean_fields(ctype: CredentialType, raw) -> dict:
-    """Check pushed fields against the type's schema; errors are keyed by field."""
-    if not isinstance(raw, dict):
-        raise ValidationError({"fields": [_("Fields must be an object.")]})
-    schema = ctype.fields_by_key
-    errors: dict[str, list[str]] = {}
-    for key in raw:
-        if key not in schema:
-            errors[f"fields.{key}"] = [_("This field is not part of the credential type.")]
-    cleaned = {}
-    for key, spec in schema.items():
-        value = raw.get(key)
-        value = "" if value is None else str(value).strip()
-        if not value:
-            if spec.get("required", True):
-                errors[f"fields.{key}"] = [_("This field is required.")]
-            continue
-        kind = spec.get("type", "text")
-        try:
-            if kind == "date":
-                value = dt.date.fromisoformat(value).isoformat()
-            elif kind == "number":
-                float(value)
-            elif kind == "id_number":
-                value = validate_id_number(value)
-            elif kind == "choice" and value not in spec["choices"]:
-                raise ValidationError(_("Choose one of: %(choices)s.") % {"choices": ", ".join(spec["choices"])})
-        except ValueError:
-            errors[f"fields.{key}"] = [_("Use a date like 2020-01-31.") if kind == "date" else _("Enter a number.")]
-            continue
-        except ValidationError as exc:
-            errors[f"fields.{key}"] = exc.messages
-            continue
-        cleaned[key] = value
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
+    """Check pushed fields against the type's schema; errors are keyed ``fields.<key>``."""
+    return clean_values(ctype.field_schema, raw, prefix="fields")
 
 
 @pure

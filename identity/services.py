@@ -62,6 +62,9 @@ def audit_record(  # the audit writer itself: counted by the use case around it 
     )
 
 
+audit_record.audit_writer = True  # the writer every use case calls; sign-in signals call it alone (one row, atomic by itself)
+
+
 @side_effect
 def notice_send(*, user: User | None, kind: str, title: str, body: str = "", url: str = "") -> Notice | None:
     """Put a notice in a person's in-app inbox (nobody to tell when the holder has no account yet)."""
@@ -232,21 +235,6 @@ def agent_revoke(*, actor: User, authorisation: AgentAuthorisation) -> AgentAuth
     else:
         unchanged()
     return authorisation
-
-
-@pure
-def may_act_for(*, user: User, organisation: Organisation, scope: str, at: dt.datetime | None = None) -> bool:
-    """Whether ``user`` may act for ``organisation`` within ``scope`` now: the legal representative
-    always may; an agent only with an active authorisation that includes the scope."""
-    if organisation.legal_representative_id == user.pk:
-        return True
-    at = at or timezone.now()
-    return any(
-        scope in auth.scopes
-        for auth in AgentAuthorisation.objects.filter(
-            organisation=organisation, agent=user, revoked_at__isnull=True, valid_from__lte=at, valid_until__gt=at
-        )
-    )
 
 
 # --- Base records (人口库 / 法人库) -----------------------------------------------------------------

@@ -78,3 +78,47 @@ def server_error(request):
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "server_error", "message": "服务器内部错误。 Internal server error.", "errors": {}}, status=500)
     return default_server_error(request)
+
+
+def _api_error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"code": code, "message": message, "errors": {}}, status=status)
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request, exception=None):
+    """handler404: API paths answer JSON, never an HTML page."""
+    from django.views.defaults import page_not_found
+
+    if _is_api(request):
+        return _api_error(404, "not_found", "未找到。 Not found.")
+    return page_not_found(request, exception)
+
+
+def bad_request(request, exception=None):
+    """handler400: a body over the size limit is 413; API paths answer JSON."""
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+    from django.views.defaults import bad_request as default_bad_request
+
+    if isinstance(exception, (RequestDataTooBig, TooManyFieldsSent)):
+        response = _api_error(413, "request_too_large", "请求内容过大。 The request body is too large.")
+        return response if _is_api(request) else HttpResponse("<h1>413</h1><p>请求内容过大 · The request is too large.</p>", status=413)
+    if _is_api(request):
+        return _api_error(400, "bad_request", "请求无效。 Bad request.")
+    return default_bad_request(request, exception)
+
+
+class ApiSlashMiddleware:
+    """An API write to a path without its trailing slash would be redirected (and its body lost) or,
+    in debug, crash: answer a JSON error that names the right path instead."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _is_api(request) and not request.path.endswith("/") and request.method not in ("GET", "HEAD", "OPTIONS"):
+            return JsonResponse({"code": "not_found", "message": f"API 路径以 / 结尾。 API paths end with a slash: {request.path}/",
+                                 "errors": {}}, status=404)
+        return self.get_response(request)

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "portal.middleware.ApiSlashMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -204,6 +205,9 @@ HEADLESS_SERVE_SPECIFICATION = True
 USERSESSIONS_TRACK_ACTIVITY = True
 
 # Signed payloads (credentials/signing.py): the issuer id in every token, and presentation lifetime.
+# Hosts the trust-list import may fetch from even though they resolve to internal addresses
+# (a province's key server on a government network); everything else internal is refused (SSRF).
+QILU_TRUST_LIST_ALLOWED_HOSTS = env.list("QILU_TRUST_LIST_ALLOWED_HOSTS", [])
 QILU_ISSUER_ID = env.str("QILU_ISSUER_ID", "CN-37")
 # Who may read /metrics (Prometheus): addresses, comma-separated. Keep it off the public proxy too.
 QILU_METRICS_ALLOWED_IPS = env.list("QILU_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])

@@ -41,6 +41,8 @@ admin.site.site_header = "齐鲁通 · 管理后台"
 admin.site.site_title = "齐鲁通"
 
 handler500 = "portal.middleware.server_error"
+handler404 = "portal.middleware.not_found"
+handler400 = "portal.middleware.bad_request"
 
 if settings.QILU_BENCH:
     urlpatterns += [path("bench/bare", views.bench_bare), path("bench/drf", views.BenchAuthenticatedApi.as_view())]

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import validate_schema
 from credentials.models import Credential, CredentialType, HolderKind
 from identity.fields import EncryptedTextField
 from identity.models import Department, Organisation, User
@@ -81,21 +82,8 @@ class ServiceItem(models.Model):
         return self.name
 
 
-FIELD_TYPES = ("text", "textarea", "date", "number", "choice", "id_number", "phone")
-
-
 def validate_form_schema(schema) -> None:
-    if not isinstance(schema, list):
-        raise ValidationError(_("The form must be a list of fields."))
-    keys = set()
-    for item in schema:
-        if not isinstance(item, dict) or not item.get("key") or not item.get("label") or item.get("type", "text") not in FIELD_TYPES:
-            raise ValidationError(_("Each field needs a key, a label and a known type."))
-        if item["key"] in keys:
-            raise ValidationError(_("Field key %(key)s appears twice.") % {"key": item["key"]})
-        keys.add(item["key"])
-        if item.get("type") == "choice" and not item.get("choices"):
-            raise ValidationError(_("Field %(key)s needs choices.") % {"key": item["key"]})
+    validate_schema(schema)
 
 
 RULE_KINDS = ("credential_valid", "field", "applicant_age", "all_materials_held")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
 from dataclasses import dataclass
 
@@ -13,13 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, NotFound
-from core.numbers import validate_id_number, validate_phone
+from core.fields import clean_values
 from core.outbox import enqueue_on_commit
 from core.usecases import pure, unchanged, use_case
 from credentials.models import Credential, HolderKind
 from credentials.selectors import valid_credential
 from identity.models import AuditEvent, Organisation, User
-from identity.services import audit_record, may_act_for
+from identity.permissions import may_act_for
+from identity.services import audit_record
 from services.models import Application, AttachedMaterial, ItemVersion, Material, ServiceItem, Status, Upload
 from services.services.steps import move, record_step, step_label
 
@@ -52,48 +52,8 @@ def prefill(version: ItemVersion, applicant: User, organisation: Organisation | 
 
 @pure
 def clean_form(version: ItemVersion, raw) -> dict:
-    """Server-side validation of the item's form, with errors per field."""
-    if not isinstance(raw, dict):
-        raise ValidationError({"data": [_("The form data must be an object.")]})
-    errors, cleaned = {}, {}
-    for field in version.form_schema:
-        key, kind = field["key"], field.get("type", "text")
-        value = raw.get(key)
-        value = "" if value is None else str(value).strip()
-        if not value:
-            if field.get("required", True):
-                errors[key] = [_("This field is required.")]
-            continue
-        try:
-            if kind == "date":
-                value = dt.date.fromisoformat(value).isoformat()
-            elif kind == "number":
-                number = float(value)
-                if ("min" in field and number < field["min"]) or ("max" in field and number > field["max"]):
-                    raise ValidationError(_("Enter a number between %(min)s and %(max)s.") % {"min": field.get("min", "…"), "max": field.get("max", "…")})
-            elif kind == "choice" and value not in field["choices"]:
-                raise ValidationError(_("Choose one of: %(choices)s.") % {"choices": ", ".join(field["choices"])})
-            elif kind == "id_number":
-                value = validate_id_number(value)
-            elif kind == "phone":
-                value = validate_phone(value)
-            if field.get("pattern") and not re.fullmatch(field["pattern"], value):
-                raise ValidationError(field.get("pattern_message") or _("This value has the wrong format."))
-            if len(value) > int(field.get("max_length", 500)):
-                raise ValidationError(_("This value is too long."))
-        except ValueError:
-            errors[key] = [_("Use a date like 2020-01-31.") if kind == "date" else _("Enter a number.")]
-            continue
-        except ValidationError as exc:
-            errors[key] = exc.messages
-            continue
-        cleaned[key] = value
-    unknown = set(raw) - {field["key"] for field in version.form_schema}
-    for key in sorted(unknown):
-        errors[key] = [_("This field is not part of the form.")]
-    if errors:
-        raise ValidationError({f"data.{key}": value for key, value in errors.items()})
-    return cleaned
+    """Server-side validation of the item's form, with errors per field (``data.<key>``)."""
+    return clean_values(version.form_schema, raw, prefix="data")
 
 
 @pure
@@ -119,6 +79,44 @@ class Submitted:
     created: bool
 
 
+def _open_version(item: ServiceItem, *, applicant: User, organisation: Organisation | None, submitted_by: User | None) -> ItemVersion:
+    """The guide version to apply under, if this item may be applied for, by this applicant, here."""
+    version = item.current_version
+    if not item.is_active or version is None or not version.is_published:
+        raise Conflict(_("This item cannot be applied for right now."), code="item_unavailable")
+    if not item.online and submitted_by is None:
+        raise Conflict(_("This item is handled at the service window only."), code="offline_only")
+    if (item.applicant_kind == HolderKind.ORGANISATION) != (organisation is not None):
+        raise ValidationError({"organisation": [_("This item is for organisations.") if organisation is None else _("This item is for individuals.")]})
+    if organisation is not None and not may_act_for(user=applicant, organisation=organisation, scope="services.apply"):
+        raise NotFound()
+    return version
+
+
+def _attachments(version: ItemVersion, *, applicant: User, organisation: Organisation | None, uploads: dict,
+                 submitted_by: User | None) -> list[tuple[Material, Credential | None, Upload | None]]:
+    """Each material: the held credential (免证办), else the applicant's (or the clerk's) upload."""
+    if not isinstance(uploads, dict):
+        raise ValidationError({"uploads": [_("Uploads must be an object of material id to upload id.")]})
+    owners = [user for user in (applicant, submitted_by) if user]
+    attachments, errors = [], {}
+    for material, credential in held_materials(version, applicant, organisation):
+        upload_id = uploads.get(str(material.pk))
+        if credential is not None:
+            attachments.append((material, credential, None))
+        elif upload_id:
+            upload = Upload.objects.filter(pk=upload_id, owner__in=owners).first() if _is_uuid(upload_id) else None
+            if upload is None:
+                errors[f"uploads.{material.pk}"] = [_("Upload not found.")]
+            else:
+                attachments.append((material, None, upload))
+        elif material.required:
+            errors[f"uploads.{material.pk}"] = [_("Please upload: %(name)s") % {"name": material.name}]
+    if errors:
+        raise ValidationError(errors)
+    return attachments
+
+
 @use_case(audit=(AuditEvent.Action.APPLICATION_SUBMITTED, AuditEvent.Action.APPLICATION_SUBMITTED_FOR))
 def application_submit(*, applicant: User, item: ServiceItem, data: dict, uploads: dict | None = None, organisation: Organisation | None = None,
                        idempotency_key: str = "", submitted_by: User | None = None) -> Submitted:
@@ -130,33 +128,9 @@ def application_submit(*, applicant: User, item: ServiceItem, data: dict, upload
         if existing is not None:
             unchanged()
             return Submitted(existing, False)
-    version = item.current_version
-    if not item.is_active or version is None or not version.is_published:
-        raise Conflict(_("This item cannot be applied for right now."), code="item_unavailable")
-    if not item.online and submitted_by is None:
-        raise Conflict(_("This item is handled at the service window only."), code="offline_only")
-    if (item.applicant_kind == HolderKind.ORGANISATION) != (organisation is not None):
-        raise ValidationError({"organisation": [_("This item is for organisations.") if organisation is None else _("This item is for individuals.")]})
-    if organisation is not None and not may_act_for(user=applicant, organisation=organisation, scope="services.apply"):
-        raise NotFound(_("Not found."), code="not_found")
+    version = _open_version(item, applicant=applicant, organisation=organisation, submitted_by=submitted_by)
     cleaned = clean_form(version, data)
-
-    uploads = uploads or {}
-    attachments, errors = [], {}
-    for material, credential in held_materials(version, applicant, organisation):
-        upload_id = uploads.get(str(material.pk))
-        if credential is not None:
-            attachments.append((material, credential, None))
-        elif upload_id:
-            upload = Upload.objects.filter(pk=upload_id, owner__in=[u for u in (applicant, submitted_by) if u]).first() if _is_uuid(upload_id) else None
-            if upload is None:
-                errors[f"uploads.{material.pk}"] = [_("Upload not found.")]
-            else:
-                attachments.append((material, None, upload))
-        elif material.required:
-            errors[f"uploads.{material.pk}"] = [_("Please upload: %(name)s") % {"name": material.name}]
-    if errors:
-        raise ValidationError(errors)
+    attachments = _attachments(version, applicant=applicant, organisation=organisation, uploads=uploads or {}, submitted_by=submitted_by)
 
     try:
         with transaction.atomic():

@@ -9,11 +9,12 @@ from django.utils.translation import gettext as _
 
 from core.errors import Conflict
 from core.outbox import enqueue_on_commit
-from core.usecases import step
+from core.usecases import pure, step
 from identity.models import User
 from services.models import OPEN_STATUSES, Application, Status, Transition
 
 
+@pure
 def step_label(user: User | None, role: str) -> str:
     if user is None:
         return _("System (秒批)")

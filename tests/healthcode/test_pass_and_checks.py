@@ -8,6 +8,7 @@ import time
 from unittest import mock
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from joserfc import jws
 from joserfc.jwk import ECKey
@@ -116,12 +117,24 @@ def test_our_published_keys_verify_our_pass_elsewhere(person_api, client, tmp_pa
     assert out.getvalue().startswith("VALID health pass from CN-37")
 
 
-def test_trust_list_import_from_a_url(rules, live_server):
+def test_trust_list_import_from_a_url(rules, live_server, settings):
     """A key set fetched over HTTP (our own endpoint on loopback stands in for another province's)."""
+    settings.QILU_TRUST_LIST_ALLOWED_HOSTS = ["localhost", "127.0.0.1"]  # the province's server on our closed network
     now = timezone.now()
     trusted = services.trusted_issuer_import(officer=SYSTEM, issuer_id="CN-37-mirror", name="本省镜像", url=live_server.url + "/.well-known/jwks.json",
                                              valid_from=now, valid_until=now + dt.timedelta(days=1))
     assert trusted.jwks["keys"] and trusted.source_url.endswith("/.well-known/jwks.json")
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/jwks.json", "http://localhost/jwks.json", "http://169.254.169.254/latest/meta-data",
+                                 "http://10.0.0.1/jwks.json", "http://[::1]/jwks.json"])
+def test_trust_list_import_refuses_internal_addresses_not_allowed(rules, url):
+    """SSRF: an admin's URL must not make the server fetch from inside its own network."""
+    now = timezone.now()
+    with pytest.raises(ValidationError) as refused:
+        services.trusted_issuer_import(officer=SYSTEM, issuer_id="CN-99", name="内网", url=url, valid_from=now, valid_until=now + dt.timedelta(days=1))
+    assert "url" in refused.value.message_dict
+    assert not TrustedIssuer.objects.filter(issuer_id="CN-99").exists()
 
 
 def test_the_hot_path_reads_the_cache_not_the_database(person, django_assert_num_queries):

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from identity.models import AgentScope, AuditEvent
-from identity.services import may_act_for
+from identity.permissions import may_act_for
 from tests.factories import LegalEntityRecordFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,101 @@
+"""The use-case contract holds by structure: every public function of every write module is a
+declared use case (atomic, actor passed in, audit written in its transaction), a step that refuses
+to run outside one, a side effect, or pure — and the contract itself refuses a write with no audit."""
+
+import importlib
+import inspect
+import pkgutil
+
+import pytest
+from django.db import connection
+
+import services.services
+from core.usecases import REGISTRY, AuditMissing, step, unchanged, use_case
+from identity.models import AuditEvent, Notice
+
+WRITE_MODULES = ["identity.services", "credentials.services", "healthcode.services"] + [
+    f"services.services.{module.name}" for module in pkgutil.iter_modules(services.services.__path__)
+]
+
+
+def _public_functions():
+    for name in WRITE_MODULES:
+        module = importlib.import_module(name)
+        for attr, value in vars(module).items():
+            if inspect.isfunction(value) and not attr.startswith("_") and value.__module__ == name:
+                yield f"{name}.{attr}", value
+
+
+def test_every_public_function_of_a_write_module_declares_what_it_is():
+    undeclared = [
+        name for name, func in _public_functions()
+        if not any(getattr(func, marker, False) for marker in ("use_case", "step", "side_effect", "pure", "audit_writer"))
+    ]
+    assert undeclared == []
+    use_cases = [name for name, func in _public_functions() if getattr(func, "use_case", None)]
+    print(f"\n  {len(use_cases)} use cases checked in {len(WRITE_MODULES)} write modules")
+    assert len(use_cases) >= 30
+
+
+def test_each_use_case_is_keyword_only_names_its_actor_and_an_audit_action_that_exists():
+    actions = set(AuditEvent.Action.values)
+    for name, case in REGISTRY.items():
+        parameters = inspect.signature(case.func).parameters.values()
+        assert all(p.kind == p.KEYWORD_ONLY for p in parameters), name
+        assert case.actor_parameter in {p.name for p in parameters}, name
+        assert case.audit and set(case.audit) <= actions, name
+
+
+@pytest.mark.django_db
+def test_a_write_without_an_audit_event_is_rolled_back_and_refused(citizen):
+    @use_case(audit=AuditEvent.Action.NOTICES_READ)
+    def careless_write(*, user):
+        Notice.objects.create(user=user, kind="x", title="written without an audit event")
+
+    with pytest.raises(AuditMissing):
+        careless_write(user=citizen)
+    assert not Notice.objects.filter(title="written without an audit event").exists()
+
+
+@pytest.mark.django_db
+def test_a_use_case_runs_in_one_transaction_with_its_audit(citizen):
+    seen = {}
+
+    @use_case(audit=AuditEvent.Action.NOTICES_READ)
+    def careful_write(*, user):
+        from identity.services import audit_record
+
+        seen["atomic"] = connection.in_atomic_block
+        audit_record(action=AuditEvent.Action.NOTICES_READ, actor=user, subject=user)
+        raise ValueError("fails after its audit")
+
+    with pytest.raises(ValueError):
+        careful_write(user=citizen)
+    assert seen["atomic"]
+    assert not AuditEvent.objects.filter(action="notices_read", actor=citizen).exists()  # rolled back with the write
+
+
+@pytest.mark.django_db
+def test_an_idempotent_repeat_owes_no_audit(citizen):
+    @use_case(audit=AuditEvent.Action.NOTICES_READ)
+    def repeat(*, user):
+        unchanged()
+        return "same"
+
+    assert repeat(user=citizen) == "same"
+
+
+def test_positional_arguments_and_missing_actors_are_refused_when_declared():
+    with pytest.raises(TypeError, match="keyword-only"):
+        use_case(audit="x")(lambda user: None)
+    with pytest.raises(TypeError, match="acting user"):
+        use_case(audit="x")(lambda *, thing: None)
+
+
+def test_a_step_refuses_to_run_outside_a_use_case():
+    @step
+    def building_block():
+        return 1
+
+    with pytest.raises(RuntimeError, match="inside a use case"):
+        building_block()

@@ -1,0 +1,52 @@
+"""Bad input on an API path gets a JSON 4xx with a stable code — never a 500, never an HTML page."""
+
+import json
+
+import pytest
+from django.test import override_settings
+
+
+@pytest.fixture
+def signed_in(client, citizen):
+    client.force_login(citizen)
+    return client
+
+
+def test_deeply_nested_json_is_a_parse_error_not_a_500(signed_in):
+    body = "[" * 10_000 + "]" * 10_000
+    response = signed_in.post("/api/v1/applications/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+def test_an_unknown_api_path_answers_json_404(client):
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == "not_found"
+
+
+@override_settings(DEBUG=True)
+def test_a_post_without_the_trailing_slash_answers_json_not_the_debug_page(signed_in):
+    response = signed_in.post("/api/v1/applications", "{}", content_type="application/json")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    assert response.json()["message"].endswith("/api/v1/applications/")
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1024)
+def test_a_body_over_the_limit_answers_json_413(signed_in):
+    response = signed_in.post("/api/v1/applications/", json.dumps({"x": "a" * 5000}), content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"
+
+
+def test_marking_another_persons_notice_is_not_found(signed_in):
+    from identity.models import Notice
+    from tests.factories import UserFactory
+
+    theirs = Notice.objects.create(user=UserFactory(), kind="x", title="not yours")
+    response = signed_in.post(f"/api/v1/me/notices/{theirs.pk}/read/", content_type="application/json")
+    assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
