@@ -45,7 +45,12 @@ def relay(limit: int = 1000) -> int:
 def _task(task):
     """A task object, or its registered name: write modules name the task they need, so they never
     import the tasks module (which imports them)."""
-    return current_app.tasks[task] if isinstance(task, str) else task
+    if not isinstance(task, str):
+        return task
+    if task not in current_app.tasks:
+        # A web process has not imported the apps' tasks modules yet (autodiscovery is lazy).
+        current_app.loader.import_default_modules()
+    return current_app.tasks[task]
 
 
 def enqueue_on_commit(task, *args) -> None:
