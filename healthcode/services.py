@@ -177,20 +177,22 @@ def pass_check(*, checker: User, token: str, place: str = "") -> PassVerdict:
         reason=reason,
         colour=content.get("c", "")[:8],
     )
-    if not person_index:  # a foreign, forged or stale pass: recorded against no one here
-        audit_record(action=AuditEvent.Action.HEALTH_PASS_CHECKED, actor=checker, actor_description=f"{check.place} {checker.masked_name}".strip(),
-                     detail={"verdict": reason, "issuer": check.issuer})
-    else:
+    # The holder and each guardian see the check; a foreign or refused pass, or one of someone with
+    # no account and no guardian, is recorded against no one.
+    subject, told = None, []
+    if person_index:
         subject = User.objects.filter(id_number_index=person_index).first()
-        guardian_links = Dependant.objects.filter(person_index=person_index, revoked_at__isnull=True).select_related("guardian")
-        for person in ([subject] if subject else []) + [link.guardian for link in guardian_links]:
-            audit_record(
-                action=AuditEvent.Action.HEALTH_PASS_CHECKED,
-                actor=checker,
-                actor_description=f"{check.place} {checker.masked_name}".strip(),
-                subject=person,
-                detail={"colour": check.colour, "place": check.place, "dependant": person is not subject},
-            )
+        guardians = [link.guardian for link in Dependant.objects.filter(person_index=person_index, revoked_at__isnull=True).select_related("guardian")]
+        told = ([subject] if subject else []) + guardians
+    for person in told or [None]:
+        audit_record(
+            action=AuditEvent.Action.HEALTH_PASS_CHECKED,
+            actor=checker,
+            actor_description=f"{check.place} {checker.masked_name}".strip(),
+            subject=person,
+            detail={"verdict": reason, "colour": check.colour, "place": check.place, "issuer": check.issuer,
+                    "dependant": person is not None and person is not subject},
+        )
     return PassVerdict(
         valid=valid,
         reason=reason,

@@ -161,6 +161,11 @@ def test_guardian_holds_a_dependants_pass_with_consent(person_api, person, other
     assert AuditEvent.objects.filter(subject=person, action="health_pass_checked").exists()
     assert person_api.post(f"/api/v1/health/dependants/{pk}/revoke/").status_code == 200
     assert person_api.get(f"/api/v1/health/pass/?dependant={pk}").status_code == 404
+    # A pass still within its minute, of someone with no account and no guardian now: checked and
+    # recorded against no one, never a server error.
+    late = checker_api.post(CHECK, {"payload": shown["payload"]}, format="json")
+    assert late.status_code == 200 and late.json()["valid"] is True
+    assert AuditEvent.objects.filter(subject=None, action="health_pass_checked").count() == 1
 
 
 def test_venue_code_scan_records_a_stay_that_feeds_the_rules(person_api, person, rules):
