@@ -20,7 +20,7 @@ from core.web import refusal
 from identity import selectors as identity_selectors
 from services import selectors
 from services.models import Category, Status
-from services.services import applications, workflow
+from services.services import applications, uploads, workflow
 
 
 def _fail(request, exc) -> dict:
@@ -53,7 +53,7 @@ def guide(request, code: str):
 
 
 def _uploads_from(request, version, owner) -> dict:
-    uploads = {}
+    attached = {}
     for material in version.materials.all():
         upload = request.FILES.get(f"material_{material.pk}")
         if upload is not None:
@@ -63,8 +63,8 @@ def _uploads_from(request, version, owner) -> dict:
                 stored = uploads.upload_store(owner=owner, name=upload.name, content=upload.read())
             except ValidationError as exc:
                 raise ValidationError({f"uploads.{material.pk}": exc.message_dict.get("file", exc.messages)}) from exc
-            uploads[str(material.pk)] = str(stored.id)
-    return uploads
+            attached[str(material.pk)] = str(stored.id)
+    return attached
 
 
 def _form_context(version, applicant, organisation, values, errors):
@@ -88,12 +88,12 @@ def apply(request, code: str):
     if request.method == "POST":
         values = {f["key"]: request.POST.get(f["key"], "") for f in version.form_schema}
         try:
-            uploads = _uploads_from(request, version, request.user)
+            attached = _uploads_from(request, version, request.user)
             submitted = applications.application_submit(
                 applicant=request.user,
                 item=item,
                 data=values,
-                uploads=uploads,
+                uploads=attached,
                 organisation=organisation,
                 idempotency_key=request.POST.get("idempotency_key", ""),
             )
@@ -142,9 +142,9 @@ def application_action(request, number: str, action: str):
         if action == "withdraw":
             applications.application_withdraw(applicant=request.user, application=application, comment=request.POST.get("comment", ""))
         elif action == "resubmit":
-            uploads = _uploads_from(request, application.version, request.user)
+            attached = _uploads_from(request, application.version, request.user)
             data = {key: value for key, value in request.POST.items() if key in {f["key"] for f in application.version.form_schema} and value}
-            applications.application_resubmit(applicant=request.user, application=application, data=data or None, uploads=uploads)
+            applications.application_resubmit(applicant=request.user, application=application, data=data or None, uploads=attached)
         else:
             raise Http404
     except (ValidationError, DomainError) as exc:
@@ -218,12 +218,12 @@ def counter(request):
         if request.method == "POST" and request.POST.get("submit"):
             values = {f["key"]: request.POST.get(f["key"], "") for f in version.form_schema}
             try:
-                uploads = _uploads_from(request, version, request.user)
+                attached = _uploads_from(request, version, request.user)
                 submitted = applications.application_submit(
                     applicant=applicant,
                     item=item,
                     data=values,
-                    uploads=uploads,
+                    uploads=attached,
                     submitted_by=request.user,
                     idempotency_key=request.POST.get("idempotency_key", ""),
                 )

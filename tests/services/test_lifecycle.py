@@ -319,3 +319,15 @@ def test_no_result_document_before_completion(holder_api):
     number = apply(holder_api, "GA-002", reason="丢失", delivery_address="x").json()["number"]
     response = holder_api.get(f"/api/v1/applications/{number}/result.pdf")
     assert response.status_code == 409 and response.json()["code"] == "not_completed"
+
+
+def test_the_portal_apply_form_takes_uploaded_materials(client, other_citizen):
+    """The portal's multipart form stores each file and attaches it (免证办 falls back to uploads)."""
+    client.force_login(other_citizen)
+    version = ServiceItem.objects.get(code="GA-002").current_version
+    files = {f"material_{m.pk}": _png_file(f"m{m.pk}.png") for m in version.materials.all()}
+    answers = {"reason": "丢失", "delivery_address": "济南市历下区", "phone": "13800138000"}
+    response = client.post("/services/items/GA-002/apply/", {**answers, **files})
+    assert response.status_code == 302
+    application = Application.objects.get(applicant=other_citizen)
+    assert application.attachments.filter(upload__owner=other_citizen).count() == len(files)
