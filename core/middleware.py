@@ -1,33 +1,17 @@
 """The client's address behind trusted reverse proxies.
 
 ``QILU_TRUSTED_PROXY_COUNT`` (environment) says how many proxies stand in front of the app (1 for
-the documented nginx). The client is then the address that many hops from the right of
-``X-Forwarded-For``; with 0, ``REMOTE_ADDR``. A client cannot forge its way past: entries it adds
-itself sit further left and are ignored. allauth's rate limits read the same setting
-(``ALLAUTH_TRUSTED_PROXY_COUNT``), so the sign-in limits and the audit rows agree.
+the documented nginx) and sets ``ALLAUTH_TRUSTED_PROXY_COUNT``. The address is resolved by allauth's
+own function — the one its sign-in rate limits use — so the limits and the audit rows always name
+the same client: that many hops from the right of ``X-Forwarded-For`` (entries a client adds itself
+sit further left and are ignored), or ``REMOTE_ADDR`` with no proxy.
 """
 
 from __future__ import annotations
 
-import ipaddress
-
-from django.conf import settings
+from allauth.core.internal.httpkit import get_client_ip
 
 from core import context
-
-
-def resolve_client_ip(meta: dict, trusted_proxies: int) -> str | None:
-    remote = meta.get("REMOTE_ADDR") or None
-    if trusted_proxies <= 0:
-        return remote
-    hops = [hop.strip() for hop in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
-    if len(hops) < trusted_proxies:
-        return remote
-    candidate = hops[-trusted_proxies]
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return remote
 
 
 class ClientContextMiddleware:
@@ -35,7 +19,7 @@ class ClientContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.client_ip = resolve_client_ip(request.META, settings.QILU_TRUSTED_PROXY_COUNT)
+        request.client_ip = get_client_ip(request)
         token = context.client_ip.set(request.client_ip)
         try:
             return self.get_response(request)

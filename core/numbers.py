@@ -1,5 +1,5 @@
 """The national numbers: resident ID number (GB 11643), unified social credit code (GB 32100),
-mainland mobile numbers — normalising, validating and masking.
+mainland mobile numbers — normalising and validating (masking is ``core.people``).
 
 python-stdnum does the GB 11643 check and birth date; for GB 32100 its format check wrongly refuses
 codes whose first characters are letters (``Y1…``), so we check the format ourselves and let stdnum

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from stdnum.cn import ric
+
 
 def birth_date(id_number: str) -> dt.date:
-    """The birth date in positions 7–14 of an 18-character resident ID number (GB 11643)."""
-    return dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    """The birth date in positions 7–14 of a resident ID number (GB 11643), read by python-stdnum."""
+    return ric.get_birth_date(id_number)
 
 
 def age_on(born: dt.date, day: dt.date) -> int:

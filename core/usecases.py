@@ -49,8 +49,9 @@ def note_audit(action: str) -> None:
 
 def unchanged() -> None:
     """The running use case found nothing to change (an idempotent repeat): no audit is owed."""
-    for frame in _frames.get()[-1:]:
-        frame["unchanged"] = True
+    frames = _frames.get()
+    if frames:
+        frames[-1]["unchanged"] = True
 
 
 def use_case(*, audit: str | tuple[str, ...]) -> Callable[[Callable], Callable]:

@@ -56,5 +56,6 @@ register("audit_events", _audit)
 register("notices", _notices)
 
 
-def personal_data_export(user: User) -> dict:
+def document_for(user: User) -> dict:
+    """The whole document; ``identity.services.personal_data_export`` hands it out and records that."""
     return {"exported_at": timezone.now(), "format": "qilu-personal-data/1", **{name: build(user) for name, build in _SECTIONS.items()}}

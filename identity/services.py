@@ -19,6 +19,7 @@ from core.people import birth_date as id_number_birth_date
 from core.people import gender as id_number_gender
 from core.people import mask_id_number
 from core.usecases import note_audit, pure, side_effect, step, unchanged, use_case
+from identity import exports
 from identity.models import (
     AgentAuthorisation,
     AgentScope,
@@ -71,6 +72,13 @@ def notice_send(*, user: User | None, kind: str, title: str, body: str = "", url
     if user is None:
         return None
     return Notice.objects.create(user=user, kind=kind, title=title, body=body, url=url)
+
+
+@use_case(audit=AuditEvent.Action.DATA_EXPORTED)
+def personal_data_export(*, user: User) -> dict:
+    """Everything the platform holds about me, as one document; the export itself is recorded."""
+    audit_record(action=AuditEvent.Action.DATA_EXPORTED, actor=user, subject=user)
+    return exports.document_for(user)
 
 
 @use_case(audit=AuditEvent.Action.NOTICES_READ)

@@ -119,6 +119,5 @@ class ApiSlashMiddleware:
 
     def __call__(self, request):
         if _is_api(request) and not request.path.endswith("/") and request.method not in ("GET", "HEAD", "OPTIONS"):
-            return JsonResponse({"code": "not_found", "message": f"API 路径以 / 结尾。 API paths end with a slash: {request.path}/",
-                                 "errors": {}}, status=404)
+            return _api_error(404, "not_found", f"API 路径以 / 结尾。 API paths end with a slash: {request.path}/")
         return self.get_response(request)

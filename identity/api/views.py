@@ -22,7 +22,7 @@ from identity.api.serializers import (
     OrganisationSerializer,
     ProfileSerializer,
 )
-from identity.models import AuditEvent, User
+from identity.models import User
 
 
 class ProfileApi(APIView):
@@ -141,10 +141,7 @@ class PersonalDataExportApi(APIView):
         from django.core.serializers.json import DjangoJSONEncoder
         from django.http import HttpResponse
 
-        from identity.exports import personal_data_export
-
-        document = personal_data_export(request.user)
-        services.audit_record(action=AuditEvent.Action.DATA_EXPORTED, actor=request.user, subject=request.user)
+        document = services.personal_data_export(user=request.user)
         response = HttpResponse(json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="qilu-my-data.json"'
         response["Cache-Control"] = "private, no-store"
