@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from identity.models import User
+from services import permissions
 from services.models import OPEN_STATUSES, Application, ServiceItem, Upload
 
 
@@ -43,11 +44,9 @@ def application_for(user: User, number: str) -> Application:
                                                      "result_credential").filter(number=number).first()
     if application is None:
         raise Http404
-    if application.applicant_id == user.pk:
-        return application
-    if user.has_perm("services.review_application") and user.department_id == application.department_id:
-        return application
-    raise Http404
+    if not permissions.may_see_application(user, application):
+        raise Http404
+    return application
 
 
 def own_application_for(user: User, number: str) -> Application:
@@ -79,7 +78,7 @@ def walk_in_applicant(id_number: str) -> User:
 
 def queue_for(reviewer: User, *, status: str = "", overdue: bool = False, mine: bool = False, q: str = "") -> QuerySet[Application]:
     """The reviewer's department queue (never another department's), oldest deadline first."""
-    if not reviewer.has_perm("services.review_application") or reviewer.department_id is None:
+    if not permissions.is_reviewer_of(reviewer, reviewer.department_id):
         return Application.objects.none()
     applications = Application.objects.filter(department_id=reviewer.department_id).select_related("item", "applicant", "assigned_to")
     applications = applications.filter(status=status) if status else applications.filter(status__in=OPEN_STATUSES)
@@ -99,7 +98,7 @@ def upload_for(user: User, upload_id) -> Upload:
         raise Http404
     if upload.owner_id == user.pk:
         return upload
-    if user.has_perm("services.review_application") and Application.objects.filter(
+    if permissions.is_reviewer_of(user, user.department_id) and Application.objects.filter(
             attachments__upload=upload, department_id=user.department_id).exists():
         return upload
     raise Http404

@@ -18,7 +18,7 @@ from core.errors import DomainError
 from core.people import mask_id_number
 from core.web import refusal
 from identity import selectors as identity_selectors
-from services import selectors
+from services import permissions, selectors
 from services.models import Category, Status
 from services.services import applications, uploads, workflow
 
@@ -154,7 +154,7 @@ def application_action(request, number: str, action: str):
 
 
 @login_required
-@permission_required("services.review_application", raise_exception=True)
+@permission_required(permissions.REVIEW, raise_exception=True)
 def workbench(request):
     params = request.GET
     queue = selectors.queue_for(
@@ -166,7 +166,7 @@ def workbench(request):
 
 
 @login_required
-@permission_required("services.review_application", raise_exception=True)
+@permission_required(permissions.REVIEW, raise_exception=True)
 def workbench_detail(request, number: str):
     application = selectors.application_for(request.user, number)
     if request.method == "POST":
@@ -198,7 +198,7 @@ def workbench_detail(request, number: str):
 
 
 @login_required
-@permission_required("services.submit_on_behalf", raise_exception=True)
+@permission_required(permissions.SUBMIT_ON_BEHALF, raise_exception=True)
 def counter(request):
     """Window counter: find a walk-in citizen by ID number, then apply for them (recorded and shown to them)."""
     applicant, item, context = None, None, {}

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from core.api import require_perm
 from identity import selectors as identity_selectors
-from services import selectors
+from services import permissions, selectors
 from services.api.serializers import (
     ApplicationSerializer,
     ApplySerializer,
@@ -194,7 +194,7 @@ class WorkbenchApi(generics.ListAPIView):
     """My department's queue: ``?status=``, ``?overdue=1``, ``?mine=1``, ``?q=``."""
 
     serializer_class = ApplicationSerializer
-    permission_classes = [require_perm("services.review_application")]
+    permission_classes = [require_perm(permissions.REVIEW)]
 
     def get_queryset(self):
         params = self.request.query_params
@@ -204,7 +204,7 @@ class WorkbenchApi(generics.ListAPIView):
 
 
 class WorkbenchActionApi(APIView):
-    permission_classes = [require_perm("services.review_application")]
+    permission_classes = [require_perm(permissions.REVIEW)]
 
     @extend_schema(request=ReviewSerializer, responses=ApplicationSerializer, summary="claim, accept, supplement, approve or reject")
     def post(self, request, number: str, action: str):
@@ -221,7 +221,7 @@ class WorkbenchActionApi(APIView):
 
 
 class OnBehalfApi(APIView):
-    permission_classes = [require_perm("services.submit_on_behalf")]
+    permission_classes = [require_perm(permissions.SUBMIT_ON_BEHALF)]
 
     @extend_schema(request=OnBehalfSerializer, responses={201: ApplicationSerializer}, summary="Window clerk applies for a walk-in citizen (audited)")
     def post(self, request):
