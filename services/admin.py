@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 from import_export.admin import ImportExportModelAdmin
@@ -14,6 +12,7 @@ from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 from identity.admin import ReadOnlyAdmin
 from identity.models import Department
 from services.models import Application, Category, ItemVersion, Material, Region, ServiceItem, Transition
+from services.services import catalogue
 
 
 class ServiceItemResource(resources.ModelResource):
@@ -65,28 +64,14 @@ class ItemVersionAdmin(admin.ModelAdmin):
     @admin.action(description=_("发布所选版本（发布后不可修改）"))
     def publish(self, request, queryset):
         for version in queryset.filter(published_at__isnull=True):
-            with transaction.atomic():
-                ItemVersion.objects.filter(pk=version.pk).update(published_at=timezone.now())
-                ServiceItem.objects.filter(pk=version.item_id).update(current_version=version)
+            catalogue.item_version_publish(actor=request.user, version=version)
             self.message_user(request, _("%(item)s v%(v)d published.") % {"item": version.item.name, "v": version.version})
 
     @admin.action(description=_("复制为新版本（草稿）"))
     def new_version(self, request, queryset):
         for version in queryset:
-            draft = copy_version(version)
+            draft = catalogue.item_version_copy(actor=request.user, version=version)
             self.message_user(request, _("Draft v%(v)d created.") % {"v": draft.version}, messages.SUCCESS)
-
-
-def copy_version(version: ItemVersion) -> ItemVersion:
-    materials = list(version.materials.all())
-    number = (ItemVersion.objects.filter(item=version.item).order_by("-version").values_list("version", flat=True).first() or 0) + 1
-    draft = ItemVersion.objects.get(pk=version.pk)
-    draft.pk, draft.version, draft.published_at = None, number, None
-    draft.save()
-    for material in materials:
-        material.pk, material.version = None, draft
-        material.save()
-    return draft
 
 
 @admin.register(ServiceItem)

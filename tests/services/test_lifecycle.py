@@ -18,9 +18,8 @@ from core.usecases import SYSTEM
 from credentials.models import Credential
 from credentials.services import presentation_create
 from identity.models import AuditEvent, Notice, SmsMessage
-from services.admin import copy_version
 from services.models import Application, ItemVersion, ServiceItem, Transition
-from services.services import workflow
+from services.services import catalogue, workflow
 from services.tasks import send_transition_notice
 from tests.factories import UserFactory
 from tests.services.conftest import staff
@@ -141,11 +140,12 @@ def test_a_new_guide_version_leaves_old_applications_on_theirs(holder_api):
     with pytest.raises(ValidationError):
         old.time_limit_days = 1
         old.save()
-    draft = copy_version(ItemVersion.objects.get(pk=old.pk))
+    admin_user = UserFactory()
+    draft = catalogue.item_version_copy(actor=admin_user, version=ItemVersion.objects.get(pk=old.pk))
     draft.time_limit_days = 1
     draft.save()
-    ItemVersion.objects.filter(pk=draft.pk).update(published_at=timezone.now())
-    ServiceItem.objects.filter(pk=item.pk).update(current_version=draft)
+    catalogue.item_version_publish(actor=admin_user, version=draft)
+    assert AuditEvent.objects.filter(actor=admin_user, action="item_version_changed").count() == 2
     newer = apply(holder_api, "GA-002", reason="丢失", delivery_address="x").json()
     assert Application.objects.get(number=number).version_id == old.pk
     assert newer["version"] == 2
