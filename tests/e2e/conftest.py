@@ -32,12 +32,22 @@ def launch(playwright, extra_args=()):
         profile, executable_path=CHROMIUM, args=ARGS + list(extra_args), headless=True, locale="zh-CN", viewport={"width": 412, "height": 915}
     )
     context.profile_dir = profile
+    # Every page of every test is watched for Content-Security-Policy violations (Chromium reports
+    # each refused script, style or image on the console); a test ends with none.
+    context.csp_violations = []
+
+    def watch(page):
+        page.on("console", lambda message: "Content Security Policy" in message.text and context.csp_violations.append(message.text))
+
+    context.on("page", watch)
     return context
 
 
 def close(context):
+    violations = context.csp_violations
     context.close()
     shutil.rmtree(context.profile_dir, ignore_errors=True)
+    assert violations == [], violations
 
 
 @pytest.fixture(scope="session")
@@ -50,9 +60,11 @@ def browser(playwright):
 @pytest.fixture
 def page(browser):
     browser.clear_cookies()
+    browser.csp_violations.clear()
     page = browser.new_page()
     yield page
     page.close()
+    assert browser.csp_violations == [], browser.csp_violations
 
 
 @pytest.fixture
