@@ -34,17 +34,25 @@ def derived_key(label: str) -> bytes:
     return _derive(bytes(settings.QILU_MASTER_KEY), label)
 
 
-def encrypt(plaintext: str, *, context: str) -> bytes:
+def encrypt_bytes(data: bytes, *, context: str, purpose: str = "field-encryption/v1") -> bytes:
+    """AES-256-GCM under the key for ``purpose``; ``context`` is bound as associated data."""
     nonce = os.urandom(12)
-    sealed = AESGCM(derived_key("field-encryption/v1")).encrypt(nonce, plaintext.encode(), context.encode())
-    return _VERSION + nonce + sealed
+    return _VERSION + nonce + AESGCM(derived_key(purpose)).encrypt(nonce, data, context.encode())
 
 
-def decrypt(blob: bytes, *, context: str) -> str:
+def decrypt_bytes(blob: bytes, *, context: str, purpose: str = "field-encryption/v1") -> bytes:
     blob = bytes(blob)
     if blob[:1] != _VERSION:
         raise ValueError("unknown ciphertext version")
-    return AESGCM(derived_key("field-encryption/v1")).decrypt(blob[1:13], blob[13:], context.encode()).decode()
+    return AESGCM(derived_key(purpose)).decrypt(blob[1:13], blob[13:], context.encode())
+
+
+def encrypt(plaintext: str, *, context: str) -> bytes:
+    return encrypt_bytes(plaintext.encode(), context=context)
+
+
+def decrypt(blob: bytes, *, context: str) -> str:
+    return decrypt_bytes(blob, context=context).decode()
 
 
 def blind_index(value: str, *, purpose: str) -> str:

@@ -11,8 +11,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from PIL import Image
+from pypdf import PdfReader
 
 from core.usecases import use_case
+from identity import crypto
 from identity.models import AuditEvent, User
 from identity.services import audit_record
 from services.models import Upload
@@ -21,6 +23,8 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 
 MAX_IMAGE_PIXELS = 40_000_000
+MAX_PDF_PAGES = 200
+FILE_KEY = "file-encryption/v1"  # its own key, derived from the master key like the field key
 
 
 def _upload_path(upload: Upload) -> Path:
@@ -35,8 +39,7 @@ def upload_store(*, owner: User, name: str, content: bytes) -> Upload:
     if len(content) > MAX_UPLOAD_BYTES:
         raise ValidationError({"file": [_("The file is larger than 10 MB.")]})
     if content.startswith(b"%PDF-"):
-        if b"%%EOF" not in content[-1024:]:
-            raise ValidationError({"file": [_("The PDF is damaged or incomplete.")]})
+        _check_pdf(content)
         content_type = "application/pdf"
     elif content.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
         try:
@@ -55,8 +58,8 @@ def upload_store(*, owner: User, name: str, content: bytes) -> Upload:
                     sha256=hashlib.sha256(content).hexdigest())
     path = _upload_path(upload)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
     upload.save()
+    path.write_bytes(crypto.encrypt_bytes(content, context=f"upload:{upload.id}", purpose=FILE_KEY))
     audit_record(action=AuditEvent.Action.UPLOAD_STORED, actor=owner, subject=owner, detail={"upload": str(upload.id), "type": content_type})
     return upload
 
@@ -68,4 +71,25 @@ def upload_open(*, user: User, upload: Upload) -> bytes:
     audit_record(action=AuditEvent.Action.MATERIAL_DOWNLOADED, actor=user, subject=upload.owner,
                  actor_description=f"{user.department or ''} {user.masked_name}".strip() if user.pk != upload.owner_id else "",
                  detail={"upload": str(upload.id), "name": upload.original_name})
-    return _upload_path(upload).read_bytes()
+    return read_content(upload)
+
+
+def read_content(upload: Upload) -> bytes:
+    """The decrypted file. Files stored before encryption (they start with their own magic bytes,
+    never the ciphertext version byte) are read as they are."""
+    blob = _upload_path(upload).read_bytes()
+    if blob.startswith((b"%PDF-", b"\x89PNG", b"\xff\xd8\xff")):
+        return blob
+    return crypto.decrypt_bytes(blob, context=f"upload:{upload.id}", purpose=FILE_KEY)
+
+
+def _check_pdf(content: bytes) -> None:
+    """Parsed for real (pypdf, strict): a file that merely starts with ``%PDF-`` is refused, and so
+    is one with more pages than any application material needs."""
+    try:
+        reader = PdfReader(io.BytesIO(content), strict=True)
+        pages = len(reader.pages)
+    except Exception:  # noqa: BLE001 — pypdf raises many kinds for a broken file; each means "not a PDF we accept"
+        raise ValidationError({"file": [_("The PDF is damaged or incomplete.")]}) from None
+    if not 1 <= pages <= MAX_PDF_PAGES:
+        raise ValidationError({"file": [_("The PDF must have between 1 and %(n)d pages.") % {"n": MAX_PDF_PAGES}]})

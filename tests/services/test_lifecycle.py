@@ -12,6 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from PIL import Image
+from pypdf import PdfWriter
 from rest_framework.test import APIClient
 
 from core.usecases import SYSTEM
@@ -203,8 +204,30 @@ def test_bad_uploads_are_rejected(holder_api, settings):
     assert holder_api.post("/api/v1/uploads/", {"file": _bytes_file(big, "big.pdf")}, format="multipart").status_code == 400
     truncated = holder_api.post("/api/v1/uploads/", {"file": _bytes_file(_png_file().getvalue()[:60], "cut.png")}, format="multipart")
     assert truncated.status_code == 400
-    ok = holder_api.post("/api/v1/uploads/", {"file": _bytes_file(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n", "../../etc/passwd.pdf")}, format="multipart")
+    # A file that only starts like a PDF is refused; a real one (with a hostile name) is taken.
+    fake = holder_api.post("/api/v1/uploads/", {"file": _bytes_file(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n", "fake.pdf")}, format="multipart")
+    assert fake.status_code == 400 and "file" in fake.json()["errors"]
+    ok = holder_api.post("/api/v1/uploads/", {"file": _bytes_file(_pdf_bytes(), "../../etc/passwd.pdf")}, format="multipart")
     assert ok.status_code == 201 and ok.json()["name"] == "passwd.pdf" and ok.json()["content_type"] == "application/pdf"
+
+
+def _pdf_bytes() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_uploads_are_encrypted_at_rest_and_served_decrypted_to_their_owner(holder_api, settings):
+    from services.models import Upload
+    from services.services.uploads import _upload_path
+
+    content = _png_file().getvalue()
+    upload_id = holder_api.post("/api/v1/uploads/", {"file": _bytes_file(content, "x.png")}, format="multipart").json()["id"]
+    on_disk = _upload_path(Upload.objects.get(pk=upload_id)).read_bytes()
+    assert content[:16] not in on_disk and content[-16:] not in on_disk and b"PNG" not in on_disk  # none of the file in clear
+    assert holder_api.get(f"/api/v1/uploads/{upload_id}/").content == content
 
 
 def test_people_see_only_their_own_applications_and_files(holder_api, other_api, reviewer_api, holder):
