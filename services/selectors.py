@@ -57,25 +57,6 @@ def own_application_for(user: User, number: str) -> Application:
     return application
 
 
-def walk_in_applicant(id_number: str) -> User:
-    """The account a window clerk applies for, by the ID number the citizen shows."""
-    from django.core.exceptions import ValidationError
-    from django.utils.translation import gettext as _
-
-    from core.errors import NotFound
-    from core.numbers import validate_id_number
-    from identity.models import id_number_index
-
-    try:
-        number = validate_id_number(id_number)
-    except ValidationError as exc:
-        raise ValidationError({"applicant_id_number": exc.messages}) from exc
-    applicant = User.objects.filter(id_number_index=id_number_index(number)).first()
-    if applicant is None:
-        raise NotFound(_("This person has no account yet: help them register first."), code="no_account")
-    return applicant
-
-
 def queue_for(reviewer: User, *, status: str = "", overdue: bool = False, mine: bool = False, q: str = "") -> QuerySet[Application]:
     """The reviewer's department queue (never another department's), oldest deadline first."""
     if not permissions.is_reviewer_of(reviewer, reviewer.department_id):

@@ -4,6 +4,7 @@ their timelines, the staff workbench and the window counter."""
 from __future__ import annotations
 
 import secrets
+import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -15,12 +16,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from core.people import mask_id_number
+from core.people import mask_id_number, mask_name
 from core.web import refusal
 from identity import selectors as identity_selectors
+from identity.models import User
 from services import permissions, selectors
 from services.models import Category, Status
 from services.services import applications, uploads, workflow
+from services.services import counter as counter_desk
 
 
 def _fail(request, exc) -> dict:
@@ -67,8 +70,7 @@ def _uploads_from(request, version, owner) -> dict:
     return attached
 
 
-def _form_context(version, applicant, organisation, values, errors):
-    filled = applications.prefill(version, applicant, organisation) | values
+def _form_context(version, applicant, organisation, filled, errors):
     return {
         "fields": [{**f, "value": filled.get(f["key"], ""), "errors": errors.get(f["key"], [])} for f in version.form_schema],
         "materials": [
@@ -110,7 +112,7 @@ def apply(request, code: str):
             "version": version,
             "organisation": organisation,
             "idempotency_key": secrets.token_urlsafe(16),
-            **_form_context(version, request.user, organisation, values, errors),
+            **_form_context(version, request.user, organisation, applications.prefill(version, request.user, organisation) | values, errors),
         },
     )
 
@@ -197,25 +199,44 @@ def workbench_detail(request, number: str):
     )
 
 
+COUNTER_SESSION = "counter_walk_in"
+COUNTER_SECONDS = 15 * 60
+
+
+def _walk_in(request) -> dict | None:
+    """The citizen identified at this counter, kept in the (encrypted) session for a quarter hour."""
+    walk_in = request.session.get(COUNTER_SESSION)
+    if walk_in and walk_in["until"] > time.time():
+        return walk_in
+    request.session.pop(COUNTER_SESSION, None)
+    return None
+
+
 @login_required
 @permission_required(permissions.SUBMIT_ON_BEHALF, raise_exception=True)
 def counter(request):
-    """Window counter: find a walk-in citizen by ID number, then apply for them (recorded and shown to them)."""
-    applicant, item, context = None, None, {}
-    number = request.POST.get("applicant_id_number") or request.GET.get("applicant_id_number", "")
-    code = request.POST.get("item") or request.GET.get("item", "")
-    if number:
-        try:
-            applicant = selectors.walk_in_applicant(number)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        except ValidationError as exc:
-            messages.error(request, exc.messages[0])
-    if code:
-        item = selectors.catalogue().filter(code=code).first()
-    if applicant and item:
+    """Window counter: the walk-in citizen shows a 亮证 code, the clerk scans or pastes it (POST, never
+    in a URL), and applies for them with only what the code disclosed pre-filled. Every step is
+    recorded and shown to the citizen."""
+    step = request.POST.get("step", "")
+    if step == "identify":
+        identified = counter_desk.counter_identify(clerk=request.user, token=request.POST.get("presentation", "").strip()[:8000])
+        if identified.walk_in is None:
+            messages.error(request, identified.message)
+        else:
+            request.session[COUNTER_SESSION] = {**identified.walk_in.as_session(), "item": request.POST.get("item", ""),
+                                                "until": time.time() + COUNTER_SECONDS}
+        return redirect("services-counter")
+    if step == "done":
+        request.session.pop(COUNTER_SESSION, None)
+        return redirect("services-counter")
+    walk_in = _walk_in(request)
+    item = selectors.catalogue().filter(code=walk_in["item"]).first() if walk_in else None
+    context = {}
+    if walk_in and item:
+        applicant = User.objects.get(pk=walk_in["applicant"])
         version, values, errors = item.current_version, {}, {}
-        if request.method == "POST" and request.POST.get("submit"):
+        if step == "submit":
             values = {f["key"]: request.POST.get(f["key"], "") for f in version.form_schema}
             try:
                 attached = _uploads_from(request, version, request.user)
@@ -230,11 +251,13 @@ def counter(request):
             except (ValidationError, DomainError) as exc:
                 errors = _fail(request, exc)
             else:
+                request.session.pop(COUNTER_SESSION, None)
                 messages.success(request, _("Submitted for %(name)s: %(number)s.") % {"name": applicant.masked_name, "number": submitted.application.number})
                 return redirect("services-counter")
-        context = {"version": version, "idempotency_key": secrets.token_urlsafe(16), **_form_context(version, applicant, None, values, errors)}
+        filled = counter_desk.walk_in_prefill(version, walk_in) | values
+        context = {"version": version, "idempotency_key": secrets.token_urlsafe(16), **_form_context(version, applicant, None, filled, errors)}
     return render(
         request,
         "services/counter.html",
-        {"applicant": applicant, "item": item, "number": number, "code": code, "items": selectors.catalogue()[:200], **context},
+        {"walk_in": walk_in, "masked_name": mask_name(walk_in["name"]) if walk_in else "", "item": item, "items": selectors.catalogue()[:200], **context},
     )

@@ -52,7 +52,7 @@ class ApplySerializer(serializers.Serializer):
 
 
 class OnBehalfSerializer(ApplySerializer):
-    applicant_id_number = serializers.CharField(max_length=24)
+    presentation = serializers.CharField(max_length=8000, help_text=_("The citizen's 亮证 code, shown at the counter: their consent, and all the clerk sees"))
 
 
 class TransitionSerializer(serializers.ModelSerializer):

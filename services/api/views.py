@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import require_perm
+from core.errors import Invalid
 from identity import selectors as identity_selectors
 from services import permissions, selectors
 from services.api.serializers import (
@@ -25,7 +26,7 @@ from services.api.serializers import (
     ResubmitSerializer,
     ReviewSerializer,
 )
-from services.services import applications, documents, uploads, workflow
+from services.services import applications, counter, documents, uploads, workflow
 
 
 class CatalogueApi(generics.ListAPIView):
@@ -223,14 +224,17 @@ class WorkbenchActionApi(APIView):
 class OnBehalfApi(APIView):
     permission_classes = [require_perm(permissions.SUBMIT_ON_BEHALF)]
 
-    @extend_schema(request=OnBehalfSerializer, responses={201: ApplicationSerializer}, summary="Window clerk applies for a walk-in citizen (audited)")
+    @extend_schema(request=OnBehalfSerializer, responses={201: ApplicationSerializer},
+                   summary="Window clerk applies for a walk-in citizen who shows a 亮证 code (verified, one-time, audited)")
     def post(self, request):
         data = OnBehalfSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        applicant = selectors.walk_in_applicant(values["applicant_id_number"])
+        identified = counter.counter_identify(clerk=request.user, token=values["presentation"])
+        if identified.walk_in is None:  # the refused check is recorded (its own use case); the answer says why
+            raise Invalid(identified.message, code=f"presentation_{identified.reason}", errors={"presentation": [identified.message]})
         submitted = applications.application_submit(
-            applicant=applicant,
+            applicant=identified.walk_in.applicant,
             item=selectors.item_for(values["item"]),
             data=values["data"],
             uploads=values["uploads"],

@@ -247,17 +247,29 @@ def test_people_see_only_their_own_applications_and_files(holder_api, other_api,
     assert other_api.get("/api/v1/workbench/").status_code == 403
 
 
-def test_a_window_clerk_applies_for_a_walk_in_citizen_and_it_is_audited(holder, holder_api):
+def _shown_id_card(holder, disclose=()):
+    id_card = Credential.objects.get(holder_index=holder.id_number_index, type__code="id_card")
+    return presentation_create(user=holder, credential=id_card, disclose=list(disclose)).token
+
+
+def test_a_window_clerk_applies_for_a_walk_in_citizen_who_shows_a_code_and_it_is_audited(holder, holder_api):
     clerk = UserFactory(name="赵敏", roles=["clerk"])
     clerk_api = APIClient()
     clerk_api.force_authenticate(clerk)
     data = form_for(holder_api, "GA-002", reason="丢失", delivery_address="x")
-    response = clerk_api.post("/api/v1/workbench/on-behalf/", {"item": "GA-002", "applicant_id_number": holder.id_number, "data": data}, format="json")
+    token = _shown_id_card(holder)
+    response = clerk_api.post("/api/v1/workbench/on-behalf/", {"item": "GA-002", "presentation": token, "data": data}, format="json")
     assert response.status_code == 201 and response.json()["channel"] == "window"
     assert holder_api.get("/api/v1/applications/").json()[0]["number"] == response.json()["number"]
-    mine = holder_api.get("/api/v1/me/audit-events/?by_others=1").json()["results"]
-    assert any(e["action"] == "application_submitted_for" for e in mine)
-    assert holder_api.post("/api/v1/workbench/on-behalf/", {"item": "GA-002", "applicant_id_number": holder.id_number, "data": data},
+    mine = {e["action"] for e in holder_api.get("/api/v1/me/audit-events/?by_others=1").json()["results"]}
+    assert {"credential_verified", "counter_lookup", "application_submitted_for"} <= mine
+    # The code is one-time: shown again, it is refused (and that check is recorded too); nobody types a number.
+    again = clerk_api.post("/api/v1/workbench/on-behalf/", {"item": "GA-002", "presentation": token, "data": data}, format="json")
+    assert again.status_code == 400 and again.json()["code"] == "presentation_already_used"
+    assert AuditEvent.objects.filter(actor=clerk, action="credential_verified").count() == 2
+    garbage = clerk_api.post("/api/v1/workbench/on-behalf/", {"item": "GA-002", "presentation": "not a code", "data": data}, format="json")
+    assert garbage.status_code == 400 and Application.objects.filter(applicant=holder).count() == 1
+    assert holder_api.post("/api/v1/workbench/on-behalf/", {"item": "GA-002", "presentation": _shown_id_card(holder), "data": data},
                            format="json").status_code == 403
 
 
@@ -325,17 +337,32 @@ def test_the_personal_data_export_covers_every_capability(holder_api, holder):
     assert len(document["credentials"]["credentials"]) == 3
 
 
-def test_the_window_counter_page_applies_for_a_walk_in_citizen(client, holder):
+def test_the_window_counter_shows_nothing_of_a_person_before_they_present_and_only_what_they_disclosed_after(client, holder):
     clerk = UserFactory(name="赵敏", roles=["clerk"])
     client.force_login(clerk)
-    unknown = client.get("/services/counter/", {"applicant_id_number": "110101199003071233", "item": "GA-002"}).content.decode()
-    assert "此人尚未注册" in unknown and 'data-testid="auto-attached"' not in unknown
-    page = client.get("/services/counter/", {"applicant_id_number": holder.id_number, "item": "GA-002"}).content.decode()
-    assert 'data-testid="auto-attached"' in page  # the walk-in citizen's wallet supplies the materials
-    response = client.post("/services/counter/", {"applicant_id_number": holder.id_number, "item": "GA-002", "submit": "1", "idempotency_key": "w1",
-                                                  "phone": "13800000101", "delivery_address": "x", "reason": "丢失"})
+    before = client.get("/services/counter/").content.decode()
+    assert holder.id_number not in before and holder.name not in before and 'data-testid="identify"' in before
+    typed = client.get("/services/counter/", {"applicant_id_number": holder.id_number, "item": "GA-002"}).content.decode()
+    assert holder.name not in typed and 'data-testid="walk-in"' not in typed  # a typed number finds no one
+    assert not AuditEvent.objects.filter(subject=holder, actor=clerk).exists()
+    # The citizen shows their ID card disclosing nothing but what every code shows (name, masked number).
+    assert client.post("/services/counter/", {"step": "identify", "item": "GA-002", "presentation": _shown_id_card(holder)}).status_code == 302
+    page = client.get("/services/counter/").content.decode()
+    assert holder.masked_name in page and 'data-testid="auto-attached"' in page  # their wallet supplies the materials
+    assert holder.id_number not in page and holder.phone not in page  # not disclosed, so not pre-filled
+    assert AuditEvent.objects.filter(subject=holder, actor=clerk, action="counter_lookup").count() == 1
+    response = client.post("/services/counter/", {"step": "submit", "idempotency_key": "w1", "phone": "13800000101", "delivery_address": "x",
+                                                  "reason": "丢失"})
     assert response.status_code == 302
     assert Application.objects.get(applicant=holder).channel == "window"
+    assert 'data-testid="identify"' in client.get("/services/counter/").content.decode()  # the next citizen starts afresh
+
+
+def test_a_refused_code_at_the_counter_says_why_and_identifies_no_one(client, holder):
+    clerk = UserFactory(name="赵敏", roles=["clerk"])
+    client.force_login(clerk)
+    page = client.post("/services/counter/", {"step": "identify", "item": "GA-002", "presentation": "forged"}, follow=True).content.decode()
+    assert 'data-testid="identify"' in page and 'data-testid="walk-in"' not in page
 
 
 def test_no_result_document_before_completion(holder_api):
