@@ -145,26 +145,34 @@ def _keys_for(issuer_id: str | None, now: dt.datetime):
     return signing.keys_from_jwks(trusted.jwks), frozenset(), None
 
 
-@use_case(audit=AuditEvent.Action.HEALTH_PASS_CHECKED)
-def pass_check(*, checker: User, token: str, place: str = "") -> PassVerdict:
-    """A checkpoint scans a pass: ours or a trusted province's. Logged, and shown to the holder."""
-    now = timezone.now()
-    token = (token or "").strip()
-    issuer_id = None
+def _verify_pass(token: str, now: dt.datetime) -> tuple[str | None, str, dict]:
+    """(issuer, reason, claims): ours checked with our key ring, a trusted province's with its keys."""
     try:
         issuer_id = json.loads(jws.extract_compact(token.encode()).payload).get("iss")
     except (JoseError, ValueError, UnicodeError, AttributeError):
-        reason, claims = "malformed", {}
-    else:
-        keys, retired, refusal = _keys_for(issuer_id, now)
-        if refusal:
-            reason, claims = refusal, {}
-        else:
-            try:
-                claims = signing.verify_with(token, kind=PASS_KIND, keys=keys, retired=retired)
-                reason = "valid"
-            except signing.SignatureRejected as exc:
-                reason, claims = exc.reason, exc.claims
+        return None, "malformed", {}
+    keys, retired, refusal = _keys_for(issuer_id, now)
+    if refusal:
+        return issuer_id, refusal, {}
+    try:
+        return issuer_id, "valid", signing.verify_with(token, kind=PASS_KIND, keys=keys, retired=retired)
+    except signing.SignatureRejected as exc:
+        return issuer_id, exc.reason, exc.claims
+
+
+def _people_told(person_index: str | None) -> tuple[User | None, list[User]]:
+    """The holder (if they have an account) and each guardian holding their pass see a check."""
+    if not person_index:
+        return None, []
+    subject = User.objects.filter(id_number_index=person_index).first()
+    guardians = [link.guardian for link in Dependant.objects.filter(person_index=person_index, revoked_at__isnull=True).select_related("guardian")]
+    return subject, ([subject] if subject else []) + guardians
+
+
+@use_case(audit=AuditEvent.Action.HEALTH_PASS_CHECKED)
+def pass_check(*, checker: User, token: str, place: str = "") -> PassVerdict:
+    """A checkpoint scans a pass: ours or a trusted province's. Logged, and shown to the holder."""
+    issuer_id, reason, claims = _verify_pass((token or "").strip(), timezone.now())
     valid = reason == "valid"
     content = claims.get("hp") if valid and isinstance(claims.get("hp"), dict) else {}
     person_index = open_subject(claims.get("sub", "")) if valid and issuer_id == settings.QILU_ISSUER_ID else None
@@ -177,14 +185,8 @@ def pass_check(*, checker: User, token: str, place: str = "") -> PassVerdict:
         reason=reason,
         colour=content.get("c", "")[:8],
     )
-    # The holder and each guardian see the check; a foreign or refused pass, or one of someone with
-    # no account and no guardian, is recorded against no one.
-    subject, told = None, []
-    if person_index:
-        subject = User.objects.filter(id_number_index=person_index).first()
-        guardians = [link.guardian for link in Dependant.objects.filter(person_index=person_index, revoked_at__isnull=True).select_related("guardian")]
-        told = ([subject] if subject else []) + guardians
-    for person in told or [None]:
+    subject, told = _people_told(person_index)
+    for person in told or [None]:  # a foreign or refused pass, or nobody here to tell: recorded against no one
         audit_record(
             action=AuditEvent.Action.HEALTH_PASS_CHECKED,
             actor=checker,

@@ -71,10 +71,10 @@ def upload_open(*, user: User, upload: Upload) -> bytes:
     audit_record(action=AuditEvent.Action.MATERIAL_DOWNLOADED, actor=user, subject=upload.owner,
                  actor_description=f"{user.department or ''} {user.masked_name}".strip() if user.pk != upload.owner_id else "",
                  detail={"upload": str(upload.id), "name": upload.original_name})
-    return read_content(upload)
+    return _read_content(upload)
 
 
-def read_content(upload: Upload) -> bytes:
+def _read_content(upload: Upload) -> bytes:
     """The decrypted file. Files stored before encryption (they start with their own magic bytes,
     never the ciphertext version byte) are read as they are."""
     blob = _upload_path(upload).read_bytes()
