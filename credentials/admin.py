@@ -11,9 +11,9 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from core.people import mask_id_number, mask_name
 from credentials.imports import credentials_import
 from credentials.models import Credential, CredentialType, SigningKey, Verification
+from identity import masking
 from identity.admin import ReadOnlyAdmin
 from identity.models import ApiClient
 from identity.rows import read_rows_from
@@ -49,11 +49,11 @@ class CredentialAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("持证主体"))
     def masked_holder(self, obj):
-        return mask_name(obj.holder_name) if obj.holder_kind == "person" else obj.holder_name
+        return masking.shown("name", obj.holder_name, viewer=masking.Viewer.AUDITOR) if obj.holder_kind == "person" else obj.holder_name
 
     @admin.display(description=_("证件号码"))
     def masked_number(self, obj):
-        return mask_id_number(obj.holder_number) if obj.holder_kind == "person" else obj.holder_number
+        return masking.shown("id_number", obj.holder_number, viewer=masking.Viewer.AUDITOR) if obj.holder_kind == "person" else obj.holder_number
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("credentials.view_credential")

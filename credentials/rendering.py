@@ -17,8 +17,8 @@ from django.conf import settings
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
-from core.people import mask_id_number
 from credentials.models import Credential
+from identity import masking
 
 CARD_SIZE = (1000, 630)
 
@@ -80,7 +80,7 @@ def card_png(credential: Credential, *, now=None) -> bytes:
     for spec in credential.type.field_schema:
         if spec.get("on_card", True) and spec["key"] in fields:
             value = fields[spec["key"]]
-            rows.append((spec["label"], mask_id_number(value) if spec.get("type") == "id_number" else value))
+            rows.append((spec["label"], masking.shown(spec.get("type", "text"), value, viewer=masking.Viewer.DISPLAY)))
     rows.append(("有效期至", credential.expires_on.isoformat() if credential.expires_on else "长期"))
     label_font, value_font = _font(22), _font(28)
     y = 130

@@ -6,7 +6,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from core.numbers import validate_id_number, validate_phone
-from core.people import mask_id_number
+from identity import masking
 from identity.models import (
     AgentAuthorisation,
     ApiClient,
@@ -130,7 +130,7 @@ class PopulationRecordAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("居民身份证号码"))
     def masked(self, obj):
-        return mask_id_number(obj.id_number or "")
+        return masking.shown("id_number", obj.id_number or "", viewer=masking.Viewer.AUDITOR)
 
     def has_add_permission(self, request):
         return False  # records come from the base system: `manage.py load_base_records` or the sync API

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from identity.masking import Viewer
 from identity.models import User
 
 REVIEW = "services.review_application"
@@ -24,3 +25,18 @@ def may_see_application(user, application) -> bool:
 
 def reviewers_of(department_id: int) -> QuerySet[User]:
     return User.objects.filter(department=department_id, is_active=True, groups__permissions__codename="review_application").distinct()
+
+
+def viewer_of(user, application) -> Viewer:
+    """How the masking policy sees ``user`` looking at ``application``: its applicant, a reviewer of
+    its department, the clerk who filed it at the counter — anyone else (or no one) as an auditor,
+    so an unexpected caller sees everything masked."""
+    if user is None:
+        return Viewer.AUDITOR
+    if application.applicant_id == user.pk:
+        return Viewer.HOLDER
+    if is_reviewer_of(user, application.department_id):
+        return Viewer.REVIEWER
+    if application.submitted_by_id == user.pk:
+        return Viewer.CLERK
+    return Viewer.AUDITOR

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from core.people import mask_id_number, mask_name
+from core.people import mask_name
 from core.web import refusal
+from identity import masking
 from identity import selectors as identity_selectors
 from identity.models import User
 from services import permissions, selectors
@@ -81,6 +82,17 @@ def _form_context(version, applicant, organisation, filled, errors):
     }
 
 
+def _answers(user, application) -> list[tuple[str, object]]:
+    viewer = permissions.viewer_of(user, application)
+    return [(label, value) for _key, label, value in masking.shown_answers(application.version.form_schema, application.data, viewer=viewer)]
+
+
+def _applicant(user, application) -> str:
+    viewer = permissions.viewer_of(user, application)
+    person = application.applicant
+    return f"{masking.shown('name', person.name, viewer=viewer)} {masking.shown('id_number', person.id_number, viewer=viewer)}"
+
+
 @login_required
 def apply(request, code: str):
     item = selectors.item_for(code)
@@ -132,7 +144,11 @@ def application_detail(request, number: str):
     return render(
         request,
         "services/application.html",
-        {"application": application, "can_withdraw": application.status in (Status.SUBMITTED, Status.ACCEPTED, Status.SUPPLEMENT, Status.RESUBMITTED)},
+        {
+            "application": application,
+            "answers": _answers(request.user, application),
+            "can_withdraw": application.status in (Status.SUBMITTED, Status.ACCEPTED, Status.SUPPLEMENT, Status.RESUBMITTED),
+        },
     )
 
 
@@ -185,16 +201,14 @@ def workbench_detail(request, number: str):
                 messages.error(request, " ".join(value) if key == "__all__" else f"{key}: {' '.join(value)}")
         return redirect("workbench-detail", number=number)
     workflow.application_open(user=request.user, application=application)
-    labels = {f["key"]: f["label"] for f in application.version.form_schema}
-    masked = {f["key"] for f in application.version.form_schema if f.get("type") == "id_number"}
     return render(
         request,
         "services/review.html",
         {
             "application": application,
-            "answers": [(labels.get(k, k), mask_id_number(v) if k in masked else v) for k, v in application.data.items()],
+            "answers": _answers(request.user, application),
             "attachments": application.attachments.select_related("material", "credential__type", "upload"),
-            "applicant": workflow.masked_applicant(application),
+            "applicant": _applicant(request.user, application),
         },
     )
 

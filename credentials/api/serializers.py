@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from credentials.models import Credential, Verification
+from identity import masking
 
 
 class CredentialPushSerializer(serializers.Serializer):
@@ -57,15 +58,13 @@ class WalletCredentialSerializer(serializers.ModelSerializer):
         return disclosed_view(credential, ())["holder_number"]
 
     def field_list(self, credential) -> list[dict]:
-        from core.people import mask_id_number
-
         values = credential.fields
         return [
             {
                 "key": spec["key"],
                 "label": spec["label"],
                 "type": spec.get("type", "text"),
-                "value": mask_id_number(values[spec["key"]]) if spec.get("type") == "id_number" else values[spec["key"]],
+                "value": masking.shown(spec.get("type", "text"), values[spec["key"]], viewer=masking.Viewer.DISPLAY),
             }
             for spec in credential.type.field_schema
             if spec["key"] in values

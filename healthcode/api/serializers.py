@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from healthcode.models import Appeal, Colour, Dependant, PassCheck, Venue
+from identity import masking
 
 
 class PassSerializer(serializers.Serializer):
@@ -99,9 +100,7 @@ class DependantSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "consent_recorded_at"]
 
     def get_masked_id_number(self, dependant) -> str:
-        from core.people import mask_id_number
-
-        return mask_id_number(dependant.id_number)
+        return masking.shown("id_number", dependant.id_number, viewer=masking.Viewer.DISPLAY)
 
 
 class HealthImportSerializer(serializers.Serializer):

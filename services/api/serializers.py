@@ -1,6 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from identity import masking
+from services import permissions
 from services.models import Application, ItemVersion, Material, ServiceItem, Transition
 
 
@@ -66,7 +68,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
     item_name = serializers.CharField(source="item.name")
     version = serializers.IntegerField(source="version.version")
     department = serializers.CharField(source="department.name")
-    data = serializers.DictField(read_only=True)
+    data = serializers.SerializerMethodField(help_text=_("The form's answers, masked by the one masking policy for whoever asks"))
     timeline = TransitionSerializer(many=True, read_only=True)
     materials = serializers.SerializerMethodField()
     result_credential = serializers.CharField(source="result_credential.identifier", default=None)
@@ -75,6 +77,11 @@ class ApplicationSerializer(serializers.ModelSerializer):
         model = Application
         fields = ["number", "item", "item_name", "version", "department", "status", "channel", "data", "materials", "materials_total",
                   "materials_saved", "failing_rule", "due_at", "overdue", "created_at", "decided_at", "result_credential", "timeline"]
+
+    def get_data(self, application) -> dict:
+        request = self.context.get("request")
+        viewer = permissions.viewer_of(request.user if request else None, application)
+        return {key: value for key, _label, value in masking.shown_answers(application.version.form_schema, application.data, viewer=viewer)}
 
     def get_materials(self, application) -> list[dict]:
         return [

@@ -125,7 +125,7 @@ class UploadDownloadApi(APIView):
 class ApplicationListApi(APIView):
     @extend_schema(responses=ApplicationSerializer(many=True), summary="My applications")
     def get(self, request):
-        return Response(ApplicationSerializer(selectors.applications_of(request.user)[:100], many=True).data)
+        return Response(ApplicationSerializer(selectors.applications_of(request.user)[:100], many=True, context={"request": request}).data)
 
     @extend_schema(
         request=ApplySerializer,
@@ -146,14 +146,15 @@ class ApplicationListApi(APIView):
             idempotency_key=request.headers.get("Idempotency-Key", ""),
         )
         submitted.application.refresh_from_db()
-        return Response(ApplicationSerializer(submitted.application).data, status=status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK)
+        return Response(ApplicationSerializer(submitted.application, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK)
 
 
 class ApplicationApi(APIView):
     @extend_schema(responses=ApplicationSerializer, summary="One application with its timeline")
     def get(self, request, number: str):
         application = workflow.application_open(user=request.user, application=selectors.application_for(request.user, number))
-        return Response(ApplicationSerializer(application).data)
+        return Response(ApplicationSerializer(application, context={"request": request}).data)
 
 
 class WithdrawApi(APIView):
@@ -162,7 +163,8 @@ class WithdrawApi(APIView):
         application = selectors.own_application_for(request.user, number)
         data = ReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(ApplicationSerializer(applications.application_withdraw(applicant=request.user, application=application, **data.validated_data)).data)
+        withdrawn = applications.application_withdraw(applicant=request.user, application=application, **data.validated_data)
+        return Response(ApplicationSerializer(withdrawn, context={"request": request}).data)
 
 
 class ResubmitApi(APIView):
@@ -175,7 +177,8 @@ class ResubmitApi(APIView):
             ApplicationSerializer(
                 applications.application_resubmit(
                     applicant=request.user, application=application, data=data.validated_data.get("data"), uploads=data.validated_data["uploads"]
-                )
+                ),
+                context={"request": request},
             ).data
         )
 
@@ -218,7 +221,7 @@ class WorkbenchActionApi(APIView):
             application = workflow.application_review(
                 reviewer=request.user, application=application, action=action, comment=data.validated_data["comment"]
             )
-        return Response(ApplicationSerializer(application).data)
+        return Response(ApplicationSerializer(application, context={"request": request}).data)
 
 
 class OnBehalfApi(APIView):
@@ -241,4 +244,5 @@ class OnBehalfApi(APIView):
             idempotency_key=request.headers.get("Idempotency-Key", ""),
             submitted_by=request.user,
         )
-        return Response(ApplicationSerializer(submitted.application).data, status=status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK)
+        return Response(ApplicationSerializer(submitted.application, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK)

@@ -7,8 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, NotFound
-from core.people import mask_id_number
-from core.usecases import SystemActor, pure, unchanged, use_case
+from core.usecases import SystemActor, unchanged, use_case
 from identity.models import AuditEvent, User
 from identity.services import audit_record, notice_send
 from services import permissions
@@ -85,8 +84,3 @@ def mark_overdue(*, actor: SystemActor) -> int:
             notice_send(user=reviewer, kind="application_overdue", title=_("Overdue: %(number)s") % {"number": application.number},
                         url=f"/services/workbench/{application.number}/")
     return len(late)
-
-
-@pure
-def masked_applicant(application: Application) -> str:
-    return f"{application.applicant.masked_name} {mask_id_number(application.applicant.id_number)}"
