@@ -48,7 +48,7 @@ class Stack:
         self.tmp = Path(tempfile.mkdtemp(prefix="qilu-prod-"))
         os.chmod(self.tmp, 0o755)
         self.pg_bin = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
-        self.pg_port, self.redis_port, self.web_port = free_port(), free_port(), free_port()
+        self.pg_port, self.redis_port, self.web_port, self.proxy_port = free_port(), free_port(), free_port(), free_port()
         self.procs: dict[str, subprocess.Popen] = {}
         self.env = {
             **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")},
@@ -63,6 +63,7 @@ class Stack:
             "MEDIA_ROOT": str(self.tmp / "media"),
             "GUNICORN_BIND": f"127.0.0.1:{self.web_port}",
             "GUNICORN_WORKERS": "3",
+            "QILU_TRUSTED_PROXY_COUNT": "1",  # as behind the documented nginx
             "CELERY_VISIBILITY_TIMEOUT": "5",
             "QILU_RELAY_SECONDS": "2",
             "QILU_TASKS_EAGER": "false",
@@ -70,6 +71,7 @@ class Stack:
             "PYTHONUNBUFFERED": "1",
         }
         self.url = f"http://127.0.0.1:{self.web_port}"
+        self.proxy_url = f"http://127.0.0.1:{self.proxy_port}"
 
     # --- PostgreSQL and Redis ---------------------------------------------------------------
 
@@ -127,6 +129,32 @@ class Stack:
 
     def start_beat(self):
         self._spawn("beat", [str(VENV_BIN / "celery"), "-A", "portal", "beat", "-l", "info", "-s", str(self.tmp / "beat-schedule")])
+
+    def start_nginx(self):
+        """nginx in front of gunicorn with the production proxy headers (deploy/nginx-proxy.conf)."""
+        prefix = self.tmp / "nginx"
+        (prefix / "logs").mkdir(parents=True, exist_ok=True)
+        user = "user root;" if os.getuid() == 0 else ""
+        (prefix / "nginx.conf").write_text(f"""{user}
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/logs/error.log;
+events {{ worker_connections 64; }}
+http {{
+    access_log {prefix}/logs/access.log;
+    client_body_temp_path {prefix}/body; proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi; uwsgi_temp_path {prefix}/uwsgi; scgi_temp_path {prefix}/scgi;
+    server {{
+        listen 127.0.0.1:{self.proxy_port};
+        location / {{
+            proxy_pass http://127.0.0.1:{self.web_port};
+            include {ROOT}/deploy/nginx-proxy.conf;
+        }}
+    }}
+}}
+""")
+        self._spawn("nginx", ["nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"])
+        wait_for(lambda: urllib.request.urlopen(self.proxy_url + "/healthz", timeout=2).status == 200, 15, "nginx")
 
     def kill(self, name: str, sig=signal.SIGKILL):
         proc = self.procs.pop(name)

@@ -76,3 +76,40 @@ def test_a_missing_secret_stops_start_up_with_a_clear_message(stack):
     result = subprocess.run([str(VENV_BIN / "python"), "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT, env=env,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def _via_proxy(stack, source: str, method: str, path: str, body: dict | None = None, headers: dict | None = None):
+    """One request through nginx from a given loopback address (each stands for a different client)."""
+    import http.client
+    import json
+    from urllib.parse import urlsplit
+
+    target = urlsplit(stack.proxy_url)
+    connection = http.client.HTTPConnection(target.hostname, target.port, timeout=20, source_address=(source, 0))
+    connection.request(method, path, body=json.dumps(body) if body is not None else None,
+                       headers={"Content-Type": "application/json", "Accept": "application/json", **(headers or {})})
+    response = connection.getresponse()
+    payload = response.read()
+    connection.close()
+    return response.status, json.loads(payload) if payload.startswith(b"{") else payload
+
+
+def test_behind_nginx_one_clients_failures_do_not_lock_out_another_and_audits_name_the_client(stack):
+    stack.start_nginx()
+    # An attacker at one address guesses passwords until allauth's per-address limit stops it …
+    # (three accounts, four guesses each: under the per-account lockout, over the per-address limit)
+    targets = [PEOPLE[key] for key in ("legal_rep", "agent", "auditor")]
+    answers = [_via_proxy(stack, "127.0.0.2", "POST", "/_allauth/app/v1/auth/login",
+                          {"username": targets[attempt % 3], "password": f"wrong-{attempt}"},
+                          headers={"X-Forwarded-For": "198.51.100.9"})[1]  # a hop the client forged: ignored
+               for attempt in range(12)]
+    codes = [{error["code"] for error in answer["errors"]} for answer in answers]
+    assert "too_many_login_attempts" not in codes[0] and "too_many_login_attempts" in codes[-1]
+    # … while a citizen at another address signs in, and the audit row names the citizen's address.
+    status, body = _via_proxy(stack, "127.0.0.3", "POST", "/_allauth/app/v1/auth/login", {"username": PEOPLE["citizen"], "password": "Qilu-demo-2026"})
+    assert status == 200, body
+    script = ("from identity.models import AuditEvent\n"
+              "print(AuditEvent.objects.filter(action='sign_in').order_by('-id').values_list('source_ip', flat=True).first())\n"
+              "print(sorted(set(AuditEvent.objects.filter(action='sign_in_failed').values_list('source_ip', flat=True))))")
+    out = stack.manage("shell", "-c", script).stdout.split("\n")
+    assert out[-3:-1] == ["127.0.0.3", "['127.0.0.2']"]
