@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test lint bench system-packages clean
+.PHONY: run test lint bench mutation system-packages clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ test: $(VENV)/.dev system-packages
 bench: $(VENV)/.dev system-packages
 	$(PY) bench/run.py
 
+## make mutation: mutation testing (mutmut) of the trust-critical modules — not part of make test
+mutation: $(VENV)/.dev system-packages
+	rm -rf mutants
+	scripts/with-services.sh scripts/mutation.sh
+
 system-packages:
 	scripts/system-packages.sh
 
@@ -39,4 +44,4 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) var .pytest_cache test-artifacts
+	rm -rf $(VENV) var .pytest_cache test-artifacts mutants

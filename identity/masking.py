@@ -38,7 +38,7 @@ IN_FULL: dict[Viewer, frozenset[str]] = {
 }
 
 
-def shown(kind: str, value, *, viewer: Viewer):
+def shown(kind: str | None, value, *, viewer: Viewer):
     """``value`` as ``viewer`` may see it; kinds without a mask (text, dates …) are shown as they are."""
     if kind not in MASKS or kind in IN_FULL[viewer] or not value:
         return value
@@ -48,5 +48,8 @@ def shown(kind: str, value, *, viewer: Viewer):
 def shown_answers(schema: list[dict], data: dict, *, viewer: Viewer) -> list[tuple[str, str, object]]:
     """A form's answers as (key, label, value), each value as ``viewer`` may see it."""
     specs = {spec["key"]: spec for spec in schema}
-    return [(key, specs.get(key, {}).get("label", key), shown(specs.get(key, {}).get("type", "text"), value, viewer=viewer))
-            for key, value in data.items()]
+    labelled = []
+    for key, value in data.items():
+        spec = specs.get(key, {})
+        labelled.append((key, spec.get("label", key), shown(spec.get("type"), value, viewer=viewer)))
+    return labelled

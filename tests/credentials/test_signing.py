@@ -37,6 +37,21 @@ def test_identifiers_have_the_national_shape_and_validate():
     assert is_valid_identifier(identifier)
     broken = identifier[:-1] + ("0" if identifier[-1] != "0" else "1")
     assert not is_valid_identifier(broken)
+    assert not is_valid_identifier(identifier.replace(ROOT, "1.2.156.3005.9", 1))  # another root
+    assert not is_valid_identifier(ROOT + ".")
+    assert not is_valid_identifier(identifier + "0")  # a two-character check
+
+
+def test_a_letter_check_character_validates_in_either_case():
+    serial = next(f"{n:016d}" for n in range(100) if check_character(f"T.I.{n:016d}.001").isalpha())
+    identifier = make_identifier(type_code="T", issuer_code="I", serial=serial)
+    assert identifier[-1].isalpha() and is_valid_identifier(identifier) and is_valid_identifier(identifier[:-1] + identifier[-1].lower())
+
+
+def test_serials_are_sixteen_random_digits():
+    serials = [make_identifier(type_code="T", issuer_code="I").split(".")[-3] for _ in range(200)]
+    assert all(len(serial) == 16 and serial.isdigit() for serial in serials)
+    assert len(set(serials)) == 200 and len({serial[:8] for serial in serials}) > 150  # 10^16 values, not a handful
 
 
 def test_round_trip_and_expiry_inside_the_signature(signing_key):

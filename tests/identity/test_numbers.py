@@ -2,6 +2,7 @@
 from shared/NOTES.md and the python-stdnum traps we found."""
 
 import pytest
+from django.utils import translation
 from django.core.exceptions import ValidationError
 from stdnum.cn import ric
 
@@ -87,6 +88,22 @@ def test_invalid_credit_codes(raw, code):
     assert exc.value.code == code
 
 
+@pytest.mark.parametrize(("validate", "raw", "message"), [
+    (validate_credit_code, "91110000600037341", "A unified social credit code has 18 characters."),
+    (validate_credit_code, "9111000060003734IL", "This unified social credit code has characters in the wrong places."),
+    (validate_credit_code, "91110000600037341M", "The check character of this credit code is wrong."),
+    (validate_phone, "12812345678", "Enter an 11-digit mainland mobile number."),
+    (validate_id_number, "11010119900307123Y", "A resident ID number is 17 digits and a digit or X."),
+])
+def test_each_refusal_says_why_in_the_readers_language(validate, raw, message):
+    with pytest.raises(ValidationError) as exc:
+        validate(raw)
+    with translation.override("en"):
+        assert exc.value.messages == [message]
+    with translation.override("zh-hans"):
+        assert exc.value.messages[0] != message  # translated, not the English text
+
+
 @pytest.mark.parametrize("raw", ["13812345678", "+86 138 1234 5678", "138-1234-5678", "008613812345678"])
 def test_phone_numbers_are_normalised(raw):
     assert validate_phone(raw) == "13812345678"
@@ -94,8 +111,9 @@ def test_phone_numbers_are_normalised(raw):
 
 @pytest.mark.parametrize("raw", ["12812345678", "1381234567", "phone"])
 def test_bad_phone_numbers_are_refused(raw):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         validate_phone(raw)
+    assert exc.value.code == "phone_format"
 
 
 def test_masks():
