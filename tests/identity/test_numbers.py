@@ -2,8 +2,8 @@
 from shared/NOTES.md and the python-stdnum traps we found."""
 
 import pytest
-from django.utils import translation
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from stdnum.cn import ric
 
 from core.numbers import validate_credit_code, validate_id_number, validate_phone
