@@ -146,3 +146,55 @@ def test_override_holds_until_it_expires(person, now, rules, officer):
     assert status(person, until)[0] == "red"  # at expiry the rules apply again
     with mock.patch("django.utils.timezone.now", return_value=until + dt.timedelta(seconds=1)):
         assert statuses.status_for(person.id_number_index)["colour"] == "red"
+
+
+def test_each_persons_data_counts_for_that_person_only(person, now, high_risk):
+    """Four kinds of trigger on a neighbour leave this person green; the neighbour's later 'no
+    symptoms' does not clear this person's symptoms."""
+    from tests.factories import UserFactory
+    from tests.healthcode.conftest import with_record
+
+    neighbour = with_record(UserFactory(), area="370203")
+    lab_test(neighbour, ago(now, days=1), result="positive")
+    CloseContact.objects.create(person_index=neighbour.id_number_index, listed_at=ago(now, days=1))
+    stay(neighbour, "370203", ago(now, days=3), ago(now, days=2))
+    SelfDeclaration.objects.create(person_index=neighbour.id_number_index, symptoms=True, declared_at=ago(now, days=1))
+    assert status(person, now) == ("green", [])
+    colour, reasons = status(neighbour, now)
+    assert colour == "red" and set(reasons) == {"positive-test", "close-contact", "high-risk-area", "symptoms"}
+    SelfDeclaration.objects.create(person_index=person.id_number_index, symptoms=True, declared_at=ago(now, days=2))
+    SelfDeclaration.objects.create(person_index=neighbour.id_number_index, symptoms=False, declared_at=ago(now, hours=1))
+    assert status(person, now) == ("yellow", ["symptoms"])
+    # A negative test of the neighbour after leaving does not clear this person's stay.
+    stay(person, "370203", ago(now, days=6), ago(now, days=5))
+    lab_test(neighbour, ago(now, days=1))
+    assert "high-risk-area" in status(person, now)[1]
+
+
+@pytest.mark.parametrize("trigger", ["close-contact", "symptoms", "stay"])
+def test_records_dated_after_now_or_before_the_window_do_not_count(person, now, high_risk, trigger):
+    future, old = now + dt.timedelta(hours=1), ago(now, days=30)
+    for when in (future, old):
+        if trigger == "close-contact":
+            CloseContact.objects.create(person_index=person.id_number_index, listed_at=when)
+        elif trigger == "symptoms":
+            SelfDeclaration.objects.create(person_index=person.id_number_index, symptoms=True, declared_at=when)
+        else:
+            stay(person, "370203", when, when + dt.timedelta(hours=2))
+    assert status(person, now) == ("green", [])
+
+
+def test_a_province_level_risk_area_covers_its_counties(person, now, rules):
+    RiskArea.objects.create(area_code="370000", name="山东省", level="high", starts_at=ago(now, days=30))
+    stay(person, "370203", ago(now, days=3), ago(now, days=2))
+    assert status(person, now)[0] == "yellow"
+
+
+def test_a_status_stays_valid_only_until_its_earliest_trigger_ages_out(person, now, rules):
+    lab_test(person, ago(now, days=13, hours=12), result="positive")  # ages out in 12 hours
+    evaluate_people([person.id_number_index], now=now)
+    row = HealthStatus.objects.get(person_index=person.id_number_index)
+    assert row.valid_until == ago(now, days=13, hours=12) + dt.timedelta(days=14)
+    HealthStatus.objects.all().delete()
+    evaluate_people([person.id_number_index], now=ago(now, days=5))  # the trigger ages out after more than a day: re-read in a day
+    assert HealthStatus.objects.get(person_index=person.id_number_index).valid_until == ago(now, days=4)
