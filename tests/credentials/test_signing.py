@@ -207,3 +207,49 @@ def test_old_presentations_are_purged_but_checks_kept(citizen, clerk, licence):
     assert purge_presentations() == 1
     assert list(Presentation.objects.values_list("pk", flat=True)) == [fresh.presentation.pk]
     assert Verification.objects.get().credential == licence
+
+
+def test_a_key_set_yields_only_public_p256_keys_by_kid_or_thumbprint():
+    from joserfc.jwk import ECKey as Key
+
+    good, unnamed = Key.generate_key("P-256"), Key.generate_key("P-256")
+    document = {"keys": [
+        Key.generate_key("P-384").as_dict(private=False) | {"kid": "p384"},          # another curve
+        good.as_dict(private=True) | {"kid": "leaked"},                              # a private key: never trusted
+        {"kty": "RSA", "kid": "rsa", "n": "x", "e": "AQAB"},                         # another key type
+        good.as_dict(private=False) | {"kid": "good"},
+        unnamed.as_dict(private=False),                                              # no kid: found by thumbprint
+    ]}
+    keys = signing.keys_from_jwks(json.dumps(document))
+    assert set(keys) == {"good", unnamed.thumbprint()}
+    assert keys["good"].as_dict(private=False)["x"] == good.as_dict(private=False)["x"]
+    assert signing.keys_from_jwks({}) == {}
+
+
+def test_the_published_key_set_names_each_key_for_signatures(signing_key):
+    published = signing.jwks()["keys"]
+    assert published and all(key["kid"] and key["alg"] == "ES256" and key["use"] == "sig" and "d" not in key for key in published)
+    assert signing_key.kid in {key["kid"] for key in published}
+
+
+def test_the_active_key_cannot_be_retired_and_a_retired_one_is_stamped(signing_key):
+    with pytest.raises(ValueError, match="rotate to a new key before retiring the active one"):
+        signing.key_retire(signing_key.kid)
+    newer = signing.key_create()
+    retired = signing.key_retire(signing_key.kid)
+    assert retired.status == "retired" and retired.retired_at is not None and newer.status == "active"
+
+
+def test_ensure_signing_key_creates_one_only_when_there_is_none(db):
+    from credentials.models import SigningKey
+
+    SigningKey.objects.all().delete()
+    signing.ensure_signing_key()
+    signing.ensure_signing_key()
+    assert SigningKey.objects.filter(status="active").count() == 1
+
+
+def test_a_rejection_carries_its_reason(signing_key):
+    with pytest.raises(signing.SignatureRejected) as rejected:
+        signing.verify("not.a.token", kind=KIND)
+    assert str(rejected.value) == rejected.value.reason != ""
