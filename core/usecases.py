@@ -122,6 +122,9 @@ class SystemActor:
     is_authenticated = False
     masked_name = "系统"
 
+    def has_perm(self, perm: str) -> bool:
+        return True
+
     def __repr__(self) -> str:
         return "SYSTEM"
 

@@ -26,8 +26,8 @@ from credentials import signing
 from credentials.holders import holder_index
 from credentials.identifiers import make_identifier
 from credentials.models import Credential, CredentialType, HolderKind, Presentation, Verification
+from credentials.permissions import may_issue, may_present, may_verify
 from identity.models import ApiClient, AuditEvent, Organisation, User
-from identity.permissions import may_act_for
 from identity.services import audit_record, notice_send
 
 PRESENTATION_KIND = "qilu-vp+jwt"
@@ -102,6 +102,8 @@ class Issued:
 
 
 def _type_for(client: ApiClient, code: str) -> CredentialType:
+    if not may_issue(client):
+        raise Forbidden(_("This system may not issue credentials."), code="permission_denied")
     ctype = CredentialType.objects.filter(code=code, is_active=True).select_related("department").first()
     if ctype is None:
         raise Invalid(_("Unknown credential type."), code="unknown_type", errors={"type": [_("Unknown credential type.")]})
@@ -222,14 +224,6 @@ def credential_set_hidden(*, user: User, credential: Credential, hidden: bool) -
 
 
 @pure
-def may_present(user: User, credential: Credential) -> bool:
-    if credential.holder_kind == HolderKind.PERSON:
-        return credential.holder_index == user.id_number_index
-    organisation = holder_organisation(credential)
-    return organisation is not None and may_act_for(user=user, organisation=organisation, scope="credentials.present")
-
-
-@pure
 def disclosed_view(credential: Credential, disclose: Iterable[str]) -> dict:
     """What a verifier may see: the type, holder name, dates, the chosen fields in full, and every
     other field left out. ID numbers appear masked unless chosen."""
@@ -319,6 +313,8 @@ _STATUS_REASONS = {
 def presentation_verify(*, verifier: User, token: str) -> Verdict:
     """Check a scanned presentation: signature and key, expiry, one-time use, then the credential's
     current status. Every check that reaches a credential is recorded and shown to its holder."""
+    if not may_verify(verifier):
+        raise Forbidden(_("Only window clerks may verify credentials."), code="permission_denied")
     claims: dict = {}
     presentation = None
     try:

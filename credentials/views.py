@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from core.web import refusal
-from credentials import rendering, selectors, services
+from credentials import permissions, rendering, selectors, services
 from credentials.api.serializers import WalletCredentialSerializer
 from identity import selectors as identity_selectors
 
@@ -49,7 +49,7 @@ def credential_detail(request, identifier: str):
     return render(
         request,
         "credentials/detail.html",
-        {"credential": credential, "data": data, "may_present": services.may_present(request.user, credential)},
+        {"credential": credential, "data": data, "may_present": permissions.may_present(request.user, credential)},
     )
 
 

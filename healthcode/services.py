@@ -29,13 +29,13 @@ from joserfc import jws
 from joserfc.errors import JoseError
 
 from core import people
-from core.errors import Conflict, Invalid, NotFound
+from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.numbers import validate_id_number
 from core.outbox import enqueue_on_commit
 from core.people import mask_name
-from core.usecases import SYSTEM, pure, step, unchanged, use_case
+from core.usecases import pure, step, unchanged, use_case
 from credentials import signing
-from healthcode import statuses
+from healthcode import permissions, statuses
 from healthcode.evaluation import evaluate_people
 from healthcode.models import (
     Appeal,
@@ -172,6 +172,8 @@ def _people_told(person_index: str | None) -> tuple[User | None, list[User]]:
 @use_case(audit=AuditEvent.Action.HEALTH_PASS_CHECKED)
 def pass_check(*, checker: User, token: str, place: str = "") -> PassVerdict:
     """A checkpoint scans a pass: ours or a trusted province's. Logged, and shown to the holder."""
+    if not permissions.has(checker, permissions.CHECK_PASS):
+        raise Forbidden(_("You may not do this."), code="permission_denied")
     issuer_id, reason, claims = _verify_pass((token or "").strip(), timezone.now())
     valid = reason == "valid"
     content = claims.get("hp") if valid and isinstance(claims.get("hp"), dict) else {}
@@ -250,6 +252,8 @@ def visit_record(*, user: User, venue_code: str) -> Stay:
 
 @use_case(audit=AuditEvent.Action.VENUE_REGISTERED)
 def venue_register(*, manager: User, name: str, area_code: str, address: str) -> Venue:
+    if not permissions.has(manager, permissions.ADD_VENUE):
+        raise Forbidden(_("You may not do this."), code="permission_denied")
     venue = Venue.objects.create(manager=manager, name=name.strip(), area_code=_area(area_code), address=address.strip())
     audit_record(action=AuditEvent.Action.VENUE_REGISTERED, actor=manager, subject=manager, detail={"venue": venue.name, "code": venue.code})
     return venue
@@ -320,6 +324,8 @@ def appeal_submit(*, user: User, reason: str, evidence: str = "") -> Appeal:
 
 @use_case(audit=AuditEvent.Action.HEALTH_OVERRIDE)
 def override_set(*, officer: User, person_index: str, colour: str, expires_at: dt.datetime, note: str) -> Override:
+    if not permissions.has(officer, permissions.SET_OVERRIDE):
+        raise Forbidden(_("You may not do this."), code="permission_denied")
     if colour not in Colour.values:
         raise ValidationError({"colour": [_("Unknown colour.")]})
     if expires_at <= timezone.now():
@@ -338,6 +344,8 @@ def override_set(*, officer: User, person_index: str, colour: str, expires_at: d
 def appeal_decide(*, officer: User, appeal: Appeal, uphold: bool, note: str, colour: str | None = None,
                   expires_at: dt.datetime | None = None) -> Appeal:
     """Uphold (with an override colour and end) or reject an appeal; the appellant is told either way."""
+    if not permissions.has(officer, permissions.DECIDE_APPEAL):
+        raise Forbidden(_("You may not do this."), code="permission_denied")
     if appeal.status != Appeal.Status.PENDING:
         raise Conflict(_("This appeal has already been decided."), code="appeal_decided")
     if not note.strip():
@@ -392,6 +400,8 @@ def _fetch_key_set(url: str) -> str:
 def trusted_issuer_import(*, officer: User, issuer_id: str, name: str, valid_from: dt.datetime, valid_until: dt.datetime,
                           jwks: dict | str | None = None, url: str = "") -> TrustedIssuer:
     """Trust another province's issuer: its key set from a file's JSON or fetched from a URL."""
+    if not permissions.has(officer, permissions.TRUST_ISSUER):
+        raise Forbidden(_("You may not do this."), code="permission_denied")
     if jwks is None:
         if not url.startswith(("https://", "http://")):
             raise ValidationError({"url": [_("Give a key set file or an http(s) URL.")]})
@@ -513,9 +523,11 @@ def health_data_import(*, client, kind: str, rows: Iterable, source: str = "impo
 
 
 @use_case(audit=AuditEvent.Action.HEALTH_RULES_CHANGED)
-def ruleset_publish(*, officer: User | None, ruleset: RuleSet) -> RecomputeJob:
+def ruleset_publish(*, officer: User, ruleset: RuleSet) -> RecomputeJob:
     """Put a rule version in force (the old one stays, unchanged, for the statuses it produced) and
     re-evaluate everybody."""
+    if not permissions.has(officer, permissions.CHANGE_RULES):
+        raise Forbidden(_("You may not do this."), code="permission_denied")
     if ruleset.is_published:
         raise Conflict(_("This version is already published; copy it to change it."), code="already_published")
     if not ruleset.rules.exists():
@@ -523,12 +535,14 @@ def ruleset_publish(*, officer: User | None, ruleset: RuleSet) -> RecomputeJob:
     RuleSet.objects.filter(in_force=True).update(in_force=False)
     ruleset.in_force, ruleset.published_at = True, timezone.now()
     ruleset.save(update_fields=["in_force", "published_at"])
-    return recompute_start(reason=f"rule version v{ruleset.version} published", actor=officer or SYSTEM)
+    return recompute_start(reason=f"rule version v{ruleset.version} published", actor=officer)
 
 
 @use_case(audit=AuditEvent.Action.HEALTH_RULES_CHANGED)
-def ruleset_copy(*, ruleset: RuleSet, officer: User | None) -> RuleSet:
+def ruleset_copy(*, ruleset: RuleSet, officer: User) -> RuleSet:
     """A new draft version with the same rules, to edit and publish."""
+    if not permissions.has(officer, permissions.CHANGE_RULES):
+        raise Forbidden(_("You may not do this."), code="permission_denied")
     version = (RuleSet.objects.order_by("-version").values_list("version", flat=True).first() or 0) + 1
     draft = RuleSet.objects.create(version=version, note=_("copy of v%(v)d") % {"v": ruleset.version}, created_by=officer)
     for rule in ruleset.rules.all():
@@ -540,6 +554,8 @@ def ruleset_copy(*, ruleset: RuleSet, officer: User | None) -> RuleSet:
 
 @use_case(audit=AuditEvent.Action.HEALTH_RULES_CHANGED)
 def recompute_start(*, actor, reason: str, area_code: str = "", chunk_size: int = 20000) -> RecomputeJob:
+    if not permissions.has(actor, permissions.CHANGE_RULES):
+        raise Forbidden(_("You may not do this."), code="permission_denied")
     from django.db.models import Max, Min
 
     bounds = PopulationRecord.objects.aggregate(first=Min("id"), last=Max("id"))

@@ -99,3 +99,19 @@ def test_a_step_refuses_to_run_outside_a_use_case():
 
     with pytest.raises(RuntimeError, match="inside a use case"):
         building_block()
+
+
+@pytest.mark.django_db
+def test_use_cases_check_permission_themselves_not_only_their_views(citizen):
+    """Called directly (a task, a command, a new view that forgot its decorator), a use case still
+    refuses someone without the right — and nothing is written."""
+    from core.errors import Forbidden
+    from credentials.services import presentation_verify
+    from healthcode.services import pass_check, venue_register
+
+    before = AuditEvent.objects.count()
+    for call in (lambda: presentation_verify(verifier=citizen, token="x"), lambda: pass_check(checker=citizen, token="x"),
+                 lambda: venue_register(manager=citizen, name="x", area_code="370102", address="x")):
+        with pytest.raises(Forbidden):
+            call()
+    assert AuditEvent.objects.count() == before

@@ -1,0 +1,27 @@
+"""Who may do what with credentials: the one owner of "may this person show this credential" and
+"may this person verify codes", asked by the use cases themselves (views only add a coarse gate)."""
+
+from __future__ import annotations
+
+from credentials.models import Credential, HolderKind
+from identity.models import Organisation, User
+from identity.permissions import may_act_for
+
+VERIFY = "credentials.verify_credential"
+ISSUE_SCOPE = "credentials.issue"
+
+
+def may_present(user: User, credential: Credential) -> bool:
+    """Its holder; for an organisation's licence, the legal representative or an agent allowed to present."""
+    if credential.holder_kind == HolderKind.PERSON:
+        return credential.holder_index == user.id_number_index
+    organisation = Organisation.objects.filter(credit_code=credential.holder_number).first()
+    return organisation is not None and may_act_for(user=user, organisation=organisation, scope="credentials.present")
+
+
+def may_verify(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.has_perm(VERIFY))
+
+
+def may_issue(client) -> bool:
+    return ISSUE_SCOPE in (client.scopes or [])
