@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from core.web import refusal
-from identity import selectors, services
+from identity import audit, selectors, services
 from identity.forms import AgentAuthoriseForm, RegisterOrganisationForm
 
 
@@ -23,6 +23,7 @@ from identity.forms import AgentAuthoriseForm, RegisterOrganisationForm
 def account_home(request):
     user = request.user
     events = Paginator(selectors.audit_events_about(user), 20).get_page(request.GET.get("page"))
+    events.object_list = [audit.describe(event, viewer=user) for event in events.object_list]
     return render(
         request,
         "identity/account.html",

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from identity import audit
 from identity.models import AgentAuthorisation, AgentScope, AuditEvent, Notice, Organisation, User
 
 
@@ -55,23 +56,25 @@ class AgentAuthoriseSerializer(serializers.Serializer):
 
 class AuditEventSerializer(serializers.ModelSerializer):
     action_display = serializers.CharField(source="get_action_display")
-    actor = serializers.SerializerMethodField()
+    actor = serializers.SerializerMethodField(help_text=_("Who: 本人, or the post (department or hall) and masked name, or the system"))
     organisation = serializers.SerializerMethodField()
+    purpose = serializers.SerializerMethodField()
 
     class Meta:
         model = AuditEvent
-        fields = ["id", "created_at", "action", "action_display", "actor", "organisation", "detail"]
+        fields = ["id", "created_at", "action", "action_display", "actor", "organisation", "purpose", "detail"]
+
+    def _use(self, event) -> audit.DataUse:
+        return audit.describe(event, viewer=self.context["request"].user)
 
     def get_actor(self, event) -> str:
-        if event.actor_id == self.context["request"].user.pk:
-            return str(_("本人"))
-        if event.actor is not None:
-            return event.actor.masked_name
-        return event.actor_description or ""
+        return str(self._use(event).by)
 
     def get_organisation(self, event) -> str | None:
-        organisation = event.actor_organisation or event.subject_organisation
-        return organisation.name if organisation else None
+        return self._use(event).organisation
+
+    def get_purpose(self, event) -> str:
+        return self._use(event).purpose
 
 
 class BaseRecordsSyncSerializer(serializers.Serializer):

@@ -1,0 +1,28 @@
+"""How one audit event reads to the person it is about ("who used my data"): who acted — their post
+(department or hall) and masked name, or the system that did — and for what purpose. The portal page
+and the API both ask here, so they say the same."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from identity.models import AuditEvent, User
+
+
+@dataclass
+class DataUse:
+    event: AuditEvent
+    by: str
+    organisation: str | None
+    purpose: str
+
+
+def describe(event: AuditEvent, *, viewer: User) -> DataUse:
+    if event.actor_id is not None and event.actor_id == viewer.pk:
+        by = _("本人")
+    else:
+        by = event.actor_description or (event.actor.masked_name if event.actor else "") or _("系统")
+    organisation = event.actor_organisation or event.subject_organisation
+    return DataUse(event=event, by=by, organisation=organisation.name if organisation else None, purpose=str(event.detail.get("purpose", "")))
