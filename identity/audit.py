@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from identity import roles
 from identity.models import AuditEvent, User
 
 
@@ -15,6 +16,7 @@ from identity.models import AuditEvent, User
 class DataUse:
     event: AuditEvent
     by: str
+    role: str
     organisation: str | None
     purpose: str
 
@@ -25,4 +27,13 @@ def describe(event: AuditEvent, *, viewer: User) -> DataUse:
     else:
         by = event.actor_description or (event.actor.masked_name if event.actor else "") or _("系统")
     organisation = event.actor_organisation or event.subject_organisation
-    return DataUse(event=event, by=by, organisation=organisation.name if organisation else None, purpose=str(event.detail.get("purpose", "")))
+    return DataUse(event=event, by=by, role=_role(event, viewer), organisation=organisation.name if organisation else None,
+                   purpose=str(event.detail.get("purpose", "")))
+
+
+def _role(event: AuditEvent, viewer: User) -> str:
+    """The staff role the actor held (window clerk, reviewer …); nothing for the person themself."""
+    if event.actor is None or event.actor_id == viewer.pk:
+        return ""
+    labels = [str(roles.LABELS[group.name]) for group in event.actor.groups.all() if group.name in roles.LABELS and group.name != roles.CITIZEN]
+    return "、".join(labels)

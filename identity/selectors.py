@@ -12,7 +12,8 @@ from identity.models import AgentAuthorisation, AuditEvent, Organisation, User
 
 def audit_events_about(user: User) -> QuerySet[AuditEvent]:
     """Events about this person's data or account, newest first ("who used my data")."""
-    return AuditEvent.objects.filter(subject=user).select_related("actor", "actor_organisation", "subject_organisation")
+    return AuditEvent.objects.filter(subject=user).select_related("actor", "actor_organisation", "subject_organisation").prefetch_related(
+        "actor__groups")
 
 
 def data_use_by_others(user: User) -> QuerySet[AuditEvent]:

@@ -59,10 +59,11 @@ class AuditEventSerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField(help_text=_("Who: 本人, or the post (department or hall) and masked name, or the system"))
     organisation = serializers.SerializerMethodField()
     purpose = serializers.SerializerMethodField()
+    role = serializers.SerializerMethodField()
 
     class Meta:
         model = AuditEvent
-        fields = ["id", "created_at", "action", "action_display", "actor", "organisation", "purpose", "detail"]
+        fields = ["id", "created_at", "action", "action_display", "actor", "role", "organisation", "purpose", "detail"]
 
     def _use(self, event) -> audit.DataUse:
         return audit.describe(event, viewer=self.context["request"].user)
@@ -72,6 +73,9 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
     def get_organisation(self, event) -> str | None:
         return self._use(event).organisation
+
+    def get_role(self, event) -> str:
+        return self._use(event).role
 
     def get_purpose(self, event) -> str:
         return self._use(event).purpose

@@ -52,6 +52,8 @@ def test_each_new_kind_of_use_shows_in_the_persons_trail_on_both_fronts(holder, 
     by_others = holder_api.get("/api/v1/me/audit-events/", {"by_others": 1, "page_size": 100}).json()["results"]
     assert NEW_ACTIONS <= {event["action"] for event in by_others}
     assert all(event["actor"] and event["actor"] != "本人" for event in by_others)
+    roles = {event["action"]: event["role"] for event in by_others}
+    assert roles["counter_lookup"] == "窗口人员" and roles["application_viewed"] == "部门审核人员" and roles["health_override"] == "卫健人员"
     client = Client()
     client.force_login(holder)
     page = client.get("/account/").content.decode()
