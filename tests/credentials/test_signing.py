@@ -253,3 +253,74 @@ def test_a_rejection_carries_its_reason(signing_key):
     with pytest.raises(signing.SignatureRejected) as rejected:
         signing.verify("not.a.token", kind=KIND)
     assert str(rejected.value) == rejected.value.reason != ""
+
+
+def _unsigned(header: dict, claims: dict) -> str:
+    def part(value):
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{part(header)}.{part(claims)}.{part('sig')}"
+
+
+@pytest.mark.parametrize("token", ["", "not.a.token", "a.b", "齐鲁"])
+def test_garbage_is_malformed(signing_key, token):
+    with pytest.raises(signing.SignatureRejected) as rejected:
+        signing.verify(token, kind=KIND)
+    assert rejected.value.reason == "malformed" and str(rejected.value) == "malformed" and rejected.value.claims == {}
+
+
+@pytest.mark.parametrize("header", [{"alg": "HS256"}, {"alg": "none"}, {"alg": "ES256", "kid": 7}, {"alg": "ES256", "kid": None}])
+def test_another_algorithm_or_a_missing_kid_is_refused_before_any_key_is_tried(signing_key, header):
+    token = _unsigned({"kid": signing_key.kid, "typ": KIND, **header}, {"exp": int(time.time()) + 60})
+    with pytest.raises(signing.SignatureRejected) as rejected:
+        signing.verify(token, kind=KIND)
+    assert rejected.value.reason == "malformed"
+
+
+def test_a_signed_payload_without_an_integer_expiry_is_refused(signing_key):
+    from joserfc import jws as joserfc_jws
+
+    key = signing.keyring().signing[1]
+    for claims in ({"jti": "x"}, {"exp": "soon"}, ["not", "an", "object"]):
+        token = joserfc_jws.serialize_compact({"alg": "ES256", "kid": signing_key.kid, "typ": KIND}, json.dumps(claims).encode(), key)
+        with pytest.raises(signing.SignatureRejected) as rejected:
+            signing.verify(token, kind=KIND)
+        assert rejected.value.reason == "malformed"
+
+
+def test_rejections_after_the_signature_keep_the_claims_for_the_record(signing_key):
+    token, claims = signing.sign({"jti": "n9"}, kind=KIND, ttl=60)
+    with pytest.raises(signing.SignatureRejected) as wrong:
+        signing.verify(token, kind="qilu-hp+jwt")
+    assert (wrong.value.reason, wrong.value.claims["jti"]) == ("wrong_kind", "n9")
+    with pytest.raises(signing.SignatureRejected) as late:
+        signing.verify_with(token, kind=KIND, keys=signing.keyring().public, now=claims["exp"])
+    assert (late.value.reason, late.value.claims["jti"]) == ("expired", "n9")
+    assert signing.verify_with(token, kind=KIND, keys=signing.keyring().public, now=claims["exp"] - 1)["jti"] == "n9"
+
+
+def test_the_payload_is_compact_sorted_utf8_json_so_the_qr_stays_small(signing_key):
+    token, claims = signing.sign({"z": 1, "a": "齐鲁"}, kind=KIND, ttl=60)
+    payload = base64.urlsafe_b64decode(token.split(".")[1] + "==")
+    assert payload == json.dumps(claims, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    assert "齐鲁".encode() in payload
+
+
+def test_without_a_signing_key_signing_answers_unavailable(db):
+    from django.utils import translation
+
+    from core.errors import Unavailable
+    from credentials.models import SigningKey
+
+    SigningKey.objects.all().delete()
+    signing.reset()
+    with translation.override("en"), pytest.raises(Unavailable) as refused:
+        signing.sign({}, kind=KIND, ttl=60)
+    assert (refused.value.code, str(refused.value)) == ("signing_unavailable", "Signing is not available right now. Please try again later.")
+
+
+def test_a_new_key_is_published_with_its_thumbprint_as_kid(db):
+    key = signing.key_create()
+    assert key.public_jwk["kid"] == key.kid and key.public_jwk["alg"] == "ES256" and key.public_jwk["use"] == "sig" and "d" not in key.public_jwk
+    assert key.status == "active"
+    assert signing.key_create(activate=False).status == "verifying"

@@ -94,6 +94,10 @@ def test_invalid_credit_codes(raw, code):
     (validate_credit_code, "91110000600037341M", "The check character of this credit code is wrong."),
     (validate_phone, "12812345678", "Enter an 11-digit mainland mobile number."),
     (validate_id_number, "11010119900307123Y", "A resident ID number is 17 digits and a digit or X."),
+    (validate_id_number, "1101011990030712", "A resident ID number has 18 characters."),
+    (validate_id_number, "990101199003071230", "This ID number does not start with a province code."),
+    (validate_id_number, "110101199003071234", "The check character of this ID number is wrong."),
+    (validate_id_number, "110101199002301236", "This ID number has an impossible birth date."),
 ])
 def test_each_refusal_says_why_in_the_readers_language(validate, raw, message):
     with pytest.raises(ValidationError) as exc:
