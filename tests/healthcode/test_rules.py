@@ -198,3 +198,27 @@ def test_a_status_stays_valid_only_until_its_earliest_trigger_ages_out(person, n
     HealthStatus.objects.all().delete()
     evaluate_people([person.id_number_index], now=ago(now, days=5))  # the trigger ages out after more than a day: re-read in a day
     assert HealthStatus.objects.get(person_index=person.id_number_index).valid_until == ago(now, days=4)
+
+
+def test_an_override_is_for_its_person_from_its_start_and_the_newest_one_decides(person, now, rules):
+    from tests.factories import UserFactory
+    from tests.healthcode.conftest import with_record
+
+    neighbour, officer = with_record(UserFactory()), UserFactory()
+    lab_test(person, ago(now, days=1), result="positive")
+    lab_test(neighbour, ago(now, days=1), result="positive")
+    hc.Override.objects.create(person_index=person.id_number_index, colour="yellow", starts_at=ago(now, days=2), expires_at=now + dt.timedelta(days=3),
+                               note="older", officer=officer)
+    hc.Override.objects.create(person_index=person.id_number_index, colour="green", starts_at=ago(now, hours=1), expires_at=now + dt.timedelta(days=2),
+                               note="newest", officer=officer)
+    hc.Override.objects.create(person_index=person.id_number_index, colour="red", starts_at=now + dt.timedelta(hours=1),
+                               expires_at=now + dt.timedelta(days=5), note="not yet", officer=officer)
+    assert status(person, now) == ("green", ["override"])
+    assert HealthStatus.objects.get(person_index=person.id_number_index).valid_until <= now + dt.timedelta(days=1)
+    assert status(neighbour, now) == ("red", ["positive-test"])  # someone else's override changes nothing here
+
+
+def test_the_latest_declaration_by_when_it_was_declared_decides_not_the_order_it_arrived(person, now, rules):
+    SelfDeclaration.objects.create(person_index=person.id_number_index, symptoms=True, declared_at=ago(now, days=1))
+    SelfDeclaration.objects.create(person_index=person.id_number_index, symptoms=False, declared_at=ago(now, days=2))  # arrives later, declared earlier
+    assert status(person, now) == ("yellow", ["symptoms"])
