@@ -47,3 +47,9 @@ def citizen_api(citizen):
 @pytest.fixture
 def other_api(other_citizen):
     return api_as(other_citizen)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    checked = getattr(config, "qilu_use_cases_checked", None)
+    if checked:
+        terminalreporter.write_line(f"use-case contract: {checked[0]} use cases checked in {checked[1]} write modules")
