@@ -324,3 +324,37 @@ def test_a_new_key_is_published_with_its_thumbprint_as_kid(db):
     assert key.public_jwk["kid"] == key.kid and key.public_jwk["alg"] == "ES256" and key.public_jwk["use"] == "sig" and "d" not in key.public_jwk
     assert key.status == "active"
     assert signing.key_create(activate=False).status == "verifying"
+
+
+def test_the_key_ring_is_read_from_memory_and_reloaded_when_another_process_changes_keys(signing_key, django_assert_num_queries):
+    """The hot path signs and verifies from memory; a key rotated by another process (which bumps a
+    version stamp in the shared cache) is picked up within a second; anything else within a minute."""
+    from django.core.cache import cache
+
+    from credentials.models import SigningKey
+
+    clock = [1000.0]
+    with mock.patch("credentials.signing.time.monotonic", side_effect=lambda: clock[0]):
+        signing.reset()
+        first = signing.keyring()
+        with django_assert_num_queries(0):
+            clock[0] += 0.5
+            assert signing.keyring() is first  # within a second: not even the cache is asked
+            clock[0] += 1.0
+            assert signing.keyring() is first  # the stamp is unchanged: no database read
+        # Another process rotates: a new active key in the database and a new stamp in the cache.
+        SigningKey.objects.filter(kid=signing_key.kid).update(status="verifying")
+        newer = SigningKey.objects.create(kid="other-process", public_jwk=first.public[signing_key.kid].as_dict(private=False),
+                                          private_key=SigningKey.objects.get(kid=signing_key.kid).private_key, status="active")
+        cache.set(signing.RING_VERSION_KEY, 42, timeout=None)
+        clock[0] += 0.5
+        assert signing.keyring() is first  # not yet looked
+        clock[0] += 1.0
+        reloaded = signing.keyring()
+        assert reloaded is not first and reloaded.signing[0] == newer.kid
+        # With no stamp change at all, the ring is still reloaded once a minute.
+        SigningKey.objects.filter(kid="other-process").update(status="retired")
+        clock[0] += 30
+        assert signing.keyring() is reloaded
+        clock[0] += 31
+        assert "other-process" in signing.keyring().retired

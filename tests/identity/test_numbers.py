@@ -131,3 +131,32 @@ def test_demo_generator_makes_valid_numbers():
     rows = demo.people(300)
     assert all(validate_id_number(row["id_number"]) == row["id_number"] for row in rows)
     assert validate_credit_code(demo.credit_code("370202", 42))
+
+
+def test_birth_date_bounds_someone_born_today_and_in_1880_exist_not_tomorrow_or_in_1879():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from identity import demo
+
+    today = timezone.localdate()
+    assert validate_id_number(demo.id_number("370102", today, 1))
+    assert validate_id_number(demo.id_number("370102", dt.date(1880, 1, 1), 1))
+    for birth in (today + dt.timedelta(days=1), dt.date(1879, 12, 31)):
+        with pytest.raises(ValidationError) as exc:
+            validate_id_number(demo.id_number("370102", birth, 1))
+        assert exc.value.code == "id_number_birth_date"
+        with translation.override("en"):
+            assert exc.value.messages == ["This ID number has an impossible birth date."]
+
+
+@pytest.mark.parametrize("raw", ["(+86)13812345678", "(138)1234-5678"])
+def test_brackets_in_phone_numbers_are_dropped(raw):
+    assert validate_phone(raw) == "13812345678"
+
+
+def test_nothing_normalises_to_nothing():
+    from core.numbers import normalize_id_number
+
+    assert normalize_id_number(None) == "" and normalize_id_number("") == ""
