@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
+from identity import masking
 from identity.models import AuditEvent, User
 
 _SECTIONS: dict[str, Callable[[User], object]] = {}
@@ -21,9 +22,10 @@ def register(name: str, build: Callable[[User], object]) -> None:
 
 def _identity(user: User) -> dict:
     return {
-        "name": user.name,
-        "id_number": user.id_number,
-        "phone": user.phone,
+        # The person's own copy: the masking policy shows a holder everything (identity/masking.py).
+        "name": masking.shown("name", user.name, viewer=masking.Viewer.HOLDER),
+        "id_number": masking.shown("id_number", user.id_number, viewer=masking.Viewer.HOLDER),
+        "phone": masking.shown("phone", user.phone, viewer=masking.Viewer.HOLDER),
         "phone_verified": user.phone_verified,
         "real_name_verified_at": user.real_name_verified_at,
         "date_joined": user.date_joined,
