@@ -358,3 +358,12 @@ def test_the_key_ring_is_read_from_memory_and_reloaded_when_another_process_chan
         assert signing.keyring() is reloaded
         clock[0] += 31
         assert "other-process" in signing.keyring().retired
+
+
+def test_a_signed_payload_that_is_not_json_is_malformed(signing_key):
+    from joserfc import jws as joserfc_jws
+
+    token = joserfc_jws.serialize_compact({"alg": "ES256", "kid": signing_key.kid, "typ": KIND}, b"not json", signing.keyring().signing[1])
+    with pytest.raises(signing.SignatureRejected) as rejected:
+        signing.verify(token, kind=KIND)
+    assert rejected.value.reason == "malformed"

@@ -222,3 +222,18 @@ def test_the_latest_declaration_by_when_it_was_declared_decides_not_the_order_it
     SelfDeclaration.objects.create(person_index=person.id_number_index, symptoms=True, declared_at=ago(now, days=1))
     SelfDeclaration.objects.create(person_index=person.id_number_index, symptoms=False, declared_at=ago(now, days=2))  # arrives later, declared earlier
     assert status(person, now) == ("yellow", ["symptoms"])
+
+
+def test_a_status_cached_by_a_reader_during_the_writing_transaction_is_dropped_at_commit(person, now, django_capture_on_commit_callbacks):
+    """A concurrent reader cannot see the new row until commit and may cache the old one meanwhile:
+    the evaluation drops the cache entry again once it commits."""
+    from django.core.cache import cache
+
+    from healthcode import status_cache
+
+    key = status_cache.key(person.id_number_index)
+    with django_capture_on_commit_callbacks(execute=True):
+        lab_test(person, ago(now, days=1), result="positive")
+        evaluate_people([person.id_number_index], now=now)
+        cache.set(key, {"colour": "green"}, 300)  # what a reader outside the transaction would have cached
+    assert cache.get(key) is None
