@@ -153,6 +153,8 @@ CELERY_TASK_PUBLISH_RETRY = False
 # --- Identity and authentication ---------------------------------------------------------------
 AUTH_USER_MODEL = "identity.User"
 AUTHENTICATION_BACKENDS = ["identity.auth_backends.IdentityBackend"]
+# Argon2id at OWASP's parameters first; PBKDF2 only to verify (and then upgrade) older hashes.
+PASSWORD_HASHERS = ["identity.hashers.OwaspArgon2PasswordHasher", "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},

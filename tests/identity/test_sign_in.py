@@ -221,3 +221,18 @@ def test_staff_sign_in_to_admin_with_the_id_number(password):
     page = client.get("/admin/identity/user/").content.decode()
     assert admin.masked_id_number in page
     assert admin.id_number not in page
+
+
+def test_passwords_are_argon2id_at_owasp_parameters_and_old_hashes_upgrade_at_sign_in(settings, citizen, password):
+    from django.contrib.auth.hashers import make_password
+
+    from portal import settings as project_settings
+
+    settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS  # the real hashers, not the tests' fast one
+    citizen.password = make_password(password, hasher="pbkdf2_sha256")
+    citizen.save(update_fields=["password"])
+    status, _body = Mobile().post("/auth/login", {"username": citizen.id_number, "password": password})
+    assert status == 200
+    citizen.refresh_from_db()
+    assert citizen.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert Mobile().post("/auth/login", {"username": citizen.id_number, "password": password})[0] == 200  # and it still signs in
