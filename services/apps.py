@@ -7,6 +7,7 @@ class ServicesConfig(AppConfig):
     verbose_name = _("掌上办")
 
     def ready(self):
+        from services import receivers  # noqa: F401 — connects the catalogue cache invalidation
         from services.exports import register_export
 
         register_export()

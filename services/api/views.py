@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from core.api import require_perm
 from core.errors import Invalid
 from identity import selectors as identity_selectors
-from services import permissions, selectors
+from services import permissions, public_cache, selectors
 from services.api.serializers import (
     ApplicationSerializer,
     ApplySerializer,
@@ -39,7 +39,7 @@ class CatalogueApi(generics.ListAPIView):
         parameters=[OpenApiParameter("q", str), OpenApiParameter("department", str), OpenApiParameter("category", str), OpenApiParameter("online", bool)]
     )
     def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+        return public_cache.public_read(request, lambda: super(CatalogueApi, self).get(request, *args, **kwargs).data)
 
     def get_queryset(self):
         params = self.request.query_params
@@ -52,7 +52,7 @@ class ItemApi(APIView):
 
     @extend_schema(responses=ItemDetailSerializer, summary="An item with its current guide")
     def get(self, request, code: str):
-        return Response(ItemDetailSerializer(selectors.item_for(code)).data)
+        return public_cache.public_read(request, lambda: ItemDetailSerializer(selectors.item_for(code)).data)
 
 
 class FormApi(APIView):
