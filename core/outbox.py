@@ -9,6 +9,7 @@ cannot do work twice.
 
 from __future__ import annotations
 
+import importlib
 import logging
 
 from celery import current_app
@@ -48,8 +49,9 @@ def _task(task):
     if not isinstance(task, str):
         return task
     if task not in current_app.tasks:
-        # A web process has not imported the apps' tasks modules yet (autodiscovery is lazy).
-        current_app.loader.import_default_modules()
+        # A web process has not imported the app's tasks module yet (Celery's autodiscovery is lazy).
+        # Tasks are named "<app>.<task>"; Python's import lock makes this safe when threads race.
+        importlib.import_module(f"{task.split('.', 1)[0]}.tasks")
     return current_app.tasks[task]
 
 
