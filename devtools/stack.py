@@ -1,6 +1,6 @@
 """The real production stack on loopback, for the smoke and fault tests and the benchmarks: its own PostgreSQL cluster
 and Redis (so the tests can stop and restart them), gunicorn with several sync workers, a Celery
-worker and beat, all with QILU_ENV=prod and freshly generated secrets."""
+worker and beat, the check journal's consumer, all with QILU_ENV=prod and freshly generated secrets."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ class Stack:
         (self.tmp / "redis").mkdir(exist_ok=True)
         self.procs["redis"] = subprocess.Popen(
             ["redis-server", "--bind", "127.0.0.1", "--port", str(self.redis_port), "--dir", str(self.tmp / "redis"), "--appendonly", "yes",
-             "--save", ""], stdout=open(self.tmp / "redis.log", "ab"), stderr=subprocess.STDOUT)
+             "--appendfsync", "always", "--save", ""], stdout=open(self.tmp / "redis.log", "ab"), stderr=subprocess.STDOUT)
         wait_for(lambda: subprocess.run(["redis-cli", "-p", str(self.redis_port), "ping"], capture_output=True, text=True).stdout.strip() == "PONG",
                  10, "redis")
 
@@ -126,6 +126,10 @@ class Stack:
 
     def start_worker(self):
         self._spawn("worker", [str(VENV_BIN / "celery"), "-A", "portal", "worker", "-l", "info", "--pool", "solo", "-n", f"w{time.time_ns()}@qilu"])
+
+    def start_journal(self, *extra: str):
+        """The check journal's consumer (core.journal), under a stable name so a restart finds its pending records."""
+        self._spawn("journal", [str(VENV_BIN / "python"), "manage.py", "journal_consume", "--name", "stack-1", *extra])
 
     def start_beat(self):
         self._spawn("beat", [str(VENV_BIN / "celery"), "-A", "portal", "beat", "-l", "info", "-s", str(self.tmp / "beat-schedule")])
@@ -175,6 +179,7 @@ http {{
         self.start_web()
         self.start_worker()
         self.start_beat()
+        self.start_journal()
         return self
 
     def stop(self):

@@ -362,6 +362,7 @@ class PassCheck(models.Model):
     reason = models.CharField(_("原因"), max_length=32)
     colour = models.CharField(_("颜色"), max_length=8, choices=Colour.choices, blank=True)
     created_at = models.DateTimeField(_("查验时间"), default=timezone.now)
+    journal_id = models.UUIDField(null=True, unique=True, editable=False)  # the check journal's record: stored once
 
     class Meta:
         verbose_name = _("查验记录")

@@ -13,6 +13,7 @@ import secrets
 import socket
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -28,7 +29,7 @@ from django.utils.translation import gettext_lazy
 from joserfc import jws
 from joserfc.errors import JoseError
 
-from core import people
+from core import journal, people
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.numbers import validate_id_number
 from core.outbox import enqueue_on_commit
@@ -37,13 +38,13 @@ from core.usecases import pure, step, unchanged, use_case
 from credentials import signing
 from healthcode import permissions, statuses
 from healthcode.evaluation import evaluate_people
+from healthcode.journal import PASS_CHECK
 from healthcode.models import (
     Appeal,
     CloseContact,
     Colour,
     Dependant,
     Override,
-    PassCheck,
     RecomputeJob,
     RuleSet,
     SelfDeclaration,
@@ -116,7 +117,7 @@ class PassVerdict:
     masked_name: str | None
     issuer: str | None
     expires_at: dt.datetime | None
-    check: PassCheck
+    check_id: uuid.UUID
 
 
 REASONS = {
@@ -160,43 +161,19 @@ def _verify_pass(token: str, now: dt.datetime) -> tuple[str | None, str, dict]:
         return issuer_id, exc.reason, exc.claims
 
 
-def _people_told(person_index: str | None) -> tuple[User | None, list[User]]:
-    """The holder (if they have an account) and each guardian holding their pass see a check."""
-    if not person_index:
-        return None, []
-    subject = User.objects.filter(id_number_index=person_index).first()
-    guardians = [link.guardian for link in Dependant.objects.filter(person_index=person_index, revoked_at__isnull=True).select_related("guardian")]
-    return subject, ([subject] if subject else []) + guardians
-
-
 @use_case(audit=AuditEvent.Action.HEALTH_PASS_CHECKED)
 def pass_check(*, checker: User, token: str, place: str = "") -> PassVerdict:
-    """A checkpoint scans a pass: ours or a trusted province's. Logged, and shown to the holder."""
+    """A checkpoint scans a pass: ours or a trusted province's. Answered from memory (the key ring);
+    the check and its audit events — shown to the holder and their guardians — go to the check journal."""
     if not permissions.has(checker, permissions.CHECK_PASS):
         raise Forbidden(_("You may not do this."), code="permission_denied")
     issuer_id, reason, claims = _verify_pass((token or "").strip(), timezone.now())
     valid = reason == "valid"
     content = claims.get("hp") if valid and isinstance(claims.get("hp"), dict) else {}
     person_index = open_subject(claims.get("sub", "")) if valid and issuer_id == settings.QILU_ISSUER_ID else None
-    check = PassCheck.objects.create(
-        person_index=person_index or "",
-        checker=checker,
-        place=place[:128] or (checker.service_hall.name if checker.service_hall else ""),
-        issuer=(issuer_id or "")[:64],
-        valid=valid,
-        reason=reason,
-        colour=content.get("c", "")[:8],
-    )
-    subject, told = _people_told(person_index)
-    for person in told or [None]:  # a foreign or refused pass, or nobody here to tell: recorded against no one
-        audit_record(
-            action=AuditEvent.Action.HEALTH_PASS_CHECKED,
-            actor=checker,
-            actor_description=f"{check.place} {checker.masked_name}".strip(),
-            subject=person,
-            detail={"verdict": reason, "colour": check.colour, "place": check.place, "issuer": check.issuer,
-                    "dependant": person is not None and person is not subject},
-        )
+    colour = content.get("c") if isinstance(content.get("c"), str) else ""
+    check_id = journal.record(PASS_CHECK, audit=AuditEvent.Action.HEALTH_PASS_CHECKED, checker=checker.pk, person=person_index or "",
+                              place=(place or "")[:128], issuer=(issuer_id or "")[:64], valid=valid, reason=reason, colour=colour[:8])
     return PassVerdict(
         valid=valid,
         reason=reason,
@@ -204,7 +181,7 @@ def pass_check(*, checker: User, token: str, place: str = "") -> PassVerdict:
         masked_name=content.get("n"),
         issuer=issuer_id,
         expires_at=dt.datetime.fromtimestamp(claims["exp"], tz=dt.UTC) if valid else None,
-        check=check,
+        check_id=check_id,
     )
 
 

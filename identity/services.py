@@ -49,9 +49,32 @@ def audit_record(  # the audit writer itself: counted by the use case around it 
     """Append one audit event, in the caller's transaction. ``detail`` must hold no plaintext personal
     numbers. The client's address comes from the request context (trusted-proxy aware)."""
     note_audit(action)
+    event = audit_event(action=action, actor=actor, subject=subject, actor_organisation=actor_organisation,
+                        subject_organisation=subject_organisation, actor_description=actor_description, detail=detail, purpose=purpose,
+                        source_ip=context.client_ip.get())
+    event.save(force_insert=True)
+    return event
+
+
+@pure
+def audit_event(
+    *,
+    action: str,
+    actor: User | None = None,
+    subject: User | None = None,
+    actor_organisation: Organisation | None = None,
+    subject_organisation: Organisation | None = None,
+    actor_description: str = "",
+    detail: dict | None = None,
+    purpose: str = "",
+    source_ip: str | None = None,
+    created_at=None,
+) -> AuditEvent:
+    """The one shape of an audit event, unsaved: ``audit_record`` saves one in a use case; the check
+    journal's writers save many at once (``bulk_create``) for records a use case already counted."""
     if purpose:
         detail = {**(detail or {}), "purpose": purpose}
-    return AuditEvent.objects.create(
+    return AuditEvent(
         action=action,
         actor=actor if (actor is not None and actor.pk) else None,
         subject=subject,
@@ -59,7 +82,8 @@ def audit_record(  # the audit writer itself: counted by the use case around it 
         subject_organisation=subject_organisation,
         actor_description=actor_description,
         detail=detail or {},
-        source_ip=context.client_ip.get(),
+        source_ip=source_ip,
+        **({"created_at": created_at} if created_at else {}),
     )
 
 

@@ -238,6 +238,12 @@ QILU_HEALTH_PASS_TTL = env.int("QILU_HEALTH_PASS_TTL", 60)  # the pass QR rotate
 # Fonts for card images (Pillow); Debian's fonts-noto-cjk by default.
 QILU_CJK_FONT = env.str("QILU_CJK_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 
+# Check records (pass checks, credential verifications) are handed to a journal: "redis" appends them
+# to a stream that `manage.py journal_consume` writes in batches; "inline" writes them at once.
+QILU_CHECK_JOURNAL = env.str("QILU_CHECK_JOURNAL", "redis" if IS_PROD else "inline")
+if QILU_CHECK_JOURNAL not in ("redis", "inline"):
+    env.problems.append("QILU_CHECK_JOURNAL must be redis or inline")
+
 QILU_SMS_BACKEND = env.str("QILU_SMS_BACKEND", "identity.sms.OutboxSmsSender")
 QILU_SMS_GATEWAY_URL = env.str("QILU_SMS_GATEWAY_URL", "")
 QILU_SMS_GATEWAY_TOKEN = env.str("QILU_SMS_GATEWAY_TOKEN", "")

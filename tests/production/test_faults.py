@@ -96,3 +96,45 @@ def test_database_restart_fails_cleanly_with_503_and_recovers_without_restarting
         stack.start_postgres()
     wait_for(lambda: stack.get("/api/v1/me/", token=citizen)[0] == 200, 30, "the app to reconnect")
     assert stack.get("/readyz")[0] == 200
+
+
+def test_a_journal_consumer_killed_mid_batch_stores_every_accepted_check_exactly_once(stack):
+    import psycopg
+
+    checkpoint, citizen = stack.sign_in(PEOPLE["checkpoint"]), stack.sign_in(PEOPLE["citizen"])
+    stack.kill("journal")
+    stack.start_journal("--batch", "25", "--commit-delay", "1.5")  # each batch holds its transaction open: a window to kill it in
+    db = psycopg.connect(stack.env["DATABASE_URL"], autocommit=True)
+    run = uuid.uuid4().hex[:8]
+    accepted = []
+    for number in range(120):
+        payload = stack.get("/api/v1/health/pass/", token=citizen)[1]["payload"]
+        status, verdict, _ = stack.post("/api/v1/health/checks/", {"payload": payload, "place": f"{run}-{number}"}, token=checkpoint)
+        assert status == 200 and verdict["valid"], verdict
+        accepted.append(f"{run}-{number}")
+
+    def stored():
+        return db.execute("SELECT count(*), count(DISTINCT place) FROM healthcode_passcheck WHERE place LIKE %s", [f"{run}-%"]).fetchone()
+
+    wait_for(lambda: stored()[0] >= 25, 30, "the first batch to commit")
+    wait_for(lambda: db.execute("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'").fetchone()[0] > 0,
+             30, "the consumer to be inside a batch", interval=0.02)
+    stack.kill("journal")  # SIGKILL mid-batch: its transaction rolls back, its records stay pending in the stream
+    in_store = stored()[0]
+    assert 25 <= in_store < len(accepted)
+    stack.start_journal()
+    wait_for(lambda: stored()[0] == len(accepted), 60, "every accepted check to be stored after the restart")
+    time.sleep(1.5)  # and nothing more arrives later
+    assert stored() == (len(accepted), len(accepted))  # each once: none lost, none twice
+    events = db.execute("SELECT count(*), count(DISTINCT detail->>'place') FROM identity_auditevent WHERE action = 'health_pass_checked' "
+                        "AND detail->>'place' LIKE %s", [f"{run}-%"]).fetchone()
+    assert events == (len(accepted), len(accepted))
+    db.close()
+
+    # Running normally again, the holder sees a new check in "who used my data" within 2 s.
+    payload = stack.get("/api/v1/health/pass/", token=citizen)[1]["payload"]
+    assert stack.post("/api/v1/health/checks/", {"payload": payload, "place": f"{run}-lag"}, token=checkpoint)[0] == 200
+    started = time.monotonic()
+    wait_for(lambda: any(use["detail"].get("place") == f"{run}-lag" for use in stack.get("/api/v1/me/audit-events/", token=citizen)[1]["results"]),
+             2, "the check in the holder's data uses", interval=0.05)
+    assert time.monotonic() - started < 2

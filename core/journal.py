@@ -1,0 +1,189 @@
+"""Check records off the request path, without losing one.
+
+A checkpoint scan or a clerk's verification answers from memory; what it must leave behind (the check
+row, its audit event, the holder's notice) is one *record* handed to this journal. ``record`` is
+called inside the use case (it counts as the use case's audit: the record carries the event).
+
+Two backends, chosen by ``QILU_CHECK_JOURNAL``:
+
+- ``inline`` (the embedded default and the tests): the record is written at once, in the caller's
+  transaction, by the same writer the consumer uses.
+- ``redis`` (production): the record is appended to a Redis stream (``XADD``; the production Redis
+  runs with ``appendonly yes`` and ``appendfsync always``, so an accepted record survives a Redis
+  crash). ``python manage.py journal_consume`` reads it through a consumer group, writes a batch of
+  records — every row of every record — in one PostgreSQL transaction, and only then acknowledges
+  them. A consumer killed mid-batch leaves its records pending; on restart it (or another consumer,
+  after ``CLAIM_IDLE_MS``) reads them again, and the writers skip records already stored (each row
+  carries the record's id under a unique constraint), so every accepted record is stored exactly
+  once. If Redis cannot be reached when a record is made, it is written inline instead.
+
+Writers are registered per kind, ``"<app>.<what>"``, in the app's ``journal`` module, which is imported
+on first use (like ``core.outbox`` finds tasks); a writer takes a list of records and must skip
+the ids already stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from core import context
+from core.usecases import note_audit
+
+logger = logging.getLogger("qilu.journal")
+STREAM = "qilu:journal"
+DEAD = "qilu:journal:dead"
+GROUP = "writers"
+CLAIM_IDLE_MS = 30_000
+WRITERS: dict[str, Callable[[list[dict]], None]] = {}
+
+
+def writer(kind: str):
+    def register(func):
+        WRITERS[kind] = func
+        return func
+
+    return register
+
+
+def _writer(kind: str) -> Callable[[list[dict]], None]:
+    if kind not in WRITERS:
+        importlib.import_module(f"{kind.split('.', 1)[0]}.journal")
+    return WRITERS[kind]
+
+
+def record(kind: str, *, audit: str, **fields) -> uuid.UUID:
+    """Hand one durable record to the journal; its id names every row the writer makes of it."""
+    note_audit(audit)
+    record_id = uuid.uuid4()
+    entry = {"id": record_id.hex, "kind": kind, "at": timezone.now().isoformat(), "ip": context.client_ip.get(), **fields}
+    if settings.QILU_CHECK_JOURNAL == "redis":
+        try:
+            _redis().xadd(STREAM, {"r": json.dumps(entry, ensure_ascii=False, separators=(",", ":"))})
+            return record_id
+        except Exception as exc:  # noqa: BLE001 — Redis unreachable: the record is written now instead, never lost
+            logger.warning("journal unavailable (%s): record written inline", type(exc).__name__)
+    _writer(kind)([entry])
+    return record_id
+
+
+def recorded_at(entry: dict) -> dt.datetime:
+    return dt.datetime.fromisoformat(entry["at"])
+
+
+def _redis():
+    from django_redis import get_redis_connection
+
+    return get_redis_connection("default")
+
+
+# --- the consumer -------------------------------------------------------------------------------
+
+
+def write_batch(entries: list[dict], *, hold: float = 0.0) -> None:
+    """Every row of every record, in one transaction: all of a record is stored, or none of it.
+    ``hold`` keeps the transaction open that long before commit: fault injection for the tests."""
+    by_kind: dict[str, dict[str, dict]] = {}
+    for entry in entries:  # a record delivered twice in one batch is one record
+        by_kind.setdefault(entry["kind"], {})[entry["id"]] = entry
+    with transaction.atomic():
+        for kind, batch in by_kind.items():
+            _writer(kind)(list(batch.values()))
+        if hold:
+            time.sleep(hold)
+
+
+class Consumer:
+    """Reads the stream through the ``writers`` group under a stable name (so a restart finds its own
+    pending records first), claims records left idle by a consumer that died, writes, then acks."""
+
+    def __init__(self, name: str, *, batch: int = 500, block_ms: int = 1000, commit_delay: float = 0.0):
+        self.name, self.batch, self.block_ms, self.commit_delay = name, batch, block_ms, commit_delay
+        self.redis = _redis()
+        try:
+            self.redis.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+        except Exception as exc:  # noqa: BLE001 — BUSYGROUP: it exists already
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    def _read(self) -> list[tuple[bytes, dict]]:
+        for start in ("0", ">"):  # my own pending records (after a crash), then new ones
+            reply = self.redis.xreadgroup(GROUP, self.name, {STREAM: start}, count=self.batch, block=None if start == "0" else self.block_ms)
+            messages = reply[0][1] if reply else []
+            messages = [(mid, fields) for mid, fields in messages if fields]  # pending entries already deleted come back empty
+            if messages:
+                return messages
+            if start == "0":
+                claimed = self.redis.xautoclaim(STREAM, GROUP, self.name, min_idle_time=CLAIM_IDLE_MS, start_id="0-0", count=self.batch)
+                if claimed and claimed[1]:
+                    return [(mid, fields) for mid, fields in claimed[1] if fields]
+        return []
+
+    def run_once(self) -> int:
+        messages = self._read()
+        if not messages:
+            return 0
+        entries, ids = [], []
+        for mid, fields in messages:
+            ids.append(mid)
+            try:
+                entries.append(json.loads(fields[b"r"]))
+            except (KeyError, ValueError):
+                self._dead(mid, fields, "unreadable")
+        try:
+            write_batch(entries, hold=self.commit_delay)
+        except Exception:
+            logger.exception("journal batch of %d failed; writing one by one", len(entries))
+            self._one_by_one(messages)
+        self._ack(ids)
+        return len(entries)
+
+    def _one_by_one(self, messages) -> None:
+        for mid, fields in messages:
+            try:
+                write_batch([json.loads(fields[b"r"])])
+            except Exception as exc:  # noqa: BLE001 — kept for a person to look at, never dropped
+                if _database_down(exc):
+                    raise
+                self._dead(mid, fields, type(exc).__name__)
+
+    def _dead(self, mid, fields, why: str) -> None:
+        logger.error("journal record %s set aside: %s", mid, why)
+        self.redis.xadd(DEAD, {**fields, b"why": why.encode()})
+
+    def _ack(self, ids) -> None:
+        pipe = self.redis.pipeline()
+        pipe.xack(STREAM, GROUP, *ids)
+        pipe.xdel(STREAM, *ids)
+        pipe.execute()
+
+    def run(self, *, stop: Callable[[], bool] = lambda: False) -> None:
+        while not stop():
+            try:
+                self.run_once()
+            except Exception:  # noqa: BLE001 — database or Redis away: the records wait in the stream
+                logger.exception("journal consumer: retrying in 1 s")
+                time.sleep(1)
+
+
+def backlog() -> int:
+    """Records accepted and not yet written: a written record is acknowledged and deleted at once."""
+    try:
+        return int(_redis().xlen(STREAM))
+    except Exception:  # noqa: BLE001 — Redis away: nothing can be counted
+        return -1
+
+
+def _database_down(exc: Exception) -> bool:
+    from django.db import InterfaceError, OperationalError
+
+    return isinstance(exc, OperationalError | InterfaceError)

@@ -1,0 +1,118 @@
+"""The check journal (core.journal) on a real Redis: a checkpoint scan answers without a database
+write, the consumer stores each record exactly once — after a crash mid-batch, a redelivery, or
+with Redis away — and the holder then sees the check in "who used my data"."""
+
+import json
+import uuid
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core import journal
+from healthcode.models import PassCheck
+from identity.models import AuditEvent
+
+CHECK = "/api/v1/health/checks/"
+
+pytestmark = pytest.mark.skipif("redis" not in django_settings.CACHES["default"]["BACKEND"].lower(), reason="needs the suite's Redis")
+
+
+@pytest.fixture
+def redis_journal(settings):
+    settings.QILU_CHECK_JOURNAL = "redis"
+    client = journal._redis()
+    client.delete(journal.STREAM, journal.DEAD)
+    yield client
+    client.delete(journal.STREAM, journal.DEAD)
+
+
+def _scan(person_api, checker_api, place="济南西站"):
+    payload = person_api.get("/api/v1/health/pass/").json()["payload"]
+    return checker_api.post(CHECK, {"payload": payload, "place": place}, format="json")
+
+
+def test_a_scan_answers_with_no_database_write_and_the_consumer_stores_it(redis_journal, person_api, checker_api, person, checker):
+    payload = person_api.get("/api/v1/health/pass/").json()["payload"]
+    with CaptureQueriesContext(connection) as queries:
+        response = checker_api.post(CHECK, {"payload": payload, "place": "济南西站"}, format="json")
+    assert response.status_code == 200 and response.json()["valid"] is True
+    writes = [q["sql"] for q in queries if q["sql"].split()[0].upper() in ("INSERT", "UPDATE", "DELETE")]
+    assert writes == [] and not PassCheck.objects.exists()
+    assert journal.backlog() == 1
+
+    assert journal.Consumer("t-1", block_ms=10).run_once() == 1
+    check = PassCheck.objects.get()
+    assert (check.place, check.person_index, check.checker, check.valid) == ("济南西站", person.id_number_index, checker, True)
+    event = AuditEvent.objects.get(action="health_pass_checked")
+    assert (event.subject, event.actor, event.detail["place"]) == (person, checker, "济南西站")
+    assert event.created_at == check.created_at and event.source_ip == "127.0.0.1"
+    assert journal.backlog() == 0
+    mine = person_api.get("/api/v1/me/audit-events/").json()["results"]
+    assert any(use["action"] == "health_pass_checked" for use in mine)
+
+
+def test_a_batch_is_written_in_one_transaction_with_a_few_queries(redis_journal, person_api, checker_api):
+    for _ in range(20):
+        assert _scan(person_api, checker_api).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert journal.Consumer("t-1", block_ms=10).run_once() == 20
+    assert PassCheck.objects.count() == 20 and AuditEvent.objects.filter(action="health_pass_checked").count() == 20
+    statements = [q["sql"] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    assert len(statements) == 6, statements  # stored ids, checkers, holders, guardians; then checks and events, one INSERT each
+
+
+
+def test_a_consumer_killed_before_its_ack_has_its_records_stored_once_on_restart(redis_journal, person_api, checker_api):
+    for _ in range(5):
+        _scan(person_api, checker_api)
+    dying = journal.Consumer("t-1", block_ms=10)
+    messages = dying._read()  # read, written, but killed before the ack
+    journal.write_batch([json.loads(fields[b"r"]) for _mid, fields in messages])
+    assert PassCheck.objects.count() == 5
+    for _ in range(2):
+        _scan(person_api, checker_api)
+
+    restarted = journal.Consumer("t-1", block_ms=10)
+    assert restarted.run_once() == 5  # its own pending records first: skipped, already stored
+    assert restarted.run_once() == 2
+    assert PassCheck.objects.count() == 7 and AuditEvent.objects.filter(action="health_pass_checked").count() == 7
+    assert journal.backlog() == 0
+
+
+def test_another_consumer_claims_the_records_of_one_that_died(redis_journal, person_api, checker_api, monkeypatch):
+    for _ in range(3):
+        _scan(person_api, checker_api)
+    journal.Consumer("gone", block_ms=10)._read()  # read and never acknowledged
+    monkeypatch.setattr(journal, "CLAIM_IDLE_MS", 0)
+    assert journal.Consumer("t-2", block_ms=10).run_once() == 3
+    assert PassCheck.objects.count() == 3
+
+
+def test_an_unreadable_record_is_set_aside_and_the_rest_are_written(redis_journal, person_api, checker_api):
+    _scan(person_api, checker_api)
+    redis_journal.xadd(journal.STREAM, {"r": json.dumps({"id": uuid.uuid4().hex, "kind": "healthcode.pass_check", "at": "2026-11-30T00:00:00+00:00",
+                                                          "ip": None, "checker": 0, "person": "", "place": "", "issuer": "", "valid": False,
+                                                          "reason": "malformed", "colour": ""})})
+    _scan(person_api, checker_api)
+    assert journal.Consumer("t-1", block_ms=10).run_once() == 3
+    assert PassCheck.objects.count() == 2 and redis_journal.xlen(journal.DEAD) == 1 and journal.backlog() == 0
+
+
+def test_with_redis_away_a_scan_is_written_inline(redis_journal, person_api, checker_api, monkeypatch):
+    class Down:
+        def xadd(self, *args, **kwargs):
+            raise ConnectionError("refused")
+
+    monkeypatch.setattr(journal, "_redis", lambda: Down())
+    assert _scan(person_api, checker_api).json()["valid"] is True
+    assert PassCheck.objects.count() == 1 and AuditEvent.objects.filter(action="health_pass_checked").count() == 1
+
+
+def test_the_same_record_written_twice_is_stored_once(redis_journal, person_api, checker_api):
+    _scan(person_api, checker_api)
+    entry = json.loads(redis_journal.xrange(journal.STREAM)[0][1][b"r"])
+    journal.write_batch([entry, entry])
+    journal.write_batch([entry])
+    assert PassCheck.objects.count() == 1 and AuditEvent.objects.filter(action="health_pass_checked").count() == 1
