@@ -76,6 +76,19 @@ def record(kind: str, *, audit: str, **fields) -> uuid.UUID:
     return record_id
 
 
+def claim_once(name: str, seconds: int) -> bool | None:
+    """One-time use decided by one atomic Redis operation (``SET NX``): True for the first caller,
+    False for every later one; None when the journal is inline or Redis is away, and the caller
+    decides with its database instead. The writer later marks the database too."""
+    if settings.QILU_CHECK_JOURNAL != "redis":
+        return None
+    try:
+        return bool(_redis().set(f"qilu:once:{name}", b"1", nx=True, ex=max(1, seconds)))
+    except Exception as exc:  # noqa: BLE001
+        logger.warning("journal unavailable (%s): one-time use decided by the database", type(exc).__name__)
+        return None
+
+
 def recorded_at(entry: dict) -> dt.datetime:
     return dt.datetime.fromisoformat(entry["at"])
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from credentials.models import HolderKind
-from identity.models import id_number_index
+from credentials.models import Credential, HolderKind
+from identity.models import Organisation, User, id_number_index
 
 
 def holder_index(kind: str, number: str) -> str:
@@ -13,3 +13,16 @@ def holder_index(kind: str, number: str) -> str:
     from identity.crypto import blind_index
 
     return blind_index(number.strip().upper(), purpose="credit-code")
+
+
+def holder_user(credential: Credential) -> User | None:
+    """The account of a credential's holder, if a person and registered."""
+    if credential.holder_kind != HolderKind.PERSON:
+        return None
+    return User.objects.filter(id_number_index=credential.holder_index).first()
+
+
+def holder_organisation(credential: Credential) -> Organisation | None:
+    if credential.holder_kind != HolderKind.ORGANISATION:
+        return None
+    return Organisation.objects.filter(credit_code=credential.holder_number).first()

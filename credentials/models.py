@@ -203,6 +203,7 @@ class Verification(models.Model):
     valid = models.BooleanField(_("核验结果"))
     reason = models.CharField(_("原因"), max_length=32, choices=Reason.choices)
     created_at = models.DateTimeField(_("核验时间"), default=timezone.now)
+    journal_id = models.UUIDField(null=True, unique=True, editable=False)  # the check journal's record: stored once
 
     class Meta:
         verbose_name = _("核验记录")

@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import base64
+import uuid
+
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from credentials.holders import holder_index
-from credentials.models import Credential, HolderKind, Verification
+from credentials.models import Credential, HolderKind, Presentation, Verification
 from identity.models import Organisation, User
 from identity.permissions import may_act_for
 
@@ -61,3 +65,23 @@ def valid_credential(*, holder_kind: str, holder_number: str, type_code: str) ->
         .order_by("-issued_on", "-id")
         .first()
     )
+
+
+def verified_photo_key(verification_id: uuid.UUID) -> str:
+    """Set by a valid verification that disclosed the photo: the console asks for it at once, before
+    the check journal has written the verification row."""
+    return f"verified-photo.{verification_id.hex}"
+
+
+def verified_photo(*, verifier: User, verification_id: uuid.UUID) -> bytes | None:
+    """The holder photo of a presentation this verifier found valid, if the holder disclosed it."""
+    marked = cache.get(verified_photo_key(verification_id))
+    if marked and marked[0] == verifier.pk:
+        presentation = Presentation.objects.select_related("credential").filter(pk=uuid.UUID(hex=marked[1])).first()
+    else:
+        verification = Verification.objects.select_related("presentation__credential").filter(
+            journal_id=verification_id, verifier=verifier, valid=True).first()
+        presentation = verification.presentation if verification else None
+    if presentation is None or "photo" not in presentation.disclosed or not presentation.credential.photo:
+        return None
+    return base64.b64decode(presentation.credential.photo)

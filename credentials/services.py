@@ -11,43 +11,32 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
+from core import journal
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.fields import clean_values
 from core.numbers import validate_credit_code, validate_id_number
 from core.people import mask_id_number
 from core.usecases import pure, unchanged, use_case
-from credentials import signing
-from credentials.holders import holder_index
+from credentials import selectors, signing
+from credentials.holders import holder_index, holder_organisation, holder_user
 from credentials.identifiers import make_identifier
+from credentials.journal import VERIFICATION
 from credentials.models import Credential, CredentialType, HolderKind, Presentation, Verification
 from credentials.permissions import may_issue, may_present, may_verify
-from identity.models import ApiClient, AuditEvent, Organisation, User
+from identity.models import ApiClient, AuditEvent, User
 from identity.services import audit_record, notice_send
 
 PRESENTATION_KIND = "qilu-vp+jwt"
 MAX_PHOTO_BYTES = 200 * 1024
 MAX_PHOTO_PIXELS = 4_000_000
 SPECIAL_DISCLOSURES = ("holder_number", "photo")
-
-
-@pure
-def holder_user(credential: Credential) -> User | None:
-    if credential.holder_kind != HolderKind.PERSON:
-        return None
-    return User.objects.filter(id_number_index=credential.holder_index).first()
-
-
-@pure
-def holder_organisation(credential: Credential) -> Organisation | None:
-    if credential.holder_kind != HolderKind.ORGANISATION:
-        return None
-    return Organisation.objects.filter(credit_code=credential.holder_number).first()
 
 
 # --- fields -------------------------------------------------------------------------------------
@@ -298,7 +287,8 @@ class Verdict:
     reason: str
     message: str
     credential: dict | None
-    verification: Verification | None
+    presentation: Presentation | None
+    verification_id: uuid.UUID  # the check journal's record: the Verification row's journal_id once written
     rows: list[dict]  # the disclosed fields with their labels, for the console
 
 
@@ -307,80 +297,70 @@ _STATUS_REASONS = {
     Credential.Status.REVOKED: Verification.Reason.CREDENTIAL_REVOKED,
     Credential.Status.EXPIRED: Verification.Reason.CREDENTIAL_EXPIRED,
 }
+PHOTO_SECONDS = 600
+
+
+def _presentation(claims: dict) -> Presentation | None:
+    jti = claims.get("jti")
+    if not isinstance(jti, str):
+        return None
+    try:
+        return Presentation.objects.select_related("credential__type").filter(pk=uuid.UUID(hex=jti)).first()
+    except ValueError:
+        return None
+
+
+def _consume(presentation: Presentation) -> bool:
+    """One-time: the first scan wins. In Redis (one atomic SET NX) when the journal runs there, else a
+    conditional update — either way two clerks scanning at once cannot both succeed."""
+    if presentation.used_at is not None:
+        return False
+    seconds = int((presentation.expires_at - timezone.now()).total_seconds()) + 60
+    first = journal.claim_once(f"presentation.{presentation.pk.hex}", seconds)
+    if first is not None:
+        return first
+    return bool(Presentation.objects.filter(pk=presentation.pk, used_at__isnull=True).update(used_at=timezone.now()))
 
 
 @use_case(audit=AuditEvent.Action.CREDENTIAL_VERIFIED)
 def presentation_verify(*, verifier: User, token: str) -> Verdict:
     """Check a scanned presentation: signature and key, expiry, one-time use, then the credential's
-    current status. Every check that reaches a credential is recorded and shown to its holder."""
+    current status. Answered from the key ring and one read of the presentation; the verification,
+    its audit event and the holder's notice go to the check journal (``credentials.journal``)."""
     if not may_verify(verifier):
         raise Forbidden(_("Only window clerks may verify credentials."), code="permission_denied")
     claims: dict = {}
-    presentation = None
     try:
         claims = signing.verify(token, kind=PRESENTATION_KIND)
         reason = Verification.Reason.VALID
     except signing.SignatureRejected as exc:
         reason, claims = exc.reason, exc.claims
 
-    jti = claims.get("jti")
-    if reason in (Verification.Reason.VALID, Verification.Reason.EXPIRED) and isinstance(jti, str):
-        try:
-            presentation = Presentation.objects.select_related("credential__type__department").filter(pk=uuid.UUID(hex=jti)).first()
-        except ValueError:
-            presentation = None
-        if presentation is None and reason == Verification.Reason.VALID:
-            reason = Verification.Reason.UNKNOWN_PRESENTATION
+    presentation = _presentation(claims) if reason in (Verification.Reason.VALID, Verification.Reason.EXPIRED) else None
+    if presentation is None and reason == Verification.Reason.VALID:
+        reason = Verification.Reason.UNKNOWN_PRESENTATION
     if reason == Verification.Reason.VALID:
-        # One-time: a conditional update, so two clerks scanning at once cannot both succeed.
-        consumed = Presentation.objects.filter(pk=presentation.pk, used_at__isnull=True).update(used_at=timezone.now())
-        if not consumed:
-            reason = Verification.Reason.ALREADY_USED
-        else:
-            status = presentation.credential.effective_status()
-            reason = _STATUS_REASONS.get(status, reason)
-
+        reason = _STATUS_REASONS.get(presentation.credential.effective_status(), reason) if _consume(presentation) else Verification.Reason.ALREADY_USED
     valid = reason == Verification.Reason.VALID
-    verification = Verification.objects.create(
-        credential=presentation.credential if presentation else None,
-        presentation=presentation,
-        verifier=verifier,
-        service_hall=verifier.service_hall,
-        valid=valid,
-        reason=reason,
+    verification_id = journal.record(
+        VERIFICATION, audit=AuditEvent.Action.CREDENTIAL_VERIFIED, verifier=verifier.pk, presentation=presentation.pk.hex if presentation else None,
+        valid=valid, reason=reason,
     )
-    where = verifier.service_hall.name if verifier.service_hall else (verifier.department.name if verifier.department else "")
-    if presentation is None:  # a garbled, forged or unknown code: recorded against no one
-        audit_record(action=AuditEvent.Action.CREDENTIAL_VERIFIED, actor=verifier, actor_description=f"{where} {verifier.masked_name}".strip(),
-                     detail={"verdict": reason})
-    else:
-        credential = presentation.credential
-        subject = holder_user(credential)
-        audit_record(
-            action=AuditEvent.Action.CREDENTIAL_VERIFIED,
-            actor=verifier,
-            actor_description=f"{where} {verifier.masked_name}".strip(),
-            subject=subject,
-            subject_organisation=holder_organisation(credential),
-            detail={"credential": credential.type.name, "identifier": credential.identifier, "verdict": reason, "disclosed": presentation.disclosed},
-        )
-        notice_send(
-            user=subject or presentation.presenter,
-            kind="credential_verified",
-            title=_("%(where)s checked your %(type)s") % {"where": where or _("A clerk"), "type": credential.type.name},
-            body=str(Verification.Reason(reason).label),
-            url="/wallet/checks/",
-        )
     shown = claims.get("vc") if valid else None
     rows = []
     if shown:
         labels = {spec["key"]: spec["label"] for spec in presentation.credential.type.field_schema}
         rows = [{"key": key, "label": labels.get(key, key), "value": value} for key, value in shown["fields"].items()]
+        if "photo" in presentation.disclosed:  # the console fetches it at once, before the journal has written the row
+            cache.set(selectors.verified_photo_key(verification_id), (verifier.pk, presentation.pk.hex), PHOTO_SECONDS)
     return Verdict(
         valid=valid,
         reason=reason,
         message=str(Verification.Reason(reason).label),
         credential=shown,
-        verification=verification,
+        presentation=presentation,
+        verification_id=verification_id,
         rows=rows,
     )
+
+

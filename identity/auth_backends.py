@@ -1,12 +1,17 @@
 """Sign-in backends: resident ID number + password (Django's ModelBackend through the manager's
 blind-index natural key), and allauth's backend for phone + one-time code.
 
-``get_user`` — run on every authenticated request — reads a cached copy of the user's non-secret
-columns (never the encrypted ID or phone number, never the password hash: only the session hash
-derived from it), so the hot path does no database query. The ID and phone numbers are deferred
-fields: code that needs them loads them from the database. Any save of a user, or a change of their
-groups, drops the cached copy (signals in ``identity.receivers``).
+``get_user`` — run on every authenticated request — never queries the database when it can help it.
+A *snapshot* of the user holds their non-secret columns (never the encrypted ID or phone number,
+never the password hash: only the session hash derived from it) and their permissions, so
+``has_perm`` needs no query either. The ID and phone numbers are deferred fields: code that needs
+them loads them from the database. For an API request the snapshot rides in the session's own cache
+entry (``identity.sessions``), so the session and the user cost one cache read together; otherwise
+it is read from the user's own cache key. Any save of a user, or a change of their groups or of a
+group's permissions, drops both (signals in ``identity.receivers``).
 """
+
+import time
 
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.contrib.auth.backends import ModelBackend
@@ -17,7 +22,28 @@ _SECRET_COLUMNS = {"id_number", "phone", "password"}
 
 
 def user_cache_key(pk) -> str:
-    return f"user.v1.{pk}"
+    return f"user.v2.{pk}"
+
+
+def snapshot(user) -> tuple:
+    """(pk, columns, values, session hash, permissions, good until): what a request needs of a user."""
+    names = [f.attname for f in type(user)._meta.concrete_fields if f.attname not in _SECRET_COLUMNS]
+    return (user.pk, names, [getattr(user, name) for name in names], user.get_session_auth_hash(), sorted(user.get_all_permissions()),
+            time.time() + USER_CACHE_SECONDS)
+
+
+def from_snapshot(taken: tuple):
+    from identity.models import User
+
+    _pk, names, values, session_hash, perms, _until = taken
+    user = User.from_db("default", names, values)
+    user.__dict__["_session_auth_hash"] = session_hash
+    user._perm_cache = set(perms)  # ModelBackend's own cache: has_perm answers from it
+    return user
+
+
+def fresh(taken, user_id) -> bool:
+    return bool(taken) and str(taken[0]) == str(user_id) and taken[5] > time.time()
 
 
 class IdentityBackend(ModelBackend):
@@ -31,16 +57,20 @@ class IdentityBackend(ModelBackend):
         return None
 
     def get_user(self, user_id):
-        from identity.models import User
+        from identity import sessions
 
-        cached = cache.get(user_cache_key(user_id))
-        if cached is not None:
-            names, values, session_hash = cached
-            user = User.from_db("default", names, values)
-            user.__dict__["_session_auth_hash"] = session_hash
+        session = sessions.current.get()
+        if session is not None and fresh(session.user_snapshot, user_id):
+            user = from_snapshot(session.user_snapshot)
             return user if self.user_can_authenticate(user) else None
-        user = super().get_user(user_id)
-        if user is not None:
-            names = [f.attname for f in User._meta.concrete_fields if f.attname not in _SECRET_COLUMNS]
-            cache.set(user_cache_key(user_id), (names, [getattr(user, name) for name in names], user.get_session_auth_hash()), USER_CACHE_SECONDS)
-        return user
+        taken = cache.get(user_cache_key(user_id))
+        if not fresh(taken, user_id):
+            user = super().get_user(user_id)
+            if user is None:
+                return None
+            taken = snapshot(user)
+            cache.set(user_cache_key(user_id), taken, USER_CACHE_SECONDS)
+        if session is not None:
+            session.attach_user(taken)
+        user = from_snapshot(taken)
+        return user if self.user_can_authenticate(user) else None

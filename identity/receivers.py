@@ -1,11 +1,13 @@
 """Audit sign-ins, failed sign-ins and sign-outs (failed attempts name the account only by reference), and drop a
 user's cached copy whenever the user or their roles change."""
 
+from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from identity import sessions
 from identity.auth_backends import user_cache_key
 from identity.models import AuditEvent, User, id_number_index
 from identity.services import audit_record
@@ -31,16 +33,31 @@ def _sign_in_failed(sender, credentials, request=None, **kwargs):
         audit_record(action=AuditEvent.Action.SIGN_IN_FAILED, subject=subject)
 
 
+def _forget(user_ids) -> None:
+    user_ids = list(user_ids)
+    cache.delete_many([user_cache_key(pk) for pk in user_ids])
+    sessions.forget_users(user_ids)
+
+
 @receiver(post_save, sender=User)
 @receiver(post_delete, sender=User)
 def _forget_cached_user(sender, instance, **kwargs):
-    cache.delete(user_cache_key(instance.pk))
+    _forget([instance.pk])
 
 
 @receiver(m2m_changed, sender=User.groups.through)
 @receiver(m2m_changed, sender=User.user_permissions.through)
 def _forget_cached_user_roles(sender, instance, pk_set=None, **kwargs):
     if isinstance(instance, User):
-        cache.delete(user_cache_key(instance.pk))
+        _forget([instance.pk])
     else:  # a group changed members: drop each member named
-        cache.delete_many([user_cache_key(pk) for pk in pk_set or ()])
+        _forget(pk_set or ())
+
+
+@receiver(m2m_changed, sender=Group.permissions.through)
+def _forget_group_members(sender, instance, pk_set=None, **kwargs):
+    """A role gained or lost a permission: every member's cached permissions are stale."""
+    if isinstance(instance, Group):
+        _forget(instance.user_set.values_list("pk", flat=True))
+    else:  # a permission was added to or removed from groups
+        _forget(User.objects.filter(groups__in=pk_set or ()).values_list("pk", flat=True).distinct())

@@ -1,15 +1,23 @@
-"""Session store that encrypts session data at rest, with a read-through cache.
+"""Session store that encrypts session data at rest, with a read-through cache that also carries the
+session's user.
 
 allauth keeps pending sign-in state (for example the phone number a code was sent to) in the session;
 Django's default encoding is signed but readable base64. Encrypting it keeps personal numbers out of
 the sessions table — and out of Redis: unlike Django's ``cached_db`` engine, which caches the decoded
-dict, this caches the *encrypted* string. Every API call with a session token reads its session, so
-the cache turns two database queries per request into one Redis read; the database stays the
-source of truth (a cache outage or miss reads it), and deleting a session (sign-out, "sign out my
-other devices") deletes the cached copy too.
+dict, this caches the *encrypted* string. The database stays the source of truth (a cache outage or
+miss reads it), and deleting a session (sign-out, "sign out my other devices") deletes the cached
+copy too.
+
+The cached entry is ``(encrypted session, its expiry, user snapshot)``: once a request has found the session's
+user, the snapshot (``identity.auth_backends``: non-secret columns, session hash, permissions) is
+written beside the session, so the next API request costs **one cache read** for both, and one
+decryption. A per-user index of the session keys holding a snapshot lets a change to the user
+(password, roles, deactivation) drop every one of them; a snapshot also carries its own expiry, so a
+race with such a change cannot outlive ``USER_CACHE_SECONDS``.
 """
 
-import logging
+import contextlib
+import contextvars
 
 from django.contrib.sessions.backends.db import SessionStore as DbSessionStore
 from django.core import signing
@@ -18,11 +26,36 @@ from django.utils import timezone
 
 from identity import crypto
 
-logger = logging.getLogger(__name__)
 CACHE_PREFIX = "session.enc."
+current: contextvars.ContextVar["SessionStore | None"] = contextvars.ContextVar("qilu_auth_session", default=None)
+
+
+def user_sessions_key(user_id) -> str:
+    return f"session.user.{user_id}"
+
+
+@contextlib.contextmanager
+def authenticating(session):
+    """While a request's user is found: the backend takes the snapshot from this session's entry."""
+    token = current.set(session)
+    try:
+        yield
+    finally:
+        current.reset(token)
+
+
+def forget_users(user_ids) -> None:
+    """Drop the snapshots of these users from every session that holds one (the sessions stay)."""
+    for user_id in user_ids:
+        keys = cache.get(user_sessions_key(user_id)) or []
+        for session_key in keys:
+            cache.delete(CACHE_PREFIX + session_key)  # the next request reads the session from the database again
+        cache.delete(user_sessions_key(user_id))
 
 
 class SessionStore(DbSessionStore):
+    user_snapshot = None
+
     def encode(self, session_dict):
         plain = signing.dumps(session_dict, salt=self.key_salt, serializer=self.serializer, compress=True)
         return crypto.encrypt(plain, context="django.session").hex()
@@ -36,15 +69,31 @@ class SessionStore(DbSessionStore):
 
     def load(self):
         if self.session_key:
-            encoded = cache.get(CACHE_PREFIX + self.session_key)
-            if encoded is not None:
-                return self.decode(encoded)
+            entry = cache.get(CACHE_PREFIX + self.session_key)
+            if isinstance(entry, tuple):
+                self._encoded, self._expires, self.user_snapshot = entry
+                return self.decode(self._encoded)
         stored = self._get_session_from_db()
         if stored is None:
             self._session_key = None
             return {}
-        cache.set(CACHE_PREFIX + stored.session_key, stored.session_data, self._seconds_left(stored.expire_date))
+        self._cache(stored.session_key, stored.session_data, stored.expire_date.timestamp())
         return self.decode(stored.session_data)
+
+    def _cache(self, key: str, encoded: str, expires: float, taken: tuple | None = None) -> None:
+        self._encoded, self._expires, self.user_snapshot = encoded, expires, taken
+        cache.set(CACHE_PREFIX + key, (encoded, expires, taken), max(1, int(expires - timezone.now().timestamp())))
+
+    def attach_user(self, taken: tuple) -> None:
+        """Write the user's snapshot beside this session in its cache entry (see the module's note)."""
+        encoded, expires = getattr(self, "_encoded", None), getattr(self, "_expires", None)
+        if not self.session_key or encoded is None or expires is None or self.modified:
+            return
+        index = user_sessions_key(taken[0])
+        keys = cache.get(index) or []
+        if self.session_key not in keys:
+            cache.set(index, [*keys[-49:], self.session_key], max(1, int(expires - timezone.now().timestamp())))
+        self._cache(self.session_key, encoded, expires, taken)
 
     def exists(self, session_key):
         return bool(session_key) and (cache.get(CACHE_PREFIX + session_key) is not None or super().exists(session_key))
@@ -57,7 +106,7 @@ class SessionStore(DbSessionStore):
     def save(self, must_create=False):
         super().save(must_create=must_create)
         if self.session_key and getattr(self, "_encoded", None) is not None:
-            cache.set(CACHE_PREFIX + self.session_key, self._encoded, self.get_expiry_age())
+            self._cache(self.session_key, self._encoded, self.get_expiry_date().timestamp())
 
     def delete(self, session_key=None):
         key = session_key or self.session_key
@@ -65,6 +114,3 @@ class SessionStore(DbSessionStore):
             cache.delete(CACHE_PREFIX + key)
         super().delete(session_key)
 
-    @staticmethod
-    def _seconds_left(expire_date) -> int:
-        return max(1, int((expire_date - timezone.now()).total_seconds()))

@@ -1,11 +1,34 @@
-"""DRF authentication for the mobile app's allauth session token."""
+"""DRF authentication for the mobile app's allauth session token: one cache read per request.
 
+allauth looks the token's session up (checking that it exists, then loading it) and asks Django's ``get_user`` for its user (which checks the
+backend and the session hash, and flushes a session whose password changed). We do the same, only
+with the session marked as the one being authenticated, so ``IdentityBackend.get_user`` takes the
+user snapshot cached beside the session (``identity.sessions``) instead of reading it separately.
+"""
+
+from allauth.core.internal.sessionkit import get_session_user
 from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
+from django.contrib.auth import SESSION_KEY
+
+from identity import sessions
 
 
 class SessionTokenAuthentication(XSessionTokenAuthentication):
     """allauth's X-Session-Token, declaring a scheme so that a missing or stale token answers 401
     (sign in again) rather than 403 (not allowed)."""
+
+    def authenticate(self, request):
+        token = self.get_session_token(request)
+        if not token:
+            return None
+        # allauth's token strategy asks exists() and then loads: two reads. One load answers both.
+        session = sessions.SessionStore(session_key=token)
+        session.get(SESSION_KEY)  # a missing or expired session clears its key
+        if not session.session_key:
+            return None
+        with sessions.authenticating(session):
+            user = get_session_user(session)
+        return (user, session) if user is not None else None
 
     def authenticate_header(self, request):
         return 'Session-Token realm="api"'

@@ -20,6 +20,20 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture
+def redis_journal(settings):
+    """The check journal on the suite's real Redis (core.journal), emptied before and after."""
+    from core import journal
+
+    if "redis" not in settings.CACHES["default"]["BACKEND"].lower():
+        pytest.fail("the check journal's tests need the Redis that make test starts (REDIS_URL)")
+    settings.QILU_CHECK_JOURNAL = "redis"
+    client = journal._redis()
+    client.delete(journal.STREAM, journal.DEAD)
+    yield client
+    client.delete(journal.STREAM, journal.DEAD)
+
+
+@pytest.fixture
 def password():
     return PASSWORD
 

@@ -105,12 +105,12 @@ class VerdictSerializer(serializers.Serializer):
     message = serializers.CharField()
     credential = serializers.DictField(allow_null=True)
     fields = serializers.ListField(source="rows", child=serializers.DictField(), help_text=_("Disclosed fields with their labels"))
-    verification_id = serializers.IntegerField(source="verification.id", allow_null=True, default=None)
+    verification_id = serializers.UUIDField(help_text=_("This check's record; the holder sees it in their data uses"))
     photo_url = serializers.SerializerMethodField()
 
     def get_photo_url(self, verdict) -> str | None:
         if verdict.valid and verdict.credential and verdict.credential.get("photo"):
-            return f"/api/v1/verifications/{verdict.verification.id}/photo.jpg"
+            return f"/api/v1/verifications/{verdict.verification_id}/photo.jpg"
         return None
 
 

@@ -12,5 +12,5 @@ urlpatterns = [
     path("wallet/<str:identifier>/card.png", views.CardImageApi.as_view(), name="api-wallet-card"),
     path("wallet/<str:identifier>/presentations/", views.PresentationApi.as_view(), name="api-wallet-present"),
     path("verifications/", views.VerifyApi.as_view(), name="api-verify"),
-    path("verifications/<int:pk>/photo.jpg", views.VerificationPhotoApi.as_view(), name="api-verification-photo"),
+    path("verifications/<uuid:pk>/photo.jpg", views.VerificationPhotoApi.as_view(), name="api-verification-photo"),
 ]

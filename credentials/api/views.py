@@ -4,6 +4,7 @@ clerks verify. Keys are published at /.well-known/jwks.json."""
 from __future__ import annotations
 
 import base64
+import uuid
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -27,7 +28,7 @@ from credentials.api.serializers import (
     WalletCredentialSerializer,
     WalletUpdateSerializer,
 )
-from credentials.models import Credential, Verification
+from credentials.models import Credential
 from identity import selectors as identity_selectors
 from identity.api.authentication import ApiClientAuthentication, ClientHasScope
 
@@ -155,13 +156,11 @@ class VerificationPhotoApi(APIView):
     permission_classes = [require_perm("credentials.verify_credential")]
 
     @extend_schema(responses={(200, "image/jpeg"): bytes}, summary="The holder photo of a presentation I verified, if it was disclosed")
-    def get(self, request, pk: int):
-        verification = get_object_or_404(
-            Verification.objects.select_related("credential", "presentation"), pk=pk, verifier=request.user, valid=True
-        )
-        if not verification.presentation or "photo" not in verification.presentation.disclosed or not verification.credential.photo:
+    def get(self, request, pk: uuid.UUID):
+        photo = selectors.verified_photo(verifier=request.user, verification_id=pk)
+        if photo is None:
             raise Http404
-        response = HttpResponse(base64.b64decode(verification.credential.photo), content_type="image/jpeg")
+        response = HttpResponse(photo, content_type="image/jpeg")
         response["Cache-Control"] = "private, no-store"
         return response
 

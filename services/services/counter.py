@@ -51,13 +51,13 @@ def counter_identify(*, clerk: User, token: str) -> Identified:
     verdict = presentation_verify(verifier=clerk, token=token)
     if not verdict.valid:
         return Identified(None, verdict.reason, verdict.message)
-    applicant = holder_user(verdict.verification.credential)
+    applicant = holder_user(verdict.presentation.credential)
     if applicant is None:
         return Identified(None, "no_account", _("This person has no account yet: help them register first."))
     shown = verdict.credential
     audit_record(action=AuditEvent.Action.COUNTER_LOOKUP, actor=clerk, subject=applicant,
                  actor_description=f"{clerk.service_hall or ''} {clerk.masked_name}".strip(),
-                 detail={"credential": shown["type_name"], "disclosed": verdict.verification.presentation.disclosed}, purpose=_("窗口代办"))
+                 detail={"credential": shown["type_name"], "disclosed": verdict.presentation.disclosed}, purpose=_("窗口代办"))
     walk_in = WalkIn(applicant=applicant, credential_type=shown["type"], holder_name=shown["holder_name"], holder_number=shown["holder_number"],
                      fields=shown["fields"])
     return Identified(walk_in, verdict.reason, verdict.message)

@@ -6,7 +6,6 @@ import json
 import uuid
 
 import pytest
-from django.conf import settings as django_settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -15,18 +14,6 @@ from healthcode.models import PassCheck
 from identity.models import AuditEvent
 
 CHECK = "/api/v1/health/checks/"
-
-pytestmark = pytest.mark.skipif("redis" not in django_settings.CACHES["default"]["BACKEND"].lower(), reason="needs the suite's Redis")
-
-
-@pytest.fixture
-def redis_journal(settings):
-    settings.QILU_CHECK_JOURNAL = "redis"
-    client = journal._redis()
-    client.delete(journal.STREAM, journal.DEAD)
-    yield client
-    client.delete(journal.STREAM, journal.DEAD)
-
 
 def _scan(person_api, checker_api, place="济南西站"):
     payload = person_api.get("/api/v1/health/pass/").json()["payload"]

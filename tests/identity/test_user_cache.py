@@ -27,11 +27,46 @@ def me(token):
 def test_the_cached_copy_holds_no_numbers_and_no_password_hash(citizen, password):
     token = token_for(citizen, password)
     assert me(token).status_code == 200
-    names, values, session_hash = cache.get(user_cache_key(citizen.pk))
+    pk, names, values, session_hash, perms, _until = cache.get(user_cache_key(citizen.pk))
+    assert pk == citizen.pk and "credentials.view_credential" not in perms
     assert not {"id_number", "phone", "password"} & set(names)
     flat = json.dumps([str(v) for v in values])
     assert citizen.id_number not in flat and "13800000101" not in flat and citizen.password not in flat
     assert session_hash == citizen.get_session_auth_hash()
+
+
+def test_a_warm_request_costs_one_cache_read_and_no_query_for_session_user_or_roles(citizen, password, monkeypatch):
+    from django.contrib.auth.models import Group
+
+    citizen.groups.add(Group.objects.get(name="clerk"))
+    token = token_for(citizen, password)
+    client = Client()
+    assert client.get("/api/v1/me/notices/", HTTP_X_SESSION_TOKEN=token).status_code == 200  # the snapshot joins the session's entry
+    reads = []
+    real_get, real_get_many = cache.get, cache.get_many
+    monkeypatch.setattr(cache, "get", lambda *a, **k: reads.append(a[0]) or real_get(*a, **k))
+    monkeypatch.setattr(cache, "get_many", lambda *a, **k: reads.append(a[0]) or real_get_many(*a, **k))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/me/notices/", HTTP_X_SESSION_TOKEN=token).status_code == 200
+        assert client.post("/api/v1/verifications/", json.dumps({"payload": "x"}), content_type="application/json",
+                           HTTP_X_SESSION_TOKEN=token).status_code == 200  # has_perm answered from the snapshot
+    assert [key for key in reads if key.startswith(("session.", "user."))] == [f"session.enc.{token}"] * 2, reads  # one per request
+    tables = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "identity_user" not in tables.split("FROM")[0] and "auth_permission" not in tables and "django_session" not in tables
+
+
+def test_a_roles_permissions_change_applies_to_its_members_next_request(citizen, password):
+    from django.contrib.auth.models import Group, Permission
+
+    clerks = Group.objects.get(name="clerk")
+    citizen.groups.add(clerks)
+    token = token_for(citizen, password)
+    verify = Client()
+    post = lambda: verify.post("/api/v1/verifications/", json.dumps({"payload": "x"}), content_type="application/json",  # noqa: E731
+                               HTTP_X_SESSION_TOKEN=token).status_code
+    assert post() == 200 and post() == 200
+    clerks.permissions.remove(Permission.objects.get(codename="verify_credential"))
+    assert post() == 403
 
 
 def test_a_warm_request_reads_no_user_row(citizen, password):
