@@ -98,7 +98,8 @@ def main() -> None:
     results, notes = [], []
     try:
         stack.start_postgres()
-        stack._as_pg(f"{stack.pg_bin}/createdb", "-h", "127.0.0.1", "-p", str(stack.pg_port), "-U", "qilu", "qilu")
+        stack.create_database()
+        stack.start_pgbouncer()
         stack.start_redis()
         for args in (["migrate", "--no-input"], ["collectstatic", "--no-input"], ["signing_keys", "ensure"], ["seed_demo", "--citizens", "0", "--quiet"]):
             stack.manage(*args)

@@ -49,13 +49,15 @@ class Stack:
         os.chmod(self.tmp, 0o755)
         self.pg_bin = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
         self.pg_port, self.redis_port, self.web_port, self.proxy_port = free_port(), free_port(), free_port(), free_port()
+        self.pooler_port = free_port()
         self.procs: dict[str, subprocess.Popen] = {}
         self.env = {
             **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")},
             "QILU_ENV": "prod",
             "SECRET_KEY": secrets.token_urlsafe(64),
             "QILU_MASTER_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
-            "DATABASE_URL": f"postgres://qilu@127.0.0.1:{self.pg_port}/qilu",
+            "DATABASE_URL": f"postgres://qilu@127.0.0.1:{self.pooler_port}/qilu",  # through PgBouncer
+            "DB_TRANSACTION_POOLING": "true",
             "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_SSL_REDIRECT": "false",  # TLS ends at the proxy; the test talks to gunicorn directly
@@ -95,6 +97,52 @@ class Stack:
 
     def stop_postgres(self):
         self._as_pg(f"{self.pg_bin}/pg_ctl", "-D", str(self.tmp / "pg"), "-m", "fast", "-w", "stop")
+
+    @property
+    def direct_url(self) -> str:
+        """The database itself, not the pooler: for migrations and the tests' own look-ups."""
+        return f"postgres://qilu@127.0.0.1:{self.pg_port}/qilu"
+
+    def start_pgbouncer(self):
+        """PgBouncer (Debian's package) in transaction pooling between every process and PostgreSQL."""
+        run = self.tmp / "pgbouncer"
+        run.mkdir(exist_ok=True)
+        (run / "userlist.txt").write_text('"qilu" ""\n')
+        (run / "pgbouncer.ini").write_text(f"""[databases]
+qilu = host=127.0.0.1 port={self.pg_port} dbname=qilu user=qilu
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {self.pooler_port}
+unix_socket_dir =
+auth_type = trust
+auth_file = {run / "userlist.txt"}
+pool_mode = transaction
+admin_users = qilu
+default_pool_size = 20
+max_client_conn = 1000
+server_reset_query =
+; PostgreSQL away: fail a waiting client within seconds (the app answers 503) rather than queueing it for minutes
+query_wait_timeout = 3
+server_connect_timeout = 2
+server_login_retry = 1
+ignore_startup_parameters = extra_float_digits,options
+logfile = {run / "pgbouncer.log"}
+""")
+        if os.getuid() == 0:
+            shutil.chown(run, "postgres")
+        command = ["/usr/sbin/pgbouncer", str(run / "pgbouncer.ini")]
+        if os.getuid() == 0:  # PgBouncer refuses to run as root
+            command = ["runuser", "-u", "postgres", "--", *command]
+        self.procs["pgbouncer"] = subprocess.Popen(command, stdout=open(self.tmp / "pgbouncer.out", "ab"), stderr=subprocess.STDOUT,
+                                                   start_new_session=True)
+        wait_for(lambda: socket.create_connection(("127.0.0.1", self.pooler_port), timeout=1).close() or True, 10, "pgbouncer")
+
+    def create_database(self):
+        self._as_pg(f"{self.pg_bin}/createdb", "-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "qilu", "qilu")
+        # Every server connection in UTC already: Django then sends no per-session SET, which pooling would scatter.
+        self._as_pg(f"{self.pg_bin}/psql", "-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "qilu", "-d", "qilu", "-c",
+                    "ALTER DATABASE qilu SET timezone TO 'UTC'")
 
     def start_redis(self):
         (self.tmp / "redis").mkdir(exist_ok=True)
@@ -170,7 +218,8 @@ http {{
 
     def start(self):
         self.start_postgres()
-        self._as_pg(f"{self.pg_bin}/createdb", "-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "qilu", "qilu")
+        self.create_database()
+        self.start_pgbouncer()
         self.start_redis()
         self.manage("migrate", "--no-input")
         self.manage("collectstatic", "--no-input")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages `make test` needs when they are missing: PostgreSQL, Redis, Chromium
 # (for Playwright; its own browser download cannot work offline), CJK fonts for screenshots, wrk
-# for make bench, and nginx for the production-stack tests (never started as a service).
+# for make bench, and nginx and PgBouncer for the production-stack tests (never started as services).
 set -euo pipefail
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
@@ -10,6 +10,7 @@ command -v chromium >/dev/null || missing+=(chromium)
 [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
 command -v wrk >/dev/null || missing+=(wrk)  # HTTP load generator for make bench
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)  # the reverse proxy of the production-stack tests
+[ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)  # the connection pooler of the production stack (never started as a service)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Installing system packages: ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then
