@@ -99,6 +99,7 @@ def main() -> None:
     try:
         stack.start_postgres()
         stack.create_database()
+        stack.start_replica()
         stack.start_pgbouncer()
         stack.start_redis()
         for args in (["migrate", "--no-input"], ["collectstatic", "--no-input"], ["signing_keys", "ensure"], ["seed_demo", "--citizens", "0", "--quiet"]):

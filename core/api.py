@@ -16,6 +16,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core import replicas
 from core.errors import HTTP_STATUS, DomainError
 
 
@@ -82,3 +83,11 @@ def require_perm(perm: str) -> type[permissions.BasePermission]:
 
     HasPerm.__name__ = f"HasPerm_{perm.replace('.', '_')}"
     return HasPerm
+
+
+class ReplicaReads:
+    """A list view whose reads may come from the streaming replica (``core.replicas``): not after the
+    user's own recent write, and never failing because the replica is away."""
+
+    def list(self, request, *args, **kwargs):
+        return replicas.read(lambda: super(ReplicaReads, self).list(request, *args, **kwargs), user=request.user)

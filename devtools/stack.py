@@ -49,7 +49,7 @@ class Stack:
         os.chmod(self.tmp, 0o755)
         self.pg_bin = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
         self.pg_port, self.redis_port, self.web_port, self.proxy_port = free_port(), free_port(), free_port(), free_port()
-        self.pooler_port = free_port()
+        self.pooler_port, self.replica_port = free_port(), free_port()
         self.procs: dict[str, subprocess.Popen] = {}
         self.env = {
             **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")},
@@ -58,6 +58,8 @@ class Stack:
             "QILU_MASTER_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
             "DATABASE_URL": f"postgres://qilu@127.0.0.1:{self.pooler_port}/qilu",  # through PgBouncer
             "DB_TRANSACTION_POOLING": "true",
+            "DATABASE_REPLICA_URL": f"postgres://qilu@127.0.0.1:{self.replica_port}/qilu",  # a streaming replica, read directly
+            "QILU_REPLICA_PIN_SECONDS": "2",
             "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_SSL_REDIRECT": "false",  # TLS ends at the proxy; the test talks to gunicorn directly
@@ -94,6 +96,21 @@ class Stack:
             self._as_pg(f"{self.pg_bin}/initdb", "-D", str(data), "-U", "qilu", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
         self._as_pg(f"{self.pg_bin}/pg_ctl", "-D", str(data), "-l", str(self.tmp / "pgrun" / "pg.log"), "-w", "-o",
                     f"-h 127.0.0.1 -p {self.pg_port} -k {self.tmp / 'pgrun'} -c fsync=off -c max_connections=100", "start")
+
+    def start_replica(self):
+        """A second cluster on loopback streaming from the primary (pg_basebackup -R: a hot standby)."""
+        data = self.tmp / "replica"
+        if not data.exists():
+            data.mkdir(mode=0o700)
+            if os.getuid() == 0:
+                shutil.chown(data, "postgres")
+            self._as_pg(f"{self.pg_bin}/pg_basebackup", "-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "qilu", "-D", str(data),
+                        "-R", "-X", "stream", "-c", "fast")
+        self._as_pg(f"{self.pg_bin}/pg_ctl", "-D", str(data), "-l", str(self.tmp / "pgrun" / "replica.log"), "-w", "-o",
+                    f"-h 127.0.0.1 -p {self.replica_port} -k {self.tmp / 'pgrun'} -c fsync=off -c max_connections=100", "start")
+
+    def stop_replica(self):
+        self._as_pg(f"{self.pg_bin}/pg_ctl", "-D", str(self.tmp / "replica"), "-m", "fast", "-w", "stop")
 
     def stop_postgres(self):
         self._as_pg(f"{self.pg_bin}/pg_ctl", "-D", str(self.tmp / "pg"), "-m", "fast", "-w", "stop")
@@ -219,6 +236,7 @@ http {{
     def start(self):
         self.start_postgres()
         self.create_database()
+        self.start_replica()
         self.start_pgbouncer()
         self.start_redis()
         self.manage("migrate", "--no-input")
@@ -239,10 +257,11 @@ http {{
                 proc.wait(15)
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 proc.kill()
-        try:
-            self.stop_postgres()
-        except subprocess.CalledProcessError:
-            pass
+        for stop in (self.stop_replica, self.stop_postgres):
+            try:
+                stop()
+            except subprocess.CalledProcessError:
+                pass
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     # --- HTTP -------------------------------------------------------------------------------

@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.replicas.ReadYourWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -109,10 +110,19 @@ DATABASES = {
 # Behind PgBouncer in transaction pooling, a connection may change server between transactions:
 # no server-side cursors (iterator() holds one across fetches) and no prepared statements (psycopg
 # prepares a query after it ran five times, on whichever server it was then).
+# A streaming replica for the reads core.replicas names; a user who wrote reads the primary for a while.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env.int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 2
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
+QILU_REPLICA_PIN_SECONDS = env.int("QILU_REPLICA_PIN_SECONDS", 5)
 DB_TRANSACTION_POOLING = env.bool("DB_TRANSACTION_POOLING", False)
-if DB_TRANSACTION_POOLING and DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+for _database in DATABASES.values() if DB_TRANSACTION_POOLING else ():
+    if _database["ENGINE"].endswith("postgresql"):
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        _database.setdefault("OPTIONS", {})["prepare_threshold"] = None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL") or ""

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from core.api import ReplicaReads
 from identity import selectors, services
 from identity.api.authentication import ApiClientAuthentication, ClientHasScope
 from identity.api.serializers import (
@@ -31,7 +32,7 @@ class ProfileApi(APIView):
         return Response(ProfileSerializer(request.user, context={"request": request}).data)
 
 
-class AuditEventListApi(generics.ListAPIView):
+class AuditEventListApi(ReplicaReads, generics.ListAPIView):
     """Events about my data and account. ``?by_others=1`` keeps only uses by someone else."""
 
     serializer_class = AuditEventSerializer

@@ -13,7 +13,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import require_perm
+from core.api import ReplicaReads, require_perm
 from core.errors import Invalid
 from identity import selectors as identity_selectors
 from services import permissions, public_cache, selectors
@@ -194,7 +194,7 @@ class ResultPdfApi(APIView):
         return response
 
 
-class WorkbenchApi(generics.ListAPIView):
+class WorkbenchApi(ReplicaReads, generics.ListAPIView):
     """My department's queue: ``?status=``, ``?overdue=1``, ``?mine=1``, ``?q=``."""
 
     serializer_class = ApplicationSerializer

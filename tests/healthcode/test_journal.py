@@ -5,7 +5,6 @@ with Redis away — and the holder then sees the check in "who used my data"."""
 import json
 import uuid
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
