@@ -189,8 +189,11 @@ logfile = {run / "pgbouncer.log"}
         self._spawn("web", [str(VENV_BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "portal.wsgi"])
         wait_for(lambda: self.get("/healthz")[0] == 200, 30, "gunicorn")
 
-    def start_worker(self):
-        self._spawn("worker", [str(VENV_BIN / "celery"), "-A", "portal", "worker", "-l", "info", "--pool", "solo", "-n", f"w{time.time_ns()}@qilu"])
+    def start_worker(self, queue: str | None = None):
+        """One Celery worker per queue (portal/settings.py CELERY_TASK_QUEUES_BY_WORKLOAD), or one for a given queue."""
+        for name in [queue] if queue else ["interactive", "notify", "bulk"]:
+            self._spawn(f"worker-{name}", [str(VENV_BIN / "celery"), "-A", "portal", "worker", "-l", "info", "--pool", "solo", "-Q", name,
+                                           "-n", f"{name}{time.time_ns()}@qilu"])
 
     def start_journal(self, *extra: str):
         """The check journal's consumer (core.journal), under a stable name so a restart finds its pending records."""

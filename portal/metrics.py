@@ -11,7 +11,7 @@ from django_prometheus.exports import ExportToDjangoView
 from prometheus_client import REGISTRY
 from prometheus_client.core import GaugeMetricFamily
 
-QUEUES = ["celery"]
+QUEUES = list(settings.CELERY_TASK_QUEUES_BY_WORKLOAD)
 
 
 logger = logging.getLogger("qilu.metrics")

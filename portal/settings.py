@@ -155,6 +155,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
+# Queues per workload, a worker for each: a million-person recompute (bulk) never delays a 秒批
+# approval (interactive) or a notice (notify). Unlisted tasks are interactive.
+CELERY_TASK_QUEUES_BY_WORKLOAD = {
+    "interactive": ["services.instant_approval", "portal.relay_queued_tasks"],
+    "notify": ["services.send_transition_notice"],
+    "bulk": ["healthcode.recompute", "healthcode.reevaluate_due", "healthcode.snapshot_counts", "services.mark_overdue",
+             "credentials.purge_presentations"],
+}
+CELERY_TASK_DEFAULT_QUEUE = "interactive"
+CELERY_TASK_ROUTES = {task: {"queue": queue} for queue, tasks in CELERY_TASK_QUEUES_BY_WORKLOAD.items() for task in tasks}
 CELERY_BEAT_SCHEDULE = {
     "purge-presentations": {"task": "credentials.purge_presentations", "schedule": 3600.0},
     "health-reevaluate-due": {"task": "healthcode.reevaluate_due", "schedule": 60.0},

@@ -68,11 +68,11 @@ def test_a_worker_killed_mid_job_finishes_after_restart_without_doing_anything_t
         return state, done, total
 
     wait_for(lambda: progress()[1] > 0, 60, "the job to start", interval=0.02)
-    stack.kill("worker")  # SIGKILL: no warm shutdown, the task stays unacknowledged
+    stack.kill("worker-bulk")  # SIGKILL: no warm shutdown, the task stays unacknowledged
     state, done_at_kill, total = progress()
     assert state == "running" and done_at_kill < total
     time.sleep(6)  # past the broker's visibility timeout (5 s here), the task returns to the queue
-    stack.start_worker()
+    stack.start_worker("bulk")
     wait_for(lambda: progress()[0] == "done", 120, "the job to finish after the restart")
     state, done, total = progress()
     assert done == total  # every chunk counted exactly once: none lost, none done twice

@@ -60,7 +60,7 @@ def test_the_production_stack_serves_every_capability(stack):
     log = stack.log("web")
     assert '"request_id": "' in log or '"request_id":"' in log
     for number in PEOPLE.values():
-        assert number not in log and number not in stack.log("worker")
+        assert number not in log and number not in stack.log("worker-interactive") and number not in stack.log("worker-notify")
 
 
 def test_a_missing_secret_stops_start_up_with_a_clear_message(stack):

@@ -1,0 +1,25 @@
+"""Celery queues per workload: every task the code defines is routed to one of them, and the bulk
+recomputation never shares a queue with 秒批 approvals or notices."""
+
+from celery import current_app
+from django.conf import settings
+
+import credentials.tasks  # noqa: F401 — register every task
+import healthcode.tasks  # noqa: F401
+import portal.tasks  # noqa: F401
+import services.tasks  # noqa: F401
+
+
+def _queue(name: str) -> str:
+    return current_app.amqp.router.route({}, name, (), {})["queue"].name
+
+
+def test_each_task_goes_to_its_workloads_queue():
+    ours = [name for name in current_app.tasks if name.split(".")[0] in ("credentials", "healthcode", "services", "portal", "identity")]
+    assert ours, "no tasks registered"
+    queues = {name: _queue(name) for name in ours}
+    assert set(queues.values()) <= set(settings.CELERY_TASK_QUEUES_BY_WORKLOAD)
+    assert queues["services.instant_approval"] == "interactive" and queues["healthcode.recompute"] == "bulk"
+    assert queues["services.send_transition_notice"] == "notify"
+    listed = {task for tasks in settings.CELERY_TASK_QUEUES_BY_WORKLOAD.values() for task in tasks}
+    assert listed <= set(current_app.tasks), listed - set(current_app.tasks)  # no route for a task that does not exist
