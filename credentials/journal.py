@@ -5,6 +5,7 @@ presentation marked used — looked up here, in bulk, rather than on the scan's 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import translation
@@ -20,48 +21,62 @@ _CONSUMED = {Verification.Reason.VALID, Verification.Reason.CREDENTIAL_SUSPENDED
              Verification.Reason.CREDENTIAL_EXPIRED}
 
 
+@dataclass
+class _Found:
+    verifiers: dict
+    presentations: dict
+    people: dict
+    organisations: dict
+
+    def holders(self, credential) -> tuple[User | None, Organisation | None]:
+        if credential.holder_kind == HolderKind.PERSON:
+            return self.people.get(credential.holder_index), None
+        return None, self.organisations.get(credential.holder_number)
+
+
+def _look_up(fresh: list[dict]) -> _Found:
+    verifiers = User.objects.select_related("service_hall", "department").only(
+        "id", "name", "service_hall__name", "department__name").in_bulk({e["verifier"] for e in fresh})
+    presentations = Presentation.objects.select_related("credential__type").in_bulk([uuid.UUID(e["presentation"]) for e in fresh if e["presentation"]])
+    credentials = [p.credential for p in presentations.values()]
+    people = User.objects.filter(id_number_index__in={c.holder_index for c in credentials if c.holder_kind == HolderKind.PERSON}).only(
+        "id", "id_number_index")
+    organisations = Organisation.objects.filter(credit_code__in={c.holder_number for c in credentials if c.holder_kind == HolderKind.ORGANISATION})
+    return _Found(verifiers, presentations, {u.id_number_index: u for u in people}, {o.credit_code: o for o in organisations})
+
+
+def _rows(entry: dict, found: _Found) -> tuple[Verification, AuditEvent, Notice | None]:
+    verifier, at = found.verifiers[entry["verifier"]], recorded_at(entry)
+    presentation = found.presentations.get(uuid.UUID(entry["presentation"])) if entry["presentation"] else None
+    credential = presentation.credential if presentation else None
+    where = verifier.service_hall.name if verifier.service_hall else (verifier.department.name if verifier.department else "")
+    row = Verification(journal_id=uuid.UUID(entry["id"]), credential=credential, presentation=presentation, verifier=verifier,
+                       service_hall=verifier.service_hall, valid=entry["valid"], reason=entry["reason"], created_at=at)
+    described = {"actor": verifier, "actor_description": f"{where} {verifier.masked_name}".strip(), "created_at": at, "source_ip": entry["ip"]}
+    if presentation is None:  # a garbled, forged or unknown code: recorded against no one
+        return row, audit_event(action=AuditEvent.Action.CREDENTIAL_VERIFIED, detail={"verdict": entry["reason"]}, **described), None
+    subject, organisation = found.holders(credential)
+    event = audit_event(action=AuditEvent.Action.CREDENTIAL_VERIFIED, subject=subject, subject_organisation=organisation,
+                        detail={"credential": credential.type.name, "identifier": credential.identifier, "verdict": entry["reason"],
+                                "disclosed": presentation.disclosed}, **described)
+    notice = Notice(user_id=subject.pk if subject else presentation.presenter_id, kind="credential_verified", created_at=at,
+                    title=_("%(where)s checked your %(type)s") % {"where": where or _("A clerk"), "type": credential.type.name},
+                    body=str(Verification.Reason(entry["reason"]).label), url="/wallet/checks/")
+    return row, event, notice
+
+
 @writer(VERIFICATION)
 def write_verifications(entries: list[dict]) -> None:
     stored = set(Verification.objects.filter(journal_id__in=[uuid.UUID(e["id"]) for e in entries]).values_list("journal_id", flat=True))
     fresh = [e for e in entries if uuid.UUID(e["id"]) not in stored]
     if not fresh:
         return
-    verifiers = User.objects.select_related("service_hall", "department").only(
-        "id", "name", "service_hall__name", "department__name").in_bulk({e["verifier"] for e in fresh})
-    presentations = Presentation.objects.select_related("credential__type").in_bulk([uuid.UUID(e["presentation"]) for e in fresh if e["presentation"]])
-    credentials = [p.credential for p in presentations.values()]
-    people = {u.id_number_index: u for u in User.objects.filter(
-        id_number_index__in={c.holder_index for c in credentials if c.holder_kind == HolderKind.PERSON}).only("id", "id_number_index")}
-    organisations = {o.credit_code: o for o in Organisation.objects.filter(
-        credit_code__in={c.holder_number for c in credentials if c.holder_kind == HolderKind.ORGANISATION})}
-    rows, events, notices, consumed = [], [], [], []
+    found = _look_up(fresh)
     with translation.override(settings.LANGUAGE_CODE):  # the holder's notice, whatever the clerk's language
-        for entry in fresh:
-            verifier, at = verifiers[entry["verifier"]], recorded_at(entry)
-            presentation = presentations.get(uuid.UUID(entry["presentation"])) if entry["presentation"] else None
-            credential = presentation.credential if presentation else None
-            where = verifier.service_hall.name if verifier.service_hall else (verifier.department.name if verifier.department else "")
-            rows.append(Verification(journal_id=uuid.UUID(entry["id"]), credential=credential, presentation=presentation, verifier=verifier,
-                                     service_hall=verifier.service_hall, valid=entry["valid"], reason=entry["reason"], created_at=at))
-            described = {"actor": verifier, "actor_description": f"{where} {verifier.masked_name}".strip(), "created_at": at, "source_ip": entry["ip"]}
-            if presentation is None:  # a garbled, forged or unknown code: recorded against no one
-                events.append(audit_event(action=AuditEvent.Action.CREDENTIAL_VERIFIED, detail={"verdict": entry["reason"]}, **described))
-                continue
-            subject = people.get(credential.holder_index) if credential.holder_kind == HolderKind.PERSON else None
-            events.append(audit_event(
-                action=AuditEvent.Action.CREDENTIAL_VERIFIED, subject=subject,
-                subject_organisation=organisations.get(credential.holder_number) if credential.holder_kind == HolderKind.ORGANISATION else None,
-                detail={"credential": credential.type.name, "identifier": credential.identifier, "verdict": entry["reason"],
-                        "disclosed": presentation.disclosed},
-                **described,
-            ))
-            notices.append(Notice(user_id=subject.pk if subject else presentation.presenter_id, kind="credential_verified", created_at=at,
-                                  title=_("%(where)s checked your %(type)s") % {"where": where or _("A clerk"), "type": credential.type.name},
-                                  body=str(Verification.Reason(entry["reason"]).label), url="/wallet/checks/"))
-            if entry["reason"] in _CONSUMED:
-                consumed.append(presentation.pk)
-    Verification.objects.bulk_create(rows)
-    AuditEvent.objects.bulk_create(events)
-    Notice.objects.bulk_create(notices)
+        made = [_rows(entry, found) for entry in fresh]
+    Verification.objects.bulk_create([row for row, _event, _notice in made])
+    AuditEvent.objects.bulk_create([event for _row, event, _notice in made])
+    Notice.objects.bulk_create([notice for _row, _event, notice in made if notice])
+    consumed = [row.presentation_id for row in (r for r, _e, _n in made) if row.presentation_id and row.reason in _CONSUMED]
     if consumed:
         Presentation.objects.filter(pk__in=consumed, used_at__isnull=True).update(used_at=max(recorded_at(e) for e in fresh))

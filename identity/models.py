@@ -298,6 +298,7 @@ class AuditEvent(models.Model):
         UPLOAD_STORED = "upload_stored", _("上传材料")
         COUNTER_LOOKUP = "counter_lookup", _("窗口调取信息")
         ITEM_VERSION_CHANGED = "item_version_changed", _("事项版本变更")
+        RETENTION_APPLIED = "retention_applied", _("到期记录归档")
 
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     action = models.CharField(_("事件"), max_length=40, choices=Action.choices)

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import context
+from core import context, partitions
 from core.errors import Forbidden, Invalid, NotFound
 from core.numbers import validate_credit_code, validate_id_number
 from core.people import birth_date as id_number_birth_date
@@ -96,6 +96,23 @@ def notice_send(*, user: User | None, kind: str, title: str, body: str = "", url
     if user is None:
         return None
     return Notice.objects.create(user=user, kind=kind, title=title, body=body, url=url)
+
+
+@use_case(audit=AuditEvent.Action.RETENTION_APPLIED)
+def retention_apply(*, actor, today: dt.date | None = None) -> list[str]:
+    """Detach the monthly partitions older than each table's retention (core/partitions.py): their
+    rows leave the live tables and wait, as tables of their own, to be archived and dropped."""
+    if not actor.has_perm("identity.view_auditevent"):
+        raise Forbidden(_("You may not do this."), code="permission_denied")
+    expired = partitions.expired(today)
+    if not expired:
+        unchanged()
+        return []
+    for table, name in expired:
+        partitions.detach(table, name)
+    audit_record(action=AuditEvent.Action.RETENTION_APPLIED, actor=actor, actor_description="system",
+                 detail={"detached": [name for _table, name in expired], "retention_months": partitions.tables()})
+    return [name for _table, name in expired]
 
 
 @use_case(audit=AuditEvent.Action.DATA_EXPORTED)

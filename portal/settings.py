@@ -161,7 +161,7 @@ CELERY_TASK_QUEUES_BY_WORKLOAD = {
     "interactive": ["services.instant_approval", "portal.relay_queued_tasks"],
     "notify": ["services.send_transition_notice"],
     "bulk": ["healthcode.recompute", "healthcode.reevaluate_due", "healthcode.snapshot_counts", "services.mark_overdue",
-             "credentials.purge_presentations"],
+             "credentials.purge_presentations", "portal.maintain_partitions"],
 }
 CELERY_TASK_DEFAULT_QUEUE = "interactive"
 CELERY_TASK_ROUTES = {task: {"queue": queue} for queue, tasks in CELERY_TASK_QUEUES_BY_WORKLOAD.items() for task in tasks}
@@ -170,6 +170,7 @@ CELERY_BEAT_SCHEDULE = {
     "health-reevaluate-due": {"task": "healthcode.reevaluate_due", "schedule": 60.0},
     "health-snapshot-counts": {"task": "healthcode.snapshot_counts", "schedule": 3600.0},
     "applications-mark-overdue": {"task": "services.mark_overdue", "schedule": 900.0},
+    "maintain-partitions": {"task": "portal.maintain_partitions", "schedule": 86400.0},
     "relay-queued-tasks": {"task": "portal.relay_queued_tasks", "schedule": float(env.int("QILU_RELAY_SECONDS", 30))},
 }
 # Unacknowledged tasks of a killed worker return to the queue after this many seconds.
@@ -270,6 +271,14 @@ QILU_CJK_FONT = env.str("QILU_CJK_FONT", "/usr/share/fonts/opentype/noto/NotoSan
 QILU_CHECK_JOURNAL = env.str("QILU_CHECK_JOURNAL", "redis" if IS_PROD else "inline")
 if QILU_CHECK_JOURNAL not in ("redis", "inline"):
     env.problems.append("QILU_CHECK_JOURNAL must be redis or inline")
+
+# Months each append-only table keeps its rows live; older monthly partitions are detached (core/partitions.py).
+QILU_RETENTION_MONTHS = {
+    "identity_auditevent": env.int("QILU_RETENTION_AUDIT_MONTHS", 72),
+    "credentials_verification": env.int("QILU_RETENTION_VERIFICATION_MONTHS", 36),
+    "healthcode_passcheck": env.int("QILU_RETENTION_PASS_CHECK_MONTHS", 12),
+    "credentials_presentation": env.int("QILU_RETENTION_PRESENTATION_MONTHS", 3),
+}
 
 QILU_SMS_BACKEND = env.str("QILU_SMS_BACKEND", "identity.sms.OutboxSmsSender")
 QILU_SMS_GATEWAY_URL = env.str("QILU_SMS_GATEWAY_URL", "")
