@@ -57,14 +57,24 @@ def checks_of(user: User) -> QuerySet[Verification]:
 
 def valid_credential(*, holder_kind: str, holder_number: str, type_code: str) -> Credential | None:
     """The holder's newest valid credential of a type, or None. Fields via ``credential.fields``."""
-    today = timezone.localdate()
-    return (
+    return valid_credentials(holder_kind=holder_kind, holder_number=holder_number, type_codes=[type_code]).get(type_code)
+
+
+def valid_credentials(*, holder_kind: str, holder_number: str, type_codes) -> dict[str, Credential]:
+    """The holder's newest valid credential of each of these types, by type code: one query."""
+    type_codes = set(type_codes)
+    if not type_codes:
+        return {}
+    found: dict[str, Credential] = {}
+    for credential in (
         _base()
-        .filter(holder_kind=holder_kind, holder_index=holder_index(holder_kind, holder_number), type__code=type_code, status=Credential.Status.VALID)
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+        .filter(holder_kind=holder_kind, holder_index=holder_index(holder_kind, holder_number), type__code__in=type_codes,
+                status=Credential.Status.VALID)
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate()))
         .order_by("-issued_on", "-id")
-        .first()
-    )
+    ):
+        found.setdefault(credential.type.code, credential)
+    return found
 
 
 def verified_photo_key(verification_id: uuid.UUID) -> str:

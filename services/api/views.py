@@ -145,7 +145,7 @@ class ApplicationListApi(APIView):
             organisation=_organisation(request, values.get("organisation")),
             idempotency_key=request.headers.get("Idempotency-Key", ""),
         )
-        submitted.application.refresh_from_db()
+        submitted.application.refresh_from_db(fields=["status", "decided_at", "failing_rule", "result_credential"])  # a 秒批 run in-process
         return Response(ApplicationSerializer(submitted.application, context={"request": request}).data,
                         status=status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK)
 

@@ -16,7 +16,7 @@ from core.fields import clean_values
 from core.outbox import enqueue_on_commit
 from core.usecases import pure, unchanged, use_case
 from credentials.models import Credential, HolderKind
-from credentials.selectors import valid_credential
+from credentials.selectors import valid_credentials
 from identity.models import AuditEvent, Organisation, User
 from identity.permissions import may_act_for
 from identity.services import audit_record
@@ -35,16 +35,16 @@ def holder_of(applicant: User, organisation: Organisation | None) -> tuple[str, 
 def prefill(version: ItemVersion, applicant: User, organisation: Organisation | None = None) -> dict:
     """Values the state already holds: ``identity.name|id_number|phone`` or ``credential:<type>.<field>``."""
     kind, number, _name = holder_of(applicant, organisation)
-    values, held = {}, {}
+    values = {}
+    sources = [field.get("prefill", "") for field in version.form_schema]
+    held = valid_credentials(holder_kind=kind, holder_number=number, type_codes={s[11:].partition(".")[0] for s in sources if s.startswith("credential:")})
     for field in version.form_schema:
         source = field.get("prefill", "")
         if source.startswith("identity."):
             values[field["key"]] = {"name": applicant.name, "id_number": applicant.id_number, "phone": applicant.phone or ""}.get(source[9:], "")
         elif source.startswith("credential:"):
             type_code, _dot, key = source[11:].partition(".")
-            if type_code not in held:
-                held[type_code] = valid_credential(holder_kind=kind, holder_number=number, type_code=type_code)
-            credential = held[type_code]
+            credential = held.get(type_code)
             if credential is not None:
                 values[field["key"]] = credential.holder_number if key == "holder_number" else credential.fields.get(key, "")
     return {key: value for key, value in values.items() if value}
@@ -60,13 +60,10 @@ def clean_form(version: ItemVersion, raw) -> dict:
 def held_materials(version: ItemVersion, applicant: User, organisation: Organisation | None = None) -> list[tuple[Material, Credential | None]]:
     """Each material with the valid credential that satisfies it, if the applicant holds one (免证办)."""
     kind, number, _name = holder_of(applicant, organisation)
-    result = []
-    for material in version.materials.select_related("credential_type"):
-        credential = None
-        if material.kind == Material.Kind.CREDENTIAL and material.credential_type_id:
-            credential = valid_credential(holder_kind=kind, holder_number=number, type_code=material.credential_type.code)
-        result.append((material, credential))
-    return result
+    materials = list(version.materials.select_related("credential_type"))
+    wanted = [m.credential_type.code for m in materials if m.kind == Material.Kind.CREDENTIAL and m.credential_type_id]
+    held = valid_credentials(holder_kind=kind, holder_number=number, type_codes=wanted)
+    return [(m, held.get(m.credential_type.code) if m.kind == Material.Kind.CREDENTIAL and m.credential_type_id else None) for m in materials]
 
 
 def _new_number() -> str:
