@@ -2,7 +2,9 @@
 usable password), an ID-card credential each, and test results for 1 %; then compute every health
 status with the real set-based evaluation. Prints what it did and how long each step took.
 
-    DJANGO_SETTINGS_MODULE=portal.settings python bench/load_citizens.py 1000000
+    DJANGO_SETTINGS_MODULE=portal.settings python bench/load_citizens.py 1000000 [START]
+
+START (default 0) continues a population already loaded: citizens START … START+N-1.
 """
 
 from __future__ import annotations
@@ -39,11 +41,11 @@ from identity.models import PopulationRecord, User  # noqa: E402
 AREAS = list(SHANDONG_AREAS)
 
 
-def people(n: int, seed: int = 2026):
+def people(n: int, seed: int = 2026, offset: int = 0):
     """Unique, check-valid ID numbers: (area, birth date, sequence) never repeats."""
-    rng = random.Random(seed)
+    rng = random.Random(seed + offset)
     start = dt.date(1940, 1, 1)
-    for i in range(n):
+    for i in range(offset, offset + n):
         area = AREAS[i % len(AREAS)]
         day, sequence = divmod(i // len(AREAS), 999)
         birth = start + dt.timedelta(days=day % 30000)
@@ -71,7 +73,7 @@ def timed(label: str, func):
     return elapsed
 
 
-def main(n: int) -> dict:
+def main(n: int, offset: int = 0) -> dict:
     if connection.vendor != "postgresql":
         raise SystemExit("load_citizens needs PostgreSQL (COPY)")
     now = timezone.now()
@@ -83,13 +85,13 @@ def main(n: int) -> dict:
     def population():
         return copy(PopulationRecord._meta.db_table, ["id_number", "id_number_index", "name", "gender", "birth_date", "area_code", "status", "updated_at"],
                     ((crypto.encrypt(number, context=pop_ctx), idx(number, purpose="id-number"), name, gender, birth, area, "normal", now)
-                     for number, name, gender, birth, area in people(n)))
+                     for number, name, gender, birth, area in people(n, offset=offset)))
 
     def users():
         return copy(User._meta.db_table, ["password", "id_number", "id_number_index", "name", "phone_verified", "real_name_verified_at", "is_active",
                                           "is_staff", "is_superuser", "date_joined"],
                     (("!", crypto.encrypt(number, context=user_ctx), idx(number, purpose="id-number"), name, False, now, True, False, False, now)
-                     for number, name, _g, _b, _a in people(n)))
+                     for number, name, _g, _b, _a in people(n, offset=offset)))
 
     ctype = CredentialType.objects.get(code="id_card")
     issuer = ctype.issuers.first()
@@ -97,7 +99,7 @@ def main(n: int) -> dict:
 
     def credentials():
         def rows():
-            for i, (number, name, gender, birth, area) in enumerate(people(n)):
+            for i, (number, name, gender, birth, area) in enumerate(people(n, offset=offset), start=offset):
                 fields = json.dumps({"gender": "男" if gender == "M" else "女", "ethnicity": "汉", "birth_date": birth.isoformat(),
                                      "address": f"山东省{SHANDONG_AREAS[area]}某路{i % 300 + 1}号", "id_number": number, "issuing_authority": "公安局"},
                                     ensure_ascii=False, sort_keys=True)
@@ -111,7 +113,8 @@ def main(n: int) -> dict:
     def tests():
         return copy(TestResult._meta.db_table, ["person_index", "source", "external_id", "created_at", "kind", "result", "sampled_at", "reported_at"],
                     ((idx(number, purpose="id-number"), "bench", f"T{i}", now, "nucleic_acid", "positive" if i % 1000 == 0 else "negative",
-                      now - dt.timedelta(days=1), now - dt.timedelta(hours=20)) for i, (number, *_rest) in enumerate(people(n)) if i % 100 == 0))
+                      now - dt.timedelta(days=1), now - dt.timedelta(hours=20))
+                     for i, (number, *_rest) in enumerate(people(n, offset=offset), start=offset) if i % 100 == 0))
 
     timings["population records"] = timed("population records", population)
     timings["accounts"] = timed("accounts", users)
@@ -134,4 +137,4 @@ def main(n: int) -> dict:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000, int(sys.argv[2]) if len(sys.argv) > 2 else 0)

@@ -30,3 +30,27 @@ request = function()
   if body == "" then body = nil end
   return wrk.format(r[1], r[2], headers, body)
 end
+
+-- Counts answers by status code in each thread; done() adds them up and prints "status <code> <count>".
+statuses = {}  -- a global: done() reads it from each thread
+local all_threads = {}
+local base_setup = setup
+setup = function(thread)
+  table.insert(all_threads, thread)
+  base_setup(thread)
+end
+
+response = function(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+done = function(summary, latency, requests)
+  local total = {}
+  for _, thread in ipairs(all_threads) do
+    local counted = thread:get("statuses")
+    if counted then
+      for code, count in pairs(counted) do total[code] = (total[code] or 0) + count end
+    end
+  end
+  for code, count in pairs(total) do io.write(string.format("status %d %d\n", code, count)) end
+end

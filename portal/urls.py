@@ -45,4 +45,5 @@ handler404 = "portal.middleware.not_found"
 handler400 = "portal.middleware.bad_request"
 
 if settings.QILU_BENCH:
-    urlpatterns += [path("bench/bare", views.bench_bare), path("bench/drf", views.BenchAuthenticatedApi.as_view())]
+    urlpatterns += [path("bench/bare", views.bench_bare), path("bench/drf", views.BenchAuthenticatedApi.as_view()),
+                    path("bench/drf-anon", views.BenchAnonymousApi.as_view())]

@@ -3,6 +3,7 @@
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -67,6 +68,16 @@ def _broker_up() -> bool:
 def bench_bare(request):
     """The floor for a Django view: no database, no auth."""
     return JsonResponse({"ok": True})
+
+
+class BenchAnonymousApi(APIView):
+    """The floor for any DRF view: no authentication, no work."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        return Response({"ok": True})
 
 
 class BenchAuthenticatedApi(APIView):
