@@ -275,7 +275,8 @@ def presentation_create(*, user: User, credential: Credential, disclose: Iterabl
         created_at=dt.datetime.fromtimestamp(claims["iat"], tz=dt.UTC),
         expires_at=dt.datetime.fromtimestamp(claims["exp"], tz=dt.UTC),
     )
-    audit_record(action=AuditEvent.Action.CREDENTIAL_PRESENTED, actor=user, subject=holder_user(credential),
+    own = credential.holder_kind == HolderKind.PERSON and credential.holder_index == user.id_number_index  # no look-up for my own
+    audit_record(action=AuditEvent.Action.CREDENTIAL_PRESENTED, actor=user, subject=user if own else holder_user(credential),
                  subject_organisation=holder_organisation(credential),
                  detail={"credential": credential.type.name, "identifier": credential.identifier, "disclosed": disclose})
     return Shown(presentation=presentation, token=token, claims=claims)
