@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from identity.models import User
-from services import permissions
-from services.models import OPEN_STATUSES, Application, ServiceItem, Upload
+from services import permissions, public_cache
+from services.models import OPEN_STATUSES, Application, Material, ServiceItem, Upload
 
 
 def catalogue(*, q: str = "", department: str = "", category: str = "", online: bool | None = None) -> QuerySet[ServiceItem]:
@@ -31,6 +32,20 @@ def item_for(code: str) -> ServiceItem:
     item = catalogue().filter(code=code).first()
     if item is None:
         raise Http404
+    return item
+
+
+def item_for_applying(code: str) -> ServiceItem:
+    """The item with its current version and that version's materials (with their credential types),
+    from the cache. Keyed by the catalogue stamp, so any catalogue change — publishing a version, editing
+    a material — is seen by the next submission."""
+    key = f"catalogue:apply:{public_cache.stamp()}:{code}"
+    item = cache.get(key)
+    if item is None:
+        item = item_for(code)
+        if item.current_version is not None:
+            prefetch_related_objects([item.current_version], Prefetch("materials", queryset=Material.objects.select_related("credential_type")))
+        cache.set(key, item, public_cache.KEEP)
     return item
 
 

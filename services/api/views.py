@@ -139,7 +139,7 @@ class ApplicationListApi(APIView):
         values = data.validated_data
         submitted = applications.application_submit(
             applicant=request.user,
-            item=selectors.item_for(values["item"]),
+            item=selectors.item_for_applying(values["item"]),
             data=values["data"],
             uploads=values["uploads"],
             organisation=_organisation(request, values.get("organisation")),

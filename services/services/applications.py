@@ -60,7 +60,8 @@ def clean_form(version: ItemVersion, raw) -> dict:
 def held_materials(version: ItemVersion, applicant: User, organisation: Organisation | None = None) -> list[tuple[Material, Credential | None]]:
     """Each material with the valid credential that satisfies it, if the applicant holds one (免证办)."""
     kind, number, _name = holder_of(applicant, organisation)
-    materials = list(version.materials.select_related("credential_type"))
+    prefetched = "materials" in getattr(version, "_prefetched_objects_cache", {})  # from selectors.item_for_applying
+    materials = list(version.materials.all() if prefetched else version.materials.select_related("credential_type"))
     wanted = [m.credential_type.code for m in materials if m.kind == Material.Kind.CREDENTIAL and m.credential_type_id]
     held = valid_credentials(holder_kind=kind, holder_number=number, type_codes=wanted)
     return [(m, held.get(m.credential_type.code) if m.kind == Material.Kind.CREDENTIAL and m.credential_type_id else None) for m in materials]

@@ -61,7 +61,7 @@ def test_a_worker_killed_mid_job_finishes_after_restart_without_doing_anything_t
 
     import psycopg
 
-    db = psycopg.connect(stack.env["DATABASE_URL"], autocommit=True)
+    db = psycopg.connect(stack.direct_url, autocommit=True)  # not through PgBouncer: it would not keep psycopg's prepared statements
 
     def progress():  # straight from the database: fast enough to catch the job early
         state, done, total = db.execute("SELECT state, done, total FROM healthcode_recomputejob WHERE id = %s", [job_id]).fetchone()
@@ -105,7 +105,7 @@ def test_a_journal_consumer_killed_mid_batch_stores_every_accepted_check_exactly
     checkpoint, citizen = stack.sign_in(PEOPLE["checkpoint"]), stack.sign_in(PEOPLE["citizen"])
     stack.kill("journal")
     stack.start_journal("--batch", "25", "--commit-delay", "1.5")  # each batch holds its transaction open: a window to kill it in
-    db = psycopg.connect(stack.env["DATABASE_URL"], autocommit=True)
+    db = psycopg.connect(stack.direct_url, autocommit=True)  # not through PgBouncer: it would not keep psycopg's prepared statements
     run = uuid.uuid4().hex[:8]
     accepted = []
     for number in range(120):

@@ -381,3 +381,20 @@ def test_the_portal_apply_form_takes_uploaded_materials(client, other_citizen):
     assert response.status_code == 302
     application = Application.objects.get(applicant=other_citizen)
     assert application.attachments.filter(upload__owner=other_citizen).count() == len(files)
+
+
+def test_a_submission_reads_the_item_from_the_cache_and_costs_a_bounded_number_of_queries(holder_api, monkeypatch):
+    from celery import current_app
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setitem(current_app.conf, "task_always_eager", False)  # as in production: the 秒批 runs in a worker
+    data = form_for(holder_api, "JT-001", seats="5")
+    assert holder_api.post("/api/v1/applications/", {"item": "JT-001", "data": data}, format="json").status_code == 201  # warms the item
+    with CaptureQueriesContext(connection) as queries:
+        response = holder_api.post("/api/v1/applications/", {"item": "JT-001", "data": data}, format="json", HTTP_IDEMPOTENCY_KEY="q-1")
+    assert response.status_code == 201 and response.json()["status"] == "submitted"
+    statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    assert not [sql for sql in statements if 'FROM "services_serviceitem"' in sql or 'FROM "services_material"' in sql], statements
+    # idempotency key, held credentials; application, materials, step, audit; two outbox rows written and cleared; the answer
+    assert len(statements) <= 13, "\n".join(s[:100] for s in statements)
