@@ -12,6 +12,7 @@ Knobs: BENCH_CITIZENS, BENCH_SMALL, BENCH_SECONDS (per scenario, default 10), BE
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import datetime as dt
 import os
@@ -241,6 +242,10 @@ def main() -> None:
             else:
                 results.append(wrk(stack, name, lines))
             print(f"[{CITIZENS:,}] {name}: {results[-1]['rps']:.0f} req/s, {results[-1]['cpu_ms']:.2f} CPU ms", flush=True)
+        refusals = collections.Counter(line.split("database unavailable: ", 1)[1][:160] for line in stack.log("web").splitlines()
+                                       if "database unavailable: " in line)
+        if refusals:
+            notes.append("Database errors answered 503 during the run: " + "; ".join(f"{count}× {what}" for what, count in refusals.most_common()))
         results.append(sign_in_bench(stack))
         facts["peaks"] = worker_peak_memory(stack)
         facts["approval"], facts["recompute"], facts["trail"] = instant_approval_during_recompute(stack, tokens["citizen"], application)
