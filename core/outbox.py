@@ -16,6 +16,7 @@ from celery import current_app
 from kombu.exceptions import OperationalError as BrokerError
 
 from core.models import QueuedTask
+from core.usecases import before_finish
 
 logger = logging.getLogger("qilu.queue")
 BROKER_DOWN = (BrokerError, ConnectionError, OSError, TimeoutError)
@@ -58,18 +59,32 @@ def _task(task):
 def enqueue_on_commit(task, *args) -> None:
     """The transactional outbox: the row is written with the caller's data; after commit the task is
     sent and the row removed. If the broker is down the row stays and ``relay`` sends it later; if
-    the process dies between commit and send, the row is still there."""
+    the process dies between commit and send, the row is still there. Inside a use case, every task
+    it enqueues is written with one ``INSERT`` as it finishes and cleared with one ``DELETE`` after
+    commit (``core.usecases.before_finish``)."""
+    task = _task(task)
+    pending = before_finish("outbox", _write_and_send_on_commit)
+    if pending is None:
+        _write_and_send_on_commit([(task, args)])
+    else:
+        pending.append((task, args))
+
+
+def _write_and_send_on_commit(pending: list) -> None:
     from django.db import transaction
 
-    task = _task(task)
-    queued = QueuedTask.objects.create(name=task.name, args=list(args))
+    rows = QueuedTask.objects.bulk_create([QueuedTask(name=task.name, args=list(args)) for task, args in pending])
 
     def send():
-        try:
-            task.apply_async(args=args, retry=False)
-        except BROKER_DOWN as exc:
-            logger.warning("broker unavailable (%s): %s stays queued in the database", type(exc).__name__, task.name)
-            return
-        QueuedTask.objects.filter(pk=queued.pk).delete()
+        sent = []
+        for (task, args), row in zip(pending, rows, strict=True):
+            try:
+                task.apply_async(args=args, retry=False)
+            except BROKER_DOWN as exc:
+                logger.warning("broker unavailable (%s): %s stays queued in the database", type(exc).__name__, task.name)
+                continue
+            sent.append(row.pk)
+        if sent:
+            QueuedTask.objects.filter(pk__in=sent).delete()
 
     transaction.on_commit(send)

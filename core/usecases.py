@@ -47,6 +47,19 @@ def note_audit(action: str) -> None:
         frame["audited"].append(action)
 
 
+def before_finish(name: str, flush: Callable[[list], None]) -> list | None:
+    """A list the innermost running use case keeps under ``name``; ``flush`` gets it once, inside the
+    use case's transaction, just before the use case finishes (so many small writes become one).
+    None outside a use case."""
+    frames = _frames.get()
+    if not frames or frames[-1]["closed"]:  # outside a use case, or one already flushing: the caller writes at once
+        return None
+    buffers = frames[-1]["buffers"]
+    if name not in buffers:
+        buffers[name] = ([], flush)
+    return buffers[name][0]
+
+
 def unchanged() -> None:
     """The running use case found nothing to change (an idempotent repeat): no audit is owed."""
     frames = _frames.get()
@@ -70,13 +83,17 @@ def use_case(*, audit: str | tuple[str, ...]) -> Callable[[Callable], Callable]:
 
         @functools.wraps(func)
         def run(**kwargs):
-            frame = {"audited": [], "unchanged": False}
+            frame = {"audited": [], "unchanged": False, "buffers": {}, "closed": False}
             token = _frames.set((*_frames.get(), frame))
             try:
                 with transaction.atomic():
                     result = func(**kwargs)
                     if not frame["audited"] and not frame["unchanged"]:
                         raise AuditMissing(f"{name} changed state without writing an audit event")
+                    frame["closed"] = True  # what the flushes (or eager tasks they run) enqueue is written at once
+                    for items, flush in frame["buffers"].values():
+                        if items:
+                            flush(list(items))
             finally:
                 _frames.reset(token)
             return result

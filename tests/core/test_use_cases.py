@@ -115,3 +115,30 @@ def test_use_cases_check_permission_themselves_not_only_their_views(citizen):
         with pytest.raises(Forbidden):
             call()
     assert AuditEvent.objects.count() == before
+
+
+def test_before_finish_collects_in_the_innermost_use_case_and_flushes_once_before_it_finishes(db):
+    from core.usecases import REGISTRY, SYSTEM, before_finish, note_audit, use_case
+
+    flushed, registered = [], set(REGISTRY)
+
+    @use_case(audit="data_exported")
+    def inner(*, actor):
+        before_finish("x", flushed.append).append("inner")
+        note_audit("data_exported")
+
+    @use_case(audit="data_exported")
+    def outer(*, actor):
+        before_finish("x", flushed.append).append(1)
+        before_finish("x", flushed.append).append(2)
+        inner(actor=actor)
+        assert flushed == [["inner"]]  # the inner one flushed as it finished, inside the outer transaction
+        note_audit("data_exported")
+
+    try:
+        outer(actor=SYSTEM)
+        assert flushed == [["inner"], [1, 2]]
+        assert before_finish("x", flushed.append) is None  # outside a use case: the caller writes at once
+    finally:
+        for name in set(REGISTRY) - registered:  # these two are the test's, not the product's
+            del REGISTRY[name]

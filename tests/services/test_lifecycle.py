@@ -15,6 +15,7 @@ from PIL import Image
 from pypdf import PdfWriter
 from rest_framework.test import APIClient
 
+from core.models import QueuedTask
 from core.usecases import SYSTEM
 from credentials.models import Credential
 from credentials.services import presentation_create
@@ -302,10 +303,12 @@ def test_notifications_and_instant_approval_wait_for_the_commit(holder_api, djan
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         body = apply(holder_api, "JT-001", seats="5").json()
     assert body["status"] == "submitted" and Notice.objects.filter(kind="application").count() == 0
-    assert len(callbacks) == 2  # the notice of "submitted" and the 秒批 task, both after commit
+    assert len(callbacks) == 1  # one after-commit send for both tasks: the notice of "submitted" and the 秒批
+    assert QueuedTask.objects.count() == 2  # both kept in the outbox until then
     for callback in callbacks:
         callback()
     assert Application.objects.get(number=body["number"]).status == "completed"
+    assert Notice.objects.filter(kind="application").exists()
 
 
 def test_items_export_and_import_as_spreadsheets():
@@ -396,5 +399,7 @@ def test_a_submission_reads_the_item_from_the_cache_and_costs_a_bounded_number_o
     assert response.status_code == 201 and response.json()["status"] == "submitted"
     statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
     assert not [sql for sql in statements if 'FROM "services_serviceitem"' in sql or 'FROM "services_material"' in sql], statements
-    # idempotency key, held credentials; application, materials, step, audit; two outbox rows written and cleared; the answer
-    assert len(statements) <= 13, "\n".join(s[:100] for s in statements)
+    # idempotency key, held credentials; application, materials, step, audit; the outbox's two tasks written in one INSERT and
+    # cleared in one DELETE; the answer's materials and timeline
+    assert len(statements) <= 10, "\n".join(s[:100] for s in statements)
+    assert len([sql for sql in statements if 'INTO "portal_queuedtask"' in sql]) == 1
