@@ -19,10 +19,12 @@ race with such a change cannot outlive ``USER_CACHE_SECONDS``.
 import contextlib
 import contextvars
 
+from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.contrib.sessions.backends.db import SessionStore as DbSessionStore
 from django.core import signing
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from identity import crypto
 
@@ -114,3 +116,20 @@ class SessionStore(DbSessionStore):
             cache.delete(CACHE_PREFIX + key)
         super().delete(session_key)
 
+
+
+def session_user(request):
+    """Django's ``get_user`` for a cookie session, taking the user snapshot from the session's entry."""
+    from django.contrib.auth import get_user
+
+    with authenticating(request.session):
+        return get_user(request)
+
+
+class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
+    """Django's ``AuthenticationMiddleware`` for the portal, with the same one-read session + user as
+    the API's token authentication (``portal/authentication.py``)."""
+
+    def process_request(self, request):
+        super().process_request(request)  # its checks and request.auser
+        request.user = SimpleLazyObject(lambda: session_user(request))

@@ -109,3 +109,19 @@ def _signing_key(db):
     from tests.factories import fresh_signing_key
 
     fresh_signing_key()
+
+
+def test_a_portal_page_also_reads_session_and_user_in_one_cache_read(citizen, password, monkeypatch):
+    browser = Client()
+    browser.force_login(citizen)
+    assert browser.get("/account/").status_code in (200, 302)
+    assert browser.get("/api/v1/me/notices/").status_code == 200  # the snapshot joins the session's entry
+    reads = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda *a, **k: reads.append(a[0]) or real_get(*a, **k))
+    with CaptureQueriesContext(connection) as queries:
+        assert browser.get("/api/v1/me/notices/").status_code == 200
+    key = browser.cookies["sessionid"].value
+    assert [k for k in reads if k.startswith(("session.", "user."))] == [f"session.enc.{key}"], reads
+    tables = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "auth_permission" not in tables and "django_session" not in tables
