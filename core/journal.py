@@ -93,6 +93,13 @@ def recorded_at(entry: dict) -> dt.datetime:
     return dt.datetime.fromisoformat(entry["at"])
 
 
+def unstored(entries: list[dict], model) -> list[dict]:
+    """The records whose rows are not stored yet: ``model`` keeps each record's id in ``journal_id``.
+    What makes every writer idempotent (a redelivered record is skipped)."""
+    stored = {value.hex for value in model.objects.filter(journal_id__in=[uuid.UUID(e["id"]) for e in entries]).values_list("journal_id", flat=True)}
+    return [entry for entry in entries if entry["id"] not in stored]
+
+
 def _redis():
     from django_redis import get_redis_connection
 

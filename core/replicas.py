@@ -71,10 +71,6 @@ def read(build: Callable[[], T], *, user=None, fresh_since: float | None = None)
     return build()
 
 
-def reading_from() -> str:
-    return _reading.get() or "default"
-
-
 class ReplicaRouter:
     """Reads inside ``read`` go where it chose; everything else, and every write, to the primary."""
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from core.journal import recorded_at, writer
+from core.journal import recorded_at, unstored, writer
 from credentials.models import HolderKind, Presentation, Verification
 from identity.models import AuditEvent, Notice, Organisation, User
 from identity.services import audit_event
@@ -67,8 +67,7 @@ def _rows(entry: dict, found: _Found) -> tuple[Verification, AuditEvent, Notice 
 
 @writer(VERIFICATION)
 def write_verifications(entries: list[dict]) -> None:
-    stored = set(Verification.objects.filter(journal_id__in=[uuid.UUID(e["id"]) for e in entries]).values_list("journal_id", flat=True))
-    fresh = [e for e in entries if uuid.UUID(e["id"]) not in stored]
+    fresh = unstored(entries, Verification)
     if not fresh:
         return
     found = _look_up(fresh)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from core.journal import recorded_at, writer
+from core.journal import recorded_at, unstored, writer
 from healthcode.models import Dependant, PassCheck
 from identity.models import AuditEvent, User
 from identity.services import audit_event
@@ -16,8 +16,7 @@ PASS_CHECK = "healthcode.pass_check"
 
 @writer(PASS_CHECK)
 def write_pass_checks(entries: list[dict]) -> None:
-    stored = set(PassCheck.objects.filter(journal_id__in=[uuid.UUID(e["id"]) for e in entries]).values_list("journal_id", flat=True))
-    fresh = [e for e in entries if uuid.UUID(e["id"]) not in stored]
+    fresh = unstored(entries, PassCheck)
     if not fresh:
         return
     checkers = User.objects.select_related("service_hall").only("id", "name", "service_hall__name").in_bulk({e["checker"] for e in fresh})

@@ -18,11 +18,10 @@ from healthcode.models import HealthStatus
 def status_for(person_index: str) -> dict:
     """The person's current status as a dict (colour, reasons, rule version, times). Evaluated on the
     spot when there is none yet or when it is due for re-evaluation."""
-    cached = cache.get_many([status_cache.key(person_index), status_cache.CHANGED_KEY])  # one round trip
-    status = cached.get(status_cache.key(person_index))
+    status = cache.get(status_cache.key(person_index))
     if status is not None and status["valid_until"] > timezone.now():
         return status
-    row = replicas.read(lambda: HealthStatus.objects.filter(person_index=person_index).first(), fresh_since=cached.get(status_cache.CHANGED_KEY, 0))
+    row = replicas.read(lambda: HealthStatus.objects.filter(person_index=person_index).first(), fresh_since=cache.get(status_cache.CHANGED_KEY, 0))
     if row is None or row.valid_until <= timezone.now():
         evaluate_people([person_index])
         row = HealthStatus.objects.filter(person_index=person_index).first()

@@ -35,23 +35,12 @@ from identity.models import (
 MAX_AGENT_VALIDITY = dt.timedelta(days=3 * 365)
 
 
-def audit_record(  # the audit writer itself: counted by the use case around it (core.usecases)
-    *,
-    action: str,
-    actor: User | None = None,
-    subject: User | None = None,
-    actor_organisation: Organisation | None = None,
-    subject_organisation: Organisation | None = None,
-    actor_description: str = "",
-    detail: dict | None = None,
-    purpose: str = "",
-) -> AuditEvent:
-    """Append one audit event, in the caller's transaction. ``detail`` must hold no plaintext personal
-    numbers. The client's address comes from the request context (trusted-proxy aware)."""
+def audit_record(*, action: str, **fields) -> AuditEvent:  # the audit writer itself: counted by the use case around it (core.usecases)
+    """Append one audit event (the fields of ``audit_event``), in the caller's transaction. ``detail``
+    must hold no plaintext personal numbers. The client's address comes from the request context
+    (trusted-proxy aware)."""
     note_audit(action)
-    event = audit_event(action=action, actor=actor, subject=subject, actor_organisation=actor_organisation,
-                        subject_organisation=subject_organisation, actor_description=actor_description, detail=detail, purpose=purpose,
-                        source_ip=context.client_ip.get())
+    event = audit_event(action=action, source_ip=context.client_ip.get(), **fields)
     event.save(force_insert=True)
     return event
 

@@ -48,11 +48,8 @@ def authenticating(session):
 
 def forget_users(user_ids) -> None:
     """Drop the snapshots of these users from every session that holds one (the sessions stay)."""
-    for user_id in user_ids:
-        keys = cache.get(user_sessions_key(user_id)) or []
-        for session_key in keys:
-            cache.delete(CACHE_PREFIX + session_key)  # the next request reads the session from the database again
-        cache.delete(user_sessions_key(user_id))
+    for user_id in user_ids:  # the next request of each session reads it from the database again
+        cache.delete_many([CACHE_PREFIX + key for key in cache.get(user_sessions_key(user_id)) or []] + [user_sessions_key(user_id)])
 
 
 class SessionStore(DbSessionStore):

@@ -55,7 +55,8 @@ def database_unavailable(request, exception):
 
     for connection in connections.all(initialized_only=True):
         connection.close_if_unusable_or_obsolete()
-    logger.warning("database unavailable: %s: %s", type(exception).__name__, str(exception).strip().splitlines()[0][:200] if str(exception).strip() else "")
+    first_line = (str(exception).strip().splitlines() or [""])[0][:200]
+    logger.warning("database unavailable: %s: %s", type(exception).__name__, first_line)
     if request.path.startswith(("/api/", "/_allauth/")) or "application/json" in request.headers.get("Accept", ""):
         response = JsonResponse({"code": "service_unavailable", "message": "服务暂时不可用，请稍后再试。 Service temporarily unavailable.", "errors": {}},
                                 status=503)
