@@ -87,7 +87,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
         return [
             {"material": a.material.name, "credential": a.credential.identifier if a.credential else None,
              "upload": str(a.upload_id) if a.upload_id else None}
-            for a in application.attachments.select_related("material", "credential")
+            for a in (application.attachments.all() if "attachments" in getattr(application, "_prefetched_objects_cache", {})
+                      else application.attachments.select_related("material", "credential"))
         ]
 
 

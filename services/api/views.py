@@ -147,7 +147,7 @@ class ApplicationListApi(APIView):
             idempotency_key=request.headers.get("Idempotency-Key", ""),
         )
         if current_app.conf.task_always_eager:  # a 秒批 already ran in-process (make run): answer with its outcome
-            submitted.application.refresh_from_db(fields=["status", "decided_at", "failing_rule", "result_credential"])
+            submitted.application.refresh_from_db(fields=["status", "decided_at", "failing_rule", "result_credential", "timeline"])
         return Response(ApplicationSerializer(submitted.application, context={"request": request}).data,
                         status=status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK)
 

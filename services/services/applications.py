@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -121,14 +123,21 @@ def application_submit(*, applicant: User, item: ServiceItem, data: dict, upload
     """Submit an application. With an ``Idempotency-Key``, a retry or double tap returns the first
     application (created=False) instead of making a second one."""
     idempotency_key = (idempotency_key or "")[:128]
-    if idempotency_key:
-        existing = Application.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first()
-        if existing is not None:
-            unchanged()
-            return Submitted(existing, False)
-    version = _open_version(item, applicant=applicant, organisation=organisation, submitted_by=submitted_by)
-    cleaned = clean_form(version, data)
-    attachments = _attachments(version, applicant=applicant, organisation=organisation, uploads=uploads or {}, submitted_by=submitted_by)
+    existing = _first_submission(applicant, idempotency_key, remembered_only=True)
+    if existing is not None:
+        unchanged()
+        return Submitted(existing, False)
+    try:
+        version = _open_version(item, applicant=applicant, organisation=organisation, submitted_by=submitted_by)
+        cleaned = clean_form(version, data)
+        attachments = _attachments(version, applicant=applicant, organisation=organisation, uploads=uploads or {}, submitted_by=submitted_by)
+    except (ValidationError, Conflict, NotFound):
+        # a retry whose first attempt succeeded answers that application, even if the item has changed since
+        existing = _first_submission(applicant, idempotency_key)
+        if existing is None:
+            raise
+        unchanged()
+        return Submitted(existing, False)
 
     try:
         with transaction.atomic():
@@ -141,11 +150,11 @@ def application_submit(*, applicant: User, item: ServiceItem, data: dict, upload
             )
             application.data = cleaned
             application.save()
-            AttachedMaterial.objects.bulk_create(
+            attached = AttachedMaterial.objects.bulk_create(
                 [AttachedMaterial(application=application, material=m, credential=c, upload=u) for m, c, u in attachments]
             )
             label = step_label(submitted_by, _("窗口")) if submitted_by else step_label(applicant, _("申请人"))
-            record_step(application, Status.SUBMITTED, actor=submitted_by or applicant, label=label)
+            submitted = record_step(application, Status.SUBMITTED, actor=submitted_by or applicant, label=label)
             if submitted_by is not None:
                 audit_record(action=AuditEvent.Action.APPLICATION_SUBMITTED_FOR, actor=submitted_by, subject=applicant,
                              actor_description=f"{submitted_by.service_hall or ''} {submitted_by.masked_name}".strip(),
@@ -155,13 +164,36 @@ def application_submit(*, applicant: User, item: ServiceItem, data: dict, upload
                              subject_organisation=organisation, detail={"application": application.number, "item": item.name})
             if version.approval_rules:
                 enqueue_on_commit("services.instant_approval", application.pk)
-    except IntegrityError:
-        existing = Application.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first() if idempotency_key else None
+    except IntegrityError:  # the key's first attempt committed meanwhile (the unique constraint is the guarantee)
+        existing = _first_submission(applicant, idempotency_key)
         if existing is None:
             raise
         unchanged()
         return Submitted(existing, False)
+    if idempotency_key:
+        transaction.on_commit(lambda: cache.set(_idempotency_marker(applicant, idempotency_key), application.pk, IDEMPOTENCY_MARKER_SECONDS))
+    # the answer shows the materials and the timeline: the rows just written, not read back
+    application._prefetched_objects_cache = {"attachments": attached, "timeline": [submitted]}
     return Submitted(application, True)
+
+
+IDEMPOTENCY_MARKER_SECONDS = 24 * 3600
+
+
+def _idempotency_marker(applicant: User, key: str) -> str:
+    return f"apply.idem.{applicant.pk}.{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+
+
+def _first_submission(applicant: User, idempotency_key: str, *, remembered_only: bool = False) -> Application | None:
+    """The application an ``Idempotency-Key`` already made. The common first attempt costs one cache
+    read (a marker set after commit); the unique constraint on (applicant, key) stays the guarantee,
+    so a lost marker only means the duplicate is found at the insert instead."""
+    if not idempotency_key:
+        return None
+    if remembered_only:
+        pk = cache.get(_idempotency_marker(applicant, idempotency_key))
+        return Application.objects.filter(pk=pk, applicant=applicant, idempotency_key=idempotency_key).first() if pk else None
+    return Application.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first()
 
 
 def _is_uuid(value) -> bool:

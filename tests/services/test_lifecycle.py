@@ -119,6 +119,30 @@ def test_one_idempotency_key_one_application(holder_api):
     assert apply(holder_api, "GA-002", key="tap-2", reason="丢失", delivery_address="x").status_code == 201
 
 
+def test_a_retry_answers_the_first_application_even_without_the_marker_or_the_item(holder_api):
+    """The cache marker is a shortcut; the unique constraint is the guarantee. A retry after the marker
+    is lost, or after the item was withdrawn from online service, still answers the first application."""
+    from django.core.cache import cache
+
+    first = apply(holder_api, "GA-002", key="tap-9", reason="丢失", delivery_address="x")
+    cache.clear()
+    again = apply(holder_api, "GA-002", key="tap-9", reason="丢失", delivery_address="x")
+    ServiceItem.objects.filter(code="GA-002").update(online=False)
+    cache.clear()
+    offline = apply(holder_api, "GA-002", key="tap-9", reason="丢失", delivery_address="x")
+    assert (first.status_code, again.status_code, offline.status_code) == (201, 200, 200)
+    assert first.json()["number"] == again.json()["number"] == offline.json()["number"] and Application.objects.count() == 1
+    assert apply(holder_api, "GA-002", key="tap-10", reason="丢失", delivery_address="x").json()["code"] == "offline_only"
+
+
+def test_the_submit_answer_matches_the_stored_application(holder_api):
+    """The answer is built from the rows just written; it must read the same as the application read back."""
+    created = apply(holder_api, "GA-002", reason="丢失", delivery_address="x").json()
+    stored = holder_api.get(f"/api/v1/applications/{created['number']}/").json()
+    for key in ("materials", "timeline", "data", "materials_total", "materials_saved", "status", "item", "department"):
+        assert created[key] == stored[key], key
+
+
 def test_form_errors_are_per_field(holder_api):
     response = apply(holder_api, "JT-001", seats="abc", operator="")
     assert response.status_code == 400
@@ -399,7 +423,10 @@ def test_a_submission_reads_the_item_from_the_cache_and_costs_a_bounded_number_o
     assert response.status_code == 201 and response.json()["status"] == "submitted"
     statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
     assert not [sql for sql in statements if 'FROM "services_serviceitem"' in sql or 'FROM "services_material"' in sql], statements
-    # idempotency key, held credentials; application, materials, step, audit; the outbox's two tasks written in one INSERT and
-    # cleared in one DELETE; the answer's materials and timeline
-    assert len(statements) <= 10, "\n".join(s[:100] for s in statements)
+    # held credentials; application, materials, step, audit; the outbox's two tasks written in one INSERT and cleared in one
+    # DELETE after commit. The idempotency key is a cache read, the answer's materials and timeline the rows just written.
+    assert len(statements) == 7, "\n".join(s[:100] for s in statements)
+    assert [sql.split()[0] for sql in statements] == ["SELECT", "INSERT", "INSERT", "INSERT", "INSERT", "INSERT", "DELETE"]
+    body = response.json()
+    assert len(body["materials"]) == 2 and [step["to_status"] for step in body["timeline"]] == ["submitted"]
     assert len([sql for sql in statements if 'INTO "portal_queuedtask"' in sql]) == 1
