@@ -209,6 +209,19 @@ def scenarios(stack: Stack, tokens: dict) -> tuple[list[tuple[str, list[str]]], 
     ], application
 
 
+def database_server_errors(stack: Stack) -> collections.Counter:
+    """ERROR/FATAL lines from PostgreSQL (primary and replica) and PgBouncer, by message: what a 503 was."""
+    counts = collections.Counter()
+    for path in (stack.tmp / "pgrun" / "pg.log", stack.tmp / "pgrun" / "replica.log", stack.tmp / "pgbouncer" / "pgbouncer.log"):
+        if path.exists():
+            for line in path.read_text(errors="replace").splitlines():
+                if "ERROR:" in line or "FATAL:" in line:
+                    counts[f"{path.stem}: {re.split(r'ERROR:|FATAL:', line, maxsplit=1)[1].strip()[:140]}"] += 1
+                elif "closing because" in line and "client close request" not in line:  # PgBouncer refusing a client
+                    counts[f"{path.stem}: {line.split('closing because', 1)[1].strip()[:140]}"] += 1
+    return counts
+
+
 def main() -> None:
     stack = Stack()
     stack.env.update({"QILU_BENCH": "true", "GUNICORN_WORKERS": "2", "GUNICORN_ACCESS_LOG": "", "GUNICORN_MAX_REQUESTS": "0", "LOG_LEVEL": "WARNING",
@@ -246,6 +259,10 @@ def main() -> None:
                                        if "database unavailable: " in line)
         if refusals:
             notes.append("Database errors answered 503 during the run: " + "; ".join(f"{count}× {what}" for what, count in refusals.most_common()))
+        server_errors = database_server_errors(stack)
+        if server_errors:
+            notes.append("Errors the database servers and the pooler logged during the scenarios: "
+                         + "; ".join(f"{count}× {what}" for what, count in server_errors.most_common(8)))
         results.append(sign_in_bench(stack))
         facts["peaks"] = worker_peak_memory(stack)
         facts["approval"], facts["recompute"], facts["trail"] = instant_approval_during_recompute(stack, tokens["citizen"], application)
