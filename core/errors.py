@@ -12,6 +12,7 @@ class Kind(enum.StrEnum):
     NOT_FOUND = "not_found"
     FORBIDDEN = "forbidden"
     CONFLICT = "conflict"
+    UNPROCESSABLE = "unprocessable"
     UNAVAILABLE = "unavailable"
 
 
@@ -57,9 +58,15 @@ class Conflict(DomainError):
     kind = Kind.CONFLICT
 
 
+class Unprocessable(DomainError):
+    """Well-formed, but contradicts what an earlier request fixed (a reused idempotency key)."""
+
+    kind = Kind.UNPROCESSABLE
+
+
 class Unavailable(DomainError):
     kind = Kind.UNAVAILABLE
 
 
 # Every kind with the HTTP status the API answers it with; the schema documents the same table.
-HTTP_STATUS = {Kind.INVALID: 400, Kind.NOT_FOUND: 404, Kind.FORBIDDEN: 403, Kind.CONFLICT: 409, Kind.UNAVAILABLE: 503}
+HTTP_STATUS = {Kind.INVALID: 400, Kind.NOT_FOUND: 404, Kind.FORBIDDEN: 403, Kind.CONFLICT: 409, Kind.UNPROCESSABLE: 422, Kind.UNAVAILABLE: 503}

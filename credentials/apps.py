@@ -7,6 +7,7 @@ class CredentialsConfig(AppConfig):
     verbose_name = _("电子证照")
 
     def ready(self):
+        from credentials import receivers  # noqa: F401
         from credentials.exports import register_export
 
         register_export()

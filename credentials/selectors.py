@@ -11,10 +11,26 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from core.public_cache import Stamp
 from credentials.holders import holder_index
-from credentials.models import Credential, HolderKind, Presentation, Verification
+from credentials.models import Credential, CredentialType, HolderKind, Presentation, Verification
 from identity.models import Organisation, User
 from identity.permissions import may_act_for
+
+
+CREDENTIAL_TYPES = Stamp("credential-types")  # moved by credentials/receivers.py on any change to a type or its issuers
+
+
+def credential_types() -> QuerySet[CredentialType]:
+    """The active credential types, public: what an issuer may push and what a wallet may hold."""
+    return CredentialType.objects.filter(is_active=True).select_related("department").prefetch_related("issuers").order_by("code")
+
+
+def credential_type_for(code: str) -> CredentialType:
+    credential_type = credential_types().filter(code=code).first()
+    if credential_type is None:
+        raise Http404
+    return credential_type
 
 
 def _base() -> QuerySet[Credential]:

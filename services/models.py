@@ -200,6 +200,7 @@ class Application(models.Model):
     data_json = EncryptedTextField(_("表单内容"))
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.SUBMITTED, db_index=True)
     idempotency_key = models.CharField(max_length=128, blank=True, editable=False)
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False, help_text="SHA-256 of the request the key made")
     assigned_to = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("经办人"))
     failing_rule = models.CharField(_("未通过的秒批规则"), max_length=255, blank=True)
     materials_total = models.PositiveSmallIntegerField(_("材料数"), default=0)

@@ -6,9 +6,13 @@ from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
+from core.public_cache import KEEP, Stamp
 from identity.models import User
-from services import permissions, public_cache
+from services import permissions
 from services.models import OPEN_STATUSES, Application, Material, ServiceItem, Upload
+
+
+CATALOGUE = Stamp("catalogue")  # moved by services/receivers.py on any catalogue change
 
 
 def catalogue(*, q: str = "", department: str = "", category: str = "", online: bool | None = None) -> QuerySet[ServiceItem]:
@@ -39,13 +43,13 @@ def item_for_applying(code: str) -> ServiceItem:
     """The item with its current version and that version's materials (with their credential types),
     from the cache. Keyed by the catalogue stamp, so any catalogue change — publishing a version, editing
     a material — is seen by the next submission."""
-    key = f"catalogue:apply:{public_cache.stamp()}:{code}"
+    key = f"catalogue:apply:{CATALOGUE.current()}:{code}"
     item = cache.get(key)
     if item is None:
         item = item_for(code)
         if item.current_version is not None:
             prefetch_related_objects([item.current_version], Prefetch("materials", queryset=Material.objects.select_related("credential_type")))
-        cache.set(key, item, public_cache.KEEP)
+        cache.set(key, item, KEEP)
     return item
 
 

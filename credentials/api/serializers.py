@@ -1,3 +1,4 @@
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -124,3 +125,56 @@ class CheckSerializer(serializers.ModelSerializer):
     class Meta:
         model = Verification
         fields = ["id", "created_at", "credential", "identifier", "verifier", "service_hall", "valid", "reason", "reason_label"]
+
+
+class CredentialTypeFieldSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text=_("The key an issuer pushes in `fields` and a holder discloses"))
+    label = serializers.CharField(help_text=_("The label in the language asked for (Accept-Language)"))
+    label_zh = serializers.CharField()
+    label_en = serializers.CharField(allow_blank=True)
+    type = serializers.ChoiceField(choices=["text", "textarea", "date", "number", "choice", "id_number", "phone"])
+    required = serializers.BooleanField()
+    choices = serializers.ListField(child=serializers.CharField(), required=False, help_text=_("Only for type `choice`"))
+    on_card = serializers.BooleanField(help_text=_("Shown on the card image"))
+
+
+class CredentialTypeSerializer(serializers.Serializer):
+    """A credential type as an issuing system or a wallet needs it: what to push, what a holder holds."""
+
+    code = serializers.CharField(help_text=_("The type code an issuer pushes as `type`"))
+    name = serializers.CharField(help_text=_("The name in the language asked for (Accept-Language)"))
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField(allow_blank=True)
+    type_code = serializers.CharField(help_text=_("National e-credential type code: the defining department's credit code + 3 digits"))
+    holder_kind = serializers.ChoiceField(choices=["person", "organisation"])
+    department = serializers.CharField(help_text=_("The defining department"))
+    validity_years = serializers.IntegerField(allow_null=True, help_text=_("Used when the issuer gives no expiry; null for no expiry"))
+    fields = CredentialTypeFieldSerializer(many=True)
+    issuers = serializers.ListField(child=serializers.CharField(), help_text=_("The issuing systems that may push this type"))
+
+    def to_representation(self, credential_type):
+        english = get_language() == "en"
+        return {
+            "code": credential_type.code,
+            "name": (credential_type.name_en or credential_type.name) if english else credential_type.name,
+            "name_zh": credential_type.name,
+            "name_en": credential_type.name_en,
+            "type_code": credential_type.type_code,
+            "holder_kind": credential_type.holder_kind,
+            "department": credential_type.department.name,
+            "validity_years": credential_type.validity_years,
+            "fields": [
+                {
+                    "key": field["key"],
+                    "label": (field.get("label_en") or field["label"]) if english else field["label"],
+                    "label_zh": field["label"],
+                    "label_en": field.get("label_en", ""),
+                    "type": field.get("type", "text"),
+                    "required": bool(field.get("required", True)),
+                    **({"choices": list(field["choices"])} if field.get("type") == "choice" else {}),
+                    "on_card": field.get("on_card", True) is not False,
+                }
+                for field in credential_type.field_schema
+            ],
+            "issuers": sorted(client.name for client in credential_type.issuers.all() if client.is_active),
+        }

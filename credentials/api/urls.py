@@ -3,6 +3,8 @@ from django.urls import path
 from credentials.api import views
 
 urlpatterns = [
+    path("credential-types/", views.CredentialTypesApi.as_view(), name="api-credential-types"),
+    path("credential-types/<slug:code>/", views.CredentialTypeApi.as_view(), name="api-credential-type"),
     path("issuer/credentials/", views.CredentialPushApi.as_view(), name="api-issuer-push"),
     path("issuer/credentials/<str:record_id>/", views.IssuedCredentialApi.as_view(), name="api-issuer-credential"),
     path("issuer/credentials/<str:record_id>/status/", views.CredentialStatusApi.as_view(), name="api-issuer-status"),

@@ -15,9 +15,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import require_perm
+from core.public_cache import public_read
 from credentials import rendering, selectors, services, signing
 from credentials.api.serializers import (
     CheckSerializer,
+    CredentialTypeSerializer,
     CredentialPushSerializer,
     CredentialStatusSerializer,
     IssuedCredentialSerializer,
@@ -31,6 +33,29 @@ from credentials.api.serializers import (
 from credentials.models import Credential
 from identity import selectors as identity_selectors
 from identity.api.authentication import ApiClientAuthentication, ClientHasScope
+
+
+class CredentialTypesApi(APIView):
+    """Public: every active credential type with its codes, field keys and the systems that may issue it."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=CredentialTypeSerializer(many=True), summary="Credential types: codes, field keys, who may issue them",
+                   description="What an issuing system pushes (`type` = `code`, `fields` keyed by the field keys) and what a wallet holds. "
+                               "Public and cacheable: answers carry `ETag` and `Last-Modified`; a conditional request answers 304.")
+    def get(self, request):
+        return public_read(request, lambda: CredentialTypeSerializer(selectors.credential_types(), many=True).data,
+                           stamp=selectors.CREDENTIAL_TYPES)
+
+
+class CredentialTypeApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=CredentialTypeSerializer, summary="One credential type")
+    def get(self, request, code: str):
+        return public_read(request, lambda: CredentialTypeSerializer(selectors.credential_type_for(code)).data, stamp=selectors.CREDENTIAL_TYPES)
 
 
 class IssuerApi(APIView):

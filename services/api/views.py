@@ -17,7 +17,8 @@ from rest_framework.views import APIView
 from core.api import ReplicaReads, require_perm
 from core.errors import Invalid
 from identity import selectors as identity_selectors
-from services import permissions, public_cache, selectors
+from core.public_cache import public_read
+from services import permissions, selectors
 from services.api.serializers import (
     ApplicationSerializer,
     ApplySerializer,
@@ -40,7 +41,7 @@ class CatalogueApi(generics.ListAPIView):
         parameters=[OpenApiParameter("q", str), OpenApiParameter("department", str), OpenApiParameter("category", str), OpenApiParameter("online", bool)]
     )
     def get(self, request, *args, **kwargs):
-        return public_cache.public_read(request, lambda: super(CatalogueApi, self).get(request, *args, **kwargs).data)
+        return public_read(request, lambda: super(CatalogueApi, self).get(request, *args, **kwargs).data, stamp=selectors.CATALOGUE)
 
     def get_queryset(self):
         params = self.request.query_params
@@ -53,7 +54,7 @@ class ItemApi(APIView):
 
     @extend_schema(responses=ItemDetailSerializer, summary="An item with its current guide")
     def get(self, request, code: str):
-        return public_cache.public_read(request, lambda: ItemDetailSerializer(selectors.item_for(code)).data)
+        return public_read(request, lambda: ItemDetailSerializer(selectors.item_for(code)).data, stamp=selectors.CATALOGUE)
 
 
 class FormApi(APIView):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, NotFound, Unprocessable
 from core.fields import clean_values
 from core.outbox import enqueue_on_commit
 from core.usecases import pure, unchanged, use_case
@@ -123,7 +124,8 @@ def application_submit(*, applicant: User, item: ServiceItem, data: dict, upload
     """Submit an application. With an ``Idempotency-Key``, a retry or double tap returns the first
     application (created=False) instead of making a second one."""
     idempotency_key = (idempotency_key or "")[:128]
-    existing = _first_submission(applicant, idempotency_key, remembered_only=True)
+    fingerprint = _fingerprint(item=item, data=data, organisation=organisation) if idempotency_key else ""
+    existing = _first_submission(applicant, idempotency_key, fingerprint, remembered_only=True)
     if existing is not None:
         unchanged()
         return Submitted(existing, False)
@@ -133,7 +135,7 @@ def application_submit(*, applicant: User, item: ServiceItem, data: dict, upload
         attachments = _attachments(version, applicant=applicant, organisation=organisation, uploads=uploads or {}, submitted_by=submitted_by)
     except (ValidationError, Conflict, NotFound):
         # a retry whose first attempt succeeded answers that application, even if the item has changed since
-        existing = _first_submission(applicant, idempotency_key)
+        existing = _first_submission(applicant, idempotency_key, fingerprint)
         if existing is None:
             raise
         unchanged()
@@ -144,7 +146,7 @@ def application_submit(*, applicant: User, item: ServiceItem, data: dict, upload
             application = Application(
                 number=_new_number(), item=item, version=version, department=item.department, applicant=applicant, organisation=organisation,
                 submitted_by=submitted_by, channel=Application.Channel.WINDOW if submitted_by else Application.Channel.ONLINE,
-                idempotency_key=idempotency_key, materials_total=len(attachments),
+                idempotency_key=idempotency_key, idempotency_fingerprint=fingerprint, materials_total=len(attachments),
                 materials_saved=sum(1 for _m, credential, _u in attachments if credential is not None),
                 due_at=timezone.now() + dt.timedelta(days=version.time_limit_days),
             )
@@ -165,7 +167,7 @@ def application_submit(*, applicant: User, item: ServiceItem, data: dict, upload
             if version.approval_rules:
                 enqueue_on_commit("services.instant_approval", application.pk)
     except IntegrityError:  # the key's first attempt committed meanwhile (the unique constraint is the guarantee)
-        existing = _first_submission(applicant, idempotency_key)
+        existing = _first_submission(applicant, idempotency_key, fingerprint)
         if existing is None:
             raise
         unchanged()
@@ -184,16 +186,29 @@ def _idempotency_marker(applicant: User, key: str) -> str:
     return f"apply.idem.{applicant.pk}.{hashlib.sha256(key.encode()).hexdigest()[:32]}"
 
 
-def _first_submission(applicant: User, idempotency_key: str, *, remembered_only: bool = False) -> Application | None:
-    """The application an ``Idempotency-Key`` already made. The common first attempt costs one cache
-    read (a marker set after commit); the unique constraint on (applicant, key) stays the guarantee,
-    so a lost marker only means the duplicate is found at the insert instead."""
+def _fingerprint(*, item: ServiceItem, data, organisation: Organisation | None) -> str:
+    """What the request asked for, canonically: a retry must ask for the same item, answers and
+    organisation. Uploads are not compared: a portal form sent twice uploads its files twice."""
+    request = {"item": item.code, "data": data, "organisation": organisation.credit_code if organisation else ""}
+    return hashlib.sha256(json.dumps(request, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def _first_submission(applicant: User, idempotency_key: str, fingerprint: str, *, remembered_only: bool = False) -> Application | None:
+    """The application an ``Idempotency-Key`` already made, if the request is the same one (else 422,
+    as payment APIs answer: the key names one request). The common first attempt costs one cache read
+    (a marker set after commit); the unique constraint on (applicant, key) stays the guarantee, so a
+    lost marker only means the duplicate is found at the insert instead."""
     if not idempotency_key:
         return None
     if remembered_only:
         pk = cache.get(_idempotency_marker(applicant, idempotency_key))
-        return Application.objects.filter(pk=pk, applicant=applicant, idempotency_key=idempotency_key).first() if pk else None
-    return Application.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first()
+        existing = Application.objects.filter(pk=pk, applicant=applicant, idempotency_key=idempotency_key).first() if pk else None
+    else:
+        existing = Application.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first()
+    if existing is not None and existing.idempotency_fingerprint and existing.idempotency_fingerprint != fingerprint:
+        raise Unprocessable(_("This Idempotency-Key was already used for a different request. Use a new key for a new application."),
+                            code="idempotency_key_reused")
+    return existing
 
 
 def _is_uuid(value) -> bool:

@@ -50,3 +50,15 @@ def test_marking_another_persons_notice_is_not_found(signed_in):
     assert response.status_code == 404
     theirs.refresh_from_db()
     assert theirs.read_at is None
+
+
+def test_bodies_are_json_only_except_the_upload(signed_in):
+    """One body format for a client to send: form or multipart bodies are 415, except the one real upload."""
+    from django.test.client import encode_multipart
+
+    form = signed_in.post("/api/v1/applications/", "item=JT-001", content_type="application/x-www-form-urlencoded")
+    assert form.status_code == 415 and form.json()["code"] == "unsupported_media_type"
+    multipart = signed_in.post("/api/v1/applications/", encode_multipart("BOUNDARY", {"item": "JT-001"}), content_type="multipart/form-data; boundary=BOUNDARY")
+    assert multipart.status_code == 415
+    upload = signed_in.post("/api/v1/uploads/", encode_multipart("BOUNDARY", {"x": "y"}), content_type="multipart/form-data; boundary=BOUNDARY")
+    assert upload.status_code == 400 and upload.json()["errors"] == {"file": [upload.json()["errors"]["file"][0]]}

@@ -119,6 +119,22 @@ def test_one_idempotency_key_one_application(holder_api):
     assert apply(holder_api, "GA-002", key="tap-2", reason="丢失", delivery_address="x").status_code == 201
 
 
+def test_an_idempotency_key_reused_for_a_different_request_is_refused(holder_api):
+    """As payment APIs answer: one key names one request. A different body under the same key is 422,
+    never silently the first application — whether the key is remembered in the cache or only in the database."""
+    from django.core.cache import cache
+
+    first = apply(holder_api, "GA-002", key="tap-3", reason="丢失", delivery_address="x")
+    other = apply(holder_api, "GA-002", key="tap-3", reason="损坏", delivery_address="x")
+    cache.clear()
+    other_again = apply(holder_api, "GA-002", key="tap-3", reason="损坏", delivery_address="x")
+    assert first.status_code == 201
+    for refused in (other, other_again):
+        assert refused.status_code == 422 and refused.json()["code"] == "idempotency_key_reused", refused.json()
+    assert apply(holder_api, "GA-002", key="tap-3", reason="丢失", delivery_address="x").json()["number"] == first.json()["number"]
+    assert Application.objects.count() == 1
+
+
 def test_a_retry_answers_the_first_application_even_without_the_marker_or_the_item(holder_api):
     """The cache marker is a shortcut; the unique constraint is the guarantee. A retry after the marker
     is lost, or after the item was withdrawn from online service, still answers the first application."""

@@ -1,0 +1,80 @@
+"""Public reads (the catalogue, the credential types) served from the shared cache with validators:
+``ETag`` and ``Last-Modified`` on every answer, ``304 Not Modified`` when the client already has it,
+and the rendered bytes kept in Redis so a hit costs no query and no serialisation.
+
+Each public collection has one stamp. Any saved or deleted row of a model the stamp watches moves it
+after commit, so no stale answer survives a change (for the catalogue: items, guide versions —
+publishing one is such a change —, materials, categories, regions, departments).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.http import http_date, parse_http_date_safe
+from django.utils.translation import get_language
+from rest_framework.renderers import JSONRenderer
+
+from core import replicas
+
+MAX_AGE = 60  # seconds a client or proxy may reuse an answer before asking again (with its ETag)
+KEEP = 3600
+
+
+class Stamp:
+    """The version of one public collection: a nanosecond clock value in the shared cache."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.key = f"{name}:stamp"
+
+    def current(self) -> int:
+        value = cache.get(self.key)
+        if value is None:
+            value = time.time_ns()
+            cache.add(self.key, value, timeout=None)
+            value = cache.get(self.key, value)
+        return value
+
+    def bump(self) -> None:
+        cache.set(self.key, time.time_ns(), timeout=None)
+
+    def watch(self, *models, through=()) -> None:
+        """Move the stamp after the commit of any save or delete of these models (or m2m change)."""
+
+        def changed(sender, **kwargs):
+            transaction.on_commit(self.bump)
+
+        for model in models:
+            post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"{self.name}-stamp-save-{model.__name__}")
+            post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"{self.name}-stamp-delete-{model.__name__}")
+        for model in through:
+            m2m_changed.connect(changed, sender=model, weak=False, dispatch_uid=f"{self.name}-stamp-m2m-{model.__name__}")
+
+
+def public_read(request, build: Callable[[], object], *, stamp: Stamp) -> HttpResponse:
+    """Answer a public GET from the cache, or build its data once for this stamp, path and language."""
+    current = stamp.current()
+    key = hashlib.sha256(f"{stamp.name}|{current}|{request.get_full_path()}|{get_language()}".encode()).hexdigest()
+    etag = f'"{key[:32]}"'
+    modified = current // 1_000_000_000
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    if etag in request.headers.get("If-None-Match", "") or (since is not None and "If-None-Match" not in request.headers and since >= modified):
+        response = HttpResponseNotModified()
+    else:
+        body = cache.get(f"public:body:{key}")
+        if body is None:  # from the replica, unless the collection changed too recently for it to have caught up
+            body = JSONRenderer().render(replicas.read(build, user=request.user, fresh_since=current / 1e9))
+            cache.set(f"public:body:{key}", body, KEEP)
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(modified)
+    response["Cache-Control"] = f"public, max-age={MAX_AGE}"
+    response["Vary"] = "Accept-Language"
+    return response
