@@ -17,7 +17,6 @@ from credentials.models import Credential, CredentialType, HolderKind, Presentat
 from identity.models import Organisation, User
 from identity.permissions import may_act_for
 
-
 CREDENTIAL_TYPES = Stamp("credential-types")  # moved by credentials/receivers.py on any change to a type or its issuers
 
 

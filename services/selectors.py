@@ -11,7 +11,6 @@ from identity.models import User
 from services import permissions
 from services.models import OPEN_STATUSES, Application, Material, ServiceItem, Upload
 
-
 CATALOGUE = Stamp("catalogue")  # moved by services/receivers.py on any catalogue change
 
 

@@ -19,9 +19,9 @@ from core.public_cache import public_read
 from credentials import rendering, selectors, services, signing
 from credentials.api.serializers import (
     CheckSerializer,
-    CredentialTypeSerializer,
     CredentialPushSerializer,
     CredentialStatusSerializer,
+    CredentialTypeSerializer,
     IssuedCredentialSerializer,
     PresentationCreateSerializer,
     PresentationSerializer,

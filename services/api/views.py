@@ -16,8 +16,8 @@ from rest_framework.views import APIView
 
 from core.api import ReplicaReads, require_perm
 from core.errors import Invalid
-from identity import selectors as identity_selectors
 from core.public_cache import public_read
+from identity import selectors as identity_selectors
 from services import permissions, selectors
 from services.api.serializers import (
     ApplicationSerializer,
