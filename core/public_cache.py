@@ -51,11 +51,16 @@ class Stamp:
         def changed(sender, **kwargs):
             transaction.on_commit(self.bump)
 
+        def related_changed(sender, action, pk_set=None, **kwargs):
+            # Django sends post_add even when every row was already there (an idempotent add): no change, no bump
+            if action == "post_clear" or (action in ("post_add", "post_remove") and pk_set):
+                transaction.on_commit(self.bump)
+
         for model in models:
             post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"{self.name}-stamp-save-{model.__name__}")
             post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"{self.name}-stamp-delete-{model.__name__}")
         for model in through:
-            m2m_changed.connect(changed, sender=model, weak=False, dispatch_uid=f"{self.name}-stamp-m2m-{model.__name__}")
+            m2m_changed.connect(related_changed, sender=model, weak=False, dispatch_uid=f"{self.name}-stamp-m2m-{model.__name__}")
 
 
 def public_read(request, build: Callable[[], object], *, stamp: Stamp) -> HttpResponse:

@@ -124,7 +124,7 @@ def credential_issue(*, client: ApiClient, data: dict) -> Issued:
 
     with transaction.atomic():
         credential = (
-            Credential.objects.select_for_update().filter(issuer=client, issuer_record_id=data["record_id"]).first()
+            Credential.objects.select_for_update(no_key=True).filter(issuer=client, issuer_record_id=data["record_id"]).first()
         )
         created = credential is None
         if created:
@@ -170,7 +170,8 @@ def credential_issue(*, client: ApiClient, data: dict) -> Issued:
 def credential_set_status(*, client: ApiClient, record_id: str, status: str, reason: str = "") -> Credential:
     """Suspend, revoke or reinstate. Takes effect for the very next verification (read from the database).
     A revoked credential stays revoked."""
-    credential = Credential.objects.select_for_update().filter(issuer=client, issuer_record_id=record_id).select_related("type").first()
+    credential = (Credential.objects.select_for_update(no_key=True, of=("self",)).filter(issuer=client, issuer_record_id=record_id)
+                  .select_related("type").first())
     if credential is None:
         raise NotFound(_("Not found."), code="not_found")
     if status not in (Credential.Status.VALID, Credential.Status.SUSPENDED, Credential.Status.REVOKED):

@@ -43,7 +43,7 @@ def recompute(job_id: int) -> str:
     RecomputeJob.objects.filter(pk=job.pk, state=RecomputeJob.State.QUEUED).update(state=RecomputeJob.State.RUNNING)
     while job.cursor <= job.last_id:
         with transaction.atomic():
-            job = RecomputeJob.objects.select_for_update().get(pk=job_id)
+            job = RecomputeJob.objects.select_for_update(no_key=True).get(pk=job_id)
             if job.cursor > job.last_id:
                 break
             written = evaluate(_people_in_chunk(job), rules=rules)

@@ -22,13 +22,20 @@ def instant_approval(application_id: int) -> str:
     return instant_approve(actor=SYSTEM, application=application).status
 
 
+def unnotified_transition(transition_id: int) -> Transition | None:
+    """The step, locked for its notification. Only the step's own row is locked, and not against
+    foreign-key checks (FOR NO KEY UPDATE OF): locking the joined applicant and item too would block —
+    and deadlock with — every submission inserting rows that reference them."""
+    return (Transition.objects.select_for_update(no_key=True, of=("self",)).select_related("application__applicant", "application__item")
+            .filter(pk=transition_id, notified_at__isnull=True).first())
+
+
 @shared_task(name="services.send_transition_notice", acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
 def send_transition_notice(transition_id: int) -> bool:
     """In-app notice and SMS for one timeline step. The row lock and ``notified_at`` make it
     exactly-once across retries and concurrent workers; a failure rolls back and is retried."""
     with transaction.atomic():
-        transition = Transition.objects.select_for_update().select_related("application__applicant", "application__item").filter(
-            pk=transition_id, notified_at__isnull=True).first()
+        transition = unnotified_transition(transition_id)
         if transition is None:
             return False
         application = transition.application

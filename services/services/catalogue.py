@@ -16,7 +16,7 @@ from services.models import ItemVersion, ServiceItem
 @use_case(audit=AuditEvent.Action.ITEM_VERSION_CHANGED)
 def item_version_publish(*, actor: User, version: ItemVersion) -> ItemVersion:
     """Freeze a draft and make it the item's current guide; applications keep the version they used."""
-    version = ItemVersion.objects.select_for_update().select_related("item").get(pk=version.pk)
+    version = ItemVersion.objects.select_for_update(no_key=True).select_related("item").get(pk=version.pk)
     if version.is_published:
         raise Conflict(_("This version is already published; copy it to change it."), code="already_published")
     ItemVersion.objects.filter(pk=version.pk).update(published_at=timezone.now())

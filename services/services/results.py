@@ -17,11 +17,10 @@ from services.services.steps import move
 @step
 def issuing_client(department) -> ApiClient:
     """The platform's own issuing system for a department's results (no secret: never used over HTTP)."""
-    client = ApiClient.objects.filter(key_id=f"results-{department.code}"[:32]).first()
-    if client is None:
-        client = ApiClient(key_id=f"results-{department.code}"[:32], name=f"{department.name}办件结果签发", department=department,
-                           scopes=["credentials.issue"], secret_hash="!")
-        client.save()
+    client, _created = ApiClient.objects.get_or_create(  # two first results at once: one creates, the other finds it
+        key_id=f"results-{department.code}"[:32],
+        defaults={"name": f"{department.name}办件结果签发", "department": department, "scopes": ["credentials.issue"], "secret_hash": "!"},
+    )
     return client
 
 

@@ -44,7 +44,7 @@ ALLOWED = {
 def move(application: Application, action: str, *, actor: User | None, label: str, comment: str = "") -> Application:
     sources, target = ALLOWED[action]
     with transaction.atomic():
-        locked = Application.objects.select_for_update().get(pk=application.pk)
+        locked = Application.objects.select_for_update(no_key=True).get(pk=application.pk)
         if locked.status not in sources:
             raise Conflict(_("This application is %(status)s; that step is not possible now.") % {"status": locked.get_status_display()},
                                code="wrong_state")
