@@ -1,0 +1,222 @@
+"""The API document's error responses, derived from the code rather than written per view.
+
+For each operation, the error ``code`` values it can answer are found by reading what the view's
+handler calls: the handler's source, and the source of every function of ours it reaches (selectors,
+use cases, steps, their helpers), is parsed once, and each domain error constructed there
+(``Conflict(..., code="wrong_state")``, ``NotFound()``), each ``Http404``/``get_object_or_404`` and each
+validation error is collected with its kind. The kind gives the status (``core.errors.HTTP_STATUS``);
+the view's own configuration adds what the framework answers (401 without a session, 403 without the
+permission, 400/415/413 for a body, 429 for a throttle, 503 when the database is away).
+
+So an operation documents the codes its code can raise, whatever the view author remembered. The
+walk follows module-level functions and methods of the view's own class; a code passed as a variable
+is not known statically and is not listed (tests/portal/test_schema.py keeps the list honest).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import functools
+import importlib
+import inspect
+import textwrap
+from collections import defaultdict
+
+from django.http import Http404
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from rest_framework import exceptions, permissions, serializers
+
+from core.errors import HTTP_STATUS, DomainError, Kind, NotFound
+
+OUR_PACKAGES = ("core", "identity", "credentials", "healthcode", "services", "portal")
+
+MESSAGES = {
+    "invalid": "Some fields are not valid.",
+    "parse_error": "The request body could not be read.",
+    "unsupported_media_type": "This content type is not supported.",
+    "request_too_large": "The request body is too large.",
+    "not_authenticated": "Please sign in first.",
+    "authentication_failed": "Your credentials were not accepted.",
+    "permission_denied": "You may not do this.",
+    "not_found": "Not found.",
+    "throttled": "Too many requests. Please try again in 30 seconds.",
+    "service_unavailable": "Service temporarily unavailable.",
+}
+
+STATUS_TEXT = {400: "Invalid request", 401: "Not signed in", 403: "Not allowed", 404: "Not found (or not yours)", 409: "Not possible in the current state",
+               413: "Request body too large", 415: "Not JSON", 422: "Contradicts an earlier request", 429: "Too many requests",
+               503: "Temporarily unavailable (retry after the Retry-After header's seconds)"}
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error body every API error answers with."""
+
+    code = serializers.CharField(help_text="Stable machine code; listed per operation and status")
+    message = serializers.CharField(help_text="Readable message in the language of Accept-Language (zh-hans or en)")
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
+                                   help_text="Field → messages, for `invalid` (keys like `data.seats`); empty otherwise")
+
+
+def _ours(obj) -> bool:
+    return (getattr(obj, "__module__", "") or "").split(".")[0] in OUR_PACKAGES
+
+
+def _unwrap(func):
+    while hasattr(func, "__wrapped__"):
+        func = func.__wrapped__
+    return func
+
+
+@functools.cache
+def _parsed(func) -> ast.AST | None:
+    try:
+        return ast.parse(textwrap.dedent(inspect.getsource(func)))
+    except (OSError, TypeError, SyntaxError):
+        return None
+
+
+def _resolve(node: ast.expr, namespace: dict, owner: type | None):
+    """The object a call's callee names: ``name``, ``module.name``, ``Class.name`` or ``self.name``."""
+    if isinstance(node, ast.Name):
+        return namespace.get(node.id, getattr(builtins, node.id, None))
+    if isinstance(node, ast.Attribute):
+        if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls") and owner is not None:
+            return getattr(owner, node.attr, None)
+        base = _resolve(node.value, namespace, owner)
+        if base is not None and (inspect.ismodule(base) or inspect.isclass(base)):
+            return getattr(base, node.attr, None)
+    return None
+
+
+def _closure(func) -> dict:
+    try:
+        return dict(inspect.getclosurevars(func).nonlocals)
+    except (TypeError, ValueError):
+        return {}
+
+
+def _local_imports(tree: ast.AST) -> dict:
+    """Names a function imports inside its body (``from core.errors import Conflict``)."""
+    names = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            try:
+                module = importlib.import_module(node.module)
+            except ImportError:
+                continue
+            for alias in node.names:
+                names[alias.asname or alias.name] = getattr(module, alias.name, None)
+    return names
+
+
+def _error_of(cls, call: ast.Call) -> tuple[Kind, str | None] | None:
+    """The (kind, code) a constructed exception class answers with, if it is one the API maps."""
+    if not inspect.isclass(cls):
+        return None
+    keywords = {k.arg: k.value for k in call.keywords}
+    if issubclass(cls, DomainError):
+        code = keywords.get("code")
+        if isinstance(code, ast.Constant):
+            return cls.kind, code.value
+        return cls.kind, ("not_found" if issubclass(cls, NotFound) and code is None else None)
+    if issubclass(cls, Http404) or issubclass(cls, exceptions.NotFound):
+        return Kind.NOT_FOUND, "not_found"
+    if issubclass(cls, exceptions.PermissionDenied):
+        return Kind.FORBIDDEN, "permission_denied"
+    if cls.__name__ == "ValidationError":  # Django's and DRF's
+        return Kind.INVALID, "invalid"
+    return None
+
+
+def raised_by(func, owner: type | None = None, _seen: set | None = None) -> set[tuple[Kind, str | None]]:
+    """Every (kind, code) that ``func`` or a function of ours it calls can raise."""
+    func = _unwrap(func)
+    seen = _seen if _seen is not None else set()
+    if func in seen or not callable(func):
+        return set()
+    seen.add(func)
+    tree = _parsed(func)
+    if tree is None:
+        return set()
+    namespace = {**getattr(func, "__globals__", {}), **_closure(func), **_local_imports(tree)}
+    found: set[tuple[Kind, str | None]] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Raise) and node.exc is not None and not isinstance(node.exc, ast.Call):
+            error = _error_of(_resolve(node.exc, namespace, owner), ast.Call(func=node.exc, args=[], keywords=[]))
+            if error:
+                found.add(error)
+        if not isinstance(node, ast.Call):
+            continue
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "is_valid" and any(
+                k.arg == "raise_exception" for k in node.keywords):
+            found.add((Kind.INVALID, "invalid"))
+            continue
+        callee = _resolve(node.func, namespace, owner)
+        if callee is None:
+            continue
+        error = _error_of(callee, node)
+        if error:
+            found.add(error)
+        elif getattr(callee, "__name__", "") == "get_object_or_404":
+            found.add((Kind.NOT_FOUND, "not_found"))
+        elif inspect.isfunction(_unwrap(callee)) and _ours(_unwrap(callee)):
+            method_owner = owner if isinstance(node.func, ast.Attribute) and getattr(node.func.value, "id", "") in ("self", "cls") else None
+            found |= raised_by(callee, method_owner, seen)
+    return found
+
+
+def _is_anonymous_allowed(view) -> bool:
+    return any(isinstance(p, permissions.AllowAny) for p in view.get_permissions()) or not view.get_permissions()
+
+
+def error_codes(view, method: str, *, has_body: bool) -> dict[int, list[str]]:
+    """Status → the codes this operation can answer with it."""
+    by_status: dict[int, set[str]] = defaultdict(set)
+    view_class = type(view)
+    handler = getattr(view_class, method.lower(), None)
+    roots = [handler] + [getattr(view_class, name) for name in ("get_queryset", "get_object", "list", "perform_create")
+                         if _ours(getattr(view_class, name, None))]
+    for root in roots:
+        if root is None:
+            continue
+        for kind, code in raised_by(root, view_class):
+            if code:
+                by_status[HTTP_STATUS[kind]].add(code)
+    if view.authentication_classes and not _is_anonymous_allowed(view):
+        by_status[401] |= {"not_authenticated", "authentication_failed"}
+        if any(not isinstance(p, permissions.IsAuthenticated) for p in view.get_permissions()):
+            by_status[403].add("permission_denied")
+    if has_body:
+        by_status[400] |= {"invalid", "parse_error"}
+        by_status[415].add("unsupported_media_type")
+        by_status[413].add("request_too_large")
+    if "{" in getattr(view, "_qilu_path", ""):
+        by_status[404].add("not_found")
+    if getattr(view, "throttle_classes", None):
+        by_status[429].add("throttled")
+    by_status[503].add("service_unavailable")
+    return {status: sorted(codes) for status, codes in sorted(by_status.items())}
+
+
+class QiluAutoSchema(AutoSchema):
+    """drf-spectacular's schema with every operation's error responses (see the module docstring)."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        self.view._qilu_path = self.path
+        has_body = self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None
+        for status, codes in error_codes(self.view, self.method, has_body=has_body).items():
+            if str(status) in responses:
+                continue
+            described = OpenApiResponse(
+                response=ErrorSerializer,
+                description=f"{STATUS_TEXT.get(status, 'Error')}. `code` is one of: " + ", ".join(f"`{code}`" for code in codes),
+                examples=[OpenApiExample(code, value={"code": code, "message": MESSAGES.get(code, code.replace("_", " ").capitalize() + "."),
+                                                      "errors": {"data.seats": ["Enter a number."]} if code == "invalid" else {}},
+                                         status_codes=[str(status)], response_only=True)
+                          for code in codes],
+            )
+            responses[str(status)] = self._get_response_for_code(described, str(status), direction=direction)
+        return responses
