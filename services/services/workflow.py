@@ -70,8 +70,8 @@ def application_review(*, reviewer: User, application: Application, action: str,
 def mark_overdue(*, actor: SystemActor) -> int:
     """Flag open applications past their promised time and tell their department's reviewers (beat)."""
     now = timezone.now()
-    late = list(Application.objects.select_for_update(skip_locked=True, no_key=True, of=("self",)).filter(status__in=OPEN_STATUSES, due_at__lt=now, overdue=False)
-                .select_related("assigned_to", "applicant"))
+    late = list(Application.objects.select_for_update(skip_locked=True, no_key=True, of=("self",))
+                .filter(status__in=OPEN_STATUSES, due_at__lt=now, overdue=False).select_related("assigned_to", "applicant"))
     if not late:
         unchanged()
         return 0
