@@ -214,9 +214,14 @@ def database_server_errors(stack: Stack) -> collections.Counter:
     counts = collections.Counter()
     for path in (stack.tmp / "pgrun" / "pg.log", stack.tmp / "pgrun" / "replica.log", stack.tmp / "pgbouncer" / "pgbouncer.log"):
         if path.exists():
-            for line in path.read_text(errors="replace").splitlines():
+            lines = path.read_text(errors="replace").splitlines()
+            for number, line in enumerate(lines):
                 if "ERROR:" in line or "FATAL:" in line:
-                    counts[f"{path.stem}: {re.split(r'ERROR:|FATAL:', line, maxsplit=1)[1].strip()[:140]}"] += 1
+                    what = re.split(r"ERROR:|FATAL:", line, maxsplit=1)[1].strip()[:140]
+                    # a deadlock's CONTEXT names the relation it waited on ("while locking tuple (0,16) in relation ...")
+                    context = next((following.split("CONTEXT:", 1)[1].strip()[:100] for following in lines[number + 1:number + 6]
+                                    if "CONTEXT:" in following), "")
+                    counts[f"{path.stem}: {what}" + (f" ({context})" if context else "")] += 1
                 elif "closing because" in line and "client close request" not in line:  # PgBouncer refusing a client
                     counts[f"{path.stem}: {line.split('closing because', 1)[1].strip()[:140]}"] += 1
     return counts
