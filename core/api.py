@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, permissions
+from rest_framework import exceptions, permissions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -91,3 +91,16 @@ class ReplicaReads:
 
     def list(self, request, *args, **kwargs):
         return replicas.read(lambda: super(ReplicaReads, self).list(request, *args, **kwargs), user=request.user)
+
+
+class ImportRowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="1-based position of the refused row in the request")
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), help_text="Field → messages")
+
+
+class ImportReportSerializer(serializers.Serializer):
+    """What a bulk push did: good rows kept, bad rows reported (never all-or-nothing)."""
+
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    errors = ImportRowErrorSerializer(many=True)

@@ -25,7 +25,7 @@ from collections import defaultdict
 
 from django.http import Http404
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, permissions, serializers
 
 from core.errors import HTTP_STATUS, DomainError, Kind, NotFound
@@ -200,8 +200,17 @@ def error_codes(view, method: str, *, has_body: bool) -> dict[int, list[str]]:
     return {status: sorted(codes) for status, codes in sorted(by_status.items())}
 
 
+ACCEPT_LANGUAGE = OpenApiParameter(
+    "Accept-Language", str, OpenApiParameter.HEADER, enum=["zh-hans", "en"],
+    description="The language of messages and of names in the answer; Chinese (zh-hans) when absent or not offered")
+
+
 class QiluAutoSchema(AutoSchema):
-    """drf-spectacular's schema with every operation's error responses (see the module docstring)."""
+    """drf-spectacular's schema with every operation's error responses (see the module docstring)
+    and the Accept-Language header every operation honours."""
+
+    def get_override_parameters(self):
+        return [*super().get_override_parameters(), ACCEPT_LANGUAGE]
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

@@ -94,18 +94,41 @@ class PresentationSerializer(serializers.Serializer):
     payload = serializers.CharField(source="token", help_text=_("Put this string in the QR code"))
     expires_at = serializers.DateTimeField(source="presentation.expires_at")
     disclosed = serializers.ListField(source="presentation.disclosed", child=serializers.CharField())
+    qr_svg = serializers.CharField(required=False, read_only=True, help_text=_("With ?qr=svg: the QR as an SVG document"))
+    qr_png = serializers.CharField(required=False, read_only=True, help_text=_("With ?qr=png: the QR as a base64-encoded PNG"))
 
 
 class VerifySerializer(serializers.Serializer):
     payload = serializers.CharField(max_length=8000, trim_whitespace=True)
 
 
+class DisclosedCredentialSerializer(serializers.Serializer):
+    """The signed view of a credential a holder showed: what they chose, ID numbers masked unless chosen."""
+
+    id = serializers.CharField(help_text=_("The credential's identifier"))
+    type = serializers.CharField(help_text=_("The credential type's code"))
+    type_name = serializers.CharField()
+    issuer = serializers.CharField(help_text=_("The issuing department"))
+    holder_name = serializers.CharField()
+    holder_number = serializers.CharField(help_text=_("Masked unless the holder chose to show it"))
+    issued_on = serializers.DateField()
+    expires_on = serializers.DateField(allow_null=True)
+    fields = serializers.DictField(child=serializers.CharField(allow_blank=True), help_text=_("Field key → value, only the fields shown"))
+    photo = serializers.BooleanField(help_text=_("The holder showed their photo: fetch it from photo_url"))
+
+
+class VerdictRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    value = serializers.CharField(allow_blank=True)
+
+
 class VerdictSerializer(serializers.Serializer):
     valid = serializers.BooleanField()
-    reason = serializers.CharField()
-    message = serializers.CharField()
-    credential = serializers.DictField(allow_null=True)
-    fields = serializers.ListField(source="rows", child=serializers.DictField(), help_text=_("Disclosed fields with their labels"))
+    reason = serializers.ChoiceField(choices=Verification.Reason.choices, help_text=_("Why the code is or is not valid"))
+    message = serializers.CharField(help_text=_("The reason in words, in the language asked for"))
+    credential = DisclosedCredentialSerializer(allow_null=True, help_text=_("Only when valid"))
+    fields = VerdictRowSerializer(source="rows", many=True, help_text=_("Disclosed fields with their labels"))
     verification_id = serializers.UUIDField(help_text=_("This check's record; the holder sees it in their data uses"))
     photo_url = serializers.SerializerMethodField()
 
@@ -178,3 +201,19 @@ class CredentialTypeSerializer(serializers.Serializer):
             ],
             "issuers": sorted(client.name for client in credential_type.issuers.all() if client.is_active),
         }
+
+
+class JwkSerializer(serializers.Serializer):
+    """One public key (RFC 7517): EC P-256 for ES256."""
+
+    kty = serializers.CharField(help_text=_("Key type: EC"))
+    crv = serializers.CharField(help_text=_("Curve: P-256"))
+    x = serializers.CharField()
+    y = serializers.CharField()
+    kid = serializers.CharField(help_text=_("The key id a signed payload names in its header"))
+    alg = serializers.CharField(help_text=_("ES256"))
+    use = serializers.CharField(help_text=_("sig"))
+
+
+class JwksSerializer(serializers.Serializer):
+    keys = JwkSerializer(many=True)

@@ -23,6 +23,7 @@ from credentials.api.serializers import (
     CredentialStatusSerializer,
     CredentialTypeSerializer,
     IssuedCredentialSerializer,
+    JwksSerializer,
     PresentationCreateSerializer,
     PresentationSerializer,
     VerdictSerializer,
@@ -196,7 +197,9 @@ class JwksApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(summary="Public signing keys (JWKS)", responses={200: dict})
+    @extend_schema(summary="Public signing keys (JWKS)", responses=JwksSerializer,
+                   description="Every key that may still verify a Qilu signature (亮证 codes, health passes, result credentials). "
+                               "Cache it for up to 5 minutes; a payload naming an unknown `kid` means: fetch again.")
     def get(self, request):
         response = Response(signing.jwks())
         response["Cache-Control"] = "public, max-age=300"

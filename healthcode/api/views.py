@@ -8,7 +8,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import require_perm
+from core.api import ImportReportSerializer, require_perm
 from healthcode import selectors, services
 from healthcode.api.serializers import (
     AppealSerializer,
@@ -37,8 +37,11 @@ def _dependant(request):
         raise Http404 from None
 
 
+DEPENDANT = OpenApiParameter("dependant", int, description="A dependant's pass (代领): the id from GET /api/v1/health/dependants/")
+
+
 class PassApi(APIView):
-    @extend_schema(parameters=[OpenApiParameter("dependant", int, description="A dependant's pass (代领)")], responses=PassSerializer,
+    @extend_schema(parameters=[DEPENDANT], responses=PassSerializer,
                    summary="My health pass: colour, reasons and a QR payload that rotates every minute")
     def get(self, request):
         shown = services.pass_show(user=request.user, dependant=_dependant(request))
@@ -47,6 +50,7 @@ class PassApi(APIView):
         return response
 
 
+@extend_schema(summary="Who scanned my pass, newest first", parameters=[DEPENDANT])
 class MyChecksApi(generics.ListAPIView):
     """Who scanned my pass (or my dependant's, with ?dependant=)."""
 
@@ -140,7 +144,7 @@ class HealthImportApi(APIView):
     permission_classes = [ClientHasScope]
     required_scope = "health.import"
 
-    @extend_schema(request=HealthImportSerializer, responses={200: dict}, summary="Import rows; bad rows reported, good rows kept")
+    @extend_schema(request=HealthImportSerializer, responses=ImportReportSerializer, summary="Import rows; bad rows reported, good rows kept")
     def post(self, request, kind: str):
         if kind not in services.IMPORTERS:
             from django.http import Http404

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from core.api import ReplicaReads
+from core.api import ImportReportSerializer, ReplicaReads
 from identity import selectors, services
 from identity.api.authentication import ApiClientAuthentication, ClientHasScope
 from identity.api.serializers import (
@@ -32,6 +32,8 @@ class ProfileApi(APIView):
         return Response(ProfileSerializer(request.user, context={"request": request}).data)
 
 
+@extend_schema(summary="Who used my data: events about my data and account, newest first", parameters=[
+    OpenApiParameter("by_others", bool, description="`1` or `true`: only uses of my data by someone else (a clerk's check, a reviewer's look)")])
 class AuditEventListApi(ReplicaReads, generics.ListAPIView):
     """Events about my data and account. ``?by_others=1`` keeps only uses by someone else."""
 
@@ -105,10 +107,8 @@ class BaseRecordsSyncApi(APIView):
 
     @extend_schema(
         request=BaseRecordsSyncSerializer,
-        responses=inline_serializer(
-            "ImportReport",
-            {"created": serializers.IntegerField(), "updated": serializers.IntegerField(), "errors": serializers.ListField()},
-        ),
+        responses=ImportReportSerializer,
+        summary="Push population or legal-entity records (upsert by ID number / credit code)",
     )
     def post(self, request, kind: str):
         data = BaseRecordsSyncSerializer(data=request.data)
@@ -117,6 +117,7 @@ class BaseRecordsSyncApi(APIView):
         return Response(report.as_dict())
 
 
+@extend_schema(summary="My inbox, newest first", parameters=[OpenApiParameter("unread", bool, description="`1` or `true`: only unread notices")])
 class NoticeListApi(generics.ListAPIView):
     """My in-app inbox, newest first. ``?unread=1`` keeps the unread ones."""
 
@@ -136,8 +137,19 @@ class NoticeReadApi(APIView):
         return Response({"marked": services.notice_mark_read(user=request.user, pk=pk or None)})
 
 
+EXPORT_SCHEMA = {
+    "type": "object",
+    "required": ["exported_at", "format"],
+    "properties": {"exported_at": {"type": "string", "format": "date-time"}, "format": {"type": "string", "enum": ["qilu-personal-data/1"]}},
+    "additionalProperties": {"description": "One section per part of the platform (account, wallet, health, applications …)"},
+}
+
+
 class PersonalDataExportApi(APIView):
-    @extend_schema(responses={(200, "application/json"): dict}, summary="Download everything held about me (a JSON file)")
+    @extend_schema(responses={(200, "application/json"): OpenApiResponse(response=EXPORT_SCHEMA, description="A JSON file (Content-Disposition: attachment)")},
+                   summary="Download everything held about me (a JSON file)",
+                   description="One document with every section each part of the platform holds about me; the export itself is recorded "
+                               "and shows in \"who used my data\".")
     def get(self, request):
         from django.core.serializers.json import DjangoJSONEncoder
         from django.http import HttpResponse

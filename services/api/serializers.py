@@ -71,7 +71,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
     data = serializers.SerializerMethodField(help_text=_("The form's answers, masked by the one masking policy for whoever asks"))
     timeline = TransitionSerializer(many=True, read_only=True)
     materials = serializers.SerializerMethodField()
-    result_credential = serializers.CharField(source="result_credential.identifier", default=None)
+    result_credential = serializers.CharField(source="result_credential.identifier", default=None, allow_null=True,
+                                              help_text=_("The result issued into the wallet, once completed"))
 
     class Meta:
         model = Application
@@ -99,3 +100,49 @@ class ReviewSerializer(serializers.Serializer):
 class ResubmitSerializer(serializers.Serializer):
     data = serializers.DictField(required=False)
     uploads = serializers.DictField(child=serializers.CharField(), default=dict)
+
+
+class FormFieldSerializer(serializers.Serializer):
+    """One question of an item's form, as the admin defined it, with the value the state already holds."""
+
+    key = serializers.CharField(help_text=_("The key to answer under in `data`"))
+    label = serializers.CharField()
+    type = serializers.ChoiceField(choices=["text", "textarea", "date", "number", "choice", "id_number", "phone"])
+    required = serializers.BooleanField(default=True)
+    choices = serializers.ListField(child=serializers.CharField(), required=False, help_text=_("Only for type `choice`"))
+    min = serializers.FloatField(required=False, help_text=_("Only for type `number`"))
+    max = serializers.FloatField(required=False, help_text=_("Only for type `number`"))
+    max_length = serializers.IntegerField(required=False)
+    pattern = serializers.CharField(required=False, help_text=_("A regular expression the answer must match"))
+    pattern_message = serializers.CharField(required=False)
+    help = serializers.CharField(required=False, help_text=_("A hint to show under the question"))
+    prefill = serializers.CharField(required=False, help_text=_("Where the value comes from: `identity.<field>` or `credential:<type>.<field>`"))
+    value = serializers.CharField(allow_blank=True, help_text=_("Pre-filled from the applicant's identity and wallet; empty if not held"))
+
+
+class HeldCredentialSerializer(serializers.Serializer):
+    identifier = serializers.CharField()
+    type_name = serializers.CharField()
+
+
+class FormMaterialSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text=_("Use as the key in `uploads` when it is not held"))
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Material.Kind.choices)
+    required = serializers.BooleanField()
+    held = serializers.BooleanField(help_text=_("Already in the wallet: nothing to upload (免证办)"))
+    credential = HeldCredentialSerializer(allow_null=True)
+
+
+class ItemFormSerializer(serializers.Serializer):
+    item = serializers.CharField()
+    version = serializers.IntegerField(help_text=_("The guide version the answers will be checked against"))
+    fields = FormFieldSerializer(many=True)
+    materials = FormMaterialSerializer(many=True)
+
+
+class UploadSerializer(serializers.Serializer):
+    id = serializers.UUIDField(help_text=_("Use as the value in an application's `uploads`"))
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField(help_text=_("Bytes"))

@@ -23,11 +23,14 @@ from services.api.serializers import (
     ApplicationSerializer,
     ApplySerializer,
     ItemDetailSerializer,
+    ItemFormSerializer,
     ItemListSerializer,
     OnBehalfSerializer,
     ResubmitSerializer,
     ReviewSerializer,
+    UploadSerializer,
 )
+from services.models import Status
 from services.services import applications, counter, documents, uploads, workflow
 
 
@@ -59,8 +62,8 @@ class ItemApi(APIView):
 
 class FormApi(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("organisation", str)],
-        responses={200: dict},
+        parameters=[OpenApiParameter("organisation", str, description="Apply for this organisation (its credit code): pre-filled from its wallet")],
+        responses=ItemFormSerializer,
         summary="The form to render, pre-filled, and which materials are already held (免证办)",
     )
     def get(self, request, code: str):
@@ -79,14 +82,9 @@ class FormApi(APIView):
             }
             for m, c in applications.held_materials(version, request.user, organisation)
         ]
-        return Response(
-            {
-                "item": item.code,
-                "version": version.version,
-                "fields": [{**f, "value": values.get(f["key"], "")} for f in version.form_schema],
-                "materials": materials,
-            }
-        )
+        form = {"item": item.code, "version": version.version, "fields": [{**f, "value": values.get(f["key"], "")} for f in version.form_schema],
+                "materials": materials}
+        return Response(ItemFormSerializer(form).data)  # the declared keys only
 
 
 def _organisation(request, code):
@@ -98,7 +96,7 @@ class UploadApi(APIView):
 
     @extend_schema(
         request={"multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
-        responses={201: dict},
+        responses={201: UploadSerializer},
         summary="Upload a material (PDF, PNG, JPEG; ≤ 10 MB; checked by content)",
     )
     def post(self, request):
@@ -108,9 +106,8 @@ class UploadApi(APIView):
         if upload.size > uploads.MAX_UPLOAD_BYTES:  # refuse before reading it into memory
             raise ValidationError({"file": [_("The file is larger than 10 MB.")]})
         stored = uploads.upload_store(owner=request.user, name=upload.name, content=upload.read())
-        return Response(
-            {"id": str(stored.id), "name": stored.original_name, "content_type": stored.content_type, "size": stored.size}, status=status.HTTP_201_CREATED
-        )
+        return Response(UploadSerializer({"id": stored.id, "name": stored.original_name, "content_type": stored.content_type, "size": stored.size}).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class UploadDownloadApi(APIView):
@@ -197,6 +194,11 @@ class ResultPdfApi(APIView):
         return response
 
 
+@extend_schema(summary="My department's queue", parameters=[
+    OpenApiParameter("status", str, enum=[choice for choice, _label in Status.choices], description="Only applications in this status"),
+    OpenApiParameter("overdue", str, enum=["1"], description="`1`: only applications past their legal time limit"),
+    OpenApiParameter("mine", str, enum=["1"], description="`1`: only applications I have claimed"),
+    OpenApiParameter("q", str, description="An application number, or words of the item's name")])
 class WorkbenchApi(ReplicaReads, generics.ListAPIView):
     """My department's queue: ``?status=``, ``?overdue=1``, ``?mine=1``, ``?q=``."""
 
@@ -213,7 +215,8 @@ class WorkbenchApi(ReplicaReads, generics.ListAPIView):
 class WorkbenchActionApi(APIView):
     permission_classes = [require_perm(permissions.REVIEW)]
 
-    @extend_schema(request=ReviewSerializer, responses=ApplicationSerializer, summary="claim, accept, supplement, approve or reject")
+    @extend_schema(request=ReviewSerializer, responses=ApplicationSerializer, summary="claim, accept, supplement, approve or reject",
+                   parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=["claim", "accept", "supplement", "approve", "reject"])])
     def post(self, request, number: str, action: str):
         application = selectors.application_for(request.user, number)
         data = ReviewSerializer(data=request.data)

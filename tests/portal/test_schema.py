@@ -100,3 +100,28 @@ def test_bodies_are_json_except_the_upload(schema):
             assert content == {"multipart/form-data"}
         elif content:
             assert content == {"application/json"}, (method, path, content)
+
+
+def test_every_query_parameter_a_view_reads_is_declared(schema):
+    """A filter the code reads but the document does not name is a filter no generated client can send."""
+    import inspect
+
+    from drf_spectacular.generators import EndpointEnumerator
+
+    reads = re.compile(r"""(?:query_params|params)\.get\(\s*["'](\w+)["']""")
+    missing = []
+    for path, _regex, method, callback in EndpointEnumerator().get_api_endpoints():
+        view = callback.cls
+        module = inspect.getmodule(view)
+        source = inspect.getsource(view)
+        helpers = [inspect.getsource(obj) for name, obj in vars(module).items()
+                   if inspect.isfunction(obj) and obj.__module__ == module.__name__ and re.search(rf"\b{name}\(", source)]
+        read = set(reads.findall(source + "".join(helpers)))
+        operation = schema["paths"].get(path, {}).get(method.lower())
+        if operation is None:
+            continue
+        declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+        if method == "GET" and read - declared:
+            missing.append((method, path, sorted(read - declared)))
+        assert "Accept-Language" in {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}, (method, path)
+    assert not missing
