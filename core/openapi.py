@@ -20,6 +20,7 @@ import builtins
 import functools
 import importlib
 import inspect
+import re
 import textwrap
 from collections import defaultdict
 
@@ -208,6 +209,10 @@ ACCEPT_LANGUAGE = OpenApiParameter(
 class QiluAutoSchema(AutoSchema):
     """drf-spectacular's schema with every operation's error responses (see the module docstring)
     and the Accept-Language header every operation honours."""
+
+    def get_operation_id(self):
+        # applications_result_pdf_retrieve, not applications_result.pdf_retrieve: a valid name in every generated client
+        return re.sub(r"[^A-Za-z0-9_]+", "_", super().get_operation_id()).strip("_")
 
     def get_override_parameters(self):
         return [*super().get_override_parameters(), ACCEPT_LANGUAGE]

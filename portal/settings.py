@@ -312,6 +312,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",  # tags and operation ids from what follows: wallet, health, items … (wallet_list, items_form_retrieve)
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "identity.api.openapi.merge_sign_in"],
     "ENUM_NAME_OVERRIDES": {"HealthColourEnum": "healthcode.models.Colour", "ApplicationStatusEnum": "services.models.Status"},
 }
 

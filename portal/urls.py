@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -24,6 +25,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("allauth.urls")),
+    # allauth's own spec viewer loads ReDoc from a CDN (blank on a closed network): sign-in is in our one document
+    path("_allauth/openapi.html", RedirectView.as_view(url="/api/docs/#/sign-in", permanent=False)),
     path("_allauth/", include("allauth.headless.urls")),
     path(".well-known/jwks.json", JwksApi.as_view(), name="jwks"),
     path("account/", include("identity.urls")),

@@ -197,7 +197,7 @@ class JwksApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(summary="Public signing keys (JWKS)", responses=JwksSerializer,
+    @extend_schema(summary="Public signing keys (JWKS)", responses=JwksSerializer, tags=["keys"], operation_id="jwks_retrieve",
                    description="Every key that may still verify a Qilu signature (亮证 codes, health passes, result credentials). "
                                "Cache it for up to 5 minutes; a payload naming an unknown `kid` means: fetch again.")
     def get(self, request):

@@ -23,8 +23,10 @@ def schema():
     return SchemaGenerator().get_schema(request=None, public=True)
 
 
-def operations(schema):
-    return [(path, method, operation) for path, item in schema["paths"].items() for method, operation in item.items() if method in METHODS]
+def operations(schema, *, ours=True):
+    """Our operations (``/api/v1/``, the JWKS); with ``ours=False`` allauth's merged sign-in ones too."""
+    return [(path, method, operation) for path, item in schema["paths"].items() for method, operation in item.items()
+            if method in METHODS and (not ours or not path.startswith("/_allauth/"))]
 
 
 def codes(response) -> set[str]:
@@ -125,3 +127,33 @@ def test_every_query_parameter_a_view_reads_is_declared(schema):
             missing.append((method, path, sorted(read - declared)))
         assert "Accept-Language" in {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}, (method, path)
     assert not missing
+
+
+def test_sign_in_is_in_the_same_document_as_this_deployment_runs_it(schema):
+    from core.numbers import validate_id_number
+
+    signin = {path: item for path, item in schema["paths"].items() if path.startswith("/_allauth/")}
+    assert {"/_allauth/app/v1/auth/login", "/_allauth/app/v1/auth/signup", "/_allauth/app/v1/auth/phone/verify", "/_allauth/app/v1/auth/code/request",
+            "/_allauth/app/v1/auth/code/confirm", "/_allauth/app/v1/auth/session", "/_allauth/app/v1/auth/sessions", "/_allauth/app/v1/config"} <= set(signin)
+    assert not [path for path in signin if "{client}" in path or "email" in path or "/browser/" in path]
+    username = schema["components"]["schemas"]["AuthUsername"]
+    assert "resident ID number" in username["description"] and validate_id_number(username["example"])
+    assert "phone" in schema["components"]["schemas"]["AuthAccountConfiguration"]["properties"]["login_methods"]["items"]["enum"]
+    config = schema["components"]["schemas"]["AuthAccountConfiguration"]
+    assert set(config["required"]) <= set(config["properties"])  # allauth's own lists one that is never sent
+    ids = [operation["operationId"] for _p, _m, operation in operations(schema, ours=False)]
+    assert len(ids) == len(set(ids)) and all(i.isidentifier() for i in ids)
+    assert "AuthErrorResponse" in schema["components"]["schemas"] and "errors[0].message" in schema["info"]["description"]
+
+
+def test_every_ref_resolves(schema):
+    import json
+
+    text = json.dumps(schema)
+    for ref in set(re.findall(r'"\$ref": "#/components/(\w+)/(\w+)"', text)):
+        assert ref[1] in schema["components"][ref[0]], ref
+
+
+def test_allauths_cdn_viewer_leads_to_our_docs(client):
+    response = client.get("/_allauth/openapi.html")
+    assert response.status_code == 302 and response["Location"].startswith("/api/docs/")
