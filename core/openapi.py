@@ -202,8 +202,8 @@ def error_codes(view, method: str, *, has_body: bool) -> dict[int, list[str]]:
 
 
 ACCEPT_LANGUAGE = OpenApiParameter(
-    "Accept-Language", str, OpenApiParameter.HEADER, enum=["zh-hans", "en"],
-    description="The language of messages and of names in the answer; Chinese (zh-hans) when absent or not offered")
+    "Accept-Language", str, OpenApiParameter.HEADER,
+    description="The language of messages and of names in the answer: `zh-hans` or `en`; Chinese when absent or not offered")
 
 
 class QiluAutoSchema(AutoSchema):

@@ -94,8 +94,8 @@ class PresentationSerializer(serializers.Serializer):
     payload = serializers.CharField(source="token", help_text=_("Put this string in the QR code"))
     expires_at = serializers.DateTimeField(source="presentation.expires_at")
     disclosed = serializers.ListField(source="presentation.disclosed", child=serializers.CharField())
-    qr_svg = serializers.CharField(required=False, read_only=True, help_text=_("With ?qr=svg: the QR as an SVG document"))
-    qr_png = serializers.CharField(required=False, read_only=True, help_text=_("With ?qr=png: the QR as a base64-encoded PNG"))
+    qr_svg = serializers.CharField(required=False, help_text=_("With ?qr=svg: the QR as an SVG document"))
+    qr_png = serializers.CharField(required=False, help_text=_("With ?qr=png: the QR as a base64-encoded PNG"))
 
 
 class VerifySerializer(serializers.Serializer):

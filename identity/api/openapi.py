@@ -81,6 +81,14 @@ def _this_deployment(components: dict) -> None:
         "type": "string", "example": "13800000001",
         "description": "A mainland mobile number: 11 digits, with or without +86. Answers show it as +86…",
     }
+    # allauth's Login is allOf + anyOf (username | email | phone), which generators collapse to the password alone
+    schemas["AuthLogin"] = {
+        "type": "object", "required": ["password"],
+        "description": "Give `username` (the resident ID number) or `phone`, with the password.",
+        "properties": {"username": {"$ref": "#/components/schemas/AuthUsername"}, "phone": {"$ref": "#/components/schemas/AuthPhone"},
+                       "password": {"$ref": "#/components/schemas/AuthPassword"}},
+        "example": {"username": example, "password": "Qilu-demo-2026"},
+    }
     account = schemas["AuthAccountConfiguration"]
     account["properties"]["login_methods"]["items"]["enum"] = sorted(settings.ACCOUNT_LOGIN_METHODS)
     account["required"] = [name for name in account.get("required", []) if name in account["properties"]]
