@@ -24,8 +24,12 @@ run: $(VENV)/.runtime
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
+# the TypeScript client check's tools (openapi-typescript, openapi-fetch, tsc) from the npm registry, as locked
+clients/typescript/node_modules/.package-lock.json: clients/typescript/package-lock.json clients/typescript/package.json
+	cd clients/typescript && npm ci --no-audit --no-fund
+
 ## make test: installs what it needs, starts throwaway PostgreSQL + Redis on loopback, runs everything
-test: $(VENV)/.dev system-packages
+test: $(VENV)/.dev system-packages clients/typescript/node_modules/.package-lock.json
 	scripts/with-services.sh scripts/test-suite.sh
 
 ## make bench: production stack on loopback, 1,000,000 citizens, hot paths vs bare Django/DRF baselines → bench/results/

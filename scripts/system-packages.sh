@@ -11,6 +11,7 @@ command -v chromium >/dev/null || missing+=(chromium)
 command -v wrk >/dev/null || missing+=(wrk)  # HTTP load generator for make bench
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)  # the reverse proxy of the production-stack tests
 [ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)  # the connection pooler of the production stack (never started as a service)
+command -v npm >/dev/null || missing+=(nodejs npm)  # the generated TypeScript client check (tests/contract)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Installing system packages: ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then
