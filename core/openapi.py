@@ -189,12 +189,13 @@ def error_codes(view, method: str, *, has_body: bool) -> dict[int, list[str]]:
         by_status[401] |= {"not_authenticated", "authentication_failed"}
         if any(not isinstance(p, permissions.IsAuthenticated) for p in view.get_permissions()):
             by_status[403].add("permission_denied")
+    by_status[400].add("invalid")  # any operation: a NUL character in the query string (core.middleware.QueryNulGuard)
     if has_body:
         by_status[400] |= {"invalid", "parse_error"}
         by_status[415].add("unsupported_media_type")
         by_status[413].add("request_too_large")
-    if "{" in getattr(view, "_qilu_path", ""):
-        by_status[404].add("not_found")
+    if "{" in getattr(view, "_qilu_path", "") or (method == "GET" and getattr(view, "pagination_class", None) and hasattr(view, "list")):
+        by_status[404].add("not_found")  # a path's object not found (or not yours), or a page past the end
     if getattr(view, "throttle_classes", None):
         by_status[429].add("throttled")
     by_status[503].add("service_unavailable")

@@ -111,6 +111,50 @@ def bad_request(request, exception=None):
     return default_bad_request(request, exception)
 
 
+SIGN_IN_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}  # the JSON API: no HEAD/OPTIONS (native clients, same-origin portal)
+
+
+class SignInErrorsMiddleware:
+    """allauth's headless API (``/_allauth/``) answers a body it cannot read with an empty text/html
+    400, and one of its views crashes (500) on a method none of them serves. Both answer here in
+    allauth's own error shape (405 for a method the view does not serve), like its other errors: ``{"status", "errors": [{"code", "message"}]}``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/_allauth/"):
+            return self.get_response(request)
+        if request.method not in SIGN_IN_METHODS or not _served(request):
+            return _sign_in_error(405, "method_not_allowed")
+        response = self.get_response(request)
+        if response.status_code >= 400 and not response.get("Content-Type", "").startswith("application/json"):
+            return _sign_in_error(response.status_code, {400: "invalid", 404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}.get(
+                response.status_code, "error"))
+        return response
+
+
+def _served(request) -> bool:
+    """Whether the allauth view at this path implements the method (some crash instead of a 405 —
+    ManagePhoneView reads ``self.user`` before dispatching any method but GET and POST)."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        view_class = getattr(resolve(request.path_info).func, "view_class", None)
+    except Resolver404:
+        return True  # not found: answered 404 below
+    return view_class is None or hasattr(view_class, request.method.lower())
+
+
+def _sign_in_error(status: int, code: str) -> JsonResponse:
+    from django.utils.translation import gettext as _
+
+    messages = {"invalid": _("The request body could not be read."), "not_found": _("Not found."), "method_not_allowed": _("This method is not allowed here."),
+                "request_too_large": _("The request body is too large.")}
+    return JsonResponse({"status": status, "errors": [{"code": code, "message": str(messages.get(code, _("The request could not be served.")))}]},
+                        status=status)
+
+
 class ApiSlashMiddleware:
     """An API write to a path without its trailing slash would be redirected (and its body lost) or,
     in debug, crash: answer a JSON error that names the right path instead."""

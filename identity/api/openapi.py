@@ -89,9 +89,27 @@ def _this_deployment(components: dict) -> None:
                        "password": {"$ref": "#/components/schemas/AuthPassword"}},
         "example": {"username": example, "password": "Qilu-demo-2026"},
     }
+    # allauth answers is_authenticated: null with a 410 (session gone); its own schema says boolean
+    schemas["AuthAuthenticationMeta"]["allOf"][1]["properties"]["is_authenticated"]["nullable"] = True
+    # its error body carries the status of any 4xx (400, 404, 405, 413 …), not only 400
+    schemas["AuthErrorResponse"]["properties"]["status"] = {"type": "integer", "example": 400}
     account = schemas["AuthAccountConfiguration"]
     account["properties"]["login_methods"]["items"]["enum"] = sorted(settings.ACCOUNT_LOGIN_METHODS)
     account["required"] = [name for name in account.get("required", []) if name in account["properties"]]
+
+
+def _complete_responses(method: str, operation: dict) -> None:
+    """Statuses allauth answers but does not list: any request may carry a session token that has
+    ended (410), any sign-in write may be rate-limited (429) or unreadable (400), and an operation
+    that needs a session answers 401 without one."""
+    responses = operation["responses"]
+    ref = "#/components/responses/"
+    responses.setdefault("410", {"$ref": ref + "AuthSessionGone"})
+    if method in ("post", "put", "patch", "delete"):
+        responses.setdefault("400", {"$ref": ref + "AuthError"})
+        responses.setdefault("429", {"$ref": ref + "AuthTooManyRequests"})
+    if any(p.get("$ref", "").endswith("/AuthSessionToken") for p in operation.get("parameters", [])):
+        responses.setdefault("401", {"$ref": ref + "AuthUnauthenticated"})
 
 
 def merge_sign_in(result, generator, request, public):
@@ -116,6 +134,7 @@ def merge_sign_in(result, generator, request, public):
                 operation["parameters"] = [p for p in operation.get("parameters", []) if p.get("$ref") != client_parameter]
                 operation["operationId"] = _operation_id(method, concrete)
                 operation["tags"] = ["sign-in"]
+                _complete_responses(method, operation)
         item["parameters"] = [p for p in item.get("parameters", []) if p.get("$ref") != client_parameter]
         if not item["parameters"]:
             del item["parameters"]

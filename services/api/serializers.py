@@ -21,7 +21,8 @@ class ItemListSerializer(serializers.ModelSerializer):
 
 
 class MaterialSerializer(serializers.ModelSerializer):
-    credential_type = serializers.CharField(source="credential_type.code", default=None)
+    credential_type = serializers.CharField(source="credential_type.code", default=None, allow_null=True,
+                                            help_text=_("For a credential material: the type a held credential satisfies it with"))
 
     class Meta:
         model = Material

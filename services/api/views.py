@@ -111,7 +111,9 @@ class UploadApi(APIView):
 
 
 class UploadDownloadApi(APIView):
-    @extend_schema(responses={(200, "application/octet-stream"): bytes}, summary="A file: to its owner and the reviewers of its application")
+    @extend_schema(responses={(200, "application/pdf"): bytes, (200, "image/png"): bytes, (200, "image/jpeg"): bytes},
+                   summary="A file: to its owner and the reviewers of its application",
+                   description="Served with its checked content type (PDF, PNG or JPEG), as an attachment.")
     def get(self, request, pk):
         upload = selectors.upload_for(request.user, pk)
         response = HttpResponse(uploads.upload_open(user=request.user, upload=upload), content_type=upload.content_type)

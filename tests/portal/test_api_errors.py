@@ -62,3 +62,28 @@ def test_bodies_are_json_only_except_the_upload(signed_in):
     assert multipart.status_code == 415
     upload = signed_in.post("/api/v1/uploads/", encode_multipart("BOUNDARY", {"x": "y"}), content_type="multipart/form-data; boundary=BOUNDARY")
     assert upload.status_code == 400 and upload.json()["errors"] == {"file": [upload.json()["errors"]["file"][0]]}
+
+
+@pytest.mark.parametrize("method", ["PUT", "TRACE", "OPTIONS", "HEAD"])
+def test_sign_in_paths_refuse_methods_they_do_not_serve_in_their_own_error_shape(client, method):
+    """allauth's phone view crashed (500) on any method but GET and POST without a session (found by schemathesis)."""
+    response = client.generic(method, "/_allauth/app/v1/account/phone", '{"phone": "13800000001"}', content_type="application/json")
+    assert response.status_code == 405
+    if method != "HEAD":
+        assert response.json()["status"] == 405 and response.json()["errors"][0]["code"] == "method_not_allowed"
+
+
+def test_an_unreadable_sign_in_body_is_a_json_400(client):
+    """allauth answers a non-object body with an empty text/html 400."""
+    for body in ("[]", "5(", '"x"'):
+        response = client.post("/_allauth/app/v1/auth/login", body, content_type="application/json")
+        assert response.status_code == 400 and response.json()["errors"][0]["code"] == "invalid", body
+
+
+def test_a_nul_character_is_a_400_not_a_500(signed_in):
+    """PostgreSQL text cannot hold NUL: a workbench search for one answered 500 (found by schemathesis)."""
+    assert signed_in.get("/api/v1/items/", {"q": "驾驶\x00证"}).status_code == 400
+    assert signed_in.get("/services/", {"q": "a\x00"}).status_code == 400
+    body = json.dumps({"item": "JT-001", "data": {"seats": "5\u0000"}})
+    response = signed_in.post("/api/v1/applications/", body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "parse_error"
