@@ -103,6 +103,7 @@ def require_perm(perm: str) -> type[permissions.BasePermission]:
             return bool(request.user and request.user.is_authenticated and request.user.has_perm(perm))
 
     HasPerm.__name__ = f"HasPerm_{perm.replace('.', '_')}"
+    HasPerm.perm = perm  # the API document names it, with the roles that hold it (identity/api/openapi.py)
     return HasPerm
 
 

@@ -235,3 +235,111 @@ class QiluAutoSchema(AutoSchema):
             )
             responses[str(status)] = self._get_response_for_code(described, str(status), direction=direction)
         return responses
+
+
+# --- examples ------------------------------------------------------------------------------------
+# Every body in the document gets an example, built from its schema: a value per field name as a
+# client would see it on the demo data (`make run`), else one that fits the field's type, format or
+# enum. Built, not written per view, so an example never disagrees with its schema (tests validate
+# every example against it).
+
+EXAMPLES = {
+    "id_number": "370102199003071238", "masked_id_number": "3701**********1238", "agent_id_number": "370602199506183421",
+    "holder_number": "3701**********1238", "credit_code": "91370100MA3C5YJ85X", "phone": "138****0001", "name": "张三", "masked_name": "张*",
+    "holder_name": "张三", "agent_name": "王芳", "number": "QL2026120112345678", "item": "JT-001", "item_name": "道路运输车辆备案",
+    "identifier": "11370000004381220R001-2026-000123", "record_id": "DL-370102-0001", "type": "driving_licence", "type_name": "机动车驾驶证",
+    "type_code": "11370000004381220R001", "department": "山东省公安厅", "issuer": "山东省公安厅", "region": "山东省", "area_code": "370100",
+    "code": "GA-001", "key": "licence_class", "label": "准驾车型", "label_zh": "准驾车型", "label_en": "Licence class", "name_zh": "机动车驾驶证",
+    "name_en": "Driving licence", "value": "C1", "payload": "eyJhbGciOiJFUzI1NiIsImtpZCI6IjIwMjYtMTIiLCJ0eXAiOiJxaWx1LXZwK2p3dCJ9.eyJ…",
+    "colour": "green", "colour_label": "绿码", "place": "济南西站", "venue_code": "V-370102-0007", "service_hall": "济南市政务服务中心",
+    "verifier": "赵*", "checker": "吴*", "actor": "赵*", "actor_label": "审核 陈*", "message": "有效", "reason": "valid", "reason_label": "有效",
+    "comment": "材料齐全，予以受理。", "title": "道路运输车辆备案：已办结", "body": "您的办件 QL2026120112345678 已办结。", "kind": "application",
+    "content_type": "image/png", "size": 48213, "url": "/services/applications/QL2026120112345678/",
+    "card_url": "/api/v1/wallet/11370000004381220R001-2026-000123/card.png",
+    "photo_url": "/api/v1/verifications/2f1c9a4e-6d0b-4c55-9a7e-1b2c3d4e5f60/photo.jpg", "address": "济南市历下区泉城路 1 号",
+    "delivery_address": "济南市历下区泉城路 1 号", "purpose": "窗口核验身份", "relation": "子女", "note": "", "help": "结果证件邮寄到此地址",
+    "prefill": "identity.phone", "pattern": "^[0-9]{6}$", "pattern_message": "请输入 6 位数字", "failing_rule": "", "result_credential": None,
+    "count": 1, "next": None, "previous": None, "version": 1, "revision": 1, "time_limit_days": 5, "validity_years": 6, "ttl_seconds": 60,
+    "materials_total": 2, "materials_saved": 2, "created": 1, "updated": 0, "marked": 1, "row": 3, "rule_version": 3, "expires_at": "2026-12-01T10:01:00+08:00",
+    "kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig", "kid": "2026-12", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+    "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0", "disclose": ["licence_class", "first_issued"], "disclosed": ["licence_class", "first_issued"],
+    "qr_svg": "<svg xmlns=\"http://www.w3.org/2000/svg\" …></svg>", "qr_png": "iVBORw0KGgoAAAANSUhEUgAA…", "photo": "/9j/4AAQSkZJRgABAQAAAQ…",
+}
+# the same field name means different things in different bodies: these win, by "Schema.field"
+IN_CONTEXT = {
+    "ApplyRequest.data": {"plate_number": "鲁A·D12345", "seats": "5", "operator": "张三", "phone": "13800000001"},
+    "ApplyRequest.uploads": {"12": "8dc352f2-a847-464b-bdcb-63f101170e24"}, "ResubmitRequest.data": {"seats": "7"},
+    "ResubmitRequest.uploads": {"12": "8dc352f2-a847-464b-bdcb-63f101170e24"}, "OnBehalfRequest.data": {"phone": "13800000001"},
+    "Application.data": {"plate_number": "鲁A·D12345", "seats": "5", "operator": "张*", "phone": "138****0001"},
+    "PassReason.code": "none", "PassReason.text": "没有适用于您的规则：绿码。", "FormMaterial.name": "机动车驾驶证", "Material.name": "居民身份证",
+    "AppliedMaterial.material": "机动车驾驶证", "AppliedMaterial.upload": None, "DisclosedCredential.id": "11370000004381220R001-2026-000123",
+    "DisclosedCredential.expires_on": "2032-07-16", "AuditEvent.action_display": "窗口核验证照", "AuditEvent.role": "窗口人员",
+    "AuditEvent.action": "credential_verified", "CredentialPushRequest.fields": {"licence_number": "370102199003071238", "licence_class": "C1",
+                                                                               "first_issued": "2012-07-16"},
+    "WalletCredential.fields": [{"key": "licence_class", "label": "准驾车型", "value": "C1"}],
+    "Pass.expires_at": 1764553260, "CredentialPushRequest.holder_number": "370102199003071238", "Organisation.name": "济南泉城科技有限公司",
+    "ItemList.name": "机动车驾驶证期满换证",
+    "ItemDetail.name": "机动车驾驶证期满换证", "Upload.name": "营业执照.pdf", "Upload.content_type": "application/pdf",
+}
+TYPES = {"string": "文本", "integer": 1, "number": 1.5, "boolean": True}
+FORMATS = {"date-time": "2026-12-01T09:30:00+08:00", "date": "2026-12-01", "uuid": "2f1c9a4e-6d0b-4c55-9a7e-1b2c3d4e5f60", "uri": None,
+           "double": 5.0, "int64": 1, "binary": None}
+
+
+def _fits(value, kind, schema) -> bool:
+    if value is None:
+        return bool(schema.get("nullable"))
+    expected = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "array": list, "object": dict}.get(kind)
+    return expected is None or (isinstance(value, expected) and not (kind == "integer" and isinstance(value, bool)))
+
+
+def example_for(schema: dict, components: dict, name: str = "", depth: int = 0, owner: str = ""):
+    """An example value for ``schema`` (resolving ``$ref`` in ``components``); ``owner`` is the
+    component whose property this is."""
+    if depth > 6:
+        return None
+    if "$ref" in schema:
+        component = schema["$ref"].rsplit("/", 1)[1]
+        target = components.get(component, {})
+        inner = name if "enum" in target else ""  # an enum keeps the field's name for its example; an object's fields have their own
+        return target.get("example", example_for(target, components, inner, depth + 1, owner=component))
+    if f"{owner}.{name}" in IN_CONTEXT:
+        return IN_CONTEXT[f"{owner}.{name}"]
+    for combined in ("allOf", "oneOf", "anyOf"):
+        if combined in schema:
+            parts = [example_for(part, components, name, depth + 1, owner) for part in schema[combined]]
+            objects = [part for part in parts if isinstance(part, dict)]
+            return {key: value for part in objects for key, value in part.items()} if combined == "allOf" and objects else parts[0]
+    if "enum" in schema:
+        values = [value for value in schema["enum"] if value not in ("", None)]
+        return EXAMPLES[name] if name in EXAMPLES and EXAMPLES[name] in values else (values[0] if values else None)
+    kind = schema.get("type", "object" if "properties" in schema else None)
+    if name in EXAMPLES and _fits(EXAMPLES[name], kind, schema):
+        return EXAMPLES[name]
+    if kind == "array":
+        item = example_for(schema.get("items", {}), components, name.removesuffix("s"), depth + 1)
+        return [] if item is None else [item]
+    if kind == "object":
+        properties = schema.get("properties", {})
+        request = owner.endswith("Request")  # a request example shows what a client sends: the required fields and the telling ones
+        value = {key: example_for(sub, components, key, depth + 1, owner) for key, sub in properties.items()
+                 if not request or key in schema.get("required", []) or f"{owner}.{key}" in IN_CONTEXT or key in EXAMPLES}
+        if not properties and isinstance(schema.get("additionalProperties"), dict):
+            value = {"licence_class": example_for(schema["additionalProperties"], components, "value", depth + 1)}
+            if schema["additionalProperties"].get("type") == "array":  # field → messages
+                value = {"data.seats": ["请输入数字。"]}
+        return value
+    if schema.get("format") in FORMATS and FORMATS[schema["format"]] is not None:
+        return FORMATS[schema["format"]]
+    if schema.get("nullable"):
+        return None
+    return TYPES.get(kind, "…")
+
+
+def add_examples(result, generator, request, public):
+    """drf-spectacular post-processing hook: an ``example`` on each of our body schemas."""
+    components = result.get("components", {}).get("schemas", {})
+    for name, schema in components.items():
+        if "example" not in schema and not name.startswith("Auth") and schema.get("type", "object") == "object":
+            schema["example"] = example_for(schema, components, owner=name)
+    return result

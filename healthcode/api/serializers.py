@@ -1,8 +1,14 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from healthcode.models import Appeal, Colour, Dependant, PassCheck, Venue
 from identity import masking
+
+
+class PassReasonSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_("The rule's code (`none` when no rule applies, `override` after a review)"))
+    text = serializers.CharField(help_text=_("The rule in plain words, in the language asked for"))
 
 
 class PassSerializer(serializers.Serializer):
@@ -21,6 +27,7 @@ class PassSerializer(serializers.Serializer):
     def get_masked_name(self, shown) -> str:
         return shown.claims["hp"]["n"]
 
+    @extend_schema_field(PassReasonSerializer(many=True))
     def get_reasons(self, shown) -> list[dict]:
         from django.utils.translation import get_language
 

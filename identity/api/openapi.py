@@ -21,7 +21,7 @@ import re
 
 from django.conf import settings
 
-from identity import demo
+from identity import demo, roles
 
 # password reset is by email in allauth, and accounts here have none: a forgotten password is a code sign-in, then a change
 KEEP = re.compile(r"^/_allauth/\{client\}/v1/(config|auth/(login|signup|session|sessions|reauthenticate|code/|phone/)|account/(phone|password/change))"
@@ -134,6 +134,7 @@ def merge_sign_in(result, generator, request, public):
                 operation["parameters"] = [p for p in operation.get("parameters", []) if p.get("$ref") != client_parameter]
                 operation["operationId"] = _operation_id(method, concrete)
                 operation["tags"] = ["sign-in"]
+                operation.setdefault("description", operation.get("summary", "").strip())
                 _complete_responses(method, operation)
         item["parameters"] = [p for p in item.get("parameters", []) if p.get("$ref") != client_parameter]
         if not item["parameters"]:
@@ -148,4 +149,32 @@ def merge_sign_in(result, generator, request, public):
     result.setdefault("tags", []).insert(0, {"name": "sign-in", "description": "Sign-up, sign-in, one-time codes, phone verification and "
                                                                                "sessions (django-allauth's headless API, app client)."})
     result["info"]["description"] = result["info"].get("description", "") + "\n" + AUTH_ERRORS
+    return result
+
+
+def describe_callers(result, generator, request, public):
+    """drf-spectacular post-processing hook: every operation's description says who may call it —
+    anyone, any signed-in person, the roles holding its permission, or a system with its scope —
+    read from the view's own authentication and permission classes."""
+    from rest_framework.permissions import AllowAny
+
+    from identity.api.authentication import ApiClientAuthentication, ClientHasScope
+
+    for path, _regex, method, callback in generator.endpoints:
+        operation = result["paths"].get(path.replace("{pk}", "{id}"), {}).get(method.lower())  # the document calls pk "id"
+        if operation is None:
+            continue
+        view = callback.cls
+        checks = [permission() for permission in view.permission_classes]
+        if not view.authentication_classes or any(isinstance(check, AllowAny) for check in checks) or not checks:
+            who = "anyone, without signing in (public and cacheable)."
+        elif any(issubclass(auth, ApiClientAuthentication) for auth in view.authentication_classes) or any(isinstance(c, ClientHasScope) for c in checks):
+            who = (f"a registered system (an issuing department, the data-sharing platform) with the scope `{getattr(view, 'required_scope', '')}`, "
+                   "sending `Authorization: Bearer <key id>.<secret>`.")
+        elif perms := [check.perm for check in checks if hasattr(check, "perm")]:
+            holders = sorted({f"{roles.LABELS.get(role, role)} (`{role}`)" for role, granted in roles.PERMISSIONS.items() for perm in perms if perm in granted})
+            who = f"a signed-in staff member with the permission `{perms[0]}` (roles: {', '.join(holders) or '—'})."
+        else:
+            who = "any signed-in person, about their own data (`X-Session-Token` from sign-in); another person's data answers 404."
+        operation["description"] = (operation.get("description", "").rstrip() + "\n\n" if operation.get("description") else "") + f"**Who may call:** {who}"
     return result

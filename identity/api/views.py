@@ -142,6 +142,8 @@ EXPORT_SCHEMA = {
     "required": ["exported_at", "format"],
     "properties": {"exported_at": {"type": "string", "format": "date-time"}, "format": {"type": "string", "enum": ["qilu-personal-data/1"]}},
     "additionalProperties": {"description": "One section per part of the platform (account, wallet, health, applications …)"},
+    "example": {"exported_at": "2026-12-01T09:30:00+08:00", "format": "qilu-personal-data/1",
+                "account": {"name": "张三", "id_number": "370102199003071238", "phone": "13800000001"}, "wallet": [], "applications": []},
 }
 
 

@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from identity import masking
@@ -64,6 +65,12 @@ class TransitionSerializer(serializers.ModelSerializer):
         fields = ["created_at", "from_status", "to_status", "actor_label", "comment"]
 
 
+class AppliedMaterialSerializer(serializers.Serializer):
+    material = serializers.CharField(help_text=_("The material's name"))
+    credential = serializers.CharField(allow_null=True, help_text=_("The held credential that satisfied it (免证办), if any"))
+    upload = serializers.UUIDField(allow_null=True, help_text=_("The upload that satisfied it, if any"))
+
+
 class ApplicationSerializer(serializers.ModelSerializer):
     item = serializers.CharField(source="item.code")
     item_name = serializers.CharField(source="item.name")
@@ -85,6 +92,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
         viewer = permissions.viewer_of(request.user if request else None, application)
         return {key: value for key, _label, value in masking.shown_answers(application.version.form_schema, application.data, viewer=viewer)}
 
+    @extend_schema_field(AppliedMaterialSerializer(many=True))
     def get_materials(self, application) -> list[dict]:
         return [
             {"material": a.material.name, "credential": a.credential.identifier if a.credential else None,

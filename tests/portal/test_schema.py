@@ -157,3 +157,49 @@ def test_every_ref_resolves(schema):
 def test_allauths_cdn_viewer_leads_to_our_docs(client):
     response = client.get("/_allauth/openapi.html")
     assert response.status_code == 302 and response["Location"].startswith("/api/docs/")
+
+
+def _json_schema(node):
+    """OpenAPI 3.0 → JSON Schema: ``nullable: true`` becomes a null alternative."""
+    if isinstance(node, list):
+        return [_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: _json_schema(value) for key, value in node.items() if key not in ("nullable", "example", "examples")}
+    if node.get("nullable"):
+        return {"anyOf": [converted, {"type": "null"}]}
+    return converted
+
+
+def test_every_body_has_an_example_that_its_schema_accepts(schema):
+    """Examples are built from the schemas (core/openapi.py); a built example that its own schema
+    refuses would teach a client the wrong thing."""
+    import jsonschema
+
+    root = {"components": {"schemas": _json_schema(schema["components"]["schemas"])}}
+
+    def check(value, body_schema):
+        jsonschema.validate(value, {**_json_schema(body_schema), "components": root["components"]})
+
+    missing = []
+    for path, method, operation in operations(schema):
+        bodies = [("request", operation.get("requestBody", {}).get("content", {}))]
+        bodies += [(status, response.get("content", {})) for status, response in operation["responses"].items()]
+        for where, content in bodies:
+            for media, body in content.items():
+                body_schema = body.get("schema", {})
+                if body_schema.get("format") == "binary" or media == "multipart/form-data":
+                    continue  # a file
+                target = body_schema
+                if "$ref" in body_schema:
+                    target = schema["components"]["schemas"][body_schema["$ref"].rsplit("/", 1)[1]]
+                elif body_schema.get("type") == "array" and "$ref" in body_schema.get("items", {}):
+                    target = schema["components"]["schemas"][body_schema["items"]["$ref"].rsplit("/", 1)[1]]
+                examples = [e["value"] for e in body.get("examples", {}).values()] or ([body["example"]] if "example" in body else [])
+                examples += [target["example"]] if "example" in target else []
+                if not examples:
+                    missing.append((method, path, where))
+                for example in examples:
+                    check(example, target)
+    assert missing == []
+    assert all(operation.get("description") for _p, _m, operation in operations(schema, ours=False))
