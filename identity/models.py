@@ -105,6 +105,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("启用"), default=True)
     is_staff = models.BooleanField(_("可登录管理后台"), default=False)
     date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
+    elder_mode = models.BooleanField(_("长辈版"), default=False, help_text=_("大字、高对比、常用事项在首页"))
 
     objects = UserManager()
 
@@ -299,6 +300,7 @@ class AuditEvent(models.Model):
         COUNTER_LOOKUP = "counter_lookup", _("窗口调取信息")
         ITEM_VERSION_CHANGED = "item_version_changed", _("事项版本变更")
         RETENTION_APPLIED = "retention_applied", _("到期记录归档")
+        PREFERENCES_CHANGED = "preferences_changed", _("更改显示偏好")
 
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     action = models.CharField(_("事件"), max_length=40, choices=Action.choices)

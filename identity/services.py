@@ -111,6 +111,18 @@ def personal_data_export(*, user: User) -> dict:
     return exports.document_for(user)
 
 
+@use_case(audit=AuditEvent.Action.PREFERENCES_CHANGED)
+def elder_mode_set(*, user: User, on: bool) -> User:
+    """Switch my account's pages to elder mode (长辈版) or back; every device I sign in on follows."""
+    if user.elder_mode == on:
+        unchanged()
+        return user
+    user.elder_mode = on
+    user.save(update_fields=["elder_mode"])
+    audit_record(action=AuditEvent.Action.PREFERENCES_CHANGED, actor=user, subject=user, detail={"elder_mode": on})
+    return user
+
+
 @use_case(audit=AuditEvent.Action.NOTICES_READ)
 def notice_mark_read(*, user: User, pk: int | None = None) -> int:
     """Mark one of my notices (or all of them) as read; another person's notice is not found."""

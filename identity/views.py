@@ -84,3 +84,33 @@ def agent_revoke(request, credit_code: str, pk: int):
     services.agent_revoke(actor=request.user, authorisation=authorisation)
     messages.success(request, _("The authorisation has been revoked."))
     return redirect("organisation-detail", credit_code=organisation.credit_code)
+
+
+ELDER_COOKIE = "qilu_elder"
+
+
+@require_POST
+def elder_mode(request):
+    """The 长辈版 switch on every page: remembered on this device (a cookie) and, when signed in, on
+    the account, so every device the person signs in on follows."""
+    from django.conf import settings
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    on = request.POST.get("elder") == "1"
+    if request.user.is_authenticated:
+        services.elder_mode_set(user=request.user, on=on)
+    target = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = "/"
+    response = redirect(target)
+    response.set_cookie(ELDER_COOKIE, "1" if on else "0", max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                        secure=settings.SESSION_COOKIE_SECURE)
+    return response
+
+
+def elder_mode_context(request) -> dict:
+    """Template context: ``elder`` — the account's choice when signed in, else this device's."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and hasattr(user, "elder_mode"):
+        return {"elder": user.elder_mode}
+    return {"elder": request.COOKIES.get(ELDER_COOKIE) == "1"}

@@ -9,7 +9,11 @@ from rest_framework.views import APIView
 
 
 def home(request):
-    return render(request, "portal/home.html")
+    from identity.views import elder_mode_context
+    from services.selectors import most_applied_item
+
+    popular = most_applied_item() if elder_mode_context(request)["elder"] else None
+    return render(request, "portal/home.html", {"popular_item": popular})
 
 
 def healthz(request):

@@ -110,3 +110,21 @@ def saved_materials_ratio() -> dict:
     totals = Application.objects.aggregate(total=Sum("materials_total"), saved=Sum("materials_saved"))
     total, saved = totals["total"] or 0, totals["saved"] or 0
     return {"total": total, "saved": saved, "ratio": saved / total if total else 0.0}
+
+
+def most_applied_item(*, days: int = 30) -> ServiceItem | None:
+    """The item applied for most in the last ``days`` (elder mode's fourth home task), else the first
+    high-frequency item; cached for ten minutes."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    key = f"catalogue:popular:{CATALOGUE.current()}:{days}"
+    code = cache.get(key)
+    if code is None:
+        since = timezone.now() - timezone.timedelta(days=days)
+        top = (Application.objects.filter(created_at__gte=since, item__is_active=True, item__online=True).values("item__code")
+               .annotate(n=Count("id")).order_by("-n", "item__code").first())
+        first = catalogue().filter(high_frequency=True, online=True).values_list("code", flat=True).first()
+        code = top["item__code"] if top else (first or "")
+        cache.set(key, code, 600)
+    return catalogue().filter(code=code).first() if code else None
