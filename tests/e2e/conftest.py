@@ -25,11 +25,12 @@ def playwright():
         yield instance
 
 
-def launch(playwright, extra_args=()):
+def launch(playwright, extra_args=(), **options):
     """A fresh Chromium profile (persistent contexts are the way to pass Debian's binary its flags)."""
     profile = tempfile.mkdtemp(prefix="qilu-chromium-")
     context = playwright.chromium.launch_persistent_context(
-        profile, executable_path=CHROMIUM, args=ARGS + list(extra_args), headless=True, locale="zh-CN", viewport={"width": 412, "height": 915}
+        profile, executable_path=CHROMIUM, args=ARGS + list(extra_args), headless=True, locale="zh-CN", viewport={"width": 412, "height": 915},
+        **options,
     )
     context.profile_dir = profile
     # Every page of every test is watched for Content-Security-Policy violations (Chromium reports
