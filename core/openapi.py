@@ -144,28 +144,32 @@ def raised_by(func, owner: type | None = None, _seen: set | None = None) -> set[
     namespace = {**getattr(func, "__globals__", {}), **_closure(func), **_local_imports(tree)}
     found: set[tuple[Kind, str | None]] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Raise) and node.exc is not None and not isinstance(node.exc, ast.Call):
-            error = _error_of(_resolve(node.exc, namespace, owner), ast.Call(func=node.exc, args=[], keywords=[]))
-            if error:
-                found.add(error)
-        if not isinstance(node, ast.Call):
-            continue
-        if isinstance(node.func, ast.Attribute) and node.func.attr == "is_valid" and any(
-                k.arg == "raise_exception" for k in node.keywords):
-            found.add((Kind.INVALID, "invalid"))
-            continue
-        callee = _resolve(node.func, namespace, owner)
-        if callee is None:
-            continue
-        error = _error_of(callee, node)
-        if error:
-            found.add(error)
-        elif getattr(callee, "__name__", "") == "get_object_or_404":
-            found.add((Kind.NOT_FOUND, "not_found"))
-        elif inspect.isfunction(_unwrap(callee)) and _ours(_unwrap(callee)):
-            method_owner = owner if isinstance(node.func, ast.Attribute) and getattr(node.func.value, "id", "") in ("self", "cls") else None
-            found |= raised_by(callee, method_owner, seen)
+        found |= _raised_at(node, namespace, owner, seen)
     return found
+
+
+def _raised_at(node: ast.AST, namespace: dict, owner: type | None, seen: set) -> set[tuple[Kind, str | None]]:
+    """What one node of a function's body can raise: a bare ``raise X``, a constructed error, a
+    ``serializer.is_valid(raise_exception=True)``, ``get_object_or_404``, or a call into our code."""
+    if isinstance(node, ast.Raise) and node.exc is not None and not isinstance(node.exc, ast.Call):
+        error = _error_of(_resolve(node.exc, namespace, owner), ast.Call(func=node.exc, args=[], keywords=[]))
+        return {error} if error else set()
+    if not isinstance(node, ast.Call):
+        return set()
+    if isinstance(node.func, ast.Attribute) and node.func.attr == "is_valid" and any(k.arg == "raise_exception" for k in node.keywords):
+        return {(Kind.INVALID, "invalid")}
+    callee = _resolve(node.func, namespace, owner)
+    if callee is None:
+        return set()
+    error = _error_of(callee, node)
+    if error:
+        return {error}
+    if getattr(callee, "__name__", "") == "get_object_or_404":
+        return {(Kind.NOT_FOUND, "not_found")}
+    if inspect.isfunction(_unwrap(callee)) and _ours(_unwrap(callee)):
+        method_owner = owner if isinstance(node.func, ast.Attribute) and getattr(node.func.value, "id", "") in ("self", "cls") else None
+        return raised_by(callee, method_owner, seen)
+    return set()
 
 
 def _is_anonymous_allowed(view) -> bool:
@@ -307,9 +311,7 @@ def example_for(schema: dict, components: dict, name: str = "", depth: int = 0, 
         return IN_CONTEXT[f"{owner}.{name}"]
     for combined in ("allOf", "oneOf", "anyOf"):
         if combined in schema:
-            parts = [example_for(part, components, name, depth + 1, owner) for part in schema[combined]]
-            objects = [part for part in parts if isinstance(part, dict)]
-            return {key: value for part in objects for key, value in part.items()} if combined == "allOf" and objects else parts[0]
+            return _combined_example(combined, schema, components, name, depth, owner)
     if "enum" in schema:
         values = [value for value in schema["enum"] if value not in ("", None)]
         return EXAMPLES[name] if name in EXAMPLES and EXAMPLES[name] in values else (values[0] if values else None)
@@ -320,15 +322,28 @@ def example_for(schema: dict, components: dict, name: str = "", depth: int = 0, 
         item = example_for(schema.get("items", {}), components, name.removesuffix("s"), depth + 1)
         return [] if item is None else [item]
     if kind == "object":
-        properties = schema.get("properties", {})
-        request = owner.endswith("Request")  # a request example shows what a client sends: the required fields and the telling ones
-        value = {key: example_for(sub, components, key, depth + 1, owner) for key, sub in properties.items()
-                 if not request or key in schema.get("required", []) or f"{owner}.{key}" in IN_CONTEXT or key in EXAMPLES}
-        if not properties and isinstance(schema.get("additionalProperties"), dict):
-            value = {"licence_class": example_for(schema["additionalProperties"], components, "value", depth + 1)}
-            if schema["additionalProperties"].get("type") == "array":  # field → messages
-                value = {"data.seats": ["请输入数字。"]}
-        return value
+        return _object_example(schema, components, depth, owner)
+    return _scalar_example(schema, kind)
+
+
+def _combined_example(combined: str, schema: dict, components: dict, name: str, depth: int, owner: str):
+    parts = [example_for(part, components, name, depth + 1, owner) for part in schema[combined]]
+    objects = [part for part in parts if isinstance(part, dict)]
+    return {key: value for part in objects for key, value in part.items()} if combined == "allOf" and objects else parts[0]
+
+
+def _object_example(schema: dict, components: dict, depth: int, owner: str) -> dict:
+    properties = schema.get("properties", {})
+    request = owner.endswith("Request")  # a request example shows what a client sends: the required fields and the telling ones
+    value = {key: example_for(sub, components, key, depth + 1, owner) for key, sub in properties.items()
+             if not request or key in schema.get("required", []) or f"{owner}.{key}" in IN_CONTEXT or key in EXAMPLES}
+    extra = schema.get("additionalProperties")
+    if not properties and isinstance(extra, dict):
+        value = {"data.seats": ["请输入数字。"]} if extra.get("type") == "array" else {"licence_class": example_for(extra, components, "value", depth + 1)}
+    return value
+
+
+def _scalar_example(schema: dict, kind):
     if schema.get("format") in FORMATS and FORMATS[schema["format"]] is not None:
         return FORMATS[schema["format"]]
     if schema.get("nullable"):
