@@ -7,7 +7,7 @@ import datetime as dt
 from django.utils import timezone
 
 from healthcode.evaluation import evaluate
-from healthcode.models import RiskArea, Rule, RuleSet, TestResult, Venue
+from healthcode.models import DailyCount, RiskArea, Rule, RuleSet, TestResult, Venue
 from identity.models import PopulationRecord
 
 RULES = [
@@ -46,3 +46,23 @@ def seed_health(users: dict) -> None:
         "person_index": citizen.id_number_index, "kind": TestResult.Kind.NUCLEIC_ACID, "result": TestResult.Result.NEGATIVE,
         "sampled_at": now - dt.timedelta(days=1, hours=3), "reported_at": now - dt.timedelta(days=1)})
     evaluate(PopulationRecord.objects.all())
+
+
+def seed_history(days: int = 14) -> None:
+    """A demo history for the statistics chart: today's real counts (the nightly snapshot's own query),
+    and for the days before, those counts with yellow and red a little higher each day back — as an
+    outbreak that is ending looks. Only on a fresh database; never over real snapshots."""
+    from healthcode.tasks import snapshot_counts
+
+    today = timezone.localdate()
+    if DailyCount.objects.filter(day__lt=today).exists():
+        return
+    snapshot_counts()
+    rows = list(DailyCount.objects.filter(day=today))
+    history = []
+    for back in range(1, days):
+        for row in rows:
+            grow = 1 + 0.15 * back if row.colour != "green" else 1 - 0.01 * back
+            history.append(DailyCount(day=today - dt.timedelta(days=back), area_code=row.area_code, colour=row.colour,
+                                      count=max(int(round(row.count * grow)) + (back if row.colour == "yellow" else 0), 0)))
+    DailyCount.objects.bulk_create(history)

@@ -84,10 +84,18 @@ class VisitSerializer(serializers.Serializer):
 
 
 class VenueSerializer(serializers.ModelSerializer):
+    area_name = serializers.SerializerMethodField(help_text=_("The area's name (GB/T 2260), e.g. 济南市历下区"))
+
     class Meta:
         model = Venue
-        fields = ["code", "name", "area_code", "address", "is_active", "created_at"]
+        fields = ["code", "name", "area_code", "area_name", "address", "is_active", "created_at"]
         read_only_fields = ["code", "is_active", "created_at"]
+
+
+    def get_area_name(self, venue) -> str:
+        from core.areas import area_name
+
+        return area_name(venue.area_code)
 
 
 class AppealSerializer(serializers.ModelSerializer):

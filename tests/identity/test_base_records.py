@@ -76,3 +76,34 @@ def test_seed_demo_is_idempotent(capsys):
     call_command("seed_demo", "--citizens", "5")
     assert PopulationRecord.objects.count() == first
     assert "Qilu-demo-2026" in capsys.readouterr().out
+
+
+def test_every_roles_first_screen_has_something_to_act_on(client, django_capture_on_commit_callbacks):
+    """A newcomer's `make run`: applications in the reviewer's workbench, an appeal for the health
+    officer, a 14-day history in the statistics chart, a clerk's check in 张三's "who used my data";
+    areas by name. Twice is the same as once."""
+    from django.utils import timezone
+
+    from credentials.models import Verification
+    from healthcode.models import Appeal, DailyCount
+    from identity.models import User, id_number_index
+    from portal.management.commands.seed_demo import DEMO_PEOPLE
+    from services.models import Application
+
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("seed_demo", "--citizens", "20", "--quiet")
+    people = {key: User.objects.get(id_number_index=id_number_index(number)) for key, _n, number, _p, _r in DEMO_PEOPLE}
+    assert Application.objects.filter(status="submitted").count() == 2 and Appeal.objects.filter(status="pending").count() == 1
+    assert Verification.objects.count() == 1
+    days = set(DailyCount.objects.values_list("day", flat=True))
+    assert len(days) == 14 and max(days) == timezone.localdate()
+
+    client.force_login(people["reviewer"])
+    workbench = client.get("/services/workbench/").content.decode()
+    assert workbench.count("/services/workbench/QL") >= 2
+    client.force_login(people["citizen"])
+    assert "credential_verified" in [e["action"] for e in client.get("/api/v1/me/audit-events/?by_others=1").json()["results"]]
+    client.force_login(people["health_officer"])
+    stats = client.get("/health/stats/").content.decode()
+    assert stats.count("<rect") >= 14 and "济南市" in stats and ">370100<" not in stats

@@ -41,6 +41,34 @@ DEMO_ORGANISATION = {
 STAFF_ROLES = {roles.CLERK, roles.REVIEWER, roles.ITEM_ADMIN, roles.HEALTH_OFFICER, roles.AUDITOR, roles.CHECKPOINT}
 
 
+def seed_activity(users: dict) -> None:
+    """So that every role's first screen has something to act on (each step only on a fresh database):
+    applications waiting in the reviewer's workbench, an appeal for the health officer, a 14-day
+    history in the statistics chart, and a clerk's check of 张三's ID card in his "who used my data".
+    Done through the use cases a person would trigger, so they are audited like real activity."""
+    from credentials.models import Credential, Verification
+    from credentials.services import presentation_create, presentation_verify
+    from healthcode.demo import seed_history
+    from healthcode.models import Appeal
+    from healthcode.services import appeal_submit
+    from services.models import Application, ServiceItem
+    from services.services.applications import application_submit, prefill
+
+    zhang = users["citizen"]
+    if not Application.objects.filter(applicant=zhang).exists():
+        for code, extra in (("GA-001", {"delivery_address": "山东省济南市历下区泉城路100号"}),
+                            ("GA-002", {"delivery_address": "山东省济南市历下区泉城路100号", "reason": "驾驶证遗失"})):
+            item = ServiceItem.objects.get(code=code)
+            application_submit(applicant=zhang, item=item, data={**prefill(item.current_version, zhang), **extra}, idempotency_key=f"demo-{code}")
+    if not Appeal.objects.exists():
+        appeal_submit(user=users["agent"], reason="我已于昨日完成核酸检测，结果为阴性，申请复核健康码颜色。", evidence="检测机构：济南市第一人民医院")
+    seed_history()
+    card = Credential.objects.filter(type__code="id_card", holder_index=zhang.id_number_index).first()
+    if card is not None and not Verification.objects.filter(credential=card).exists():
+        shown = presentation_create(user=zhang, credential=card, disclose=["gender", "birth_date"])
+        presentation_verify(verifier=users["clerk"], token=shown.token)
+
+
 class Command(BaseCommand):
     help = "Load demo data (idempotent) and print the demo sign-ins."
 
@@ -93,6 +121,7 @@ class Command(BaseCommand):
         seed_credentials(users, organisation)
         seed_health(users)
         seed_catalogue()
+        seed_activity(users)
         if not quiet:
             self.print_sign_ins(demo.people(1)[0])
 
