@@ -21,3 +21,15 @@ class QueuedTask(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Bilingual:
+    """For a model with ``name`` (Chinese, the official name) and ``name_en``: ``local_name`` is the
+    English one when the request is in English and one is set, else the Chinese one. Pages and API
+    answers show ``local_name``; search and documents keep the official name."""
+
+    @property
+    def local_name(self) -> str:
+        from django.utils.translation import get_language
+
+        return (self.name_en or self.name) if get_language() == "en" else self.name

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import validate_schema
+from core.models import Bilingual
 from identity.fields import EncryptedTextField
 from identity.models import ApiClient, Department, ServiceHall, User
 
@@ -58,7 +59,7 @@ def validate_field_schema(schema) -> None:
     validate_schema(schema, types=FIELD_TYPES, reserved=("holder_number", "photo", "holder_name"), allow_empty=False)
 
 
-class CredentialType(models.Model):
+class CredentialType(Bilingual, models.Model):
     """A kind of e-credential (证照类型), defined by a department, with its fields and validity rule."""
 
     code = models.SlugField(_("类型编码"), max_length=48, unique=True)

@@ -167,7 +167,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "area_code"]
+    list_display = ["code", "name", "name_en", "area_code"]
     search_fields = ["code", "name"]
 
 

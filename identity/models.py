@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import Bilingual
 from core.numbers import normalize_id_number, normalize_phone
 from core.people import mask_id_number, mask_name, mask_phone
 from identity import crypto
@@ -26,11 +27,12 @@ def phone_index(raw: str) -> str:
     return crypto.blind_index(normalize_phone(raw), purpose="phone")
 
 
-class Department(models.Model):
+class Department(Bilingual, models.Model):
     """A government department (部门). Owned here because staff are posted to it; services' items point to it."""
 
     code = models.CharField(_("部门编码"), max_length=32, unique=True)
     name = models.CharField(_("部门名称"), max_length=128)
+    name_en = models.CharField(_("英文名称"), max_length=192, blank=True)
     area_code = models.CharField(_("行政区划代码"), max_length=6, help_text=_("GB/T 2260"))
     credit_code = models.CharField(
         _("统一社会信用代码"), max_length=18, blank=True, help_text=_("用于电子证照标识中的类型代码和签发机构代码")

@@ -25,8 +25,8 @@ class ServiceItemResource(resources.ModelResource):
     class Meta:
         model = ServiceItem
         import_id_fields = ["code"]
-        fields = ["code", "name", "department", "region", "categories", "applicant_kind", "keywords", "online", "at_most_one_trip", "high_frequency",
-                  "is_active"]
+        fields = ["code", "name", "name_en", "department", "region", "categories", "applicant_kind", "keywords", "online", "at_most_one_trip",
+                  "high_frequency", "is_active"]
         skip_unchanged = True
 
 
@@ -77,7 +77,7 @@ class ItemVersionAdmin(admin.ModelAdmin):
 @admin.register(ServiceItem)
 class ServiceItemAdmin(ImportExportModelAdmin):
     resource_classes = [ServiceItemResource]
-    list_display = ["code", "name", "department", "online", "at_most_one_trip", "high_frequency", "current_version", "is_active"]
+    list_display = ["code", "name", "name_en", "department", "online", "at_most_one_trip", "high_frequency", "current_version", "is_active"]
     list_filter = ["department", "online", "high_frequency", "categories"]
     search_fields = ["code", "name", "keywords"]
     filter_horizontal = ["categories"]
@@ -92,7 +92,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind"]
+    list_display = ["name", "name_en", "kind"]
     list_filter = ["kind"]
 
 

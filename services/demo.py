@@ -31,6 +31,48 @@ DEPARTMENTS = {
     "SD-YBJ": "山东省医疗保障局",
     "SD-GJJ": "济南住房公积金中心",
 }
+# English names (the official names stay Chinese; pages in English show these)
+THEMES_EN = {"户籍办理": "Household registration", "交通出行": "Transport", "社会保障": "Social security", "婚姻登记": "Marriage registration",
+             "教育": "Education", "医疗卫生": "Health care", "住房": "Housing", "企业开办": "Starting a business", "税务": "Taxes",
+             "公积金": "Housing provident fund"}
+LIFE_EVENTS_EN = {"出生": "Having a baby", "上学": "Going to school", "就业": "Getting a job", "结婚": "Getting married", "购房": "Buying a home",
+                  "开车": "Driving", "创业": "Starting a business", "退休": "Retiring"}
+DEPARTMENTS_EN = {
+    "SD-GAT": "Shandong Provincial Department of Public Security", "SD-RST": "Shandong Provincial Department of Human Resources and Social Security",
+    "SD-SCJG": "Shandong Provincial Administration for Market Regulation", "SD-MZT": "Shandong Provincial Department of Civil Affairs",
+    "SD-JYT": "Shandong Provincial Department of Education", "SD-JTT": "Shandong Provincial Department of Transport",
+    "SD-ZJT": "Shandong Provincial Department of Housing and Urban-Rural Development", "SD-WJW": "Shandong Provincial Health Commission",
+    "SD-YBJ": "Shandong Provincial Healthcare Security Administration", "SD-GJJ": "Jinan Housing Provident Fund Center",
+    "SD-ZWFW": "Shandong Provincial Government Service Center",
+}
+ITEMS_EN = {
+    "GA-001": "Driving licence renewal on expiry", "GA-002": "Driving licence replacement", "GA-003": "Resident ID card renewal",
+    "GA-004": "Household registration transfer (within the city)", "GA-005": "Newborn birth registration", "GA-006": "Vehicle licence replacement",
+    "GA-007": "Certificate of no criminal record", "JT-001": "Road transport vehicle filing", "JT-002": "Taxi driver qualification registration",
+    "RS-001": "Social insurance registration for flexible workers", "RS-002": "Unemployment benefit claim", "RS-003": "Social security card replacement",
+    "RS-004": "Retirement application", "RS-005": "Employment registration for graduates", "RS-006": "Vocational skill certificate lookup and print",
+    "SC-001": "Sole proprietorship registration", "SC-002": "Company name change registration", "SC-003": "Company address change registration",
+    "SC-004": "Food business licence", "SC-005": "Simplified company deregistration", "MZ-001": "Marriage registration (mainland residents)",
+    "MZ-002": "Marriage record lookup", "MZ-003": "Old-age allowance for the very elderly", "JY-001": "Compulsory education school enrolment",
+    "JY-002": "Academic degree verification", "JY-003": "Teacher qualification certification", "ZJ-001": "Online filing of a home purchase contract",
+    "ZJ-002": "Public rental housing application", "WJ-001": "Birth medical certificate replacement", "WJ-002": "Physician practice registration",
+    "YB-001": "Registration for medical treatment in another province", "YB-002": "Outpatient chronic disease benefit recognition",
+    "GJ-001": "Housing provident fund withdrawal (renting)",
+}
+
+
+def english_names() -> None:
+    """Fill the English names of the demo catalogue where none is set (an admin's own stays)."""
+    for name, english in THEMES_EN.items():
+        Category.objects.filter(kind="theme", name=name, name_en="").update(name_en=english)
+    for name, english in LIFE_EVENTS_EN.items():
+        Category.objects.filter(kind="life_event", name=name, name_en="").update(name_en=english)
+    for code, english in DEPARTMENTS_EN.items():
+        Department.objects.filter(code=code, name_en="").update(name_en=english)
+    for code, english in ITEMS_EN.items():
+        ServiceItem.objects.filter(code=code, name_en="").update(name_en=english)
+
+
 RESULT_TYPES = [
     (
         "transport_filing",
@@ -631,3 +673,4 @@ def seed_catalogue() -> None:
                 )
             ItemVersion.objects.filter(pk=version.pk).update(published_at=timezone.now())
             ServiceItem.objects.filter(pk=item.pk).update(current_version=version)
+        english_names()

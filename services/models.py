@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import validate_schema
+from core.models import Bilingual
 from credentials.models import Credential, CredentialType, HolderKind
 from identity.fields import EncryptedTextField
 from identity.models import Department, Organisation, User
@@ -37,7 +38,7 @@ class Region(models.Model):
         return self.name
 
 
-class Category(models.Model):
+class Category(Bilingual, models.Model):
     """A theme (主题) or a life event (人生事件) to browse the catalogue by."""
 
     class Kind(models.TextChoices):
@@ -46,6 +47,7 @@ class Category(models.Model):
 
     kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices)
     name = models.CharField(_("名称"), max_length=64)
+    name_en = models.CharField(_("英文名称"), max_length=96, blank=True)
 
     class Meta:
         verbose_name = _("事项分类")
@@ -57,11 +59,12 @@ class Category(models.Model):
         return self.name
 
 
-class ServiceItem(models.Model):
+class ServiceItem(Bilingual, models.Model):
     """A government service item (政务服务事项). Its guide and form live in versions."""
 
     code = models.CharField(_("事项编码"), max_length=48, unique=True)
     name = models.CharField(_("事项名称"), max_length=128)
+    name_en = models.CharField(_("英文名称"), max_length=192, blank=True)
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="service_items", verbose_name=_("实施部门"))
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="service_items", verbose_name=_("实施区划"))
     categories = models.ManyToManyField(Category, blank=True, related_name="items", verbose_name=_("分类"))

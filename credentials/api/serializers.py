@@ -38,8 +38,8 @@ class WalletCredentialSerializer(serializers.ModelSerializer):
     """A credential as its holder sees it: ID numbers masked, fields labelled."""
 
     type = serializers.CharField(source="type.code")
-    type_name = serializers.CharField(source="type.name")
-    issuer = serializers.CharField(source="type.department.name")
+    type_name = serializers.CharField(source="type.local_name")
+    issuer = serializers.CharField(source="type.department.local_name")
     holder_number = serializers.SerializerMethodField()
     status = serializers.CharField(source="effective_status")
     fields = serializers.SerializerMethodField(method_name="field_list")
@@ -179,12 +179,12 @@ class CredentialTypeSerializer(serializers.Serializer):
         english = get_language() == "en"
         return {
             "code": credential_type.code,
-            "name": (credential_type.name_en or credential_type.name) if english else credential_type.name,
+            "name": credential_type.local_name,
             "name_zh": credential_type.name,
             "name_en": credential_type.name_en,
             "type_code": credential_type.type_code,
             "holder_kind": credential_type.holder_kind,
-            "department": credential_type.department.name,
+            "department": credential_type.department.local_name,
             "validity_years": credential_type.validity_years,
             "fields": [
                 {

@@ -8,14 +8,17 @@ from services.models import Application, ItemVersion, Material, ServiceItem, Tra
 
 
 class ItemListSerializer(serializers.ModelSerializer):
-    department = serializers.CharField(source="department.name")
+    name = serializers.CharField(source="local_name", help_text=_("In the language asked for (Accept-Language); the official Chinese name is name_zh"))
+    name_zh = serializers.CharField(source="name")
+    department = serializers.CharField(source="department.local_name")
     region = serializers.CharField(source="region.name")
     time_limit_days = serializers.IntegerField(source="current_version.time_limit_days")
     instant = serializers.SerializerMethodField()
 
     class Meta:
         model = ServiceItem
-        fields = ["code", "name", "department", "region", "applicant_kind", "online", "at_most_one_trip", "high_frequency", "time_limit_days", "instant"]
+        fields = ["code", "name", "name_zh", "department", "region", "applicant_kind", "online", "at_most_one_trip", "high_frequency",
+                  "time_limit_days", "instant"]
 
     def get_instant(self, item) -> bool:
         return bool(item.current_version and item.current_version.approval_rules)
@@ -42,7 +45,7 @@ class GuideSerializer(serializers.ModelSerializer):
 
 class ItemDetailSerializer(ItemListSerializer):
     guide = GuideSerializer(source="current_version")
-    categories = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    categories = serializers.SlugRelatedField(many=True, read_only=True, slug_field="local_name")
 
     class Meta(ItemListSerializer.Meta):
         fields = [*ItemListSerializer.Meta.fields, "categories", "guide"]
@@ -73,9 +76,9 @@ class AppliedMaterialSerializer(serializers.Serializer):
 
 class ApplicationSerializer(serializers.ModelSerializer):
     item = serializers.CharField(source="item.code")
-    item_name = serializers.CharField(source="item.name")
+    item_name = serializers.CharField(source="item.local_name")
     version = serializers.IntegerField(source="version.version")
-    department = serializers.CharField(source="department.name")
+    department = serializers.CharField(source="department.local_name")
     data = serializers.SerializerMethodField(help_text=_("The form's answers, masked by the one masking policy for whoever asks"))
     timeline = TransitionSerializer(many=True, read_only=True)
     materials = serializers.SerializerMethodField()

@@ -167,3 +167,18 @@ def test_elder_mode_on_a_phone(live_server, demo, page, shot):
     page.wait_for_load_state()
     assert not page.get_by_test_id("elder-home").count()
     shot("standard-home")
+
+
+def test_english_pages_show_english_data(live_server, demo, page, shot):
+    people, password = demo
+    sign_in(page, live_server.url, people["citizen"], password)
+    page.goto(live_server.url + "/")
+    page.click("header form.lang button")  # 中文 → English
+    page.wait_for_load_state()
+    page.goto(live_server.url + "/services/")
+    names = page.get_by_test_id("item-link").all_inner_texts()
+    chips = page.locator(".chips a").all_inner_texts()
+    assert names and chips and not [text for text in names + chips if re.search(r"[\u4e00-\u9fff]", text)]
+    shot("english-catalogue")
+    page.goto(live_server.url + "/wallet/")
+    assert any("Resident ID card" in text for text in page.get_by_test_id("credential-link").all_inner_texts())
