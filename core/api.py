@@ -11,34 +11,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, parsers, permissions, serializers
+from rest_framework import exceptions, permissions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core import replicas
 from core.errors import HTTP_STATUS, DomainError
-
-
-def _has_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return False
-
-
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser, refusing NUL characters anywhere in the body: PostgreSQL text and JSONB
-    cannot hold them, so one would otherwise reach the database and answer 500."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
-        if _has_nul(data):
-            raise exceptions.ParseError(_("The request contains a NUL character."))
-        return data
 
 
 class Pagination(PageNumberPagination):
