@@ -173,10 +173,11 @@ def _raised_at(node: ast.AST, namespace: dict, owner: type | None, seen: set) ->
 
 
 def _is_anonymous_allowed(view) -> bool:
-    return any(isinstance(p, permissions.AllowAny) for p in view.get_permissions()) or not view.get_permissions()
+    checks = view.get_permissions()
+    return not checks or any(isinstance(p, permissions.AllowAny) for p in checks)
 
 
-def error_codes(view, method: str, *, has_body: bool) -> dict[int, list[str]]:
+def error_codes(view, method: str, path: str, *, has_body: bool) -> dict[int, list[str]]:
     """Status → the codes this operation can answer with it."""
     by_status: dict[int, set[str]] = defaultdict(set)
     view_class = type(view)
@@ -198,7 +199,7 @@ def error_codes(view, method: str, *, has_body: bool) -> dict[int, list[str]]:
         by_status[400] |= {"invalid", "parse_error"}
         by_status[415].add("unsupported_media_type")
         by_status[413].add("request_too_large")
-    if "{" in getattr(view, "_qilu_path", "") or (method == "GET" and getattr(view, "pagination_class", None) and hasattr(view, "list")):
+    if "{" in path or (method == "GET" and getattr(view, "pagination_class", None) and hasattr(view, "list")):
         by_status[404].add("not_found")  # a path's object not found (or not yours), or a page past the end
     if getattr(view, "throttle_classes", None):
         by_status[429].add("throttled")
@@ -224,9 +225,8 @@ class QiluAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        self.view._qilu_path = self.path
         has_body = self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None
-        for status, codes in error_codes(self.view, self.method, has_body=has_body).items():
+        for status, codes in error_codes(self.view, self.method, self.path, has_body=has_body).items():
             if str(status) in responses:
                 continue
             described = OpenApiResponse(

@@ -111,6 +111,6 @@ def elder_mode(request):
 def elder_mode_context(request) -> dict:
     """Template context: ``elder`` — the account's choice when signed in, else this device's."""
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and hasattr(user, "elder_mode"):
+    if user is not None and user.is_authenticated:
         return {"elder": user.elder_mode}
     return {"elder": request.COOKIES.get(ELDER_COOKIE) == "1"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
@@ -121,7 +123,7 @@ def most_applied_item(*, days: int = 30) -> ServiceItem | None:
     key = f"catalogue:popular:{CATALOGUE.current()}:{days}"
     code = cache.get(key)
     if code is None:
-        since = timezone.now() - timezone.timedelta(days=days)
+        since = timezone.now() - dt.timedelta(days=days)
         top = (Application.objects.filter(created_at__gte=since, item__is_active=True, item__online=True).values("item__code")
                .annotate(n=Count("id")).order_by("-n", "item__code").first())
         first = catalogue().filter(high_frequency=True, online=True).values_list("code", flat=True).first()
