@@ -41,6 +41,7 @@ MESSAGES = {
     "not_authenticated": "Please sign in first.",
     "authentication_failed": "Your credentials were not accepted.",
     "permission_denied": "You may not do this.",
+    "second_factor_required": "Sign in with a second factor (a passkey or an authenticator app) before opening other people's data.",
     "not_found": "Not found.",
     "throttled": "Too many requests. Please try again in 30 seconds.",
     "service_unavailable": "Service temporarily unavailable.",
@@ -194,6 +195,9 @@ def error_codes(view, method: str, path: str, *, has_body: bool) -> dict[int, li
         by_status[401] |= {"not_authenticated", "authentication_failed"}
         if any(not isinstance(p, permissions.IsAuthenticated) for p in view.get_permissions()):
             by_status[403].add("permission_denied")
+        for check in view.get_permissions():  # a permission may answer codes of its own (identity.second_factor)
+            for status, codes in getattr(check, "error_codes", {}).items():
+                by_status[status] |= set(codes)
     by_status[400].add("invalid")  # any operation: a NUL character in the query string (core.middleware.QueryNulGuard)
     if has_body:
         by_status[400] |= {"invalid", "parse_error"}

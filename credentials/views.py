@@ -16,6 +16,7 @@ from core.errors import DomainError
 from core.web import refusal
 from credentials import permissions, rendering, selectors, services
 from credentials.api.serializers import WalletCredentialSerializer
+from identity import second_factor
 from identity import selectors as identity_selectors
 
 
@@ -110,6 +111,7 @@ def checks(request):
 
 @login_required
 @permission_required("credentials.verify_credential", raise_exception=True)
+@second_factor.required
 def verify_console(request):
     verdict = None
     if request.method == "POST":

@@ -21,6 +21,7 @@ from core.web import refusal
 from credentials.rendering import qr_png, qr_svg
 from healthcode import selectors, services
 from healthcode.models import Colour, DailyCount, Dependant, RecomputeJob, Venue
+from identity import second_factor
 
 
 def _error(request, exc) -> None:
@@ -162,6 +163,7 @@ def venue_poster(request, code: str):
 
 @login_required
 @permission_required("healthcode.check_pass", raise_exception=True)
+@second_factor.required
 def checkpoint(request):
     verdict = None
     if request.method == "POST":

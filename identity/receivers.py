@@ -1,16 +1,20 @@
 """Audit sign-ins, failed sign-ins and sign-outs (failed attempts name the account only by reference), and drop a
 user's cached copy whenever the user or their roles change."""
 
+from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from identity import sessions
 from identity.auth_backends import user_cache_key
 from identity.models import AuditEvent, User, id_number_index
 from identity.services import audit_record
+from identity.sms import sms_send
 
 
 @receiver(user_logged_in)
@@ -31,6 +35,26 @@ def _sign_in_failed(sender, credentials, request=None, **kwargs):
     subject = User.objects.filter(id_number_index=id_number_index(username)).first() if username else None
     if subject is not None:
         audit_record(action=AuditEvent.Action.SIGN_IN_FAILED, subject=subject)
+
+
+@receiver(post_save, sender=Authenticator)
+@receiver(post_delete, sender=Authenticator)
+def _second_factor_changed(sender, instance, created=False, **kwargs):
+    """A passkey, authenticator app or recovery codes added or removed: in the person's own record
+    (in the transaction of allauth's write; its own signals fire after commit), and a text to their
+    phone, so an enrolment they did not make is noticed (an attacker who knows a password could
+    otherwise add their own second factor unseen)."""
+    added = kwargs["signal"] is post_save
+    if added and not created:
+        return  # a recovery code used, a passkey renamed: not a change of factors
+    user = instance.user
+    audit_record(action=AuditEvent.Action.SECOND_FACTOR_CHANGED, actor=user, subject=user,
+                 detail={"type": instance.type, "change": "added" if added else "removed"})
+    if user.phone:
+        body = (_("【爱山东·齐鲁通】您的账号已添加新的登录验证方式。如非本人操作，请立即修改密码并拨打12345。") if added
+                else _("【爱山东·齐鲁通】您的账号已删除一种登录验证方式。如非本人操作，请立即修改密码并拨打12345。"))
+        phone = user.phone
+        transaction.on_commit(lambda: sms_send(phone=phone, body=body, purpose="security_notice"))
 
 
 def _forget(user_ids) -> None:

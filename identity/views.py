@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from core.web import refusal
-from identity import audit, selectors, services
+from identity import audit, second_factor, selectors, services
 from identity.forms import AgentAuthoriseForm, RegisterOrganisationForm
 
 
@@ -114,3 +114,23 @@ def elder_mode_context(request) -> dict:
     if user is not None and user.is_authenticated:
         return {"elder": user.elder_mode}
     return {"elder": request.COOKIES.get(ELDER_COOKIE) == "1"}
+
+
+@login_required
+def second_factor_gate(request):
+    """Where staff land when they try to open other people's data without a second factor: add a
+    passkey or an authenticator app, or confirm with the one they have; then back where they were."""
+    from allauth.mfa.models import Authenticator
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = ""
+    verified = second_factor.verified(request)
+    if verified and target:
+        return redirect(target)
+    kinds = set(Authenticator.objects.filter(user=request.user).values_list("type", flat=True))
+    return render(request, "identity/second_factor.html", {
+        "verified": verified, "next": target, "has_factor": bool(kinds - {Authenticator.Type.RECOVERY_CODES}),
+        "has_recovery_codes": Authenticator.Type.RECOVERY_CODES in kinds,
+    })

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,3 +12,8 @@ class PortalConfig(AppConfig):
         from portal.metrics import register
 
         register()
+
+
+class QiluAdminConfig(admin_apps.AdminConfig):
+    default = False
+    default_site = "portal.admin_site.QiluAdminSite"

@@ -32,7 +32,7 @@ if IS_PROD and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.apps.QiluAdminConfig",  # django.contrib.admin with the second-factor gate (portal/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.headless",
+    "allauth.mfa",
     "allauth.usersessions",
     "import_export",
     "django_prometheus",
@@ -251,6 +252,17 @@ CONTENT_SECURITY_POLICY = {
 QILU_TRUSTED_PROXY_COUNT = env.int("QILU_TRUSTED_PROXY_COUNT", 0)
 ALLAUTH_TRUSTED_PROXY_COUNT = QILU_TRUSTED_PROXY_COUNT
 ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+# Second factors (allauth.mfa): passkeys (WebAuthn; a passkey also signs in alone, instead of a
+# password), an authenticator app (TOTP) and recovery codes. Staff who read other people's data must
+# have signed in with one before they can open it (identity/second_factor.py). TOTP secrets are
+# encrypted at rest (identity.adapter.MFAAdapter). WebAuthn needs a secure origin: https, or
+# http://localhost in development (not 127.0.0.1: a relying party is a domain, never an address).
+MFA_ADAPTER = "identity.adapter.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "齐鲁通"
+MFA_RECOVERY_CODE_COUNT = 10
+MFA_WEBAUTHN_USER_VERIFICATION = "required"
 HEADLESS_ADAPTER = "identity.adapter.HeadlessAdapter"
 HEADLESS_CLIENTS = ("app", "browser")
 HEADLESS_ONLY = False

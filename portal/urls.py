@@ -40,8 +40,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-admin.site.site_header = "齐鲁通 · 管理后台"
-admin.site.site_title = "齐鲁通"
 
 handler500 = "portal.middleware.server_error"
 handler404 = "portal.middleware.not_found"

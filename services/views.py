@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from core.people import mask_name
 from core.web import refusal
-from identity import masking
+from identity import masking, second_factor
 from identity import selectors as identity_selectors
 from identity.models import User
 from services import permissions, selectors
@@ -173,6 +173,7 @@ def application_action(request, number: str, action: str):
 
 @login_required
 @permission_required(permissions.REVIEW, raise_exception=True)
+@second_factor.required
 def workbench(request):
     params = request.GET
     queue = selectors.queue_for(
@@ -185,6 +186,7 @@ def workbench(request):
 
 @login_required
 @permission_required(permissions.REVIEW, raise_exception=True)
+@second_factor.required
 def workbench_detail(request, number: str):
     application = selectors.application_for(request.user, number)
     if request.method == "POST":
@@ -228,6 +230,7 @@ def _walk_in(request) -> dict | None:
 
 @login_required
 @permission_required(permissions.SUBMIT_ON_BEHALF, raise_exception=True)
+@second_factor.required
 def counter(request):
     """Window counter: the walk-in citizen shows a 亮证 code, the clerk scans or pastes it (POST, never
     in a URL), and applies for them with only what the code disclosed pre-filled. Every step is

@@ -160,10 +160,78 @@ def fresh_signing_key():
     return key
 
 
+STAFF_ROLES = {"clerk", "reviewer", "checkpoint", "health_officer", "auditor", "item_admin", "credential_type_admin"}
+
+
+def totp_for(user, secret: str | None = None):
+    """Give ``user`` an authenticator app (TOTP), as allauth's activation does; returns the secret."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = secret or generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def totp_code(secret: str) -> str:
+    """The code an authenticator app shows now for ``secret``."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    return format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+
+
+APP = "/_allauth/app/v1"
+
+
+def app_session_token(user, password: str, totp_secret: str | None = None) -> str:
+    """Sign in through the mobile app's API, as the app does: ID number and password, then, for an
+    account with a second factor, the authenticator app's code; returns the session token."""
+    import json
+
+    from django.test import Client
+
+    client = Client()
+    response = client.post(APP + "/auth/login", json.dumps({"username": user.id_number, "password": password}), content_type="application/json")
+    if totp_secret is not None:
+        assert response.status_code == 401, response.content
+        pending = response.json()
+        assert [flow["id"] for flow in pending["data"]["flows"] if flow.get("is_pending")] == ["mfa_authenticate"], pending
+        response = client.post(APP + "/auth/2fa/authenticate", json.dumps({"code": totp_code(totp_secret)}), content_type="application/json",
+                               HTTP_X_SESSION_TOKEN=pending["meta"]["session_token"])
+    assert response.status_code == 200, response.content
+    return response.json()["meta"]["session_token"]
+
+
+def sign_in_with_second_factor(client, user) -> str:
+    """Sign ``client`` in as ``user`` the way staff must: a session whose sign-in used a second factor
+    (an authenticator app, added here if the account has none), as allauth records it after the code.
+    Returns the session key (the mobile app's session token is the same key)."""
+    import time
+
+    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+    from allauth.mfa.models import Authenticator
+
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if authenticator is None:
+        totp_for(user)
+        authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    client.force_login(user)
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "password", "at": time.time()},
+                                                   {"method": "mfa", "at": time.time(), "type": "totp", "id": authenticator.pk}]
+    session.save()
+    return session.session_key
+
+
 def api_as(user):
-    """A DRF test client signed in as ``user``."""
+    """A DRF test client signed in as ``user``. Staff sign in as the mobile app does (a session token)
+    and with a second factor, as they must (``identity.second_factor``)."""
     from rest_framework.test import APIClient
 
     client = APIClient()
-    client.force_authenticate(user)
+    if user.is_staff or set(user.groups.values_list("name", flat=True)) & STAFF_ROLES:
+        token = sign_in_with_second_factor(client, user)
+        client.cookies.clear()
+        client.credentials(HTTP_X_SESSION_TOKEN=token)
+    else:
+        client.force_authenticate(user)
     return client

@@ -14,7 +14,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import require_perm
 from core.public_cache import public_read
 from credentials import rendering, selectors, services, signing
 from credentials.api.serializers import (
@@ -32,6 +31,7 @@ from credentials.api.serializers import (
     WalletUpdateSerializer,
 )
 from credentials.models import Credential
+from identity import second_factor
 from identity import selectors as identity_selectors
 from identity.api.authentication import ApiClientAuthentication, ClientHasScope
 
@@ -168,7 +168,7 @@ class ChecksApi(generics.ListAPIView):
 
 
 class VerifyApi(APIView):
-    permission_classes = [require_perm("credentials.verify_credential")]
+    permission_classes = [second_factor.require_staff_perm("credentials.verify_credential")]
 
     @extend_schema(request=VerifySerializer, responses=VerdictSerializer, summary="Verify a scanned presentation (window clerks)")
     def post(self, request):
@@ -179,7 +179,7 @@ class VerifyApi(APIView):
 
 
 class VerificationPhotoApi(APIView):
-    permission_classes = [require_perm("credentials.verify_credential")]
+    permission_classes = [second_factor.require_staff_perm("credentials.verify_credential")]
 
     @extend_schema(responses={(200, "image/jpeg"): bytes}, summary="The holder photo of a presentation I verified, if it was disclosed")
     def get(self, request, pk: uuid.UUID):

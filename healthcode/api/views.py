@@ -22,6 +22,7 @@ from healthcode.api.serializers import (
     VenueSerializer,
     VisitSerializer,
 )
+from identity import second_factor
 from identity.api.authentication import ApiClientAuthentication, ClientHasScope
 
 
@@ -112,7 +113,7 @@ class DependantRevokeApi(APIView):
 
 
 class CheckApi(APIView):
-    permission_classes = [require_perm("healthcode.check_pass")]
+    permission_classes = [second_factor.require_staff_perm("healthcode.check_pass")]
 
     @extend_schema(request=CheckRequestSerializer, responses=PassVerdictSerializer, summary="Checkpoint: verify a scanned pass (ours or a trusted province's)")
     def post(self, request):

@@ -14,9 +14,10 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import ReplicaReads, require_perm
+from core.api import ReplicaReads
 from core.errors import Invalid
 from core.public_cache import public_read
+from identity import second_factor
 from identity import selectors as identity_selectors
 from services import permissions, selectors
 from services.api.serializers import (
@@ -205,7 +206,7 @@ class WorkbenchApi(ReplicaReads, generics.ListAPIView):
     """My department's queue: ``?status=``, ``?overdue=1``, ``?mine=1``, ``?q=``."""
 
     serializer_class = ApplicationSerializer
-    permission_classes = [require_perm(permissions.REVIEW)]
+    permission_classes = [second_factor.require_staff_perm(permissions.REVIEW)]
 
     def get_queryset(self):
         params = self.request.query_params
@@ -215,7 +216,7 @@ class WorkbenchApi(ReplicaReads, generics.ListAPIView):
 
 
 class WorkbenchActionApi(APIView):
-    permission_classes = [require_perm(permissions.REVIEW)]
+    permission_classes = [second_factor.require_staff_perm(permissions.REVIEW)]
 
     @extend_schema(request=ReviewSerializer, responses=ApplicationSerializer, summary="claim, accept, supplement, approve or reject",
                    parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=["claim", "accept", "supplement", "approve", "reject"])])
@@ -233,7 +234,7 @@ class WorkbenchActionApi(APIView):
 
 
 class OnBehalfApi(APIView):
-    permission_classes = [require_perm(permissions.SUBMIT_ON_BEHALF)]
+    permission_classes = [second_factor.require_staff_perm(permissions.SUBMIT_ON_BEHALF)]
 
     @extend_schema(request=OnBehalfSerializer, responses={201: ApplicationSerializer},
                    summary="Window clerk applies for a walk-in citizen who shows a 亮证 code (verified, one-time, audited)")

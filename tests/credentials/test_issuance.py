@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from credentials.models import Credential, CredentialType
 from identity.models import Notice
-from tests.factories import CredentialTypeFactory, DepartmentFactory, issuer_client, licence_data
+from tests.factories import CredentialTypeFactory, DepartmentFactory, issuer_client, licence_data, sign_in_with_second_factor
 
 PUSH = "/api/v1/issuer/credentials/"
 
@@ -166,7 +166,7 @@ def test_admin_import_action(issuer, citizen, client):
     from tests.factories import UserFactory
 
     admin_user = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(admin_user)
+    sign_in_with_second_factor(client, admin_user)
     content = (
         "type,record_id,holder_number,holder_name,issued_on,fields.licence_number,fields.licence_class,fields.first_issued,fields.file_number\n"
         f"driving_licence,A1,{citizen.id_number},{citizen.name},2024-01-10,{citizen.id_number},C1,2012-07-16,F1\n"

@@ -4,6 +4,7 @@ flow is in tests/e2e)."""
 import re
 
 from credentials.models import Verification
+from tests.factories import sign_in_with_second_factor
 
 
 def test_wallet_pages_for_the_holder(client, citizen, licence):
@@ -32,7 +33,7 @@ def test_present_page_and_console_show_only_disclosed_fields(client, citizen, cl
     refreshed = client.post(f"/wallet/{licence.identifier}/present/", {"disclose": ["licence_class"]}, HTTP_ACCEPT="application/json").json()
     assert refreshed["payload"] != token and refreshed["svg"].startswith("<svg")
 
-    client.force_login(clerk)
+    sign_in_with_second_factor(client, clerk)
     console = client.post("/verify/", {"payload": token}).content.decode()
     assert 'data-valid="true"' in console and "准驾车型" in console and "C1" in console
     assert "370100123456" not in console and citizen.id_number not in console

@@ -8,13 +8,12 @@ import io
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from PIL import Image
-from rest_framework.test import APIClient
 
 from core import journal
 from credentials.models import Presentation, Verification
 from credentials.services import clean_photo
 from identity.models import AuditEvent, Notice
-from tests.factories import UserFactory
+from tests.factories import UserFactory, api_as
 
 VERIFY = "/api/v1/verifications/"
 
@@ -33,7 +32,7 @@ def _with_photo(licence):
 def test_a_verification_answers_from_one_read_and_the_consumer_writes_everything(redis_journal, citizen_api, clerk_api, licence, citizen, clerk):
     _with_photo(licence)
     token = _present(citizen_api, licence, disclose=["photo", "licence_class"])
-    clerk.get_all_permissions()  # as the session's cached snapshot carries them (tests/identity/test_user_cache.py)
+    clerk_api.get("/api/v1/me/")  # a warm session: its user snapshot cached beside it (tests/identity/test_user_cache.py)
     with CaptureQueriesContext(connection) as queries:
         verdict = clerk_api.post(VERIFY, {"payload": token}, format="json").json()
     assert verdict["valid"] and verdict["fields"][0]["key"] == "licence_class"
@@ -46,8 +45,7 @@ def test_a_verification_answers_from_one_read_and_the_consumer_writes_everything
 
     photo = clerk_api.get(verdict["photo_url"])  # the console asks at once, before the consumer ran
     assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
-    other = APIClient()
-    other.force_authenticate(UserFactory(roles=["clerk"]))
+    other = api_as(UserFactory(roles=["clerk"]))
     assert other.get(verdict["photo_url"]).status_code == 404
 
     assert journal.Consumer("t-1", block_ms=10).run_once() == 2

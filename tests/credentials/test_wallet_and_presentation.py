@@ -17,7 +17,7 @@ from credentials import selectors
 from credentials.models import Verification
 from credentials.services import credential_issue, credential_set_status
 from identity.models import AgentAuthorisation, AgentScope, AuditEvent, Notice
-from tests.factories import CredentialTypeFactory, OrganisationFactory, UserFactory, issuer_client
+from tests.factories import CredentialTypeFactory, OrganisationFactory, UserFactory, api_as, issuer_client
 
 VERIFY = "/api/v1/verifications/"
 
@@ -169,8 +169,7 @@ def test_only_clerks_verify_and_only_the_verifying_clerk_sees_the_photo(citizen_
     assert verdict["valid"] and verdict["photo_url"]
     photo = clerk_api.get(verdict["photo_url"])
     assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
-    other_clerk = APIClient()
-    other_clerk.force_authenticate(UserFactory(roles=["clerk"]))
+    other_clerk = api_as(UserFactory(roles=["clerk"]))
     assert other_clerk.get(verdict["photo_url"]).status_code == 404
     assert citizen_api.get(verdict["photo_url"]).status_code == 403
 

@@ -18,7 +18,7 @@ from core.usecases import SYSTEM
 from healthcode import services, statuses
 from healthcode.models import Appeal, HealthStatus, PassCheck, Stay, TrustedIssuer, Venue
 from identity.models import AuditEvent, Notice
-from tests.factories import PopulationRecordFactory, UserFactory, issuer_client
+from tests.factories import PopulationRecordFactory, UserFactory, issuer_client, sign_in_with_second_factor
 from tests.healthcode.conftest import with_record
 
 CHECK = "/api/v1/health/checks/"
@@ -193,7 +193,7 @@ def test_appeal_end_to_end(person_api, person, officer, client):
     assert person_api.post("/api/v1/health/appeals/", {"reason": "again"}, format="json").status_code == 409
 
     # The health officer decides in admin: uphold, green for three days.
-    client.force_login(officer)
+    sign_in_with_second_factor(client, officer)
     appeal_id = appeal.json()["id"]
     until = (timezone.localtime() + dt.timedelta(days=3)).replace(second=0, microsecond=0)
     response = client.post(f"/admin/healthcode/appeal/{appeal_id}/change/", {
@@ -244,7 +244,7 @@ def test_statistics_page_for_officers(client, officer, person, other_citizen, ru
     with_record(other_citizen, area="370203")
     evaluate(PopulationRecord.objects.all())
     snapshot_counts()
-    client.force_login(officer)
+    sign_in_with_second_factor(client, officer)
     page = client.get("/health/stats/").content.decode()
     assert 'data-colour="green">2<' in page and "青岛市" in page and "济南市" in page and 'data-testid="chart"' in page
     assert ">370200<" not in page  # areas by name, not by code

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from identity.models import ApiClient, LegalEntityRecord, PopulationRecord, id_number_index
+from tests.factories import sign_in_with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -99,11 +100,11 @@ def test_every_roles_first_screen_has_something_to_act_on(client, django_capture
     days = set(DailyCount.objects.values_list("day", flat=True))
     assert len(days) == 14 and max(days) == timezone.localdate()
 
-    client.force_login(people["reviewer"])
+    sign_in_with_second_factor(client, people["reviewer"])
     workbench = client.get("/services/workbench/").content.decode()
     assert workbench.count("/services/workbench/QL") >= 2
     client.force_login(people["citizen"])
     assert "credential_verified" in [e["action"] for e in client.get("/api/v1/me/audit-events/?by_others=1").json()["results"]]
-    client.force_login(people["health_officer"])
+    sign_in_with_second_factor(client, people["health_officer"])
     stats = client.get("/health/stats/").content.decode()
     assert stats.count("<rect") >= 14 and "济南市" in stats and ">370100<" not in stats

@@ -223,16 +223,6 @@ def test_sign_out_other_devices(citizen, password):
     assert phone.get("/api/v1/me/").status_code == 200
 
 
-def test_staff_sign_in_to_admin_with_the_id_number(password):
-    admin = UserFactory(name="管理员", is_staff=True, is_superuser=True)
-    client = Client()
-    response = client.post("/admin/login/?next=/admin/", {"username": admin.id_number.lower(), "password": password})
-    assert response.status_code == 302
-    page = client.get("/admin/identity/user/").content.decode()
-    assert admin.masked_id_number in page
-    assert admin.id_number not in page
-
-
 def test_passwords_are_argon2id_at_owasp_parameters_and_old_hashes_upgrade_at_sign_in(settings, citizen, password):
     from django.contrib.auth.hashers import make_password
 

@@ -54,7 +54,8 @@ def test_the_codes_are_the_ones_the_code_raises(schema):
     assert "429" in schema["paths"]["/api/v1/base-records/people/"]["post"]["responses"]  # the only throttled operation
     public = schema["paths"]["/api/v1/items/"]["get"]["responses"]
     assert "401" not in public and "403" not in public
-    assert codes(schema["paths"]["/api/v1/workbench/"]["get"]["responses"]["403"]) == {"permission_denied"}
+    assert codes(schema["paths"]["/api/v1/workbench/"]["get"]["responses"]["403"]) == {"permission_denied", "second_factor_required"}
+    assert "second_factor_required" not in str(schema["paths"]["/api/v1/me/"])  # a citizen's own data asks for none
 
 
 def test_the_derivation_follows_calls_and_local_imports(monkeypatch):

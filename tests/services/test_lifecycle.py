@@ -23,7 +23,7 @@ from identity.models import AuditEvent, Notice, SmsMessage
 from services.models import Application, ItemVersion, ServiceItem, Transition
 from services.services import catalogue, workflow
 from services.tasks import send_transition_notice
-from tests.factories import UserFactory
+from tests.factories import UserFactory, api_as, sign_in_with_second_factor
 from tests.services.conftest import staff
 
 
@@ -79,8 +79,7 @@ def test_staff_review_path_with_supplement(holder_api, holder, reviewer_api, rev
     assert reviewer_api.post(f"/api/v1/workbench/{number}/accept/", {}, format="json").json()["code"] == "not_claimed"
     assert reviewer_api.post(f"/api/v1/workbench/{number}/claim/", {}, format="json").status_code == 200
     other = staff("reviewer", "SD-GAT")
-    other_api = APIClient()
-    other_api.force_authenticate(other)
+    other_api = api_as(other)
     assert other_api.post(f"/api/v1/workbench/{number}/claim/", {}, format="json").json()["code"] == "claimed_by_other"
     assert reviewer_api.post(f"/api/v1/workbench/{number}/supplement/", {}, format="json").status_code == 400  # say what is missing
     reviewer_api.post(f"/api/v1/workbench/{number}/supplement/", {"comment": "请上传身体条件证明"}, format="json")
@@ -279,8 +278,7 @@ def test_people_see_only_their_own_applications_and_files(holder_api, other_api,
     assert other_api.post(f"/api/v1/applications/{number}/withdraw/", {}, format="json").status_code == 404
     assert holder_api.get(f"/api/v1/uploads/{upload}/").status_code == 200
     # A reviewer of another department sees neither the application nor its queue.
-    transport = APIClient()
-    transport.force_authenticate(staff("reviewer", "SD-JTT"))
+    transport = api_as(staff("reviewer", "SD-JTT"))
     assert transport.get("/api/v1/workbench/").json()["count"] == 0
     assert transport.get(f"/api/v1/applications/{number}/").status_code == 404
     assert transport.post(f"/api/v1/workbench/{number}/claim/", {}, format="json").status_code == 404
@@ -295,8 +293,7 @@ def _shown_id_card(holder, disclose=()):
 
 def test_a_window_clerk_applies_for_a_walk_in_citizen_who_shows_a_code_and_it_is_audited(holder, holder_api):
     clerk = UserFactory(name="赵敏", roles=["clerk"])
-    clerk_api = APIClient()
-    clerk_api.force_authenticate(clerk)
+    clerk_api = api_as(clerk)
     data = form_for(holder_api, "GA-002", reason="丢失", delivery_address="x")
     token = _shown_id_card(holder)
     response = clerk_api.post("/api/v1/workbench/on-behalf/", {"item": "GA-002", "presentation": token, "data": data}, format="json")
@@ -325,7 +322,7 @@ def test_portal_pages_render(client, holder, reviewer):
     assert client.get("/services/items/GA-001/").status_code == 200
     page = client.get("/services/items/GA-001/apply/").content.decode()
     assert 'data-testid="auto-attached"' in page and "<option selected>C1</option>" in page  # pre-filled from the wallet
-    client.force_login(reviewer)
+    sign_in_with_second_factor(client, reviewer)
     assert client.get("/services/workbench/").status_code == 200
 
 
@@ -382,7 +379,7 @@ def test_the_personal_data_export_covers_every_capability(holder_api, holder):
 
 def test_the_window_counter_shows_nothing_of_a_person_before_they_present_and_only_what_they_disclosed_after(client, holder):
     clerk = UserFactory(name="赵敏", roles=["clerk"])
-    client.force_login(clerk)
+    sign_in_with_second_factor(client, clerk)
     before = client.get("/services/counter/").content.decode()
     assert holder.id_number not in before and holder.name not in before and 'data-testid="identify"' in before
     typed = client.get("/services/counter/", {"applicant_id_number": holder.id_number, "item": "GA-002"}).content.decode()
@@ -403,7 +400,7 @@ def test_the_window_counter_shows_nothing_of_a_person_before_they_present_and_on
 
 def test_a_refused_code_at_the_counter_says_why_and_identifies_no_one(client, holder):
     clerk = UserFactory(name="赵敏", roles=["clerk"])
-    client.force_login(clerk)
+    sign_in_with_second_factor(client, clerk)
     page = client.post("/services/counter/", {"step": "identify", "item": "GA-002", "presentation": "forged"}, follow=True).content.decode()
     assert 'data-testid="identify"' in page and 'data-testid="walk-in"' not in page
 

@@ -6,7 +6,7 @@ from django.test import Client
 
 from core.people import mask_id_number
 from services.models import Application
-from tests.factories import UserFactory, api_as
+from tests.factories import UserFactory, api_as, sign_in_with_second_factor
 from tests.services.conftest import staff
 
 PHONE = "13912345678"
@@ -29,7 +29,10 @@ def _api_answers(user, number):
 
 def _portal_page(user, number):
     client = Client()
-    client.force_login(user)
+    if user.department_id:
+        sign_in_with_second_factor(client, user)
+    else:
+        client.force_login(user)
     url = f"/services/workbench/{number}/" if user.department_id else f"/services/applications/{number}/"
     page = client.get(url)
     assert page.status_code == 200
