@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test lint bench mutation system-packages clean
+.PHONY: run demo-code test lint bench mutation system-packages clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: $(VENV)/.runtime
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+## make demo-code: the authenticator code demo staff accounts accept now (they sign in with a second factor)
+demo-code: $(VENV)/.runtime
+	@$(PY) manage.py demo_code
 
 # the TypeScript client check's tools (openapi-typescript, openapi-fetch, tsc) from the npm registry, as locked
 clients/typescript/node_modules/.package-lock.json: clients/typescript/package-lock.json clients/typescript/package.json

@@ -11,6 +11,18 @@ import random
 
 from stdnum.cn import ric, uscc
 
+# Staff accounts must sign in with a second factor (identity.second_factor). The demo gives each one an
+# authenticator app with this published secret: add it to any authenticator app, or print the current
+# code with `make demo-code`. Demo data only.
+DEMO_TOTP_SECRET = "QILUDEMOSTAFFTOTPSECRETQILUDEMO2"
+
+
+def totp_code(secret: str) -> str:
+    """The code an authenticator app shows now for ``secret`` (allauth's own TOTP, RFC 6238)."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    return format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+
 SHANDONG_AREAS = {
     "370102": "济南市历下区",
     "370103": "济南市市中区",

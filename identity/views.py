@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -130,7 +131,8 @@ def second_factor_gate(request):
     if verified and target:
         return redirect(target)
     kinds = set(Authenticator.objects.filter(user=request.user).values_list("type", flat=True))
+    # confirm with a passkey where there is one (allauth's TOTP page also takes a recovery code)
+    confirm = "mfa_reauthenticate_webauthn" if Authenticator.Type.WEBAUTHN in kinds else "mfa_reauthenticate"
     return render(request, "identity/second_factor.html", {
-        "verified": verified, "next": target, "has_factor": bool(kinds - {Authenticator.Type.RECOVERY_CODES}),
-        "has_recovery_codes": Authenticator.Type.RECOVERY_CODES in kinds,
+        "verified": verified, "next": target, "has_factor": bool(kinds - {Authenticator.Type.RECOVERY_CODES}), "confirm_url": reverse(confirm),
     })

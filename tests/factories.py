@@ -160,9 +160,6 @@ def fresh_signing_key():
     return key
 
 
-STAFF_ROLES = {"clerk", "reviewer", "checkpoint", "health_officer", "auditor", "item_admin", "credential_type_admin"}
-
-
 def totp_for(user, secret: str | None = None):
     """Give ``user`` an authenticator app (TOTP), as allauth's activation does; returns the secret."""
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
@@ -174,9 +171,9 @@ def totp_for(user, secret: str | None = None):
 
 def totp_code(secret: str) -> str:
     """The code an authenticator app shows now for ``secret``."""
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+    from identity.demo import totp_code as code_now
 
-    return format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+    return code_now(secret)
 
 
 APP = "/_allauth/app/v1"
@@ -228,7 +225,9 @@ def api_as(user):
     from rest_framework.test import APIClient
 
     client = APIClient()
-    if user.is_staff or set(user.groups.values_list("name", flat=True)) & STAFF_ROLES:
+    from identity.second_factor import ROLES
+
+    if user.is_staff or set(user.groups.values_list("name", flat=True)) & ROLES:
         token = sign_in_with_second_factor(client, user)
         client.cookies.clear()
         client.credentials(HTTP_X_SESSION_TOKEN=token)

@@ -24,7 +24,7 @@ from django.conf import settings
 from identity import demo, roles
 
 # password reset is by email in allauth, and accounts here have none: a forgotten password is a code sign-in, then a change
-KEEP = re.compile(r"^/_allauth/\{client\}/v1/(config|auth/(login|signup|session|sessions|reauthenticate|code/|phone/)|account/(phone|password/change))"
+KEEP = re.compile(r"^/_allauth/\{client\}/v1/(config|auth/(login|signup|session|sessions|reauthenticate|code/|phone/|2fa/|webauthn/(login|authenticate|reauthenticate))|account/(phone|password/change|authenticators))"
                   r"|^/_allauth/app/v1/tokens/")
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -93,6 +93,10 @@ def _this_deployment(components: dict) -> None:
     schemas["AuthAuthenticationMeta"]["allOf"][1]["properties"]["is_authenticated"]["nullable"] = True
     # its error body carries the status of any 4xx (400, 404, 405, 413 …), not only 400
     schemas["AuthErrorResponse"]["properties"]["status"] = {"type": "integer", "example": 400}
+    # the flows allauth can answer, from its own constants: its spec lacks the passkey ones (mfa_login_webauthn …)
+    from allauth.headless.constants import Flow
+
+    schemas["AuthFlow"]["properties"]["id"]["enum"] = sorted(flow.value for flow in Flow)
     account = schemas["AuthAccountConfiguration"]
     account["properties"]["login_methods"]["items"]["enum"] = sorted(settings.ACCOUNT_LOGIN_METHODS)
     account["required"] = [name for name in account.get("required", []) if name in account["properties"]]
@@ -110,6 +114,8 @@ def _complete_responses(method: str, operation: dict) -> None:
         responses.setdefault("429", {"$ref": ref + "AuthTooManyRequests"})
     if any(p.get("$ref", "").endswith("/AuthSessionToken") for p in operation.get("parameters", [])):
         responses.setdefault("401", {"$ref": ref + "AuthUnauthenticated"})
+    if responses.get("401") == {"$ref": ref + "AuthReauthenticationRequired"}:  # without a session it answers "not signed in"
+        responses["401"] = {"$ref": ref + "AuthAuthenticationOrReauthentication"}
 
 
 def merge_sign_in(result, generator, request, public):

@@ -12,6 +12,7 @@ import re
 import pytest
 from django.core.management import call_command
 
+from identity.demo import DEMO_TOTP_SECRET, totp_code
 from identity.models import SmsMessage
 from tests.factories import PopulationRecordFactory
 
@@ -104,7 +105,10 @@ def test_the_mobile_journey_through_the_generated_client(python_client, live_ser
     from portal.management.commands.seed_demo import DEMO_PEOPLE
 
     numbers = {key: number for key, _name, number, _phone, _role in DEMO_PEOPLE}
-    assert clerk.call("sign_in", "auth_login_post", body=m.AuthLogin(username=numbers["clerk"], password=DEMO_PASSWORD)).status_code == 200
+    # staff give their authenticator's code after the password (identity.second_factor): 401 with the pending flow, then the code
+    pending = clerk.call("sign_in", "auth_login_post", body=m.AuthLogin(username=numbers["clerk"], password=DEMO_PASSWORD))
+    assert pending.status_code == 401 and [flow.id for flow in pending.parsed.data.flows if flow.is_pending] == ["mfa_authenticate"]
+    assert clerk.call("sign_in", "auth_2fa_authenticate_post", body=m.AuthMFAAuthenticate(code=totp_code(DEMO_TOTP_SECRET))).status_code == 200
     verdict = clerk.call("verifications", "verifications_create", body=m.VerifyRequest(payload=shown.parsed.payload))
     masked = record.id_number[:6] + "********" + record.id_number[-4:]  # not chosen: shown masked
     assert verdict.status_code == 200 and verdict.parsed.valid
@@ -119,6 +123,7 @@ def test_the_mobile_journey_through_the_generated_client(python_client, live_ser
     assert health.status_code == 200 and health.parsed.payload
     checkpoint = App(python_client, live_server.url)
     checkpoint.call("sign_in", "auth_login_post", body=m.AuthLogin(username=numbers["checkpoint"], password=DEMO_PASSWORD))
+    assert checkpoint.call("sign_in", "auth_2fa_authenticate_post", body=m.AuthMFAAuthenticate(code=totp_code(DEMO_TOTP_SECRET))).status_code == 200
     checked = checkpoint.call("health", "health_checks_create", body=m.CheckRequestRequest(payload=health.parsed.payload))
     assert checked.status_code == 200 and checked.parsed.valid
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -22,11 +23,25 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "schemathes
 SIGN_IN = "^/_allauth/"
 
 
+def _post(url: str, body: dict, token: str | None = None) -> dict:
+    headers = {"Content-Type": "application/json"} | ({"X-Session-Token": token} if token else {})
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as error:  # 401: signed in by password, the second factor pending
+        return json.load(error)
+
+
 def sign_in(base_url: str, id_number: str, password: str) -> str:
-    request = urllib.request.Request(base_url + "/_allauth/app/v1/auth/login", data=json.dumps({"username": id_number, "password": password}).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)["meta"]["session_token"]
+    """The app's sign-in; staff then give the demo authenticator's code (identity.second_factor)."""
+    from identity.demo import DEMO_TOTP_SECRET, totp_code
+
+    answer = _post(base_url + "/_allauth/app/v1/auth/login", {"username": id_number, "password": password})
+    if answer["status"] == 401:
+        answer = _post(base_url + "/_allauth/app/v1/auth/2fa/authenticate", {"code": totp_code(DEMO_TOTP_SECRET)}, answer["meta"]["session_token"])
+    assert answer["status"] == 200, answer
+    return answer["meta"]["session_token"]
 
 
 def schemathesis(base_url: str, role: str, *extra: str) -> subprocess.CompletedProcess:

@@ -76,3 +76,32 @@ def shot(page):
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
     return take
+
+
+def sign_in(page, url: str, number: str, password: str | None = None) -> None:
+    """The portal's sign-in form; for an account with an authenticator app (every staff account:
+    identity.second_factor), then the code the app would show now."""
+    import re
+
+    from tests.factories import PASSWORD
+
+    page.goto(url + "/accounts/login/")
+    page.fill("input[name=login]", number)
+    page.fill("input[name=password]", password or PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r"^(?!.*/accounts/login/).*$"))
+    if "/accounts/2fa/authenticate/" in page.url:
+        page.fill("input[name=code]", current_code(number))
+        page.click("main form button[type=submit]")
+        page.wait_for_url(re.compile(r"^(?!.*/accounts/2fa/authenticate/).*$"))
+
+
+def current_code(number: str) -> str:
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.utils import decrypt
+
+    from identity.demo import totp_code
+    from identity.models import id_number_index
+
+    authenticator = Authenticator.objects.get(user__id_number_index=id_number_index(number), type=Authenticator.Type.TOTP)
+    return totp_code(decrypt(authenticator.data["secret"]))

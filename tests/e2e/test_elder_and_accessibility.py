@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from tests.e2e.conftest import ARTIFACTS, close, launch
+from tests.e2e.conftest import ARTIFACTS, close, launch, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -49,14 +49,6 @@ def audited(playwright):
     close(context)
 
 
-def sign_in(page, url, number, password):
-    page.goto(url + "/accounts/login/")
-    page.fill("input[name=login]", number)
-    page.fill("input[name=password]", password)
-    page.click("form button[type=submit]")
-    page.wait_for_url(re.compile(r"^(?!.*/accounts/login/).*$"))
-
-
 def audit(page, language: str | None = None, elder: bool | None = None) -> list[dict]:
     if language is not None:  # the page is in the mode and language being audited
         assert page.evaluate("document.documentElement.lang") == language, page.url
@@ -84,7 +76,7 @@ def pages_of(page, url) -> list[str]:
     application = page.locator("a[href^='/services/applications/QL']").first
     return ["/", "/services/", "/services/items/GA-001/", "/services/items/RS-003/apply/", "/services/applications/",
             *([application.get_attribute("href")] if application.count() else []), "/wallet/", credential, "/wallet/checks/",
-            "/health/", "/health/declare/", "/health/dependants/", "/account/"]
+            "/health/", "/health/declare/", "/health/dependants/", "/account/", "/accounts/2fa/", "/account/second-factor/"]
 
 
 STAFF_PAGES = {"clerk": ["/verify/", "/services/counter/"], "reviewer": ["/services/workbench/"], "checkpoint": ["/health/check/"],

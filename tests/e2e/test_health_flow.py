@@ -10,7 +10,7 @@ from healthcode.models import SelfDeclaration
 from identity.roles import sync_roles
 from tests.e2e.conftest import ARTIFACTS, close, launch
 from tests.e2e.test_wallet_flow import sign_in
-from tests.factories import PopulationRecordFactory, UserFactory, fresh_signing_key
+from tests.factories import PopulationRecordFactory, UserFactory, fresh_signing_key, totp_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -24,6 +24,7 @@ def test_pass_rotates_and_a_checkpoint_verifies_it(live_server, page, playwright
     PopulationRecordFactory(id_number=citizen.id_number, name=citizen.name)
     SelfDeclaration.objects.create(person_index=citizen.id_number_index, symptoms=True)
     checker = UserFactory(name="吴磊", roles=["checkpoint"], phone_number="13800000302")
+    totp_for(checker)  # staff sign in with a second factor (identity.second_factor)
 
     checkpoint = launch(playwright)
     try:

@@ -8,7 +8,7 @@ from identity.models import Department
 from identity.roles import sync_roles
 from services.demo import seed_catalogue
 from tests.e2e.test_wallet_flow import sign_in
-from tests.factories import UserFactory, fresh_signing_key
+from tests.factories import UserFactory, fresh_signing_key, totp_for
 from tests.services.conftest import issue
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -25,6 +25,7 @@ def test_apply_review_and_result_in_wallet(live_server, page, shot):
     issue(clients, citizen, "driving_licence", "DL-1", {"licence_number": citizen.id_number, "licence_class": "C1", "first_issued": "2012-07-16",
                                                         "file_number": "370100123456"})
     reviewer = UserFactory(name="陈强", roles=["reviewer"], phone_number="13800000402", department=Department.objects.get(code="SD-GAT"))
+    totp_for(reviewer)  # staff sign in with a second factor (identity.second_factor)
 
     sign_in(page, live_server.url, citizen)
     page.get_by_test_id("nav-services").click()
@@ -79,6 +80,7 @@ def test_the_window_counter_applies_for_a_citizen_who_shows_a_code(live_server, 
     issue(clients, citizen, "driving_licence", "DL-1", {"licence_number": citizen.id_number, "licence_class": "C1", "first_issued": "2012-07-16",
                                                         "file_number": "370100123456"})
     clerk = UserFactory(name="赵敏", roles=["clerk"], phone_number="13800000412", service_hall=ServiceHallFactory(name="历下区政务服务大厅"))
+    totp_for(clerk)  # staff sign in with a second factor (identity.second_factor)
 
     sign_in(page, live_server.url, citizen)
     page.get_by_test_id("nav-wallet").click()

@@ -1,13 +1,13 @@
 """亮证 in a real browser: a citizen opens the wallet and shows a credential; a clerk pastes the
 payload into the console and sees "valid"; the citizen then sees the check."""
 
-import re
 
 import pytest
 
 from credentials.services import credential_issue
 from identity.roles import sync_roles
-from tests.factories import PASSWORD, CredentialTypeFactory, ServiceHallFactory, UserFactory, fresh_signing_key, issuer_client, licence_data
+from tests.e2e.conftest import sign_in as portal_sign_in
+from tests.factories import CredentialTypeFactory, ServiceHallFactory, UserFactory, fresh_signing_key, issuer_client, licence_data, totp_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -20,6 +20,7 @@ def world():
     fresh_signing_key()
     citizen = UserFactory(name="张三", roles=["citizen"], phone_number="13800000201")
     clerk = UserFactory(name="赵敏", roles=["clerk"], phone_number="13800000202", service_hall=ServiceHallFactory(name="历下区政务服务大厅"))
+    totp_for(clerk)  # staff sign in with a second factor (identity.second_factor)
     ctype = CredentialTypeFactory()
     client, _token = issuer_client()
     ctype.issuers.add(client)
@@ -27,11 +28,7 @@ def world():
 
 
 def sign_in(page, url, user):
-    page.goto(url + "/accounts/login/")
-    page.fill("input[name=login]", user.id_number)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(re.compile(r"^(?!.*/accounts/login/).*$"))
+    portal_sign_in(page, url, user.id_number)
 
 
 def test_show_a_credential_and_a_clerk_verifies_it(live_server, world, page, shot):

@@ -3,6 +3,7 @@ with an agent, a few synthetic citizens, credential types, issuing systems and c
 
 import datetime as dt
 
+from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -11,7 +12,7 @@ from django.utils import timezone
 from core.usecases import SYSTEM
 from credentials.demo import DEMO_ISSUER_SECRET, seed_credentials
 from healthcode.demo import seed_health
-from identity import demo, roles
+from identity import demo, roles, second_factor
 from identity.models import AgentAuthorisation, AgentScope, Department, Organisation, ServiceHall, User, id_number_index
 from identity.services import base_records_import
 from services.demo import seed_catalogue
@@ -100,6 +101,8 @@ class Command(BaseCommand):
                 user.save()
                 if role:
                     user.groups.add(Group.objects.get(name=role))
+                if role in second_factor.ROLES or user.is_superuser:
+                    TOTP.activate(user, demo.DEMO_TOTP_SECRET)  # staff sign in with a second factor
             users[key] = user
         legal_rep = users["legal_rep"]
         base_records_import(
@@ -128,6 +131,7 @@ class Command(BaseCommand):
     def print_sign_ins(self, newcomer: dict):
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/accounts/login/"))
         self.stdout.write(f"Every demo account's password: {PASSWORD}   (or sign in by phone; codes appear in admin → 短信发件箱)")
+        self.stdout.write(f"Staff then give an authenticator code: `make demo-code` prints it (secret {demo.DEMO_TOTP_SECRET} for an authenticator app)")
         for key, name, number, phone, role in DEMO_PEOPLE:
             self.stdout.write(f"  {key:<15} {name:<4} ID {number}  phone {phone}  role {role or 'superuser'}")
         self.stdout.write(f"  organisation     {DEMO_ORGANISATION['name']} {DEMO_ORGANISATION['credit_code']} (legal rep 李四, agent 王芳)")
