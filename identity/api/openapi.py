@@ -24,7 +24,9 @@ from django.conf import settings
 from identity import demo, roles
 
 # password reset is by email in allauth, and accounts here have none: a forgotten password is a code sign-in, then a change
-KEEP = re.compile(r"^/_allauth/\{client\}/v1/(config|auth/(login|signup|session|sessions|reauthenticate|code/|phone/|2fa/|webauthn/(login|authenticate|reauthenticate))|account/(phone|password/change|authenticators))"
+KEEP = re.compile(r"^/_allauth/\{client\}/v1/(config"
+                  r"|auth/(login|signup|session|sessions|reauthenticate|code/|phone/|2fa/|webauthn/(login|authenticate|reauthenticate))"
+                  r"|account/(phone|password/change|authenticators))"
                   r"|^/_allauth/app/v1/tokens/")
 METHODS = ("get", "post", "put", "patch", "delete")
 
