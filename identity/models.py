@@ -304,6 +304,8 @@ class AuditEvent(models.Model):
         RETENTION_APPLIED = "retention_applied", _("到期记录归档")
         PREFERENCES_CHANGED = "preferences_changed", _("更改显示偏好")
         SECOND_FACTOR_CHANGED = "second_factor_changed", _("更改登录验证方式")
+        SERVICE_RATED = "service_rated", _("好差评")
+        RECTIFICATION_STEP = "rectification_step", _("差评整改")
 
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     action = models.CharField(_("事件"), max_length=40, choices=Action.choices)

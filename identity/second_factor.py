@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 
 from core.api import require_perm
+from core.errors import Forbidden
 from identity import roles
 
 # The roles whose work is reading other people's data; with superusers, the accounts that must have a
@@ -49,6 +50,13 @@ def verified(request) -> bool:
     session = _session(request)
     records = session.get(AUTHENTICATION_METHODS_SESSION_KEY, ()) if session is not None else ()
     return any(record.get("method") == "mfa" for record in records)
+
+
+def demand_unless_own(request, owner_id) -> None:
+    """For endpoints a citizen uses for their own things and a reviewer for other people's (an
+    application, its result, an uploaded file): someone else's needs a second factor."""
+    if owner_id != request.user.pk and not verified(request):
+        raise Forbidden(MESSAGE, code="second_factor_required")
 
 
 def gate_url(next_url: str) -> str:

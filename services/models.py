@@ -110,7 +110,7 @@ class ItemVersion(models.Model):
     who_may_apply = models.TextField(_("申请条件（对象）"))
     conditions = models.TextField(_("受理条件"), blank=True)
     steps = models.TextField(_("办理流程"), help_text=_("每行一步"))
-    time_limit_days = models.PositiveSmallIntegerField(_("承诺时限（天）"))
+    time_limit_days = models.PositiveSmallIntegerField(_("承诺时限（工作日）"))
     fees = models.CharField(_("收费标准"), max_length=255, default="不收费")
     window_address = models.CharField(_("窗口地址"), max_length=255, blank=True)
     window_hours = models.CharField(_("办公时间"), max_length=128, blank=True)
@@ -294,3 +294,112 @@ class Transition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application.number} → {self.to_status}"
+
+
+class CalendarOverride(models.Model):
+    """A day the State Council's annual holiday notice makes different from what the calendar library
+    knows yet (a holiday, or an adjusted working day — 调休 — on a weekend). Admin enters next year's
+    schedule here when the notice appears, before a library release carries it."""
+
+    day = models.DateField(_("日期"), unique=True)
+    working = models.BooleanField(_("是否工作日"))
+    note = models.CharField(_("说明"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("工作日调整")
+        verbose_name_plural = _("工作日调整")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {'工作日' if self.working else '休息日'}"
+
+
+class RatingLevel(models.IntegerChoices):
+    """好差评's five levels (GB/T 39735-2020 政务服务评价工作指南)."""
+
+    VERY_SATISFIED = 5, _("非常满意")
+    SATISFIED = 4, _("满意")
+    BASIC = 3, _("基本满意")
+    DISSATISFIED = 2, _("不满意")
+    VERY_DISSATISFIED = 1, _("非常不满意")
+
+
+BAD_LEVELS = (RatingLevel.DISSATISFIED, RatingLevel.VERY_DISSATISFIED)
+RATING_TAGS = {
+    "fast": _("办理快捷"), "clear_guide": _("指南清楚"), "no_trip": _("不用跑腿"), "courteous": _("态度热情"),
+    "slow": _("办理慢"), "unclear_guide": _("指南不清楚"), "extra_materials": _("要求额外材料"), "many_trips": _("多次跑腿"),
+    "discourteous": _("态度不好"),
+}
+
+
+class Rating(models.Model):
+    """A citizen's rating of one decided application (online or at a counter). Append-only: nobody
+    edits or deletes one; a re-rating after a rectification is a new row pointing at the first."""
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("网上")
+        WINDOW = "window", _("窗口")
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("办件"))
+    rater = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("评价人"))
+    item = models.ForeignKey(ServiceItem, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("事项"))
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("部门"))
+    channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices)
+    level = models.PositiveSmallIntegerField(_("评价等级"), choices=RatingLevel.choices)
+    tags = models.JSONField(_("标签"), default=list, blank=True)
+    comment = models.TextField(_("评价内容"), max_length=500, blank=True)
+    revises = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="revision", verbose_name=_("追评对象"))
+    created_at = models.DateTimeField(_("评价时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("好差评")
+        verbose_name_plural = _("好差评")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["application"], condition=models.Q(revises__isnull=True), name="one_first_rating_per_application")]
+        indexes = [models.Index(fields=["item", "level"]), models.Index(fields=["department", "level"])]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.get_level_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(_("A rating cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("A rating cannot be deleted."))
+
+    @property
+    def bad(self) -> bool:
+        return self.level in BAD_LEVELS
+
+
+class Rectification(models.Model):
+    """What a bad rating opens for the department: a call-back to the citizen within 1 working day,
+    rectification within 15, and a reply the citizen reads (and may re-rate once)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待回访")
+        CALLED_BACK = "called_back", _("已回访，整改中")
+        RECTIFIED = "rectified", _("已整改")
+
+    rating = models.OneToOneField(Rating, on_delete=models.PROTECT, related_name="rectification", verbose_name=_("差评"))
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="rectifications", verbose_name=_("部门"))
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+    callback_due = models.DateTimeField(_("回访期限"))
+    rectify_due = models.DateTimeField(_("整改期限"))
+    called_back_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
+    callback_note = models.TextField(_("回访记录"), blank=True)
+    rectified_at = models.DateTimeField(_("整改完成时间"), null=True, blank=True)
+    reply = models.TextField(_("整改答复"), blank=True)
+    handled_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("经办人"))
+    overdue = models.BooleanField(_("已超期"), default=False, db_index=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("差评整改")
+        verbose_name_plural = _("差评整改")
+        ordering = ["callback_due"]
+
+    def __str__(self) -> str:
+        return f"{self.rating.application_id} {self.get_status_display()}"

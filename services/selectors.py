@@ -130,3 +130,60 @@ def most_applied_item(*, days: int = 30) -> ServiceItem | None:
         code = top["item__code"] if top else (first or "")
         cache.set(key, code, 600)
     return catalogue().filter(code=code).first() if code else None
+
+
+RATINGS = Stamp("ratings")  # moved on any rating (services/receivers.py): the public scores are cached per stamp
+
+
+def _scores(queryset, *keys):
+    """Ratings grouped by ``keys``: how many, how many bad, the average level; a re-rated
+    application counts once, with its re-rating (the first stays on record, not in the score)."""
+    from django.db.models import Avg, Count, Q
+
+    from services.models import BAD_LEVELS
+
+    return (queryset.filter(revision__isnull=True).values(*keys)
+            .annotate(ratings=Count("id"), bad=Count("id", filter=Q(level__in=BAD_LEVELS)), average=Avg("level")))
+
+
+def item_scores() -> list[dict]:
+    """Per item: ratings, bad ones, average level (1–5); only items with ratings."""
+    from services.models import Rating
+
+    rows = _scores(Rating.objects.all(), "item__code", "item__name", "item__name_en").order_by("item__code")
+    return [{"code": row["item__code"], "name": row["item__name"], "name_en": row["item__name_en"], "ratings": row["ratings"], "bad": row["bad"],
+             "average": round(row["average"], 2)} for row in rows]
+
+
+def department_ranking() -> list[dict]:
+    """Departments by their share of bad ratings, lowest first (then by more ratings)."""
+    from services.models import Rating
+
+    rows = _scores(Rating.objects.all(), "department__code", "department__name", "department__name_en")
+    ranked = [{"code": row["department__code"], "name": row["department__name"], "name_en": row["department__name_en"], "ratings": row["ratings"],
+               "bad": row["bad"], "bad_rate": round(row["bad"] / row["ratings"], 4), "average": round(row["average"], 2)} for row in rows]
+    return sorted(ranked, key=lambda row: (row["bad_rate"], -row["ratings"], row["code"]))
+
+
+def rating_of(applicant: User, application: Application):
+    """The applicant's first rating of this application, with its case and re-rating; None if unrated."""
+    from services.models import Rating
+
+    return Rating.objects.select_related("rectification", "revision").filter(application=application, rater=applicant, revises__isnull=True).first()
+
+
+def rectifications_for(reviewer: User):
+    """The reviewer's department's bad-rating cases, earliest deadline first (never another department's)."""
+    from services.models import Rectification
+
+    if not permissions.is_reviewer_of(reviewer, reviewer.department_id):
+        return Rectification.objects.none()
+    return (Rectification.objects.filter(department_id=reviewer.department_id).select_related("rating__application__item", "rating__application__applicant")
+            .order_by("status", "callback_due"))
+
+
+def rectification_for(reviewer: User, pk: int):
+    case = rectifications_for(reviewer).filter(pk=pk).first()
+    if case is None:
+        raise Http404
+    return case

@@ -13,6 +13,7 @@ from identity.services import notice_send
 from identity.sms import sms_send
 from services.models import Application, Transition
 from services.services.approval import instant_approve
+from services.services.ratings import rectifications_mark_overdue
 from services.services.workflow import mark_overdue as sweep
 
 
@@ -53,4 +54,6 @@ def send_transition_notice(transition_id: int) -> bool:
 
 @shared_task(name="services.mark_overdue")
 def mark_overdue() -> int:
-    return sweep(actor=SYSTEM)
+    """Applications past their promised time, and bad-rating cases past their call-back or
+    rectification deadline (both in working days)."""
+    return sweep(actor=SYSTEM) + rectifications_mark_overdue(actor=SYSTEM)

@@ -10,6 +10,8 @@ urlpatterns = [
     path("workbench/", views.workbench, name="workbench"),
     path("workbench/<str:number>/", views.workbench_detail, name="workbench-detail"),
     path("counter/", views.counter, name="services-counter"),
+    path("rectifications/", views.rectifications, name="rectifications"),
+    path("ratings/", views.rating_board, name="rating-board"),
     path("items/<str:code>/", views.guide, name="services-guide"),
     path("items/<str:code>/apply/", views.apply, name="services-apply"),
 ]

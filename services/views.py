@@ -22,8 +22,8 @@ from identity import masking, second_factor
 from identity import selectors as identity_selectors
 from identity.models import User
 from services import permissions, selectors
-from services.models import Category, Status
-from services.services import applications, uploads, workflow
+from services.models import RATING_TAGS, Category, RatingLevel, Status
+from services.services import applications, ratings, uploads, workflow
 from services.services import counter as counter_desk
 
 
@@ -148,6 +148,10 @@ def application_detail(request, number: str):
             "application": application,
             "answers": _answers(request.user, application),
             "can_withdraw": application.status in (Status.SUBMITTED, Status.ACCEPTED, Status.SUPPLEMENT, Status.RESUBMITTED),
+            "rating": selectors.rating_of(request.user, application),
+            "can_rate": application.status in ratings.RATEABLE,
+            "levels": RatingLevel.choices,
+            "tags": RATING_TAGS.items(),
         },
     )
 
@@ -159,6 +163,16 @@ def application_action(request, number: str, action: str):
     try:
         if action == "withdraw":
             applications.application_withdraw(applicant=request.user, application=application, comment=request.POST.get("comment", ""))
+        elif action in ("rate", "rerate"):
+            level, tags, comment = int(request.POST.get("level") or 0), request.POST.getlist("tags"), request.POST.get("comment", "")
+            if action == "rate":
+                ratings.rating_submit(applicant=request.user, application=application, level=level, tags=tags, comment=comment)
+            else:
+                first = selectors.rating_of(request.user, application)
+                if first is None:
+                    raise Http404
+                ratings.rating_revise(applicant=request.user, rating=first, level=level, tags=tags, comment=comment)
+            messages.success(request, _("Thank you for your rating."))
         elif action == "resubmit":
             attached = _uploads_from(request, application.version, request.user)
             data = {key: value for key, value in request.POST.items() if key in {f["key"] for f in application.version.form_schema} and value}
@@ -278,3 +292,28 @@ def counter(request):
         "services/counter.html",
         {"walk_in": walk_in, "masked_name": mask_name(walk_in["name"]) if walk_in else "", "item": item, "items": selectors.catalogue()[:200], **context},
     )
+
+
+@login_required
+@permission_required(permissions.REVIEW, raise_exception=True)
+@second_factor.required
+def rectifications(request):
+    """The department's bad-rating cases: call back within 1 working day, rectify within 15."""
+    if request.method == "POST":
+        case = selectors.rectification_for(request.user, int(request.POST.get("case") or 0))
+        try:
+            if request.POST.get("step") == "callback":
+                ratings.rectification_callback(reviewer=request.user, case=case, note=request.POST.get("note", ""))
+            else:
+                ratings.rectification_reply(reviewer=request.user, case=case, reply=request.POST.get("reply", ""))
+        except (ValidationError, DomainError) as exc:
+            for key, value in _fail(request, exc).items():
+                messages.error(request, f"{key}: {' '.join(value)}")
+        return redirect("rectifications")
+    cases = Paginator(selectors.rectifications_for(request.user), 25).get_page(request.GET.get("page"))
+    return render(request, "services/rectifications.html", {"cases": cases})
+
+
+def rating_board(request):
+    """Public 好差评: departments ranked by their share of bad ratings, and each item's score."""
+    return render(request, "services/ratings.html", {"departments": selectors.department_ranking(), "items": selectors.item_scores()})

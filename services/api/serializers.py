@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from identity import masking
 from services import permissions
-from services.models import Application, ItemVersion, Material, ServiceItem, Transition
+from services.models import RATING_TAGS, Application, ItemVersion, Material, ServiceItem, Transition
 
 
 class ItemListSerializer(serializers.ModelSerializer):
@@ -158,3 +158,79 @@ class UploadSerializer(serializers.Serializer):
     name = serializers.CharField()
     content_type = serializers.CharField()
     size = serializers.IntegerField(help_text=_("Bytes"))
+
+
+class RatingRequestSerializer(serializers.Serializer):
+    level = serializers.IntegerField(min_value=1, max_value=5, help_text="5 非常满意 · 4 满意 · 3 基本满意 · 2 不满意 · 1 非常不满意")
+    tags = serializers.ListField(child=serializers.ChoiceField(choices=sorted(RATING_TAGS)), required=False, default=list,
+                                 help_text="Any of the fixed tags")
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class RectificationPublicSerializer(serializers.Serializer):
+    """What the citizen sees of the case their bad rating opened."""
+
+    status = serializers.CharField()
+    callback_due = serializers.DateTimeField(help_text="Close of the 1st working day after the rating")
+    rectify_due = serializers.DateTimeField(help_text="Close of the 15th working day after the rating")
+    called_back_at = serializers.DateTimeField(allow_null=True)
+    rectified_at = serializers.DateTimeField(allow_null=True)
+    reply = serializers.CharField(help_text="The department's answer; empty until rectified")
+    overdue = serializers.BooleanField()
+
+
+class RatingBodySerializer(serializers.Serializer):
+    level = serializers.IntegerField()
+    level_label = serializers.CharField(source="get_level_display")
+    tags = serializers.ListField(child=serializers.CharField())
+    comment = serializers.CharField()
+    channel = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class RatingSerializer(RatingBodySerializer):
+    """My rating of an application: the first one (never changed), the department's case if it was
+    bad, and my one re-rating after their answer."""
+
+    application = serializers.CharField(source="application.number")
+    rectification = serializers.SerializerMethodField()
+    revision = serializers.SerializerMethodField()
+
+    @extend_schema_field(RectificationPublicSerializer(allow_null=True))
+    def get_rectification(self, rating):
+        case = getattr(rating, "rectification", None) if rating.revises_id is None else None
+        return RectificationPublicSerializer(case).data if case else None
+
+    @extend_schema_field(RatingBodySerializer(allow_null=True))
+    def get_revision(self, rating):
+        revision = getattr(rating, "revision", None) if rating.revises_id is None else None
+        return RatingBodySerializer(revision).data if revision else None
+
+
+class RectificationSerializer(RectificationPublicSerializer):
+    """A bad-rating case in the department's queue (the applicant's name masked)."""
+
+    id = serializers.IntegerField()
+    application = serializers.CharField(source="rating.application.number")
+    item = serializers.CharField(source="rating.application.item.name")
+    applicant = serializers.CharField(source="rating.application.applicant.masked_name")
+    rating = RatingBodySerializer()
+    callback_note = serializers.CharField()
+
+
+class RectificationStepSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="callback: what the call-back found")
+    reply = serializers.CharField(required=False, allow_blank=True, default="", help_text="reply: what was rectified (the citizen reads it)")
+
+
+class ItemScoreSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    name_en = serializers.CharField()
+    ratings = serializers.IntegerField()
+    bad = serializers.IntegerField(help_text="不满意 or 非常不满意")
+    average = serializers.FloatField(help_text="1–5")
+
+
+class DepartmentScoreSerializer(ItemScoreSerializer):
+    bad_rate = serializers.FloatField(help_text="bad ÷ ratings; the ranking's order, lowest first")

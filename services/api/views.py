@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from celery import current_app
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -23,16 +23,23 @@ from services import permissions, selectors
 from services.api.serializers import (
     ApplicationSerializer,
     ApplySerializer,
+    DepartmentScoreSerializer,
     ItemDetailSerializer,
     ItemFormSerializer,
     ItemListSerializer,
+    ItemScoreSerializer,
     OnBehalfSerializer,
+    RatingBodySerializer,
+    RatingRequestSerializer,
+    RatingSerializer,
+    RectificationSerializer,
+    RectificationStepSerializer,
     ResubmitSerializer,
     ReviewSerializer,
     UploadSerializer,
 )
 from services.models import Status
-from services.services import applications, counter, documents, uploads, workflow
+from services.services import applications, counter, documents, ratings, uploads, workflow
 
 
 class CatalogueApi(generics.ListAPIView):
@@ -117,6 +124,7 @@ class UploadDownloadApi(APIView):
                    description="Served with its checked content type (PDF, PNG or JPEG), as an attachment.")
     def get(self, request, pk):
         upload = selectors.upload_for(request.user, pk)
+        second_factor.demand_unless_own(request, upload.owner_id)
         response = HttpResponse(uploads.upload_open(user=request.user, upload=upload), content_type=upload.content_type)
         response["Content-Disposition"] = f'attachment; filename="{upload.id.hex}{".pdf" if upload.content_type == "application/pdf" else ""}"'
         response["X-Content-Type-Options"] = "nosniff"
@@ -156,7 +164,9 @@ class ApplicationListApi(APIView):
 class ApplicationApi(APIView):
     @extend_schema(responses=ApplicationSerializer, summary="One application with its timeline")
     def get(self, request, number: str):
-        application = workflow.application_open(user=request.user, application=selectors.application_for(request.user, number))
+        application = selectors.application_for(request.user, number)
+        second_factor.demand_unless_own(request, application.applicant_id)
+        application = workflow.application_open(user=request.user, application=application)
         return Response(ApplicationSerializer(application, context={"request": request}).data)
 
 
@@ -189,9 +199,8 @@ class ResubmitApi(APIView):
 class ResultPdfApi(APIView):
     @extend_schema(responses={(200, "application/pdf"): bytes}, summary="The result document (PDF)")
     def get(self, request, number: str):
-
-
         application = selectors.application_for(request.user, number)
+        second_factor.demand_unless_own(request, application.applicant_id)
         response = HttpResponse(documents.result_pdf(application), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{application.number}.pdf"'
         return response
@@ -255,3 +264,80 @@ class OnBehalfApi(APIView):
         )
         return Response(ApplicationSerializer(submitted.application, context={"request": request}).data,
                         status=status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK)
+
+
+class RatingApi(APIView):
+    """好差评 of my decided application: once; a bad one opens a case for the department."""
+
+    @extend_schema(responses=RatingSerializer, summary="My rating of this application, the department's answer and my re-rating")
+    def get(self, request, number: str):
+        rating = selectors.rating_of(request.user, selectors.own_application_for(request.user, number))
+        if rating is None:
+            raise Http404
+        return Response(RatingSerializer(rating).data)
+
+    @extend_schema(request=RatingRequestSerializer, responses={201: RatingSerializer}, summary="Rate a completed or rejected application (once)")
+    def post(self, request, number: str):
+        application = selectors.own_application_for(request.user, number)
+        data = RatingRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rating = ratings.rating_submit(applicant=request.user, application=application, **data.validated_data)
+        return Response(RatingSerializer(selectors.rating_of(request.user, application) or rating).data, status=status.HTTP_201_CREATED)
+
+
+class RatingReviseApi(APIView):
+    @extend_schema(request=RatingRequestSerializer, responses={201: RatingBodySerializer},
+                   summary="Rate again, once, after the department answered a bad rating")
+    def post(self, request, number: str):
+        application = selectors.own_application_for(request.user, number)
+        rating = selectors.rating_of(request.user, application)
+        if rating is None:
+            raise Http404
+        data = RatingRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        revision = ratings.rating_revise(applicant=request.user, rating=rating, **data.validated_data)
+        return Response(RatingBodySerializer(revision).data, status=status.HTTP_201_CREATED)
+
+
+class RectificationListApi(generics.ListAPIView):
+    """My department's bad-rating cases: call back within 1 working day, rectify within 15."""
+
+    serializer_class = RectificationSerializer
+    permission_classes = [second_factor.require_staff_perm(permissions.REVIEW)]
+
+    def get_queryset(self):
+        return selectors.rectifications_for(self.request.user)
+
+
+class RectificationStepApi(APIView):
+    permission_classes = [second_factor.require_staff_perm(permissions.REVIEW)]
+
+    @extend_schema(request=RectificationStepSerializer, responses=RectificationSerializer, summary="callback (with a note), then reply (what was rectified)",
+                   parameters=[OpenApiParameter("step", str, OpenApiParameter.PATH, enum=["callback", "reply"])])
+    def post(self, request, pk: int, step: str):
+        case = selectors.rectification_for(request.user, pk)
+        data = RectificationStepSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if step == "callback":
+            case = ratings.rectification_callback(reviewer=request.user, case=case, note=data.validated_data["note"])
+        elif step == "reply":
+            case = ratings.rectification_reply(reviewer=request.user, case=case, reply=data.validated_data["reply"])
+        else:
+            raise Http404
+        return Response(RectificationSerializer(case).data)
+
+
+class ItemScoresApi(APIView):
+    permission_classes: list = []
+
+    @extend_schema(responses=ItemScoreSerializer(many=True), summary="Public 好差评 scores per item")
+    def get(self, request):
+        return public_read(request, lambda: ItemScoreSerializer(selectors.item_scores(), many=True).data, stamp=selectors.RATINGS)
+
+
+class DepartmentRankingApi(APIView):
+    permission_classes: list = []
+
+    @extend_schema(responses=DepartmentScoreSerializer(many=True), summary="Public department ranking by share of bad ratings")
+    def get(self, request):
+        return public_read(request, lambda: DepartmentScoreSerializer(selectors.department_ranking(), many=True).data, stamp=selectors.RATINGS)

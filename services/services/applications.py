@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import secrets
@@ -23,6 +22,7 @@ from credentials.selectors import valid_credentials
 from identity.models import AuditEvent, Organisation, User
 from identity.permissions import may_act_for
 from identity.services import audit_record
+from services import workdays
 from services.models import Application, AttachedMaterial, ItemVersion, Material, ServiceItem, Status, Upload
 from services.services.steps import move, record_step, step_label
 
@@ -148,7 +148,7 @@ def application_submit(*, applicant: User, item: ServiceItem, data: dict, upload
                 submitted_by=submitted_by, channel=Application.Channel.WINDOW if submitted_by else Application.Channel.ONLINE,
                 idempotency_key=idempotency_key, idempotency_fingerprint=fingerprint, materials_total=len(attachments),
                 materials_saved=sum(1 for _m, credential, _u in attachments if credential is not None),
-                due_at=timezone.now() + dt.timedelta(days=version.time_limit_days),
+                due_at=workdays.deadline(timezone.now(), version.time_limit_days),
             )
             application.data = cleaned
             application.save()

@@ -1,0 +1,156 @@
+"""好差评: the citizen rates a decided application; a bad rating opens a rectification case for the
+department, with working-day deadlines (services.workdays); the citizen reads the reply and may rate
+once more. Ratings are never edited or deleted (the model refuses); the re-rating is a new row."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import Conflict, NotFound
+from core.usecases import SystemActor, unchanged, use_case
+from identity.models import AuditEvent, User
+from identity.services import audit_record, notice_send
+from services import permissions, workdays
+from services.models import BAD_LEVELS, RATING_TAGS, Application, Rating, RatingLevel, Rectification, Status
+
+RATEABLE = (Status.COMPLETED, Status.REJECTED)
+CALLBACK_WORKING_DAYS = 1
+RECTIFY_WORKING_DAYS = 15
+
+
+def _clean(level, tags, comment: str) -> tuple[int, list[str], str]:
+    errors = {}
+    if level not in RatingLevel.values:
+        errors["level"] = [_("Choose a level from 1 (very dissatisfied) to 5 (very satisfied).")]
+    if not isinstance(tags, list) or any(tag not in RATING_TAGS for tag in tags):
+        errors["tags"] = [_("Unknown tag.")]
+    comment = (comment or "").strip()
+    if len(comment) > 500:
+        errors["comment"] = [_("At most 500 characters.")]
+    if errors:
+        raise ValidationError(errors)
+    return level, sorted(set(tags)), comment
+
+
+def _audit(rating: Rating, step: str, actor: User, **detail) -> None:
+    audit_record(action=AuditEvent.Action.SERVICE_RATED if step in ("rated", "re-rated") else AuditEvent.Action.RECTIFICATION_STEP,
+                 actor=actor, subject=rating.application.applicant,
+                 actor_description="" if actor.pk == rating.rater_id else f"{actor.department} {actor.masked_name}",
+                 detail={"application": rating.application.number, "step": step, "level": rating.level, **detail})
+
+
+def _open_rectification(rating: Rating) -> Rectification:
+    now = timezone.now()
+    case = Rectification.objects.create(
+        rating=rating, department=rating.department, created_at=now,
+        callback_due=workdays.deadline(now, CALLBACK_WORKING_DAYS), rectify_due=workdays.deadline(now, RECTIFY_WORKING_DAYS))
+    for reviewer in permissions.reviewers_of(rating.department_id):
+        notice_send(user=reviewer, kind="bad_rating", title=_("A bad rating to call back: %(number)s") % {"number": rating.application.number},
+                    url="/services/rectifications/")
+    return case
+
+
+@use_case(audit=AuditEvent.Action.SERVICE_RATED)
+def rating_submit(*, applicant: User, application: Application, level: int, tags: list | None = None, comment: str = "") -> Rating:
+    """Rate a completed or rejected application, once. A level of 不满意 or 非常不满意 opens a
+    rectification case for the department."""
+    if application.applicant_id != applicant.pk:
+        raise NotFound()
+    if application.status not in RATEABLE:
+        raise Conflict(_("An application can be rated once it is decided."), code="not_decided")
+    level, tags, comment = _clean(level, tags or [], comment)
+    try:
+        with transaction.atomic():
+            rating = Rating.objects.create(
+                application=application, rater=applicant, item_id=application.item_id, department_id=application.department_id,
+                channel=Rating.Channel.WINDOW if application.submitted_by_id else Rating.Channel.ONLINE, level=level, tags=tags, comment=comment)
+    except IntegrityError:
+        raise Conflict(_("This application has been rated already."), code="already_rated") from None
+    _audit(rating, "rated", applicant)
+    if level in BAD_LEVELS:
+        _open_rectification(rating)
+    return rating
+
+
+@use_case(audit=AuditEvent.Action.SERVICE_RATED)
+def rating_revise(*, applicant: User, rating: Rating, level: int, tags: list | None = None, comment: str = "") -> Rating:
+    """Rate again, once, after the department answered a bad rating. The first rating stays as it was."""
+    if rating.rater_id != applicant.pk or rating.revises_id is not None:
+        raise NotFound()
+    case = Rectification.objects.filter(rating=rating).first()  # as it is now, not as the caller loaded it
+    if case is None or case.status != Rectification.Status.RECTIFIED:
+        raise Conflict(_("You may rate again once the department has answered."), code="not_rectified")
+    if Rating.objects.filter(revises=rating).exists():
+        raise Conflict(_("You have rated again already."), code="already_rated")
+    level, tags, comment = _clean(level, tags or [], comment)
+    try:
+        with transaction.atomic():
+            revision = Rating.objects.create(application=rating.application, rater=applicant, item_id=rating.item_id, department_id=rating.department_id,
+                                             channel=rating.channel, level=level, tags=tags, comment=comment, revises=rating)
+    except IntegrityError:
+        raise Conflict(_("You have rated again already."), code="already_rated") from None
+    _audit(revision, "re-rated", applicant, first_level=rating.level)
+    return revision
+
+
+def _case_for(reviewer: User, case: Rectification) -> Rectification:
+    if not permissions.is_reviewer_of(reviewer, case.department_id):
+        raise NotFound()
+    return Rectification.objects.select_for_update(no_key=True, of=("self",)).select_related("rating__application__applicant").get(pk=case.pk)
+
+
+@use_case(audit=AuditEvent.Action.RECTIFICATION_STEP)
+def rectification_callback(*, reviewer: User, case: Rectification, note: str) -> Rectification:
+    """The department called the citizen back: what they heard and agreed (required)."""
+    case = _case_for(reviewer, case)
+    if case.status != Rectification.Status.OPEN:
+        raise Conflict(_("This case has been called back already."), code="wrong_state")
+    if not (note or "").strip():
+        raise ValidationError({"note": [_("Say what the call-back found.")]})
+    case.status, case.called_back_at, case.callback_note, case.handled_by = Rectification.Status.CALLED_BACK, timezone.now(), note.strip(), reviewer
+    case.save(update_fields=["status", "called_back_at", "callback_note", "handled_by"])
+    _audit(case.rating, "called_back", reviewer)
+    return case
+
+
+@use_case(audit=AuditEvent.Action.RECTIFICATION_STEP)
+def rectification_reply(*, reviewer: User, case: Rectification, reply: str) -> Rectification:
+    """The department says what it changed; the citizen reads it and may rate again."""
+    case = _case_for(reviewer, case)
+    if case.status != Rectification.Status.CALLED_BACK:
+        raise Conflict(_("Call the citizen back first."), code="wrong_state")
+    if not (reply or "").strip():
+        raise ValidationError({"reply": [_("Say what was rectified.")]})
+    case.status, case.rectified_at, case.reply, case.handled_by = Rectification.Status.RECTIFIED, timezone.now(), reply.strip(), reviewer
+    case.save(update_fields=["status", "rectified_at", "reply", "handled_by"])
+    _audit(case.rating, "rectified", reviewer)
+    application = case.rating.application
+    title = _("The department answered your rating of %(number)s") % {"number": application.number}
+    notice_send(user=application.applicant, kind="rating_answered", title=title,
+                url=f"/services/applications/{application.number}/")
+    return case
+
+
+@use_case(audit=AuditEvent.Action.RECTIFICATION_STEP)
+def rectifications_mark_overdue(*, actor: SystemActor) -> int:
+    """Flag cases past their call-back or rectification deadline (beat, with the workflow's)."""
+    now = timezone.now()
+    late = list(Rectification.objects.select_for_update(skip_locked=True, no_key=True, of=("self",)).filter(overdue=False)
+                .filter(_late(now)).select_related("rating__application__applicant"))
+    if not late:
+        unchanged()
+        return 0
+    Rectification.objects.filter(pk__in=[case.pk for case in late]).update(overdue=True)
+    for case in late:
+        audit_record(action=AuditEvent.Action.RECTIFICATION_STEP, actor_description=_("System"), subject=case.rating.application.applicant,
+                     detail={"application": case.rating.application.number, "step": "overdue"})
+    return len(late)
+
+
+def _late(now) -> Q:
+    return (Q(status=Rectification.Status.OPEN, callback_due__lt=now)
+            | Q(status__in=(Rectification.Status.OPEN, Rectification.Status.CALLED_BACK), rectify_due__lt=now))
