@@ -217,3 +217,37 @@ class Verification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_reason_display()}"
+
+
+class SealCertificate(models.Model):
+    """An X.509 certificate with its private key (encrypted at rest): a department's electronic seal
+    (电子印章), or one of the authorities behind the seals — the root, the seal CA that issues them,
+    and the timestamp authority. Production loads the province's seal CA certificates and each
+    department's seal from its files (``manage.py seal_import``); development and tests create a local
+    hierarchy (``manage.py seal_authority``)."""
+
+    class Kind(models.TextChoices):
+        ROOT = "root", _("根证书")
+        SEAL_CA = "seal_ca", _("印章CA")
+        TSA = "tsa", _("时间戳服务")
+        SEAL = "seal", _("部门电子印章")
+
+    kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices)
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="seals", verbose_name=_("部门"))
+    subject = models.CharField(_("主体"), max_length=255)
+    certificate_pem = models.TextField(_("证书"))
+    private_key = EncryptedTextField(_("私钥 (加密)"), null=True, blank=True, help_text="Empty for a trust anchor known only by its certificate")
+    not_after = models.DateTimeField(_("有效期至"))
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("电子印章证书")
+        verbose_name_plural = _("电子印章证书")
+        ordering = ["kind", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["department"], condition=models.Q(kind="seal"), name="one_seal_per_department"),
+            models.UniqueConstraint(fields=["kind"], condition=models.Q(kind__in=["seal_ca", "tsa"]), name="one_seal_ca_and_one_tsa"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.subject}"

@@ -52,6 +52,12 @@ PERMISSIONS: dict[str, list[str]] = {
         "services.change_category",
         "services.delete_material",
         "services.view_application",
+        "services.view_rating",
+        "services.view_rectification",
+        "services.view_calendaroverride",
+        "services.add_calendaroverride",
+        "services.change_calendaroverride",
+        "services.delete_calendaroverride",
     ],
     CREDENTIAL_TYPE_ADMIN: [
         "credentials.view_credentialtype",
@@ -97,7 +103,8 @@ PERMISSIONS: dict[str, list[str]] = {
         "healthcode.change_appeal",
         "healthcode.delete_rule",
     ],
-    AUDITOR: ["identity.view_auditevent", "identity.view_smsmessage", "credentials.view_verification", "healthcode.view_passcheck"],
+    AUDITOR: ["identity.view_auditevent", "identity.view_smsmessage", "credentials.view_verification", "healthcode.view_passcheck",
+              "services.view_rating", "services.view_rectification"],
     CHECKPOINT: ["healthcode.check_pass"],
     VENUE_MANAGER: ["healthcode.add_venue"],
 }

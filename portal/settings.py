@@ -273,6 +273,11 @@ USERSESSIONS_TRACK_ACTIVITY = True
 # Hosts the trust-list import may fetch from even though they resolve to internal addresses
 # (a province's key server on a government network); everything else internal is refused (SSRF).
 QILU_TRUST_LIST_ALLOWED_HOSTS = env.list("QILU_TRUST_LIST_ALLOWED_HOSTS", [])
+# Electronic seals (credentials/seals.py): the roots verifiers trust (a PEM file; the local development
+# root is added from the database), and the RFC 3161 timestamp service. Without QILU_TSA_URL, documents
+# are timestamped by the local authority `manage.py seal_authority` creates (development and tests).
+QILU_SEAL_TRUST_ROOTS = env.str("QILU_SEAL_TRUST_ROOTS", "")
+QILU_TSA_URL = env.str("QILU_TSA_URL", "")
 QILU_ISSUER_ID = env.str("QILU_ISSUER_ID", "CN-37")
 # Who may read /metrics (Prometheus): addresses, comma-separated. Keep it off the public proxy too.
 QILU_METRICS_ALLOWED_IPS = env.list("QILU_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages `make test` needs when they are missing: PostgreSQL, Redis, Chromium
 # (for Playwright; its own browser download cannot work offline), CJK fonts for screenshots, wrk
-# for make bench, and nginx and PgBouncer for the production-stack tests (never started as services).
+# for make bench, nginx and PgBouncer for the production-stack tests (never started as services), Pango
+# for WeasyPrint, and poppler's pdfsig with NSS's certutil to verify sealed PDFs.
 set -euo pipefail
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
@@ -12,6 +13,9 @@ command -v wrk >/dev/null || missing+=(wrk)  # HTTP load generator for make benc
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)  # the reverse proxy of the production-stack tests
 [ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)  # the connection pooler of the production stack (never started as a service)
 command -v npm >/dev/null || missing+=(nodejs npm)  # the generated TypeScript client check (tests/contract)
+command -v pdfsig >/dev/null || missing+=(poppler-utils)  # pdfsig: the sealed PDFs checked by a verifier no one here wrote
+command -v certutil >/dev/null || missing+=(libnss3-tools)  # certutil: pdfsig's trust store (NSS) with the seal CA's root
+ldconfig -p | grep -q libpangoft2-1.0 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)  # WeasyPrint renders result documents with Pango
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Installing system packages: ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then

@@ -11,7 +11,7 @@ from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 
 from identity.admin import ReadOnlyAdmin
 from identity.models import Department
-from services.models import Application, Category, ItemVersion, Material, Region, ServiceItem, Transition
+from services.models import Application, CalendarOverride, Category, ItemVersion, Material, Rating, Rectification, Region, ServiceItem, Transition
 from services.services import catalogue
 
 
@@ -112,3 +112,33 @@ class ApplicationAdmin(ReadOnlyAdmin):
     fields = ["number", "item", "version", "department", "status", "channel", "materials_total", "materials_saved", "failing_rule", "due_at",
               "overdue", "created_at", "decided_at"]
     inlines = [TransitionInline]
+
+
+@admin.register(Rating)
+class RatingAdmin(ReadOnlyAdmin):
+    """好差评 as citizens gave them: nobody edits or deletes one."""
+
+    list_display = ["application", "item", "department", "level", "channel", "created_at"]
+    list_filter = ["level", "channel", "department"]
+    search_fields = ["application__number"]
+    fields = ["application", "item", "department", "channel", "level", "tags", "comment", "revises", "created_at"]
+
+
+@admin.register(Rectification)
+class RectificationAdmin(ReadOnlyAdmin):
+    """Bad-rating cases; departments handle them in the portal (差评整改), not here."""
+
+    list_display = ["rating", "department", "status", "callback_due", "rectify_due", "overdue"]
+    list_filter = ["status", "overdue", "department"]
+    fields = ["rating", "department", "status", "callback_due", "rectify_due", "called_back_at", "callback_note", "rectified_at", "reply",
+              "handled_by", "overdue", "created_at"]
+
+
+@admin.register(CalendarOverride)
+class CalendarOverrideAdmin(admin.ModelAdmin):
+    """Next year's holidays and adjusted working days from the State Council's notice, until the
+    calendar library carries them (services/workdays.py)."""
+
+    list_display = ["day", "working", "note"]
+    list_filter = ["working"]
+    date_hierarchy = "day"

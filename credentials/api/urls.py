@@ -12,6 +12,7 @@ urlpatterns = [
     path("wallet/checks/", views.ChecksApi.as_view(), name="api-wallet-checks"),
     path("wallet/<str:identifier>/", views.WalletCredentialApi.as_view(), name="api-wallet-credential"),
     path("wallet/<str:identifier>/card.png", views.CardImageApi.as_view(), name="api-wallet-card"),
+    path("wallet/<str:identifier>/document.pdf", views.CredentialDocumentApi.as_view(), name="api-wallet-document"),
     path("wallet/<str:identifier>/presentations/", views.PresentationApi.as_view(), name="api-wallet-present"),
     path("verifications/", views.VerifyApi.as_view(), name="api-verify"),
     path("verifications/<uuid:pk>/photo.jpg", views.VerificationPhotoApi.as_view(), name="api-verification-photo"),

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.public_cache import public_read
-from credentials import rendering, selectors, services, signing
+from credentials import documents, rendering, selectors, services, signing
 from credentials.api.serializers import (
     CheckSerializer,
     CredentialPushSerializer,
@@ -132,6 +132,18 @@ class CardImageApi(APIView):
     def get(self, request, identifier: str):
         credential = selectors.credential_for(request.user, identifier)
         response = HttpResponse(rendering.card_png(credential), content_type="image/png")
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class CredentialDocumentApi(APIView):
+    @extend_schema(responses={(200, "application/pdf"): bytes}, summary="The credential as a PDF sealed by its issuing department (盖章版)",
+                   description="PAdES-signed with the department's electronic seal and timestamped; verifiable in any PDF reader that "
+                               "trusts the province's seal root. The holder's own document: every field as issued.")
+    def get(self, request, identifier: str):
+        credential = selectors.credential_for(request.user, identifier)
+        response = HttpResponse(documents.credential_pdf(credential), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{credential.type.code}.pdf"'
         response["Cache-Control"] = "private, no-store"
         return response
 

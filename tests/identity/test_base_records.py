@@ -103,6 +103,10 @@ def test_every_roles_first_screen_has_something_to_act_on(client, django_capture
     sign_in_with_second_factor(client, people["reviewer"])
     workbench = client.get("/services/workbench/").content.decode()
     assert workbench.count("/services/workbench/QL") >= 2
+    cases = client.get("/services/rectifications/").content.decode()
+    assert cases.count("data-case=") == 1 and "不满意" in cases  # 李四's rating, once however often the demo is loaded
+    board = client.get("/api/v1/ratings/departments/").json()
+    assert [(row["code"], row["ratings"], row["bad"]) for row in board] == [("SD-GAT", 2, 1)]
     client.force_login(people["citizen"])
     assert "credential_verified" in [e["action"] for e in client.get("/api/v1/me/audit-events/?by_others=1").json()["results"]]
     sign_in_with_second_factor(client, people["health_officer"])

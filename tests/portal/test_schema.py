@@ -51,6 +51,7 @@ def test_the_codes_are_the_ones_the_code_raises(schema):
     assert {"invalid", "parse_error"} <= codes(responses["400"]) and codes(responses["401"]) == {"not_authenticated", "authentication_failed"}
     assert codes(schema["paths"]["/api/v1/applications/{number}/withdraw/"]["post"]["responses"]["409"]) == {"wrong_state"}
     assert codes(schema["paths"]["/api/v1/applications/{number}/result.pdf"]["get"]["responses"]["409"]) == {"not_completed"}
+    assert {"no_seal", "no_timestamp_authority"} <= codes(schema["paths"]["/api/v1/applications/{number}/result.pdf"]["get"]["responses"]["503"])
     assert "429" in schema["paths"]["/api/v1/base-records/people/"]["post"]["responses"]  # the only throttled operation
     public = schema["paths"]["/api/v1/items/"]["get"]["responses"]
     assert "401" not in public and "403" not in public
@@ -92,7 +93,8 @@ def test_every_code_the_api_can_raise_is_documented(schema):
                 if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) in (
                         "Invalid", "NotFound", "Forbidden", "Conflict", "Unprocessable", "Unavailable"):
                     raised |= {k.value.value for k in node.keywords if k.arg == "code" and isinstance(k.value, ast.Constant)}
-    not_in_the_api = {"already_published", "appeal_decided"}  # admin actions: publishing a guide version, deciding an appeal
+    # admin and command-line actions: publishing a guide version, deciding an appeal, creating or importing seals
+    not_in_the_api = {"already_published", "appeal_decided", "invalid_seal", "no_seal_authority"}
     assert raised - documented == not_in_the_api
 
 

@@ -11,9 +11,15 @@ from tests.factories import UserFactory, api_as, fresh_signing_key
 
 @pytest.fixture(autouse=True)
 def catalogue(db):
+    from core.usecases import SYSTEM
+    from credentials import seals
+
     fresh_signing_key()
     clients = seed_types()
     seed_catalogue()
+    seals.authority_create(actor=SYSTEM)  # result documents are sealed PDFs
+    for department in Department.objects.all():
+        seals.seal_issue(actor=SYSTEM, department=department)
     return clients
 
 

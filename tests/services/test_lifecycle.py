@@ -63,6 +63,10 @@ def test_instant_approval_path_issues_the_result_into_the_wallet(holder_api, hol
     assert claims["vc"]["fields"]["plate_number"] == "鲁A·D12345"
     pdf = holder_api.get(f"/api/v1/applications/{body['number']}/result.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    from credentials.seals import verify_pdf
+
+    [seal] = verify_pdf(pdf.content)  # sealed by the department that decided (tests/credentials/test_seals.py checks it with pdfsig too)
+    assert seal.valid and seal.timestamped and "山东省交通运输厅" in seal.signer
 
 
 def test_a_failing_rule_sends_it_to_the_department_queue_named(holder_api):

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.usecases import SYSTEM
+from credentials import seals
 from credentials.demo import DEMO_ISSUER_SECRET, seed_credentials
 from healthcode.demo import seed_health
 from identity import demo, roles, second_factor
@@ -68,6 +69,41 @@ def seed_activity(users: dict) -> None:
     if card is not None and not Verification.objects.filter(credential=card).exists():
         shown = presentation_create(user=zhang, credential=card, disclose=["gender", "birth_date"])
         presentation_verify(verifier=users["clerk"], token=shown.token)
+    seed_ratings(users)
+
+
+def seed_ratings(users: dict) -> None:
+    """好差评 on the board and a bad rating in the reviewer's 差评整改 queue: 李四 (whose driving
+    licence is pushed here) had one renewal approved and rated it 非常满意, and another rejected
+    and rated it 不满意, which opened a case with working-day deadlines."""
+    import datetime as dt
+
+    from credentials.demo import seed_types
+    from credentials.services import credential_issue
+    from services.models import Application, Rating, ServiceItem
+    from services.services.applications import application_submit, prefill
+    from services.services.ratings import rating_submit
+    from services.services.workflow import application_claim, application_review
+
+    if Rating.objects.exists():
+        return
+    li, reviewer = users["legal_rep"], users["reviewer"]
+    licence = {"licence_number": li.id_number, "licence_class": "C1", "first_issued": "2004-09-20", "file_number": "370200654321"}
+    credential_issue(client=seed_types()["SD-GAT"], data={
+        "type": "driving_licence", "record_id": "DL-" + li.id_number[-6:], "holder_number": li.id_number, "holder_name": li.name,
+        "issued_on": dt.date.today() - dt.timedelta(days=700), "fields": {**licence, "address": "山东省青岛市市南区香港中路8号"}})
+    for code, decision, level, tags, comment in (
+            ("GA-001", "approve", 5, ["no_trip", "fast"], "网上就办完了，一次都没跑。"),
+            ("GA-001", "reject", 2, ["unclear_guide"], "照片要求没写清楚，白跑了一趟。")):
+        item = ServiceItem.objects.get(code=code)
+        data = {**licence, **prefill(item.current_version, li), "delivery_address": "山东省青岛市市南区香港中路8号"}
+        submitted = application_submit(applicant=li, item=item, data=data, idempotency_key=f"demo-rating-{decision}")
+        application = application_claim(reviewer=reviewer, application=Application.objects.get(pk=submitted.application.pk))
+        if decision == "approve":
+            application = application_review(reviewer=reviewer, application=application, action="accept")
+        application = application_review(reviewer=reviewer, application=application, action=decision,
+                                         comment="" if decision == "approve" else "照片背景须为白色，请按指南重新提交。")
+        rating_submit(applicant=li, application=application, level=level, tags=tags, comment=comment)
 
 
 class Command(BaseCommand):
@@ -121,6 +157,9 @@ class Command(BaseCommand):
                 valid_until=timezone.now() + dt.timedelta(days=365),
                 granted_by=legal_rep,
             )
+        seals.authority_create(actor=SYSTEM)  # a local seal hierarchy: result documents and 盖章版 credentials are sealed PDFs
+        for department in Department.objects.all():
+            seals.seal_issue(actor=SYSTEM, department=department)
         seed_credentials(users, organisation)
         seed_health(users)
         seed_catalogue()
