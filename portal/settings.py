@@ -381,6 +381,8 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
+    # WeasyPrint narrates every rendering step (and its import) at INFO; fontTools its subsetting
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 # --- Security ----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from PIL import Image
+from PIL import Image, ImageFile
 from pypdf import PdfReader
 
 from core.usecases import use_case
@@ -48,6 +48,9 @@ def upload_store(*, owner: User, name: str, content: bytes) -> Upload:
                 with Image.open(io.BytesIO(content), formats=["PNG", "JPEG"]) as image:
                     if image.width * image.height > MAX_IMAGE_PIXELS:
                         raise ValidationError({"file": [_("The image has too many pixels.")]})
+                    # a process-wide Pillow switch that WeasyPrint turns on when imported (even by the API
+                    # document's code walk): a cut-off image must fail to load here, whatever ran before
+                    ImageFile.LOAD_TRUNCATED_IMAGES = False
                     image.load()
                     content_type = Image.MIME[image.format]
         except (OSError, Image.DecompressionBombError, Image.DecompressionBombWarning, SyntaxError):

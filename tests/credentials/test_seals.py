@@ -142,9 +142,14 @@ def test_a_credential_downloads_as_a_pdf_sealed_by_its_issuing_department(citize
     assert credential_pdf(credential)[:5] == b"%PDF-"
 
 
-def test_rendering_a_document_leaves_image_checks_strict(sealed):
-    """WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process when imported; the
-    upload check relies on it being off (a cut-off PNG must be refused)."""
+def test_a_cut_off_image_is_refused_even_after_weasyprint_was_imported(sealed, citizen_api):
+    """WeasyPrint turns on Pillow's process-wide LOAD_TRUNCATED_IMAGES when imported (the API
+    document's code walk imports it too); the upload check must not depend on what ran before."""
     from PIL import ImageFile
 
-    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+    from tests.services.test_lifecycle import _bytes_file, _png_file
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False  # rendering put it back
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # as a fresh import of weasyprint leaves it
+    cut = citizen_api.post("/api/v1/uploads/", {"file": _bytes_file(_png_file().getvalue()[:60], "cut.png")}, format="multipart")
+    assert cut.status_code == 400
