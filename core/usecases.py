@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-ACTOR_PARAMETERS = ("actor", "user", "reviewer", "applicant", "officer", "checker", "verifier", "client", "guardian", "manager", "clerk", "owner")
+ACTOR_PARAMETERS = ("actor", "user", "reviewer", "applicant", "officer", "checker", "verifier", "client", "guardian", "manager", "clerk", "owner", "payer")
 
 
 class AuditMissing(RuntimeError):

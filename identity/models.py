@@ -307,6 +307,7 @@ class AuditEvent(models.Model):
         SERVICE_RATED = "service_rated", _("好差评")
         RECTIFICATION_STEP = "rectification_step", _("差评整改")
         SEAL_CHANGED = "seal_changed", _("电子印章变更")
+        PAYMENT = "payment", _("缴费")
 
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     action = models.CharField(_("事件"), max_length=40, choices=Action.choices)

@@ -104,7 +104,8 @@ PERMISSIONS: dict[str, list[str]] = {
         "healthcode.delete_rule",
     ],
     AUDITOR: ["identity.view_auditevent", "identity.view_smsmessage", "credentials.view_verification", "healthcode.view_passcheck",
-              "services.view_rating", "services.view_rectification"],
+              "services.view_rating", "services.view_rectification", "payments.view_order", "payments.view_paymentevent",
+              "payments.view_reconciliation"],
     CHECKPOINT: ["healthcode.check_pass"],
     VENUE_MANAGER: ["healthcode.add_venue"],
 }

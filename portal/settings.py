@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "credentials",
     "healthcode",
     "services",
+    "payments",
+    "paysim",  # the local payment platform (a stand-in for the province's; see payments/platform.py)
 ]
 
 MIDDLEWARE = [
@@ -163,17 +165,21 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 # approval (interactive) or a notice (notify). Unlisted tasks are interactive.
 CELERY_TASK_QUEUES_BY_WORKLOAD = {
     "interactive": ["services.instant_approval", "portal.relay_queued_tasks"],
-    "notify": ["services.send_transition_notice"],
+    "notify": ["services.send_transition_notice", "paysim.deliver"],
     "bulk": ["healthcode.recompute", "healthcode.reevaluate_due", "healthcode.snapshot_counts", "services.mark_overdue",
-             "credentials.purge_presentations", "portal.maintain_partitions"],
+             "credentials.purge_presentations", "portal.maintain_partitions", "payments.sweep_pending", "payments.reconcile_yesterday"],
 }
 CELERY_TASK_DEFAULT_QUEUE = "interactive"
 CELERY_TASK_ROUTES = {task: {"queue": queue} for queue, tasks in CELERY_TASK_QUEUES_BY_WORKLOAD.items() for task in tasks}
+from celery.schedules import crontab  # noqa: E402
+
 CELERY_BEAT_SCHEDULE = {
     "purge-presentations": {"task": "credentials.purge_presentations", "schedule": 3600.0},
     "health-reevaluate-due": {"task": "healthcode.reevaluate_due", "schedule": 60.0},
     "health-snapshot-counts": {"task": "healthcode.snapshot_counts", "schedule": 3600.0},
     "applications-mark-overdue": {"task": "services.mark_overdue", "schedule": 900.0},
+    "payments-sweep-pending": {"task": "payments.sweep_pending", "schedule": 120.0},
+    "payments-reconcile": {"task": "payments.reconcile_yesterday", "schedule": crontab(hour=2, minute=30)},
     "maintain-partitions": {"task": "portal.maintain_partitions", "schedule": 86400.0},
     "relay-queued-tasks": {"task": "portal.relay_queued_tasks", "schedule": float(env.int("QILU_RELAY_SECONDS", 30))},
 }
@@ -278,6 +284,38 @@ QILU_TRUST_LIST_ALLOWED_HOSTS = env.list("QILU_TRUST_LIST_ALLOWED_HOSTS", [])
 # are timestamped by the local authority `manage.py seal_authority` creates (development and tests).
 QILU_SEAL_TRUST_ROOTS = env.str("QILU_SEAL_TRUST_ROOTS", "")
 QILU_TSA_URL = env.str("QILU_TSA_URL", "")
+
+# Fees (payments/): the payment platform's API, our merchant id and key there, where it notifies us,
+# and its public key for those notifications. The defaults point at the local simulator (paysim) in
+# this process; production names the province's unified payment platform.
+QILU_PAYMENT_BASE_URL = env.str("QILU_PAYMENT_BASE_URL", dev="http://127.0.0.1:8000/paysim") or ""
+QILU_PAYMENT_NOTIFY_URL = env.str("QILU_PAYMENT_NOTIFY_URL", dev="http://127.0.0.1:8000/api/v1/payments/notify/") or ""
+QILU_PAYMENT_MERCHANT_KEY = env.str("QILU_PAYMENT_MERCHANT_KEY", dev="qilu-dev-merchant-key") or ""
+# The simulator's own settings (the platform side): its signing key (base64 of a 32-byte Ed25519 seed),
+# and the merchant it serves. Our side only ever holds the public half.
+PAYSIM_SIGNING_KEY = env.str("PAYSIM_SIGNING_KEY", dev="cWlsdS1wYXlzaW0tZGV2LXNpZ25pbmcta2V5LTMyYnk=") or ""
+PAYSIM_ENABLED = env.bool("PAYSIM_ENABLED", False, dev=True)  # mounts /paysim/; never in production
+PAYSIM_MERCHANT_ID = "QILU"
+PAYSIM_MERCHANT_KEY = QILU_PAYMENT_MERCHANT_KEY
+
+
+def _public_of(seed: str) -> str:
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    if not seed:
+        return ""
+    key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(seed)).public_key()
+    return base64.b64encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+
+
+QILU_PAYMENT_PLATFORM_PUBLIC_KEY = env.str("QILU_PAYMENT_PLATFORM_PUBLIC_KEY", "") or _public_of(PAYSIM_SIGNING_KEY)
+# The cashier is on the platform's origin: the pay button's redirect must be an allowed form target.
+_payment_origin = "/".join(QILU_PAYMENT_BASE_URL.split("/")[:3]) if QILU_PAYMENT_BASE_URL.startswith("http") else ""
+if _payment_origin and _payment_origin not in CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"]:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(_payment_origin)
 QILU_ISSUER_ID = env.str("QILU_ISSUER_ID", "CN-37")
 # Who may read /metrics (Prometheus): addresses, comma-separated. Keep it off the public proxy too.
 QILU_METRICS_ALLOWED_IPS = env.list("QILU_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])

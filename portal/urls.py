@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from credentials.api.views import JwksApi
 from credentials.views import verify_console
+from payments.views import notify as payments_notify
 from portal import views
 from portal.metrics import metrics_view
 
@@ -34,6 +35,7 @@ urlpatterns = [
     path("verify/", verify_console, name="verify-console"),
     path("health/", include("healthcode.urls")),
     path("services/", include("services.urls")),
+    path("api/v1/payments/notify/", payments_notify, name="payments-notify"),  # the payment platform's signed notifications
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
@@ -44,6 +46,9 @@ urlpatterns = [
 handler500 = "portal.middleware.server_error"
 handler404 = "portal.middleware.not_found"
 handler400 = "portal.middleware.bad_request"
+
+if settings.PAYSIM_ENABLED:
+    urlpatterns += [path("paysim/", include("paysim.urls"))]
 
 if settings.QILU_BENCH:
     urlpatterns += [path("bench/bare", views.bench_bare), path("bench/drf", views.BenchAuthenticatedApi.as_view()),

@@ -596,6 +596,10 @@ ITEMS = [
 ]
 
 
+# Items that charge a fee (in fen), paid online before review (payments/): the statutory 工本费.
+FEES = {"GA-003": (2000, "工本费20元"), "GA-006": (1000, "工本费10元")}
+
+
 def seed_catalogue() -> None:
     with transaction.atomic():
         regions = {}
@@ -653,7 +657,8 @@ def seed_catalogue() -> None:
                 steps="网上或掌上提交申请\n部门受理\n审核（符合秒批规则的即时批准）\n办结，电子证照存入卡包"
                 if rules
                 else "网上或掌上提交申请\n部门受理\n审核\n办结，结果推送至卡包或邮寄",
-                fees="不收费",
+                fees=FEES.get(code, (0, "不收费"))[1],
+                fee_fen=FEES.get(code, (0, ""))[0],
                 window_address=f"{DEPARTMENTS[dept]}政务服务窗口（济南市历下区龙奥北路1号）",
                 window_hours="工作日 9:00–17:00",
                 form_schema=form,

@@ -112,6 +112,9 @@ class ItemVersion(models.Model):
     steps = models.TextField(_("办理流程"), help_text=_("每行一步"))
     time_limit_days = models.PositiveSmallIntegerField(_("承诺时限（工作日）"))
     fees = models.CharField(_("收费标准"), max_length=255, default="不收费")
+    fee_fen = models.PositiveIntegerField(_("收费（分）"), default=0, help_text=_("固定收费金额，单位为分；0 为不收费"))
+    fee_per_unit_fen = models.PositiveIntegerField(_("按件收费（分）"), default=0, help_text=_("每件收费，乘以下列表单项的数值"))
+    fee_unit_field = models.CharField(_("计件表单项"), max_length=64, blank=True, help_text=_("表单中填写件数的字段键"))
     window_address = models.CharField(_("窗口地址"), max_length=255, blank=True)
     window_hours = models.CharField(_("办公时间"), max_length=128, blank=True)
     form_schema = models.JSONField(_("表单定义"), default=list, blank=True, validators=[validate_form_schema])
@@ -147,6 +150,16 @@ class ItemVersion(models.Model):
     def step_list(self) -> list[str]:
         return [line.strip() for line in self.steps.splitlines() if line.strip()]
 
+    def fee_for(self, answers: dict) -> int:
+        """What applying costs, in fen: the fixed fee plus the per-unit fee times the answered count."""
+        units = 0
+        if self.fee_per_unit_fen and self.fee_unit_field:
+            try:
+                units = max(0, int(answers.get(self.fee_unit_field) or 0))
+            except (TypeError, ValueError):
+                units = 0
+        return self.fee_fen + self.fee_per_unit_fen * units
+
 
 class Material(models.Model):
     """A required material: an upload, or a credential type the state already holds (免证办)."""
@@ -172,6 +185,7 @@ class Material(models.Model):
 
 
 class Status(models.TextChoices):
+    AWAITING_PAYMENT = "awaiting_payment", _("待缴费")
     SUBMITTED = "submitted", _("已提交")
     ACCEPTED = "accepted", _("已受理")
     SUPPLEMENT = "supplement", _("待补正")

@@ -21,6 +21,8 @@ from core.web import refusal
 from identity import masking, second_factor
 from identity import selectors as identity_selectors
 from identity.models import User
+from payments import services as payment_services
+from payments.models import Order
 from services import permissions, selectors
 from services.models import RATING_TAGS, Category, RatingLevel, Status
 from services.services import applications, ratings, uploads, workflow
@@ -149,6 +151,7 @@ def application_detail(request, number: str):
             "answers": _answers(request.user, application),
             "can_withdraw": application.status in (Status.SUBMITTED, Status.ACCEPTED, Status.SUPPLEMENT, Status.RESUBMITTED),
             "rating": selectors.rating_of(request.user, application),
+            "order": Order.objects.filter(purpose="application", reference=application.number).select_related("receipt").order_by("-created_at").first(),
             "can_rate": application.status in ratings.RATEABLE,
             "levels": RatingLevel.choices,
             "tags": RATING_TAGS.items(),
@@ -163,6 +166,9 @@ def application_action(request, number: str, action: str):
     try:
         if action == "withdraw":
             applications.application_withdraw(applicant=request.user, application=application, comment=request.POST.get("comment", ""))
+        elif action == "pay":
+            order = payment_services.order_for(request.user, purpose="application", reference=application.number)
+            return redirect(payment_services.checkout_url(order, return_url=f"/services/applications/{application.number}/"))
         elif action in ("rate", "rerate"):
             level, tags, comment = int(request.POST.get("level") or 0), request.POST.getlist("tags"), request.POST.get("comment", "")
             if action == "rate":

@@ -13,6 +13,7 @@ urlpatterns = [
     path("applications/<str:number>/withdraw/", views.WithdrawApi.as_view(), name="api-application-withdraw"),
     path("applications/<str:number>/resubmit/", views.ResubmitApi.as_view(), name="api-application-resubmit"),
     path("applications/<str:number>/result.pdf", views.ResultPdfApi.as_view(), name="api-application-result"),
+    path("applications/<str:number>/payment/", views.PaymentApi.as_view(), name="api-application-payment"),
     path("applications/<str:number>/rating/", views.RatingApi.as_view(), name="api-application-rating"),
     path("applications/<str:number>/rating/revise/", views.RatingReviseApi.as_view(), name="api-application-rating-revise"),
     path("rectifications/", views.RectificationListApi.as_view(), name="api-rectifications"),

@@ -19,16 +19,19 @@ from core.errors import Invalid
 from core.public_cache import public_read
 from identity import second_factor
 from identity import selectors as identity_selectors
+from payments import services as payment_services
 from services import permissions, selectors
 from services.api.serializers import (
     ApplicationSerializer,
     ApplySerializer,
+    CheckoutSerializer,
     DepartmentScoreSerializer,
     ItemDetailSerializer,
     ItemFormSerializer,
     ItemListSerializer,
     ItemScoreSerializer,
     OnBehalfSerializer,
+    PaymentSerializer,
     RatingBodySerializer,
     RatingRequestSerializer,
     RatingSerializer,
@@ -341,3 +344,20 @@ class DepartmentRankingApi(APIView):
     @extend_schema(responses=DepartmentScoreSerializer(many=True), summary="Public department ranking by share of bad ratings")
     def get(self, request):
         return public_read(request, lambda: DepartmentScoreSerializer(selectors.department_ranking(), many=True).data, stamp=selectors.RATINGS)
+
+
+class PaymentApi(APIView):
+    """The fee of my application: see the order; get the cashier's address to pay it (any number of
+    times: one order, charged once)."""
+
+    @extend_schema(responses=PaymentSerializer, summary="The fee order of my application")
+    def get(self, request, number: str):
+        application = selectors.own_application_for(request.user, number)
+        return Response(PaymentSerializer(payment_services.order_for(request.user, purpose="application", reference=application.number)).data)
+
+    @extend_schema(request=None, responses=CheckoutSerializer, summary="Pay the fee: the payment platform's cashier for this order")
+    def post(self, request, number: str):
+        application = selectors.own_application_for(request.user, number)
+        order = payment_services.order_for(request.user, purpose="application", reference=application.number)
+        url = payment_services.checkout_url(order, return_url=f"/services/applications/{application.number}/")
+        return Response(CheckoutSerializer({"pay_url": url, "order": order}).data)

@@ -16,12 +16,14 @@ from django.utils.translation import gettext as _
 from core.errors import Conflict, NotFound, Unprocessable
 from core.fields import clean_values
 from core.outbox import enqueue_on_commit
-from core.usecases import pure, unchanged, use_case
+from core.usecases import pure, step, unchanged, use_case
 from credentials.models import Credential, HolderKind
 from credentials.selectors import valid_credentials
 from identity.models import AuditEvent, Organisation, User
 from identity.permissions import may_act_for
 from identity.services import audit_record
+from payments.models import Order
+from payments.services import order_open, order_refund
 from services import workdays
 from services.models import Application, AttachedMaterial, ItemVersion, Material, ServiceItem, Status, Upload
 from services.services.steps import move, record_step, step_label
@@ -150,13 +152,19 @@ def application_submit(*, applicant: User, item: ServiceItem, data: dict, upload
                 materials_saved=sum(1 for _m, credential, _u in attachments if credential is not None),
                 due_at=workdays.deadline(timezone.now(), version.time_limit_days),
             )
+            fee = version.fee_for(cleaned)
+            if fee:
+                application.status = Status.AWAITING_PAYMENT  # reviewed (or 秒批) once paid
             application.data = cleaned
             application.save()
             attached = AttachedMaterial.objects.bulk_create(
                 [AttachedMaterial(application=application, material=m, credential=c, upload=u) for m, c, u in attachments]
             )
             label = step_label(submitted_by, _("窗口")) if submitted_by else step_label(applicant, _("申请人"))
-            submitted = record_step(application, Status.SUBMITTED, actor=submitted_by or applicant, label=label)
+            submitted = record_step(application, application.status, actor=submitted_by or applicant, label=label)
+            if fee:
+                order_open(payer=applicant, purpose="application", reference=application.number, amount_fen=fee,
+                           description=f"{item.name} {version.fees}"[:128])
             if submitted_by is not None:
                 audit_record(action=AuditEvent.Action.APPLICATION_SUBMITTED_FOR, actor=submitted_by, subject=applicant,
                              actor_description=f"{submitted_by.service_hall or ''} {submitted_by.masked_name}".strip(),
@@ -164,7 +172,7 @@ def application_submit(*, applicant: User, item: ServiceItem, data: dict, upload
             else:
                 audit_record(action=AuditEvent.Action.APPLICATION_SUBMITTED, actor=applicant, subject=applicant,
                              subject_organisation=organisation, detail={"application": application.number, "item": item.name})
-            if version.approval_rules:
+            if version.approval_rules and not fee:
                 enqueue_on_commit("services.instant_approval", application.pk)
     except IntegrityError:  # the key's first attempt committed meanwhile (the unique constraint is the guarantee)
         existing = _first_submission(applicant, idempotency_key, fingerprint)
@@ -227,7 +235,28 @@ def application_withdraw(*, applicant: User, application: Application, comment: 
         raise NotFound()
     audit_record(action=AuditEvent.Action.APPLICATION_STEP, actor=applicant, subject=applicant,
                  detail={"application": application.number, "step": "withdraw"})
-    return move(application, "withdraw", actor=applicant, label=step_label(applicant, _("申请人")), comment=comment)
+    application = move(application, "withdraw", actor=applicant, label=step_label(applicant, _("申请人")), comment=comment)
+    settle_fee(application, actor=applicant, reason="withdrawn")
+    return application
+
+
+@step
+def settle_fee(application: Application, *, actor, reason: str) -> None:
+    """An application that ends without a result gives its fee back (or closes its unpaid order)."""
+    order = Order.objects.filter(purpose="application", reference=application.number, status__in=(Order.Status.PENDING, Order.Status.PAID)).first()
+    if order is not None:
+        order_refund(actor=actor, order=order, reason=reason)
+
+
+@step
+def fee_paid(order: Order) -> None:
+    """The fee arrived (payments.services.order_paid): the application goes to review, or to 秒批."""
+    application = Application.objects.filter(number=order.reference, status=Status.AWAITING_PAYMENT).select_related("version").first()
+    if application is None:
+        return
+    move(application, "paid", actor=None, label=_("System"), comment=_("Fee paid: %(amount)s yuan.") % {"amount": order.yuan})
+    if application.version.approval_rules:
+        enqueue_on_commit("services.instant_approval", application.pk)
 
 
 @use_case(audit=AuditEvent.Action.APPLICATION_STEP)

@@ -35,7 +35,8 @@ ALLOWED = {
     "resubmit": ((Status.SUPPLEMENT,), Status.RESUBMITTED),
     "approve": ((Status.SUBMITTED, Status.ACCEPTED, Status.RESUBMITTED), Status.APPROVED),
     "reject": ((Status.SUBMITTED, Status.ACCEPTED, Status.RESUBMITTED), Status.REJECTED),
-    "withdraw": (OPEN_STATUSES, Status.WITHDRAWN),
+    "withdraw": ((Status.AWAITING_PAYMENT, *OPEN_STATUSES), Status.WITHDRAWN),
+    "paid": ((Status.AWAITING_PAYMENT,), Status.SUBMITTED),
     "complete": ((Status.APPROVED,), Status.COMPLETED),
 }
 

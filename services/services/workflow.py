@@ -12,6 +12,7 @@ from identity.models import AuditEvent, User
 from identity.services import audit_record, notice_send
 from services import permissions
 from services.models import OPEN_STATUSES, Application
+from services.services.applications import settle_fee
 from services.services.results import complete
 from services.services.steps import move, step_label
 
@@ -63,6 +64,8 @@ def application_review(*, reviewer: User, application: Application, action: str,
     application = move(application, action, actor=reviewer, label=step_label(reviewer, _("审核")), comment=comment.strip())
     if action == "approve":
         application = complete(application)
+    elif action == "reject":
+        settle_fee(application, actor=reviewer, reason="rejected")
     return application
 
 

@@ -157,12 +157,12 @@ class Command(BaseCommand):
                 valid_until=timezone.now() + dt.timedelta(days=365),
                 granted_by=legal_rep,
             )
-        seals.authority_create(actor=SYSTEM)  # a local seal hierarchy: result documents and 盖章版 credentials are sealed PDFs
-        for department in Department.objects.all():
-            seals.seal_issue(actor=SYSTEM, department=department)
         seed_credentials(users, organisation)
         seed_health(users)
         seed_catalogue()
+        seals.authority_create(actor=SYSTEM)  # a local seal hierarchy: result documents and 盖章版 credentials are sealed PDFs
+        for department in Department.objects.all():  # every department the demo made
+            seals.seal_issue(actor=SYSTEM, department=department)
         seed_activity(users)
         if not quiet:
             self.print_sign_ins(demo.people(1)[0])

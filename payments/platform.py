@@ -1,0 +1,96 @@
+"""The payment platform as we call it: create an order, query it, refund it, fetch the day's statement
+(JSON over HTTPS with the merchant key), and verify its signed notifications with its public key.
+
+``QILU_PAYMENT_BASE_URL`` names the platform. Here it is the local simulator (``paysim``, same
+process under ``/paysim/``); the province's unified payment platform plugs in at the same place with
+its URL, merchant id and key, and its notification public key (``QILU_PAYMENT_PLATFORM_PUBLIC_KEY``).
+A platform whose API differs is one more class with these five methods.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.conf import settings
+
+SIGNATURE_WINDOW_SECONDS = 300
+
+
+class PlatformError(Exception):
+    """The platform refused or could not be reached; nothing changed on our side."""
+
+
+class BadNotification(Exception):
+    def __init__(self, kind: str, reason: str):
+        super().__init__(reason)
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class Notice:
+    event_id: str
+    event_type: str
+    out_trade_no: str
+    trade_no: str
+    amount_fen: int
+
+
+def _http(method: str, path: str, body: dict | None = None) -> dict:
+    base = settings.QILU_PAYMENT_BASE_URL.rstrip("/")
+    if not base.startswith(("https://", "http://")):
+        raise PlatformError("QILU_PAYMENT_BASE_URL must be an http(s) URL")
+    request = urllib.request.Request(base + path, method=method,  # noqa: S310 — scheme checked above
+                                     data=json.dumps(body).encode() if body is not None else None,
+                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {settings.QILU_PAYMENT_MERCHANT_KEY}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 — operator-configured URL
+            return json.load(response)
+    except urllib.error.HTTPError as error:
+        raise PlatformError(f"{error.code} {error.read()[:200]!r}") from None
+    except OSError as error:
+        raise PlatformError(str(error)) from None
+
+
+transport = _http  # tests route it through Django's test client (tests/payments/conftest.py)
+
+
+def create(*, out_trade_no: str, amount_fen: int, description: str, return_url: str) -> dict:
+    return transport("POST", "/api/orders", {"out_trade_no": out_trade_no, "amount_fen": amount_fen, "description": description,
+                                             "notify_url": settings.QILU_PAYMENT_NOTIFY_URL, "return_url": return_url})
+
+
+def query(out_trade_no: str) -> dict:
+    return transport("GET", f"/api/orders/{out_trade_no}")
+
+
+def refund(*, out_trade_no: str, amount_fen: int) -> dict:
+    return transport("POST", "/api/refunds", {"out_trade_no": out_trade_no, "amount_fen": amount_fen})
+
+
+def statement(day: str) -> list[dict]:
+    return transport("GET", f"/api/statements/{day}")["lines"]
+
+
+def verify(headers, body: bytes) -> Notice:
+    """A notification the platform really sent, recently: else ``BadNotification``."""
+    timestamp, nonce, signature = (headers.get(name, "") for name in ("Paysim-Timestamp", "Paysim-Nonce", "Paysim-Signature"))
+    try:
+        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(settings.QILU_PAYMENT_PLATFORM_PUBLIC_KEY))
+        key.verify(base64.b64decode(signature), f"{timestamp}\n{nonce}\n{body.decode()}\n".encode())
+    except (InvalidSignature, ValueError, UnicodeDecodeError):
+        raise BadNotification("forged", "signature does not verify") from None
+    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > SIGNATURE_WINDOW_SECONDS:
+        raise BadNotification("replayed", "timestamp outside the window")
+    try:
+        data = json.loads(body)
+        return Notice(event_id=str(data["event_id"]), event_type=str(data["event_type"]), out_trade_no=str(data["out_trade_no"]),
+                      trade_no=str(data["trade_no"]), amount_fen=int(data["amount_fen"]))
+    except (ValueError, KeyError, TypeError):
+        raise BadNotification("forged", "signed but unreadable") from None

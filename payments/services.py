@@ -1,0 +1,240 @@
+"""Fee payment use cases: open an order, act on the platform's notifications (verified, idempotent),
+recover a lost notification by querying, refund, reconcile each night.
+
+What never happens, whatever the client or the platform retries:
+- a second live order for the same application (a partial unique constraint backs the check);
+- a notification acted on twice (the order row is locked; a paid order stays paid);
+- a forged, replayed, out-of-order or wrong-amount notification changing anything: each is logged as
+  a ``PaymentEvent`` (kept even though the answer is a refusal) and answered with a 4xx.
+
+``order_paid`` and ``order_refunded`` are sent inside the transaction that records them; the services
+app moves the application on (``services/receivers.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+import django.dispatch
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import Conflict, NotFound, Unavailable
+from core.usecases import SystemActor, pure, unchanged, use_case
+from identity.models import AuditEvent, User
+from identity.services import audit_record
+from payments import platform, receipts
+from payments.models import LIVE, Order, PaymentEvent, Reconciliation
+
+order_paid = django.dispatch.Signal()  # sender=Order, order=…
+order_refunded = django.dispatch.Signal()
+
+PENDING_QUERY_AFTER = dt.timedelta(minutes=2)
+
+
+def _number() -> str:
+    return f"PAY{timezone.localdate():%Y%m%d}{secrets.randbelow(10**10):010d}"
+
+
+def _audit(order: Order, step: str, actor=None, **detail) -> None:
+    person = actor if getattr(actor, "pk", None) else None
+    audit_record(action=AuditEvent.Action.PAYMENT, actor=person, actor_description="" if person else _("Payment platform"), subject=order.payer,
+                 detail={"order": order.number, "reference": order.reference, "amount_fen": order.amount_fen, "step": step, **detail})
+
+
+@use_case(audit=AuditEvent.Action.PAYMENT)
+def order_open(*, payer: User, purpose: str, reference: str, amount_fen: int, description: str) -> Order:
+    """The one live order for ``reference`` (an application number): the existing one, or a new one."""
+    if amount_fen <= 0:
+        raise Conflict(_("Nothing to pay."), code="nothing_to_pay")
+    existing = Order.objects.filter(purpose=purpose, reference=reference, status__in=LIVE).first()
+    if existing is not None:
+        unchanged()
+        return existing
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(number=_number(), purpose=purpose, reference=reference, payer=payer, amount_fen=amount_fen,
+                                         description=description[:128])
+    except IntegrityError:  # a concurrent first attempt made it
+        unchanged()
+        return Order.objects.get(purpose=purpose, reference=reference, status__in=LIVE)
+    _audit(order, "opened", payer)
+    return order
+
+
+@pure
+def checkout_url(order: Order, *, return_url: str) -> str:
+    """Where the payer pays: the platform's cashier for this order (created there once; idempotent)."""
+    if order.status != Order.Status.PENDING:
+        raise Conflict(_("This order is %(status)s.") % {"status": order.get_status_display()}, code="not_payable")
+    try:
+        trade = platform.create(out_trade_no=order.number, amount_fen=order.amount_fen, description=order.description, return_url=return_url)
+    except platform.PlatformError:
+        raise Unavailable(_("The payment platform cannot be reached; please try again shortly."), code="payment_platform_unavailable") from None
+    return urljoin(settings.QILU_PAYMENT_BASE_URL, trade["pay_url"])
+
+
+def _mark_paid(order: Order, trade_no: str, *, via: str, notification_id: str = "") -> None:
+    order.status, order.paid_at, order.provider_trade_no = Order.Status.PAID, timezone.now(), trade_no
+    order.save(update_fields=["status", "paid_at", "provider_trade_no"])
+    PaymentEvent.objects.create(order=order, kind=PaymentEvent.Kind.PAID, notification_id=notification_id, detail={"via": via, "trade_no": trade_no})
+    order.receipt = receipts.issue(order)
+    order.save(update_fields=["receipt"])
+    _audit(order, "paid", via=via)
+    order_paid.send(sender=Order, order=order)
+
+
+def _mark_refunded(order: Order, *, via: str, notification_id: str = "") -> None:
+    order.status, order.refunded_at = Order.Status.REFUNDED, timezone.now()
+    order.save(update_fields=["status", "refunded_at"])
+    PaymentEvent.objects.create(order=order, kind=PaymentEvent.Kind.REFUNDED, notification_id=notification_id, detail={"via": via})
+    _audit(order, "refunded", via=via)
+    order_refunded.send(sender=Order, order=order)
+
+
+@dataclass(frozen=True)
+class Received:
+    status: int  # what to answer the platform: 2xx = done, anything else = "tell me again later" or "not from you"
+    kind: str
+
+
+def _refused(kind: str, notification_id: str = "", order: Order | None = None, **detail) -> Received:
+    PaymentEvent.objects.create(order=order, kind=kind, notification_id=notification_id, detail=detail)
+    if order is not None:
+        _audit(order, kind)
+    else:
+        audit_record(action=AuditEvent.Action.PAYMENT, actor_description=_("Payment platform"), detail={"step": kind, **detail})
+    return Received({"forged": 401, "replayed": 401, "unknown_order": 404, "mismatch": 409, "out_of_order": 409}.get(kind, 400), kind)
+
+
+@use_case(audit=AuditEvent.Action.PAYMENT)
+def notification_receive(*, client: SystemActor, headers, body: bytes) -> Received:
+    """The platform tells us an order was paid or refunded. Believed only when signed and recent;
+    acted on once; anything else is logged and changes nothing."""
+    try:
+        notice = platform.verify(headers, body)
+    except platform.BadNotification as refused:
+        return _refused(refused.kind, reason=str(refused))
+    order = Order.objects.select_for_update(no_key=True).filter(number=notice.out_trade_no).first()
+    if order is None:
+        return _refused(PaymentEvent.Kind.UNKNOWN_ORDER, notice.event_id, out_trade_no=notice.out_trade_no)
+    if PaymentEvent.objects.filter(notification_id=notice.event_id, kind__in=(PaymentEvent.Kind.PAID, PaymentEvent.Kind.REFUNDED)).exists():
+        PaymentEvent.objects.create(order=order, kind=PaymentEvent.Kind.DUPLICATE, notification_id=notice.event_id, detail={})
+        _audit(order, "duplicate")
+        return Received(200, "duplicate")
+    if notice.amount_fen != order.amount_fen:
+        return _refused(PaymentEvent.Kind.MISMATCH, notice.event_id, order, notified_fen=notice.amount_fen)
+    if notice.event_type == "PAY.SUCCESS":
+        if order.status == Order.Status.PENDING:
+            _mark_paid(order, notice.trade_no, via="notification", notification_id=notice.event_id)
+            return Received(200, "paid")
+        if order.status in (Order.Status.PAID, Order.Status.REFUNDING, Order.Status.REFUNDED):
+            PaymentEvent.objects.create(order=order, kind=PaymentEvent.Kind.DUPLICATE, notification_id=notice.event_id, detail={})
+            _audit(order, "duplicate")
+            return Received(200, "duplicate")
+    if notice.event_type == "REFUND.SUCCESS" and order.status == Order.Status.REFUNDING:
+        _mark_refunded(order, via="notification", notification_id=notice.event_id)
+        return Received(200, "refunded")
+    if notice.event_type == "REFUND.SUCCESS" and order.status == Order.Status.REFUNDED:
+        PaymentEvent.objects.create(order=order, kind=PaymentEvent.Kind.DUPLICATE, notification_id=notice.event_id, detail={})
+        _audit(order, "duplicate")
+        return Received(200, "duplicate")
+    # paid for a closed order, refunded before we knew it was paid …: nothing changes; the query sweep
+    # and the reconciliation bring the two sides together, and the finance office reads the log
+    return _refused(PaymentEvent.Kind.OUT_OF_ORDER, notice.event_id, order, event_type=notice.event_type, status=order.status)
+
+
+@use_case(audit=AuditEvent.Action.PAYMENT)
+def order_sync(*, actor, order: Order) -> Order:
+    """Ask the platform (a notification may have been lost) and catch up."""
+    try:
+        trade = platform.query(order.number)
+    except platform.PlatformError:
+        unchanged()
+        return order
+    order = Order.objects.select_for_update(no_key=True).get(pk=order.pk)
+    if trade["status"] == "SUCCESS" and order.status == Order.Status.PENDING:
+        if int(trade["amount_fen"]) != order.amount_fen:
+            _refused(PaymentEvent.Kind.MISMATCH, "", order, notified_fen=int(trade["amount_fen"]), via="query")
+            return order
+        _mark_paid(order, trade["trade_no"], via="query")
+    elif trade["status"] == "REFUND" and order.status in (Order.Status.REFUNDING, Order.Status.PAID):
+        _mark_refunded(order, via="query")
+    else:
+        unchanged()
+    return order
+
+
+@use_case(audit=AuditEvent.Action.PAYMENT)
+def order_refund(*, actor, order: Order, reason: str) -> Order:
+    """Give the money back (the application was rejected or withdrawn after payment), or close an
+    unpaid order. Asking twice refunds once: the platform's refund is idempotent and so is ours."""
+    order = Order.objects.select_for_update(no_key=True).get(pk=order.pk)
+    if order.status == Order.Status.PENDING:
+        order.status = Order.Status.CLOSED
+        order.save(update_fields=["status"])
+        PaymentEvent.objects.create(order=order, kind=PaymentEvent.Kind.CLOSED, detail={"reason": reason})
+        _audit(order, "closed", actor, reason=reason)
+        return order
+    if order.status != Order.Status.PAID:
+        unchanged()
+        return order
+    try:
+        answer = platform.refund(out_trade_no=order.number, amount_fen=order.amount_fen)
+    except platform.PlatformError as error:
+        raise Unavailable(_("The payment platform cannot be reached; the refund will be retried."), code="payment_platform_unavailable") from error
+    order.status = Order.Status.REFUNDING
+    order.save(update_fields=["status"])
+    PaymentEvent.objects.create(order=order, kind=PaymentEvent.Kind.REFUND_REQUESTED, detail={"reason": reason, "platform": answer.get("status", "")})
+    _audit(order, "refund_requested", actor, reason=reason)
+    return order
+
+
+@use_case(audit=AuditEvent.Action.PAYMENT)
+def pending_sweep(*, actor: SystemActor) -> int:
+    """Beat: orders pending a while, or refunds not yet confirmed, are asked about (lost notifications)."""
+    since = timezone.now() - PENDING_QUERY_AFTER
+    waiting = list(Order.objects.filter(status__in=(Order.Status.PENDING, Order.Status.REFUNDING), created_at__lt=since,
+                                        created_at__gt=timezone.now() - dt.timedelta(days=2))[:500])
+    changed = 0
+    for order in waiting:
+        before = order.status
+        changed += order_sync(actor=actor, order=order).status != before
+    if not changed:
+        unchanged()
+    return changed
+
+
+@use_case(audit=AuditEvent.Action.PAYMENT)
+def reconcile(*, actor, day: dt.date) -> Reconciliation:
+    """Compare the platform's statement for ``day`` with our orders; list every difference."""
+    try:
+        lines = platform.statement(day.isoformat())
+    except platform.PlatformError:
+        raise Unavailable(_("The payment platform cannot be reached; please try again shortly."), code="payment_platform_unavailable") from None
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    end = start + dt.timedelta(days=1)
+    ours = {("PAY", o.number): o.amount_fen for o in Order.objects.filter(paid_at__gte=start, paid_at__lt=end)}
+    ours |= {("REFUND", o.number): o.amount_fen for o in Order.objects.filter(refunded_at__gte=start, refunded_at__lt=end)}
+    theirs = {(line["kind"], line["out_trade_no"]): int(line["amount_fen"]) for line in lines}
+    differences = [{"kind": kind, "order": number, "ours_fen": ours.get((kind, number)), "theirs_fen": theirs.get((kind, number))}
+                   for kind, number in sorted(set(ours) | set(theirs)) if ours.get((kind, number)) != theirs.get((kind, number))]
+    net = lambda rows: sum(v if k[0] == "PAY" else -v for k, v in rows.items())  # noqa: E731
+    report, _created = Reconciliation.objects.update_or_create(day=day, defaults={"ours_fen": net(ours), "theirs_fen": net(theirs),
+                                                                                   "differences": differences, "checked_at": timezone.now()})
+    audit_record(action=AuditEvent.Action.PAYMENT, actor_description=_("System"), detail={"step": "reconciled", "day": day.isoformat(),
+                                                                                         "differences": len(differences)})
+    return report
+
+
+@pure
+def order_for(user: User, *, purpose: str, reference: str) -> Order:
+    order = Order.objects.filter(purpose=purpose, reference=reference, payer=user).order_by("-created_at").first()
+    if order is None:
+        raise NotFound()
+    return order
