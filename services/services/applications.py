@@ -162,18 +162,7 @@ def application_submit(*, applicant: User, item: ServiceItem, data: dict, upload
             )
             label = step_label(submitted_by, _("窗口")) if submitted_by else step_label(applicant, _("申请人"))
             submitted = record_step(application, application.status, actor=submitted_by or applicant, label=label)
-            if fee:
-                order_open(payer=applicant, purpose="application", reference=application.number, amount_fen=fee,
-                           description=f"{item.name} {version.fees}"[:128])
-            if submitted_by is not None:
-                audit_record(action=AuditEvent.Action.APPLICATION_SUBMITTED_FOR, actor=submitted_by, subject=applicant,
-                             actor_description=f"{submitted_by.service_hall or ''} {submitted_by.masked_name}".strip(),
-                             detail={"application": application.number, "item": item.name})
-            else:
-                audit_record(action=AuditEvent.Action.APPLICATION_SUBMITTED, actor=applicant, subject=applicant,
-                             subject_organisation=organisation, detail={"application": application.number, "item": item.name})
-            if version.approval_rules and not fee:
-                enqueue_on_commit("services.instant_approval", application.pk)
+            _submitted_next(application, fee=fee, submitted_by=submitted_by)
     except IntegrityError:  # the key's first attempt committed meanwhile (the unique constraint is the guarantee)
         existing = _first_submission(applicant, idempotency_key, fingerprint)
         if existing is None:
@@ -188,6 +177,24 @@ def application_submit(*, applicant: User, item: ServiceItem, data: dict, upload
 
 
 IDEMPOTENCY_MARKER_SECONDS = 24 * 3600
+
+
+def _submitted_next(application: Application, *, fee: int, submitted_by: User | None) -> None:
+    """After the rows of a submission: its audit event, then the fee order (when the item charges one)
+    or 秒批 (when it has rules)."""
+    applicant, item, version = application.applicant, application.item, application.version
+    if submitted_by is not None:
+        audit_record(action=AuditEvent.Action.APPLICATION_SUBMITTED_FOR, actor=submitted_by, subject=applicant,
+                     actor_description=f"{submitted_by.service_hall or ''} {submitted_by.masked_name}".strip(),
+                     detail={"application": application.number, "item": item.name})
+    else:
+        audit_record(action=AuditEvent.Action.APPLICATION_SUBMITTED, actor=applicant, subject=applicant,
+                     subject_organisation=application.organisation, detail={"application": application.number, "item": item.name})
+    if fee:
+        order_open(payer=applicant, purpose="application", reference=application.number, amount_fen=fee,
+                   description=f"{item.name} {version.fees}"[:128])
+    elif version.approval_rules:
+        enqueue_on_commit("services.instant_approval", application.pk)
 
 
 def _idempotency_marker(applicant: User, key: str) -> str:
