@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from credentials.api.views import JwksApi
 from credentials.views import verify_console
 from payments.views import notify as payments_notify
-from portal import views
+from portal import dashboard, views
 from portal.metrics import metrics_view
 
 api_v1 = [
@@ -33,6 +33,8 @@ urlpatterns = [
     path("account/", include("identity.urls")),
     path("wallet/", include("credentials.urls")),
     path("verify/", verify_console, name="verify-console"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("yardsticks/", dashboard.public, name="yardsticks"),
     path("health/", include("healthcode.urls")),
     path("services/", include("services.urls")),
     path("api/v1/payments/notify/", payments_notify, name="payments-notify"),  # the payment platform's signed notifications

@@ -596,6 +596,9 @@ ITEMS = [
 ]
 
 
+# Items the cities and counties handle (the rest are province-level): the yardstick counts them apart.
+ITEM_REGIONS = {"ZJ-001": "370100", "ZJ-002": "370200", "JY-001": "370102", "MZ-003": "370102"}
+
 # Items that charge a fee (in fen), paid online before review (payments/): the statutory 工本费.
 FEES = {"GA-003": (2000, "工本费20元"), "GA-006": (1000, "工本费10元")}
 
@@ -639,7 +642,7 @@ def seed_catalogue() -> None:
                 code=code,
                 name=name,
                 department=departments[dept],
-                region=regions["370000"],
+                region=regions[ITEM_REGIONS.get(code, "370000")],
                 keywords=keywords,
                 applicant_kind=applicant,
                 online=online,

@@ -241,6 +241,7 @@ class Application(models.Model):
         permissions = [
             ("review_application", _("Can review applications of their department")),
             ("submit_on_behalf", _("Can submit applications for walk-in citizens")),
+            ("view_yardsticks", _("Can view the policy yardstick dashboard")),
         ]
 
     def __str__(self) -> str:
