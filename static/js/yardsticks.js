@@ -9,7 +9,7 @@
   if (checks) {
     var chart = window.echarts.init(checks, null, { renderer: "svg" });
     chart.setOption({
-      aria: { enabled: true },
+      aria: { enabled: true }, animation: false,
       grid: { left: 40, right: 16, top: 16, bottom: 40 },
       xAxis: { type: "category", data: data.checks.map(function (d) { return d[0].slice(5); }) },
       yAxis: { type: "value", minInterval: 1 },
@@ -21,7 +21,7 @@
   if (departments) {
     var bars = window.echarts.init(departments, null, { renderer: "svg" });
     bars.setOption({
-      aria: { enabled: true },
+      aria: { enabled: true }, animation: false,
       grid: { left: 120, right: 16, top: 16, bottom: 24 },
       xAxis: { type: "value", minInterval: 1 },
       yAxis: { type: "category", data: data.departments.map(function (d) { return d.name; }) },
