@@ -225,6 +225,8 @@ class Application(models.Model):
     due_at = models.DateTimeField(_("承诺办结时间"))
     overdue = models.BooleanField(_("已超期"), default=False, db_index=True)
     result_credential = models.ForeignKey(Credential, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("结果证照"))
+    bundle_application = models.ForeignKey("BundleApplication", null=True, blank=True, on_delete=models.PROTECT, related_name="parts",
+                                           verbose_name=_("所属一件事"))
     created_at = models.DateTimeField(_("提交时间"), default=timezone.now, db_index=True)
     decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
 
@@ -418,3 +420,84 @@ class Rectification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating.application_id} {self.get_status_display()}"
+
+
+class Bundle(Bilingual, models.Model):
+    """一件事: several departments' items a citizen applies for at once, answering each question once."""
+
+    code = models.SlugField(_("编码"), max_length=48, unique=True)
+    name = models.CharField(_("名称"), max_length=64)
+    name_en = models.CharField(_("英文名称"), max_length=96, blank=True)
+    description = models.TextField(_("说明"), blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("一件事")
+        verbose_name_plural = _("一件事")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BundlePart(models.Model):
+    """One item of a bundle. ``after``: the part whose result it needs (it is applied for once that one
+    completes, so the result is in the wallet to fill it). ``field_map``: this item's form keys that
+    ask a question the bundle names differently ({item key: bundle key}); same keys are the same question."""
+
+    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="parts", verbose_name=_("一件事"))
+    item = models.ForeignKey(ServiceItem, on_delete=models.PROTECT, related_name="bundle_parts", verbose_name=_("事项"))
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    after = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_parts", verbose_name=_("前序事项"))
+    field_map = models.JSONField(_("字段对应"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("一件事事项")
+        verbose_name_plural = _("一件事事项")
+        ordering = ["bundle", "position"]
+        constraints = [models.UniqueConstraint(fields=["bundle", "item"], name="one_part_per_item_in_a_bundle")]
+
+    def __str__(self) -> str:
+        return f"{self.bundle} · {self.item}"
+
+    def clean(self):
+        if self.after_id and (self.after.bundle_id != self.bundle_id or self.after.position >= self.position):
+            raise ValidationError({"after": _("A part can wait only for an earlier part of the same bundle.")})
+
+
+class BundleApplication(models.Model):
+    """One application for a bundle: its answers (encrypted, as an application's), and its parts."""
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("办理中")
+        COMPLETED = "completed", _("已办结")
+        STOPPED = "stopped", _("未能办结")
+
+    number = models.CharField(_("编号"), max_length=32, unique=True)
+    bundle = models.ForeignKey(Bundle, on_delete=models.PROTECT, related_name="applications", verbose_name=_("一件事"))
+    applicant = models.ForeignKey(User, on_delete=models.PROTECT, related_name="bundle_applications", verbose_name=_("申请人"))
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
+    data_json = EncryptedTextField(_("表单内容"))
+    uploads = models.JSONField(_("上传材料"), default=dict, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    idempotency_key = models.CharField(max_length=128, blank=True, editable=False)
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("一件事办件")
+        verbose_name_plural = _("一件事办件")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["applicant", "idempotency_key"], condition=~models.Q(idempotency_key=""),
+                                               name="one_bundle_application_per_idempotency_key")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def data(self) -> dict:
+        return json.loads(self.data_json or "{}")
+
+    @data.setter
+    def data(self, value: dict) -> None:
+        self.data_json = json.dumps(value, ensure_ascii=False, sort_keys=True)

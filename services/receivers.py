@@ -6,11 +6,11 @@ from django.dispatch import receiver
 
 from identity.models import Department
 from payments.services import order_paid
-from services.models import Category, ItemVersion, Material, Rating, Region, ServiceItem
+from services.models import Bundle, BundlePart, Category, ItemVersion, Material, Rating, Region, ServiceItem
 from services.selectors import CATALOGUE, RATINGS
 from services.services.applications import fee_paid
 
-CATALOGUE.watch(ServiceItem, ItemVersion, Material, Category, Region, Department, through=(ServiceItem.categories.through,))
+CATALOGUE.watch(ServiceItem, ItemVersion, Material, Category, Region, Department, Bundle, BundlePart, through=(ServiceItem.categories.through,))
 RATINGS.watch(Rating, ServiceItem, Department)
 
 

@@ -187,3 +187,23 @@ def rectification_for(reviewer: User, pk: int):
     if case is None:
         raise Http404
     return case
+
+
+def bundles():
+    """The bundles on offer, each with its parts in order (public)."""
+    from django.db.models import Prefetch
+
+    from services.models import Bundle, BundlePart
+
+    parts = BundlePart.objects.select_related("item__department", "after__item").order_by("position")
+    found = list(Bundle.objects.filter(is_active=True).prefetch_related(Prefetch("parts", queryset=parts, to_attr="ordered_parts")))
+    return found
+
+
+def bundle_for(code: str):
+    from services.models import Bundle
+
+    found = Bundle.objects.filter(code=code, is_active=True).first()
+    if found is None:
+        raise Http404
+    return found

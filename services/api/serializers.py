@@ -252,3 +252,72 @@ class PaymentSerializer(serializers.Serializer):
 class CheckoutSerializer(serializers.Serializer):
     pay_url = serializers.URLField(help_text="The payment platform's cashier for this order; open it in a browser")
     order = PaymentSerializer()
+
+
+class BundlePartSerializer(serializers.Serializer):
+    item = serializers.CharField(source="item.code")
+    name = serializers.CharField(source="item.local_name")
+    department = serializers.CharField(source="item.department.local_name")
+    waits_for = serializers.CharField(source="after.item.code", allow_null=True, default=None, help_text="Applied for once this part completes")
+
+
+class BundleSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField(source="local_name")
+    description = serializers.CharField()
+    parts = BundlePartSerializer(many=True, source="ordered_parts")
+
+
+class BundleFieldSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    type = serializers.CharField()
+    required = serializers.BooleanField(default=False)
+    value = serializers.JSONField(help_text="Pre-filled from the wallet (免证办), or empty")
+    parts = serializers.ListField(child=serializers.CharField(), help_text="The items that ask it")
+
+
+class BundleMaterialSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="credential:<type> or upload:<name>; uploads are given under this key")
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    required = serializers.BooleanField()
+    held = serializers.BooleanField(help_text="Already in the wallet: nothing to give")
+    parts = serializers.ListField(child=serializers.CharField())
+
+
+class BundleFormSerializer(serializers.Serializer):
+    fields = BundleFieldSerializer(many=True)
+    material_list = BundleMaterialSerializer(many=True, help_text="Each material once, with the items that need it")
+    questions = serializers.IntegerField(help_text="Questions asked here")
+    questions_separately = serializers.IntegerField(help_text="Questions the items would ask if applied for one by one")
+    materials = serializers.IntegerField(help_text="Materials asked here")
+    materials_separately = serializers.IntegerField()
+    window_visits = serializers.IntegerField()
+    window_visits_separately = serializers.IntegerField()
+
+
+class BundleApplyRequestSerializer(serializers.Serializer):
+    bundle = serializers.CharField(help_text="The bundle's code")
+    data = serializers.DictField(help_text="Answers by the form's keys (each question once)")
+    uploads = serializers.DictField(child=serializers.UUIDField(), required=False, default=dict, help_text="Material key → upload id")
+
+
+class BundleLineSerializer(serializers.Serializer):
+    item = serializers.CharField()
+    name = serializers.CharField()
+    department = serializers.CharField()
+    waits_for = serializers.CharField(allow_null=True)
+    application = serializers.CharField(allow_null=True, help_text="The part's application number, once made")
+    status = serializers.CharField(help_text="The part's application status, or `waiting` for an earlier part's result")
+    status_label = serializers.CharField()
+
+
+class BundleApplicationSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    bundle = serializers.CharField(source="bundle.code")
+    status = serializers.CharField(help_text="in_progress, completed or stopped")
+    note = serializers.CharField(help_text="When stopped: which part, the department's reason, and what to do")
+    created_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    parts = BundleLineSerializer(many=True, source="lines")

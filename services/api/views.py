@@ -24,6 +24,10 @@ from services import permissions, selectors
 from services.api.serializers import (
     ApplicationSerializer,
     ApplySerializer,
+    BundleApplicationSerializer,
+    BundleApplyRequestSerializer,
+    BundleFormSerializer,
+    BundleSerializer,
     CheckoutSerializer,
     DepartmentScoreSerializer,
     ItemDetailSerializer,
@@ -41,8 +45,8 @@ from services.api.serializers import (
     ReviewSerializer,
     UploadSerializer,
 )
-from services.models import Status
-from services.services import applications, counter, documents, ratings, uploads, workflow
+from services.models import BundleApplication, Status
+from services.services import applications, bundles, counter, documents, ratings, uploads, workflow
 
 
 class CatalogueApi(generics.ListAPIView):
@@ -361,3 +365,45 @@ class PaymentApi(APIView):
         order = payment_services.order_for(request.user, purpose="application", reference=application.number)
         url = payment_services.checkout_url(order, return_url=f"/services/applications/{application.number}/")
         return Response(CheckoutSerializer({"pay_url": url, "order": order}).data)
+
+
+class BundleListApi(APIView):
+    permission_classes: list = []
+
+    @extend_schema(responses=BundleSerializer(many=True), summary="一件事: the bundles on offer, with their parts in order")
+    def get(self, request):
+        return public_read(request, lambda: BundleSerializer(selectors.bundles(), many=True).data, stamp=selectors.CATALOGUE)
+
+
+class BundleFormApi(APIView):
+    @extend_schema(responses=BundleFormSerializer, summary="A bundle's one form: each question and material once, pre-filled from the wallet")
+    def get(self, request, code: str):
+        form = bundles.form_of(selectors.bundle_for(code), request.user)
+        return Response(BundleFormSerializer({"fields": form.fields, "material_list": form.materials, "questions": len(form.fields),
+                                              "questions_separately": form.questions_separately, "materials": len(form.materials),
+                                              "materials_separately": form.materials_separately, "window_visits": form.window_visits,
+                                              "window_visits_separately": form.window_visits_separately}).data)
+
+
+class BundleApplyApi(APIView):
+    @extend_schema(request=BundleApplyRequestSerializer, responses={201: BundleApplicationSerializer, 200: BundleApplicationSerializer},
+                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, description="A retry answers the first (200)")],
+                   summary="Apply for a bundle (一件事): one submission, one application per part")
+    def post(self, request):
+        data = BundleApplyRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        key = request.headers.get("Idempotency-Key", "")
+        before = BundleApplication.objects.filter(applicant=request.user, idempotency_key=key).exists() if key else False
+        made = bundles.bundle_submit(applicant=request.user, bundle=selectors.bundle_for(data.validated_data["bundle"]),
+                                     data=data.validated_data["data"], uploads={k: str(v) for k, v in data.validated_data["uploads"].items()},
+                                     idempotency_key=key)
+        made.lines = bundles.timeline(made)
+        return Response(BundleApplicationSerializer(made).data, status=status.HTTP_200_OK if before else status.HTTP_201_CREATED)
+
+
+class BundleApplicationApi(APIView):
+    @extend_schema(responses=BundleApplicationSerializer, summary="My bundle application: one timeline over its parts")
+    def get(self, request, number: str):
+        found = bundles.bundle_application_for(request.user, number)
+        found.lines = bundles.timeline(found)
+        return Response(BundleApplicationSerializer(found).data)

@@ -122,9 +122,10 @@ def _attachments(version: ItemVersion, *, applicant: User, organisation: Organis
 
 @use_case(audit=(AuditEvent.Action.APPLICATION_SUBMITTED, AuditEvent.Action.APPLICATION_SUBMITTED_FOR))
 def application_submit(*, applicant: User, item: ServiceItem, data: dict, uploads: dict | None = None, organisation: Organisation | None = None,
-                       idempotency_key: str = "", submitted_by: User | None = None) -> Submitted:
+                       idempotency_key: str = "", submitted_by: User | None = None, bundle_application=None) -> Submitted:
     """Submit an application. With an ``Idempotency-Key``, a retry or double tap returns the first
-    application (created=False) instead of making a second one."""
+    application (created=False) instead of making a second one. ``bundle_application``: the 一件事 it
+    is a part of (services/services/bundles.py)."""
     idempotency_key = (idempotency_key or "")[:128]
     fingerprint = _fingerprint(item=item, data=data, organisation=organisation) if idempotency_key else ""
     existing = _first_submission(applicant, idempotency_key, fingerprint, remembered_only=True)
@@ -150,7 +151,7 @@ def application_submit(*, applicant: User, item: ServiceItem, data: dict, upload
                 submitted_by=submitted_by, channel=Application.Channel.WINDOW if submitted_by else Application.Channel.ONLINE,
                 idempotency_key=idempotency_key, idempotency_fingerprint=fingerprint, materials_total=len(attachments),
                 materials_saved=sum(1 for _m, credential, _u in attachments if credential is not None),
-                due_at=workdays.deadline(timezone.now(), version.time_limit_days),
+                due_at=workdays.deadline(timezone.now(), version.time_limit_days), bundle_application=bundle_application,
             )
             fee = version.fee_for(cleaned)
             if fee:

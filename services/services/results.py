@@ -10,6 +10,7 @@ from core.usecases import step
 from credentials.services import add_years, credential_issue
 from identity.models import ApiClient
 from services.models import Application
+from services.services import bundles
 from services.services.applications import holder_of
 from services.services.steps import move
 
@@ -45,4 +46,5 @@ def complete(application: Application) -> Application:
             Application.objects.filter(pk=application.pk).update(result_credential=issued.credential)
         application = move(application, "complete", actor=None, label=_("System"), comment=_("Result issued to the wallet.")
                             if version.result_credential_type_id else "")
+        bundles.advance(application)  # part of a 一件事: the parts that waited for this result start now
     return application

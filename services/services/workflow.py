@@ -12,6 +12,7 @@ from identity.models import AuditEvent, User
 from identity.services import audit_record, notice_send
 from services import permissions
 from services.models import OPEN_STATUSES, Application
+from services.services import bundles
 from services.services.applications import settle_fee
 from services.services.results import complete
 from services.services.steps import move, step_label
@@ -66,6 +67,7 @@ def application_review(*, reviewer: User, application: Application, action: str,
         application = complete(application)
     elif action == "reject":
         settle_fee(application, actor=reviewer, reason="rejected")
+        bundles.stop(application, comment.strip())
     return application
 
 

@@ -1,0 +1,201 @@
+"""一件事: one submission for several departments' items. The citizen answers each question once (parts'
+form fields with the same key, or mapped to one in ``BundlePart.field_map``, are one question) and
+gives each material once (a credential type, or an upload by material name, serves every part that
+asks for it). Each part is an ordinary application of its item — its department's workflow, reviewer
+queue and 秒批 rules — made at submission, or, for a part that needs another's result, as soon as that
+one completes (its result credential is then in the wallet and fills it, 免证办). The bundle completes
+when every part has; a rejected part stops it, with the department's reason and what to do next."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import Conflict, DomainError, NotFound
+from core.usecases import pure, step, unchanged, use_case
+from identity.models import AuditEvent, User
+from identity.services import audit_record, notice_send
+from services.models import Application, Bundle, BundleApplication, BundlePart, Material, Status
+from services.services.applications import application_submit, clean_form, held_materials, prefill
+
+
+@pure
+def material_key(material: Material) -> str:
+    """What makes two parts' materials the same one: the credential type, else the material's name."""
+    if material.kind == Material.Kind.CREDENTIAL and material.credential_type_id:
+        return f"credential:{material.credential_type.code}"
+    return f"upload:{material.name}"
+
+
+def _parts(bundle: Bundle) -> list[BundlePart]:
+    return list(bundle.parts.select_related("item__current_version", "item__department", "after").order_by("position"))
+
+
+@dataclass
+class BundleForm:
+    fields: list[dict] = field(default_factory=list)  # form specs with bundle keys, each with "value" (pre-filled) and "parts"
+    materials: list[dict] = field(default_factory=list)  # {key, name, kind, held, parts}
+    questions_separately: int = 0
+    materials_separately: int = 0
+    window_visits_separately: int = 0  # items that cannot be done online: one trip each if applied for apart
+    window_visits: int = 0  # one trip per department among those, when applied for together
+
+
+@pure
+def form_of(bundle: Bundle, applicant: User) -> BundleForm:
+    form, fields, materials = BundleForm(), {}, {}
+    for part in _parts(bundle):
+        version = part.item.current_version
+        values = prefill(version, applicant, None)
+        for spec in version.form_schema:
+            key = part.field_map.get(spec["key"], spec["key"])
+            form.questions_separately += 1
+            entry = fields.setdefault(key, {**spec, "key": key, "value": values.get(spec["key"], ""), "parts": []})
+            entry["parts"].append(part.item.code)
+            entry["value"] = entry["value"] or values.get(spec["key"], "")
+        for material, credential in held_materials(version, applicant):
+            form.materials_separately += 1
+            entry = materials.setdefault(material_key(material), {"key": material_key(material), "name": material.name, "kind": material.kind,
+                                                                  "required": material.required, "held": credential is not None, "parts": []})
+            entry["parts"].append(part.item.code)
+    offline = [part for part in _parts(bundle) if not part.item.online]
+    form.window_visits_separately, form.window_visits = len(offline), len({part.item.department_id for part in offline})
+    form.fields, form.materials = list(fields.values()), list(materials.values())
+    return form
+
+
+def _part_data(part: BundlePart, answers: dict) -> dict:
+    version = part.item.current_version
+    return {spec["key"]: answers[part.field_map.get(spec["key"], spec["key"])] for spec in version.form_schema
+            if answers.get(part.field_map.get(spec["key"], spec["key"])) not in (None, "")}
+
+
+def _part_uploads(part: BundlePart, uploads: dict) -> dict:
+    return {str(m.pk): uploads[material_key(m)] for m in part.item.current_version.materials.select_related("credential_type")
+            if material_key(m) in uploads}
+
+
+@step
+def _start(bundle_application: BundleApplication, part: BundlePart) -> Application:
+    submitted = application_submit(applicant=bundle_application.applicant, item=part.item, data=_part_data(part, bundle_application.data),
+                                   uploads=_part_uploads(part, bundle_application.uploads), idempotency_key=f"{bundle_application.number}:{part.pk}",
+                                   bundle_application=bundle_application)
+    return submitted.application
+
+
+@use_case(audit=AuditEvent.Action.APPLICATION_SUBMITTED)
+def bundle_submit(*, applicant: User, bundle: Bundle, data: dict, uploads: dict | None = None, idempotency_key: str = "") -> BundleApplication:
+    """Apply for the whole bundle: every part's answers are checked first (nothing is made if any is
+    wrong); the parts that need no other's result are submitted now, the rest as their turn comes."""
+    idempotency_key = (idempotency_key or "")[:128]
+    if idempotency_key:
+        existing = BundleApplication.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            unchanged()
+            return existing
+    if not bundle.is_active:
+        raise Conflict(_("This bundle is not offered now."), code="item_unavailable")
+    if not isinstance(data, dict) or not isinstance(uploads or {}, dict):
+        raise ValidationError({"data": [_("Answers must be an object.")]})
+    parts, errors = _parts(bundle), {}
+    for part in parts:
+        try:
+            clean_form(part.item.current_version, _part_data(part, data))
+        except ValidationError as invalid:
+            reverse = {item_key: bundle_key for item_key, bundle_key in part.field_map.items()}
+            for key, messages in invalid.message_dict.items():
+                item_key = key.removeprefix("data.")
+                errors[f"data.{reverse.get(item_key, item_key)}"] = messages
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            bundle_application = BundleApplication(number=f"YJS{timezone.localdate():%Y%m%d}{secrets.randbelow(10**8):08d}", bundle=bundle,
+                                                   applicant=applicant, uploads=uploads or {}, idempotency_key=idempotency_key)
+            bundle_application.data = data
+            bundle_application.save()
+    except IntegrityError:
+        unchanged()
+        return BundleApplication.objects.get(applicant=applicant, idempotency_key=idempotency_key)
+    audit_record(action=AuditEvent.Action.APPLICATION_SUBMITTED, actor=applicant, subject=applicant,
+                 detail={"bundle": bundle_application.number, "item": bundle.name})
+    for part in parts:
+        if part.after_id is None:
+            _start(bundle_application, part)
+    return bundle_application
+
+
+def _locked(application: Application) -> BundleApplication | None:
+    if not application.bundle_application_id:
+        return None
+    return BundleApplication.objects.select_for_update(no_key=True).filter(pk=application.bundle_application_id,
+                                                                             status=BundleApplication.Status.IN_PROGRESS).first()
+
+
+@step
+def advance(application: Application) -> None:
+    """A part completed: start the parts that waited for it; close the bundle when all have completed."""
+    bundle_application = _locked(application)
+    if bundle_application is None:
+        return
+    part = BundlePart.objects.filter(bundle=bundle_application.bundle_id, item=application.item_id).first()
+    for waiting in BundlePart.objects.filter(after=part).select_related("item__current_version", "item__department").order_by("position"):
+        try:
+            with transaction.atomic():
+                _start(bundle_application, waiting)
+        except (ValidationError, DomainError) as refused:
+            message = "; ".join(refused.messages) if isinstance(refused, ValidationError) else refused.message
+            _stop(bundle_application, waiting.item.name, message)
+            return
+    started = set(bundle_application.parts.values_list("item_id", flat=True))
+    if started == set(BundlePart.objects.filter(bundle=bundle_application.bundle_id).values_list("item_id", flat=True)) and \
+            not bundle_application.parts.exclude(status=Status.COMPLETED).exists():
+        bundle_application.status, bundle_application.completed_at = BundleApplication.Status.COMPLETED, timezone.now()
+        bundle_application.save(update_fields=["status", "completed_at"])
+        notice_send(user=bundle_application.applicant, kind="bundle_completed",
+                    title=_("%(bundle)s: every part is done") % {"bundle": bundle_application.bundle.name},
+                    url=f"/services/bundle-applications/{bundle_application.number}/")
+
+
+def _stop(bundle_application: BundleApplication, item_name: str, reason: str) -> None:
+    bundle_application.status = BundleApplication.Status.STOPPED
+    bundle_application.note = _("%(item)s was not approved: %(reason)s. The parts already done stay valid; change what the department "
+                                "asks and apply for %(item)s on its own, or call 12345.") % {"item": item_name, "reason": reason}
+    bundle_application.save(update_fields=["status", "note"])
+    notice_send(user=bundle_application.applicant, kind="bundle_stopped", title=_("%(bundle)s stopped") % {"bundle": bundle_application.bundle.name},
+                body=bundle_application.note, url=f"/services/bundle-applications/{bundle_application.number}/")
+
+
+@step
+def stop(application: Application, reason: str) -> None:
+    """A part was rejected: the bundle stops there; the parts that waited for it never start."""
+    bundle_application = _locked(application)
+    if bundle_application is not None:
+        _stop(bundle_application, application.item.name, reason or _("no reason given"))
+
+
+@pure
+def bundle_application_for(user: User, number: str) -> BundleApplication:
+    found = BundleApplication.objects.select_related("bundle").filter(number=number, applicant=user).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+@pure
+def timeline(bundle_application: BundleApplication) -> list[dict]:
+    """One line per part, in order: its application (or that it waits for an earlier part's result)."""
+    made = {a.item_id: a for a in bundle_application.parts.select_related("item", "department")}
+    lines = []
+    for part in _parts(bundle_application.bundle):
+        application = made.get(part.item_id)
+        lines.append({"item": part.item.code, "name": part.item.local_name, "department": part.item.department.local_name,
+                      "waits_for": part.after.item.code if part.after_id else None, "application": application.number if application else None,
+                      "status": application.status if application else "waiting",
+                      "status_label": application.get_status_display() if application else _("待前序事项办结")})
+    return lines
