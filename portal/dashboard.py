@@ -10,16 +10,17 @@ import io
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from identity.models import Department
 from portal import yardsticks
 from services.models import Region
 
 LABELS = {
-    "online_share_province": "省级事项网上可办率", "online_share_city_county": "市县级事项网上可办率", "materials_saved_share": "免提交材料占比",
-    "instant_approval_share": "秒批占比", "median_decision_hours": "办结用时中位数（小时）", "one_trip_share_top_items": "高频事项“最多跑一次”覆盖率",
-    "overdue_rate": "超期率", "good_rating_rate": "好评率", "credentials_issued": "签发电子证照", "credentials_verified": "核验电子证照",
-    "health_checks": "健康码查验",
+    "online_share_province": _("省级事项网上可办率"), "online_share_city_county": _("市县级事项网上可办率"), "materials_saved_share": _("免提交材料占比"),
+    "instant_approval_share": _("秒批占比"), "median_decision_hours": _("办结用时中位数（小时）"), "one_trip_share_top_items": _("高频事项“最多跑一次”覆盖率"),
+    "overdue_rate": _("超期率"), "good_rating_rate": _("好评率"), "credentials_issued": _("签发电子证照"), "credentials_verified": _("核验电子证照"),
+    "health_checks": _("健康码查验"),
 }
 TARGETS = {"online_share_province": 0.9, "online_share_city_county": 0.7, "materials_saved_share": 0.6}
 
@@ -58,7 +59,7 @@ def dashboard(request):
 
 
 def _export(figures, kind: str) -> HttpResponse:
-    table = [("指标", "值")] + [(label, "" if value is None else value) for _key, label, value, _target in _rows(figures)]
+    table = [(str(_("指标")), str(_("值")))] + [(str(label), "" if value is None else value) for _key, label, value, _target in _rows(figures)]
     table += [("", ""), ("部门", "办件", "超期", "已决定", "免提交材料", "材料总数")]
     table += [(d["name"], d["applications"], d["overdue"], d["decided"], d["saved"] or 0, d["required"] or 0) for d in figures.by_department]
     name = f"yardsticks-{figures.period[0]}-{figures.period[1]}"

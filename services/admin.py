@@ -11,7 +11,21 @@ from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 
 from identity.admin import ReadOnlyAdmin
 from identity.models import Department
-from services.models import Application, CalendarOverride, Category, ItemVersion, Material, Rating, Rectification, Region, ServiceItem, Transition
+from services.models import (
+    Application,
+    Bundle,
+    BundleApplication,
+    BundlePart,
+    CalendarOverride,
+    Category,
+    ItemVersion,
+    Material,
+    Rating,
+    Rectification,
+    Region,
+    ServiceItem,
+    Transition,
+)
 from services.services import catalogue
 
 
@@ -142,3 +156,28 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
     list_display = ["day", "working", "note"]
     list_filter = ["working"]
     date_hierarchy = "day"
+
+
+class BundlePartInline(admin.TabularInline):
+    model = BundlePart
+    fk_name = "bundle"
+    extra = 1
+    fields = ["position", "item", "after", "field_map"]
+    autocomplete_fields = ["item"]
+
+
+@admin.register(Bundle)
+class BundleAdmin(admin.ModelAdmin):
+    """一件事: the items (in order), which part waits for which result, and which questions are the
+    same one under another key (field_map: {item key: bundle key})."""
+
+    list_display = ["code", "name", "is_active"]
+    fields = ["code", "name", "name_en", "description", "is_active"]
+    inlines = [BundlePartInline]
+
+
+@admin.register(BundleApplication)
+class BundleApplicationAdmin(ReadOnlyAdmin):
+    list_display = ["number", "bundle", "status", "created_at", "completed_at"]
+    list_filter = ["status", "bundle"]
+    fields = ["number", "bundle", "status", "note", "created_at", "completed_at"]

@@ -682,3 +682,27 @@ def seed_catalogue() -> None:
             ItemVersion.objects.filter(pk=version.pk).update(published_at=timezone.now())
             ServiceItem.objects.filter(pk=item.pk).update(current_version=version)
         english_names()
+        seed_bundles()
+
+
+# 一件事: (code, name, English name, description, [(item, the item it waits for)])
+BUNDLES = [
+    ("newborn", "新生儿出生一件事", "A baby is born", "出生医学证明、户口登记、社保卡一次申请，按顺序办理。",
+     [("WJ-001", None), ("GA-005", "WJ-001"), ("RS-003", "GA-005")]),
+    ("start-business", "开办个体工商户一件事", "Start a sole proprietorship", "营业登记与灵活就业参保一次申请。",
+     [("SC-001", None), ("RS-001", "SC-001")]),
+    ("retirement", "退休一件事", "Retire", "退休申请与异地就医备案一次申请。", [("RS-004", None), ("YB-001", "RS-004")]),
+]
+
+
+def seed_bundles() -> None:
+    """The demo's 一件事 bundles (only those not there yet)."""
+    from services.models import Bundle, BundlePart
+
+    for code, name, name_en, description, parts in BUNDLES:
+        if Bundle.objects.filter(code=code).exists():
+            continue
+        bundle = Bundle.objects.create(code=code, name=name, name_en=name_en, description=description)
+        made = {}
+        for position, (item, after) in enumerate(parts):
+            made[item] = BundlePart.objects.create(bundle=bundle, item=ServiceItem.objects.get(code=item), position=position, after=made.get(after))

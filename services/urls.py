@@ -12,6 +12,9 @@ urlpatterns = [
     path("counter/", views.counter, name="services-counter"),
     path("rectifications/", views.rectifications, name="rectifications"),
     path("ratings/", views.rating_board, name="rating-board"),
+    path("bundles/", views.bundle_list, name="bundles"),
+    path("bundles/<slug:code>/apply/", views.bundle_apply, name="bundle-apply"),
+    path("bundle-applications/<str:number>/", views.bundle_application, name="bundle-application"),
     path("items/<str:code>/", views.guide, name="services-guide"),
     path("items/<str:code>/apply/", views.apply, name="services-apply"),
 ]

@@ -25,7 +25,7 @@ from payments import services as payment_services
 from payments.models import Order
 from services import permissions, selectors
 from services.models import RATING_TAGS, Category, RatingLevel, Status
-from services.services import applications, ratings, uploads, workflow
+from services.services import applications, bundles, ratings, uploads, workflow
 from services.services import counter as counter_desk
 
 
@@ -323,3 +323,39 @@ def rectifications(request):
 def rating_board(request):
     """Public 好差评: departments ranked by their share of bad ratings, and each item's score."""
     return render(request, "services/ratings.html", {"departments": selectors.department_ranking(), "items": selectors.item_scores()})
+
+
+def bundle_list(request):
+    """一件事: the bundles on offer, each with its parts in order."""
+    return render(request, "services/bundles.html", {"bundles": selectors.bundles()})
+
+
+@login_required
+def bundle_apply(request, code: str):
+    """One form for the whole bundle: each question once, each material once (wallet first)."""
+    bundle = selectors.bundle_for(code)
+    form = bundles.form_of(bundle, request.user)
+    values, errors = {}, {}
+    if request.method == "POST":
+        values = {f["key"]: request.POST.get(f["key"], "") for f in form.fields}
+        try:
+            stored = {}
+            for index, material in enumerate(form.materials):
+                upload = request.FILES.get(f"material_{index}")
+                if upload is not None and not material["held"]:
+                    stored[material["key"]] = str(uploads.upload_store(owner=request.user, name=upload.name, content=upload.read()).id)
+            made = bundles.bundle_submit(applicant=request.user, bundle=bundle, data={k: v for k, v in values.items() if v}, uploads=stored,
+                                         idempotency_key=request.POST.get("idempotency_key", ""))
+        except (ValidationError, DomainError) as exc:
+            errors = _fail(request, exc)
+        else:
+            return redirect("bundle-application", number=made.number)
+    fields = [{**f, "value": values.get(f["key"], f["value"]), "errors": errors.get(f["key"], [])} for f in form.fields]
+    return render(request, "services/bundle_apply.html", {"bundle": bundle, "form": form, "fields": fields, "materials": list(enumerate(form.materials)),
+                                                          "idempotency_key": secrets.token_urlsafe(16), "errors": errors.get("__all__", [])})
+
+
+@login_required
+def bundle_application(request, number: str):
+    found = bundles.bundle_application_for(request.user, number)
+    return render(request, "services/bundle_application.html", {"bundle_application": found, "lines": bundles.timeline(found)})
