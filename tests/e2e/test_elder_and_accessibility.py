@@ -76,11 +76,12 @@ def pages_of(page, url) -> list[str]:
     application = page.locator("a[href^='/services/applications/QL']").first
     return ["/", "/services/", "/services/items/GA-001/", "/services/items/RS-003/apply/", "/services/applications/",
             *([application.get_attribute("href")] if application.count() else []), "/wallet/", credential, "/wallet/checks/",
-            "/health/", "/health/declare/", "/health/dependants/", "/account/", "/accounts/2fa/", "/account/second-factor/"]
+            "/health/", "/health/declare/", "/health/dependants/", "/account/", "/accounts/2fa/", "/account/second-factor/",
+            "/services/bundles/newborn/apply/"]
 
 
 STAFF_PAGES = {"clerk": ["/verify/", "/services/counter/"], "reviewer": ["/services/workbench/"], "checkpoint": ["/health/check/"],
-               "health_officer": ["/health/stats/"], "venue_manager": ["/health/venues/"]}
+               "health_officer": ["/health/stats/"], "venue_manager": ["/health/venues/"], "item_admin": ["/dashboard/"]}
 
 
 def test_every_page_in_both_modes_and_languages_has_no_serious_accessibility_violation(live_server, demo, audited):
@@ -92,7 +93,7 @@ def test_every_page_in_both_modes_and_languages_has_no_serious_accessibility_vio
         for elder in (False, True):
             audited.clear_cookies()
             set_mode(anonymous, url, elder, language)
-            for path in ("/", "/accounts/login/", "/accounts/signup/", "/services/"):
+            for path in ("/", "/accounts/login/", "/accounts/signup/", "/services/", "/services/bundles/", "/services/ratings/", "/yardsticks/"):
                 anonymous.goto(url + path)
                 report.append((language, elder, "anonymous", path, violations := audit(anonymous, language, elder)))
                 found.update({f"{language} {'elder' if elder else 'standard'} anonymous {path}": violations} if violations else {})
