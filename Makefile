@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run demo-code test lint bench mutation system-packages clean
+.PHONY: run demo-code test bench-yardsticks lint bench mutation system-packages clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ test: $(VENV)/.dev system-packages clients/typescript/node_modules/.package-lock
 ## make bench: production stack on loopback, 1,000,000 citizens, hot paths vs bare Django/DRF baselines → bench/results/
 bench: $(VENV)/.dev system-packages
 	$(PY) bench/run.py
+
+## make bench-yardsticks: the policy yardsticks at APPLICATIONS (default 1,000,000) applications on PostgreSQL, beside a count(*) baseline
+bench-yardsticks: $(VENV)/.dev system-packages
+	scripts/with-services.sh $(PY) bench/yardsticks.py
 
 ## make mutation: mutation testing (mutmut) of the trust-critical modules — not part of make test
 mutation: $(VENV)/.dev system-packages

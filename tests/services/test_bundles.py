@@ -52,6 +52,8 @@ def test_the_parts_run_in_order_and_the_bundle_completes_with_every_part(bundle,
     decide(reviewer, lines["GA-007"]["application"], "approve")
     done = holder_api.get(f"/api/v1/bundle-applications/{answer.json()['number']}/").json()
     assert done["status"] == "completed" and {line["status"] for line in done["parts"]} == {"completed"}
+    filing = Application.objects.get(number=lines["JT-001"]["application"]).result_credential  # the 秒批 part's result, in the wallet
+    assert filing is not None and holder_api.get(f"/api/v1/wallet/{filing.identifier}/").status_code == 200
 
 
 def test_a_part_that_waits_starts_only_after_its_predecessor(bundle, holder_api, reviewer, monkeypatch):
