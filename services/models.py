@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.fields import validate_schema
 from core.models import Bilingual
-from credentials.models import Credential, CredentialType, HolderKind
+from credentials.models import Credential, CredentialType, HolderKind, Verification
 from identity.fields import EncryptedTextField
 from identity.models import Department, Organisation, User
 
@@ -357,9 +357,13 @@ class Rating(models.Model):
         ONLINE = "online", _("网上")
         WINDOW = "window", _("窗口")
 
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("办件"))
+    application = models.ForeignKey(Application, null=True, blank=True, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("办件"))
+    # a counter visit that made no application: the clerk's check of the citizen's 亮证 code (no database
+    # constraint: verifications are partitioned by month, core/partitions.py)
+    visit = models.ForeignKey(Verification, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
+                              verbose_name=_("窗口服务"))
     rater = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("评价人"))
-    item = models.ForeignKey(ServiceItem, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("事项"))
+    item = models.ForeignKey(ServiceItem, null=True, blank=True, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("事项"))
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("部门"))
     channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices)
     level = models.PositiveSmallIntegerField(_("评价等级"), choices=RatingLevel.choices)
@@ -372,11 +376,15 @@ class Rating(models.Model):
         verbose_name = _("好差评")
         verbose_name_plural = _("好差评")
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["application"], condition=models.Q(revises__isnull=True), name="one_first_rating_per_application")]
+        constraints = [
+            models.UniqueConstraint(fields=["application"], condition=models.Q(revises__isnull=True), name="one_first_rating_per_application"),
+            models.UniqueConstraint(fields=["visit"], condition=models.Q(revises__isnull=True, visit__isnull=False), name="one_first_rating_per_visit"),
+        ]
         indexes = [models.Index(fields=["item", "level"]), models.Index(fields=["department", "level"])]
 
     def __str__(self) -> str:
-        return f"{self.application_id} {self.get_level_display()}"
+        return f"{self.reference} {self.get_level_display()}"
+
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -389,6 +397,18 @@ class Rating(models.Model):
     @property
     def bad(self) -> bool:
         return self.level in BAD_LEVELS
+
+    @property
+    def reference(self) -> str:
+        """The application number, or for a counter visit the hall and the day."""
+        if self.application_id:
+            return self.application.number
+        hall = self.visit.service_hall if self.visit_id and self.visit else None
+        return f"{hall or _('窗口')} {timezone.localtime(self.created_at):%Y-%m-%d}"
+
+    @property
+    def subject_label(self) -> str:
+        return self.item.local_name if self.item_id else str(_("窗口服务"))
 
 
 class Rectification(models.Model):

@@ -150,7 +150,7 @@ def item_scores() -> list[dict]:
     """Per item: ratings, bad ones, average level (1–5); only items with ratings."""
     from services.models import Rating
 
-    rows = _scores(Rating.objects.all(), "item__code", "item__name", "item__name_en").order_by("item__code")
+    rows = _scores(Rating.objects.filter(item__isnull=False), "item__code", "item__name", "item__name_en").order_by("item__code")
     return [{"code": row["item__code"], "name": row["item__name"], "name_en": row["item__name_en"], "ratings": row["ratings"], "bad": row["bad"],
              "average": round(row["average"], 2)} for row in rows]
 
@@ -178,8 +178,8 @@ def rectifications_for(reviewer: User):
 
     if not permissions.is_reviewer_of(reviewer, reviewer.department_id):
         return Rectification.objects.none()
-    return (Rectification.objects.filter(department_id=reviewer.department_id).select_related("rating__application__item", "rating__application__applicant")
-            .order_by("status", "callback_due"))
+    return (Rectification.objects.filter(department_id=reviewer.department_id)
+            .select_related("rating__application", "rating__item", "rating__rater", "rating__visit__service_hall").order_by("status", "callback_due"))
 
 
 def rectification_for(reviewer: User, pk: int):
@@ -207,3 +207,13 @@ def bundle_for(code: str):
     if found is None:
         raise Http404
     return found
+
+
+def visit_for(user: User, pk: int):
+    """A counter check of one of ``user``'s credentials (theirs to rate); anyone else's answers 404."""
+    from credentials.models import Verification
+
+    visit = Verification.objects.select_related("credential", "service_hall").filter(pk=pk).first()
+    if visit is None or visit.credential is None or visit.credential.holder_index != user.id_number_index:
+        raise Http404
+    return visit

@@ -12,6 +12,7 @@ urlpatterns = [
     path("counter/", views.counter, name="services-counter"),
     path("rectifications/", views.rectifications, name="rectifications"),
     path("ratings/", views.rating_board, name="rating-board"),
+    path("visits/<int:pk>/rate/", views.visit_rate, name="visit-rate"),
     path("bundles/", views.bundle_list, name="bundles"),
     path("bundles/<slug:code>/apply/", views.bundle_apply, name="bundle-apply"),
     path("bundle-applications/<str:number>/", views.bundle_application, name="bundle-application"),

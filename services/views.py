@@ -24,7 +24,7 @@ from identity.models import User
 from payments import services as payment_services
 from payments.models import Order
 from services import permissions, selectors
-from services.models import RATING_TAGS, Category, RatingLevel, Status
+from services.models import RATING_TAGS, Category, Rating, RatingLevel, Status
 from services.services import applications, bundles, ratings, uploads, workflow
 from services.services import counter as counter_desk
 
@@ -359,3 +359,21 @@ def bundle_apply(request, code: str):
 def bundle_application(request, number: str):
     found = bundles.bundle_application_for(request.user, number)
     return render(request, "services/bundle_application.html", {"bundle_application": found, "lines": bundles.timeline(found)})
+
+
+@login_required
+def visit_rate(request, pk: int):
+    """好差评 of a counter visit that made no application (a clerk checked my 亮证 code at a window)."""
+    visit = selectors.visit_for(request.user, pk)
+    existing = Rating.objects.filter(visit_id=visit.pk, revises__isnull=True).first()
+    if request.method == "POST" and existing is None:
+        try:
+            ratings.visit_rate(applicant=request.user, visit=visit, level=int(request.POST.get("level") or 0), tags=request.POST.getlist("tags"),
+                               comment=request.POST.get("comment", ""))
+        except (ValidationError, DomainError) as exc:
+            for key, value in _fail(request, exc).items():
+                messages.error(request, f"{key}: {' '.join(value)}")
+        else:
+            messages.success(request, _("Thank you for your rating."))
+        return redirect("visit-rate", pk=pk)
+    return render(request, "services/visit_rate.html", {"visit": visit, "rating": existing, "levels": RatingLevel.choices, "tags": RATING_TAGS.items()})

@@ -192,7 +192,7 @@ class RatingSerializer(RatingBodySerializer):
     """My rating of an application: the first one (never changed), the department's case if it was
     bad, and my one re-rating after their answer."""
 
-    application = serializers.CharField(source="application.number")
+    application = serializers.CharField(source="reference", help_text="The application number, or the hall and day of a counter visit")
     rectification = serializers.SerializerMethodField()
     revision = serializers.SerializerMethodField()
 
@@ -211,9 +211,9 @@ class RectificationSerializer(RectificationPublicSerializer):
     """A bad-rating case in the department's queue (the applicant's name masked)."""
 
     id = serializers.IntegerField()
-    application = serializers.CharField(source="rating.application.number")
-    item = serializers.CharField(source="rating.application.item.name")
-    applicant = serializers.CharField(source="rating.application.applicant.masked_name")
+    application = serializers.CharField(source="rating.reference", help_text="The application number, or the hall and day of a counter visit")
+    item = serializers.CharField(source="rating.subject_label")
+    applicant = serializers.CharField(source="rating.rater.masked_name")
     rating = RatingBodySerializer()
     callback_note = serializers.CharField()
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("applications/<str:number>/payment/", views.PaymentApi.as_view(), name="api-application-payment"),
     path("applications/<str:number>/rating/", views.RatingApi.as_view(), name="api-application-rating"),
     path("applications/<str:number>/rating/revise/", views.RatingReviseApi.as_view(), name="api-application-rating-revise"),
+    path("visits/<int:pk>/rating/", views.VisitRatingApi.as_view(), name="api-visit-rating"),
     path("rectifications/", views.RectificationListApi.as_view(), name="api-rectifications"),
     path("rectifications/<int:pk>/<str:step>/", views.RectificationStepApi.as_view(), name="api-rectification-step"),
     path("ratings/items/", views.ItemScoresApi.as_view(), name="api-rating-items"),

@@ -407,3 +407,16 @@ class BundleApplicationApi(APIView):
         found = bundles.bundle_application_for(request.user, number)
         found.lines = bundles.timeline(found)
         return Response(BundleApplicationSerializer(found).data)
+
+
+class VisitRatingApi(APIView):
+    """好差评 of a counter visit that made no application: a window clerk checked my 亮证 code
+    (the `id` of a check in `GET /api/v1/wallet/checks/`). Within 7 days, once."""
+
+    @extend_schema(request=RatingRequestSerializer, responses={201: RatingSerializer}, summary="Rate a counter visit")
+    def post(self, request, pk: int):
+        visit = selectors.visit_for(request.user, pk)
+        data = RatingRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rating = ratings.visit_rate(applicant=request.user, visit=visit, **data.validated_data)
+        return Response(RatingSerializer(rating).data, status=status.HTTP_201_CREATED)

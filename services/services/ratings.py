@@ -4,6 +4,8 @@ once more. Ratings are never edited or deleted (the model refuses); the re-ratin
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -12,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import Conflict, NotFound
 from core.usecases import SystemActor, unchanged, use_case
+from credentials.models import Verification
 from identity.models import AuditEvent, User
 from identity.services import audit_record, notice_send
 from services import permissions, workdays
@@ -38,9 +41,14 @@ def _clean(level, tags, comment: str) -> tuple[int, list[str], str]:
 
 def _audit(rating: Rating, step: str, actor: User, **detail) -> None:
     audit_record(action=AuditEvent.Action.SERVICE_RATED if step in ("rated", "re-rated") else AuditEvent.Action.RECTIFICATION_STEP,
-                 actor=actor, subject=rating.application.applicant,
+                 actor=actor, subject=rating.rater,
                  actor_description="" if actor.pk == rating.rater_id else f"{actor.department} {actor.masked_name}",
-                 detail={"application": rating.application.number, "step": step, "level": rating.level, **detail})
+                 detail={"application": rating.reference, "step": step, "level": rating.level, **detail})
+
+
+def _where(rating: Rating) -> str:
+    """The citizen's page for what was rated."""
+    return f"/services/applications/{rating.application.number}/" if rating.application_id else "/wallet/checks/"
 
 
 def _open_rectification(rating: Rating) -> Rectification:
@@ -49,7 +57,7 @@ def _open_rectification(rating: Rating) -> Rectification:
         rating=rating, department=rating.department, created_at=now,
         callback_due=workdays.deadline(now, CALLBACK_WORKING_DAYS), rectify_due=workdays.deadline(now, RECTIFY_WORKING_DAYS))
     for reviewer in permissions.reviewers_of(rating.department_id):
-        notice_send(user=reviewer, kind="bad_rating", title=_("A bad rating to call back: %(number)s") % {"number": rating.application.number},
+        notice_send(user=reviewer, kind="bad_rating", title=_("A bad rating to call back: %(number)s") % {"number": rating.reference},
                     url="/services/rectifications/")
     return case
 
@@ -76,6 +84,33 @@ def rating_submit(*, applicant: User, application: Application, level: int, tags
     return rating
 
 
+VISIT_RATING_DAYS = 7
+
+
+@use_case(audit=AuditEvent.Action.SERVICE_RATED)
+def visit_rate(*, applicant: User, visit: Verification, level: int, tags: list | None = None, comment: str = "") -> Rating:
+    """Rate a counter visit that made no application: a window clerk checked the citizen's 亮证 code.
+    Within 7 days, once; a bad one opens a case for the hall's department like any other."""
+    credential = visit.credential
+    if credential is None or credential.holder_index != applicant.id_number_index:
+        raise NotFound()
+    if visit.service_hall_id is None:
+        raise Conflict(_("Only a visit to a service hall's window can be rated here."), code="not_a_counter_visit")
+    if timezone.now() - visit.created_at > dt.timedelta(days=VISIT_RATING_DAYS):
+        raise Conflict(_("A visit can be rated within 7 days."), code="rating_window_closed")
+    level, tags, comment = _clean(level, tags or [], comment)
+    try:
+        with transaction.atomic():
+            rating = Rating.objects.create(visit=visit, rater=applicant, department_id=visit.service_hall.department_id, channel=Rating.Channel.WINDOW,
+                                           level=level, tags=tags, comment=comment)
+    except IntegrityError:
+        raise Conflict(_("This visit has been rated already."), code="already_rated") from None
+    _audit(rating, "rated", applicant)
+    if level in BAD_LEVELS:
+        _open_rectification(rating)
+    return rating
+
+
 @use_case(audit=AuditEvent.Action.SERVICE_RATED)
 def rating_revise(*, applicant: User, rating: Rating, level: int, tags: list | None = None, comment: str = "") -> Rating:
     """Rate again, once, after the department answered a bad rating. The first rating stays as it was."""
@@ -89,8 +124,9 @@ def rating_revise(*, applicant: User, rating: Rating, level: int, tags: list | N
     level, tags, comment = _clean(level, tags or [], comment)
     try:
         with transaction.atomic():
-            revision = Rating.objects.create(application=rating.application, rater=applicant, item_id=rating.item_id, department_id=rating.department_id,
-                                             channel=rating.channel, level=level, tags=tags, comment=comment, revises=rating)
+            revision = Rating.objects.create(application=rating.application, visit_id=rating.visit_id, rater=applicant, item_id=rating.item_id,
+                                             department_id=rating.department_id, channel=rating.channel, level=level, tags=tags, comment=comment,
+                                             revises=rating)
     except IntegrityError:
         raise Conflict(_("You have rated again already."), code="already_rated") from None
     _audit(revision, "re-rated", applicant, first_level=rating.level)
@@ -100,7 +136,8 @@ def rating_revise(*, applicant: User, rating: Rating, level: int, tags: list | N
 def _case_for(reviewer: User, case: Rectification) -> Rectification:
     if not permissions.is_reviewer_of(reviewer, case.department_id):
         raise NotFound()
-    return Rectification.objects.select_for_update(no_key=True, of=("self",)).select_related("rating__application__applicant").get(pk=case.pk)
+    return (Rectification.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("rating__application", "rating__rater", "rating__visit__service_hall").get(pk=case.pk))
 
 
 @use_case(audit=AuditEvent.Action.RECTIFICATION_STEP)
@@ -128,10 +165,8 @@ def rectification_reply(*, reviewer: User, case: Rectification, reply: str) -> R
     case.status, case.rectified_at, case.reply, case.handled_by = Rectification.Status.RECTIFIED, timezone.now(), reply.strip(), reviewer
     case.save(update_fields=["status", "rectified_at", "reply", "handled_by"])
     _audit(case.rating, "rectified", reviewer)
-    application = case.rating.application
-    title = _("The department answered your rating of %(number)s") % {"number": application.number}
-    notice_send(user=application.applicant, kind="rating_answered", title=title,
-                url=f"/services/applications/{application.number}/")
+    title = _("The department answered your rating of %(number)s") % {"number": case.rating.reference}
+    notice_send(user=case.rating.rater, kind="rating_answered", title=title, url=_where(case.rating))
     return case
 
 
@@ -140,14 +175,14 @@ def rectifications_mark_overdue(*, actor: SystemActor) -> int:
     """Flag cases past their call-back or rectification deadline (beat, with the workflow's)."""
     now = timezone.now()
     late = list(Rectification.objects.select_for_update(skip_locked=True, no_key=True, of=("self",)).filter(overdue=False)
-                .filter(_late(now)).select_related("rating__application__applicant"))
+                .filter(_late(now)).select_related("rating__application", "rating__rater", "rating__visit__service_hall"))
     if not late:
         unchanged()
         return 0
     Rectification.objects.filter(pk__in=[case.pk for case in late]).update(overdue=True)
     for case in late:
-        audit_record(action=AuditEvent.Action.RECTIFICATION_STEP, actor_description=_("System"), subject=case.rating.application.applicant,
-                     detail={"application": case.rating.application.number, "step": "overdue"})
+        audit_record(action=AuditEvent.Action.RECTIFICATION_STEP, actor_description=_("System"), subject=case.rating.rater,
+                     detail={"application": case.rating.reference, "step": "overdue"})
     return len(late)
 
 

@@ -211,3 +211,54 @@ def test_a_reviewer_without_a_second_factor_reads_no_application_result_or_file(
         answer = Client().get(path, HTTP_X_SESSION_TOKEN=token)
         assert answer.status_code == 403 and answer.json()["code"] == "second_factor_required", path
     assert holder_api.get(f"/api/v1/applications/{body['number']}/").status_code == 200  # the citizen's own: no factor asked
+
+
+# --- a counter visit that made no application -------------------------------------------------------
+
+@pytest.fixture
+def visit(holder):
+    from credentials.models import Credential, Verification
+    from credentials.services import presentation_create, presentation_verify
+    from identity.models import Department, ServiceHall
+    from tests.factories import UserFactory
+
+    department = Department.objects.get_or_create(code="SD-ZWFW", defaults={"name": "山东省政务服务中心"})[0]
+    hall = ServiceHall.objects.create(department=department, name="历下区政务服务大厅")
+    clerk = UserFactory(name="赵敏", roles=["clerk"], service_hall=hall)
+    card = Credential.objects.get(type__code="id_card", holder_index=holder.id_number_index)
+    presentation_verify(verifier=clerk, token=presentation_create(user=holder, credential=card, disclose=["gender"]).token)
+    return Verification.objects.get(credential=card)
+
+
+def test_a_counter_visit_is_rated_once_and_a_bad_one_opens_a_case_for_the_hall(holder_api, holder, visit, other_api):
+    from identity.models import Department
+    from tests.factories import api_as
+    from tests.services.conftest import staff
+
+    checks = holder_api.get("/api/v1/wallet/checks/").json()["results"]
+    assert [check["id"] for check in checks] == [visit.pk]
+    assert other_api.post(f"/api/v1/visits/{visit.pk}/rating/", {"level": 1}, format="json").status_code == 404
+    rated = holder_api.post(f"/api/v1/visits/{visit.pk}/rating/", {"level": 1, "tags": ["discourteous"], "comment": "等了很久"}, format="json")
+    assert rated.status_code == 201 and "历下区政务服务大厅" in rated.json()["application"] and rated.json()["rectification"]["status"] == "open"
+    again = holder_api.post(f"/api/v1/visits/{visit.pk}/rating/", {"level": 5}, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "already_rated"
+    case = Rectification.objects.get()
+    assert case.department == Department.objects.get(code="SD-ZWFW") and case.rating.item is None
+    hall_reviewer = api_as(staff("reviewer", "SD-ZWFW"))
+    queue = hall_reviewer.get("/api/v1/rectifications/").json()["results"]
+    assert [entry["id"] for entry in queue] == [case.pk] and queue[0]["item"] == "窗口服务"
+    page = Client()
+    page.force_login(holder)
+    assert "评价窗口服务" in page.get("/wallet/checks/").content.decode()
+    assert "不满意" in page.get(f"/services/visits/{visit.pk}/rate/").content.decode()
+
+
+def test_a_visit_is_rated_within_seven_days_and_only_at_a_window(holder_api, visit):
+    from credentials.models import Verification
+
+    Verification.objects.filter(pk=visit.pk).update(created_at=visit.created_at - dt.timedelta(days=8))
+    late = holder_api.post(f"/api/v1/visits/{visit.pk}/rating/", {"level": 4}, format="json")
+    assert late.status_code == 409 and late.json()["code"] == "rating_window_closed"
+    Verification.objects.filter(pk=visit.pk).update(created_at=visit.created_at, service_hall=None)
+    nowhere = holder_api.post(f"/api/v1/visits/{visit.pk}/rating/", {"level": 4}, format="json")
+    assert nowhere.status_code == 409 and nowhere.json()["code"] == "not_a_counter_visit"
