@@ -233,3 +233,13 @@ def test_the_nightly_reconciliation_lists_what_the_two_sides_disagree_on(holder_
     order = Order.objects.get(reference=lost["number"])
     assert report.differences == [{"kind": "PAY", "order": order.number, "ours_fen": None, "theirs_fen": 1000}]
     assert Reconciliation.objects.count() == 1 and report.theirs_fen - report.ours_fen == 1000
+
+
+def test_withdrawal_after_payment_refunds_in_full_once(holder_api, fee_item, platform):
+    application = paid_application(holder_api, platform)
+    holder_api.post(f"/api/v1/applications/{application.number}/withdraw/", {"comment": "不办了"}, format="json")
+    order = Order.objects.get(reference=application.number)
+    assert order.status == "refunding" and Trade.objects.get(out_trade_no=order.number).refunded_fen == 1000
+    assert payments.order_refund(actor=SYSTEM, order=order, reason="asked again").status == "refunding"  # asking twice refunds once
+    assert len(platform.waiting) == 1 and platform.deliver().json()["result"] == "refunded"
+    assert Order.objects.get(pk=order.pk).status == "refunded" and PaymentEvent.objects.filter(kind="refund_requested").count() == 1
