@@ -86,6 +86,10 @@ def sign_in(page, url: str, number: str, password: str | None = None) -> None:
     from tests.factories import PASSWORD
 
     page.goto(url + "/accounts/login/")
+    if page.locator("input[name=login]").count() == 0 and page.locator("header form[action='/accounts/logout/']").count():
+        with page.expect_navigation():  # still signed in as someone else (a cookie set again after clearing): sign out first
+            page.click("header form[action='/accounts/logout/'] button[type=submit]")
+        page.goto(url + "/accounts/login/")
     page.fill("input[name=login]", number)
     page.fill("input[name=password]", password or PASSWORD)
     page.click("main form button[type=submit]")
