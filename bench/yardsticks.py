@@ -93,16 +93,11 @@ def main() -> None:
         ("yardsticks, province, 30 days (cold)", timed(yardsticks.compute, 3)),
         ("yardsticks, one department", timed(lambda: yardsticks.compute(department="SD-GAT"), 2)),
         ("yardsticks, one city", timed(lambda: yardsticks.compute(region="370100"), 2)),
-        ("yardsticks, cached (the dashboard's second view)", timed(lambda: None, 1)),
     ]
-    from django.core.cache import cache
-
-    yardsticks.cached()
+    yardsticks.cached()  # the dashboard's first view fills the cache; the second reads it
     begin = time.perf_counter()
-    yardsticks.cached()
-    rows[-1] = ("yardsticks, cached (the dashboard's second view)", [(time.perf_counter() - begin) * 1000])
-    figures = yardsticks.compute()
-    cache.clear()
+    figures = yardsticks.cached()
+    rows.append(("yardsticks, cached (the dashboard's second view)", [(time.perf_counter() - begin) * 1000]))
     out = Path(__file__).parent / "results" / f"{timezone.now():%Y-%m-%d-%H%M}-yardsticks.md"
     lines = [f"# Yardsticks at {Application.objects.count():,} applications", "",
              f"{platform.node()}, {os.cpu_count()} cores, PostgreSQL {connection.pg_version // 10000}", "",

@@ -112,6 +112,13 @@ def _refused(kind: str, notification_id: str = "", order: Order | None = None, *
     return Received({"forged": 401, "replayed": 401, "unknown_order": 404, "mismatch": 409, "out_of_order": 409}.get(kind, 400), kind)
 
 
+def _duplicate(order: Order, notification_id: str) -> Received:
+    """Already acted on: answered as done (so the platform stops resending), logged, nothing changed."""
+    PaymentEvent.objects.create(order=order, kind=PaymentEvent.Kind.DUPLICATE, notification_id=notification_id, detail={})
+    _audit(order, "duplicate")
+    return Received(200, "duplicate")
+
+
 @use_case(audit=AuditEvent.Action.PAYMENT)
 def notification_receive(*, client: SystemActor, headers, body: bytes) -> Received:
     """The platform tells us an order was paid or refunded. Believed only when signed and recent;
@@ -124,9 +131,7 @@ def notification_receive(*, client: SystemActor, headers, body: bytes) -> Receiv
     if order is None:
         return _refused(PaymentEvent.Kind.UNKNOWN_ORDER, notice.event_id, out_trade_no=notice.out_trade_no)
     if PaymentEvent.objects.filter(notification_id=notice.event_id, kind__in=(PaymentEvent.Kind.PAID, PaymentEvent.Kind.REFUNDED)).exists():
-        PaymentEvent.objects.create(order=order, kind=PaymentEvent.Kind.DUPLICATE, notification_id=notice.event_id, detail={})
-        _audit(order, "duplicate")
-        return Received(200, "duplicate")
+        return _duplicate(order, notice.event_id)
     if notice.amount_fen != order.amount_fen:
         return _refused(PaymentEvent.Kind.MISMATCH, notice.event_id, order, notified_fen=notice.amount_fen)
     if notice.event_type == "PAY.SUCCESS":
@@ -134,16 +139,12 @@ def notification_receive(*, client: SystemActor, headers, body: bytes) -> Receiv
             _mark_paid(order, notice.trade_no, via="notification", notification_id=notice.event_id)
             return Received(200, "paid")
         if order.status in (Order.Status.PAID, Order.Status.REFUNDING, Order.Status.REFUNDED):
-            PaymentEvent.objects.create(order=order, kind=PaymentEvent.Kind.DUPLICATE, notification_id=notice.event_id, detail={})
-            _audit(order, "duplicate")
-            return Received(200, "duplicate")
+            return _duplicate(order, notice.event_id)
     if notice.event_type == "REFUND.SUCCESS" and order.status == Order.Status.REFUNDING:
         _mark_refunded(order, via="notification", notification_id=notice.event_id)
         return Received(200, "refunded")
     if notice.event_type == "REFUND.SUCCESS" and order.status == Order.Status.REFUNDED:
-        PaymentEvent.objects.create(order=order, kind=PaymentEvent.Kind.DUPLICATE, notification_id=notice.event_id, detail={})
-        _audit(order, "duplicate")
-        return Received(200, "duplicate")
+        return _duplicate(order, notice.event_id)
     # paid for a closed order, refunded before we knew it was paid …: nothing changes; the query sweep
     # and the reconciliation bring the two sides together, and the finance office reads the log
     return _refused(PaymentEvent.Kind.OUT_OF_ORDER, notice.event_id, order, event_type=notice.event_type, status=order.status)

@@ -119,7 +119,7 @@ def compute(*, department: str = "", region: str = "", start: dt.date | None = N
     start, end, since, until = _window(start, end)
     figures = Figures(period=(start.isoformat(), end.isoformat()), items_online=_items_online(department, region))
     applications = Application.objects.filter(created_at__gte=since, created_at__lt=until)
-    ratings = Rating.objects.filter(revision__isnull=True, created_at__gte=since, created_at__lt=until)
+    ratings = Rating.objects.effective().filter(created_at__gte=since, created_at__lt=until)
     credentials = Credential.objects.filter(created_at__gte=since, created_at__lt=until)
     verifications = Verification.objects.filter(created_at__gte=since, created_at__lt=until)
     if department:

@@ -349,6 +349,12 @@ RATING_TAGS = {
 }
 
 
+class RatingQuerySet(models.QuerySet):
+    def effective(self):
+        """The ratings that count: a re-rated application or visit by its re-rating, the first kept on record."""
+        return self.filter(revision__isnull=True)
+
+
 class Rating(models.Model):
     """A citizen's rating of one decided application (online or at a counter). Append-only: nobody
     edits or deletes one; a re-rating after a rectification is a new row pointing at the first."""
@@ -371,6 +377,8 @@ class Rating(models.Model):
     comment = models.TextField(_("评价内容"), max_length=500, blank=True)
     revises = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="revision", verbose_name=_("追评对象"))
     created_at = models.DateTimeField(_("评价时间"), default=timezone.now, db_index=True)
+
+    objects = RatingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("好差评")

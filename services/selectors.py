@@ -136,13 +136,12 @@ RATINGS = Stamp("ratings")  # moved on any rating (services/receivers.py): the p
 
 
 def _scores(queryset, *keys):
-    """Ratings grouped by ``keys``: how many, how many bad, the average level; a re-rated
-    application counts once, with its re-rating (the first stays on record, not in the score)."""
+    """Ratings grouped by ``keys``: how many, how many bad, the average level (``Rating.objects.effective``)."""
     from django.db.models import Avg, Count, Q
 
     from services.models import BAD_LEVELS
 
-    return (queryset.filter(revision__isnull=True).values(*keys)
+    return (queryset.effective().values(*keys)
             .annotate(ratings=Count("id"), bad=Count("id", filter=Q(level__in=BAD_LEVELS)), average=Avg("level")))
 
 

@@ -48,8 +48,8 @@ class BundleForm:
 
 @pure
 def form_of(bundle: Bundle, applicant: User) -> BundleForm:
-    form, fields, materials = BundleForm(), {}, {}
-    for part in _parts(bundle):
+    form, fields, materials, parts = BundleForm(), {}, {}, _parts(bundle)
+    for part in parts:
         version = part.item.current_version
         values = prefill(version, applicant, None)
         for spec in version.form_schema:
@@ -63,7 +63,7 @@ def form_of(bundle: Bundle, applicant: User) -> BundleForm:
             entry = materials.setdefault(material_key(material), {"key": material_key(material), "name": material.name, "kind": material.kind,
                                                                   "required": material.required, "held": credential is not None, "parts": []})
             entry["parts"].append(part.item.code)
-    offline = [part for part in _parts(bundle) if not part.item.online]
+    offline = [part for part in parts if not part.item.online]
     form.window_visits_separately, form.window_visits = len(offline), len({part.item.department_id for part in offline})
     form.fields, form.materials = list(fields.values()), list(materials.values())
     return form
