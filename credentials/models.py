@@ -251,3 +251,143 @@ class SealCertificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.subject}"
+
+
+# --- open standards: SD-JWT VC over OpenID4VCI, OpenID4VP, Token Status List ----------------------
+
+
+class StatusList(models.Model):
+    """One IETF Token Status List (draft-ietf-oauth-status-list): 2 bits for each issued SD-JWT VC
+    copy (0 valid, 1 invalid, 2 suspended), published signed at ``/status-lists/<id>``. Slots are
+    handed out at random across the list, so neighbours in a list are not neighbours in time."""
+
+    SIZE = 1 << 17  # 131,072 slots: 32 KiB raw, a few hundred bytes compressed while mostly valid
+    BITS = 2
+    FILL = 0.5  # a new list opens when half the slots are taken, so a random pick rarely collides
+
+    size = models.PositiveIntegerField(_("容量"), default=SIZE)
+    bits = models.PositiveSmallIntegerField(_("每项位数"), default=BITS)
+    allocated = models.PositiveIntegerField(_("已分配"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("状态列表")
+        verbose_name_plural = _("状态列表")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"status list {self.pk} ({self.allocated}/{self.size})"
+
+
+class StatusSlot(models.Model):
+    """One SD-JWT VC copy handed to a holder's device: its place in a status list, the credential's
+    revision it carries, and its ``cnf`` key's thumbprint (never the key's owner in the clear)."""
+
+    status_list = models.ForeignKey(StatusList, on_delete=models.PROTECT, related_name="slots")
+    index = models.PositiveIntegerField()
+    credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="status_slots")
+    revision = models.PositiveIntegerField()
+    holder_key = models.CharField(max_length=64)  # RFC 7638 thumbprint of the device key in ``cnf``
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["status_list", "index"], name="one_copy_per_status_slot")]
+        indexes = [models.Index(fields=["credential"])]
+
+    def __str__(self) -> str:
+        return f"{self.status_list_id}#{self.index}"
+
+
+class CredentialOffer(models.Model):
+    """An OpenID4VCI credential offer with a pre-authorized code, made by the holder for their own
+    device. Only hashes of the code and of the transaction code are kept; both work once, for ten
+    minutes, and five wrong transaction codes end the offer."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    holder = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64, unique=True)
+    tx_code_hash = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"offer {self.pk}"
+
+
+class RelyingParty(Bilingual, models.Model):
+    """The verifier register: who may ask a holder for which fields of which credential type, and
+    why. Public (``/verifiers/``, ``/api/v1/relying-parties/``); a request for more than this allows
+    is refused before the holder sees it."""
+
+    class Kind(models.TextChoices):
+        WINDOW = "window", _("政务服务窗口")
+        CHECKPOINT = "checkpoint", _("查验点")
+        THIRD_PARTY = "third_party", _("第三方机构")
+
+    client_id = models.SlugField(_("客户端标识"), max_length=64, unique=True, help_text=_("OpenID4VP client_id (pre-registered)"))
+    name = models.CharField(_("名称"), max_length=128)
+    name_en = models.CharField(_("英文名称"), max_length=160, blank=True)
+    kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices)
+    organisation = models.CharField(_("所属单位"), max_length=128)
+    purpose = models.CharField(_("用途"), max_length=255)
+    purpose_en = models.CharField(_("英文用途"), max_length=255, blank=True)
+    allowed = models.JSONField(_("可请求字段"), default=dict, help_text=_('{"credential type code": ["field key", …]}'))
+    members = models.ManyToManyField(User, blank=True, related_name="relying_parties", verbose_name=_("可代表其发起请求的工作人员"))
+    api_client = models.ForeignKey(ApiClient, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("系统接入"))
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("依赖方登记")
+        verbose_name_plural = _("依赖方登记")
+        ordering = ["kind", "client_id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.client_id})"
+
+    @property
+    def local_purpose(self) -> str:
+        from django.utils.translation import get_language
+
+        return (self.purpose_en or self.purpose) if get_language() == "en" else self.purpose
+
+
+class PresentationRequest(models.Model):
+    """One OpenID4VP request by a registered relying party, and its answer. The holder is known only
+    once they answer (through the status slot of the copy they presented)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("等待出示")
+        VERIFIED = "verified", _("已核验")
+        REFUSED = "refused", _("核验未通过")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    relying_party = models.ForeignKey(RelyingParty, on_delete=models.PROTECT, related_name="requests", verbose_name=_("依赖方"))
+    requested_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    credential_type = models.ForeignKey(CredentialType, on_delete=models.PROTECT, related_name="+", verbose_name=_("证照类型"))
+    fields = models.JSONField(_("请求字段"), default=list)
+    nonce = models.CharField(max_length=64)
+    state = models.CharField(max_length=64)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(_("原因"), max_length=40, blank=True)
+    credential = models.ForeignKey(Credential, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    holder_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    disclosed_json = EncryptedTextField(null=True, blank=True)
+    created_at = models.DateTimeField(_("请求时间"), default=timezone.now)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(_("出示时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("出示请求")
+        verbose_name_plural = _("出示请求")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.relying_party_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def disclosed(self) -> dict:
+        return json.loads(self.disclosed_json or "{}")

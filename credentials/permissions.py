@@ -25,3 +25,13 @@ def may_verify(user) -> bool:
 
 def may_issue(client) -> bool:
     return ISSUE_SCOPE in (client.scopes or [])
+
+
+def acts_for(actor, relying_party) -> bool:
+    """May ``actor`` make and read presentation requests of this registered relying party: a staff
+    member listed for it, or the system client registered for it."""
+    from identity.models import ApiClient
+
+    if isinstance(actor, ApiClient):
+        return relying_party.api_client_id == actor.pk
+    return bool(getattr(actor, "is_authenticated", False)) and relying_party.members.filter(pk=actor.pk).exists()

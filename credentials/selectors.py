@@ -12,11 +12,14 @@ from django.http import Http404
 from django.utils import timezone
 
 from core.public_cache import Stamp
+from credentials.claims import claim_labels
 from credentials.holders import holder_index
-from credentials.models import Credential, CredentialType, HolderKind, Presentation, Verification
+from credentials.models import Credential, CredentialType, HolderKind, Presentation, PresentationRequest, RelyingParty, Verification
+from credentials.permissions import acts_for
 from identity.models import Organisation, User
 from identity.permissions import may_act_for
 
+RELYING_PARTIES = Stamp("relying-parties")  # the public verifier register (credentials/receivers.py)
 CREDENTIAL_TYPES = Stamp("credential-types")  # moved by credentials/receivers.py on any change to a type or its issuers
 
 
@@ -110,3 +113,49 @@ def verified_photo(*, verifier: User, verification_id: uuid.UUID) -> bytes | Non
     if presentation is None or "photo" not in presentation.disclosed or not presentation.credential.photo:
         return None
     return base64.b64decode(presentation.credential.photo)
+
+
+# --- the verifier register and presentations over OpenID4VP --------------------------------------
+
+
+def relying_parties() -> list:
+    """The public register: every active relying party with what it may ask for (labelled)."""
+
+    types = {ctype.code: ctype for ctype in credential_types()}
+    parties = list(RelyingParty.objects.filter(is_active=True).order_by("kind", "client_id"))
+    for party in parties:
+        party.may_ask = []
+        for code, keys in sorted(party.allowed.items()):
+            if code in types:
+                labels = claim_labels(types[code])
+                party.may_ask.append({"credential_type": code, "name": types[code].local_name,
+                                      "fields": [{"key": key, "label": labels.get(key, key)} for key in keys]})
+    return parties
+
+
+def relying_parties_of(user: User) -> list:
+    """The registered parties this staff member may ask for, with what each may ask (labelled)."""
+    mine = set(RelyingParty.objects.filter(members=user, is_active=True).values_list("pk", flat=True))
+    return [party for party in relying_parties() if party.pk in mine]
+
+
+def shared_by(user: User) -> QuerySet:
+    """My answers to relying parties' requests: who asked for what, why, and when."""
+
+    return (PresentationRequest.objects.filter(holder_index=user.id_number_index).exclude(status=PresentationRequest.Status.PENDING)
+            .select_related("relying_party", "credential_type").order_by("-answered_at"))
+
+
+def presentation_request_for(actor, pk) -> object:
+    """A request, for the staff member or system that may act for its relying party; 404 for anyone else."""
+
+    found = PresentationRequest.objects.select_related("relying_party", "credential_type").filter(pk=pk).first()
+    if found is None or not acts_for(actor, found.relying_party):
+        raise Http404
+    return found
+
+
+def disclosed_rows(request) -> list[dict]:
+
+    labels = claim_labels(request.credential_type)
+    return [{"key": key, "label": labels.get(key, key), "value": str(value)} for key, value in request.disclosed.items()]

@@ -24,7 +24,7 @@ from core.fields import clean_values
 from core.numbers import validate_credit_code, validate_id_number
 from core.people import mask_id_number
 from core.usecases import pure, unchanged, use_case
-from credentials import selectors, signing
+from credentials import selectors, signing, statuslist
 from credentials.holders import holder_index, holder_organisation, holder_user
 from credentials.identifiers import make_identifier
 from credentials.journal import VERIFICATION
@@ -153,6 +153,8 @@ def credential_issue(*, client: ApiClient, data: dict) -> Issued:
         except IntegrityError:
             # Two first pushes of one record raced; the other one won, so this one is an update.
             raise Conflict(_("This record is being pushed twice at once; try again."), code="conflict") from None
+    if not created:
+        statuslist.changed(credential)  # copies on devices carry the old revision: withdrawn in the status list
     audit_record(action=AuditEvent.Action.CREDENTIAL_ISSUED, actor_description=f"{ctype.department.name} · {client.name}",
                  subject=holder_user(credential), subject_organisation=holder_organisation(credential),
                  detail={"credential": ctype.name, "identifier": credential.identifier, "revision": credential.revision})
@@ -161,6 +163,13 @@ def credential_issue(*, client: ApiClient, data: dict) -> Issued:
             user=holder_user(credential),
             kind="credential_issued",
             title=_("New credential in your wallet: %(type)s") % {"type": ctype.name},
+            url=f"/wallet/{credential.identifier}/",
+        )
+    elif credential.status_slots.exists():
+        notice_send(
+            user=holder_user(credential),
+            kind="credential_issued",
+            title=_("%(type)s was updated: refresh it in your wallet app") % {"type": ctype.name},
             url=f"/wallet/{credential.identifier}/",
         )
     return Issued(credential=credential, created=created)
@@ -183,6 +192,7 @@ def credential_set_status(*, client: ApiClient, record_id: str, status: str, rea
         credential.status_reason = reason
         credential.status_changed_at = timezone.now()
         credential.save(update_fields=["status", "status_reason", "status_changed_at", "updated_at"])
+        statuslist.changed(credential)
         audit_record(action=AuditEvent.Action.CREDENTIAL_STATUS_CHANGED, actor_description=f"{credential.type.department.name} · {client.name}",
                      subject=holder_user(credential), subject_organisation=holder_organisation(credential),
                      detail={"credential": credential.type.name, "identifier": credential.identifier, "status": status, "reason": reason})

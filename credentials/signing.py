@@ -143,16 +143,21 @@ def jwks() -> dict:
 
 def sign(claims: dict, *, kind: str, ttl: int) -> tuple[str, dict]:
     """Sign ``claims`` as a ``kind`` token valid for ``ttl`` seconds; returns (token, full claims)."""
+    now = int(time.time())
+    full = {"iss": settings.QILU_ISSUER_ID, "iat": now, "exp": now + ttl, **claims}
+    return sign_claims(full, typ=kind), full
+
+
+def sign_claims(claims: dict, *, typ: str) -> str:
+    """Sign a claims set as it is (the caller sets ``iss``, ``iat``, ``exp``): for tokens whose shape
+    an open standard fixes (SD-JWT VC, a status list, an OpenID4VP request object)."""
     ring = keyring()
     if ring.signing is None:
         # A deploy step was missed (`manage.py signing_keys ensure`): answer 503, never a 500.
         raise Unavailable(_("Signing is not available right now. Please try again later."), code="signing_unavailable")
     kid, key = ring.signing
-    now = int(time.time())
-    full = {"iss": settings.QILU_ISSUER_ID, "iat": now, "exp": now + ttl, **claims}
-    payload = json.dumps(full, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
-    token = jws.serialize_compact({"alg": ALGORITHM, "kid": kid, "typ": kind}, payload, key)
-    return token, full
+    payload = json.dumps(claims, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    return jws.serialize_compact({"alg": ALGORITHM, "kid": kid, "typ": typ}, payload, key)
 
 
 def verify_with(token: str, *, kind: str, keys: dict[str, ECKey], retired: frozenset[str] = frozenset(), now: float | None = None) -> dict:

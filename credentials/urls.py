@@ -9,4 +9,5 @@ urlpatterns = [
     path("<str:identifier>/card.png", views.card_image, name="wallet-card"),
     path("<str:identifier>/hide/", views.credential_hide, name="wallet-hide"),
     path("<str:identifier>/present/", views.credential_present, name="wallet-present"),
+    path("<str:identifier>/offer/", views.credential_offer, name="wallet-offer"),
 ]

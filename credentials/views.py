@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from core.web import refusal
-from credentials import permissions, rendering, selectors, services
+from credentials import oid4vci, oid4vp, permissions, rendering, selectors, services
 from credentials.api.serializers import WalletCredentialSerializer
 from identity import second_factor
 from identity import selectors as identity_selectors
@@ -106,7 +107,7 @@ def credential_present(request, identifier: str):
 @login_required
 def checks(request):
     page = Paginator(selectors.checks_of(request.user), 20).get_page(request.GET.get("page"))
-    return render(request, "credentials/checks.html", {"checks": page})
+    return render(request, "credentials/checks.html", {"checks": page, "shared": selectors.shared_by(request.user)[:50]})
 
 
 @login_required
@@ -121,3 +122,58 @@ def verify_console(request):
         else:
             messages.error(request, _("Scan or paste a QR payload first."))
     return render(request, "credentials/verify.html", {"verdict": verdict})
+
+
+# --- open standards: a wallet app, the verifier register, requests by QR -------------------------
+
+
+@login_required
+@require_POST
+def credential_offer(request, identifier: str):
+    """Add a credential to a wallet app on the phone: an OpenID4VCI offer as a QR, and the six-digit
+    transaction code beside it (never inside it: a photo of the QR alone is not enough)."""
+    credential = selectors.credential_for(request.user, identifier)
+    try:
+        offer = oid4vci.offer_create(user=request.user, credential=credential)
+    except DomainError as exc:
+        messages.error(request, refusal(exc).message)
+        return redirect("wallet-credential", identifier=identifier)
+    uri = offer.uri(oid4vci.public_url(request))
+    return render(request, "credentials/offer.html", {"credential": credential, "offer": offer, "uri": uri, "svg": rendering.qr_svg(uri)})
+
+
+def register(request):
+    """The public verifier register: who may ask Qilu wallets for what, and why."""
+    return render(request, "credentials/register.html", {"parties": selectors.relying_parties()})
+
+
+@login_required
+@second_factor.required
+def request_console(request):
+    """For a relying party's staff (a window, a checkpoint): ask for fields as an OpenID4VP QR, then
+    see the answer. Only the parties the person is listed for, and only what each may ask."""
+    parties = selectors.relying_parties_of(request.user)
+    if not parties:
+        raise PermissionDenied
+    made = None
+    if request.method == "POST":
+        choice = request.POST.get("credential_type", "")  # "<type code>:<client_id>"
+        type_code, _sep, chosen = choice.partition(":")
+        try:
+            made = oid4vp.request_create(actor=request.user, client_id=chosen, type_code=type_code, fields=request.POST.getlist(f"fields-{choice}"))
+        except (DomainError, ValidationError) as exc:
+            messages.error(request, refusal(exc).message)
+        else:
+            return redirect(f"{reverse('verify-wallet')}?request={made.pk}")
+    shown = None
+    if request.GET.get("request"):
+        try:
+            shown = selectors.presentation_request_for(request.user, request.GET["request"])
+        except (Http404, ValidationError):
+            shown = None
+    context = {"parties": parties, "shown": shown}
+    if shown is not None:
+        base = oid4vci.public_url(request)
+        context.update(uri=oid4vp.wallet_uri(shown, base), svg=rendering.qr_svg(oid4vp.wallet_uri(shown, base)),
+                       rows=selectors.disclosed_rows(shown))
+    return render(request, "credentials/request_console.html", context)

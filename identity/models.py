@@ -308,6 +308,10 @@ class AuditEvent(models.Model):
         RECTIFICATION_STEP = "rectification_step", _("差评整改")
         SEAL_CHANGED = "seal_changed", _("电子印章变更")
         PAYMENT = "payment", _("缴费")
+        WALLET_OFFER = "wallet_offer", _("添加到数字钱包")
+        WALLET_ISSUED = "wallet_issued", _("发放到数字钱包")
+        PRESENTATION_REQUESTED = "presentation_requested", _("发起出示请求")
+        PRESENTATION_ANSWERED = "presentation_answered", _("向依赖方出示证照")
 
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     action = models.CharField(_("事件"), max_length=40, choices=Action.choices)

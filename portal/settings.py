@@ -5,6 +5,7 @@ QILU_ENV=test is what ``make test`` sets, with PostgreSQL and Redis from DATABAS
 QILU_ENV=prod has no defaults for secrets and refuses to start with unsafe settings.
 """
 
+import json
 from pathlib import Path
 
 import dj_database_url
@@ -317,6 +318,14 @@ _payment_origin = "/".join(QILU_PAYMENT_BASE_URL.split("/")[:3]) if QILU_PAYMENT
 if _payment_origin and _payment_origin not in CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"]:
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(_payment_origin)
 QILU_ISSUER_ID = env.str("QILU_ISSUER_ID", "CN-37")
+# Credentials on open standards (credentials/oid4vci.py, oid4vp.py): the public origin that names this
+# platform as SD-JWT VC issuer, OpenID4VCI credential issuer and OpenID4VP verifier. Production must set
+# an https origin; development and tests take the request's own origin (ALLOWED_HOSTS guards it).
+QILU_PUBLIC_URL = (env.str("QILU_PUBLIC_URL", "") or "").rstrip("/")
+if env.is_prod and not QILU_PUBLIC_URL.startswith("https://"):
+    env.problems.append("QILU_PUBLIC_URL must be the platform's https:// origin")
+# Wallet apps that may use the authorization-code flow (with PKCE): JSON {client_id: [redirect URI, …]}.
+QILU_WALLET_CLIENTS = json.loads(env.str("QILU_WALLET_CLIENTS", "") or '{"qilu-app": ["qilu://oid4vci/callback"]}')
 # Who may read /metrics (Prometheus): addresses, comma-separated. Keep it off the public proxy too.
 QILU_METRICS_ALLOWED_IPS = env.list("QILU_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 QILU_PRESENTATION_TTL = env.int("QILU_PRESENTATION_TTL", 120)

@@ -6,7 +6,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from credentials.api.views import JwksApi
-from credentials.views import verify_console
+from credentials.views import register, request_console, verify_console
 from payments.views import notify as payments_notify
 from portal import dashboard, views
 from portal.metrics import metrics_view
@@ -30,9 +30,12 @@ urlpatterns = [
     path("_allauth/openapi.html", RedirectView.as_view(url="/api/docs/#/sign-in", permanent=False)),
     path("_allauth/", include("allauth.headless.urls")),
     path(".well-known/jwks.json", JwksApi.as_view(), name="jwks"),
+    path("", include("credentials.openid_urls")),
     path("account/", include("identity.urls")),
     path("wallet/", include("credentials.urls")),
     path("verify/", verify_console, name="verify-console"),
+    path("verify/wallet/", request_console, name="verify-wallet"),
+    path("verifiers/", register, name="verifier-register"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("yardsticks/", dashboard.public, name="yardsticks"),
     path("health/", include("healthcode.urls")),

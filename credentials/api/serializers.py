@@ -228,3 +228,88 @@ class JwkSerializer(serializers.Serializer):
 
 class JwksSerializer(serializers.Serializer):
     keys = JwkSerializer(many=True)
+
+
+# --- open standards: wallet offers, the verifier register, presentation requests ----------------
+
+
+class CredentialOfferSerializer(serializers.Serializer):
+    credential_offer_uri = serializers.CharField(help_text=_("openid-credential-offer://… — what the QR holds (the offer by value)"))
+    credential_offer = serializers.JSONField(help_text=_("The OpenID4VCI credential offer object"))
+    tx_code = serializers.CharField(help_text=_("Six digits to type into the wallet app: shown beside the QR, never inside it"))
+    expires_at = serializers.DateTimeField()
+    qr_svg = serializers.CharField(required=False)
+
+
+class RegisteredFieldSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+
+
+class RegisteredTypeSerializer(serializers.Serializer):
+    credential_type = serializers.CharField()
+    name = serializers.CharField()
+    fields = RegisteredFieldSerializer(many=True)
+
+
+class RelyingPartySerializer(serializers.Serializer):
+    client_id = serializers.CharField(help_text=_("Its OpenID4VP client_id (pre-registered)"))
+    name = serializers.CharField(source="local_name")
+    kind = serializers.CharField()
+    kind_label = serializers.CharField(source="get_kind_display")
+    organisation = serializers.CharField()
+    purpose = serializers.CharField(source="local_purpose")
+    may_ask = RegisteredTypeSerializer(many=True, help_text=_("What it may ask for: beyond this, a request is refused"))
+    registered_at = serializers.DateTimeField(source="created_at")
+
+
+class PresentationRequestCreateSerializer(serializers.Serializer):
+    client_id = serializers.CharField(max_length=64, help_text=_("The registered relying party this request is made for"))
+    credential_type = serializers.CharField(max_length=48)
+    fields = serializers.ListField(child=serializers.CharField(max_length=64), min_length=1, max_length=32)
+
+
+class DisclosedRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    value = serializers.CharField()
+
+
+class PresentationRequestSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    client_id = serializers.CharField(source="relying_party.client_id")
+    credential_type = serializers.CharField(source="credential_type.code")
+    fields = serializers.ListField(child=serializers.CharField())
+    status = serializers.CharField(help_text=_("pending, verified or refused"))
+    reason = serializers.CharField(help_text=_("valid, or why it was refused: wrong_nonce, wrong_audience, missing_claim, "
+                                               "unknown_disclosure, credential_revoked, credential_suspended, …"))
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+    wallet_uri = serializers.CharField(required=False, help_text=_("openid4vp://… — what the QR holds"))
+    request_uri = serializers.CharField(required=False)
+    qr_svg = serializers.CharField(required=False)
+    disclosed = serializers.SerializerMethodField(help_text=_("What the holder disclosed, once verified, with labels"))
+
+    @extend_schema_field(DisclosedRowSerializer(many=True))
+    def get_disclosed(self, request) -> list:
+        from credentials.selectors import disclosed_rows
+
+        return disclosed_rows(request)
+
+
+class SharedSerializer(serializers.Serializer):
+    """One presentation of mine to a registered relying party (who asked for what, and why)."""
+
+    id = serializers.UUIDField()
+    relying_party = serializers.CharField(source="relying_party.local_name")
+    client_id = serializers.CharField(source="relying_party.client_id")
+    purpose = serializers.CharField(source="relying_party.local_purpose")
+    credential = serializers.CharField(source="credential_type.local_name")
+    fields = serializers.ListField(child=serializers.CharField())
+    valid = serializers.SerializerMethodField()
+    reason = serializers.CharField()
+    answered_at = serializers.DateTimeField()
+
+    def get_valid(self, request) -> bool:
+        return request.status == "verified"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from credentials.api import views
+from credentials.api import openid_views, views
 
 urlpatterns = [
     path("credential-types/", views.CredentialTypesApi.as_view(), name="api-credential-types"),
@@ -10,10 +10,15 @@ urlpatterns = [
     path("issuer/credentials/<str:record_id>/status/", views.CredentialStatusApi.as_view(), name="api-issuer-status"),
     path("wallet/", views.WalletApi.as_view(), name="api-wallet"),
     path("wallet/checks/", views.ChecksApi.as_view(), name="api-wallet-checks"),
+    path("wallet/shared/", openid_views.SharedApi.as_view(), name="api-wallet-shared"),
+    path("wallet/<str:identifier>/offers/", openid_views.WalletOfferApi.as_view(), name="api-wallet-offer"),
     path("wallet/<str:identifier>/", views.WalletCredentialApi.as_view(), name="api-wallet-credential"),
     path("wallet/<str:identifier>/card.png", views.CardImageApi.as_view(), name="api-wallet-card"),
     path("wallet/<str:identifier>/document.pdf", views.CredentialDocumentApi.as_view(), name="api-wallet-document"),
     path("wallet/<str:identifier>/presentations/", views.PresentationApi.as_view(), name="api-wallet-present"),
     path("verifications/", views.VerifyApi.as_view(), name="api-verify"),
     path("verifications/<uuid:pk>/photo.jpg", views.VerificationPhotoApi.as_view(), name="api-verification-photo"),
+    path("relying-parties/", openid_views.RelyingPartiesApi.as_view(), name="api-relying-parties"),
+    path("presentation-requests/", openid_views.PresentationRequestsApi.as_view(), name="api-presentation-requests"),
+    path("presentation-requests/<uuid:pk>/", openid_views.PresentationRequestApi.as_view(), name="api-presentation-request"),
 ]

@@ -1,0 +1,223 @@
+"""OpenID for Verifiable Presentations 1.0 as a verifier, for every relying party in the register.
+
+A window, a checkpoint or a bank asks for some fields of one credential type. The request is checked
+against the party's registration first: asking for more is refused before any holder sees it. What
+the holder's wallet scans is ``openid4vp://?client_id=…&request_uri=…``; the request object behind it
+is signed by the platform (the wallet checks it against the published JWKS) and carries a DCQL query
+naming the fields, a fresh ``nonce`` and ``response_mode=direct_post``. The wallet posts the SD-JWT VC
+presentation with its key-binding JWT to the response URI, where it is checked: issuer signature and
+key, every disclosure, the KB-JWT's signature by the ``cnf`` key, its nonce (this request's) and
+audience (this party's ``client_id``), every asked field disclosed, and the copy's slot in the
+status list. Each request is answered once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import Forbidden, NotFound
+from core.usecases import pure, unchanged, use_case
+from credentials import claims, oid4vci, permissions, sdjwt, selectors, signing, statuslist
+from credentials.holders import holder_user
+from credentials.models import PresentationRequest, RelyingParty, StatusSlot
+from identity.models import ApiClient, AuditEvent, User
+from identity.services import audit_record, notice_send
+
+REQUEST_TYPE = "oauth-authz-req+jwt"
+REQUEST_TTL = 300
+QUERY_ID = "credential"
+WALLET_AUDIENCE = "https://self-issued.me/v2"
+
+
+@pure
+def beyond_registration(relying_party: RelyingParty, type_code: str, fields) -> list[str]:
+    """The asked fields the party's registration does not allow (all of them for a type it may not ask)."""
+    allowed = set(relying_party.allowed.get(type_code, []))
+    return sorted(set(fields) - allowed)
+
+
+@use_case(audit=AuditEvent.Action.PRESENTATION_REQUESTED)
+def request_create(*, actor: User | ApiClient, client_id: str, type_code: str, fields: list[str]) -> PresentationRequest:
+    relying_party = RelyingParty.objects.filter(client_id=client_id, is_active=True).first()
+    if relying_party is None or not permissions.acts_for(actor, relying_party):
+        raise NotFound(_("No such relying party among those you act for."), code="not_found")
+    ctype = selectors.credential_type_for(type_code)
+    known = set(claims.claim_names(ctype))
+    fields = sorted(set(fields or []))
+    if not fields or set(fields) - known:
+        raise ValidationError({"fields": [_("Name one or more of: %(keys)s") % {"keys": ", ".join(sorted(known))}]})
+    extra = beyond_registration(relying_party, ctype.code, fields)
+    if extra:
+        raise Forbidden(_("%(party)s is not registered to ask for: %(fields)s") % {"party": relying_party.name, "fields": ", ".join(extra)},
+                        code="beyond_registration")
+    request = PresentationRequest.objects.create(
+        relying_party=relying_party, requested_by=actor if isinstance(actor, User) else None, credential_type=ctype, fields=fields,
+        nonce=secrets.token_urlsafe(24), state=secrets.token_urlsafe(24), expires_at=timezone.now() + dt.timedelta(seconds=REQUEST_TTL),
+    )
+    audit_record(action=AuditEvent.Action.PRESENTATION_REQUESTED, actor=actor if isinstance(actor, User) else None,
+                 actor_description=f"{relying_party.name} ({relying_party.client_id})",
+                 detail={"request": str(request.pk), "credential": ctype.name, "fields": fields})
+    return request
+
+
+@pure
+def request_uri(request: PresentationRequest, base: str) -> str:
+    return f"{base}/oid4vp/requests/{request.pk}"
+
+
+@pure
+def wallet_uri(request: PresentationRequest, base: str) -> str:
+    """What the QR holds (the cross-device flow): the request travels by reference."""
+    return f"openid4vp://?client_id={quote(request.relying_party.client_id)}&request_uri={quote(request_uri(request, base), safe='')}"
+
+
+@pure
+def dcql_query(request: PresentationRequest, base: str) -> dict:
+    return {"credentials": [{
+        "id": QUERY_ID,
+        "format": oid4vci.FORMAT,
+        "meta": {"vct_values": [claims.vct_for(base, request.credential_type)]},
+        "claims": [{"path": [name]} for name in request.fields],
+    }]}
+
+
+@pure
+def request_object(request: PresentationRequest, base: str) -> str:
+    """The signed request object (RFC 9101 JAR) the wallet fetches from ``request_uri``."""
+    now = int(time.time())
+    party = request.relying_party
+    return signing.sign_claims({
+        "iss": party.client_id,
+        "aud": WALLET_AUDIENCE,
+        "client_id": party.client_id,
+        "response_type": "vp_token",
+        "response_mode": "direct_post",
+        "response_uri": f"{base}/oid4vp/responses/{request.pk}",
+        "nonce": request.nonce,
+        "state": request.state,
+        "dcql_query": dcql_query(request, base),
+        "client_metadata": {
+            "client_name": party.name,
+            "vp_formats_supported": {oid4vci.FORMAT: {"sd-jwt_alg_values": [sdjwt.ALGORITHM], "kb-jwt_alg_values": [sdjwt.ALGORITHM]}},
+        },
+        "iat": now,
+        "exp": int(request.expires_at.timestamp()),
+    }, typ=REQUEST_TYPE)
+
+
+@dataclass
+class Checked:
+    valid: bool
+    reason: str
+    disclosed: dict
+    slot: StatusSlot | None
+
+
+@pure
+def presentation_check(token: str, *, request: PresentationRequest, base: str, keys=None, status_token=None) -> Checked:
+    """Everything but the request's own state, with nothing from the database but the copy's slot
+    (to tell the holder who saw their data): ``keys`` and ``status_token`` let a verifier that holds
+    only the published JWKS and a cached status list run the same checks."""
+    ring = signing.keyring()
+    keys = ring.public if keys is None else keys
+    try:
+        verified = sdjwt.verify(token, issuer_keys={kid: key for kid, key in keys.items() if kid not in ring.retired},
+                                issuer=base, nonce=request.nonce, audience=request.relying_party.client_id)
+        if verified.claims.get("vct") != claims.vct_for(base, request.credential_type):
+            raise sdjwt.SdJwtRejected("wrong_type")
+        missing = [name for name in request.fields if name not in verified.disclosed]
+        if missing:
+            raise sdjwt.SdJwtRejected("missing_claim")
+        uri, index = _status_pointer(verified.claims, base)
+        signed = status_token(uri) if status_token else statuslist.token(int(uri.rsplit("/", 1)[1]), uri=uri)
+        value = statuslist.read(signed or "", uri=uri, index=index, keys=keys)
+    except sdjwt.SdJwtRejected as exc:
+        return Checked(valid=False, reason=exc.reason, disclosed={}, slot=None)
+    slot = StatusSlot.objects.select_related("credential__type").filter(status_list_id=int(uri.rsplit("/", 1)[1]), index=index).first()
+    if value != statuslist.VALID:
+        reason = "credential_suspended" if value == statuslist.SUSPENDED else "credential_revoked"
+        return Checked(valid=False, reason=reason, disclosed={}, slot=slot)
+    return Checked(valid=True, reason="valid", disclosed={name: verified.disclosed[name] for name in request.fields}, slot=slot)
+
+
+def _status_pointer(claims: dict, base: str) -> tuple[str, int]:
+    try:
+        pointer = claims["status"]["status_list"]
+        uri, index = pointer["uri"], pointer["idx"]
+    except (KeyError, TypeError):
+        raise sdjwt.SdJwtRejected("status_unavailable") from None
+    if not isinstance(index, int) or not isinstance(uri, str) or urlsplit(uri)._replace(path="").geturl() != urlsplit(base)._replace(path="").geturl() \
+            or not uri.startswith(f"{base}/status-lists/") or not uri.rsplit("/", 1)[1].isdigit():
+        raise sdjwt.SdJwtRejected("status_unavailable")
+    return uri, index
+
+
+def _presentation_in(vp_token: str) -> str:
+    """The one presentation for our one DCQL query: ``{"credential": ["<SD-JWT+KB>"]}`` (OpenID4VP 1.0)."""
+    try:
+        parsed = json.loads(vp_token)
+        found = parsed[QUERY_ID]
+        found = found[0] if isinstance(found, list) and len(found) == 1 else found
+    except (ValueError, KeyError, TypeError, IndexError):
+        raise sdjwt.SdJwtRejected("malformed") from None
+    if not isinstance(found, str):
+        raise sdjwt.SdJwtRejected("malformed")
+    return found
+
+
+class ResponseRefused(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@use_case(audit=AuditEvent.Action.PRESENTATION_ANSWERED)
+def response_accept(*, client: str, request_id, vp_token: str, state: str, base: str) -> PresentationRequest:
+    """The wallet's ``direct_post``. A request already answered or expired is refused and left as it
+    was (a replay); otherwise the verdict, valid or not, is the request's answer, and the holder's
+    "who used my data" shows it."""
+    request = PresentationRequest.objects.select_for_update().select_related("relying_party", "credential_type").filter(pk=request_id).first()
+    if request is None:
+        raise NotFound()
+    if request.status != PresentationRequest.Status.PENDING:
+        unchanged()
+        raise ResponseRefused("replayed")
+    if request.expires_at <= timezone.now():
+        unchanged()
+        raise ResponseRefused("request_expired")
+    if state != request.state:
+        unchanged()
+        raise ResponseRefused("wrong_state")
+    try:
+        checked = presentation_check(_presentation_in(vp_token), request=request, base=base)
+    except sdjwt.SdJwtRejected as exc:
+        checked = Checked(valid=False, reason=exc.reason, disclosed={}, slot=None)
+    credential = checked.slot.credential if checked.slot else None
+    request.status = PresentationRequest.Status.VERIFIED if checked.valid else PresentationRequest.Status.REFUSED
+    request.reason = checked.reason
+    request.credential = credential
+    request.holder_index = credential.holder_index if credential else ""
+    request.disclosed_json = json.dumps(checked.disclosed, ensure_ascii=False)
+    request.answered_at = timezone.now()
+    request.save()
+    party = request.relying_party
+    holder = holder_user(credential) if credential else None
+    audit_record(action=AuditEvent.Action.PRESENTATION_ANSWERED, subject=holder, actor_description=f"{party.name} ({party.client_id})",
+                 purpose=party.purpose, detail={"request": str(request.pk), "credential": request.credential_type.name,
+                                                "fields": request.fields if checked.valid else [], "valid": checked.valid,
+                                                "reason": checked.reason, "wallet": client[:64]})
+    if holder is not None and checked.valid:
+        notice_send(user=holder, kind="credential_presented",
+                    title=_("%(party)s saw %(fields)s of your %(type)s") % {"party": party.name, "fields": "、".join(request.fields),
+                                                                             "type": request.credential_type.name},
+                    url="/wallet/checks/")
+    return request  # refused or not: the view answers by its status (raising would roll the answer back)

@@ -1,0 +1,197 @@
+"""The open-standard endpoints, in the shapes their specifications fix (not our /api/v1 envelope):
+issuer and authorization-server metadata, SD-JWT VC type metadata and issuer keys, status lists,
+OpenID4VCI's token, nonce and credential endpoints, and OpenID4VP's request and response URIs."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode, urlsplit
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.errors import DomainError
+from core.web import refusal
+from credentials import oid4vci, oid4vp, selectors, statuslist
+from credentials.models import PresentationRequest
+from identity.models import User
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _json(data: dict, *, status: int = 200, cache: str = "no-store") -> JsonResponse:
+    response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = cache
+    return response
+
+
+def _oauth_error(exc: oid4vci.OAuthError) -> JsonResponse:
+    response = _json({"error": exc.error, "error_description": exc.description}, status=exc.status)
+    if exc.status == 401:
+        response["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
+    return response
+
+
+PUBLIC = "public, max-age=300"
+
+
+@require_GET
+def credential_issuer(request):
+    return _json(oid4vci.issuer_metadata(oid4vci.public_url(request)), cache=PUBLIC)
+
+
+@require_GET
+def authorization_server(request):
+    return _json(oid4vci.authorization_server_metadata(oid4vci.public_url(request)), cache=PUBLIC)
+
+
+@require_GET
+def jwt_vc_issuer(request):
+    return _json(oid4vci.jwt_vc_issuer(oid4vci.public_url(request)), cache="public, max-age=60")
+
+
+@require_GET
+def type_metadata(request, code: str):
+    ctype = selectors.credential_type_for(code)
+    return _json(oid4vci.type_metadata(oid4vci.public_url(request), ctype), cache=PUBLIC)
+
+
+@require_GET
+def status_list(request, list_id: int):
+    uri = f"{oid4vci.public_url(request)}/status-lists/{list_id}"
+    signed = statuslist.token(list_id, uri=uri)
+    if signed is None:
+        raise Http404
+    response = HttpResponse(signed, content_type="application/statuslist+jwt")
+    response["Cache-Control"] = f"public, max-age={statuslist.TTL}"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# --- OpenID4VCI -------------------------------------------------------------------------------------
+
+
+@csrf_exempt
+@require_POST
+def nonce(request):
+    return _json({"c_nonce": oid4vci.nonce_create(), "c_nonce_expires_in": oid4vci.NONCE_TTL})
+
+
+@csrf_exempt
+@require_POST
+def token(request):
+    grant_type = request.POST.get("grant_type", "")
+    try:
+        if grant_type == oid4vci.PRE_AUTHORIZED_GRANT:
+            grant = oid4vci.pre_authorized_redeem(client=request.POST.get("client_id", ""), code=request.POST.get("pre-authorized_code", ""),
+                                                  tx_code=request.POST.get("tx_code", ""))
+        elif grant_type == "authorization_code":
+            grant = oid4vci.authorization_code_redeem(code=request.POST.get("code", ""), code_verifier=request.POST.get("code_verifier", ""),
+                                                      client_id=request.POST.get("client_id", ""), redirect_uri=request.POST.get("redirect_uri", ""))
+        else:
+            raise oid4vci.OAuthError("unsupported_grant_type", "Use the pre-authorized code or the authorization code grant.")
+    except oid4vci.OAuthError as exc:
+        return _oauth_error(exc)
+    return _json(grant.response())
+
+
+@csrf_exempt
+@require_POST
+def credential(request):
+    try:
+        grant = oid4vci.grant_from_token(request.headers.get("Authorization", ""))
+        user = User.objects.filter(pk=grant.user_id, is_active=True).first()
+        if user is None:
+            raise oid4vci.OAuthError("invalid_token", "The access token's holder is gone.", status=401)
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("credential_configuration_id"), str):
+            raise oid4vci.OAuthError("invalid_credential_request", "Send JSON with credential_configuration_id and proofs.")
+        proofs = (body.get("proofs") or {}).get("jwt") if isinstance(body.get("proofs"), dict) else None
+        copies = oid4vci.credential_deliver(user=user, grant=grant, configuration_id=body["credential_configuration_id"], proofs=proofs,
+                                            base=oid4vci.public_url(request))
+    except oid4vci.OAuthError as exc:
+        return _oauth_error(exc)
+    return _json({"credentials": [{"credential": copy} for copy in copies]})
+
+
+class _AppRedirect(HttpResponseRedirect):
+    """A redirect to a registered wallet's URI, whose scheme may be the app's own (``qilu://``)."""
+
+    def __init__(self, url: str):
+        self.allowed_schemes = [*HttpResponseRedirect.allowed_schemes, urlsplit(url).scheme]
+        super().__init__(url)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def authorize(request):
+    """The authorization-code flow's page: the signed-in holder sees which wallet asks for which of
+    their credentials, and agrees or declines."""
+    params = request.POST if request.method == "POST" else request.GET
+    client_id, redirect_uri, state = params.get("client_id", ""), params.get("redirect_uri", ""), params.get("state", "")
+    if redirect_uri not in oid4vci.client_redirects(client_id):
+        return render(request, "credentials/authorize.html", {"error": "invalid_client"}, status=400)
+    type_codes = [code for code in params.get("scope", "").split() if code]
+    try:
+        details = json.loads(params.get("authorization_details") or "[]")
+        type_codes += [item["credential_configuration_id"] for item in details if item.get("type") == "openid_credential"]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        pass
+
+    def back(**answer):
+        query = urlencode({**answer, "state": state, "iss": oid4vci.public_url(request)})
+        return _AppRedirect(f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{query}")
+
+    if params.get("response_type") != "code" or params.get("code_challenge_method") != "S256" or not params.get("code_challenge"):
+        return back(error="invalid_request", error_description="response_type=code with a S256 code_challenge is required")
+    held = [item for item in selectors.wallet_for(request.user).filter(type__code__in=type_codes)]
+    if request.method == "POST":
+        if request.POST.get("decision") != "allow":
+            return back(error="access_denied")
+        try:
+            code = oid4vci.authorization_approve(user=request.user, client_id=client_id, redirect_uri=redirect_uri,
+                                                 code_challenge=params["code_challenge"], type_codes=type_codes)
+        except (DomainError, oid4vci.OAuthError):
+            return back(error="access_denied", error_description="no valid credential of the asked type")
+        return back(code=code)
+    return render(request, "credentials/authorize.html", {"client_id": client_id, "held": held, "params": params.items()})
+
+
+# --- OpenID4VP ----------------------------------------------------------------------------------------
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def presentation_request(request, pk):
+    found = (PresentationRequest.objects.select_related("relying_party", "credential_type")
+             .filter(pk=pk, status=PresentationRequest.Status.PENDING, expires_at__gt=timezone.now()).first())
+    if found is None:
+        raise Http404
+    response = HttpResponse(oid4vp.request_object(found, oid4vci.public_url(request)), content_type="application/oauth-authz-req+jwt")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@csrf_exempt
+@require_POST
+def presentation_response(request, pk):
+    try:
+        answered = oid4vp.response_accept(client=request.headers.get("User-Agent", "")[:64], request_id=pk,
+                                          vp_token=request.POST.get("vp_token", ""), state=request.POST.get("state", ""),
+                                          base=oid4vci.public_url(request))
+    except oid4vp.ResponseRefused as exc:
+        return _json({"error": "invalid_request", "error_description": exc.reason}, status=400)
+    except (DomainError, ValidationError) as exc:
+        refused = refusal(exc)
+        return _json({"error": "invalid_request", "error_description": refused.code}, status=refused.status)
+    if answered.status != PresentationRequest.Status.VERIFIED:
+        return _json({"error": "invalid_request", "error_description": answered.reason}, status=400)
+    return _json({})

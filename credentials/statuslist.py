@@ -1,0 +1,153 @@
+"""IETF Token Status List (draft-ietf-oauth-status-list): where a verifier that is offline from our
+database learns whether an SD-JWT VC copy is still valid.
+
+Each copy handed to a device takes one 2-bit slot (0 valid, 1 invalid, 2 suspended) at a random free
+index of the open list; the list is published as a signed JWT (``typ: statuslist+jwt``) at a stable
+URL, built from the credentials' current state. Only slots that are not valid are read to build it
+(revoked, suspended, or superseded by a re-push), so its cost follows the number of withdrawn
+copies, not of copies issued. The signed token is cached under the list's version, which every
+status change bumps after commit: a change is in the published list by the next fetch, and HTTP
+caches may keep it for ``TTL`` seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+import zlib
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from joserfc import jws
+from joserfc.errors import JoseError
+from joserfc.jwk import ECKey
+
+from core.usecases import pure, step
+from credentials import signing
+from credentials.models import Credential, StatusList, StatusSlot
+from credentials.sdjwt import SdJwtRejected, b64url, b64url_decode
+
+VALID, INVALID, SUSPENDED = 0, 1, 2
+TYPE = "statuslist+jwt"
+TTL = 10  # seconds a consumer may cache a list before fetching again (also its HTTP max-age)
+LIFETIME = 24 * 3600  # an offline verifier may rely on a list this long after it was signed
+_TRIES = 32
+
+
+class ListFull(RuntimeError):
+    pass
+
+
+@pure
+def encode(values: dict[int, int], *, size: int, bits: int = 2) -> bytes:
+    """The list's bytes: entry ``i`` sits at bit ``i * bits`` counted from each byte's least
+    significant bit, then the whole is compressed with DEFLATE in the ZLIB format."""
+    raw = bytearray(size * bits // 8)
+    for index, value in values.items():
+        position = index * bits
+        raw[position // 8] |= value << (position % 8)
+    return zlib.compress(bytes(raw), 9)
+
+
+@pure
+def decode(compressed: bytes, index: int, *, bits: int = 2) -> int:
+    raw = zlib.decompress(compressed)
+    position = index * bits
+    if position // 8 >= len(raw):
+        raise IndexError(index)
+    return (raw[position // 8] >> (position % 8)) & ((1 << bits) - 1)
+
+
+def _open_list() -> StatusList:
+    open_one = (StatusList.objects.select_for_update().filter(allocated__lt=F("size") * StatusList.FILL).order_by("-id").first())
+    return open_one or StatusList.objects.create()
+
+
+@step
+def allocate(*, credential: Credential, holder_key: str) -> StatusSlot:
+    """A random free slot of the open list for one copy (inside the caller's transaction)."""
+    status_list = _open_list()
+    for _attempt in range(_TRIES):
+        index = secrets.randbelow(status_list.size)
+        try:
+            with transaction.atomic():
+                slot = StatusSlot.objects.create(status_list=status_list, index=index, credential=credential,
+                                                 revision=credential.revision, holder_key=holder_key)
+        except IntegrityError:
+            continue  # taken: at most half the list is, so a few draws find a free one
+        StatusList.objects.filter(pk=status_list.pk).update(allocated=F("allocated") + 1)
+        return slot
+    raise ListFull(status_list.pk)
+
+
+def _version_key(list_id: int) -> str:
+    return f"statuslist:{list_id}:version"
+
+
+@step
+def changed(credential: Credential) -> None:
+    """After commit, every list holding a copy of ``credential`` is rebuilt on its next fetch."""
+    lists = set(StatusSlot.objects.filter(credential=credential).values_list("status_list_id", flat=True))
+
+    def bump():
+        for list_id in lists:
+            cache.set(_version_key(list_id), time.time_ns(), timeout=None)
+
+    if lists:
+        transaction.on_commit(bump)
+
+
+@pure
+def values_of(list_id: int) -> dict[int, int]:
+    """Every slot of the list that is not valid, with its value."""
+    withdrawn = (StatusSlot.objects.filter(status_list_id=list_id)
+                 .filter(Q(credential__status__in=[Credential.Status.REVOKED, Credential.Status.SUSPENDED])
+                         | Q(revision__lt=F("credential__revision")))
+                 .values_list("index", "credential__status", "revision", "credential__revision"))
+    values = {}
+    for index, status, revision, current in withdrawn:
+        values[index] = SUSPENDED if status == Credential.Status.SUSPENDED and revision == current else INVALID
+    return values
+
+
+@pure
+def token(list_id: int, *, uri: str) -> str | None:
+    """The signed status list token for ``uri``; None for a list that does not exist."""
+    version = cache.get(_version_key(list_id)) or 0
+    key = f"statuslist:{list_id}:{version}:{uri}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    status_list = StatusList.objects.filter(pk=list_id).first()
+    if status_list is None:
+        return None
+    lst = b64url(encode(values_of(list_id), size=status_list.size, bits=status_list.bits))
+    now = int(time.time())
+    signed = signing.sign_claims({"sub": uri, "iat": now, "exp": now + LIFETIME, "ttl": TTL,
+                                  "status_list": {"bits": status_list.bits, "lst": lst}}, typ=TYPE)
+    cache.set(key, signed, timeout=TTL)
+    return signed
+
+
+@pure
+def read(signed: str, *, uri: str, index: int, keys: dict[str, ECKey], now: float | None = None) -> int:
+    """A verifier's reading of one slot from a status list token it fetched (or cached): the token
+    must be signed by a key in ``keys``, be about ``uri``, and not have expired."""
+    try:
+        header = jws.extract_compact(signed.encode("ascii")).headers()
+        key = keys[header.get("kid")]
+        claims = json.loads(jws.deserialize_compact(signed, key, algorithms=[signing.ALGORITHM]).payload)
+        listed = claims["status_list"]
+        compressed = b64url_decode(listed["lst"])
+    except (JoseError, ValueError, KeyError, TypeError, UnicodeError):
+        raise SdJwtRejected("status_unavailable") from None
+    if header.get("typ") != TYPE or claims.get("sub") != uri:
+        raise SdJwtRejected("status_unavailable")
+    if isinstance(claims.get("exp"), int) and (time.time() if now is None else now) >= claims["exp"]:
+        raise SdJwtRejected("status_unavailable")
+    try:
+        return decode(compressed, index, bits=listed.get("bits", 2))
+    except (IndexError, zlib.error):
+        raise SdJwtRejected("status_unavailable") from None

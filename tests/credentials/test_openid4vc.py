@@ -1,0 +1,397 @@
+"""SD-JWT VC issued over OpenID4VCI, presented over OpenID4VP with holder binding, withdrawn through a
+Token Status List — driven by the reference holder (tests/credentials/wallet_holder.py)."""
+
+from __future__ import annotations
+
+import json
+import zlib
+
+import pytest
+from django.test import Client
+from joserfc.jwk import ECKey
+
+from credentials import sdjwt, signing, statuslist
+from credentials.models import CredentialOffer, PresentationRequest, RelyingParty, StatusSlot
+from credentials.services import credential_issue, credential_set_status
+from identity.models import AuditEvent
+from tests.credentials.wallet_holder import ReferenceHolder
+from tests.factories import UserFactory, api_as, issuer_client, licence_data
+
+pytestmark = pytest.mark.django_db
+
+
+# --- SD-JWT against RFC 9901's own examples -------------------------------------------------------
+
+RFC_DISCLOSURES = [  # RFC 9901 §5.1 / §4.2.1: (disclosure as printed, its SHA-256 digest, what it holds)
+    ("WyIyR0xDNDJzS1F2ZUNmR2ZyeU5STjl3IiwgImdpdmVuX25hbWUiLCAiSm9obiJd", "jsu9yVulwQQlhFlM_3JlzMaSFzglhQG0DpfayQwLUK4", ("given_name", "John")),
+    ("WyJlbHVWNU9nM2dTTklJOEVZbnN4QV9BIiwgImZhbWlseV9uYW1lIiwgIkRvZSJd", "TGf4oLbgwd5JQaHyKVQZU9UdGE0w5rtDsrZzfUaomLo", ("family_name", "Doe")),
+    ("WyI2cU1RdlJMNWhhaiIsICJmYW1pbHlfbmFtZSIsICJNw7ZiaXVzIl0", "uutlBuYeMDyjLLTpf6Jxi7yNkEF35jdyWMn9U7b_RYY", ("family_name", "Möbius")),
+]
+
+
+@pytest.mark.parametrize(("disclosure", "expected", "content"), RFC_DISCLOSURES)
+def test_disclosure_digests_and_contents_match_rfc_9901(disclosure, expected, content):
+    assert sdjwt.digest(disclosure) == expected
+    assert sdjwt.decode_disclosure(disclosure) == content
+
+
+def test_a_digest_is_of_the_disclosure_as_sent_not_of_a_re_encoding():
+    """RFC 9901 §4.2.3: the same claim encoded with other whitespace is another disclosure."""
+    same_claim = sdjwt.b64url(b'["6qMQvRL5haj","family_name","M\\u00f6bius"]')
+    assert sdjwt.decode_disclosure(same_claim) == ("family_name", "Möbius")
+    assert sdjwt.digest(same_claim) != RFC_DISCLOSURES[2][1]
+
+
+def test_array_element_disclosures_are_refused_as_never_issued_here():
+    assert sdjwt.digest("WyJsa2x4RjVqTVlsR1RQVW92TU5JdkNBIiwgIlVTIl0") == "pFndjkZ_VCzmyTa6UjlZo3dh-ko8aIKQc9DlGzhaVYo"  # RFC §5.1
+    with pytest.raises(sdjwt.SdJwtRejected, match="malformed_disclosure"):
+        sdjwt.decode_disclosure("WyJsa2x4RjVqTVlsR1RQVW92TU5JdkNBIiwgIlVTIl0")
+
+
+def _issued(**fields):
+    issuer, holder = ECKey.generate_key("P-256"), ECKey.generate_key("P-256")
+    token = sdjwt.issue({"iss": "https://issuer.example", "vct": "https://issuer.example/vct/x", "cnf": {"jwk": holder.as_dict(private=False)}},
+                        fields or {"name": "张三", "class": "C1", "number": "370102"}, key=issuer, kid="k1")
+    return token, {"k1": ECKey.import_key(issuer.as_dict(private=False))}, holder
+
+
+def test_a_presentation_discloses_only_what_the_holder_chose_and_binds_to_nonce_and_audience():
+    token, keys, holder = _issued()
+    shown = sdjwt.present(token, ["class"], holder_key=holder, nonce="n-1", audience="bank")
+    verified = sdjwt.verify(shown, issuer_keys=keys, issuer="https://issuer.example", nonce="n-1", audience="bank")
+    assert verified.disclosed == {"class": "C1"}
+    assert "name" not in verified.claims and "_sd" not in verified.claims
+    payload = json.loads(sdjwt.b64url_decode(token.split(".")[1]))
+    assert len(payload["_sd"]) % 4 == 0 and len(payload["_sd"]) > 3  # padded with decoys, sorted
+    for reason, kwargs in [("wrong_nonce", {"nonce": "n-2", "audience": "bank"}), ("wrong_audience", {"nonce": "n-1", "audience": "other"})]:
+        with pytest.raises(sdjwt.SdJwtRejected, match=reason):
+            sdjwt.verify(shown, issuer_keys=keys, issuer="https://issuer.example", **kwargs)
+
+
+def test_tampered_presentations_are_refused():
+    token, keys, holder = _issued()
+    shown = sdjwt.present(token, ["class"], holder_key=holder, nonce="n", audience="a")
+    jwt, disclosure, kb = shown.split("~")
+    forged = sdjwt.disclosure("class", "A1")  # a value the issuer never signed
+    cases = {
+        "unknown_disclosure": f"{jwt}~{forged}~{kb}",
+        "key_binding_invalid": f"{jwt}~{kb}",  # a disclosure dropped after the KB-JWT was signed: sd_hash no longer matches
+        "key_binding_missing": f"{jwt}~{disclosure}~",
+    }
+    for reason, presented in cases.items():
+        with pytest.raises(sdjwt.SdJwtRejected, match=reason):
+            sdjwt.verify(presented, issuer_keys=keys, nonce="n", audience="a")
+    stranger = ECKey.generate_key("P-256")
+    stolen = sdjwt.present(token, ["class"], holder_key=stranger, nonce="n", audience="a")  # a copied credential without the device key
+    with pytest.raises(sdjwt.SdJwtRejected, match="key_binding_invalid"):
+        sdjwt.verify(stolen, issuer_keys=keys, nonce="n", audience="a")
+    with pytest.raises(sdjwt.SdJwtRejected, match="unknown_key"):
+        sdjwt.verify(shown, issuer_keys={}, nonce="n", audience="a")
+
+
+def test_a_stale_key_binding_is_refused():
+    token, keys, holder = _issued()
+    shown = sdjwt.present(token, ["class"], holder_key=holder, nonce="n", audience="a", now=1_000_000)
+    with pytest.raises(sdjwt.SdJwtRejected, match="key_binding_stale"):
+        sdjwt.verify(shown, issuer_keys=keys, nonce="n", audience="a")
+
+
+# --- Token Status List -----------------------------------------------------------------------------
+
+
+def test_status_list_bits_match_the_drafts_examples():
+    """draft-ietf-oauth-status-list §4.1: one bit [1,0,0,1,1,1,0,1, 1,1,0,0,0,1,0,1] is bytes B9 A3;
+    two bits [1,2,0,3, 0,1,0,1, 1,2,3,3] are C9 44 F9 — least significant bits first."""
+    one = [1, 0, 0, 1, 1, 1, 0, 1, 1, 1, 0, 0, 0, 1, 0, 1]
+    assert zlib.decompress(statuslist.encode(dict(enumerate(one)), size=16, bits=1)) == bytes([0xB9, 0xA3])
+    two = [1, 2, 0, 3, 0, 1, 0, 1, 1, 2, 3, 3]
+    assert zlib.decompress(statuslist.encode(dict(enumerate(two)), size=12, bits=2)) == bytes([0xC9, 0x44, 0xF9])
+    assert [statuslist.decode(sdjwt.b64url_decode("eNrbuRgAAhcBXQ"), i, bits=1) for i in range(16)] == one  # the draft's own lst
+    assert [statuslist.decode(sdjwt.b64url_decode("eNo76fITAAPfAgc"), i, bits=2) for i in range(12)] == two
+
+
+# --- issuing over OpenID4VCI ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def holder_app(citizen):
+    client = Client()
+    client.force_login(citizen)
+    return ReferenceHolder(client)
+
+
+def _offer(citizen_api, licence):
+    answer = citizen_api.post(f"/api/v1/wallet/{licence.identifier}/offers/?qr=svg")
+    assert answer.status_code == 201, answer.content
+    return answer.json()
+
+
+def test_metadata_documents_describe_the_issuer(client, licence):
+    issuer = client.get("/.well-known/openid-credential-issuer").json()
+    base = "http://testserver"
+    assert issuer["credential_issuer"] == base and issuer["nonce_endpoint"] == f"{base}/oid4vci/nonce"
+    config = issuer["credential_configurations_supported"]["driving_licence"]
+    assert config["format"] == "dc+sd-jwt" and config["vct"] == f"{base}/vct/driving_licence"
+    assert config["proof_types_supported"]["jwt"]["proof_signing_alg_values_supported"] == ["ES256"]
+    server = client.get("/.well-known/oauth-authorization-server").json()
+    assert server["code_challenge_methods_supported"] == ["S256"] and server["pre-authorized_grant_anonymous_access_supported"]
+    keys = client.get("/.well-known/jwt-vc-issuer").json()
+    assert keys["issuer"] == base and keys["jwks"] == signing.jwks()
+    vct = client.get("/vct/driving_licence").json()
+    assert vct["vct"] == config["vct"] and any(claim["path"] == ["licence_class"] and claim["sd"] == "always" for claim in vct["claims"])
+
+
+def test_an_offer_gives_a_batch_of_unlinkable_copies_bound_to_device_keys(citizen, citizen_api, licence, client):
+    offer = _offer(citizen_api, licence)
+    assert offer["credential_offer_uri"].startswith("openid-credential-offer://?credential_offer=") and offer["qr_svg"].startswith("<")
+    assert offer["tx_code"] not in offer["credential_offer_uri"]
+    holder = ReferenceHolder(client)
+    copies = holder.receive(offer["credential_offer_uri"], offer["tx_code"], count=3)
+    claims = [copy.claims for copy in copies]
+    assert len({json.dumps(item["cnf"]) for item in claims}) == 3  # one device key each
+    assert len({item["status"]["status_list"]["idx"] for item in claims}) == 3  # one status slot each
+    assert len({tuple(item["_sd"]) for item in claims}) == 3  # fresh salts: no shared digests
+    assert claims[0]["iat"] % 3600 == 0 and "holder_name" not in claims[0]  # iat shared by the hour; fields only as digests
+    slots = StatusSlot.objects.filter(credential=licence)
+    assert slots.count() == 3 and {slot.holder_key for slot in slots} == {copy.key.thumbprint() for copy in copies}
+    verified = sdjwt.verify(copies[0].token, issuer_keys=signing.keyring().public, issuer="http://testserver", require_kb=False)
+    assert verified.disclosed["holder_name"] == citizen.name and verified.disclosed["licence_class"] == "C1"
+    events = AuditEvent.objects.filter(subject=citizen, action__in=["wallet_offer", "wallet_issued"])
+    assert {event.action for event in events} == {"wallet_offer", "wallet_issued"}
+
+
+def test_an_offer_works_once_and_wrong_transaction_codes_end_it(citizen_api, licence, client):
+    holder = ReferenceHolder(client)
+    offer = _offer(citizen_api, licence)
+    wrong = "000000" if offer["tx_code"] != "000000" else "111111"
+    for _attempt in range(5):
+        assert holder.redeem_offer(offer["credential_offer_uri"], wrong)[1].json()["error"] == "invalid_grant"
+    assert holder.redeem_offer(offer["credential_offer_uri"], offer["tx_code"])[1].status_code == 400  # ended by the fifth
+    fresh = _offer(citizen_api, licence)
+    assert holder.redeem_offer(fresh["credential_offer_uri"], fresh["tx_code"])[1].status_code == 200
+    assert holder.redeem_offer(fresh["credential_offer_uri"], fresh["tx_code"])[1].json()["error"] == "invalid_grant"
+    assert CredentialOffer.objects.filter(redeemed_at__isnull=False).count() == 1
+
+
+def test_proofs_are_checked_and_a_nonce_works_once(citizen_api, licence, client):
+    holder = ReferenceHolder(client)
+    offer = _offer(citizen_api, licence)
+    _offer_object, token = holder.redeem_offer(offer["credential_offer_uri"], offer["tx_code"])
+    access = token.json()["access_token"]
+    proofs, keys = holder.proofs(1)
+    assert holder.fetch(access, "driving_licence", proofs=proofs, keys=keys).status_code == 200
+    assert holder.fetch(access, "driving_licence", proofs=proofs, keys=keys).json()["error"] == "invalid_nonce"  # replayed proof
+    assert holder.fetch(access, "driving_licence", proofs=holder.proofs(1, nonce="made-up")[0], keys=keys).json()["error"] == "invalid_nonce"
+    proofs, keys = holder.proofs(1, audience="https://another.example")
+    assert holder.fetch(access, "driving_licence", proofs=proofs, keys=keys).json()["error"] == "invalid_proof"
+    assert holder.fetch(access, "driving_licence", count=6).json()["error"] == "invalid_credential_request"  # beyond the batch size
+    assert holder.fetch(access, "resident_id", count=1).json()["error"] == "unknown_credential_configuration"
+    assert holder.fetch("forged", "driving_licence", count=1).status_code == 401
+
+
+def test_the_authorization_code_flow_with_pkce(citizen, licence, settings):
+    settings.QILU_WALLET_CLIENTS = {"test-wallet": ["https://wallet.example/cb"]}
+    browser = Client()
+    browser.force_login(citizen)
+    holder = ReferenceHolder(Client())
+    verifier, challenge = holder.pkce()
+    params = {"response_type": "code", "client_id": "test-wallet", "redirect_uri": "https://wallet.example/cb", "scope": "driving_licence",
+              "code_challenge": challenge, "code_challenge_method": "S256", "state": "s-1"}
+    page = browser.get("/oid4vci/authorize", params)
+    assert page.status_code == 200 and "机动车驾驶证" in page.content.decode()
+    assert browser.get("/oid4vci/authorize", {**params, "redirect_uri": "https://evil.example/cb"}).status_code == 400
+    allowed = browser.post("/oid4vci/authorize", {**params, "decision": "allow"})
+    assert allowed.status_code == 302 and allowed["Location"].startswith("https://wallet.example/cb?code=")
+    code = allowed["Location"].split("code=")[1].split("&")[0]
+    exchange = {"grant_type": "authorization_code", "code": code, "client_id": "test-wallet", "redirect_uri": "https://wallet.example/cb"}
+    assert holder.http.post("/oid4vci/token", {**exchange, "code_verifier": "wrong"}).json()["error"] == "invalid_grant"
+    allowed = browser.post("/oid4vci/authorize", {**params, "decision": "allow"})  # the wrong verifier spent that code; a new one
+    code = allowed["Location"].split("code=")[1].split("&")[0]
+    token = holder.http.post("/oid4vci/token", {**exchange, "code": code, "code_verifier": verifier})
+    assert token.status_code == 200, token.content
+    assert holder.fetch(token.json()["access_token"], "driving_licence", count=1).status_code == 200
+    assert holder.http.post("/oid4vci/token", {**exchange, "code": code, "code_verifier": verifier}).json()["error"] == "invalid_grant"
+    declined = browser.post("/oid4vci/authorize", {**params, "decision": "deny"})
+    assert "error=access_denied" in declined["Location"]
+
+
+def test_the_app_scheme_redirect_is_allowed_for_the_registered_app(citizen, licence):
+    browser = Client()
+    browser.force_login(citizen)
+    _verifier, challenge = ReferenceHolder.pkce()
+    allowed = browser.post("/oid4vci/authorize", {"response_type": "code", "client_id": "qilu-app", "redirect_uri": "qilu://oid4vci/callback",
+                                                  "scope": "driving_licence", "code_challenge": challenge, "code_challenge_method": "S256",
+                                                  "decision": "allow"})
+    assert allowed.status_code == 302 and allowed["Location"].startswith("qilu://oid4vci/callback?code=")
+
+
+# --- presenting over OpenID4VP ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def window(clerk):
+    party = RelyingParty.objects.create(client_id="lixia-hall-window", name="历下区政务服务大厅窗口", kind="window", organisation="历下区行政审批服务局",
+                                        purpose="核对办事人身份与驾驶资格", allowed={"driving_licence": ["holder_name", "licence_class", "expires_on"]})
+    party.members.add(clerk)
+    return party
+
+
+@pytest.fixture
+def bank(db):
+    client, token = issuer_client(name="齐鲁银行开户系统", scopes=())
+    party = RelyingParty.objects.create(client_id="qilu-bank", name="齐鲁银行", kind="third_party", organisation="齐鲁银行股份有限公司",
+                                        purpose="开户实名核验", allowed={"driving_licence": ["holder_name", "holder_number"]}, api_client=client)
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION="Bearer " + token)
+    return party, api
+
+
+@pytest.fixture
+def wallet(citizen_api, licence, client):
+    holder = ReferenceHolder(client)
+    offer = _offer(citizen_api, licence)
+    holder.receive(offer["credential_offer_uri"], offer["tx_code"], count=2)
+    return holder
+
+
+def _ask(api, client_id="lixia-hall-window", fields=("holder_name", "licence_class")):
+    answer = api.post("/api/v1/presentation-requests/?qr=svg", {"client_id": client_id, "credential_type": "driving_licence", "fields": list(fields)},
+                      format="json")
+    return answer
+
+
+def test_a_window_asks_the_holder_answers_and_both_see_it(clerk_api, window, wallet, citizen, citizen_api):
+    asked = _ask(clerk_api)
+    assert asked.status_code == 201, asked.content
+    body = asked.json()
+    assert body["wallet_uri"].startswith("openid4vp://?client_id=lixia-hall-window&request_uri=") and body["qr_svg"].startswith("<")
+    request = wallet.request(body["wallet_uri"])
+    assert request["response_mode"] == "direct_post" and request["aud"] == "https://self-issued.me/v2"
+    assert request["dcql_query"]["credentials"][0]["claims"] == [{"path": ["holder_name"]}, {"path": ["licence_class"]}]
+    answered = wallet.respond(request, wallet.presentation(request))
+    assert answered.status_code == 200, answered.content
+    result = clerk_api.get(f"/api/v1/presentation-requests/{body['id']}/").json()
+    assert result["status"] == "verified" and {row["key"]: row["value"] for row in result["disclosed"]} == {"holder_name": citizen.name, "licence_class": "C1"}
+    shared = citizen_api.get("/api/v1/wallet/shared/").json()["results"]
+    assert shared[0]["client_id"] == "lixia-hall-window" and shared[0]["purpose"] == "核对办事人身份与驾驶资格"
+    assert shared[0]["fields"] == ["holder_name", "licence_class"]
+    event = AuditEvent.objects.get(action="presentation_answered", subject=citizen)
+    assert event.detail["valid"] and "历下区政务服务大厅窗口" in event.actor_description
+    raw = PresentationRequest.objects.filter(pk=body["id"]).values_list("disclosed_json", flat=True).query
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # the column as stored: ciphertext, not the disclosed name
+        sql, params = raw.sql_with_params()
+        cursor.execute(sql, params)
+        assert citizen.name.encode() not in bytes(cursor.fetchone()[0])
+
+
+def test_replayed_forwarded_and_altered_presentations_are_refused(clerk_api, window, wallet, bank, client):
+    first = _ask(clerk_api).json()
+    request = wallet.request(first["wallet_uri"])
+    presentation = wallet.presentation(request)
+    assert wallet.respond(request, presentation).status_code == 200
+    replay = wallet.respond(request, presentation)
+    assert replay.status_code == 400 and replay.json()["error_description"] == "replayed"
+
+    second = wallet.request(_ask(clerk_api).json()["wallet_uri"])
+    assert wallet.respond(second, presentation).json()["error_description"] == "wrong_nonce"  # a screenshot of the last one
+
+    party, bank_api = bank
+    at_bank = wallet.request(_ask(bank_api, "qilu-bank", ["holder_name"]).json()["wallet_uri"])
+    forwarded = wallet.presentation(at_bank, audience="lixia-hall-window")  # made for the window, sent on to the bank
+    assert wallet.respond(at_bank, forwarded).json()["error_description"] == "wrong_audience"
+
+    third = wallet.request(_ask(clerk_api).json()["wallet_uri"])
+    assert wallet.respond(third, wallet.presentation(third, names=["holder_name"])).json()["error_description"] == "missing_claim"
+    fourth = wallet.request(_ask(clerk_api).json()["wallet_uri"])
+    jwt, *rest = wallet.presentation(fourth, names=["holder_name"]).split("~")
+    claimed = "~".join([jwt, sdjwt.disclosure("licence_class", "A1"), *rest])  # a field claimed that the issuer never signed
+    assert wallet.respond(fourth, claimed).json()["error_description"] == "unknown_disclosure"
+    fifth = wallet.request(_ask(clerk_api).json()["wallet_uri"])
+    assert wallet.respond(fifth, wallet.presentation(fifth), state="other").json()["error_description"] == "wrong_state"
+    assert PresentationRequest.objects.filter(status="refused").count() == 4  # each refusal is the request's answer
+
+
+@pytest.mark.parametrize(("status", "reason"), [("suspended", "credential_suspended"), ("revoked", "credential_revoked")])
+def test_status_changes_reach_the_list_and_the_verifier(clerk_api, window, wallet, issuer, licence, status, reason, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        credential_set_status(client=issuer[0], record_id=licence.issuer_record_id, status=status)
+    request = wallet.request(_ask(clerk_api).json()["wallet_uri"])
+    assert wallet.respond(request, wallet.presentation(request)).json()["error_description"] == reason
+
+
+def test_a_re_push_withdraws_the_copies_on_devices(clerk_api, window, wallet, issuer, citizen, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        credential_issue(client=issuer[0], data=licence_data(citizen, fields={**licence_data(citizen)["fields"], "licence_class": "A1"}))
+    request = wallet.request(_ask(clerk_api).json()["wallet_uri"])
+    assert wallet.respond(request, wallet.presentation(request)).json()["error_description"] == "credential_revoked"
+
+
+def test_the_published_status_list_changes_with_the_credential(client, wallet, issuer, licence, django_capture_on_commit_callbacks):
+    pointer = wallet.copies[0].claims["status"]["status_list"]
+    path = pointer["uri"].replace("http://testserver", "")
+    listed = client.get(path)
+    assert listed["Content-Type"] == "application/statuslist+jwt" and listed["Cache-Control"] == f"public, max-age={statuslist.TTL}"
+    keys = signing.keyring().public
+    assert statuslist.read(listed.content.decode(), uri=pointer["uri"], index=pointer["idx"], keys=keys) == statuslist.VALID
+    with django_capture_on_commit_callbacks(execute=True):
+        credential_set_status(client=issuer[0], record_id=licence.issuer_record_id, status="suspended")
+    assert statuslist.read(client.get(path).content.decode(), uri=pointer["uri"], index=pointer["idx"], keys=keys) == statuslist.SUSPENDED
+    other = wallet.copies[1].claims["status"]["status_list"]
+    assert statuslist.read(client.get(path).content.decode(), uri=other["uri"], index=other["idx"], keys=keys) == statuslist.SUSPENDED
+    assert client.get("/status-lists/999999").status_code == 404
+
+
+def test_an_offline_verifier_needs_only_the_published_keys_and_a_cached_list(client, wallet, window, clerk_api, django_assert_num_queries):
+    """With the JWKS and a status list fetched earlier, verifying costs no database query at all."""
+    keys = signing.keys_from_jwks(client.get("/.well-known/jwks.json").json())
+    pointer = wallet.copies[0].claims["status"]["status_list"]
+    cached = client.get(pointer["uri"].replace("http://testserver", "")).content.decode()
+    shown = sdjwt.present(wallet.copies[0].token, ["licence_class"], holder_key=wallet.copies[0].key, nonce="offline-1", audience="gate-7")
+    with django_assert_num_queries(0):
+        verified = sdjwt.verify(shown, issuer_keys=keys, issuer="http://testserver", nonce="offline-1", audience="gate-7")
+        assert statuslist.read(cached, uri=pointer["uri"], index=pointer["idx"], keys=keys) == statuslist.VALID
+    assert verified.disclosed == {"licence_class": "C1"}
+
+
+# --- the verifier register ----------------------------------------------------------------------------
+
+
+def test_a_relying_party_asking_beyond_its_registration_is_refused_before_anyone_sees_it(clerk_api, window, bank, driving_type):
+    asked = _ask(clerk_api, fields=["holder_name", "holder_number"])
+    assert asked.status_code == 403 and asked.json()["code"] == "beyond_registration" and "holder_number" in asked.json()["message"]
+    _party, bank_api = bank
+    assert _ask(bank_api, "qilu-bank", ["licence_class"]).json()["code"] == "beyond_registration"
+    assert _ask(bank_api, "lixia-hall-window").status_code == 404  # a party it does not act for
+    assert PresentationRequest.objects.count() == 0
+
+
+def test_only_members_with_a_second_factor_may_ask_for_a_window(window, clerk, citizen_api, driving_type):
+    assert _ask(citizen_api).json()["code"] == "second_factor_required"  # reading others' data needs a second factor, whoever asks
+    stranger = api_as(UserFactory(roles=["clerk"]))
+    assert _ask(stranger).status_code == 404
+    from rest_framework.test import APIClient
+
+    no_factor = APIClient()
+    no_factor.force_authenticate(clerk)
+    assert _ask(no_factor).json()["code"] == "second_factor_required"
+
+
+def test_another_party_cannot_read_a_request(clerk_api, window, bank, driving_type):
+    made = _ask(clerk_api).json()
+    _party, bank_api = bank
+    assert bank_api.get(f"/api/v1/presentation-requests/{made['id']}/").status_code == 404
+
+
+def test_the_register_is_public_as_a_page_and_an_api(client, window, bank, driving_type):
+    listed = client.get("/api/v1/relying-parties/").json()
+    window_entry = next(item for item in listed if item["client_id"] == "lixia-hall-window")
+    assert window_entry["purpose"] == "核对办事人身份与驾驶资格" and window_entry["kind"] == "window"
+    assert window_entry["may_ask"] == [{"credential_type": "driving_licence", "name": "机动车驾驶证",
+                                        "fields": [{"key": "holder_name", "label": "持证人"}, {"key": "licence_class", "label": "准驾车型"},
+                                                   {"key": "expires_on", "label": "有效期至"}]}]
+    page = client.get("/verifiers/").content.decode()
+    assert "齐鲁银行" in page and "开户实名核验" in page and "准驾车型" in page
