@@ -288,6 +288,27 @@ IN_CONTEXT = {
     "Pass.expires_at": 1764553260, "CredentialPushRequest.holder_number": "370102199003071238", "Organisation.name": "济南泉城科技有限公司",
     "ItemList.name": "机动车驾驶证期满换证",
     "ItemDetail.name": "机动车驾驶证期满换证", "Upload.name": "营业执照.pdf", "Upload.content_type": "application/pdf",
+    # credentials on open standards (OpenID4VCI / OpenID4VP)
+    "CredentialOffer.credential_offer_uri": "openid-credential-offer://?credential_offer=%7B%22credential_issuer%22%3A%22https%3A%2F%2Fqilu.example%22…",
+    "CredentialOffer.credential_offer": {"credential_issuer": "https://qilu.example", "credential_configuration_ids": ["driving_licence"],
+                                         "grants": {"urn:ietf:params:oauth:grant-type:pre-authorized_code": {
+                                             "pre-authorized_code": "SplxlOBeZQQYbYS6WxSbIA…",
+                                             "tx_code": {"input_mode": "numeric", "length": 6}}}},
+    "CredentialOffer.tx_code": "493027", "RelyingParty.client_id": "jinan-lixia-hall-window", "RelyingParty.name": "济南市历下区政务服务大厅综合窗口",
+    "RelyingParty.kind": "window", "RelyingParty.kind_label": "政务服务窗口", "RelyingParty.organisation": "济南市历下区行政审批服务局",
+    "RelyingParty.purpose": "办理业务时核对办事人身份与所需证照信息", "RegisteredType.credential_type": "driving_licence",
+    "RegisteredType.name": "机动车驾驶证",
+    "PresentationRequestCreateRequest.client_id": "jinan-lixia-hall-window", "PresentationRequestCreateRequest.credential_type": "driving_licence",
+    "PresentationRequestCreateRequest.fields": ["holder_name", "licence_class"], "PresentationRequest.client_id": "jinan-lixia-hall-window",
+    "PresentationRequest.credential_type": "driving_licence", "PresentationRequest.fields": ["holder_name", "licence_class"],
+    "PresentationRequest.status": "verified", "PresentationRequest.reason": "valid",
+    "PresentationRequest.disclosed": [{"key": "holder_name", "label": "持证人", "value": "张三"}, {"key": "licence_class", "label": "准驾车型", "value": "C1"}],
+    "PresentationRequest.wallet_uri":
+        "openid4vp://?client_id=jinan-lixia-hall-window&request_uri=https%3A%2F%2Fqilu.example%2Foid4vp%2Frequests%2F2f1c9a4e…",
+    "PresentationRequest.request_uri": "https://qilu.example/oid4vp/requests/2f1c9a4e-6d0b-4c55-9a7e-1b2c3d4e5f60",
+    "Shared.relying_party": "济南市历下区政务服务大厅综合窗口", "Shared.client_id": "jinan-lixia-hall-window",
+    "Shared.purpose": "办理业务时核对办事人身份与所需证照信息",
+    "Shared.credential": "机动车驾驶证", "Shared.fields": ["holder_name", "licence_class"], "Shared.reason": "valid",
 }
 TYPES = {"string": "文本", "integer": 1, "number": 1.5, "boolean": True}
 FORMATS = {"date-time": "2026-12-01T09:30:00+08:00", "date": "2026-12-01", "uuid": "2f1c9a4e-6d0b-4c55-9a7e-1b2c3d4e5f60", "uri": None,

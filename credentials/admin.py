@@ -11,8 +11,9 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from credentials.claims import claim_names
 from credentials.imports import credentials_import
-from credentials.models import Credential, CredentialType, SigningKey, Verification
+from credentials.models import Credential, CredentialType, PresentationRequest, RelyingParty, SigningKey, StatusList, Verification
 from identity import masking
 from identity.admin import ReadOnlyAdmin
 from identity.models import ApiClient
@@ -97,3 +98,50 @@ class VerificationAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "credential", "verifier", "service_hall", "valid", "reason"]
     list_filter = ["valid", "reason", "service_hall"]
     date_hierarchy = "created_at"
+
+
+class RelyingPartyForm(forms.ModelForm):
+    class Meta:
+        model = RelyingParty
+        fields = ["client_id", "name", "name_en", "kind", "organisation", "purpose", "purpose_en", "allowed", "members", "api_client", "is_active"]
+
+    def clean_allowed(self):
+        """Only types that exist and claims each type has: the register is what verifiers are held to."""
+        allowed = self.cleaned_data["allowed"]
+        if not isinstance(allowed, dict) or not all(isinstance(keys, list) for keys in allowed.values()):
+            raise forms.ValidationError(_('Write {"credential type code": ["field key", …]}.'))
+        types = {ctype.code: ctype for ctype in CredentialType.objects.filter(code__in=list(allowed))}
+        for code, keys in allowed.items():
+            if code not in types:
+                raise forms.ValidationError(_("Unknown credential type: %(code)s") % {"code": code})
+            unknown = sorted(set(keys) - set(claim_names(types[code])))
+            if unknown:
+                raise forms.ValidationError(_("%(type)s has no field %(keys)s") % {"type": types[code].name, "keys": ", ".join(unknown)})
+        return allowed
+
+
+@admin.register(RelyingParty)
+class RelyingPartyAdmin(admin.ModelAdmin):
+    """The verifier register (public at /verifiers/): who may ask Qilu wallets for which fields, and why."""
+
+    form = RelyingPartyForm
+    list_display = ["client_id", "name", "kind", "organisation", "is_active", "created_at"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["client_id", "name", "organisation"]
+    filter_horizontal = ["members"]
+
+
+@admin.register(PresentationRequest)
+class PresentationRequestAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "relying_party", "credential_type", "status", "reason", "answered_at"]
+    list_filter = ["status", "reason", "relying_party"]
+    fields = ["id", "relying_party", "credential_type", "fields", "status", "reason", "created_at", "expires_at", "answered_at"]
+    readonly_fields = fields
+    date_hierarchy = "created_at"
+
+
+@admin.register(StatusList)
+class StatusListAdmin(ReadOnlyAdmin):
+    list_display = ["id", "size", "bits", "allocated", "created_at"]
+    fields = list_display
+    readonly_fields = fields

@@ -139,3 +139,38 @@ def seed_credentials(users: dict, organisation) -> None:
         "holder_name": organisation.name, "issued_on": dt.date(2015, 6, 1), "fields": {
             "company_type": "有限责任公司（自然人投资或控股）", "legal_representative": li.name, "registered_capital": "500万元人民币",
             "established_on": "2015-06-01", "address": "山东省青岛市市南区东海西路15号", "business_scope": "软件开发；信息技术咨询服务；数据处理服务"}})
+
+
+DEMO_BANK_KEY_ID = "demo-qilu-bank"  # the bank's system signs in with "<key id>.DEMO_ISSUER_SECRET"
+
+
+def seed_relying_parties(users: dict) -> None:
+    """The verifier register's demo entries: the hall's window (the demo clerk), a station checkpoint
+    (the demo checkpoint staff) and a bank's account opening (a system client)."""
+    from credentials.models import RelyingParty
+
+    bank = ApiClient.objects.filter(key_id=DEMO_BANK_KEY_ID).first()
+    if bank is None:
+        bank = ApiClient(key_id=DEMO_BANK_KEY_ID, name="齐鲁银行开户系统", scopes=[])
+        bank.secret_hash = hashlib.sha256(DEMO_ISSUER_SECRET.encode()).hexdigest()
+        bank.save()
+    parties = [
+        ("jinan-lixia-hall-window", "济南市历下区政务服务大厅综合窗口", "Lixia District service hall, Jinan: front desk", "window",
+         "济南市历下区行政审批服务局",
+         "办理业务时核对办事人身份与所需证照信息", "Checking the applicant's identity and the credentials a service needs",
+         {"id_card": ["holder_name", "holder_number", "address"], "household_register": ["holder_name", "household_number", "relation"],
+          "driving_licence": ["holder_name", "licence_class", "expires_on"]}, users.get("clerk"), None),
+        ("jinan-west-station-gate", "济南西站实名进站核验点", "Jinan West station: ID check at the gates", "checkpoint", "中国铁路济南局集团有限公司",
+         "乘车实名制核验（《铁路旅客运输规程》）", "Passenger real-name check (railway passenger rules)",
+         {"id_card": ["holder_name", "birth_date"]}, users.get("checkpoint"), None),
+        ("qilu-bank-account-opening", "齐鲁银行线上开户", "Qilu Bank: opening an account online", "third_party", "齐鲁银行股份有限公司",
+         "开立个人银行账户时的客户身份识别（《反洗钱法》）",
+         "Customer due diligence when opening a personal account (anti-money-laundering law)",
+         {"id_card": ["holder_name", "holder_number", "address", "expires_on"]}, None, bank),
+    ]
+    for client_id, name, name_en, kind, organisation, purpose, purpose_en, allowed, member, api_client in parties:
+        party, _ = RelyingParty.objects.update_or_create(client_id=client_id, defaults={
+            "name": name, "name_en": name_en, "kind": kind, "organisation": organisation, "purpose": purpose, "purpose_en": purpose_en,
+            "allowed": allowed, "api_client": api_client})
+        if member is not None:
+            party.members.add(member)

@@ -63,6 +63,7 @@ class Stack:
             "QILU_REPLICA_PIN_SECONDS": "2",
             "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "QILU_PUBLIC_URL": "https://qilu.example.gov.cn",  # what names the issuer and verifier behind the TLS proxy
             "SECURE_SSL_REDIRECT": "false",  # TLS ends at the proxy; the test talks to gunicorn directly
             "STATIC_ROOT": str(self.tmp / "static"),
             "MEDIA_ROOT": str(self.tmp / "media"),

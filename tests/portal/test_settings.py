@@ -19,6 +19,7 @@ def prod_env(**overrides):
         "DATABASE_URL": "postgres://qilu@127.0.0.1:1/qilu",
         "REDIS_URL": "redis://127.0.0.1:1/0",
         "ALLOWED_HOSTS": "qilu.example.gov.cn",
+        "QILU_PUBLIC_URL": "https://qilu.example.gov.cn",
         "PATH": os.environ["PATH"],
     }
     env.update(overrides)

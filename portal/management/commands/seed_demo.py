@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.usecases import SYSTEM
 from credentials import seals
-from credentials.demo import DEMO_ISSUER_SECRET, seed_credentials
+from credentials.demo import DEMO_ISSUER_SECRET, seed_credentials, seed_relying_parties
 from healthcode.demo import seed_health
 from identity import demo, roles, second_factor
 from identity.models import AgentAuthorisation, AgentScope, Department, Organisation, ServiceHall, User, id_number_index
@@ -158,6 +158,7 @@ class Command(BaseCommand):
                 granted_by=legal_rep,
             )
         seed_credentials(users, organisation)
+        seed_relying_parties(users)
         seed_health(users)
         seed_catalogue()
         seals.authority_create(actor=SYSTEM)  # a local seal hierarchy: result documents and 盖章版 credentials are sealed PDFs
