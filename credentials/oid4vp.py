@@ -23,15 +23,41 @@ from urllib.parse import quote, urlsplit
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from core.errors import Forbidden, NotFound
 from core.usecases import pure, unchanged, use_case
 from credentials import claims, oid4vci, permissions, sdjwt, selectors, signing, statuslist
 from credentials.holders import holder_user
-from credentials.models import PresentationRequest, RelyingParty, StatusSlot
+from credentials.models import Credential, PresentationRequest, RelyingParty, StatusSlot
 from identity.models import ApiClient, AuditEvent, User
 from identity.services import audit_record, notice_send
 
+# Why an answer was refused, for the console and the API (the codes are stable; the words follow the language).
+REASONS = {
+    "valid": _lazy("有效"),
+    "malformed": _lazy("无法识别的出示内容"),
+    "malformed_disclosure": _lazy("披露内容格式错误"),
+    "bad_signature": _lazy("发证方签名无效"),
+    "unknown_key": _lazy("未知的签名密钥"),
+    "unknown_issuer": _lazy("不是本平台签发的证照"),
+    "expired": _lazy("证照副本已过期"),
+    "not_yet_valid": _lazy("证照副本尚未生效"),
+    "unknown_disclosure": _lazy("出示了发证方未签发的字段值"),
+    "key_binding_missing": _lazy("缺少持有人设备签名"),
+    "key_binding_invalid": _lazy("持有人设备签名无效"),
+    "key_binding_stale": _lazy("持有人设备签名已过时"),
+    "wrong_nonce": _lazy("不是对本次请求的应答（可能是截图或转发）"),
+    "wrong_audience": _lazy("这是出示给其他单位的内容"),
+    "wrong_type": _lazy("证照类型不符"),
+    "missing_claim": _lazy("未出示请求的全部字段"),
+    "status_unavailable": _lazy("无法确认证照状态"),
+    "credential_suspended": _lazy("证照已暂停"),
+    "credential_revoked": _lazy("证照已注销或已更新"),
+    "replayed": _lazy("本次请求已有应答"),
+    "request_expired": _lazy("请求已过期"),
+    "wrong_state": _lazy("应答与请求不匹配"),
+}
 REQUEST_TYPE = "oauth-authz-req+jwt"
 REQUEST_TTL = 300
 QUERY_ID = "credential"
@@ -119,13 +145,13 @@ class Checked:
     valid: bool
     reason: str
     disclosed: dict
-    slot: StatusSlot | None
+    credential_id: int | None  # the presented copy's credential, from its status slot
 
 
 @pure
 def presentation_check(token: str, *, request: PresentationRequest, base: str, keys=None, status_token=None) -> Checked:
-    """Everything but the request's own state, with nothing from the database but the copy's slot
-    (to tell the holder who saw their data): ``keys`` and ``status_token`` let a verifier that holds
+    """Everything but the request's own state, with nothing from the database but one indexed read
+    of the copy's slot (to tell the holder who saw their data): ``keys`` and ``status_token`` let a verifier that holds
     only the published JWKS and a cached status list run the same checks."""
     ring = signing.keyring()
     keys = ring.public if keys is None else keys
@@ -141,12 +167,13 @@ def presentation_check(token: str, *, request: PresentationRequest, base: str, k
         signed = status_token(uri) if status_token else statuslist.token(int(uri.rsplit("/", 1)[1]), uri=uri)
         value = statuslist.read(signed or "", uri=uri, index=index, keys=keys)
     except sdjwt.SdJwtRejected as exc:
-        return Checked(valid=False, reason=exc.reason, disclosed={}, slot=None)
-    slot = StatusSlot.objects.select_related("credential__type").filter(status_list_id=int(uri.rsplit("/", 1)[1]), index=index).first()
+        return Checked(valid=False, reason=exc.reason, disclosed={}, credential_id=None)
+    credential_id = (StatusSlot.objects.filter(status_list_id=int(uri.rsplit("/", 1)[1]), index=index)
+                     .values_list("credential_id", flat=True).first())
     if value != statuslist.VALID:
         reason = "credential_suspended" if value == statuslist.SUSPENDED else "credential_revoked"
-        return Checked(valid=False, reason=reason, disclosed={}, slot=slot)
-    return Checked(valid=True, reason="valid", disclosed={name: verified.disclosed[name] for name in request.fields}, slot=slot)
+        return Checked(valid=False, reason=reason, disclosed={}, credential_id=credential_id)
+    return Checked(valid=True, reason="valid", disclosed={name: verified.disclosed[name] for name in request.fields}, credential_id=credential_id)
 
 
 def _status_pointer(claims: dict, base: str) -> tuple[str, int]:
@@ -200,8 +227,8 @@ def response_accept(*, client: str, request_id, vp_token: str, state: str, base:
     try:
         checked = presentation_check(_presentation_in(vp_token), request=request, base=base)
     except sdjwt.SdJwtRejected as exc:
-        checked = Checked(valid=False, reason=exc.reason, disclosed={}, slot=None)
-    credential = checked.slot.credential if checked.slot else None
+        checked = Checked(valid=False, reason=exc.reason, disclosed={}, credential_id=None)
+    credential = Credential.objects.filter(pk=checked.credential_id).first() if checked.credential_id else None
     request.status = PresentationRequest.Status.VERIFIED if checked.valid else PresentationRequest.Status.REFUSED
     request.reason = checked.reason
     request.credential = credential

@@ -131,23 +131,39 @@ def token(list_id: int, *, uri: str) -> str | None:
     return signed
 
 
+_opened: dict[tuple[str, str], tuple[dict, bytes]] = {}  # (token, key thumbprint) → (claims, raw bits): a verifier reads one list often
+_OPENED_MAX = 64
+
+
+def _open(signed: str, keys: dict[str, ECKey]) -> tuple[dict, dict, bytes]:
+    header = jws.extract_compact(signed.encode("ascii")).headers()
+    key = keys[header.get("kid")]
+    memo = (signed, key.thumbprint())
+    if memo not in _opened:
+        claims = json.loads(jws.deserialize_compact(signed, key, algorithms=[signing.ALGORITHM]).payload)
+        raw = zlib.decompress(b64url_decode(claims["status_list"]["lst"]))
+        if len(_opened) >= _OPENED_MAX:
+            _opened.pop(next(iter(_opened)))
+        _opened[memo] = (claims, raw)
+    claims, raw = _opened[memo]
+    return header, claims, raw
+
+
 @pure
 def read(signed: str, *, uri: str, index: int, keys: dict[str, ECKey], now: float | None = None) -> int:
     """A verifier's reading of one slot from a status list token it fetched (or cached): the token
-    must be signed by a key in ``keys``, be about ``uri``, and not have expired."""
+    must be signed by a key in ``keys``, be about ``uri``, and not have expired. A token already
+    opened with the same key is not verified and inflated again."""
     try:
-        header = jws.extract_compact(signed.encode("ascii")).headers()
-        key = keys[header.get("kid")]
-        claims = json.loads(jws.deserialize_compact(signed, key, algorithms=[signing.ALGORITHM]).payload)
-        listed = claims["status_list"]
-        compressed = b64url_decode(listed["lst"])
-    except (JoseError, ValueError, KeyError, TypeError, UnicodeError):
+        header, claims, raw = _open(signed, keys)
+        bits = claims["status_list"].get("bits", 2)
+    except (JoseError, ValueError, KeyError, TypeError, UnicodeError, AttributeError, zlib.error):
         raise SdJwtRejected("status_unavailable") from None
     if header.get("typ") != TYPE or claims.get("sub") != uri:
         raise SdJwtRejected("status_unavailable")
     if isinstance(claims.get("exp"), int) and (time.time() if now is None else now) >= claims["exp"]:
         raise SdJwtRejected("status_unavailable")
-    try:
-        return decode(compressed, index, bits=listed.get("bits", 2))
-    except (IndexError, zlib.error):
-        raise SdJwtRejected("status_unavailable") from None
+    position = index * bits
+    if not isinstance(index, int) or index < 0 or position // 8 >= len(raw):
+        raise SdJwtRejected("status_unavailable")
+    return (raw[position // 8] >> (position % 8)) & ((1 << bits) - 1)

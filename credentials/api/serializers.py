@@ -283,6 +283,7 @@ class PresentationRequestSerializer(serializers.Serializer):
     status = serializers.CharField(help_text=_("pending, verified or refused"))
     reason = serializers.CharField(help_text=_("valid, or why it was refused: wrong_nonce, wrong_audience, missing_claim, "
                                                "unknown_disclosure, credential_revoked, credential_suspended, …"))
+    reason_label = serializers.CharField(help_text=_("The reason in words, in the request's language"))
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
     answered_at = serializers.DateTimeField(allow_null=True)

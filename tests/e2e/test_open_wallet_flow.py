@@ -1,0 +1,76 @@
+"""The open-standard wallet in a real browser, with a wallet no one here wrote: the citizen adds a
+credential to a wallet app (an OpenID4VCI offer QR and its transaction code), the npm holder
+(@openid4vc/openid4vci) receives it; a window clerk makes a presentation request QR at the request
+console, the npm holder (@openid4vc/openid4vp) answers it, and the console shows the verified fields;
+the citizen then sees who their wallet showed what."""
+
+import pytest
+
+from credentials.models import RelyingParty
+from credentials.services import credential_issue
+from identity.roles import sync_roles
+from tests.e2e.conftest import sign_in
+from tests.factories import CredentialTypeFactory, ServiceHallFactory, UserFactory, fresh_signing_key, issuer_client, licence_data, totp_for
+from tests.interop.test_openid4vc_npm import node
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def world():
+    sync_roles()  # the transactional flush removed them
+    fresh_signing_key()
+    citizen = UserFactory(name="张三", roles=["citizen"], phone_number="13800000211")
+    clerk = UserFactory(name="赵敏", roles=["clerk"], phone_number="13800000212", service_hall=ServiceHallFactory(name="历下区政务服务大厅"))
+    totp_for(clerk)
+    ctype = CredentialTypeFactory()
+    client, _token = issuer_client()
+    ctype.issuers.add(client)
+    licence = credential_issue(client=client, data=licence_data(citizen)).credential
+    party = RelyingParty.objects.create(client_id="lixia-hall-window", name="历下区政务服务大厅窗口", kind="window", organisation="历下区行政审批服务局",
+                                        purpose="核对办事人驾驶资格", allowed={"driving_licence": ["holder_name", "licence_class", "expires_on"]})
+    party.members.add(clerk)
+    return citizen, clerk, licence
+
+
+def test_a_wallet_app_receives_a_credential_and_answers_a_window(live_server, world, page, shot, tmp_path):
+    citizen, clerk, licence = world
+    sign_in(page, live_server.url, citizen.id_number)
+    page.goto(f"{live_server.url}/wallet/{licence.identifier}/")
+    page.get_by_test_id("offer").click()
+    page.get_by_test_id("offer-qr").locator("svg").wait_for()
+    shot("wallet-offer")
+    offer_uri = page.get_by_test_id("offer-uri").text_content().strip()
+    tx_code = page.get_by_test_id("tx-code").inner_text()
+    assert offer_uri.startswith("openid-credential-offer://") and tx_code not in offer_uri
+    state = tmp_path / "wallet.json"
+    received = node("receive", live_server.url, offer_uri, tx_code, state, 2)
+    assert received["copies"] == 2 and received["verified"][0]["holder_name"] == "张三"
+
+    page.click("header form button:has-text('退出')")
+    sign_in(page, live_server.url, clerk.id_number)
+    page.goto(f"{live_server.url}/verify/wallet/")
+    form = page.get_by_test_id("request-form")
+    form.locator("input[value=expires_on]").uncheck()
+    page.get_by_test_id("request-create").click()
+    page.get_by_test_id("request-qr").locator("svg").wait_for()
+    shot("wallet-request")
+    request_uri = page.get_by_test_id("request-uri").text_content().strip()
+    answered = node("present", state, request_uri)
+    assert answered["status"] == 200, answered
+    page.wait_for_selector("[data-testid=wallet-request][data-status=verified]", timeout=15000)  # the console polls, then shows
+    disclosed = page.get_by_test_id("disclosed").inner_text()
+    assert "张三" in disclosed and "C1" in disclosed and "有效期至" not in disclosed
+    shot("wallet-request-verified")
+
+    page.click("header form button:has-text('退出')")
+    sign_in(page, live_server.url, citizen.id_number)
+    page.goto(f"{live_server.url}/wallet/checks/")
+    shared = page.get_by_test_id("shared").inner_text()
+    assert "历下区政务服务大厅窗口" in shared and "核对办事人驾驶资格" in shared
+
+
+def test_the_register_page(live_server, world, page):
+    page.goto(f"{live_server.url}/verifiers/")
+    register = page.get_by_test_id("register").inner_text()
+    assert "历下区政务服务大厅窗口" in register and "准驾车型" in register and "核对办事人驾驶资格" in register
