@@ -1,7 +1,10 @@
 """What an SD-JWT VC of each credential type is called and holds: its ``vct`` and its claims with
-their labels. Read by the issuer, the verifier, the register and the wallet pages alike."""
+their labels, and the words for a verifier's verdicts. Read by the issuer, the verifier, the register
+and the wallet pages alike."""
 
 from __future__ import annotations
+
+from django.utils.translation import gettext_lazy
 
 from credentials.models import CredentialType
 
@@ -31,3 +34,32 @@ def claim_labels(ctype: CredentialType) -> dict[str, str]:
     return {name: (en if english else zh) for name, zh, en in labelled_claims(ctype)}
 
 
+# Why an answer was refused, for the console and the API (the codes are stable; the words follow the language).
+REASONS = {
+    "valid": gettext_lazy("有效"),
+    "malformed": gettext_lazy("无法识别的出示内容"),
+    "malformed_disclosure": gettext_lazy("披露内容格式错误"),
+    "bad_signature": gettext_lazy("发证方签名无效"),
+    "unknown_key": gettext_lazy("未知的签名密钥"),
+    "unknown_issuer": gettext_lazy("不是本平台签发的证照"),
+    "expired": gettext_lazy("证照副本已过期"),
+    "not_yet_valid": gettext_lazy("证照副本尚未生效"),
+    "unknown_disclosure": gettext_lazy("出示了发证方未签发的字段值"),
+    "key_binding_missing": gettext_lazy("缺少持有人设备签名"),
+    "key_binding_invalid": gettext_lazy("持有人设备签名无效"),
+    "key_binding_stale": gettext_lazy("持有人设备签名已过时"),
+    "wrong_nonce": gettext_lazy("不是对本次请求的应答（可能是截图或转发）"),
+    "wrong_audience": gettext_lazy("这是出示给其他单位的内容"),
+    "wrong_type": gettext_lazy("证照类型不符"),
+    "missing_claim": gettext_lazy("未出示请求的全部字段"),
+    "status_unavailable": gettext_lazy("无法确认证照状态"),
+    "credential_suspended": gettext_lazy("证照已暂停"),
+    "credential_revoked": gettext_lazy("证照已注销或已更新"),
+    "replayed": gettext_lazy("本次请求已有应答"),
+    "request_expired": gettext_lazy("请求已过期"),
+    "wrong_state": gettext_lazy("应答与请求不匹配"),
+}
+
+
+def reason_label(code: str) -> str:
+    return str(REASONS.get(code, code))

@@ -391,9 +391,3 @@ class PresentationRequest(models.Model):
     @property
     def disclosed(self) -> dict:
         return json.loads(self.disclosed_json or "{}")
-
-    @property
-    def reason_label(self) -> str:
-        from credentials.oid4vp import REASONS
-
-        return str(REASONS.get(self.reason, self.reason))

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from core.web import refusal
-from credentials import oid4vci, oid4vp, permissions, rendering, selectors, services
+from credentials import claims, oid4vci, oid4vp, permissions, rendering, selectors, services
 from credentials.api.serializers import WalletCredentialSerializer
 from identity import second_factor
 from identity import selectors as identity_selectors
@@ -175,5 +175,5 @@ def request_console(request):
     if shown is not None:
         base = oid4vci.public_url(request)
         context.update(uri=oid4vp.wallet_uri(shown, base), svg=rendering.qr_svg(oid4vp.wallet_uri(shown, base)),
-                       rows=selectors.disclosed_rows(shown))
+                       rows=selectors.disclosed_rows(shown), reason=claims.reason_label(shown.reason))
     return render(request, "credentials/request_console.html", context)

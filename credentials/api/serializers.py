@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from credentials.claims import reason_label
 from credentials.models import Credential, Verification
 from identity import masking
 
@@ -283,7 +284,7 @@ class PresentationRequestSerializer(serializers.Serializer):
     status = serializers.CharField(help_text=_("pending, verified or refused"))
     reason = serializers.CharField(help_text=_("valid, or why it was refused: wrong_nonce, wrong_audience, missing_claim, "
                                                "unknown_disclosure, credential_revoked, credential_suspended, …"))
-    reason_label = serializers.CharField(help_text=_("The reason in words, in the request's language"))
+    reason_label = serializers.SerializerMethodField(help_text=_("The reason in words, in the request's language"))
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
     answered_at = serializers.DateTimeField(allow_null=True)
@@ -291,6 +292,9 @@ class PresentationRequestSerializer(serializers.Serializer):
     request_uri = serializers.CharField(required=False)
     qr_svg = serializers.CharField(required=False)
     disclosed = serializers.SerializerMethodField(help_text=_("What the holder disclosed, once verified, with labels"))
+
+    def get_reason_label(self, request) -> str:
+        return reason_label(request.reason)
 
     @extend_schema_field(DisclosedRowSerializer(many=True))
     def get_disclosed(self, request) -> list:
