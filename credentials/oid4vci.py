@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from joserfc import jws
@@ -39,7 +40,7 @@ from core.usecases import pure, use_case
 from credentials import sdjwt, selectors, signing, statuslist
 from credentials.claims import labelled_claims, vct_for
 from credentials.holders import holder_organisation, holder_user
-from credentials.models import Credential, CredentialOffer, CredentialType, HolderKind
+from credentials.models import Credential, CredentialOffer, CredentialType
 from credentials.permissions import may_present
 from identity.models import AuditEvent, User
 from identity.services import audit_record
@@ -95,7 +96,7 @@ def type_metadata(base: str, ctype: CredentialType) -> dict:
 def issuer_metadata(base: str) -> dict:
     """``/.well-known/openid-credential-issuer``: one SD-JWT VC configuration per credential type."""
     configurations = {}
-    for ctype in selectors.credential_types().filter(holder_kind=HolderKind.PERSON):
+    for ctype in selectors.credential_types():
         configurations[ctype.code] = {
             "format": FORMAT,
             "vct": vct_for(base, ctype),
@@ -131,7 +132,7 @@ def authorization_server_metadata(base: str) -> dict:
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["none"],
         "pre-authorized_grant_anonymous_access_supported": True,
-        "scopes_supported": [ctype.code for ctype in selectors.credential_types().filter(holder_kind=HolderKind.PERSON)],
+        "scopes_supported": [ctype.code for ctype in selectors.credential_types()],
     }
 
 
@@ -173,7 +174,7 @@ class Offer:
 @use_case(audit=AuditEvent.Action.WALLET_OFFER)
 def offer_create(*, user: User, credential: Credential) -> Offer:
     """An offer of ``credential`` to the holder's own wallet app, for ten minutes."""
-    if not may_present(user, credential) or credential.holder_kind != HolderKind.PERSON:
+    if not may_present(user, credential):  # the holder; for an organisation's licence, who may present it
         raise NotFound()
     status = credential.effective_status()
     if status != Credential.Status.VALID:
@@ -182,7 +183,7 @@ def offer_create(*, user: User, credential: Credential) -> Offer:
     code, tx_code = secrets.token_urlsafe(32), f"{secrets.randbelow(10**6):06d}"
     offer = CredentialOffer.objects.create(holder=user, credential=credential, code_hash=_hash(code), tx_code_hash=_hash(tx_code),
                                            expires_at=timezone.now() + dt.timedelta(seconds=OFFER_TTL))
-    audit_record(action=AuditEvent.Action.WALLET_OFFER, actor=user, subject=user,
+    audit_record(action=AuditEvent.Action.WALLET_OFFER, actor=user, subject=holder_user(credential), subject_organisation=holder_organisation(credential),
                  detail={"credential": credential.type.name, "identifier": credential.identifier, "flow": "pre-authorized_code"})
     return Offer(offer=offer, code=code, tx_code=tx_code)
 
@@ -220,7 +221,8 @@ def pre_authorized_redeem(*, client: str, code: str, tx_code: str) -> Grant:
         raise OAuthError("invalid_grant", "Wrong transaction code.")
     offer.redeemed_at = timezone.now()
     offer.save(update_fields=["redeemed_at"])
-    audit_record(action=AuditEvent.Action.WALLET_OFFER, actor=offer.holder, subject=offer.holder, actor_description=client[:64],
+    audit_record(action=AuditEvent.Action.WALLET_OFFER, actor=offer.holder, subject=holder_user(offer.credential),
+                 subject_organisation=holder_organisation(offer.credential), actor_description=client[:64],
                  detail={"credential": offer.credential.type.name, "identifier": offer.credential.identifier, "flow": "token"})
     return Grant(user_id=offer.holder_id, credentials=[offer.credential.identifier])
 
@@ -241,8 +243,9 @@ def authorization_approve(*, user: User, client_id: str, redirect_uri: str, code
     if not held:
         raise NotFound(_("You hold no valid credential of this type."), code="not_found")
     code = secrets.token_urlsafe(32)
-    cache.set(f"vci-code:{_hash(code)}", {"user": user.pk, "client_id": client_id, "redirect_uri": redirect_uri, "challenge": code_challenge,
-                                          "credentials": [credential.identifier for credential in held]}, CODE_TTL)
+    granted = {"user": user.pk, "client_id": client_id, "redirect_uri": redirect_uri, "challenge": code_challenge,
+               "credentials": [credential.identifier for credential in held]}
+    transaction.on_commit(lambda: cache.set(f"vci-code:{_hash(code)}", granted, CODE_TTL))  # usable once the grant is on record
     audit_record(action=AuditEvent.Action.WALLET_OFFER, actor=user, subject=user, actor_description=client_id[:64],
                  detail={"credentials": [credential.type.name for credential in held], "flow": "authorization_code"})
     return code
@@ -354,7 +357,7 @@ def credential_deliver(*, user: User, grant: Grant, configuration_id: str, proof
     if len({key.thumbprint() for key, _nonce in checked}) != len(checked):
         raise OAuthError("invalid_proof", "Each copy needs its own device key.")
     copies = [_copy(credential, base=base, holder=key, now=int(now)) for key, _nonce in checked]
-    audit_record(action=AuditEvent.Action.WALLET_ISSUED, actor=user, subject=holder_user(credential) or user,
+    audit_record(action=AuditEvent.Action.WALLET_ISSUED, actor=user, subject=holder_user(credential),
                  subject_organisation=holder_organisation(credential),
                  detail={"credential": credential.type.name, "identifier": credential.identifier, "copies": len(copies), "format": FORMAT})
     return copies

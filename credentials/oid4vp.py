@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from core.errors import Forbidden, NotFound
 from core.usecases import pure, unchanged, use_case
 from credentials import claims, oid4vci, permissions, sdjwt, selectors, signing, statuslist
-from credentials.holders import holder_user
+from credentials.holders import holder_organisation, holder_user
 from credentials.models import Credential, PresentationRequest, RelyingParty, StatusSlot
 from identity.models import ApiClient, AuditEvent, User
 from identity.services import audit_record, notice_send
@@ -212,7 +212,8 @@ def response_accept(*, client: str, request_id, vp_token: str, state: str, base:
     request.save()
     party = request.relying_party
     holder = holder_user(credential) if credential else None
-    audit_record(action=AuditEvent.Action.PRESENTATION_ANSWERED, subject=holder, actor_description=f"{party.name} ({party.client_id})",
+    audit_record(action=AuditEvent.Action.PRESENTATION_ANSWERED, subject=holder, subject_organisation=holder_organisation(credential) if credential else None,
+                 actor_description=f"{party.name} ({party.client_id})",
                  purpose=party.purpose, detail={"request": str(request.pk), "credential": request.credential_type.name,
                                                 "fields": request.fields if checked.valid else [], "valid": checked.valid,
                                                 "reason": checked.reason, "wallet": client[:64]})

@@ -5,7 +5,7 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
-from credentials.models import Presentation
+from credentials.models import CredentialOffer, Presentation, PresentationRequest
 
 KEEP_PRESENTATIONS = dt.timedelta(days=1)
 
@@ -15,4 +15,17 @@ def purge_presentations() -> int:
     """Drop presentations that expired more than a day ago. Their checks stay (the link is cleared):
     a nonce only has to be remembered while its token could still verify."""
     deleted, _ = Presentation.objects.filter(expires_at__lt=timezone.now() - KEEP_PRESENTATIONS).delete()
-    return deleted
+    return deleted + forget_wallet_traffic()
+
+
+KEEP_DISCLOSED = dt.timedelta(hours=1)
+
+
+def forget_wallet_traffic() -> int:
+    """What a holder disclosed to a relying party is kept an hour for its console or system to read,
+    then cleared (the verdict, fields asked for and the audit event stay); offers go a day after
+    they expired, used or not."""
+    now = timezone.now()
+    cleared = PresentationRequest.objects.filter(answered_at__lt=now - KEEP_DISCLOSED, disclosed_json__isnull=False).update(disclosed_json=None)
+    offers, _ = CredentialOffer.objects.filter(expires_at__lt=now - KEEP_PRESENTATIONS).delete()
+    return cleared + offers

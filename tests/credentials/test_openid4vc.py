@@ -189,7 +189,7 @@ def test_proofs_are_checked_and_a_nonce_works_once(citizen_api, licence, client)
     assert holder.fetch("forged", "driving_licence", count=1).status_code == 401
 
 
-def test_the_authorization_code_flow_with_pkce(citizen, licence, settings):
+def test_the_authorization_code_flow_with_pkce(citizen, licence, settings, django_capture_on_commit_callbacks):
     settings.QILU_WALLET_CLIENTS = {"test-wallet": ["https://wallet.example/cb"]}
     browser = Client()
     browser.force_login(citizen)
@@ -200,12 +200,14 @@ def test_the_authorization_code_flow_with_pkce(citizen, licence, settings):
     page = browser.get("/oid4vci/authorize", params)
     assert page.status_code == 200 and "机动车驾驶证" in page.content.decode()
     assert browser.get("/oid4vci/authorize", {**params, "redirect_uri": "https://evil.example/cb"}).status_code == 400
-    allowed = browser.post("/oid4vci/authorize", {**params, "decision": "allow"})
+    with django_capture_on_commit_callbacks(execute=True):  # the code is usable once the grant is on record
+        allowed = browser.post("/oid4vci/authorize", {**params, "decision": "allow"})
     assert allowed.status_code == 302 and allowed["Location"].startswith("https://wallet.example/cb?code=")
     code = allowed["Location"].split("code=")[1].split("&")[0]
     exchange = {"grant_type": "authorization_code", "code": code, "client_id": "test-wallet", "redirect_uri": "https://wallet.example/cb"}
     assert holder.http.post("/oid4vci/token", {**exchange, "code_verifier": "wrong"}).json()["error"] == "invalid_grant"
-    allowed = browser.post("/oid4vci/authorize", {**params, "decision": "allow"})  # the wrong verifier spent that code; a new one
+    with django_capture_on_commit_callbacks(execute=True):  # the wrong verifier spent that code; a new one
+        allowed = browser.post("/oid4vci/authorize", {**params, "decision": "allow"})
     code = allowed["Location"].split("code=")[1].split("&")[0]
     token = holder.http.post("/oid4vci/token", {**exchange, "code": code, "code_verifier": verifier})
     assert token.status_code == 200, token.content
@@ -395,3 +397,51 @@ def test_the_register_is_public_as_a_page_and_an_api(client, window, bank, drivi
                                                    {"key": "expires_on", "label": "有效期至"}]}]
     page = client.get("/verifiers/").content.decode()
     assert "齐鲁银行" in page and "开户实名核验" in page and "准驾车型" in page
+
+
+def test_an_organisations_licence_goes_to_a_wallet_of_whoever_may_present_it(db, citizen, other_citizen, client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from identity.models import AgentAuthorisation, AgentScope
+    from tests.factories import CredentialTypeFactory, OrganisationFactory
+
+    ctype = CredentialTypeFactory(code="business_licence", name="营业执照", holder_kind="organisation", type_code="11370000MA00000114901",
+                                  validity_years=None, field_schema=[{"key": "company_type", "label": "类型"}])
+    issuer, _token = issuer_client(name="市场监管局")
+    ctype.issuers.add(issuer)
+    organisation = OrganisationFactory(legal_representative=other_citizen)
+    licence = credential_issue(client=issuer, data={
+        "type": "business_licence", "record_id": "BL1", "holder_number": organisation.credit_code, "holder_name": organisation.name,
+        "fields": {"company_type": "有限责任公司"}, "issued_on": dt.date(2020, 1, 1)}).credential
+    agent = api_as(citizen)
+    assert agent.post(f"/api/v1/wallet/{licence.identifier}/offers/").status_code == 404  # not theirs to present
+    AgentAuthorisation.objects.create(organisation=organisation, agent=citizen, scopes=[AgentScope.VIEW_CREDENTIALS],
+                                      valid_until=timezone.now() + dt.timedelta(days=1), granted_by=other_citizen)
+    assert agent.post(f"/api/v1/wallet/{licence.identifier}/offers/").status_code == 404  # viewing is not presenting
+    offer = api_as(other_citizen).post(f"/api/v1/wallet/{licence.identifier}/offers/").json()
+    copy, = ReferenceHolder(client).receive(offer["credential_offer_uri"], offer["tx_code"], count=1)
+    verified = sdjwt.verify(copy.token, issuer_keys=signing.keyring().public, require_kb=False)
+    assert verified.disclosed["holder_number"] == organisation.credit_code and verified.disclosed["company_type"] == "有限责任公司"
+    assert AuditEvent.objects.filter(action="wallet_issued", subject_organisation=organisation).exists()
+
+
+def test_disclosed_values_are_forgotten_an_hour_after_the_answer_and_old_offers_go(clerk_api, window, wallet, citizen_api, licence):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from credentials.tasks import purge_presentations
+
+    made = _ask(clerk_api).json()
+    wallet.answer(made["wallet_uri"])
+    _offer(citizen_api, licence)
+    purge_presentations()
+    assert clerk_api.get(f"/api/v1/presentation-requests/{made['id']}/").json()["disclosed"] != []
+    PresentationRequest.objects.filter(pk=made["id"]).update(answered_at=timezone.now() - dt.timedelta(hours=2))
+    CredentialOffer.objects.update(expires_at=timezone.now() - dt.timedelta(days=2))
+    purge_presentations()
+    answer = clerk_api.get(f"/api/v1/presentation-requests/{made['id']}/").json()
+    assert answer["status"] == "verified" and answer["disclosed"] == [] and answer["fields"] == ["holder_name", "licence_class"]
+    assert CredentialOffer.objects.count() == 0
