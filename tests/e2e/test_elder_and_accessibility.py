@@ -80,7 +80,8 @@ def pages_of(page, url) -> list[str]:
             "/services/bundles/newborn/apply/"]
 
 
-STAFF_PAGES = {"clerk": ["/verify/", "/services/counter/"], "reviewer": ["/services/workbench/"], "checkpoint": ["/health/check/"],
+STAFF_PAGES = {"clerk": ["/verify/", "/verify/wallet/", "/services/counter/"], "reviewer": ["/services/workbench/"],
+               "checkpoint": ["/health/check/", "/verify/wallet/"],
                "health_officer": ["/health/stats/"], "venue_manager": ["/health/venues/"], "item_admin": ["/dashboard/"]}
 
 
@@ -93,7 +94,8 @@ def test_every_page_in_both_modes_and_languages_has_no_serious_accessibility_vio
         for elder in (False, True):
             audited.clear_cookies()
             set_mode(anonymous, url, elder, language)
-            for path in ("/", "/accounts/login/", "/accounts/signup/", "/services/", "/services/bundles/", "/services/ratings/", "/yardsticks/"):
+            for path in ("/", "/accounts/login/", "/accounts/signup/", "/services/", "/services/bundles/", "/services/ratings/", "/yardsticks/",
+                         "/verifiers/"):
                 anonymous.goto(url + path)
                 report.append((language, elder, "anonymous", path, violations := audit(anonymous, language, elder)))
                 found.update({f"{language} {'elder' if elder else 'standard'} anonymous {path}": violations} if violations else {})
