@@ -445,3 +445,33 @@ def test_disclosed_values_are_forgotten_an_hour_after_the_answer_and_old_offers_
     answer = clerk_api.get(f"/api/v1/presentation-requests/{made['id']}/").json()
     assert answer["status"] == "verified" and answer["disclosed"] == [] and answer["fields"] == ["holder_name", "licence_class"]
     assert CredentialOffer.objects.count() == 0
+
+
+def test_malformed_wallet_input_gets_a_clear_refusal_never_a_500(clerk_api, window, wallet, client, citizen_api, licence):
+    """Whatever a wallet sends — truncated, forged, the wrong shapes — the protocol endpoints answer 4xx."""
+    copy = wallet.copies[0]
+    jwt = copy.token.split("~")[0]
+    header, _payload, signature = jwt.split(".")
+    rsa_cnf = sdjwt.b64url(json.dumps({**copy.claims, "cnf": {"jwk": {"kty": "RSA", "n": "AQAB", "e": "AQAB"}}}).encode())
+    bad_tokens = ["", "{}", "[]", '{"credential": 5}', '{"credential": ["a", "b"]}', json.dumps({"credential": ["~"]}),
+                  json.dumps({"credential": ["x.y.z~"]}), json.dumps({"credential": [f"{header}.{rsa_cnf}.{signature}~"]}),
+                  json.dumps({"credential": [copy.token + "not-a-jwt"]}), json.dumps({"credential": [copy.token.replace("~", "~~")]}),
+                  json.dumps({"credential": ["é" * 100]})]
+    for vp_token in bad_tokens:
+        request = wallet.request(_ask(clerk_api).json()["wallet_uri"])
+        answer = client.post(request["response_uri"].replace("http://testserver", ""), {"vp_token": vp_token, "state": request["state"]})
+        assert answer.status_code == 400 and answer.json()["error"] == "invalid_request", (vp_token, answer.content)
+    for body in ["not json", "[]", json.dumps({"credential_configuration_id": 5}), json.dumps({"credential_configuration_id": "driving_licence",
+                                                                                               "proofs": {"jwt": "one"}}),
+                 json.dumps({"credential_configuration_id": "driving_licence", "proofs": {"jwt": ["a.b.c", 7]}})]:
+        answer = client.post("/oid4vci/credential", body, content_type="application/json", HTTP_AUTHORIZATION="Bearer x")
+        assert answer.status_code == 401
+    offer = _offer(citizen_api, licence)
+    _offer_object, token = ReferenceHolder(client).redeem_offer(offer["credential_offer_uri"], offer["tx_code"])
+    access = token.json()["access_token"]
+    for proofs in [["a.b.c"], ["é"], [jwt], "x"]:
+        answer = client.post("/oid4vci/credential", json.dumps({"credential_configuration_id": "driving_licence", "proofs": {"jwt": proofs}}),
+                             content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {access}")
+        assert answer.status_code == 400 and answer.json()["error"] in ("invalid_proof", "invalid_credential_request"), answer.content
+    assert client.post("/oid4vci/token", {"grant_type": "password"}).json()["error"] == "unsupported_grant_type"
+    assert client.get("/oid4vp/requests/00000000-0000-0000-0000-000000000000").status_code == 404
