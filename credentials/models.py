@@ -373,6 +373,7 @@ class PresentationRequest(models.Model):
     state = models.CharField(max_length=64)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
     reason = models.CharField(_("原因"), max_length=40, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("未通过的应答次数"), default=0)
     credential = models.ForeignKey(Credential, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     holder_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     disclosed_json = EncryptedTextField(null=True, blank=True)

@@ -33,6 +33,11 @@ from identity.models import ApiClient, AuditEvent, User
 from identity.services import audit_record, notice_send
 
 REQUEST_TYPE = "oauth-authz-req+jwt"
+# Refusals that come after the holder's device proved itself for this very request (a valid KB-JWT
+# with its nonce and audience): they are the holder's answer. Any other refusal could come from anyone
+# who saw the QR at the window, so it leaves the request open, up to ATTEMPTS tries.
+HOLDER_REFUSALS = frozenset({"wrong_type", "missing_claim", "status_unavailable", "credential_suspended", "credential_revoked"})
+ATTEMPTS = 3
 REQUEST_TTL = 300
 QUERY_ID = "credential"
 WALLET_AUDIENCE = "https://self-issued.me/v2"
@@ -184,8 +189,10 @@ class ResponseRefused(Exception):
 @use_case(audit=AuditEvent.Action.PRESENTATION_ANSWERED)
 def response_accept(*, client: str, request_id, vp_token: str, state: str, base: str) -> PresentationRequest:
     """The wallet's ``direct_post``. A request already answered or expired is refused and left as it
-    was (a replay); otherwise the verdict, valid or not, is the request's answer, and the holder's
-    "who used my data" shows it."""
+    was (a replay). A valid presentation, or one the holder's device signed for this request but that
+    fails on content or status, is the request's answer; any other refusal is counted and the request
+    stays open (the QR is on show: a bystander must not be able to spoil it), until the third. Every
+    attempt is audited; the holder's "who used my data" shows those made with their copy."""
     request = PresentationRequest.objects.select_for_update().select_related("relying_party", "credential_type").filter(pk=request_id).first()
     if request is None:
         raise NotFound()
@@ -203,12 +210,15 @@ def response_accept(*, client: str, request_id, vp_token: str, state: str, base:
     except sdjwt.SdJwtRejected as exc:
         checked = Checked(valid=False, reason=exc.reason, disclosed={}, credential_id=None)
     credential = Credential.objects.filter(pk=checked.credential_id).first() if checked.credential_id else None
-    request.status = PresentationRequest.Status.VERIFIED if checked.valid else PresentationRequest.Status.REFUSED
     request.reason = checked.reason
-    request.credential = credential
-    request.holder_index = credential.holder_index if credential else ""
-    request.disclosed_json = json.dumps(checked.disclosed, ensure_ascii=False)
-    request.answered_at = timezone.now()
+    if checked.valid or checked.reason in HOLDER_REFUSALS or request.attempts + 1 >= ATTEMPTS:
+        request.status = PresentationRequest.Status.VERIFIED if checked.valid else PresentationRequest.Status.REFUSED
+        request.credential = credential
+        request.holder_index = credential.holder_index if credential else ""
+        request.disclosed_json = json.dumps(checked.disclosed, ensure_ascii=False)
+        request.answered_at = timezone.now()
+    if not checked.valid:
+        request.attempts += 1
     request.save()
     party = request.relying_party
     holder = holder_user(credential) if credential else None
@@ -222,4 +232,4 @@ def response_accept(*, client: str, request_id, vp_token: str, state: str, base:
                     title=_("%(party)s saw %(fields)s of your %(type)s") % {"party": party.name, "fields": "、".join(request.fields),
                                                                              "type": request.credential_type.name},
                     url="/wallet/checks/")
-    return request  # refused or not: the view answers by its status (raising would roll the answer back)
+    return request  # the view answers by status and reason (raising would roll the attempt back)

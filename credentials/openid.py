@@ -192,6 +192,6 @@ def presentation_response(request, pk):
     except (DomainError, ValidationError) as exc:
         refused = refusal(exc)
         return _json({"error": "invalid_request", "error_description": refused.code}, status=refused.status)
-    if answered.status != PresentationRequest.Status.VERIFIED:
+    if answered.status != PresentationRequest.Status.VERIFIED:  # refused, or an attempt that left the request open
         return _json({"error": "invalid_request", "error_description": answered.reason}, status=400)
     return _json({})

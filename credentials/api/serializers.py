@@ -285,6 +285,7 @@ class PresentationRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text=_("valid, or why it was refused: wrong_nonce, wrong_audience, missing_claim, "
                                                "unknown_disclosure, credential_revoked, credential_suspended, …"))
     reason_label = serializers.SerializerMethodField(help_text=_("The reason in words, in the request's language"))
+    attempts = serializers.IntegerField(help_text=_("Answers refused so far; while pending, reason is the last one's. The third refusal closes the request"))
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
     answered_at = serializers.DateTimeField(allow_null=True)

@@ -9,7 +9,7 @@
     fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (body) {
-        if (body && body.status !== "pending") { window.location.reload(); return; }
+        if (body && (body.status !== "pending" || String(body.attempts) !== pending.dataset.attempts)) { window.location.reload(); return; }
         if (Date.now() - started < 5 * 60 * 1000) { window.setTimeout(poll, 1500); }
       })
       .catch(function () { window.setTimeout(poll, 3000); });
