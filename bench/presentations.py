@@ -106,13 +106,6 @@ def main() -> None:
         checked = oid4vp.presentation_check(presentation, request=request, base=BASE)
         assert checked.valid, checked.reason
 
-    if os.environ.get("PROFILE"):
-        import cProfile
-        import pstats
-
-        cProfile.runctx("for _ in range(300): online()", globals(), locals(), "/tmp/online.prof")
-        pstats.Stats("/tmp/online.prof").sort_stats("cumulative").print_stats(18)
-        return
     timings = {"baseline": per_call(baseline), "offline": per_call(offline), "online": per_call(online, rounds=ROUNDS // 4)}
 
     # The status list at scale: fill one list's slots straight into the table, withdraw a share, build.

@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from credentials.claims import claim_names
+from credentials.claims import validate_allowed
 from credentials.imports import credentials_import
 from credentials.models import Credential, CredentialType, PresentationRequest, RelyingParty, SigningKey, StatusList, Verification
 from identity import masking
@@ -106,18 +106,8 @@ class RelyingPartyForm(forms.ModelForm):
         fields = ["client_id", "name", "name_en", "kind", "organisation", "purpose", "purpose_en", "allowed", "members", "api_client", "is_active"]
 
     def clean_allowed(self):
-        """Only types that exist and claims each type has: the register is what verifiers are held to."""
-        allowed = self.cleaned_data["allowed"]
-        if not isinstance(allowed, dict) or not all(isinstance(keys, list) for keys in allowed.values()):
-            raise forms.ValidationError(_('Write {"credential type code": ["field key", …]}.'))
-        types = {ctype.code: ctype for ctype in CredentialType.objects.filter(code__in=list(allowed))}
-        for code, keys in allowed.items():
-            if code not in types:
-                raise forms.ValidationError(_("Unknown credential type: %(code)s") % {"code": code})
-            unknown = sorted(set(keys) - set(claim_names(types[code])))
-            if unknown:
-                raise forms.ValidationError(_("%(type)s has no field %(keys)s") % {"type": types[code].name, "keys": ", ".join(unknown)})
-        return allowed
+        validate_allowed(self.cleaned_data["allowed"])
+        return self.cleaned_data["allowed"]
 
 
 @admin.register(RelyingParty)

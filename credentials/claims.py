@@ -4,6 +4,8 @@ and the wallet pages alike."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from credentials.models import CredentialType
@@ -24,6 +26,20 @@ def labelled_claims(ctype: CredentialType) -> list[tuple[str, str, str]]:
 
 def claim_names(ctype: CredentialType) -> list[str]:
     return [name for name, _zh, _en in labelled_claims(ctype)]
+
+
+def validate_allowed(allowed) -> None:
+    """What a relying party's registration may name: types that exist, and claims each type has —
+    the register is what verifiers are held to."""
+    if not isinstance(allowed, dict) or not all(isinstance(keys, list) for keys in allowed.values()):
+        raise ValidationError(_('Write {"credential type code": ["field key", …]}.'))
+    types = {ctype.code: ctype for ctype in CredentialType.objects.filter(code__in=list(allowed))}
+    for code, keys in allowed.items():
+        if code not in types:
+            raise ValidationError(_("Unknown credential type: %(code)s") % {"code": code})
+        unknown = sorted(set(keys) - set(claim_names(types[code])))
+        if unknown:
+            raise ValidationError(_("%(type)s has no field %(keys)s") % {"type": types[code].name, "keys": ", ".join(unknown)})
 
 
 def claim_labels(ctype: CredentialType) -> dict[str, str]:

@@ -16,7 +16,6 @@ copies cannot tell they are one person's (RFC 9901 §10.1).
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -25,6 +24,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.cache import cache
@@ -166,8 +166,6 @@ class Offer:
         }
 
     def uri(self, base: str) -> str:
-        from urllib.parse import quote
-
         return "openid-credential-offer://?credential_offer=" + quote(json.dumps(self.as_object(base), separators=(",", ":"), ensure_ascii=False))
 
 
@@ -258,14 +256,15 @@ def authorization_code_redeem(*, code: str, code_verifier: str, client_id: str, 
     granted = cache.get(key)
     if granted is None or not cache.delete(key):
         raise OAuthError("invalid_grant", "The code is unknown, used or expired.")
-    challenge = base64.urlsafe_b64encode(hashlib.sha256((code_verifier or "").encode()).digest()).rstrip(b"=").decode()
+    challenge = sdjwt.b64url(hashlib.sha256((code_verifier or "").encode()).digest())
     if granted["client_id"] != client_id or granted["redirect_uri"] != redirect_uri or not hmac.compare_digest(challenge, granted["challenge"]):
         raise OAuthError("invalid_grant", "The code was issued to another client, redirect URI or PKCE challenge.")
     return Grant(user_id=granted["user"], credentials=granted["credentials"])
 
 
 @pure
-def grant_from_token(header: str) -> Grant:
+def grant_from_token(header: str) -> tuple[Grant, User]:
+    """The grant an ``Authorization: Bearer`` access token carries, and its holder, still active."""
     scheme, _sep, token = (header or "").partition(" ")
     try:
         claims = signing.verify(token.strip(), kind=ACCESS_TOKEN_TYPE) if scheme == "Bearer" else None
@@ -273,7 +272,11 @@ def grant_from_token(header: str) -> Grant:
         claims = None
     if not claims:
         raise OAuthError("invalid_token", "A valid access token is required.", status=401)
-    return Grant(user_id=int(claims["sub"]), credentials=list(claims.get("cred", [])))
+    grant = Grant(user_id=int(claims["sub"]), credentials=list(claims.get("cred", [])))
+    user = User.objects.filter(pk=grant.user_id, is_active=True).first()
+    if user is None:
+        raise OAuthError("invalid_token", "The access token's holder is gone.", status=401)
+    return grant, user
 
 
 # --- nonces and proofs ---------------------------------------------------------------------------

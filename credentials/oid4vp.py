@@ -18,7 +18,7 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -128,43 +128,40 @@ class Checked:
 
 
 @pure
-def presentation_check(token: str, *, request: PresentationRequest, base: str, keys=None, status_token=None) -> Checked:
-    """Everything but the request's own state, with nothing from the database but one indexed read
-    of the copy's slot (to tell the holder who saw their data): ``keys`` and ``status_token`` let a verifier that holds
-    only the published JWKS and a cached status list run the same checks."""
+def presentation_check(token: str, *, request: PresentationRequest, base: str) -> Checked:
+    """Everything but the request's own state. The cryptography and the status read need only the
+    key ring and the cached status list (an offline verifier runs the same ``sdjwt.verify`` and
+    ``statuslist.read`` with the published JWKS); the one database read is the copy's slot, to tell
+    the holder who saw their data."""
     ring = signing.keyring()
-    keys = ring.public if keys is None else keys
     try:
-        verified = sdjwt.verify(token, issuer_keys={kid: key for kid, key in keys.items() if kid not in ring.retired},
-                                issuer=base, nonce=request.nonce, audience=request.relying_party.client_id)
+        verified = sdjwt.verify(token, issuer_keys=ring.public, issuer=base, nonce=request.nonce, audience=request.relying_party.client_id)
         if verified.claims.get("vct") != claims.vct_for(base, request.credential_type):
             raise sdjwt.SdJwtRejected("wrong_type")
-        missing = [name for name in request.fields if name not in verified.disclosed]
-        if missing:
+        if any(name not in verified.disclosed for name in request.fields):
             raise sdjwt.SdJwtRejected("missing_claim")
-        uri, index = _status_pointer(verified.claims, base)
-        signed = status_token(uri) if status_token else statuslist.token(int(uri.rsplit("/", 1)[1]), uri=uri)
-        value = statuslist.read(signed or "", uri=uri, index=index, keys=keys)
+        uri, list_id, index = _status_pointer(verified.claims, base)
+        value = statuslist.read(statuslist.token(list_id, uri=uri) or "", uri=uri, index=index, keys=ring.public)
     except sdjwt.SdJwtRejected as exc:
         return Checked(valid=False, reason=exc.reason, disclosed={}, credential_id=None)
-    credential_id = (StatusSlot.objects.filter(status_list_id=int(uri.rsplit("/", 1)[1]), index=index)
-                     .values_list("credential_id", flat=True).first())
+    credential_id = StatusSlot.objects.filter(status_list_id=list_id, index=index).values_list("credential_id", flat=True).first()
     if value != statuslist.VALID:
         reason = "credential_suspended" if value == statuslist.SUSPENDED else "credential_revoked"
         return Checked(valid=False, reason=reason, disclosed={}, credential_id=credential_id)
     return Checked(valid=True, reason="valid", disclosed={name: verified.disclosed[name] for name in request.fields}, credential_id=credential_id)
 
 
-def _status_pointer(claims: dict, base: str) -> tuple[str, int]:
+def _status_pointer(claims: dict, base: str) -> tuple[str, int, int]:
+    """The copy's status list URI (one of ours), that list's id, and the copy's index in it."""
     try:
         pointer = claims["status"]["status_list"]
         uri, index = pointer["uri"], pointer["idx"]
-    except (KeyError, TypeError):
+        list_id = uri.removeprefix(f"{base}/status-lists/")
+    except (KeyError, TypeError, AttributeError):
         raise sdjwt.SdJwtRejected("status_unavailable") from None
-    if not isinstance(index, int) or not isinstance(uri, str) or urlsplit(uri)._replace(path="").geturl() != urlsplit(base)._replace(path="").geturl() \
-            or not uri.startswith(f"{base}/status-lists/") or not uri.rsplit("/", 1)[1].isdigit():
+    if not isinstance(index, int) or list_id == uri or not (list_id.isascii() and list_id.isdigit()):
         raise sdjwt.SdJwtRejected("status_unavailable")
-    return uri, index
+    return uri, int(list_id), index
 
 
 def _presentation_in(vp_token: str) -> str:

@@ -12,7 +12,6 @@ caches may keep it for ``TTL`` seconds.
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 import zlib
@@ -51,13 +50,16 @@ def encode(values: dict[int, int], *, size: int, bits: int = 2) -> bytes:
     return zlib.compress(bytes(raw), 9)
 
 
-@pure
-def decode(compressed: bytes, index: int, *, bits: int = 2) -> int:
-    raw = zlib.decompress(compressed)
+def _slot(raw: bytes, index: int, bits: int) -> int:
     position = index * bits
-    if position // 8 >= len(raw):
+    if not isinstance(index, int) or index < 0 or position // 8 >= len(raw):
         raise IndexError(index)
     return (raw[position // 8] >> (position % 8)) & ((1 << bits) - 1)
+
+
+@pure
+def decode(compressed: bytes, index: int, *, bits: int = 2) -> int:
+    return _slot(zlib.decompress(compressed), index, bits)
 
 
 def _open_list() -> StatusList:
@@ -135,18 +137,19 @@ _opened: dict[tuple[str, str], tuple[dict, bytes]] = {}  # (token, key thumbprin
 _OPENED_MAX = 64
 
 
-def _open(signed: str, keys: dict[str, ECKey]) -> tuple[dict, dict, bytes]:
-    header = jws.extract_compact(signed.encode("ascii")).headers()
-    key = keys[header.get("kid")]
+def _open(signed: str, keys: dict[str, ECKey]) -> tuple[dict, bytes]:
+    """The token's claims and inflated bits, verified by the signing service's own check (key by
+    ``kid``, ES256, ``typ``, ``exp``) the first time it is seen with that key."""
+    kid = jws.extract_compact(signed.encode("ascii")).headers().get("kid")
+    key = keys[kid]
     memo = (signed, key.thumbprint())
     if memo not in _opened:
-        claims = json.loads(jws.deserialize_compact(signed, key, algorithms=[signing.ALGORITHM]).payload)
+        claims = signing.verify_with(signed, kind=TYPE, keys={kid: key})
         raw = zlib.decompress(b64url_decode(claims["status_list"]["lst"]))
         if len(_opened) >= _OPENED_MAX:
             _opened.pop(next(iter(_opened)))
         _opened[memo] = (claims, raw)
-    claims, raw = _opened[memo]
-    return header, claims, raw
+    return _opened[memo]
 
 
 @pure
@@ -155,15 +158,9 @@ def read(signed: str, *, uri: str, index: int, keys: dict[str, ECKey], now: floa
     must be signed by a key in ``keys``, be about ``uri``, and not have expired. A token already
     opened with the same key is not verified and inflated again."""
     try:
-        header, claims, raw = _open(signed, keys)
-        bits = claims["status_list"].get("bits", 2)
-    except (JoseError, ValueError, KeyError, TypeError, UnicodeError, AttributeError, zlib.error):
+        claims, raw = _open(signed, keys)
+        if claims.get("sub") != uri or (time.time() if now is None else now) >= claims["exp"]:
+            raise ValueError("another list, or expired")
+        return _slot(raw, index, claims["status_list"].get("bits", 2))
+    except (signing.SignatureRejected, JoseError, ValueError, KeyError, TypeError, UnicodeError, AttributeError, IndexError, zlib.error):
         raise SdJwtRejected("status_unavailable") from None
-    if header.get("typ") != TYPE or claims.get("sub") != uri:
-        raise SdJwtRejected("status_unavailable")
-    if isinstance(claims.get("exp"), int) and (time.time() if now is None else now) >= claims["exp"]:
-        raise SdJwtRejected("status_unavailable")
-    position = index * bits
-    if not isinstance(index, int) or index < 0 or position // 8 >= len(raw):
-        raise SdJwtRejected("status_unavailable")
-    return (raw[position // 8] >> (position % 8)) & ((1 << bits) - 1)

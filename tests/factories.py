@@ -234,3 +234,41 @@ def api_as(user):
     else:
         client.force_authenticate(user)
     return client
+
+
+class RelyingPartyFactory(factory.django.DjangoModelFactory):
+    """A registered relying party: by default the hall's window, which may ask for a driving licence's
+    holder name, class and expiry. ``members=[…]`` lists the staff who may ask for it."""
+
+    class Meta:
+        model = "credentials.RelyingParty"
+
+    client_id = "lixia-hall-window"
+    name = "历下区政务服务大厅窗口"
+    kind = "window"
+    organisation = "历下区行政审批服务局"
+    purpose = "核对办事人身份与驾驶资格"
+    allowed = factory.LazyFunction(lambda: {"driving_licence": ["holder_name", "licence_class", "expires_on"]})
+
+    @factory.post_generation
+    def members(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.members.add(*extracted)
+
+
+def licence_world(citizen_phone: str = "13800000201", clerk_phone: str = "13800000202"):
+    """For tests against a live server (whose transactional flush removed the roles): roles, a signing
+    key, the citizen 张三 with a driving licence, and the clerk 赵敏 at a service hall, signing in with an
+    authenticator app. Returns (citizen, clerk, licence, the issuing system's client)."""
+    from credentials.services import credential_issue
+    from identity.roles import sync_roles
+
+    sync_roles()
+    fresh_signing_key()
+    citizen = UserFactory(name="张三", roles=["citizen"], phone_number=citizen_phone)
+    clerk = UserFactory(name="赵敏", roles=["clerk"], phone_number=clerk_phone, service_hall=ServiceHallFactory(name="历下区政务服务大厅"))
+    totp_for(clerk)  # staff sign in with a second factor (identity.second_factor)
+    ctype = CredentialTypeFactory()
+    client, _token = issuer_client()
+    ctype.issuers.add(client)
+    return citizen, clerk, credential_issue(client=client, data=licence_data(citizen)).credential, client

@@ -42,3 +42,20 @@ def clerk(db):
 @pytest.fixture
 def clerk_api(clerk):
     return api_as(clerk)
+
+
+@pytest.fixture
+def business_licence(other_citizen):
+    """A business licence of an organisation whose legal representative is ``other_citizen``."""
+    import datetime as dt
+
+    from tests.factories import OrganisationFactory
+
+    ctype = CredentialTypeFactory(code="business_licence", name="营业执照", holder_kind="organisation", type_code="11370000MA00000114901",
+                                  validity_years=None, field_schema=[{"key": "company_type", "label": "类型"}])
+    client, _token = issuer_client(name="市场监管局")
+    ctype.issuers.add(client)
+    organisation = OrganisationFactory(legal_representative=other_citizen)
+    return credential_issue(client=client, data={
+        "type": "business_licence", "record_id": "BL1", "holder_number": organisation.credit_code, "holder_name": organisation.name,
+        "fields": {"company_type": "有限责任公司"}, "issued_on": dt.date(2020, 1, 1)}).credential

@@ -11,11 +11,11 @@ from django.test import Client
 from joserfc.jwk import ECKey
 
 from credentials import sdjwt, signing, statuslist
-from credentials.models import CredentialOffer, PresentationRequest, RelyingParty, StatusSlot
+from credentials.models import CredentialOffer, PresentationRequest, StatusSlot
 from credentials.services import credential_issue, credential_set_status
 from identity.models import AuditEvent
 from tests.credentials.wallet_holder import ReferenceHolder
-from tests.factories import UserFactory, api_as, issuer_client, licence_data
+from tests.factories import RelyingPartyFactory, UserFactory, api_as, issuer_client, licence_data
 
 pytestmark = pytest.mark.django_db
 
@@ -232,17 +232,14 @@ def test_the_app_scheme_redirect_is_allowed_for_the_registered_app(citizen, lice
 
 @pytest.fixture
 def window(clerk):
-    party = RelyingParty.objects.create(client_id="lixia-hall-window", name="历下区政务服务大厅窗口", kind="window", organisation="历下区行政审批服务局",
-                                        purpose="核对办事人身份与驾驶资格", allowed={"driving_licence": ["holder_name", "licence_class", "expires_on"]})
-    party.members.add(clerk)
-    return party
+    return RelyingPartyFactory(members=[clerk])
 
 
 @pytest.fixture
 def bank(db):
     client, token = issuer_client(name="齐鲁银行开户系统", scopes=())
-    party = RelyingParty.objects.create(client_id="qilu-bank", name="齐鲁银行", kind="third_party", organisation="齐鲁银行股份有限公司",
-                                        purpose="开户实名核验", allowed={"driving_licence": ["holder_name", "holder_number"]}, api_client=client)
+    party = RelyingPartyFactory(client_id="qilu-bank", name="齐鲁银行", kind="third_party", organisation="齐鲁银行股份有限公司",
+                                purpose="开户实名核验", allowed={"driving_licence": ["holder_name", "holder_number"]}, api_client=client)
     from rest_framework.test import APIClient
 
     api = APIClient()
@@ -420,22 +417,15 @@ def test_the_register_is_public_as_a_page_and_an_api(client, window, bank, drivi
     assert "齐鲁银行" in page and "开户实名核验" in page and "准驾车型" in page
 
 
-def test_an_organisations_licence_goes_to_a_wallet_of_whoever_may_present_it(db, citizen, other_citizen, client):
+def test_an_organisations_licence_goes_to_a_wallet_of_whoever_may_present_it(db, citizen, other_citizen, client, business_licence):
     import datetime as dt
 
     from django.utils import timezone
 
-    from identity.models import AgentAuthorisation, AgentScope
-    from tests.factories import CredentialTypeFactory, OrganisationFactory
+    from identity.models import AgentAuthorisation, AgentScope, Organisation
 
-    ctype = CredentialTypeFactory(code="business_licence", name="营业执照", holder_kind="organisation", type_code="11370000MA00000114901",
-                                  validity_years=None, field_schema=[{"key": "company_type", "label": "类型"}])
-    issuer, _token = issuer_client(name="市场监管局")
-    ctype.issuers.add(issuer)
-    organisation = OrganisationFactory(legal_representative=other_citizen)
-    licence = credential_issue(client=issuer, data={
-        "type": "business_licence", "record_id": "BL1", "holder_number": organisation.credit_code, "holder_name": organisation.name,
-        "fields": {"company_type": "有限责任公司"}, "issued_on": dt.date(2020, 1, 1)}).credential
+    licence = business_licence
+    organisation = Organisation.objects.get(credit_code=licence.holder_number)
     agent = api_as(citizen)
     assert agent.post(f"/api/v1/wallet/{licence.identifier}/offers/").status_code == 404  # not theirs to present
     AgentAuthorisation.objects.create(organisation=organisation, agent=citizen, scopes=[AgentScope.VIEW_CREDENTIALS],
@@ -496,3 +486,17 @@ def test_malformed_wallet_input_gets_a_clear_refusal_never_a_500(clerk_api, wind
         assert answer.status_code == 400 and answer.json()["error"] in ("invalid_proof", "invalid_credential_request"), answer.content
     assert client.post("/oid4vci/token", {"grant_type": "password"}).json()["error"] == "unsupported_grant_type"
     assert client.get("/oid4vp/requests/00000000-0000-0000-0000-000000000000").status_code == 404
+
+
+def test_a_registration_names_only_types_that_exist_and_claims_they_have(driving_type):
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from credentials.claims import validate_allowed
+
+    validate_allowed({"driving_licence": ["holder_name", "licence_class", "expires_on"]})
+    with translation.override("en"):
+        for allowed, message in [({"passport": ["holder_name"]}, "passport"), ({"driving_licence": ["blood_type"]}, "blood_type"),
+                                 (["driving_licence"], "credential type code"), ({"driving_licence": "holder_name"}, "credential type code")]:
+            with pytest.raises(ValidationError, match=message):
+                validate_allowed(allowed)

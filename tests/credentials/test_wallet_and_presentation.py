@@ -15,9 +15,9 @@ from rest_framework.test import APIClient
 
 from credentials import selectors
 from credentials.models import Verification
-from credentials.services import credential_issue, credential_set_status
-from identity.models import AgentAuthorisation, AgentScope, AuditEvent, Notice
-from tests.factories import CredentialTypeFactory, OrganisationFactory, UserFactory, api_as, issuer_client
+from credentials.services import credential_set_status
+from identity.models import AgentAuthorisation, AgentScope, AuditEvent, Notice, Organisation
+from tests.factories import UserFactory, api_as
 
 VERIFY = "/api/v1/verifications/"
 
@@ -58,15 +58,9 @@ def test_another_persons_credential_is_not_found_anywhere(other_api, licence):
     assert other_api.get("/api/v1/wallet/").json() == []
 
 
-def test_organisation_licences_for_its_agent_only(db, citizen, other_citizen):
-    ctype = CredentialTypeFactory(code="business_licence", name="营业执照", holder_kind="organisation", type_code="11370000MA00000114901", validity_years=None,
-                                  field_schema=[{"key": "company_type", "label": "类型"}])
-    client, _token = issuer_client(name="市场监管局")
-    ctype.issuers.add(client)
-    organisation = OrganisationFactory(legal_representative=other_citizen)
-    licence = credential_issue(client=client, data={
-        "type": "business_licence", "record_id": "BL1", "holder_number": organisation.credit_code, "holder_name": organisation.name,
-        "fields": {"company_type": "有限责任公司"}, "issued_on": dt.date(2020, 1, 1)}).credential
+def test_organisation_licences_for_its_agent_only(db, citizen, other_citizen, business_licence):
+    licence = business_licence
+    organisation = Organisation.objects.get(credit_code=licence.holder_number)
     agent_api = APIClient()
     agent_api.force_authenticate(citizen)
     url = f"/api/v1/wallet/?organisation={organisation.credit_code}"

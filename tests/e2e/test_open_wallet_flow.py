@@ -6,11 +6,8 @@ the citizen then sees who their wallet showed what."""
 
 import pytest
 
-from credentials.models import RelyingParty
-from credentials.services import credential_issue
-from identity.roles import sync_roles
 from tests.e2e.conftest import sign_in
-from tests.factories import CredentialTypeFactory, ServiceHallFactory, UserFactory, fresh_signing_key, issuer_client, licence_data, totp_for
+from tests.factories import RelyingPartyFactory, licence_world
 from tests.interop.test_openid4vc_npm import node
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -18,18 +15,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def world():
-    sync_roles()  # the transactional flush removed them
-    fresh_signing_key()
-    citizen = UserFactory(name="张三", roles=["citizen"], phone_number="13800000211")
-    clerk = UserFactory(name="赵敏", roles=["clerk"], phone_number="13800000212", service_hall=ServiceHallFactory(name="历下区政务服务大厅"))
-    totp_for(clerk)
-    ctype = CredentialTypeFactory()
-    client, _token = issuer_client()
-    ctype.issuers.add(client)
-    licence = credential_issue(client=client, data=licence_data(citizen)).credential
-    party = RelyingParty.objects.create(client_id="lixia-hall-window", name="历下区政务服务大厅窗口", kind="window", organisation="历下区行政审批服务局",
-                                        purpose="核对办事人驾驶资格", allowed={"driving_licence": ["holder_name", "licence_class", "expires_on"]})
-    party.members.add(clerk)
+    citizen, clerk, licence, _issuer = licence_world("13800000211", "13800000212")
+    RelyingPartyFactory(purpose="核对办事人驾驶资格", members=[clerk])
     return citizen, clerk, licence
 
 

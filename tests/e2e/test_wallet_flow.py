@@ -4,27 +4,17 @@ payload into the console and sees "valid"; the citizen then sees the check."""
 
 import pytest
 
-from credentials.services import credential_issue
-from identity.roles import sync_roles
 from tests.e2e.conftest import sign_in as portal_sign_in
-from tests.factories import CredentialTypeFactory, ServiceHallFactory, UserFactory, fresh_signing_key, issuer_client, licence_data, totp_for
+from tests.factories import licence_world
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def world():
-    """Roles (the transactional flush removed them), a signing key, a citizen with a driving licence,
-    and a clerk at a service hall."""
-    sync_roles()
-    fresh_signing_key()
-    citizen = UserFactory(name="张三", roles=["citizen"], phone_number="13800000201")
-    clerk = UserFactory(name="赵敏", roles=["clerk"], phone_number="13800000202", service_hall=ServiceHallFactory(name="历下区政务服务大厅"))
-    totp_for(clerk)  # staff sign in with a second factor (identity.second_factor)
-    ctype = CredentialTypeFactory()
-    client, _token = issuer_client()
-    ctype.issuers.add(client)
-    return citizen, clerk, credential_issue(client=client, data=licence_data(citizen)).credential
+    """A citizen with a driving licence, and a clerk at a service hall."""
+    citizen, clerk, licence, _issuer = licence_world()
+    return citizen, clerk, licence
 
 
 def sign_in(page, url, user):

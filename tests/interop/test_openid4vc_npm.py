@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 
 from credentials import oid4vci, oid4vp
-from credentials.models import RelyingParty
 from credentials.services import credential_set_status
-from tests.factories import CredentialTypeFactory, ServiceHallFactory, UserFactory, fresh_signing_key, issuer_client, licence_data
+from tests.factories import RelyingPartyFactory, licence_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,21 +36,10 @@ def node(*args, expect_ok: bool = True) -> dict:
 
 @pytest.fixture
 def world(live_server, tmp_path):
-    from credentials.services import credential_issue
-
-    fresh_signing_key()
-    ctype = CredentialTypeFactory()
-    client, _token = issuer_client()
-    ctype.issuers.add(client)
-    citizen = UserFactory(name="张三", roles=["citizen"])
-    licence = credential_issue(client=client, data=licence_data(citizen)).credential
-    clerk = UserFactory(name="赵敏", roles=["clerk"], service_hall=ServiceHallFactory())
-    window = RelyingParty.objects.create(client_id="lixia-hall-window", name="历下区政务服务大厅窗口", kind="window", organisation="历下区行政审批服务局",
-                                         purpose="核对办事人驾驶资格", allowed={"driving_licence": ["holder_name", "licence_class", "expires_on"]})
-    window.members.add(clerk)
-    bank = RelyingParty.objects.create(client_id="qilu-bank", name="齐鲁银行", kind="third_party", organisation="齐鲁银行", purpose="开户实名核验",
-                                       allowed={"driving_licence": ["holder_name"]})
-    bank.members.add(clerk)
+    citizen, clerk, licence, client = licence_world("13800000221", "13800000222")
+    RelyingPartyFactory(members=[clerk])
+    RelyingPartyFactory(client_id="qilu-bank", name="齐鲁银行", kind="third_party", organisation="齐鲁银行", purpose="开户实名核验",
+                        allowed={"driving_licence": ["holder_name"]}, members=[clerk])
     offer = oid4vci.offer_create(user=citizen, credential=licence)
     state = tmp_path / "npm-wallet.json"
     received = node("receive", live_server.url, offer.uri(live_server.url), offer.tx_code, state, 2)
