@@ -242,6 +242,7 @@ class RelyingPartyFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = "credentials.RelyingParty"
+        skip_postgeneration_save = True  # members are a many-to-many: nothing to save after adding them
 
     client_id = "lixia-hall-window"
     name = "历下区政务服务大厅窗口"
