@@ -17,12 +17,14 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
 	$(PIP) install -q -r requirements-dev.txt
 	touch $@
 
-## make run: embedded default — SQLite, in-process tasks, demo data, http://127.0.0.1:8000
+## make run: embedded default — SQLite, in-process tasks, demo data, http://127.0.0.1:8000 (make run PORT=8123 HOST=localhost: elsewhere)
+HOST ?= 127.0.0.1
+PORT ?= 8000
 run: $(VENV)/.runtime
 	mkdir -p var
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## make demo-code: the authenticator code demo staff accounts accept now (they sign in with a second factor)
 demo-code: $(VENV)/.runtime

@@ -7,4 +7,6 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("缴费")
 
     def ready(self) -> None:
-        from payments import tasks  # noqa: F401  (the beat's tasks, registered before the beat names them)
+        from payments import receivers, tasks  # noqa: F401  (the beat's tasks, registered before the beat names them)
+
+        receivers.connect()

@@ -63,6 +63,8 @@ class PaymentEvent(models.Model):
         UNKNOWN_ORDER = "unknown_order", _("无此订单")
         QUERIED = "queried", _("主动查询")
         REFUND_REQUESTED = "refund_requested", _("申请退款")
+        REFUND_SENT = "refund_sent", _("平台已受理退款")
+        REFUND_FAILED = "refund_failed", _("退款请求未送达")
         CLOSED = "closed", _("关闭订单")
 
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.PROTECT, related_name="events", verbose_name=_("订单"))

@@ -1,8 +1,8 @@
 """The payment platform as we call it: create an order, query it, refund it, fetch the day's statement
 (JSON over HTTPS with the merchant key), and verify its signed notifications with its public key.
 
-``QILU_PAYMENT_BASE_URL`` names the platform. Here it is the local simulator (``paysim``, same
-process under ``/paysim/``); the province's unified payment platform plugs in at the same place with
+``QILU_PAYMENT_BASE_URL`` names the platform. Unset, it is the local simulator (``paysim``, same
+process under ``/paysim/`` of the origin this instance is served at: ``core.origins``); the province's unified payment platform plugs in at the same place with
 its URL, merchant id and key, and its notification public key (``QILU_PAYMENT_PLATFORM_PUBLIC_KEY``).
 A platform whose API differs is one more class with these five methods.
 """
@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
+from django.urls import reverse
+
+from core.origins import served_origin
 
 SIGNATURE_WINDOW_SECONDS = 300
 
@@ -42,8 +45,24 @@ class Notice:
     amount_fen: int
 
 
+def base_url() -> str:
+    """The platform's API root: configured, else the simulator in this process at our served origin."""
+    if settings.QILU_PAYMENT_BASE_URL:
+        return settings.QILU_PAYMENT_BASE_URL.rstrip("/")
+    origin = served_origin()
+    return f"{origin}/paysim" if settings.PAYSIM_ENABLED and origin else ""
+
+
+def notify_url() -> str:
+    """Where the platform tells us an order was paid or refunded: configured, else ours at our served origin."""
+    if settings.QILU_PAYMENT_NOTIFY_URL:
+        return settings.QILU_PAYMENT_NOTIFY_URL
+    origin = served_origin()
+    return origin + reverse("payments-notify") if origin else ""
+
+
 def _http(method: str, path: str, body: dict | None = None) -> dict:
-    base = settings.QILU_PAYMENT_BASE_URL.rstrip("/")
+    base = base_url()
     if not base.startswith(("https://", "http://")):
         raise PlatformError("QILU_PAYMENT_BASE_URL must be an http(s) URL")
     request = urllib.request.Request(base + path, method=method,  # noqa: S310 — scheme checked above
@@ -63,7 +82,7 @@ transport = _http  # tests route it through Django's test client (tests/payments
 
 def create(*, out_trade_no: str, amount_fen: int, description: str, return_url: str) -> dict:
     return transport("POST", "/api/orders", {"out_trade_no": out_trade_no, "amount_fen": amount_fen, "description": description,
-                                             "notify_url": settings.QILU_PAYMENT_NOTIFY_URL, "return_url": return_url})
+                                             "notify_url": notify_url(), "return_url": return_url})
 
 
 def query(out_trade_no: str) -> dict:

@@ -4,10 +4,11 @@ finance department's receipt system, so it verifies with the published keys like
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.usecases import step
 from credentials.models import Credential, CredentialType, HolderKind
-from credentials.services import credential_issue
+from credentials.services import credential_issue, credential_set_status
 from identity import demo
 from identity.models import ApiClient, Department
 
@@ -42,3 +43,12 @@ def issue(order) -> Credential:
         "issued_on": paid.date(), "fields": {"receipt_number": order.number, "item": order.description, "amount": order.yuan,
                                              "paid_on": paid.date().isoformat(), "reference": order.reference}})
     return issued.credential
+
+
+@step
+def void(order) -> Credential:
+    """The fee was refunded: the receipt is written off (红冲) — revoked with the refund as its reason,
+    so the wallet and every verifier see it no longer stands."""
+    refunded = timezone.localtime(order.refunded_at)
+    return credential_set_status(client=receipt_issuer(), record_id=order.number, status=Credential.Status.REVOKED,
+                                 reason=_("已退款 ¥%(amount)s（%(day)s）") % {"amount": order.yuan, "day": refunded.date().isoformat()})

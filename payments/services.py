@@ -9,6 +9,13 @@ What never happens, whatever the client or the platform retries:
 
 ``order_paid`` and ``order_refunded`` are sent inside the transaction that records them; the services
 app moves the application on (``services/receivers.py``).
+
+The platform is never called inside a transaction that writes: a refund is decided and committed
+(``order_refund``: 退款处理中), sent after commit (``refund_send``, a task through the outbox) and its
+answer recorded by its own use case (``refund_record``). A refund the platform could not take stays
+refunding and is sent again by ``pending_sweep`` — the beat's, every two minutes; with tasks
+in-process (``make run``) a later request's (``payments/receivers.py``). Under SQLite the simulator's
+own write and its notification to us then never wait for a lock our request holds.
 """
 
 from __future__ import annotations
@@ -19,13 +26,13 @@ from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import django.dispatch
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, NotFound, Unavailable
-from core.usecases import SystemActor, pure, unchanged, use_case
+from core.outbox import enqueue_on_commit
+from core.usecases import SYSTEM, SystemActor, pure, side_effect, unchanged, use_case
 from identity.models import AuditEvent, User
 from identity.services import audit_record
 from payments import platform, receipts
@@ -76,7 +83,7 @@ def checkout_url(order: Order, *, return_url: str) -> str:
         trade = platform.create(out_trade_no=order.number, amount_fen=order.amount_fen, description=order.description, return_url=return_url)
     except platform.PlatformError:
         raise Unavailable(_("The payment platform cannot be reached; please try again shortly."), code="payment_platform_unavailable") from None
-    return urljoin(settings.QILU_PAYMENT_BASE_URL, trade["pay_url"])
+    return urljoin(platform.base_url() + "/", trade["pay_url"])
 
 
 def _mark_paid(order: Order, trade_no: str, *, via: str, notification_id: str = "") -> None:
@@ -93,6 +100,8 @@ def _mark_refunded(order: Order, *, via: str, notification_id: str = "") -> None
     order.status, order.refunded_at = Order.Status.REFUNDED, timezone.now()
     order.save(update_fields=["status", "refunded_at"])
     PaymentEvent.objects.create(order=order, kind=PaymentEvent.Kind.REFUNDED, notification_id=notification_id, detail={"via": via})
+    if order.receipt_id:
+        receipts.void(order)
     _audit(order, "refunded", via=via)
     order_refunded.send(sender=Order, order=order)
 
@@ -150,14 +159,26 @@ def notification_receive(*, client: SystemActor, headers, body: bytes) -> Receiv
     return _refused(PaymentEvent.Kind.OUT_OF_ORDER, notice.event_id, order, event_type=notice.event_type, status=order.status)
 
 
-@use_case(audit=AuditEvent.Action.PAYMENT)
+@side_effect
 def order_sync(*, actor, order: Order) -> Order:
-    """Ask the platform (a notification may have been lost) and catch up."""
+    """Ask the platform about one order (a notification may have been lost), outside any transaction,
+    and catch up through ``order_catch_up``. A refund the platform has not taken yet is sent again
+    (the platform's refund is idempotent: one already done answers as done)."""
+    if order.status == Order.Status.REFUNDING and not order.events.filter(kind=PaymentEvent.Kind.REFUND_SENT).exists():
+        return refund_send(order.pk)
     try:
         trade = platform.query(order.number)
     except platform.PlatformError:
-        unchanged()
         return order
+    order = order_catch_up(actor=actor, order=order, trade=trade)
+    if order.status == Order.Status.REFUNDING and trade.get("status") == "SUCCESS":
+        order = refund_send(order.pk)
+    return order
+
+
+@use_case(audit=AuditEvent.Action.PAYMENT)
+def order_catch_up(*, actor, order: Order, trade: dict) -> Order:
+    """What the platform says of an order (its query answer), acted on as its notification would be."""
     order = Order.objects.select_for_update(no_key=True).get(pk=order.pk)
     if trade["status"] == "SUCCESS" and order.status == Order.Status.PENDING:
         if int(trade["amount_fen"]) != order.amount_fen:
@@ -174,7 +195,8 @@ def order_sync(*, actor, order: Order) -> Order:
 @use_case(audit=AuditEvent.Action.PAYMENT)
 def order_refund(*, actor, order: Order, reason: str) -> Order:
     """Give the money back (the application was rejected or withdrawn after payment), or close an
-    unpaid order. Asking twice refunds once: the platform's refund is idempotent and so is ours."""
+    unpaid order. The refund is decided here (退款处理中) and sent to the platform after commit
+    (``refund_send``); asking twice refunds once: the platform's refund is idempotent and so is ours."""
     order = Order.objects.select_for_update(no_key=True).get(pk=order.pk)
     if order.status == Order.Status.PENDING:
         order.status = Order.Status.CLOSED
@@ -185,29 +207,52 @@ def order_refund(*, actor, order: Order, reason: str) -> Order:
     if order.status != Order.Status.PAID:
         unchanged()
         return order
-    try:
-        answer = platform.refund(out_trade_no=order.number, amount_fen=order.amount_fen)
-    except platform.PlatformError as error:
-        raise Unavailable(_("The payment platform cannot be reached; the refund will be retried."), code="payment_platform_unavailable") from error
     order.status = Order.Status.REFUNDING
     order.save(update_fields=["status"])
-    PaymentEvent.objects.create(order=order, kind=PaymentEvent.Kind.REFUND_REQUESTED, detail={"reason": reason, "platform": answer.get("status", "")})
+    PaymentEvent.objects.create(order=order, kind=PaymentEvent.Kind.REFUND_REQUESTED, detail={"reason": reason})
     _audit(order, "refund_requested", actor, reason=reason)
+    enqueue_on_commit("payments.send_refund", order.pk)
     return order
 
 
+@side_effect
+def refund_send(order_pk: int) -> Order:
+    """After commit (a task): ask the platform to refund a refunding order, outside any transaction,
+    and record its answer. A platform that cannot be reached leaves the order refunding, recorded, for
+    ``pending_sweep`` to send again; nothing raises into the request that withdrew."""
+    order = Order.objects.get(pk=order_pk)
+    if order.status != Order.Status.REFUNDING:
+        return order
+    try:
+        answer = platform.refund(out_trade_no=order.number, amount_fen=order.amount_fen)
+    except platform.PlatformError as error:
+        return refund_record(actor=SYSTEM, order=order, accepted=False, detail=str(error)[:200])
+    return refund_record(actor=SYSTEM, order=order, accepted=True, detail=str(answer.get("status", "")))
+
+
 @use_case(audit=AuditEvent.Action.PAYMENT)
+def refund_record(*, actor: SystemActor, order: Order, accepted: bool, detail: str) -> Order:
+    """The platform's answer to a refund request: taken (the money is on its way; its notification
+    follows, and may have come already) or not reached (retried later)."""
+    order = Order.objects.select_for_update(no_key=True).get(pk=order.pk)
+    kind = PaymentEvent.Kind.REFUND_SENT if accepted else PaymentEvent.Kind.REFUND_FAILED
+    PaymentEvent.objects.create(order=order, kind=kind, detail={"platform": detail})
+    _audit(order, kind)
+    return order
+
+
+@side_effect
 def pending_sweep(*, actor: SystemActor) -> int:
-    """Beat: orders pending a while, or refunds not yet confirmed, are asked about (lost notifications)."""
+    """Beat (and, with tasks in-process, a later request): orders pending a while, and every refund not
+    yet confirmed, are asked about (lost notifications); refunds the platform never took are sent
+    again. Returns how many orders changed."""
     since = timezone.now() - PENDING_QUERY_AFTER
-    waiting = list(Order.objects.filter(status__in=(Order.Status.PENDING, Order.Status.REFUNDING), created_at__lt=since,
-                                        created_at__gt=timezone.now() - dt.timedelta(days=2))[:500])
+    waiting = list(Order.objects.filter(status=Order.Status.PENDING, created_at__lt=since, created_at__gt=timezone.now() - dt.timedelta(days=2))[:500])
+    waiting += list(Order.objects.filter(status=Order.Status.REFUNDING).order_by("pk")[:500])
     changed = 0
     for order in waiting:
         before = order.status
         changed += order_sync(actor=actor, order=order).status != before
-    if not changed:
-        unchanged()
     return changed
 
 
@@ -231,6 +276,22 @@ def reconcile(*, actor, day: dt.date) -> Reconciliation:
     audit_record(action=AuditEvent.Action.PAYMENT, actor_description=_("System"), detail={"step": "reconciled", "day": day.isoformat(),
                                                                                          "differences": len(differences)})
     return report
+
+
+@pure
+def refund_progress(order: Order) -> str:
+    """Where a refund stands, in words for the payer (empty when the order is not being refunded)."""
+    if order.status == Order.Status.REFUNDED:
+        return _("已退款 ¥%(amount)s，已原路退回。") % {"amount": order.yuan}
+    if order.status != Order.Status.REFUNDING:
+        return ""
+    attempts = (PaymentEvent.Kind.REFUND_SENT, PaymentEvent.Kind.REFUND_FAILED)
+    last = order.events.filter(kind__in=attempts).order_by("-created_at", "-pk").values_list("kind", flat=True).first()
+    if last == PaymentEvent.Kind.REFUND_FAILED:
+        return _("退款处理中：支付平台暂时无法连接，系统会自动重试，无需再次操作。")
+    if last == PaymentEvent.Kind.REFUND_SENT:
+        return _("退款处理中：支付平台已受理，款项将原路退回。")
+    return _("退款处理中：正在向支付平台申请退款。")
 
 
 @pure

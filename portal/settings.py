@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "portal.middleware.RequestIdMiddleware",
     "core.middleware.ClientContextMiddleware",
+    "core.origins.ServedOriginMiddleware",  # the origin URLs we give out follow, unless QILU_PUBLIC_URL names it
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -118,6 +119,10 @@ DATABASES = {
 # no server-side cursors (iterator() holds one across fetches) and no prepared statements (psycopg
 # prepares a query after it ran five times, on whichever server it was then).
 # A streaming replica for the reads core.replicas names; a user who wrote reads the primary for a while.
+# SQLite (make run): the dev server answers the payment simulator's calls on other threads; a writer
+# waits for the lock instead of failing at once, and takes it at BEGIN (no read-to-write upgrade deadlock).
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": env.int("SQLITE_BUSY_TIMEOUT", 20), "transaction_mode": "IMMEDIATE"})
 DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", "")
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env.int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)
@@ -289,8 +294,11 @@ QILU_TSA_URL = env.str("QILU_TSA_URL", "")
 # Fees (payments/): the payment platform's API, our merchant id and key there, where it notifies us,
 # and its public key for those notifications. The defaults point at the local simulator (paysim) in
 # this process; production names the province's unified payment platform.
-QILU_PAYMENT_BASE_URL = env.str("QILU_PAYMENT_BASE_URL", dev="http://127.0.0.1:8000/paysim") or ""
-QILU_PAYMENT_NOTIFY_URL = env.str("QILU_PAYMENT_NOTIFY_URL", dev="http://127.0.0.1:8000/api/v1/payments/notify/") or ""
+# Unset, the base is the simulator at this instance's own origin (/paysim, only when PAYSIM_ENABLED) and
+# the notify URL is ours there (core.origins: QILU_PUBLIC_URL, else the served request's origin), so an
+# instance on any port is paid and notified on that port.
+QILU_PAYMENT_BASE_URL = env.str("QILU_PAYMENT_BASE_URL", "") or ""
+QILU_PAYMENT_NOTIFY_URL = env.str("QILU_PAYMENT_NOTIFY_URL", "") or ""
 QILU_PAYMENT_MERCHANT_KEY = env.str("QILU_PAYMENT_MERCHANT_KEY", dev="qilu-dev-merchant-key") or ""
 # The simulator's own settings (the platform side): its signing key (base64 of a 32-byte Ed25519 seed),
 # and the merchant it serves. Our side only ever holds the public half.
@@ -298,6 +306,9 @@ PAYSIM_SIGNING_KEY = env.str("PAYSIM_SIGNING_KEY", dev="cWlsdS1wYXlzaW0tZGV2LXNp
 PAYSIM_ENABLED = env.bool("PAYSIM_ENABLED", False, dev=True)  # mounts /paysim/; never in production
 PAYSIM_MERCHANT_ID = "QILU"
 PAYSIM_MERCHANT_KEY = QILU_PAYMENT_MERCHANT_KEY
+# With tasks in-process (make run) there is no beat: a refund the platform could not take is retried
+# on a later request, at most every this many seconds (payments/receivers.py). 0 turns it off.
+QILU_PAYMENT_RETRY_ON_REQUEST_SECONDS = env.int("QILU_PAYMENT_RETRY_ON_REQUEST_SECONDS", 0 if QILU_ENV != "dev" else 30)
 
 
 def _public_of(seed: str) -> str:

@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
 from core.people import mask_name
@@ -25,7 +25,7 @@ from payments import services as payment_services
 from payments.models import Order
 from services import permissions, selectors
 from services.models import RATING_TAGS, Category, Rating, RatingLevel, Status
-from services.services import applications, bundles, ratings, uploads, workflow
+from services.services import applications, bundles, ratings, steps, uploads, workflow
 from services.services import counter as counter_desk
 
 
@@ -143,15 +143,17 @@ def application_detail(request, number: str):
     application = selectors.application_for(request.user, number)
     if application.applicant_id != request.user.pk:
         return redirect("workbench-detail", number=number)
+    order = _order_of(application)
     return render(
         request,
         "services/application.html",
         {
             "application": application,
             "answers": _answers(request.user, application),
-            "can_withdraw": application.status in (Status.SUBMITTED, Status.ACCEPTED, Status.SUPPLEMENT, Status.RESUBMITTED),
+            "actions": steps.allowed_actions(application),
             "rating": selectors.rating_of(request.user, application),
-            "order": Order.objects.filter(purpose="application", reference=application.number).select_related("receipt").order_by("-created_at").first(),
+            "order": order,
+            "refund_progress": payment_services.refund_progress(order) if order else "",
             "can_rate": application.status in ratings.RATEABLE,
             "levels": RatingLevel.choices,
             "tags": RATING_TAGS.items(),
@@ -159,13 +161,34 @@ def application_detail(request, number: str):
     )
 
 
+def _order_of(application):
+    return Order.objects.filter(purpose="application", reference=application.number).select_related("receipt").order_by("-created_at").first()
+
+
+ENDINGS = {"withdraw": applications.application_withdraw, "cancel": applications.application_cancel}
+
+
+def _confirm_ending(request, application, action: str):
+    """Withdrawing or cancelling asks first, on a page of its own (no script needed): what ends, what
+    happens to the fee, an optional reason, then the one button that does it."""
+    if action not in steps.allowed_actions(application):
+        messages.error(request, _("This application is %(status)s; that step is not possible now.") % {"status": application.get_status_display()})
+        return redirect("application-detail", number=application.number)
+    return render(request, "services/confirm_ending.html", {"application": application, "action": action, "order": _order_of(application)})
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def application_action(request, number: str, action: str):
     application = selectors.own_application_for(request.user, number)
+    if action in ENDINGS and (request.method == "GET" or request.POST.get("confirmed") != "yes"):
+        return _confirm_ending(request, application, action)
+    if request.method == "GET":
+        return redirect("application-detail", number=number)
     try:
-        if action == "withdraw":
-            applications.application_withdraw(applicant=request.user, application=application, comment=request.POST.get("comment", ""))
+        if action in ENDINGS:
+            ENDINGS[action](applicant=request.user, application=application, comment=request.POST.get("comment", "")[:2000])
+            messages.success(request, _("申请已撤回。") if action == "withdraw" else _("申请已取消。"))
         elif action == "pay":
             order = payment_services.order_for(request.user, purpose="application", reference=application.number)
             return redirect(payment_services.checkout_url(order, return_url=f"/services/applications/{application.number}/"))
@@ -231,6 +254,7 @@ def workbench_detail(request, number: str):
             "answers": _answers(request.user, application),
             "attachments": application.attachments.select_related("material", "credential__type", "upload"),
             "applicant": _applicant(request.user, application),
+            "review_actions": steps.allowed_actions(application, by="reviewer"),
         },
     )
 

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from identity import masking
 from services import permissions
 from services.models import RATING_TAGS, Application, ItemVersion, Material, ServiceItem, Transition
+from services.services.steps import APPLICANT_ACTIONS, allowed_actions
 
 
 class ItemListSerializer(serializers.ModelSerializer):
@@ -84,16 +85,24 @@ class ApplicationSerializer(serializers.ModelSerializer):
     materials = serializers.SerializerMethodField()
     result_credential = serializers.CharField(source="result_credential.identifier", default=None, allow_null=True,
                                               help_text=_("The result issued into the wallet, once completed"))
+    actions = serializers.SerializerMethodField(help_text=_("What the applicant may do now: pay, cancel, withdraw, resubmit"))
 
     class Meta:
         model = Application
         fields = ["number", "item", "item_name", "version", "department", "status", "channel", "data", "materials", "materials_total",
-                  "materials_saved", "failing_rule", "due_at", "overdue", "created_at", "decided_at", "result_credential", "timeline"]
+                  "materials_saved", "failing_rule", "due_at", "overdue", "created_at", "decided_at", "result_credential", "actions", "timeline"]
 
     def get_data(self, application) -> dict:
         request = self.context.get("request")
         viewer = permissions.viewer_of(request.user if request else None, application)
         return {key: value for key, _label, value in masking.shown_answers(application.version.form_schema, application.data, viewer=viewer)}
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=sorted(APPLICANT_ACTIONS))))
+    def get_actions(self, application) -> list[str]:
+        request = self.context.get("request")
+        if request is None or request.user.pk != application.applicant_id:
+            return []
+        return sorted(allowed_actions(application))
 
     @extend_schema_field(AppliedMaterialSerializer(many=True))
     def get_materials(self, application) -> list[dict]:

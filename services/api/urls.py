@@ -15,6 +15,7 @@ urlpatterns = [
     path("applications/", views.ApplicationListApi.as_view(), name="api-applications"),
     path("applications/<str:number>/", views.ApplicationApi.as_view(), name="api-application"),
     path("applications/<str:number>/withdraw/", views.WithdrawApi.as_view(), name="api-application-withdraw"),
+    path("applications/<str:number>/cancel/", views.CancelApi.as_view(), name="api-application-cancel"),
     path("applications/<str:number>/resubmit/", views.ResubmitApi.as_view(), name="api-application-resubmit"),
     path("applications/<str:number>/result.pdf", views.ResultPdfApi.as_view(), name="api-application-result"),
     path("applications/<str:number>/payment/", views.PaymentApi.as_view(), name="api-application-payment"),

@@ -187,6 +187,16 @@ class WithdrawApi(APIView):
         return Response(ApplicationSerializer(withdrawn, context={"request": request}).data)
 
 
+class CancelApi(APIView):
+    @extend_schema(request=ReviewSerializer, responses=ApplicationSerializer, summary="Cancel my application while it awaits its fee")
+    def post(self, request, number: str):
+        application = selectors.own_application_for(request.user, number)
+        data = ReviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        cancelled = applications.application_cancel(applicant=request.user, application=application, **data.validated_data)
+        return Response(ApplicationSerializer(cancelled, context={"request": request}).data)
+
+
 class ResubmitApi(APIView):
     @extend_schema(request=ResubmitSerializer, responses=ApplicationSerializer, summary="Answer a supplement request")
     def post(self, request, number: str):

@@ -1,4 +1,4 @@
-"""Applying: forms and pre-fill, 免证办 materials, idempotent submission, withdraw and resubmit."""
+"""Applying: forms and pre-fill, 免证办 materials, idempotent submission, withdraw, cancel and resubmit."""
 
 from __future__ import annotations
 
@@ -239,12 +239,24 @@ def _is_uuid(value) -> bool:
 
 @use_case(audit=AuditEvent.Action.APPLICATION_STEP)
 def application_withdraw(*, applicant: User, application: Application, comment: str = "") -> Application:
+    """Withdraw an application under review. A paid fee is refunded: decided here (the order shows
+    退款处理中), sent to the payment platform after commit (payments.services.refund_send)."""
+    return _end_by_applicant(applicant, application, "withdraw", comment)
+
+
+@use_case(audit=AuditEvent.Action.APPLICATION_STEP)
+def application_cancel(*, applicant: User, application: Application, comment: str = "") -> Application:
+    """Cancel an application still awaiting its fee (待缴费): nothing was paid; the order is closed."""
+    return _end_by_applicant(applicant, application, "cancel", comment)
+
+
+def _end_by_applicant(applicant: User, application: Application, action: str, comment: str) -> Application:
     if application.applicant_id != applicant.pk:
         raise NotFound()
     audit_record(action=AuditEvent.Action.APPLICATION_STEP, actor=applicant, subject=applicant,
-                 detail={"application": application.number, "step": "withdraw"})
-    application = move(application, "withdraw", actor=applicant, label=step_label(applicant, _("申请人")), comment=comment)
-    settle_fee(application, actor=applicant, reason="withdrawn")
+                 detail={"application": application.number, "step": action})
+    application = move(application, action, actor=applicant, label=step_label(applicant, _("申请人")), comment=comment)
+    settle_fee(application, actor=applicant, reason="withdrawn" if action == "withdraw" else "cancelled")
     return application
 
 

@@ -35,10 +35,25 @@ ALLOWED = {
     "resubmit": ((Status.SUPPLEMENT,), Status.RESUBMITTED),
     "approve": ((Status.SUBMITTED, Status.ACCEPTED, Status.RESUBMITTED), Status.APPROVED),
     "reject": ((Status.SUBMITTED, Status.ACCEPTED, Status.RESUBMITTED), Status.REJECTED),
-    "withdraw": ((Status.AWAITING_PAYMENT, *OPEN_STATUSES), Status.WITHDRAWN),
+    "withdraw": (OPEN_STATUSES, Status.WITHDRAWN),  # after payment: the fee is refunded
+    "cancel": ((Status.AWAITING_PAYMENT,), Status.WITHDRAWN),  # before payment: the order is closed
     "paid": ((Status.AWAITING_PAYMENT,), Status.SUBMITTED),
     "complete": ((Status.APPROVED,), Status.COMPLETED),
 }
+
+
+# What the applicant may do, each allowed exactly when the step it takes is (``pay`` moves nothing
+# itself: the platform's notification does, by "paid").
+APPLICANT_ACTIONS = {"pay": "paid", "cancel": "cancel", "withdraw": "withdraw", "resubmit": "resubmit"}
+REVIEWER_ACTIONS = ("accept", "supplement", "approve", "reject")
+
+
+@pure
+def allowed_actions(application: Application, *, by: str = "applicant") -> frozenset[str]:
+    """The one owner of "may this be done now": views, API and templates ask here, never the status."""
+    if by == "reviewer":
+        return frozenset(action for action in REVIEWER_ACTIONS if application.status in ALLOWED[action][0])
+    return frozenset(action for action, step_name in APPLICANT_ACTIONS.items() if application.status in ALLOWED[step_name][0])
 
 
 @step

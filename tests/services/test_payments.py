@@ -214,7 +214,11 @@ def test_rejection_after_payment_refunds_and_withdrawal_before_payment_closes_th
     assert Order.objects.get(pk=order.pk).status == "refunded"
 
     second = submit(holder_api, key="k-2").json()
-    holder_api.post(f"/api/v1/applications/{second['number']}/withdraw/", {"comment": "不办了"}, format="json")
+    assert second["actions"] == ["cancel", "pay"]
+    refused = holder_api.post(f"/api/v1/applications/{second['number']}/withdraw/", {"comment": "不办了"}, format="json")
+    assert refused.status_code == 409 and refused.json()["code"] == "wrong_state"  # unpaid: it is cancelled, not withdrawn
+    cancelled = holder_api.post(f"/api/v1/applications/{second['number']}/cancel/", {"comment": "不办了"}, format="json")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "withdrawn" and cancelled.json()["actions"] == []
     assert Order.objects.get(reference=second["number"]).status == "closed"
     assert payments.order_refund(actor=SYSTEM, order=Order.objects.get(reference=second["number"]), reason="again").status == "closed"
 
@@ -243,3 +247,112 @@ def test_withdrawal_after_payment_refunds_in_full_once(holder_api, fee_item, pla
     assert payments.order_refund(actor=SYSTEM, order=order, reason="asked again").status == "refunding"  # asking twice refunds once
     assert len(platform.waiting) == 1 and platform.deliver().json()["result"] == "refunded"
     assert Order.objects.get(pk=order.pk).status == "refunded" and PaymentEvent.objects.filter(kind="refund_requested").count() == 1
+
+
+def test_the_refund_is_sent_after_the_withdrawal_commits_and_its_answer_recorded(holder_api, holder, fee_item, platform, monkeypatch):
+    from django.db import connection
+
+    application = paid_application(holder_api, platform)
+    sent_inside = []
+    real = platform.call
+
+    def call(method, path, body=None):
+        if path == "/api/refunds":
+            sent_inside.append(len(connection.savepoint_ids))  # the test's own transaction aside: inside no use case
+        return real(method, path, body)
+
+    monkeypatch.setattr(payment_platform, "transport", call)
+    monkeypatch.setattr(payments, "enqueue_on_commit", lambda name, pk: sent.append(pk))  # hold the task: what has committed?
+    sent, outside = [], len(connection.savepoint_ids)
+    holder_api.post(f"/api/v1/applications/{application.number}/withdraw/", {}, format="json")
+    order = Order.objects.get(reference=application.number)
+    assert sent == [order.pk] and sent_inside == [] and Trade.objects.get(out_trade_no=order.number).status == "SUCCESS"
+    assert order.status == "refunding" and payments.refund_progress(order) == "退款处理中：正在向支付平台申请退款。"
+    payments.refund_send(order.pk)  # the task, as the outbox runs it after commit
+    assert sent_inside == [outside] and Trade.objects.get(out_trade_no=order.number).status == "REFUND"
+    assert PaymentEvent.objects.filter(order=order, kind="refund_sent").count() == 1
+    assert payments.refund_progress(Order.objects.get(pk=order.pk)) == "退款处理中：支付平台已受理，款项将原路退回。"
+    assert platform.deliver().json()["result"] == "refunded"
+    order.refresh_from_db()
+    assert order.status == "refunded" and order.receipt.status == "revoked" and "已退款 ¥10.00" in order.receipt.status_reason
+
+
+def test_a_refund_while_the_platform_is_down_is_shown_truthfully_and_retried_until_done(holder_api, holder, fee_item, platform, monkeypatch):
+    application = paid_application(holder_api, platform)
+    real = platform.call
+
+    def down(method, path, body=None):
+        raise payment_platform.PlatformError("503 database is locked")
+
+    monkeypatch.setattr(payment_platform, "transport", down)
+    answer = holder_api.post(f"/api/v1/applications/{application.number}/withdraw/", {"comment": "不办了"}, format="json")
+    assert answer.status_code == 200 and answer.json()["status"] == "withdrawn"  # the withdrawal stands; the refund waits
+    order = Order.objects.get(reference=application.number)
+    assert order.status == "refunding" and PaymentEvent.objects.filter(order=order, kind="refund_failed").count() == 1
+    assert "自动重试" in payments.refund_progress(order)
+    client = Client()
+    client.force_login(holder)
+    page = client.get(f"/services/applications/{application.number}/").content.decode()
+    assert "退款处理中：支付平台暂时无法连接，系统会自动重试" in page and "退款中" in page
+    assert payments.pending_sweep(actor=SYSTEM) == 0  # still down: tried again, recorded, nothing changed
+    assert PaymentEvent.objects.filter(order=order, kind="refund_failed").count() == 2
+    monkeypatch.setattr(payment_platform, "transport", real)  # the platform is back
+    payments.pending_sweep(actor=SYSTEM)
+    assert Trade.objects.get(out_trade_no=order.number).status == "REFUND" and platform.deliver().json()["result"] == "refunded"
+    payments.pending_sweep(actor=SYSTEM)  # nothing left to send: refunded once
+    assert Order.objects.get(pk=order.pk).status == "refunded" and Trade.objects.get(out_trade_no=order.number).refunded_fen == 1000
+    assert PaymentEvent.objects.filter(order=order, kind="refund_sent").count() == 1
+    assert "已退款 ¥10.00" in client.get(f"/services/applications/{application.number}/").content.decode()
+
+
+def test_with_tasks_in_process_a_later_request_retries_the_refund(holder_api, holder, fee_item, platform, monkeypatch, settings):
+    from django.core.cache import cache
+
+    from payments.receivers import _CLAIM
+
+    application = paid_application(holder_api, platform)
+    real = platform.call
+    monkeypatch.setattr(payment_platform, "transport", lambda *a, **k: (_ for _ in ()).throw(payment_platform.PlatformError("down")))
+    holder_api.post(f"/api/v1/applications/{application.number}/withdraw/", {}, format="json")
+    monkeypatch.setattr(payment_platform, "transport", real)
+    settings.QILU_PAYMENT_RETRY_ON_REQUEST_SECONDS = 30  # make run's setting: no beat, tasks in-process
+    cache.delete(_CLAIM)
+    holder_api.get("/api/v1/applications/")  # any request, once answered
+    order = Order.objects.get(reference=application.number)
+    assert Trade.objects.get(out_trade_no=order.number).status == "REFUND" and PaymentEvent.objects.filter(order=order, kind="refund_sent").exists()
+    assert platform.deliver().json()["result"] == "refunded"
+
+
+def test_the_payment_urls_follow_the_origin_the_instance_is_served_at(holder_api, fee_item, platform, settings):
+    settings.QILU_PAYMENT_BASE_URL = settings.QILU_PAYMENT_NOTIFY_URL = settings.QILU_PUBLIC_URL = ""
+    body = submit(holder_api).json()
+    checkout = holder_api.post(f"/api/v1/applications/{body['number']}/payment/", format="json", HTTP_HOST="localhost:8123").json()
+    assert checkout["pay_url"].startswith("http://localhost:8123/paysim/pay/SIM")
+    assert Trade.objects.get().notify_url == "http://localhost:8123/api/v1/payments/notify/"
+    settings.QILU_PUBLIC_URL = "https://qilu.example.gov.cn"  # configured: it wins over the request's host
+    assert payment_platform.notify_url() == "https://qilu.example.gov.cn/api/v1/payments/notify/"
+    assert payment_platform.base_url() == "https://qilu.example.gov.cn/paysim"
+    settings.QILU_PAYMENT_BASE_URL = "https://pay.example.gov.cn/api"
+    assert payment_platform.base_url() == "https://pay.example.gov.cn/api"
+
+
+def test_withdraw_and_cancel_ask_for_confirmation_in_the_portal(holder_api, holder, fee_item, platform):
+    unpaid = submit(holder_api, key="k-unpaid").json()["number"]
+    client = Client()
+    client.force_login(holder)
+    detail = client.get(f"/services/applications/{unpaid}/").content.decode()
+    assert f'href="/services/applications/{unpaid}/cancel/"' in detail and "/withdraw/" not in detail
+    asked = client.get(f"/services/applications/{unpaid}/cancel/")
+    assert asked.status_code == 200 and "确定取消这件申请吗？" in asked.content.decode() and 'name="confirmed"' in asked.content.decode()
+    one_tap = client.post(f"/services/applications/{unpaid}/cancel/", {"comment": "x"})  # a POST that skipped the question only asks it
+    assert one_tap.status_code == 200 and Application.objects.get(number=unpaid).status == "awaiting_payment"
+    done = client.post(f"/services/applications/{unpaid}/cancel/", {"confirmed": "yes", "comment": "不办了"})
+    assert done.status_code == 302 and Application.objects.get(number=unpaid).status == "withdrawn"
+    assert Order.objects.get(reference=unpaid).status == "closed"
+
+    paid = paid_application(holder_api, platform).number
+    asked = client.get(f"/services/applications/{paid}/withdraw/").content.decode()
+    assert "确定撤回这件申请吗？" in asked and "已缴的 ¥10.00 将原路退回" in asked
+    assert client.get(f"/services/applications/{paid}/cancel/").status_code == 302  # paid: cancel is not on offer
+    client.post(f"/services/applications/{paid}/withdraw/", {"confirmed": "yes"})
+    assert Application.objects.get(number=paid).status == "withdrawn" and Order.objects.get(reference=paid).status == "refunding"
