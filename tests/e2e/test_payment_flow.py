@@ -26,8 +26,8 @@ def world(live_server, settings):
     from services.demo import seed_catalogue
     from tests.factories import UserFactory, fresh_signing_key
 
-    settings.QILU_PAYMENT_BASE_URL = live_server.url + "/paysim"
-    settings.QILU_PAYMENT_NOTIFY_URL = live_server.url + "/api/v1/payments/notify/"
+    # nothing configured: the simulator and our notify URL are at the live server's own origin (core.origins)
+    settings.QILU_PAYMENT_BASE_URL = settings.QILU_PAYMENT_NOTIFY_URL = settings.QILU_PUBLIC_URL = ""
     fresh_signing_key()
     clients = seed_types()
     seed_catalogue()
