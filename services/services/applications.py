@@ -255,6 +255,8 @@ def _end_by_applicant(applicant: User, application: Application, action: str, co
         raise NotFound()
     audit_record(action=AuditEvent.Action.APPLICATION_STEP, actor=applicant, subject=applicant,
                  detail={"application": application.number, "step": action})
+    if action == "cancel":  # the status reads 已撤回 either way; the timeline says which it was
+        comment = _("缴费前取消申请。") + (f" {comment}" if comment else "")
     application = move(application, action, actor=applicant, label=step_label(applicant, _("申请人")), comment=comment)
     settle_fee(application, actor=applicant, reason="withdrawn" if action == "withdraw" else "cancelled")
     return application
