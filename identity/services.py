@@ -251,7 +251,8 @@ def password_reset_code_send(*, actor: User | None, login: str) -> str:
 
 def _reset_ticket_user(ticket: str, code: str) -> User:
     """The account a ticket opens with this code; a wrong code counts, the third burns the ticket."""
-    wrong = Invalid(_("The code is wrong or has expired. Ask for a new code."), code="invalid_code", errors={"code": [_("验证码错误或已过期。")]})
+    message = _("验证码错误或已过期，请重新获取。")
+    wrong = Invalid(message, code="invalid_code", errors={"code": [message]})
     key = _reset_key(ticket or "")
     state = cache.get(key)
     if not state:
