@@ -193,7 +193,8 @@ class PasswordResetRequestApi(APIView):
         ticket = serializers.CharField(help_text="Opaque; send it back with the code")
         message = serializers.CharField()
 
-    @extend_schema(request=PasswordResetRequestSerializer, responses={202: PasswordResetTicketSerializer}, summary="Forgot password: text a reset code", tags=["sign-in"])
+    @extend_schema(request=PasswordResetRequestSerializer, responses={202: PasswordResetTicketSerializer},
+                   summary="Forgot password: text a reset code", tags=["sign-in"])
     def post(self, request):
         data = self.PasswordResetRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
