@@ -101,6 +101,15 @@ def test_reset_requests_are_rate_limited_with_the_wait_in_words():
     assert len(texts_to("13900000024")) == 3
 
 
+def test_the_portal_says_how_long_to_wait_when_reset_codes_are_rate_limited():
+    person = UserFactory(phone_number="13900000027")
+    browser = Client()
+    answers = [browser.post("/accounts/password/reset/", {"login": person.id_number}) for _ in range(4)]
+
+    assert [answer.status_code for answer in answers] == [302, 302, 302, 429]
+    assert re.search(r"请 \d+ 秒后再试", answers[-1].content.decode())
+
+
 def test_portal_reset_has_no_e_mail_and_ends_with_signing_in_with_the_new_password():
     person = UserFactory(phone_number="13900000025")
     browser = Client()
