@@ -34,7 +34,7 @@ def _f(key, label, type="text", required=True, **extra):
 
 TYPES = [
     ("id_card", "居民身份证", "Resident ID card", HolderKind.PERSON, "SD-GAT", "001", 20, "#1f5fa8", [
-        _f("gender", "性别", "choice", choices=["男", "女"]), _f("ethnicity", "民族"), _f("birth_date", "出生", "date"),
+        _f("gender", "性别", "choice", choices=["男", "女"]), _f("ethnicity", "民族", required=False), _f("birth_date", "出生", "date"),
         _f("address", "住址"), _f("id_number", "公民身份号码", "id_number"), _f("issuing_authority", "签发机关", on_card=False)]),
     ("household_register", "居民户口簿", "Household register", HolderKind.PERSON, "SD-GAT", "002", None, "#7a4b1e", [
         _f("household_number", "户号"), _f("household_type", "户别", "choice", choices=["家庭户", "集体户"]),

@@ -1,8 +1,20 @@
-"""Cache invalidation for the public credential types (infrastructure only — no business rule here)."""
+"""Cache invalidation for the public credential types (infrastructure only — no business rule here),
+and the e-ID card on real-name sign-up (identity sends the signal; credentials acts after commit)."""
 
+from django.dispatch import receiver
+
+from core.outbox import enqueue_on_commit
 from credentials.models import CredentialType, RelyingParty
 from credentials.selectors import CREDENTIAL_TYPES, RELYING_PARTIES
 from identity.models import ApiClient, Department
+from identity.signals import registration_completed
 
 CREDENTIAL_TYPES.watch(CredentialType, Department, ApiClient, through=(CredentialType.issuers.through,))
 RELYING_PARTIES.watch(RelyingParty, CredentialType)
+
+
+@receiver(registration_completed, dispatch_uid="credentials.id_card_on_sign_up")
+def _id_card_on_sign_up(sender, user, **kwargs):
+    """A resident who completes real-name sign-up gets the 居民身份证 e-credential at once (as 爱山东
+    does): issued by the public security issuer's system through the ordinary issuance use case."""
+    enqueue_on_commit("credentials.id_card_issue_on_sign_up", user.pk)

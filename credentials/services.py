@@ -175,6 +175,41 @@ def credential_issue(*, client: ApiClient, data: dict) -> Issued:
     return Issued(credential=credential, created=created)
 
 
+ID_CARD = "id_card"  # the public security issuer's 居民身份证 (credentials/demo.py defines the type)
+
+
+@pure
+def id_card_push(*, holder_number: str, holder_name: str, record_id: str, issued_on: dt.date, fields: dict, photo: str | None = None) -> dict:
+    """What an issuing system pushes for a 居民身份证: the demo data and sign-up issue it the same way."""
+    return {"type": ID_CARD, "record_id": record_id, "holder_number": holder_number, "holder_name": holder_name,
+            "fields": {**fields, "id_number": holder_number}, "issued_on": issued_on, "photo": photo}
+
+
+@use_case(audit=AuditEvent.Action.CREDENTIAL_ISSUED)
+def id_card_issue_on_sign_up(*, client: ApiClient | None = None, user: User) -> Credential | None:
+    """The e-ID card for a person who just completed real-name sign-up, from the population base
+    record that sign-up matched, through ``credential_issue`` as the issuing system (``client``: the
+    type's first issuer when not given). Idempotent: someone already holding a 居民身份证 gets no
+    second one; nothing happens where the type is not set up."""
+    from core.areas import area_name
+    from identity.models import PopulationRecord, id_number_index
+
+    ctype = CredentialType.objects.filter(code=ID_CARD).select_related("department").first()
+    client = client or (ctype.issuers.order_by("pk").first() if ctype else None)
+    record = PopulationRecord.objects.filter(id_number_index=id_number_index(user.id_number or "")).first()
+    held = ctype is not None and Credential.objects.filter(type=ctype, holder_index=holder_index(HolderKind.PERSON, user.id_number)).exists()
+    if client is None or record is None or held:
+        unchanged()
+        return None
+    address = area_name(record.area_code)
+    if address == record.area_code:  # a region the table does not know: its province
+        address = area_name(record.area_code[:2] + "0000")
+    fields = {"gender": "男" if record.gender == "M" else "女", "birth_date": record.birth_date.isoformat(), "address": address,
+              "issuing_authority": ctype.department.name}
+    return credential_issue(client=client, data=id_card_push(
+        holder_number=user.id_number, holder_name=user.name, record_id=f"SIGNUP-{user.pk}", issued_on=timezone.localdate(), fields=fields)).credential
+
+
 @use_case(audit=AuditEvent.Action.CREDENTIAL_STATUS_CHANGED)
 def credential_set_status(*, client: ApiClient, record_id: str, status: str, reason: str = "") -> Credential:
     """Suspend, revoke or reinstate. Takes effect for the very next verification (read from the database).

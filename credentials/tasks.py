@@ -29,3 +29,25 @@ def forget_wallet_traffic() -> int:
     cleared = PresentationRequest.objects.filter(answered_at__lt=now - KEEP_DISCLOSED, disclosed_json__isnull=False).update(disclosed_json=None)
     offers, _ = CredentialOffer.objects.filter(expires_at__lt=now - KEEP_PRESENTATIONS).delete()
     return cleared + offers
+
+
+@shared_task(name="credentials.id_card_issue_on_sign_up", soft_time_limit=30)
+def id_card_issue_on_sign_up(user_id: int) -> bool:
+    """The e-ID card for a newly registered person (credentials.receivers); safe to run twice — the
+    use case issues none to someone who holds one. A refusal is logged, never raised into sign-up."""
+    import logging
+
+    from django.core.exceptions import ValidationError
+
+    from core.errors import DomainError
+    from credentials.services import id_card_issue_on_sign_up as issue
+    from identity.models import User
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    try:
+        return issue(user=user) is not None
+    except (DomainError, ValidationError) as exc:
+        logging.getLogger("qilu.credentials").warning("e-ID card at sign-up refused for user %s: %s", user_id, exc)
+        return False

@@ -10,11 +10,12 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.numbers import normalize_id_number, validate_id_number, validate_phone
-from identity import crypto, services
+from identity import crypto, roles, services
 from identity.models import User, id_number_index, phone_index
 from identity.sms import sms_send
 
@@ -33,9 +34,44 @@ class MainlandPhoneField(forms.CharField):
         return f"+86{validate_phone(value)}" if value else value
 
 
+def user_display(user) -> str:
+    """How allauth's pages and messages name the signed-in person to themself ("以 张三 成功登录"):
+    their name (identity.masking: the holder sees it in full), never the username — a blind index."""
+    return getattr(user, "name", "") or getattr(user, "masked_id_number", "") or ""
+
+
+# Where each role lands after signing in (without a ?next=): the first role of the person's that is
+# listed here wins, so someone with several roles lands on the busiest console. Citizens: the home page.
+ROLE_HOMES: list[tuple[str, str]] = [
+    (roles.REVIEWER, "workbench"),
+    (roles.CLERK, "verify-console"),
+    (roles.CHECKPOINT, "health-checkpoint"),
+    (roles.HEALTH_OFFICER, "health-stats"),
+    (roles.ITEM_ADMIN, "admin:index"),
+    (roles.CREDENTIAL_TYPE_ADMIN, "admin:index"),
+    (roles.AUDITOR, "dashboard"),
+    (roles.VENUE_MANAGER, "health-venues"),
+]
+CITIZEN_HOME = "home"
+
+
+def landing_page(user) -> str:
+    """The page ``user`` lands on after signing in (ROLE_HOMES; superusers in admin)."""
+    held = set(user.groups.values_list("name", flat=True)) if getattr(user, "pk", None) else set()
+    for role, url_name in ROLE_HOMES:
+        if role in held:
+            return reverse(url_name)
+    if getattr(user, "is_superuser", False):
+        return reverse("admin:index")
+    return reverse(CITIZEN_HOME)
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def get_user_display(self, user) -> str:
         return user.masked_name
+
+    def get_login_redirect_url(self, request) -> str:
+        return landing_page(request.user)
 
     # --- numbers ---------------------------------------------------------------------------------
     def clean_username(self, username: str, shallow: bool = False) -> str:

@@ -312,6 +312,7 @@ class AuditEvent(models.Model):
         WALLET_ISSUED = "wallet_issued", _("发放到数字钱包")
         PRESENTATION_REQUESTED = "presentation_requested", _("发起出示请求")
         PRESENTATION_ANSWERED = "presentation_answered", _("向依赖方出示证照")
+        PASSWORD_RESET = "password_reset", _("重置密码")
 
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     action = models.CharField(_("事件"), max_length=40, choices=Action.choices)

@@ -4,9 +4,15 @@ and the audit trail. Every function that changes state takes the acting user and
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -14,12 +20,12 @@ from django.utils.translation import gettext as _
 
 from core import context, partitions
 from core.errors import Forbidden, Invalid, NotFound
-from core.numbers import validate_credit_code, validate_id_number
+from core.numbers import validate_credit_code, validate_id_number, validate_phone
 from core.people import birth_date as id_number_birth_date
 from core.people import gender as id_number_gender
 from core.people import mask_id_number
 from core.usecases import note_audit, pure, side_effect, step, unchanged, use_case
-from identity import exports
+from identity import exports, signals
 from identity.models import (
     AgentAuthorisation,
     AgentScope,
@@ -30,6 +36,7 @@ from identity.models import (
     PopulationRecord,
     User,
     id_number_index,
+    phone_index,
 )
 
 MAX_AGENT_VALIDITY = dt.timedelta(days=3 * 365)
@@ -181,6 +188,125 @@ def user_registered(*, user: User) -> None:
     """Audit a completed registration; called once the account row exists."""
     audit_record(action=AuditEvent.Action.REAL_NAME_CHECK, actor=user, subject=user, detail={"result": "match"})
     audit_record(action=AuditEvent.Action.SIGN_UP, actor=user, subject=user)
+    signals.registration_completed.send(sender=User, user=user)  # e.g. credentials issues the e-ID card after commit
+
+
+# --- Password reset by SMS code -----------------------------------------------------------------
+#
+# 忘记密码 without e-mail: a six-digit code to the account's verified phone, then a new password. A
+# request returns an opaque ticket (kept in the portal's session, returned to the app) whatever the
+# number: an unknown number, or an account without a verified phone, gets a ticket no code opens, so
+# the answer never says whether an account exists. The ticket lives in the cache for as long as a
+# sign-in code; three wrong codes burn it. Rate limits per address and per number are the caller's
+# (identity.password_reset.rate_limited, the same allauth limits as sign-in codes).
+
+RESET_CACHE_PREFIX = "password_reset.ticket."
+RESET_MAX_ATTEMPTS = 3
+
+
+def _reset_key(ticket: str) -> str:
+    return RESET_CACHE_PREFIX + hashlib.sha256(ticket.encode()).hexdigest()
+
+
+def _code_digest(ticket: str, code: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), f"{ticket}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+@pure
+def reset_account(login: str) -> User | None:
+    """The active account a reset may go to: named by ID number or mobile number, with a verified phone."""
+    login = (login or "").strip()
+    try:
+        user = User.objects.filter(id_number_index=id_number_index(validate_id_number(login)), is_active=True).first()
+    except ValidationError:
+        try:
+            user = User.objects.filter(phone_index=phone_index(validate_phone(login)), is_active=True).first()
+        except ValidationError:
+            user = None
+    return user if user is not None and user.phone and user.phone_verified else None
+
+
+@use_case(audit=AuditEvent.Action.PASSWORD_RESET)
+def password_reset_code_send(*, actor: User | None, login: str) -> str:
+    """Text a reset code to the verified phone of the account ``login`` names; return the ticket.
+    ``actor``: the signed-in person resetting their own password, or None (anyone may ask; the answer
+    is the same for every number)."""
+    user = reset_account(login)
+    ticket = secrets.token_urlsafe(24)
+    code = f"{secrets.randbelow(10**6):06d}"
+    cache.set(_reset_key(ticket), {"user": user.pk if user else None, "digest": _code_digest(ticket, code), "attempts": 0},
+              settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT)
+    audit_record(action=AuditEvent.Action.PASSWORD_RESET, actor=actor, subject=user,
+                 detail={"step": "code_sent" if user else "code_requested_for_unknown_account"})
+    if user is not None:
+        from identity.sms import sms_send
+
+        minutes = settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT // 60
+        body = _("【爱山东·齐鲁通】重置密码验证码 %(code)s，%(minutes)d分钟内有效。如非本人操作请忽略，切勿告诉他人。") % {
+            "code": code, "minutes": minutes}
+        phone = user.phone
+        transaction.on_commit(lambda: sms_send(phone=phone, body=body, purpose="password_reset"))
+    return ticket
+
+
+def _reset_ticket_user(ticket: str, code: str) -> User:
+    """The account a ticket opens with this code; a wrong code counts, the third burns the ticket."""
+    message = _("验证码错误或已过期，请重新获取。")
+    wrong = Invalid(message, code="invalid_code", errors={"code": [message]})
+    key = _reset_key(ticket or "")
+    state = cache.get(key)
+    if not state:
+        raise wrong
+    if not hmac.compare_digest(state["digest"], _code_digest(ticket, (code or "").strip())) or state["user"] is None:
+        state["attempts"] += 1
+        if state["attempts"] >= RESET_MAX_ATTEMPTS:
+            cache.delete(key)
+        else:
+            cache.set(key, state, settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT)
+        raise wrong
+    user = User.objects.filter(pk=state["user"], is_active=True).first()
+    if user is None:
+        raise wrong
+    return user
+
+
+@use_case(audit=AuditEvent.Action.PASSWORD_RESET)
+def password_reset_complete(*, actor: User | None, ticket: str, code: str, password: str) -> User:
+    """Set a new password with the texted code: every session of the account ends (this one too),
+    the phone is told, and the event is in the person's record. ``actor`` as for the request."""
+    user = _reset_ticket_user(ticket, code)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise Invalid(" ".join(exc.messages), code="invalid_password", errors={"password": exc.messages}) from exc
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    cache.delete(_reset_key(ticket))
+    ended = sessions_end_all(user)
+    audit_record(action=AuditEvent.Action.PASSWORD_RESET, actor=actor if actor is not None else user, subject=user,
+                 detail={"step": "password_changed", "sessions_ended": ended})
+    from identity.sms import sms_send
+
+    phone = user.phone
+    body = _("【爱山东·齐鲁通】您的登录密码已修改，其他设备已退出登录。如非本人操作，请立即重置密码并拨打12345。")
+    transaction.on_commit(lambda: sms_send(phone=phone, body=body, purpose="security_notice"))
+    return user
+
+
+@step
+def sessions_end_all(user: User) -> int:
+    """End every tracked session of ``user`` (browser and app); the new password's session hash
+    already refuses any untracked one. Returns how many ended."""
+    from allauth.usersessions.models import UserSession
+
+    from identity.sessions import SessionStore
+
+    ended = 0
+    for session in UserSession.objects.filter(user=user):
+        SessionStore().delete(session.session_key)
+        session.delete()
+        ended += 1
+    return ended
 
 
 # --- Organisations and agents -------------------------------------------------------------------

@@ -130,3 +130,22 @@ class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
     def process_request(self, request):
         super().process_request(request)  # its checks and request.auser
         request.user = SimpleLazyObject(lambda: session_user(request))
+
+
+def device_label(user_agent: str) -> str:
+    """A session's device in words for 登录设备 — "iPhone · Safari", "Windows · Chrome" — from the
+    user-agent string (ua-parser, the uap-core rules); never the raw string."""
+    from django.utils.translation import gettext as _
+    from ua_parser import parse
+
+    result = parse((user_agent or "")[:500])
+    device = result.device.family if result.device and result.device.family not in ("Other", "Generic Smartphone", "Spider") else ""
+    system = result.os.family if result.os and result.os.family != "Other" else ""
+    if device in ("iPhone", "iPad") or device.startswith("Mac"):
+        system = ""  # "iPhone · Safari": the device already says iOS
+    elif device == "K":  # Android's reduced user-agent names the model "K"
+        device = ""
+    browser = (result.user_agent.family if result.user_agent and result.user_agent.family != "Other" else "")
+    browser = browser.replace("Mobile Safari", "Safari").replace("Chrome Mobile", "Chrome").replace("HeadlessChrome", "Chrome")
+    words = [part for part in (device or system, browser) if part]
+    return " · ".join(words) if words else _("未知设备")

@@ -68,17 +68,27 @@ def database_unavailable(request, exception):
 
 
 def server_error(request):
-    """handler500: a database outage met in any middleware is still a 503, not a 500."""
+    """handler500: a database outage met in any middleware is still a 503, not a 500. Otherwise JSON
+    for the API and the sign-in API, and the branded page (templates/500.html) for the portal — rendered
+    without a request, so no context processor (user, messages, session) can fail a second time."""
     import sys
 
-    from django.views.defaults import server_error as default_server_error
+    from django.template import loader
+    from django.utils import translation
 
     exception = sys.exc_info()[1]
     if isinstance(exception, (OperationalError, InterfaceError)):
         return database_unavailable(request, exception)
-    if request.path.startswith("/api/"):
-        return JsonResponse({"code": "server_error", "message": "服务器内部错误。 Internal server error.", "errors": {}}, status=500)
-    return default_server_error(request)
+    english = (getattr(request, "LANGUAGE_CODE", "") or translation.get_language() or "").startswith("en")
+    if request.path.startswith(("/api/", "/_allauth/")) or "application/json" in request.headers.get("Accept", ""):
+        message = "Something went wrong on our side. Please try again later." if english else "服务器内部错误，请稍后再试。"
+        return JsonResponse({"code": "server_error", "message": message, "errors": {}}, status=500)
+    try:
+        with translation.override("en" if english else "zh-hans"):
+            body = loader.get_template("500.html").render({"request_id": getattr(request, "request_id", "")})
+    except Exception:  # noqa: BLE001 — the error page itself must never fail
+        body = "<h1>服务器内部错误 · Server error</h1><p>请稍后再试。Please try again later.</p>"
+    return HttpResponse(body, status=500, content_type="text/html; charset=utf-8")
 
 
 def _api_error(status: int, code: str, message: str) -> JsonResponse:
@@ -125,6 +135,30 @@ class SignInErrorsMiddleware:
     def __call__(self, request):
         if not request.path.startswith("/_allauth/"):
             return self.get_response(request)
+        return self._sign_in_api(request)
+
+    def process_exception(self, request, exception):
+        """allauth raises ``RateLimited`` out of some stages (signing in again within 30 s while the
+        phone is unverified: the verification code cannot be resent yet): a 429 with the wait, never a 500."""
+        from allauth.core.exceptions import RateLimited
+        from django.shortcuts import render
+
+        from identity.ratelimits import longest_window, wait_message
+
+        if not isinstance(exception, RateLimited):
+            return None
+        seconds = longest_window("verify_phone")
+        message = wait_message(seconds)
+        if request.path.startswith("/_allauth/"):
+            response = JsonResponse({"status": 429, "errors": [{"code": "too_many_requests", "message": message}]}, status=429)
+        elif _is_api(request):
+            response = _api_error(429, "too_many_requests", message)
+        else:
+            response = render(request, "429.html", {"wait_message": message}, status=429)
+        response["Retry-After"] = str(seconds)
+        return response
+
+    def _sign_in_api(self, request):
         if request.method not in SIGN_IN_METHODS or not _served(request):
             return _sign_in_error(405, "method_not_allowed")
         response = self.get_response(request)

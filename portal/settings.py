@@ -210,6 +210,7 @@ LOGIN_REDIRECT_URL = "account-home"
 LOGOUT_REDIRECT_URL = "home"
 
 ACCOUNT_ADAPTER = "identity.adapter.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "identity.adapter.user_display"  # the person's name in allauth's pages and messages, never the blind index
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "id_number_index"
 ACCOUNT_USER_MODEL_EMAIL_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"username", "phone"}
@@ -233,6 +234,7 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/900s/key",
     "request_login_code": "10/m/ip,3/m/key,10/h/key",
     "verify_phone": "1/30s/key,5/m/ip",
+    "reset_password": "10/m/ip,3/m/key,10/h/key",  # 忘记密码 by SMS code (identity/password_reset.py): as sign-in codes
 }
 # Benchmarks only (`make bench` signs in many times from one address): never in production.
 QILU_BENCH = env.bool("QILU_BENCH", False)

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from credentials.api.views import JwksApi
 from credentials.views import register, request_console, verify_console
+from identity import password_reset
 from payments.views import notify as payments_notify
 from portal import dashboard, views
 from portal.metrics import metrics_view
@@ -25,6 +26,10 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    # 忘记密码 by SMS code (identity/password_reset.py) at allauth's own address, so every link to it
+    # (sign-in, 修改密码) leads here and never to allauth's e-mail form
+    path("accounts/password/reset/", password_reset.reset_request, name="password-reset"),
+    path("accounts/password/reset/code/", password_reset.reset_code, name="password-reset-code"),
     path("accounts/", include("allauth.urls")),
     # allauth's own spec viewer loads ReDoc from a CDN (blank on a closed network): sign-in is in our one document
     path("_allauth/openapi.html", RedirectView.as_view(url="/api/docs/#/sign-in", permanent=False)),

@@ -23,7 +23,8 @@ from django.conf import settings
 
 from identity import demo, roles
 
-# password reset is by email in allauth, and accounts here have none: a forgotten password is a code sign-in, then a change
+# password reset is by email in allauth, and accounts here have none: a forgotten password is reset by
+# SMS code at /api/v1/password-reset/ (identity.api.views), not through allauth
 KEEP = re.compile(r"^/_allauth/\{client\}/v1/(config"
                   r"|auth/(login|signup|session|sessions|reauthenticate|code/|phone/|2fa/|webauthn/(login|authenticate|reauthenticate))"
                   r"|account/(phone|password/change|authenticators))"
@@ -55,6 +56,10 @@ lists the `flows` still pending (for example `phone_verification` after sign-up)
    to `/api/v1/` as well.
 3. `DELETE …/auth/session` signs this device out; `GET`/`DELETE …/auth/sessions` lists and ends the
    others.
+4. A forgotten password: `POST /api/v1/password-reset/` with `login` (ID number or mobile number)
+   answers a `ticket` (the same answer for every number) and texts a code to the account's verified
+   phone; `POST /api/v1/password-reset/confirm/` with `ticket`, `code` and `password` sets the new
+   password and ends every session of the account.
 """
 
 

@@ -3,6 +3,8 @@ from django.urls import path
 from identity.api import views
 
 urlpatterns = [
+    path("password-reset/", views.PasswordResetRequestApi.as_view(), name="api-password-reset"),
+    path("password-reset/confirm/", views.PasswordResetConfirmApi.as_view(), name="api-password-reset-confirm"),
     path("me/", views.ProfileApi.as_view(), name="api-profile"),
     path("me/export/", views.PersonalDataExportApi.as_view(), name="api-personal-data-export"),
     path("me/notices/", views.NoticeListApi.as_view(), name="api-notices"),

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.api import ImportReportSerializer, ReplicaReads
-from identity import selectors, services
+from identity import password_reset, selectors, services
 from identity.api.authentication import ApiClientAuthentication, ClientHasScope
 from identity.api.serializers import (
     AgentAuthoriseSerializer,
@@ -161,3 +163,62 @@ class PersonalDataExportApi(APIView):
         response["Content-Disposition"] = 'attachment; filename="qilu-my-data.json"'
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+class PasswordResetThrottle(BaseThrottle):
+    """allauth's limits for reset codes (per address, per number: identity.password_reset), as a DRF
+    throttle, so a refusal is the API's 429 with the wait and the schema declares it."""
+
+    def allow_request(self, request, view) -> bool:
+        login = request.data.get("login") if isinstance(request.data, dict) else None
+        self.seconds = password_reset.rate_limited(request, str(login or ""))
+        return not self.seconds
+
+    def wait(self) -> int:
+        return self.seconds
+
+
+class PasswordResetRequestApi(APIView):
+    """忘记密码, step 1: the same answer for every number (no enumeration); a code goes only to an
+    account's verified phone. Rate-limited per address and per number like sign-in codes (429 with the wait)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [PasswordResetThrottle]
+
+    class PasswordResetRequestSerializer(serializers.Serializer):
+        login = serializers.CharField(max_length=32, help_text="Resident ID number or mainland mobile number")
+
+    class PasswordResetTicketSerializer(serializers.Serializer):
+        ticket = serializers.CharField(help_text="Opaque; send it back with the code")
+        message = serializers.CharField()
+
+    @extend_schema(request=PasswordResetRequestSerializer, responses={202: PasswordResetTicketSerializer},
+                   summary="Forgot password: text a reset code", tags=["sign-in"])
+    def post(self, request):
+        data = self.PasswordResetRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ticket = services.password_reset_code_send(actor=None, login=data.validated_data["login"])
+        message = _("如该号码已注册并验证了手机，验证码已发送到其手机。")
+        return Response({"ticket": ticket, "message": message}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmApi(APIView):
+    """忘记密码, step 2: the texted code and a new password. Every session and app token of the account
+    ends; the phone is told. Wrong or expired code: 400 ``invalid_code`` (the third wrong code burns the ticket)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class PasswordResetConfirmSerializer(serializers.Serializer):
+        ticket = serializers.CharField(max_length=64)
+        code = serializers.CharField(max_length=6)
+        password = serializers.CharField(max_length=128, style={"input_type": "password"}, trim_whitespace=False)
+
+    @extend_schema(request=PasswordResetConfirmSerializer, responses={200: inline_serializer("PasswordResetDone", {"message": serializers.CharField()})},
+                   summary="Forgot password: set a new password with the code", tags=["sign-in"])
+    def post(self, request):
+        data = self.PasswordResetConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_reset_complete(actor=None, **data.validated_data)
+        return Response({"message": _("密码已重置，所有设备已退出登录。请用新密码登录。")})
