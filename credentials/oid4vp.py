@@ -36,7 +36,8 @@ REQUEST_TYPE = "oauth-authz-req+jwt"
 # Refusals that come after the holder's device proved itself for this very request (a valid KB-JWT
 # with its nonce and audience): they are the holder's answer. Any other refusal could come from anyone
 # who saw the QR at the window, so it leaves the request open, up to ATTEMPTS tries.
-HOLDER_REFUSALS = frozenset({"wrong_type", "missing_claim", "status_unavailable", "credential_suspended", "credential_revoked"})
+HOLDER_REFUSALS = frozenset({"wrong_type", "missing_claim", "status_unavailable", "credential_suspended", "credential_revoked",
+                             "credential_superseded"})
 ATTEMPTS = 3
 REQUEST_TTL = 300
 QUERY_ID = "credential"
@@ -146,7 +147,7 @@ def presentation_check(token: str, *, request: PresentationRequest, base: str) -
         return Checked(valid=False, reason=exc.reason, disclosed={}, credential_id=None)
     credential_id = StatusSlot.objects.filter(status_list_id=list_id, index=index).values_list("credential_id", flat=True).first()
     if value != statuslist.VALID:
-        reason = "credential_suspended" if value == statuslist.SUSPENDED else "credential_revoked"
+        reason = {statuslist.SUSPENDED: "credential_suspended", statuslist.SUPERSEDED: "credential_superseded"}.get(value, "credential_revoked")
         return Checked(valid=False, reason=reason, disclosed={}, credential_id=credential_id)
     return Checked(valid=True, reason="valid", disclosed={name: verified.disclosed[name] for name in request.fields}, credential_id=credential_id)
 

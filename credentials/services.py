@@ -23,7 +23,7 @@ from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.fields import clean_values
 from core.numbers import validate_credit_code, validate_id_number
 from core.people import mask_id_number
-from core.usecases import pure, unchanged, use_case
+from core.usecases import pure, step, unchanged, use_case
 from credentials import selectors, signing, statuslist
 from credentials.holders import holder_index, holder_organisation, holder_user
 from credentials.identifiers import make_identifier
@@ -101,7 +101,36 @@ def _type_for(client: ApiClient, code: str) -> CredentialType:
     return ctype
 
 
-@use_case(audit=AuditEvent.Action.CREDENTIAL_ISSUED)
+@step
+def supersede(credential: Credential) -> list[Credential]:
+    """A type a person holds once (``single_per_holder``: a driving licence, an ID card): the holder's
+    other copies issued on or before this one become ``superseded`` — out of the wallet's main list,
+    refused at every check, 3 in the status list — each with its own audit event. A copy issued later
+    than this one (a back-filled import) supersedes this one instead."""
+    if not credential.type.single_per_holder or credential.status != Credential.Status.VALID:
+        return []
+    others = (Credential.objects.select_for_update(no_key=True)
+              .filter(type=credential.type, holder_kind=credential.holder_kind, holder_index=credential.holder_index,
+                      status__in=[Credential.Status.VALID, Credential.Status.SUSPENDED])
+              .exclude(pk=credential.pk).order_by("-issued_on", "-id"))
+    others = list(others)
+    newer = next((other for other in others if other.issued_on > credential.issued_on), None)
+    replaced = [credential] if newer else others
+    replacement = newer or credential
+    now = timezone.now()
+    for old in replaced:
+        old.status, old.superseded_by, old.status_changed_at = Credential.Status.SUPERSEDED, replacement, now
+        old.status_reason = _("已被新证替代")
+        old.save(update_fields=["status", "superseded_by", "status_reason", "status_changed_at", "updated_at"])
+        statuslist.changed(old)
+        audit_record(action=AuditEvent.Action.CREDENTIAL_STATUS_CHANGED, actor_description=old.type.department.name,
+                     subject=holder_user(old), subject_organisation=holder_organisation(old),
+                     detail={"credential": old.type.name, "identifier": old.identifier, "status": Credential.Status.SUPERSEDED,
+                             "superseded_by": replacement.identifier})
+    return replaced
+
+
+@use_case(audit=(AuditEvent.Action.CREDENTIAL_ISSUED, AuditEvent.Action.CREDENTIAL_STATUS_CHANGED))
 def credential_issue(*, client: ApiClient, data: dict) -> Issued:
     """Create a credential, or update it when the issuer pushes the same record id again.
 
@@ -153,6 +182,7 @@ def credential_issue(*, client: ApiClient, data: dict) -> Issued:
         except IntegrityError:
             # Two first pushes of one record raced; the other one won, so this one is an update.
             raise Conflict(_("This record is being pushed twice at once; try again."), code="conflict") from None
+        supersede(credential)  # 换证: the holder's older copy of a type held once stops being valid, in this transaction
     if not created:
         statuslist.changed(credential)  # copies on devices carry the old revision: withdrawn in the status list
     audit_record(action=AuditEvent.Action.CREDENTIAL_ISSUED, actor_description=f"{ctype.department.name} · {client.name}",
@@ -187,6 +217,8 @@ def credential_set_status(*, client: ApiClient, record_id: str, status: str, rea
         raise ValidationError({"status": [_("Use valid, suspended or revoked.")]})
     if credential.status == Credential.Status.REVOKED and status != Credential.Status.REVOKED:
         raise Conflict(_("A revoked credential cannot be reinstated; issue a new one."), code="revoked")
+    if credential.status == Credential.Status.SUPERSEDED and status != credential.status:
+        raise Conflict(_("A newer credential has replaced this one; change the newer one."), code="superseded")
     if credential.status != status:
         credential.status = status
         credential.status_reason = reason
@@ -307,6 +339,7 @@ class Verdict:
 _STATUS_REASONS = {
     Credential.Status.SUSPENDED: Verification.Reason.CREDENTIAL_SUSPENDED,
     Credential.Status.REVOKED: Verification.Reason.CREDENTIAL_REVOKED,
+    Credential.Status.SUPERSEDED: Verification.Reason.CREDENTIAL_SUPERSEDED,
     Credential.Status.EXPIRED: Verification.Reason.CREDENTIAL_EXPIRED,
 }
 PHOTO_SECONDS = 600

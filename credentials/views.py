@@ -28,14 +28,16 @@ def wallet(request):
     show_hidden = request.GET.get("all") == "1"
     if code:
         organisation = identity_selectors.organisation_for(request.user, code)
-        credentials = selectors.organisation_wallet(request.user, organisation, include_hidden=show_hidden)
+        everything = selectors.organisation_wallet(request.user, organisation)
     else:
-        credentials = selectors.wallet_for(request.user, include_hidden=show_hidden)
+        everything = selectors.wallet_for(request.user)
+    credentials = selectors.current_of(everything, include_hidden=show_hidden)
     return render(
         request,
         "credentials/wallet.html",
         {
             "credentials": credentials,
+            "history": selectors.history_of(everything),
             "organisation": organisation,
             "organisations": identity_selectors.organisations_for(request.user),
             "show_hidden": show_hidden,
