@@ -33,7 +33,7 @@ from credentials.permissions import may_issue, may_present, may_verify
 from identity.models import ApiClient, AuditEvent, User
 from identity.services import audit_record, notice_send
 
-PRESENTATION_KIND = "qilu-vp+jwt"
+PRESENTATION_KIND = "qilu-vp+cwt"  # a COSE_Sign1/CWT short reference (credentials.signing.sign_compact)
 MAX_PHOTO_BYTES = 200 * 1024
 MAX_PHOTO_PIXELS = 4_000_000
 SPECIAL_DISCLOSURES = ("holder_number", "photo")
@@ -309,7 +309,8 @@ def presentation_create(*, user: User, credential: Credential, disclose: Iterabl
         raise ValidationError({"disclose": [_("Unknown field: %(keys)s") % {"keys": ", ".join(unknown)}]})
     ttl = min(max(int(ttl or settings.QILU_PRESENTATION_TTL), 15), 600)
     presentation_id = uuid.uuid4()
-    token, claims = signing.sign({"jti": presentation_id.hex, "vc": disclosed_view(credential, disclose)}, kind=PRESENTATION_KIND, ttl=ttl)
+    # The code is a signed reference to this row (what it discloses stays here): small enough to scan.
+    token, claims = signing.sign_compact({"jti": presentation_id.hex}, kind=PRESENTATION_KIND, ttl=ttl)
     presentation = Presentation.objects.create(
         id=presentation_id,
         credential=credential,
@@ -350,7 +351,7 @@ def _presentation(claims: dict) -> Presentation | None:
     if not isinstance(jti, str):
         return None
     try:
-        return Presentation.objects.select_related("credential__type").filter(pk=uuid.UUID(hex=jti)).first()
+        return Presentation.objects.select_related("credential__type__department").filter(pk=uuid.UUID(hex=jti)).first()
     except ValueError:
         return None
 
@@ -376,7 +377,7 @@ def presentation_verify(*, verifier: User, token: str) -> Verdict:
         raise Forbidden(_("Only window clerks may verify credentials."), code="permission_denied")
     claims: dict = {}
     try:
-        claims = signing.verify(token, kind=PRESENTATION_KIND)
+        claims = signing.verify_compact(token, kind=PRESENTATION_KIND)
         reason = Verification.Reason.VALID
     except signing.SignatureRejected as exc:
         reason, claims = exc.reason, exc.claims
@@ -391,7 +392,7 @@ def presentation_verify(*, verifier: User, token: str) -> Verdict:
         VERIFICATION, audit=AuditEvent.Action.CREDENTIAL_VERIFIED, verifier=verifier.pk, presentation=presentation.pk.hex if presentation else None,
         valid=valid, reason=reason,
     )
-    shown = claims.get("vc") if valid else None
+    shown = disclosed_view(presentation.credential, presentation.disclosed) if valid else None
     rows = []
     if shown:
         labels = {spec["key"]: spec["label"] for spec in presentation.credential.type.field_schema}

@@ -500,3 +500,24 @@ def test_a_registration_names_only_types_that_exist_and_claims_they_have(driving
                                  (["driving_licence"], "credential type code"), ({"driving_licence": "holder_name"}, "credential type code")]:
             with pytest.raises(ValidationError, match=message):
                 validate_allowed(allowed)
+
+
+def test_a_renewal_marks_the_old_copies_superseded_in_the_list_and_at_the_verifier(
+        client, clerk_api, window, wallet, issuer, citizen, driving_type, django_capture_on_commit_callbacks):
+    """换证: the copies on the device are of the old licence; the status list says 3 (superseded), and the
+    verifier names it — not "revoked"."""
+    import datetime as dt
+
+    driving_type.single_per_holder = True
+    driving_type.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        credential_issue(client=issuer[0], data=licence_data(citizen, record_id="DL-2", issued_on=dt.date(2026, 1, 10)))
+    pointer = wallet.copies[0].claims["status"]["status_list"]
+    listed = client.get(pointer["uri"].replace("http://testserver", "")).content.decode()
+    assert statuslist.read(listed, uri=pointer["uri"], index=pointer["idx"], keys=signing.keyring().public) == statuslist.SUPERSEDED == 3
+    request = wallet.request(_ask(clerk_api).json()["wallet_uri"])
+    answer = wallet.respond(request, wallet.presentation(request)).json()
+    assert answer["error_description"] == "credential_superseded"
+    refused = PresentationRequest.objects.get(nonce=request["nonce"])
+    assert (refused.status, refused.reason) == ("refused", "credential_superseded")
+    assert clerk_api.get(f"/api/v1/presentation-requests/{refused.pk}/").json()["reason_label"] == "已被新证替代"
