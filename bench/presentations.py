@@ -96,7 +96,7 @@ def main() -> None:
     cached = statuslist.token(list_id, uri=pointer["uri"])
 
     def baseline():
-        signing.verify(shown.token, kind=PRESENTATION_KIND)
+        signing.verify_compact(shown.token, kind=PRESENTATION_KIND)
 
     def offline():
         sdjwt.verify(presentation, issuer_keys=keys, issuer=BASE, nonce=request.nonce, audience="jinan-lixia-hall-window")

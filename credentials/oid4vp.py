@@ -70,7 +70,7 @@ def request_create(*, actor: User | ApiClient, client_id: str, type_code: str, f
         nonce=secrets.token_urlsafe(24), state=secrets.token_urlsafe(24), expires_at=timezone.now() + dt.timedelta(seconds=REQUEST_TTL),
     )
     audit_record(action=AuditEvent.Action.PRESENTATION_REQUESTED, actor=actor if isinstance(actor, User) else None,
-                 actor_description=f"{relying_party.name} ({relying_party.client_id})",
+                 actor_description=relying_party.name,  # a person reads it: the public name, not the client id
                  detail={"request": str(request.pk), "credential": ctype.name, "fields": fields})
     return request
 
@@ -221,13 +221,13 @@ def response_accept(*, client: str, request_id, vp_token: str, state: str, base:
     party = request.relying_party
     holder = holder_user(credential) if credential else None
     audit_record(action=AuditEvent.Action.PRESENTATION_ANSWERED, subject=holder, subject_organisation=holder_organisation(credential) if credential else None,
-                 actor_description=f"{party.name} ({party.client_id})",
+                 actor_description=party.name,  # the holder reads it in "who used my data": the public name
                  purpose=party.purpose, detail={"request": str(request.pk), "credential": request.credential_type.name,
                                                 "fields": request.fields if checked.valid else [], "valid": checked.valid,
                                                 "reason": checked.reason, "wallet": client[:64]})
     if holder is not None and checked.valid:
         notice_send(user=holder, kind="credential_presented",
-                    title=_("%(party)s saw %(fields)s of your %(type)s") % {"party": party.name, "fields": "、".join(request.fields),
+                    title=_("%(party)s saw %(fields)s of your %(type)s") % {"party": party.name, "fields": "、".join(claims.claim_labels(request.credential_type).get(key, key) for key in request.fields),
                                                                              "type": request.credential_type.name},
                     url="/wallet/checks/")
     return request  # the view answers by status and reason (raising would roll the attempt back)

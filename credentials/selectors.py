@@ -162,6 +162,15 @@ def shared_by(user: User) -> QuerySet:
             .select_related("relying_party", "credential_type").order_by("-answered_at"))
 
 
+def shared_log(user: User, *, limit: int = 50) -> list:
+    """The holder's own page of ``shared_by``: each answer with its fields as labels, not claim keys."""
+    answers = list(shared_by(user)[:limit])
+    for answer in answers:
+        labels = claim_labels(answer.credential_type)
+        answer.field_labels = [labels.get(key, key) for key in answer.fields]
+    return answers
+
+
 def presentation_request_for(actor, pk) -> object:
     """A request, for the staff member or system that may act for its relying party; 404 for anyone else."""
 

@@ -109,7 +109,7 @@ def credential_present(request, identifier: str):
 @login_required
 def checks(request):
     page = Paginator(selectors.checks_of(request.user), 20).get_page(request.GET.get("page"))
-    return render(request, "credentials/checks.html", {"checks": page, "shared": selectors.shared_by(request.user)[:50]})
+    return render(request, "credentials/checks.html", {"checks": page, "shared": selectors.shared_log(request.user)})
 
 
 @login_required
@@ -176,6 +176,8 @@ def request_console(request):
     context = {"parties": parties, "shown": shown}
     if shown is not None:
         base = oid4vci.public_url(request)
+        labels = claims.claim_labels(shown.credential_type)
         context.update(uri=oid4vp.wallet_uri(shown, base), svg=rendering.qr_svg(oid4vp.wallet_uri(shown, base)),
-                       rows=selectors.disclosed_rows(shown), reason=claims.reason_label(shown.reason))
+                       rows=selectors.disclosed_rows(shown), reason=claims.reason_label(shown.reason),
+                       requested=[labels.get(key, key) for key in shown.fields])
     return render(request, "credentials/request_console.html", context)
