@@ -226,8 +226,10 @@ def response_accept(*, client: str, request_id, vp_token: str, state: str, base:
                                                 "fields": request.fields if checked.valid else [], "valid": checked.valid,
                                                 "reason": checked.reason, "wallet": client[:64]})
     if holder is not None and checked.valid:
+        labels = claims.claim_labels(request.credential_type)
+        seen = "、".join(labels.get(key, key) for key in request.fields)
         notice_send(user=holder, kind="credential_presented",
-                    title=_("%(party)s saw %(fields)s of your %(type)s") % {"party": party.name, "fields": "、".join(claims.claim_labels(request.credential_type).get(key, key) for key in request.fields),
+                    title=_("%(party)s saw %(fields)s of your %(type)s") % {"party": party.name, "fields": seen,
                                                                              "type": request.credential_type.name},
                     url="/wallet/checks/")
     return request  # the view answers by status and reason (raising would roll the attempt back)

@@ -16,7 +16,6 @@ from core.usecases import pure
 from credentials import rendering, seals
 from services.models import Application
 
-
 NOTICE_SALT = "qilu.result-notice"
 
 
