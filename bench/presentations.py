@@ -147,7 +147,7 @@ def main() -> None:
         "",
         "| QR payload | size |",
         "|---|---|",
-        f"| 亮证 code (server-signed JWS, 2 fields) | {qr(shown.token)} |",
+        f"| 亮证 code (QL1: COSE_Sign1 + CWT reference, Base45) | {qr(shown.token)} |",
         f"| OpenID4VCI credential offer, by value (pre-authorized code + tx_code) | {qr(offer.uri(BASE))} |",
         f"| OpenID4VP request, by reference (client_id + request_uri) | {qr(wallet_uri)} |",
         "",
