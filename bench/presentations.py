@@ -96,7 +96,7 @@ def main() -> None:
     cached = statuslist.token(list_id, uri=pointer["uri"])
 
     def baseline():
-        signing.verify(shown.token, kind=PRESENTATION_KIND)
+        signing.verify_compact(shown.token, kind=PRESENTATION_KIND)
 
     def offline():
         sdjwt.verify(presentation, issuer_keys=keys, issuer=BASE, nonce=request.nonce, audience="jinan-lixia-hall-window")
@@ -147,7 +147,7 @@ def main() -> None:
         "",
         "| QR payload | size |",
         "|---|---|",
-        f"| 亮证 code (server-signed JWS, 2 fields) | {qr(shown.token)} |",
+        f"| 亮证 code (QL1: COSE_Sign1 + CWT reference, Base45) | {qr(shown.token)} |",
         f"| OpenID4VCI credential offer, by value (pre-authorized code + tx_code) | {qr(offer.uri(BASE))} |",
         f"| OpenID4VP request, by reference (client_id + request_uri) | {qr(wallet_uri)} |",
         "",

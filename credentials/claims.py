@@ -71,6 +71,7 @@ REASONS = {
     "status_unavailable": gettext_lazy("无法确认证照状态"),
     "credential_suspended": gettext_lazy("证照已暂停"),
     "credential_revoked": gettext_lazy("证照已注销或已更新"),
+    "credential_superseded": gettext_lazy("已被新证替代"),
     "replayed": gettext_lazy("本次请求已有应答"),
     "request_expired": gettext_lazy("请求已过期"),
     "wrong_state": gettext_lazy("应答与请求不匹配"),

@@ -71,6 +71,9 @@ def demo_photo(seed: str) -> str:
     return base64.b64encode(out.getvalue()).decode()
 
 
+HELD_ONCE = ("id_card", "driving_licence")  # a re-issue (换证, 补证) supersedes the holder's old one
+
+
 def seed_types() -> dict[str, ApiClient]:
     """Departments, one issuing system each (token ``<key id>.DEMO_ISSUER_SECRET``), and the types."""
     clients = {}
@@ -93,6 +96,7 @@ def seed_types() -> dict[str, ApiClient]:
             defaults={
                 "name": name, "name_en": name_en, "holder_kind": holder_kind, "department": department,
                 "type_code": department.credit_code + serial, "validity_years": years, "colour": colour, "field_schema": schema,
+                "single_per_holder": code in HELD_ONCE,
             },
         )
         ctype.issuers.add(clients[dept])

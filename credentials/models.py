@@ -76,6 +76,10 @@ class CredentialType(Bilingual, models.Model):
     issuers = models.ManyToManyField(
         ApiClient, blank=True, related_name="issuable_types", verbose_name=_("可签发的发证系统"), help_text=_("只有这些系统可以推送此类型")
     )
+    single_per_holder = models.BooleanField(
+        _("每人只持一份"), default=False,
+        help_text=_("如驾驶证、身份证：再次签发（换证、补证）时，持证人手中的旧证自动变为“已被新证替代”，不能再出示"),
+    )
     is_active = models.BooleanField(_("启用"), default=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -109,6 +113,7 @@ class Credential(models.Model):
         VALID = "valid", _("有效")
         SUSPENDED = "suspended", _("已暂停")
         REVOKED = "revoked", _("已注销")
+        SUPERSEDED = "superseded", _("已被新证替代")  # a newer copy of a type held once was issued (换证, 补证)
         EXPIRED = "expired", _("已过期")  # only ever computed from expires_on, never stored
 
     identifier = models.CharField(_("证照标识"), max_length=96, unique=True)
@@ -127,6 +132,9 @@ class Credential(models.Model):
     status_reason = models.CharField(_("状态原因"), max_length=255, blank=True)
     status_changed_at = models.DateTimeField(_("状态变更时间"), null=True, blank=True)
     revision = models.PositiveIntegerField(_("版本"), default=1)
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("替代它的新证")
+    )
     hidden = models.BooleanField(_("不在卡包首页显示"), default=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -193,6 +201,7 @@ class Verification(models.Model):
         UNKNOWN_PRESENTATION = "unknown_presentation", _("亮证记录不存在")
         CREDENTIAL_SUSPENDED = "credential_suspended", _("证照已暂停")
         CREDENTIAL_REVOKED = "credential_revoked", _("证照已注销")
+        CREDENTIAL_SUPERSEDED = "credential_superseded", _("已被新证替代")
         CREDENTIAL_EXPIRED = "credential_expired", _("证照已过期")
 
     credential = models.ForeignKey(
@@ -258,7 +267,8 @@ class SealCertificate(models.Model):
 
 class StatusList(models.Model):
     """One IETF Token Status List (draft-ietf-oauth-status-list): 2 bits for each issued SD-JWT VC
-    copy (0 valid, 1 invalid, 2 suspended), published signed at ``/status-lists/<id>``. Slots are
+    copy (0 valid, 1 invalid, 2 suspended, 3 superseded: the draft's application-specific value),
+    published signed at ``/status-lists/<id>``. Slots are
     handed out at random across the list, so neighbours in a list are not neighbours in time."""
 
     SIZE = 1 << 17  # 131,072 slots: 32 KiB raw, a few hundred bytes compressed while mostly valid

@@ -36,7 +36,8 @@ REQUEST_TYPE = "oauth-authz-req+jwt"
 # Refusals that come after the holder's device proved itself for this very request (a valid KB-JWT
 # with its nonce and audience): they are the holder's answer. Any other refusal could come from anyone
 # who saw the QR at the window, so it leaves the request open, up to ATTEMPTS tries.
-HOLDER_REFUSALS = frozenset({"wrong_type", "missing_claim", "status_unavailable", "credential_suspended", "credential_revoked"})
+HOLDER_REFUSALS = frozenset({"wrong_type", "missing_claim", "status_unavailable", "credential_suspended", "credential_revoked",
+                             "credential_superseded"})
 ATTEMPTS = 3
 REQUEST_TTL = 300
 QUERY_ID = "credential"
@@ -69,7 +70,7 @@ def request_create(*, actor: User | ApiClient, client_id: str, type_code: str, f
         nonce=secrets.token_urlsafe(24), state=secrets.token_urlsafe(24), expires_at=timezone.now() + dt.timedelta(seconds=REQUEST_TTL),
     )
     audit_record(action=AuditEvent.Action.PRESENTATION_REQUESTED, actor=actor if isinstance(actor, User) else None,
-                 actor_description=f"{relying_party.name} ({relying_party.client_id})",
+                 actor_description=relying_party.name,  # a person reads it: the public name, not the client id
                  detail={"request": str(request.pk), "credential": ctype.name, "fields": fields})
     return request
 
@@ -146,7 +147,7 @@ def presentation_check(token: str, *, request: PresentationRequest, base: str) -
         return Checked(valid=False, reason=exc.reason, disclosed={}, credential_id=None)
     credential_id = StatusSlot.objects.filter(status_list_id=list_id, index=index).values_list("credential_id", flat=True).first()
     if value != statuslist.VALID:
-        reason = "credential_suspended" if value == statuslist.SUSPENDED else "credential_revoked"
+        reason = {statuslist.SUSPENDED: "credential_suspended", statuslist.SUPERSEDED: "credential_superseded"}.get(value, "credential_revoked")
         return Checked(valid=False, reason=reason, disclosed={}, credential_id=credential_id)
     return Checked(valid=True, reason="valid", disclosed={name: verified.disclosed[name] for name in request.fields}, credential_id=credential_id)
 
@@ -220,13 +221,15 @@ def response_accept(*, client: str, request_id, vp_token: str, state: str, base:
     party = request.relying_party
     holder = holder_user(credential) if credential else None
     audit_record(action=AuditEvent.Action.PRESENTATION_ANSWERED, subject=holder, subject_organisation=holder_organisation(credential) if credential else None,
-                 actor_description=f"{party.name} ({party.client_id})",
+                 actor_description=party.name,  # the holder reads it in "who used my data": the public name
                  purpose=party.purpose, detail={"request": str(request.pk), "credential": request.credential_type.name,
                                                 "fields": request.fields if checked.valid else [], "valid": checked.valid,
                                                 "reason": checked.reason, "wallet": client[:64]})
     if holder is not None and checked.valid:
+        labels = claims.claim_labels(request.credential_type)
+        seen = "、".join(labels.get(key, key) for key in request.fields)
         notice_send(user=holder, kind="credential_presented",
-                    title=_("%(party)s saw %(fields)s of your %(type)s") % {"party": party.name, "fields": "、".join(request.fields),
+                    title=_("%(party)s saw %(fields)s of your %(type)s") % {"party": party.name, "fields": seen,
                                                                              "type": request.credential_type.name},
                     url="/wallet/checks/")
     return request  # the view answers by status and reason (raising would roll the attempt back)

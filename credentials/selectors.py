@@ -39,9 +39,25 @@ def _base() -> QuerySet[Credential]:
     return Credential.objects.select_related("type__department")
 
 
+def _front_page(credentials: QuerySet[Credential]) -> QuerySet[Credential]:
+    """The wallet's front page: neither hidden by the holder nor replaced by a newer copy (换证)."""
+    return credentials.filter(hidden=False).exclude(status=Credential.Status.SUPERSEDED)
+
+
 def wallet_for(user: User, *, include_hidden: bool = True) -> QuerySet[Credential]:
+    """My credentials; without ``include_hidden`` only the front page (no hidden, no superseded ones)."""
     credentials = _base().filter(holder_kind=HolderKind.PERSON, holder_index=user.id_number_index)
-    return credentials if include_hidden else credentials.filter(hidden=False)
+    return credentials if include_hidden else _front_page(credentials)
+
+
+def current_of(credentials: QuerySet[Credential], *, include_hidden: bool = False) -> QuerySet[Credential]:
+    """The wallet's main list: every copy not replaced by a newer one, hidden ones only when asked."""
+    return credentials.exclude(status=Credential.Status.SUPERSEDED) if include_hidden else _front_page(credentials)
+
+
+def history_of(credentials: QuerySet[Credential]) -> QuerySet[Credential]:
+    """历史证照: the copies a newer one replaced, newest first — shown apart, never presentable."""
+    return credentials.filter(status=Credential.Status.SUPERSEDED).select_related("superseded_by").order_by("-issued_on", "-id")
 
 
 def organisation_wallet(user: User, organisation: Organisation, *, include_hidden: bool = True) -> QuerySet[Credential]:
@@ -49,7 +65,7 @@ def organisation_wallet(user: User, organisation: Organisation, *, include_hidde
     if not may_act_for(user=user, organisation=organisation, scope="credentials.view"):
         raise Http404
     credentials = _base().filter(holder_kind=HolderKind.ORGANISATION, holder_index=holder_index(HolderKind.ORGANISATION, organisation.credit_code))
-    return credentials if include_hidden else credentials.filter(hidden=False)
+    return credentials if include_hidden else _front_page(credentials)
 
 
 def credential_for(user: User, identifier: str) -> Credential:
@@ -144,6 +160,15 @@ def shared_by(user: User) -> QuerySet:
 
     return (PresentationRequest.objects.filter(holder_index=user.id_number_index).exclude(status=PresentationRequest.Status.PENDING)
             .select_related("relying_party", "credential_type").order_by("-answered_at"))
+
+
+def shared_log(user: User, *, limit: int = 50) -> list:
+    """The holder's own page of ``shared_by``: each answer with its fields as labels, not claim keys."""
+    answers = list(shared_by(user)[:limit])
+    for answer in answers:
+        labels = claim_labels(answer.credential_type)
+        answer.field_labels = [labels.get(key, key) for key in answer.fields]
+    return answers
 
 
 def presentation_request_for(actor, pk) -> object:

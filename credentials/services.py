@@ -23,7 +23,7 @@ from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.fields import clean_values
 from core.numbers import validate_credit_code, validate_id_number
 from core.people import mask_id_number
-from core.usecases import pure, unchanged, use_case
+from core.usecases import pure, step, unchanged, use_case
 from credentials import selectors, signing, statuslist
 from credentials.holders import holder_index, holder_organisation, holder_user
 from credentials.identifiers import make_identifier
@@ -33,7 +33,7 @@ from credentials.permissions import may_issue, may_present, may_verify
 from identity.models import ApiClient, AuditEvent, User
 from identity.services import audit_record, notice_send
 
-PRESENTATION_KIND = "qilu-vp+jwt"
+PRESENTATION_KIND = "qilu-vp+cwt"  # a COSE_Sign1/CWT short reference (credentials.signing.sign_compact)
 MAX_PHOTO_BYTES = 200 * 1024
 MAX_PHOTO_PIXELS = 4_000_000
 SPECIAL_DISCLOSURES = ("holder_number", "photo")
@@ -101,7 +101,36 @@ def _type_for(client: ApiClient, code: str) -> CredentialType:
     return ctype
 
 
-@use_case(audit=AuditEvent.Action.CREDENTIAL_ISSUED)
+@step
+def supersede(credential: Credential) -> list[Credential]:
+    """A type a person holds once (``single_per_holder``: a driving licence, an ID card): the holder's
+    other copies issued on or before this one become ``superseded`` — out of the wallet's main list,
+    refused at every check, 3 in the status list — each with its own audit event. A copy issued later
+    than this one (a back-filled import) supersedes this one instead."""
+    if not credential.type.single_per_holder or credential.status != Credential.Status.VALID:
+        return []
+    others = (Credential.objects.select_for_update(no_key=True)
+              .filter(type=credential.type, holder_kind=credential.holder_kind, holder_index=credential.holder_index,
+                      status__in=[Credential.Status.VALID, Credential.Status.SUSPENDED])
+              .exclude(pk=credential.pk).order_by("-issued_on", "-id"))
+    others = list(others)
+    newer = next((other for other in others if other.issued_on > credential.issued_on), None)
+    replaced = [credential] if newer else others
+    replacement = newer or credential
+    now = timezone.now()
+    for old in replaced:
+        old.status, old.superseded_by, old.status_changed_at = Credential.Status.SUPERSEDED, replacement, now
+        old.status_reason = _("已被新证替代")
+        old.save(update_fields=["status", "superseded_by", "status_reason", "status_changed_at", "updated_at"])
+        statuslist.changed(old)
+        audit_record(action=AuditEvent.Action.CREDENTIAL_STATUS_CHANGED, actor_description=old.type.department.name,
+                     subject=holder_user(old), subject_organisation=holder_organisation(old),
+                     detail={"credential": old.type.name, "identifier": old.identifier, "status": Credential.Status.SUPERSEDED,
+                             "superseded_by": replacement.identifier})
+    return replaced
+
+
+@use_case(audit=(AuditEvent.Action.CREDENTIAL_ISSUED, AuditEvent.Action.CREDENTIAL_STATUS_CHANGED))
 def credential_issue(*, client: ApiClient, data: dict) -> Issued:
     """Create a credential, or update it when the issuer pushes the same record id again.
 
@@ -153,6 +182,7 @@ def credential_issue(*, client: ApiClient, data: dict) -> Issued:
         except IntegrityError:
             # Two first pushes of one record raced; the other one won, so this one is an update.
             raise Conflict(_("This record is being pushed twice at once; try again."), code="conflict") from None
+        supersede(credential)  # 换证: the holder's older copy of a type held once stops being valid, in this transaction
     if not created:
         statuslist.changed(credential)  # copies on devices carry the old revision: withdrawn in the status list
     audit_record(action=AuditEvent.Action.CREDENTIAL_ISSUED, actor_description=f"{ctype.department.name} · {client.name}",
@@ -222,6 +252,8 @@ def credential_set_status(*, client: ApiClient, record_id: str, status: str, rea
         raise ValidationError({"status": [_("Use valid, suspended or revoked.")]})
     if credential.status == Credential.Status.REVOKED and status != Credential.Status.REVOKED:
         raise Conflict(_("A revoked credential cannot be reinstated; issue a new one."), code="revoked")
+    if credential.status == Credential.Status.SUPERSEDED and status != credential.status:
+        raise Conflict(_("A newer credential has replaced this one; change the newer one."), code="superseded")
     if credential.status != status:
         credential.status = status
         credential.status_reason = reason
@@ -312,7 +344,8 @@ def presentation_create(*, user: User, credential: Credential, disclose: Iterabl
         raise ValidationError({"disclose": [_("Unknown field: %(keys)s") % {"keys": ", ".join(unknown)}]})
     ttl = min(max(int(ttl or settings.QILU_PRESENTATION_TTL), 15), 600)
     presentation_id = uuid.uuid4()
-    token, claims = signing.sign({"jti": presentation_id.hex, "vc": disclosed_view(credential, disclose)}, kind=PRESENTATION_KIND, ttl=ttl)
+    # The code is a signed reference to this row (what it discloses stays here): small enough to scan.
+    token, claims = signing.sign_compact({"jti": presentation_id.hex}, kind=PRESENTATION_KIND, ttl=ttl)
     presentation = Presentation.objects.create(
         id=presentation_id,
         credential=credential,
@@ -342,6 +375,7 @@ class Verdict:
 _STATUS_REASONS = {
     Credential.Status.SUSPENDED: Verification.Reason.CREDENTIAL_SUSPENDED,
     Credential.Status.REVOKED: Verification.Reason.CREDENTIAL_REVOKED,
+    Credential.Status.SUPERSEDED: Verification.Reason.CREDENTIAL_SUPERSEDED,
     Credential.Status.EXPIRED: Verification.Reason.CREDENTIAL_EXPIRED,
 }
 PHOTO_SECONDS = 600
@@ -352,7 +386,7 @@ def _presentation(claims: dict) -> Presentation | None:
     if not isinstance(jti, str):
         return None
     try:
-        return Presentation.objects.select_related("credential__type").filter(pk=uuid.UUID(hex=jti)).first()
+        return Presentation.objects.select_related("credential__type__department").filter(pk=uuid.UUID(hex=jti)).first()
     except ValueError:
         return None
 
@@ -378,7 +412,7 @@ def presentation_verify(*, verifier: User, token: str) -> Verdict:
         raise Forbidden(_("Only window clerks may verify credentials."), code="permission_denied")
     claims: dict = {}
     try:
-        claims = signing.verify(token, kind=PRESENTATION_KIND)
+        claims = signing.verify_compact(token, kind=PRESENTATION_KIND)
         reason = Verification.Reason.VALID
     except signing.SignatureRejected as exc:
         reason, claims = exc.reason, exc.claims
@@ -393,7 +427,7 @@ def presentation_verify(*, verifier: User, token: str) -> Verdict:
         VERIFICATION, audit=AuditEvent.Action.CREDENTIAL_VERIFIED, verifier=verifier.pk, presentation=presentation.pk.hex if presentation else None,
         valid=valid, reason=reason,
     )
-    shown = claims.get("vc") if valid else None
+    shown = disclosed_view(presentation.credential, presentation.disclosed) if valid else None
     rows = []
     if shown:
         labels = {spec["key"]: spec["label"] for spec in presentation.credential.type.field_schema}

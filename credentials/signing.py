@@ -1,4 +1,6 @@
-"""The platform's one signing service: compact JWS (RFC 7515) with ES256, as SMART Health Cards use.
+"""The platform's one signing service: compact JWS (RFC 7515) with ES256, as SMART Health Cards use,
+and for QR codes shown across a counter the EU Digital COVID Certificate's envelope — COSE_Sign1
+(RFC 9052) over a CWT (RFC 8392), zlib, Base45 (RFC 9285) — with the same keys (see ``sign_compact``).
 
 * ``kid`` is the RFC 7638 thumbprint of the public key, so any verifier can match a token to a key
   in ``/.well-known/jwks.json`` with nothing else.
@@ -15,11 +17,18 @@ on the hot path, and a rotation or retirement reaches every worker within about 
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 
+import cbor2
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -211,3 +220,155 @@ def keys_from_jwks(document: dict | str) -> dict[str, ECKey]:
         key = ECKey.import_key({k: v for k, v in item.items() if k in ("kty", "crv", "x", "y")})
         keys[item.get("kid") or key.thumbprint()] = key
     return keys
+
+
+# --- compact QR payloads: COSE_Sign1 + CWT, zlib, Base45 (the EU DCC's encoding) ------------------
+#
+# A 亮证 code is a short signed reference, not the credential: the CWT holds only iss, iat, exp and
+# the presentation's id (cti), so the QR stays at version 8 (error correction M) whatever the holder
+# discloses, and a photo of it carries no personal data. The verifier resolves the id online, which
+# it must do anyway for one-time use and the credential's current status (docs/qr-payloads.md).
+
+COMPACT_PREFIX = "QL1:"  # like the DCC's "HC1:": names the scheme and its version; QR alphanumeric
+_BASE45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+_BASE45_VALUE = {char: value for value, char in enumerate(_BASE45)}
+_COSE_SIGN1_TAG = 18
+_ALG, _KID, _TYP = 1, 4, 16  # COSE header labels (RFC 9052; typ RFC 9596)
+_ES256 = -7
+_CWT = {"iss": 1, "exp": 4, "iat": 6, "cti": 7}  # RFC 8392 claim keys
+_CWT_NAMES = {number: name for name, number in _CWT.items()}
+_MAX_INFLATED = 4096
+
+
+def base45_encode(data: bytes) -> str:
+    """RFC 9285: two bytes become three characters of the QR alphanumeric set, a last byte two."""
+    out = []
+    for i in range(0, len(data), 2):
+        chunk = data[i:i + 2]
+        value = chunk[0] * 256 + chunk[1] if len(chunk) == 2 else chunk[0]
+        digits = 3 if len(chunk) == 2 else 2
+        for _digit in range(digits):
+            value, rest = divmod(value, 45)
+            out.append(_BASE45[rest])
+    return "".join(out)
+
+
+def base45_decode(text: str) -> bytes:
+    try:
+        values = [_BASE45_VALUE[char] for char in text]
+    except KeyError:
+        raise ValueError("not base45") from None
+    out = bytearray()
+    for i in range(0, len(values), 3):
+        group = values[i:i + 3]
+        if len(group) == 1:
+            raise ValueError("a dangling base45 character")
+        value = sum(digit * 45**power for power, digit in enumerate(group))
+        if value > (0xFFFF if len(group) == 3 else 0xFF):
+            raise ValueError("base45 group out of range")
+        out += value.to_bytes(len(group) - 1, "big")
+    return bytes(out)
+
+
+def _short_kid(thumbprint: str) -> bytes:
+    """The COSE ``kid``: the first 8 bytes of the key's RFC 7638 thumbprint (the JWKS ``kid``), as
+    the DCC takes 8 bytes of its certificate's hash."""
+    return base64.urlsafe_b64decode(thumbprint + "=" * (-len(thumbprint) % 4))[:8]
+
+
+def _sig_structure(protected: bytes, payload: bytes) -> bytes:
+    return cbor2.dumps(["Signature1", protected, b"", payload])
+
+
+def sign_compact(claims: dict, *, kind: str, ttl: int) -> tuple[str, dict]:
+    """Sign ``claims`` (``jti`` as hex, anything else under its own name) as a ``kind`` CWT valid for
+    ``ttl`` seconds, in a COSE_Sign1 made QR-alphanumeric; returns (text, the full claims)."""
+    ring = keyring()
+    if ring.signing is None:
+        raise Unavailable(_("Signing is not available right now. Please try again later."), code="signing_unavailable")
+    kid, key = ring.signing
+    now = int(time.time())
+    full = {"iss": settings.QILU_ISSUER_ID, "iat": now, "exp": now + ttl, **claims}
+    cwt = {(_CWT["cti"] if name == "jti" else _CWT.get(name, name)): (bytes.fromhex(value) if name == "jti" else value)
+           for name, value in full.items()}
+    protected = cbor2.dumps({_ALG: _ES256, _KID: _short_kid(kid), _TYP: kind})
+    payload = cbor2.dumps(cwt)
+    r, s = decode_dss_signature(key.private_key.sign(_sig_structure(protected, payload), ec.ECDSA(hashes.SHA256())))
+    signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    message = cbor2.dumps(cbor2.CBORTag(_COSE_SIGN1_TAG, [protected, {}, payload, signature]))
+    packed = zlib.compress(message, 9)
+    return COMPACT_PREFIX + base45_encode(packed if len(packed) < len(message) else message), full
+
+
+def _cose_parts(text: str) -> tuple[dict, bytes, bytes, bytes]:
+    """(protected header, its bytes, payload, signature) of a compact payload, or ValueError."""
+    if not text.startswith(COMPACT_PREFIX):
+        raise ValueError("not a compact payload")
+    raw = base45_decode(text[len(COMPACT_PREFIX):])
+    if raw[:1] == b"\x78":  # zlib (a COSE_Sign1 starts 0xD2 or 0x84)
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(raw, _MAX_INFLATED)
+        if inflater.unconsumed_tail:
+            raise ValueError("too large")
+    message = cbor2.loads(raw)
+    if isinstance(message, cbor2.CBORTag):
+        if message.tag != _COSE_SIGN1_TAG:
+            raise ValueError("not COSE_Sign1")
+        message = message.value
+    protected_bytes, _unprotected, payload, signature = message
+    protected = cbor2.loads(protected_bytes) if protected_bytes else {}
+    if not (isinstance(protected, dict) and isinstance(payload, bytes) and isinstance(signature, bytes) and len(signature) == 64):
+        raise ValueError("malformed COSE_Sign1")
+    return protected, protected_bytes, payload, signature
+
+
+def _key_for(short: bytes, keys: dict[str, ECKey], retired: frozenset[str]) -> ECKey:
+    for kid in retired:
+        try:
+            if _short_kid(kid) == short:
+                raise SignatureRejected("retired_key")
+        except (ValueError, TypeError):
+            continue
+    for key in keys.values():
+        if _short_kid(key.thumbprint()) == short:
+            return key
+    raise SignatureRejected("unknown_key")
+
+
+def verify_compact_with(text: str, *, kind: str, keys: dict[str, ECKey], retired: frozenset[str] = frozenset(),
+                        now: float | None = None) -> dict:
+    """Verify a compact payload against a key set, with the same outcomes as ``verify_with``: the
+    claims (``jti`` as hex), or :class:`SignatureRejected` with one reason."""
+    try:
+        protected, protected_bytes, payload, signature = _cose_parts((text or "").strip())
+    except (ValueError, TypeError, EOFError, zlib.error, cbor2.CBORDecodeError):
+        raise SignatureRejected("malformed") from None
+    short = protected.get(_KID)
+    if protected.get(_ALG) != _ES256 or not isinstance(short, bytes):
+        raise SignatureRejected("malformed")
+    key = _key_for(short, keys, retired)
+    der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+    try:
+        key.public_key.verify(der, _sig_structure(protected_bytes, payload), ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        raise SignatureRejected("bad_signature") from None
+    try:
+        cwt = cbor2.loads(payload)
+    except (ValueError, EOFError, cbor2.CBORDecodeError):
+        raise SignatureRejected("malformed") from None
+    if not isinstance(cwt, dict) or not isinstance(cwt.get(_CWT["exp"]), int):
+        raise SignatureRejected("malformed")
+    claims = {_CWT_NAMES.get(name, name): value for name, value in cwt.items()}
+    if isinstance(claims.get("cti"), bytes):
+        claims["jti"] = claims.pop("cti").hex()
+    if protected.get(_TYP) != kind:
+        raise SignatureRejected("wrong_kind", claims)
+    if (now if now is not None else time.time()) >= claims["exp"]:
+        raise SignatureRejected("expired", claims)
+    return claims
+
+
+def verify_compact(text: str, *, kind: str) -> dict:
+    """Verify a compact payload signed by this platform."""
+    ring = keyring()
+    return verify_compact_with(text, kind=kind, keys=ring.public, retired=ring.retired)

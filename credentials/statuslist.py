@@ -1,7 +1,8 @@
 """IETF Token Status List (draft-ietf-oauth-status-list): where a verifier that is offline from our
 database learns whether an SD-JWT VC copy is still valid.
 
-Each copy handed to a device takes one 2-bit slot (0 valid, 1 invalid, 2 suspended) at a random free
+Each copy handed to a device takes one 2-bit slot (0 valid, 1 invalid, 2 suspended, 3 superseded by
+a newer copy of a type held once) at a random free
 index of the open list; the list is published as a signed JWT (``typ: statuslist+jwt``) at a stable
 URL, built from the credentials' current state. Only slots that are not valid are read to build it
 (revoked, suspended, or superseded by a re-push), so its cost follows the number of withdrawn
@@ -29,6 +30,10 @@ from credentials.models import Credential, StatusList, StatusSlot
 from credentials.sdjwt import SdJwtRejected, b64url, b64url_decode
 
 VALID, INVALID, SUSPENDED = 0, 1, 2
+# A newer copy of a type held once replaced it (换证). The draft registers 0x00–0x02 and reserves 0x03
+# (and 0x0B–0x0F) as application-specific; with 2 bits per entry 0x03 is the only one that fits, and a
+# verifier that does not know our meaning still reads "not VALID" and refuses the copy.
+SUPERSEDED = 3
 TYPE = "statuslist+jwt"
 TTL = 10  # seconds a consumer may cache a list before fetching again (also its HTTP max-age)
 LIFETIME = 24 * 3600  # an offline verifier may rely on a list this long after it was signed
@@ -105,12 +110,15 @@ def changed(credential: Credential) -> None:
 def values_of(list_id: int) -> dict[int, int]:
     """Every slot of the list that is not valid, with its value."""
     withdrawn = (StatusSlot.objects.filter(status_list_id=list_id)
-                 .filter(Q(credential__status__in=[Credential.Status.REVOKED, Credential.Status.SUSPENDED])
+                 .filter(Q(credential__status__in=[Credential.Status.REVOKED, Credential.Status.SUSPENDED, Credential.Status.SUPERSEDED])
                          | Q(revision__lt=F("credential__revision")))
                  .values_list("index", "credential__status", "revision", "credential__revision"))
     values = {}
     for index, status, revision, current in withdrawn:
-        values[index] = SUSPENDED if status == Credential.Status.SUSPENDED and revision == current else INVALID
+        if status == Credential.Status.SUPERSEDED:
+            values[index] = SUPERSEDED
+        else:
+            values[index] = SUSPENDED if status == Credential.Status.SUSPENDED and revision == current else INVALID
     return values
 
 

@@ -28,14 +28,16 @@ def wallet(request):
     show_hidden = request.GET.get("all") == "1"
     if code:
         organisation = identity_selectors.organisation_for(request.user, code)
-        credentials = selectors.organisation_wallet(request.user, organisation, include_hidden=show_hidden)
+        everything = selectors.organisation_wallet(request.user, organisation)
     else:
-        credentials = selectors.wallet_for(request.user, include_hidden=show_hidden)
+        everything = selectors.wallet_for(request.user)
+    credentials = selectors.current_of(everything, include_hidden=show_hidden)
     return render(
         request,
         "credentials/wallet.html",
         {
             "credentials": credentials,
+            "history": selectors.history_of(everything),
             "organisation": organisation,
             "organisations": identity_selectors.organisations_for(request.user),
             "show_hidden": show_hidden,
@@ -107,7 +109,7 @@ def credential_present(request, identifier: str):
 @login_required
 def checks(request):
     page = Paginator(selectors.checks_of(request.user), 20).get_page(request.GET.get("page"))
-    return render(request, "credentials/checks.html", {"checks": page, "shared": selectors.shared_by(request.user)[:50]})
+    return render(request, "credentials/checks.html", {"checks": page, "shared": selectors.shared_log(request.user)})
 
 
 @login_required
@@ -174,6 +176,8 @@ def request_console(request):
     context = {"parties": parties, "shown": shown}
     if shown is not None:
         base = oid4vci.public_url(request)
+        labels = claims.claim_labels(shown.credential_type)
         context.update(uri=oid4vp.wallet_uri(shown, base), svg=rendering.qr_svg(oid4vp.wallet_uri(shown, base)),
-                       rows=selectors.disclosed_rows(shown), reason=claims.reason_label(shown.reason))
+                       rows=selectors.disclosed_rows(shown), reason=claims.reason_label(shown.reason),
+                       requested=[labels.get(key, key) for key in shown.fields])
     return render(request, "credentials/request_console.html", context)

@@ -118,6 +118,17 @@ class PassVerdict:
     issuer: str | None
     expires_at: dt.datetime | None
     check_id: uuid.UUID
+    issuer_name: str | None = None  # what the checkpoint shows: words, never the ``iss`` code
+
+
+@pure
+def issuer_name(issuer_id: str | None) -> str | None:
+    """The pass issuer by name: ours, or a trusted province's as its trust entry names it."""
+    if not issuer_id:
+        return None
+    if issuer_id == settings.QILU_ISSUER_ID:
+        return _("山东省健康通行码平台")
+    return TrustedIssuer.objects.filter(issuer_id=issuer_id).values_list("name", flat=True).first()
 
 
 REASONS = {
@@ -182,6 +193,7 @@ def pass_check(*, checker: User, token: str, place: str = "") -> PassVerdict:
         issuer=issuer_id,
         expires_at=dt.datetime.fromtimestamp(claims["exp"], tz=dt.UTC) if valid else None,
         check_id=check_id,
+        issuer_name=issuer_name(issuer_id) if valid else None,
     )
 
 

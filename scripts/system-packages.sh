@@ -15,6 +15,7 @@ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)  # the
 command -v npm >/dev/null || missing+=(nodejs npm)  # the generated TypeScript client check (tests/contract)
 command -v pdfsig >/dev/null || missing+=(poppler-utils)  # pdfsig: the sealed PDFs checked by a verifier no one here wrote
 command -v certutil >/dev/null || missing+=(libnss3-tools)  # certutil: pdfsig's trust store (NSS) with the seal CA's root
+ldconfig -p | grep -q libzbar.so.0 || missing+=(libzbar0)  # zbar: the independent QR decoder of the 亮证 QR test (pyzbar)
 ldconfig -p | grep -q libpangoft2-1.0 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)  # WeasyPrint renders result documents with Pango
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Installing system packages: ${missing[*]}"

@@ -58,6 +58,13 @@ def applications_of(user: User) -> QuerySet[Application]:
     return Application.objects.filter(applicant=user).select_related("item", "department").order_by("-created_at")
 
 
+def completed_application(number: str) -> Application | None:
+    """A completed application by number, for the public check of its result notice (the caller has
+    already checked the notice's signed number)."""
+    return (Application.objects.filter(number=number, status="completed")
+            .select_related("item", "department", "applicant", "organisation", "result_credential").first())
+
+
 def application_for(user: User, number: str) -> Application:
     """An application its applicant may see, or a reviewer of its department; anyone else gets 404."""
     application = Application.objects.select_related("item", "version", "department", "applicant", "organisation", "assigned_to",

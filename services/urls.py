@@ -11,6 +11,7 @@ urlpatterns = [
     path("workbench/<str:number>/", views.workbench_detail, name="workbench-detail"),
     path("counter/", views.counter, name="services-counter"),
     path("rectifications/", views.rectifications, name="rectifications"),
+    path("notices/<str:signed>/", views.notice_check, name="notice-check"),
     path("ratings/", views.rating_board, name="rating-board"),
     path("visits/<int:pk>/rate/", views.visit_rate, name="visit-rate"),
     path("bundles/", views.bundle_list, name="bundles"),

@@ -27,6 +27,7 @@ from services import permissions, selectors
 from services.models import RATING_TAGS, Category, Rating, RatingLevel, Status
 from services.services import applications, bundles, ratings, steps, uploads, workflow
 from services.services import counter as counter_desk
+from services.services import documents as notice_documents
 
 
 def _fail(request, exc) -> dict:
@@ -401,3 +402,15 @@ def visit_rate(request, pk: int):
             messages.success(request, _("Thank you for your rating."))
         return redirect("visit-rate", pk=pk)
     return render(request, "services/visit_rate.html", {"visit": visit, "rating": existing, "levels": RatingLevel.choices, "tags": RATING_TAGS.items()})
+
+
+def notice_check(request, signed: str):
+    """The page a result notice's QR opens (public): the notice's facts, the applicant masked (whoever
+    scans it sees no more than the paper shows), and whether its credential is still valid."""
+    number = notice_documents.notice_number(signed)
+    application = selectors.completed_application(number) if number else None
+    if application is None:
+        raise Http404
+    applicant = application.organisation.name if application.organisation else mask_name(application.applicant.name)
+    return render(request, "documents/notice_check.html", {"application": application, "applicant": applicant,
+                                                            "credential": application.result_credential})

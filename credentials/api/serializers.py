@@ -283,7 +283,7 @@ class PresentationRequestSerializer(serializers.Serializer):
     fields = serializers.ListField(child=serializers.CharField())
     status = serializers.CharField(help_text=_("pending, verified or refused"))
     reason = serializers.CharField(help_text=_("valid, or why it was refused: wrong_nonce, wrong_audience, missing_claim, "
-                                               "unknown_disclosure, credential_revoked, credential_suspended, …"))
+                                               "unknown_disclosure, credential_revoked, credential_suspended, credential_superseded, …"))
     reason_label = serializers.SerializerMethodField(help_text=_("The reason in words, in the request's language"))
     attempts = serializers.IntegerField(help_text=_("Answers refused so far; while pending, reason is the last one's. The third refusal closes the request"))
     created_at = serializers.DateTimeField()

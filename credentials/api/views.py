@@ -104,7 +104,7 @@ class WalletApi(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("organisation", str, description="An organisation's credit code: its licences"),
-            OpenApiParameter("include_hidden", bool, description="Also the credentials hidden from the front page"),
+            OpenApiParameter("include_hidden", bool, description="Also the credentials hidden from the front page, and superseded copies"),
         ],
         responses=WalletCredentialSerializer(many=True),
         summary="My wallet",

@@ -5,6 +5,7 @@ and window submissions for walk-in citizens."""
 from __future__ import annotations
 
 from celery import current_app
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
@@ -218,7 +219,8 @@ class ResultPdfApi(APIView):
     def get(self, request, number: str):
         application = selectors.application_for(request.user, number)
         second_factor.demand_unless_own(request, application.applicant_id)
-        response = HttpResponse(documents.result_pdf(application), content_type="application/pdf")
+        base = settings.QILU_PUBLIC_URL or request.build_absolute_uri("/").rstrip("/")  # the notice's QR follows the served origin
+        response = HttpResponse(documents.result_pdf(application, base=base), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{application.number}.pdf"'
         return response
 

@@ -500,3 +500,47 @@ def test_a_registration_names_only_types_that_exist_and_claims_they_have(driving
                                  (["driving_licence"], "credential type code"), ({"driving_licence": "holder_name"}, "credential type code")]:
             with pytest.raises(ValidationError, match=message):
                 validate_allowed(allowed)
+
+
+def test_a_renewal_marks_the_old_copies_superseded_in_the_list_and_at_the_verifier(
+        client, clerk_api, window, wallet, issuer, citizen, driving_type, django_capture_on_commit_callbacks):
+    """换证: the copies on the device are of the old licence; the status list says 3 (superseded), and the
+    verifier names it — not "revoked"."""
+    import datetime as dt
+
+    driving_type.single_per_holder = True
+    driving_type.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        credential_issue(client=issuer[0], data=licence_data(citizen, record_id="DL-2", issued_on=dt.date(2026, 1, 10)))
+    pointer = wallet.copies[0].claims["status"]["status_list"]
+    listed = client.get(pointer["uri"].replace("http://testserver", "")).content.decode()
+    assert statuslist.read(listed, uri=pointer["uri"], index=pointer["idx"], keys=signing.keyring().public) == statuslist.SUPERSEDED == 3
+    request = wallet.request(_ask(clerk_api).json()["wallet_uri"])
+    answer = wallet.respond(request, wallet.presentation(request)).json()
+    assert answer["error_description"] == "credential_superseded"
+    refused = PresentationRequest.objects.get(nonce=request["nonce"])
+    assert (refused.status, refused.reason) == ("refused", "credential_superseded")
+    assert clerk_api.get(f"/api/v1/presentation-requests/{refused.pk}/").json()["reason_label"] == "已被新证替代"
+
+
+def test_people_read_labels_and_public_names_not_claim_keys_or_client_ids(clerk, clerk_api, window, wallet, citizen):
+    """The clerk's request console, the citizen's presentation log, their notice and their audit trail."""
+    from identity.models import Notice
+    from tests.factories import sign_in_with_second_factor
+
+    body = _ask(clerk_api).json()
+    request = wallet.request(body["wallet_uri"])
+    staff = Client()
+    sign_in_with_second_factor(staff, clerk)
+    pending = staff.get(f"/verify/wallet/?request={body['id']}").content.decode()
+    requested = pending.split('data-testid="requested-fields">')[1].split("</p>")[0]
+    assert requested.startswith("请求的字段：持证人、准驾车型") and "holder_name" not in requested
+    assert f'href="{body["wallet_uri"].replace("&", "&amp;")}"' in pending and "在本机钱包打开" in pending
+    wallet.respond(request, wallet.presentation(request))
+
+    holder = Client()
+    holder.force_login(citizen)
+    log = holder.get("/wallet/checks/").content.decode().split('data-testid="shared"')[1].split("</table>")[0]
+    assert "持证人、准驾车型" in log and "holder_name" not in log and "lixia-hall-window" not in log
+    assert Notice.objects.filter(user=citizen, kind="credential_presented").get().title.count("准驾车型") == 1
+    assert "lixia-hall-window" not in AuditEvent.objects.get(action="presentation_answered", subject=citizen).actor_description

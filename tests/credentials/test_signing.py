@@ -367,3 +367,77 @@ def test_a_signed_payload_that_is_not_json_is_malformed(signing_key):
     with pytest.raises(signing.SignatureRejected) as rejected:
         signing.verify(token, kind=KIND)
     assert rejected.value.reason == "malformed"
+
+
+# --- compact QR payloads: COSE_Sign1 + CWT, zlib, Base45 ----------------------------------------
+
+COMPACT = "qilu-vp+cwt"
+
+
+@pytest.mark.parametrize(("raw", "text"), [(b"AB", "BB8"), (b"Hello!!", "%69 VD92EX0"), (b"base-45", "UJCLQE7W581"), (b"ietf!", "QED8WEX0"), (b"", "")])
+def test_base45_matches_rfc_9285(raw, text):
+    assert signing.base45_encode(raw) == text and signing.base45_decode(text) == raw
+
+
+@pytest.mark.parametrize("text", ["GGW", "A", "ab", "ZZZZ"])  # 65536 is out of range; a dangling character; not the alphabet
+def test_base45_refuses_what_rfc_9285_refuses(text):
+    with pytest.raises(ValueError):
+        signing.base45_decode(text)
+
+
+def test_compact_round_trip_is_alphanumeric_and_small(signing_key):
+    text, claims = signing.sign_compact({"jti": "ab" * 16}, kind=COMPACT, ttl=120)
+    assert text.startswith("QL1:") and set(text) <= set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
+    assert len(text) < 260  # a QR of version 8 at error correction M holds 221 alphanumeric characters… and 9, 259
+    assert signing.verify_compact(text, kind=COMPACT) == {"iss": "CN-37", "iat": claims["iat"], "exp": claims["exp"], "jti": "ab" * 16}
+
+
+def test_compact_rejections_name_their_reason(signing_key):
+    text, claims = signing.sign_compact({"jti": "cd" * 16}, kind=COMPACT, ttl=60)
+    for kind, now, reason in ((KIND, None, "wrong_kind"), (COMPACT, claims["exp"], "expired")):
+        with pytest.raises(signing.SignatureRejected) as refused:
+            signing.verify_compact_with(text, kind=kind, keys=signing.keyring().public, now=now)
+        assert (refused.value.reason, refused.value.claims["jti"]) == (reason, "cd" * 16)
+    with pytest.raises(signing.SignatureRejected, match="unknown_key"):
+        signing.verify_compact_with(text, kind=COMPACT, keys={})
+    with pytest.raises(signing.SignatureRejected, match="retired_key"):
+        signing.verify_compact_with(text, kind=COMPACT, keys={}, retired=frozenset({signing_key.kid}))
+    for garbage in ("QL1:", "QL1:%%%", "HC1:BB8", signing.sign({"jti": "x"}, kind=KIND, ttl=60)[0]):
+        with pytest.raises(signing.SignatureRejected, match="malformed"):
+            signing.verify_compact(garbage, kind=COMPACT)
+
+
+def test_compact_verifies_with_the_published_keys_and_plain_cryptography(signing_key, client):
+    """Not our verifier: cbor2 and cryptography with the key taken from /.well-known/jwks.json, as the
+    EU DCC's verifiers do (Sig_structure of RFC 9052 §4.4, raw r‖s)."""
+    import zlib
+
+    import cbor2
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    text, _claims = signing.sign_compact({"jti": "ef" * 16}, kind=COMPACT, ttl=60)
+    raw = signing.base45_decode(text.removeprefix("QL1:"))
+    protected, _unprotected, payload, signature = cbor2.loads(zlib.decompress(raw) if raw[0] == 0x78 else raw).value
+    header = cbor2.loads(protected)
+    (jwk,) = client.get("/.well-known/jwks.json").json()["keys"]
+    assert header[1] == -7 and header[4] == base64.urlsafe_b64decode(jwk["kid"] + "=")[:8] and header[16] == COMPACT
+    number = lambda part: int.from_bytes(base64.urlsafe_b64decode(jwk[part] + "="), "big")  # noqa: E731
+    public = ec.EllipticCurvePublicNumbers(number("x"), number("y"), ec.SECP256R1()).public_key()
+    der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+    public.verify(der, cbor2.dumps(["Signature1", protected, b"", payload]), ec.ECDSA(hashes.SHA256()))
+    assert cbor2.loads(payload)[7] == bytes.fromhex("ef" * 16)
+
+
+def test_offline_command_line_verifier_reads_a_compact_code(signing_key, client, tmp_path):
+    text, _claims = signing.sign_compact({"jti": "01" * 16}, kind=COMPACT, ttl=60)
+    jwks_file = tmp_path / "jwks.json"
+    jwks_file.write_bytes(client.get("/.well-known/jwks.json").content)
+    out = StringIO()
+    call_command("verify_offline", text, "--jwks", str(jwks_file), stdout=out)
+    assert out.getvalue().startswith("VALID credential presentation from CN-37") and "01" * 16 in out.getvalue()
+    out = StringIO()
+    with pytest.raises(SystemExit):
+        call_command("verify_offline", text[:-3] + ("AAA" if text[-3:] != "AAA" else "BBB"), "--jwks", str(jwks_file), stdout=out)
+    assert out.getvalue().startswith("NOT VALID")

@@ -61,7 +61,8 @@ def test_apply_review_and_result_in_wallet(live_server, page, shot):
     assert "机动车驾驶证" in page.content() and page.get_by_test_id("status").inner_text() == "有效"
     page.goto(live_server.url + "/wallet/")
     shot("services-wallet")
-    assert page.get_by_test_id("credential-link").filter(has_text="机动车驾驶证").count() == 2  # the old licence and the renewed one
+    # 换证 supersedes: only the renewed licence is on the front page; the old one is under 历史证照
+    assert page.get_by_test_id("wallet").get_by_test_id("credential-link").filter(has_text="机动车驾驶证").count() == 1
 
 
 def test_the_window_counter_applies_for_a_citizen_who_shows_a_code(live_server, page, shot):

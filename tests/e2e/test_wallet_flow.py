@@ -109,3 +109,43 @@ def test_the_console_scans_a_qr_with_the_camera(live_server, world, playwright, 
         assert "C1" in verdict.inner_text()
     finally:
         close(context)
+
+
+def test_the_present_qr_scans_from_a_phone_screenshot(live_server, world, page, shot):
+    """The 亮证 QR on a 390 px phone: zbar (not the encoder's library) reads it from a screenshot,
+    zxing-cpp reports its version and error correction, and the modules are ≥ 4 CSS px; what it read
+    verifies at the clerk's console."""
+    import io
+
+    import zxingcpp
+    from PIL import Image
+    from pyzbar import pyzbar
+
+    citizen, clerk, _credential = world
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server.url, citizen)
+    page.get_by_test_id("nav-wallet").click()
+    page.get_by_test_id("credential-link").first.click()
+    page.get_by_test_id("present").click()  # every licence field and the photo: the most a code can disclose
+    qr = page.get_by_test_id("qr").locator("svg")
+    qr.wait_for()
+    qr.scroll_into_view_if_needed()
+    shot("present-phone")
+    screenshot = Image.open(io.BytesIO(page.screenshot())).convert("L")  # device scale 1: one image pixel is one CSS px
+
+    [read] = pyzbar.decode(screenshot, symbols=[pyzbar.ZBarSymbol.QRCODE])
+    text = read.data.decode("ascii")
+    assert text == page.get_by_test_id("payload").input_value() and text.startswith("QL1:")
+    [seen] = zxingcpp.read_barcodes(screenshot, formats=zxingcpp.BarcodeFormat.QRCode)
+    version = int(seen.extra["Version"])
+    modules = 17 + 4 * version
+    assert seen.text == text and version <= 12 and seen.ec_level == "M"
+    assert read.rect.width / modules >= 4, (read.rect.width, modules)
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
+
+    page.click("header form button:has-text('退出')")
+    sign_in(page, live_server.url, clerk)
+    page.goto(live_server.url + "/verify/")
+    page.fill("#payload", text)
+    page.get_by_test_id("verify").click()
+    assert page.get_by_test_id("verdict").get_attribute("data-valid") == "true"

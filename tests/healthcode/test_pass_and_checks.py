@@ -270,3 +270,13 @@ def test_the_export_holds_my_health_data(person_api, person):
     person_api.post("/api/v1/health/declarations/", {"symptoms": True, "note": "发热"}, format="json")
     health = json.loads(person_api.get("/api/v1/me/export/").content)["health"]
     assert health["status"]["colour"] == "yellow" and health["declarations"][0]["note"] == "发热"
+
+
+def test_the_checkpoint_page_names_the_issuer_not_its_code(person_api, checker, client):
+    """签发方 in words: ours by the platform's name, never the ``iss`` code (the API keeps the code)."""
+    from tests.factories import sign_in_with_second_factor
+
+    payload = person_api.get("/api/v1/health/pass/").json()["payload"]
+    sign_in_with_second_factor(client, checker)
+    page = client.post("/health/check/", {"payload": payload, "place": "济南西站"}).content.decode()
+    assert "山东省健康通行码平台" in page and "CN-37" not in page

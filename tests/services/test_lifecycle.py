@@ -7,7 +7,6 @@ import io
 import json
 from unittest import mock
 
-import jwt
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -17,8 +16,9 @@ from rest_framework.test import APIClient
 
 from core.models import QueuedTask
 from core.usecases import SYSTEM
+from credentials import signing
 from credentials.models import Credential
-from credentials.services import presentation_create
+from credentials.services import PRESENTATION_KIND, presentation_create
 from identity.models import AuditEvent, Notice, SmsMessage
 from services.models import Application, ItemVersion, ServiceItem, Transition
 from services.services import catalogue, workflow
@@ -56,11 +56,10 @@ def test_instant_approval_path_issues_the_result_into_the_wallet(holder_api, hol
     result = Credential.objects.get(identifier=body["result_credential"])
     assert result.type.code == "transport_filing" and result.fields["plate_number"] == "鲁A·D12345"
     assert [c["identifier"] for c in holder_api.get("/api/v1/wallet/").json()].count(result.identifier) == 1
-    # The result verifies with nothing but the published key set (PyJWT, not our code).
+    # The result's 亮证 code verifies with nothing but the published key set (a QL1: signed reference).
     shown = presentation_create(user=holder, credential=result, disclose=["plate_number"])
-    keys = jwt.PyJWKSet.from_dict(json.loads(client.get("/.well-known/jwks.json").content))
-    claims = jwt.decode(shown.token, key=keys[jwt.get_unverified_header(shown.token)["kid"]], algorithms=["ES256"])
-    assert claims["vc"]["fields"]["plate_number"] == "鲁A·D12345"
+    keys = signing.keys_from_jwks(client.get("/.well-known/jwks.json").content.decode())
+    assert signing.verify_compact_with(shown.token, kind=PRESENTATION_KIND, keys=keys)["jti"] == shown.presentation.pk.hex
     pdf = holder_api.get(f"/api/v1/applications/{body['number']}/result.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     from credentials.seals import verify_pdf
@@ -447,3 +446,24 @@ def test_a_submission_reads_the_item_from_the_cache_and_costs_a_bounded_number_o
     body = response.json()
     assert len(body["materials"]) == 2 and [step["to_status"] for step in body["timeline"]] == ["submitted"]
     assert len([sql for sql in statements if 'INTO "portal_queuedtask"' in sql]) == 1
+
+
+def test_the_result_notice_names_the_applicant_in_full_and_its_qr_opens_its_check(holder_api, holder, client, tmp_path):
+    """The notice is the applicant's own document: their name in full, and the QR it promises — a
+    public check page (the applicant masked there, as anyone may scan it) that a forged number cannot open."""
+    import subprocess
+
+    import zxingcpp
+    from pypdf import PdfReader
+
+    number = apply(holder_api, "JT-001", seats="5").json()["number"]
+    pdf = holder_api.get(f"/api/v1/applications/{number}/result.pdf").content
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert holder.name in text and "扫码核验本通知书" in text
+    (tmp_path / "notice.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(tmp_path / "notice.pdf"), str(tmp_path / "page")], check=True)
+    [decoded] = zxingcpp.read_barcodes(Image.open(next(tmp_path.glob("page*.png"))), formats=zxingcpp.BarcodeFormat.QRCode)
+    assert decoded.text.startswith("http://testserver/services/notices/")
+    page = client.get(decoded.text.removeprefix("http://testserver")).content.decode()
+    assert number in page and "有效" in page and holder.name not in page and holder.masked_name in page
+    assert client.get(f"/services/notices/{number}:forged/").status_code == 404

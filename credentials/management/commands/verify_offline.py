@@ -2,9 +2,11 @@
 
     manage.py verify_offline --jwks jwks.json "<payload>"      (or - to read the payload from stdin)
 
-Checks the signature, key and expiry and prints the verdict and the disclosed content. It cannot know
-about one-time use or a revocation since the key set was saved: those need the online check.
-Needs no database.
+Checks the signature, key and expiry and prints the verdict and the signed claims. A 亮证 code
+(``QL1:…``, COSE_Sign1 + CWT, Base45) is a signed reference: offline it proves that Qilu made it for
+one presentation and that it has not expired; what the holder disclosed, one-time use and the
+credential's current status (revoked, superseded) need the online check. A health pass (compact JWS)
+carries its content. Needs no database.
 """
 
 import json
@@ -13,9 +15,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from credentials.signing import SignatureRejected, keys_from_jwks, verify_with
+from credentials.signing import COMPACT_PREFIX, SignatureRejected, keys_from_jwks, verify_compact_with, verify_with
 
-KINDS = {"qilu-vp+jwt": "credential presentation", "qilu-hp+jwt": "health pass"}
+KINDS = {"qilu-vp+cwt": "credential presentation", "qilu-vp+jwt": "credential presentation", "qilu-hp+jwt": "health pass"}
 
 
 class Command(BaseCommand):
@@ -25,15 +27,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("payload", help="the scanned payload, or - for stdin")
         parser.add_argument("--jwks", type=Path, required=True)
-        parser.add_argument("--kind", choices=sorted(KINDS), default="qilu-vp+jwt")
+        parser.add_argument("--kind", choices=sorted(KINDS), help="default: qilu-vp+cwt for QL1: codes, else qilu-vp+jwt")
 
     def handle(self, *args, payload, jwks, kind, **options):
-        token = sys.stdin.read() if payload == "-" else payload
+        token = (sys.stdin.read() if payload == "-" else payload).strip()
         keys = keys_from_jwks(jwks.read_text(encoding="utf-8"))
+        compact = token.startswith(COMPACT_PREFIX)
+        kind = kind or ("qilu-vp+cwt" if compact else "qilu-vp+jwt")
         try:
-            claims = verify_with(token, kind=kind, keys=keys)
+            claims = verify_compact_with(token, kind=kind, keys=keys) if compact else verify_with(token, kind=kind, keys=keys)
         except SignatureRejected as exc:
             self.stdout.write(f"NOT VALID: {exc.reason}")
             raise SystemExit(2) from None
         self.stdout.write(f"VALID {KINDS[kind]} from {claims.get('iss')} (signature, key and expiry checked offline)")
+        if compact:
+            self.stdout.write("A signed reference: the disclosed content, one-time use and the credential's status need the online check.")
         self.stdout.write(json.dumps(claims, ensure_ascii=False, indent=2))
