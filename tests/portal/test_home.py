@@ -1,6 +1,7 @@
 """The signed-in home: each thing that waits for the person is a card with its action (补正 requested,
 a fee to pay, a rating invited, an appeal decided, a credential expiring within 30 days), beside the
-shortcuts and the search; the anonymous home stays the welcome; 长辈版 keeps its four big tasks."""
+shortcuts and the search; the anonymous home stays the welcome; 长辈版 keeps its four big tasks. A step the
+applicant took is a receipt in 消息, not an unread notice: the badge counts only what others did."""
 
 import datetime as dt
 
@@ -87,3 +88,20 @@ def test_elder_mode_keeps_its_four_big_tasks(client, citizen):
     page = client.get("/").content.decode()
     assert all(f'data-testid="elder-task-{task}"' in page for task in ("health", "wallet", "applications", "popular"))
     assert 'data-testid="elder-call"' in page and 'data-testid="home-signed-in"' not in page
+
+
+def test_a_step_the_applicant_took_is_a_receipt_and_a_reviewers_step_is_news(client, holder, holder_api, reviewer_api,  # noqa: F811
+                                                                              django_capture_on_commit_callbacks):
+    from identity.models import Notice
+    from identity.services import notice_mark_read
+
+    notice_mark_read(user=holder)  # the wallet's "new credential" notices, read
+    with django_capture_on_commit_callbacks(execute=True):
+        number = apply(holder_api, "GA-001", delivery_address="济南市历下区泉城路100号").json()["number"]
+    with django_capture_on_commit_callbacks(execute=True):
+        reviewer_api.post(f"/api/v1/workbench/{number}/claim/", {}, format="json")
+        reviewer_api.post(f"/api/v1/workbench/{number}/supplement/", {"comment": "请上传身体条件证明"}, format="json")
+    notices = list(Notice.objects.filter(user=holder, kind="application").order_by("created_at", "id").values_list("body", "read_at"))
+    assert [(body, read_at is not None) for body, read_at in notices] == [("", True), ("请上传身体条件证明", False)]
+    client.force_login(holder)
+    assert '<span class="visually-hidden">，1 条未读</span>' in client.get("/").content.decode()
