@@ -104,4 +104,4 @@ def test_a_step_the_applicant_took_is_a_receipt_and_a_reviewers_step_is_news(cli
     notices = list(Notice.objects.filter(user=holder, kind="application").order_by("created_at", "id").values_list("body", "read_at"))
     assert [(body, read_at is not None) for body, read_at in notices] == [("", True), ("请上传身体条件证明", False)]
     client.force_login(holder)
-    assert '<span class="visually-hidden">，1 条未读</span>' in client.get("/").content.decode()
+    assert 'aria-label="消息，1 条未读"' in client.get("/").content.decode()

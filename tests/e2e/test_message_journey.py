@@ -1,0 +1,86 @@
+"""补正 on a phone, from the citizen's side: a reviewer asks for more → the citizen signs in → the
+header's 消息 badge says one unread → the message → its application → the correction is uploaded →
+the application is back with the reviewer and the badge is gone. Also the signed-in home's card."""
+
+import io
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from credentials.demo import seed_types
+from identity.models import Department
+from identity.roles import sync_roles
+from identity.services import notice_mark_read
+from services.demo import seed_catalogue
+from services.models import Application
+from services.selectors import queue_for
+from services.services.workflow import application_claim, application_review
+from tests.e2e.test_wallet_flow import sign_in
+from tests.factories import UserFactory, api_as, fresh_signing_key
+from tests.services.conftest import issue
+from tests.services.test_lifecycle import apply
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def _no_sideways_scroll(page) -> None:
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 390, page.url
+
+
+def test_supplement_requested_badge_message_resubmit_on_a_phone(live_server, page, shot, tmp_path):
+    sync_roles()
+    fresh_signing_key()
+    clients = seed_types()
+    seed_catalogue()
+    citizen = UserFactory(name="张三", roles=["citizen"], phone_number="13800000431")
+    issue(clients, citizen, "id_card", "ID-1", {"gender": "男", "ethnicity": "汉", "birth_date": "1980-01-02", "address": "济南市历下区",
+                                                "id_number": citizen.id_number, "issuing_authority": "济南市公安局"})
+    issue(clients, citizen, "driving_licence", "DL-1", {"licence_number": citizen.id_number, "licence_class": "C1", "first_issued": "2012-07-16",
+                                                        "file_number": "370100123456"})
+    reviewer = UserFactory(name="陈强", roles=["reviewer"], phone_number="13800000432", department=Department.objects.get(code="SD-GAT"))
+    # Given: the citizen applied and has read their messages; the reviewer asks for more (the workbench's use cases)
+    number = apply(api_as(citizen), "GA-001", delivery_address="济南市历下区泉城路100号").json()["number"]
+    notice_mark_read(user=citizen)
+    application = application_claim(reviewer=reviewer, application=Application.objects.get(number=number))
+    application_review(reviewer=reviewer, application=application, action="supplement", comment="请上传身体条件证明")
+    photo = tmp_path / "health.png"
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 40), (200, 100, 50)).save(buffer, "PNG")
+    photo.write_bytes(buffer.getvalue())
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server.url, citizen)
+    badge = page.get_by_test_id("nav-messages")
+    expect(badge).to_have_accessible_name("消息，1 条未读")
+    assert page.get_by_test_id("unread-count").inner_text() == "1"
+
+    page.goto(live_server.url + "/")
+    card = page.get_by_test_id("waiting-supplement")
+    expect(card).to_contain_text("请上传身体条件证明")
+    _no_sideways_scroll(page)
+    shot("home-signed-in-phone")
+
+    badge.click()
+    first = page.get_by_test_id("notice").first
+    expect(first).to_contain_text("待补正")
+    expect(page.get_by_test_id("unread-summary")).to_have_text("1 条未读")
+    _no_sideways_scroll(page)
+    shot("messages-phone")
+    first.get_by_test_id("notice-link").click()
+    expect(page.get_by_test_id("notice-body")).to_have_text("请上传身体条件证明")
+    expect(badge).to_have_accessible_name("消息")  # opening it marked it read
+    shot("message-phone")
+    page.get_by_test_id("notice-target").click()
+    expect(page.get_by_test_id("status")).to_have_text("待补正")
+    page.get_by_label("身体条件证明").set_input_files(str(photo))
+    page.get_by_role("button", name="提交补正").click()
+
+    expect(page.get_by_test_id("status")).to_have_text("已补正")
+    expect(badge).to_have_accessible_name("消息")  # the resubmission's own receipt is not news
+    assert page.get_by_test_id("unread-count").count() == 0
+    application.refresh_from_db()
+    assert application.status == "resubmitted" and application.assigned_to == reviewer
+    assert list(queue_for(reviewer, mine=True).values_list("number", flat=True)) == [number]
+    page.goto(live_server.url + "/")
+    expect(page.get_by_test_id("waiting-none")).to_be_visible()
