@@ -2,6 +2,7 @@
 header's 消息 badge says one unread → the message → its application → the correction is uploaded →
 the application is back with the reviewer and the badge is gone. Also the signed-in home's card."""
 
+import datetime as dt
 import io
 
 import pytest
@@ -11,11 +12,12 @@ from playwright.sync_api import expect
 from credentials.demo import seed_types
 from identity.models import Department
 from identity.roles import sync_roles
-from identity.services import notice_mark_read
+from identity.services import notice_mark_read, notice_send
 from services.demo import seed_catalogue
 from services.models import Application
 from services.selectors import queue_for
 from services.services.workflow import application_claim, application_review
+from tests.e2e.test_elder_and_accessibility import audited  # noqa: F401 — the fixture
 from tests.e2e.test_wallet_flow import sign_in
 from tests.factories import UserFactory, api_as, fresh_signing_key
 from tests.services.conftest import issue
@@ -84,3 +86,54 @@ def test_supplement_requested_badge_message_resubmit_on_a_phone(live_server, pag
     assert list(queue_for(reviewer, mine=True).values_list("number", flat=True)) == [number]
     page.goto(live_server.url + "/")
     expect(page.get_by_test_id("waiting-none")).to_be_visible()
+
+
+AUDIT_22 = """async () => {
+  const result = await axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
+                                          resultTypes: ["violations"]});
+  return result.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => ({id: v.id, nodes: v.nodes.slice(0, 4).map(n => n.target.join(" "))}));
+}"""
+
+
+def _widths(page) -> tuple[int, list]:
+    """How wide the page is, and how wide its main part is, at 390 px — then again at 200 % text."""
+    normal = page.evaluate("document.scrollingElement.scrollWidth")
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+    large = page.evaluate("""() => [...document.querySelectorAll('main *')].map(e => [e.getBoundingClientRect().right,
+                                      e.tagName + '.' + e.className + ' ' + (e.textContent || '').trim().slice(0, 30)]).sort((a, b) => b[0] - a[0])[0]""")
+    page.evaluate("document.documentElement.style.fontSize = ''")
+    return normal, large
+
+
+def test_messages_and_the_home_fit_a_phone_in_both_languages_and_modes(live_server, audited):  # noqa: F811
+    from tests.e2e.test_elder_and_accessibility import AXE, set_mode
+
+    sync_roles()
+    fresh_signing_key()
+    clients = seed_types()
+    seed_catalogue()
+    citizen = UserFactory(name="欧阳娜娜", roles=["citizen"], phone_number="13800000433")
+    credential = issue(clients, citizen, "driving_licence", "DL-1", {"licence_number": citizen.id_number, "licence_class": "C1",
+                                                                     "first_issued": "2012-07-16", "file_number": "370100123456"})
+    type(credential).objects.filter(pk=credential.pk).update(expires_on=dt.date.today() + dt.timedelta(days=12))
+    for i in range(23):
+        notice_send(user=citizen, kind="application", title=f"城乡居民基本养老保险待遇领取资格认证：需要补正材料（第 {i} 次）",
+                    body="请上传户口簿首页及本人页的清晰照片，以及近三个月内的银行流水" * 3, url="/services/applications/QL1/")
+    page = audited.new_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server.url, citizen)
+    measured, found = [], {}
+    for language in ("zh-hans", "en"):
+        for elder in (False, True):
+            set_mode(page, live_server.url, elder, language)
+            for path in ("/", "/messages/", "/messages/?page=2", f"/messages/{citizen.notices.first().pk}/"):
+                page.goto(live_server.url + path)
+                normal, large = _widths(page)
+                page.add_script_tag(path=str(AXE))
+                violations = page.evaluate(AUDIT_22)
+                measured.append((language, elder, path, normal, large))
+                if violations or normal > 390 or large[0] > 390:
+                    found[f"{language} {'elder' if elder else 'standard'} {path}"] = (normal, large, violations)
+    assert len(measured) == 16 and found == {}, found
+    page.close()

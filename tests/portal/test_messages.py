@@ -79,7 +79,7 @@ def test_the_header_badge_names_the_unread_count_with_one_count(signed_in, citiz
         page = signed_in.get("/services/").content.decode()
     counts = [q["sql"] for q in queries.captured_queries if "identity_notice" in q["sql"]]
     assert len(counts) == 1 and "COUNT(" in counts[0]
-    assert 'aria-label="消息，2 条未读">消息<span class="unread" aria-hidden="true" data-testid="unread-count">2</span></a>' in page
+    assert 'aria-label="消息，2 条未读">消息 <span class="unread" aria-hidden="true" data-testid="unread-count">2</span></a>' in page
 
 
 def test_a_link_to_another_site_is_not_offered(signed_in, citizen):
