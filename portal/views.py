@@ -17,13 +17,15 @@ from rest_framework.views import APIView
 
 
 def home(request):
-    """Anonymous: the welcome. Signed in: what waits for me and my shortcuts. 长辈版: four big tasks."""
+    """Anonymous: the welcome. Signed in: what waits for me and my shortcuts. 长辈版: four big tasks (and,
+    signed in, what waits)."""
     from identity.views import elder_mode_context
     from services.selectors import most_applied_item, popular_items
 
+    signed_in = request.user.is_authenticated
     if elder_mode_context(request)["elder"]:
-        return render(request, "portal/home.html", {"popular_item": most_applied_item()})
-    if not request.user.is_authenticated:
+        return render(request, "portal/home.html", {"popular_item": most_applied_item(), "waiting": waiting_cards(request.user) if signed_in else []})
+    if not signed_in:
         return render(request, "portal/home.html")
     return render(request, "portal/home.html", {"waiting": waiting_cards(request.user), "popular_items": popular_items()})
 

@@ -107,6 +107,7 @@ def _widths(page) -> tuple[int, list]:
 
 
 def test_messages_and_the_home_fit_a_phone_in_both_languages_and_modes(live_server, audited):  # noqa: F811
+    from tests.e2e.conftest import ARTIFACTS
     from tests.e2e.test_elder_and_accessibility import AXE, set_mode
 
     sync_roles()
@@ -133,6 +134,9 @@ def test_messages_and_the_home_fit_a_phone_in_both_languages_and_modes(live_serv
                 page.add_script_tag(path=str(AXE))
                 violations = page.evaluate(AUDIT_22)
                 measured.append((language, elder, path, normal, large))
+                if language == "en" and path in ("/", "/messages/"):
+                    ARTIFACTS.mkdir(exist_ok=True)
+                    page.screenshot(path=str(ARTIFACTS / f"messages-fit-en-{'elder' if elder else 'standard'}-{path.strip('/') or 'home'}.png"), full_page=True)
                 if violations or normal > 390 or large[0] > 390:
                     found[f"{language} {'elder' if elder else 'standard'} {path}"] = (normal, large, violations)
     assert len(measured) == 16 and found == {}, found

@@ -88,6 +88,7 @@ def test_elder_mode_keeps_its_four_big_tasks(client, citizen):
     page = client.get("/").content.decode()
     assert all(f'data-testid="elder-task-{task}"' in page for task in ("health", "wallet", "applications", "popular"))
     assert 'data-testid="elder-call"' in page and 'data-testid="home-signed-in"' not in page
+    assert 'data-testid="waiting-none"' in page  # what waits shows under the four tasks too
 
 
 def test_a_step_the_applicant_took_is_a_receipt_and_a_reviewers_step_is_news(client, holder, holder_api, reviewer_api,  # noqa: F811
