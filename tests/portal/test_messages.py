@@ -104,3 +104,7 @@ def test_every_notice_the_demo_writes_opens_a_page_its_recipient_may_see(client,
         resolve(urlparse(notice.url).path)  # raises Resolver404 for a path the portal does not have
         assert (notice.url, client.get(notice.url).status_code) in {(notice.url, 200), (notice.url, 302)}
         assert client.get(f"/messages/{notice.pk}/").status_code == 200
+
+
+def test_a_number_too_large_for_any_notice_is_404(signed_in):
+    assert signed_in.get("/messages/99999999999999999999999/").status_code == 404
