@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import uuid
 
 from django.core.cache import cache
@@ -184,3 +185,11 @@ def disclosed_rows(request) -> list[dict]:
 
     labels = claim_labels(request.credential_type)
     return [{"key": key, "label": labels.get(key, key), "value": str(value)} for key, value in request.disclosed.items()]
+
+
+def expiring_for(user: User, *, days: int = 30) -> QuerySet[Credential]:
+    """The person's valid credentials that expire within ``days`` (today included), soonest first:
+    the signed-in home's "renew soon" cards."""
+    today = timezone.localdate()
+    return (wallet_for(user, include_hidden=False).filter(status=Credential.Status.VALID, expires_on__gte=today,
+                                                           expires_on__lte=today + dt.timedelta(days=days)).order_by("expires_on"))

@@ -76,3 +76,16 @@ def colour_counts(area_prefix: str = "") -> dict:
         statuses.annotate(city=Left("area_code", 4)).values("city", "colour").annotate(n=Count("pk")).order_by("city", "colour")
     )
     return {"by_colour": by_colour, "by_city": by_city, "people": PopulationRecord.objects.count()}
+
+
+APPEAL_DECIDED_DAYS = 14  # a decided appeal stays on the person's home page this long
+
+
+def appeals_decided_for(user: User, *, days: int = APPEAL_DECIDED_DAYS) -> QuerySet[Appeal]:
+    """My health-pass appeals decided in the last ``days``, newest first (the signed-in home)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    since = timezone.now() - dt.timedelta(days=days)
+    return appeals_of(user).filter(decided_at__gte=since).exclude(status=Appeal.Status.PENDING).order_by("-decided_at")

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from identity.models import AgentAuthorisation, AuditEvent, Organisation, User
+from identity.models import AgentAuthorisation, AuditEvent, Notice, Organisation, User
 
 
 def audit_events_about(user: User) -> QuerySet[AuditEvent]:
@@ -53,3 +53,19 @@ def agent_authorisation_for(user: User, organisation: Organisation, pk: int) -> 
     if organisation.legal_representative_id != user.pk:
         raise Http404
     return get_object_or_404(agents_of(organisation), pk=pk)
+
+
+def notices_of(user: User, *, unread: bool = False) -> QuerySet[Notice]:
+    """My in-app notices (消息), newest first: the portal's message centre and the API's inbox."""
+    notices = Notice.objects.filter(user=user).order_by("-created_at", "-id")
+    return notices.filter(read_at__isnull=True) if unread else notices
+
+
+def notice_for(user: User, pk: int) -> Notice:
+    """One of my notices; anyone else's answers 404."""
+    return get_object_or_404(notices_of(user), pk=pk)
+
+
+def unread_notice_count(user: User) -> int:
+    """One COUNT over the (user, -created_at) index: the header's unread badge."""
+    return notices_of(user, unread=True).count()

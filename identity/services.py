@@ -87,11 +87,12 @@ audit_record.audit_writer = True  # the writer every use case calls; sign-in sig
 
 
 @side_effect
-def notice_send(*, user: User | None, kind: str, title: str, body: str = "", url: str = "") -> Notice | None:
-    """Put a notice in a person's in-app inbox (nobody to tell when the holder has no account yet)."""
+def notice_send(*, user: User | None, kind: str, title: str, body: str = "", url: str = "", read: bool = False) -> Notice | None:
+    """Put a notice in a person's in-app inbox (nobody to tell when the holder has no account yet).
+    ``read``: a receipt for what the person just did themselves — kept in their messages, not counted as unread."""
     if user is None:
         return None
-    return Notice.objects.create(user=user, kind=kind, title=title, body=body, url=url)
+    return Notice.objects.create(user=user, kind=kind, title=title, body=body, url=url, read_at=timezone.now() if read else None)
 
 
 @use_case(audit=AuditEvent.Action.RETENTION_APPLIED)

@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "identity.views.elder_mode_context",
+                "portal.context_processors.unread_notices",
             ],
         },
     },

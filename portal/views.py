@@ -1,19 +1,106 @@
 """The portal's shell pages and the process health endpoints."""
 
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 
 def home(request):
+    """Anonymous: the welcome. Signed in: what waits for me and my shortcuts. 长辈版: four big tasks (and,
+    signed in, what waits)."""
     from identity.views import elder_mode_context
-    from services.selectors import most_applied_item
+    from services.selectors import most_applied_item, popular_items
 
-    popular = most_applied_item() if elder_mode_context(request)["elder"] else None
-    return render(request, "portal/home.html", {"popular_item": popular})
+    signed_in = request.user.is_authenticated
+    if elder_mode_context(request)["elder"]:
+        return render(request, "portal/home.html", {"popular_item": most_applied_item(), "waiting": waiting_cards(request.user) if signed_in else []})
+    if not signed_in:
+        return render(request, "portal/home.html")
+    return render(request, "portal/home.html", {"waiting": waiting_cards(request.user), "popular_items": popular_items()})
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """One card on the signed-in home: what waits for the person and the link that does it."""
+
+    kind: str  # for tests and styling only, never shown
+    title: str
+    detail: str
+    url: str
+    action: str
+
+
+def waiting_cards(user) -> list[Waiting]:
+    """补正 requested, fees due, ratings invited (services); appeals decided (healthcode); credentials
+    expiring within 30 days (credentials) — each app's selector, in that order."""
+    from credentials.selectors import expiring_for
+    from healthcode.selectors import appeals_decided_for
+    from services.selectors import waiting_on_applicant
+
+    cards = [_application_card(application) for application in waiting_on_applicant(user)]
+    cards += [Waiting("appeal", _("健康码申诉：%(status)s") % {"status": appeal.get_status_display()}, appeal.decision_note,
+                      reverse("health-pass"), _("查看健康码")) for appeal in appeals_decided_for(user)]
+    cards += [Waiting("expiring", _("%(type)s将于 %(date)s 到期") % {"type": credential.type.local_name, "date": credential.expires_on.isoformat()},
+                      _("到期前可在线办理换证。"), reverse("wallet-credential", args=[credential.identifier]), _("查看证照"))
+              for credential in expiring_for(user)]
+    return cards
+
+
+def _application_card(application) -> Waiting:
+    url, item = reverse("application-detail", args=[application.number]), application.item.local_name
+    if application.status == "supplement":
+        return Waiting("supplement", _("需要补正：%(item)s") % {"item": item}, application.asked or "", url, _("去补正"))
+    if application.status == "awaiting_payment":
+        return Waiting("payment", _("待缴费：%(item)s") % {"item": item}, "", url, _("去缴费"))
+    return Waiting("rating", _("请评价：%(item)s") % {"item": item}, application.get_status_display(), url + "#rating", _("去评价"))
+
+
+# --- message centre (消息) ------------------------------------------------------------------------
+
+
+@login_required
+def message_list(request):
+    """My notices, newest first, 20 a page: the same rows and order as the API's inbox."""
+    from identity.selectors import notices_of
+    from portal.notices import describe
+
+    page = Paginator(notices_of(request.user), 20).get_page(request.GET.get("page"))
+    for notice in page:
+        describe(notice, host=request.get_host())
+    return render(request, "portal/messages.html", {"notices": page})
+
+
+@login_required
+def message_open(request, pk: int):
+    """Opening a notice marks it read (the same use case as the API) and shows it with its link."""
+    from identity.selectors import notice_for
+    from identity.services import notice_mark_read
+    from portal.notices import describe
+
+    notice = notice_for(request.user, pk)
+    notice_mark_read(user=request.user, pk=notice.pk)
+    return render(request, "portal/message.html", {"notice": describe(notice, host=request.get_host())})
+
+
+@login_required
+@require_POST
+def message_read_all(request):
+    from identity.services import notice_mark_read
+
+    if notice_mark_read(user=request.user):
+        messages.success(request, _("全部消息已标为已读。"))
+    return redirect("messages")
 
 
 def healthz(request):

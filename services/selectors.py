@@ -223,3 +223,42 @@ def visit_for(user: User, pk: int):
     if visit is None or visit.credential is None or visit.credential.holder_index != user.id_number_index:
         raise Http404
     return visit
+
+
+RATING_INVITED_DAYS = 30  # a decided application asks for its rating on the home page this long
+
+
+def waiting_on_applicant(user: User, *, limit: int = 10) -> list[Application]:
+    """The applicant's own applications that wait for them (the signed-in home's 待办): 补正 requested
+    (with what the reviewer asked for as ``asked``), a fee to pay, or a rating invited (decided in the
+    last 30 days and not rated yet). One query; oldest deadline first."""
+    from django.db.models import Exists, OuterRef, Subquery
+    from django.utils import timezone
+
+    from services.models import Rating, Status, Transition
+
+    since = timezone.now() - dt.timedelta(days=RATING_INVITED_DAYS)
+    asked = Transition.objects.filter(application=OuterRef("pk"), to_status=Status.SUPPLEMENT).order_by("-created_at", "-id").values("comment")[:1]
+    rated = Rating.objects.filter(application=OuterRef("pk"))
+    unrated_decided = Q(status__in=(Status.COMPLETED, Status.REJECTED), decided_at__gte=since) & ~Exists(rated)
+    return list(Application.objects.filter(applicant=user).filter(Q(status__in=(Status.SUPPLEMENT, Status.AWAITING_PAYMENT)) | unrated_decided)
+                .select_related("item").annotate(asked=Subquery(asked)).order_by("due_at")[:limit])
+
+
+def popular_items(*, limit: int = 4, days: int = 30) -> list[ServiceItem]:
+    """The items applied for most in the last ``days``, topped up with high-frequency items: the
+    home page's shortcuts. Cached for ten minutes per catalogue stamp."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    key = f"catalogue:popular-list:{CATALOGUE.current()}:{days}:{limit}"
+    codes = cache.get(key)
+    if codes is None:
+        since = timezone.now() - dt.timedelta(days=days)
+        codes = list(Application.objects.filter(created_at__gte=since, item__is_active=True, item__online=True).values("item__code")
+                     .annotate(n=Count("id")).order_by("-n", "item__code").values_list("item__code", flat=True)[:limit])
+        codes += [code for code in catalogue().filter(high_frequency=True, online=True).values_list("code", flat=True)[:limit] if code not in codes]
+        codes = codes[:limit]
+        cache.set(key, codes, 600)
+    found = {item.code: item for item in catalogue().filter(code__in=codes)}
+    return [found[code] for code in codes if code in found]

@@ -42,7 +42,9 @@ def send_transition_notice(transition_id: int) -> bool:
         application = transition.application
         title = _("%(item)s: %(status)s") % {"item": application.item.name, "status": transition.get_to_status_display()}
         body = transition.comment
-        notice_send(user=application.applicant, kind="application", title=title, body=body, url=f"/services/applications/{application.number}/")
+        # a step the applicant took (submitting, resubmitting, withdrawing) is a receipt, not news: it raises no unread badge
+        notice_send(user=application.applicant, kind="application", title=title, body=body, url=f"/services/applications/{application.number}/",
+                    read=transition.actor_id == application.applicant_id)
         applicant = application.applicant
         if applicant.phone and applicant.phone_verified:
             sms_send(phone=applicant.phone, body=_("【齐鲁通】您的办件 %(number)s %(title)s") % {"number": application.number, "title": title},

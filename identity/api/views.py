@@ -126,10 +126,7 @@ class NoticeListApi(generics.ListAPIView):
     serializer_class = NoticeSerializer
 
     def get_queryset(self):
-        notices = self.request.user.notices.all()
-        if self.request.query_params.get("unread") in ("1", "true"):
-            notices = notices.filter(read_at__isnull=True)
-        return notices
+        return selectors.notices_of(self.request.user, unread=self.request.query_params.get("unread") in ("1", "true"))
 
 
 class NoticeReadApi(APIView):
