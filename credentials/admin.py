@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_inlines import CheckboxListMixin
 from credentials.claims import validate_allowed
 from credentials.imports import credentials_import
 from credentials.models import Credential, CredentialType, PresentationRequest, RelyingParty, SigningKey, StatusList, Verification
@@ -23,11 +24,10 @@ MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
 @admin.register(CredentialType)
-class CredentialTypeAdmin(admin.ModelAdmin):
+class CredentialTypeAdmin(CheckboxListMixin, admin.ModelAdmin):
     list_display = ["name", "code", "holder_kind", "department", "validity_years", "is_active"]
     list_filter = ["holder_kind", "is_active", "department"]
     search_fields = ["name", "code", "type_code"]
-    filter_horizontal = ["issuers"]
     fields = ["name", "name_en", "code", "holder_kind", "department", "type_code", "validity_years", "colour", "field_schema", "issuers", "is_active"]
 
 
@@ -111,14 +111,13 @@ class RelyingPartyForm(forms.ModelForm):
 
 
 @admin.register(RelyingParty)
-class RelyingPartyAdmin(admin.ModelAdmin):
+class RelyingPartyAdmin(CheckboxListMixin, admin.ModelAdmin):
     """The verifier register (public at /verifiers/): who may ask Qilu wallets for which fields, and why."""
 
     form = RelyingPartyForm
     list_display = ["client_id", "name", "kind", "organisation", "is_active", "created_at"]
     list_filter = ["kind", "is_active"]
     search_fields = ["client_id", "name", "organisation"]
-    filter_horizontal = ["members"]
 
 
 @admin.register(PresentationRequest)

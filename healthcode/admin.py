@@ -9,11 +9,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_inlines import LabelledTabularInline
 from core.errors import DomainError
 from core.numbers import validate_id_number
-from healthcode import services
+from healthcode import selectors, services
 from healthcode.evaluation import evaluate_people
 from healthcode.models import (
     Appeal,
@@ -38,7 +40,7 @@ from identity.admin import ReadOnlyAdmin
 from identity.models import id_number_index
 
 
-class RuleInline(admin.TabularInline):
+class RuleInline(LabelledTabularInline):
     model = Rule
     extra = 0
     fields = ["code", "kind", "colour", "days", "hours", "level", "explanation", "explanation_en"]
@@ -168,7 +170,11 @@ class AppealAdmin(admin.ModelAdmin):
     list_display = ["created_at", "appellant", "colour_at_appeal", "status", "decided_by", "decided_at"]
     list_filter = ["status"]
     form = AppealDecisionForm
-    readonly_fields = ["appellant", "colour_at_appeal", "reasons_at_appeal", "reason", "evidence", "status", "decided_by", "decided_at", "override"]
+    readonly_fields = ["appellant", "colour_at_appeal", "reasons_shown", "reason", "evidence", "status", "decided_by", "decided_at", "override"]
+
+    @admin.display(description=_("申诉时原因"))
+    def reasons_shown(self, obj):
+        return "；".join(selectors.reason_texts(obj.reason_codes, language=get_language())) or "—"
 
     def has_add_permission(self, request):
         return False

@@ -90,6 +90,8 @@ def validate_form_schema(schema) -> None:
 
 
 RULE_KINDS = ("credential_valid", "field", "applicant_age", "all_materials_held")
+RULE_KIND_WORDS = {"credential_valid": _("持有有效证照"), "field": _("表单项满足条件"), "applicant_age": _("申请人年龄满足条件"),
+                   "all_materials_held": _("所需证照均已在卡包中")}
 
 
 def validate_approval_rules(rules) -> None:
@@ -97,7 +99,8 @@ def validate_approval_rules(rules) -> None:
         raise ValidationError(_("Approval rules must be a list."))
     for rule in rules:
         if not isinstance(rule, dict) or rule.get("kind") not in RULE_KINDS or not rule.get("name"):
-            raise ValidationError(_("Each approval rule needs a name and a kind among: %(kinds)s.") % {"kinds": ", ".join(RULE_KINDS)})
+            kinds = "、".join(str(words) for words in RULE_KIND_WORDS.values())
+            raise ValidationError(_("Each approval rule needs a name and a kind among: %(kinds)s.") % {"kinds": kinds})
 
 
 class ItemVersion(models.Model):
