@@ -9,7 +9,6 @@ import re
 
 from stdnum import numdb
 
-
 _GROUPS = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划", "省直辖县级行政单位")
 _PERIOD = re.compile(r"^\[(\d*)-(\d*)\]")
 

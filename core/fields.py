@@ -1,6 +1,6 @@
 """Admin-defined field schemas — a credential type's fields, a service item's form — checked and
-filled by one validator. A schema is a list of ``{key, label, type, required?, choices?, min?, max?,
-pattern?, pattern_message?, max_length?}``; each app names which types it allows."""
+filled by one validator. A schema is a list of ``{key, label, label_en?, help?, help_en?, type, required?,
+choices?, min?, max?, pattern?, pattern_message?, max_length?}``; each app names which types it allows."""
 
 from __future__ import annotations
 
@@ -34,6 +34,16 @@ def validate_schema(schema, *, types: tuple[str, ...] = FIELD_TYPES, reserved: t
             raise ValidationError(_("Field %(key)s has an unknown type.") % {"key": key})
         if item.get("type") == "choice" and not item.get("choices"):
             raise ValidationError(_("Field %(key)s needs choices.") % {"key": key})
+
+
+def localised(spec: dict) -> dict:
+    """A field as the reader's language shows it: its English label and help text (``label_en``,
+    ``help_en``, as the admin gave them beside the Chinese) when the page is in English."""
+    from django.utils.translation import get_language
+
+    if get_language() != "en":
+        return spec
+    return {**spec, "label": spec.get("label_en") or spec.get("label", ""), "help": spec.get("help_en") or spec.get("help", "")}
 
 
 def _number(spec: dict, value: str) -> str:

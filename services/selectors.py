@@ -7,11 +7,12 @@ import datetime as dt
 from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from core.public_cache import KEEP, Stamp
 from identity.models import User
 from services import permissions
-from services.models import OPEN_STATUSES, Application, Material, ServiceItem, Upload
+from services.models import OPEN_STATUSES, Application, AttachedMaterial, Material, ServiceItem, Upload
 
 CATALOGUE = Stamp("catalogue")  # moved by services/receivers.py on any catalogue change
 
@@ -216,3 +217,17 @@ def visit_for(user: User, pk: int):
     if visit is None or visit.credential is None or visit.credential.holder_index != user.id_number_index:
         raise Http404
     return visit
+
+
+UPLOAD_EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+
+
+def upload_download_name(upload: Upload) -> str:
+    """"<material name>.<ext>": the material the file was attached as, else the name it was uploaded
+    under; the extension from its checked content type."""
+    from pathlib import PurePath
+
+    attached = AttachedMaterial.objects.filter(upload=upload).select_related("material").order_by("-attached_at").first()
+    stem = attached.material.name if attached else PurePath(upload.original_name or "").stem
+    stem = "".join(c for c in stem if c not in '\\/:*?"<>|\r\n').strip() or str(_("材料"))
+    return f"{stem}.{UPLOAD_EXTENSIONS.get(upload.content_type, 'bin')}"
