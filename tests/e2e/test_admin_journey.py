@@ -52,8 +52,9 @@ def admin_pages(page, url: str) -> list[str]:
         first = page.locator("#result_list tbody tr th a, #result_list tbody tr td.field-__str__ a").first
         if first.count():
             paths.append(first.get_attribute("href"))
-        if page.locator(".object-tools a.addlink").count():
-            paths.append(changelist + "add/")
+        add = page.locator(".object-tools a.addlink[href$='/add/']")
+        if add.count():
+            paths.append(add.first.get_attribute("href"))
     return paths
 
 
