@@ -12,8 +12,10 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_inlines import CheckboxListMixin
+from core.schema_editor import FieldSchemaField
 from credentials.claims import validate_allowed
 from credentials.imports import credentials_import
+from credentials.models import FIELD_TYPES as CREDENTIAL_FIELD_TYPES
 from credentials.models import Credential, CredentialType, PresentationRequest, RelyingParty, SigningKey, StatusList, Verification
 from identity import masking
 from identity.admin import ReadOnlyAdmin
@@ -23,8 +25,24 @@ from identity.rows import read_rows_from
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
+class CredentialTypeForm(forms.ModelForm):
+    """A type's fields through the structured editor (core.schema_editor), not a JSON box; what a
+    valid schema is stays with the model's validator."""
+
+    class Meta:
+        model = CredentialType
+        fields = ["name", "name_en", "code", "holder_kind", "department", "type_code", "validity_years", "colour", "field_schema", "issuers", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "field_schema" in self.fields:
+            self.fields["field_schema"] = FieldSchemaField(types=CREDENTIAL_FIELD_TYPES, label=_("字段定义"),
+                                                           help_text=_("证照上的每一项；字段标识即签发系统推送的键"))
+
+
 @admin.register(CredentialType)
 class CredentialTypeAdmin(CheckboxListMixin, admin.ModelAdmin):
+    form = CredentialTypeForm
     list_display = ["name", "code", "holder_kind", "department", "validity_years", "is_active"]
     list_filter = ["holder_kind", "is_active", "department"]
     search_fields = ["name", "code", "type_code"]

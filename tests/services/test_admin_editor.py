@@ -93,3 +93,41 @@ def test_a_published_version_shows_its_form_and_fees_in_words(client, item_admin
     page = client.get(f"/admin/services/itemversion/{version.pk}/change/").content.decode()
     assert "收费（元）" in page and "（单行文字" not in page or "（" in page
     assert 'name="form_schema' not in page and "[{" not in page
+
+
+def editor_inputs(name: str, entries: list[dict], shown: tuple[str, ...]) -> dict:
+    """What the editor's inputs hold for ``entries``, as a browser would post them back unchanged."""
+    import json
+
+    data = {f"{name}-count": str(len(entries))}
+    for i, entry in enumerate(entries):
+        for key in shown:
+            value = entry.get(key, True if key == "required" else "")
+            if key == "required":
+                value = "on" if value else ""
+            elif isinstance(value, list):
+                value = "\n".join(value)
+            data[f"{name}-{i}-{key}"] = value
+        extra = {k: v for k, v in entry.items() if k not in shown}
+        data[f"{name}-{i}-extra"] = json.dumps(extra, ensure_ascii=False) if extra else ""
+    return data
+
+
+def test_a_credential_types_fields_go_through_the_same_editor_and_survive_a_save(client):
+    from credentials.models import CredentialType
+
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    sign_in_with_second_factor(client, admin)
+    kind = CredentialType.objects.get(code="driving_licence")
+    before = kind.field_schema
+    page = client.get(f"/admin/credentials/credentialtype/{kind.pk}/change/").content.decode()
+    assert 'name="field_schema-0-label"' in page and "[{" not in page
+    data = {"name": kind.name, "name_en": kind.name_en, "code": kind.code, "holder_kind": kind.holder_kind, "department": kind.department_id or "",
+            "type_code": kind.type_code, "validity_years": kind.validity_years or "", "colour": kind.colour, "is_active": "on",
+            "issuers": [str(pk) for pk in kind.issuers.values_list("pk", flat=True)],
+            **editor_inputs("field_schema", before, ("label", "label_en", "key", "type", "required", "choices", "help", "help_en"))}
+    response = client.post(f"/admin/credentials/credentialtype/{kind.pk}/change/", data)
+    assert response.status_code == 302, re.findall(r"errorlist[^>]*>(.*?)</ul>", response.content.decode(), re.S)
+    kind.refresh_from_db()
+    assert [{k: v for k, v in f.items() if k != "required" or v is False} for f in kind.field_schema] == \
+           [{k: v for k, v in f.items() if k != "required" or v is False} | {"type": f.get("type", "text")} for f in before]
