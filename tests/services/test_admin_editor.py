@@ -83,7 +83,7 @@ def test_a_wrong_form_is_refused_in_words(client, item_admin, draft):
         "form_schema-1-key": "phone", "form_schema-1-choices": ""}))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "phone" in page and "errorlist" in page
+    assert "“联系电话”和“用途”使用了相同的字段标识 phone。" in page
     draft.refresh_from_db()
     assert draft.fee_fen == 0
 
@@ -131,3 +131,10 @@ def test_a_credential_types_fields_go_through_the_same_editor_and_survive_a_save
     kind.refresh_from_db()
     assert [{k: v for k, v in f.items() if k != "required" or v is False} for f in kind.field_schema] == \
            [{k: v for k, v in f.items() if k != "required" or v is False} | {"type": f.get("type", "text")} for f in before]
+
+
+def test_an_incomplete_approval_rule_is_refused_in_words(client, item_admin, draft):
+    response = client.post(f"/admin/services/itemversion/{draft.pk}/change/", post_data(draft, **{
+        "approval_rules-1-name": "持有驾驶证", "approval_rules-1-kind": "credential_valid", "approval_rules-1-type": ""}))
+    assert response.status_code == 200
+    assert "秒批规则“持有驾驶证”不完整：持有有效证照需要填写证照类型。" in response.content.decode()
