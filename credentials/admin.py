@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_inlines import CheckboxListMixin
+from core.admin_inlines import CheckboxListMixin, code_column
 from core.schema_editor import FieldSchemaField
 from credentials.claims import validate_allowed
 from credentials.imports import credentials_import
@@ -43,7 +43,8 @@ class CredentialTypeForm(forms.ModelForm):
 @admin.register(CredentialType)
 class CredentialTypeAdmin(CheckboxListMixin, admin.ModelAdmin):
     form = CredentialTypeForm
-    list_display = ["name", "code", "holder_kind", "department", "validity_years", "is_active"]
+    list_display = ["name", "code_shown", "holder_kind", "department", "validity_years", "is_active"]
+    code_shown = code_column("code", _("类型编码"))
     list_filter = ["holder_kind", "is_active", "department"]
     search_fields = ["name", "code", "type_code"]
     fields = ["name", "name_en", "code", "holder_kind", "department", "type_code", "validity_years", "colour", "field_schema", "issuers", "is_active"]
@@ -133,7 +134,8 @@ class RelyingPartyAdmin(CheckboxListMixin, admin.ModelAdmin):
     """The verifier register (public at /verifiers/): who may ask Qilu wallets for which fields, and why."""
 
     form = RelyingPartyForm
-    list_display = ["client_id", "name", "kind", "organisation", "is_active", "created_at"]
+    list_display = ["name", "client_id_shown", "kind", "organisation", "is_active", "created_at"]
+    client_id_shown = code_column("client_id", "client_id")
     list_filter = ["kind", "is_active"]
     search_fields = ["client_id", "name", "organisation"]
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_inlines import LabelledTabularInline
+from core.admin_inlines import AreaField, LabelledTabularInline
+from core.areas import area_name
 from core.errors import DomainError
 from core.numbers import validate_id_number
 from healthcode import selectors, services
@@ -86,15 +87,29 @@ class RuleSetAdmin(admin.ModelAdmin):
             self.message_user(request, _("Draft v%(v)d created.") % {"v": draft.version})
 
 
+class RiskAreaForm(forms.ModelForm):
+    area_code = AreaField(label=_("地区"), help_text=_("输入地名后从列表中选择，如：济南市历下区"))
+
+    class Meta:
+        model = RiskArea
+        fields = ["area_code", "name", "level", "starts_at", "ends_at"]
+
+
 @admin.register(RiskArea)
 class RiskAreaAdmin(admin.ModelAdmin):
-    list_display = ["name", "area_code", "level", "starts_at", "ends_at"]
+    form = RiskAreaForm
+    list_display = ["name", "area_shown", "level", "starts_at", "ends_at"]
+
+    @admin.display(description=_("地区"), ordering="area_code")
+    def area_shown(self, obj):
+        return area_name(obj.area_code)
     list_filter = ["level"]
     search_fields = ["name", "area_code"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        job = services.recompute_start(actor=request.user, reason=f"risk area {obj.area_code} {obj.level}", area_code=obj.area_code)
+        reason = _("风险区域：%(area)s，%(level)s") % {"area": area_name(obj.area_code), "level": obj.get_level_display()}
+        job = services.recompute_start(actor=request.user, reason=reason, area_code=obj.area_code)
         self.message_user(request, _("Recomputation job #%(job)d started for people who stayed there.") % {"job": job.pk})
 
 

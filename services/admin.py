@@ -13,7 +13,7 @@ from import_export import fields, resources
 from import_export.admin import ImportExportModelAdmin
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 
-from core.admin_inlines import CheckboxListMixin, LabelledTabularInline
+from core.admin_inlines import CheckboxListMixin, LabelledTabularInline, code_column
 from core.schema_editor import TYPE_WORDS, Column, EntriesField, EntriesWidget, FieldSchemaField
 from credentials.models import CredentialType
 from identity.admin import ReadOnlyAdmin
@@ -208,7 +208,8 @@ class ItemVersionAdmin(admin.ModelAdmin):
 @admin.register(ServiceItem)
 class ServiceItemAdmin(CheckboxListMixin, ImportExportModelAdmin):
     resource_classes = [ServiceItemResource]
-    list_display = ["code", "name", "name_en", "department", "online", "at_most_one_trip", "high_frequency", "current_version", "is_active"]
+    list_display = ["name", "code_shown", "name_en", "department", "online", "at_most_one_trip", "high_frequency", "current_version", "is_active"]
+    code_shown = code_column("code", _("事项编码"))
     list_filter = ["department", "online", "high_frequency", "categories"]
     search_fields = ["code", "name", "keywords"]
     readonly_fields = ["current_version"]
@@ -216,7 +217,8 @@ class ServiceItemAdmin(CheckboxListMixin, ImportExportModelAdmin):
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "level", "parent"]
+    list_display = ["name", "code_shown", "level", "parent"]
+    code_shown = code_column("code", _("行政区划代码"))
     search_fields = ["code", "name"]
 
 
@@ -286,7 +288,8 @@ class BundleAdmin(admin.ModelAdmin):
     """一件事: the items (in order), which part waits for which result, and which questions are the
     same one under another key (field_map: {item key: bundle key})."""
 
-    list_display = ["code", "name", "is_active"]
+    list_display = ["name", "code_shown", "is_active"]
+    code_shown = code_column("code", _("编码"))
     fields = ["code", "name", "name_en", "description", "is_active"]
     inlines = [BundlePartInline]
 

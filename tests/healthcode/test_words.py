@@ -61,3 +61,22 @@ def test_area_names_are_today_s_with_their_city():
     names = [name for _code, name in current_areas()]
     assert "济南市历下区" in names and "北京市崇文区" not in names and len(names) == len(set(names))
     assert area_code_for("济南市历下区") == "370102" and area_code_for("370102") == "370102" and area_code_for("历下") == ""
+
+
+def test_an_officer_declares_a_risk_area_by_name(client, officer, rules):
+    from healthcode.models import RecomputeJob, RiskArea
+
+    sign_in_with_second_factor(client, officer)
+    form = client.get("/admin/healthcode/riskarea/add/").content.decode()
+    assert 'list="area_code-areas"' in form and '<option value="济南市历下区">' in form
+    now = timezone.localtime()
+    answer = client.post("/admin/healthcode/riskarea/add/", {"area_code": "济南市历下区", "name": "某小区", "level": "high",
+                                                             "starts_at_0": now.strftime("%Y-%m-%d"), "starts_at_1": now.strftime("%H:%M:%S")})
+    assert answer.status_code == 302, answer.content.decode()[-3000:]
+    assert RiskArea.objects.get().area_code == "370102"
+    listed = client.get("/admin/healthcode/riskarea/").content.decode()
+    assert "济南市历下区" in listed and "370102" not in listed
+    assert RecomputeJob.objects.get().reason == "风险区域：济南市历下区，高风险"
+    refused = client.post("/admin/healthcode/riskarea/add/", {"area_code": "火星", "name": "x", "level": "high",
+                                                              "starts_at_0": now.strftime("%Y-%m-%d"), "starts_at_1": "10:00:00"})
+    assert refused.status_code == 200 and "请从列表中选择地区。" in refused.content.decode()
