@@ -1,6 +1,6 @@
 """Admin-defined field schemas — a credential type's fields, a service item's form — checked and
-filled by one validator. A schema is a list of ``{key, label, type, required?, choices?, min?, max?,
-pattern?, pattern_message?, max_length?}``; each app names which types it allows."""
+filled by one validator. A schema is a list of ``{key, label, label_en?, help?, help_en?, type, required?,
+choices?, min?, max?, pattern?, pattern_message?, max_length?}``; each app names which types it allows."""
 
 from __future__ import annotations
 
@@ -20,20 +20,31 @@ def validate_schema(schema, *, types: tuple[str, ...] = FIELD_TYPES, reserved: t
     type, a repeated or reserved key, a choice field without choices."""
     if not isinstance(schema, list) or (not schema and not allow_empty):
         raise ValidationError(_("The field schema must be a non-empty list.") if not allow_empty else _("The form must be a list of fields."))
-    seen = set()
+    seen: dict[str, str] = {}
     for position, item in enumerate(schema, start=1):
         if not isinstance(item, dict) or not item.get("key") or not item.get("label"):
-            raise ValidationError(_("Field %(n)d needs a key and a label.") % {"n": position})
-        key = item["key"]
+            raise ValidationError(_("Field %(n)d needs a name (label) and a field key.") % {"n": position})
+        key, label = item["key"], item["label"]
         if not str(key).isidentifier() or key in reserved:
-            raise ValidationError(_("Field key %(key)s is not allowed.") % {"key": key})
+            raise ValidationError(_("The field key %(key)s of “%(label)s” cannot be used: use letters, digits and underscores, and not a key "
+                                    "the platform keeps for itself.") % {"key": key, "label": label})
         if key in seen:
-            raise ValidationError(_("Field key %(key)s appears twice.") % {"key": key})
-        seen.add(key)
+            raise ValidationError(_("“%(other)s” and “%(label)s” use the same field key %(key)s.") % {"key": key, "label": label, "other": seen[key]})
+        seen[key] = label
         if item.get("type", "text") not in types:
-            raise ValidationError(_("Field %(key)s has an unknown type.") % {"key": key})
+            raise ValidationError(_("“%(label)s” has an answer type this form cannot use.") % {"label": label})
         if item.get("type") == "choice" and not item.get("choices"):
-            raise ValidationError(_("Field %(key)s needs choices.") % {"key": key})
+            raise ValidationError(_("“%(label)s” is a choice: list its choices.") % {"label": label})
+
+
+def localised(spec: dict) -> dict:
+    """A field as the reader's language shows it: its English label and help text (``label_en``,
+    ``help_en``, as the admin gave them beside the Chinese) when the page is in English."""
+    from django.utils.translation import get_language
+
+    if get_language() != "en":
+        return spec
+    return {**spec, "label": spec.get("label_en") or spec.get("label", ""), "help": spec.get("help_en") or spec.get("help", "")}
 
 
 def _number(spec: dict, value: str) -> str:

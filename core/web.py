@@ -24,3 +24,13 @@ def refusal(exc: DomainError | ValidationError) -> Refusal:
     errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     first = next((messages[0] for messages in errors.values() if messages), "")
     return Refusal(getattr(exc, "code", None) or "invalid", str(first), 400, {k: [str(m) for m in v] for k, v in errors.items()})
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition for a download named in words: an ASCII fallback for old clients and the
+    real (Chinese) name as RFC 5987/6266 ``filename*``."""
+    from urllib.parse import quote
+
+    stem, dot, extension = filename.rpartition(".")
+    fallback = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in stem or filename)[:60].strip("_") or "file"
+    return f"attachment; filename=\"{fallback}{dot}{extension if dot else ''}\"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -11,8 +11,11 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_inlines import CheckboxListMixin, code_column
+from core.schema_editor import FieldSchemaField
 from credentials.claims import validate_allowed
 from credentials.imports import credentials_import
+from credentials.models import FIELD_TYPES as CREDENTIAL_FIELD_TYPES
 from credentials.models import Credential, CredentialType, PresentationRequest, RelyingParty, SigningKey, StatusList, Verification
 from identity import masking
 from identity.admin import ReadOnlyAdmin
@@ -22,12 +25,28 @@ from identity.rows import read_rows_from
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
+class CredentialTypeForm(forms.ModelForm):
+    """A type's fields through the structured editor (core.schema_editor), not a JSON box; what a
+    valid schema is stays with the model's validator."""
+
+    class Meta:
+        model = CredentialType
+        fields = ["name", "name_en", "code", "holder_kind", "department", "type_code", "validity_years", "colour", "field_schema", "issuers", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "field_schema" in self.fields:
+            self.fields["field_schema"] = FieldSchemaField(types=CREDENTIAL_FIELD_TYPES, label=_("字段定义"),
+                                                           help_text=_("证照上的每一项；字段标识即签发系统推送的键"))
+
+
 @admin.register(CredentialType)
-class CredentialTypeAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "holder_kind", "department", "validity_years", "is_active"]
+class CredentialTypeAdmin(CheckboxListMixin, admin.ModelAdmin):
+    form = CredentialTypeForm
+    list_display = ["name", "code_shown", "holder_kind", "department", "validity_years", "is_active"]
+    code_shown = code_column("code", _("类型编码"))
     list_filter = ["holder_kind", "is_active", "department"]
     search_fields = ["name", "code", "type_code"]
-    filter_horizontal = ["issuers"]
     fields = ["name", "name_en", "code", "holder_kind", "department", "type_code", "validity_years", "colour", "field_schema", "issuers", "is_active"]
 
 
@@ -111,14 +130,14 @@ class RelyingPartyForm(forms.ModelForm):
 
 
 @admin.register(RelyingParty)
-class RelyingPartyAdmin(admin.ModelAdmin):
+class RelyingPartyAdmin(CheckboxListMixin, admin.ModelAdmin):
     """The verifier register (public at /verifiers/): who may ask Qilu wallets for which fields, and why."""
 
     form = RelyingPartyForm
-    list_display = ["client_id", "name", "kind", "organisation", "is_active", "created_at"]
+    list_display = ["name", "client_id_shown", "kind", "organisation", "is_active", "created_at"]
+    client_id_shown = code_column("client_id", "client_id")
     list_filter = ["kind", "is_active"]
     search_fields = ["client_id", "name", "organisation"]
-    filter_horizontal = ["members"]
 
 
 @admin.register(PresentationRequest)

@@ -9,11 +9,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_inlines import AreaField, LabelledTabularInline
+from core.areas import area_name
 from core.errors import DomainError
 from core.numbers import validate_id_number
-from healthcode import services
+from healthcode import selectors, services
 from healthcode.evaluation import evaluate_people
 from healthcode.models import (
     Appeal,
@@ -38,7 +41,7 @@ from identity.admin import ReadOnlyAdmin
 from identity.models import id_number_index
 
 
-class RuleInline(admin.TabularInline):
+class RuleInline(LabelledTabularInline):
     model = Rule
     extra = 0
     fields = ["code", "kind", "colour", "days", "hours", "level", "explanation", "explanation_en"]
@@ -84,15 +87,29 @@ class RuleSetAdmin(admin.ModelAdmin):
             self.message_user(request, _("Draft v%(v)d created.") % {"v": draft.version})
 
 
+class RiskAreaForm(forms.ModelForm):
+    area_code = AreaField(label=_("地区"), help_text=_("输入地名后从列表中选择，如：济南市历下区"))
+
+    class Meta:
+        model = RiskArea
+        fields = ["area_code", "name", "level", "starts_at", "ends_at"]
+
+
 @admin.register(RiskArea)
 class RiskAreaAdmin(admin.ModelAdmin):
-    list_display = ["name", "area_code", "level", "starts_at", "ends_at"]
+    form = RiskAreaForm
+    list_display = ["name", "area_shown", "level", "starts_at", "ends_at"]
+
+    @admin.display(description=_("地区"), ordering="area_code")
+    def area_shown(self, obj):
+        return area_name(obj.area_code)
     list_filter = ["level"]
     search_fields = ["name", "area_code"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        job = services.recompute_start(actor=request.user, reason=f"risk area {obj.area_code} {obj.level}", area_code=obj.area_code)
+        reason = _("风险区域：%(area)s，%(level)s") % {"area": area_name(obj.area_code), "level": obj.get_level_display()}
+        job = services.recompute_start(actor=request.user, reason=reason, area_code=obj.area_code)
         self.message_user(request, _("Recomputation job #%(job)d started for people who stayed there.") % {"job": job.pk})
 
 
@@ -168,7 +185,11 @@ class AppealAdmin(admin.ModelAdmin):
     list_display = ["created_at", "appellant", "colour_at_appeal", "status", "decided_by", "decided_at"]
     list_filter = ["status"]
     form = AppealDecisionForm
-    readonly_fields = ["appellant", "colour_at_appeal", "reasons_at_appeal", "reason", "evidence", "status", "decided_by", "decided_at", "override"]
+    readonly_fields = ["appellant", "colour_at_appeal", "reasons_shown", "reason", "evidence", "status", "decided_by", "decided_at", "override"]
+
+    @admin.display(description=_("申诉时原因"))
+    def reasons_shown(self, obj):
+        return "；".join(selectors.reason_texts(obj.reason_codes, language=get_language())) or "—"
 
     def has_add_permission(self, request):
         return False

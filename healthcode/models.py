@@ -318,6 +318,10 @@ class Appeal(models.Model):
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d} {self.get_status_display()}"
 
+    @property
+    def reason_codes(self) -> list[str]:
+        return [code for code in self.reasons_at_appeal.split(",") if code]
+
 
 # --- guardians, checkpoints, trust --------------------------------------------------------------
 

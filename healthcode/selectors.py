@@ -39,6 +39,25 @@ def explain(status: dict, *, language: str = "zh-hans") -> list[dict]:
     return texts
 
 
+def reason_texts(codes: list[str], *, language: str = "zh-hans") -> list[str]:
+    """What the reason codes stored with a past status (an appeal's) mean, in words: each rule's
+    explanation from the newest published rule version that has it."""
+    from django.utils.translation import gettext as _
+
+    words = {rule.code: (rule.explanation, rule.explanation_en) for rule in
+             Rule.objects.filter(code__in=codes, ruleset__published_at__isnull=False).order_by("ruleset__version")}
+    texts = []
+    for code in codes:
+        if code == "override":
+            texts.append(_("A health officer set this colour after a review."))
+        elif code in words:
+            zh, en = words[code]
+            texts.append(en if language == "en" and en else zh)
+        else:
+            texts.append(_("另一条赋码规则"))
+    return texts
+
+
 def dependants_of(user: User) -> QuerySet[Dependant]:
     return Dependant.objects.filter(guardian=user, revoked_at__isnull=True).order_by("name")
 

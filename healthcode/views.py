@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import areas
 from core.errors import DomainError
 from core.web import refusal
 from credentials.rendering import qr_png, qr_svg
@@ -63,7 +64,8 @@ def pass_page(request):
         "shown": shown,
         "dependants": selectors.dependants_of(request.user),
         "checks": selectors.checks_of(person_index)[:10],
-        "appeals": selectors.appeals_of(request.user)[:5] if not shown["dependant"] else [],
+        "appeals": [(appeal, "；".join(selectors.reason_texts(appeal.reason_codes, language=get_language())))
+                    for appeal in (selectors.appeals_of(request.user)[:5] if not shown["dependant"] else [])],
     })
 
 
@@ -80,14 +82,19 @@ def pass_json(request):
 def declare(request):
     if request.method == "POST":
         travel = []
-        if request.POST.get("area_code"):
+        area = request.POST.get("area", "") or request.POST.get("area_code", "")
+        if area.strip():
+            area_code = areas.area_code_for(area)
+            if not area_code:
+                messages.error(request, _("请从列表中选择去过的地区。"))
+                return redirect("health-declare")
             try:
                 arrived = dt.datetime.fromisoformat(request.POST.get("arrived_at", ""))
                 left = dt.datetime.fromisoformat(request.POST.get("left_at", ""))
             except ValueError:
                 messages.error(request, _("Arrival must be before departure, and both in the past."))
                 return redirect("health-declare")
-            travel.append({"area_code": request.POST["area_code"], "arrived_at": timezone.make_aware(arrived), "left_at": timezone.make_aware(left)})
+            travel.append({"area_code": area_code, "arrived_at": timezone.make_aware(arrived), "left_at": timezone.make_aware(left)})
         try:
             services.declaration_submit(user=request.user, symptoms=request.POST.get("symptoms") == "on", note=request.POST.get("note", ""), travel=travel)
         except (ValidationError, DomainError) as exc:
@@ -95,7 +102,7 @@ def declare(request):
             return redirect("health-declare")
         messages.success(request, _("Thank you. Your pass has been re-evaluated."))
         return redirect("health-pass")
-    return render(request, "healthcode/declare.html")
+    return render(request, "healthcode/declare.html", {"areas": areas.current_areas()})
 
 
 @login_required

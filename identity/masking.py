@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import enum
 
+from core.fields import localised
 from core.people import mask_id_number, mask_name, mask_phone
 
 
@@ -51,5 +52,5 @@ def shown_answers(schema: list[dict], data: dict, *, viewer: Viewer) -> list[tup
     labelled = []
     for key, value in data.items():
         spec = specs.get(key, {})
-        labelled.append((key, spec.get("label", key), shown(spec.get("type"), value, viewer=viewer)))
+        labelled.append((key, localised(spec).get("label") or key, shown(spec.get("type"), value, viewer=viewer)))
     return labelled

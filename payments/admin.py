@@ -3,11 +3,12 @@ money moves only through the use cases)."""
 
 from django.contrib import admin
 
+from core.admin_inlines import LabelledTabularInline
 from identity.admin import ReadOnlyAdmin
 from payments.models import Order, PaymentEvent, Reconciliation
 
 
-class EventInline(admin.TabularInline):
+class EventInline(LabelledTabularInline):
     model = PaymentEvent
     extra = 0
     can_delete = False

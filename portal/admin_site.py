@@ -6,6 +6,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.shortcuts import redirect
 
+from core.admin_inlines import accessible_widgets
 from identity import second_factor
 
 
@@ -17,6 +18,13 @@ class QiluAdminSite(admin.AdminSite):
         """One way in for everyone: allauth's sign-in (ID number or phone, then the second factor),
         never Django's own admin form, which knows no second factor (allauth's secure_admin_login)."""
         return secure_admin_login(super().login)(request, extra_context)
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every model admin gets the accessible widgets (labelled date-and-time inputs)."""
+        super().register(model_or_iterable, admin_class, **options)
+        for model in [model_or_iterable] if isinstance(model_or_iterable, type) else model_or_iterable:
+            if model in self._registry:
+                accessible_widgets(self._registry[model])
 
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)

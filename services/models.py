@@ -90,14 +90,26 @@ def validate_form_schema(schema) -> None:
 
 
 RULE_KINDS = ("credential_valid", "field", "applicant_age", "all_materials_held")
+RULE_KIND_WORDS = {"credential_valid": _("持有有效证照"), "field": _("表单项满足条件"), "applicant_age": _("申请人年龄满足条件"),
+                   "all_materials_held": _("所需证照均已在卡包中")}
+
+
+RULE_NEEDS = {"credential_valid": ("type",), "field": ("field",), "applicant_age": ("value",)}
 
 
 def validate_approval_rules(rules) -> None:
+    """Each rule names itself, says what it checks, and carries what that check needs (a credential
+    type, a form field, an age): an incomplete rule would otherwise fail only when someone applies."""
     if not isinstance(rules, list):
         raise ValidationError(_("Approval rules must be a list."))
     for rule in rules:
         if not isinstance(rule, dict) or rule.get("kind") not in RULE_KINDS or not rule.get("name"):
-            raise ValidationError(_("Each approval rule needs a name and a kind among: %(kinds)s.") % {"kinds": ", ".join(RULE_KINDS)})
+            kinds = "、".join(str(words) for words in RULE_KIND_WORDS.values())
+            raise ValidationError(_("Each approval rule needs a name and a kind among: %(kinds)s.") % {"kinds": kinds})
+        if any(rule.get(need) in (None, "", []) for need in RULE_NEEDS.get(rule["kind"], ())):
+            raise ValidationError(_("秒批规则“%(name)s”不完整：%(kind)s需要填写%(what)s。") % {
+                "name": rule["name"], "kind": RULE_KIND_WORDS[rule["kind"]],
+                "what": {"credential_valid": _("证照类型"), "field": _("表单项标识"), "applicant_age": _("比较值")}[rule["kind"]]})
 
 
 class ItemVersion(models.Model):

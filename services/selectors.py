@@ -7,11 +7,12 @@ import datetime as dt
 from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from core.public_cache import KEEP, Stamp
 from identity.models import User
 from services import permissions
-from services.models import OPEN_STATUSES, Application, Material, ServiceItem, Upload
+from services.models import OPEN_STATUSES, Application, AttachedMaterial, Material, ServiceItem, Upload
 
 CATALOGUE = Stamp("catalogue")  # moved by services/receivers.py on any catalogue change
 
@@ -262,3 +263,15 @@ def popular_items(*, limit: int = 4, days: int = 30) -> list[ServiceItem]:
         cache.set(key, codes, 600)
     found = {item.code: item for item in catalogue().filter(code__in=codes)}
     return [found[code] for code in codes if code in found]
+UPLOAD_EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+
+
+def upload_download_name(upload: Upload) -> str:
+    """"<material name>.<ext>": the material the file was attached as, else the name it was uploaded
+    under; the extension from its checked content type."""
+    from pathlib import PurePath
+
+    attached = AttachedMaterial.objects.filter(upload=upload).select_related("material").order_by("-attached_at").first()
+    stem = attached.material.name if attached else PurePath(upload.original_name or "").stem
+    stem = "".join(c for c in stem if c not in '\\/:*?"<>|\r\n').strip() or str(_("材料"))
+    return f"{stem}.{UPLOAD_EXTENSIONS.get(upload.content_type, 'bin')}"

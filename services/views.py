@@ -13,9 +13,11 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
+from core.fields import localised
 from core.people import mask_name
 from core.web import refusal
 from identity import masking, second_factor
@@ -36,6 +38,22 @@ def _fail(request, exc) -> dict:
         messages.error(request, refused.message)
         return {}
     return {key.removeprefix("data."): value for key, value in refused.errors.items()}
+
+
+ERROR_FIELD_WORDS = {"comment": gettext_lazy("意见"), "note": gettext_lazy("回访记录"), "reply": gettext_lazy("整改答复"), "level": gettext_lazy("评价"),
+                     "tags": gettext_lazy("标签")}
+
+
+def _say_refusal(request, exc, version=None) -> None:
+    """A refusal as messages that name each field by its label (a form's own, a material's name, or
+    the page's word for it), never by its key; a message for no field stands alone."""
+    words = {**ERROR_FIELD_WORDS}
+    if version is not None:
+        words.update({f["key"]: localised(f)["label"] for f in version.form_schema})
+        words.update({f"uploads.{material.pk}": material.name for material in version.materials.all()})
+    for key, value in _fail(request, exc).items():
+        label = words.get(key)
+        messages.error(request, f"{label}：{' '.join(value)}" if label else " ".join(value))
 
 
 def catalogue(request):
@@ -76,7 +94,7 @@ def _uploads_from(request, version, owner) -> dict:
 
 def _form_context(version, applicant, organisation, filled, errors):
     return {
-        "fields": [{**f, "value": filled.get(f["key"], ""), "errors": errors.get(f["key"], [])} for f in version.form_schema],
+        "fields": [{**localised(f), "value": filled.get(f["key"], ""), "errors": errors.get(f["key"], [])} for f in version.form_schema],
         "materials": [
             {"material": m, "credential": c, "errors": errors.get(f"uploads.{m.pk}", [])}
             for m, c in applications.held_materials(version, applicant, organisation)
@@ -210,8 +228,7 @@ def application_action(request, number: str, action: str):
         else:
             raise Http404
     except (ValidationError, DomainError) as exc:
-        for key, value in _fail(request, exc).items():
-            messages.error(request, f"{key}: {' '.join(value)}")
+        _say_refusal(request, exc, application.version)
     return redirect("application-detail", number=number)
 
 
@@ -243,8 +260,7 @@ def workbench_detail(request, number: str):
                     reviewer=request.user, application=application, action=action, comment=request.POST.get("comment", "")
                 )
         except (ValidationError, DomainError) as exc:
-            for key, value in _fail(request, exc).items():
-                messages.error(request, " ".join(value) if key == "__all__" else f"{key}: {' '.join(value)}")
+            _say_refusal(request, exc)
         return redirect("workbench-detail", number=number)
     workflow.application_open(user=request.user, application=application)
     return render(
@@ -338,8 +354,7 @@ def rectifications(request):
             else:
                 ratings.rectification_reply(reviewer=request.user, case=case, reply=request.POST.get("reply", ""))
         except (ValidationError, DomainError) as exc:
-            for key, value in _fail(request, exc).items():
-                messages.error(request, f"{key}: {' '.join(value)}")
+            _say_refusal(request, exc)
         return redirect("rectifications")
     cases = Paginator(selectors.rectifications_for(request.user), 25).get_page(request.GET.get("page"))
     return render(request, "services/rectifications.html", {"cases": cases})
@@ -396,8 +411,7 @@ def visit_rate(request, pk: int):
             ratings.visit_rate(applicant=request.user, visit=visit, level=int(request.POST.get("level") or 0), tags=request.POST.getlist("tags"),
                                comment=request.POST.get("comment", ""))
         except (ValidationError, DomainError) as exc:
-            for key, value in _fail(request, exc).items():
-                messages.error(request, f"{key}: {' '.join(value)}")
+            _say_refusal(request, exc)
         else:
             messages.success(request, _("Thank you for your rating."))
         return redirect("visit-rate", pk=pk)

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from core.api import ReplicaReads
 from core.errors import Invalid
 from core.public_cache import public_read
+from core.web import attachment
 from identity import second_factor
 from identity import selectors as identity_selectors
 from payments import services as payment_services
@@ -134,7 +135,7 @@ class UploadDownloadApi(APIView):
         upload = selectors.upload_for(request.user, pk)
         second_factor.demand_unless_own(request, upload.owner_id)
         response = HttpResponse(uploads.upload_open(user=request.user, upload=upload), content_type=upload.content_type)
-        response["Content-Disposition"] = f'attachment; filename="{upload.id.hex}{".pdf" if upload.content_type == "application/pdf" else ""}"'
+        response["Content-Disposition"] = attachment(selectors.upload_download_name(upload))
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"
         return response

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, DomainError, NotFound
+from core.fields import localised
 from core.usecases import pure, step, unchanged, use_case
 from identity.models import AuditEvent, User
 from identity.services import audit_record, notice_send
@@ -55,14 +56,17 @@ def form_of(bundle: Bundle, applicant: User) -> BundleForm:
         for spec in version.form_schema:
             key = part.field_map.get(spec["key"], spec["key"])
             form.questions_separately += 1
-            entry = fields.setdefault(key, {**spec, "key": key, "value": values.get(spec["key"], ""), "parts": []})
+            entry = fields.setdefault(key, {**localised(spec), "key": key, "value": values.get(spec["key"], ""), "parts": [], "part_names": []})
             entry["parts"].append(part.item.code)
+            entry["part_names"].append(part.item.local_name)
             entry["value"] = entry["value"] or values.get(spec["key"], "")
         for material, credential in held_materials(version, applicant):
             form.materials_separately += 1
             entry = materials.setdefault(material_key(material), {"key": material_key(material), "name": material.name, "kind": material.kind,
-                                                                  "required": material.required, "held": credential is not None, "parts": []})
+                                                                  "required": material.required, "held": credential is not None, "parts": [],
+                                                                  "part_names": []})
             entry["parts"].append(part.item.code)
+            entry["part_names"].append(part.item.local_name)
     offline = [part for part in parts if not part.item.online]
     form.window_visits_separately, form.window_visits = len(offline), len({part.item.department_id for part in offline})
     form.fields, form.materials = list(fields.values()), list(materials.values())
