@@ -23,7 +23,7 @@
     ["item-code", /\b[A-Z]{2}-\d{3}\b/],
     // a GB/T 2260 region code: a province prefix and four digits, not part of a longer number or of a
     // masked ID number (370102********123X is how a number is shown masked)
-    ["region-code", /(?<![\d*])(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[12])\d{4}(?![\d*])/],
+    ["region-code", /(?<![\w*])(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[12])\d{4}(?![\w*])/],
     ["api-path", /\/(?:api\/v\d|api\/|_allauth\/)/],
   ];
   const ALLOWED = "script,style,noscript,template,textarea,code,kbd,samp,[data-ident]";

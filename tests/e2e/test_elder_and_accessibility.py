@@ -161,3 +161,51 @@ def test_english_pages_show_english_data(live_server, demo, page, shot):
     shot("english-catalogue")
     page.goto(live_server.url + "/wallet/")
     assert any("Resident ID card" in text for text in page.get_by_test_id("credential-link").all_inner_texts())
+
+
+HEADER = """() => {
+  const box = selector => { const e = document.querySelector(selector); if (!e) return null; const r = e.getBoundingClientRect();
+    return {top: r.top, bottom: r.bottom, height: r.height, position: getComputedStyle(e).position}; };
+  const targets = [...document.querySelectorAll('header a, header button')].filter(e => e.checkVisibility())
+    .map(e => { const r = e.getBoundingClientRect(); return {text: e.textContent.trim(), width: r.width, height: r.height}; });
+  return {header: box('header.topbar'), brand: box('header .brand'), tools: box('header .tools'), tabs: box('header nav.tabs'), targets,
+          viewport: innerHeight};
+}"""
+
+
+def test_the_header_fits_one_line_on_a_phone_and_tables_stack_in_elder_mode(live_server, demo, page, shot):
+    people, password = demo
+    url = live_server.url
+    sign_in(page, url, people["citizen"], password)
+    page.goto(url + "/account/")
+    for elder in (False, True):
+        if elder:
+            page.get_by_test_id("elder-on").click()
+            page.wait_for_load_state()
+        layout = page.evaluate(HEADER)
+        # one line: brand and tools side by side; not sticky on a phone; the tabs a bar along the bottom
+        assert abs(layout["brand"]["top"] - layout["tools"]["top"]) < 12 and layout["header"]["position"] == "static", layout
+        assert layout["header"]["height"] <= 70 and layout["tabs"]["position"] == "fixed" and layout["tabs"]["bottom"] == layout["viewport"]
+        assert layout["tabs"]["height"] <= 0.15 * layout["viewport"]
+        assert [t for t in layout["targets"] if t["width"] < 44 or t["height"] < 44] == [], layout["targets"]
+    # 长辈版: "谁用了我的数据" is a list of cards, each cell a line of its own with its column's name
+    cells = page.evaluate("""() => [...document.querySelectorAll('[data-testid=audit-events] tbody td')]
+        .map(td => ({display: getComputedStyle(td).display, width: td.getBoundingClientRect().width, label: td.dataset.label}))""")
+    assert cells and all(c["display"] == "block" and c["width"] > 250 and c["label"] for c in cells), cells
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
+    page.locator("#data-use").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "elder-data-use-table.png"))
+    # 200 % text: nothing pinned takes more than 15 % of the screen
+    page.evaluate("document.documentElement.style.fontSize = '200%'; dispatchEvent(new Event('resize'))")
+    layout = page.evaluate(HEADER)
+    assert layout["tabs"]["position"] != "fixed" or layout["tabs"]["height"] <= 0.15 * layout["viewport"], layout
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
+    shot("elder-account-200pct-text")
+    page.evaluate("document.documentElement.style.fontSize = ''; dispatchEvent(new Event('resize'))")
+    # a desktop: the tabs are a row in the header, which stays at the top
+    page.set_viewport_size(DESKTOP)
+    page.get_by_test_id("elder-off").click()
+    page.wait_for_load_state()
+    layout = page.evaluate(HEADER)
+    assert layout["header"]["position"] == "sticky" and layout["tabs"]["position"] == "static" and layout["header"]["height"] <= 0.15 * layout["viewport"]
+    shot("desktop-account")
