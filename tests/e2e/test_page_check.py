@@ -69,3 +69,15 @@ def test_the_check_runs_under_the_portals_content_security_policy(live_server, p
     assert page.evaluate("window.inlineRan") is None
     assert page.context.csp_violations
     page.context.csp_violations.clear()
+
+
+def test_a_5xx_in_the_live_servers_log_fails_the_test_that_caused_it(page_check, request):
+    import logging
+
+    from django.test import RequestFactory
+
+    logging.getLogger("django.request").error("Internal Server Error: /boom/", extra={"status_code": 500, "request": RequestFactory().get("/boom/")})
+    logging.getLogger("django.request").warning("Not Found: /nothing/", extra={"status_code": 404, "request": RequestFactory().get("/nothing/")})
+    failures = page_check.failures(request.node.nodeid)
+    assert failures == ["/boom/: HTTP 500 in the live server's log: Internal Server Error: /boom/"]
+    page_check.server_errors = [e for e in page_check.server_errors if e["test"] != request.node.nodeid]
