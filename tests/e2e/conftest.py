@@ -93,8 +93,9 @@ class PageCheck:
         violations = sum(len(self.problems(v)) for v in self.views) + len(self.responses) + len(self.server_errors)
         seconds = sum(v.get("ms", 0) for v in self.views) / 1000
         late = sum(1 for v in self.views if not v.get("axeSync"))
+        cached = sum(1 for v in self.views if v.get("axeCached"))
         return (f"page check: {len(self.views)} page views ({len(pages)} distinct pages) × {len(modes)} modes ({', '.join(modes)}), "
-                f"violations {violations}; {seconds:.1f} s checking in the browser"
+                f"violations {violations}; {seconds:.1f} s checking in the browser ({cached} axe results reused for identical documents)"
                 + (f"; {late} axe runs finished after the load event" if late else ""))
 
 

@@ -98,6 +98,19 @@
     return promise.finally(() => { window.setTimeout = realSetTimeout; });
   }
 
+  function cacheKey(report) {  // a hash of the markup (without its per-render CSRF token), viewport and mode
+    const markup = document.documentElement.outerHTML.replace(/name="csrfmiddlewaretoken" value="[^"]*"/g, "");
+    const text = [report.width, report.height, report.lang, report.elder, markup].join("|");
+    let h1 = 0x811c9dc5, h2 = 0x2545f491;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193); h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    }
+    return "qilu-page-check:" + text.length + ":" + (h1 >>> 0).toString(36) + (h2 >>> 0).toString(36);
+  }
+  function readCache(key) { try { const v = localStorage.getItem(key); return v && JSON.parse(v); } catch (_error) { return null; } }
+  function writeCache(key, value) { try { localStorage.setItem(key, JSON.stringify(value)); } catch (_error) { /* full or not allowed: no cache */ } }
+
   function check() {
     if (document.contentType !== "text/html" || !document.body || !window.__qiluPageCheck) return;
     const started = performance.now();
@@ -113,10 +126,15 @@
     let settled = false;
     const send = () => { report.axeSync = !settled; report.ms = Math.round(performance.now() - started); report.syncMs = Math.round(syncMs); window.__qiluPageCheck(report); };
     if (!window.axe) { report.axeError = "axe-core not loaded"; send(); return; }
+    // The same document (same markup, viewport and mode) gets the same axe result: reuse it
+    const key = cacheKey(report);
+    const cached = key && readCache(key);
+    if (cached) { report.axe = cached; report.axeCached = true; send(); return; }
     runAxeNow().then(result => {
       report.axe = result.violations.filter(v => v.impact === "serious" || v.impact === "critical").map(v => ({
         id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 4).map(n => n.target.join(" ")),
       }));
+      if (key) writeCache(key, report.axe);
     }, error => { report.axeError = String(error); }).finally(send);
     realSetTimeout.call(window, () => { settled = true; }, 0);  // the next task: a report sent after it was not synchronous
   }

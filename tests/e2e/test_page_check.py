@@ -81,3 +81,13 @@ def test_a_5xx_in_the_live_servers_log_fails_the_test_that_caused_it(page_check,
     failures = page_check.failures(request.node.nodeid)
     assert failures == ["/boom/: HTTP 500 in the live server's log: Internal Server Error: /boom/"]
     page_check.server_errors = [e for e in page_check.server_errors if e["test"] != request.node.nodeid]
+
+
+def test_an_identical_document_reuses_its_axe_result_and_still_fails(controls, page_check, request):
+    controls.goto(CONTROL + "/clean/")
+    controls.evaluate("localStorage.clear()")  # the session's browser may have seen /axe/ in another test
+    page_check.take(request.node.nodeid, CONTROL)
+    for _ in range(2):
+        controls.goto(CONTROL + "/axe/")
+    first, second = [v for v in page_check.take(request.node.nodeid, CONTROL + "/axe/") if "ms" in v]
+    assert not first.get("axeCached") and second["axeCached"] and second["axe"] == first["axe"] and page_check.problems(second)
