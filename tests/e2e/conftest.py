@@ -1,9 +1,13 @@
 """Playwright driving Debian's Chromium (no browser download is possible on these machines)."""
 
+import json
+import logging
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -15,6 +19,125 @@ ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+AXE = Path(__file__).resolve().parents[2] / "clients" / "typescript" / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+
+class PageCheck:
+    """Every page view of the e2e run, as the page check (pagecheck.js) reported it from the browser,
+    every response of 500 or more the browsers saw, and every 5xx the live server logged. Each test
+    fails at teardown on what its own page views broke (naming page, rule and nodes); the session's
+    summary line counts them all."""
+
+    def __init__(self):
+        self.views: list[dict] = []
+        self.responses: list[dict] = []  # status >= 500, as the browser saw them
+        self.server_errors: list[dict] = []  # django.request's log records of 5xx responses
+        self.test = "(no test)"
+        self.started = time.monotonic()
+
+    def script(self) -> str:
+        assert AXE.exists(), "run `make test` once: it installs the npm test tools (axe-core)"
+        if not hasattr(self, "_script"):
+            self._script = AXE.read_text() + "\n;\n" + Path(__file__).with_name("pagecheck.js").read_text()
+        return self._script
+
+    def report(self, _source, report: dict) -> None:
+        report["test"] = self.test
+        self.views.append(report)
+
+    def response(self, response) -> None:
+        if response.status >= 500:
+            self.responses.append({"test": self.test, "url": response.url, "status": response.status})
+
+    @staticmethod
+    def problems(view: dict) -> list[str]:
+        """What is wrong with one page view, in words a person fixing it can act on."""
+        found = [f"axe {v['id']} ({v['impact']}): {v['help']} — {', '.join(v['nodes'])}" for v in view.get("axe") or []]
+        for key in ("axeError", "error"):
+            if view.get(key):
+                found.append(f"the check did not run: {view[key]}")
+        sideways = view.get("sideways") or {}
+        if sideways.get("scrollWidth", 0) > view["width"]:
+            found.append(f"scrolls sideways: {sideways['scrollWidth']} px wide in a {view['width']} px viewport — {', '.join(sideways.get('culprits') or [])}")
+        elif sideways.get("scrollWidth200", 0) > view["width"]:
+            found.append(f"scrolls sideways at 200 % text: {sideways['scrollWidth200']} px wide in a {view['width']} px viewport — "
+                         f"{', '.join(sideways.get('culprits200') or [])}")
+        found += [f"identifier-shaped text ({i['rule']}) {i['text']!r} in {i['node']}: «{i['context']}»" for i in view.get("identifiers") or []]
+        return found
+
+    @staticmethod
+    def mode(view: dict) -> str:
+        width = "phone" if view["width"] <= 480 else "desktop" if view["width"] >= 1024 else "tablet"
+        return f"{view['lang'] or '?'} {'长辈版' if view['elder'] else 'standard'} {width}"
+
+    def failures(self, test: str) -> list[str]:
+        lines = [f"{urlsplit(v['url']).path} [{self.mode(v)}]: {problem}" for v in self.views if v["test"] == test for problem in self.problems(v)]
+        lines += [f"{r['url']}: HTTP {r['status']} seen by the browser" for r in self.responses if r["test"] == test]
+        lines += [f"{e['path']}: HTTP {e['status']} in the live server's log: {e['message']}" for e in self.server_errors if e["test"] == test]
+        return lines
+
+    def take(self, test: str, url_prefix: str) -> list[dict]:
+        """Remove and return this test's views (and 5xx responses) of a URL: for a test that makes
+        the check fail on purpose."""
+        taken = [v for v in self.views if v["test"] == test and v["url"].startswith(url_prefix)]
+        self.views = [v for v in self.views if v not in taken]
+        taken += [r for r in self.responses if r["test"] == test and r["url"].startswith(url_prefix)]
+        self.responses = [r for r in self.responses if r not in taken]
+        return taken
+
+    def summary(self) -> str:
+        pages = {urlsplit(v["url"]).path for v in self.views}
+        modes = sorted({self.mode(v) for v in self.views})
+        violations = sum(len(self.problems(v)) for v in self.views) + len(self.responses) + len(self.server_errors)
+        seconds = sum(v.get("ms", 0) for v in self.views) / 1000
+        late = sum(1 for v in self.views if not v.get("axeSync"))
+        cached = sum(1 for v in self.views if v.get("axeCached"))
+        return (f"page check: {len(self.views)} page views ({len(pages)} distinct pages) × {len(modes)} modes ({', '.join(modes)}), "
+                f"violations {violations}; {seconds:.1f} s checking in the browser ({cached} axe results reused for identical documents)"
+                + (f"; {late} axe runs finished after the load event" if late else ""))
+
+
+class ServerErrors(logging.Handler):
+    """The live server's log: Django logs every 5xx response on django.request."""
+
+    def __init__(self, check: PageCheck):
+        super().__init__(level=logging.ERROR)
+        self.check = check
+
+    def emit(self, record):
+        status = getattr(record, "status_code", None) or 500
+        if status >= 500:
+            request = getattr(record, "request", None)
+            self.check.server_errors.append({"test": self.check.test, "status": status, "path": getattr(request, "path", "?"),
+                                             "message": record.getMessage()[:300]})
+
+
+PAGE_CHECK = PageCheck()
+_server_log = ServerErrors(PAGE_CHECK)
+logging.getLogger("django.request").addHandler(_server_log)
+
+
+@pytest.fixture(autouse=True)
+def page_check(request):
+    """The page check of this test's page views: fails the test at teardown naming page, rule and nodes."""
+    PAGE_CHECK.test = request.node.nodeid
+    yield PAGE_CHECK
+    failures = PAGE_CHECK.failures(request.node.nodeid)
+    PAGE_CHECK.test = "(between tests)"
+    if failures:
+        pytest.fail("page check:\n" + "\n".join(failures[:40]) + (f"\n… and {len(failures) - 40} more" if len(failures) > 40 else ""), pytrace=False)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not PAGE_CHECK.views:
+        return
+    terminalreporter.write_line(PAGE_CHECK.summary())
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "page-check.json").write_text(json.dumps(
+        {"summary": PAGE_CHECK.summary(), "responses_5xx": PAGE_CHECK.responses, "server_errors": PAGE_CHECK.server_errors,
+         "views": [{**v, "problems": PAGE_CHECK.problems(v)} for v in PAGE_CHECK.views]}, ensure_ascii=False, indent=1))
 
 
 @pytest.fixture(scope="session")
@@ -26,12 +149,17 @@ def playwright():
 
 
 def launch(playwright, extra_args=(), **options):
-    """A fresh Chromium profile (persistent contexts are the way to pass Debian's binary its flags)."""
+    """A fresh Chromium profile (persistent contexts are the way to pass Debian's binary its flags), a
+    390 px phone unless told otherwise, with the page check on every document it loads."""
     profile = tempfile.mkdtemp(prefix="qilu-chromium-")
+    options.setdefault("viewport", PHONE)
     context = playwright.chromium.launch_persistent_context(
-        profile, executable_path=CHROMIUM, args=ARGS + list(extra_args), headless=True, locale="zh-CN", viewport={"width": 412, "height": 915},
-        **options,
+        profile, executable_path=CHROMIUM, args=ARGS + list(extra_args), headless=True, locale="zh-CN", **options,
     )
+    if os.environ.get("QILU_PAGE_CHECK", "on") != "off":  # off: only to measure what the check costs
+        context.expose_binding("__qiluPageCheck", PAGE_CHECK.report)
+        context.add_init_script(script=PAGE_CHECK.script())
+    context.on("response", PAGE_CHECK.response)
     context.profile_dir = profile
     # Every page of every test is watched for Content-Security-Policy violations (Chromium reports
     # each refused script, style or image on the console); a test ends with none.
@@ -94,10 +222,15 @@ def sign_in(page, url: str, number: str, password: str | None = None) -> None:
     page.fill("input[name=password]", password or PASSWORD)
     page.click("main form button[type=submit]")
     page.wait_for_url(re.compile(r"^(?!.*/accounts/login/).*$"))
-    if "/accounts/2fa/authenticate/" in page.url:
+    for attempt in range(2):
+        if "/accounts/2fa/authenticate/" not in page.url:
+            break
+        if attempt:  # the code was refused: on a loaded machine its 30 s window can close before it arrives; take the next one
+            time.sleep(30 - time.time() % 30 + 0.5)
         page.fill("input[name=code]", current_code(number))
-        page.click("main form button[type=submit]")
-        page.wait_for_url(re.compile(r"^(?!.*/accounts/2fa/authenticate/).*$"))
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r"^(?!.*/accounts/2fa/authenticate/).*$"))
 
 
 def current_code(number: str) -> str:
