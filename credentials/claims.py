@@ -80,7 +80,12 @@ REASONS = {
 
 
 def reason_label(code: str) -> str:
-    return str(REASONS.get(code, code))
+    """The words for a verdict's reason code: an OpenID4VP answer's, else a 亮证 check's."""
+    from credentials.models import Verification
+
+    if code in REASONS:
+        return str(REASONS[code])
+    return str(Verification.Reason(code).label) if code in Verification.Reason.values else code
 
 
 # Labels a credential type may give its own issuing-authority field (the office printed on the card).
