@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_inlines import CheckboxListMixin, code_column
 from core.schema_editor import FieldSchemaField
-from credentials.claims import validate_allowed
+from credentials.claims import reason_label, validate_allowed
 from credentials.imports import credentials_import
 from credentials.models import FIELD_TYPES as CREDENTIAL_FIELD_TYPES
 from credentials.models import Credential, CredentialType, PresentationRequest, RelyingParty, SigningKey, StatusList, Verification
@@ -112,10 +112,30 @@ class SigningKeyAdmin(ReadOnlyAdmin):
     readonly_fields = fields
 
 
+class ReasonFilter(admin.SimpleListFilter):
+    """The reasons that occur, by their words (credentials.claims), not their codes."""
+
+    title = _("原因")
+    parameter_name = "reason"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).exclude(reason="").order_by().values_list("reason", flat=True).distinct()
+        return sorted(((code, reason_label(code)) for code in codes), key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(reason=self.value()) if self.value() else queryset
+
+
+class ReasonWords:
+    @admin.display(description=_("原因"), ordering="reason")
+    def reason_words(self, obj) -> str:
+        return reason_label(obj.reason) if obj.reason else "—"
+
+
 @admin.register(Verification)
-class VerificationAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "credential", "verifier", "service_hall", "valid", "reason"]
-    list_filter = ["valid", "reason", "service_hall"]
+class VerificationAdmin(ReasonWords, ReadOnlyAdmin):
+    list_display = ["created_at", "credential", "verifier", "service_hall", "valid", "reason_words"]
+    list_filter = ["valid", ReasonFilter, "service_hall"]
     date_hierarchy = "created_at"
 
 
@@ -141,10 +161,10 @@ class RelyingPartyAdmin(CheckboxListMixin, admin.ModelAdmin):
 
 
 @admin.register(PresentationRequest)
-class PresentationRequestAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "relying_party", "credential_type", "status", "reason", "answered_at"]
-    list_filter = ["status", "reason", "relying_party"]
-    fields = ["id", "relying_party", "credential_type", "fields", "status", "reason", "created_at", "expires_at", "answered_at"]
+class PresentationRequestAdmin(ReasonWords, ReadOnlyAdmin):
+    list_display = ["created_at", "relying_party", "credential_type", "status", "reason_words", "answered_at"]
+    list_filter = ["status", ReasonFilter, "relying_party"]
+    fields = ["id", "relying_party", "credential_type", "fields", "status", "reason_words", "created_at", "expires_at", "answered_at"]
     readonly_fields = fields
     date_hierarchy = "created_at"
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.people import mask_id_number
 from credentials.models import CredentialType
 
 
@@ -79,4 +80,30 @@ REASONS = {
 
 
 def reason_label(code: str) -> str:
-    return str(REASONS.get(code, code))
+    """The words for a verdict's reason code: an OpenID4VP answer's, else a 亮证 check's."""
+    from credentials.models import Verification
+
+    if code in REASONS:
+        return str(REASONS[code])
+    return str(Verification.Reason(code).label) if code in Verification.Reason.values else code
+
+
+# Labels a credential type may give its own issuing-authority field (the office printed on the card).
+AUTHORITY_LABELS = {"签发机关", "发证机关", "发证单位", "登记机关"}
+AUTHORITY_KEYS = {"issuing_authority", "issuer", "authority", "registry"}
+
+
+def facts_once(*, holder_name: str, holder_number: str, rows: list[dict], issuer: str) -> list[dict]:
+    """The holder, the credential's own fields and its issuing department as ``{"label", "value"}``,
+    each fact once: a fixed fact whose value a field already shows (a licence's 证号 that is the ID
+    number, masked or in full) is left to the field, whose label is the one printed on the card; the department is named
+    apart from a field that is itself the card's issuing authority (an ID card's 签发机关)."""
+    values = {str(row["value"]) for row in rows}
+    values |= {mask_id_number(value) for value in values if value.isalnum() and len(value) >= 15}  # a number in full also says its masked form
+    facts = [{"label": label, "value": value} for label, value in ((_("持证人"), holder_name), (_("证件号码"), holder_number))
+             if value and str(value) not in values]
+    facts += [{"label": row["label"], "value": row["value"], "key": row.get("key", "")} for row in rows]
+    if issuer and issuer not in values:
+        own_authority = any(str(row["label"]) in AUTHORITY_LABELS or row.get("key") in AUTHORITY_KEYS for row in rows)
+        facts.append({"label": _("电子证照发证部门") if own_authority else _("发证机关"), "value": issuer})
+    return facts

@@ -29,7 +29,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from joserfc import jws
 from joserfc.errors import JoseError
@@ -225,9 +225,24 @@ def pre_authorized_redeem(*, client: str, code: str, tx_code: str) -> Grant:
     return Grant(user_id=offer.holder_id, credentials=[offer.credential.identifier])
 
 
+def _wallet_client(client_id: str) -> dict:
+    """A registered wallet app: ``{"name", "name_en", "redirect_uris"}``, or the older bare list of redirect URIs."""
+    entry = settings.QILU_WALLET_CLIENTS.get(client_id or "", {})
+    return {"redirect_uris": entry} if isinstance(entry, list) else entry
+
+
 @pure
 def client_redirects(client_id: str) -> list[str]:
-    return list(settings.QILU_WALLET_CLIENTS.get(client_id or "", []))
+    return list(_wallet_client(client_id).get("redirect_uris", []))
+
+
+@pure
+def client_name(client_id: str) -> str:
+    """The public name a person knows a registered wallet app by, in the active language; never its
+    ``client_id`` (an entry registered without a name reads as "a registered wallet app")."""
+    entry = _wallet_client(client_id)
+    english = translation.get_language() == "en" and entry.get("name_en")
+    return english or entry.get("name") or _("已登记的钱包应用")
 
 
 @use_case(audit=AuditEvent.Action.WALLET_OFFER)

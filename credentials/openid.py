@@ -158,7 +158,7 @@ def authorize(request):
         except (DomainError, oid4vci.OAuthError):
             return back(error="access_denied", error_description="no valid credential of the asked type")
         return back(code=code)
-    return render(request, "credentials/authorize.html", {"client_id": client_id, "held": held, "params": params.items()})
+    return render(request, "credentials/authorize.html", {"client_name": oid4vci.client_name(client_id), "held": held, "params": params.items()})
 
 
 # --- OpenID4VP ----------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from core.numbers import validate_credit_code, validate_id_number
 from core.people import mask_id_number
 from core.usecases import pure, step, unchanged, use_case
 from credentials import selectors, signing, statuslist
+from credentials.claims import claim_labels
 from credentials.holders import holder_index, holder_organisation, holder_user
 from credentials.identifiers import make_identifier
 from credentials.journal import VERIFICATION
@@ -430,7 +431,7 @@ def presentation_verify(*, verifier: User, token: str) -> Verdict:
     shown = disclosed_view(presentation.credential, presentation.disclosed) if valid else None
     rows = []
     if shown:
-        labels = {spec["key"]: spec["label"] for spec in presentation.credential.type.field_schema}
+        labels = claim_labels(presentation.credential.type)  # in the verifier's language
         rows = [{"key": key, "label": labels.get(key, key), "value": value} for key, value in shown["fields"].items()]
         if "photo" in presentation.disclosed:  # the console fetches it at once, before the journal has written the row
             cache.set(selectors.verified_photo_key(verification_id), (verifier.pk, presentation.pk.hex), PHOTO_SECONDS)

@@ -50,10 +50,11 @@ def wallet(request):
 def credential_detail(request, identifier: str):
     credential = selectors.credential_for(request.user, identifier)
     data = WalletCredentialSerializer(credential).data
+    facts = claims.facts_once(holder_name=data["holder_name"], holder_number=data["holder_number"], rows=data["fields"], issuer=data["issuer"])
     return render(
         request,
         "credentials/detail.html",
-        {"credential": credential, "data": data, "may_present": permissions.may_present(request.user, credential)},
+        {"credential": credential, "data": data, "facts": facts, "may_present": permissions.may_present(request.user, credential)},
     )
 
 
@@ -123,7 +124,11 @@ def verify_console(request):
             verdict = services.presentation_verify(verifier=request.user, token=payload[:8000])
         else:
             messages.error(request, _("Scan or paste a QR payload first."))
-    return render(request, "credentials/verify.html", {"verdict": verdict})
+    facts = None
+    if verdict and verdict.valid:
+        shown = verdict.credential
+        facts = claims.facts_once(holder_name=shown["holder_name"], holder_number=shown["holder_number"], rows=verdict.rows, issuer=shown["issuer"])
+    return render(request, "credentials/verify.html", {"verdict": verdict, "facts": facts})
 
 
 # --- open standards: a wallet app, the verifier register, requests by QR -------------------------

@@ -338,8 +338,10 @@ QILU_ISSUER_ID = env.str("QILU_ISSUER_ID", "CN-37")
 QILU_PUBLIC_URL = (env.str("QILU_PUBLIC_URL", "") or "").rstrip("/")
 if env.is_prod and not QILU_PUBLIC_URL.startswith("https://"):
     env.problems.append("QILU_PUBLIC_URL must be the platform's https:// origin")
-# Wallet apps that may use the authorization-code flow (with PKCE): JSON {client_id: [redirect URI, …]}.
-QILU_WALLET_CLIENTS = json.loads(env.str("QILU_WALLET_CLIENTS", "") or '{"qilu-app": ["qilu://oid4vci/callback"]}')
+# Wallet apps that may use the authorization-code flow (with PKCE): JSON {client_id: {"name": public name,
+# "name_en": its English name, "redirect_uris": [redirect URI, …]}} (a bare list of redirect URIs is still read).
+QILU_WALLET_CLIENTS = json.loads(env.str("QILU_WALLET_CLIENTS", "")
+                                 or '{"qilu-app": {"name": "齐鲁通", "name_en": "Qilu", "redirect_uris": ["qilu://oid4vci/callback"]}}')
 # Who may read /metrics (Prometheus): addresses, comma-separated. Keep it off the public proxy too.
 QILU_METRICS_ALLOWED_IPS = env.list("QILU_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 QILU_PRESENTATION_TTL = env.int("QILU_PRESENTATION_TTL", 120)

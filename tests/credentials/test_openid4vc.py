@@ -227,6 +227,24 @@ def test_the_app_scheme_redirect_is_allowed_for_the_registered_app(citizen, lice
     assert allowed.status_code == 302 and allowed["Location"].startswith("qilu://oid4vci/callback?code=")
 
 
+def test_the_consent_page_names_the_wallet_app_by_its_public_name_never_its_client_id(citizen, licence, settings):
+    settings.QILU_WALLET_CLIENTS = {"jinan-wallet-7f3a": {"name": "泉城钱包", "name_en": "Spring City Wallet", "redirect_uris": ["https://wallet.example/cb"]},
+                                    "bare-list-wallet": ["https://other.example/cb"]}
+    browser = Client()
+    browser.force_login(citizen)
+    _verifier, challenge = ReferenceHolder.pkce()
+    params = {"response_type": "code", "client_id": "jinan-wallet-7f3a", "redirect_uri": "https://wallet.example/cb", "scope": "driving_licence",
+              "code_challenge": challenge, "code_challenge_method": "S256"}
+    page = browser.get("/oid4vci/authorize", params, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    english = browser.get("/oid4vci/authorize", params, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    unnamed = browser.get("/oid4vci/authorize", {**params, "client_id": "bare-list-wallet", "redirect_uri": "https://other.example/cb"},
+                          HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    shown = lambda html: html.split("<main", 1)[1].split('type="hidden"', 1)[0]  # noqa: E731  what is read, before the form's hidden echo
+    assert "<strong>泉城钱包</strong>" in shown(page) and "jinan-wallet-7f3a" not in shown(page)
+    assert "The wallet app <strong>Spring City Wallet</strong> asks" in shown(english)
+    assert "<strong>已登记的钱包应用</strong>" in shown(unnamed) and "bare-list-wallet" not in shown(unnamed)
+
+
 # --- presenting over OpenID4VP ----------------------------------------------------------------------
 
 

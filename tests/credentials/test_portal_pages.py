@@ -1,6 +1,7 @@
 """Portal pages for the wallet, 亮证 and the verification console (Django test client; the browser
 flow is in tests/e2e)."""
 
+import datetime as dt
 import re
 
 from credentials.models import Verification
@@ -55,3 +56,56 @@ def test_checks_page_lists_who_checked(client, citizen, clerk, licence):
     client.force_login(citizen)
     page = client.get("/wallet/checks/").content.decode()
     assert "历下区政务服务大厅" in page and clerk.masked_name in page
+
+
+def _facts(page: str) -> list[tuple[str, str]]:
+    """The (label, value) pairs of a page's fact list, as read."""
+    block = re.search(r'data-testid="(?:disclosed|fields)">(.*?)</dl>', page, re.S).group(1)
+    return [(label, re.sub(r"<[^>]+>", "", value)) for label, value in re.findall(r"<dt>(.*?)</dt><dd[^>]*>(.*?)</dd>", block, re.S)]
+
+
+def _verdict_page(client, citizen, clerk, credential, disclose) -> str:
+    from credentials.services import presentation_create
+
+    token = presentation_create(user=citizen, credential=credential, disclose=disclose).token
+    sign_in_with_second_factor(client, clerk)
+    return client.post("/verify/", {"payload": token}).content.decode()
+
+
+def test_the_verdict_shows_each_fact_once_and_the_identifier_as_code(client, citizen, clerk, licence):
+    page = _verdict_page(client, citizen, clerk, licence, ["licence_class"])
+    facts = _facts(page)
+    labels, values = [label for label, _value in facts], [value for _label, value in facts]
+    assert values.count(citizen.masked_id_number) == 1 and "证号" in labels and "证件号码" not in labels  # the licence number is the ID number
+    in_full = [value for _label, value in _facts(_verdict_page(client, citizen, clerk, licence, ["licence_number"]))]
+    assert in_full.count(citizen.id_number) == 1 and citizen.masked_id_number not in in_full
+    assert labels.count("发证机关") == 1 and values.count(licence.type.department.name) == 1
+    assert page.count(licence.identifier) == 1 and f'<code class="mono" data-ident data-testid="identifier">{licence.identifier}</code>' in page
+
+
+def test_an_id_card_names_its_own_authority_once_and_the_department_apart(client, citizen, clerk, issuer, driving_type):
+    from credentials.services import credential_issue
+    from tests.factories import CredentialTypeFactory
+
+    department = driving_type.department
+    ctype = CredentialTypeFactory(code="id_card", name="居民身份证", department=department, type_code=department.credit_code + "001", validity_years=None,
+                                  field_schema=[{"key": "issuing_authority", "label": "签发机关", "type": "text"}])
+    ctype.issuers.add(issuer[0])
+    local = credential_issue(client=issuer[0], data={"type": "id_card", "record_id": "ID-1", "holder_number": citizen.id_number, "holder_name": citizen.name,
+                                                     "fields": {"issuing_authority": "济南市公安局历下分局"}, "issued_on": dt.date(2016, 5, 9)}).credential
+    facts = _facts(_verdict_page(client, citizen, clerk, local, ["issuing_authority"]))
+    assert ("签发机关", "济南市公安局历下分局") in facts and ("电子证照发证部门", department.name) in facts
+    assert "发证机关" not in [label for label, _value in facts]
+
+    same = credential_issue(client=issuer[0], data={"type": "id_card", "record_id": "ID-1", "holder_number": citizen.id_number, "holder_name": citizen.name,
+                                                    "fields": {"issuing_authority": department.name}, "issued_on": dt.date(2016, 5, 9)}).credential
+    facts = _facts(_verdict_page(client, citizen, clerk, same, ["issuing_authority"]))
+    assert [value for _label, value in facts].count(department.name) == 1 and ("签发机关", department.name) in facts
+
+
+def test_the_holder_sees_the_identifier_as_code_and_each_fact_once(client, citizen, licence):
+    client.force_login(citizen)
+    page = client.get(f"/wallet/{licence.identifier}/").content.decode()
+    values = [value for _label, value in _facts(page)]
+    assert values.count(citizen.masked_id_number) == 1
+    assert f'<code class="mono" data-ident data-testid="identifier">{licence.identifier}</code>' in page

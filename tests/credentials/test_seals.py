@@ -153,3 +153,50 @@ def test_a_cut_off_image_is_refused_even_after_weasyprint_was_imported(sealed, c
     ImageFile.LOAD_TRUNCATED_IMAGES = True  # as a fresh import of weasyprint leaves it
     cut = citizen_api.post("/api/v1/uploads/", {"file": _bytes_file(_png_file().getvalue()[:60], "cut.png")}, format="multipart")
     assert cut.status_code == 400
+
+
+def _suspend(issuer, credential, citizen):
+    from credentials.services import credential_set_status
+
+    credential_set_status(client=issuer, record_id=credential.issuer_record_id, status="suspended", reason="核查")
+
+
+def _revoke(issuer, credential, citizen):
+    from credentials.services import credential_set_status
+
+    credential_set_status(client=issuer, record_id=credential.issuer_record_id, status="revoked", reason="核查")
+
+
+def _renew(issuer, credential, citizen):
+    import datetime as dt
+
+    from credentials.services import credential_issue
+    from tests.factories import licence_data
+
+    credential_issue(client=issuer, data=licence_data(citizen, record_id="DL-2", issued_on=dt.date(2026, 1, 10)))
+
+
+@pytest.mark.parametrize(("make_unshowable", "code"), [(_suspend, "credential_suspended"), (_revoke, "credential_revoked"),
+                                                      (_renew, "credential_superseded")])
+def test_a_credential_that_may_not_be_shown_is_not_sealed_either(make_unshowable, code, citizen_api, citizen, client, department):
+    from credentials.services import credential_issue
+    from tests.factories import CredentialTypeFactory, issuer_client, licence_data
+
+    issuer, _token = issuer_client(department=department)
+    CredentialTypeFactory(code="driving_licence", department=department, single_per_holder=True).issuers.add(issuer)
+    credential = credential_issue(client=issuer, data=licence_data(citizen)).credential
+    make_unshowable(issuer, credential, citizen)
+    answer = citizen_api.get(f"/api/v1/wallet/{credential.identifier}/document.pdf", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert answer.status_code == 409 and answer["Content-Type"].startswith("application/json")
+    assert answer.json()["code"] == code and "不能出示" in answer.json()["message"]
+    client.force_login(citizen)
+    page = client.get(f"/wallet/{credential.identifier}/").content.decode()
+    assert 'data-testid="sealed-pdf"' not in page
+
+
+def test_the_api_document_lists_the_refusals_of_the_sealed_pdf():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    conflict = schema["paths"]["/api/v1/wallet/{identifier}/document.pdf"]["get"]["responses"]["409"]
+    assert {"`credential_superseded`", "`credential_suspended`", "`credential_revoked`"} <= set(conflict["description"].replace(",", " ").split())
