@@ -17,7 +17,6 @@ from services.demo import seed_catalogue
 from services.models import Application
 from services.selectors import queue_for
 from services.services.workflow import application_claim, application_review
-from tests.e2e.test_elder_and_accessibility import audited  # noqa: F401 — the fixture
 from tests.e2e.test_wallet_flow import sign_in
 from tests.factories import UserFactory, api_as, fresh_signing_key
 from tests.services.conftest import issue
@@ -88,14 +87,6 @@ def test_supplement_requested_badge_message_resubmit_on_a_phone(live_server, pag
     expect(page.get_by_test_id("waiting-none")).to_be_visible()
 
 
-AUDIT_22 = """async () => {
-  const result = await axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
-                                          resultTypes: ["violations"]});
-  return result.violations.filter(v => v.impact === "serious" || v.impact === "critical")
-    .map(v => ({id: v.id, nodes: v.nodes.slice(0, 4).map(n => n.target.join(" "))}));
-}"""
-
-
 def _widths(page) -> tuple[int, list]:
     """How wide the page is, and how wide its main part is, at 390 px — then again at 200 % text."""
     normal = page.evaluate("document.scrollingElement.scrollWidth")
@@ -106,9 +97,10 @@ def _widths(page) -> tuple[int, list]:
     return normal, large
 
 
-def test_messages_and_the_home_fit_a_phone_in_both_languages_and_modes(live_server, audited):  # noqa: F811
+def test_messages_and_the_home_fit_a_phone_in_both_languages_and_modes(live_server, page, page_check, request):
+    """axe runs on every page view through the page check (tests/e2e/conftest.py); here the widths are measured too."""
     from tests.e2e.conftest import ARTIFACTS
-    from tests.e2e.test_elder_and_accessibility import AXE, set_mode
+    from tests.e2e.test_elder_and_accessibility import set_mode
 
     sync_roles()
     fresh_signing_key()
@@ -121,7 +113,6 @@ def test_messages_and_the_home_fit_a_phone_in_both_languages_and_modes(live_serv
     for i in range(23):
         notice_send(user=citizen, kind="application", title=f"城乡居民基本养老保险待遇领取资格认证：需要补正材料（第 {i} 次）",
                     body="请上传户口簿首页及本人页的清晰照片，以及近三个月内的银行流水" * 3, url="/services/applications/QL1/")
-    page = audited.new_page()
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, live_server.url, citizen)
     measured, found = [], {}
@@ -131,13 +122,12 @@ def test_messages_and_the_home_fit_a_phone_in_both_languages_and_modes(live_serv
             for path in ("/", "/messages/", "/messages/?page=2", f"/messages/{citizen.notices.first().pk}/"):
                 page.goto(live_server.url + path)
                 normal, large = _widths(page)
-                page.add_script_tag(path=str(AXE))
-                violations = page.evaluate(AUDIT_22)
                 measured.append((language, elder, path, normal, large))
                 if language == "en" and path in ("/", "/messages/"):
                     ARTIFACTS.mkdir(exist_ok=True)
                     page.screenshot(path=str(ARTIFACTS / f"messages-fit-en-{'elder' if elder else 'standard'}-{path.strip('/') or 'home'}.png"), full_page=True)
-                if violations or normal > 390 or large[0] > 390:
-                    found[f"{language} {'elder' if elder else 'standard'} {path}"] = (normal, large, violations)
+                if normal > 390 or large[0] > 390:
+                    found[f"{language} {'elder' if elder else 'standard'} {path}"] = (normal, large)
     assert len(measured) == 16 and found == {}, found
-    page.close()
+    checked = [v for v in page_check.views if v["test"] == request.node.nodeid and "/messages/" in v["url"]]
+    assert len(checked) >= 12 and all(v.get("axe") == [] for v in checked)  # the page check's axe ran on each
