@@ -61,7 +61,7 @@ def code_column(field: str, description):
     ``<code>``, the one place codes belong on staff pages."""
 
     @admin.display(description=description, ordering=field)
-    def shown(obj):
+    def shown(_admin, obj):  # looked up by name on the model admin: called as a method
         value = getattr(obj, field)
         return format_html("<code>{}</code>", value) if value else "—"
 

@@ -337,7 +337,7 @@ class RelyingParty(Bilingual, models.Model):
         CHECKPOINT = "checkpoint", _("查验点")
         THIRD_PARTY = "third_party", _("第三方机构")
 
-    client_id = models.SlugField(_("客户端标识"), max_length=64, unique=True, help_text=_("OpenID4VP client_id (pre-registered)"))
+    client_id = models.SlugField(_("客户端标识"), max_length=64, unique=True, help_text=_("查验方软件在出示请求中使用的标识，须预先登记"))
     name = models.CharField(_("名称"), max_length=128)
     name_en = models.CharField(_("英文名称"), max_length=160, blank=True)
     kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices)

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -260,5 +261,23 @@ class RecomputeJobAdmin(ReadOnlyAdmin):
         return f"{obj.progress}% ({obj.done}/{obj.total})"
 
 
+class SourceDataAdmin(ReadOnlyAdmin):
+    """Source data and derived rows, read-only: a place shows by name, its code beside it as code."""
+
+    list_display = ["__str__"]
+
+    def get_fields(self, request, obj=None):
+        fields = [f for f in super().get_fields(request, obj) if f != "area_shown"]
+        return ["area_shown" if f == "area_code" else f for f in fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "area_shown"]
+
+    @admin.display(description=_("地区"))
+    def area_shown(self, obj):
+        code = getattr(obj, "area_code", "")
+        return format_html("{} <code>{}</code>", area_name(code), code) if code else "—"
+
+
 for model in (TestResult, Vaccination, Stay, SelfDeclaration, PassCheck, HealthStatus, DailyCount, Venue):
-    admin.site.register(model, type(f"{model.__name__}Admin", (ReadOnlyAdmin,), {"list_display": ["__str__"]}))
+    admin.site.register(model, type(f"{model.__name__}Admin", (SourceDataAdmin,), {}))

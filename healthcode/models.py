@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.areas import area_name
 from identity.fields import EncryptedTextField
 from identity.models import User
 
@@ -165,7 +166,7 @@ class Stay(models.Model):
         indexes = [models.Index(fields=["person_index", "left_at"])]
 
     def __str__(self) -> str:
-        return f"{self.area_code} {self.arrived_at:%Y-%m-%d}"
+        return f"{area_name(self.area_code)} {self.arrived_at:%Y-%m-%d}"
 
     def save(self, *args, **kwargs):
         self.city_code = self.area_code[:4] + "00"
@@ -450,6 +451,6 @@ class DailyCount(models.Model):
         constraints = [models.UniqueConstraint(fields=["day", "area_code", "colour"], name="one_count_per_day_area_colour")]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.area_code} {self.colour} {self.count}"
+        return f"{self.day} {area_name(self.area_code)} {self.get_colour_display()} {self.count}"
 
 

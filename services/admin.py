@@ -19,6 +19,7 @@ from credentials.models import CredentialType
 from identity.admin import ReadOnlyAdmin
 from identity.models import Department
 from services.models import (
+    RATING_TAGS,
     RULE_KIND_WORDS,
     Application,
     Bundle,
@@ -253,7 +254,12 @@ class RatingAdmin(ReadOnlyAdmin):
     list_display = ["application", "item", "department", "level", "channel", "created_at"]
     list_filter = ["level", "channel", "department"]
     search_fields = ["application__number"]
-    fields = ["application", "item", "department", "channel", "level", "tags", "comment", "revises", "created_at"]
+    fields = ["application", "item", "department", "channel", "level", "tags_shown", "comment", "revises", "created_at"]
+    readonly_fields = ["tags_shown"]
+
+    @admin.display(description=_("标签"))
+    def tags_shown(self, obj):
+        return "、".join(str(RATING_TAGS.get(tag, tag)) for tag in obj.tags or ()) or "—"
 
 
 @admin.register(Rectification)

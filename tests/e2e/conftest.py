@@ -166,7 +166,7 @@ def launch(playwright, extra_args=(), **options):
     context.csp_violations = []
 
     def watch(page):
-        page.on("console", lambda message: "Content Security Policy" in message.text and context.csp_violations.append(message.text))
+        page.on("console", lambda message: "Content Security Policy" in message.text and context.csp_violations.append(f"{page.url}: {message.text}"))
 
     context.on("page", watch)
     return context
