@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.journal import recorded_at, unstored, writer
 from credentials.models import HolderKind, Presentation, Verification
 from identity.models import AuditEvent, Notice, Organisation, User
+from identity.notices import named, notice_fields, words
 from identity.services import audit_event
 
 VERIFICATION = "credentials.verification"
@@ -49,7 +50,8 @@ def _rows(entry: dict, found: _Found) -> tuple[Verification, AuditEvent, Notice 
     verifier, at = found.verifiers[entry["verifier"]], recorded_at(entry)
     presentation = found.presentations.get(uuid.UUID(entry["presentation"])) if entry["presentation"] else None
     credential = presentation.credential if presentation else None
-    where = verifier.service_hall.name if verifier.service_hall else (verifier.department.name if verifier.department else "")
+    place = verifier.service_hall or verifier.department
+    where = place.name if place else ""
     row = Verification(journal_id=uuid.UUID(entry["id"]), credential=credential, presentation=presentation, verifier=verifier,
                        service_hall=verifier.service_hall, valid=entry["valid"], reason=entry["reason"], created_at=at)
     described = {"actor": verifier, "actor_description": f"{where} {verifier.masked_name}".strip(), "created_at": at, "source_ip": entry["ip"]}
@@ -59,9 +61,10 @@ def _rows(entry: dict, found: _Found) -> tuple[Verification, AuditEvent, Notice 
     event = audit_event(action=AuditEvent.Action.CREDENTIAL_VERIFIED, subject=subject, subject_organisation=organisation,
                         detail={"credential": credential.type.name, "identifier": credential.identifier, "verdict": entry["reason"],
                                 "disclosed": presentation.disclosed}, **described)
-    notice = Notice(user_id=subject.pk if subject else presentation.presenter_id, kind="credential_verified", created_at=at,
-                    title=_("%(where)s checked your %(type)s") % {"where": where or _("A clerk"), "type": credential.type.name},
-                    body=str(Verification.Reason(entry["reason"]).label), url="/wallet/checks/")
+    notice = Notice(user_id=subject.pk if subject else presentation.presenter_id, kind="credential_verified", created_at=at, url="/wallet/checks/",
+                    **notice_fields(title=words(gettext_lazy("%(where)s checked your %(type)s"), where=named(place) if place else gettext_lazy("A clerk"),
+                                                type=named(credential.type)),
+                                    body=words(Verification.Reason(entry["reason"]).label)))
     return row, event, notice
 
 
@@ -71,7 +74,7 @@ def write_verifications(entries: list[dict]) -> None:
     if not fresh:
         return
     found = _look_up(fresh)
-    with translation.override(settings.LANGUAGE_CODE):  # the holder's notice, whatever the clerk's language
+    with translation.override(settings.LANGUAGE_CODE):  # the notice's stored text (each reader reads its message in their language)
         made = [_rows(entry, found) for entry in fresh]
     Verification.objects.bulk_create([row for row, _event, _notice in made])
     AuditEvent.objects.bulk_create([event for _row, event, _notice in made])

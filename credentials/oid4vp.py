@@ -23,6 +23,7 @@ from urllib.parse import quote
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import Forbidden, NotFound
 from core.usecases import pure, unchanged, use_case
@@ -30,6 +31,7 @@ from credentials import claims, oid4vci, permissions, sdjwt, selectors, signing,
 from credentials.holders import holder_organisation, holder_user
 from credentials.models import Credential, PresentationRequest, RelyingParty, StatusSlot
 from identity.models import ApiClient, AuditEvent, User
+from identity.notices import named, words
 from identity.services import audit_record, notice_send
 
 REQUEST_TYPE = "oauth-authz-req+jwt"
@@ -226,10 +228,10 @@ def response_accept(*, client: str, request_id, vp_token: str, state: str, base:
                                                 "fields": request.fields if checked.valid else [], "valid": checked.valid,
                                                 "reason": checked.reason, "wallet": client[:64]})
     if holder is not None and checked.valid:
-        labels = claims.claim_labels(request.credential_type)
-        seen = "、".join(labels.get(key, key) for key in request.fields)
+        labels = {key: named(zh=zh, en=en) for key, zh, en in claims.labelled_claims(request.credential_type)}
+        seen = [labels.get(key, named(zh=key)) for key in request.fields]
         notice_send(user=holder, kind="credential_presented",
-                    title=_("%(party)s saw %(fields)s of your %(type)s") % {"party": party.name, "fields": seen,
-                                                                             "type": request.credential_type.name},
+                    title=words(gettext_lazy("%(party)s saw %(fields)s of your %(type)s"), party=named(party), fields=seen,
+                                type=named(request.credential_type)),
                     url="/wallet/checks/")
     return request  # the view answers by status and reason (raising would roll the attempt back)

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image
 
 from core import journal
@@ -32,6 +33,7 @@ from credentials.journal import VERIFICATION
 from credentials.models import Credential, CredentialType, HolderKind, Presentation, Verification
 from credentials.permissions import may_issue, may_present, may_verify
 from identity.models import ApiClient, AuditEvent, User
+from identity.notices import named, words
 from identity.services import audit_record, notice_send
 
 PRESENTATION_KIND = "qilu-vp+cwt"  # a COSE_Sign1/CWT short reference (credentials.signing.sign_compact)
@@ -193,14 +195,14 @@ def credential_issue(*, client: ApiClient, data: dict) -> Issued:
         notice_send(
             user=holder_user(credential),
             kind="credential_issued",
-            title=_("New credential in your wallet: %(type)s") % {"type": ctype.name},
+            title=words(gettext_lazy("New credential in your wallet: %(type)s"), type=named(ctype)),
             url=f"/wallet/{credential.identifier}/",
         )
     elif credential.status_slots.exists():
         notice_send(
             user=holder_user(credential),
             kind="credential_issued",
-            title=_("%(type)s was updated: refresh it in your wallet app") % {"type": ctype.name},
+            title=words(gettext_lazy("%(type)s was updated: refresh it in your wallet app"), type=named(ctype)),
             url=f"/wallet/{credential.identifier}/",
         )
     return Issued(credential=credential, created=created)
@@ -267,7 +269,7 @@ def credential_set_status(*, client: ApiClient, record_id: str, status: str, rea
         notice_send(
             user=holder_user(credential),
             kind="credential_status",
-            title=_("%(type)s is now %(status)s") % {"type": credential.type.name, "status": credential.get_status_display()},
+            title=words(gettext_lazy("%(type)s is now %(status)s"), type=named(credential.type), status=Credential.Status(status).label),
             body=reason,
             url=f"/wallet/{credential.identifier}/",
         )

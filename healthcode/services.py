@@ -56,6 +56,7 @@ from healthcode.models import (
 )
 from identity.crypto import derived_key
 from identity.models import AuditEvent, PopulationRecord, User, id_number_index
+from identity.notices import words
 from identity.services import ImportReport, audit_record, notice_send, real_name_matches, row_import
 
 PASS_KIND = "qilu-hp+jwt"
@@ -348,7 +349,8 @@ def appeal_decide(*, officer: User, appeal: Appeal, uphold: bool, note: str, col
         appeal.save()
         audit_record(action=AuditEvent.Action.HEALTH_APPEAL, actor=officer, actor_description=_("卫健部门"), subject=appeal.appellant,
                      detail={"appeal": appeal.pk, "step": appeal.status, "note": appeal.decision_note})
-        notice_send(user=appeal.appellant, kind="health_appeal", title=_("Your health pass appeal: %(status)s") % {"status": appeal.get_status_display()},
+        notice_send(user=appeal.appellant, kind="health_appeal",
+                    title=words(gettext_lazy("Your health pass appeal: %(status)s"), status=Appeal.Status(appeal.status).label),
                     body=appeal.decision_note, url="/health/")
     return appeal
 

@@ -196,16 +196,7 @@ def statistics(request):
     total = sum(live["by_colour"].values()) or 1
     bars = [{"colour": c, "label": Colour(c).label, "n": live["by_colour"].get(c, 0), "pct": 100 * live["by_colour"].get(c, 0) / total}
             for c in ("green", "yellow", "red")]
-    peak = max([sum(v.values()) for v in days.values()] or [1]) or 1
-    series = []
-    for number, (day, counts) in enumerate(days.items()):
-        top, rects = 140.0, []
-        for colour in ("green", "yellow", "red"):  # stacked bars, green at the bottom
-            height = 130 * counts[colour] / peak
-            top -= height
-            rects.append({"colour": colour, "y": top, "h": height, "n": counts[colour]})
-        series.append({"day": day, "x": number * 20 + 2, "rects": rects, **counts})
+    series = [{"day": day, **counts} for day, counts in days.items()]  # the by-day table; static/js/health-stats.js charts it
     return render(request, "healthcode/statistics.html", {
-        "bars": bars, "cities": sorted(cities.items()), "series": series, "people": live["people"], "chart_width": max(len(series), 1) * 20 + 4,
-        "jobs": RecomputeJob.objects.all()[:5],
+        "bars": bars, "cities": sorted(cities.items()), "series": series, "people": live["people"], "jobs": RecomputeJob.objects.all()[:5],
     })

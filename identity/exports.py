@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from identity import masking
 from identity.models import AuditEvent, User
+from identity.notices import notice_text
 
 _SECTIONS: dict[str, Callable[[User], object]] = {}
 
@@ -50,7 +51,8 @@ def _audit(user: User) -> list[dict]:
 
 
 def _notices(user: User) -> list[dict]:
-    return [{"time": n.created_at, "title": n.title, "body": n.body, "read_at": n.read_at} for n in user.notices.all()]
+    texts = [(n, notice_text(n)) for n in user.notices.all()]  # in the language the export was asked in
+    return [{"time": n.created_at, "title": text.title, "body": text.body, "read_at": n.read_at} for n, text in texts]
 
 
 register("identity", _identity)

@@ -415,6 +415,8 @@ class Notice(models.Model):
     kind = models.CharField(_("类别"), max_length=40)
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
+    # the untranslated title and body (identity.notices): shown in the reader's language; {} for notices sent before it was kept
+    message = models.JSONField(_("消息原文"), default=dict, blank=True, editable=False)
     url = models.CharField(_("链接"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)

@@ -38,6 +38,7 @@ from identity.models import (
     id_number_index,
     phone_index,
 )
+from identity.notices import Words, notice_fields
 
 MAX_AGENT_VALIDITY = dt.timedelta(days=3 * 365)
 
@@ -87,12 +88,13 @@ audit_record.audit_writer = True  # the writer every use case calls; sign-in sig
 
 
 @side_effect
-def notice_send(*, user: User | None, kind: str, title: str, body: str = "", url: str = "", read: bool = False) -> Notice | None:
+def notice_send(*, user: User | None, kind: str, title: str | Words, body: str | Words = "", url: str = "", read: bool = False) -> Notice | None:
     """Put a notice in a person's in-app inbox (nobody to tell when the holder has no account yet).
+    ``title``/``body`` as ``identity.notices.words(...)``: the reader reads them in their own language.
     ``read``: a receipt for what the person just did themselves — kept in their messages, not counted as unread."""
     if user is None:
         return None
-    return Notice.objects.create(user=user, kind=kind, title=title, body=body, url=url, read_at=timezone.now() if read else None)
+    return Notice.objects.create(user=user, kind=kind, url=url, read_at=timezone.now() if read else None, **notice_fields(title=title, body=body))
 
 
 @use_case(audit=AuditEvent.Action.RETENTION_APPLIED)

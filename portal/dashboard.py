@@ -10,6 +10,7 @@ import io
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from identity.models import Department
@@ -40,6 +41,12 @@ def _filters(request) -> dict:
     return {"department": params.get("department", "")[:32], "region": params.get("region", "")[:6], "start": start, "end": end}
 
 
+def _departments(figures) -> list[dict]:
+    """The per-department rows, each named in the page's language (the figures are cached for every language)."""
+    english = get_language() == "en"
+    return [{**row, "name": (row.get("name_en") or row["name"]) if english else row["name"]} for row in figures.by_department]
+
+
 def _rows(figures) -> list[tuple[str, str, object, object]]:
     return [(key, LABELS[key], value, TARGETS.get(key)) for key, value in figures.headline.items()]
 
@@ -54,14 +61,14 @@ def dashboard(request):
         return _export(figures, export)
     return render(request, "portal/dashboard.html", {
         "figures": figures, "rows": _rows(figures), "filters": filters, "departments": Department.objects.order_by("code"),
-        "regions": Region.objects.order_by("code"), "chart": {"checks": figures.checks_by_day, "departments": figures.by_department,
+        "regions": Region.objects.order_by("code"), "chart": {"checks": figures.checks_by_day, "departments": _departments(figures),
                                                               "online": figures.items_online}})
 
 
 def _export(figures, kind: str) -> HttpResponse:
     table = [(str(_("指标")), str(_("值")))] + [(str(label), "" if value is None else value) for _key, label, value, _target in _rows(figures)]
     table += [("", ""), ("部门", "办件", "超期", "已决定", "免提交材料", "材料总数")]
-    table += [(d["name"], d["applications"], d["overdue"], d["decided"], d["saved"] or 0, d["required"] or 0) for d in figures.by_department]
+    table += [(d["name"], d["applications"], d["overdue"], d["decided"], d["saved"] or 0, d["required"] or 0) for d in _departments(figures)]
     name = f"yardsticks-{figures.period[0]}-{figures.period[1]}"
     if kind == "csv":
         out = io.StringIO()

@@ -7,6 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from identity.models import Notice
+from identity.notices import notice_text
 
 KINDS = {
     "application": (_("办件进度"), _("查看办件")),
@@ -25,8 +26,10 @@ PLAIN = (_("通知"), _("查看详情"))
 
 
 def describe(notice: Notice, *, host: str) -> Notice:
-    """Set ``kind_label``, ``action_label`` and ``link`` (the notice's own-site path, or "" when it
-    has none or it points elsewhere) on the notice, for the templates."""
+    """Set ``kind_label``, ``action_label``, ``text`` (title and body in the reader's language) and
+    ``link`` (the notice's own-site path, or "" when it has none or it points elsewhere) on the notice,
+    for the templates."""
+    notice.text = notice_text(notice)
     notice.kind_label, notice.action_label = KINDS.get(notice.kind, PLAIN)
     safe = notice.url.startswith("/") and url_has_allowed_host_and_scheme(notice.url, allowed_hosts={host})
     notice.link = notice.url if safe else ""

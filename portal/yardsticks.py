@@ -147,7 +147,7 @@ def compute(*, department: str = "", region: str = "", start: dt.date | None = N
                      .values_list("day").annotate(n=Count("id")).values_list("day", "n"))
         figures.checks_by_day = [((start + dt.timedelta(days=i)).isoformat(), daily.get(start + dt.timedelta(days=i), 0))
                                  for i in range((end - start).days + 1)][-31:]
-    figures.by_department = list(applications.values(code=F("department__code"), name=F("department__name"))
+    figures.by_department = list(applications.values(code=F("department__code"), name=F("department__name"), name_en=F("department__name_en"))
                                  .annotate(applications=Count("id"), overdue=Count("id", filter=Q(overdue=True)),
                                            decided=Count("id", filter=Q(status__in=DECIDED)), saved=Sum("materials_saved"),
                                            required=Sum("materials_total")).order_by("code"))

@@ -7,11 +7,13 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.usecases import SYSTEM
+from identity.notices import named, words
 from identity.services import notice_send
 from identity.sms import sms_send
-from services.models import Application, Transition
+from services.models import Application, Status, Transition
 from services.services.approval import instant_approve
 from services.services.ratings import rectifications_mark_overdue
 from services.services.workflow import mark_overdue as sweep
@@ -40,14 +42,14 @@ def send_transition_notice(transition_id: int) -> bool:
         if transition is None:
             return False
         application = transition.application
-        title = _("%(item)s: %(status)s") % {"item": application.item.name, "status": transition.get_to_status_display()}
+        title = words(gettext_lazy("%(item)s: %(status)s"), item=named(application.item), status=Status(transition.to_status).label)
         body = transition.comment
         # a step the applicant took (submitting, resubmitting, withdrawing) is a receipt, not news: it raises no unread badge
         notice_send(user=application.applicant, kind="application", title=title, body=body, url=f"/services/applications/{application.number}/",
                     read=transition.actor_id == application.applicant_id)
         applicant = application.applicant
         if applicant.phone and applicant.phone_verified:
-            sms_send(phone=applicant.phone, body=_("【齐鲁通】您的办件 %(number)s %(title)s") % {"number": application.number, "title": title},
+            sms_send(phone=applicant.phone, body=_("【齐鲁通】您的办件 %(number)s %(title)s") % {"number": application.number, "title": str(title)},
                      purpose="application")
         transition.notified_at = timezone.now()
         transition.save(update_fields=["notified_at"])

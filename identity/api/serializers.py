@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from identity import audit
 from identity.models import AgentAuthorisation, AgentScope, AuditEvent, Notice, Organisation, User
+from identity.notices import notice_text
 
 
 class ProfileSerializer(serializers.ModelSerializer):
@@ -86,6 +87,17 @@ class BaseRecordsSyncSerializer(serializers.Serializer):
 
 
 class NoticeSerializer(serializers.ModelSerializer):
+    """A notice with its title and body in the caller's language (``Accept-Language``)."""
+
+    title = serializers.SerializerMethodField()
+    body = serializers.SerializerMethodField()
+
     class Meta:
         model = Notice
         fields = ["id", "kind", "title", "body", "url", "created_at", "read_at"]
+
+    def get_title(self, notice) -> str:
+        return notice_text(notice).title
+
+    def get_body(self, notice) -> str:
+        return notice_text(notice).body

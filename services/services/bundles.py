@@ -15,11 +15,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import Conflict, DomainError, NotFound
 from core.fields import localised
 from core.usecases import pure, step, unchanged, use_case
 from identity.models import AuditEvent, User
+from identity.notices import named, words
 from identity.services import audit_record, notice_send
 from services.models import Application, Bundle, BundleApplication, BundlePart, Material, Status
 from services.services.applications import application_submit, clean_form, held_materials, prefill
@@ -154,7 +156,7 @@ def advance(application: Application) -> None:
                 _start(bundle_application, waiting)
         except (ValidationError, DomainError) as refused:
             message = "; ".join(refused.messages) if isinstance(refused, ValidationError) else refused.message
-            _stop(bundle_application, waiting.item.name, message)
+            _stop(bundle_application, waiting.item, message)
             return
     started = set(bundle_application.parts.values_list("item_id", flat=True))
     if started == set(BundlePart.objects.filter(bundle=bundle_application.bundle_id).values_list("item_id", flat=True)) and \
@@ -162,17 +164,19 @@ def advance(application: Application) -> None:
         bundle_application.status, bundle_application.completed_at = BundleApplication.Status.COMPLETED, timezone.now()
         bundle_application.save(update_fields=["status", "completed_at"])
         notice_send(user=bundle_application.applicant, kind="bundle_completed",
-                    title=_("%(bundle)s: every part is done") % {"bundle": bundle_application.bundle.name},
+                    title=words(gettext_lazy("%(bundle)s: every part is done"), bundle=named(bundle_application.bundle)),
                     url=f"/services/bundle-applications/{bundle_application.number}/")
 
 
-def _stop(bundle_application: BundleApplication, item_name: str, reason: str) -> None:
+def _stop(bundle_application: BundleApplication, item, reason) -> None:
+    note = words(gettext_lazy("%(item)s was not approved: %(reason)s. The parts already done stay valid; change what the department "
+                              "asks and apply for %(item)s on its own, or call 12345."), item=named(item), reason=reason)
     bundle_application.status = BundleApplication.Status.STOPPED
-    bundle_application.note = _("%(item)s was not approved: %(reason)s. The parts already done stay valid; change what the department "
-                                "asks and apply for %(item)s on its own, or call 12345.") % {"item": item_name, "reason": reason}
+    bundle_application.note = str(note)
     bundle_application.save(update_fields=["status", "note"])
-    notice_send(user=bundle_application.applicant, kind="bundle_stopped", title=_("%(bundle)s stopped") % {"bundle": bundle_application.bundle.name},
-                body=bundle_application.note, url=f"/services/bundle-applications/{bundle_application.number}/")
+    notice_send(user=bundle_application.applicant, kind="bundle_stopped",
+                title=words(gettext_lazy("%(bundle)s stopped"), bundle=named(bundle_application.bundle)),
+                body=note, url=f"/services/bundle-applications/{bundle_application.number}/")
 
 
 @step
@@ -180,7 +184,7 @@ def stop(application: Application, reason: str) -> None:
     """A part was rejected: the bundle stops there; the parts that waited for it never start."""
     bundle_application = _locked(application)
     if bundle_application is not None:
-        _stop(bundle_application, application.item.name, reason or _("no reason given"))
+        _stop(bundle_application, application.item, reason or gettext_lazy("no reason given"))
 
 
 @pure

@@ -11,11 +11,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import Conflict, NotFound
 from core.usecases import SystemActor, unchanged, use_case
 from credentials.models import Verification
 from identity.models import AuditEvent, User
+from identity.notices import words
 from identity.services import audit_record, notice_send
 from services import permissions, workdays
 from services.models import BAD_LEVELS, RATING_TAGS, Application, Rating, RatingLevel, Rectification, Status
@@ -57,7 +59,7 @@ def _open_rectification(rating: Rating) -> Rectification:
         rating=rating, department=rating.department, created_at=now,
         callback_due=workdays.deadline(now, CALLBACK_WORKING_DAYS), rectify_due=workdays.deadline(now, RECTIFY_WORKING_DAYS))
     for reviewer in permissions.reviewers_of(rating.department_id):
-        notice_send(user=reviewer, kind="bad_rating", title=_("A bad rating to call back: %(number)s") % {"number": rating.reference},
+        notice_send(user=reviewer, kind="bad_rating", title=words(gettext_lazy("A bad rating to call back: %(number)s"), number=rating.reference),
                     url="/services/rectifications/")
     return case
 
@@ -165,7 +167,7 @@ def rectification_reply(*, reviewer: User, case: Rectification, reply: str) -> R
     case.status, case.rectified_at, case.reply, case.handled_by = Rectification.Status.RECTIFIED, timezone.now(), reply.strip(), reviewer
     case.save(update_fields=["status", "rectified_at", "reply", "handled_by"])
     _audit(case.rating, "rectified", reviewer)
-    title = _("The department answered your rating of %(number)s") % {"number": case.rating.reference}
+    title = words(gettext_lazy("The department answered your rating of %(number)s"), number=case.rating.reference)
     notice_send(user=case.rating.rater, kind="rating_answered", title=title, url=_where(case.rating))
     return case
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import Conflict, NotFound
 from core.usecases import SystemActor, unchanged, use_case
 from identity.models import AuditEvent, User
+from identity.notices import words
 from identity.services import audit_record, notice_send
 from services import permissions
 from services.models import OPEN_STATUSES, Application
@@ -86,6 +88,6 @@ def mark_overdue(*, actor: SystemActor) -> int:
                      detail={"application": application.number, "step": "overdue"})
         reviewers = [application.assigned_to] if application.assigned_to else permissions.reviewers_of(application.department_id)
         for reviewer in reviewers:
-            notice_send(user=reviewer, kind="application_overdue", title=_("Overdue: %(number)s") % {"number": application.number},
+            notice_send(user=reviewer, kind="application_overdue", title=words(gettext_lazy("Overdue: %(number)s"), number=application.number),
                         url=f"/services/workbench/{application.number}/")
     return len(late)

@@ -30,7 +30,7 @@
       grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
       xAxis: { type: "value", minInterval: 1 },
       yAxis: { type: "category", data: data.departments.map(function (d) { return d.name; }),
-               axisLabel: { width: 110, overflow: "break" } },
+               axisLabel: { width: 110, overflow: "break", lineHeight: 16 } },  // lineHeight: a long (English) name broken over lines whose boxes do not overlap
       tooltip: { trigger: "axis" },
       series: [
         { name: names[0], type: "bar", data: data.departments.map(function (d) { return d.applications; }), itemStyle: { color: red } },

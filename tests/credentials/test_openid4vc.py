@@ -199,7 +199,10 @@ def test_the_authorization_code_flow_with_pkce(citizen, licence, settings, djang
               "code_challenge": challenge, "code_challenge_method": "S256", "state": "s-1"}
     page = browser.get("/oid4vci/authorize", params)
     assert page.status_code == 200 and "机动车驾驶证" in page.content.decode()
-    assert browser.get("/oid4vci/authorize", {**params, "redirect_uri": "https://evil.example/cb"}).status_code == 400
+    refused = browser.get("/oid4vci/authorize", {**params, "redirect_uri": "https://evil.example/cb"})
+    assert refused.status_code == 400 and "请从齐鲁通或已登记的钱包应用发起" in refused.content.decode() and "爱山东" not in refused.content.decode()
+    refused_en = browser.get("/oid4vci/authorize", {**params, "redirect_uri": "https://evil.example/cb"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Start from Qilu or a registered wallet app." in refused_en.content.decode()
     with django_capture_on_commit_callbacks(execute=True):  # the code is usable once the grant is on record
         allowed = browser.post("/oid4vci/authorize", {**params, "decision": "allow"})
     assert allowed.status_code == 302 and allowed["Location"].startswith("https://wallet.example/cb?code=")

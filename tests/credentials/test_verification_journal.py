@@ -31,6 +31,8 @@ def _with_photo(licence):
 
 def test_a_verification_answers_from_one_read_and_the_consumer_writes_everything(redis_journal, citizen_api, clerk_api, licence, citizen, clerk):
     _with_photo(licence)
+    licence.type.name_en = "Driving licence"  # the notice is written in Chinese by the consumer and read in the holder's language
+    licence.type.save(update_fields=["name_en"])
     token = _present(citizen_api, licence, disclose=["photo", "licence_class"])
     clerk_api.get("/api/v1/me/")  # a warm session: its user snapshot cached beside it (tests/identity/test_user_cache.py)
     with CaptureQueriesContext(connection) as queries:
@@ -56,6 +58,9 @@ def test_a_verification_answers_from_one_read_and_the_consumer_writes_everything
     events = AuditEvent.objects.filter(action="credential_verified", subject=citizen)
     assert events.count() == 2 and events.first().actor_description.startswith("历下区政务服务大厅")
     assert Notice.objects.filter(user=citizen, kind="credential_verified").count() == 2
+    english = citizen_api.get("/api/v1/me/notices/", HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+    assert {(n["title"], n["body"]) for n in english if n["kind"] == "credential_verified"} == {
+        ("历下区政务服务大厅 checked your Driving licence", "Active"), ("历下区政务服务大厅 checked your Driving licence", "Presentation already used")}
     assert Presentation.objects.get().used_at is not None
     assert journal.backlog() == 0
 

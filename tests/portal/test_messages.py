@@ -108,3 +108,53 @@ def test_every_notice_the_demo_writes_opens_a_page_its_recipient_may_see(client,
 
 def test_a_number_too_large_for_any_notice_is_404(signed_in):
     assert signed_in.get("/messages/99999999999999999999999/").status_code == 404
+
+
+def _licence_notices(citizen):
+    """A driving licence issued and suspended while Chinese is active (a task, an issuing system)."""
+    import datetime as dt
+
+    from django.utils import translation
+
+    from credentials.demo import seed_types
+    from credentials.services import credential_issue, credential_set_status
+    from tests.factories import fresh_signing_key
+
+    fresh_signing_key()
+    clients = seed_types()
+    with translation.override("zh-hans"):
+        credential_issue(client=clients["SD-GAT"], data={
+            "type": "driving_licence", "record_id": "DL-1", "holder_number": citizen.id_number, "holder_name": citizen.name, "issued_on": dt.date(2024, 1, 1),
+            "fields": {"licence_number": citizen.id_number, "licence_class": "C1", "first_issued": "2012-07-16", "file_number": "370100123456"}})
+        credential_set_status(client=clients["SD-GAT"], record_id="DL-1", status="suspended", reason="体检证明过期")
+
+
+def test_a_notice_sent_in_chinese_reads_in_english_for_an_english_reader(signed_in, citizen, citizen_api):
+    _licence_notices(citizen)
+    assert list(Notice.objects.filter(user=citizen).values_list("title", flat=True)) == ["您的机动车驾驶证状态变为：已暂停", "您的卡包新增证照：机动车驾驶证"]
+    signed_in.cookies["django_language"] = "en"
+    page = signed_in.get("/messages/").content.decode()
+    assert "Driving licence is now Suspended" in page and "New credential in your wallet: Driving licence" in page
+    assert "机动车驾驶证" not in page and "已暂停" not in page
+    api = citizen_api.get("/api/v1/me/notices/", HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+    assert [n["title"] for n in api] == ["Driving licence is now Suspended", "New credential in your wallet: Driving licence"]
+    assert api[0]["body"] == "体检证明过期"  # what the issuing system wrote stays as written
+    opened = signed_in.get(f"/messages/{api[0]['id']}/").content.decode()
+    assert "Driving licence is now Suspended" in opened
+
+
+def test_the_same_notice_reads_in_chinese_for_a_chinese_reader(signed_in, citizen, citizen_api):
+    _licence_notices(citizen)
+    page = signed_in.get("/messages/").content.decode()
+    assert "您的机动车驾驶证状态变为：已暂停" in page and "您的卡包新增证照：机动车驾驶证" in page and "Driving licence" not in page
+    api = citizen_api.get("/api/v1/me/notices/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()["results"]
+    assert [n["title"] for n in api] == ["您的机动车驾驶证状态变为：已暂停", "您的卡包新增证照：机动车驾驶证"]
+
+
+def test_a_notice_from_before_messages_were_kept_shows_its_stored_text(signed_in, citizen, citizen_api):
+    old = Notice.objects.create(user=citizen, kind="application", title="城乡居民养老保险：已办结", body="请到窗口领取", url="/services/")
+    assert old.message == {}
+    signed_in.cookies["django_language"] = "en"
+    assert "城乡居民养老保险：已办结" in signed_in.get("/messages/").content.decode()
+    assert "请到窗口领取" in signed_in.get(f"/messages/{old.pk}/").content.decode()
+    assert citizen_api.get("/api/v1/me/notices/", HTTP_ACCEPT_LANGUAGE="en").json()["results"][0]["title"] == "城乡居民养老保险：已办结"

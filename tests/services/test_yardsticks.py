@@ -102,3 +102,16 @@ def test_the_dashboard_is_for_item_admins_and_auditors_and_exports(activity, cit
     assert ("秒批占比", 0.5) in [tuple(row[:2]) for row in sheet.iter_rows(values_only=True)]
     public = Client().get("/yardsticks/").content.decode()
     assert 'data-key="materials_saved_share"' in public and "≥ 60%" in public
+
+
+def test_the_dashboard_names_departments_in_the_pages_language(activity):
+    browser = Client()
+    sign_in_with_second_factor(browser, UserFactory(roles=["item_admin"], is_staff=True))
+    chinese = browser.get("/dashboard/").context["chart"]["departments"]
+    browser.cookies["django_language"] = "en"
+    english = browser.get("/dashboard/")
+    assert [row["name"] for row in chinese] == ["山东省公安厅", "山东省交通运输厅"]
+    assert [row["name"] for row in english.context["chart"]["departments"]] == [
+        "Shandong Provincial Department of Public Security", "Shandong Provincial Department of Transport"]
+    assert "山东省公安厅" not in english.content.decode()  # the chart's data and the department filter
+    assert "Shandong Provincial Department of Public Security,2," in browser.get("/dashboard/?export=csv").content.decode("utf-8-sig")
