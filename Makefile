@@ -23,7 +23,7 @@ PORT ?= 8000
 run: $(VENV)/.runtime
 	mkdir -p var
 	$(PY) manage.py migrate --no-input
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --url http://$(HOST):$(PORT)
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## make demo-code: the authenticator code demo staff accounts accept now (they sign in with a second factor)

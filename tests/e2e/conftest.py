@@ -35,6 +35,7 @@ class PageCheck:
         self.responses: list[dict] = []  # status >= 500, as the browser saw them
         self.server_errors: list[dict] = []  # django.request's log records of 5xx responses
         self.test = "(no test)"
+        self.in_test = False  # an e2e test is running (the logging handler sees every suite's requests)
         self.started = time.monotonic()
 
     def script(self) -> str:
@@ -108,7 +109,7 @@ class ServerErrors(logging.Handler):
 
     def emit(self, record):
         status = getattr(record, "status_code", None) or 500
-        if status >= 500:
+        if status >= 500 and self.check.in_test:  # not the 500s other suites provoke on purpose
             request = getattr(record, "request", None)
             self.check.server_errors.append({"test": self.check.test, "status": status, "path": getattr(request, "path", "?"),
                                              "message": record.getMessage()[:300]})
@@ -122,10 +123,10 @@ logging.getLogger("django.request").addHandler(_server_log)
 @pytest.fixture(autouse=True)
 def page_check(request):
     """The page check of this test's page views: fails the test at teardown naming page, rule and nodes."""
-    PAGE_CHECK.test = request.node.nodeid
+    PAGE_CHECK.test, PAGE_CHECK.in_test = request.node.nodeid, True
     yield PAGE_CHECK
     failures = PAGE_CHECK.failures(request.node.nodeid)
-    PAGE_CHECK.test = "(between tests)"
+    PAGE_CHECK.test, PAGE_CHECK.in_test = "(between tests)", False
     if failures:
         pytest.fail("page check:\n" + "\n".join(failures[:40]) + (f"\n… and {len(failures) - 40} more" if len(failures) > 40 else ""), pytrace=False)
 

@@ -10,7 +10,6 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from credentials.demo import seed_types
-from identity.models import Department
 from identity.roles import sync_roles
 from identity.services import notice_mark_read, notice_send
 from services.demo import seed_catalogue
@@ -19,7 +18,7 @@ from services.selectors import queue_for
 from services.services.workflow import application_claim, application_review
 from tests.e2e.test_wallet_flow import sign_in
 from tests.factories import UserFactory, api_as, fresh_signing_key
-from tests.services.conftest import issue
+from tests.services.conftest import catalogue_citizen, issue
 from tests.services.test_lifecycle import apply
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -30,16 +29,7 @@ def _no_sideways_scroll(page) -> None:
 
 
 def test_supplement_requested_badge_message_resubmit_on_a_phone(live_server, page, shot, tmp_path):
-    sync_roles()
-    fresh_signing_key()
-    clients = seed_types()
-    seed_catalogue()
-    citizen = UserFactory(name="张三", roles=["citizen"], phone_number="13800000431")
-    issue(clients, citizen, "id_card", "ID-1", {"gender": "男", "ethnicity": "汉", "birth_date": "1980-01-02", "address": "济南市历下区",
-                                                "id_number": citizen.id_number, "issuing_authority": "济南市公安局"})
-    issue(clients, citizen, "driving_licence", "DL-1", {"licence_number": citizen.id_number, "licence_class": "C1", "first_issued": "2012-07-16",
-                                                        "file_number": "370100123456"})
-    reviewer = UserFactory(name="陈强", roles=["reviewer"], phone_number="13800000432", department=Department.objects.get(code="SD-GAT"))
+    _clients, citizen, _licence, reviewer = catalogue_citizen("13800000431", "13800000432")
     # Given: the citizen applied and has read their messages; the reviewer asks for more (the workbench's use cases)
     number = apply(api_as(citizen), "GA-001", delivery_address="济南市历下区泉城路100号").json()["number"]
     notice_mark_read(user=citizen)

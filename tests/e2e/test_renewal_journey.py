@@ -5,13 +5,9 @@ the old one as 已被新证替代."""
 
 import pytest
 
-from credentials.demo import seed_types
-from identity.models import Department
-from identity.roles import sync_roles
-from services.demo import seed_catalogue
 from tests.e2e.conftest import sign_in
-from tests.factories import ServiceHallFactory, UserFactory, fresh_signing_key, totp_for
-from tests.services.conftest import issue
+from tests.factories import ServiceHallFactory, UserFactory, totp_for
+from tests.services.conftest import catalogue_citizen
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -20,16 +16,7 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture
 def world():
-    sync_roles()
-    fresh_signing_key()
-    clients = seed_types()
-    seed_catalogue()
-    citizen = UserFactory(name="张三", roles=["citizen"], phone_number="13800000431")
-    issue(clients, citizen, "id_card", "ID-1", {"gender": "男", "ethnicity": "汉", "birth_date": "1980-01-02", "address": "济南市历下区",
-                                                "id_number": citizen.id_number, "issuing_authority": "济南市公安局"})
-    old = issue(clients, citizen, "driving_licence", "DL-1", {"licence_number": citizen.id_number, "licence_class": "C1",
-                                                              "first_issued": "2012-07-16", "file_number": "370100123456"})
-    reviewer = UserFactory(name="陈强", roles=["reviewer"], phone_number="13800000432", department=Department.objects.get(code="SD-GAT"))
+    _clients, citizen, old, reviewer = catalogue_citizen("13800000431", "13800000432")
     clerk = UserFactory(name="赵敏", roles=["clerk"], phone_number="13800000433", service_hall=ServiceHallFactory(name="历下区政务服务大厅"))
     totp_for(clerk)
     return citizen, reviewer, clerk, old

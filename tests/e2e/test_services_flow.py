@@ -4,27 +4,17 @@ the wallet, a reviewer approves in the workbench, and the result appears in the 
 import pytest
 
 from credentials.demo import seed_types
-from identity.models import Department
 from identity.roles import sync_roles
 from services.demo import seed_catalogue
 from tests.e2e.test_wallet_flow import sign_in
 from tests.factories import UserFactory, fresh_signing_key, totp_for
-from tests.services.conftest import issue
+from tests.services.conftest import catalogue_citizen, issue
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_apply_review_and_result_in_wallet(live_server, page, shot):
-    sync_roles()
-    fresh_signing_key()
-    clients = seed_types()
-    seed_catalogue()
-    citizen = UserFactory(name="张三", roles=["citizen"], phone_number="13800000401")
-    issue(clients, citizen, "id_card", "ID-1", {"gender": "男", "ethnicity": "汉", "birth_date": "1980-01-02", "address": "济南市历下区",
-                                                "id_number": citizen.id_number, "issuing_authority": "济南市公安局"})
-    issue(clients, citizen, "driving_licence", "DL-1", {"licence_number": citizen.id_number, "licence_class": "C1", "first_issued": "2012-07-16",
-                                                        "file_number": "370100123456"})
-    reviewer = UserFactory(name="陈强", roles=["reviewer"], phone_number="13800000402", department=Department.objects.get(code="SD-GAT"))
+    clients, citizen, _licence, reviewer = catalogue_citizen("13800000401", "13800000402")
     totp_for(reviewer)  # staff sign in with a second factor (identity.second_factor)
 
     sign_in(page, live_server.url, citizen)

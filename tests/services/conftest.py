@@ -28,6 +28,29 @@ def issue(clients, person, type_code, record_id, fields, dept="SD-GAT"):
                                                         "holder_name": person.name, "fields": fields, "issued_on": dt.date(2024, 1, 1)}).credential
 
 
+def catalogue_citizen(phone: str, reviewer_phone: str, name: str = "张三"):
+    """For tests against a live server (whose transactional flush removed the roles and catalogue):
+    roles, a signing key, the demo types and catalogue, a citizen holding an ID card and a driving
+    licence, and a reviewer of the public security department. Returns (clients, citizen, licence, reviewer)."""
+    from credentials.demo import seed_types
+    from identity.models import Department
+    from identity.roles import sync_roles
+    from services.demo import seed_catalogue
+    from tests.factories import UserFactory, fresh_signing_key
+
+    sync_roles()
+    fresh_signing_key()
+    clients = seed_types()
+    seed_catalogue()
+    citizen = UserFactory(name=name, roles=["citizen"], phone_number=phone)
+    issue(clients, citizen, "id_card", "ID-1", {"gender": "男", "ethnicity": "汉", "birth_date": "1980-01-02", "address": "济南市历下区",
+                                                "id_number": citizen.id_number, "issuing_authority": "济南市公安局"})
+    licence = issue(clients, citizen, "driving_licence", "DL-1", {"licence_number": citizen.id_number, "licence_class": "C1",
+                                                                  "first_issued": "2012-07-16", "file_number": "370100123456"})
+    reviewer = UserFactory(name="陈强", roles=["reviewer"], phone_number=reviewer_phone, department=Department.objects.get(code="SD-GAT"))
+    return clients, citizen, licence, reviewer
+
+
 @pytest.fixture
 def holder(citizen, catalogue):
     """A citizen whose wallet holds an ID card, a driving licence and a vehicle licence."""

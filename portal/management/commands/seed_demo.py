@@ -111,6 +111,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--citizens", type=int, default=200, help="extra synthetic people in the population base")
+        parser.add_argument("--url", default="http://127.0.0.1:8000", help="where the portal is served (make run passes its HOST and PORT)")
         parser.add_argument("--quiet", action="store_true")
 
     @transaction.atomic
@@ -166,10 +167,10 @@ class Command(BaseCommand):
             seals.seal_issue(actor=SYSTEM, department=department)
         seed_activity(users)
         if not quiet:
-            self.print_sign_ins(demo.people(1)[0])
+            self.print_sign_ins(demo.people(1)[0], options["url"].rstrip("/"))
 
-    def print_sign_ins(self, newcomer: dict):
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/accounts/login/"))
+    def print_sign_ins(self, newcomer: dict, url: str):
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Sign in at {url}/accounts/login/"))
         self.stdout.write(f"Every demo account's password: {PASSWORD}   (or sign in by phone; codes appear in admin → 短信发件箱)")
         self.stdout.write(f"Staff then give an authenticator code: `make demo-code` prints it (secret {demo.DEMO_TOTP_SECRET} for an authenticator app)")
         for key, name, number, phone, role in DEMO_PEOPLE:
