@@ -24,7 +24,8 @@
       Array.prototype.forEach.call(row.cells, function (cell, index) {
         var header = cell.tagName === "TH" && (cell.closest("thead") || cell.getAttribute("scope") === "col");
         cell.setAttribute("role", header ? "columnheader" : cell.tagName === "TH" ? "rowheader" : "cell");
-        if (!header && !cell.hasAttribute("data-label") && headers[index]) cell.setAttribute("data-label", headers[index]);
+        var wholeRow = cell.colSpan > 1 && cell.colSpan >= headers.length;  // "暂无记录" and the like: no column to name
+        if (!header && !wholeRow && !cell.hasAttribute("data-label") && headers[index]) cell.setAttribute("data-label", headers[index]);
       });
     });
   });
