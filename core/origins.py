@@ -19,6 +19,12 @@ _current: contextvars.ContextVar[str] = contextvars.ContextVar("served_origin", 
 _REMEMBERED = "qilu.served_origin"
 
 
+def request_origin(request) -> str:
+    """This platform's origin for one request: the configured one, else the request's own (its Host
+    checked against ``ALLOWED_HOSTS``). The one rule the OpenID4VC endpoints and the payment URLs share."""
+    return settings.QILU_PUBLIC_URL or request.build_absolute_uri("/").rstrip("/")
+
+
 def served_origin() -> str:
     """``https://host[:port]`` without a trailing slash, or "" when nothing configured it or served a request yet."""
     return settings.QILU_PUBLIC_URL or _current.get() or cache.get(_REMEMBERED) or ""
@@ -32,7 +38,7 @@ class ServedOriginMiddleware:
         if settings.QILU_PUBLIC_URL:
             return self.get_response(request)
         try:
-            origin = request.build_absolute_uri("/").rstrip("/")  # get_host() checks ALLOWED_HOSTS
+            origin = request_origin(request)
         except DisallowedHost:  # Django answers 400 further on
             return self.get_response(request)
         token = _current.set(origin)

@@ -36,6 +36,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 
 from core.errors import Conflict, NotFound
+from core.origins import request_origin
 from core.usecases import pure, use_case
 from credentials import sdjwt, selectors, signing, statuslist
 from credentials.claims import labelled_claims, vct_for
@@ -72,8 +73,8 @@ class OAuthError(Exception):
 
 @pure
 def public_url(request) -> str:
-    """This platform's origin as issuer and verifier: the configured one, else the request's own."""
-    return settings.QILU_PUBLIC_URL or request.build_absolute_uri("/").rstrip("/")
+    """This platform's origin as issuer and verifier (``core.origins`` owns the rule)."""
+    return request_origin(request)
 
 
 def _display(name: str, name_en: str, key: str = "name") -> list[dict]:
