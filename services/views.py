@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from core.fields import localised
 from core.people import mask_name
 from core.web import refusal
@@ -24,7 +24,6 @@ from identity import masking, second_factor
 from identity import selectors as identity_selectors
 from identity.models import User
 from payments import services as payment_services
-from payments.models import Order
 from services import permissions, selectors
 from services.models import RATING_TAGS, Category, Rating, RatingLevel, Status
 from services.services import applications, bundles, ratings, steps, uploads, workflow
@@ -162,7 +161,7 @@ def application_detail(request, number: str):
     application = selectors.application_for(request.user, number)
     if application.applicant_id != request.user.pk:
         return redirect("workbench-detail", number=number)
-    order = _order_of(application)
+    order = _order_of(request, application)
     return render(
         request,
         "services/application.html",
@@ -180,8 +179,12 @@ def application_detail(request, number: str):
     )
 
 
-def _order_of(application):
-    return Order.objects.filter(purpose="application", reference=application.number).select_related("receipt").order_by("-created_at").first()
+def _order_of(request, application):
+    """My order for my application, or None (payments owns the query and its scoping)."""
+    try:
+        return payment_services.order_for(request.user, purpose="application", reference=application.number)
+    except NotFound:
+        return None
 
 
 ENDINGS = {"withdraw": applications.application_withdraw, "cancel": applications.application_cancel}
@@ -193,7 +196,7 @@ def _confirm_ending(request, application, action: str):
     if action not in steps.allowed_actions(application):
         messages.error(request, _("This application is %(status)s; that step is not possible now.") % {"status": application.get_status_display()})
         return redirect("application-detail", number=application.number)
-    return render(request, "services/confirm_ending.html", {"application": application, "action": action, "order": _order_of(application)})
+    return render(request, "services/confirm_ending.html", {"application": application, "action": action, "order": _order_of(request, application)})
 
 
 @login_required
