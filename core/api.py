@@ -17,7 +17,11 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core import replicas
-from core.errors import HTTP_STATUS, DomainError
+from core.errors import DomainError, Kind
+
+# Every kind with the HTTP status the API answers it with; the schema documents the same table. The
+# only place a domain error meets HTTP (pages use it through ``core.web.refusal``).
+HTTP_STATUS = {Kind.INVALID: 400, Kind.NOT_FOUND: 404, Kind.FORBIDDEN: 403, Kind.CONFLICT: 409, Kind.UNPROCESSABLE: 422, Kind.UNAVAILABLE: 503}
 
 
 class Pagination(PageNumberPagination):

@@ -1,6 +1,6 @@
 """Domain errors: what a use case says when it refuses. A kind (not found, forbidden, conflict,
 invalid, unavailable) and a stable machine ``code``; no HTTP here. The API layer maps the kind to a
-status (``core.api``), one helper to a page message (``core.web.refusal``)."""
+status (``core.api.HTTP_STATUS``), one helper to a page message (``core.web.refusal``)."""
 
 from __future__ import annotations
 
@@ -66,7 +66,3 @@ class Unprocessable(DomainError):
 
 class Unavailable(DomainError):
     kind = Kind.UNAVAILABLE
-
-
-# Every kind with the HTTP status the API answers it with; the schema documents the same table.
-HTTP_STATUS = {Kind.INVALID: 400, Kind.NOT_FOUND: 404, Kind.FORBIDDEN: 403, Kind.CONFLICT: 409, Kind.UNPROCESSABLE: 422, Kind.UNAVAILABLE: 503}

@@ -47,3 +47,24 @@ class QueryNulGuard:
                 return JsonResponse({"code": "invalid", "message": message, "errors": {}}, status=400)
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class DomainNotFoundMiddleware:
+    """A page whose selector raised ``core.errors.NotFound`` answers the 404 page, as ``Http404`` would:
+    selectors and use cases say "not found" one way (the domain error), the API layer and this
+    middleware turn it into HTTP."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.http import Http404
+
+        from core.errors import NotFound
+
+        if isinstance(exception, NotFound):
+            raise Http404(exception.message) from exception
+        return None

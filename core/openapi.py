@@ -4,7 +4,7 @@ For each operation, the error ``code`` values it can answer are found by reading
 handler calls: the handler's source, and the source of every function of ours it reaches (selectors,
 use cases, steps, their helpers), is parsed once, and each domain error constructed there
 (``Conflict(..., code="wrong_state")``, ``NotFound()``), each ``Http404``/``get_object_or_404`` and each
-validation error is collected with its kind. The kind gives the status (``core.errors.HTTP_STATUS``);
+validation error is collected with its kind. The kind gives the status (``core.api.HTTP_STATUS``);
 the view's own configuration adds what the framework answers (401 without a session, 403 without the
 permission, 400/415/413 for a body, 429 for a throttle, 503 when the database is away).
 
@@ -29,7 +29,8 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, permissions, serializers
 
-from core.errors import HTTP_STATUS, DomainError, Kind, NotFound
+from core.api import HTTP_STATUS
+from core.errors import DomainError, Kind, NotFound
 
 OUR_PACKAGES = ("core", "identity", "credentials", "healthcode", "services", "portal")
 

@@ -19,10 +19,24 @@ import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from django.db import transaction
 
 ACTOR_PARAMETERS = ("actor", "user", "reviewer", "applicant", "officer", "checker", "verifier", "client", "guardian", "manager", "clerk", "owner", "payer")
+# Being narrowed to ("actor",): every use case names the acting user ``actor`` and annotates its type.
+
+
+@runtime_checkable
+class Actor(Protocol):
+    """Whoever acts in a use case: a signed-in user, a registered API client, or ``SYSTEM``. Use cases
+    annotate ``actor`` with the concrete type they accept (``User``, ``ApiClient``, ``SystemActor`` or
+    a union); this protocol is what every one of them offers."""
+
+    pk: object
+    is_authenticated: bool
+
+    def has_perm(self, perm: str) -> bool: ...
 
 
 class AuditMissing(RuntimeError):

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 
-from core.errors import HTTP_STATUS, DomainError
+from core.api import HTTP_STATUS
+from core.errors import DomainError
 
 
 @dataclass

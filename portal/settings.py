@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "portal.middleware.DatabaseUnavailableMiddleware",
+    "core.middleware.DomainNotFoundMiddleware",  # a selector's NotFound is the 404 page
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
