@@ -21,7 +21,15 @@ from core.errors import DomainError, Kind
 
 # Every kind with the HTTP status the API answers it with; the schema documents the same table. The
 # only place a domain error meets HTTP (pages use it through ``core.web.refusal``).
-HTTP_STATUS = {Kind.INVALID: 400, Kind.NOT_FOUND: 404, Kind.FORBIDDEN: 403, Kind.CONFLICT: 409, Kind.UNPROCESSABLE: 422, Kind.UNAVAILABLE: 503}
+HTTP_STATUS = {
+    Kind.INVALID: 400,
+    Kind.NOT_FOUND: 404,
+    Kind.FORBIDDEN: 403,
+    Kind.CONFLICT: 409,
+    Kind.UNPROCESSABLE: 422,
+    Kind.TOO_MANY: 429,
+    Kind.UNAVAILABLE: 503,
+}
 
 
 class Pagination(PageNumberPagination):
@@ -52,7 +60,10 @@ def _flatten(detail) -> dict:
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response({"code": exc.code, "message": exc.message, "errors": exc.errors}, status=HTTP_STATUS[exc.kind])
+        response = Response({"code": exc.code, "message": exc.message, "errors": exc.errors}, status=HTTP_STATUS[exc.kind])
+        if getattr(exc, "retry_after", None):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, RecursionError):
         # DRF's JSON parser recurses once per nesting level: a 10,000-deep array would be a 500.
         exc = exceptions.ParseError()

@@ -1,5 +1,5 @@
 """Domain errors: what a use case says when it refuses. A kind (not found, forbidden, conflict,
-invalid, unavailable) and a stable machine ``code``; no HTTP here. The API layer maps the kind to a
+invalid, unavailable, too many) and a stable machine ``code``; no HTTP here. The API layer maps the kind to a
 status (``core.api.HTTP_STATUS``), one helper to a page message (``core.web.refusal``)."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ class Kind(enum.StrEnum):
     CONFLICT = "conflict"
     UNPROCESSABLE = "unprocessable"
     UNAVAILABLE = "unavailable"
+    TOO_MANY = "too_many"
 
 
 class DomainError(Exception):

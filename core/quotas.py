@@ -1,0 +1,64 @@
+"""Creation quotas: how many stored objects one person (or one address, or one access token) may
+create in a window — applications, presentations, credential copies, nonces. A use case (or the
+view in front of an anonymous endpoint) calls ``take(scope, who)`` before it writes; over the quota
+it raises ``TooMany`` (HTTP 429 with Retry-After, a page message on the portal).
+
+Windows are fixed, counted in the shared cache (Redis in production) with ``add`` + ``incr`` so two
+workers never both take the last slot. The limits are settings (``QILU_CREATION_QUOTAS``: scope →
+``[count, seconds]``), with the defaults below. When the cache is down the quota lets the creation
+through: these limits stop a flood, they do not guard a secret (sign-in limits do that elsewhere).
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+
+from core.errors import DomainError, Kind
+
+# scope: (how many, per how many seconds). Generous for a person, tight for a script.
+DEFAULTS: dict[str, tuple[int, int]] = {
+    "applications": (10, 60),
+    "presentations": (20, 60),
+    "credential_copies": (10, 3600),
+    "nonces": (60, 60),
+}
+
+
+class TooMany(DomainError):
+    kind = Kind.TOO_MANY
+
+    def __init__(self, retry_after: int):
+        minutes = max(1, -(-retry_after // 60))
+        message = (
+            _("操作过于频繁，请 %(seconds)d 秒后再试。") % {"seconds": retry_after}
+            if retry_after < 120
+            else _("操作过于频繁，请 %(minutes)d 分钟后再试。") % {"minutes": minutes}
+        )
+        super().__init__(message, code="too_many_requests")
+        self.retry_after = retry_after
+
+
+def limit(scope: str) -> tuple[int, int]:
+    configured = getattr(settings, "QILU_CREATION_QUOTAS", {}) or {}
+    count, seconds = configured.get(scope, DEFAULTS[scope])
+    return int(count), int(seconds)
+
+
+def take(scope: str, who: object) -> None:
+    """Count one creation for ``who`` (a user id, an address, a token digest) in ``scope``; raise
+    ``TooMany`` when the window is full."""
+    count, seconds = limit(scope)
+    now = int(time.time())
+    window = now - now % seconds
+    key = f"quota:{scope}:{who}:{window}"
+    cache.add(key, 0, timeout=seconds + 1)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between add and incr, or the cache is unreachable
+        return
+    if used is not None and used > count:
+        raise TooMany(retry_after=max(1, window + seconds - now))
