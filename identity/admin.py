@@ -6,7 +6,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from core.numbers import validate_id_number, validate_phone
-from identity import masking
+from identity import actions, masking
 from identity.models import (
     AgentAuthorisation,
     ApiClient,
@@ -96,15 +96,32 @@ class UserAdmin(DjangoUserAdmin):
         return obj.masked_name
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """Filter by action, in words (the column has no choices: the vocabulary is in identity.actions)."""
+
+    title = _("事件")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return sorted(((action, actions.label(action)) for action in actions.vocabulary()), key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     """Auditors search every event; nobody adds, edits or deletes one."""
 
-    list_display = ["created_at", "action", "actor", "actor_organisation", "subject", "source_ip"]
-    list_filter = ["action", "created_at"]
+    list_display = ["created_at", "action_label", "actor", "actor_organisation", "subject", "source_ip"]
+    list_filter = [AuditActionFilter, "created_at"]
     search_fields = ["actor__name", "subject__name", "actor_organisation__name", "source_ip"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    @admin.display(description=_("事件"), ordering="action")
+    def action_label(self, event: AuditEvent) -> str:
+        return event.get_action_display()
 
 
 @admin.register(SmsMessage)

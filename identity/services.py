@@ -26,6 +26,7 @@ from core.people import gender as id_number_gender
 from core.people import mask_id_number
 from core.usecases import note_audit, pure, side_effect, step, unchanged, use_case
 from identity import exports, signals
+from identity.actions import check as check_action
 from identity.models import (
     AgentAuthorisation,
     AgentScope,
@@ -69,6 +70,7 @@ def audit_event(
 ) -> AuditEvent:
     """The one shape of an audit event, unsaved: ``audit_record`` saves one in a use case; the check
     journal's writers save many at once (``bulk_create``) for records a use case already counted."""
+    check_action(action)  # bulk writers skip save(): the vocabulary is checked here too
     if purpose:
         detail = {**(detail or {}), "purpose": purpose}
     return AuditEvent(
