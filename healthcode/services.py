@@ -33,7 +33,6 @@ from core import journal, people
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.numbers import validate_id_number
 from core.outbox import enqueue_on_commit
-from core.people import mask_name
 from core.usecases import pure, step, unchanged, use_case
 from credentials import signing
 from healthcode import permissions, statuses
@@ -54,6 +53,7 @@ from healthcode.models import (
     Vaccination,
     Venue,
 )
+from identity import masking
 from identity.crypto import derived_key
 from identity.models import AuditEvent, PopulationRecord, User, id_number_index
 from identity.notices import words
@@ -103,7 +103,8 @@ def pass_show(*, user: User, dependant: Dependant | None = None) -> Pass:
     status = statuses.status_for(person_index)
     claims = {
         "jti": secrets.token_urlsafe(9),
-        "hp": {"c": status["colour"], "n": mask_name(name), "t": int(status["evaluated_at"].timestamp()), "v": status["rule_version"]},
+        "hp": {"c": status["colour"], "n": masking.shown("name", name, viewer=masking.Viewer.CHECKER), "t": int(status["evaluated_at"].timestamp()),
+               "v": status["rule_version"]},
         "sub": seal_subject(person_index),
     }
     token, full = signing.sign(claims, kind=PASS_KIND, ttl=settings.QILU_HEALTH_PASS_TTL)

@@ -85,15 +85,15 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.display(description=_("居民身份证号码"))
     def masked_id(self, obj):
-        return obj.masked_id_number
+        return masking.shown("id_number", obj.id_number or "", viewer=masking.Viewer.AUDITOR)
 
     @admin.display(description=_("手机号码"))
     def masked_mobile(self, obj):
-        return obj.masked_phone
+        return masking.shown("phone", obj.phone or "", viewer=masking.Viewer.AUDITOR)
 
     @admin.display(description=_("姓名"))
     def masked_name(self, obj):
-        return obj.masked_name
+        return masking.shown("name", obj.name, viewer=masking.Viewer.AUDITOR)
 
 
 class AuditActionFilter(admin.SimpleListFilter):

@@ -14,8 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import Bilingual
 from core.numbers import normalize_id_number, normalize_phone
-from core.people import mask_id_number, mask_name, mask_phone
-from identity import crypto
+from identity import crypto, masking
 from identity.actions import Action
 from identity.actions import check as check_action
 from identity.actions import label as action_label
@@ -122,7 +121,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("用户")
 
     def __str__(self) -> str:
-        return f"{mask_name(self.name)} ({self.masked_id_number})"
+        seen = masking.Viewer.AUDITOR  # admin's choice lists and logs
+        return f"{masking.shown('name', self.name, viewer=seen)} ({masking.shown('id_number', self.id_number or '', viewer=seen)})"
 
     def set_id_number(self, raw: str) -> None:
         self.id_number = normalize_id_number(raw)
@@ -136,13 +136,15 @@ class User(AbstractBaseUser, PermissionsMixin):
             self.phone, self.phone_index = None, None
         self.phone_verified = bool(raw) and verified
 
+    # The masked_* properties name a person as anyone else sees them (identity.masking, the "others"
+    # row). Pages, serializers and services ask the table for their own viewer instead.
     @property
     def masked_id_number(self) -> str:
-        return mask_id_number(self.id_number or "")
+        return masking.shown("id_number", self.id_number or "", viewer=masking.Viewer.OTHERS)
 
     @property
     def masked_phone(self) -> str:
-        return mask_phone(self.phone or "")
+        return masking.shown("phone", self.phone or "", viewer=masking.Viewer.OTHERS)
 
     def get_session_auth_hash(self) -> str:
         # Set by IdentityBackend.get_user from its cache, so checking a session needs no password hash.
@@ -150,7 +152,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def masked_name(self) -> str:
-        return mask_name(self.name)
+        return masking.shown("name", self.name, viewer=masking.Viewer.OTHERS)
 
     def get_full_name(self) -> str:
         return self.name
@@ -180,7 +182,8 @@ class PopulationRecord(models.Model):
         verbose_name_plural = _("人口库记录")
 
     def __str__(self) -> str:
-        return f"{mask_name(self.name)} {mask_id_number(self.id_number or '')}"
+        seen = masking.Viewer.AUDITOR
+        return f"{masking.shown('name', self.name, viewer=seen)} {masking.shown('id_number', self.id_number or '', viewer=seen)}"
 
 
 class LegalEntityRecord(models.Model):

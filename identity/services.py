@@ -23,9 +23,8 @@ from core.errors import Forbidden, Invalid, NotFound
 from core.numbers import validate_credit_code, validate_id_number, validate_phone
 from core.people import birth_date as id_number_birth_date
 from core.people import gender as id_number_gender
-from core.people import mask_id_number
 from core.usecases import note_audit, pure, side_effect, step, unchanged, use_case
-from identity import exports, signals
+from identity import exports, masking, signals
 from identity.actions import check as check_action
 from identity.models import (
     AgentAuthorisation,
@@ -388,7 +387,7 @@ def agent_authorise(*, actor: User, organisation: Organisation, grant: AgentGran
     authorisation = AgentAuthorisation.objects.create(
         organisation=organisation, agent=agent, scopes=scopes, valid_from=valid_from, valid_until=grant.valid_until, granted_by=actor
     )
-    detail = {"scopes": scopes, "valid_until": grant.valid_until.isoformat(), "agent": mask_id_number(number)}
+    detail = {"scopes": scopes, "valid_until": grant.valid_until.isoformat(), "agent": masking.shown("id_number", number, viewer=masking.Viewer.AUDITOR)}
     audit_record(
         action=AuditEvent.Action.AGENT_AUTHORISED,
         actor=actor,
