@@ -18,7 +18,6 @@ from core.areas import area_name
 from core.errors import DomainError
 from core.numbers import validate_id_number
 from healthcode import selectors, services
-from healthcode.evaluation import evaluate_people
 from healthcode.models import (
     Appeal,
     CloseContact,
@@ -68,8 +67,12 @@ class RuleSetAdmin(admin.ModelAdmin):
         return [*self.readonly_fields, "version", "note"] if obj and obj.is_published else self.readonly_fields
 
     def save_model(self, request, obj, form, change):
-        obj.created_by = obj.created_by or request.user
-        super().save_model(request, obj, form, change)
+        pass  # saved with its rules in save_related, by the use case
+
+    def save_related(self, request, form, formsets, change):
+        # admin's inline rows are written inside the use case, in its transaction and with its audit
+        services.ruleset_draft_save(actor=request.user, ruleset=form.instance,
+                                    write_rules=lambda: super(RuleSetAdmin, self).save_related(request, form, formsets, change))
 
     @admin.action(description=_("发布所选版本并重新赋码"))
     def publish(self, request, queryset):
@@ -107,15 +110,16 @@ class RiskAreaAdmin(admin.ModelAdmin):
     list_filter = ["level"]
     search_fields = ["name", "area_code"]
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # a risk area ends (its end time), it is not deleted: codes were given on it
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        reason = _("风险区域：%(area)s，%(level)s") % {"area": area_name(obj.area_code), "level": obj.get_level_display()}
-        job = services.recompute_start(actor=request.user, reason=reason, area_code=obj.area_code)
+        job = services.risk_area_save(actor=request.user, area=obj)
         self.message_user(request, _("Recomputation job #%(job)d started for people who stayed there.") % {"job": job.pk})
 
 
 class PersonForm(forms.ModelForm):
-    """Officers type the ID number; only its blind index is stored."""
+    """Officers type the ID number; only its blind index is stored (by the use case the admin calls)."""
 
     id_number = forms.CharField(label=_("居民身份证号码"), max_length=24)
 
@@ -125,9 +129,7 @@ class PersonForm(forms.ModelForm):
     def save(self, commit=True):
         obj = super().save(commit=False)
         obj.person_index = id_number_index(self.cleaned_data["id_number"])
-        if commit:
-            obj.save()
-        return obj
+        return obj  # never saved here: the admin's save_model calls the use case
 
 
 class CloseContactForm(PersonForm):
@@ -147,10 +149,17 @@ class CloseContactAdmin(admin.ModelAdmin):
             return forms.modelform_factory(CloseContact, fields=["released_at", "note"])
         return super().get_form(request, obj, **kwargs)
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # released (its release time), not deleted: the person's code was given on it
+
     def save_model(self, request, obj, form, change):
-        obj.entered_by = obj.entered_by or request.user
-        super().save_model(request, obj, form, change)
-        evaluate_people([obj.person_index])
+        data = form.cleaned_data
+        if change:
+            services.close_contact_change(actor=request.user, contact=obj, released_at=data.get("released_at"), note=data.get("note", ""))
+        else:
+            listed = services.close_contact_list(actor=request.user, id_number=data["id_number"], listed_at=data["listed_at"],
+                                                 released_at=data.get("released_at"), note=data.get("note", ""))
+            obj.pk, obj.entered_by, obj.created_at = listed.pk, listed.entered_by, listed.created_at  # admin's log and redirect use obj
 
 
 class OverrideForm(PersonForm):

@@ -14,7 +14,7 @@ import socket
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -30,6 +30,7 @@ from joserfc import jws
 from joserfc.errors import JoseError
 
 from core import journal, people
+from core.areas import area_name
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.numbers import validate_id_number
 from core.outbox import enqueue_on_commit
@@ -45,6 +46,7 @@ from healthcode.models import (
     Dependant,
     Override,
     RecomputeJob,
+    RiskArea,
     RuleSet,
     SelfDeclaration,
     Stay,
@@ -54,6 +56,7 @@ from healthcode.models import (
     Venue,
 )
 from identity import masking
+from identity.actions import declare
 from identity.crypto import derived_key
 from identity.models import AuditEvent, PopulationRecord, User, id_number_index
 from identity.notices import words
@@ -509,6 +512,80 @@ def health_data_import(*, client, kind: str, rows: Iterable, source: str = "impo
     audit_record(action=AuditEvent.Action.HEALTH_DATA_IMPORTED, actor_description=str(getattr(client, "name", client)),
                  detail={"kind": kind, "source": source, "created": report.created, "updated": report.updated, "rejected": len(report.errors)})
     return report
+
+
+# --- close contacts and risk areas (entered by health officers) ---------------------------------
+
+CLOSE_CONTACT_LISTED = declare("close_contact_listed", gettext_lazy("列为密切接触者"))
+CLOSE_CONTACT_CHANGED = declare("close_contact_changed", gettext_lazy("变更密切接触者记录"))
+RISK_AREA_CHANGED = declare("risk_area_changed", gettext_lazy("风险区域变更"))
+
+
+def _reevaluate_after_commit(person_index: str) -> None:
+    enqueue_on_commit("healthcode.reevaluate", [person_index])
+
+
+@use_case(audit=CLOSE_CONTACT_LISTED)
+def close_contact_list(*, actor: User, id_number: str, listed_at: dt.datetime, released_at: dt.datetime | None = None,
+                       note: str = "") -> CloseContact:
+    """List a person as a close contact (admin): in their "who used my data", and their code is
+    evaluated again after commit."""
+    if not permissions.has(actor, permissions.LIST_CLOSE_CONTACT):
+        raise Forbidden(_("You may not do this."), code="permission_denied")
+    person_index = id_number_index(validate_id_number(id_number))
+    contact = CloseContact.objects.create(person_index=person_index, listed_at=listed_at, released_at=released_at,
+                                          note=note.strip()[:255], entered_by=actor)
+    audit_record(action=CLOSE_CONTACT_LISTED, actor=actor, actor_description=_("卫健部门"),
+                 subject=User.objects.filter(id_number_index=person_index).first(),
+                 detail={"contact": contact.pk, "listed_at": listed_at.isoformat(), "released_at": released_at.isoformat() if released_at else None})
+    _reevaluate_after_commit(person_index)
+    return contact
+
+
+@use_case(audit=CLOSE_CONTACT_CHANGED)
+def close_contact_change(*, actor: User, contact: CloseContact, released_at: dt.datetime | None, note: str) -> CloseContact:
+    """Release a close contact or correct the note (admin); the person's code is evaluated again."""
+    if not permissions.has(actor, permissions.CHANGE_CLOSE_CONTACT):
+        raise Forbidden(_("You may not do this."), code="permission_denied")
+    contact.released_at, contact.note = released_at, note.strip()[:255]
+    contact.save(update_fields=["released_at", "note"])
+    audit_record(action=CLOSE_CONTACT_CHANGED, actor=actor, actor_description=_("卫健部门"),
+                 subject=User.objects.filter(id_number_index=contact.person_index).first(),
+                 detail={"contact": contact.pk, "released_at": released_at.isoformat() if released_at else None})
+    _reevaluate_after_commit(contact.person_index)
+    return contact
+
+
+@use_case(audit=(RISK_AREA_CHANGED, AuditEvent.Action.HEALTH_RULES_CHANGED))
+def risk_area_save(*, actor: User, area: RiskArea) -> RecomputeJob:
+    """Declare or change a risk area (admin) and re-evaluate, chunk by chunk, everyone who stayed there."""
+    if not permissions.has(actor, permissions.CHANGE_RISK_AREAS):
+        raise Forbidden(_("You may not do this."), code="permission_denied")
+    created = area.pk is None
+    area.save()
+    audit_record(action=RISK_AREA_CHANGED, actor=actor, actor_description=_("卫健部门"),
+                 detail={"area": area.area_code, "level": area.level, "step": "declared" if created else "changed",
+                         "starts_at": area.starts_at.isoformat(), "ends_at": area.ends_at.isoformat() if area.ends_at else None})
+    reason = _("风险区域：%(area)s，%(level)s") % {"area": area_name(area.area_code), "level": area.get_level_display()}
+    return recompute_start(actor=actor, reason=reason, area_code=area.area_code)
+
+
+@use_case(audit=AuditEvent.Action.HEALTH_RULES_CHANGED)
+def ruleset_draft_save(*, actor: User, ruleset: RuleSet, write_rules: Callable[[], object] | None = None) -> RuleSet:
+    """Save a draft rule version as edited in admin; ``write_rules`` saves the rule rows edited with it
+    (admin's inline forms), in this use case's transaction. A published version is never edited."""
+    if not permissions.has(actor, permissions.CHANGE_RULES):
+        raise Forbidden(_("You may not do this."), code="permission_denied")
+    if ruleset.pk and RuleSet.objects.filter(pk=ruleset.pk, published_at__isnull=False).exists():
+        raise Conflict(_("This version is already published; copy it to change it."), code="already_published")
+    created = ruleset.pk is None
+    ruleset.created_by = ruleset.created_by or actor
+    ruleset.save()
+    if write_rules is not None:
+        write_rules()
+    audit_record(action=AuditEvent.Action.HEALTH_RULES_CHANGED, actor=actor,
+                 detail={"step": "draft_created" if created else "draft_changed", "draft": ruleset.version})
+    return ruleset
 
 
 # --- rules and recomputation --------------------------------------------------------------------
