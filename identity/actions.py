@@ -71,6 +71,7 @@ class Action(models.TextChoices):  # an enum of constants with labels; the colum
     PRESENTATION_REQUESTED = "presentation_requested", _("发起出示请求")
     PRESENTATION_ANSWERED = "presentation_answered", _("向依赖方出示证照")
     PASSWORD_RESET = "password_reset", _("重置密码")
+    ADMIN_RECORD_CHANGED = "admin_record_changed", _("后台维护记录")
 
 
 _LABELS: dict[str, Promise | str] = {action.value: action.label for action in Action}

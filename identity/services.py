@@ -98,6 +98,47 @@ def notice_send(*, user: User | None, kind: str, title: str | Words, body: str |
     return Notice.objects.create(user=user, kind=kind, url=url, read_at=timezone.now() if read else None, **notice_fields(title=title, body=body))
 
 
+def _admin_subject(record) -> User | None:
+    """Whose data an admin write touches: a staff or citizen account, or the person behind a row of
+    the population base; nobody's for reference data (departments, halls, API clients)."""
+    if isinstance(record, User):
+        return record if record.pk else None
+    if isinstance(record, PopulationRecord):
+        return User.objects.filter(id_number_index=record.id_number_index).first()
+    return None
+
+
+def _admin_permission(actor: User, record, verb: str) -> None:
+    opts = record._meta
+    if not actor.has_perm(f"{opts.app_label}.{verb}_{opts.model_name}"):
+        raise Forbidden(_("You may not do this."), code="permission_denied")
+
+
+@use_case(audit=AuditEvent.Action.ADMIN_RECORD_CHANGED)
+def admin_record_save(*, actor: User, record, changed: Iterable[str], write: Callable[[], object]):
+    """A record added or changed in Django admin (accounts and their roles, base records, departments,
+    halls, API clients): ``write`` is admin's own save of the form, its inline rows and many-to-many
+    fields, run in this use case's transaction beside its audit event (field names only, never
+    values). Admin checked the model permission; this checks it again."""
+    created = record.pk is None
+    _admin_permission(actor, record, "add" if created else "change")
+    write()
+    audit_record(action=AuditEvent.Action.ADMIN_RECORD_CHANGED, actor=actor, subject=_admin_subject(record),
+                 detail={"model": record._meta.label_lower, "record": record.pk, "step": "added" if created else "changed",
+                         "fields": sorted(changed)})
+    return record
+
+
+@use_case(audit=AuditEvent.Action.ADMIN_RECORD_CHANGED)
+def admin_record_delete(*, actor: User, record) -> None:
+    """A record deleted in Django admin, with its audit event."""
+    _admin_permission(actor, record, "delete")
+    subject = None if isinstance(record, User) else _admin_subject(record)  # a deleted account is nobody's subject any more
+    detail = {"model": record._meta.label_lower, "record": record.pk, "step": "deleted"}
+    record.delete()
+    audit_record(action=AuditEvent.Action.ADMIN_RECORD_CHANGED, actor=actor, subject=subject, detail=detail)
+
+
 @use_case(audit=AuditEvent.Action.RETENTION_APPLIED)
 def retention_apply(*, actor, today: dt.date | None = None) -> list[str]:
     """Detach the monthly partitions older than each table's retention (core/partitions.py): their
