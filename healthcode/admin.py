@@ -246,9 +246,7 @@ class TrustedIssuerForm(forms.ModelForm):
         return data
 
     def save(self, commit=True):
-        self.imported.is_active = self.cleaned_data["is_active"]
-        self.imported.save()
-        return self.imported
+        return services.trusted_issuer_set_active(actor=self.officer, issuer=self.imported, active=self.cleaned_data["is_active"])
 
 
 @admin.register(TrustedIssuer)
@@ -258,6 +256,9 @@ class TrustedIssuerAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"officer": request.user})  # the acting officer, for the use case
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # trust ends by deactivating (audited), not by deleting the row
     list_display = ["name", "issuer_id", "valid_from", "valid_until", "is_active", "updated_at"]
 
 

@@ -414,6 +414,20 @@ def trusted_issuer_import(*, officer: User, issuer_id: str, name: str, valid_fro
     return trusted
 
 
+@use_case(audit=AuditEvent.Action.TRUSTED_ISSUER_CHANGED)
+def trusted_issuer_set_active(*, actor: User, issuer: TrustedIssuer, active: bool) -> TrustedIssuer:
+    """Stop (or resume) trusting another province's issuer; its passes are refused while inactive."""
+    if not permissions.has(actor, permissions.TRUST_ISSUER):
+        raise Forbidden(_("You may not do this."), code="permission_denied")
+    if issuer.is_active == active:
+        unchanged()
+        return issuer
+    issuer.is_active = active
+    issuer.save(update_fields=["is_active", "updated_at"])
+    audit_record(action=AuditEvent.Action.TRUSTED_ISSUER_CHANGED, actor=actor, detail={"issuer": issuer.issuer_id, "active": active})
+    return issuer
+
+
 # --- source data --------------------------------------------------------------------------------
 
 

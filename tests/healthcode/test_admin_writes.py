@@ -97,3 +97,17 @@ def test_the_use_cases_refuse_someone_without_the_right(citizen, person):
     with pytest.raises(Forbidden):
         services.risk_area_save(actor=citizen, area=RiskArea(area_code="370102", name="x", level="high", starts_at=timezone.now()))
     assert AuditEvent.objects.count() == before and not CloseContact.objects.exists()
+
+
+def test_trust_in_an_issuer_ends_by_an_audited_deactivation_never_a_deletion(officer_client, officer):
+    from healthcode import services
+    from healthcode.models import TrustedIssuer
+
+    issuer = TrustedIssuer.objects.create(issuer_id="CN-44", name="广东省", jwks={"keys": []}, valid_from=timezone.now(),
+                                          valid_until=timezone.now() + dt.timedelta(days=365))
+
+    services.trusted_issuer_set_active(actor=officer, issuer=issuer, active=False)
+
+    assert not TrustedIssuer.objects.get(pk=issuer.pk).is_active
+    assert AuditEvent.objects.filter(action="trusted_issuer_changed", actor=officer, detail__active=False).exists()
+    assert officer_client.post(f"/admin/healthcode/trustedissuer/{issuer.pk}/delete/", {"post": "yes"}).status_code == 403
