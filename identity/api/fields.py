@@ -12,5 +12,10 @@ class Shown(serializers.CharField):
         self.kind, self.viewer = kind, viewer
         super().__init__(**kwargs)
 
+    def bind(self, field_name, parent):
+        if self.source == field_name:  # Shown("name", source="verifier") on a field named verifier: DRF wants it implicit
+            self.source = None
+        super().bind(field_name, parent)
+
     def to_representation(self, person) -> str:
         return person_field(person, self.kind, viewer=self.viewer)
