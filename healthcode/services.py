@@ -36,7 +36,7 @@ from core.numbers import validate_id_number
 from core.outbox import enqueue_on_commit
 from core.usecases import pure, step, unchanged, use_case
 from credentials import signing
-from healthcode import permissions, statuses
+from healthcode import permissions, selectors, statuses
 from healthcode.evaluation import evaluate_people
 from healthcode.journal import PASS_CHECK
 from healthcode.models import (
@@ -60,7 +60,8 @@ from identity.actions import declare
 from identity.crypto import derived_key
 from identity.models import AuditEvent, PopulationRecord, User, id_number_index
 from identity.notices import words
-from identity.services import ImportReport, audit_record, notice_send, real_name_matches, row_import
+from identity.selectors import real_name_matches
+from identity.services import ImportReport, audit_record, notice_send, row_import
 
 PASS_KIND = "qilu-hp+jwt"
 
@@ -126,16 +127,6 @@ class PassVerdict:
     issuer_name: str | None = None  # what the checkpoint shows: words, never the ``iss`` code
 
 
-@pure
-def issuer_name(issuer_id: str | None) -> str | None:
-    """The pass issuer by name: ours, or a trusted province's as its trust entry names it."""
-    if not issuer_id:
-        return None
-    if issuer_id == settings.QILU_ISSUER_ID:
-        return _("山东省健康通行码平台")
-    return TrustedIssuer.objects.filter(issuer_id=issuer_id).values_list("name", flat=True).first()
-
-
 REASONS = {
     "valid": gettext_lazy("Valid"),
     "malformed": gettext_lazy("Not a health pass QR code"),
@@ -198,7 +189,7 @@ def pass_check(*, checker: User, token: str, place: str = "") -> PassVerdict:
         issuer=issuer_id,
         expires_at=dt.datetime.fromtimestamp(claims["exp"], tz=dt.UTC) if valid else None,
         check_id=check_id,
-        issuer_name=issuer_name(issuer_id) if valid else None,
+        issuer_name=selectors.issuer_name(issuer_id) if valid else None,
     )
 
 

@@ -8,8 +8,8 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import areas
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from core.web import refusal
 from credentials.rendering import qr_png, qr_svg
 from healthcode import selectors, services
-from healthcode.models import Colour, DailyCount, Dependant, RecomputeJob, Venue
+from healthcode.models import Colour, DailyCount, Dependant, RecomputeJob
 from identity import second_factor
 
 
@@ -34,7 +34,7 @@ def _dependant(request):
     if not pk:
         return None
     if not pk.isdigit():
-        raise Http404
+        raise NotFound()
     return selectors.dependant_for(request.user, int(pk))
 
 
@@ -135,7 +135,7 @@ def dependants(request):
 @login_required
 def venue_visit(request, code: str):
     """The page a phone camera opens from a venue code: confirm to record the visit."""
-    venue = get_object_or_404(Venue, code=code, is_active=True)
+    venue = selectors.open_venue(code)
     if request.method == "POST":
         services.visit_record(user=request.user, venue_code=code)
         messages.success(request, _("Visit to %(venue)s recorded.") % {"venue": venue.name})
@@ -159,7 +159,7 @@ def venues(request):
 @login_required
 @permission_required("healthcode.add_venue", raise_exception=True)
 def venue_poster(request, code: str):
-    venue = get_object_or_404(Venue, code=code, manager=request.user)
+    venue = selectors.venue_managed_by(request.user, code)
     url = request.build_absolute_uri(reverse("health-venue-visit", args=[venue.code]))
     if request.GET.get("format") == "png":
         response = HttpResponse(qr_png(url), content_type="image/png")

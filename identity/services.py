@@ -195,29 +195,6 @@ def notice_mark_read(*, user: User, pk: int | None = None) -> int:
 
 
 @pure
-def real_name_matches(*, id_number: str, name: str) -> bool:
-    """Whether name + ID number match a living record of the population base."""
-    record = PopulationRecord.objects.filter(id_number_index=id_number_index(id_number)).first()
-    return bool(record and record.status == PopulationRecord.Status.NORMAL and record.name == name.strip())
-
-
-@pure
-def registration_check(*, id_number: str, name: str) -> None:
-    """Raise ValidationError unless this person may open an account.
-
-    The real-name check comes first, and "no such record" and "name differs" share one message, so
-    the form reveals nothing about the base records or who is registered to someone who does not
-    already know the pair.
-    """
-    if not real_name_matches(id_number=id_number, name=name):
-        raise ValidationError(_("The name and ID number do not match the population register."), code="real_name_mismatch")
-    if User.objects.filter(id_number_index=id_number_index(id_number)).exists():
-        raise ValidationError(
-            _("An account already exists for this ID number. Sign in, or reset the password."), code="already_registered"
-        )
-
-
-@pure
 def user_prepare_registration(*, user: User, id_number: str, name: str, phone: str | None, password: str) -> User:
     """Fill a new (unsaved) account after ``registration_check`` passed."""
     user.set_id_number(id_number)
@@ -544,7 +521,7 @@ def legal_entity_record_upsert(row: dict) -> bool:
     return created
 
 
-@pure  # writes only through the upsert it is given
+@step  # writes through the upsert it is given: only inside an import use case
 def row_import(rows: Iterable, upsert: Callable[[dict], bool]) -> ImportReport:
     """Import rows one by one: each good row is kept (in its own savepoint), each bad row reported.
     ``upsert`` returns True when it created a record and raises ValidationError for a bad row."""

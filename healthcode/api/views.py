@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import ImportReportSerializer, require_perm
+from core.errors import NotFound
 from healthcode import selectors, services
 from healthcode.api.serializers import (
     AppealSerializer,
@@ -33,9 +34,7 @@ def _dependant(request):
     try:
         return selectors.dependant_for(request.user, int(pk))
     except ValueError:
-        from django.http import Http404
-
-        raise Http404 from None
+        raise NotFound() from None
 
 
 DEPENDANT = OpenApiParameter("dependant", int, description="A dependant's pass (代领): the id from GET /api/v1/health/dependants/")
@@ -148,9 +147,7 @@ class HealthImportApi(APIView):
     @extend_schema(request=HealthImportSerializer, responses=ImportReportSerializer, summary="Import rows; bad rows reported, good rows kept")
     def post(self, request, kind: str):
         if kind not in services.IMPORTERS:
-            from django.http import Http404
-
-            raise Http404
+            raise NotFound()
         data = HealthImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report = services.health_data_import(client=request.user, kind=kind, rows=data.validated_data["rows"], source=request.user.key_id)
