@@ -78,7 +78,7 @@ class RuleSetAdmin(admin.ModelAdmin):
     def publish(self, request, queryset):
         for ruleset in queryset[:1]:
             try:
-                job = services.ruleset_publish(officer=request.user, ruleset=ruleset)
+                job = services.ruleset_publish(actor=request.user, ruleset=ruleset)
             except (DomainError, ValidationError) as exc:
                 self.message_user(request, str(getattr(exc, "detail", None) or exc.messages[0]), messages.ERROR)
             else:
@@ -87,7 +87,7 @@ class RuleSetAdmin(admin.ModelAdmin):
     @admin.action(description=_("复制为新草稿版本"))
     def copy(self, request, queryset):
         for ruleset in queryset[:1]:
-            draft = services.ruleset_copy(ruleset=ruleset, officer=request.user)
+            draft = services.ruleset_copy(ruleset=ruleset, actor=request.user)
             self.message_user(request, _("Draft v%(v)d created.") % {"v": draft.version})
 
 
@@ -177,7 +177,7 @@ class OverrideAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        services.override_set(officer=request.user, person_index=obj.person_index, colour=obj.colour, expires_at=obj.expires_at, note=obj.note)
+        services.override_set(actor=request.user, person_index=obj.person_index, colour=obj.colour, expires_at=obj.expires_at, note=obj.note)
 
 
 class AppealDecisionForm(forms.ModelForm):
@@ -218,7 +218,7 @@ class AppealAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         try:
-            services.appeal_decide(officer=request.user, appeal=Appeal.objects.get(pk=obj.pk), uphold=data["decision"] == "uphold",
+            services.appeal_decide(actor=request.user, appeal=Appeal.objects.get(pk=obj.pk), uphold=data["decision"] == "uphold",
                                    note=data["decision_note"], colour=data["override_colour"], expires_at=data["override_until"])
         except (DomainError, ValidationError) as exc:
             self.message_user(request, str(getattr(exc, "detail", None) or exc.messages[0]), messages.ERROR)
@@ -237,7 +237,7 @@ class TrustedIssuerForm(forms.ModelForm):
         upload = data.get("jwks_file")
         try:
             self.imported = services.trusted_issuer_import(
-                officer=self.officer, issuer_id=data.get("issuer_id", ""), name=data.get("name", ""),
+                actor=self.officer, issuer_id=data.get("issuer_id", ""), name=data.get("name", ""),
                 valid_from=data.get("valid_from"), valid_until=data.get("valid_until"),
                 jwks=upload.read().decode() if upload else None, url=data.get("source_url", ""),
             ) if not self.errors else None

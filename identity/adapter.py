@@ -102,7 +102,7 @@ class AccountAdapter(DefaultAccountAdapter):
         )
         if commit:
             user.save()
-            services.user_registered(user=user)
+            services.user_registered(actor=user)
         return user
 
     # --- phone ------------------------------------------------------------------------------------

@@ -23,12 +23,13 @@ from core.errors import Forbidden, Invalid, NotFound
 from core.numbers import validate_credit_code, validate_id_number, validate_phone
 from core.people import birth_date as id_number_birth_date
 from core.people import gender as id_number_gender
-from core.usecases import note_audit, pure, side_effect, step, unchanged, use_case
+from core.usecases import SystemActor, note_audit, pure, side_effect, step, unchanged, use_case
 from identity import exports, masking, signals
 from identity.actions import check as check_action
 from identity.models import (
     AgentAuthorisation,
     AgentScope,
+    ApiClient,
     AuditEvent,
     LegalEntityRecord,
     Notice,
@@ -140,7 +141,7 @@ def admin_record_delete(*, actor: User, record) -> None:
 
 
 @use_case(audit=AuditEvent.Action.RETENTION_APPLIED)
-def retention_apply(*, actor, today: dt.date | None = None) -> list[str]:
+def retention_apply(*, actor: User | SystemActor, today: dt.date | None = None) -> list[str]:
     """Detach the monthly partitions older than each table's retention (core/partitions.py): their
     rows leave the live tables and wait, as tables of their own, to be archived and dropped."""
     if not actor.has_perm("identity.view_auditevent"):
@@ -157,28 +158,28 @@ def retention_apply(*, actor, today: dt.date | None = None) -> list[str]:
 
 
 @use_case(audit=AuditEvent.Action.DATA_EXPORTED)
-def personal_data_export(*, user: User) -> dict:
+def personal_data_export(*, actor: User) -> dict:
     """Everything the platform holds about me, as one document; the export itself is recorded."""
-    audit_record(action=AuditEvent.Action.DATA_EXPORTED, actor=user, subject=user)
-    return exports.document_for(user)
+    audit_record(action=AuditEvent.Action.DATA_EXPORTED, actor=actor, subject=actor)
+    return exports.document_for(actor)
 
 
 @use_case(audit=AuditEvent.Action.PREFERENCES_CHANGED)
-def elder_mode_set(*, user: User, on: bool) -> User:
+def elder_mode_set(*, actor: User, on: bool) -> User:
     """Switch my account's pages to elder mode (长辈版) or back; every device I sign in on follows."""
-    if user.elder_mode == on:
+    if actor.elder_mode == on:
         unchanged()
-        return user
-    user.elder_mode = on
-    user.save(update_fields=["elder_mode"])
-    audit_record(action=AuditEvent.Action.PREFERENCES_CHANGED, actor=user, subject=user, detail={"elder_mode": on})
-    return user
+        return actor
+    actor.elder_mode = on
+    actor.save(update_fields=["elder_mode"])
+    audit_record(action=AuditEvent.Action.PREFERENCES_CHANGED, actor=actor, subject=actor, detail={"elder_mode": on})
+    return actor
 
 
 @use_case(audit=AuditEvent.Action.NOTICES_READ)
-def notice_mark_read(*, user: User, pk: int | None = None) -> int:
+def notice_mark_read(*, actor: User, pk: int | None = None) -> int:
     """Mark one of my notices (or all of them) as read; another person's notice is not found."""
-    notices = Notice.objects.filter(user=user)
+    notices = Notice.objects.filter(user=actor)
     if pk is not None:
         if not notices.filter(pk=pk).exists():
             raise NotFound()
@@ -187,7 +188,7 @@ def notice_mark_read(*, user: User, pk: int | None = None) -> int:
     if not marked:
         unchanged()
         return 0
-    audit_record(action=AuditEvent.Action.NOTICES_READ, actor=user, subject=user, detail={"count": marked})
+    audit_record(action=AuditEvent.Action.NOTICES_READ, actor=actor, subject=actor, detail={"count": marked})
     return marked
 
 
@@ -206,11 +207,11 @@ def user_prepare_registration(*, user: User, id_number: str, name: str, phone: s
 
 
 @use_case(audit=(AuditEvent.Action.REAL_NAME_CHECK, AuditEvent.Action.SIGN_UP))
-def user_registered(*, user: User) -> None:
+def user_registered(*, actor: User) -> None:
     """Audit a completed registration; called once the account row exists."""
-    audit_record(action=AuditEvent.Action.REAL_NAME_CHECK, actor=user, subject=user, detail={"result": "match"})
-    audit_record(action=AuditEvent.Action.SIGN_UP, actor=user, subject=user)
-    signals.registration_completed.send(sender=User, user=user)  # e.g. credentials issues the e-ID card after commit
+    audit_record(action=AuditEvent.Action.REAL_NAME_CHECK, actor=actor, subject=actor, detail={"result": "match"})
+    audit_record(action=AuditEvent.Action.SIGN_UP, actor=actor, subject=actor)
+    signals.registration_completed.send(sender=User, user=actor)  # e.g. credentials issues the e-ID card after commit
 
 
 # --- Password reset by SMS code -----------------------------------------------------------------
@@ -543,10 +544,10 @@ def row_import(rows: Iterable, upsert: Callable[[dict], bool]) -> ImportReport:
 
 
 @use_case(audit=AuditEvent.Action.BASE_RECORDS_IMPORTED)
-def base_records_import(*, client, kind: str, rows: Iterable[dict]) -> ImportReport:
-    """A system client (or an operator's command, ``client=SYSTEM``) loads 人口库/法人库 rows."""
+def base_records_import(*, actor: ApiClient | SystemActor, kind: str, rows: Iterable[dict]) -> ImportReport:
+    """A system client (or an operator's command, ``actor=SYSTEM``) loads 人口库/法人库 rows."""
     upsert = {"people": population_record_upsert, "entities": legal_entity_record_upsert}[kind]
     report = row_import(rows, upsert)
-    audit_record(action=AuditEvent.Action.BASE_RECORDS_IMPORTED, actor_description=str(getattr(client, "name", client)),
+    audit_record(action=AuditEvent.Action.BASE_RECORDS_IMPORTED, actor_description=str(getattr(actor, "name", actor)),
                  detail={"kind": kind, "created": report.created, "updated": report.updated, "rejected": len(report.errors)})
     return report
