@@ -32,6 +32,7 @@ from joserfc.errors import JoseError
 from core import journal, people
 from core.areas import area_name
 from core.errors import Conflict, Forbidden, Invalid, NotFound
+from core.imports import ImportReport, row_import
 from core.numbers import validate_id_number
 from core.outbox import enqueue_on_commit
 from core.usecases import SystemActor, pure, step, unchanged, use_case
@@ -61,7 +62,7 @@ from identity.crypto import derived_key
 from identity.models import ApiClient, AuditEvent, PopulationRecord, User, id_number_index
 from identity.notices import words
 from identity.selectors import real_name_matches
-from identity.services import ImportReport, audit_record, notice_send, row_import
+from identity.services import audit_record, notice_send
 
 PASS_KIND = "qilu-hp+jwt"
 

@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from core import context, partitions
 from core.errors import Forbidden, Invalid, NotFound
+from core.imports import ImportReport, row_import  # noqa: F401 (ImportReport: importers elsewhere name it from here)
 from core.numbers import validate_credit_code, validate_id_number, validate_phone
 from core.people import birth_date as id_number_birth_date
 from core.people import gender as id_number_gender
@@ -439,24 +440,6 @@ def agent_revoke(*, actor: User, authorisation: AgentAuthorisation) -> AgentAuth
 # --- Base records (人口库 / 法人库) -----------------------------------------------------------------
 
 
-@dataclass
-class ImportReport:
-    created: int = 0
-    updated: int = 0
-    errors: list[dict] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {"created": self.created, "updated": self.updated, "errors": self.errors}
-
-
-def _row_error(report: ImportReport, row_number: int, exc: Exception) -> None:
-    if isinstance(exc, ValidationError):
-        messages = exc.message_dict if hasattr(exc, "error_dict") else {"row": exc.messages}
-    else:
-        messages = {"row": [str(exc)]}
-    report.errors.append({"row": row_number, "errors": {k: [str(m) for m in v] for k, v in messages.items()}})
-
-
 def _required(row: dict, key: str) -> str:
     value = str(row.get(key) or "").strip()
     if not value:
@@ -520,27 +503,6 @@ def legal_entity_record_upsert(row: dict) -> bool:
     record.status = status
     record.save()
     return created
-
-
-@step  # writes through the upsert it is given: only inside an import use case
-def row_import(rows: Iterable, upsert: Callable[[dict], bool]) -> ImportReport:
-    """Import rows one by one: each good row is kept (in its own savepoint), each bad row reported.
-    ``upsert`` returns True when it created a record and raises ValidationError for a bad row."""
-    report = ImportReport()
-    for number, row in enumerate(rows, start=1):
-        try:
-            if not isinstance(row, dict):
-                raise ValidationError(_("Each row must be an object."))
-            with transaction.atomic():
-                created = upsert(row)
-        except Exception as exc:  # noqa: BLE001 — every failure becomes a row error, never a lost batch
-            _row_error(report, number, exc)
-            continue
-        if created:
-            report.created += 1
-        else:
-            report.updated += 1
-    return report
 
 
 @use_case(audit=AuditEvent.Action.BASE_RECORDS_IMPORTED)
