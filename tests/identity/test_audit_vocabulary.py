@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.utils import translation
 
 from core.usecases import REGISTRY, use_case
@@ -16,6 +17,7 @@ from identity.actions import UnknownAuditAction
 from identity.models import AuditEvent
 from identity.services import audit_event, audit_record
 from tests.core.test_use_cases import WRITE_MODULES
+from tests.factories import UserFactory, sign_in_with_second_factor
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -100,3 +102,7 @@ def test_who_used_my_data_the_api_and_admin_show_words(citizen, citizen_api, cli
     client.force_login(citizen)
     page = client.get("/account/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "导出个人数据" in page
+    auditor = Client()
+    sign_in_with_second_factor(auditor, UserFactory(is_staff=True, is_superuser=True))
+    listed = auditor.get("/admin/identity/auditevent/?action=data_exported", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert listed.count("导出个人数据") >= 2  # the filter's choice and the row, in words
