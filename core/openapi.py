@@ -31,6 +31,7 @@ from rest_framework import exceptions, permissions, serializers
 
 from core.api import HTTP_STATUS
 from core.errors import DomainError, Kind, NotFound
+from core.people import mask_id_number, mask_name, mask_phone
 
 OUR_PACKAGES = ("core", "identity", "credentials", "healthcode", "services", "portal")
 
@@ -252,16 +253,19 @@ class QiluAutoSchema(AutoSchema):
 # enum. Built, not written per view, so an example never disagrees with its schema (tests validate
 # every example against it).
 
+_ID_NUMBER, _PHONE = "370102199003071238", "13800000001"  # masked examples are computed by the masking functions (core.people)
 EXAMPLES = {
-    "id_number": "370102199003071238", "masked_id_number": "3701**********1238", "agent_id_number": "370602199506183421",
-    "holder_number": "3701**********1238", "credit_code": "91370100MA3C5YJ85X", "phone": "138****0001", "name": "张三", "masked_name": "张*",
+    "id_number": _ID_NUMBER, "masked_id_number": mask_id_number(_ID_NUMBER), "agent_id_number": "370602199506183421",
+    "holder_number": mask_id_number(_ID_NUMBER), "credit_code": "91370100MA3C5YJ85X", "phone": mask_phone(_PHONE), "name": "张三",
+    "masked_name": mask_name("张三"),
     "holder_name": "张三", "agent_name": "王芳", "number": "QL2026120112345678", "item": "JT-001", "item_name": "道路运输车辆备案",
     "identifier": "11370000004381220R001-2026-000123", "record_id": "DL-370102-0001", "type": "driving_licence", "type_name": "机动车驾驶证",
     "type_code": "11370000004381220R001", "department": "山东省公安厅", "issuer": "山东省公安厅", "region": "山东省", "area_code": "370100",
     "code": "GA-001", "key": "licence_class", "label": "准驾车型", "label_zh": "准驾车型", "label_en": "Licence class", "name_zh": "机动车驾驶证",
     "name_en": "Driving licence", "value": "C1", "payload": "eyJhbGciOiJFUzI1NiIsImtpZCI6IjIwMjYtMTIiLCJ0eXAiOiJxaWx1LXZwK2p3dCJ9.eyJ…",
     "colour": "green", "colour_label": "绿码", "place": "济南西站", "venue_code": "V-370102-0007", "service_hall": "济南市政务服务中心",
-    "verifier": "赵*", "checker": "吴*", "actor": "赵*", "actor_label": "审核 陈*", "message": "有效", "reason": "valid", "reason_label": "有效",
+    "verifier": mask_name("赵敏"), "checker": mask_name("吴刚"), "actor": mask_name("赵敏"), "actor_label": f"审核 {mask_name('陈明')}",
+    "message": "有效", "reason": "valid", "reason_label": "有效",
     "comment": "材料齐全，予以受理。", "title": "道路运输车辆备案：已办结", "body": "您的办件 QL2026120112345678 已办结。", "kind": "application",
     "content_type": "image/png", "size": 48213, "url": "/services/applications/QL2026120112345678/",
     "card_url": "/api/v1/wallet/11370000004381220R001-2026-000123/card.png",
@@ -279,7 +283,7 @@ IN_CONTEXT = {
     "ApplyRequest.data": {"plate_number": "鲁A·D12345", "seats": "5", "operator": "张三", "phone": "13800000001"},
     "ApplyRequest.uploads": {"12": "8dc352f2-a847-464b-bdcb-63f101170e24"}, "ResubmitRequest.data": {"seats": "7"},
     "ResubmitRequest.uploads": {"12": "8dc352f2-a847-464b-bdcb-63f101170e24"}, "OnBehalfRequest.data": {"phone": "13800000001"},
-    "Application.data": {"plate_number": "鲁A·D12345", "seats": "5", "operator": "张*", "phone": "138****0001"},
+    "Application.data": {"plate_number": "鲁A·D12345", "seats": "5", "operator": mask_name("张三"), "phone": mask_phone(_PHONE)},
     "PassReason.code": "none", "PassReason.text": "没有适用于您的规则：绿码。", "FormMaterial.name": "机动车驾驶证", "Material.name": "居民身份证",
     "AppliedMaterial.material": "机动车驾驶证", "AppliedMaterial.upload": None, "DisclosedCredential.id": "11370000004381220R001-2026-000123",
     "DisclosedCredential.expires_on": "2032-07-16", "AuditEvent.action_display": "窗口核验证照", "AuditEvent.role": "窗口人员",

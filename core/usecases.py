@@ -118,6 +118,19 @@ def use_case(*, audit: str | tuple[str, ...]) -> Callable[[Callable], Callable]:
     return decorate
 
 
+def actor_offenders(prefixes: tuple[str, ...] = ("",)) -> list[str]:
+    """Use cases (whose names start with one of ``prefixes``) that do not name their acting user
+    ``actor`` or leave its type unannotated: ``"<use case>: <parameter>"``, for the contract's test."""
+    offenders = []
+    for name, case in sorted(REGISTRY.items()):
+        if not name.startswith(prefixes):
+            continue
+        parameter = inspect.signature(case.func).parameters[case.actor_parameter]
+        if case.actor_parameter != "actor" or parameter.annotation is inspect.Parameter.empty:
+            offenders.append(f"{name}: {case.actor_parameter}{'' if parameter.annotation is inspect.Parameter.empty else ' (typed)'}")
+    return offenders
+
+
 def pure(func: Callable) -> Callable:
     """Marks a function in a write module that changes nothing (a check, a computation)."""
     func.pure = True

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.people import mask_id_number
 from credentials.models import CredentialType
+from identity import masking
 
 
 def vct_for(base: str, ctype: CredentialType) -> str:
@@ -99,7 +99,8 @@ def facts_once(*, holder_name: str, holder_number: str, rows: list[dict], issuer
     number, masked or in full) is left to the field, whose label is the one printed on the card; the department is named
     apart from a field that is itself the card's issuing authority (an ID card's 签发机关)."""
     values = {str(row["value"]) for row in rows}
-    values |= {mask_id_number(value) for value in values if value.isalnum() and len(value) >= 15}  # a number in full also says its masked form
+    # a number in full also says its masked form (as a card shows it)
+    values |= {masking.shown("id_number", value, viewer=masking.Viewer.DISPLAY) for value in values if value.isalnum() and len(value) >= 15}
     facts = [{"label": label, "value": value} for label, value in ((_("持证人"), holder_name), (_("证件号码"), holder_number))
              if value and str(value) not in values]
     facts += [{"label": row["label"], "value": row["value"], "key": row.get("key", "")} for row in rows]

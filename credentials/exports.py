@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from identity import exports
+from identity import exports, masking
 
 
 def _section(user) -> dict:
@@ -29,7 +29,7 @@ def _section(user) -> dict:
                 "time": v.created_at,
                 "credential": v.credential.identifier if v.credential else None,
                 "service_hall": v.service_hall.name if v.service_hall else None,
-                "verifier": v.verifier.masked_name,
+                "verifier": masking.staff_name(v.verifier),
                 "valid": v.valid,
                 "reason": v.reason,
             }

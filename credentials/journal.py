@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from core.journal import recorded_at, unstored, writer
 from credentials.models import HolderKind, Presentation, Verification
+from identity import masking
 from identity.models import AuditEvent, Notice, Organisation, User
 from identity.notices import named, notice_fields, words
 from identity.services import audit_event
@@ -54,7 +55,7 @@ def _rows(entry: dict, found: _Found) -> tuple[Verification, AuditEvent, Notice 
     where = place.name if place else ""
     row = Verification(journal_id=uuid.UUID(entry["id"]), credential=credential, presentation=presentation, verifier=verifier,
                        service_hall=verifier.service_hall, valid=entry["valid"], reason=entry["reason"], created_at=at)
-    described = {"actor": verifier, "actor_description": f"{where} {verifier.masked_name}".strip(), "created_at": at, "source_ip": entry["ip"]}
+    described = {"actor": verifier, "actor_description": f"{where} {masking.staff_name(verifier)}".strip(), "created_at": at, "source_ip": entry["ip"]}
     if presentation is None:  # a garbled, forged or unknown code: recorded against no one
         return row, audit_event(action=AuditEvent.Action.CREDENTIAL_VERIFIED, detail={"verdict": entry["reason"]}, **described), None
     subject, organisation = found.holders(credential)

@@ -23,7 +23,6 @@ from core import journal
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.fields import clean_values
 from core.numbers import validate_credit_code, validate_id_number
-from core.people import mask_id_number
 from core.usecases import pure, step, unchanged, use_case
 from credentials import selectors, signing, statuslist
 from credentials.claims import claim_labels
@@ -32,6 +31,7 @@ from credentials.identifiers import make_identifier
 from credentials.journal import VERIFICATION
 from credentials.models import Credential, CredentialType, HolderKind, Presentation, Verification
 from credentials.permissions import may_issue, may_present, may_verify
+from identity import masking
 from identity.models import ApiClient, AuditEvent, User
 from identity.notices import named, words
 from identity.services import audit_record, notice_send
@@ -308,7 +308,7 @@ def disclosed_view(credential: Credential, disclose: Iterable[str]) -> dict:
         if key in disclose:
             shown[key] = fields[key]
         elif spec.get("type") == "id_number":
-            shown[key] = mask_id_number(fields[key])
+            shown[key] = masking.shown("id_number", fields[key], viewer=masking.Viewer.CLERK)
     number = credential.holder_number
     return {
         "id": credential.identifier,
@@ -316,7 +316,8 @@ def disclosed_view(credential: Credential, disclose: Iterable[str]) -> dict:
         "type_name": credential.type.name,
         "issuer": credential.type.department.name,
         "holder_name": credential.holder_name,
-        "holder_number": number if "holder_number" in disclose else (mask_id_number(number) if credential.holder_kind == HolderKind.PERSON else number),
+        "holder_number": number if "holder_number" in disclose or credential.holder_kind != HolderKind.PERSON
+        else masking.shown("id_number", number, viewer=masking.Viewer.CLERK),
         "issued_on": credential.issued_on.isoformat(),
         "expires_on": credential.expires_on.isoformat() if credential.expires_on else None,
         "fields": shown,

@@ -18,7 +18,6 @@ from core.areas import area_name
 from core.errors import DomainError
 from core.numbers import validate_id_number
 from healthcode import selectors, services
-from healthcode.evaluation import evaluate_people
 from healthcode.models import (
     Appeal,
     CloseContact,
@@ -68,14 +67,18 @@ class RuleSetAdmin(admin.ModelAdmin):
         return [*self.readonly_fields, "version", "note"] if obj and obj.is_published else self.readonly_fields
 
     def save_model(self, request, obj, form, change):
-        obj.created_by = obj.created_by or request.user
-        super().save_model(request, obj, form, change)
+        pass  # saved with its rules in save_related, by the use case
+
+    def save_related(self, request, form, formsets, change):
+        # admin's inline rows are written inside the use case, in its transaction and with its audit
+        services.ruleset_draft_save(actor=request.user, ruleset=form.instance,
+                                    write_rules=lambda: super(RuleSetAdmin, self).save_related(request, form, formsets, change))
 
     @admin.action(description=_("发布所选版本并重新赋码"))
     def publish(self, request, queryset):
         for ruleset in queryset[:1]:
             try:
-                job = services.ruleset_publish(officer=request.user, ruleset=ruleset)
+                job = services.ruleset_publish(actor=request.user, ruleset=ruleset)
             except (DomainError, ValidationError) as exc:
                 self.message_user(request, str(getattr(exc, "detail", None) or exc.messages[0]), messages.ERROR)
             else:
@@ -84,7 +87,7 @@ class RuleSetAdmin(admin.ModelAdmin):
     @admin.action(description=_("复制为新草稿版本"))
     def copy(self, request, queryset):
         for ruleset in queryset[:1]:
-            draft = services.ruleset_copy(ruleset=ruleset, officer=request.user)
+            draft = services.ruleset_copy(ruleset=ruleset, actor=request.user)
             self.message_user(request, _("Draft v%(v)d created.") % {"v": draft.version})
 
 
@@ -107,15 +110,16 @@ class RiskAreaAdmin(admin.ModelAdmin):
     list_filter = ["level"]
     search_fields = ["name", "area_code"]
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # a risk area ends (its end time), it is not deleted: codes were given on it
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        reason = _("风险区域：%(area)s，%(level)s") % {"area": area_name(obj.area_code), "level": obj.get_level_display()}
-        job = services.recompute_start(actor=request.user, reason=reason, area_code=obj.area_code)
+        job = services.risk_area_save(actor=request.user, area=obj)
         self.message_user(request, _("Recomputation job #%(job)d started for people who stayed there.") % {"job": job.pk})
 
 
 class PersonForm(forms.ModelForm):
-    """Officers type the ID number; only its blind index is stored."""
+    """Officers type the ID number; only its blind index is stored (by the use case the admin calls)."""
 
     id_number = forms.CharField(label=_("居民身份证号码"), max_length=24)
 
@@ -125,9 +129,7 @@ class PersonForm(forms.ModelForm):
     def save(self, commit=True):
         obj = super().save(commit=False)
         obj.person_index = id_number_index(self.cleaned_data["id_number"])
-        if commit:
-            obj.save()
-        return obj
+        return obj  # never saved here: the admin's save_model calls the use case
 
 
 class CloseContactForm(PersonForm):
@@ -147,10 +149,17 @@ class CloseContactAdmin(admin.ModelAdmin):
             return forms.modelform_factory(CloseContact, fields=["released_at", "note"])
         return super().get_form(request, obj, **kwargs)
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # released (its release time), not deleted: the person's code was given on it
+
     def save_model(self, request, obj, form, change):
-        obj.entered_by = obj.entered_by or request.user
-        super().save_model(request, obj, form, change)
-        evaluate_people([obj.person_index])
+        data = form.cleaned_data
+        if change:
+            services.close_contact_change(actor=request.user, contact=obj, released_at=data.get("released_at"), note=data.get("note", ""))
+        else:
+            listed = services.close_contact_list(actor=request.user, id_number=data["id_number"], listed_at=data["listed_at"],
+                                                 released_at=data.get("released_at"), note=data.get("note", ""))
+            obj.pk, obj.entered_by, obj.created_at = listed.pk, listed.entered_by, listed.created_at  # admin's log and redirect use obj
 
 
 class OverrideForm(PersonForm):
@@ -168,7 +177,7 @@ class OverrideAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        services.override_set(officer=request.user, person_index=obj.person_index, colour=obj.colour, expires_at=obj.expires_at, note=obj.note)
+        services.override_set(actor=request.user, person_index=obj.person_index, colour=obj.colour, expires_at=obj.expires_at, note=obj.note)
 
 
 class AppealDecisionForm(forms.ModelForm):
@@ -209,7 +218,7 @@ class AppealAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         try:
-            services.appeal_decide(officer=request.user, appeal=Appeal.objects.get(pk=obj.pk), uphold=data["decision"] == "uphold",
+            services.appeal_decide(actor=request.user, appeal=Appeal.objects.get(pk=obj.pk), uphold=data["decision"] == "uphold",
                                    note=data["decision_note"], colour=data["override_colour"], expires_at=data["override_until"])
         except (DomainError, ValidationError) as exc:
             self.message_user(request, str(getattr(exc, "detail", None) or exc.messages[0]), messages.ERROR)
@@ -228,7 +237,7 @@ class TrustedIssuerForm(forms.ModelForm):
         upload = data.get("jwks_file")
         try:
             self.imported = services.trusted_issuer_import(
-                officer=self.officer, issuer_id=data.get("issuer_id", ""), name=data.get("name", ""),
+                actor=self.officer, issuer_id=data.get("issuer_id", ""), name=data.get("name", ""),
                 valid_from=data.get("valid_from"), valid_until=data.get("valid_until"),
                 jwks=upload.read().decode() if upload else None, url=data.get("source_url", ""),
             ) if not self.errors else None
@@ -237,9 +246,7 @@ class TrustedIssuerForm(forms.ModelForm):
         return data
 
     def save(self, commit=True):
-        self.imported.is_active = self.cleaned_data["is_active"]
-        self.imported.save()
-        return self.imported
+        return services.trusted_issuer_set_active(actor=self.officer, issuer=self.imported, active=self.cleaned_data["is_active"])
 
 
 @admin.register(TrustedIssuer)
@@ -249,6 +256,9 @@ class TrustedIssuerAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"officer": request.user})  # the acting officer, for the use case
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # trust ends by deactivating (audited), not by deleting the row
     list_display = ["name", "issuer_id", "valid_from", "valid_until", "is_active", "updated_at"]
 
 

@@ -8,6 +8,7 @@ import uuid
 
 from core.journal import recorded_at, unstored, writer
 from healthcode.models import Dependant, PassCheck
+from identity import masking
 from identity.models import AuditEvent, User
 from identity.services import audit_event
 
@@ -37,7 +38,7 @@ def write_pass_checks(entries: list[dict]) -> None:
             # a foreign or refused pass, or nobody here to tell: recorded against no one
             events.append(audit_event(
                 action=AuditEvent.Action.HEALTH_PASS_CHECKED, actor=checker, subject=person, created_at=at, source_ip=entry["ip"],
-                actor_description=f"{check.place} {checker.masked_name}".strip(),
+                actor_description=f"{check.place} {masking.staff_name(checker)}".strip(),
                 detail={"verdict": check.reason, "colour": check.colour, "place": check.place, "issuer": check.issuer,
                         "dependant": person is not None and person is not subject},
             ))

@@ -10,6 +10,9 @@ SET_OVERRIDE = "healthcode.add_override"
 DECIDE_APPEAL = "healthcode.change_appeal"
 CHANGE_RULES = "healthcode.change_ruleset"
 TRUST_ISSUER = "healthcode.add_trustedissuer"
+LIST_CLOSE_CONTACT = "healthcode.add_closecontact"
+CHANGE_CLOSE_CONTACT = "healthcode.change_closecontact"
+CHANGE_RISK_AREAS = "healthcode.change_riskarea"
 
 
 def has(user, perm: str) -> bool:

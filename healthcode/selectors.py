@@ -3,9 +3,12 @@ miss, one primary-key read; it never grows with the number of citizens."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
 
-from healthcode.models import Appeal, Dependant, HealthStatus, PassCheck, Rule, Venue
+from core.errors import NotFound
+from healthcode.models import Appeal, Dependant, HealthStatus, PassCheck, Rule, TrustedIssuer, Venue
 from identity.models import PopulationRecord, User
 
 _RULE_WORDS: dict[int, dict[str, tuple[str, str]]] = {}
@@ -63,11 +66,9 @@ def dependants_of(user: User) -> QuerySet[Dependant]:
 
 
 def dependant_for(user: User, pk: int) -> Dependant:
-    from django.http import Http404
-
     dependant = dependants_of(user).filter(pk=pk).first()
     if dependant is None:
-        raise Http404
+        raise NotFound()
     return dependant
 
 
@@ -81,6 +82,21 @@ def appeals_of(user: User) -> QuerySet[Appeal]:
 
 def venues_of(user: User) -> QuerySet[Venue]:
     return Venue.objects.filter(manager=user).order_by("-created_at")
+
+
+def venue_managed_by(user: User, code: str) -> Venue:
+    venue = venues_of(user).filter(code=code).first()
+    if venue is None:
+        raise NotFound()
+    return venue
+
+
+def open_venue(code: str) -> Venue:
+    """A venue whose code anyone may scan (an active one)."""
+    venue = Venue.objects.filter(code=code, is_active=True).first()
+    if venue is None:
+        raise NotFound()
+    return venue
 
 
 def colour_counts(area_prefix: str = "") -> dict:
@@ -108,3 +124,12 @@ def appeals_decided_for(user: User, *, days: int = APPEAL_DECIDED_DAYS) -> Query
 
     since = timezone.now() - dt.timedelta(days=days)
     return appeals_of(user).filter(decided_at__gte=since).exclude(status=Appeal.Status.PENDING).order_by("-decided_at")
+
+
+def issuer_name(issuer_id: str | None) -> str | None:
+    """The pass issuer by name: ours, or a trusted province's as its trust entry names it."""
+    if not issuer_id:
+        return None
+    if issuer_id == settings.QILU_ISSUER_ID:
+        return _("山东省健康通行码平台")
+    return TrustedIssuer.objects.filter(issuer_id=issuer_id).values_list("name", flat=True).first()

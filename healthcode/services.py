@@ -14,7 +14,7 @@ import socket
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -30,13 +30,14 @@ from joserfc import jws
 from joserfc.errors import JoseError
 
 from core import journal, people
+from core.areas import area_name
 from core.errors import Conflict, Forbidden, Invalid, NotFound
+from core.imports import ImportReport, row_import
 from core.numbers import validate_id_number
 from core.outbox import enqueue_on_commit
-from core.people import mask_name
-from core.usecases import pure, step, unchanged, use_case
+from core.usecases import SystemActor, pure, step, unchanged, use_case
 from credentials import signing
-from healthcode import permissions, statuses
+from healthcode import permissions, selectors, statuses
 from healthcode.evaluation import evaluate_people
 from healthcode.journal import PASS_CHECK
 from healthcode.models import (
@@ -46,6 +47,7 @@ from healthcode.models import (
     Dependant,
     Override,
     RecomputeJob,
+    RiskArea,
     RuleSet,
     SelfDeclaration,
     Stay,
@@ -54,10 +56,13 @@ from healthcode.models import (
     Vaccination,
     Venue,
 )
+from identity import masking
+from identity.actions import declare
 from identity.crypto import derived_key
-from identity.models import AuditEvent, PopulationRecord, User, id_number_index
+from identity.models import ApiClient, AuditEvent, PopulationRecord, User, id_number_index
 from identity.notices import words
-from identity.services import ImportReport, audit_record, notice_send, real_name_matches, row_import
+from identity.selectors import real_name_matches
+from identity.services import audit_record, notice_send
 
 PASS_KIND = "qilu-hp+jwt"
 
@@ -103,7 +108,8 @@ def pass_show(*, user: User, dependant: Dependant | None = None) -> Pass:
     status = statuses.status_for(person_index)
     claims = {
         "jti": secrets.token_urlsafe(9),
-        "hp": {"c": status["colour"], "n": mask_name(name), "t": int(status["evaluated_at"].timestamp()), "v": status["rule_version"]},
+        "hp": {"c": status["colour"], "n": masking.shown("name", name, viewer=masking.Viewer.CHECKER), "t": int(status["evaluated_at"].timestamp()),
+               "v": status["rule_version"]},
         "sub": seal_subject(person_index),
     }
     token, full = signing.sign(claims, kind=PASS_KIND, ttl=settings.QILU_HEALTH_PASS_TTL)
@@ -120,16 +126,6 @@ class PassVerdict:
     expires_at: dt.datetime | None
     check_id: uuid.UUID
     issuer_name: str | None = None  # what the checkpoint shows: words, never the ``iss`` code
-
-
-@pure
-def issuer_name(issuer_id: str | None) -> str | None:
-    """The pass issuer by name: ours, or a trusted province's as its trust entry names it."""
-    if not issuer_id:
-        return None
-    if issuer_id == settings.QILU_ISSUER_ID:
-        return _("山东省健康通行码平台")
-    return TrustedIssuer.objects.filter(issuer_id=issuer_id).values_list("name", flat=True).first()
 
 
 REASONS = {
@@ -174,17 +170,17 @@ def _verify_pass(token: str, now: dt.datetime) -> tuple[str | None, str, dict]:
 
 
 @use_case(audit=AuditEvent.Action.HEALTH_PASS_CHECKED)
-def pass_check(*, checker: User, token: str, place: str = "") -> PassVerdict:
+def pass_check(*, actor: User, token: str, place: str = "") -> PassVerdict:
     """A checkpoint scans a pass: ours or a trusted province's. Answered from memory (the key ring);
     the check and its audit events — shown to the holder and their guardians — go to the check journal."""
-    if not permissions.has(checker, permissions.CHECK_PASS):
+    if not permissions.has(actor, permissions.CHECK_PASS):
         raise Forbidden(_("You may not do this."), code="permission_denied")
     issuer_id, reason, claims = _verify_pass((token or "").strip(), timezone.now())
     valid = reason == "valid"
     content = claims.get("hp") if valid and isinstance(claims.get("hp"), dict) else {}
     person_index = open_subject(claims.get("sub", "")) if valid and issuer_id == settings.QILU_ISSUER_ID else None
     colour = content.get("c") if isinstance(content.get("c"), str) else ""
-    check_id = journal.record(PASS_CHECK, audit=AuditEvent.Action.HEALTH_PASS_CHECKED, checker=checker.pk, person=person_index or "",
+    check_id = journal.record(PASS_CHECK, audit=AuditEvent.Action.HEALTH_PASS_CHECKED, checker=actor.pk, person=person_index or "",
                               place=(place or "")[:128], issuer=(issuer_id or "")[:64], valid=valid, reason=reason, colour=colour[:8])
     return PassVerdict(
         valid=valid,
@@ -194,7 +190,7 @@ def pass_check(*, checker: User, token: str, place: str = "") -> PassVerdict:
         issuer=issuer_id,
         expires_at=dt.datetime.fromtimestamp(claims["exp"], tz=dt.UTC) if valid else None,
         check_id=check_id,
-        issuer_name=issuer_name(issuer_id) if valid else None,
+        issuer_name=selectors.issuer_name(issuer_id) if valid else None,
     )
 
 
@@ -209,7 +205,7 @@ def _area(code: str) -> str:
 
 
 @use_case(audit=AuditEvent.Action.HEALTH_DECLARATION)
-def declaration_submit(*, user: User, symptoms: bool, note: str = "", travel: Iterable[dict] = ()) -> SelfDeclaration:
+def declaration_submit(*, actor: User, symptoms: bool, note: str = "", travel: Iterable[dict] = ()) -> SelfDeclaration:
     """Self-declaration: symptoms and recent trips (area, arrived, left). Re-evaluated at once."""
     now = timezone.now()
     stays = []
@@ -217,35 +213,35 @@ def declaration_submit(*, user: User, symptoms: bool, note: str = "", travel: It
         arrived, left = trip.get("arrived_at"), trip.get("left_at")
         if not arrived or not left or arrived > left or left > now:
             raise ValidationError({f"travel.{number}": [_("Arrival must be before departure, and both in the past.")]})
-        stays.append(Stay(person_index=user.id_number_index, area_code=_area(trip.get("area_code")), arrived_at=arrived, left_at=left,
+        stays.append(Stay(person_index=actor.id_number_index, area_code=_area(trip.get("area_code")), arrived_at=arrived, left_at=left,
                           source=Stay.Source.DECLARATION))
-    declaration = SelfDeclaration.objects.create(person_index=user.id_number_index, symptoms=symptoms, note=note[:255])
+    declaration = SelfDeclaration.objects.create(person_index=actor.id_number_index, symptoms=symptoms, note=note[:255])
     for stay in stays:
         stay.save()
-    audit_record(action=AuditEvent.Action.HEALTH_DECLARATION, actor=user, subject=user, detail={"symptoms": symptoms, "trips": len(stays)})
-    evaluate_people([user.id_number_index])
+    audit_record(action=AuditEvent.Action.HEALTH_DECLARATION, actor=actor, subject=actor, detail={"symptoms": symptoms, "trips": len(stays)})
+    evaluate_people([actor.id_number_index])
     return declaration
 
 
 @use_case(audit=AuditEvent.Action.VENUE_VISIT)
-def visit_record(*, user: User, venue_code: str) -> Stay:
+def visit_record(*, actor: User, venue_code: str) -> Stay:
     venue = Venue.objects.filter(code=(venue_code or "").strip(), is_active=True).first()
     if venue is None:
         raise NotFound(_("Unknown venue code."), code="unknown_venue")
     now = timezone.now()
-    stay = Stay(person_index=user.id_number_index, area_code=venue.area_code, arrived_at=now, left_at=now, source=Stay.Source.VENUE, venue=venue)
+    stay = Stay(person_index=actor.id_number_index, area_code=venue.area_code, arrived_at=now, left_at=now, source=Stay.Source.VENUE, venue=venue)
     stay.save()
-    audit_record(action=AuditEvent.Action.VENUE_VISIT, actor=user, subject=user, detail={"venue": venue.name})
-    evaluate_people([user.id_number_index])
+    audit_record(action=AuditEvent.Action.VENUE_VISIT, actor=actor, subject=actor, detail={"venue": venue.name})
+    evaluate_people([actor.id_number_index])
     return stay
 
 
 @use_case(audit=AuditEvent.Action.VENUE_REGISTERED)
-def venue_register(*, manager: User, name: str, area_code: str, address: str) -> Venue:
-    if not permissions.has(manager, permissions.ADD_VENUE):
+def venue_register(*, actor: User, name: str, area_code: str, address: str) -> Venue:
+    if not permissions.has(actor, permissions.ADD_VENUE):
         raise Forbidden(_("You may not do this."), code="permission_denied")
-    venue = Venue.objects.create(manager=manager, name=name.strip(), area_code=_area(area_code), address=address.strip())
-    audit_record(action=AuditEvent.Action.VENUE_REGISTERED, actor=manager, subject=manager, detail={"venue": venue.name, "code": venue.code})
+    venue = Venue.objects.create(manager=actor, name=name.strip(), area_code=_area(area_code), address=address.strip())
+    audit_record(action=AuditEvent.Action.VENUE_REGISTERED, actor=actor, subject=actor, detail={"venue": venue.name, "code": venue.code})
     return venue
 
 
@@ -253,9 +249,9 @@ def venue_register(*, manager: User, name: str, area_code: str, address: str) ->
 
 
 @use_case(audit=AuditEvent.Action.DEPENDANT_ADDED)
-def dependant_add(*, guardian: User, id_number: str, name: str, relation: str, consent: str, consent_note: str = "") -> Dependant:
+def dependant_add(*, actor: User, id_number: str, name: str, relation: str, consent: str, consent_note: str = "") -> Dependant:
     """Hold the pass of someone without a phone. The name and number must match the population base;
-    an adult's consent must be recorded (a minor's is given by the guardian)."""
+    an adult's consent must be recorded (a minor's is given by the guardian, the actor)."""
     try:
         number = validate_id_number(id_number)
     except ValidationError as exc:
@@ -265,33 +261,33 @@ def dependant_add(*, guardian: User, id_number: str, name: str, relation: str, c
     if not real_name_matches(id_number=number, name=name):
         raise Invalid(_("The name and ID number do not match our records."), code="real_name_mismatch")
     index = id_number_index(number)
-    if index == guardian.id_number_index:
+    if index == actor.id_number_index:
         raise ValidationError({"id_number": [_("This is your own number.")]})
     record = PopulationRecord.objects.get(id_number_index=index)
     if consent == Dependant.Consent.MINOR and not people.is_minor(record.birth_date, timezone.localdate()):
         raise ValidationError({"consent": [_("Only a minor's consent can be given by the guardian.")]})
     if consent != Dependant.Consent.MINOR and not consent_note.strip():
         raise ValidationError({"consent_note": [_("Record how the person agreed (who witnessed, where, when).")]})
-    if Dependant.objects.filter(guardian=guardian, person_index=index, revoked_at__isnull=True).exists():
+    if Dependant.objects.filter(guardian=actor, person_index=index, revoked_at__isnull=True).exists():
         raise Conflict(_("You already hold this person's pass."), code="already_linked")
-    dependant = Dependant.objects.create(guardian=guardian, person_index=index, id_number=number, name=name.strip(), relation=relation.strip(),
+    dependant = Dependant.objects.create(guardian=actor, person_index=index, id_number=number, name=name.strip(), relation=relation.strip(),
                                          consent=consent, consent_note=consent_note.strip())
-    audit_record(action=AuditEvent.Action.DEPENDANT_ADDED, actor=guardian, subject=User.objects.filter(id_number_index=index).first(),
+    audit_record(action=AuditEvent.Action.DEPENDANT_ADDED, actor=actor, subject=User.objects.filter(id_number_index=index).first(),
                  detail={"health_pass_dependant": dependant.relation, "consent": consent})
     return dependant
 
 
 @use_case(audit=AuditEvent.Action.DEPENDANT_REVOKED)
-def dependant_revoke(*, guardian: User, dependant: Dependant) -> Dependant:
-    """The guardian stops holding a dependant's pass; the dependant sees it in their trail."""
-    if dependant.guardian_id != guardian.pk:
+def dependant_revoke(*, actor: User, dependant: Dependant) -> Dependant:
+    """The guardian (the actor) stops holding a dependant's pass; the dependant sees it in their trail."""
+    if dependant.guardian_id != actor.pk:
         raise NotFound()
     if dependant.revoked_at is not None:
         unchanged()
         return dependant
     dependant.revoked_at = timezone.now()
     dependant.save(update_fields=["revoked_at"])
-    audit_record(action=AuditEvent.Action.DEPENDANT_REVOKED, actor=guardian, subject=User.objects.filter(id_number_index=dependant.person_index).first(),
+    audit_record(action=AuditEvent.Action.DEPENDANT_REVOKED, actor=actor, subject=User.objects.filter(id_number_index=dependant.person_index).first(),
                  detail={"health_pass_dependant": dependant.relation})
     return dependant
 
@@ -300,21 +296,21 @@ def dependant_revoke(*, guardian: User, dependant: Dependant) -> Dependant:
 
 
 @use_case(audit=AuditEvent.Action.HEALTH_APPEAL)
-def appeal_submit(*, user: User, reason: str, evidence: str = "") -> Appeal:
+def appeal_submit(*, actor: User, reason: str, evidence: str = "") -> Appeal:
     if not reason.strip():
         raise ValidationError({"reason": [_("Say why you think the colour is wrong.")]})
-    if Appeal.objects.filter(appellant=user, status=Appeal.Status.PENDING).exists():
+    if Appeal.objects.filter(appellant=actor, status=Appeal.Status.PENDING).exists():
         raise Conflict(_("You already have an appeal being reviewed."), code="appeal_pending")
-    status = statuses.status_for(user.id_number_index)
-    appeal = Appeal.objects.create(person_index=user.id_number_index, appellant=user, colour_at_appeal=status["colour"],
+    status = statuses.status_for(actor.id_number_index)
+    appeal = Appeal.objects.create(person_index=actor.id_number_index, appellant=actor, colour_at_appeal=status["colour"],
                                    reasons_at_appeal=",".join(status["reasons"]), reason=reason.strip(), evidence=evidence.strip())
-    audit_record(action=AuditEvent.Action.HEALTH_APPEAL, actor=user, subject=user, detail={"appeal": appeal.pk, "step": "submitted"})
+    audit_record(action=AuditEvent.Action.HEALTH_APPEAL, actor=actor, subject=actor, detail={"appeal": appeal.pk, "step": "submitted"})
     return appeal
 
 
 @use_case(audit=AuditEvent.Action.HEALTH_OVERRIDE)
-def override_set(*, officer: User, person_index: str, colour: str, expires_at: dt.datetime, note: str) -> Override:
-    if not permissions.has(officer, permissions.SET_OVERRIDE):
+def override_set(*, actor: User, person_index: str, colour: str, expires_at: dt.datetime, note: str) -> Override:
+    if not permissions.has(actor, permissions.SET_OVERRIDE):
         raise Forbidden(_("You may not do this."), code="permission_denied")
     if colour not in Colour.values:
         raise ValidationError({"colour": [_("Unknown colour.")]})
@@ -322,8 +318,8 @@ def override_set(*, officer: User, person_index: str, colour: str, expires_at: d
         raise ValidationError({"expires_at": [_("The override must end in the future.")]})
     if not note.strip():
         raise ValidationError({"note": [_("Write down why.")]})
-    override = Override.objects.create(person_index=person_index, colour=colour, expires_at=expires_at, note=note.strip(), officer=officer)
-    audit_record(action=AuditEvent.Action.HEALTH_OVERRIDE, actor=officer, actor_description=_("卫健部门"),
+    override = Override.objects.create(person_index=person_index, colour=colour, expires_at=expires_at, note=note.strip(), officer=actor)
+    audit_record(action=AuditEvent.Action.HEALTH_OVERRIDE, actor=actor, actor_description=_("卫健部门"),
                  subject=User.objects.filter(id_number_index=person_index).first(),
                  detail={"colour": colour, "until": expires_at.isoformat(), "note": override.note})
     evaluate_people([person_index])
@@ -331,10 +327,10 @@ def override_set(*, officer: User, person_index: str, colour: str, expires_at: d
 
 
 @use_case(audit=(AuditEvent.Action.HEALTH_APPEAL, AuditEvent.Action.HEALTH_OVERRIDE))
-def appeal_decide(*, officer: User, appeal: Appeal, uphold: bool, note: str, colour: str | None = None,
+def appeal_decide(*, actor: User, appeal: Appeal, uphold: bool, note: str, colour: str | None = None,
                   expires_at: dt.datetime | None = None) -> Appeal:
     """Uphold (with an override colour and end) or reject an appeal; the appellant is told either way."""
-    if not permissions.has(officer, permissions.DECIDE_APPEAL):
+    if not permissions.has(actor, permissions.DECIDE_APPEAL):
         raise Forbidden(_("You may not do this."), code="permission_denied")
     if appeal.status != Appeal.Status.PENDING:
         raise Conflict(_("This appeal has already been decided."), code="appeal_decided")
@@ -342,12 +338,12 @@ def appeal_decide(*, officer: User, appeal: Appeal, uphold: bool, note: str, col
         raise ValidationError({"decision_note": [_("Write down why.")]})
     with transaction.atomic():
         if uphold:
-            appeal.override = override_set(officer=officer, person_index=appeal.person_index, colour=colour or Colour.GREEN,
+            appeal.override = override_set(actor=actor, person_index=appeal.person_index, colour=colour or Colour.GREEN,
                                            expires_at=expires_at or (timezone.now() + dt.timedelta(days=7)), note=note)
         appeal.status = Appeal.Status.UPHELD if uphold else Appeal.Status.REJECTED
-        appeal.decided_by, appeal.decided_at, appeal.decision_note = officer, timezone.now(), note.strip()
+        appeal.decided_by, appeal.decided_at, appeal.decision_note = actor, timezone.now(), note.strip()
         appeal.save()
-        audit_record(action=AuditEvent.Action.HEALTH_APPEAL, actor=officer, actor_description=_("卫健部门"), subject=appeal.appellant,
+        audit_record(action=AuditEvent.Action.HEALTH_APPEAL, actor=actor, actor_description=_("卫健部门"), subject=appeal.appellant,
                      detail={"appeal": appeal.pk, "step": appeal.status, "note": appeal.decision_note})
         notice_send(user=appeal.appellant, kind="health_appeal",
                     title=words(gettext_lazy("Your health pass appeal: %(status)s"), status=Appeal.Status(appeal.status).label),
@@ -388,10 +384,10 @@ def _fetch_key_set(url: str) -> str:
 
 
 @use_case(audit=AuditEvent.Action.TRUSTED_ISSUER_CHANGED)
-def trusted_issuer_import(*, officer: User, issuer_id: str, name: str, valid_from: dt.datetime, valid_until: dt.datetime,
+def trusted_issuer_import(*, actor: User | SystemActor, issuer_id: str, name: str, valid_from: dt.datetime, valid_until: dt.datetime,
                           jwks: dict | str | None = None, url: str = "") -> TrustedIssuer:
     """Trust another province's issuer: its key set from a file's JSON or fetched from a URL."""
-    if not permissions.has(officer, permissions.TRUST_ISSUER):
+    if not permissions.has(actor, permissions.TRUST_ISSUER):
         raise Forbidden(_("You may not do this."), code="permission_denied")
     if jwks is None:
         if not url.startswith(("https://", "http://")):
@@ -405,9 +401,23 @@ def trusted_issuer_import(*, officer: User, issuer_id: str, name: str, valid_fro
     trusted, _created = TrustedIssuer.objects.update_or_create(
         issuer_id=issuer_id, defaults={"name": name, "jwks": document, "source_url": url, "valid_from": valid_from, "valid_until": valid_until}
     )
-    audit_record(action=AuditEvent.Action.TRUSTED_ISSUER_CHANGED, actor=officer, detail={"issuer": issuer_id, "name": name, "url": url,
+    audit_record(action=AuditEvent.Action.TRUSTED_ISSUER_CHANGED, actor=actor, detail={"issuer": issuer_id, "name": name, "url": url,
                  "valid_from": valid_from.isoformat(), "valid_until": valid_until.isoformat()})
     return trusted
+
+
+@use_case(audit=AuditEvent.Action.TRUSTED_ISSUER_CHANGED)
+def trusted_issuer_set_active(*, actor: User, issuer: TrustedIssuer, active: bool) -> TrustedIssuer:
+    """Stop (or resume) trusting another province's issuer; its passes are refused while inactive."""
+    if not permissions.has(actor, permissions.TRUST_ISSUER):
+        raise Forbidden(_("You may not do this."), code="permission_denied")
+    if issuer.is_active == active:
+        unchanged()
+        return issuer
+    issuer.is_active = active
+    issuer.save(update_fields=["is_active", "updated_at"])
+    audit_record(action=AuditEvent.Action.TRUSTED_ISSUER_CHANGED, actor=actor, detail={"issuer": issuer.issuer_id, "active": active})
+    return issuer
 
 
 # --- source data --------------------------------------------------------------------------------
@@ -492,7 +502,7 @@ IMPORTERS = {"test_results": test_result_upsert, "vaccinations": vaccination_ups
 
 
 @use_case(audit=AuditEvent.Action.HEALTH_DATA_IMPORTED)
-def health_data_import(*, client, kind: str, rows: Iterable, source: str = "import") -> ImportReport:
+def health_data_import(*, actor: ApiClient | SystemActor, kind: str, rows: Iterable, source: str = "import") -> ImportReport:
     """Import rows (bad rows reported, good rows kept), then re-evaluate the people touched, set-based."""
     upsert = IMPORTERS[kind]
     touched: set[str] = set()
@@ -505,19 +515,93 @@ def health_data_import(*, client, kind: str, rows: Iterable, source: str = "impo
     report = row_import(rows, one)
     if touched:
         evaluate_people(touched)
-    audit_record(action=AuditEvent.Action.HEALTH_DATA_IMPORTED, actor_description=str(getattr(client, "name", client)),
+    audit_record(action=AuditEvent.Action.HEALTH_DATA_IMPORTED, actor_description=str(getattr(actor, "name", actor)),
                  detail={"kind": kind, "source": source, "created": report.created, "updated": report.updated, "rejected": len(report.errors)})
     return report
+
+
+# --- close contacts and risk areas (entered by health officers) ---------------------------------
+
+CLOSE_CONTACT_LISTED = declare("close_contact_listed", gettext_lazy("列为密切接触者"))
+CLOSE_CONTACT_CHANGED = declare("close_contact_changed", gettext_lazy("变更密切接触者记录"))
+RISK_AREA_CHANGED = declare("risk_area_changed", gettext_lazy("风险区域变更"))
+
+
+def _reevaluate_after_commit(person_index: str) -> None:
+    enqueue_on_commit("healthcode.reevaluate", [person_index])
+
+
+@use_case(audit=CLOSE_CONTACT_LISTED)
+def close_contact_list(*, actor: User, id_number: str, listed_at: dt.datetime, released_at: dt.datetime | None = None,
+                       note: str = "") -> CloseContact:
+    """List a person as a close contact (admin): in their "who used my data", and their code is
+    evaluated again after commit."""
+    if not permissions.has(actor, permissions.LIST_CLOSE_CONTACT):
+        raise Forbidden(_("You may not do this."), code="permission_denied")
+    person_index = id_number_index(validate_id_number(id_number))
+    contact = CloseContact.objects.create(person_index=person_index, listed_at=listed_at, released_at=released_at,
+                                          note=note.strip()[:255], entered_by=actor)
+    audit_record(action=CLOSE_CONTACT_LISTED, actor=actor, actor_description=_("卫健部门"),
+                 subject=User.objects.filter(id_number_index=person_index).first(),
+                 detail={"contact": contact.pk, "listed_at": listed_at.isoformat(), "released_at": released_at.isoformat() if released_at else None})
+    _reevaluate_after_commit(person_index)
+    return contact
+
+
+@use_case(audit=CLOSE_CONTACT_CHANGED)
+def close_contact_change(*, actor: User, contact: CloseContact, released_at: dt.datetime | None, note: str) -> CloseContact:
+    """Release a close contact or correct the note (admin); the person's code is evaluated again."""
+    if not permissions.has(actor, permissions.CHANGE_CLOSE_CONTACT):
+        raise Forbidden(_("You may not do this."), code="permission_denied")
+    contact.released_at, contact.note = released_at, note.strip()[:255]
+    contact.save(update_fields=["released_at", "note"])
+    audit_record(action=CLOSE_CONTACT_CHANGED, actor=actor, actor_description=_("卫健部门"),
+                 subject=User.objects.filter(id_number_index=contact.person_index).first(),
+                 detail={"contact": contact.pk, "released_at": released_at.isoformat() if released_at else None})
+    _reevaluate_after_commit(contact.person_index)
+    return contact
+
+
+@use_case(audit=(RISK_AREA_CHANGED, AuditEvent.Action.HEALTH_RULES_CHANGED))
+def risk_area_save(*, actor: User, area: RiskArea) -> RecomputeJob:
+    """Declare or change a risk area (admin) and re-evaluate, chunk by chunk, everyone who stayed there."""
+    if not permissions.has(actor, permissions.CHANGE_RISK_AREAS):
+        raise Forbidden(_("You may not do this."), code="permission_denied")
+    created = area.pk is None
+    area.save()
+    audit_record(action=RISK_AREA_CHANGED, actor=actor, actor_description=_("卫健部门"),
+                 detail={"area": area.area_code, "level": area.level, "step": "declared" if created else "changed",
+                         "starts_at": area.starts_at.isoformat(), "ends_at": area.ends_at.isoformat() if area.ends_at else None})
+    reason = _("风险区域：%(area)s，%(level)s") % {"area": area_name(area.area_code), "level": area.get_level_display()}
+    return recompute_start(actor=actor, reason=reason, area_code=area.area_code)
+
+
+@use_case(audit=AuditEvent.Action.HEALTH_RULES_CHANGED)
+def ruleset_draft_save(*, actor: User, ruleset: RuleSet, write_rules: Callable[[], object] | None = None) -> RuleSet:
+    """Save a draft rule version as edited in admin; ``write_rules`` saves the rule rows edited with it
+    (admin's inline forms), in this use case's transaction. A published version is never edited."""
+    if not permissions.has(actor, permissions.CHANGE_RULES):
+        raise Forbidden(_("You may not do this."), code="permission_denied")
+    if ruleset.pk and RuleSet.objects.filter(pk=ruleset.pk, published_at__isnull=False).exists():
+        raise Conflict(_("This version is already published; copy it to change it."), code="already_published")
+    created = ruleset.pk is None
+    ruleset.created_by = ruleset.created_by or actor
+    ruleset.save()
+    if write_rules is not None:
+        write_rules()
+    audit_record(action=AuditEvent.Action.HEALTH_RULES_CHANGED, actor=actor,
+                 detail={"step": "draft_created" if created else "draft_changed", "draft": ruleset.version})
+    return ruleset
 
 
 # --- rules and recomputation --------------------------------------------------------------------
 
 
 @use_case(audit=AuditEvent.Action.HEALTH_RULES_CHANGED)
-def ruleset_publish(*, officer: User, ruleset: RuleSet) -> RecomputeJob:
+def ruleset_publish(*, actor: User, ruleset: RuleSet) -> RecomputeJob:
     """Put a rule version in force (the old one stays, unchanged, for the statuses it produced) and
     re-evaluate everybody."""
-    if not permissions.has(officer, permissions.CHANGE_RULES):
+    if not permissions.has(actor, permissions.CHANGE_RULES):
         raise Forbidden(_("You may not do this."), code="permission_denied")
     if ruleset.is_published:
         raise Conflict(_("This version is already published; copy it to change it."), code="already_published")
@@ -526,25 +610,25 @@ def ruleset_publish(*, officer: User, ruleset: RuleSet) -> RecomputeJob:
     RuleSet.objects.filter(in_force=True).update(in_force=False)
     ruleset.in_force, ruleset.published_at = True, timezone.now()
     ruleset.save(update_fields=["in_force", "published_at"])
-    return recompute_start(reason=f"rule version v{ruleset.version} published", actor=officer)
+    return recompute_start(reason=f"rule version v{ruleset.version} published", actor=actor)
 
 
 @use_case(audit=AuditEvent.Action.HEALTH_RULES_CHANGED)
-def ruleset_copy(*, ruleset: RuleSet, officer: User) -> RuleSet:
+def ruleset_copy(*, ruleset: RuleSet, actor: User) -> RuleSet:
     """A new draft version with the same rules, to edit and publish."""
-    if not permissions.has(officer, permissions.CHANGE_RULES):
+    if not permissions.has(actor, permissions.CHANGE_RULES):
         raise Forbidden(_("You may not do this."), code="permission_denied")
     version = (RuleSet.objects.order_by("-version").values_list("version", flat=True).first() or 0) + 1
-    draft = RuleSet.objects.create(version=version, note=_("copy of v%(v)d") % {"v": ruleset.version}, created_by=officer)
+    draft = RuleSet.objects.create(version=version, note=_("copy of v%(v)d") % {"v": ruleset.version}, created_by=actor)
     for rule in ruleset.rules.all():
         rule.pk, rule.ruleset = None, draft
         rule.save()
-    audit_record(action=AuditEvent.Action.HEALTH_RULES_CHANGED, actor=officer, detail={"step": "copied", "from": ruleset.version, "draft": draft.version})
+    audit_record(action=AuditEvent.Action.HEALTH_RULES_CHANGED, actor=actor, detail={"step": "copied", "from": ruleset.version, "draft": draft.version})
     return draft
 
 
 @use_case(audit=AuditEvent.Action.HEALTH_RULES_CHANGED)
-def recompute_start(*, actor, reason: str, area_code: str = "", chunk_size: int = 20000) -> RecomputeJob:
+def recompute_start(*, actor: User | SystemActor, reason: str, area_code: str = "", chunk_size: int = 20000) -> RecomputeJob:
     if not permissions.has(actor, permissions.CHANGE_RULES):
         raise Forbidden(_("You may not do this."), code="permission_denied")
     from django.db.models import Max, Min

@@ -60,6 +60,12 @@ def recompute(job_id: int) -> str:
     return "done"
 
 
+@shared_task(name="healthcode.reevaluate", acks_late=True)
+def reevaluate(person_indexes: list[str]) -> int:
+    """Evaluate these people again (after a close contact was listed or released): idempotent."""
+    return len(evaluate_people(person_indexes))
+
+
 @shared_task(name="healthcode.reevaluate_due")
 def reevaluate_due(limit: int = 50000) -> int:
     """Statuses whose time is up (a window ended, an override expired) are evaluated again."""

@@ -8,8 +8,8 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import areas
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from core.web import refusal
 from credentials.rendering import qr_png, qr_svg
 from healthcode import selectors, services
-from healthcode.models import Colour, DailyCount, Dependant, RecomputeJob, Venue
+from healthcode.models import Colour, DailyCount, Dependant, RecomputeJob
 from identity import second_factor
 
 
@@ -34,7 +34,7 @@ def _dependant(request):
     if not pk:
         return None
     if not pk.isdigit():
-        raise Http404
+        raise NotFound()
     return selectors.dependant_for(request.user, int(pk))
 
 
@@ -96,7 +96,7 @@ def declare(request):
                 return redirect("health-declare")
             travel.append({"area_code": area_code, "arrived_at": timezone.make_aware(arrived), "left_at": timezone.make_aware(left)})
         try:
-            services.declaration_submit(user=request.user, symptoms=request.POST.get("symptoms") == "on", note=request.POST.get("note", ""), travel=travel)
+            services.declaration_submit(actor=request.user, symptoms=request.POST.get("symptoms") == "on", note=request.POST.get("note", ""), travel=travel)
         except (ValidationError, DomainError) as exc:
             _error(request, exc)
             return redirect("health-declare")
@@ -109,7 +109,7 @@ def declare(request):
 @require_POST
 def appeal(request):
     try:
-        services.appeal_submit(user=request.user, reason=request.POST.get("reason", ""), evidence=request.POST.get("evidence", ""))
+        services.appeal_submit(actor=request.user, reason=request.POST.get("reason", ""), evidence=request.POST.get("evidence", ""))
     except (ValidationError, DomainError) as exc:
         _error(request, exc)
     else:
@@ -121,7 +121,7 @@ def appeal(request):
 def dependants(request):
     if request.method == "POST":
         try:
-            services.dependant_add(guardian=request.user, id_number=request.POST.get("id_number", ""), name=request.POST.get("name", ""),
+            services.dependant_add(actor=request.user, id_number=request.POST.get("id_number", ""), name=request.POST.get("name", ""),
                                    relation=request.POST.get("relation", ""), consent=request.POST.get("consent", ""),
                                    consent_note=request.POST.get("consent_note", ""))
         except (ValidationError, DomainError) as exc:
@@ -135,9 +135,9 @@ def dependants(request):
 @login_required
 def venue_visit(request, code: str):
     """The page a phone camera opens from a venue code: confirm to record the visit."""
-    venue = get_object_or_404(Venue, code=code, is_active=True)
+    venue = selectors.open_venue(code)
     if request.method == "POST":
-        services.visit_record(user=request.user, venue_code=code)
+        services.visit_record(actor=request.user, venue_code=code)
         messages.success(request, _("Visit to %(venue)s recorded.") % {"venue": venue.name})
         return redirect("health-pass")
     return render(request, "healthcode/venue_visit.html", {"venue": venue})
@@ -148,7 +148,7 @@ def venue_visit(request, code: str):
 def venues(request):
     if request.method == "POST":
         try:
-            services.venue_register(manager=request.user, name=request.POST.get("name", ""), area_code=request.POST.get("area_code", ""),
+            services.venue_register(actor=request.user, name=request.POST.get("name", ""), area_code=request.POST.get("area_code", ""),
                                     address=request.POST.get("address", ""))
         except ValidationError as exc:
             _error(request, exc)
@@ -159,7 +159,7 @@ def venues(request):
 @login_required
 @permission_required("healthcode.add_venue", raise_exception=True)
 def venue_poster(request, code: str):
-    venue = get_object_or_404(Venue, code=code, manager=request.user)
+    venue = selectors.venue_managed_by(request.user, code)
     url = request.build_absolute_uri(reverse("health-venue-visit", args=[venue.code]))
     if request.GET.get("format") == "png":
         response = HttpResponse(qr_png(url), content_type="image/png")
@@ -176,7 +176,7 @@ def checkpoint(request):
     if request.method == "POST":
         payload = (request.POST.get("payload") or "").strip()
         if payload:
-            verdict = services.pass_check(checker=request.user, token=payload[:4000], place=request.POST.get("place", ""))
+            verdict = services.pass_check(actor=request.user, token=payload[:4000], place=request.POST.get("place", ""))
             verdict.message = services.REASONS.get(verdict.reason, verdict.reason)
         else:
             messages.error(request, _("Scan or paste a QR payload first."))

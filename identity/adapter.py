@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.numbers import normalize_id_number, validate_id_number, validate_phone
-from identity import crypto, roles, services
+from identity import crypto, masking, roles, services
 from identity.models import User, id_number_index, phone_index
 from identity.sms import sms_send
 
@@ -37,7 +37,7 @@ class MainlandPhoneField(forms.CharField):
 def user_display(user) -> str:
     """How allauth's pages and messages name the signed-in person to themself ("以 张三 成功登录"):
     their name (identity.masking: the holder sees it in full), never the username — a blind index."""
-    return getattr(user, "name", "") or getattr(user, "masked_id_number", "") or ""
+    return getattr(user, "name", "") or masking.person_field(user, "id_number", viewer=masking.Viewer.DISPLAY)
 
 
 # Where each role lands after signing in (without a ?next=): the first role of the person's that is
@@ -68,7 +68,7 @@ def landing_page(user) -> str:
 
 class AccountAdapter(DefaultAccountAdapter):
     def get_user_display(self, user) -> str:
-        return user.masked_name
+        return masking.name_of(user, viewer=masking.Viewer.OTHERS)
 
     def get_login_redirect_url(self, request) -> str:
         return landing_page(request.user)
@@ -102,7 +102,7 @@ class AccountAdapter(DefaultAccountAdapter):
         )
         if commit:
             user.save()
-            services.user_registered(user=user)
+            services.user_registered(actor=user)
         return user
 
     # --- phone ------------------------------------------------------------------------------------
@@ -147,8 +147,8 @@ class HeadlessAdapter(DefaultHeadlessAdapter):
 
     def user_as_dataclass(self, user):
         data = super().user_as_dataclass(user)
-        data.username = user.masked_id_number if user.pk else ""
-        data.display = user.masked_name
+        data.username = masking.person_field(user, "id_number", viewer=masking.Viewer.OTHERS) if user.pk else ""
+        data.display = masking.name_of(user, viewer=masking.Viewer.OTHERS)
         return data
 
 
@@ -164,9 +164,9 @@ class MFAAdapter(DefaultMFAAdapter):
         return crypto.decrypt(bytes.fromhex(encrypted_text), context="mfa.totp")
 
     def _get_user_identifier(self, user) -> str:
-        return user.masked_id_number
+        return masking.person_field(user, "id_number", viewer=masking.Viewer.OTHERS)
 
     def get_public_key_credential_user_entity(self, user) -> dict:
         entity = super().get_public_key_credential_user_entity(user)
-        entity["display_name"] = user.masked_name
+        entity["display_name"] = masking.name_of(user, viewer=masking.Viewer.OTHERS)
         return entity

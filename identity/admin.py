@@ -6,7 +6,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from core.numbers import validate_id_number, validate_phone
-from identity import masking
+from identity import actions, masking, services
 from identity.models import (
     AgentAuthorisation,
     ApiClient,
@@ -33,6 +33,29 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class UseCaseAdmin(admin.ModelAdmin):
+    """Saves and deletes through the use cases ``identity.services.admin_record_save`` and
+    ``admin_record_delete``: admin's own save (the form, inline rows, many-to-many fields such as a
+    person's roles) runs inside the use case, beside its audit event."""
+
+    def save_model(self, request, obj, form, change):
+        pass  # saved with its related rows in save_related, inside the use case
+
+    def save_related(self, request, form, formsets, change):
+        def write():
+            super(UseCaseAdmin, self).save_model(request, form.instance, form, change)
+            super(UseCaseAdmin, self).save_related(request, form, formsets, change)
+
+        services.admin_record_save(actor=request.user, record=form.instance, changed=form.changed_data, write=write)
+
+    def delete_model(self, request, obj):
+        services.admin_record_delete(actor=request.user, record=obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 class StaffCreationForm(forms.ModelForm):
@@ -67,7 +90,7 @@ class StaffCreationForm(forms.ModelForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(UseCaseAdmin, DjangoUserAdmin):
     add_form = StaffCreationForm
     add_fieldsets = ((None, {"fields": ["name", "id_number_input", "phone_input", "password", "department", "service_hall", "is_staff"]}),)
     fieldsets = (
@@ -85,26 +108,43 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.display(description=_("居民身份证号码"))
     def masked_id(self, obj):
-        return obj.masked_id_number
+        return masking.shown("id_number", obj.id_number or "", viewer=masking.Viewer.AUDITOR)
 
     @admin.display(description=_("手机号码"))
     def masked_mobile(self, obj):
-        return obj.masked_phone
+        return masking.shown("phone", obj.phone or "", viewer=masking.Viewer.AUDITOR)
 
     @admin.display(description=_("姓名"))
     def masked_name(self, obj):
-        return obj.masked_name
+        return masking.shown("name", obj.name, viewer=masking.Viewer.AUDITOR)
+
+
+class AuditActionFilter(admin.SimpleListFilter):
+    """Filter by action, in words (the column has no choices: the vocabulary is in identity.actions)."""
+
+    title = _("事件")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return sorted(((action, actions.label(action)) for action in actions.vocabulary()), key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     """Auditors search every event; nobody adds, edits or deletes one."""
 
-    list_display = ["created_at", "action", "actor", "actor_organisation", "subject", "source_ip"]
-    list_filter = ["action", "created_at"]
+    list_display = ["created_at", "action_label", "actor", "actor_organisation", "subject", "source_ip"]
+    list_filter = [AuditActionFilter, "created_at"]
     search_fields = ["actor__name", "subject__name", "actor_organisation__name", "source_ip"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    @admin.display(description=_("事件"), ordering="action")
+    def action_label(self, event: AuditEvent) -> str:
+        return event.get_action_display()
 
 
 @admin.register(SmsMessage)
@@ -120,9 +160,12 @@ class SmsMessageAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the outbox is a record of what was sent
+
 
 @admin.register(PopulationRecord)
-class PopulationRecordAdmin(admin.ModelAdmin):
+class PopulationRecordAdmin(UseCaseAdmin):
     list_display = ["__str__", "gender", "birth_date", "area_code", "status", "updated_at"]
     list_filter = ["status", "gender"]
     readonly_fields = ["masked", "gender", "birth_date", "area_code", "updated_at"]
@@ -137,7 +180,7 @@ class PopulationRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(LegalEntityRecord)
-class LegalEntityRecordAdmin(admin.ModelAdmin):
+class LegalEntityRecordAdmin(UseCaseAdmin):
     list_display = ["credit_code", "name", "legal_representative_name", "status", "area_code"]
     search_fields = ["credit_code", "name"]
     list_filter = ["status"]
@@ -158,7 +201,7 @@ class AgentInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(UseCaseAdmin):
     list_display = ["credit_code", "name", "legal_representative", "registered_at"]
     search_fields = ["credit_code", "name"]
     readonly_fields = ["credit_code", "name", "legal_representative", "registered_at"]
@@ -166,19 +209,19 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(UseCaseAdmin):
     list_display = ["code", "name", "name_en", "area_code"]
     search_fields = ["code", "name"]
 
 
 @admin.register(ServiceHall)
-class ServiceHallAdmin(admin.ModelAdmin):
+class ServiceHallAdmin(UseCaseAdmin):
     list_display = ["name", "department", "address"]
     list_filter = ["department"]
 
 
 @admin.register(ApiClient)
-class ApiClientAdmin(admin.ModelAdmin):
+class ApiClientAdmin(UseCaseAdmin):
     list_display = ["name", "key_id", "department", "is_active", "created_at"]
     readonly_fields = ["key_id", "created_at"]
     fields = ["name", "key_id", "scopes", "department", "is_active", "created_at"]

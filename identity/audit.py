@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from identity import roles
+from identity import masking, roles
 from identity.models import AuditEvent, User
 
 
@@ -25,7 +25,7 @@ def describe(event: AuditEvent, *, viewer: User) -> DataUse:
     if event.actor_id is not None and event.actor_id == viewer.pk:
         by = _("本人")
     else:
-        by = event.actor_description or (event.actor.masked_name if event.actor else "") or _("系统")
+        by = event.actor_description or masking.staff_name(event.actor) or _("系统")
     organisation = event.actor_organisation or event.subject_organisation
     return DataUse(event=event, by=by, role=_role(event, viewer), organisation=organisation.name if organisation else None,
                    purpose=str(event.detail.get("purpose", "")))

@@ -43,7 +43,7 @@ def _audit(user: User) -> list[dict]:
             "time": event.created_at,
             "action": event.action,
             "action_label": str(event.get_action_display()),
-            "by": event.actor_description or (event.actor.masked_name if event.actor else ""),
+            "by": event.actor_description or masking.staff_name(event.actor),
             "detail": event.detail,
         }
         for event in AuditEvent.objects.filter(subject=user).select_related("actor")

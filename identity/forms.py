@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from identity import services
+from identity import selectors
 from identity.models import AgentScope
 
 
@@ -27,7 +27,7 @@ class RealNameSignupForm(forms.Form):
         cleaned = super().clean()
         number, name = cleaned.get("username"), cleaned.get("name")
         if number and name:
-            services.registration_check(id_number=number, name=name)
+            selectors.registration_check(id_number=number, name=name)
         return cleaned
 
     def signup(self, request, user):

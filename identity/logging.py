@@ -7,15 +7,16 @@ libraries or unexpected exceptions.
 import logging
 import re
 
-from core.people import mask_id_number, mask_phone
+from identity import masking
 
 _ID_RE = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
 _PHONE_RE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
 
 
 def redact(text: str) -> str:
-    text = _ID_RE.sub(lambda m: mask_id_number(m.group(0).upper()), text)
-    return _PHONE_RE.sub(lambda m: mask_phone(m.group(0)), text)
+    # Log readers are operators: the masking table's auditor row.
+    text = _ID_RE.sub(lambda m: masking.shown("id_number", m.group(0).upper(), viewer=masking.Viewer.AUDITOR), text)
+    return _PHONE_RE.sub(lambda m: masking.shown("phone", m.group(0), viewer=masking.Viewer.AUDITOR), text)
 
 
 class RedactPersonalNumbers(logging.Filter):

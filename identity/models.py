@@ -14,8 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import Bilingual
 from core.numbers import normalize_id_number, normalize_phone
-from core.people import mask_id_number, mask_name, mask_phone
-from identity import crypto
+from identity import crypto, masking
+from identity.actions import Action
+from identity.actions import check as check_action
+from identity.actions import label as action_label
 from identity.fields import EncryptedTextField
 
 
@@ -119,7 +121,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("用户")
 
     def __str__(self) -> str:
-        return f"{mask_name(self.name)} ({self.masked_id_number})"
+        seen = masking.Viewer.AUDITOR  # admin's choice lists and logs
+        return f"{masking.shown('name', self.name, viewer=seen)} ({masking.shown('id_number', self.id_number or '', viewer=seen)})"
 
     def set_id_number(self, raw: str) -> None:
         self.id_number = normalize_id_number(raw)
@@ -133,13 +136,15 @@ class User(AbstractBaseUser, PermissionsMixin):
             self.phone, self.phone_index = None, None
         self.phone_verified = bool(raw) and verified
 
+    # The masked_* properties name a person as anyone else sees them (identity.masking, the "others"
+    # row). Pages, serializers and services ask the table for their own viewer instead.
     @property
     def masked_id_number(self) -> str:
-        return mask_id_number(self.id_number or "")
+        return masking.shown("id_number", self.id_number or "", viewer=masking.Viewer.OTHERS)
 
     @property
     def masked_phone(self) -> str:
-        return mask_phone(self.phone or "")
+        return masking.shown("phone", self.phone or "", viewer=masking.Viewer.OTHERS)
 
     def get_session_auth_hash(self) -> str:
         # Set by IdentityBackend.get_user from its cache, so checking a session needs no password hash.
@@ -147,7 +152,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def masked_name(self) -> str:
-        return mask_name(self.name)
+        return masking.shown("name", self.name, viewer=masking.Viewer.OTHERS)
 
     def get_full_name(self) -> str:
         return self.name
@@ -177,7 +182,8 @@ class PopulationRecord(models.Model):
         verbose_name_plural = _("人口库记录")
 
     def __str__(self) -> str:
-        return f"{mask_name(self.name)} {mask_id_number(self.id_number or '')}"
+        seen = masking.Viewer.AUDITOR
+        return f"{masking.shown('name', self.name, viewer=seen)} {masking.shown('id_number', self.id_number or '', viewer=seen)}"
 
 
 class LegalEntityRecord(models.Model):
@@ -264,58 +270,10 @@ class AuditEvent(models.Model):
     Never holds a plaintext ID or phone number: subjects are references, details are masked.
     """
 
-    class Action(models.TextChoices):
-        SIGN_IN = "sign_in", _("登录")
-        SIGN_IN_FAILED = "sign_in_failed", _("登录失败")
-        SIGN_OUT = "sign_out", _("退出登录")
-        SIGN_UP = "sign_up", _("注册")
-        REAL_NAME_CHECK = "real_name_check", _("实名核验")
-        ORGANISATION_REGISTERED = "organisation_registered", _("法人注册")
-        AGENT_AUTHORISED = "agent_authorised", _("授权经办人")
-        AGENT_REVOKED = "agent_revoked", _("撤销经办人授权")
-        PROFILE_VIEWED = "profile_viewed", _("查看个人信息")
-        CREDENTIAL_VERIFIED = "credential_verified", _("核验电子证照")
-        APPLICATION_VIEWED = "application_viewed", _("查看办件")
-        APPLICATION_SUBMITTED_FOR = "application_submitted_for", _("窗口代为申请")
-        HEALTH_PASS_CHECKED = "health_pass_checked", _("查验健康码")
-        HEALTH_APPEAL = "health_appeal", _("健康码申诉")
-        DATA_EXPORTED = "data_exported", _("导出个人数据")
-        NOTICES_READ = "notices_read", _("消息已读")
-        BASE_RECORDS_IMPORTED = "base_records_imported", _("导入基础库")
-        CREDENTIAL_ISSUED = "credential_issued", _("签发电子证照")
-        CREDENTIAL_STATUS_CHANGED = "credential_status_changed", _("变更证照状态")
-        CREDENTIAL_HIDDEN = "credential_hidden", _("卡包显示设置")
-        CREDENTIAL_PRESENTED = "credential_presented", _("亮证")
-        HEALTH_DECLARATION = "health_declaration", _("健康申报")
-        VENUE_VISIT = "venue_visit", _("场所扫码")
-        VENUE_REGISTERED = "venue_registered", _("登记场所")
-        DEPENDANT_ADDED = "dependant_added", _("添加代领人员")
-        DEPENDANT_REVOKED = "dependant_revoked", _("解除代领")
-        HEALTH_OVERRIDE = "health_override", _("人工设定健康码")
-        HEALTH_RULES_CHANGED = "health_rules_changed", _("健康码规则变更")
-        HEALTH_DATA_IMPORTED = "health_data_imported", _("导入健康数据")
-        TRUSTED_ISSUER_CHANGED = "trusted_issuer_changed", _("互认签发方变更")
-        APPLICATION_SUBMITTED = "application_submitted", _("提交办件")
-        APPLICATION_STEP = "application_step", _("办件流转")
-        MATERIAL_DOWNLOADED = "material_downloaded", _("下载申请材料")
-        UPLOAD_STORED = "upload_stored", _("上传材料")
-        COUNTER_LOOKUP = "counter_lookup", _("窗口调取信息")
-        ITEM_VERSION_CHANGED = "item_version_changed", _("事项版本变更")
-        RETENTION_APPLIED = "retention_applied", _("到期记录归档")
-        PREFERENCES_CHANGED = "preferences_changed", _("更改显示偏好")
-        SECOND_FACTOR_CHANGED = "second_factor_changed", _("更改登录验证方式")
-        SERVICE_RATED = "service_rated", _("好差评")
-        RECTIFICATION_STEP = "rectification_step", _("差评整改")
-        SEAL_CHANGED = "seal_changed", _("电子印章变更")
-        PAYMENT = "payment", _("缴费")
-        WALLET_OFFER = "wallet_offer", _("添加到数字钱包")
-        WALLET_ISSUED = "wallet_issued", _("发放到数字钱包")
-        PRESENTATION_REQUESTED = "presentation_requested", _("发起出示请求")
-        PRESENTATION_ANSWERED = "presentation_answered", _("向依赖方出示证照")
-        PASSWORD_RESET = "password_reset", _("重置密码")
+    Action = Action  # the vocabulary (identity.actions), kept here for the call sites' AuditEvent.Action.X
 
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
-    action = models.CharField(_("事件"), max_length=40, choices=Action.choices)
+    action = models.CharField(_("事件"), max_length=40)  # identity.actions: constants in code, no DB choices
     actor = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("操作人")
     )
@@ -344,10 +302,14 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("audit events are append-only")
+        check_action(self.action)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise PermissionError("audit events are append-only")
+
+    def get_action_display(self) -> str:
+        return action_label(self.action)
 
 
 class SmsMessage(models.Model):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from identity.models import AgentAuthorisation, AuditEvent, Notice, Organisation, User
+from core.errors import NotFound
+from identity.models import AgentAuthorisation, AuditEvent, Notice, Organisation, PopulationRecord, User, id_number_index
 
 
 def audit_events_about(user: User) -> QuerySet[AuditEvent]:
@@ -35,7 +36,10 @@ def organisations_for(user: User) -> QuerySet[Organisation]:
 
 
 def organisation_for(user: User, credit_code: str) -> Organisation:
-    return get_object_or_404(organisations_for(user), credit_code=credit_code.strip().upper())
+    organisation = organisations_for(user).filter(credit_code=credit_code.strip().upper()).first()
+    if organisation is None:
+        raise NotFound()
+    return organisation
 
 
 def agents_of(organisation: Organisation) -> QuerySet[AgentAuthorisation]:
@@ -51,8 +55,11 @@ def agents_visible_to(user: User, organisation: Organisation) -> QuerySet[AgentA
 def agent_authorisation_for(user: User, organisation: Organisation, pk: int) -> AgentAuthorisation:
     """Only the legal representative sees and manages the organisation's authorisations."""
     if organisation.legal_representative_id != user.pk:
-        raise Http404
-    return get_object_or_404(agents_of(organisation), pk=pk)
+        raise NotFound()
+    authorisation = agents_of(organisation).filter(pk=pk).first()
+    if authorisation is None:
+        raise NotFound()
+    return authorisation
 
 
 def notices_of(user: User, *, unread: bool = False) -> QuerySet[Notice]:
@@ -63,9 +70,36 @@ def notices_of(user: User, *, unread: bool = False) -> QuerySet[Notice]:
 
 def notice_for(user: User, pk: int) -> Notice:
     """One of my notices; anyone else's answers 404."""
-    return get_object_or_404(notices_of(user), pk=pk)
+    notice = notices_of(user).filter(pk=pk).first()
+    if notice is None:
+        raise NotFound()
+    return notice
 
 
 def unread_notice_count(user: User) -> int:
     """One COUNT over the (user, -created_at) index: the header's unread badge."""
     return notices_of(user, unread=True).count()
+
+
+# --- sign-up checks (reads of the population base and the accounts) ------------------------------
+
+
+def real_name_matches(*, id_number: str, name: str) -> bool:
+    """Whether name + ID number match a living record of the population base."""
+    record = PopulationRecord.objects.filter(id_number_index=id_number_index(id_number)).first()
+    return bool(record and record.status == PopulationRecord.Status.NORMAL and record.name == name.strip())
+
+
+def registration_check(*, id_number: str, name: str) -> None:
+    """Raise ValidationError unless this person may open an account.
+
+    The real-name check comes first, and "no such record" and "name differs" share one message, so
+    the form reveals nothing about the base records or who is registered to someone who does not
+    already know the pair.
+    """
+    if not real_name_matches(id_number=id_number, name=name):
+        raise ValidationError(_("The name and ID number do not match the population register."), code="real_name_mismatch")
+    if User.objects.filter(id_number_index=id_number_index(id_number)).exists():
+        raise ValidationError(
+            _("An account already exists for this ID number. Sign in, or reset the password."), code="already_registered"
+        )

@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -20,15 +20,17 @@ from django.utils.translation import gettext as _
 
 from core import context, partitions
 from core.errors import Forbidden, Invalid, NotFound
+from core.imports import ImportReport, row_import  # noqa: F401 (ImportReport: importers elsewhere name it from here)
 from core.numbers import validate_credit_code, validate_id_number, validate_phone
 from core.people import birth_date as id_number_birth_date
 from core.people import gender as id_number_gender
-from core.people import mask_id_number
-from core.usecases import note_audit, pure, side_effect, step, unchanged, use_case
-from identity import exports, signals
+from core.usecases import SystemActor, note_audit, pure, side_effect, step, unchanged, use_case
+from identity import exports, masking, signals
+from identity.actions import check as check_action
 from identity.models import (
     AgentAuthorisation,
     AgentScope,
+    ApiClient,
     AuditEvent,
     LegalEntityRecord,
     Notice,
@@ -69,6 +71,7 @@ def audit_event(
 ) -> AuditEvent:
     """The one shape of an audit event, unsaved: ``audit_record`` saves one in a use case; the check
     journal's writers save many at once (``bulk_create``) for records a use case already counted."""
+    check_action(action)  # bulk writers skip save(): the vocabulary is checked here too
     if purpose:
         detail = {**(detail or {}), "purpose": purpose}
     return AuditEvent(
@@ -97,8 +100,49 @@ def notice_send(*, user: User | None, kind: str, title: str | Words, body: str |
     return Notice.objects.create(user=user, kind=kind, url=url, read_at=timezone.now() if read else None, **notice_fields(title=title, body=body))
 
 
+def _admin_subject(record) -> User | None:
+    """Whose data an admin write touches: a staff or citizen account, or the person behind a row of
+    the population base; nobody's for reference data (departments, halls, API clients)."""
+    if isinstance(record, User):
+        return record if record.pk else None
+    if isinstance(record, PopulationRecord):
+        return User.objects.filter(id_number_index=record.id_number_index).first()
+    return None
+
+
+def _admin_permission(actor: User, record, verb: str) -> None:
+    opts = record._meta
+    if not actor.has_perm(f"{opts.app_label}.{verb}_{opts.model_name}"):
+        raise Forbidden(_("You may not do this."), code="permission_denied")
+
+
+@use_case(audit=AuditEvent.Action.ADMIN_RECORD_CHANGED)
+def admin_record_save(*, actor: User, record, changed: Iterable[str], write: Callable[[], object]):
+    """A record added or changed in Django admin (accounts and their roles, base records, departments,
+    halls, API clients): ``write`` is admin's own save of the form, its inline rows and many-to-many
+    fields, run in this use case's transaction beside its audit event (field names only, never
+    values). Admin checked the model permission; this checks it again."""
+    created = record.pk is None
+    _admin_permission(actor, record, "add" if created else "change")
+    write()
+    audit_record(action=AuditEvent.Action.ADMIN_RECORD_CHANGED, actor=actor, subject=_admin_subject(record),
+                 detail={"model": record._meta.label_lower, "record": record.pk, "step": "added" if created else "changed",
+                         "fields": sorted(changed)})
+    return record
+
+
+@use_case(audit=AuditEvent.Action.ADMIN_RECORD_CHANGED)
+def admin_record_delete(*, actor: User, record) -> None:
+    """A record deleted in Django admin, with its audit event."""
+    _admin_permission(actor, record, "delete")
+    subject = None if isinstance(record, User) else _admin_subject(record)  # a deleted account is nobody's subject any more
+    detail = {"model": record._meta.label_lower, "record": record.pk, "step": "deleted"}
+    record.delete()
+    audit_record(action=AuditEvent.Action.ADMIN_RECORD_CHANGED, actor=actor, subject=subject, detail=detail)
+
+
 @use_case(audit=AuditEvent.Action.RETENTION_APPLIED)
-def retention_apply(*, actor, today: dt.date | None = None) -> list[str]:
+def retention_apply(*, actor: User | SystemActor, today: dt.date | None = None) -> list[str]:
     """Detach the monthly partitions older than each table's retention (core/partitions.py): their
     rows leave the live tables and wait, as tables of their own, to be archived and dropped."""
     if not actor.has_perm("identity.view_auditevent"):
@@ -115,28 +159,28 @@ def retention_apply(*, actor, today: dt.date | None = None) -> list[str]:
 
 
 @use_case(audit=AuditEvent.Action.DATA_EXPORTED)
-def personal_data_export(*, user: User) -> dict:
+def personal_data_export(*, actor: User) -> dict:
     """Everything the platform holds about me, as one document; the export itself is recorded."""
-    audit_record(action=AuditEvent.Action.DATA_EXPORTED, actor=user, subject=user)
-    return exports.document_for(user)
+    audit_record(action=AuditEvent.Action.DATA_EXPORTED, actor=actor, subject=actor)
+    return exports.document_for(actor)
 
 
 @use_case(audit=AuditEvent.Action.PREFERENCES_CHANGED)
-def elder_mode_set(*, user: User, on: bool) -> User:
+def elder_mode_set(*, actor: User, on: bool) -> User:
     """Switch my account's pages to elder mode (长辈版) or back; every device I sign in on follows."""
-    if user.elder_mode == on:
+    if actor.elder_mode == on:
         unchanged()
-        return user
-    user.elder_mode = on
-    user.save(update_fields=["elder_mode"])
-    audit_record(action=AuditEvent.Action.PREFERENCES_CHANGED, actor=user, subject=user, detail={"elder_mode": on})
-    return user
+        return actor
+    actor.elder_mode = on
+    actor.save(update_fields=["elder_mode"])
+    audit_record(action=AuditEvent.Action.PREFERENCES_CHANGED, actor=actor, subject=actor, detail={"elder_mode": on})
+    return actor
 
 
 @use_case(audit=AuditEvent.Action.NOTICES_READ)
-def notice_mark_read(*, user: User, pk: int | None = None) -> int:
+def notice_mark_read(*, actor: User, pk: int | None = None) -> int:
     """Mark one of my notices (or all of them) as read; another person's notice is not found."""
-    notices = Notice.objects.filter(user=user)
+    notices = Notice.objects.filter(user=actor)
     if pk is not None:
         if not notices.filter(pk=pk).exists():
             raise NotFound()
@@ -145,34 +189,11 @@ def notice_mark_read(*, user: User, pk: int | None = None) -> int:
     if not marked:
         unchanged()
         return 0
-    audit_record(action=AuditEvent.Action.NOTICES_READ, actor=user, subject=user, detail={"count": marked})
+    audit_record(action=AuditEvent.Action.NOTICES_READ, actor=actor, subject=actor, detail={"count": marked})
     return marked
 
 
 # --- Real-name registration ---------------------------------------------------------------------
-
-
-@pure
-def real_name_matches(*, id_number: str, name: str) -> bool:
-    """Whether name + ID number match a living record of the population base."""
-    record = PopulationRecord.objects.filter(id_number_index=id_number_index(id_number)).first()
-    return bool(record and record.status == PopulationRecord.Status.NORMAL and record.name == name.strip())
-
-
-@pure
-def registration_check(*, id_number: str, name: str) -> None:
-    """Raise ValidationError unless this person may open an account.
-
-    The real-name check comes first, and "no such record" and "name differs" share one message, so
-    the form reveals nothing about the base records or who is registered to someone who does not
-    already know the pair.
-    """
-    if not real_name_matches(id_number=id_number, name=name):
-        raise ValidationError(_("The name and ID number do not match the population register."), code="real_name_mismatch")
-    if User.objects.filter(id_number_index=id_number_index(id_number)).exists():
-        raise ValidationError(
-            _("An account already exists for this ID number. Sign in, or reset the password."), code="already_registered"
-        )
 
 
 @pure
@@ -187,11 +208,11 @@ def user_prepare_registration(*, user: User, id_number: str, name: str, phone: s
 
 
 @use_case(audit=(AuditEvent.Action.REAL_NAME_CHECK, AuditEvent.Action.SIGN_UP))
-def user_registered(*, user: User) -> None:
+def user_registered(*, actor: User) -> None:
     """Audit a completed registration; called once the account row exists."""
-    audit_record(action=AuditEvent.Action.REAL_NAME_CHECK, actor=user, subject=user, detail={"result": "match"})
-    audit_record(action=AuditEvent.Action.SIGN_UP, actor=user, subject=user)
-    signals.registration_completed.send(sender=User, user=user)  # e.g. credentials issues the e-ID card after commit
+    audit_record(action=AuditEvent.Action.REAL_NAME_CHECK, actor=actor, subject=actor, detail={"result": "match"})
+    audit_record(action=AuditEvent.Action.SIGN_UP, actor=actor, subject=actor)
+    signals.registration_completed.send(sender=User, user=actor)  # e.g. credentials issues the e-ID card after commit
 
 
 # --- Password reset by SMS code -----------------------------------------------------------------
@@ -386,7 +407,7 @@ def agent_authorise(*, actor: User, organisation: Organisation, grant: AgentGran
     authorisation = AgentAuthorisation.objects.create(
         organisation=organisation, agent=agent, scopes=scopes, valid_from=valid_from, valid_until=grant.valid_until, granted_by=actor
     )
-    detail = {"scopes": scopes, "valid_until": grant.valid_until.isoformat(), "agent": mask_id_number(number)}
+    detail = {"scopes": scopes, "valid_until": grant.valid_until.isoformat(), "agent": masking.shown("id_number", number, viewer=masking.Viewer.AUDITOR)}
     audit_record(
         action=AuditEvent.Action.AGENT_AUTHORISED,
         actor=actor,
@@ -417,24 +438,6 @@ def agent_revoke(*, actor: User, authorisation: AgentAuthorisation) -> AgentAuth
 
 
 # --- Base records (人口库 / 法人库) -----------------------------------------------------------------
-
-
-@dataclass
-class ImportReport:
-    created: int = 0
-    updated: int = 0
-    errors: list[dict] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {"created": self.created, "updated": self.updated, "errors": self.errors}
-
-
-def _row_error(report: ImportReport, row_number: int, exc: Exception) -> None:
-    if isinstance(exc, ValidationError):
-        messages = exc.message_dict if hasattr(exc, "error_dict") else {"row": exc.messages}
-    else:
-        messages = {"row": [str(exc)]}
-    report.errors.append({"row": row_number, "errors": {k: [str(m) for m in v] for k, v in messages.items()}})
 
 
 def _required(row: dict, key: str) -> str:
@@ -502,32 +505,11 @@ def legal_entity_record_upsert(row: dict) -> bool:
     return created
 
 
-@pure  # writes only through the upsert it is given
-def row_import(rows: Iterable, upsert: Callable[[dict], bool]) -> ImportReport:
-    """Import rows one by one: each good row is kept (in its own savepoint), each bad row reported.
-    ``upsert`` returns True when it created a record and raises ValidationError for a bad row."""
-    report = ImportReport()
-    for number, row in enumerate(rows, start=1):
-        try:
-            if not isinstance(row, dict):
-                raise ValidationError(_("Each row must be an object."))
-            with transaction.atomic():
-                created = upsert(row)
-        except Exception as exc:  # noqa: BLE001 — every failure becomes a row error, never a lost batch
-            _row_error(report, number, exc)
-            continue
-        if created:
-            report.created += 1
-        else:
-            report.updated += 1
-    return report
-
-
 @use_case(audit=AuditEvent.Action.BASE_RECORDS_IMPORTED)
-def base_records_import(*, client, kind: str, rows: Iterable[dict]) -> ImportReport:
-    """A system client (or an operator's command, ``client=SYSTEM``) loads 人口库/法人库 rows."""
+def base_records_import(*, actor: ApiClient | SystemActor, kind: str, rows: Iterable[dict]) -> ImportReport:
+    """A system client (or an operator's command, ``actor=SYSTEM``) loads 人口库/法人库 rows."""
     upsert = {"people": population_record_upsert, "entities": legal_entity_record_upsert}[kind]
     report = row_import(rows, upsert)
-    audit_record(action=AuditEvent.Action.BASE_RECORDS_IMPORTED, actor_description=str(getattr(client, "name", client)),
+    audit_record(action=AuditEvent.Action.BASE_RECORDS_IMPORTED, actor_description=str(getattr(actor, "name", actor)),
                  detail={"kind": kind, "created": report.created, "updated": report.updated, "rejected": len(report.errors)})
     return report

@@ -99,7 +99,7 @@ def elder_mode(request):
 
     on = request.POST.get("elder") == "1"
     if request.user.is_authenticated:
-        services.elder_mode_set(user=request.user, on=on)
+        services.elder_mode_set(actor=request.user, on=on)
     target = request.POST.get("next", "/")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         target = "/"

@@ -89,7 +89,7 @@ def message_open(request, pk: int):
     from portal.notices import describe
 
     notice = notice_for(request.user, pk)
-    notice_mark_read(user=request.user, pk=notice.pk)
+    notice_mark_read(actor=request.user, pk=notice.pk)
     return render(request, "portal/message.html", {"notice": describe(notice, host=request.get_host())})
 
 
@@ -98,7 +98,7 @@ def message_open(request, pk: int):
 def message_read_all(request):
     from identity.services import notice_mark_read
 
-    if notice_mark_read(user=request.user):
+    if notice_mark_read(actor=request.user):
         messages.success(request, _("全部消息已标为已读。"))
     return redirect("messages")
 

@@ -18,7 +18,6 @@ from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError, NotFound
 from core.fields import localised
-from core.people import mask_name
 from core.web import refusal
 from identity import masking, second_factor
 from identity import selectors as identity_selectors
@@ -333,14 +332,16 @@ def counter(request):
                 errors = _fail(request, exc)
             else:
                 request.session.pop(COUNTER_SESSION, None)
-                messages.success(request, _("Submitted for %(name)s: %(number)s.") % {"name": applicant.masked_name, "number": submitted.application.number})
+                messages.success(request, _("Submitted for %(name)s: %(number)s.") % {"name": masking.name_of(applicant, viewer=masking.Viewer.OTHERS),
+                                                                          "number": submitted.application.number})
                 return redirect("services-counter")
         filled = counter_desk.walk_in_prefill(version, walk_in) | values
         context = {"version": version, "idempotency_key": secrets.token_urlsafe(16), **_form_context(version, applicant, None, filled, errors)}
     return render(
         request,
         "services/counter.html",
-        {"walk_in": walk_in, "masked_name": mask_name(walk_in["name"]) if walk_in else "", "item": item, "items": selectors.catalogue()[:200], **context},
+        {"walk_in": walk_in, "masked_name": masking.shown("name", walk_in["name"], viewer=masking.Viewer.OTHERS) if walk_in else "",  # faces the hall
+         "item": item, "items": selectors.catalogue()[:200], **context},
     )
 
 
@@ -428,6 +429,6 @@ def notice_check(request, signed: str):
     application = selectors.completed_application(number) if number else None
     if application is None:
         raise Http404
-    applicant = application.organisation.name if application.organisation else mask_name(application.applicant.name)
+    applicant = application.organisation.name if application.organisation else masking.name_of(application.applicant, viewer=masking.Viewer.OTHERS)
     return render(request, "documents/notice_check.html", {"application": application, "applicant": applicant,
                                                             "credential": application.result_credential})

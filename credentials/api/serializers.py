@@ -6,6 +6,7 @@ from rest_framework import serializers
 from credentials.claims import reason_label
 from credentials.models import Credential, Verification
 from identity import masking
+from identity.api.fields import Shown
 
 
 class CredentialPushSerializer(serializers.Serializer):
@@ -153,7 +154,7 @@ class VerdictSerializer(serializers.Serializer):
 class CheckSerializer(serializers.ModelSerializer):
     credential = serializers.CharField(source="credential.type.name", default="")
     identifier = serializers.CharField(source="credential.identifier", default="")
-    verifier = serializers.CharField(source="verifier.masked_name")
+    verifier = Shown("name", viewer=masking.Viewer.CITIZEN, source="verifier")
     service_hall = serializers.CharField(source="service_hall.name", default="")
     reason_label = serializers.CharField(source="get_reason_display")
 

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from healthcode.models import Appeal, Colour, Dependant, PassCheck, Venue
 from identity import masking
+from identity.api.fields import Shown
 
 
 class PassReasonSerializer(serializers.Serializer):
@@ -60,7 +61,7 @@ class PassVerdictSerializer(serializers.Serializer):
 
 
 class PassCheckSerializer(serializers.ModelSerializer):
-    checker = serializers.CharField(source="checker.masked_name")
+    checker = Shown("name", viewer=masking.Viewer.CITIZEN, source="checker")
 
     class Meta:
         model = PassCheck

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import ImportReportSerializer, require_perm
+from core.errors import NotFound
 from healthcode import selectors, services
 from healthcode.api.serializers import (
     AppealSerializer,
@@ -33,9 +34,7 @@ def _dependant(request):
     try:
         return selectors.dependant_for(request.user, int(pk))
     except ValueError:
-        from django.http import Http404
-
-        raise Http404 from None
+        raise NotFound() from None
 
 
 DEPENDANT = OpenApiParameter("dependant", int, description="A dependant's pass (代领): the id from GET /api/v1/health/dependants/")
@@ -67,7 +66,7 @@ class DeclarationApi(APIView):
     def post(self, request):
         data = DeclarationSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.declaration_submit(user=request.user, **data.validated_data)
+        services.declaration_submit(actor=request.user, **data.validated_data)
         return Response(PassSerializer(services.pass_show(user=request.user)).data, status=status.HTTP_201_CREATED)
 
 
@@ -76,7 +75,7 @@ class VisitApi(APIView):
     def post(self, request):
         data = VisitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.visit_record(user=request.user, **data.validated_data)
+        services.visit_record(actor=request.user, **data.validated_data)
         return Response(PassSerializer(services.pass_show(user=request.user)).data, status=status.HTTP_201_CREATED)
 
 
@@ -89,7 +88,7 @@ class AppealListApi(APIView):
     def post(self, request):
         data = AppealSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        appeal = services.appeal_submit(user=request.user, **data.validated_data)
+        appeal = services.appeal_submit(actor=request.user, **data.validated_data)
         return Response(AppealSerializer(appeal).data, status=status.HTTP_201_CREATED)
 
 
@@ -102,14 +101,14 @@ class DependantListApi(APIView):
     def post(self, request):
         data = DependantSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        dependant = services.dependant_add(guardian=request.user, **data.validated_data)
+        dependant = services.dependant_add(actor=request.user, **data.validated_data)
         return Response(DependantSerializer(dependant).data, status=status.HTTP_201_CREATED)
 
 
 class DependantRevokeApi(APIView):
     @extend_schema(request=None, responses=DependantSerializer, summary="Stop holding this pass")
     def post(self, request, pk: int):
-        return Response(DependantSerializer(services.dependant_revoke(guardian=request.user, dependant=selectors.dependant_for(request.user, pk))).data)
+        return Response(DependantSerializer(services.dependant_revoke(actor=request.user, dependant=selectors.dependant_for(request.user, pk))).data)
 
 
 class CheckApi(APIView):
@@ -119,7 +118,7 @@ class CheckApi(APIView):
     def post(self, request):
         data = CheckRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        verdict = services.pass_check(checker=request.user, token=data.validated_data["payload"], place=data.validated_data["place"])
+        verdict = services.pass_check(actor=request.user, token=data.validated_data["payload"], place=data.validated_data["place"])
         return Response(PassVerdictSerializer(verdict).data)
 
 
@@ -134,7 +133,7 @@ class VenueListApi(APIView):
     def post(self, request):
         data = VenueSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        venue = services.venue_register(manager=request.user, **data.validated_data)
+        venue = services.venue_register(actor=request.user, **data.validated_data)
         return Response(VenueSerializer(venue).data, status=status.HTTP_201_CREATED)
 
 
@@ -148,10 +147,8 @@ class HealthImportApi(APIView):
     @extend_schema(request=HealthImportSerializer, responses=ImportReportSerializer, summary="Import rows; bad rows reported, good rows kept")
     def post(self, request, kind: str):
         if kind not in services.IMPORTERS:
-            from django.http import Http404
-
-            raise Http404
+            raise NotFound()
         data = HealthImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        report = services.health_data_import(client=request.user, kind=kind, rows=data.validated_data["rows"], source=request.user.key_id)
+        report = services.health_data_import(actor=request.user, kind=kind, rows=data.validated_data["rows"], source=request.user.key_id)
         return Response(report.as_dict())

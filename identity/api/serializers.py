@@ -2,13 +2,15 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from identity import audit
+from identity.api.fields import Shown
+from identity.masking import Viewer
 from identity.models import AgentAuthorisation, AgentScope, AuditEvent, Notice, Organisation, User
 from identity.notices import notice_text
 
 
 class ProfileSerializer(serializers.ModelSerializer):
-    id_number = serializers.CharField(source="masked_id_number", help_text=_("Masked: first 6 and last 4"))
-    phone = serializers.CharField(source="masked_phone")
+    id_number = Shown("id_number", viewer=Viewer.DISPLAY, source="*", help_text=_("Masked: first 6 and last 4"))
+    phone = Shown("phone", viewer=Viewer.DISPLAY, source="*")
     roles = serializers.SerializerMethodField()
 
     class Meta:
@@ -35,8 +37,8 @@ class OrganisationRegisterSerializer(serializers.Serializer):
 
 
 class AgentSerializer(serializers.ModelSerializer):
-    agent_name = serializers.CharField(source="agent.masked_name")
-    agent_id_number = serializers.CharField(source="agent.masked_id_number")
+    agent_name = Shown("name", viewer=Viewer.OTHERS, source="agent")
+    agent_id_number = Shown("id_number", viewer=Viewer.OTHERS, source="agent")
     active = serializers.SerializerMethodField()
 
     class Meta:

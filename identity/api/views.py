@@ -115,7 +115,7 @@ class BaseRecordsSyncApi(APIView):
     def post(self, request, kind: str):
         data = BaseRecordsSyncSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        report = services.base_records_import(client=request.user, kind=kind, rows=data.validated_data["records"])
+        report = services.base_records_import(actor=request.user, kind=kind, rows=data.validated_data["records"])
         return Response(report.as_dict())
 
 
@@ -133,7 +133,7 @@ class NoticeReadApi(APIView):
     @extend_schema(request=None, responses={200: inline_serializer("NoticesMarked", {"marked": serializers.IntegerField()})},
                    summary="Mark one notice (or, with pk 0, all) as read")
     def post(self, request, pk: int):
-        return Response({"marked": services.notice_mark_read(user=request.user, pk=pk or None)})
+        return Response({"marked": services.notice_mark_read(actor=request.user, pk=pk or None)})
 
 
 EXPORT_SCHEMA = {
@@ -155,7 +155,7 @@ class PersonalDataExportApi(APIView):
         from django.core.serializers.json import DjangoJSONEncoder
         from django.http import HttpResponse
 
-        document = services.personal_data_export(user=request.user)
+        document = services.personal_data_export(actor=request.user)
         response = HttpResponse(json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="qilu-my-data.json"'
         response["Cache-Control"] = "private, no-store"

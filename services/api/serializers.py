@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from identity import masking
+from identity.api.fields import Shown
 from services import permissions
 from services.models import RATING_TAGS, Application, ItemVersion, Material, ServiceItem, Transition
 from services.services.steps import APPLICANT_ACTIONS, allowed_actions
@@ -222,7 +223,7 @@ class RectificationSerializer(RectificationPublicSerializer):
     id = serializers.IntegerField()
     application = serializers.CharField(source="rating.reference", help_text="The application number, or the hall and day of a counter visit")
     item = serializers.CharField(source="rating.subject_label")
-    applicant = serializers.CharField(source="rating.rater.masked_name")
+    applicant = Shown("name", viewer=masking.Viewer.REVIEWER, source="rating.rater")
     rating = RatingBodySerializer()
     callback_note = serializers.CharField()
 

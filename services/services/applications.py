@@ -19,6 +19,7 @@ from core.outbox import enqueue_on_commit
 from core.usecases import pure, step, unchanged, use_case
 from credentials.models import Credential, HolderKind
 from credentials.selectors import valid_credentials
+from identity import masking
 from identity.models import AuditEvent, Organisation, User
 from identity.permissions import may_act_for
 from identity.services import audit_record
@@ -186,7 +187,7 @@ def _submitted_next(application: Application, *, fee: int, submitted_by: User | 
     applicant, item, version = application.applicant, application.item, application.version
     if submitted_by is not None:
         audit_record(action=AuditEvent.Action.APPLICATION_SUBMITTED_FOR, actor=submitted_by, subject=applicant,
-                     actor_description=f"{submitted_by.service_hall or ''} {submitted_by.masked_name}".strip(),
+                     actor_description=f"{submitted_by.service_hall or ''} {masking.staff_name(submitted_by)}".strip(),
                      detail={"application": application.number, "item": item.name})
     else:
         audit_record(action=AuditEvent.Action.APPLICATION_SUBMITTED, actor=applicant, subject=applicant,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from core.errors import NotFound
 from core.usecases import pure, use_case
 from credentials.services import holder_user, presentation_verify
+from identity import masking
 from identity.models import AuditEvent, User
 from identity.services import audit_record
 from services import permissions
@@ -56,7 +57,7 @@ def counter_identify(*, clerk: User, token: str) -> Identified:
         return Identified(None, "no_account", _("This person has no account yet: help them register first."))
     shown = verdict.credential
     audit_record(action=AuditEvent.Action.COUNTER_LOOKUP, actor=clerk, subject=applicant,
-                 actor_description=f"{clerk.service_hall or ''} {clerk.masked_name}".strip(),
+                 actor_description=f"{clerk.service_hall or ''} {masking.staff_name(clerk)}".strip(),
                  detail={"credential": shown["type_name"], "disclosed": verdict.presentation.disclosed}, purpose=_("窗口代办"))
     walk_in = WalkIn(applicant=applicant, credential_type=shown["type"], holder_name=shown["holder_name"], holder_number=shown["holder_number"],
                      fields=shown["fields"])

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from core.errors import Conflict, NotFound
 from core.usecases import SystemActor, unchanged, use_case
 from credentials.models import Verification
+from identity import masking
 from identity.models import AuditEvent, User
 from identity.notices import words
 from identity.services import audit_record, notice_send
@@ -44,7 +45,7 @@ def _clean(level, tags, comment: str) -> tuple[int, list[str], str]:
 def _audit(rating: Rating, step: str, actor: User, **detail) -> None:
     audit_record(action=AuditEvent.Action.SERVICE_RATED if step in ("rated", "re-rated") else AuditEvent.Action.RECTIFICATION_STEP,
                  actor=actor, subject=rating.rater,
-                 actor_description="" if actor.pk == rating.rater_id else f"{actor.department} {actor.masked_name}",
+                 actor_description="" if actor.pk == rating.rater_id else f"{actor.department} {masking.staff_name(actor)}",
                  detail={"application": rating.reference, "step": step, "level": rating.level, **detail})
 
 

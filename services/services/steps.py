@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from core.errors import Conflict
 from core.outbox import enqueue_on_commit
 from core.usecases import pure, step
+from identity import masking
 from identity.models import User
 from services.models import OPEN_STATUSES, Application, Status, Transition
 
@@ -18,7 +19,7 @@ from services.models import OPEN_STATUSES, Application, Status, Transition
 def step_label(user: User | None, role: str) -> str:
     if user is None:
         return _("System (秒批)")
-    return f"{role} {user.masked_name}"
+    return f"{role} {masking.staff_name(user)}"
 
 
 @step

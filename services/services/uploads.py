@@ -14,7 +14,7 @@ from PIL import Image, ImageFile
 from pypdf import PdfReader
 
 from core.usecases import use_case
-from identity import crypto
+from identity import crypto, masking
 from identity.models import AuditEvent, User
 from identity.services import audit_record
 from services.models import Upload
@@ -72,7 +72,7 @@ def upload_open(*, user: User, upload: Upload) -> bytes:
     """The file's bytes, to its owner or a reviewer of an application it is attached to (the caller
     found it through ``selectors.upload_for``); every opening is recorded for the owner to see."""
     audit_record(action=AuditEvent.Action.MATERIAL_DOWNLOADED, actor=user, subject=upload.owner,
-                 actor_description=f"{user.department or ''} {user.masked_name}".strip() if user.pk != upload.owner_id else "",
+                 actor_description=f"{user.department or ''} {masking.staff_name(user)}".strip() if user.pk != upload.owner_id else "",
                  detail={"upload": str(upload.id), "name": upload.original_name})
     return _read_content(upload)
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from core.errors import Conflict, NotFound
 from core.usecases import SystemActor, unchanged, use_case
+from identity import masking
 from identity.models import AuditEvent, User
 from identity.notices import words
 from identity.services import audit_record, notice_send
@@ -37,7 +38,7 @@ def application_open(*, user: User, application: Application) -> Application:
     reviewer = user
     _staff_check(reviewer, application, claimed=False)
     audit_record(action=AuditEvent.Action.APPLICATION_VIEWED, actor=reviewer, subject=application.applicant,
-                 subject_organisation=application.organisation, actor_description=f"{reviewer.department} {reviewer.masked_name}",
+                 subject_organisation=application.organisation, actor_description=f"{reviewer.department} {masking.staff_name(reviewer)}",
                  detail={"application": application.number, "step": "opened"}, purpose=_("审核办件"))
     return application
 
@@ -50,7 +51,7 @@ def application_claim(*, reviewer: User, application: Application) -> Applicatio
     if not claimed and application.assigned_to_id != reviewer.pk:
         raise Conflict(_("Someone else has claimed this application."), code="claimed_by_other")
     audit_record(action=AuditEvent.Action.APPLICATION_STEP, actor=reviewer, subject=application.applicant,
-                 actor_description=f"{reviewer.department} {reviewer.masked_name}", detail={"application": application.number, "step": "claim"})
+                 actor_description=f"{reviewer.department} {masking.staff_name(reviewer)}", detail={"application": application.number, "step": "claim"})
     return application
 
 
@@ -63,7 +64,7 @@ def application_review(*, reviewer: User, application: Application, action: str,
     if action in ("supplement", "reject") and not comment.strip():
         raise ValidationError({"comment": [_("Say what is missing or why.")]})
     audit_record(action=AuditEvent.Action.APPLICATION_STEP, actor=reviewer, subject=application.applicant,
-                 actor_description=f"{reviewer.department} {reviewer.masked_name}", detail={"application": application.number, "step": action})
+                 actor_description=f"{reviewer.department} {masking.staff_name(reviewer)}", detail={"application": application.number, "step": action})
     application = move(application, action, actor=reviewer, label=step_label(reviewer, _("审核")), comment=comment.strip())
     if action == "approve":
         application = complete(application)

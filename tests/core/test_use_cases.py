@@ -10,7 +10,8 @@ import pytest
 from django.db import connection
 
 import services.services
-from core.usecases import REGISTRY, AuditMissing, step, unchanged, use_case
+from core.usecases import REGISTRY, AuditMissing, actor_offenders, step, unchanged, use_case
+from identity.actions import vocabulary
 from identity.models import AuditEvent, Notice
 
 WRITE_MODULES = ["identity.services", "credentials.services", "credentials.seals", "credentials.oid4vci", "credentials.oid4vp", "credentials.statuslist",
@@ -39,12 +40,28 @@ def test_every_public_function_of_a_write_module_declares_what_it_is(request):
 
 
 def test_each_use_case_is_keyword_only_names_its_actor_and_an_audit_action_that_exists():
-    actions = set(AuditEvent.Action.values)
+    actions = set(vocabulary())
     for name, case in REGISTRY.items():
         parameters = inspect.signature(case.func).parameters.values()
         assert all(p.kind == p.KEYWORD_ONLY for p in parameters), name
         assert case.actor_parameter in {p.name for p in parameters}, name
         assert case.audit and set(case.audit) <= actions, name
+
+
+def _product_actor_offenders(prefixes: tuple[str, ...] = ("",)) -> list[str]:
+    for name in WRITE_MODULES:  # every use case registered, whatever this run imported before
+        importlib.import_module(name)
+    return [offender for offender in actor_offenders(prefixes) if not offender.startswith("tests.")]
+
+
+def test_identity_and_healthcode_use_cases_name_their_actor_actor_and_type_it():
+    assert _product_actor_offenders(("identity.", "healthcode.")) == []
+
+
+@pytest.mark.xfail(strict=True, reason="credentials, services and payments are renamed by the other slices of issue 22: "
+                                       "the lead removes this mark after merging them (and narrows ACTOR_PARAMETERS)")
+def test_every_use_case_names_its_actor_actor_and_types_it():
+    assert _product_actor_offenders() == []
 
 
 @pytest.mark.django_db
@@ -111,8 +128,8 @@ def test_use_cases_check_permission_themselves_not_only_their_views(citizen):
     from healthcode.services import pass_check, venue_register
 
     before = AuditEvent.objects.count()
-    for call in (lambda: presentation_verify(verifier=citizen, token="x"), lambda: pass_check(checker=citizen, token="x"),
-                 lambda: venue_register(manager=citizen, name="x", area_code="370102", address="x")):
+    for call in (lambda: presentation_verify(verifier=citizen, token="x"), lambda: pass_check(actor=citizen, token="x"),
+                 lambda: venue_register(actor=citizen, name="x", area_code="370102", address="x")):
         with pytest.raises(Forbidden):
             call()
     assert AuditEvent.objects.count() == before

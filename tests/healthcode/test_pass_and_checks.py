@@ -86,7 +86,7 @@ class Province:
 def test_passes_of_trusted_provinces_are_accepted_and_others_rejected(checker_api, rules, tmp_path):
     fujian = Province("CN-35")
     now = timezone.now()
-    services.trusted_issuer_import(officer=SYSTEM, issuer_id="CN-35", name="福建省", jwks=json.dumps(fujian.jwks),
+    services.trusted_issuer_import(actor=SYSTEM, issuer_id="CN-35", name="福建省", jwks=json.dumps(fujian.jwks),
                                    valid_from=now - dt.timedelta(days=1), valid_until=now + dt.timedelta(days=30))
     verdict = checker_api.post(CHECK, {"payload": fujian.sign("yellow")}, format="json").json()
     assert (verdict["valid"], verdict["colour"], verdict["issuer"]) == (True, "yellow", "CN-35")
@@ -121,7 +121,7 @@ def test_trust_list_import_from_a_url(rules, live_server, settings):
     """A key set fetched over HTTP (our own endpoint on loopback stands in for another province's)."""
     settings.QILU_TRUST_LIST_ALLOWED_HOSTS = ["localhost", "127.0.0.1"]  # the province's server on our closed network
     now = timezone.now()
-    trusted = services.trusted_issuer_import(officer=SYSTEM, issuer_id="CN-37-mirror", name="本省镜像", url=live_server.url + "/.well-known/jwks.json",
+    trusted = services.trusted_issuer_import(actor=SYSTEM, issuer_id="CN-37-mirror", name="本省镜像", url=live_server.url + "/.well-known/jwks.json",
                                              valid_from=now, valid_until=now + dt.timedelta(days=1))
     assert trusted.jwks["keys"] and trusted.source_url.endswith("/.well-known/jwks.json")
 
@@ -132,7 +132,7 @@ def test_trust_list_import_refuses_internal_addresses_not_allowed(rules, url):
     """SSRF: an admin's URL must not make the server fetch from inside its own network."""
     now = timezone.now()
     with pytest.raises(ValidationError) as refused:
-        services.trusted_issuer_import(officer=SYSTEM, issuer_id="CN-99", name="内网", url=url, valid_from=now, valid_until=now + dt.timedelta(days=1))
+        services.trusted_issuer_import(actor=SYSTEM, issuer_id="CN-99", name="内网", url=url, valid_from=now, valid_until=now + dt.timedelta(days=1))
     assert "url" in refused.value.message_dict
     assert not TrustedIssuer.objects.filter(issuer_id="CN-99").exists()
 

@@ -121,10 +121,10 @@ def test_status_says_when_it_must_be_re_evaluated(person, now, rules):
 def test_a_new_rule_version_changes_colours_and_is_recorded(person, now, rules, officer, django_capture_on_commit_callbacks):
     lab_test(person, ago(now, days=10), result="positive")
     assert status(person, now)[0] == "red"
-    draft = services.ruleset_copy(ruleset=rules, officer=officer)
+    draft = services.ruleset_copy(ruleset=rules, actor=officer)
     Rule.objects.filter(ruleset=draft, code="positive-test").update(days=7, explanation="7天内检测阳性")
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.ruleset_publish(officer=officer, ruleset=draft)
+        job = services.ruleset_publish(actor=officer, ruleset=draft)
     job.refresh_from_db()
     assert job.state == "done" and job.rule_version == 2
     row = HealthStatus.objects.get(person_index=person.id_number_index)
@@ -132,14 +132,14 @@ def test_a_new_rule_version_changes_colours_and_is_recorded(person, now, rules, 
     rules.refresh_from_db()
     assert not rules.in_force and rules.rules.get(code="positive-test").days == 14  # the old version is untouched
     with pytest.raises(DomainError):
-        services.ruleset_publish(officer=officer, ruleset=draft)
+        services.ruleset_publish(actor=officer, ruleset=draft)
 
 
 def test_override_holds_until_it_expires(person, now, rules, officer):
     lab_test(person, ago(now, days=1), result="positive")
     assert status(person, now)[0] == "red"
     until = now + dt.timedelta(hours=2)
-    services.override_set(officer=officer, person_index=person.id_number_index, colour="green", expires_at=until, note="复核为假阳性")
+    services.override_set(actor=officer, person_index=person.id_number_index, colour="green", expires_at=until, note="复核为假阳性")
     assert statuses.status_for(person.id_number_index)["colour"] == "green"  # set in effect at once
     assert status(person, now + dt.timedelta(minutes=1)) == ("green", ["override"])
     assert HealthStatus.objects.get(person_index=person.id_number_index).valid_until == until

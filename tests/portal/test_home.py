@@ -45,7 +45,7 @@ def test_the_home_shows_each_kind_of_waiting_with_its_action(client, holder, hol
     default_ruleset()
     PopulationRecordFactory(id_number=holder.id_number, id_number_index=holder.id_number_index, name=holder.name, area_code="370102")
     officer = UserFactory(roles=["health_officer"])
-    appeal_decide(officer=officer, appeal=appeal_submit(user=holder, reason="已完成核酸检测"), uphold=False, note="检测结果未上传")
+    appeal_decide(actor=officer, appeal=appeal_submit(actor=holder, reason="已完成核酸检测"), uphold=False, note="检测结果未上传")
     # a credential expiring in 10 days (and one in 40, which does not wait yet)
     soon = Credential.objects.get(issuer_record_id="DL-1")
     Credential.objects.filter(pk=soon.pk).update(expires_on=timezone.localdate() + dt.timedelta(days=10))
@@ -96,7 +96,7 @@ def test_a_step_the_applicant_took_is_a_receipt_and_a_reviewers_step_is_news(cli
     from identity.models import Notice
     from identity.services import notice_mark_read
 
-    notice_mark_read(user=holder)  # the wallet's "new credential" notices, read
+    notice_mark_read(actor=holder)  # the wallet's "new credential" notices, read
     with django_capture_on_commit_callbacks(execute=True):
         number = apply(holder_api, "GA-001", delivery_address="济南市历下区泉城路100号").json()["number"]
     with django_capture_on_commit_callbacks(execute=True):

@@ -28,13 +28,13 @@ def test_each_new_kind_of_use_shows_in_the_persons_trail_on_both_fronts(holder, 
     credential_set_status(client=licence.issuer, record_id=licence.issuer_record_id, status="suspended", reason="年检逾期")
     # A health officer sets an override.
     officer = UserFactory(roles=["health_officer"])
-    health.override_set(officer=officer, person_index=holder.id_number_index, colour="green", expires_at=timezone.now() + dt.timedelta(days=1),
+    health.override_set(actor=officer, person_index=holder.id_number_index, colour="green", expires_at=timezone.now() + dt.timedelta(days=1),
                         note="复核")
     # A guardian stops holding the person's pass.
     guardian = UserFactory()
-    dependant = health.dependant_add(guardian=guardian, id_number=holder.id_number, name=holder.name, relation="子女", consent="in_person",
+    dependant = health.dependant_add(actor=guardian, id_number=holder.id_number, name=holder.name, relation="子女", consent="in_person",
                                      consent_note="社区见证")
-    health.dependant_revoke(guardian=guardian, dependant=dependant)
+    health.dependant_revoke(actor=guardian, dependant=dependant)
     # A window clerk identifies the person by the code they show, and applies for them with an upload.
     clerk = UserFactory(roles=["clerk"])
     id_card = Credential.objects.get(holder_index=holder.id_number_index, type__code="id_card")

@@ -27,5 +27,5 @@ class Command(BaseCommand):
     def handle(self, *args, kind, path, **options):
         if not path.exists():
             raise CommandError(f"No such file: {path}")
-        report = base_records_import(client=SYSTEM, kind=kind, rows=read_rows(path))
+        report = base_records_import(actor=SYSTEM, kind=kind, rows=read_rows(path))
         print_report(self.stdout, report)

@@ -63,7 +63,7 @@ def seed_activity(users: dict) -> None:
             item = ServiceItem.objects.get(code=code)
             application_submit(applicant=zhang, item=item, data={**prefill(item.current_version, zhang), **extra}, idempotency_key=f"demo-{code}")
     if not Appeal.objects.exists():
-        appeal_submit(user=users["agent"], reason="我已于昨日完成核酸检测，结果为阴性，申请复核健康码颜色。", evidence="检测机构：济南市第一人民医院")
+        appeal_submit(actor=users["agent"], reason="我已于昨日完成核酸检测，结果为阴性，申请复核健康码颜色。", evidence="检测机构：济南市第一人民医院")
     seed_history()
     card = Credential.objects.filter(type__code="id_card", holder_index=zhang.id_number_index).first()
     if card is not None and not Verification.objects.filter(credential=card).exists():
@@ -121,7 +121,7 @@ class Command(BaseCommand):
         hall, _ = ServiceHall.objects.get_or_create(
             department=department, name="济南市历下区政务服务大厅", defaults={"address": "济南市历下区龙奥北路1号"}
         )
-        base_records_import(client=SYSTEM, kind="people", rows=[{"id_number": p[2], "name": p[1]} for p in DEMO_PEOPLE] + demo.people(citizens))
+        base_records_import(actor=SYSTEM, kind="people", rows=[{"id_number": p[2], "name": p[1]} for p in DEMO_PEOPLE] + demo.people(citizens))
         users = {}
         for key, name, number, phone, role in DEMO_PEOPLE:
             user = User.objects.filter(id_number_index=id_number_index(number)).first()
@@ -143,7 +143,7 @@ class Command(BaseCommand):
             users[key] = user
         legal_rep = users["legal_rep"]
         base_records_import(
-            client=SYSTEM,
+            actor=SYSTEM,
             kind="entities",
             rows=[{**DEMO_ORGANISATION, "legal_representative_name": legal_rep.name, "legal_representative_id_number": legal_rep.id_number}],
         )
