@@ -66,8 +66,9 @@ def qr(payload: str) -> str:
 
 
 def main() -> None:
-    from credentials import oid4vci, oid4vp, sdjwt, signing, statuslist
+    from credentials import signing
     from credentials.models import Credential, RelyingParty, StatusSlot
+    from credentials.openid import oid4vci, oid4vp, sdjwt, statuslist
     from credentials.services import PRESENTATION_KIND, presentation_create
     from identity.models import User
 

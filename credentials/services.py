@@ -25,12 +25,13 @@ from core.fields import clean_values
 from core.numbers import validate_credit_code, validate_id_number
 from core.people import mask_id_number
 from core.usecases import pure, step, unchanged, use_case
-from credentials import selectors, signing, statuslist
+from credentials import selectors, signing
 from credentials.claims import claim_labels
 from credentials.holders import holder_index, holder_organisation, holder_user
 from credentials.identifiers import make_identifier
 from credentials.journal import VERIFICATION
 from credentials.models import Credential, CredentialType, HolderKind, Presentation, Verification
+from credentials.openid import statuslist
 from credentials.permissions import may_issue, may_present, may_verify
 from identity.models import ApiClient, AuditEvent, User
 from identity.notices import named, words

@@ -15,8 +15,9 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from core.web import refusal
-from credentials import claims, oid4vci, oid4vp, permissions, rendering, selectors, services
+from credentials import claims, permissions, rendering, selectors, services
 from credentials.api.serializers import WalletCredentialSerializer
+from credentials.openid import oid4vci, oid4vp
 from identity import second_factor
 from identity import selectors as identity_selectors
 

@@ -1,6 +1,6 @@
 """Our API around the open standards: a holder's offer to their own wallet app, the public verifier
 register, relying parties' presentation requests and their answers, and "who asked for what" in the
-holder's wallet. The protocol endpoints themselves are in credentials/openid.py."""
+holder's wallet. The protocol endpoints themselves are in credentials/openid/views.py."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from core.public_cache import public_read
-from credentials import oid4vci, oid4vp, rendering, selectors
+from credentials import rendering, selectors
 from credentials.api.serializers import (
     CredentialOfferSerializer,
     PresentationRequestCreateSerializer,
@@ -23,6 +23,7 @@ from credentials.api.serializers import (
     RelyingPartySerializer,
     SharedSerializer,
 )
+from credentials.openid import oid4vci, oid4vp
 from identity import second_factor
 from identity.api.authentication import ApiClientAuthentication
 from identity.models import ApiClient

@@ -13,8 +13,8 @@ import services.services
 from core.usecases import REGISTRY, AuditMissing, step, unchanged, use_case
 from identity.models import AuditEvent, Notice
 
-WRITE_MODULES = ["identity.services", "credentials.services", "credentials.seals", "credentials.oid4vci", "credentials.oid4vp", "credentials.statuslist",
-                 "healthcode.services", "payments.services"] + [
+WRITE_MODULES = ["identity.services", "credentials.services", "credentials.seals",
+                 "credentials.openid.oid4vci", "credentials.openid.oid4vp", "credentials.openid.statuslist", "healthcode.services", "payments.services"] + [
     f"services.services.{module.name}" for module in pkgutil.iter_modules(services.services.__path__)
 ]
 

@@ -10,8 +10,9 @@ import pytest
 from django.test import Client
 from joserfc.jwk import ECKey
 
-from credentials import sdjwt, signing, statuslist
+from credentials import signing
 from credentials.models import CredentialOffer, PresentationRequest, StatusSlot
+from credentials.openid import sdjwt, statuslist
 from credentials.services import credential_issue, credential_set_status
 from identity.models import AuditEvent
 from tests.credentials.wallet_holder import ReferenceHolder

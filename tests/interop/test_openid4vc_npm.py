@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from credentials import oid4vci, oid4vp
+from credentials.openid import oid4vci, oid4vp
 from credentials.services import credential_set_status
 from tests.factories import RelyingPartyFactory, licence_world
 

@@ -27,7 +27,7 @@ from joserfc.jwk import ECKey
 from core.usecases import pure, step
 from credentials import signing
 from credentials.models import Credential, StatusList, StatusSlot
-from credentials.sdjwt import SdJwtRejected, b64url, b64url_decode
+from credentials.openid.sdjwt import SdJwtRejected, b64url, b64url_decode
 
 VALID, INVALID, SUSPENDED = 0, 1, 2
 # A newer copy of a type held once replaced it (换证). The draft registers 0x00–0x02 and reserves 0x03

@@ -27,9 +27,10 @@ from django.utils.translation import gettext_lazy
 
 from core.errors import Forbidden, NotFound
 from core.usecases import pure, unchanged, use_case
-from credentials import claims, oid4vci, permissions, sdjwt, selectors, signing, statuslist
+from credentials import claims, permissions, selectors, signing
 from credentials.holders import holder_organisation, holder_user
 from credentials.models import Credential, PresentationRequest, RelyingParty, StatusSlot
+from credentials.openid import oid4vci, sdjwt, statuslist
 from identity.models import ApiClient, AuditEvent, User
 from identity.notices import named, words
 from identity.services import audit_record, notice_send

@@ -17,8 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.errors import DomainError
 from core.web import refusal
-from credentials import oid4vci, oid4vp, selectors, statuslist
+from credentials import selectors
 from credentials.models import PresentationRequest
+from credentials.openid import oid4vci, oid4vp, statuslist
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 

@@ -38,10 +38,11 @@ from joserfc.jwk import ECKey
 from core.errors import Conflict, NotFound
 from core.origins import request_origin
 from core.usecases import pure, use_case
-from credentials import sdjwt, selectors, signing, statuslist
+from credentials import selectors, signing
 from credentials.claims import labelled_claims, vct_for
 from credentials.holders import holder_organisation, holder_user
 from credentials.models import Credential, CredentialOffer, CredentialType
+from credentials.openid import sdjwt, statuslist
 from credentials.permissions import may_present
 from identity.models import AuditEvent, User
 from identity.services import audit_record
