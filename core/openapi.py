@@ -290,7 +290,7 @@ IN_CONTEXT = {
     "ItemList.name": "机动车驾驶证期满换证",
     "ItemDetail.name": "机动车驾驶证期满换证", "Upload.name": "营业执照.pdf", "Upload.content_type": "application/pdf",
     # credentials on open standards (OpenID4VCI / OpenID4VP)
-    "CredentialOffer.credential_offer_uri": "openid-credential-offer://?credential_offer=%7B%22credential_issuer%22%3A%22https%3A%2F%2Fqilu.example%22…",
+    "CredentialOffer.offer_url": "openid-credential-offer://?credential_offer=%7B%22credential_issuer%22%3A%22https%3A%2F%2Fqilu.example%22…",
     "CredentialOffer.credential_offer": {"credential_issuer": "https://qilu.example", "credential_configuration_ids": ["driving_licence"],
                                          "grants": {"urn:ietf:params:oauth:grant-type:pre-authorized_code": {
                                              "pre-authorized_code": "SplxlOBeZQQYbYS6WxSbIA…",

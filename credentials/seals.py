@@ -33,9 +33,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, Forbidden, Invalid, Unavailable
-from core.usecases import pure, unchanged, use_case
+from core.usecases import SystemActor, pure, unchanged, use_case
 from credentials.models import SealCertificate
-from identity.models import AuditEvent, Department
+from identity.models import AuditEvent, Department, User
 from identity.services import audit_record
 
 Kind = SealCertificate.Kind
@@ -43,7 +43,7 @@ ROOT_YEARS, CA_YEARS, SEAL_YEARS = 20, 10, 3
 PERMISSION = "credentials.add_sealcertificate"
 
 
-def _may_manage(actor) -> None:
+def _may_manage(actor: User | SystemActor) -> None:
     if not actor.has_perm(PERMISSION):
         raise Forbidden(_("You may not do this."), code="permission_denied")
 
@@ -100,7 +100,7 @@ def _loaded(row: SealCertificate):
 
 
 @use_case(audit=AuditEvent.Action.SEAL_CHANGED)
-def authority_create(*, actor) -> SealCertificate:
+def authority_create(*, actor: User | SystemActor) -> SealCertificate:
     """A local root, seal CA and timestamp authority, for development and tests (once)."""
     _may_manage(actor)
     existing = SealCertificate.objects.filter(kind=Kind.SEAL_CA).first()
@@ -123,7 +123,7 @@ def authority_create(*, actor) -> SealCertificate:
 
 
 @use_case(audit=AuditEvent.Action.SEAL_CHANGED)
-def seal_issue(*, actor, department: Department) -> SealCertificate:
+def seal_issue(*, actor: User | SystemActor, department: Department) -> SealCertificate:
     """A seal for ``department`` from the local seal CA (development and tests), once."""
     _may_manage(actor)
     existing = SealCertificate.objects.filter(kind=Kind.SEAL, department=department).first()
@@ -143,7 +143,7 @@ def seal_issue(*, actor, department: Department) -> SealCertificate:
 
 
 @use_case(audit=AuditEvent.Action.SEAL_CHANGED)
-def seal_import(*, actor, department: Department, certificate_pem: str, key_pem: str, chain_pem: str = "") -> SealCertificate:
+def seal_import(*, actor: User | SystemActor, department: Department, certificate_pem: str, key_pem: str, chain_pem: str = "") -> SealCertificate:
     """Production: a department's seal as the province's seal CA issued it, with the CA certificates
     above it; replaces the department's previous seal (documents it sealed stay valid)."""
     _may_manage(actor)

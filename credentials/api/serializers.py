@@ -235,7 +235,8 @@ class JwksSerializer(serializers.Serializer):
 
 
 class CredentialOfferSerializer(serializers.Serializer):
-    credential_offer_uri = serializers.CharField(help_text=_("openid-credential-offer://… — what the QR holds (the offer by value)"))
+    offer_url = serializers.CharField(help_text=_("openid-credential-offer://?credential_offer=… — the URL the QR holds, with the offer in it "
+                                                  "(by value; not an OpenID4VCI credential_offer_uri, which points to an offer)"))
     credential_offer = serializers.JSONField(help_text=_("The OpenID4VCI credential offer object"))
     tx_code = serializers.CharField(help_text=_("Six digits to type into the wallet app: shown beside the QR, never inside it"))
     expires_at = serializers.DateTimeField()

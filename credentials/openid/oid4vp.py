@@ -31,17 +31,18 @@ from credentials import claims, permissions, selectors, signing
 from credentials.holders import holder_organisation, holder_user
 from credentials.models import Credential, PresentationRequest, RelyingParty, StatusSlot
 from credentials.openid import oid4vci, sdjwt, statuslist
+from credentials.openid import selectors as openid_selectors
 from identity.models import ApiClient, AuditEvent, User
 from identity.notices import named, words
 from identity.services import audit_record, notice_send
 
 REQUEST_TYPE = "oauth-authz-req+jwt"
 # Refusals that come after the holder's device proved itself for this very request (a valid KB-JWT
-# with its nonce and audience): they are the holder's answer. Any other refusal could come from anyone
-# who saw the QR at the window, so it leaves the request open, up to ATTEMPTS tries.
-HOLDER_REFUSALS = frozenset({"wrong_type", "missing_claim", "status_unavailable", "credential_suspended", "credential_revoked",
-                             "credential_superseded"})
-ATTEMPTS = 3
+# with its nonce and audience) with a credential of the asked type: they are the holder's answer and
+# close the request. Anything else — another person's credential of another type (wrong_type), a
+# presentation made for another request, garbage — could come from anyone who saw the QR at the
+# window: it is answered, counted and audited, and the request stays open for the holder.
+HOLDER_REFUSALS = frozenset({"missing_claim", "status_unavailable", "credential_suspended", "credential_revoked", "credential_superseded"})
 REQUEST_TTL = 300
 QUERY_ID = "credential"
 WALLET_AUDIENCE = "https://self-issued.me/v2"
@@ -120,7 +121,7 @@ def request_object(request: PresentationRequest, base: str) -> str:
         },
         "iat": now,
         "exp": int(request.expires_at.timestamp()),
-    }, typ=REQUEST_TYPE)
+    }, typ=REQUEST_TYPE, purpose=signing.Purpose.REQUEST_OBJECTS)
 
 
 @dataclass
@@ -145,7 +146,7 @@ def presentation_check(token: str, *, request: PresentationRequest, base: str) -
         if any(name not in verified.disclosed for name in request.fields):
             raise sdjwt.SdJwtRejected("missing_claim")
         uri, list_id, index = _status_pointer(verified.claims, base)
-        value = statuslist.read(statuslist.token(list_id, uri=uri) or "", uri=uri, index=index, keys=ring.public)
+        value = statuslist.read(openid_selectors.status_list_token(list_id, uri=uri) or "", uri=uri, index=index, keys=ring.public)
     except sdjwt.SdJwtRejected as exc:
         return Checked(valid=False, reason=exc.reason, disclosed={}, credential_id=None)
     credential_id = StatusSlot.objects.filter(status_list_id=list_id, index=index).values_list("credential_id", flat=True).first()
@@ -188,11 +189,12 @@ class ResponseRefused(Exception):
 
 
 @use_case(audit=AuditEvent.Action.PRESENTATION_ANSWERED)
-def response_accept(*, client: str, request_id, vp_token: str, state: str, base: str) -> PresentationRequest:
+def response_accept(*, actor: oid4vci.WalletApp, request_id, vp_token: str, state: str, base: str) -> PresentationRequest:
     """The wallet's ``direct_post``. A request already answered or expired is refused and left as it
-    was (a replay). A valid presentation, or one the holder's device signed for this request but that
-    fails on content or status, is the request's answer; any other refusal is counted and the request
-    stays open (the QR is on show: a bystander must not be able to spoil it), until the third. Every
+    was (a replay). Only the holder closes a request: a valid presentation, or one the holder's device
+    signed for this request with a credential of the asked type that fails on content or status (the
+    holder's refusal). Any other refusal is counted and the request stays open however many come (the
+    QR is on show: a bystander must not be able to spoil it; the request expires on its own). Every
     attempt is audited; the holder's "who used my data" shows those made with their copy."""
     request = PresentationRequest.objects.select_for_update().select_related("relying_party", "credential_type").filter(pk=request_id).first()
     if request is None:
@@ -212,7 +214,7 @@ def response_accept(*, client: str, request_id, vp_token: str, state: str, base:
         checked = Checked(valid=False, reason=exc.reason, disclosed={}, credential_id=None)
     credential = Credential.objects.filter(pk=checked.credential_id).first() if checked.credential_id else None
     request.reason = checked.reason
-    if checked.valid or checked.reason in HOLDER_REFUSALS or request.attempts + 1 >= ATTEMPTS:
+    if checked.valid or checked.reason in HOLDER_REFUSALS:
         request.status = PresentationRequest.Status.VERIFIED if checked.valid else PresentationRequest.Status.REFUSED
         request.credential = credential
         request.holder_index = credential.holder_index if credential else ""
@@ -227,7 +229,7 @@ def response_accept(*, client: str, request_id, vp_token: str, state: str, base:
                  actor_description=party.name,  # the holder reads it in "who used my data": the public name
                  purpose=party.purpose, detail={"request": str(request.pk), "credential": request.credential_type.name,
                                                 "fields": request.fields if checked.valid else [], "valid": checked.valid,
-                                                "reason": checked.reason, "wallet": client[:64]})
+                                                "reason": checked.reason, "wallet": actor.description})
     if holder is not None and checked.valid:
         labels = {key: named(zh=zh, en=en) for key, zh, en in claims.labelled_claims(request.credential_type)}
         seen = [labels.get(key, named(zh=key)) for key in request.fields]

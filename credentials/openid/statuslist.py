@@ -19,7 +19,7 @@ import zlib
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
@@ -27,7 +27,7 @@ from joserfc.jwk import ECKey
 from core.usecases import pure, step
 from credentials import signing
 from credentials.models import Credential, StatusList, StatusSlot
-from credentials.openid.sdjwt import SdJwtRejected, b64url, b64url_decode
+from credentials.openid.sdjwt import SdJwtRejected, b64url_decode
 
 VALID, INVALID, SUSPENDED = 0, 1, 2
 # A newer copy of a type held once replaced it (换证). The draft registers 0x00–0x02 and reserves 0x03
@@ -89,7 +89,8 @@ def allocate(*, credential: Credential, holder_key: str) -> StatusSlot:
     raise ListFull(status_list.pk)
 
 
-def _version_key(list_id: int) -> str:
+@pure
+def version_key(list_id: int) -> str:
     return f"statuslist:{list_id}:version"
 
 
@@ -100,45 +101,10 @@ def changed(credential: Credential) -> None:
 
     def bump():
         for list_id in lists:
-            cache.set(_version_key(list_id), time.time_ns(), timeout=None)
+            cache.set(version_key(list_id), time.time_ns(), timeout=None)
 
     if lists:
         transaction.on_commit(bump)
-
-
-@pure
-def values_of(list_id: int) -> dict[int, int]:
-    """Every slot of the list that is not valid, with its value."""
-    withdrawn = (StatusSlot.objects.filter(status_list_id=list_id)
-                 .filter(Q(credential__status__in=[Credential.Status.REVOKED, Credential.Status.SUSPENDED, Credential.Status.SUPERSEDED])
-                         | Q(revision__lt=F("credential__revision")))
-                 .values_list("index", "credential__status", "revision", "credential__revision"))
-    values = {}
-    for index, status, revision, current in withdrawn:
-        if status == Credential.Status.SUPERSEDED:
-            values[index] = SUPERSEDED
-        else:
-            values[index] = SUSPENDED if status == Credential.Status.SUSPENDED and revision == current else INVALID
-    return values
-
-
-@pure
-def token(list_id: int, *, uri: str) -> str | None:
-    """The signed status list token for ``uri``; None for a list that does not exist."""
-    version = cache.get(_version_key(list_id)) or 0
-    key = f"statuslist:{list_id}:{version}:{uri}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    status_list = StatusList.objects.filter(pk=list_id).first()
-    if status_list is None:
-        return None
-    lst = b64url(encode(values_of(list_id), size=status_list.size, bits=status_list.bits))
-    now = int(time.time())
-    signed = signing.sign_claims({"sub": uri, "iat": now, "exp": now + LIFETIME, "ttl": TTL,
-                                  "status_list": {"bits": status_list.bits, "lst": lst}}, typ=TYPE)
-    cache.set(key, signed, timeout=TTL)
-    return signed
 
 
 _opened: dict[tuple[str, str], tuple[dict, bytes]] = {}  # (token, key thumbprint) → (claims, raw bits): a verifier reads one list often

@@ -1,7 +1,7 @@
 """URLs of the open-standard endpoints (credentials/openid/views.py), mounted at the site's root: the
 well-known documents must sit at fixed paths under the issuer's origin."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from credentials.openid import views
 
@@ -17,4 +17,6 @@ urlpatterns = [
     path("oid4vci/authorize", views.authorize, name="oid4vci-authorize"),
     path("oid4vp/requests/<uuid:pk>", views.presentation_request, name="oid4vp-request"),
     path("oid4vp/responses/<uuid:pk>", views.presentation_response, name="oid4vp-response"),
+    # Any other /.well-known/ path (after /.well-known/jwks.json in portal/urls.py): a JSON 404, not the HTML page
+    re_path(r"^\.well-known/(?P<rest>.*)$", views.well_known_unknown, name="well-known-unknown"),
 ]

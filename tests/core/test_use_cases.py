@@ -111,7 +111,7 @@ def test_use_cases_check_permission_themselves_not_only_their_views(citizen):
     from healthcode.services import pass_check, venue_register
 
     before = AuditEvent.objects.count()
-    for call in (lambda: presentation_verify(verifier=citizen, token="x"), lambda: pass_check(checker=citizen, token="x"),
+    for call in (lambda: presentation_verify(actor=citizen, token="x"), lambda: pass_check(checker=citizen, token="x"),
                  lambda: venue_register(manager=citizen, name="x", area_code="370102", address="x")):
         with pytest.raises(Forbidden):
             call()

@@ -134,7 +134,7 @@ def test_a_credential_downloads_as_a_pdf_sealed_by_its_issuing_department(citize
 
     client, _token = issuer_client(department=department)
     CredentialTypeFactory(code="driving_licence", department=department).issuers.add(client)
-    credential = credential_issue(client=client, data=licence_data(citizen)).credential
+    credential = credential_issue(actor=client, data=licence_data(citizen)).credential
     answer = citizen_api.get(f"/api/v1/wallet/{credential.identifier}/document.pdf")
     assert answer.status_code == 200 and answer["Content-Type"] == "application/pdf"
     [check] = seals.verify_pdf(answer.content)
@@ -158,13 +158,13 @@ def test_a_cut_off_image_is_refused_even_after_weasyprint_was_imported(sealed, c
 def _suspend(issuer, credential, citizen):
     from credentials.services import credential_set_status
 
-    credential_set_status(client=issuer, record_id=credential.issuer_record_id, status="suspended", reason="核查")
+    credential_set_status(actor=issuer, record_id=credential.issuer_record_id, status="suspended", reason="核查")
 
 
 def _revoke(issuer, credential, citizen):
     from credentials.services import credential_set_status
 
-    credential_set_status(client=issuer, record_id=credential.issuer_record_id, status="revoked", reason="核查")
+    credential_set_status(actor=issuer, record_id=credential.issuer_record_id, status="revoked", reason="核查")
 
 
 def _renew(issuer, credential, citizen):
@@ -173,7 +173,7 @@ def _renew(issuer, credential, citizen):
     from credentials.services import credential_issue
     from tests.factories import licence_data
 
-    credential_issue(client=issuer, data=licence_data(citizen, record_id="DL-2", issued_on=dt.date(2026, 1, 10)))
+    credential_issue(actor=issuer, data=licence_data(citizen, record_id="DL-2", issued_on=dt.date(2026, 1, 10)))
 
 
 @pytest.mark.parametrize(("make_unshowable", "code"), [(_suspend, "credential_suspended"), (_revoke, "credential_revoked"),
@@ -184,7 +184,7 @@ def test_a_credential_that_may_not_be_shown_is_not_sealed_either(make_unshowable
 
     issuer, _token = issuer_client(department=department)
     CredentialTypeFactory(code="driving_licence", department=department, single_per_holder=True).issuers.add(issuer)
-    credential = credential_issue(client=issuer, data=licence_data(citizen)).credential
+    credential = credential_issue(actor=issuer, data=licence_data(citizen)).credential
     make_unshowable(issuer, credential, citizen)
     answer = citizen_api.get(f"/api/v1/wallet/{credential.identifier}/document.pdf", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert answer.status_code == 409 and answer["Content-Type"].startswith("application/json")
