@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from credentials.claims import reason_label
 from credentials.models import Credential, Verification
+from credentials.openid.selectors import verifier_metadata
 from identity import masking
 
 
@@ -263,6 +264,12 @@ class RelyingPartySerializer(serializers.Serializer):
     purpose = serializers.CharField(source="local_purpose")
     may_ask = RegisteredTypeSerializer(many=True, help_text=_("What it may ask for: beyond this, a request is refused"))
     registered_at = serializers.DateTimeField(source="created_at")
+    metadata = serializers.SerializerMethodField(help_text=_("What a wallet knows of this pre-registered verifier: its name, the keys "
+                                                             "(JWKS) that sign its request objects, their algorithm and its formats"))
+
+    @extend_schema_field({"type": "object", "additionalProperties": True})
+    def get_metadata(self, party) -> dict:
+        return verifier_metadata(party)
 
 
 class PresentationRequestCreateSerializer(serializers.Serializer):

@@ -101,11 +101,13 @@ def dcql_query(request: PresentationRequest, base: str) -> dict:
 
 
 @pure
-def request_object(request: PresentationRequest, base: str) -> str:
-    """The signed request object (RFC 9101 JAR) the wallet fetches from ``request_uri``."""
-    now = int(time.time())
+def request_claims(request: PresentationRequest, base: str) -> dict:
+    """What the request object says. Every relying party is a pre-registered client (its ``client_id``
+    has no ``:`` prefix, OpenID4VP 1.0 §5.9.2): the wallet knows its metadata from the register
+    (``credentials.openid.selectors.verifier_metadata``), so the request carries no
+    ``client_metadata``."""
     party = request.relying_party
-    return signing.sign_claims({
+    return {
         "iss": party.client_id,
         "aud": WALLET_AUDIENCE,
         "client_id": party.client_id,
@@ -115,13 +117,16 @@ def request_object(request: PresentationRequest, base: str) -> str:
         "nonce": request.nonce,
         "state": request.state,
         "dcql_query": dcql_query(request, base),
-        "client_metadata": {
-            "client_name": party.name,
-            "vp_formats_supported": {oid4vci.FORMAT: {"sd-jwt_alg_values": [sdjwt.ALGORITHM], "kb-jwt_alg_values": [sdjwt.ALGORITHM]}},
-        },
-        "iat": now,
+        "iat": int(time.time()),
         "exp": int(request.expires_at.timestamp()),
-    }, typ=REQUEST_TYPE, purpose=signing.Purpose.REQUEST_OBJECTS)
+    }
+
+
+@pure
+def request_object(request: PresentationRequest, base: str) -> str:
+    """The signed request object (RFC 9101 JAR) the wallet fetches from ``request_uri``, signed with
+    the request-object key the register names for every party."""
+    return signing.sign_claims(request_claims(request, base), typ=REQUEST_TYPE, purpose=signing.Purpose.REQUEST_OBJECTS)
 
 
 @dataclass

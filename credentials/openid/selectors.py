@@ -83,6 +83,23 @@ def jwt_vc_issuer(base: str) -> dict:
     return {"issuer": base, "jwks": signing.jwks(purposes=(signing.Purpose.CREDENTIALS, signing.Purpose.STATUS_LISTS))}
 
 
+# --- the verifier register, as a wallet reads it ------------------------------------------------------
+
+
+def verifier_metadata(party) -> dict:
+    """What a wallet knows of a pre-registered relying party out of band (OpenID4VP 1.0 §5.9.2; the
+    register is that band): its public name, the keys that sign its request objects and their
+    algorithm, the response mode and formats it uses. Request objects carry none of it."""
+    return {
+        "client_id": party.client_id,
+        "client_name": party.local_name,
+        "jwks": signing.jwks(purposes=(signing.Purpose.REQUEST_OBJECTS,)),
+        "request_object_signing_alg": signing.ALGORITHM,
+        "response_modes": ["direct_post"],
+        "vp_formats_supported": {FORMAT: {"sd-jwt_alg_values": [sdjwt.ALGORITHM], "kb-jwt_alg_values": [sdjwt.ALGORITHM]}},
+    }
+
+
 # --- access tokens ---------------------------------------------------------------------------------
 
 

@@ -719,3 +719,18 @@ def test_a_published_status_list_is_zlib_compressed(client, wallet):
     assert compressed[:1] == b"\x78"  # a zlib header (CMF: deflate, 32K window)
     raw = zlib.decompress(compressed)
     assert len(raw) * 4 >= 2 and len(compressed) < len(raw) / 10
+
+
+def test_request_objects_carry_no_client_metadata_and_the_register_names_their_key(clerk_api, window, wallet, client):
+    """OpenID4VP 1.0 §5.9.2: a pre-registered verifier's metadata comes from its registration. The
+    request object carries none; the public register says which key (kid) signs request objects, and
+    that key signs nothing else."""
+    request = wallet.request(_ask(clerk_api).json()["wallet_uri"])
+    assert "client_metadata" not in request and ":" not in request["client_id"]
+    signed = client.get(f"/oid4vp/requests/{PresentationRequest.objects.get().pk}").content.decode()
+    kid = json.loads(sdjwt.b64url_decode(signed.split(".")[0]))["kid"]
+    entry = next(item for item in client.get("/api/v1/relying-parties/").json() if item["client_id"] == "lixia-hall-window")
+    assert [key["kid"] for key in entry["metadata"]["jwks"]["keys"]] == [kid] and entry["metadata"]["request_object_signing_alg"] == "ES256"
+    assert kid != signing.keyring().signing[0]  # not the credentials key
+    issued = wallet.copies[0].token.split(".")[0]
+    assert json.loads(sdjwt.b64url_decode(issued))["kid"] != kid
