@@ -54,6 +54,13 @@ class SigningKey(models.Model):
         return f"{self.kid[:12]}… ({self.get_purpose_display()}, {self.get_status_display()})"
 
 
+def issuer_record_index(record_id: str) -> str:
+    """The keyed blind index of an issuing system's record number (``Credential.issuer_record_index``)."""
+    from identity import crypto
+
+    return crypto.blind_index(str(record_id), purpose="issuer_record")
+
+
 class HolderKind(models.TextChoices):
     PERSON = "person", _("自然人")
     ORGANISATION = "organisation", _("法人")
@@ -133,7 +140,10 @@ class Credential(models.Model):
     fields_json = EncryptedTextField(_("字段"))
     photo = EncryptedTextField(_("照片 (JPEG, base64)"), null=True, blank=True)
     issuer = models.ForeignKey(ApiClient, on_delete=models.PROTECT, related_name="issued_credentials", verbose_name=_("发证系统"))
-    issuer_record_id = models.CharField(_("发证方记录号"), max_length=128)
+    # The issuing system's own record number can name a person (a case or file number): stored
+    # encrypted, found through its keyed blind index (``issuer_record_index``), as holder numbers are.
+    issuer_record_id = EncryptedTextField(_("发证方记录号"))
+    issuer_record_index = models.CharField(max_length=64, editable=False)
     issued_on = models.DateField(_("发证日期"))
     expires_on = models.DateField(_("有效期至"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.VALID)
@@ -151,7 +161,7 @@ class Credential(models.Model):
         verbose_name = _("电子证照")
         verbose_name_plural = _("电子证照")
         ordering = ["type__code", "-issued_on"]
-        constraints = [models.UniqueConstraint(fields=["issuer", "issuer_record_id"], name="one_credential_per_issuer_record")]
+        constraints = [models.UniqueConstraint(fields=["issuer", "issuer_record_index"], name="one_credential_per_issuer_record")]
         indexes = [models.Index(fields=["holder_index", "type"])]
 
     def __str__(self) -> str:

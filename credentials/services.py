@@ -30,7 +30,7 @@ from credentials.claims import claim_labels
 from credentials.holders import holder_index, holder_organisation, holder_user
 from credentials.identifiers import make_identifier
 from credentials.journal import VERIFICATION
-from credentials.models import Credential, CredentialType, HolderKind, Presentation, Verification
+from credentials.models import Credential, CredentialType, HolderKind, Presentation, Verification, issuer_record_index
 from credentials.openid import statuslist
 from credentials.permissions import may_issue, may_present, may_verify
 from identity.models import ApiClient, AuditEvent, User
@@ -157,13 +157,14 @@ def credential_issue(*, actor: ApiClient, data: dict) -> Issued:
 
     with transaction.atomic():
         credential = (
-            Credential.objects.select_for_update(no_key=True).filter(issuer=actor, issuer_record_id=data["record_id"]).first()
+            Credential.objects.select_for_update(no_key=True).filter(issuer=actor, issuer_record_index=issuer_record_index(data["record_id"])).first()
         )
         created = credential is None
         if created:
             credential = Credential(
                 issuer=actor,
                 issuer_record_id=data["record_id"],
+                issuer_record_index=issuer_record_index(data["record_id"]),
                 type=ctype,
                 identifier=make_identifier(type_code=ctype.type_code, issuer_code=ctype.department.credit_code or ctype.type_code[:18]),
             )
@@ -248,7 +249,7 @@ def id_card_issue_on_sign_up(*, actor: User, issuer: ApiClient | None = None) ->
 def credential_set_status(*, actor: ApiClient, record_id: str, status: str, reason: str = "") -> Credential:
     """Suspend, revoke or reinstate. Takes effect for the very next verification (read from the database).
     A revoked credential stays revoked."""
-    credential = (Credential.objects.select_for_update(no_key=True, of=("self",)).filter(issuer=actor, issuer_record_id=record_id)
+    credential = (Credential.objects.select_for_update(no_key=True, of=("self",)).filter(issuer=actor, issuer_record_index=issuer_record_index(record_id))
                   .select_related("type").first())
     if credential is None:
         raise NotFound(_("Not found."), code="not_found")

@@ -30,7 +30,7 @@ from credentials.api.serializers import (
     WalletCredentialSerializer,
     WalletUpdateSerializer,
 )
-from credentials.models import Credential
+from credentials.models import Credential, issuer_record_index
 from identity import second_factor
 from identity import selectors as identity_selectors
 from identity.api.authentication import ApiClientAuthentication, ClientHasScope
@@ -78,7 +78,8 @@ class CredentialPushApi(IssuerApi):
 class IssuedCredentialApi(IssuerApi):
     @extend_schema(responses=IssuedCredentialSerializer, summary="One credential this system issued")
     def get(self, request, record_id: str):
-        credential = get_object_or_404(Credential.objects.select_related("type"), issuer=request.user, issuer_record_id=record_id)
+        credential = get_object_or_404(Credential.objects.select_related("type"), issuer=request.user,
+                                       issuer_record_index=issuer_record_index(record_id))
         return Response(IssuedCredentialSerializer(credential).data)
 
 
