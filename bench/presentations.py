@@ -8,7 +8,7 @@ Measured, on PostgreSQL and Redis (scripts/with-services.sh):
 * offline — ``sdjwt.verify`` (issuer signature, disclosures, the KB-JWT's signature, nonce, audience,
   sd_hash) plus ``statuslist.read`` of a status list fetched earlier: what a verifier with only the
   published keys and a cached list does;
-* online — ``oid4vp.presentation_check`` as the response endpoint runs it (the status list token from
+* online — ``credentials.openid.selectors.presentation_check`` as the response endpoint runs it (the status list token from
   the cache, and one indexed read of the copy's slot to tell the holder who saw what);
 * the status list itself: building and signing a 131,072-slot list with 1 % and 10 % of its slots
   withdrawn, and its size compressed;
@@ -105,7 +105,7 @@ def main() -> None:
         statuslist.read(cached, uri=pointer["uri"], index=pointer["idx"], keys=keys)
 
     def online():
-        checked = oid4vp.presentation_check(presentation, request=request, base=BASE)
+        checked = openid_selectors.presentation_check(presentation, request=request, base=BASE)
         assert checked.valid, checked.reason
 
     timings = {"baseline": per_call(baseline), "offline": per_call(offline), "online": per_call(online, rounds=ROUNDS // 4)}

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import Conflict, Forbidden, Invalid, Unavailable
 from core.usecases import SystemActor, pure, unchanged, use_case
+from credentials import selectors
 from credentials.models import SealCertificate
 from identity.models import AuditEvent, Department, User
 from identity.services import audit_record
@@ -172,23 +173,6 @@ def _asn1(certificate_pem: str) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(x509.load_pem_x509_certificate(certificate_pem.encode()).public_bytes(serialization.Encoding.DER))
 
 
-@pure
-def trust_roots() -> list[asn1_x509.Certificate]:
-    """The roots a verifier of our sealed documents trusts: the configured ones, and the local one."""
-    roots = [_asn1(row.certificate_pem) for row in SealCertificate.objects.filter(kind=Kind.ROOT)]
-    path = getattr(settings, "QILU_SEAL_TRUST_ROOTS", "")
-    if path:
-        with open(path, "rb") as handle:
-            roots += [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in x509.load_pem_x509_certificates(handle.read())]
-    return roots
-
-
-@pure
-def root_pem() -> str:
-    """The local root's certificate (PEM), to install in a PDF reader's trust store."""
-    return "".join(row.certificate_pem for row in SealCertificate.objects.filter(kind=Kind.ROOT))
-
-
 def _timestamper(chain):
     from pyhanko.sign.timestamps import HTTPTimeStamper
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
@@ -242,7 +226,7 @@ class SealCheck:
 
 @pure
 def verify_pdf(pdf: bytes) -> list[SealCheck]:
-    """Every seal in ``pdf``, checked against ``trust_roots()`` (no network)."""
+    """Every seal in ``pdf``, checked against ``selectors.seal_trust_roots()`` (no network)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
@@ -250,7 +234,7 @@ def verify_pdf(pdf: bytes) -> list[SealCheck]:
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     checks = []
     for signature in reader.embedded_signatures:
-        context = ValidationContext(trust_roots=trust_roots(), allow_fetching=False, revocation_mode="soft-fail")
+        context = ValidationContext(trust_roots=selectors.seal_trust_roots(), allow_fetching=False, revocation_mode="soft-fail")
         status = validate_pdf_signature(signature, context)
         timestamp = status.timestamp_validity
         checks.append(SealCheck(valid=bool(status.bottom_line), intact=bool(status.intact and status.valid), trusted=bool(status.trusted),

@@ -7,13 +7,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from core.web import refusal
 from credentials import claims, permissions, rendering, selectors, services
 from credentials.api.serializers import WalletCredentialSerializer
@@ -177,7 +177,7 @@ def request_console(request):
     if request.GET.get("request"):
         try:
             shown = selectors.presentation_request_for(request.user, request.GET["request"])
-        except (Http404, ValidationError):
+        except (NotFound, ValidationError):
             shown = None
     context = {"parties": parties, "shown": shown}
     if shown is not None:

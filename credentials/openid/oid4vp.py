@@ -17,7 +17,6 @@ import datetime as dt
 import json
 import secrets
 import time
-from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
@@ -29,8 +28,8 @@ from core.errors import Forbidden, NotFound
 from core.usecases import pure, unchanged, use_case
 from credentials import claims, permissions, selectors, signing
 from credentials.holders import holder_organisation, holder_user
-from credentials.models import Credential, PresentationRequest, RelyingParty, StatusSlot
-from credentials.openid import oid4vci, sdjwt, statuslist
+from credentials.models import Credential, PresentationRequest, RelyingParty
+from credentials.openid import oid4vci, sdjwt
 from credentials.openid import selectors as openid_selectors
 from identity.models import ApiClient, AuditEvent, User
 from identity.notices import named, words
@@ -129,51 +128,6 @@ def request_object(request: PresentationRequest, base: str) -> str:
     return signing.sign_claims(request_claims(request, base), typ=REQUEST_TYPE, purpose=signing.Purpose.REQUEST_OBJECTS)
 
 
-@dataclass
-class Checked:
-    valid: bool
-    reason: str
-    disclosed: dict
-    credential_id: int | None  # the presented copy's credential, from its status slot
-
-
-@pure
-def presentation_check(token: str, *, request: PresentationRequest, base: str) -> Checked:
-    """Everything but the request's own state. The cryptography and the status read need only the
-    key ring and the cached status list (an offline verifier runs the same ``sdjwt.verify`` and
-    ``statuslist.read`` with the published JWKS); the one database read is the copy's slot, to tell
-    the holder who saw their data."""
-    ring = signing.keyring()
-    try:
-        verified = sdjwt.verify(token, issuer_keys=ring.public, issuer=base, nonce=request.nonce, audience=request.relying_party.client_id)
-        if verified.claims.get("vct") != claims.vct_for(base, request.credential_type):
-            raise sdjwt.SdJwtRejected("wrong_type")
-        if any(name not in verified.disclosed for name in request.fields):
-            raise sdjwt.SdJwtRejected("missing_claim")
-        uri, list_id, index = _status_pointer(verified.claims, base)
-        value = statuslist.read(openid_selectors.status_list_token(list_id, uri=uri) or "", uri=uri, index=index, keys=ring.public)
-    except sdjwt.SdJwtRejected as exc:
-        return Checked(valid=False, reason=exc.reason, disclosed={}, credential_id=None)
-    credential_id = StatusSlot.objects.filter(status_list_id=list_id, index=index).values_list("credential_id", flat=True).first()
-    if value != statuslist.VALID:
-        reason = {statuslist.SUSPENDED: "credential_suspended", statuslist.SUPERSEDED: "credential_superseded"}.get(value, "credential_revoked")
-        return Checked(valid=False, reason=reason, disclosed={}, credential_id=credential_id)
-    return Checked(valid=True, reason="valid", disclosed={name: verified.disclosed[name] for name in request.fields}, credential_id=credential_id)
-
-
-def _status_pointer(claims: dict, base: str) -> tuple[str, int, int]:
-    """The copy's status list URI (one of ours), that list's id, and the copy's index in it."""
-    try:
-        pointer = claims["status"]["status_list"]
-        uri, index = pointer["uri"], pointer["idx"]
-        list_id = uri.removeprefix(f"{base}/status-lists/")
-    except (KeyError, TypeError, AttributeError):
-        raise sdjwt.SdJwtRejected("status_unavailable") from None
-    if not isinstance(index, int) or list_id == uri or not (list_id.isascii() and list_id.isdigit()):
-        raise sdjwt.SdJwtRejected("status_unavailable")
-    return uri, int(list_id), index
-
-
 def _presentation_in(vp_token: str) -> str:
     """The one presentation for our one DCQL query: ``{"credential": ["<SD-JWT+KB>"]}`` (OpenID4VP 1.0)."""
     try:
@@ -214,9 +168,9 @@ def response_accept(*, actor: oid4vci.WalletApp, request_id, vp_token: str, stat
         unchanged()
         raise ResponseRefused("wrong_state")
     try:
-        checked = presentation_check(_presentation_in(vp_token), request=request, base=base)
+        checked = openid_selectors.presentation_check(_presentation_in(vp_token), request=request, base=base)
     except sdjwt.SdJwtRejected as exc:
-        checked = Checked(valid=False, reason=exc.reason, disclosed={}, credential_id=None)
+        checked = openid_selectors.Checked(valid=False, reason=exc.reason, disclosed={}, credential_id=None)
     credential = Credential.objects.filter(pk=checked.credential_id).first() if checked.credential_id else None
     request.reason = checked.reason
     if checked.valid or checked.reason in HOLDER_REFUSALS:

@@ -6,13 +6,16 @@ what the database says, signed) and rebuilt when a credential's status changes."
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db.models import F, Q
+from django.utils import timezone
 
+from core.errors import NotFound
 from credentials import selectors, signing
 from credentials.claims import labelled_claims, vct_for
-from credentials.models import Credential, CredentialType, StatusList, StatusSlot
+from credentials.models import Credential, CredentialType, PresentationRequest, StatusList, StatusSlot
 from credentials.openid import sdjwt, statuslist
 from credentials.openid.protocol import ACCESS_TOKEN_TYPE, BATCH, FORMAT, PRE_AUTHORIZED_GRANT, Grant, OAuthError
 from identity.models import User
@@ -100,6 +103,15 @@ def verifier_metadata(party) -> dict:
     }
 
 
+def pending_request(pk) -> PresentationRequest:
+    """An OpenID4VP request a wallet may still fetch: pending and not expired (anyone with the QR may)."""
+    found = (PresentationRequest.objects.select_related("relying_party", "credential_type")
+             .filter(pk=pk, status=PresentationRequest.Status.PENDING, expires_at__gt=timezone.now()).first())
+    if found is None:
+        raise NotFound()
+    return found
+
+
 # --- access tokens ---------------------------------------------------------------------------------
 
 
@@ -153,3 +165,50 @@ def status_list_token(list_id: int, *, uri: str) -> str | None:
                                   "status_list": {"bits": status_list.bits, "lst": lst}}, typ=statuslist.TYPE, purpose=signing.Purpose.STATUS_LISTS)
     cache.set(key, signed, timeout=statuslist.TTL)
     return signed
+
+
+# --- a presentation, as the verifier checks it -------------------------------------------------------------
+
+
+@dataclass
+class Checked:
+    valid: bool
+    reason: str
+    disclosed: dict
+    credential_id: int | None  # the presented copy's credential, from its status slot
+
+
+def presentation_check(token: str, *, request: PresentationRequest, base: str) -> Checked:
+    """Everything but the request's own state. The cryptography and the status read need only the
+    key ring and the cached status list (an offline verifier runs the same ``sdjwt.verify`` and
+    ``statuslist.read`` with the published JWKS); the one database read is the copy's slot, to tell
+    the holder who saw their data."""
+    ring = signing.keyring()
+    try:
+        verified = sdjwt.verify(token, issuer_keys=ring.public, issuer=base, nonce=request.nonce, audience=request.relying_party.client_id)
+        if verified.claims.get("vct") != vct_for(base, request.credential_type):
+            raise sdjwt.SdJwtRejected("wrong_type")
+        if any(name not in verified.disclosed for name in request.fields):
+            raise sdjwt.SdJwtRejected("missing_claim")
+        uri, list_id, index = _status_pointer(verified.claims, base)
+        value = statuslist.read(status_list_token(list_id, uri=uri) or "", uri=uri, index=index, keys=ring.public)
+    except sdjwt.SdJwtRejected as exc:
+        return Checked(valid=False, reason=exc.reason, disclosed={}, credential_id=None)
+    credential_id = StatusSlot.objects.filter(status_list_id=list_id, index=index).values_list("credential_id", flat=True).first()
+    if value != statuslist.VALID:
+        reason = {statuslist.SUSPENDED: "credential_suspended", statuslist.SUPERSEDED: "credential_superseded"}.get(value, "credential_revoked")
+        return Checked(valid=False, reason=reason, disclosed={}, credential_id=credential_id)
+    return Checked(valid=True, reason="valid", disclosed={name: verified.disclosed[name] for name in request.fields}, credential_id=credential_id)
+
+
+def _status_pointer(claims: dict, base: str) -> tuple[str, int, int]:
+    """The copy's status list URI (one of ours), that list's id, and the copy's index in it."""
+    try:
+        pointer = claims["status"]["status_list"]
+        uri, index = pointer["uri"], pointer["idx"]
+        list_id = uri.removeprefix(f"{base}/status-lists/")
+    except (KeyError, TypeError, AttributeError):
+        raise sdjwt.SdJwtRejected("status_unavailable") from None
+    if not isinstance(index, int) or list_id == uri or not (list_id.isascii() and list_id.isdigit()):
+        raise sdjwt.SdJwtRejected("status_unavailable")
+    return uri, int(list_id), index

@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -223,10 +222,7 @@ def authorize(request):
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def presentation_request(request, pk):
-    found = (PresentationRequest.objects.select_related("relying_party", "credential_type")
-             .filter(pk=pk, status=PresentationRequest.Status.PENDING, expires_at__gt=timezone.now()).first())
-    if found is None:
-        raise Http404
+    found = openid_selectors.pending_request(pk)
     response = HttpResponse(oid4vp.request_object(found, oid4vci.public_url(request)), content_type="application/oauth-authz-req+jwt")
     response["Cache-Control"] = "no-store"
     return response

@@ -13,7 +13,7 @@ from django.db import connection
 
 from core.errors import Invalid, Unavailable
 from core.usecases import SYSTEM
-from credentials import seals
+from credentials import seals, selectors
 from credentials.documents import credential_pdf
 from credentials.models import SealCertificate
 from identity.models import AuditEvent, Department
@@ -52,7 +52,7 @@ def nss_store(tmp_path) -> str:
     """A trust store for pdfsig (NSS) holding only our seal root."""
     store = tmp_path / "nss"
     store.mkdir()
-    (tmp_path / "root.pem").write_text(seals.root_pem())
+    (tmp_path / "root.pem").write_text(selectors.seal_root_pem())
     subprocess.run([CERTUTIL, "-N", "-d", f"sql:{store}", "--empty-password"], check=True, capture_output=True)
     subprocess.run([CERTUTIL, "-A", "-d", f"sql:{store}", "-n", "qilu-seal-root", "-t", "C,C,C", "-i", str(tmp_path / "root.pem")],
                    check=True, capture_output=True)
@@ -90,7 +90,7 @@ def test_pdfsig_verifies_the_seal_against_our_root_and_refuses_a_changed_byte(se
 
 
 def test_a_verifier_without_our_root_does_not_trust_it(sealed, monkeypatch):
-    monkeypatch.setattr(seals, "trust_roots", lambda: [])
+    monkeypatch.setattr(selectors, "seal_trust_roots", lambda: [])
     [check] = seals.verify_pdf(sealed)
     assert check.intact and not check.trusted and not check.valid
 
