@@ -173,7 +173,7 @@ def jwks(purposes=PUBLISHED) -> dict:
 def _signer(purpose: str) -> tuple[str, ECKey]:
     found = keyring().signers.get(purpose)
     if found is None:
-        # A deploy step was missed (`manage.py signing_keys ensure`): answer 503, never a 500.
+        # A deploy step was missed (`manage.py signing_keys ensure`): Unavailable, which every front answers as such, never a crash.
         raise Unavailable(_("Signing is not available right now. Please try again later."), code="signing_unavailable")
     return found
 

@@ -31,6 +31,7 @@ from credentials.holders import holder_organisation, holder_user
 from credentials.models import Credential, PresentationRequest, RelyingParty
 from credentials.openid import oid4vci, sdjwt
 from credentials.openid import selectors as openid_selectors
+from credentials.openid.protocol import WalletApp
 from identity.models import ApiClient, AuditEvent, User
 from identity.notices import named, words
 from identity.services import audit_record, notice_send
@@ -148,7 +149,7 @@ class ResponseRefused(Exception):
 
 
 @use_case(audit=AuditEvent.Action.PRESENTATION_ANSWERED)
-def response_accept(*, actor: oid4vci.WalletApp, request_id, vp_token: str, state: str, base: str) -> PresentationRequest:
+def response_accept(*, actor: WalletApp, request_id, vp_token: str, state: str, base: str) -> PresentationRequest:
     """The wallet's ``direct_post``. A request already answered or expired is refused and left as it
     was (a replay). Only the holder closes a request: a valid presentation, or one the holder's device
     signed for this request with a credential of the asked type that fails on content or status (the
