@@ -31,7 +31,7 @@ from credentials.holders import holder_index, holder_organisation, holder_user
 from credentials.identifiers import make_identifier
 from credentials.journal import VERIFICATION
 from credentials.models import Credential, CredentialType, HolderKind, Presentation, Verification, issuer_record_index
-from credentials.openid import statuslist
+from credentials.openid import slots
 from credentials.permissions import may_issue, may_present, may_verify
 from identity.models import ApiClient, AuditEvent, User
 from identity.notices import named, words
@@ -126,7 +126,7 @@ def supersede(credential: Credential) -> list[Credential]:
         old.status, old.superseded_by, old.status_changed_at = Credential.Status.SUPERSEDED, replacement, now
         old.status_reason = _("已被新证替代")
         old.save(update_fields=["status", "superseded_by", "status_reason", "status_changed_at", "updated_at"])
-        statuslist.changed(old)
+        slots.changed(old)
         audit_record(action=AuditEvent.Action.CREDENTIAL_STATUS_CHANGED, actor_description=old.type.department.name,
                      subject=holder_user(old), subject_organisation=holder_organisation(old),
                      detail={"credential": old.type.name, "identifier": old.identifier, "status": Credential.Status.SUPERSEDED,
@@ -189,7 +189,7 @@ def credential_issue(*, actor: ApiClient, data: dict) -> Issued:
             raise Conflict(_("This record is being pushed twice at once; try again."), code="conflict") from None
         supersede(credential)  # 换证: the holder's older copy of a type held once stops being valid, in this transaction
     if not created:
-        statuslist.changed(credential)  # copies on devices carry the old revision: withdrawn in the status list
+        slots.changed(credential)  # copies on devices carry the old revision: withdrawn in the status list
     audit_record(action=AuditEvent.Action.CREDENTIAL_ISSUED, actor_description=f"{ctype.department.name} · {actor.name}",
                  subject=holder_user(credential), subject_organisation=holder_organisation(credential),
                  detail={"credential": ctype.name, "identifier": credential.identifier, "revision": credential.revision})
@@ -264,7 +264,7 @@ def credential_set_status(*, actor: ApiClient, record_id: str, status: str, reas
         credential.status_reason = reason
         credential.status_changed_at = timezone.now()
         credential.save(update_fields=["status", "status_reason", "status_changed_at", "updated_at"])
-        statuslist.changed(credential)
+        slots.changed(credential)
         audit_record(action=AuditEvent.Action.CREDENTIAL_STATUS_CHANGED, actor_description=f"{credential.type.department.name} · {actor.name}",
                      subject=holder_user(credential), subject_organisation=holder_organisation(credential),
                      detail={"credential": credential.type.name, "identifier": credential.identifier, "status": status, "reason": reason})

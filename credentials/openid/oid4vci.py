@@ -42,7 +42,7 @@ from credentials import selectors, signing
 from credentials.claims import vct_for
 from credentials.holders import holder_organisation, holder_user
 from credentials.models import Credential, CredentialOffer
-from credentials.openid import sdjwt, statuslist
+from credentials.openid import sdjwt, slots
 from credentials.openid.protocol import (  # noqa: F401  the protocol's vocabulary, re-exported where it is used
     ACCESS_TOKEN_TYPE,
     BATCH,
@@ -256,7 +256,7 @@ def _disclosable(credential: Credential) -> dict:
 
 
 def _copy(credential: Credential, *, base: str, holder: ECKey, now: int) -> str:
-    slot = statuslist.allocate(credential=credential, holder_key=holder.thumbprint())
+    slot = slots.allocate(credential=credential, holder_key=holder.thumbprint())
     # iat is rounded to the hour, shared with everyone issued that hour: it cannot link copies.
     issued = now - now % 3600
     expires = issued + COPY_DAYS * 86400

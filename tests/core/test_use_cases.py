@@ -14,7 +14,7 @@ from core.usecases import REGISTRY, AuditMissing, step, unchanged, use_case
 from identity.models import AuditEvent, Notice
 
 WRITE_MODULES = ["identity.services", "credentials.services", "credentials.seals",
-                 "credentials.openid.oid4vci", "credentials.openid.oid4vp", "credentials.openid.statuslist", "healthcode.services", "payments.services"] + [
+                 "credentials.openid.oid4vci", "credentials.openid.oid4vp", "credentials.openid.slots", "healthcode.services", "payments.services"] + [
     f"services.services.{module.name}" for module in pkgutil.iter_modules(services.services.__path__)
 ]
 
