@@ -43,6 +43,9 @@ REQUEST_TYPE = "oauth-authz-req+jwt"
 # presentation made for another request, garbage — could come from anyone who saw the QR at the
 # window: it is answered, counted and audited, and the request stays open for the holder.
 HOLDER_REFUSALS = frozenset({"missing_claim", "status_unavailable", "credential_suspended", "credential_revoked", "credential_superseded"})
+# Error codes a wallet may post instead of a vp_token (OpenID4VP 1.0 §8.5, RFC 6749 §4.1.2.1), kept as the reason.
+WALLET_ERRORS = frozenset({"access_denied", "invalid_request", "invalid_client", "invalid_scope", "vp_formats_not_supported",
+                           "invalid_request_uri_method", "invalid_transaction_data", "wallet_unavailable"})
 REQUEST_TTL = 300
 QUERY_ID = "credential"
 WALLET_AUDIENCE = "https://self-issued.me/v2"
@@ -149,13 +152,15 @@ class ResponseRefused(Exception):
 
 
 @use_case(audit=AuditEvent.Action.PRESENTATION_ANSWERED)
-def response_accept(*, actor: WalletApp, request_id, vp_token: str, state: str, base: str) -> PresentationRequest:
+def response_accept(*, actor: WalletApp, request_id, vp_token: str, state: str, base: str, error: str = "") -> PresentationRequest:
     """The wallet's ``direct_post``. A request already answered or expired is refused and left as it
     was (a replay). Only the holder closes a request: a valid presentation, or one the holder's device
     signed for this request with a credential of the asked type that fails on content or status (the
     holder's refusal). Any other refusal is counted and the request stays open however many come (the
-    QR is on show: a bystander must not be able to spoil it; the request expires on its own). Every
-    attempt is audited; the holder's "who used my data" shows those made with their copy."""
+    QR is on show: a bystander must not be able to spoil it; the request expires on its own). A
+    wallet's error response (``error``, e.g. ``access_denied``: the person declined on their phone)
+    is recorded the same way: it proves nothing about who sent it, so it leaves the request open.
+    Every attempt is audited; the holder's "who used my data" shows those made with their copy."""
     request = PresentationRequest.objects.select_for_update().select_related("relying_party", "credential_type").filter(pk=request_id).first()
     if request is None:
         raise NotFound()
@@ -169,6 +174,8 @@ def response_accept(*, actor: WalletApp, request_id, vp_token: str, state: str, 
         unchanged()
         raise ResponseRefused("wrong_state")
     try:
+        if error:
+            raise sdjwt.SdJwtRejected(error if error in WALLET_ERRORS else "wallet_error")
         checked = openid_selectors.presentation_check(_presentation_in(vp_token), request=request, base=base)
     except sdjwt.SdJwtRejected as exc:
         checked = openid_selectors.Checked(valid=False, reason=exc.reason, disclosed={}, credential_id=None)

@@ -232,14 +232,17 @@ def presentation_request(request, pk):
 @require_POST
 def presentation_response(request, pk):
     try:
+        declined = "" if request.POST.get("vp_token") else request.POST.get("error", "")[:40]
         answered = oid4vp.response_accept(actor=oid4vci.WalletApp(request.headers.get("User-Agent", "")), request_id=pk,
                                           vp_token=request.POST.get("vp_token", ""), state=request.POST.get("state", ""),
-                                          base=oid4vci.public_url(request))
+                                          base=oid4vci.public_url(request), error=declined)
     except oid4vp.ResponseRefused as exc:
         return _json({"error": "invalid_request", "error_description": exc.reason}, status=400)
     except (DomainError, ValidationError) as exc:
         refused = refusal(exc)
         return _json({"error": "invalid_request", "error_description": refused.code}, status=refused.status)
+    if declined:  # the wallet's error response, processed (recorded, the request left open): 200 (OpenID4VP 1.0 §8.2)
+        return _json({})
     if answered.status != PresentationRequest.Status.VERIFIED:  # refused, or an attempt that left the request open
         return _json({"error": "invalid_request", "error_description": answered.reason}, status=400)
     return _json({})

@@ -734,3 +734,19 @@ def test_request_objects_carry_no_client_metadata_and_the_register_names_their_k
     assert kid != signing.keyring().signing[0]  # not the credentials key
     issued = wallet.copies[0].token.split(".")[0]
     assert json.loads(sdjwt.b64url_decode(issued))["kid"] != kid
+
+
+def test_a_wallets_error_response_is_recorded_and_leaves_the_request_open(clerk_api, window, wallet):
+    """OpenID4VP 1.0 §8.2: the Response URI answers a processed Authorization Error Response with 200.
+    ``access_denied`` may come from anyone who scanned the QR: recorded, counted, the request stays
+    open, and the holder can still answer."""
+    asked = _ask(clerk_api).json()
+    request = wallet.request(asked["wallet_uri"])
+    declined = wallet.http.post(request["response_uri"].replace("http://testserver", ""), {"error": "access_denied", "state": request["state"]})
+    assert declined.status_code == 200 and declined.json() == {}
+    pending = clerk_api.get(f"/api/v1/presentation-requests/{asked['id']}/").json()
+    assert pending["status"] == "pending" and pending["reason"] == "access_denied" and pending["attempts"] == 1
+    odd = wallet.http.post(request["response_uri"].replace("http://testserver", ""), {"error": "<script>", "state": request["state"]})
+    assert odd.status_code == 200 and PresentationRequest.objects.get().reason == "wallet_error"
+    assert wallet.respond(request, wallet.presentation(request)).status_code == 200
+    assert clerk_api.get(f"/api/v1/presentation-requests/{asked['id']}/").json()["status"] == "verified"
