@@ -1,10 +1,12 @@
 """Two checks a real wallet or a browser makes, written against the published documents only and run
 by Node with panva's jose (clients/typescript/interop/openid4vc.mjs), never with our code:
 
-- a wallet's rule for a pre-registered verifier (OpenID4VP 1.0 §5.9.2, as walt.id's wallet applies
-  it): the verifier's metadata comes from its registration, so a request object carrying
-  ``client_metadata`` is refused, and the request object must verify with a request-object key the
-  registration lists;
+- a wallet's rule for a pre-registered verifier (OpenID4VP 1.0 §5.9.2: without a Client Identifier
+  Prefix the verifier's metadata is known in advance, "using RFC 7591 or through out-of-band
+  mechanisms"): as walt.id's wallet does (``PreRegistered.authenticatePreRegistered``), the metadata
+  and the request-object keys come from the registration and the request object must verify with one
+  of them by ``kid``; as SIOPv2-era wallets do for a pre-registered RP, a request that carries its own
+  ``client_metadata`` is refused;
 - a browser's CORS check: a page on another origin reads our metadata, keys, type metadata and status
   lists (preflight, then GET with ``Origin``, readable only with ``Access-Control-Allow-Origin``)."""
 

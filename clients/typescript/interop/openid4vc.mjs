@@ -189,10 +189,11 @@ async function status(uri, index) {
 }
 
 // A wallet's rule for a pre-registered verifier (OpenID4VP 1.0 §5.9.2, the fallback without a Client
-// Identifier Prefix), as walt.id's wallet applies it (PreRegistered.authenticatePreRegistered): the
-// verifier's metadata comes from the registration, never from the request, so a request object that
-// carries client_metadata is refused; the request object must verify with a key the registration
-// lists for request objects (by kid), be typed oauth-authz-req+jwt and name the same client_id.
+// Identifier Prefix: its metadata is known in advance, by RFC 7591 or out of band). As walt.id's wallet
+// does (PreRegistered.authenticatePreRegistered), the metadata and the request-object keys come from
+// the registration and the request object must verify with one of them (by kid); as SIOPv2-era wallets
+// do for a pre-registered RP, a request carrying its own client_metadata is refused. The request object
+// must also be typed oauth-authz-req+jwt and name the same client_id.
 async function checkRequest(registerUrl, walletUri) {
   const query = new URL(walletUri).searchParams;
   const clientId = query.get("client_id");
