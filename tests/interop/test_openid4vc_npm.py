@@ -73,6 +73,7 @@ def test_the_npm_status_list_reader_reads_our_lists(world):
     listed = node("status", pointer["uri"], pointer["idx"])
     assert listed["status"] == 0 and listed["bits"] == 2 and listed["typ"] == "statuslist+jwt" and listed["sub"] == pointer["uri"]
     assert listed["content_type"] == "application/statuslist+jwt" and "max-age" in listed["cache_control"]
+    assert node("cors", "https://verifier.example", pointer["uri"], f"{world['base']}/vct/driving_licence")["readable"]  # from a browser too
     credential_set_status(actor=world["issuer"], record_id=world["licence"].issuer_record_id, status="suspended")
     assert node("status", pointer["uri"], pointer["idx"])["status"] == 2
     credential_set_status(actor=world["issuer"], record_id=world["licence"].issuer_record_id, status="revoked")
