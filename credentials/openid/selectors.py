@@ -1,7 +1,9 @@
 """Reads of the open-standards code: the metadata documents (issuer, authorization server, type
-metadata, issuer keys), the grant an access token carries, and the signed status lists as published.
-They change nothing a person or a later request could see: a status list token is cached (a copy of
-what the database says, signed) and rebuilt when a credential's status changes."""
+metadata, issuer keys), a verifier's registration as a wallet reads it, the request a wallet may
+fetch, the grant an access token carries, the signed status lists as published, and the verifier's
+check of a presentation. They change nothing a person or a later request could see: a status list
+token is cached (a copy of what the database says, signed) and rebuilt when a credential's status
+changes."""
 
 from __future__ import annotations
 
