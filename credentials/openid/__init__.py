@@ -13,6 +13,7 @@ app, OpenID4VP 1.0 presentations to registered relying parties, and IETF Token S
   the site's root: the well-known documents sit at fixed paths under the issuer's origin).
 
 The 亮证 code (the platform's own signed QR), the wallet pages and the key ring stay in
-``credentials``; this package uses them and they do not use it, except to mark a copy withdrawn
-(``slots.changed``) and to list a holder's wallet offers.
+``credentials``. This package uses them; of its write code, ``credentials.services`` uses only
+``slots.changed`` (a status change withdraws the copies on devices), and credentials' pages and API
+call its use cases as any front does (the wallet's offer, the verifier console, the register).
 """

@@ -126,7 +126,7 @@ def well_known_unknown(request, rest: str = ""):
 @require_POST
 def nonce(request):
     try:
-        nonce = oid4vci.nonce_create(actor=oid4vci.WalletApp("", address=request.client_ip or ""))
+        nonce = oid4vci.nonce_create(actor=oid4vci.WalletApp(request.headers.get("User-Agent", ""), address=request.client_ip or ""))
     except DomainError as exc:  # quotas.TooMany: this address asked for too many
         return _refused(exc)
     return _json({"c_nonce": nonce, "c_nonce_expires_in": oid4vci.NONCE_TTL})
