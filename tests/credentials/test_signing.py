@@ -466,3 +466,23 @@ def test_offline_command_line_verifier_reads_a_compact_code(signing_key, client,
     with pytest.raises(SystemExit):
         call_command("verify_offline", text[:-3] + ("AAA" if text[-3:] != "AAA" else "BBB"), "--jwks", str(jwks_file), stdout=out)
     assert out.getvalue().startswith("NOT VALID")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_key_per_purpose_migration_goes_back_to_one_active_key(signing_key):
+    """Going back before 0011 leaves the credentials key active and the others verifying (the old
+    one-active-key constraint holds); forward again, every old key is a credentials key, one active
+    (``signing_keys ensure`` then makes the other purposes' keys)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from credentials.models import SigningKey
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("credentials", "0010_relying_party_help")])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT kid FROM credentials_signingkey WHERE status = 'active'")
+        assert [row[0] for row in cursor.fetchall()] == [signing_key.kid]
+    MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("credentials"))
+    assert SigningKey.objects.get(status="active").kid == signing_key.kid
+    assert set(SigningKey.objects.values_list("purpose", flat=True)) == {"credentials"}
