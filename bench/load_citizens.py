@@ -30,7 +30,7 @@ from stdnum.cn import ric  # noqa: E402
 
 from credentials.holders import holder_index  # noqa: E402
 from credentials.identifiers import make_identifier  # noqa: E402
-from credentials.models import Credential, CredentialType  # noqa: E402
+from credentials.models import Credential, CredentialType, issuer_record_index  # noqa: E402
 from healthcode.demo import default_ruleset  # noqa: E402
 from healthcode.evaluation import evaluate  # noqa: E402
 from healthcode.models import TestResult  # noqa: E402
@@ -95,7 +95,7 @@ def main(n: int, offset: int = 0) -> dict:
 
     ctype = CredentialType.objects.get(code="id_card")
     issuer = ctype.issuers.first()
-    cred_ctx = ("credentials.credential.holder_number", "credentials.credential.fields_json")
+    cred_ctx = ("credentials.credential.holder_number", "credentials.credential.fields_json", "credentials.credential.issuer_record_id")
 
     def credentials():
         def rows():
@@ -105,9 +105,11 @@ def main(n: int, offset: int = 0) -> dict:
                                     ensure_ascii=False, sort_keys=True)
                 yield (make_identifier(type_code=ctype.type_code, issuer_code=ctype.type_code[:18], serial=f"{i:016d}"), ctype.pk, "person",
                        holder_index("person", number), crypto.encrypt(number, context=cred_ctx[0]), name, crypto.encrypt(fields, context=cred_ctx[1]),
-                       issuer.pk, f"bench-{i}", dt.date(2020, 1, 1), dt.date(2040, 1, 1), "valid", "", 1, False, now, now)
+                       issuer.pk, crypto.encrypt(f"bench-{i}", context=cred_ctx[2]), issuer_record_index(f"bench-{i}"),
+                       dt.date(2020, 1, 1), dt.date(2040, 1, 1), "valid", "", 1, False, now, now)
         return copy(Credential._meta.db_table, ["identifier", "type_id", "holder_kind", "holder_index", "holder_number", "holder_name", "fields_json",
-                                                "issuer_id", "issuer_record_id", "issued_on", "expires_on", "status", "status_reason", "revision",
+                                                "issuer_id", "issuer_record_id", "issuer_record_index",
+                                                "issued_on", "expires_on", "status", "status_reason", "revision",
                                                 "hidden", "created_at", "updated_at"], rows())
 
     def tests():

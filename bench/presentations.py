@@ -8,7 +8,7 @@ Measured, on PostgreSQL and Redis (scripts/with-services.sh):
 * offline — ``sdjwt.verify`` (issuer signature, disclosures, the KB-JWT's signature, nonce, audience,
   sd_hash) plus ``statuslist.read`` of a status list fetched earlier: what a verifier with only the
   published keys and a cached list does;
-* online — ``oid4vp.presentation_check`` as the response endpoint runs it (the status list token from
+* online — ``credentials.openid.selectors.presentation_check`` as the response endpoint runs it (the status list token from
   the cache, and one indexed read of the copy's slot to tell the holder who saw what);
 * the status list itself: building and signing a 131,072-slot list with 1 % and 10 % of its slots
   withdrawn, and its size compressed;
@@ -66,8 +66,10 @@ def qr(payload: str) -> str:
 
 
 def main() -> None:
-    from credentials import oid4vci, oid4vp, sdjwt, signing, statuslist
+    from credentials import signing
     from credentials.models import Credential, RelyingParty, StatusSlot
+    from credentials.openid import oid4vci, oid4vp, sdjwt, statuslist
+    from credentials.openid import selectors as openid_selectors
     from credentials.services import PRESENTATION_KIND, presentation_create
     from identity.models import User
 
@@ -79,21 +81,21 @@ def main() -> None:
     holder = User.objects.get(id_number_index=credential.holder_index)
     clerk = RelyingParty.objects.get(client_id="jinan-lixia-hall-window").members.first()
 
-    shown = presentation_create(user=holder, credential=credential, disclose=["licence_class", "first_issued"])
+    shown = presentation_create(actor=holder, credential=credential, disclose=["licence_class", "first_issued"])
     device = ECKey.generate_key("P-256")
     now = int(time.time())
     proof = jws.serialize_compact({"alg": "ES256", "typ": oid4vci.PROOF_TYPE, "jwk": device.as_dict(private=False)},
-                                  json.dumps({"aud": BASE, "iat": now, "nonce": oid4vci.nonce_create()}), device)
-    copy, = oid4vci.credential_deliver(user=holder, grant=oid4vci.Grant(user_id=holder.pk, credentials=[credential.identifier]),
+                                  json.dumps({"aud": BASE, "iat": now, "nonce": oid4vci.nonce_create(actor=oid4vci.WalletApp("bench"))}), device)
+    copy, = oid4vci.credential_deliver(actor=holder, grant=oid4vci.Grant(user_id=holder.pk, credentials=[credential.identifier]),
                                        configuration_id="driving_licence", proofs=[proof], base=BASE)
-    offer = oid4vci.offer_create(user=holder, credential=credential)
+    offer = oid4vci.offer_create(actor=holder, credential=credential)
     request = oid4vp.request_create(actor=clerk, client_id="jinan-lixia-hall-window", type_code="driving_licence",
                                     fields=["holder_name", "licence_class"])
     presentation = sdjwt.present(copy, ["holder_name", "licence_class"], holder_key=device, nonce=request.nonce, audience="jinan-lixia-hall-window")
     pointer = sdjwt.verify(presentation, issuer_keys=signing.keyring().public, require_kb=False).claims["status"]["status_list"]
     list_id = int(pointer["uri"].rsplit("/", 1)[1])
     keys = signing.keys_from_jwks(signing.jwks())
-    cached = statuslist.token(list_id, uri=pointer["uri"])
+    cached = openid_selectors.status_list_token(list_id, uri=pointer["uri"])
 
     def baseline():
         signing.verify_compact(shown.token, kind=PRESENTATION_KIND)
@@ -103,7 +105,7 @@ def main() -> None:
         statuslist.read(cached, uri=pointer["uri"], index=pointer["idx"], keys=keys)
 
     def online():
-        checked = oid4vp.presentation_check(presentation, request=request, base=BASE)
+        checked = openid_selectors.presentation_check(presentation, request=request, base=BASE)
         assert checked.valid, checked.reason
 
     timings = {"baseline": per_call(baseline), "offline": per_call(offline), "online": per_call(online, rounds=ROUNDS // 4)}
@@ -121,11 +123,11 @@ def main() -> None:
         StatusSlot.objects.filter(status_list=big, index__in=withdrawn).update(revision=0)  # superseded: listed as invalid
         uri = f"{BASE}/status-lists/{big.pk}"
         start = time.perf_counter()
-        token = statuslist.token(big.pk, uri=uri)
+        token = openid_selectors.status_list_token(big.pk, uri=uri)
         built = (time.perf_counter() - start) * 1000
         start = time.perf_counter()
         for _ in range(100):
-            statuslist.token(big.pk, uri=uri)
+            openid_selectors.status_list_token(big.pk, uri=uri)
         hit = (time.perf_counter() - start) / 100 * 1e6
         sizes[share] = (len(withdrawn), built, hit, len(token))
 

@@ -294,7 +294,7 @@ IN_CONTEXT = {
     "ItemList.name": "机动车驾驶证期满换证",
     "ItemDetail.name": "机动车驾驶证期满换证", "Upload.name": "营业执照.pdf", "Upload.content_type": "application/pdf",
     # credentials on open standards (OpenID4VCI / OpenID4VP)
-    "CredentialOffer.credential_offer_uri": "openid-credential-offer://?credential_offer=%7B%22credential_issuer%22%3A%22https%3A%2F%2Fqilu.example%22…",
+    "CredentialOffer.offer_url": "openid-credential-offer://?credential_offer=%7B%22credential_issuer%22%3A%22https%3A%2F%2Fqilu.example%22…",
     "CredentialOffer.credential_offer": {"credential_issuer": "https://qilu.example", "credential_configuration_ids": ["driving_licence"],
                                          "grants": {"urn:ietf:params:oauth:grant-type:pre-authorized_code": {
                                              "pre-authorized_code": "SplxlOBeZQQYbYS6WxSbIA…",
@@ -302,6 +302,12 @@ IN_CONTEXT = {
     "CredentialOffer.tx_code": "493027", "RelyingParty.client_id": "jinan-lixia-hall-window", "RelyingParty.name": "济南市历下区政务服务大厅综合窗口",
     "RelyingParty.kind": "window", "RelyingParty.kind_label": "政务服务窗口", "RelyingParty.organisation": "济南市历下区行政审批服务局",
     "RelyingParty.purpose": "办理业务时核对办事人身份与所需证照信息", "RegisteredType.credential_type": "driving_licence",
+    "RelyingParty.metadata": {"client_id": "jinan-lixia-hall-window", "client_name": "济南市历下区政务服务大厅综合窗口",
+                              "jwks": {"keys": [{"kty": "EC", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+                                                 "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0", "kid": "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs",
+                                                 "alg": "ES256", "use": "sig"}]},
+                              "request_object_signing_alg": "ES256", "response_modes": ["direct_post"],
+                              "vp_formats_supported": {"dc+sd-jwt": {"sd-jwt_alg_values": ["ES256"], "kb-jwt_alg_values": ["ES256"]}}},
     "RegisteredType.name": "机动车驾驶证",
     "PresentationRequestCreateRequest.client_id": "jinan-lixia-hall-window", "PresentationRequestCreateRequest.credential_type": "driving_licence",
     "PresentationRequestCreateRequest.fields": ["holder_name", "licence_class"], "PresentationRequest.client_id": "jinan-lixia-hall-window",

@@ -16,7 +16,16 @@ from core.schema_editor import FieldSchemaField
 from credentials.claims import reason_label, validate_allowed
 from credentials.imports import credentials_import
 from credentials.models import FIELD_TYPES as CREDENTIAL_FIELD_TYPES
-from credentials.models import Credential, CredentialType, PresentationRequest, RelyingParty, SigningKey, StatusList, Verification
+from credentials.models import (
+    Credential,
+    CredentialType,
+    PresentationRequest,
+    RelyingParty,
+    SigningKey,
+    StatusList,
+    Verification,
+    issuer_record_index,
+)
 from identity import masking
 from identity.admin import ReadOnlyAdmin
 from identity.models import ApiClient
@@ -61,11 +70,18 @@ class ImportForm(forms.Form):
 class CredentialAdmin(ReadOnlyAdmin):
     list_display = ["identifier", "type", "masked_holder", "masked_number", "issued_on", "expires_on", "status"]
     list_filter = ["type", "status"]
-    search_fields = ["identifier", "issuer_record_id"]
+    search_fields = ["identifier"]
     fields = ["identifier", "type", "masked_holder", "masked_number", "issuer", "issuer_record_id", "issued_on", "expires_on", "status",
               "status_reason", "status_changed_at", "revision", "created_at", "updated_at"]
     readonly_fields = fields
     change_list_template = "admin/credentials/credential/change_list.html"
+
+    def get_search_results(self, request, queryset, search_term):
+        """The identifier by substring; an issuer's record number (stored encrypted) exactly, by its blind index."""
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            found |= queryset.filter(issuer_record_index=issuer_record_index(search_term.strip()))
+        return found, duplicates
 
     @admin.display(description=_("持证主体"))
     def masked_holder(self, obj):

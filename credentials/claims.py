@@ -76,6 +76,8 @@ REASONS = {
     "replayed": gettext_lazy("本次请求已有应答"),
     "request_expired": gettext_lazy("请求已过期"),
     "wrong_state": gettext_lazy("应答与请求不匹配"),
+    "access_denied": gettext_lazy("对方在手机上拒绝了出示"),
+    "wallet_error": gettext_lazy("钱包应用报告了错误"),
 }
 
 

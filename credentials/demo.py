@@ -134,11 +134,11 @@ def seed_credentials(users: dict, organisation) -> None:
             "id_number": li.id_number, "issuing_authority": "青岛市公安局市南分局"}),
     ]
     for dept, type_code, record_id, person, issued_on, fields in pushes:
-        credential_issue(client=clients[dept], data={
+        credential_issue(actor=clients[dept], data={
             "type": type_code, "record_id": record_id, "holder_number": person.id_number, "holder_name": person.name,
             "fields": fields, "issued_on": issued_on,
             "photo": demo_photo(person.name) if type_code in ("id_card", "driving_licence", "social_security_card") else None})
-    credential_issue(client=clients["SD-SCJG"], data={
+    credential_issue(actor=clients["SD-SCJG"], data={
         "type": "business_licence", "record_id": "BL-" + organisation.credit_code, "holder_number": organisation.credit_code,
         "holder_name": organisation.name, "issued_on": dt.date(2015, 6, 1), "fields": {
             "company_type": "有限责任公司（自然人投资或控股）", "legal_representative": li.name, "registered_capital": "500万元人民币",

@@ -24,7 +24,7 @@ def credentials_import(*, client: ApiClient, rows: Iterable[dict]) -> ImportRepo
         if not serializer.is_valid():
             raise ValidationError({key: [str(m) for m in messages] for key, messages in serializer.errors.items()})
         try:
-            return credential_issue(client=client, data=serializer.validated_data).created
+            return credential_issue(actor=client, data=serializer.validated_data).created
         except DomainError as exc:
             raise ValidationError({"type" if exc.code in ("unknown_type", "type_not_allowed") else "row": [exc.message]}) from exc
 

@@ -17,16 +17,24 @@ from identity.models import ApiClient, Department, ServiceHall, User
 
 
 class SigningKey(models.Model):
-    """One ES256 key pair. The private half is encrypted under QILU_MASTER_KEY; ``kid`` is the RFC 7638
-    thumbprint of the public half. Exactly one key is active (signs); verifying keys only verify;
-    retired keys are no longer published and anything they signed is refused."""
+    """One ES256 key pair of the one key ring, for one purpose. The private half is encrypted under
+    QILU_MASTER_KEY; ``kid`` is the RFC 7638 thumbprint of the public half. For each purpose exactly
+    one key is active (signs); verifying keys only verify; retired keys are no longer published and
+    anything they signed is refused."""
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("签名中")
         VERIFYING = "verifying", _("仅验签")
         RETIRED = "retired", _("已退役")
 
+    class Purpose(models.TextChoices):
+        CREDENTIALS = "credentials", _("证照签名")  # SD-JWT VCs and the platform's own signed codes (亮证, health passes)
+        STATUS_LISTS = "status_lists", _("状态列表签名")
+        REQUEST_OBJECTS = "request_objects", _("出示请求签名")
+        ACCESS_TOKENS = "access_tokens", _("访问令牌签名")
+
     kid = models.CharField(_("密钥ID"), max_length=64, unique=True)
+    purpose = models.CharField(_("用途"), max_length=16, choices=Purpose.choices, default=Purpose.CREDENTIALS)
     algorithm = models.CharField(_("算法"), max_length=16, default="ES256")
     public_jwk = models.JSONField(_("公钥 (JWK)"))
     private_key = EncryptedTextField(_("私钥 (加密)"))
@@ -39,11 +47,18 @@ class SigningKey(models.Model):
         verbose_name_plural = _("签名密钥")
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["status"], condition=models.Q(status="active"), name="one_active_signing_key"),
+            models.UniqueConstraint(fields=["purpose"], condition=models.Q(status="active"), name="one_active_signing_key_per_purpose"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.kid[:12]}… ({self.get_status_display()})"
+        return f"{self.kid[:12]}… ({self.get_purpose_display()}, {self.get_status_display()})"
+
+
+def issuer_record_index(record_id: str) -> str:
+    """The keyed blind index of an issuing system's record number (``Credential.issuer_record_index``)."""
+    from identity import crypto
+
+    return crypto.blind_index(str(record_id), purpose="issuer_record")
 
 
 class HolderKind(models.TextChoices):
@@ -125,7 +140,10 @@ class Credential(models.Model):
     fields_json = EncryptedTextField(_("字段"))
     photo = EncryptedTextField(_("照片 (JPEG, base64)"), null=True, blank=True)
     issuer = models.ForeignKey(ApiClient, on_delete=models.PROTECT, related_name="issued_credentials", verbose_name=_("发证系统"))
-    issuer_record_id = models.CharField(_("发证方记录号"), max_length=128)
+    # The issuing system's own record number can name a person (a case or file number): stored
+    # encrypted, found through its keyed blind index (``issuer_record_index``), as holder numbers are.
+    issuer_record_id = EncryptedTextField(_("发证方记录号"))
+    issuer_record_index = models.CharField(max_length=64, editable=False)
     issued_on = models.DateField(_("发证日期"))
     expires_on = models.DateField(_("有效期至"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.VALID)
@@ -143,7 +161,7 @@ class Credential(models.Model):
         verbose_name = _("电子证照")
         verbose_name_plural = _("电子证照")
         ordering = ["type__code", "-issued_on"]
-        constraints = [models.UniqueConstraint(fields=["issuer", "issuer_record_id"], name="one_credential_per_issuer_record")]
+        constraints = [models.UniqueConstraint(fields=["issuer", "issuer_record_index"], name="one_credential_per_issuer_record")]
         indexes = [models.Index(fields=["holder_index", "type"])]
 
     def __str__(self) -> str:

@@ -4,13 +4,13 @@ and the e-ID card on real-name sign-up (identity sends the signal; credentials a
 from django.dispatch import receiver
 
 from core.outbox import enqueue_on_commit
-from credentials.models import CredentialType, RelyingParty
+from credentials.models import CredentialType, RelyingParty, SigningKey
 from credentials.selectors import CREDENTIAL_TYPES, RELYING_PARTIES
 from identity.models import ApiClient, Department
 from identity.signals import registration_completed
 
 CREDENTIAL_TYPES.watch(CredentialType, Department, ApiClient, through=(CredentialType.issuers.through,))
-RELYING_PARTIES.watch(RelyingParty, CredentialType)
+RELYING_PARTIES.watch(RelyingParty, CredentialType, SigningKey)  # the register names the request-object keys
 
 
 @receiver(registration_completed, dispatch_uid="credentials.id_card_on_sign_up")

@@ -33,9 +33,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, Forbidden, Invalid, Unavailable
-from core.usecases import pure, unchanged, use_case
+from core.usecases import SystemActor, pure, unchanged, use_case
+from credentials import selectors
 from credentials.models import SealCertificate
-from identity.models import AuditEvent, Department
+from identity.models import AuditEvent, Department, User
 from identity.services import audit_record
 
 Kind = SealCertificate.Kind
@@ -43,7 +44,7 @@ ROOT_YEARS, CA_YEARS, SEAL_YEARS = 20, 10, 3
 PERMISSION = "credentials.add_sealcertificate"
 
 
-def _may_manage(actor) -> None:
+def _may_manage(actor: User | SystemActor) -> None:
     if not actor.has_perm(PERMISSION):
         raise Forbidden(_("You may not do this."), code="permission_denied")
 
@@ -100,7 +101,7 @@ def _loaded(row: SealCertificate):
 
 
 @use_case(audit=AuditEvent.Action.SEAL_CHANGED)
-def authority_create(*, actor) -> SealCertificate:
+def authority_create(*, actor: User | SystemActor) -> SealCertificate:
     """A local root, seal CA and timestamp authority, for development and tests (once)."""
     _may_manage(actor)
     existing = SealCertificate.objects.filter(kind=Kind.SEAL_CA).first()
@@ -123,7 +124,7 @@ def authority_create(*, actor) -> SealCertificate:
 
 
 @use_case(audit=AuditEvent.Action.SEAL_CHANGED)
-def seal_issue(*, actor, department: Department) -> SealCertificate:
+def seal_issue(*, actor: User | SystemActor, department: Department) -> SealCertificate:
     """A seal for ``department`` from the local seal CA (development and tests), once."""
     _may_manage(actor)
     existing = SealCertificate.objects.filter(kind=Kind.SEAL, department=department).first()
@@ -143,7 +144,7 @@ def seal_issue(*, actor, department: Department) -> SealCertificate:
 
 
 @use_case(audit=AuditEvent.Action.SEAL_CHANGED)
-def seal_import(*, actor, department: Department, certificate_pem: str, key_pem: str, chain_pem: str = "") -> SealCertificate:
+def seal_import(*, actor: User | SystemActor, department: Department, certificate_pem: str, key_pem: str, chain_pem: str = "") -> SealCertificate:
     """Production: a department's seal as the province's seal CA issued it, with the CA certificates
     above it; replaces the department's previous seal (documents it sealed stay valid)."""
     _may_manage(actor)
@@ -170,23 +171,6 @@ def seal_import(*, actor, department: Department, certificate_pem: str, key_pem:
 
 def _asn1(certificate_pem: str) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(x509.load_pem_x509_certificate(certificate_pem.encode()).public_bytes(serialization.Encoding.DER))
-
-
-@pure
-def trust_roots() -> list[asn1_x509.Certificate]:
-    """The roots a verifier of our sealed documents trusts: the configured ones, and the local one."""
-    roots = [_asn1(row.certificate_pem) for row in SealCertificate.objects.filter(kind=Kind.ROOT)]
-    path = getattr(settings, "QILU_SEAL_TRUST_ROOTS", "")
-    if path:
-        with open(path, "rb") as handle:
-            roots += [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in x509.load_pem_x509_certificates(handle.read())]
-    return roots
-
-
-@pure
-def root_pem() -> str:
-    """The local root's certificate (PEM), to install in a PDF reader's trust store."""
-    return "".join(row.certificate_pem for row in SealCertificate.objects.filter(kind=Kind.ROOT))
 
 
 def _timestamper(chain):
@@ -242,7 +226,7 @@ class SealCheck:
 
 @pure
 def verify_pdf(pdf: bytes) -> list[SealCheck]:
-    """Every seal in ``pdf``, checked against ``trust_roots()`` (no network)."""
+    """Every seal in ``pdf``, checked against ``selectors.seal_trust_roots()`` (no network)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
@@ -250,7 +234,7 @@ def verify_pdf(pdf: bytes) -> list[SealCheck]:
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     checks = []
     for signature in reader.embedded_signatures:
-        context = ValidationContext(trust_roots=trust_roots(), allow_fetching=False, revocation_mode="soft-fail")
+        context = ValidationContext(trust_roots=selectors.seal_trust_roots(), allow_fetching=False, revocation_mode="soft-fail")
         status = validate_pdf_signature(signature, context)
         timestamp = status.timestamp_validity
         checks.append(SealCheck(valid=bool(status.bottom_line), intact=bool(status.intact and status.valid), trusted=bool(status.trusted),

@@ -7,15 +7,25 @@ import base64
 import datetime as dt
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
+from core.errors import NotFound
 from core.public_cache import Stamp
 from credentials.claims import claim_labels
 from credentials.holders import holder_index
-from credentials.models import Credential, CredentialType, HolderKind, Presentation, PresentationRequest, RelyingParty, Verification
+from credentials.models import (
+    Credential,
+    CredentialType,
+    HolderKind,
+    Presentation,
+    PresentationRequest,
+    RelyingParty,
+    SealCertificate,
+    Verification,
+)
 from credentials.permissions import acts_for
 from identity.models import Organisation, User
 from identity.permissions import may_act_for
@@ -32,7 +42,7 @@ def credential_types() -> QuerySet[CredentialType]:
 def credential_type_for(code: str) -> CredentialType:
     credential_type = credential_types().filter(code=code).first()
     if credential_type is None:
-        raise Http404
+        raise NotFound()
     return credential_type
 
 
@@ -64,7 +74,7 @@ def history_of(credentials: QuerySet[Credential]) -> QuerySet[Credential]:
 def organisation_wallet(user: User, organisation: Organisation, *, include_hidden: bool = True) -> QuerySet[Credential]:
     """An organisation's licences, for its legal representative or an agent allowed to view them."""
     if not may_act_for(user=user, organisation=organisation, scope="credentials.view"):
-        raise Http404
+        raise NotFound()
     credentials = _base().filter(holder_kind=HolderKind.ORGANISATION, holder_index=holder_index(HolderKind.ORGANISATION, organisation.credit_code))
     return credentials if include_hidden else _front_page(credentials)
 
@@ -73,14 +83,14 @@ def credential_for(user: User, identifier: str) -> Credential:
     """One credential the user holds or may view for an organisation; anything else is 404."""
     credential = _base().filter(identifier=identifier).first()
     if credential is None:
-        raise Http404
+        raise NotFound()
     if credential.holder_kind == HolderKind.PERSON:
         if credential.holder_index != user.id_number_index:
-            raise Http404
+            raise NotFound()
         return credential
     organisation = Organisation.objects.filter(credit_code=credential.holder_number).first()
     if organisation is None or not may_act_for(user=user, organisation=organisation, scope="credentials.view"):
-        raise Http404
+        raise NotFound()
     return credential
 
 
@@ -177,7 +187,7 @@ def presentation_request_for(actor, pk) -> object:
 
     found = PresentationRequest.objects.select_related("relying_party", "credential_type").filter(pk=pk).first()
     if found is None or not acts_for(actor, found.relying_party):
-        raise Http404
+        raise NotFound()
     return found
 
 
@@ -193,3 +203,27 @@ def expiring_for(user: User, *, days: int = 30) -> QuerySet[Credential]:
     today = timezone.localdate()
     return (wallet_for(user, include_hidden=False).filter(status=Credential.Status.VALID, expires_on__gte=today,
                                                            expires_on__lte=today + dt.timedelta(days=days)).order_by("expires_on"))
+
+
+# --- electronic seals --------------------------------------------------------------------------------
+
+
+def seal_trust_roots() -> list:
+    """The roots a verifier of our sealed documents trusts (asn1crypto certificates): the configured
+    ones (``QILU_SEAL_TRUST_ROOTS``), and the local one."""
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    pems = [row.certificate_pem.encode() for row in SealCertificate.objects.filter(kind=SealCertificate.Kind.ROOT)]
+    roots = [x509.load_pem_x509_certificate(pem) for pem in pems]
+    path = getattr(settings, "QILU_SEAL_TRUST_ROOTS", "")
+    if path:
+        with open(path, "rb") as handle:
+            roots += x509.load_pem_x509_certificates(handle.read())
+    return [asn1_x509.Certificate.load(root.public_bytes(serialization.Encoding.DER)) for root in roots]
+
+
+def seal_root_pem() -> str:
+    """The local root's certificate (PEM), to install in a PDF reader's trust store."""
+    return "".join(row.certificate_pem for row in SealCertificate.objects.filter(kind=SealCertificate.Kind.ROOT))

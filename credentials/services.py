@@ -19,17 +19,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image
 
-from core import journal
+from core import journal, quotas
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.fields import clean_values
 from core.numbers import validate_credit_code, validate_id_number
 from core.usecases import pure, step, unchanged, use_case
-from credentials import selectors, signing, statuslist
+from credentials import selectors, signing
 from credentials.claims import claim_labels
 from credentials.holders import holder_index, holder_organisation, holder_user
 from credentials.identifiers import make_identifier
 from credentials.journal import VERIFICATION
-from credentials.models import Credential, CredentialType, HolderKind, Presentation, Verification
+from credentials.models import Credential, CredentialType, HolderKind, Presentation, Verification, issuer_record_index
+from credentials.openid import slots
 from credentials.permissions import may_issue, may_present, may_verify
 from identity import masking
 from identity.models import ApiClient, AuditEvent, User
@@ -125,7 +126,7 @@ def supersede(credential: Credential) -> list[Credential]:
         old.status, old.superseded_by, old.status_changed_at = Credential.Status.SUPERSEDED, replacement, now
         old.status_reason = _("已被新证替代")
         old.save(update_fields=["status", "superseded_by", "status_reason", "status_changed_at", "updated_at"])
-        statuslist.changed(old)
+        slots.changed(old)
         audit_record(action=AuditEvent.Action.CREDENTIAL_STATUS_CHANGED, actor_description=old.type.department.name,
                      subject=holder_user(old), subject_organisation=holder_organisation(old),
                      detail={"credential": old.type.name, "identifier": old.identifier, "status": Credential.Status.SUPERSEDED,
@@ -134,12 +135,12 @@ def supersede(credential: Credential) -> list[Credential]:
 
 
 @use_case(audit=(AuditEvent.Action.CREDENTIAL_ISSUED, AuditEvent.Action.CREDENTIAL_STATUS_CHANGED))
-def credential_issue(*, client: ApiClient, data: dict) -> Issued:
+def credential_issue(*, actor: ApiClient, data: dict) -> Issued:
     """Create a credential, or update it when the issuer pushes the same record id again.
 
     ``data``: type, record_id, holder_number, holder_name, fields, issued_on, expires_on?, photo? (base64).
     """
-    ctype = _type_for(client, data["type"])
+    ctype = _type_for(actor, data["type"])
     number = data["holder_number"]
     try:
         number = validate_id_number(number) if ctype.holder_kind == HolderKind.PERSON else validate_credit_code(number)
@@ -156,13 +157,14 @@ def credential_issue(*, client: ApiClient, data: dict) -> Issued:
 
     with transaction.atomic():
         credential = (
-            Credential.objects.select_for_update(no_key=True).filter(issuer=client, issuer_record_id=data["record_id"]).first()
+            Credential.objects.select_for_update(no_key=True).filter(issuer=actor, issuer_record_index=issuer_record_index(data["record_id"])).first()
         )
         created = credential is None
         if created:
             credential = Credential(
-                issuer=client,
+                issuer=actor,
                 issuer_record_id=data["record_id"],
+                issuer_record_index=issuer_record_index(data["record_id"]),
                 type=ctype,
                 identifier=make_identifier(type_code=ctype.type_code, issuer_code=ctype.department.credit_code or ctype.type_code[:18]),
             )
@@ -187,8 +189,8 @@ def credential_issue(*, client: ApiClient, data: dict) -> Issued:
             raise Conflict(_("This record is being pushed twice at once; try again."), code="conflict") from None
         supersede(credential)  # 换证: the holder's older copy of a type held once stops being valid, in this transaction
     if not created:
-        statuslist.changed(credential)  # copies on devices carry the old revision: withdrawn in the status list
-    audit_record(action=AuditEvent.Action.CREDENTIAL_ISSUED, actor_description=f"{ctype.department.name} · {client.name}",
+        slots.changed(credential)  # copies on devices carry the old revision: withdrawn in the status list
+    audit_record(action=AuditEvent.Action.CREDENTIAL_ISSUED, actor_description=f"{ctype.department.name} · {actor.name}",
                  subject=holder_user(credential), subject_organisation=holder_organisation(credential),
                  detail={"credential": ctype.name, "identifier": credential.identifier, "revision": credential.revision})
     if created:
@@ -219,19 +221,19 @@ def id_card_push(*, holder_number: str, holder_name: str, record_id: str, issued
 
 
 @use_case(audit=AuditEvent.Action.CREDENTIAL_ISSUED)
-def id_card_issue_on_sign_up(*, client: ApiClient | None = None, user: User) -> Credential | None:
-    """The e-ID card for a person who just completed real-name sign-up, from the population base
-    record that sign-up matched, through ``credential_issue`` as the issuing system (``client``: the
+def id_card_issue_on_sign_up(*, actor: User, issuer: ApiClient | None = None) -> Credential | None:
+    """The e-ID card for ``actor``, who just completed real-name sign-up, from the population base
+    record that sign-up matched, through ``credential_issue`` as the issuing system (``issuer``: the
     type's first issuer when not given). Idempotent: someone already holding a 居民身份证 gets no
     second one; nothing happens where the type is not set up."""
     from core.areas import area_name
     from identity.models import PopulationRecord, id_number_index
 
     ctype = CredentialType.objects.filter(code=ID_CARD).select_related("department").first()
-    client = client or (ctype.issuers.order_by("pk").first() if ctype else None)
-    record = PopulationRecord.objects.filter(id_number_index=id_number_index(user.id_number or "")).first()
-    held = ctype is not None and Credential.objects.filter(type=ctype, holder_index=holder_index(HolderKind.PERSON, user.id_number)).exists()
-    if client is None or record is None or held:
+    issuer = issuer or (ctype.issuers.order_by("pk").first() if ctype else None)
+    record = PopulationRecord.objects.filter(id_number_index=id_number_index(actor.id_number or "")).first()
+    held = ctype is not None and Credential.objects.filter(type=ctype, holder_index=holder_index(HolderKind.PERSON, actor.id_number)).exists()
+    if issuer is None or record is None or held:
         unchanged()
         return None
     address = area_name(record.area_code)
@@ -239,15 +241,15 @@ def id_card_issue_on_sign_up(*, client: ApiClient | None = None, user: User) -> 
         address = area_name(record.area_code[:2] + "0000")
     fields = {"gender": "男" if record.gender == "M" else "女", "birth_date": record.birth_date.isoformat(), "address": address,
               "issuing_authority": ctype.department.name}
-    return credential_issue(client=client, data=id_card_push(
-        holder_number=user.id_number, holder_name=user.name, record_id=f"SIGNUP-{user.pk}", issued_on=timezone.localdate(), fields=fields)).credential
+    return credential_issue(actor=issuer, data=id_card_push(
+        holder_number=actor.id_number, holder_name=actor.name, record_id=f"SIGNUP-{actor.pk}", issued_on=timezone.localdate(), fields=fields)).credential
 
 
 @use_case(audit=AuditEvent.Action.CREDENTIAL_STATUS_CHANGED)
-def credential_set_status(*, client: ApiClient, record_id: str, status: str, reason: str = "") -> Credential:
+def credential_set_status(*, actor: ApiClient, record_id: str, status: str, reason: str = "") -> Credential:
     """Suspend, revoke or reinstate. Takes effect for the very next verification (read from the database).
     A revoked credential stays revoked."""
-    credential = (Credential.objects.select_for_update(no_key=True, of=("self",)).filter(issuer=client, issuer_record_id=record_id)
+    credential = (Credential.objects.select_for_update(no_key=True, of=("self",)).filter(issuer=actor, issuer_record_index=issuer_record_index(record_id))
                   .select_related("type").first())
     if credential is None:
         raise NotFound(_("Not found."), code="not_found")
@@ -262,8 +264,8 @@ def credential_set_status(*, client: ApiClient, record_id: str, status: str, rea
         credential.status_reason = reason
         credential.status_changed_at = timezone.now()
         credential.save(update_fields=["status", "status_reason", "status_changed_at", "updated_at"])
-        statuslist.changed(credential)
-        audit_record(action=AuditEvent.Action.CREDENTIAL_STATUS_CHANGED, actor_description=f"{credential.type.department.name} · {client.name}",
+        slots.changed(credential)
+        audit_record(action=AuditEvent.Action.CREDENTIAL_STATUS_CHANGED, actor_description=f"{credential.type.department.name} · {actor.name}",
                      subject=holder_user(credential), subject_organisation=holder_organisation(credential),
                      detail={"credential": credential.type.name, "identifier": credential.identifier, "status": status, "reason": reason})
         notice_send(
@@ -282,11 +284,11 @@ def credential_set_status(*, client: ApiClient, record_id: str, status: str, rea
 
 
 @use_case(audit=AuditEvent.Action.CREDENTIAL_HIDDEN)
-def credential_set_hidden(*, user: User, credential: Credential, hidden: bool) -> Credential:
+def credential_set_hidden(*, actor: User, credential: Credential, hidden: bool) -> Credential:
     """Show or hide a credential on my wallet's front page."""
-    if not may_present(user, credential):
+    if not may_present(actor, credential):
         raise NotFound()
-    audit_record(action=AuditEvent.Action.CREDENTIAL_HIDDEN, actor=user, subject=holder_user(credential),
+    audit_record(action=AuditEvent.Action.CREDENTIAL_HIDDEN, actor=actor, subject=holder_user(credential),
                  subject_organisation=holder_organisation(credential), detail={"identifier": credential.identifier, "hidden": hidden})
     credential.hidden = hidden
     credential.save(update_fields=["hidden", "updated_at"])
@@ -333,10 +335,13 @@ class Shown:
 
 
 @use_case(audit=AuditEvent.Action.CREDENTIAL_PRESENTED)
-def presentation_create(*, user: User, credential: Credential, disclose: Iterable[str], ttl: int | None = None) -> Shown:
-    """Sign a one-time, short-lived presentation of one credential with only the chosen fields."""
-    if not may_present(user, credential):
+def presentation_create(*, actor: User, credential: Credential, disclose: Iterable[str], ttl: int | None = None) -> Shown:
+    """Sign a one-time, short-lived presentation of one credential with only the chosen fields. Each
+    person may create ``presentations`` (``core.quotas``) a minute: a QR on show needs a few, a script
+    needs thousands."""
+    if not may_present(actor, credential):
         raise NotFound(_("Not found."), code="not_found")
+    quotas.take("presentations", actor.pk)
     status = credential.effective_status()
     if status != Credential.Status.VALID:
         raise Conflict(_("This credential is %(status)s and cannot be shown.") % {"status": credential.get_effective_status_display()},
@@ -353,13 +358,13 @@ def presentation_create(*, user: User, credential: Credential, disclose: Iterabl
     presentation = Presentation.objects.create(
         id=presentation_id,
         credential=credential,
-        presenter=user,
+        presenter=actor,
         disclosed=disclose,
         created_at=dt.datetime.fromtimestamp(claims["iat"], tz=dt.UTC),
         expires_at=dt.datetime.fromtimestamp(claims["exp"], tz=dt.UTC),
     )
-    own = credential.holder_kind == HolderKind.PERSON and credential.holder_index == user.id_number_index  # no look-up for my own
-    audit_record(action=AuditEvent.Action.CREDENTIAL_PRESENTED, actor=user, subject=user if own else holder_user(credential),
+    own = credential.holder_kind == HolderKind.PERSON and credential.holder_index == actor.id_number_index  # no look-up for my own
+    audit_record(action=AuditEvent.Action.CREDENTIAL_PRESENTED, actor=actor, subject=actor if own else holder_user(credential),
                  subject_organisation=holder_organisation(credential),
                  detail={"credential": credential.type.name, "identifier": credential.identifier, "disclosed": disclose})
     return Shown(presentation=presentation, token=token, claims=claims)
@@ -408,11 +413,11 @@ def _consume(presentation: Presentation) -> bool:
 
 
 @use_case(audit=AuditEvent.Action.CREDENTIAL_VERIFIED)
-def presentation_verify(*, verifier: User, token: str) -> Verdict:
+def presentation_verify(*, actor: User, token: str) -> Verdict:
     """Check a scanned presentation: signature and key, expiry, one-time use, then the credential's
     current status. Answered from the key ring and one read of the presentation; the verification,
     its audit event and the holder's notice go to the check journal (``credentials.journal``)."""
-    if not may_verify(verifier):
+    if not may_verify(actor):
         raise Forbidden(_("Only window clerks may verify credentials."), code="permission_denied")
     claims: dict = {}
     try:
@@ -428,7 +433,7 @@ def presentation_verify(*, verifier: User, token: str) -> Verdict:
         reason = _STATUS_REASONS.get(presentation.credential.effective_status(), reason) if _consume(presentation) else Verification.Reason.ALREADY_USED
     valid = reason == Verification.Reason.VALID
     verification_id = journal.record(
-        VERIFICATION, audit=AuditEvent.Action.CREDENTIAL_VERIFIED, verifier=verifier.pk, presentation=presentation.pk.hex if presentation else None,
+        VERIFICATION, audit=AuditEvent.Action.CREDENTIAL_VERIFIED, verifier=actor.pk, presentation=presentation.pk.hex if presentation else None,
         valid=valid, reason=reason,
     )
     shown = disclosed_view(presentation.credential, presentation.disclosed) if valid else None
@@ -437,7 +442,7 @@ def presentation_verify(*, verifier: User, token: str) -> Verdict:
         labels = claim_labels(presentation.credential.type)  # in the verifier's language
         rows = [{"key": key, "label": labels.get(key, key), "value": value} for key, value in shown["fields"].items()]
         if "photo" in presentation.disclosed:  # the console fetches it at once, before the journal has written the row
-            cache.set(selectors.verified_photo_key(verification_id), (verifier.pk, presentation.pk.hex), PHOTO_SECONDS)
+            cache.set(selectors.verified_photo_key(verification_id), (actor.pk, presentation.pk.hex), PHOTO_SECONDS)
     return Verdict(
         valid=valid,
         reason=reason,

@@ -9,6 +9,12 @@ and for QR codes shown across a counter the EU Digital COVID Certificate's envel
 * The payload is a JSON claims set with ``iss``, ``iat``, ``exp`` and ``jti``; expiry is inside the
   signature.
 
+One key ring, a key per purpose (``Purpose``): credentials (SD-JWT VCs and the platform's own codes),
+status lists, OpenID4VP request objects and OpenID4VCI access tokens each sign with their own key and
+``kid``, and rotate on their own. The keys verifiers need are published (``jwks``); access-token keys
+are not (only this platform reads its access tokens), and a token is verified only by keys of the
+purpose it claims to come from (``verify(…, purpose=…)``).
+
 Keys live in :class:`~credentials.models.SigningKey` (private halves encrypted at rest). Each process
 keeps the key ring in memory and reloads it when the ring version in the shared cache changes
 (checked at most once a second) or after a minute, so signing and verifying never touch the database
@@ -42,6 +48,8 @@ from core.errors import Unavailable
 from credentials.models import SigningKey
 
 ALGORITHM = "ES256"
+Purpose = SigningKey.Purpose
+PUBLISHED = (Purpose.CREDENTIALS, Purpose.STATUS_LISTS, Purpose.REQUEST_OBJECTS)  # the keys verifiers need
 RING_VERSION_KEY = "signing:ring-version"
 _CHECK_EVERY = 1.0
 _RELOAD_EVERY = 60.0
@@ -58,9 +66,18 @@ class SignatureRejected(Exception):
 
 @dataclass
 class KeyRing:
-    signing: tuple[str, ECKey] | None
-    public: dict[str, ECKey] = field(default_factory=dict)  # kid -> key, active and verifying
+    signers: dict[str, tuple[str, ECKey]] = field(default_factory=dict)  # purpose -> (kid, private key) of its active key
+    public: dict[str, ECKey] = field(default_factory=dict)  # kid -> key, active and verifying, every purpose
     retired: frozenset[str] = frozenset()
+    purposes: dict[str, str] = field(default_factory=dict)  # kid -> purpose
+
+    @property
+    def signing(self) -> tuple[str, ECKey] | None:
+        """The active credentials key (what most callers sign with)."""
+        return self.signers.get(Purpose.CREDENTIALS)
+
+    def keys_for(self, *purposes: str) -> dict[str, ECKey]:
+        return {kid: key for kid, key in self.public.items() if self.purposes.get(kid) in purposes}
 
 
 _lock = threading.Lock()
@@ -68,17 +85,19 @@ _state: dict = {"ring": None, "version": None, "loaded": 0.0, "checked": 0.0}
 
 
 def _load() -> KeyRing:
-    signing = None
+    signers: dict[str, tuple[str, ECKey]] = {}
     public: dict[str, ECKey] = {}
+    purposes: dict[str, str] = {}
     retired = set()
     for key in SigningKey.objects.all():
         if key.status == SigningKey.Status.RETIRED:
             retired.add(key.kid)
             continue
         public[key.kid] = ECKey.import_key(key.public_jwk)
+        purposes[key.kid] = key.purpose
         if key.status == SigningKey.Status.ACTIVE:
-            signing = (key.kid, ECKey.import_key(key.private_key))
-    return KeyRing(signing=signing, public=public, retired=frozenset(retired))
+            signers[key.purpose] = (key.kid, ECKey.import_key(key.private_key))
+    return KeyRing(signers=signers, public=public, retired=frozenset(retired), purposes=purposes)
 
 
 def keyring() -> KeyRing:
@@ -104,17 +123,19 @@ def reset() -> None:
 # --- key management -----------------------------------------------------------------------------
 
 
-def key_create(*, activate: bool = True) -> SigningKey:
-    """Make a new P-256 key. With ``activate`` it becomes the signing key and the previous active key
-    drops to verify-only (rotation): what it signed keeps verifying until it is retired."""
+def key_create(*, purpose: str = Purpose.CREDENTIALS, activate: bool = True) -> SigningKey:
+    """Make a new P-256 key for ``purpose``. With ``activate`` it becomes that purpose's signing key
+    and the purpose's previous active key drops to verify-only (rotation): what it signed keeps
+    verifying until it is retired. The other purposes' keys are untouched."""
     private = ECKey.generate_key("P-256", auto_kid=False)
     kid = private.thumbprint()
     public = {**private.as_dict(private=False), "kid": kid, "alg": ALGORITHM, "use": "sig"}
     with transaction.atomic():
         if activate:
-            SigningKey.objects.filter(status=SigningKey.Status.ACTIVE).update(status=SigningKey.Status.VERIFYING)
+            SigningKey.objects.filter(status=SigningKey.Status.ACTIVE, purpose=purpose).update(status=SigningKey.Status.VERIFYING)
         key = SigningKey.objects.create(
             kid=kid,
+            purpose=purpose,
             public_jwk=public,
             private_key=private.as_pem(private=True).decode(),
             status=SigningKey.Status.ACTIVE if activate else SigningKey.Status.VERIFYING,
@@ -136,35 +157,42 @@ def key_retire(kid: str) -> SigningKey:
 
 
 def ensure_signing_key() -> None:
-    """Create the first key if there is none (``make run`` and tests); production uses the command."""
-    if not SigningKey.objects.filter(status=SigningKey.Status.ACTIVE).exists():
-        key_create()
+    """Create the first key of each purpose that has none (``make run``, tests and the deploy step)."""
+    active = set(SigningKey.objects.filter(status=SigningKey.Status.ACTIVE).values_list("purpose", flat=True))
+    for purpose in Purpose.values:
+        if purpose not in active:
+            key_create(purpose=purpose)
 
 
-def jwks() -> dict:
-    """The published key set: every key that may still verify, never a private part."""
-    keys = sorted(keyring().public.items())
+def jwks(purposes=PUBLISHED) -> dict:
+    """The published key set: every key of ``purposes`` that may still verify, never a private part."""
+    keys = sorted(keyring().keys_for(*purposes).items())
     return {"keys": [{**key.as_dict(private=False), "kid": kid, "alg": ALGORITHM, "use": "sig"} for kid, key in keys]}
+
+
+def _signer(purpose: str) -> tuple[str, ECKey]:
+    found = keyring().signers.get(purpose)
+    if found is None:
+        # A deploy step was missed (`manage.py signing_keys ensure`): Unavailable, which every front answers as such, never a crash.
+        raise Unavailable(_("Signing is not available right now. Please try again later."), code="signing_unavailable")
+    return found
 
 
 # --- sign and verify ----------------------------------------------------------------------------
 
 
-def sign(claims: dict, *, kind: str, ttl: int) -> tuple[str, dict]:
-    """Sign ``claims`` as a ``kind`` token valid for ``ttl`` seconds; returns (token, full claims)."""
+def sign(claims: dict, *, kind: str, ttl: int, purpose: str = Purpose.CREDENTIALS) -> tuple[str, dict]:
+    """Sign ``claims`` as a ``kind`` token valid for ``ttl`` seconds with ``purpose``'s key; returns
+    (token, full claims)."""
     now = int(time.time())
     full = {"iss": settings.QILU_ISSUER_ID, "iat": now, "exp": now + ttl, **claims}
-    return sign_claims(full, typ=kind), full
+    return sign_claims(full, typ=kind, purpose=purpose), full
 
 
-def sign_claims(claims: dict, *, typ: str) -> str:
-    """Sign a claims set as it is (the caller sets ``iss``, ``iat``, ``exp``): for tokens whose shape
-    an open standard fixes (SD-JWT VC, a status list, an OpenID4VP request object)."""
-    ring = keyring()
-    if ring.signing is None:
-        # A deploy step was missed (`manage.py signing_keys ensure`): answer 503, never a 500.
-        raise Unavailable(_("Signing is not available right now. Please try again later."), code="signing_unavailable")
-    kid, key = ring.signing
+def sign_claims(claims: dict, *, typ: str, purpose: str = Purpose.CREDENTIALS) -> str:
+    """Sign a claims set as it is (the caller sets ``iss``, ``iat``, ``exp``) with ``purpose``'s key:
+    for tokens whose shape an open standard fixes (SD-JWT VC, a status list, a request object)."""
+    kid, key = _signer(purpose)
     payload = json.dumps(claims, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
     return jws.serialize_compact({"alg": ALGORITHM, "kid": kid, "typ": typ}, payload, key)
 
@@ -203,10 +231,11 @@ def verify_with(token: str, *, kind: str, keys: dict[str, ECKey], retired: froze
     return claims
 
 
-def verify(token: str, *, kind: str) -> dict:
-    """Verify a token signed by this platform."""
+def verify(token: str, *, kind: str, purpose: str | None = None) -> dict:
+    """Verify a token signed by this platform (with a key of ``purpose``, when given: an access token
+    signed by any other key of the ring is an unknown key)."""
     ring = keyring()
-    return verify_with(token, kind=kind, keys=ring.public, retired=ring.retired)
+    return verify_with(token, kind=kind, keys=ring.keys_for(purpose) if purpose else ring.public, retired=ring.retired)
 
 
 def keys_from_jwks(document: dict | str) -> dict[str, ECKey]:
@@ -283,10 +312,7 @@ def _sig_structure(protected: bytes, payload: bytes) -> bytes:
 def sign_compact(claims: dict, *, kind: str, ttl: int) -> tuple[str, dict]:
     """Sign ``claims`` (``jti`` as hex, anything else under its own name) as a ``kind`` CWT valid for
     ``ttl`` seconds, in a COSE_Sign1 made QR-alphanumeric; returns (text, the full claims)."""
-    ring = keyring()
-    if ring.signing is None:
-        raise Unavailable(_("Signing is not available right now. Please try again later."), code="signing_unavailable")
-    kid, key = ring.signing
+    kid, key = _signer(Purpose.CREDENTIALS)
     now = int(time.time())
     full = {"iss": settings.QILU_ISSUER_ID, "iat": now, "exp": now + ttl, **claims}
     cwt = {(_CWT["cti"] if name == "jti" else _CWT.get(name, name)): (bytes.fromhex(value) if name == "jti" else value)

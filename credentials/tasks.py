@@ -47,7 +47,7 @@ def id_card_issue_on_sign_up(user_id: int) -> bool:
     if user is None:
         return False
     try:
-        return issue(user=user) is not None
+        return issue(actor=user) is not None
     except (DomainError, ValidationError) as exc:
         logging.getLogger("qilu.credentials").warning("e-ID card at sign-up refused for user %s: %s", user_id, exc)
         return False

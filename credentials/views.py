@@ -7,16 +7,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from core.web import refusal
-from credentials import claims, oid4vci, oid4vp, permissions, rendering, selectors, services
+from credentials import claims, permissions, rendering, selectors, services
 from credentials.api.serializers import WalletCredentialSerializer
+from credentials.openid import oid4vci, oid4vp
 from identity import second_factor
 from identity import selectors as identity_selectors
 
@@ -70,13 +71,13 @@ def card_image(request, identifier: str):
 @require_POST
 def credential_hide(request, identifier: str):
     credential = selectors.credential_for(request.user, identifier)
-    services.credential_set_hidden(user=request.user, credential=credential, hidden=request.POST.get("hidden") == "1")
+    services.credential_set_hidden(actor=request.user, credential=credential, hidden=request.POST.get("hidden") == "1")
     messages.success(request, _("Hidden from the wallet's front page.") if credential.hidden else _("Shown on the wallet's front page again."))
     return redirect("wallet-credential", identifier=identifier)
 
 
 def _present(request, credential):
-    shown = services.presentation_create(user=request.user, credential=credential, disclose=request.POST.getlist("disclose"))
+    shown = services.presentation_create(actor=request.user, credential=credential, disclose=request.POST.getlist("disclose"))
     labels = {spec["key"]: spec["label"] for spec in credential.type.field_schema} | {"holder_number": _("完整证件号码"), "photo": _("照片")}
     return {
         "payload": shown.token,
@@ -121,7 +122,7 @@ def verify_console(request):
     if request.method == "POST":
         payload = (request.POST.get("payload") or "").strip()
         if payload:
-            verdict = services.presentation_verify(verifier=request.user, token=payload[:8000])
+            verdict = services.presentation_verify(actor=request.user, token=payload[:8000])
         else:
             messages.error(request, _("Scan or paste a QR payload first."))
     facts = None
@@ -141,7 +142,7 @@ def credential_offer(request, identifier: str):
     transaction code beside it (never inside it: a photo of the QR alone is not enough)."""
     credential = selectors.credential_for(request.user, identifier)
     try:
-        offer = oid4vci.offer_create(user=request.user, credential=credential)
+        offer = oid4vci.offer_create(actor=request.user, credential=credential)
     except DomainError as exc:
         messages.error(request, refusal(exc).message)
         return redirect("wallet-credential", identifier=identifier)
@@ -176,7 +177,7 @@ def request_console(request):
     if request.GET.get("request"):
         try:
             shown = selectors.presentation_request_for(request.user, request.GET["request"])
-        except (Http404, ValidationError):
+        except (NotFound, ValidationError):
             shown = None
     context = {"parties": parties, "shown": shown}
     if shown is not None:

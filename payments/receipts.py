@@ -38,7 +38,7 @@ def receipt_issuer() -> ApiClient:
 @step
 def issue(order) -> Credential:
     paid = timezone.localtime(order.paid_at)
-    issued = credential_issue(client=receipt_issuer(), data={
+    issued = credential_issue(actor=receipt_issuer(), data={
         "type": "payment_receipt", "record_id": order.number, "holder_number": order.payer.id_number, "holder_name": order.payer.name,
         "issued_on": paid.date(), "fields": {"receipt_number": order.number, "item": order.description, "amount": order.yuan,
                                              "paid_on": paid.date().isoformat(), "reference": order.reference}})
@@ -50,5 +50,5 @@ def void(order) -> Credential:
     """The fee was refunded: the receipt is written off (红冲) — revoked with the refund as its reason,
     so the wallet and every verifier see it no longer stands."""
     refunded = timezone.localtime(order.refunded_at)
-    return credential_set_status(client=receipt_issuer(), record_id=order.number, status=Credential.Status.REVOKED,
+    return credential_set_status(actor=receipt_issuer(), record_id=order.number, status=Credential.Status.REVOKED,
                                  reason=_("已退款 ¥%(amount)s（%(day)s）") % {"amount": order.yuan, "day": refunded.date().isoformat()})

@@ -333,7 +333,7 @@ _payment_origin = "/".join(QILU_PAYMENT_BASE_URL.split("/")[:3]) if QILU_PAYMENT
 if _payment_origin and _payment_origin not in CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"]:
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(_payment_origin)
 QILU_ISSUER_ID = env.str("QILU_ISSUER_ID", "CN-37")
-# Credentials on open standards (credentials/oid4vci.py, oid4vp.py): the public origin that names this
+# Credentials on open standards (credentials/openid/oid4vci.py, oid4vp.py): the public origin that names this
 # platform as SD-JWT VC issuer, OpenID4VCI credential issuer and OpenID4VP verifier. Production must set
 # an https origin; development and tests take the request's own origin (ALLOWED_HOSTS guards it).
 QILU_PUBLIC_URL = (env.str("QILU_PUBLIC_URL", "") or "").rstrip("/")

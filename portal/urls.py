@@ -35,7 +35,7 @@ urlpatterns = [
     path("_allauth/openapi.html", RedirectView.as_view(url="/api/docs/#/sign-in", permanent=False)),
     path("_allauth/", include("allauth.headless.urls")),
     path(".well-known/jwks.json", JwksApi.as_view(), name="jwks"),
-    path("", include("credentials.openid_urls")),
+    path("", include("credentials.openid.urls")),
     path("account/", include("identity.urls")),
     path("messages/", views.message_list, name="messages"),
     path("messages/read-all/", views.message_read_all, name="messages-read-all"),

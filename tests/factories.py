@@ -150,12 +150,15 @@ def licence_data(holder: User, record_id="DL-1", **overrides) -> dict:
 
 
 def fresh_signing_key():
-    """A new active signing key, with every process's key ring told to reload (tests don't commit,
-    so the on-commit reset of ``key_create`` is done by hand)."""
+    """A new active signing key for credentials (returned) and one for each other purpose, with every
+    process's key ring told to reload (tests don't commit, so the on-commit reset of ``key_create`` is
+    done by hand)."""
     from credentials import signing
 
     signing.reset()
     key = signing.key_create()
+    for purpose in signing.Purpose.values[1:]:
+        signing.key_create(purpose=purpose)
     signing.reset()
     return key
 
@@ -272,4 +275,4 @@ def licence_world(citizen_phone: str = "13800000201", clerk_phone: str = "138000
     ctype = CredentialTypeFactory()
     client, _token = issuer_client()
     ctype.issuers.add(client)
-    return citizen, clerk, credential_issue(client=client, data=licence_data(citizen)).credential, client
+    return citizen, clerk, credential_issue(actor=client, data=licence_data(citizen)).credential, client

@@ -1,6 +1,6 @@
 """Our API around the open standards: a holder's offer to their own wallet app, the public verifier
 register, relying parties' presentation requests and their answers, and "who asked for what" in the
-holder's wallet. The protocol endpoints themselves are in credentials/openid.py."""
+holder's wallet. The protocol endpoints themselves are in credentials/openid/views.py."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from core.public_cache import public_read
-from credentials import oid4vci, oid4vp, rendering, selectors
+from credentials import rendering, selectors
 from credentials.api.serializers import (
     CredentialOfferSerializer,
     PresentationRequestCreateSerializer,
@@ -23,6 +23,7 @@ from credentials.api.serializers import (
     RelyingPartySerializer,
     SharedSerializer,
 )
+from credentials.openid import oid4vci, oid4vp
 from identity import second_factor
 from identity.api.authentication import ApiClientAuthentication
 from identity.models import ApiClient
@@ -32,17 +33,17 @@ class WalletOfferApi(APIView):
     @extend_schema(request=None, responses={201: CredentialOfferSerializer},
                    parameters=[OpenApiParameter("qr", str, enum=["svg"], description="Also return the QR picture")],
                    summary="Add a credential to a wallet app (OpenID4VCI credential offer with a transaction code)",
-                   description="The offer is for the holder's own device, valid for 10 minutes and usable once. Show `credential_offer_uri` "
+                   description="The offer is for the holder's own device, valid for 10 minutes and usable once. Show `offer_url` "
                                "as a QR and `tx_code` beside it: the wallet app redeems both at `/oid4vci/token`, then fetches SD-JWT VC "
                                "copies bound to its device keys from `/oid4vci/credential`.")
     def post(self, request, identifier: str):
         credential = selectors.credential_for(request.user, identifier)
-        offer = oid4vci.offer_create(user=request.user, credential=credential)
+        offer = oid4vci.offer_create(actor=request.user, credential=credential)
         base = oid4vci.public_url(request)
-        body = {"credential_offer_uri": offer.uri(base), "credential_offer": offer.as_object(base), "tx_code": offer.tx_code,
+        body = {"offer_url": offer.uri(base), "credential_offer": offer.as_object(base), "tx_code": offer.tx_code,
                 "expires_at": offer.offer.expires_at}
         if request.query_params.get("qr") == "svg":
-            body["qr_svg"] = rendering.qr_svg(body["credential_offer_uri"])
+            body["qr_svg"] = rendering.qr_svg(body["offer_url"])
         return Response(CredentialOfferSerializer(body).data, status=status.HTTP_201_CREATED)
 
 

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from credentials.claims import reason_label
 from credentials.models import Credential, Verification
+from credentials.openid.selectors import verifier_metadata
 from identity import masking
 from identity.api.fields import Shown
 
@@ -236,7 +237,8 @@ class JwksSerializer(serializers.Serializer):
 
 
 class CredentialOfferSerializer(serializers.Serializer):
-    credential_offer_uri = serializers.CharField(help_text=_("openid-credential-offer://… — what the QR holds (the offer by value)"))
+    offer_url = serializers.CharField(help_text=_("openid-credential-offer://?credential_offer=… — the URL the QR holds, with the offer in it "
+                                                  "(by value; not an OpenID4VCI credential_offer_uri, which points to an offer)"))
     credential_offer = serializers.JSONField(help_text=_("The OpenID4VCI credential offer object"))
     tx_code = serializers.CharField(help_text=_("Six digits to type into the wallet app: shown beside the QR, never inside it"))
     expires_at = serializers.DateTimeField()
@@ -263,6 +265,12 @@ class RelyingPartySerializer(serializers.Serializer):
     purpose = serializers.CharField(source="local_purpose")
     may_ask = RegisteredTypeSerializer(many=True, help_text=_("What it may ask for: beyond this, a request is refused"))
     registered_at = serializers.DateTimeField(source="created_at")
+    metadata = serializers.SerializerMethodField(help_text=_("What a wallet knows of this pre-registered verifier: its name, the keys "
+                                                             "(JWKS) that sign its request objects, their algorithm and its formats"))
+
+    @extend_schema_field({"type": "object", "additionalProperties": True})
+    def get_metadata(self, party) -> dict:
+        return verifier_metadata(party)
 
 
 class PresentationRequestCreateSerializer(serializers.Serializer):

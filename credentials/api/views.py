@@ -30,7 +30,7 @@ from credentials.api.serializers import (
     WalletCredentialSerializer,
     WalletUpdateSerializer,
 )
-from credentials.models import Credential
+from credentials.models import Credential, issuer_record_index
 from identity import second_factor
 from identity import selectors as identity_selectors
 from identity.api.authentication import ApiClientAuthentication, ClientHasScope
@@ -71,14 +71,15 @@ class CredentialPushApi(IssuerApi):
     def post(self, request):
         data = CredentialPushSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        issued = services.credential_issue(client=request.user, data=data.validated_data)
+        issued = services.credential_issue(actor=request.user, data=data.validated_data)
         return Response(IssuedCredentialSerializer(issued.credential).data, status=status.HTTP_201_CREATED if issued.created else status.HTTP_200_OK)
 
 
 class IssuedCredentialApi(IssuerApi):
     @extend_schema(responses=IssuedCredentialSerializer, summary="One credential this system issued")
     def get(self, request, record_id: str):
-        credential = get_object_or_404(Credential.objects.select_related("type"), issuer=request.user, issuer_record_id=record_id)
+        credential = get_object_or_404(Credential.objects.select_related("type"), issuer=request.user,
+                                       issuer_record_index=issuer_record_index(record_id))
         return Response(IssuedCredentialSerializer(credential).data)
 
 
@@ -87,7 +88,7 @@ class CredentialStatusApi(IssuerApi):
     def post(self, request, record_id: str):
         data = CredentialStatusSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        credential = services.credential_set_status(client=request.user, record_id=record_id, **data.validated_data)
+        credential = services.credential_set_status(actor=request.user, record_id=record_id, **data.validated_data)
         return Response(IssuedCredentialSerializer(credential).data)
 
 
@@ -123,7 +124,7 @@ class WalletCredentialApi(APIView):
         credential = selectors.credential_for(request.user, identifier)
         data = WalletUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.credential_set_hidden(user=request.user, credential=credential, hidden=data.validated_data["hidden"])
+        services.credential_set_hidden(actor=request.user, credential=credential, hidden=data.validated_data["hidden"])
         return Response(WalletCredentialSerializer(credential).data)
 
 
@@ -160,7 +161,7 @@ class PresentationApi(APIView):
         data = PresentationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         shown = services.presentation_create(
-            user=request.user, credential=credential, disclose=data.validated_data["disclose"], ttl=data.validated_data.get("ttl_seconds")
+            actor=request.user, credential=credential, disclose=data.validated_data["disclose"], ttl=data.validated_data.get("ttl_seconds")
         )
         body = PresentationSerializer(shown).data
         if request.query_params.get("qr") == "svg":
@@ -186,7 +187,7 @@ class VerifyApi(APIView):
     def post(self, request):
         data = VerifySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        verdict = services.presentation_verify(verifier=request.user, token=data.validated_data["payload"])
+        verdict = services.presentation_verify(actor=request.user, token=data.validated_data["payload"])
         return Response(VerdictSerializer(verdict).data)
 
 
@@ -210,10 +211,17 @@ class JwksApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(summary="Public signing keys (JWKS)", responses=JwksSerializer, tags=["keys"], operation_id="jwks_retrieve",
-                   description="Every key that may still verify a Qilu signature (亮证 codes, health passes, result credentials). "
+                   description="Every key that may still verify a Qilu signature a verifier or wallet checks: credentials (亮证 codes, "
+                               "health passes, SD-JWT VCs), status lists and OpenID4VP request objects, one key per purpose. "
                                "Cache it for up to 5 minutes; a payload naming an unknown `kid` means: fetch again.")
     def get(self, request):
         response = Response(signing.jwks())
         response["Cache-Control"] = "public, max-age=300"
+        return response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Readable from any origin, preflight included (a browser verifier fetches it cross-origin).
+        response = super().finalize_response(request, response, *args, **kwargs)
         response["Access-Control-Allow-Origin"] = "*"
+        response["Access-Control-Allow-Methods"] = "GET, OPTIONS"
         return response

@@ -49,7 +49,7 @@ def counter_identify(*, clerk: User, token: str) -> Identified:
     them as the applicant, seeing only what the code disclosed."""
     if not clerk.has_perm(permissions.SUBMIT_ON_BEHALF):
         raise NotFound()
-    verdict = presentation_verify(verifier=clerk, token=token)
+    verdict = presentation_verify(actor=clerk, token=token)
     if not verdict.valid:
         return Identified(None, verdict.reason, verdict.message)
     applicant = holder_user(verdict.presentation.credential)

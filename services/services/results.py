@@ -39,7 +39,7 @@ def complete(application: Application) -> Application:
             fields = {spec["key"]: data.get(spec["key"], "") for spec in ctype.field_schema}
             fields = {key: value for key, value in fields.items() if value}
             today = timezone.localdate()
-            issued = credential_issue(client=client, data={
+            issued = credential_issue(actor=client, data={
                 "type": ctype.code, "record_id": application.number, "holder_number": number, "holder_name": name, "fields": fields,
                 "issued_on": today, "expires_on": add_years(today, version.result_validity_years) if version.result_validity_years else None,
             })

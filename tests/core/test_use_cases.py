@@ -14,8 +14,8 @@ from core.usecases import REGISTRY, AuditMissing, actor_offenders, step, unchang
 from identity.actions import vocabulary
 from identity.models import AuditEvent, Notice
 
-WRITE_MODULES = ["identity.services", "credentials.services", "credentials.seals", "credentials.oid4vci", "credentials.oid4vp", "credentials.statuslist",
-                 "healthcode.services", "payments.services"] + [
+WRITE_MODULES = ["identity.services", "credentials.services", "credentials.seals",
+                 "credentials.openid.oid4vci", "credentials.openid.oid4vp", "credentials.openid.slots", "healthcode.services", "payments.services"] + [
     f"services.services.{module.name}" for module in pkgutil.iter_modules(services.services.__path__)
 ]
 
@@ -128,7 +128,7 @@ def test_use_cases_check_permission_themselves_not_only_their_views(citizen):
     from healthcode.services import pass_check, venue_register
 
     before = AuditEvent.objects.count()
-    for call in (lambda: presentation_verify(verifier=citizen, token="x"), lambda: pass_check(actor=citizen, token="x"),
+    for call in (lambda: presentation_verify(actor=citizen, token="x"), lambda: pass_check(actor=citizen, token="x"),
                  lambda: venue_register(actor=citizen, name="x", area_code="370102", address="x")):
         with pytest.raises(Forbidden):
             call()

@@ -31,7 +31,7 @@ def issuer_api(issuer):
 
 @pytest.fixture
 def licence(issuer, citizen):
-    return credential_issue(client=issuer[0], data=licence_data(citizen)).credential
+    return credential_issue(actor=issuer[0], data=licence_data(citizen)).credential
 
 
 @pytest.fixture
@@ -56,6 +56,6 @@ def business_licence(other_citizen):
     client, _token = issuer_client(name="市场监管局")
     ctype.issuers.add(client)
     organisation = OrganisationFactory(legal_representative=other_citizen)
-    return credential_issue(client=client, data={
+    return credential_issue(actor=client, data={
         "type": "business_licence", "record_id": "BL1", "holder_number": organisation.credit_code, "holder_name": organisation.name,
         "fields": {"company_type": "有限责任公司"}, "issued_on": dt.date(2020, 1, 1)}).credential

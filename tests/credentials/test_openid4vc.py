@@ -3,6 +3,7 @@ Token Status List — driven by the reference holder (tests/credentials/wallet_h
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import zlib
 
@@ -10,8 +11,9 @@ import pytest
 from django.test import Client
 from joserfc.jwk import ECKey
 
-from credentials import sdjwt, signing, statuslist
+from credentials import signing
 from credentials.models import CredentialOffer, PresentationRequest, StatusSlot
+from credentials.openid import sdjwt, statuslist
 from credentials.services import credential_issue, credential_set_status
 from identity.models import AuditEvent
 from tests.credentials.wallet_holder import ReferenceHolder
@@ -136,17 +138,17 @@ def test_metadata_documents_describe_the_issuer(client, licence):
     server = client.get("/.well-known/oauth-authorization-server").json()
     assert server["code_challenge_methods_supported"] == ["S256"] and server["pre-authorized_grant_anonymous_access_supported"]
     keys = client.get("/.well-known/jwt-vc-issuer").json()
-    assert keys["issuer"] == base and keys["jwks"] == signing.jwks()
+    assert keys["issuer"] == base and keys["jwks"] == signing.jwks(purposes=(signing.Purpose.CREDENTIALS, signing.Purpose.STATUS_LISTS))
     vct = client.get("/vct/driving_licence").json()
     assert vct["vct"] == config["vct"] and any(claim["path"] == ["licence_class"] and claim["sd"] == "always" for claim in vct["claims"])
 
 
 def test_an_offer_gives_a_batch_of_unlinkable_copies_bound_to_device_keys(citizen, citizen_api, licence, client):
     offer = _offer(citizen_api, licence)
-    assert offer["credential_offer_uri"].startswith("openid-credential-offer://?credential_offer=") and offer["qr_svg"].startswith("<")
-    assert offer["tx_code"] not in offer["credential_offer_uri"]
+    assert offer["offer_url"].startswith("openid-credential-offer://?credential_offer=") and offer["qr_svg"].startswith("<")
+    assert offer["tx_code"] not in offer["offer_url"]
     holder = ReferenceHolder(client)
-    copies = holder.receive(offer["credential_offer_uri"], offer["tx_code"], count=3)
+    copies = holder.receive(offer["offer_url"], offer["tx_code"], count=3)
     claims = [copy.claims for copy in copies]
     assert len({json.dumps(item["cnf"]) for item in claims}) == 3  # one device key each
     assert len({item["status"]["status_list"]["idx"] for item in claims}) == 3  # one status slot each
@@ -165,18 +167,18 @@ def test_an_offer_works_once_and_wrong_transaction_codes_end_it(citizen_api, lic
     offer = _offer(citizen_api, licence)
     wrong = "000000" if offer["tx_code"] != "000000" else "111111"
     for _attempt in range(5):
-        assert holder.redeem_offer(offer["credential_offer_uri"], wrong)[1].json()["error"] == "invalid_grant"
-    assert holder.redeem_offer(offer["credential_offer_uri"], offer["tx_code"])[1].status_code == 400  # ended by the fifth
+        assert holder.redeem_offer(offer["offer_url"], wrong)[1].json()["error"] == "invalid_grant"
+    assert holder.redeem_offer(offer["offer_url"], offer["tx_code"])[1].status_code == 400  # ended by the fifth
     fresh = _offer(citizen_api, licence)
-    assert holder.redeem_offer(fresh["credential_offer_uri"], fresh["tx_code"])[1].status_code == 200
-    assert holder.redeem_offer(fresh["credential_offer_uri"], fresh["tx_code"])[1].json()["error"] == "invalid_grant"
+    assert holder.redeem_offer(fresh["offer_url"], fresh["tx_code"])[1].status_code == 200
+    assert holder.redeem_offer(fresh["offer_url"], fresh["tx_code"])[1].json()["error"] == "invalid_grant"
     assert CredentialOffer.objects.filter(redeemed_at__isnull=False).count() == 1
 
 
 def test_proofs_are_checked_and_a_nonce_works_once(citizen_api, licence, client):
     holder = ReferenceHolder(client)
     offer = _offer(citizen_api, licence)
-    _offer_object, token = holder.redeem_offer(offer["credential_offer_uri"], offer["tx_code"])
+    _offer_object, token = holder.redeem_offer(offer["offer_url"], offer["tx_code"])
     access = token.json()["access_token"]
     proofs, keys = holder.proofs(1)
     assert holder.fetch(access, "driving_licence", proofs=proofs, keys=keys).status_code == 200
@@ -272,7 +274,7 @@ def bank(db):
 def wallet(citizen_api, licence, client):
     holder = ReferenceHolder(client)
     offer = _offer(citizen_api, licence)
-    holder.receive(offer["credential_offer_uri"], offer["tx_code"], count=2)
+    holder.receive(offer["offer_url"], offer["tx_code"], count=2)
     return holder
 
 
@@ -338,35 +340,74 @@ def test_replayed_forwarded_and_altered_presentations_are_refused(clerk_api, win
     assert PresentationRequest.objects.filter(status="pending", attempts=1).count() == 3
 
 
-def test_a_bystander_cannot_spoil_a_request_but_three_refusals_close_it(clerk_api, window, wallet):
+def test_garbage_however_often_leaves_a_request_open_for_the_holder(clerk_api, window, wallet):
     request = wallet.request(_ask(clerk_api).json()["wallet_uri"])
-    for garbage in ("{}", json.dumps({"credential": ["a.b.c~"]})):
+    for garbage in ["{}", json.dumps({"credential": ["a.b.c~"]})] * 3:
         assert wallet.http.post(request["response_uri"].replace("http://testserver", ""),
                                 {"vp_token": garbage, "state": request["state"]}).json()["error_description"] == "malformed"
+    for _try in range(3):  # a screenshot of an older presentation, three times
+        assert wallet.respond(request, wallet.presentation(request, nonce="stale")).json()["error_description"] == "wrong_nonce"
     pending = clerk_api.get(f"/api/v1/presentation-requests/{PresentationRequest.objects.get().pk}/").json()
-    assert pending["status"] == "pending" and pending["attempts"] == 2 and pending["reason"] == "malformed"
+    assert pending["status"] == "pending" and pending["attempts"] == 9 and pending["reason"] == "wrong_nonce"
+    assert AuditEvent.objects.filter(action="presentation_answered", detail__valid=False).count() == 9  # each attempt on record
     assert wallet.respond(request, wallet.presentation(request)).status_code == 200  # the holder still can
     assert PresentationRequest.objects.get().status == "verified"
 
-    spoiled = wallet.request(_ask(clerk_api).json()["wallet_uri"])
-    for _try in range(3):
-        wallet.respond(spoiled, wallet.presentation(spoiled, nonce="stale"))
-    closed = PresentationRequest.objects.get(nonce=spoiled["nonce"])
-    assert closed.status == "refused" and closed.attempts == 3 and closed.reason == "wrong_nonce"
-    assert wallet.respond(spoiled, wallet.presentation(spoiled)).json()["error_description"] == "replayed"
+
+@pytest.fixture
+def bystander(other_citizen, client):
+    """李四 at the next window with their own wallet, holding their own 居民身份证."""
+    from tests.factories import CredentialTypeFactory
+
+    id_type = CredentialTypeFactory(code="id_card", name="居民身份证", type_code="11100000000013338W001", validity_years=20,
+                                    field_schema=[{"key": "address", "label": "住址", "type": "text", "required": False}])
+    issuing, _token = issuer_client(name="公安厅身份证系统")
+    id_type.issuers.add(issuing)
+    card = credential_issue(actor=issuing, data={"type": "id_card", "record_id": "ID-2", "holder_number": other_citizen.id_number,
+                                                 "holder_name": other_citizen.name, "fields": {"address": "济南市历下区"},
+                                                 "issued_on": dt.date(2024, 1, 10)}).credential
+    holder = ReferenceHolder(client)
+    offer = _offer(api_as(other_citizen), card)
+    holder.receive(offer["offer_url"], offer["tx_code"], count=1)
+    return holder
+
+
+def test_a_bystander_answering_with_their_own_id_card_leaves_the_request_open(clerk_api, window, wallet, bystander):
+    """Another person scans the QR at the window and answers the driving-licence request with their
+    own 居民身份证: their device signs for this very request, but it is not the asked type, so it is
+    not the holder's answer: refused to them, counted, the request stays open for the holder."""
+    asked = _ask(clerk_api).json()
+    request = bystander.request(asked["wallet_uri"])
+    answer = bystander.respond(request, bystander.presentation(request, names=["holder_name"]))
+    assert answer.status_code == 400 and answer.json()["error_description"] == "wrong_type"
+    pending = clerk_api.get(f"/api/v1/presentation-requests/{asked['id']}/").json()
+    assert pending["status"] == "pending" and pending["attempts"] == 1 and pending["reason"] == "wrong_type"
+    assert wallet.answer(asked["wallet_uri"]).status_code == 200  # the real holder still answers
+    assert clerk_api.get(f"/api/v1/presentation-requests/{asked['id']}/").json()["status"] == "verified"
+
+
+def test_the_holders_refusal_closes_the_request(clerk_api, window, wallet):
+    """The holder's device signs for this request with a credential of the asked type but keeps back
+    an asked field: that is the holder's answer (a refusal), and the request is closed."""
+    asked = _ask(clerk_api).json()
+    request = wallet.request(asked["wallet_uri"])
+    assert wallet.respond(request, wallet.presentation(request, names=["holder_name"])).json()["error_description"] == "missing_claim"
+    closed = clerk_api.get(f"/api/v1/presentation-requests/{asked['id']}/").json()
+    assert closed["status"] == "refused" and closed["reason"] == "missing_claim"
+    assert wallet.respond(request, wallet.presentation(request)).json()["error_description"] == "replayed"
 
 
 @pytest.mark.parametrize(("status", "reason"), [("suspended", "credential_suspended"), ("revoked", "credential_revoked")])
 def test_status_changes_reach_the_list_and_the_verifier(clerk_api, window, wallet, issuer, licence, status, reason, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        credential_set_status(client=issuer[0], record_id=licence.issuer_record_id, status=status)
+        credential_set_status(actor=issuer[0], record_id=licence.issuer_record_id, status=status)
     request = wallet.request(_ask(clerk_api).json()["wallet_uri"])
     assert wallet.respond(request, wallet.presentation(request)).json()["error_description"] == reason
 
 
 def test_a_re_push_withdraws_the_copies_on_devices(clerk_api, window, wallet, issuer, citizen, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        credential_issue(client=issuer[0], data=licence_data(citizen, fields={**licence_data(citizen)["fields"], "licence_class": "A1"}))
+        credential_issue(actor=issuer[0], data=licence_data(citizen, fields={**licence_data(citizen)["fields"], "licence_class": "A1"}))
     request = wallet.request(_ask(clerk_api).json()["wallet_uri"])
     assert wallet.respond(request, wallet.presentation(request)).json()["error_description"] == "credential_revoked"
 
@@ -379,7 +420,7 @@ def test_the_published_status_list_changes_with_the_credential(client, wallet, i
     keys = signing.keyring().public
     assert statuslist.read(listed.content.decode(), uri=pointer["uri"], index=pointer["idx"], keys=keys) == statuslist.VALID
     with django_capture_on_commit_callbacks(execute=True):
-        credential_set_status(client=issuer[0], record_id=licence.issuer_record_id, status="suspended")
+        credential_set_status(actor=issuer[0], record_id=licence.issuer_record_id, status="suspended")
     assert statuslist.read(client.get(path).content.decode(), uri=pointer["uri"], index=pointer["idx"], keys=keys) == statuslist.SUSPENDED
     other = wallet.copies[1].claims["status"]["status_list"]
     assert statuslist.read(client.get(path).content.decode(), uri=other["uri"], index=other["idx"], keys=keys) == statuslist.SUSPENDED
@@ -453,7 +494,7 @@ def test_an_organisations_licence_goes_to_a_wallet_of_whoever_may_present_it(db,
                                       valid_until=timezone.now() + dt.timedelta(days=1), granted_by=other_citizen)
     assert agent.post(f"/api/v1/wallet/{licence.identifier}/offers/").status_code == 404  # viewing is not presenting
     offer = api_as(other_citizen).post(f"/api/v1/wallet/{licence.identifier}/offers/").json()
-    copy, = ReferenceHolder(client).receive(offer["credential_offer_uri"], offer["tx_code"], count=1)
+    copy, = ReferenceHolder(client).receive(offer["offer_url"], offer["tx_code"], count=1)
     verified = sdjwt.verify(copy.token, issuer_keys=signing.keyring().public, require_kb=False)
     assert verified.disclosed["holder_number"] == organisation.credit_code and verified.disclosed["company_type"] == "有限责任公司"
     assert AuditEvent.objects.filter(action="wallet_issued", subject_organisation=organisation).exists()
@@ -499,7 +540,7 @@ def test_malformed_wallet_input_gets_a_clear_refusal_never_a_500(clerk_api, wind
         answer = client.post("/oid4vci/credential", body, content_type="application/json", HTTP_AUTHORIZATION="Bearer x")
         assert answer.status_code == 401
     offer = _offer(citizen_api, licence)
-    _offer_object, token = ReferenceHolder(client).redeem_offer(offer["credential_offer_uri"], offer["tx_code"])
+    _offer_object, token = ReferenceHolder(client).redeem_offer(offer["offer_url"], offer["tx_code"])
     access = token.json()["access_token"]
     for proofs in [["a.b.c"], ["é"], [jwt], "x"]:
         answer = client.post("/oid4vci/credential", json.dumps({"credential_configuration_id": "driving_licence", "proofs": {"jwt": proofs}}),
@@ -532,7 +573,7 @@ def test_a_renewal_marks_the_old_copies_superseded_in_the_list_and_at_the_verifi
     driving_type.single_per_holder = True
     driving_type.save()
     with django_capture_on_commit_callbacks(execute=True):
-        credential_issue(client=issuer[0], data=licence_data(citizen, record_id="DL-2", issued_on=dt.date(2026, 1, 10)))
+        credential_issue(actor=issuer[0], data=licence_data(citizen, record_id="DL-2", issued_on=dt.date(2026, 1, 10)))
     pointer = wallet.copies[0].claims["status"]["status_list"]
     listed = client.get(pointer["uri"].replace("http://testserver", "")).content.decode()
     assert statuslist.read(listed, uri=pointer["uri"], index=pointer["idx"], keys=signing.keyring().public) == statuslist.SUPERSEDED == 3
@@ -565,3 +606,147 @@ def test_people_read_labels_and_public_names_not_claim_keys_or_client_ids(clerk,
     assert "持证人、准驾车型" in log and "holder_name" not in log and "lixia-hall-window" not in log
     assert Notice.objects.filter(user=citizen, kind="credential_presented").get().title.count("准驾车型") == 1
     assert "lixia-hall-window" not in AuditEvent.objects.get(action="presentation_answered", subject=citizen).actor_description
+
+
+# --- OpenID4VCI 1.0's error codes ---------------------------------------------------------------------
+
+
+def test_a_token_request_without_tx_code_is_invalid_request_and_uses_up_no_try(citizen_api, licence, client):
+    """OpenID4VCI 1.0 §6.3: the server expects a transaction code and the client sends none →
+    ``invalid_request``; a wrong one → ``invalid_grant``, counted (the fifth ends the offer)."""
+    offer = _offer(citizen_api, licence)
+    holder = ReferenceHolder(client)
+    for _attempt in range(6):
+        missing = holder.redeem_offer(offer["offer_url"], "")[1]
+        assert missing.status_code == 400 and missing.json()["error"] == "invalid_request"
+    wrong = "000000" if offer["tx_code"] != "000000" else "111111"
+    for _attempt in range(4):
+        assert holder.redeem_offer(offer["offer_url"], wrong)[1].json()["error"] == "invalid_grant"
+    assert holder.redeem_offer(offer["offer_url"], offer["tx_code"])[1].status_code == 200  # four wrong tries: still open
+
+
+def _access(citizen_api, licence, client) -> str:
+    offer = _offer(citizen_api, licence)
+    return ReferenceHolder(client).redeem_offer(offer["offer_url"], offer["tx_code"])[1].json()["access_token"]
+
+
+def _ask_credential(client, access: str, body: dict):
+    return client.post("/oid4vci/credential", json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {access}")
+
+
+def test_credential_request_errors_are_the_ones_openid4vci_1_0_names(citizen_api, licence, client):
+    """§8.3.1.2: a missing ``proofs`` and a proof without ``c_nonce`` are ``invalid_proof``; an unknown or
+    spent nonce is ``invalid_nonce``; §8.2: ``credential_configuration_id`` and ``credential_identifier``
+    together are ``invalid_credential_request`` (and nothing is issued)."""
+    access = _access(citizen_api, licence, client)
+    holder = ReferenceHolder(client)
+    assert _ask_credential(client, access, {"credential_configuration_id": "driving_licence"}).json()["error"] == "invalid_proof"
+    assert _ask_credential(client, access, {"credential_configuration_id": "driving_licence", "proofs": {}}).json()["error"] == "invalid_proof"
+    no_nonce, _keys = holder.proofs(1, nonce="")
+    answer = _ask_credential(client, access, {"credential_configuration_id": "driving_licence", "proofs": {"jwt": no_nonce}})
+    assert answer.status_code == 400 and answer.json()["error"] == "invalid_proof"
+    made_up, _keys = holder.proofs(1, nonce="made-up")
+    assert _ask_credential(client, access, {"credential_configuration_id": "driving_licence", "proofs": {"jwt": made_up}}).json()["error"] == "invalid_nonce"
+    proofs, _keys = holder.proofs(1)
+    both = _ask_credential(client, access, {"credential_configuration_id": "driving_licence", "credential_identifier": licence.identifier,
+                                            "proofs": {"jwt": proofs}})
+    assert both.status_code == 400 and both.json()["error"] == "invalid_credential_request"
+    assert StatusSlot.objects.count() == 0  # nothing was issued
+
+
+# --- limits on what one party may create ---------------------------------------------------------------
+
+
+def test_copies_per_access_token_are_limited(citizen_api, licence, client, settings):
+    settings.QILU_CREATION_QUOTAS = {"credential_copies": [3, 3600]}
+    access = _access(citizen_api, licence, client)
+    holder = ReferenceHolder(client)
+    assert holder.fetch(access, "driving_licence", count=3).status_code == 200
+    refused = holder.fetch(access, "driving_licence", count=1)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0 and refused.json()["error"] == "too_many_requests"
+    assert holder.fetch(_access(citizen_api, licence, client), "driving_licence", count=1).status_code == 200  # another token
+
+
+def test_anonymous_nonces_per_address_are_limited(client, settings):
+    settings.QILU_CREATION_QUOTAS = {"nonces": [5, 60]}
+    for _nonce in range(5):
+        assert client.post("/oid4vci/nonce", REMOTE_ADDR="203.0.113.7").status_code == 200
+    refused = client.post("/oid4vci/nonce", REMOTE_ADDR="203.0.113.7")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert client.post("/oid4vci/nonce", REMOTE_ADDR="203.0.113.8").status_code == 200  # another address
+    assert AuditEvent.objects.filter(action="wallet_offer", detail__flow="c_nonce").count() == 6
+
+
+def test_presentations_per_person_are_limited(citizen_api, licence, settings):
+    settings.QILU_CREATION_QUOTAS = {"presentations": [2, 60]}
+    url = f"/api/v1/wallet/{licence.identifier}/presentations/"
+    body = {"disclose": ["licence_class"]}
+    assert [citizen_api.post(url, body, format="json").status_code for _ in range(2)] == [201, 201]
+    refused = citizen_api.post(url, body, format="json")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0 and refused.json()["code"] == "too_many_requests"
+
+
+# --- what a browser may read, and what an unknown well-known path answers -------------------------------
+
+
+@pytest.mark.parametrize("path", ["/.well-known/openid-credential-issuer", "/.well-known/oauth-authorization-server", "/.well-known/jwt-vc-issuer",
+                                  "/.well-known/jwks.json", "/vct/driving_licence", "/status-lists/{list}"])
+def test_public_documents_are_readable_cross_origin(client, wallet, path):
+    list_id = StatusSlot.objects.values_list("status_list_id", flat=True).first()
+    url = path.format(list=list_id)
+    read = client.get(url, HTTP_ORIGIN="https://verifier.example")
+    assert read.status_code == 200 and read["Access-Control-Allow-Origin"] == "*", (url, read.status_code)
+    preflight = client.options(url, HTTP_ORIGIN="https://verifier.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET")
+    assert preflight.status_code in (200, 204) and preflight["Access-Control-Allow-Origin"] == "*" and "GET" in preflight["Access-Control-Allow-Methods"]
+    assert "Set-Cookie" not in read
+
+
+def test_an_unknown_well_known_path_answers_json_404(client):
+    for path in ["/.well-known/openid-configuration", "/.well-known/oauth-protected-resource", "/.well-known/a/b"]:
+        answer = client.get(path, HTTP_ORIGIN="https://wallet.example")
+        assert answer.status_code == 404 and answer["Content-Type"].startswith("application/json"), path
+        assert answer.json()["error"] == "not_found" and answer["Access-Control-Allow-Origin"] == "*"
+    assert client.get("/status-lists/999999").json()["error"] == "not_found"
+
+
+def test_a_published_status_list_is_zlib_compressed(client, wallet):
+    """Token Status List §4.1: ``lst`` is the byte array compressed with DEFLATE in the ZLIB format,
+    then base64url: it inflates with zlib, and is far smaller than the raw bits of a whole list."""
+    pointer = wallet.copies[0].claims["status"]["status_list"]
+    token = client.get(pointer["uri"].replace("http://testserver", "")).content.decode()
+    claims = json.loads(sdjwt.b64url_decode(token.split(".")[1]))
+    compressed = sdjwt.b64url_decode(claims["status_list"]["lst"])
+    assert compressed[:1] == b"\x78"  # a zlib header (CMF: deflate, 32K window)
+    raw = zlib.decompress(compressed)
+    assert len(raw) * 4 >= 2 and len(compressed) < len(raw) / 10
+
+
+def test_request_objects_carry_no_client_metadata_and_the_register_names_their_key(clerk_api, window, wallet, client):
+    """OpenID4VP 1.0 §5.9.2: a pre-registered verifier's metadata comes from its registration. The
+    request object carries none; the public register says which key (kid) signs request objects, and
+    that key signs nothing else."""
+    request = wallet.request(_ask(clerk_api).json()["wallet_uri"])
+    assert "client_metadata" not in request and ":" not in request["client_id"]
+    signed = client.get(f"/oid4vp/requests/{PresentationRequest.objects.get().pk}").content.decode()
+    kid = json.loads(sdjwt.b64url_decode(signed.split(".")[0]))["kid"]
+    entry = next(item for item in client.get("/api/v1/relying-parties/").json() if item["client_id"] == "lixia-hall-window")
+    assert [key["kid"] for key in entry["metadata"]["jwks"]["keys"]] == [kid] and entry["metadata"]["request_object_signing_alg"] == "ES256"
+    assert kid != signing.keyring().signing[0]  # not the credentials key
+    issued = wallet.copies[0].token.split(".")[0]
+    assert json.loads(sdjwt.b64url_decode(issued))["kid"] != kid
+
+
+def test_a_wallets_error_response_is_recorded_and_leaves_the_request_open(clerk_api, window, wallet):
+    """OpenID4VP 1.0 §8.2: the Response URI answers a processed Authorization Error Response with 200.
+    ``access_denied`` may come from anyone who scanned the QR: recorded, counted, the request stays
+    open, and the holder can still answer."""
+    asked = _ask(clerk_api).json()
+    request = wallet.request(asked["wallet_uri"])
+    declined = wallet.http.post(request["response_uri"].replace("http://testserver", ""), {"error": "access_denied", "state": request["state"]})
+    assert declined.status_code == 200 and declined.json() == {}
+    pending = clerk_api.get(f"/api/v1/presentation-requests/{asked['id']}/").json()
+    assert pending["status"] == "pending" and pending["reason"] == "access_denied" and pending["attempts"] == 1
+    odd = wallet.http.post(request["response_uri"].replace("http://testserver", ""), {"error": "<script>", "state": request["state"]})
+    assert odd.status_code == 200 and PresentationRequest.objects.get().reason == "wallet_error"
+    assert wallet.respond(request, wallet.presentation(request)).status_code == 200
+    assert clerk_api.get(f"/api/v1/presentation-requests/{asked['id']}/").json()["status"] == "verified"

@@ -51,8 +51,8 @@ def test_console_is_for_clerks_only(client, citizen):
 def test_checks_page_lists_who_checked(client, citizen, clerk, licence):
     from credentials.services import presentation_create, presentation_verify
 
-    shown = presentation_create(user=citizen, credential=licence, disclose=[])
-    presentation_verify(verifier=clerk, token=shown.token)
+    shown = presentation_create(actor=citizen, credential=licence, disclose=[])
+    presentation_verify(actor=clerk, token=shown.token)
     client.force_login(citizen)
     page = client.get("/wallet/checks/").content.decode()
     assert "历下区政务服务大厅" in page and clerk.masked_name in page
@@ -67,7 +67,7 @@ def _facts(page: str) -> list[tuple[str, str]]:
 def _verdict_page(client, citizen, clerk, credential, disclose) -> str:
     from credentials.services import presentation_create
 
-    token = presentation_create(user=citizen, credential=credential, disclose=disclose).token
+    token = presentation_create(actor=citizen, credential=credential, disclose=disclose).token
     sign_in_with_second_factor(client, clerk)
     return client.post("/verify/", {"payload": token}).content.decode()
 
@@ -91,13 +91,13 @@ def test_an_id_card_names_its_own_authority_once_and_the_department_apart(client
     ctype = CredentialTypeFactory(code="id_card", name="居民身份证", department=department, type_code=department.credit_code + "001", validity_years=None,
                                   field_schema=[{"key": "issuing_authority", "label": "签发机关", "type": "text"}])
     ctype.issuers.add(issuer[0])
-    local = credential_issue(client=issuer[0], data={"type": "id_card", "record_id": "ID-1", "holder_number": citizen.id_number, "holder_name": citizen.name,
+    local = credential_issue(actor=issuer[0], data={"type": "id_card", "record_id": "ID-1", "holder_number": citizen.id_number, "holder_name": citizen.name,
                                                      "fields": {"issuing_authority": "济南市公安局历下分局"}, "issued_on": dt.date(2016, 5, 9)}).credential
     facts = _facts(_verdict_page(client, citizen, clerk, local, ["issuing_authority"]))
     assert ("签发机关", "济南市公安局历下分局") in facts and ("电子证照发证部门", department.name) in facts
     assert "发证机关" not in [label for label, _value in facts]
 
-    same = credential_issue(client=issuer[0], data={"type": "id_card", "record_id": "ID-1", "holder_number": citizen.id_number, "holder_name": citizen.name,
+    same = credential_issue(actor=issuer[0], data={"type": "id_card", "record_id": "ID-1", "holder_number": citizen.id_number, "holder_name": citizen.name,
                                                     "fields": {"issuing_authority": department.name}, "issued_on": dt.date(2016, 5, 9)}).credential
     facts = _facts(_verdict_page(client, citizen, clerk, same, ["issuing_authority"]))
     assert [value for _label, value in facts].count(department.name) == 1 and ("签发机关", department.name) in facts

@@ -12,7 +12,7 @@ from jwcrypto.jwk import JWK
 from sd_jwt.holder import SDJWTHolder
 from sd_jwt.verifier import SDJWTVerifier
 
-from credentials import sdjwt
+from credentials.openid import sdjwt
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from django.db import connection
 
 from core.errors import Invalid, Unavailable
 from core.usecases import SYSTEM
-from credentials import seals
+from credentials import seals, selectors
 from credentials.documents import credential_pdf
 from credentials.models import SealCertificate
 from identity.models import AuditEvent, Department
@@ -52,7 +52,7 @@ def nss_store(tmp_path) -> str:
     """A trust store for pdfsig (NSS) holding only our seal root."""
     store = tmp_path / "nss"
     store.mkdir()
-    (tmp_path / "root.pem").write_text(seals.root_pem())
+    (tmp_path / "root.pem").write_text(selectors.seal_root_pem())
     subprocess.run([CERTUTIL, "-N", "-d", f"sql:{store}", "--empty-password"], check=True, capture_output=True)
     subprocess.run([CERTUTIL, "-A", "-d", f"sql:{store}", "-n", "qilu-seal-root", "-t", "C,C,C", "-i", str(tmp_path / "root.pem")],
                    check=True, capture_output=True)
@@ -90,7 +90,7 @@ def test_pdfsig_verifies_the_seal_against_our_root_and_refuses_a_changed_byte(se
 
 
 def test_a_verifier_without_our_root_does_not_trust_it(sealed, monkeypatch):
-    monkeypatch.setattr(seals, "trust_roots", lambda: [])
+    monkeypatch.setattr(selectors, "seal_trust_roots", lambda: [])
     [check] = seals.verify_pdf(sealed)
     assert check.intact and not check.trusted and not check.valid
 
@@ -134,7 +134,7 @@ def test_a_credential_downloads_as_a_pdf_sealed_by_its_issuing_department(citize
 
     client, _token = issuer_client(department=department)
     CredentialTypeFactory(code="driving_licence", department=department).issuers.add(client)
-    credential = credential_issue(client=client, data=licence_data(citizen)).credential
+    credential = credential_issue(actor=client, data=licence_data(citizen)).credential
     answer = citizen_api.get(f"/api/v1/wallet/{credential.identifier}/document.pdf")
     assert answer.status_code == 200 and answer["Content-Type"] == "application/pdf"
     [check] = seals.verify_pdf(answer.content)
@@ -158,13 +158,13 @@ def test_a_cut_off_image_is_refused_even_after_weasyprint_was_imported(sealed, c
 def _suspend(issuer, credential, citizen):
     from credentials.services import credential_set_status
 
-    credential_set_status(client=issuer, record_id=credential.issuer_record_id, status="suspended", reason="核查")
+    credential_set_status(actor=issuer, record_id=credential.issuer_record_id, status="suspended", reason="核查")
 
 
 def _revoke(issuer, credential, citizen):
     from credentials.services import credential_set_status
 
-    credential_set_status(client=issuer, record_id=credential.issuer_record_id, status="revoked", reason="核查")
+    credential_set_status(actor=issuer, record_id=credential.issuer_record_id, status="revoked", reason="核查")
 
 
 def _renew(issuer, credential, citizen):
@@ -173,7 +173,7 @@ def _renew(issuer, credential, citizen):
     from credentials.services import credential_issue
     from tests.factories import licence_data
 
-    credential_issue(client=issuer, data=licence_data(citizen, record_id="DL-2", issued_on=dt.date(2026, 1, 10)))
+    credential_issue(actor=issuer, data=licence_data(citizen, record_id="DL-2", issued_on=dt.date(2026, 1, 10)))
 
 
 @pytest.mark.parametrize(("make_unshowable", "code"), [(_suspend, "credential_suspended"), (_revoke, "credential_revoked"),
@@ -184,7 +184,7 @@ def test_a_credential_that_may_not_be_shown_is_not_sealed_either(make_unshowable
 
     issuer, _token = issuer_client(department=department)
     CredentialTypeFactory(code="driving_licence", department=department, single_per_holder=True).issuers.add(issuer)
-    credential = credential_issue(client=issuer, data=licence_data(citizen)).credential
+    credential = credential_issue(actor=issuer, data=licence_data(citizen)).credential
     make_unshowable(issuer, credential, citizen)
     answer = citizen_api.get(f"/api/v1/wallet/{credential.identifier}/document.pdf", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert answer.status_code == 409 and answer["Content-Type"].startswith("application/json")

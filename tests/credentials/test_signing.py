@@ -114,14 +114,19 @@ def test_a_key_we_never_had_is_unknown(signing_key, db):
     assert rejected.value.reason == "bad_signature"
 
 
+def _published(client) -> set[str]:
+    return {k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]}
+
+
 def test_rotation_keeps_old_tokens_verifiable_until_the_old_key_is_retired(signing_key, client, django_capture_on_commit_callbacks):
+    others = _published(client) - {signing_key.kid}  # the other purposes' keys (status lists, request objects)
     old_token, _claims = signing.sign({"jti": "old"}, kind=KIND, ttl=300)
     with django_capture_on_commit_callbacks(execute=True):
         new_key = signing.key_create()
     new_token, _claims = signing.sign({"jti": "new"}, kind=KIND, ttl=300)
     assert json.loads(base64.urlsafe_b64decode(new_token.split(".")[0] + "=="))["kid"] == new_key.kid
     assert signing.verify(old_token, kind=KIND)["jti"] == "old"
-    assert {k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]} == {signing_key.kid, new_key.kid}
+    assert _published(client) == {signing_key.kid, new_key.kid} | others
 
     with pytest.raises(ValueError):
         signing.key_retire(new_key.kid)  # the active key cannot be retired
@@ -131,7 +136,7 @@ def test_rotation_keeps_old_tokens_verifiable_until_the_old_key_is_retired(signi
         signing.verify(old_token, kind=KIND)
     assert rejected.value.reason == "retired_key"
     assert signing.verify(new_token, kind=KIND)["jti"] == "new"
-    assert [k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]] == [new_key.kid]
+    assert _published(client) == {new_key.kid} | others
 
 
 def test_private_keys_are_encrypted_at_rest_and_never_published(signing_key, client, django_db_blocker):
@@ -200,9 +205,9 @@ def test_old_presentations_are_purged_but_checks_kept(citizen, clerk, licence):
     from credentials.services import presentation_create, presentation_verify
     from credentials.tasks import purge_presentations
 
-    shown = presentation_create(user=citizen, credential=licence, disclose=[])
-    presentation_verify(verifier=clerk, token=shown.token)
-    fresh = presentation_create(user=citizen, credential=licence, disclose=[])
+    shown = presentation_create(actor=citizen, credential=licence, disclose=[])
+    presentation_verify(actor=clerk, token=shown.token)
+    fresh = presentation_create(actor=citizen, credential=licence, disclose=[])
     Presentation.objects.filter(pk=shown.presentation.pk).update(expires_at=timezone.now() - dt.timedelta(days=2))
     assert purge_presentations() == 1
     assert list(Presentation.objects.values_list("pk", flat=True)) == [fresh.presentation.pk]
@@ -240,13 +245,33 @@ def test_the_active_key_cannot_be_retired_and_a_retired_one_is_stamped(signing_k
     assert retired.status == "retired" and retired.retired_at is not None and newer.status == "active"
 
 
-def test_ensure_signing_key_creates_one_only_when_there_is_none(db):
+def test_ensure_signing_key_creates_one_per_purpose_only_when_there_is_none(db):
     from credentials.models import SigningKey
 
     SigningKey.objects.all().delete()
     signing.ensure_signing_key()
     signing.ensure_signing_key()
-    assert SigningKey.objects.filter(status="active").count() == 1
+    assert sorted(SigningKey.objects.filter(status="active").values_list("purpose", flat=True)) == sorted(signing.Purpose.values)
+
+
+def test_each_purpose_signs_with_its_own_key_and_rotates_alone(signing_key, client, django_capture_on_commit_callbacks):
+    """Credentials, status lists, request objects and access tokens: one key each, each its own kid;
+    the keys verifiers need are published, the access tokens' are not; rotating one purpose leaves
+    the others' keys signing; a token verifies only with a key of the purpose it must come from."""
+    kid_of = lambda token: json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["kid"]  # noqa: E731
+    signed = {purpose: signing.sign({"jti": purpose}, kind=KIND, ttl=60, purpose=purpose)[0] for purpose in signing.Purpose.values}
+    kids = {purpose: kid_of(token) for purpose, token in signed.items()}
+    assert len(set(kids.values())) == 4 and kids[signing.Purpose.CREDENTIALS] == signing_key.kid
+    assert _published(client) == {kids[p] for p in signing.PUBLISHED} and kids[signing.Purpose.ACCESS_TOKENS] not in _published(client)
+    with pytest.raises(signing.SignatureRejected) as rejected:
+        signing.verify(signed[signing.Purpose.CREDENTIALS], kind=KIND, purpose=signing.Purpose.ACCESS_TOKENS)
+    assert rejected.value.reason == "unknown_key"
+    assert signing.verify(signed[signing.Purpose.ACCESS_TOKENS], kind=KIND, purpose=signing.Purpose.ACCESS_TOKENS)["jti"] == "access_tokens"
+    with django_capture_on_commit_callbacks(execute=True):
+        rotated = signing.key_create(purpose=signing.Purpose.STATUS_LISTS)
+    again = {purpose: kid_of(signing.sign({}, kind=KIND, ttl=60, purpose=purpose)[0]) for purpose in signing.Purpose.values}
+    assert again == {**kids, signing.Purpose.STATUS_LISTS: rotated.kid}
+    assert signing.verify(signed[signing.Purpose.STATUS_LISTS], kind=KIND)["jti"] == "status_lists"  # the old one still verifies
 
 
 def test_a_rejection_carries_its_reason(signing_key):
@@ -421,7 +446,7 @@ def test_compact_verifies_with_the_published_keys_and_plain_cryptography(signing
     raw = signing.base45_decode(text.removeprefix("QL1:"))
     protected, _unprotected, payload, signature = cbor2.loads(zlib.decompress(raw) if raw[0] == 0x78 else raw).value
     header = cbor2.loads(protected)
-    (jwk,) = client.get("/.well-known/jwks.json").json()["keys"]
+    (jwk,) = [key for key in client.get("/.well-known/jwks.json").json()["keys"] if key["kid"] == signing_key.kid]
     assert header[1] == -7 and header[4] == base64.urlsafe_b64decode(jwk["kid"] + "=")[:8] and header[16] == COMPACT
     number = lambda part: int.from_bytes(base64.urlsafe_b64decode(jwk[part] + "="), "big")  # noqa: E731
     public = ec.EllipticCurvePublicNumbers(number("x"), number("y"), ec.SECP256R1()).public_key()
@@ -441,3 +466,23 @@ def test_offline_command_line_verifier_reads_a_compact_code(signing_key, client,
     with pytest.raises(SystemExit):
         call_command("verify_offline", text[:-3] + ("AAA" if text[-3:] != "AAA" else "BBB"), "--jwks", str(jwks_file), stdout=out)
     assert out.getvalue().startswith("NOT VALID")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_key_per_purpose_migration_goes_back_to_one_active_key(signing_key):
+    """Going back before 0011 leaves the credentials key active and the others verifying (the old
+    one-active-key constraint holds); forward again, every old key is a credentials key, one active
+    (``signing_keys ensure`` then makes the other purposes' keys)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from credentials.models import SigningKey
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("credentials", "0010_relying_party_help")])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT kid FROM credentials_signingkey WHERE status = 'active'")
+        assert [row[0] for row in cursor.fetchall()] == [signing_key.kid]
+    MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("credentials"))
+    assert SigningKey.objects.get(status="active").kid == signing_key.kid
+    assert set(SigningKey.objects.values_list("purpose", flat=True)) == {"credentials"}

@@ -23,7 +23,7 @@ def held_once(driving_type):
 
 
 def _renew(issuer, citizen, record_id="DL-2", issued_on=dt.date(2026, 1, 10)):
-    return credential_issue(client=issuer[0], data=licence_data(citizen, record_id=record_id, issued_on=issued_on,
+    return credential_issue(actor=issuer[0], data=licence_data(citizen, record_id=record_id, issued_on=issued_on,
                                                                expires_on=issued_on.replace(year=issued_on.year + 6))).credential
 
 
@@ -48,7 +48,7 @@ def test_the_wallet_lists_only_the_new_one_and_keeps_the_old_in_history(held_onc
 
 
 def test_the_old_licence_cannot_be_presented_and_its_earlier_code_is_refused(held_once, issuer, licence, citizen, citizen_api, clerk_api):
-    earlier = presentation_create(user=citizen, credential=licence, disclose=["licence_class"]).token
+    earlier = presentation_create(actor=citizen, credential=licence, disclose=["licence_class"]).token
     _renew(issuer, citizen)
     refused = citizen_api.post(f"/api/v1/wallet/{licence.identifier}/presentations/", {}, format="json")
     assert refused.status_code == 409 and refused.json()["code"] == "credential_superseded"
@@ -72,4 +72,4 @@ def test_a_superseded_licence_cannot_be_reinstated_by_its_issuer(held_once, issu
 
     _renew(issuer, citizen)
     with pytest.raises(Conflict):
-        credential_set_status(client=issuer[0], record_id=licence.issuer_record_id, status="valid")
+        credential_set_status(actor=issuer[0], record_id=licence.issuer_record_id, status="valid")

@@ -141,7 +141,7 @@ def test_expired_presentation_is_rejected_even_if_unused(citizen_api, clerk_api,
 @pytest.mark.parametrize(("status", "reason"), [("suspended", "credential_suspended"), ("revoked", "credential_revoked")])
 def test_status_change_takes_effect_for_the_next_verification(citizen_api, clerk_api, licence, issuer, status, reason):
     token = _present(citizen_api, licence).json()["payload"]
-    credential_set_status(client=issuer[0], record_id="DL-1", status=status)
+    credential_set_status(actor=issuer[0], record_id="DL-1", status=status)
     verdict = clerk_api.post(VERIFY, {"payload": token}, format="json").json()
     assert (verdict["valid"], verdict["reason"]) == (False, reason)
     # and a suspended credential cannot be shown again
@@ -218,7 +218,7 @@ def _render_svg(svg: str) -> Image.Image:
 def test_selector_for_other_apps(licence, citizen, issuer):
     found = selectors.valid_credential(holder_kind="person", holder_number=citizen.id_number, type_code="driving_licence")
     assert found == licence and found.fields["licence_class"] == "C1"
-    credential_set_status(client=issuer[0], record_id="DL-1", status="suspended")
+    credential_set_status(actor=issuer[0], record_id="DL-1", status="suspended")
     assert selectors.valid_credential(holder_kind="person", holder_number=citizen.id_number, type_code="driving_licence") is None
 
 

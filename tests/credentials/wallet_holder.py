@@ -3,7 +3,7 @@
 It keeps one device key per copy, receives SD-JWT VCs over OpenID4VCI (pre-authorized code with a
 transaction code, or the authorization code with PKCE) and answers OpenID4VP requests by reference
 with ``direct_post``. It uses nothing of the server but its public URLs, and the SD-JWT holder
-functions of ``credentials.sdjwt`` (the npm holders in tests/interop do the same with code no one
+functions of ``credentials.openid.sdjwt`` (the npm holders in tests/interop do the same with code no one
 here wrote)."""
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from joserfc import jws
 from joserfc.jwk import ECKey
 
-from credentials import sdjwt
-from credentials.oid4vci import PRE_AUTHORIZED_GRANT, PROOF_TYPE
+from credentials.openid import sdjwt
+from credentials.openid.oid4vci import PRE_AUTHORIZED_GRANT, PROOF_TYPE
 
 
 def _path(url: str) -> str:

@@ -23,7 +23,7 @@ def receipt():
     ctype = CredentialTypeFactory(code="payment_receipt", name="非税收入电子票据", validity_years=None, field_schema=SCHEMA,
                                   type_code=demo.credit_code("370000", 29, "1", "1") + "901")
     ctype.issuers.add(client)
-    credential = credential_issue(client=client, data={
+    credential = credential_issue(actor=client, data={
         "type": "payment_receipt", "record_id": "PAY2026120100000001", "holder_number": citizen.id_number, "holder_name": citizen.name,
         "issued_on": dt.date(2026, 12, 1), "fields": {"receipt_number": "PAY2026120100000001", "item": "机动车驾驶证补领 工本费10元",
                                                       "amount": "10.00", "paid_on": "2026-12-01", "reference": "QL2026120100000001"}}).credential

@@ -42,7 +42,7 @@ def world(live_server, settings):
                                          "file_number": "370100123456"})):
         import datetime as dt
 
-        credential_issue(client=clients["SD-GAT"], data={"type": type_code, "record_id": record, "holder_number": citizen.id_number,
+        credential_issue(actor=clients["SD-GAT"], data={"type": type_code, "record_id": record, "holder_number": citizen.id_number,
                                                          "holder_name": citizen.name, "fields": fields, "issued_on": dt.date.today() - dt.timedelta(days=30)})
     ItemVersion.objects.filter(pk=ServiceItem.objects.get(code="GA-002").current_version_id).update(fee_fen=1000, fees="工本费10元")
     return citizen

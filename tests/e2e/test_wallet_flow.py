@@ -92,7 +92,7 @@ def test_the_console_scans_a_qr_with_the_camera(live_server, world, playwright, 
     from tests.e2e.conftest import close, launch
 
     citizen, clerk, credential = world
-    shown = presentation_create(user=citizen, credential=credential, disclose=["licence_class"])
+    shown = presentation_create(actor=citizen, credential=credential, disclose=["licence_class"])
     video = tmp_path / "qr.y4m"
     _y4m(rendering.qr_png(shown.token), video)
 

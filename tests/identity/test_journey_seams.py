@@ -168,7 +168,7 @@ def test_someone_already_holding_an_id_card_gets_no_second_one():
     record = PopulationRecordFactory(name="袁涛", id_number="370212195009085155", birth_date=dt.date(1950, 9, 8), area_code="370212")
     from credentials.services import credential_issue, id_card_push
 
-    credential_issue(client=clients["SD-GAT"], data=id_card_push(
+    credential_issue(actor=clients["SD-GAT"], data=id_card_push(
         holder_number=record.id_number, holder_name="袁涛", record_id="ID-085155", issued_on=dt.date(2016, 5, 9),
         fields={"gender": "男", "birth_date": "1950-09-08", "address": "山东省青岛市崂山区", "issuing_authority": "青岛市公安局崂山分局"}))
 

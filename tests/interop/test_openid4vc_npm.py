@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from credentials import oid4vci, oid4vp
+from credentials.openid import oid4vci, oid4vp
 from credentials.services import credential_set_status
 from tests.factories import RelyingPartyFactory, licence_world
 
@@ -40,7 +40,7 @@ def world(live_server, tmp_path):
     RelyingPartyFactory(members=[clerk])
     RelyingPartyFactory(client_id="qilu-bank", name="齐鲁银行", kind="third_party", organisation="齐鲁银行", purpose="开户实名核验",
                         allowed={"driving_licence": ["holder_name"]}, members=[clerk])
-    offer = oid4vci.offer_create(user=citizen, credential=licence)
+    offer = oid4vci.offer_create(actor=citizen, credential=licence)
     state = tmp_path / "npm-wallet.json"
     received = node("receive", live_server.url, offer.uri(live_server.url), offer.tx_code, state, 2)
     return {"base": live_server.url, "citizen": citizen, "licence": licence, "clerk": clerk, "issuer": client, "state": state, "received": received}
@@ -73,9 +73,10 @@ def test_the_npm_status_list_reader_reads_our_lists(world):
     listed = node("status", pointer["uri"], pointer["idx"])
     assert listed["status"] == 0 and listed["bits"] == 2 and listed["typ"] == "statuslist+jwt" and listed["sub"] == pointer["uri"]
     assert listed["content_type"] == "application/statuslist+jwt" and "max-age" in listed["cache_control"]
-    credential_set_status(client=world["issuer"], record_id=world["licence"].issuer_record_id, status="suspended")
+    assert node("cors", "https://verifier.example", pointer["uri"], f"{world['base']}/vct/driving_licence")["readable"]  # from a browser too
+    credential_set_status(actor=world["issuer"], record_id=world["licence"].issuer_record_id, status="suspended")
     assert node("status", pointer["uri"], pointer["idx"])["status"] == 2
-    credential_set_status(client=world["issuer"], record_id=world["licence"].issuer_record_id, status="revoked")
+    credential_set_status(actor=world["issuer"], record_id=world["licence"].issuer_record_id, status="revoked")
     assert node("status", pointer["uri"], pointer["idx"])["status"] == 1
 
 
@@ -126,7 +127,7 @@ def test_our_verifier_refuses_npm_presentations_of_withdrawn_credentials(world, 
     earlier, earlier_uri = ask(world)
     made = json.loads(node("present", world["state"], earlier_uri, "--no-submit")["vp_token"])["credential"][0]
     assert node("verify", world["base"], made, earlier.nonce, "lixia-hall-window")["valid"]
-    credential_set_status(client=world["issuer"], record_id=world["licence"].issuer_record_id, status=status)
+    credential_set_status(actor=world["issuer"], record_id=world["licence"].issuer_record_id, status=status)
     _request, uri = ask(world)
     answered = node("present", world["state"], uri, expect_ok=False)
     assert answered.get("status") == 400 and answered["body"]["error_description"] == reason, answered

@@ -37,7 +37,7 @@ for type_code, record, fields in (
                              "issuing_authority": "济南市公安局"}),
         ("driving_licence", "DL-1", {"licence_number": citizen.id_number, "licence_class": "C1", "first_issued": "2012-07-16",
                                      "file_number": "370100123456"})):
-    credential_issue(client=clients["SD-GAT"], data={"type": type_code, "record_id": record, "holder_number": citizen.id_number,
+    credential_issue(actor=clients["SD-GAT"], data={"type": type_code, "record_id": record, "holder_number": citizen.id_number,
                                                      "holder_name": citizen.name, "fields": fields, "issued_on": dt.date(2024, 1, 1)})
 ItemVersion.objects.filter(pk=ServiceItem.objects.get(code="GA-002").current_version_id).update(fee_fen=1000, fees="工本费10元")
 session = SessionStore()

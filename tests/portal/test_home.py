@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from credentials.models import Credential
+from credentials.models import Credential, issuer_record_index
 from healthcode.demo import default_ruleset
 from healthcode.services import appeal_decide, appeal_submit
 from identity.roles import sync_roles
@@ -47,9 +47,9 @@ def test_the_home_shows_each_kind_of_waiting_with_its_action(client, holder, hol
     officer = UserFactory(roles=["health_officer"])
     appeal_decide(actor=officer, appeal=appeal_submit(actor=holder, reason="已完成核酸检测"), uphold=False, note="检测结果未上传")
     # a credential expiring in 10 days (and one in 40, which does not wait yet)
-    soon = Credential.objects.get(issuer_record_id="DL-1")
+    soon = Credential.objects.get(issuer_record_index=issuer_record_index("DL-1"))
     Credential.objects.filter(pk=soon.pk).update(expires_on=timezone.localdate() + dt.timedelta(days=10))
-    Credential.objects.filter(issuer_record_id="VL-1").update(expires_on=timezone.localdate() + dt.timedelta(days=40))
+    Credential.objects.filter(issuer_record_index=issuer_record_index("VL-1")).update(expires_on=timezone.localdate() + dt.timedelta(days=40))
 
     client.force_login(holder)
     page = client.get("/").content.decode()

@@ -123,10 +123,10 @@ def _licence_notices(citizen):
     fresh_signing_key()
     clients = seed_types()
     with translation.override("zh-hans"):
-        credential_issue(client=clients["SD-GAT"], data={
+        credential_issue(actor=clients["SD-GAT"], data={
             "type": "driving_licence", "record_id": "DL-1", "holder_number": citizen.id_number, "holder_name": citizen.name, "issued_on": dt.date(2024, 1, 1),
             "fields": {"licence_number": citizen.id_number, "licence_class": "C1", "first_issued": "2012-07-16", "file_number": "370100123456"}})
-        credential_set_status(client=clients["SD-GAT"], record_id="DL-1", status="suspended", reason="体检证明过期")
+        credential_set_status(actor=clients["SD-GAT"], record_id="DL-1", status="suspended", reason="体检证明过期")
 
 
 def test_a_notice_sent_in_chinese_reads_in_english_for_an_english_reader(signed_in, citizen, citizen_api):

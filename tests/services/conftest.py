@@ -24,7 +24,7 @@ def catalogue(db):
 
 
 def issue(clients, person, type_code, record_id, fields, dept="SD-GAT"):
-    return credential_issue(client=clients[dept], data={"type": type_code, "record_id": record_id, "holder_number": person.id_number,
+    return credential_issue(actor=clients[dept], data={"type": type_code, "record_id": record_id, "holder_number": person.id_number,
                                                         "holder_name": person.name, "fields": fields, "issued_on": dt.date(2024, 1, 1)}).credential
 
 

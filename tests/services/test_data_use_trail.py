@@ -25,7 +25,7 @@ def test_each_new_kind_of_use_shows_in_the_persons_trail_on_both_fronts(holder, 
     holder_api = api_as(holder)
     # An issuer suspends a credential.
     licence = Credential.objects.get(holder_index=holder.id_number_index, type__code="vehicle_licence")
-    credential_set_status(client=licence.issuer, record_id=licence.issuer_record_id, status="suspended", reason="年检逾期")
+    credential_set_status(actor=licence.issuer, record_id=licence.issuer_record_id, status="suspended", reason="年检逾期")
     # A health officer sets an override.
     officer = UserFactory(roles=["health_officer"])
     health.override_set(actor=officer, person_index=holder.id_number_index, colour="green", expires_at=timezone.now() + dt.timedelta(days=1),
@@ -38,7 +38,7 @@ def test_each_new_kind_of_use_shows_in_the_persons_trail_on_both_fronts(holder, 
     # A window clerk identifies the person by the code they show, and applies for them with an upload.
     clerk = UserFactory(roles=["clerk"])
     id_card = Credential.objects.get(holder_index=holder.id_number_index, type__code="id_card")
-    token = presentation_create(user=holder, credential=id_card, disclose=[]).token
+    token = presentation_create(actor=holder, credential=id_card, disclose=[]).token
     data = form_for(holder_api, "GA-001", delivery_address="济南市")
     upload = holder_api.post("/api/v1/uploads/", {"file": _png_file()}, format="multipart").json()["id"]
     material = next(m for m in holder_api.get("/api/v1/items/GA-001/form/").json()["materials"] if not m["held"])["id"]

@@ -57,7 +57,7 @@ def test_instant_approval_path_issues_the_result_into_the_wallet(holder_api, hol
     assert result.type.code == "transport_filing" and result.fields["plate_number"] == "鲁A·D12345"
     assert [c["identifier"] for c in holder_api.get("/api/v1/wallet/").json()].count(result.identifier) == 1
     # The result's 亮证 code verifies with nothing but the published key set (a QL1: signed reference).
-    shown = presentation_create(user=holder, credential=result, disclose=["plate_number"])
+    shown = presentation_create(actor=holder, credential=result, disclose=["plate_number"])
     keys = signing.keys_from_jwks(client.get("/.well-known/jwks.json").content.decode())
     assert signing.verify_compact_with(shown.token, kind=PRESENTATION_KIND, keys=keys)["jti"] == shown.presentation.pk.hex
     pdf = holder_api.get(f"/api/v1/applications/{body['number']}/result.pdf")
@@ -291,7 +291,7 @@ def test_people_see_only_their_own_applications_and_files(holder_api, other_api,
 
 def _shown_id_card(holder, disclose=()):
     id_card = Credential.objects.get(holder_index=holder.id_number_index, type__code="id_card")
-    return presentation_create(user=holder, credential=id_card, disclose=list(disclose)).token
+    return presentation_create(actor=holder, credential=id_card, disclose=list(disclose)).token
 
 
 def test_a_window_clerk_applies_for_a_walk_in_citizen_who_shows_a_code_and_it_is_audited(holder, holder_api):

@@ -78,7 +78,7 @@ def test_the_clerk_who_filed_it_sees_the_number_masked_in_the_answer(holder, cat
 
     clerk = UserFactory(roles=["clerk"])
     id_card = Credential.objects.get(holder_index=holder.id_number_index, type__code="id_card")
-    token = presentation_create(user=holder, credential=id_card, disclose=[]).token
+    token = presentation_create(actor=holder, credential=id_card, disclose=[]).token
     body = api_as(holder).get("/api/v1/items/GA-001/form/").json()
     answers = {f["key"]: f["value"] for f in body["fields"]} | {"phone": PHONE, "delivery_address": "济南市历下区"}
     filed = api_as(clerk).post("/api/v1/workbench/on-behalf/", {"item": "GA-001", "presentation": token, "data": answers}, format="json").json()

@@ -226,7 +226,7 @@ def visit(holder):
     hall = ServiceHall.objects.create(department=department, name="历下区政务服务大厅")
     clerk = UserFactory(name="赵敏", roles=["clerk"], service_hall=hall)
     card = Credential.objects.get(type__code="id_card", holder_index=holder.id_number_index)
-    presentation_verify(verifier=clerk, token=presentation_create(user=holder, credential=card, disclose=["gender"]).token)
+    presentation_verify(actor=clerk, token=presentation_create(actor=holder, credential=card, disclose=["gender"]).token)
     return Verification.objects.get(credential=card)
 
 

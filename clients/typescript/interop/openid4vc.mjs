@@ -11,6 +11,8 @@
 //   node interop/openid4vc.mjs present <state file> <openid4vp:// uri> [--nonce N] [--aud A] [--drop FIELD] [--claim FIELD=VALUE] [--no-submit]
 //   node interop/openid4vc.mjs verify <base> <presentation> <nonce> <audience>
 //   node interop/openid4vc.mjs status <status list uri> <index>
+//   node interop/openid4vc.mjs check-request <register url> <openid4vp:// uri>
+//   node interop/openid4vc.mjs cors <origin> <url>...
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 
@@ -186,7 +188,55 @@ async function status(uri, index) {
            content_type: response.headers.get("content-type"), cache_control: response.headers.get("cache-control") };
 }
 
-const commands = { receive, present: (file, uri) => present(file, uri), verify, status };
+// A wallet's rule for a pre-registered verifier (OpenID4VP 1.0 §5.9.2, the fallback without a Client
+// Identifier Prefix: its metadata is known in advance, by RFC 7591 or out of band). As walt.id's wallet
+// does (PreRegistered.authenticatePreRegistered), the metadata and the request-object keys come from
+// the registration and the request object must verify with one of them (by kid); as SIOPv2-era wallets
+// do for a pre-registered RP, a request carrying its own client_metadata is refused. The request object
+// must also be typed oauth-authz-req+jwt and name the same client_id.
+async function checkRequest(registerUrl, walletUri) {
+  const query = new URL(walletUri).searchParams;
+  const clientId = query.get("client_id");
+  if (!clientId || clientId.includes(":")) return { ok: false, error: "not_pre_registered" };
+  const register = await fetchJson(registerUrl);
+  const entries = Array.isArray(register) ? register : register.results ?? [];
+  const registration = entries.find((entry) => entry.client_id === clientId);
+  if (!registration) return { ok: false, error: "unknown_client" };
+  const response = await fetch(query.get("request_uri"), { headers: { Accept: "application/oauth-authz-req+jwt" } });
+  const jwt = await response.text();
+  const header = jose.decodeProtectedHeader(jwt);
+  const payload = jose.decodeJwt(jwt);
+  if ("client_metadata" in payload || "client_metadata_uri" in payload) return { ok: false, error: "client_metadata_not_allowed_for_pre_registered" };
+  if (header.typ !== "oauth-authz-req+jwt") return { ok: false, error: "typ" };
+  if (payload.client_id !== clientId) return { ok: false, error: "client_id_mismatch" };
+  const jwk = (registration.metadata?.jwks?.keys ?? []).find((key) => key.kid === header.kid && key.use !== "enc");
+  if (!jwk) return { ok: false, error: "key_not_registered", kid: header.kid };
+  try {
+    await jose.compactVerify(jwt, await jose.importJWK(jwk, header.alg), { algorithms: [registration.metadata.request_object_signing_alg] });
+  } catch (error) {
+    return { ok: false, error: "signature", detail: error.message };
+  }
+  return { ok: true, kid: header.kid, alg: header.alg, client_name: registration.metadata.client_name };
+}
+
+// What a browser does before a page on another origin may read a response (the Fetch standard's CORS
+// check): a preflight OPTIONS naming the method, then the GET with an Origin header; the response is
+// readable only if Access-Control-Allow-Origin is "*" or the page's origin.
+async function cors(origin, ...urls) {
+  const results = [];
+  for (const url of urls) {
+    const preflight = await fetch(url, { method: "OPTIONS", headers: { Origin: origin, "Access-Control-Request-Method": "GET" } });
+    const allowedMethods = (preflight.headers.get("access-control-allow-methods") ?? "").split(",").map((item) => item.trim());
+    const read = await fetch(url, { headers: { Origin: origin, Accept: "application/json" } });
+    const allowOrigin = read.headers.get("access-control-allow-origin");
+    const readable = read.ok && (allowOrigin === "*" || allowOrigin === origin);
+    const preflightOk = preflight.ok && [origin, "*"].includes(preflight.headers.get("access-control-allow-origin")) && allowedMethods.includes("GET");
+    results.push({ url, status: read.status, allow_origin: allowOrigin, readable, preflight: preflightOk });
+  }
+  return { readable: results.every((item) => item.readable && item.preflight), results };
+}
+
+const commands = { receive, present: (file, uri) => present(file, uri), verify, status, "check-request": checkRequest, cors };
 try {
   const result = await commands[command](...args);
   console.log(JSON.stringify(result));

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from core.usecases import SYSTEM
-from credentials import seals
+from credentials import seals, selectors
 from identity.models import Department
 
 
@@ -24,5 +24,5 @@ class Command(BaseCommand):
             seals.seal_issue(actor=SYSTEM, department=department)
         if root:
             with open(root, "w") as handle:
-                handle.write(seals.root_pem())
+                handle.write(selectors.seal_root_pem())
         self.stdout.write(f"Seal authority ready; {Department.objects.count()} departments sealed.")

@@ -1,10 +1,12 @@
 """Manage the platform's signing keys.
 
     manage.py signing_keys list
-    manage.py signing_keys rotate          # new key signs; the old one keeps verifying
-    manage.py signing_keys retire <kid>    # stop publishing; anything it signed is refused
-    manage.py signing_keys ensure          # create the first key if there is none (deploy step)
-    manage.py signing_keys jwks            # print the published key set
+    manage.py signing_keys rotate [--purpose P]  # new key signs for P (default credentials); the old one keeps verifying
+    manage.py signing_keys retire <kid>          # stop publishing; anything it signed is refused
+    manage.py signing_keys ensure                # create the first key of each purpose that has none (deploy step)
+    manage.py signing_keys jwks                  # print the published key set
+
+Purposes: credentials, status_lists, request_objects, access_tokens (credentials.signing).
 """
 
 import json
@@ -21,11 +23,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["list", "rotate", "retire", "ensure", "jwks"])
         parser.add_argument("kid", nargs="?")
+        parser.add_argument("--purpose", choices=SigningKey.Purpose.values, default=SigningKey.Purpose.CREDENTIALS)
 
-    def handle(self, *args, action, kid=None, **options):
+    def handle(self, *args, action, kid=None, purpose=SigningKey.Purpose.CREDENTIALS, **options):
         if action == "rotate":
-            key = signing.key_create()
-            self.stdout.write(f"new active key {key.kid}")
+            key = signing.key_create(purpose=purpose)
+            self.stdout.write(f"new active {purpose} key {key.kid}")
         elif action == "ensure":
             signing.ensure_signing_key()
         elif action == "retire":
@@ -43,4 +46,4 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(signing.jwks(), indent=2))
             return
         for key in SigningKey.objects.all():
-            self.stdout.write(f"{key.kid}  {key.status:<9}  {key.created_at:%Y-%m-%d %H:%M}")
+            self.stdout.write(f"{key.kid}  {key.purpose:<15}  {key.status:<9}  {key.created_at:%Y-%m-%d %H:%M}")

@@ -67,8 +67,8 @@ def seed_activity(users: dict) -> None:
     seed_history()
     card = Credential.objects.filter(type__code="id_card", holder_index=zhang.id_number_index).first()
     if card is not None and not Verification.objects.filter(credential=card).exists():
-        shown = presentation_create(user=zhang, credential=card, disclose=["gender", "birth_date"])
-        presentation_verify(verifier=users["clerk"], token=shown.token)
+        shown = presentation_create(actor=zhang, credential=card, disclose=["gender", "birth_date"])
+        presentation_verify(actor=users["clerk"], token=shown.token)
     seed_ratings(users)
 
 
@@ -89,7 +89,7 @@ def seed_ratings(users: dict) -> None:
         return
     li, reviewer = users["legal_rep"], users["reviewer"]
     licence = {"licence_number": li.id_number, "licence_class": "C1", "first_issued": "2004-09-20", "file_number": "370200654321"}
-    credential_issue(client=seed_types()["SD-GAT"], data={
+    credential_issue(actor=seed_types()["SD-GAT"], data={
         "type": "driving_licence", "record_id": "DL-" + li.id_number[-6:], "holder_number": li.id_number, "holder_name": li.name,
         "issued_on": dt.date.today() - dt.timedelta(days=700), "fields": {**licence, "address": "山东省青岛市市南区香港中路8号"}})
     for code, decision, level, tags, comment in (

@@ -1,5 +1,8 @@
 """IETF Token Status List (draft-ietf-oauth-status-list): where a verifier that is offline from our
-database learns whether an SD-JWT VC copy is still valid.
+database learns whether an SD-JWT VC copy is still valid. This module is the format — the values, the
+bit layout and its ZLIB compression, reading one slot of a signed list — and changes nothing; giving a
+copy its slot and marking a credential's copies changed are ``credentials.openid.slots``, building
+and signing the published list ``credentials.openid.selectors.status_list_token``.
 
 Each copy handed to a device takes one 2-bit slot (0 valid, 1 invalid, 2 suspended, 3 superseded by
 a newer copy of a type held once) at a random free
@@ -13,21 +16,15 @@ caches may keep it for ``TTL`` seconds.
 
 from __future__ import annotations
 
-import secrets
 import time
 import zlib
 
-from django.core.cache import cache
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 
-from core.usecases import pure, step
 from credentials import signing
-from credentials.models import Credential, StatusList, StatusSlot
-from credentials.sdjwt import SdJwtRejected, b64url, b64url_decode
+from credentials.openid.sdjwt import SdJwtRejected, b64url_decode
 
 VALID, INVALID, SUSPENDED = 0, 1, 2
 # A newer copy of a type held once replaced it (换证). The draft registers 0x00–0x02 and reserves 0x03
@@ -37,14 +34,8 @@ SUPERSEDED = 3
 TYPE = "statuslist+jwt"
 TTL = 10  # seconds a consumer may cache a list before fetching again (also its HTTP max-age)
 LIFETIME = 24 * 3600  # an offline verifier may rely on a list this long after it was signed
-_TRIES = 32
 
 
-class ListFull(RuntimeError):
-    pass
-
-
-@pure
 def encode(values: dict[int, int], *, size: int, bits: int = 2) -> bytes:
     """The list's bytes: entry ``i`` sits at bit ``i * bits`` counted from each byte's least
     significant bit, then the whole is compressed with DEFLATE in the ZLIB format."""
@@ -62,83 +53,12 @@ def _slot(raw: bytes, index: int, bits: int) -> int:
     return (raw[position // 8] >> (position % 8)) & ((1 << bits) - 1)
 
 
-@pure
 def decode(compressed: bytes, index: int, *, bits: int = 2) -> int:
     return _slot(zlib.decompress(compressed), index, bits)
 
 
-def _open_list() -> StatusList:
-    open_one = (StatusList.objects.select_for_update().filter(allocated__lt=F("size") * StatusList.FILL).order_by("-id").first())
-    return open_one or StatusList.objects.create()
-
-
-@step
-def allocate(*, credential: Credential, holder_key: str) -> StatusSlot:
-    """A random free slot of the open list for one copy (inside the caller's transaction)."""
-    status_list = _open_list()
-    for _attempt in range(_TRIES):
-        index = secrets.randbelow(status_list.size)
-        try:
-            with transaction.atomic():
-                slot = StatusSlot.objects.create(status_list=status_list, index=index, credential=credential,
-                                                 revision=credential.revision, holder_key=holder_key)
-        except IntegrityError:
-            continue  # taken: at most half the list is, so a few draws find a free one
-        StatusList.objects.filter(pk=status_list.pk).update(allocated=F("allocated") + 1)
-        return slot
-    raise ListFull(status_list.pk)
-
-
-def _version_key(list_id: int) -> str:
+def version_key(list_id: int) -> str:
     return f"statuslist:{list_id}:version"
-
-
-@step
-def changed(credential: Credential) -> None:
-    """After commit, every list holding a copy of ``credential`` is rebuilt on its next fetch."""
-    lists = set(StatusSlot.objects.filter(credential=credential).values_list("status_list_id", flat=True))
-
-    def bump():
-        for list_id in lists:
-            cache.set(_version_key(list_id), time.time_ns(), timeout=None)
-
-    if lists:
-        transaction.on_commit(bump)
-
-
-@pure
-def values_of(list_id: int) -> dict[int, int]:
-    """Every slot of the list that is not valid, with its value."""
-    withdrawn = (StatusSlot.objects.filter(status_list_id=list_id)
-                 .filter(Q(credential__status__in=[Credential.Status.REVOKED, Credential.Status.SUSPENDED, Credential.Status.SUPERSEDED])
-                         | Q(revision__lt=F("credential__revision")))
-                 .values_list("index", "credential__status", "revision", "credential__revision"))
-    values = {}
-    for index, status, revision, current in withdrawn:
-        if status == Credential.Status.SUPERSEDED:
-            values[index] = SUPERSEDED
-        else:
-            values[index] = SUSPENDED if status == Credential.Status.SUSPENDED and revision == current else INVALID
-    return values
-
-
-@pure
-def token(list_id: int, *, uri: str) -> str | None:
-    """The signed status list token for ``uri``; None for a list that does not exist."""
-    version = cache.get(_version_key(list_id)) or 0
-    key = f"statuslist:{list_id}:{version}:{uri}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    status_list = StatusList.objects.filter(pk=list_id).first()
-    if status_list is None:
-        return None
-    lst = b64url(encode(values_of(list_id), size=status_list.size, bits=status_list.bits))
-    now = int(time.time())
-    signed = signing.sign_claims({"sub": uri, "iat": now, "exp": now + LIFETIME, "ttl": TTL,
-                                  "status_list": {"bits": status_list.bits, "lst": lst}}, typ=TYPE)
-    cache.set(key, signed, timeout=TTL)
-    return signed
 
 
 _opened: dict[tuple[str, str], tuple[dict, bytes]] = {}  # (token, key thumbprint) → (claims, raw bits): a verifier reads one list often
@@ -160,7 +80,6 @@ def _open(signed: str, keys: dict[str, ECKey]) -> tuple[dict, bytes]:
     return _opened[memo]
 
 
-@pure
 def read(signed: str, *, uri: str, index: int, keys: dict[str, ECKey], now: float | None = None) -> int:
     """A verifier's reading of one slot from a status list token it fetched (or cached): the token
     must be signed by a key in ``keys``, be about ``uri``, and not have expired. A token already

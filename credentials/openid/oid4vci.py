@@ -22,7 +22,6 @@ import hmac
 import json
 import secrets
 import time
-import uuid
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -35,38 +34,35 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 
+from core import quotas
 from core.errors import Conflict, NotFound
 from core.origins import request_origin
 from core.usecases import pure, use_case
-from credentials import sdjwt, selectors, signing, statuslist
-from credentials.claims import labelled_claims, vct_for
+from credentials import selectors, signing
+from credentials.claims import vct_for
 from credentials.holders import holder_organisation, holder_user
-from credentials.models import Credential, CredentialOffer, CredentialType
+from credentials.models import Credential, CredentialOffer
+from credentials.openid import sdjwt, slots
+from credentials.openid.protocol import (  # noqa: F401  the protocol's vocabulary, re-exported where it is used
+    ACCESS_TOKEN_TYPE,
+    BATCH,
+    CODE_TTL,
+    COPY_DAYS,
+    FORMAT,
+    NONCE_TTL,
+    OFFER_TTL,
+    PRE_AUTHORIZED_GRANT,
+    PROOF_MAX_AGE,
+    PROOF_TYPE,
+    TOKEN_TTL,
+    TX_ATTEMPTS,
+    Grant,
+    OAuthError,
+    WalletApp,
+)
 from credentials.permissions import may_present
 from identity.models import AuditEvent, User
 from identity.services import audit_record
-
-PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
-FORMAT = "dc+sd-jwt"
-PROOF_TYPE = "openid4vci-proof+jwt"
-ACCESS_TOKEN_TYPE = "qilu-vci-at+jwt"
-OFFER_TTL = 600
-TOKEN_TTL = 300
-NONCE_TTL = 300
-CODE_TTL = 120
-TX_ATTEMPTS = 5
-BATCH = 5
-COPY_DAYS = 90  # a copy on a device lives at most this long; the wallet fetches fresh ones
-PROOF_MAX_AGE = 300
-
-
-class OAuthError(Exception):
-    """An error the OAuth and OpenID4VCI endpoints answer in their own format (RFC 6749 §5.2)."""
-
-    def __init__(self, error: str, description: str, *, status: int = 400):
-        super().__init__(description)
-        self.error, self.description, self.status = error, description, status
-
 
 # --- who we are --------------------------------------------------------------------------------
 
@@ -75,72 +71,6 @@ class OAuthError(Exception):
 def public_url(request) -> str:
     """This platform's origin as issuer and verifier (``core.origins`` owns the rule)."""
     return request_origin(request)
-
-
-def _display(name: str, name_en: str, key: str = "name") -> list[dict]:
-    return [{key: name, "locale": "zh-CN"}, {key: name_en or name, "locale": "en"}]
-
-
-@pure
-def type_metadata(base: str, ctype: CredentialType) -> dict:
-    """SD-JWT VC type metadata for one credential type, published at its ``vct`` URL."""
-    return {
-        "vct": vct_for(base, ctype),
-        "name": ctype.name,
-        "description": f"{ctype.name} · {ctype.department.name}",
-        "display": _display(ctype.name, ctype.name_en),
-        "claims": [{"path": [name], "display": _display(zh, en, "label"), "sd": "always"} for name, zh, en in labelled_claims(ctype)],
-    }
-
-
-@pure
-def issuer_metadata(base: str) -> dict:
-    """``/.well-known/openid-credential-issuer``: one SD-JWT VC configuration per credential type."""
-    configurations = {}
-    for ctype in selectors.credential_types():
-        configurations[ctype.code] = {
-            "format": FORMAT,
-            "vct": vct_for(base, ctype),
-            "scope": ctype.code,
-            "cryptographic_binding_methods_supported": ["jwk"],
-            "credential_signing_alg_values_supported": [sdjwt.ALGORITHM],
-            "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": [sdjwt.ALGORITHM]}},
-            "credential_metadata": {
-                "display": [{**item, "background_color": ctype.colour} for item in _display(ctype.name, ctype.name_en)],
-                "claims": [{"path": [name], "display": _display(zh, en)} for name, zh, en in labelled_claims(ctype)],
-            },
-        }
-    return {
-        "credential_issuer": base,
-        "authorization_servers": [base],
-        "credential_endpoint": f"{base}/oid4vci/credential",
-        "nonce_endpoint": f"{base}/oid4vci/nonce",
-        "batch_credential_issuance": {"batch_size": BATCH},
-        "display": _display("爱山东 · 齐鲁", "Qilu (Shandong government services)"),
-        "credential_configurations_supported": configurations,
-    }
-
-
-@pure
-def authorization_server_metadata(base: str) -> dict:
-    """``/.well-known/oauth-authorization-server`` (RFC 8414)."""
-    return {
-        "issuer": base,
-        "authorization_endpoint": f"{base}/oid4vci/authorize",
-        "token_endpoint": f"{base}/oid4vci/token",
-        "response_types_supported": ["code"],
-        "grant_types_supported": ["authorization_code", PRE_AUTHORIZED_GRANT],
-        "code_challenge_methods_supported": ["S256"],
-        "token_endpoint_auth_methods_supported": ["none"],
-        "pre-authorized_grant_anonymous_access_supported": True,
-        "scopes_supported": [ctype.code for ctype in selectors.credential_types()],
-    }
-
-
-@pure
-def jwt_vc_issuer(base: str) -> dict:
-    """``/.well-known/jwt-vc-issuer`` (SD-JWT VC §5): the issuer's keys, inline."""
-    return {"issuer": base, "jwks": signing.jwks()}
 
 
 # --- offers ------------------------------------------------------------------------------------
@@ -171,18 +101,18 @@ class Offer:
 
 
 @use_case(audit=AuditEvent.Action.WALLET_OFFER)
-def offer_create(*, user: User, credential: Credential) -> Offer:
+def offer_create(*, actor: User, credential: Credential) -> Offer:
     """An offer of ``credential`` to the holder's own wallet app, for ten minutes."""
-    if not may_present(user, credential):  # the holder; for an organisation's licence, who may present it
+    if not may_present(actor, credential):  # the holder; for an organisation's licence, who may present it
         raise NotFound()
     status = credential.effective_status()
     if status != Credential.Status.VALID:
         raise Conflict(_("This credential is %(status)s and cannot be added to a wallet.") % {"status": credential.get_effective_status_display()},
                        code=f"credential_{status}")
     code, tx_code = secrets.token_urlsafe(32), f"{secrets.randbelow(10**6):06d}"
-    offer = CredentialOffer.objects.create(holder=user, credential=credential, code_hash=_hash(code), tx_code_hash=_hash(tx_code),
+    offer = CredentialOffer.objects.create(holder=actor, credential=credential, code_hash=_hash(code), tx_code_hash=_hash(tx_code),
                                            expires_at=timezone.now() + dt.timedelta(seconds=OFFER_TTL))
-    audit_record(action=AuditEvent.Action.WALLET_OFFER, actor=user, subject=holder_user(credential), subject_organisation=holder_organisation(credential),
+    audit_record(action=AuditEvent.Action.WALLET_OFFER, actor=actor, subject=holder_user(credential), subject_organisation=holder_organisation(credential),
                  detail={"credential": credential.type.name, "identifier": credential.identifier, "flow": "pre-authorized_code"})
     return Offer(offer=offer, code=code, tx_code=tx_code)
 
@@ -190,27 +120,17 @@ def offer_create(*, user: User, credential: Credential) -> Offer:
 # --- tokens ------------------------------------------------------------------------------------
 
 
-@dataclass
-class Grant:
-    user_id: int
-    credentials: list[str]  # identifiers the token may fetch
-
-    def access_token(self) -> str:
-        token, _claims = signing.sign({"sub": str(self.user_id), "cred": self.credentials, "jti": uuid.uuid4().hex},
-                                      kind=ACCESS_TOKEN_TYPE, ttl=TOKEN_TTL)
-        return token
-
-    def response(self) -> dict:
-        return {"access_token": self.access_token(), "token_type": "Bearer", "expires_in": TOKEN_TTL}
-
-
 @use_case(audit=AuditEvent.Action.WALLET_OFFER)
-def pre_authorized_redeem(*, client: str, code: str, tx_code: str) -> Grant:
-    """Exchange an offer's code (and its transaction code) for an access token: once. Wrong
-    transaction codes are counted outside the database; the fifth ends the offer."""
+def pre_authorized_redeem(*, actor: WalletApp, code: str, tx_code: str) -> Grant:
+    """Exchange an offer's code (and its transaction code) for an access token: once. Every offer
+    carries a transaction code, so a request without one is malformed (``invalid_request``, OpenID4VCI
+    1.0 §6.3) and uses up no try; wrong transaction codes are counted outside the database and the
+    fifth ends the offer (``invalid_grant``)."""
     offer = CredentialOffer.objects.select_for_update().select_related("credential__type").filter(code_hash=_hash(code or "")).first()
     if offer is None or offer.redeemed_at is not None or offer.expires_at <= timezone.now():
         raise OAuthError("invalid_grant", "The offer is unknown, used or expired.")
+    if not tx_code:
+        raise OAuthError("invalid_request", "This offer needs its transaction code (tx_code).")
     attempts_key = f"vci-offer-attempts:{offer.pk}"
     if (cache.get(attempts_key) or 0) >= TX_ATTEMPTS:
         raise OAuthError("invalid_grant", "Too many wrong transaction codes: ask for a new offer.")
@@ -221,7 +141,7 @@ def pre_authorized_redeem(*, client: str, code: str, tx_code: str) -> Grant:
     offer.redeemed_at = timezone.now()
     offer.save(update_fields=["redeemed_at"])
     audit_record(action=AuditEvent.Action.WALLET_OFFER, actor=offer.holder, subject=holder_user(offer.credential),
-                 subject_organisation=holder_organisation(offer.credential), actor_description=client[:64],
+                 subject_organisation=holder_organisation(offer.credential), actor_description=actor.description,
                  detail={"credential": offer.credential.type.name, "identifier": offer.credential.identifier, "flow": "token"})
     return Grant(user_id=offer.holder_id, credentials=[offer.credential.identifier])
 
@@ -247,61 +167,54 @@ def client_name(client_id: str) -> str:
 
 
 @use_case(audit=AuditEvent.Action.WALLET_OFFER)
-def authorization_approve(*, user: User, client_id: str, redirect_uri: str, code_challenge: str, type_codes: list[str]) -> str:
+def authorization_approve(*, actor: User, client_id: str, redirect_uri: str, code_challenge: str, type_codes: list[str]) -> str:
     """The holder agreed that the wallet app ``client_id`` may fetch their credentials of
     ``type_codes``: a one-time code for two minutes, bound to the PKCE challenge."""
     if redirect_uri not in client_redirects(client_id):
         raise OAuthError("invalid_client", "Unknown wallet or redirect URI.")
-    held = [credential for credential in selectors.wallet_for(user).filter(type__code__in=type_codes)
+    held = [credential for credential in selectors.wallet_for(actor).filter(type__code__in=type_codes)
             if credential.effective_status() == Credential.Status.VALID]
     if not held:
         raise NotFound(_("You hold no valid credential of this type."), code="not_found")
     code = secrets.token_urlsafe(32)
-    granted = {"user": user.pk, "client_id": client_id, "redirect_uri": redirect_uri, "challenge": code_challenge,
+    granted = {"user": actor.pk, "client_id": client_id, "redirect_uri": redirect_uri, "challenge": code_challenge,
                "credentials": [credential.identifier for credential in held]}
     transaction.on_commit(lambda: cache.set(f"vci-code:{_hash(code)}", granted, CODE_TTL))  # usable once the grant is on record
-    audit_record(action=AuditEvent.Action.WALLET_OFFER, actor=user, subject=user, actor_description=client_id[:64],
+    audit_record(action=AuditEvent.Action.WALLET_OFFER, actor=actor, subject=actor, actor_description=client_id[:64],
                  detail={"credentials": [credential.type.name for credential in held], "flow": "authorization_code"})
     return code
 
 
-@pure
-def authorization_code_redeem(*, code: str, code_verifier: str, client_id: str, redirect_uri: str) -> Grant:
-    """Exchange an authorization code: once, by the wallet it was issued to, with the PKCE verifier."""
+@use_case(audit=AuditEvent.Action.WALLET_OFFER)
+def authorization_code_redeem(*, actor: WalletApp, code: str, code_verifier: str, redirect_uri: str) -> Grant:
+    """Exchange an authorization code: once (the code is spent whatever follows), by the wallet it
+    was issued to (``actor.description`` is the ``client_id`` it sent), with the PKCE verifier."""
     key = f"vci-code:{_hash(code or '')}"
     granted = cache.get(key)
     if granted is None or not cache.delete(key):
         raise OAuthError("invalid_grant", "The code is unknown, used or expired.")
     challenge = sdjwt.b64url(hashlib.sha256((code_verifier or "").encode()).digest())
-    if granted["client_id"] != client_id or granted["redirect_uri"] != redirect_uri or not hmac.compare_digest(challenge, granted["challenge"]):
+    if (granted["client_id"] != actor.description or granted["redirect_uri"] != redirect_uri
+            or not hmac.compare_digest(challenge, granted["challenge"])):
         raise OAuthError("invalid_grant", "The code was issued to another client, redirect URI or PKCE challenge.")
+    holder = User.objects.filter(pk=granted["user"]).first()
+    audit_record(action=AuditEvent.Action.WALLET_OFFER, actor=holder, subject=holder, actor_description=actor.description,
+                 detail={"credentials": len(granted["credentials"]), "flow": "token"})
     return Grant(user_id=granted["user"], credentials=granted["credentials"])
-
-
-@pure
-def grant_from_token(header: str) -> tuple[Grant, User]:
-    """The grant an ``Authorization: Bearer`` access token carries, and its holder, still active."""
-    scheme, _sep, token = (header or "").partition(" ")
-    try:
-        claims = signing.verify(token.strip(), kind=ACCESS_TOKEN_TYPE) if scheme == "Bearer" else None
-    except signing.SignatureRejected:
-        claims = None
-    if not claims:
-        raise OAuthError("invalid_token", "A valid access token is required.", status=401)
-    grant = Grant(user_id=int(claims["sub"]), credentials=list(claims.get("cred", [])))
-    user = User.objects.filter(pk=grant.user_id, is_active=True).first()
-    if user is None:
-        raise OAuthError("invalid_token", "The access token's holder is gone.", status=401)
-    return grant, user
 
 
 # --- nonces and proofs ---------------------------------------------------------------------------
 
 
-@pure
-def nonce_create() -> str:
+@use_case(audit=AuditEvent.Action.WALLET_OFFER)
+def nonce_create(*, actor: WalletApp) -> str:
+    """A fresh ``c_nonce`` for the proofs of one credential request, usable once for ``NONCE_TTL``
+    seconds. Anyone may ask (a wallet asks before it has a token), so each address may ask for
+    ``nonces`` (``core.quotas``) a minute."""
+    quotas.take("nonces", actor.address or "unknown")
     nonce = secrets.token_urlsafe(24)
     cache.set(f"vci-nonce:{nonce}", 1, NONCE_TTL)
+    audit_record(action=AuditEvent.Action.WALLET_OFFER, actor_description=actor.description, detail={"flow": "c_nonce"})
     return nonce
 
 
@@ -323,7 +236,10 @@ def _proof_key(proof: str, *, audience: str, now: float) -> tuple[ECKey, str]:
     issued = payload.get("iat")
     if not isinstance(issued, int) or not now - PROOF_MAX_AGE <= issued <= now + sdjwt.CLOCK_SKEW:
         raise OAuthError("invalid_proof", "The proof's iat is missing or not recent.")
-    return key, payload.get("nonce") or ""
+    if not isinstance(payload.get("nonce"), str) or not payload["nonce"]:
+        # A proof without c_nonce is an invalid proof; a c_nonce that is unknown or spent is invalid_nonce (1.0 §8.3.1.2).
+        raise OAuthError("invalid_proof", "The proof carries no nonce: fetch a c_nonce from the nonce endpoint and sign it.")
+    return key, payload["nonce"]
 
 
 # --- the credential ------------------------------------------------------------------------------
@@ -340,7 +256,7 @@ def _disclosable(credential: Credential) -> dict:
 
 
 def _copy(credential: Credential, *, base: str, holder: ECKey, now: int) -> str:
-    slot = statuslist.allocate(credential=credential, holder_key=holder.thumbprint())
+    slot = slots.allocate(credential=credential, holder_key=holder.thumbprint())
     # iat is rounded to the hour, shared with everyone issued that hour: it cannot link copies.
     issued = now - now % 3600
     expires = issued + COPY_DAYS * 86400
@@ -352,31 +268,36 @@ def _copy(credential: Credential, *, base: str, holder: ECKey, now: int) -> str:
               "status": {"status_list": {"idx": slot.index, "uri": f"{base}/status-lists/{slot.status_list_id}"}}}
     kid, key = signing.keyring().signing or (None, None)
     if key is None:
-        raise OAuthError("server_error", "Signing is not available right now.", status=503)
+        raise OAuthError("server_error", "Signing is not available right now.")
     return sdjwt.issue(claims, _disclosable(credential), key=key, kid=kid)
 
 
 @use_case(audit=AuditEvent.Action.WALLET_ISSUED)
-def credential_deliver(*, user: User, grant: Grant, configuration_id: str, proofs: list[str], base: str) -> list[str]:
+def credential_deliver(*, actor: User, grant: Grant, configuration_id: str, proofs: list[str], base: str) -> list[str]:
     """Issue one SD-JWT VC copy of the granted credential of ``configuration_id`` per JWT proof (one
-    device key each), after the proofs' common ``c_nonce`` is spent."""
-    if not isinstance(proofs, list) or not proofs or len(proofs) > BATCH or not all(isinstance(item, str) for item in proofs):
-        raise OAuthError("invalid_credential_request", f"Send 1 to {BATCH} JWT proofs in proofs.jwt.")
+    device key each), after the proofs' common ``c_nonce`` is spent. One access token fetches at most
+    ``credential_copies`` (``core.quotas``) copies an hour."""
+    if not isinstance(proofs, list) or not proofs or not all(isinstance(item, str) for item in proofs):
+        raise OAuthError("invalid_proof", f"Send 1 to {BATCH} JWT proofs in proofs.jwt.")  # a missing proofs is an invalid proof (1.0 §8.3.1.2)
+    if len(proofs) > BATCH:
+        raise OAuthError("invalid_credential_request", f"Send 1 to {BATCH} JWT proofs in proofs.jwt: more than the batch size.")
     credential = (Credential.objects.select_related("type__department").filter(identifier__in=grant.credentials, type__code=configuration_id)
                   .order_by("-issued_on").first())
-    if credential is None or not may_present(user, credential):
+    if credential is None or not may_present(actor, credential):
         raise OAuthError("unknown_credential_configuration", "This access token grants no credential of that configuration.")
     if credential.effective_status() != Credential.Status.VALID:
         raise OAuthError("credential_request_denied", f"The credential is {credential.effective_status()}.")
     now = time.time()
     checked = [_proof_key(proof, audience=base, now=now) for proof in proofs]
+    for _proof in proofs:  # copies are counted per access token (``credential_copies``, core.quotas)
+        quotas.take("credential_copies", grant.token_id or f"user-{actor.pk}")
     nonces = {nonce for _key, nonce in checked}
     if len(nonces) != 1 or not cache.delete(f"vci-nonce:{nonces.pop()}"):
         raise OAuthError("invalid_nonce", "Fetch a fresh c_nonce from the nonce endpoint and sign it in every proof.")
     if len({key.thumbprint() for key, _nonce in checked}) != len(checked):
         raise OAuthError("invalid_proof", "Each copy needs its own device key.")
     copies = [_copy(credential, base=base, holder=key, now=int(now)) for key, _nonce in checked]
-    audit_record(action=AuditEvent.Action.WALLET_ISSUED, actor=user, subject=holder_user(credential),
+    audit_record(action=AuditEvent.Action.WALLET_ISSUED, actor=actor, subject=holder_user(credential),
                  subject_organisation=holder_organisation(credential),
                  detail={"credential": credential.type.name, "identifier": credential.identifier, "copies": len(copies), "format": FORMAT})
     return copies

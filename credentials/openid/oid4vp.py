@@ -17,7 +17,6 @@ import datetime as dt
 import json
 import secrets
 import time
-from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
@@ -27,20 +26,26 @@ from django.utils.translation import gettext_lazy
 
 from core.errors import Forbidden, NotFound
 from core.usecases import pure, unchanged, use_case
-from credentials import claims, oid4vci, permissions, sdjwt, selectors, signing, statuslist
+from credentials import claims, permissions, selectors, signing
 from credentials.holders import holder_organisation, holder_user
-from credentials.models import Credential, PresentationRequest, RelyingParty, StatusSlot
+from credentials.models import Credential, PresentationRequest, RelyingParty
+from credentials.openid import oid4vci, sdjwt
+from credentials.openid import selectors as openid_selectors
+from credentials.openid.protocol import WalletApp
 from identity.models import ApiClient, AuditEvent, User
 from identity.notices import named, words
 from identity.services import audit_record, notice_send
 
 REQUEST_TYPE = "oauth-authz-req+jwt"
 # Refusals that come after the holder's device proved itself for this very request (a valid KB-JWT
-# with its nonce and audience): they are the holder's answer. Any other refusal could come from anyone
-# who saw the QR at the window, so it leaves the request open, up to ATTEMPTS tries.
-HOLDER_REFUSALS = frozenset({"wrong_type", "missing_claim", "status_unavailable", "credential_suspended", "credential_revoked",
-                             "credential_superseded"})
-ATTEMPTS = 3
+# with its nonce and audience) with a credential of the asked type: they are the holder's answer and
+# close the request. Anything else — another person's credential of another type (wrong_type), a
+# presentation made for another request, garbage — could come from anyone who saw the QR at the
+# window: it is answered, counted and audited, and the request stays open for the holder.
+HOLDER_REFUSALS = frozenset({"missing_claim", "status_unavailable", "credential_suspended", "credential_revoked", "credential_superseded"})
+# Error codes a wallet may post instead of a vp_token (OpenID4VP 1.0 §8.5, RFC 6749 §4.1.2.1), kept as the reason.
+WALLET_ERRORS = frozenset({"access_denied", "invalid_request", "invalid_client", "invalid_scope", "vp_formats_not_supported",
+                           "invalid_request_uri_method", "invalid_transaction_data", "wallet_unavailable"})
 REQUEST_TTL = 300
 QUERY_ID = "credential"
 WALLET_AUDIENCE = "https://self-issued.me/v2"
@@ -99,11 +104,13 @@ def dcql_query(request: PresentationRequest, base: str) -> dict:
 
 
 @pure
-def request_object(request: PresentationRequest, base: str) -> str:
-    """The signed request object (RFC 9101 JAR) the wallet fetches from ``request_uri``."""
-    now = int(time.time())
+def request_claims(request: PresentationRequest, base: str) -> dict:
+    """What the request object says. Every relying party is a pre-registered client (its ``client_id``
+    has no ``:`` prefix, OpenID4VP 1.0 §5.9.2): the wallet knows its metadata from the register
+    (``credentials.openid.selectors.verifier_metadata``), so the request carries no
+    ``client_metadata``."""
     party = request.relying_party
-    return signing.sign_claims({
+    return {
         "iss": party.client_id,
         "aud": WALLET_AUDIENCE,
         "client_id": party.client_id,
@@ -113,58 +120,16 @@ def request_object(request: PresentationRequest, base: str) -> str:
         "nonce": request.nonce,
         "state": request.state,
         "dcql_query": dcql_query(request, base),
-        "client_metadata": {
-            "client_name": party.name,
-            "vp_formats_supported": {oid4vci.FORMAT: {"sd-jwt_alg_values": [sdjwt.ALGORITHM], "kb-jwt_alg_values": [sdjwt.ALGORITHM]}},
-        },
-        "iat": now,
+        "iat": int(time.time()),
         "exp": int(request.expires_at.timestamp()),
-    }, typ=REQUEST_TYPE)
-
-
-@dataclass
-class Checked:
-    valid: bool
-    reason: str
-    disclosed: dict
-    credential_id: int | None  # the presented copy's credential, from its status slot
+    }
 
 
 @pure
-def presentation_check(token: str, *, request: PresentationRequest, base: str) -> Checked:
-    """Everything but the request's own state. The cryptography and the status read need only the
-    key ring and the cached status list (an offline verifier runs the same ``sdjwt.verify`` and
-    ``statuslist.read`` with the published JWKS); the one database read is the copy's slot, to tell
-    the holder who saw their data."""
-    ring = signing.keyring()
-    try:
-        verified = sdjwt.verify(token, issuer_keys=ring.public, issuer=base, nonce=request.nonce, audience=request.relying_party.client_id)
-        if verified.claims.get("vct") != claims.vct_for(base, request.credential_type):
-            raise sdjwt.SdJwtRejected("wrong_type")
-        if any(name not in verified.disclosed for name in request.fields):
-            raise sdjwt.SdJwtRejected("missing_claim")
-        uri, list_id, index = _status_pointer(verified.claims, base)
-        value = statuslist.read(statuslist.token(list_id, uri=uri) or "", uri=uri, index=index, keys=ring.public)
-    except sdjwt.SdJwtRejected as exc:
-        return Checked(valid=False, reason=exc.reason, disclosed={}, credential_id=None)
-    credential_id = StatusSlot.objects.filter(status_list_id=list_id, index=index).values_list("credential_id", flat=True).first()
-    if value != statuslist.VALID:
-        reason = {statuslist.SUSPENDED: "credential_suspended", statuslist.SUPERSEDED: "credential_superseded"}.get(value, "credential_revoked")
-        return Checked(valid=False, reason=reason, disclosed={}, credential_id=credential_id)
-    return Checked(valid=True, reason="valid", disclosed={name: verified.disclosed[name] for name in request.fields}, credential_id=credential_id)
-
-
-def _status_pointer(claims: dict, base: str) -> tuple[str, int, int]:
-    """The copy's status list URI (one of ours), that list's id, and the copy's index in it."""
-    try:
-        pointer = claims["status"]["status_list"]
-        uri, index = pointer["uri"], pointer["idx"]
-        list_id = uri.removeprefix(f"{base}/status-lists/")
-    except (KeyError, TypeError, AttributeError):
-        raise sdjwt.SdJwtRejected("status_unavailable") from None
-    if not isinstance(index, int) or list_id == uri or not (list_id.isascii() and list_id.isdigit()):
-        raise sdjwt.SdJwtRejected("status_unavailable")
-    return uri, int(list_id), index
+def request_object(request: PresentationRequest, base: str) -> str:
+    """The signed request object (RFC 9101 JAR) the wallet fetches from ``request_uri``, signed with
+    the request-object key the register names for every party."""
+    return signing.sign_claims(request_claims(request, base), typ=REQUEST_TYPE, purpose=signing.Purpose.REQUEST_OBJECTS)
 
 
 def _presentation_in(vp_token: str) -> str:
@@ -187,12 +152,15 @@ class ResponseRefused(Exception):
 
 
 @use_case(audit=AuditEvent.Action.PRESENTATION_ANSWERED)
-def response_accept(*, client: str, request_id, vp_token: str, state: str, base: str) -> PresentationRequest:
+def response_accept(*, actor: WalletApp, request_id, vp_token: str, state: str, base: str, error: str = "") -> PresentationRequest:
     """The wallet's ``direct_post``. A request already answered or expired is refused and left as it
-    was (a replay). A valid presentation, or one the holder's device signed for this request but that
-    fails on content or status, is the request's answer; any other refusal is counted and the request
-    stays open (the QR is on show: a bystander must not be able to spoil it), until the third. Every
-    attempt is audited; the holder's "who used my data" shows those made with their copy."""
+    was (a replay). Only the holder closes a request: a valid presentation, or one the holder's device
+    signed for this request with a credential of the asked type that fails on content or status (the
+    holder's refusal). Any other refusal is counted and the request stays open however many come (the
+    QR is on show: a bystander must not be able to spoil it; the request expires on its own). A
+    wallet's error response (``error``, e.g. ``access_denied``: the person declined on their phone)
+    is recorded the same way: it proves nothing about who sent it, so it leaves the request open.
+    Every attempt is audited; the holder's "who used my data" shows those made with their copy."""
     request = PresentationRequest.objects.select_for_update().select_related("relying_party", "credential_type").filter(pk=request_id).first()
     if request is None:
         raise NotFound()
@@ -206,12 +174,14 @@ def response_accept(*, client: str, request_id, vp_token: str, state: str, base:
         unchanged()
         raise ResponseRefused("wrong_state")
     try:
-        checked = presentation_check(_presentation_in(vp_token), request=request, base=base)
+        if error:
+            raise sdjwt.SdJwtRejected(error if error in WALLET_ERRORS else "wallet_error")
+        checked = openid_selectors.presentation_check(_presentation_in(vp_token), request=request, base=base)
     except sdjwt.SdJwtRejected as exc:
-        checked = Checked(valid=False, reason=exc.reason, disclosed={}, credential_id=None)
+        checked = openid_selectors.Checked(valid=False, reason=exc.reason, disclosed={}, credential_id=None)
     credential = Credential.objects.filter(pk=checked.credential_id).first() if checked.credential_id else None
     request.reason = checked.reason
-    if checked.valid or checked.reason in HOLDER_REFUSALS or request.attempts + 1 >= ATTEMPTS:
+    if checked.valid or checked.reason in HOLDER_REFUSALS:
         request.status = PresentationRequest.Status.VERIFIED if checked.valid else PresentationRequest.Status.REFUSED
         request.credential = credential
         request.holder_index = credential.holder_index if credential else ""
@@ -226,7 +196,7 @@ def response_accept(*, client: str, request_id, vp_token: str, state: str, base:
                  actor_description=party.name,  # the holder reads it in "who used my data": the public name
                  purpose=party.purpose, detail={"request": str(request.pk), "credential": request.credential_type.name,
                                                 "fields": request.fields if checked.valid else [], "valid": checked.valid,
-                                                "reason": checked.reason, "wallet": client[:64]})
+                                                "reason": checked.reason, "wallet": actor.description})
     if holder is not None and checked.valid:
         labels = {key: named(zh=zh, en=en) for key, zh, en in claims.labelled_claims(request.credential_type)}
         seen = [labels.get(key, named(zh=key)) for key in request.fields]
