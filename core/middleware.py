@@ -68,3 +68,88 @@ class DomainNotFoundMiddleware:
         if isinstance(exception, NotFound):
             raise Http404(exception.message) from exception
         return None
+
+
+# Paths whose clients read JSON, not pages: the API, the sign-in API, the well-known documents and the
+# open-standard protocol endpoints (OpenID4VCI, OpenID4VP, status lists, type metadata).
+JSON_PATHS = ("/api/", "/_allauth/", "/.well-known/", "/oid4vci/", "/oid4vp/", "/status-lists/", "/vct/")
+_OAUTH_PATHS = ("/oid4vci/", "/oid4vp/")
+_BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def answers_json(request) -> bool:
+    return request.path.startswith(JSON_PATHS)
+
+
+def refusal(request, status: int, code: str, message: str):
+    """A 4xx in the shape the path's clients read: allauth's for the sign-in API, OAuth's (with our
+    ``code`` beside ``error``) for the protocol endpoints, the API's everywhere else under ``JSON_PATHS``,
+    and a short page for the portal."""
+    from django.http import HttpResponse, JsonResponse
+
+    if request.path.startswith("/_allauth/"):
+        return JsonResponse({"status": status, "errors": [{"code": code, "message": message}]}, status=status)
+    if request.path.startswith(_OAUTH_PATHS):
+        return JsonResponse({"error": "invalid_request", "error_description": message, "code": code}, status=status)
+    if answers_json(request):
+        return JsonResponse({"code": code, "message": message, "errors": {}}, status=status)
+    from django.utils.html import escape
+
+    return HttpResponse(f"<h1>{status}</h1><p>{escape(message)}</p>", status=status, content_type="text/html; charset=utf-8")
+
+
+def too_large(request):
+    from django.utils.translation import gettext as _
+
+    return refusal(request, 413, "request_too_large", _("The request body is too large."))
+
+
+class RequestBodyGuard:
+    """Every request body a client chose is bounded before any view reads it:
+
+    - size: a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` answers 413 ``request_too_large`` in the path's
+      shape (JSON on ``JSON_PATHS``), not Django's HTML page; multipart uploads keep their own limits;
+    - depth: JSON nested deeper than ``core.jsondepth.MAX_DEPTH`` answers 400 ``json_too_deep``. allauth's
+      headless views, the protocol endpoints and the payment notification parse bodies themselves (with
+      any content type), so the raw body is scanned; on ``JSON_PATHS`` a form field holding JSON
+      (OpenID4VP's ``vp_token``) is scanned too.
+
+    A ``RecursionError`` a view still meets (JSON nested inside a token's payload) answers 400 too,
+    never a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        refused = self._refused(request) if request.method in _BODY_METHODS else None
+        return refused or self.get_response(request)
+
+    def _refused(self, request):
+        from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+
+        from core import jsondepth
+
+        content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        if content_type == "multipart/form-data":
+            return None
+        form = content_type == "application/x-www-form-urlencoded"
+        if form and not answers_json(request):
+            return None  # portal forms: Django's own limits and pages
+        try:
+            body = request.body
+            values = [item for _key, items in request.POST.lists() for item in items] if form else [body]
+        except (RequestDataTooBig, TooManyFieldsSent):
+            return too_large(request)
+        if any(jsondepth.too_deep(value) for value in values):
+            return refusal(request, 400, "json_too_deep", jsondepth.too_deep_message())
+        return None
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, RecursionError):
+            return None
+        import logging
+
+        from core import jsondepth
+
+        logging.getLogger("qilu.request").warning("RecursionError answered 400 on %s", request.path)
+        return refusal(request, 400, "json_too_deep", jsondepth.too_deep_message())

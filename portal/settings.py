@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "core.middleware.RequestBodyGuard",  # body size (JSON 413 on API paths) and JSON depth, before any view reads it
     "portal.middleware.ApiSlashMiddleware",
     "portal.middleware.SignInErrorsMiddleware",
     "core.middleware.QueryNulGuard",
