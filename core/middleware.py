@@ -2,16 +2,32 @@
 
 ``QILU_TRUSTED_PROXY_COUNT`` (environment) says how many proxies stand in front of the app (1 for
 the documented nginx) and sets ``ALLAUTH_TRUSTED_PROXY_COUNT``. The address is resolved by allauth's
-own function — the one its sign-in rate limits use — so the limits and the audit rows always name
-the same client: that many hops from the right of ``X-Forwarded-For`` (entries a client adds itself
-sit further left and are ignored), or ``REMOTE_ADDR`` with no proxy.
+own function — and allauth's rate limits read this one (``identity.adapter.AccountAdapter.get_client_ip``),
+so the limits, ``/metrics``' allow-list and the audit rows always name the same client: that many hops
+from the right of ``X-Forwarded-For`` (entries a client adds itself sit further left and are ignored)
+when the peer is a trusted proxy (``QILU_TRUSTED_PROXY_IPS``), or ``REMOTE_ADDR`` otherwise.
 """
 
 from __future__ import annotations
 
 from allauth.core.internal.httpkit import get_client_ip
+from django.core.exceptions import ImproperlyConfigured
 
 from core import context
+
+
+def client_address(request) -> str | None:
+    """The client's address: allauth's reading of ``X-Forwarded-For`` when the peer is one of our
+    proxies (``settings.QILU_TRUSTED_PROXY_IPS``), else the peer itself — a client that reaches the
+    app directly cannot choose its address with a header."""
+    from django.conf import settings
+
+    if request.META.get("REMOTE_ADDR") in settings.QILU_TRUSTED_PROXY_IPS:
+        try:
+            return get_client_ip(request)
+        except ImproperlyConfigured:  # fewer hops than proxies: not through the whole chain
+            pass
+    return request.META.get("REMOTE_ADDR")
 
 
 class ClientContextMiddleware:
@@ -19,7 +35,7 @@ class ClientContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.client_ip = get_client_ip(request)
+        request.client_ip = client_address(request)
         token = context.client_ip.set(request.client_ip)
         try:
             return self.get_response(request)

@@ -138,6 +138,13 @@ class AccountAdapter(DefaultAccountAdapter):
         body = _("【爱山东·齐鲁通】验证码 %(code)s，%(minutes)d分钟内有效。请勿告诉他人。") % {"code": code, "minutes": minutes}
         sms_send(phone=phone, body=body, purpose="one_time_code")
 
+    def get_client_ip(self, request) -> str:
+        """The address the rate limits count: the one ``core.middleware`` resolved from the trusted-proxy
+        setting (allauth's own reading would believe X-Forwarded-For from any peer)."""
+        from core.middleware import client_address
+
+        return getattr(request, "client_ip", None) or client_address(request) or ""
+
     def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
         """A sign-in code asked for a number no account has: nothing is texted (a stranger's phone is
         never a target), and the answer is allauth's usual one, as for a known number. The known
