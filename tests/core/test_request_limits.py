@@ -127,3 +127,16 @@ def test_an_oversized_form_body_answers_json_413_on_the_protocol_endpoints(path)
 def test_an_oversized_portal_form_is_a_413_page():
     response = Client().post("/accounts/password/reset/", {"login": "a" * 5000})
     assert response.status_code == 413 and response["Content-Type"].startswith("text/html")
+
+
+# --- numbers a page expects -------------------------------------------------------------------------
+
+
+def test_a_rectification_case_that_is_not_a_number_is_not_found_not_a_500(client):
+    from identity.models import Department
+    from tests.factories import UserFactory, sign_in_with_second_factor
+
+    reviewer = UserFactory(roles=["reviewer"], department=Department.objects.get_or_create(code="SD-GAT", defaults={"name": "公安厅"})[0])
+    sign_in_with_second_factor(client, reviewer)
+    response = client.post("/services/rectifications/", {"case": "abc", "step": "callback", "note": "x"})
+    assert response.status_code == 404
