@@ -114,6 +114,22 @@ def refusal(request, status: int, code: str, message: str):
     return HttpResponse(f"<h1>{status}</h1><p>{escape(message)}</p>", status=status, content_type="text/html; charset=utf-8")
 
 
+DRAIN_LIMIT = 16 * 1024 * 1024  # above nginx's client_max_body_size (deploy/nginx.conf): its 413 comes first
+
+
+def _drain(request) -> None:
+    """Read (and drop) a refused body before answering: a server that answers and closes with the body
+    unread makes the client's TCP stack see a reset, often before it reads the 413. Bounded, so a client
+    announcing a huge body cannot keep a worker reading."""
+    try:
+        if int(request.META.get("CONTENT_LENGTH") or 0) > DRAIN_LIMIT:
+            return
+        while request.read(65536):
+            pass
+    except (OSError, ValueError):
+        pass
+
+
 def too_large(request):
     from django.utils.translation import gettext as _
 
@@ -155,6 +171,7 @@ class RequestBodyGuard:
             body = request.body
             values = [item for _key, items in request.POST.lists() for item in items] if form else [body]
         except (RequestDataTooBig, TooManyFieldsSent):
+            _drain(request)
             return too_large(request)
         if any(jsondepth.too_deep(value) for value in values):
             return refusal(request, 400, "json_too_deep", jsondepth.too_deep_message())
