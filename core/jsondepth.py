@@ -14,9 +14,10 @@ import re
 from django.utils.translation import gettext as _
 
 MAX_DEPTH = 64
-# Only these characters matter: brackets outside strings, and the quotes and backslashes that say
-# whether we are inside a string. The scan visits them alone, so it stays linear on any input.
-_SPECIAL = re.compile(rb'[\[\]{}"\\]')
+# Only brackets and quotes matter outside strings; a string is skipped in one step (its closing quote
+# found by a regex whose two branches never overlap), so the scan stays linear on any input.
+_SPECIAL = re.compile(rb'[\[\]{}"]')
+_STRING_REST = re.compile(rb'(?:[^"\\]|\\.)*+"', re.DOTALL)
 
 
 class JsonTooDeep(json.JSONDecodeError):
@@ -33,23 +34,19 @@ def too_deep(raw: bytes | str, limit: int = MAX_DEPTH) -> bool:
         raw = raw.encode("utf-8", "surrogatepass")
     if raw.count(b"[") + raw.count(b"{") <= limit:  # the common case, at C speed
         return False
-    depth, in_string, escaped_at = 0, False, -1
-    for match in _SPECIAL.finditer(raw):
-        position, char = match.start(), match.group()
-        if position == escaped_at:  # the character after a backslash inside a string
-            continue
-        if in_string:
-            if char == b"\\":
-                escaped_at = position + 1
-            elif char == b'"':
-                in_string = False
-        elif char == b'"':
-            in_string = True
+    depth, position = 0, 0
+    while (found := _SPECIAL.search(raw, position)) is not None:
+        char, position = found.group(), found.end()
+        if char == b'"':
+            rest = _STRING_REST.match(raw, position)
+            if rest is None:  # an unterminated string: invalid JSON, refused by the parser
+                return False
+            position = rest.end()
         elif char in (b"[", b"{"):
             depth += 1
             if depth > limit:
                 return True
-        elif char in (b"]", b"}"):
+        else:
             depth -= 1
     return False
 
