@@ -107,3 +107,56 @@ def test_the_guard_names_every_field_over_its_limit():
     with pytest.raises(ValidationError) as refused:
         Venue(name="场" * 200, address="路" * 300, area_code="370102").save()
     assert set(refused.value.message_dict) == {"name", "address"}
+
+
+def _input_serializers() -> dict[str, type]:
+    """Every serializer class our code validates a body with (``SomethingSerializer(data=…)``), by name."""
+    import importlib
+    import re
+    from pathlib import Path
+
+    from rest_framework import serializers
+
+    root = Path(__file__).resolve().parents[2]
+    named = set()
+    for app in ("core", "identity", "credentials", "healthcode", "services", "payments", "portal"):
+        for path in (root / app).rglob("*.py"):
+            named.update(re.findall(r"(\w+Serializer)\(data=", path.read_text()))
+    found = {}
+    for app in ("identity", "credentials", "healthcode", "services", "payments"):
+        for module_name in (f"{app}.api.serializers", f"{app}.api.views", f"{app}.imports"):
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError:
+                continue
+            holders = [module, *(value for value in vars(module).values() if isinstance(value, type))]  # views' own InputSerializers too
+            for holder in holders:
+                for name in named:
+                    candidate = getattr(holder, name, None)
+                    if isinstance(candidate, type) and issubclass(candidate, serializers.Serializer):
+                        found[name] = candidate
+    assert set(found) == named, f"not found: {named - set(found)}"
+    return found
+
+
+def _unbounded_fields(serializer, where: str) -> list[str]:
+    from rest_framework import serializers
+
+    found = []
+    for name, field in serializer.fields.items():
+        if field.read_only:
+            continue
+        inner = field.child if isinstance(field, (serializers.ListField, serializers.DictField)) else field
+        if isinstance(inner, serializers.BaseSerializer):
+            found += _unbounded_fields(inner.child if isinstance(inner, serializers.ListSerializer) else inner, f"{where}.{name}")
+        elif isinstance(inner, serializers.CharField) and inner.max_length is None:
+            found.append(f"{where}.{name}")
+    return found
+
+
+def test_every_serializer_we_validate_a_body_with_bounds_its_texts():
+    """The same rule read from the code's side: each serializer our views and imports validate input
+    with, walked field by field (nested serializers, list items and map values too)."""
+    missing = sorted(entry for name, cls in _input_serializers().items() for entry in _unbounded_fields(cls(), name)
+                     if entry not in EXEMPT)
+    assert not missing, "\n".join(missing)
