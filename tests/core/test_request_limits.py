@@ -140,3 +140,10 @@ def test_a_rectification_case_that_is_not_a_number_is_not_found_not_a_500(client
     sign_in_with_second_factor(client, reviewer)
     response = client.post("/services/rectifications/", {"case": "abc", "step": "callback", "note": "x"})
     assert response.status_code == 404
+
+
+def test_a_bundle_application_that_is_not_mine_is_the_404_page(client, citizen):
+    """The portal's 一件事 page answered 500 for a number that was not the signed-in person's."""
+    client.force_login(citizen)
+    response = client.get("/services/bundle-applications/YJS20261206000001/")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
