@@ -8,3 +8,10 @@ class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Qilu kernel"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.db.models.signals import pre_save
+
+        from core.limits import refuse_too_long
+
+        pre_save.connect(refuse_too_long, dispatch_uid="core.limits.refuse_too_long")  # every text within its field's limit

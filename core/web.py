@@ -35,3 +35,10 @@ def attachment(filename: str) -> str:
     stem, dot, extension = filename.rpartition(".")
     fallback = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in stem or filename)[:60].strip("_") or "file"
     return f"attachment; filename=\"{fallback}{dot}{extension if dot else ''}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def whole_number(value) -> int:
+    """A number a page posted (a case id, a rating level): 0 when it is missing or not a whole number,
+    which the selector answers as not found and the use case as invalid — never a 500."""
+    text = str(value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else 0

@@ -177,8 +177,9 @@ logfile = {run / "pgbouncer.log"}
 
     # --- the application --------------------------------------------------------------------
 
-    def manage(self, *args, check=True) -> subprocess.CompletedProcess:
-        result = subprocess.run([str(VENV_BIN / "python"), "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True)
+    def manage(self, *args, check=True, env: dict | None = None) -> subprocess.CompletedProcess:
+        result = subprocess.run([str(VENV_BIN / "python"), "manage.py", *args], cwd=ROOT, env={**self.env, **(env or {})}, capture_output=True,
+                                text=True)
         if check and result.returncode != 0:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result
@@ -247,7 +248,7 @@ http {{
         self.manage("migrate", "--no-input")
         self.manage("collectstatic", "--no-input")
         self.manage("signing_keys", "ensure")
-        self.manage("seed_demo", "--citizens", "20", "--quiet")
+        self.manage("seed_demo", "--citizens", "20", "--quiet", env={"QILU_ENV": "test"})  # the harness's data: seed_demo refuses prod
         self.start_web()
         self.start_worker()
         self.start_beat()

@@ -241,6 +241,9 @@ class TrustedIssuerForm(forms.ModelForm):
                 valid_from=data.get("valid_from"), valid_until=data.get("valid_until"),
                 jwks=upload.read().decode() if upload else None, url=data.get("source_url", ""),
             ) if not self.errors else None
+        except ValidationError as exc:  # the use case names its own fields: show them on this form's
+            fields = {"url": "source_url", "jwks": "jwks_file"}
+            raise ValidationError({fields.get(key, key): value for key, value in exc.message_dict.items()}) from exc
         except (ValueError, OSError) as exc:
             raise ValidationError(_("Could not read the key set: %(error)s") % {"error": exc}) from exc
         return data

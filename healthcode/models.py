@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import limits
 from core.areas import area_name
 from identity.fields import EncryptedTextField
 from identity.models import User
@@ -302,8 +303,8 @@ class Appeal(models.Model):
     appellant = models.ForeignKey(User, on_delete=models.CASCADE, related_name="health_appeals", verbose_name=_("申诉人"))
     colour_at_appeal = models.CharField(_("申诉时颜色"), max_length=8, choices=Colour.choices)
     reasons_at_appeal = models.CharField(_("申诉时原因"), max_length=255, blank=True)
-    reason = models.TextField(_("申诉理由"))
-    evidence = models.TextField(_("证明材料说明"), blank=True)
+    reason = models.TextField(_("申诉理由"), max_length=limits.REASON)
+    evidence = models.TextField(_("证明材料说明"), max_length=limits.REASON, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("处理人"))
     decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)

@@ -4,6 +4,8 @@ Qilu's identity model (encrypted numbers found by blind index, real-name checks,
 
 from __future__ import annotations
 
+import logging
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.headless.adapter import DefaultHeadlessAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
@@ -18,6 +20,8 @@ from core.numbers import normalize_id_number, validate_id_number, validate_phone
 from identity import crypto, masking, roles, services
 from identity.models import User, id_number_index, phone_index
 from identity.sms import sms_send
+
+logger = logging.getLogger("qilu.sms")
 
 
 class MainlandPhoneField(forms.CharField):
@@ -134,9 +138,18 @@ class AccountAdapter(DefaultAccountAdapter):
         body = _("【爱山东·齐鲁通】验证码 %(code)s，%(minutes)d分钟内有效。请勿告诉他人。") % {"code": code, "minutes": minutes}
         sms_send(phone=phone, body=body, purpose="one_time_code")
 
+    def get_client_ip(self, request) -> str:
+        """The address the rate limits count: the one ``core.middleware`` resolved from the trusted-proxy
+        setting (allauth's own reading would believe X-Forwarded-For from any peer)."""
+        from core.middleware import client_address
+
+        return getattr(request, "client_ip", None) or client_address(request) or ""
+
     def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
-        # Same outward behaviour as for a known number (no enumeration); the text tells the truth.
-        sms_send(phone=phone, body=_("【爱山东·齐鲁通】此号码尚未注册账号。如非本人操作请忽略。"), purpose="unknown_account")
+        """A sign-in code asked for a number no account has: nothing is texted (a stranger's phone is
+        never a target), and the answer is allauth's usual one, as for a known number. The known
+        number's SMS is written to the outbox and delivered by a task, so both answers take alike."""
+        logger.info("sign-in code asked for an unregistered number: not texted")
 
     def send_account_already_exists_sms(self, phone: str) -> None:
         sms_send(phone=phone, body=_("【爱山东·齐鲁通】此号码已绑定账号，可直接用验证码登录。"), purpose="account_exists")

@@ -4,7 +4,11 @@
 tests read codes from it) and logs a line with the masked number. It is the local backend for
 development and tests: no message leaves the machine.
 ``HttpGatewaySender``: posts JSON to an operator's SMS gateway (QILU_SMS_GATEWAY_URL, bearer token
-QILU_SMS_GATEWAY_TOKEN). Every message also goes to the outbox, so the record is the same.
+QILU_SMS_GATEWAY_TOKEN). Every message also goes to the outbox, so the record is the same. The post
+happens in a task (``identity.sms_deliver``), never in the request: a sign-in or reset answer must take
+as long for a number we text as for one we do not (no enumeration by timing).
+
+Codes go only to numbers registered here (``identity.adapter``, ``identity.services.password_reset_code_send``).
 """
 
 from __future__ import annotations
@@ -37,11 +41,18 @@ class SmsSender:
             purpose=purpose,
             backend=self.name,
         )
-        self.deliver(number=number, body=body)
-        message.sent_at = timezone.now()
-        message.save(update_fields=["sent_at"])
+        self.dispatch(message)
         logger.info("sms %s to %s (%s)", purpose, message.phone_masked, self.name)
         return message
+
+    def dispatch(self, message: SmsMessage) -> None:
+        """Deliver now (a backend whose delivery is instant) or hand the delivery to a task."""
+        self.deliver_and_mark(message)
+
+    def deliver_and_mark(self, message: SmsMessage) -> None:
+        self.deliver(number=message.phone, body=message.body)
+        message.sent_at = timezone.now()
+        message.save(update_fields=["sent_at"])
 
     def deliver(self, *, number: str, body: str) -> None:
         raise NotImplementedError
@@ -56,6 +67,11 @@ class OutboxSmsSender(SmsSender):
 
 class HttpGatewaySender(SmsSender):
     name = "http-gateway"
+
+    def dispatch(self, message: SmsMessage) -> None:
+        from core.outbox import enqueue_on_commit
+
+        enqueue_on_commit("identity.sms_deliver", message.pk)
 
     def deliver(self, *, number: str, body: str) -> None:
         if not settings.QILU_SMS_GATEWAY_URL.startswith(("https://", "http://")):

@@ -59,6 +59,9 @@ def register() -> None:
 
 
 def metrics_view(request):
-    if request.META.get("REMOTE_ADDR") not in settings.QILU_METRICS_ALLOWED_IPS:
+    from core.middleware import client_address
+
+    # The client as resolved from the trusted-proxy setting, never a header a direct client sent.
+    if (getattr(request, "client_ip", None) or client_address(request)) not in settings.QILU_METRICS_ALLOWED_IPS:
         return HttpResponseForbidden("metrics are for the monitoring network")
     return ExportToDjangoView(request)

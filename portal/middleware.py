@@ -114,8 +114,9 @@ def bad_request(request, exception=None):
     from django.views.defaults import bad_request as default_bad_request
 
     if isinstance(exception, (RequestDataTooBig, TooManyFieldsSent)):
-        response = _api_error(413, "request_too_large", "请求内容过大。 The request body is too large.")
-        return response if _is_api(request) else HttpResponse("<h1>413</h1><p>请求内容过大 · The request is too large.</p>", status=413)
+        from core.middleware import too_large
+
+        return too_large(request)  # JSON on every API path (core.middleware.JSON_PATHS), a page elsewhere
     if _is_api(request):
         return _api_error(400, "bad_request", "请求无效。 Bad request.")
     return default_bad_request(request, exception)

@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 
 from portal.env import Env
+from portal.proxies import trusted_proxies
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = Env()
@@ -69,6 +70,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "core.middleware.RequestBodyGuard",  # body size (JSON 413 on API paths) and JSON depth, before any view reads it
     "portal.middleware.ApiSlashMiddleware",
     "portal.middleware.SignInErrorsMiddleware",
     "core.middleware.QueryNulGuard",
@@ -173,7 +175,7 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 # approval (interactive) or a notice (notify). Unlisted tasks are interactive.
 CELERY_TASK_QUEUES_BY_WORKLOAD = {
     "interactive": ["services.instant_approval", "portal.relay_queued_tasks"],
-    "notify": ["services.send_transition_notice", "paysim.deliver"],
+    "notify": ["services.send_transition_notice", "paysim.deliver", "identity.sms_deliver"],
     "bulk": ["healthcode.recompute", "healthcode.reevaluate_due", "healthcode.snapshot_counts", "services.mark_overdue",
              "credentials.purge_presentations", "portal.maintain_partitions", "payments.sweep_pending", "payments.reconcile_yesterday"],
 }
@@ -265,7 +267,10 @@ CONTENT_SECURITY_POLICY = {
 # How many reverse proxies we run in front of gunicorn (1 behind the documented nginx). The client's
 # address is then read from X-Forwarded-For that many hops from the right, for audit rows and for
 # allauth's per-address rate limits alike (core.middleware).
+# The proxies' own addresses (QILU_TRUSTED_PROXY_IPS, default this host's loopback): X-Forwarded-For is
+# believed only from them, so a client reaching gunicorn directly cannot name itself 127.0.0.1.
 QILU_TRUSTED_PROXY_COUNT = env.int("QILU_TRUSTED_PROXY_COUNT", 0)
+QILU_TRUSTED_PROXY_IPS = trusted_proxies(env.environ)
 ALLAUTH_TRUSTED_PROXY_COUNT = QILU_TRUSTED_PROXY_COUNT
 ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 # Second factors (allauth.mfa): passkeys (WebAuthn; a passkey also signs in alone, instead of a

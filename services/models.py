@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import limits
 from core.fields import validate_schema
 from core.models import Bilingual
 from credentials.models import Credential, CredentialType, HolderKind, Verification
@@ -312,7 +313,7 @@ class Transition(models.Model):
     to_status = models.CharField(max_length=16, choices=Status.choices)
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_label = models.CharField(max_length=64)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(max_length=limits.REASON, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     notified_at = models.DateTimeField(null=True, blank=True)
 
@@ -446,9 +447,9 @@ class Rectification(models.Model):
     callback_due = models.DateTimeField(_("回访期限"))
     rectify_due = models.DateTimeField(_("整改期限"))
     called_back_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
-    callback_note = models.TextField(_("回访记录"), blank=True)
+    callback_note = models.TextField(_("回访记录"), max_length=limits.REASON, blank=True)
     rectified_at = models.DateTimeField(_("整改完成时间"), null=True, blank=True)
-    reply = models.TextField(_("整改答复"), blank=True)
+    reply = models.TextField(_("整改答复"), max_length=limits.REASON, blank=True)
     handled_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("经办人"))
     overdue = models.BooleanField(_("已超期"), default=False, db_index=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
@@ -519,7 +520,7 @@ class BundleApplication(models.Model):
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
     data_json = EncryptedTextField(_("表单内容"))
     uploads = models.JSONField(_("上传材料"), default=dict, blank=True)
-    note = models.TextField(_("说明"), blank=True)
+    note = models.TextField(_("说明"), max_length=limits.REASON, blank=True)
     idempotency_key = models.CharField(max_length=128, blank=True, editable=False)
     created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
     completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError, NotFound
 from core.fields import localised
-from core.web import refusal
+from core.web import refusal, whole_number
 from identity import masking, second_factor
 from identity import selectors as identity_selectors
 from identity.models import User
@@ -214,7 +214,7 @@ def application_action(request, number: str, action: str):
             order = payment_services.order_for(request.user, purpose="application", reference=application.number)
             return redirect(payment_services.checkout_url(order, return_url=f"/services/applications/{application.number}/"))
         elif action in ("rate", "rerate"):
-            level, tags, comment = int(request.POST.get("level") or 0), request.POST.getlist("tags"), request.POST.get("comment", "")
+            level, tags, comment = whole_number(request.POST.get("level")), request.POST.getlist("tags"), request.POST.get("comment", "")
             if action == "rate":
                 ratings.rating_submit(applicant=request.user, application=application, level=level, tags=tags, comment=comment)
             else:
@@ -351,7 +351,7 @@ def counter(request):
 def rectifications(request):
     """The department's bad-rating cases: call back within 1 working day, rectify within 15."""
     if request.method == "POST":
-        case = selectors.rectification_for(request.user, int(request.POST.get("case") or 0))
+        case = selectors.rectification_for(request.user, whole_number(request.POST.get("case")))
         try:
             if request.POST.get("step") == "callback":
                 ratings.rectification_callback(reviewer=request.user, case=case, note=request.POST.get("note", ""))
@@ -412,7 +412,7 @@ def visit_rate(request, pk: int):
     existing = Rating.objects.filter(visit_id=visit.pk, revises__isnull=True).first()
     if request.method == "POST" and existing is None:
         try:
-            ratings.visit_rate(applicant=request.user, visit=visit, level=int(request.POST.get("level") or 0), tags=request.POST.getlist("tags"),
+            ratings.visit_rate(applicant=request.user, visit=visit, level=whole_number(request.POST.get("level")), tags=request.POST.getlist("tags"),
                                comment=request.POST.get("comment", ""))
         except (ValidationError, DomainError) as exc:
             _say_refusal(request, exc)

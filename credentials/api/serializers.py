@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import limits
 from credentials.claims import reason_label
 from credentials.models import Credential, Verification
 from credentials.openid.selectors import verifier_metadata
@@ -17,10 +18,11 @@ class CredentialPushSerializer(serializers.Serializer):
     record_id = serializers.CharField(max_length=128, help_text=_("The issuer's own record id (idempotency key)"))
     holder_number = serializers.CharField(max_length=24, help_text=_("ID number or unified social credit code"))
     holder_name = serializers.CharField(max_length=255)
-    fields = serializers.DictField(child=serializers.CharField(allow_blank=True), default=dict)
+    fields = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=limits.REASON), default=dict)
     issued_on = serializers.DateField()
     expires_on = serializers.DateField(required=False, allow_null=True)
-    photo = serializers.CharField(required=False, allow_blank=True, help_text=_("Holder photo, base64 JPEG or PNG, at most 200 KB"))
+    photo = serializers.CharField(required=False, allow_blank=True, max_length=limits.PHOTO_BASE64,
+                                  help_text=_("Holder photo, base64 JPEG or PNG, at most 200 KB"))
 
 
 class CredentialStatusSerializer(serializers.Serializer):

@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import limits
 from identity import masking
 from identity.api.fields import Shown
 from services import permissions
@@ -56,7 +57,7 @@ class ItemDetailSerializer(ItemListSerializer):
 class ApplySerializer(serializers.Serializer):
     item = serializers.CharField(max_length=48)
     data = serializers.DictField(default=dict)
-    uploads = serializers.DictField(child=serializers.CharField(), default=dict, help_text=_("material id → upload id"))
+    uploads = serializers.DictField(child=serializers.CharField(max_length=limits.CODE), default=dict, help_text=_("material id → upload id"))
     organisation = serializers.CharField(max_length=24, required=False, allow_blank=True)
 
 
@@ -121,7 +122,7 @@ class ReviewSerializer(serializers.Serializer):
 
 class ResubmitSerializer(serializers.Serializer):
     data = serializers.DictField(required=False)
-    uploads = serializers.DictField(child=serializers.CharField(), default=dict)
+    uploads = serializers.DictField(child=serializers.CharField(max_length=limits.CODE), default=dict)
 
 
 class FormFieldSerializer(serializers.Serializer):
@@ -229,8 +230,9 @@ class RectificationSerializer(RectificationPublicSerializer):
 
 
 class RectificationStepSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="callback: what the call-back found")
-    reply = serializers.CharField(required=False, allow_blank=True, default="", help_text="reply: what was rectified (the citizen reads it)")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.REASON, help_text="callback: what the call-back found")
+    reply = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.REASON,
+                                  help_text="reply: what was rectified (the citizen reads it)")
 
 
 class ItemScoreSerializer(serializers.Serializer):
@@ -308,7 +310,7 @@ class BundleFormSerializer(serializers.Serializer):
 
 
 class BundleApplyRequestSerializer(serializers.Serializer):
-    bundle = serializers.CharField(help_text="The bundle's code")
+    bundle = serializers.CharField(max_length=limits.CODE, help_text="The bundle's code")
     data = serializers.DictField(help_text="Answers by the form's keys (each question once)")
     uploads = serializers.DictField(child=serializers.UUIDField(), required=False, default=dict, help_text="Material key → upload id")
 

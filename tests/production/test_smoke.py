@@ -113,3 +113,41 @@ def test_behind_nginx_one_clients_failures_do_not_lock_out_another_and_audits_na
               "print(sorted(set(AuditEvent.objects.filter(action='sign_in_failed').values_list('source_ip', flat=True))))")
     out = stack.manage("shell", "-c", script).stdout.split("\n")
     assert out[-3:-1] == ["127.0.0.3", "['127.0.0.2']"]
+
+
+def _direct(stack, source: str, path: str, headers: dict | None = None) -> int:
+    """One request straight to gunicorn (no proxy) from a given loopback address."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    target = urlsplit(stack.url)
+    connection = http.client.HTTPConnection(target.hostname, target.port, timeout=20, source_address=(source, 0))
+    connection.request("GET", path, headers=headers or {})
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def test_metrics_read_the_client_address_not_the_proxys_nor_a_forged_one(stack):
+    """/metrics' allow-list (127.0.0.1 here) names the client: through nginx a client at another address
+    is refused although nginx's own address is allowed; straight to gunicorn, a forged X-Forwarded-For
+    naming 127.0.0.1 is not believed from a peer that is not a trusted proxy."""
+    if "nginx" not in stack.procs:
+        stack.start_nginx()
+    assert _via_proxy(stack, "127.0.0.5", "GET", "/metrics")[0] in (403, 404)
+    assert _direct(stack, "127.0.0.5", "/metrics", {"X-Forwarded-For": "127.0.0.1"}) in (403, 404)
+    assert _direct(stack, "127.0.0.1", "/metrics") == 200
+
+
+def test_an_oversized_or_deeply_nested_body_gets_json_from_gunicorn(stack):
+    import json
+    import urllib.error
+    import urllib.request
+
+    for body, expected in ((b"[" * 10_000 + b"]" * 10_000, (400, "json_too_deep")), (b"{}" + b" " * 3_000_000, (413, "request_too_large"))):
+        request = urllib.request.Request(stack.url + "/api/v1/payments/notify/", data=body, method="POST", headers={"Content-Type": "application/json"})
+        try:
+            urllib.request.urlopen(request, timeout=20)
+        except urllib.error.HTTPError as error:
+            answer = (error.code, json.loads(error.read())["code"])
+        assert answer == expected

@@ -1,11 +1,13 @@
 """Create demo data for `make run`: base records, departments, staff of every role, an organisation
-with an agent, a few synthetic citizens, credential types, issuing systems and credentials. Safe to run again: existing rows are kept."""
+with an agent, a few synthetic citizens, credential types, issuing systems and credentials. Safe to run again: existing rows are kept.
+Refused in production (``QILU_ENV=prod``): the demo accounts' password and TOTP secret are in the README."""
 
 import datetime as dt
 
 from allauth.mfa.totp.internal.auth import TOTP
+from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -114,8 +116,14 @@ class Command(BaseCommand):
         parser.add_argument("--url", default="http://127.0.0.1:8000", help="where the portal is served (make run passes its HOST and PORT)")
         parser.add_argument("--quiet", action="store_true")
 
-    @transaction.atomic
     def handle(self, *args, citizens, quiet, **options):
+        if settings.IS_PROD:  # the accounts below have the README's password and authenticator secret
+            raise CommandError("seed_demo refuses to run with QILU_ENV=prod: its accounts' password and authenticator secret are public. "
+                               "Nothing was written.")
+        self.seed(citizens=citizens, quiet=quiet, url=options["url"])
+
+    @transaction.atomic
+    def seed(self, *, citizens: int, quiet: bool, url: str):
         roles.sync_roles()
         department, _ = Department.objects.get_or_create(code="SD-ZWFW", defaults={"name": "山东省政务服务中心", "area_code": "370000"})
         hall, _ = ServiceHall.objects.get_or_create(
@@ -167,7 +175,7 @@ class Command(BaseCommand):
             seals.seal_issue(actor=SYSTEM, department=department)
         seed_activity(users)
         if not quiet:
-            self.print_sign_ins(demo.people(1)[0], options["url"].rstrip("/"))
+            self.print_sign_ins(demo.people(1)[0], url.rstrip("/"))
 
     def print_sign_ins(self, newcomer: dict, url: str):
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Sign in at {url}/accounts/login/"))
