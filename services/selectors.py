@@ -1,4 +1,5 @@
-"""Catalogue search and scoped reads: my applications (404 for anyone else's), my department's queue."""
+"""Catalogue search and scoped reads: my applications (``NotFound`` for anyone else's), my department's queue,
+my 一件事 applications and their timelines."""
 
 from __future__ import annotations
 
@@ -6,13 +7,13 @@ import datetime as dt
 
 from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
-from django.http import Http404
 from django.utils.translation import gettext as _
 
+from core.errors import NotFound
 from core.public_cache import KEEP, Stamp
 from identity.models import User
 from services import permissions
-from services.models import OPEN_STATUSES, Application, AttachedMaterial, Material, ServiceItem, Upload
+from services.models import OPEN_STATUSES, Application, AttachedMaterial, Bundle, BundleApplication, BundlePart, Material, ServiceItem, Upload
 
 CATALOGUE = Stamp("catalogue")  # moved by services/receivers.py on any catalogue change
 
@@ -37,7 +38,7 @@ def catalogue(*, q: str = "", department: str = "", category: str = "", online: 
 def item_for(code: str) -> ServiceItem:
     item = catalogue().filter(code=code).first()
     if item is None:
-        raise Http404
+        raise NotFound()
     return item
 
 
@@ -71,9 +72,9 @@ def application_for(user: User, number: str) -> Application:
     application = Application.objects.select_related("item", "version", "department", "applicant", "organisation", "assigned_to",
                                                      "result_credential").filter(number=number).first()
     if application is None:
-        raise Http404
+        raise NotFound()
     if not permissions.may_see_application(user, application):
-        raise Http404
+        raise NotFound()
     return application
 
 
@@ -81,7 +82,7 @@ def own_application_for(user: User, number: str) -> Application:
     """An application only its applicant may act on (withdraw, resubmit); staff and others get 404."""
     application = application_for(user, number)
     if application.applicant_id != user.pk:
-        raise Http404
+        raise NotFound()
     return application
 
 
@@ -104,13 +105,13 @@ def upload_for(user: User, upload_id) -> Upload:
     """Its owner, or a reviewer of the department of an application it is attached to."""
     upload = Upload.objects.filter(pk=upload_id).first()
     if upload is None:
-        raise Http404
+        raise NotFound()
     if upload.owner_id == user.pk:
         return upload
     if permissions.is_reviewer_of(user, user.department_id) and Application.objects.filter(
             attachments__upload=upload, department_id=user.department_id).exists():
         return upload
-    raise Http404
+    raise NotFound()
 
 
 def saved_materials_ratio() -> dict:
@@ -192,7 +193,7 @@ def rectifications_for(reviewer: User):
 def rectification_for(reviewer: User, pk: int):
     case = rectifications_for(reviewer).filter(pk=pk).first()
     if case is None:
-        raise Http404
+        raise NotFound()
     return case
 
 
@@ -212,8 +213,34 @@ def bundle_for(code: str):
 
     found = Bundle.objects.filter(code=code, is_active=True).first()
     if found is None:
-        raise Http404
+        raise NotFound()
     return found
+
+
+def bundle_parts(bundle: Bundle) -> list[BundlePart]:
+    """A bundle's parts in order, with their items' current versions."""
+    return list(bundle.parts.select_related("item__current_version", "item__department", "after").order_by("position"))
+
+
+def bundle_application_for(user: User, number: str) -> BundleApplication:
+    """My 一件事 application; anyone else's (or a number that does not exist) is ``NotFound``."""
+    found = BundleApplication.objects.select_related("bundle").filter(number=number, applicant=user).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def bundle_timeline(bundle_application: BundleApplication) -> list[dict]:
+    """One line per part, in order: its application (or that it waits for an earlier part's result)."""
+    made = {a.item_id: a for a in bundle_application.parts.select_related("item", "department")}
+    lines = []
+    for part in bundle_parts(bundle_application.bundle):
+        application = made.get(part.item_id)
+        lines.append({"item": part.item.code, "name": part.item.local_name, "department": part.item.department.local_name,
+                      "waits_for": part.after.item.code if part.after_id else None, "application": application.number if application else None,
+                      "status": application.status if application else "waiting",
+                      "status_label": application.get_status_display() if application else _("待前序事项办结")})
+    return lines
 
 
 def visit_for(user: User, pk: int):
@@ -222,7 +249,7 @@ def visit_for(user: User, pk: int):
 
     visit = Verification.objects.select_related("credential", "service_hall").filter(pk=pk).first()
     if visit is None or visit.credential is None or visit.credential.holder_index != user.id_number_index:
-        raise Http404
+        raise NotFound()
     return visit
 
 

@@ -27,7 +27,7 @@ def demo(live_server):
     people = {key: number for key, _name, number, _phone, _role in DEMO_PEOPLE}
     citizen = User.objects.get(id_number_index=id_number_index(people["citizen"]))
     item = ServiceItem.objects.get(code="RS-003")
-    application_submit(applicant=citizen, item=item, data={**prefill(item.current_version, citizen), "delivery_address": "济南市历下区泉城路 1 号"})
+    application_submit(actor=citizen, item=item, data={**prefill(item.current_version, citizen), "delivery_address": "济南市历下区泉城路 1 号"})
     return people, PASSWORD
 
 

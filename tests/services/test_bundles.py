@@ -26,8 +26,8 @@ ANSWERS = {"plate_number": "鲁A·D12345", "vehicle_type": "小型新能源汽�
 
 
 def decide(reviewer, number, action):
-    application = application_claim(reviewer=reviewer, application=Application.objects.get(number=number))
-    return application_review(reviewer=reviewer, application=application, action=action, comment="材料不全" if action == "reject" else "")
+    application = application_claim(actor=reviewer, application=Application.objects.get(number=number))
+    return application_review(actor=reviewer, application=application, action=action, comment="材料不全" if action == "reject" else "")
 
 
 def test_each_question_and_each_material_once(bundle, holder):

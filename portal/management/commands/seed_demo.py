@@ -61,7 +61,7 @@ def seed_activity(users: dict) -> None:
         for code, extra in (("GA-001", {"delivery_address": "山东省济南市历下区泉城路100号"}),
                             ("GA-002", {"delivery_address": "山东省济南市历下区泉城路100号", "reason": "驾驶证遗失"})):
             item = ServiceItem.objects.get(code=code)
-            application_submit(applicant=zhang, item=item, data={**prefill(item.current_version, zhang), **extra}, idempotency_key=f"demo-{code}")
+            application_submit(actor=zhang, item=item, data={**prefill(item.current_version, zhang), **extra}, idempotency_key=f"demo-{code}")
     if not Appeal.objects.exists():
         appeal_submit(user=users["agent"], reason="我已于昨日完成核酸检测，结果为阴性，申请复核健康码颜色。", evidence="检测机构：济南市第一人民医院")
     seed_history()
@@ -97,13 +97,13 @@ def seed_ratings(users: dict) -> None:
             ("GA-001", "reject", 2, ["unclear_guide"], "照片要求没写清楚，白跑了一趟。")):
         item = ServiceItem.objects.get(code=code)
         data = {**licence, **prefill(item.current_version, li), "delivery_address": "山东省青岛市市南区香港中路8号"}
-        submitted = application_submit(applicant=li, item=item, data=data, idempotency_key=f"demo-rating-{decision}")
-        application = application_claim(reviewer=reviewer, application=Application.objects.get(pk=submitted.application.pk))
+        submitted = application_submit(actor=li, item=item, data=data, idempotency_key=f"demo-rating-{decision}")
+        application = application_claim(actor=reviewer, application=Application.objects.get(pk=submitted.application.pk))
         if decision == "approve":
-            application = application_review(reviewer=reviewer, application=application, action="accept")
-        application = application_review(reviewer=reviewer, application=application, action=decision,
+            application = application_review(actor=reviewer, application=application, action="accept")
+        application = application_review(actor=reviewer, application=application, action=decision,
                                          comment="" if decision == "approve" else "照片背景须为白色，请按指南重新提交。")
-        rating_submit(applicant=li, application=application, level=level, tags=tags, comment=comment)
+        rating_submit(actor=li, application=application, level=level, tags=tags, comment=comment)
 
 
 class Command(BaseCommand):
