@@ -13,8 +13,10 @@ in (``scope``: my applications; the live orders for applications) and the key (t
 - two first attempts at once: the unique constraint on (scope, key) is the guarantee; the loser's
   ``IntegrityError`` becomes a read of the winner's row.
 
-A cache marker set after commit lets the common first attempt skip the lookup
-(``first(remembered_only=True)``); a lost marker only means the duplicate is found at the insert.
+Use: ``once = keyed(scope, key, body)``, then ``first(once)`` (the key's earlier row, or 422),
+``create(once, make)`` or ``get_or_create(once, make)``. A cache marker set after commit lets the
+common first attempt skip the lookup (``first(once, remembered_only=True)``); a lost marker only
+means the duplicate is found at the insert.
 """
 
 from __future__ import annotations
@@ -60,63 +62,77 @@ def fingerprint(body: object) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
-class Once(Generic[T]):
-    """One keyed write. ``body`` is what the request asked for (``None``: not compared — the key
-    alone names the row); the row stores its fingerprint in ``fingerprint_field`` when it has one.
-    ``make`` (given to ``create``) writes the row with ``self.key`` in ``key_field`` and
-    ``self.fingerprint`` in ``fingerprint_field``."""
+@dataclass(frozen=True)
+class Once:
+    """One keyed write: ``scope`` the rows its key is unique in, ``key`` the key, ``fingerprint``
+    what the request asked for (empty: not compared — the key alone names the row). The row keeps
+    the key in ``key_field`` and the fingerprint in ``fingerprint_field`` (when it has one)."""
 
-    def __init__(self, scope: models.QuerySet, key: str | None, body: object = None, *, key_field: str = "idempotency_key",
-                 fingerprint_field: str | None = "idempotency_fingerprint"):
-        self.scope, self.key_field, self.fingerprint_field = scope, key_field, fingerprint_field
-        self.key = checked_key(key)
-        self.fingerprint = fingerprint(body) if self.key and body is not None and fingerprint_field else ""
+    scope: models.QuerySet
+    key: str
+    fingerprint: str
+    key_field: str
+    fingerprint_field: str | None
 
-    def _marker(self) -> str:
-        where = hashlib.sha256(f"{self.scope.model._meta.label_lower}|{self.scope.query}|{self.key}".encode()).hexdigest()[:40]
-        return f"idem.{where}"
 
-    def first(self, *, remembered_only: bool = False) -> T | None:
-        """The row this key already made (None without a key, or none yet); 422 when it was made
-        by a different request. ``remembered_only``: only if the after-commit marker names it."""
-        if not self.key:
+def keyed(scope: models.QuerySet, key: str | None, body: object = None, *, key_field: str = "idempotency_key",
+          fingerprint_field: str | None = "idempotency_fingerprint") -> Once:
+    """The keyed write a request asks for: its key checked, its body fingerprinted (``body=None``:
+    the key alone names the row)."""
+    key = checked_key(key)
+    return Once(scope, key, fingerprint(body) if key and body is not None and fingerprint_field else "", key_field, fingerprint_field)
+
+
+def _marker(once: Once) -> str:
+    where = hashlib.sha256(f"{once.scope.model._meta.label_lower}|{once.scope.query}|{once.key}".encode()).hexdigest()[:40]
+    return f"idem.{where}"
+
+
+def first(once: Once, *, remembered_only: bool = False):
+    """The row the key already made (None without a key, or none yet); 422 when a different request
+    made it. ``remembered_only``: only if the after-commit marker names it (one cache read)."""
+    if not once.key:
+        return None
+    rows = once.scope.filter(**{once.key_field: once.key})
+    if remembered_only:
+        pk = cache.get(_marker(once))
+        if pk is None:
             return None
-        rows = self.scope.filter(**{self.key_field: self.key})
-        if remembered_only:
-            pk = cache.get(self._marker())
-            if pk is None:
-                return None
-            rows = rows.filter(pk=pk)
-        existing = rows.first()
-        if existing is not None and self.fingerprint:
-            stored = getattr(existing, self.fingerprint_field, "")
-            if stored and stored != self.fingerprint:
-                raise Unprocessable(_("This Idempotency-Key was already used for a different request. Use a new key for a new request."),
-                                    code="idempotency_key_reused")
-        return existing
+        rows = rows.filter(pk=pk)
+    existing = rows.first()
+    if existing is not None and once.fingerprint:
+        stored = getattr(existing, once.fingerprint_field, "")
+        if stored and stored != once.fingerprint:
+            raise Unprocessable(_("This Idempotency-Key was already used for a different request. Use a new key for a new request."),
+                                code="idempotency_key_reused")
+    return existing
 
-    def found(self, existing: T) -> Keyed[T]:
-        """Answer with the key's first row: a repeat changes nothing (no audit is owed)."""
-        unchanged()
-        return Keyed(existing, False)
 
-    def create(self, make: Callable[[], T]) -> Keyed[T]:
-        """Write the row (``make``, in a savepoint); when the key's first attempt committed
-        meanwhile (the unique constraint refuses this one), answer with that attempt's row."""
-        try:
-            with transaction.atomic():
-                row = make()
-        except IntegrityError:
-            existing = self.first()
-            if existing is None:
-                raise
-            return self.found(existing)
-        if self.key:
-            marker, pk = self._marker(), row.pk
-            transaction.on_commit(lambda: cache.set(marker, pk, MARKER_SECONDS))
-        return Keyed(row, True)
+def found(existing: T) -> Keyed[T]:
+    """Answer with the key's first row: a repeat changes nothing (no audit is owed)."""
+    unchanged()
+    return Keyed(existing, False)
 
-    def get_or_create(self, make: Callable[[], T]) -> Keyed[T]:
-        """The key's first row if there is one, else ``create(make)``."""
-        existing = self.first()
-        return self.found(existing) if existing is not None else self.create(make)
+
+def create(once: Once, make: Callable[[], T]) -> Keyed[T]:
+    """Write the row (``make``, in a savepoint; it stores ``once.key`` and ``once.fingerprint``); when
+    the key's first attempt committed meanwhile (the unique constraint refuses this one), answer
+    with that attempt's row."""
+    try:
+        with transaction.atomic():
+            row = make()
+    except IntegrityError:
+        existing = first(once)
+        if existing is None:
+            raise
+        return found(existing)
+    if once.key:
+        marker, pk = _marker(once), row.pk
+        transaction.on_commit(lambda: cache.set(marker, pk, MARKER_SECONDS))
+    return Keyed(row, True)
+
+
+def get_or_create(once: Once, make: Callable[[], T]) -> Keyed[T]:
+    """The key's first row if there is one, else ``create(once, make)``."""
+    existing = first(once)
+    return found(existing) if existing is not None else create(once, make)

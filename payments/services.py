@@ -58,19 +58,20 @@ def order_open(*, actor: User, purpose: str, reference: str, amount_fen: int, de
     one, or a new one (``core.idempotency``: the reference is the key, unique among live orders)."""
     if amount_fen <= 0:
         raise ValueError("an order charges something")  # the caller opens one only for a fee
-    once = idempotency.Once(Order.objects.filter(purpose=purpose, status__in=LIVE), reference, key_field="reference", fingerprint_field=None)
-    keyed = once.get_or_create(lambda: Order.objects.create(number=_number(), purpose=purpose, reference=reference, payer=actor,
+    once = idempotency.keyed(Order.objects.filter(purpose=purpose, status__in=LIVE), reference, key_field="reference", fingerprint_field=None)
+    keyed = idempotency.get_or_create(once, lambda: Order.objects.create(number=_number(), purpose=purpose, reference=reference, payer=actor,
                                                             amount_fen=amount_fen, description=description[:128]))
     if keyed.created:
         _audit(keyed.row, "opened", actor)
     return keyed.row
 
 
-@use_case(audit=AuditEvent.Action.PAYMENT)
+@side_effect
 def order_checkout(*, actor: User, order: Order, return_url: str) -> str:
     """Where the payer pays: the platform's cashier for this order (created there once; the platform's
-    create is idempotent). The platform is asked before anything is written here, so no lock of ours
-    is held while it answers; the audit event follows its answer."""
+    create is idempotent). The platform is asked outside any transaction of ours (under SQLite a
+    transaction holds the write lock the simulator's own write waits for); its answer is recorded
+    by ``checkout_record``."""
     if order.payer_id != actor.pk:
         raise NotFound()
     if order.status != Order.Status.PENDING:
@@ -79,8 +80,15 @@ def order_checkout(*, actor: User, order: Order, return_url: str) -> str:
         trade = platform.create(out_trade_no=order.number, amount_fen=order.amount_fen, description=order.description, return_url=return_url)
     except platform.PlatformError:
         raise Unavailable(_("The payment platform cannot be reached; please try again shortly."), code="payment_platform_unavailable") from None
-    _audit(order, "checkout", actor)
+    checkout_record(actor=actor, order=order)
     return urljoin(platform.base_url() + "/", trade["pay_url"])
+
+
+@use_case(audit=AuditEvent.Action.PAYMENT)
+def checkout_record(*, actor: User, order: Order) -> Order:
+    """The payer was sent to the platform's cashier for this order."""
+    _audit(order, "checkout", actor)
+    return order
 
 
 def _mark_paid(order: Order, trade_no: str, *, via: str, notification_id: str = "") -> None:

@@ -125,11 +125,11 @@ def application_submit(*, actor: User, item: ServiceItem, data: dict, uploads: d
     submits for them). With an ``Idempotency-Key``, a retry or double tap returns the first
     application (created=False) instead of making a second one (``core.idempotency``).
     ``bundle_application``: the 一件事 it is a part of (services/services/bundles.py)."""
-    once = idempotency.Once(Application.objects.filter(applicant=actor), idempotency_key,
-                            {"item": item.code, "data": data, "organisation": organisation.credit_code if organisation else ""})
-    existing = once.first(remembered_only=True)
+    once = idempotency.keyed(Application.objects.filter(applicant=actor), idempotency_key,
+                             {"item": item.code, "data": data, "organisation": organisation.credit_code if organisation else ""})
+    existing = idempotency.first(once, remembered_only=True)
     if existing is not None:
-        return Submitted(once.found(existing).row, False)
+        return Submitted(idempotency.found(existing).row, False)
     if bundle_application is None:  # a 一件事's parts were counted once, as the bundle
         quotas.take("applications", (submitted_by or actor).pk)
     try:
@@ -138,10 +138,10 @@ def application_submit(*, actor: User, item: ServiceItem, data: dict, uploads: d
         attachments = _attachments(version, applicant=actor, organisation=organisation, uploads=uploads or {}, submitted_by=submitted_by)
     except (ValidationError, Conflict, NotFound):
         # a retry whose first attempt succeeded answers that application, even if the item has changed since
-        existing = once.first()
+        existing = idempotency.first(once)
         if existing is None:
             raise
-        return Submitted(once.found(existing).row, False)
+        return Submitted(idempotency.found(existing).row, False)
     written: dict = {}
 
     def make() -> Application:
@@ -165,7 +165,7 @@ def application_submit(*, actor: User, item: ServiceItem, data: dict, uploads: d
         _submitted_next(application, fee=fee, submitted_by=submitted_by)
         return application
 
-    keyed = once.create(make)
+    keyed = idempotency.create(once, make)
     if keyed.created:  # the answer shows the materials and the timeline: the rows just written, not read back
         keyed.row._prefetched_objects_cache = dict(written)
     return Submitted(keyed.row, keyed.created)

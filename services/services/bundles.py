@@ -99,11 +99,11 @@ def bundle_submit(*, actor: User, bundle: Bundle, data: dict, uploads: dict | No
     """Apply for the whole bundle: every part's answers are checked first (nothing is made if any is
     wrong); the parts that need no other's result are submitted now, the rest as their turn comes.
     With an ``Idempotency-Key``, a retry answers the first bundle application (``core.idempotency``)."""
-    once = idempotency.Once(BundleApplication.objects.filter(applicant=actor), idempotency_key,
-                            {"bundle": bundle.code, "data": data, "uploads": uploads or {}})
-    existing = once.first()
+    once = idempotency.keyed(BundleApplication.objects.filter(applicant=actor), idempotency_key,
+                             {"bundle": bundle.code, "data": data, "uploads": uploads or {}})
+    existing = idempotency.first(once)
     if existing is not None:
-        return once.found(existing)
+        return idempotency.found(existing)
     quotas.take("applications", actor.pk)
     if not bundle.is_active:
         raise Conflict(_("This bundle is not offered now."), code="item_unavailable")
@@ -128,7 +128,7 @@ def bundle_submit(*, actor: User, bundle: Bundle, data: dict, uploads: dict | No
         made.save()
         return made
 
-    keyed = once.create(make)
+    keyed = idempotency.create(once, make)
     if not keyed.created:
         return keyed
     bundle_application = keyed.row
