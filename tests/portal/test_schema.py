@@ -60,6 +60,17 @@ def test_the_codes_are_the_ones_the_code_raises(schema):
     assert "second_factor_required" not in str(schema["paths"]["/api/v1/me/"])  # a citizen's own data asks for none
 
 
+PUBLIC_READS = ("/api/v1/items/", "/api/v1/items/{code}/", "/api/v1/bundles/", "/api/v1/ratings/items/", "/api/v1/ratings/departments/")
+
+
+def test_the_public_catalogue_is_declared_public(schema):
+    """A generated client must not ask for a session before it reads the catalogue."""
+    for path in PUBLIC_READS:
+        operation = schema["paths"][path]["get"]
+        assert all(requirement == {} for requirement in operation["security"]), (path, operation["security"])
+        assert "401" not in operation["responses"] and "403" not in operation["responses"], path
+
+
 def test_paying_documents_the_payment_codes(schema):
     """payments is one of our apps (core.packages.our_apps): its domain errors reach the document."""
     responses = schema["paths"]["/api/v1/applications/{number}/payment/"]["post"]["responses"]
