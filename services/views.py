@@ -96,7 +96,7 @@ def _form_context(version, applicant, organisation, filled, errors):
         "fields": [{**localised(f), "value": filled.get(f["key"], ""), "errors": errors.get(f["key"], [])} for f in version.form_schema],
         "materials": [
             {"material": m, "credential": c, "errors": errors.get(f"uploads.{m.pk}", [])}
-            for m, c in applications.held_materials(version, applicant, organisation)
+            for m, c in selectors.held_materials(version, applicant, organisation)
         ],
         "errors": errors.get("__all__", []) + errors.get("organisation", []),
     }
@@ -144,7 +144,7 @@ def apply(request, code: str):
             "version": version,
             "organisation": organisation,
             "idempotency_key": secrets.token_urlsafe(16),
-            **_form_context(version, request.user, organisation, applications.prefill(version, request.user, organisation) | values, errors),
+            **_form_context(version, request.user, organisation, selectors.prefill(version, request.user, organisation) | values, errors),
         },
     )
 
@@ -377,7 +377,7 @@ def bundle_list(request):
 def bundle_apply(request, code: str):
     """One form for the whole bundle: each question once, each material once (wallet first)."""
     bundle = selectors.bundle_for(code)
-    form = bundles.form_of(bundle, request.user)
+    form = selectors.bundle_form(bundle, request.user)
     values, errors = {}, {}
     if request.method == "POST":
         values = {f["key"]: request.POST.get(f["key"], "") for f in form.fields}

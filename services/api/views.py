@@ -87,7 +87,7 @@ class FormApi(APIView):
         item = selectors.item_for(code)
         organisation = _organisation(request, request.query_params.get("organisation"))
         version = item.current_version
-        values = applications.prefill(version, request.user, organisation)
+        values = selectors.prefill(version, request.user, organisation)
         materials = [
             {
                 "id": m.pk,
@@ -97,7 +97,7 @@ class FormApi(APIView):
                 "held": c is not None,
                 "credential": {"identifier": c.identifier, "type_name": c.type.name} if c else None,
             }
-            for m, c in applications.held_materials(version, request.user, organisation)
+            for m, c in selectors.held_materials(version, request.user, organisation)
         ]
         form = {"item": item.code, "version": version.version, "fields": [{**f, "value": values.get(f["key"], "")} for f in version.form_schema],
                 "materials": materials}
@@ -382,7 +382,7 @@ class BundleListApi(APIView):
 class BundleFormApi(APIView):
     @extend_schema(responses=BundleFormSerializer, summary="A bundle's one form: each question and material once, pre-filled from the wallet")
     def get(self, request, code: str):
-        form = bundles.form_of(selectors.bundle_for(code), request.user)
+        form = selectors.bundle_form(selectors.bundle_for(code), request.user)
         return Response(BundleFormSerializer({"fields": form.fields, "material_list": form.materials, "questions": len(form.fields),
                                               "questions_separately": form.questions_separately, "materials": len(form.materials),
                                               "materials_separately": form.materials_separately, "window_visits": form.window_visits,

@@ -15,7 +15,6 @@ from core.fields import clean_values
 from core.outbox import enqueue_on_commit
 from core.usecases import pure, step, use_case
 from credentials.models import Credential, HolderKind
-from credentials.selectors import valid_credentials
 from identity.models import AuditEvent, Organisation, User
 from identity.permissions import may_act_for
 from identity.services import audit_record
@@ -24,50 +23,14 @@ from payments.models import Order
 from payments.services import order_open, order_refund
 from services import workdays
 from services.models import Application, AttachedMaterial, ItemVersion, Material, ServiceItem, Status, Upload
+from services.selectors import held_materials
 from services.services.steps import move, record_step, step_label
-
-
-@pure
-def holder_of(applicant: User, organisation: Organisation | None) -> tuple[str, str, str]:
-    if organisation is not None:
-        return HolderKind.ORGANISATION, organisation.credit_code, organisation.name
-    return HolderKind.PERSON, applicant.id_number, applicant.name
-
-
-@pure
-def prefill(version: ItemVersion, applicant: User, organisation: Organisation | None = None) -> dict:
-    """Values the state already holds: ``identity.name|id_number|phone`` or ``credential:<type>.<field>``."""
-    kind, number, _name = holder_of(applicant, organisation)
-    values = {}
-    sources = [field.get("prefill", "") for field in version.form_schema]
-    held = valid_credentials(holder_kind=kind, holder_number=number, type_codes={s[11:].partition(".")[0] for s in sources if s.startswith("credential:")})
-    for field in version.form_schema:
-        source = field.get("prefill", "")
-        if source.startswith("identity."):
-            values[field["key"]] = {"name": applicant.name, "id_number": applicant.id_number, "phone": applicant.phone or ""}.get(source[9:], "")
-        elif source.startswith("credential:"):
-            type_code, _dot, key = source[11:].partition(".")
-            credential = held.get(type_code)
-            if credential is not None:
-                values[field["key"]] = credential.holder_number if key == "holder_number" else credential.fields.get(key, "")
-    return {key: value for key, value in values.items() if value}
 
 
 @pure
 def clean_form(version: ItemVersion, raw) -> dict:
     """Server-side validation of the item's form, with errors per field (``data.<key>``)."""
     return clean_values(version.form_schema, raw, prefix="data")
-
-
-@pure
-def held_materials(version: ItemVersion, applicant: User, organisation: Organisation | None = None) -> list[tuple[Material, Credential | None]]:
-    """Each material with the valid credential that satisfies it, if the applicant holds one (免证办)."""
-    kind, number, _name = holder_of(applicant, organisation)
-    prefetched = "materials" in getattr(version, "_prefetched_objects_cache", {})  # from selectors.item_for_applying
-    materials = list(version.materials.all() if prefetched else version.materials.select_related("credential_type"))
-    wanted = [m.credential_type.code for m in materials if m.kind == Material.Kind.CREDENTIAL and m.credential_type_id]
-    held = valid_credentials(holder_kind=kind, holder_number=number, type_codes=wanted)
-    return [(m, held.get(m.credential_type.code) if m.kind == Material.Kind.CREDENTIAL and m.credential_type_id else None) for m in materials]
 
 
 def _new_number() -> str:

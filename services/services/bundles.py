@@ -9,7 +9,6 @@ when every part has; a rejected part stops it, with the department's reason and 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,59 +18,14 @@ from django.utils.translation import gettext_lazy
 
 from core import idempotency, quotas
 from core.errors import Conflict, DomainError
-from core.fields import localised
 from core.idempotency import Keyed
-from core.usecases import pure, step, use_case
+from core.usecases import step, use_case
 from identity.models import AuditEvent, User
 from identity.notices import named, words
 from identity.services import audit_record, notice_send
-from services.models import Application, Bundle, BundleApplication, BundlePart, Material, Status
-from services.selectors import bundle_parts
-from services.services.applications import application_submit, clean_form, held_materials, prefill
-
-
-@pure
-def material_key(material: Material) -> str:
-    """What makes two parts' materials the same one: the credential type, else the material's name."""
-    if material.kind == Material.Kind.CREDENTIAL and material.credential_type_id:
-        return f"credential:{material.credential_type.code}"
-    return f"upload:{material.name}"
-
-
-@dataclass
-class BundleForm:
-    fields: list[dict] = field(default_factory=list)  # form specs with bundle keys, each with "value" (pre-filled) and "parts"
-    materials: list[dict] = field(default_factory=list)  # {key, name, kind, held, parts}
-    questions_separately: int = 0
-    materials_separately: int = 0
-    window_visits_separately: int = 0  # items that cannot be done online: one trip each if applied for apart
-    window_visits: int = 0  # one trip per department among those, when applied for together
-
-
-@pure
-def form_of(bundle: Bundle, applicant: User) -> BundleForm:
-    form, fields, materials, parts = BundleForm(), {}, {}, bundle_parts(bundle)
-    for part in parts:
-        version = part.item.current_version
-        values = prefill(version, applicant, None)
-        for spec in version.form_schema:
-            key = part.field_map.get(spec["key"], spec["key"])
-            form.questions_separately += 1
-            entry = fields.setdefault(key, {**localised(spec), "key": key, "value": values.get(spec["key"], ""), "parts": [], "part_names": []})
-            entry["parts"].append(part.item.code)
-            entry["part_names"].append(part.item.local_name)
-            entry["value"] = entry["value"] or values.get(spec["key"], "")
-        for material, credential in held_materials(version, applicant):
-            form.materials_separately += 1
-            entry = materials.setdefault(material_key(material), {"key": material_key(material), "name": material.name, "kind": material.kind,
-                                                                  "required": material.required, "held": credential is not None, "parts": [],
-                                                                  "part_names": []})
-            entry["parts"].append(part.item.code)
-            entry["part_names"].append(part.item.local_name)
-    offline = [part for part in parts if not part.item.online]
-    form.window_visits_separately, form.window_visits = len(offline), len({part.item.department_id for part in offline})
-    form.fields, form.materials = list(fields.values()), list(materials.values())
-    return form
+from services.models import Application, Bundle, BundleApplication, BundlePart, Status
+from services.selectors import bundle_parts, material_key
+from services.services.applications import application_submit, clean_form
 
 
 def _part_data(part: BundlePart, answers: dict) -> dict:

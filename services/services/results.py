@@ -10,8 +10,8 @@ from core.usecases import step
 from credentials.issuers import internal_issuer
 from credentials.services import add_years, credential_issue
 from services.models import Application
+from services.selectors import holder_of
 from services.services import bundles
-from services.services.applications import holder_of
 from services.services.steps import move
 
 

@@ -22,7 +22,8 @@ def demo(live_server):
     from identity.models import User, id_number_index
     from portal.management.commands.seed_demo import DEMO_PEOPLE, PASSWORD
     from services.models import ServiceItem
-    from services.services.applications import application_submit, prefill
+    from services.selectors import prefill
+    from services.services.applications import application_submit
 
     people = {key: number for key, _name, number, _phone, _role in DEMO_PEOPLE}
     citizen = User.objects.get(id_number_index=id_number_index(people["citizen"]))

@@ -54,7 +54,8 @@ def seed_activity(users: dict) -> None:
     from healthcode.models import Appeal
     from healthcode.services import appeal_submit
     from services.models import Application, ServiceItem
-    from services.services.applications import application_submit, prefill
+    from services.selectors import prefill
+    from services.services.applications import application_submit
 
     zhang = users["citizen"]
     if not Application.objects.filter(applicant=zhang).exists():
@@ -81,7 +82,8 @@ def seed_ratings(users: dict) -> None:
     from credentials.demo import seed_types
     from credentials.services import credential_issue
     from services.models import Application, Rating, ServiceItem
-    from services.services.applications import application_submit, prefill
+    from services.selectors import prefill
+    from services.services.applications import application_submit
     from services.services.ratings import rating_submit
     from services.services.workflow import application_claim, application_review
 
