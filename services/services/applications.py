@@ -13,7 +13,7 @@ from core import idempotency, quotas
 from core.errors import Conflict, NotFound
 from core.fields import clean_values
 from core.outbox import enqueue_on_commit
-from core.usecases import pure, step, use_case
+from core.usecases import SystemActor, pure, step, use_case
 from credentials.models import Credential, HolderKind
 from identity.models import AuditEvent, Organisation, User
 from identity.permissions import may_act_for
@@ -188,7 +188,7 @@ def _end_by_applicant(applicant: User, application: Application, action: str, co
 
 
 @step
-def settle_fee(application: Application, *, actor, reason: str) -> None:
+def settle_fee(application: Application, *, actor: User | SystemActor, reason: str) -> None:
     """An application that ends without a result gives its fee back (or closes its unpaid order)."""
     order = payment_selectors.order_to_settle(purpose="application", reference=application.number)
     if order is not None:
