@@ -1,15 +1,10 @@
 """Every keyed write means the same (``core.idempotency``): the key's first request creates (201), a
 retry with the same body answers the first result (200), another body under the key is refused (422
 ``idempotency_key_reused``), and a key over 128 characters is refused (400) — never cut short into
-another request's key. Applications, window submissions, 一件事 bundles and fee orders."""
+another request's key. Applications and 一件事 bundles here; fee orders in tests/payments."""
 
 from __future__ import annotations
 
-import pytest
-
-from identity.models import AuditEvent
-from payments.models import Order
-from payments.services import order_open
 from services.models import Application, BundleApplication
 from tests.services.test_bundles import ANSWERS, bundle  # noqa: F401 — the bundle fixture
 from tests.services.test_lifecycle import apply
@@ -52,16 +47,3 @@ def test_the_bundle_view_leaves_the_table_to_the_use_case():
     from services.api import views
 
     assert ".objects." not in inspect.getsource(views.BundleApplyApi)  # 200 or 201 comes from the use case (created)
-
-
-def test_a_fee_order_is_one_per_reference_however_often_it_is_opened(holder):
-    first = order_open(actor=holder, purpose="application", reference="QL-1", amount_fen=1000, description="工本费")
-    again = order_open(actor=holder, purpose="application", reference="QL-1", amount_fen=1000, description="工本费")
-    assert first.pk == again.pk and Order.objects.count() == 1
-    assert AuditEvent.objects.filter(action="payment", detail__step="opened").count() == 1  # a repeat changes nothing and writes nothing
-
-
-@pytest.mark.parametrize("amount", [0, -1])
-def test_an_order_for_nothing_is_a_programming_error(holder, amount):
-    with pytest.raises(ValueError):
-        order_open(actor=holder, purpose="application", reference="QL-2", amount_fen=amount, description="")
