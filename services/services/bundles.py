@@ -53,8 +53,8 @@ def bundle_submit(*, actor: User, bundle: Bundle, data: dict, uploads: dict | No
     """Apply for the whole bundle: every part's answers are checked first (nothing is made if any is
     wrong); the parts that need no other's result are submitted now, the rest as their turn comes.
     With an ``Idempotency-Key``, a retry answers the first bundle application (``core.idempotency``)."""
-    once = idempotency.keyed(BundleApplication.objects.filter(applicant=actor), idempotency_key,
-                             {"bundle": bundle.code, "data": data, "uploads": uploads or {}})
+    # uploads are not compared (as for an application): a portal form sent twice uploads its files twice
+    once = idempotency.keyed(BundleApplication.objects.filter(applicant=actor), idempotency_key, {"bundle": bundle.code, "data": data})
     existing = idempotency.first(once)
     if existing is not None:
         return idempotency.found(existing)
