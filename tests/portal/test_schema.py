@@ -71,6 +71,12 @@ def test_the_public_catalogue_is_declared_public(schema):
         assert "401" not in operation["responses"] and "403" not in operation["responses"], path
 
 
+def test_creating_applications_and_bundles_documents_the_per_person_quota(schema):
+    """``core.quotas.take`` raises ``TooMany`` (its code fixed by its constructor): the document says 429."""
+    for path in ("/api/v1/applications/", "/api/v1/bundle-applications/"):
+        assert codes(schema["paths"][path]["post"]["responses"]["429"]) == {"too_many_requests"}, path
+
+
 def test_paying_documents_the_payment_codes(schema):
     """payments is one of our apps (core.packages.our_apps): its domain errors reach the document."""
     responses = schema["paths"]["/api/v1/applications/{number}/payment/"]["post"]["responses"]
