@@ -31,9 +31,8 @@ from rest_framework import exceptions, permissions, serializers
 
 from core.api import HTTP_STATUS
 from core.errors import DomainError, Kind, NotFound
+from core.packages import our_apps
 from core.people import mask_id_number, mask_name, mask_phone
-
-OUR_PACKAGES = ("core", "identity", "credentials", "healthcode", "services", "portal")
 
 MESSAGES = {
     "invalid": "Some fields are not valid.",
@@ -64,7 +63,8 @@ class ErrorSerializer(serializers.Serializer):
 
 
 def _ours(obj) -> bool:
-    return (getattr(obj, "__module__", "") or "").split(".")[0] in OUR_PACKAGES
+    """Code of ours (``core.packages.our_apps``): the walk follows it; into Django or DRF it does not."""
+    return (getattr(obj, "__module__", "") or "").split(".")[0] in our_apps()
 
 
 def _unwrap(func):
@@ -124,13 +124,26 @@ def _error_of(cls, call: ast.Call) -> tuple[Kind, str | None] | None:
         code = keywords.get("code")
         if isinstance(code, ast.Constant):
             return cls.kind, code.value
-        return cls.kind, ("not_found" if issubclass(cls, NotFound) and code is None else None)
+        return cls.kind, ("not_found" if issubclass(cls, NotFound) and code is None else _fixed_code(cls))
     if issubclass(cls, Http404) or issubclass(cls, exceptions.NotFound):
         return Kind.NOT_FOUND, "not_found"
     if issubclass(cls, exceptions.PermissionDenied):
         return Kind.FORBIDDEN, "permission_denied"
     if cls.__name__ == "ValidationError":  # Django's and DRF's
         return Kind.INVALID, "invalid"
+    return None
+
+
+@functools.cache
+def _fixed_code(cls) -> str | None:
+    """The code a domain error's own constructor gives it (``TooMany`` → ``too_many_requests``), if a literal."""
+    init = cls.__dict__.get("__init__")
+    tree = _parsed(init) if init is not None else None
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if keyword.arg == "code" and isinstance(keyword.value, ast.Constant):
+                    return keyword.value.value
     return None
 
 

@@ -7,8 +7,9 @@ What never happens, whatever the client or the platform retries:
 - a forged, replayed, out-of-order or wrong-amount notification changing anything: each is logged as
   a ``PaymentEvent`` (kept even though the answer is a refusal) and answered with a 4xx.
 
-``order_paid`` and ``order_refunded`` are sent inside the transaction that records them; the services
-app moves the application on (``services/receivers.py``).
+``order_paid`` and ``order_refunded`` (``payments/signals.py``) are sent inside the transaction that
+records them; the services app moves the application on (``services/receivers.py``). Reads are in
+``payments/selectors.py``; what a notification's outcome answers over HTTP, in ``payments/views.py``.
 
 The platform is never called inside a transaction that writes: a refund is decided and committed
 (``order_refund``: 退款处理中), sent after commit (``refund_send``, a task through the outbox) and its
@@ -25,21 +26,18 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-import django.dispatch
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import idempotency
 from core.errors import Conflict, NotFound, Unavailable
 from core.outbox import enqueue_on_commit
-from core.usecases import SYSTEM, SystemActor, pure, side_effect, unchanged, use_case
+from core.usecases import SYSTEM, SystemActor, side_effect, unchanged, use_case
 from identity.models import AuditEvent, User
 from identity.services import audit_record
 from payments import platform, receipts
 from payments.models import LIVE, Order, PaymentEvent, Reconciliation
-
-order_paid = django.dispatch.Signal()  # sender=Order, order=…
-order_refunded = django.dispatch.Signal()
+from payments.signals import order_paid, order_refunded
 
 PENDING_QUERY_AFTER = dt.timedelta(minutes=2)
 
@@ -48,42 +46,49 @@ def _number() -> str:
     return f"PAY{timezone.localdate():%Y%m%d}{secrets.randbelow(10**10):010d}"
 
 
-def _audit(order: Order, step: str, actor=None, **detail) -> None:
+def _audit(order: Order, step: str, actor: User | SystemActor | None = None, **detail) -> None:
     person = actor if getattr(actor, "pk", None) else None
     audit_record(action=AuditEvent.Action.PAYMENT, actor=person, actor_description="" if person else _("Payment platform"), subject=order.payer,
                  detail={"order": order.number, "reference": order.reference, "amount_fen": order.amount_fen, "step": step, **detail})
 
 
 @use_case(audit=AuditEvent.Action.PAYMENT)
-def order_open(*, payer: User, purpose: str, reference: str, amount_fen: int, description: str) -> Order:
-    """The one live order for ``reference`` (an application number): the existing one, or a new one."""
+def order_open(*, actor: User, purpose: str, reference: str, amount_fen: int, description: str) -> Order:
+    """The one live order for ``reference`` (an application number), paid by ``actor``: the existing
+    one, or a new one (``core.idempotency``: the reference is the key, unique among live orders)."""
     if amount_fen <= 0:
-        raise Conflict(_("Nothing to pay."), code="nothing_to_pay")
-    existing = Order.objects.filter(purpose=purpose, reference=reference, status__in=LIVE).first()
-    if existing is not None:
-        unchanged()
-        return existing
-    try:
-        with transaction.atomic():
-            order = Order.objects.create(number=_number(), purpose=purpose, reference=reference, payer=payer, amount_fen=amount_fen,
-                                         description=description[:128])
-    except IntegrityError:  # a concurrent first attempt made it
-        unchanged()
-        return Order.objects.get(purpose=purpose, reference=reference, status__in=LIVE)
-    _audit(order, "opened", payer)
-    return order
+        raise ValueError("an order charges something")  # the caller opens one only for a fee
+    once = idempotency.keyed(Order.objects.filter(purpose=purpose, status__in=LIVE), reference, key_field="reference", fingerprint_field=None)
+    keyed = idempotency.get_or_create(once, lambda: Order.objects.create(number=_number(), purpose=purpose, reference=reference, payer=actor,
+                                                            amount_fen=amount_fen, description=description[:128]))
+    if keyed.created:
+        _audit(keyed.row, "opened", actor)
+    return keyed.row
 
 
-@pure
-def checkout_url(order: Order, *, return_url: str) -> str:
-    """Where the payer pays: the platform's cashier for this order (created there once; idempotent)."""
+@side_effect
+def order_checkout(*, actor: User, order: Order, return_url: str) -> str:
+    """Where the payer pays: the platform's cashier for this order (created there once; the platform's
+    create is idempotent). The platform is asked outside any transaction of ours (under SQLite a
+    transaction holds the write lock the simulator's own write waits for); its answer is recorded
+    by ``checkout_record``."""
+    if order.payer_id != actor.pk:
+        raise NotFound()
     if order.status != Order.Status.PENDING:
         raise Conflict(_("This order is %(status)s.") % {"status": order.get_status_display()}, code="not_payable")
     try:
         trade = platform.create(out_trade_no=order.number, amount_fen=order.amount_fen, description=order.description, return_url=return_url)
     except platform.PlatformError:
         raise Unavailable(_("The payment platform cannot be reached; please try again shortly."), code="payment_platform_unavailable") from None
+    checkout_record(actor=actor, order=order)
     return urljoin(platform.base_url() + "/", trade["pay_url"])
+
+
+@use_case(audit=AuditEvent.Action.PAYMENT)
+def checkout_record(*, actor: User, order: Order) -> Order:
+    """The payer was sent to the platform's cashier for this order."""
+    _audit(order, "checkout", actor)
+    return order
 
 
 def _mark_paid(order: Order, trade_no: str, *, via: str, notification_id: str = "") -> None:
@@ -106,10 +111,20 @@ def _mark_refunded(order: Order, *, via: str, notification_id: str = "") -> None
     order_refunded.send(sender=Order, order=order)
 
 
+DONE = ("paid", "refunded", "duplicate")
+
+
 @dataclass(frozen=True)
 class Received:
-    status: int  # what to answer the platform: 2xx = done, anything else = "tell me again later" or "not from you"
+    """What became of a notification: ``kind`` is ``paid``, ``refunded`` or ``duplicate`` when it is
+    done with (the platform stops resending), else why it was refused (a ``PaymentEvent.Kind``). The
+    notification view answers the platform accordingly (``payments/views.py``)."""
+
     kind: str
+
+    @property
+    def done(self) -> bool:
+        return self.kind in DONE
 
 
 def _refused(kind: str, notification_id: str = "", order: Order | None = None, **detail) -> Received:
@@ -118,18 +133,18 @@ def _refused(kind: str, notification_id: str = "", order: Order | None = None, *
         _audit(order, kind)
     else:
         audit_record(action=AuditEvent.Action.PAYMENT, actor_description=_("Payment platform"), detail={"step": kind, **detail})
-    return Received({"forged": 401, "replayed": 401, "unknown_order": 404, "mismatch": 409, "out_of_order": 409}.get(kind, 400), kind)
+    return Received(kind)
 
 
 def _duplicate(order: Order, notification_id: str) -> Received:
     """Already acted on: answered as done (so the platform stops resending), logged, nothing changed."""
     PaymentEvent.objects.create(order=order, kind=PaymentEvent.Kind.DUPLICATE, notification_id=notification_id, detail={})
     _audit(order, "duplicate")
-    return Received(200, "duplicate")
+    return Received("duplicate")
 
 
 @use_case(audit=AuditEvent.Action.PAYMENT)
-def notification_receive(*, client: SystemActor, headers, body: bytes) -> Received:
+def notification_receive(*, actor: SystemActor, headers, body: bytes) -> Received:
     """The platform tells us an order was paid or refunded. Believed only when signed and recent;
     acted on once; anything else is logged and changes nothing."""
     try:
@@ -146,12 +161,12 @@ def notification_receive(*, client: SystemActor, headers, body: bytes) -> Receiv
     if notice.event_type == "PAY.SUCCESS":
         if order.status == Order.Status.PENDING:
             _mark_paid(order, notice.trade_no, via="notification", notification_id=notice.event_id)
-            return Received(200, "paid")
+            return Received("paid")
         if order.status in (Order.Status.PAID, Order.Status.REFUNDING, Order.Status.REFUNDED):
             return _duplicate(order, notice.event_id)
     if notice.event_type == "REFUND.SUCCESS" and order.status == Order.Status.REFUNDING:
         _mark_refunded(order, via="notification", notification_id=notice.event_id)
-        return Received(200, "refunded")
+        return Received("refunded")
     if notice.event_type == "REFUND.SUCCESS" and order.status == Order.Status.REFUNDED:
         return _duplicate(order, notice.event_id)
     # paid for a closed order, refunded before we knew it was paid …: nothing changes; the query sweep
@@ -160,7 +175,7 @@ def notification_receive(*, client: SystemActor, headers, body: bytes) -> Receiv
 
 
 @side_effect
-def order_sync(*, actor, order: Order) -> Order:
+def order_sync(*, actor: User | SystemActor, order: Order) -> Order:
     """Ask the platform about one order (a notification may have been lost), outside any transaction,
     and catch up through ``order_catch_up``. A refund the platform has not taken yet is sent again
     (the platform's refund is idempotent: one already done answers as done)."""
@@ -177,7 +192,7 @@ def order_sync(*, actor, order: Order) -> Order:
 
 
 @use_case(audit=AuditEvent.Action.PAYMENT)
-def order_catch_up(*, actor, order: Order, trade: dict) -> Order:
+def order_catch_up(*, actor: User | SystemActor, order: Order, trade: dict) -> Order:
     """What the platform says of an order (its query answer), acted on as its notification would be."""
     order = Order.objects.select_for_update(no_key=True).get(pk=order.pk)
     if trade["status"] == "SUCCESS" and order.status == Order.Status.PENDING:
@@ -193,7 +208,7 @@ def order_catch_up(*, actor, order: Order, trade: dict) -> Order:
 
 
 @use_case(audit=AuditEvent.Action.PAYMENT)
-def order_refund(*, actor, order: Order, reason: str) -> Order:
+def order_refund(*, actor: User | SystemActor, order: Order, reason: str) -> Order:
     """Give the money back (the application was rejected or withdrawn after payment), or close an
     unpaid order. The refund is decided here (退款处理中) and sent to the platform after commit
     (``refund_send``); asking twice refunds once: the platform's refund is idempotent and so is ours."""
@@ -257,7 +272,7 @@ def pending_sweep(*, actor: SystemActor) -> int:
 
 
 @use_case(audit=AuditEvent.Action.PAYMENT)
-def reconcile(*, actor, day: dt.date) -> Reconciliation:
+def reconcile(*, actor: User | SystemActor, day: dt.date) -> Reconciliation:
     """Compare the platform's statement for ``day`` with our orders; list every difference."""
     try:
         lines = platform.statement(day.isoformat())
@@ -276,27 +291,3 @@ def reconcile(*, actor, day: dt.date) -> Reconciliation:
     audit_record(action=AuditEvent.Action.PAYMENT, actor_description=_("System"), detail={"step": "reconciled", "day": day.isoformat(),
                                                                                          "differences": len(differences)})
     return report
-
-
-@pure
-def refund_progress(order: Order) -> str:
-    """Where a refund stands, in words for the payer (empty when the order is not being refunded)."""
-    if order.status == Order.Status.REFUNDED:
-        return _("已退款 ¥%(amount)s，已原路退回。") % {"amount": order.yuan}
-    if order.status != Order.Status.REFUNDING:
-        return ""
-    attempts = (PaymentEvent.Kind.REFUND_SENT, PaymentEvent.Kind.REFUND_FAILED)
-    last = order.events.filter(kind__in=attempts).order_by("-created_at", "-pk").values_list("kind", flat=True).first()
-    if last == PaymentEvent.Kind.REFUND_FAILED:
-        return _("退款处理中：支付平台暂时无法连接，系统会自动重试，无需再次操作。")
-    if last == PaymentEvent.Kind.REFUND_SENT:
-        return _("退款处理中：支付平台已受理，款项将原路退回。")
-    return _("退款处理中：正在向支付平台申请退款。")
-
-
-@pure
-def order_for(user: User, *, purpose: str, reference: str) -> Order:
-    order = Order.objects.filter(purpose=purpose, reference=reference, payer=user).order_by("-created_at").first()
-    if order is None:
-        raise NotFound()
-    return order

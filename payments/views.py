@@ -1,4 +1,6 @@
-"""The platform's notifications arrive here (no session, no CSRF: the signature is the authentication)."""
+"""The platform's notifications arrive here (no session, no CSRF: the signature is the authentication).
+What each outcome answers the platform is decided here, the HTTP layer: 2xx when the notification is
+done with (the platform stops resending), 4xx when it is refused."""
 
 from __future__ import annotations
 
@@ -9,9 +11,13 @@ from django.views.decorators.http import require_POST
 from core.usecases import SYSTEM
 from payments.services import notification_receive
 
+# a refused notification's kind (payments.models.PaymentEvent.Kind) → the status the platform reads
+REFUSED_STATUS = {"forged": 401, "replayed": 401, "unknown_order": 404, "mismatch": 409, "out_of_order": 409}
+
 
 @csrf_exempt
 @require_POST
 def notify(request):
-    received = notification_receive(client=SYSTEM, headers=request.headers, body=request.body)
-    return JsonResponse({"code": "SUCCESS" if received.status < 300 else "FAIL", "result": received.kind}, status=received.status)
+    received = notification_receive(actor=SYSTEM, headers=request.headers, body=request.body)
+    status = 200 if received.done else REFUSED_STATUS.get(received.kind, 400)
+    return JsonResponse({"code": "SUCCESS" if received.done else "FAIL", "result": received.kind}, status=status)

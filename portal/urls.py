@@ -8,7 +8,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from credentials.api.views import JwksApi
 from credentials.views import register, request_console, verify_console
 from identity import password_reset
-from payments.views import notify as payments_notify
 from portal import dashboard, views
 from portal.metrics import metrics_view
 
@@ -17,6 +16,7 @@ api_v1 = [
     path("", include("credentials.api.urls")),
     path("", include("healthcode.api.urls")),
     path("", include("services.api.urls")),
+    path("", include("payments.api.urls")),
 ]
 
 urlpatterns = [
@@ -48,7 +48,7 @@ urlpatterns = [
     path("yardsticks/", dashboard.public, name="yardsticks"),
     path("health/", include("healthcode.urls")),
     path("services/", include("services.urls")),
-    path("api/v1/payments/notify/", payments_notify, name="payments-notify"),  # the payment platform's signed notifications
+    path("", include("payments.urls")),  # the payment platform's signed notifications
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -522,6 +522,7 @@ class BundleApplication(models.Model):
     uploads = models.JSONField(_("上传材料"), default=dict, blank=True)
     note = models.TextField(_("说明"), max_length=limits.REASON, blank=True)
     idempotency_key = models.CharField(max_length=128, blank=True, editable=False)
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False, help_text="SHA-256 of the request the key made")
     created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
     completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
 

@@ -5,7 +5,7 @@ application use cases."""
 from django.dispatch import receiver
 
 from identity.models import Department
-from payments.services import order_paid
+from payments.signals import order_paid
 from services.models import Bundle, BundlePart, Category, ItemVersion, Material, Rating, Region, ServiceItem
 from services.selectors import CATALOGUE, RATINGS
 from services.services.applications import fee_paid

@@ -1,18 +1,26 @@
-"""Catalogue search and scoped reads: my applications (404 for anyone else's), my department's queue."""
+"""Catalogue search and scoped reads: my applications (``NotFound`` for anyone else's), my department's queue,
+my 一件事 applications and their timelines."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
-from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import people
+from core.errors import NotFound
+from core.fields import localised
 from core.public_cache import KEEP, Stamp
-from identity.models import User
+from credentials.models import Credential, HolderKind
+from credentials.selectors import valid_credential, valid_credentials
+from identity.models import Organisation, User
 from services import permissions
-from services.models import OPEN_STATUSES, Application, AttachedMaterial, Material, ServiceItem, Upload
+from services.models import OPEN_STATUSES, Application, AttachedMaterial, Bundle, BundleApplication, BundlePart, ItemVersion, Material, ServiceItem, Upload
 
 CATALOGUE = Stamp("catalogue")  # moved by services/receivers.py on any catalogue change
 
@@ -37,7 +45,7 @@ def catalogue(*, q: str = "", department: str = "", category: str = "", online: 
 def item_for(code: str) -> ServiceItem:
     item = catalogue().filter(code=code).first()
     if item is None:
-        raise Http404
+        raise NotFound()
     return item
 
 
@@ -71,9 +79,9 @@ def application_for(user: User, number: str) -> Application:
     application = Application.objects.select_related("item", "version", "department", "applicant", "organisation", "assigned_to",
                                                      "result_credential").filter(number=number).first()
     if application is None:
-        raise Http404
+        raise NotFound()
     if not permissions.may_see_application(user, application):
-        raise Http404
+        raise NotFound()
     return application
 
 
@@ -81,7 +89,7 @@ def own_application_for(user: User, number: str) -> Application:
     """An application only its applicant may act on (withdraw, resubmit); staff and others get 404."""
     application = application_for(user, number)
     if application.applicant_id != user.pk:
-        raise Http404
+        raise NotFound()
     return application
 
 
@@ -104,13 +112,13 @@ def upload_for(user: User, upload_id) -> Upload:
     """Its owner, or a reviewer of the department of an application it is attached to."""
     upload = Upload.objects.filter(pk=upload_id).first()
     if upload is None:
-        raise Http404
+        raise NotFound()
     if upload.owner_id == user.pk:
         return upload
     if permissions.is_reviewer_of(user, user.department_id) and Application.objects.filter(
             attachments__upload=upload, department_id=user.department_id).exists():
         return upload
-    raise Http404
+    raise NotFound()
 
 
 def saved_materials_ratio() -> dict:
@@ -192,7 +200,7 @@ def rectifications_for(reviewer: User):
 def rectification_for(reviewer: User, pk: int):
     case = rectifications_for(reviewer).filter(pk=pk).first()
     if case is None:
-        raise Http404
+        raise NotFound()
     return case
 
 
@@ -212,8 +220,34 @@ def bundle_for(code: str):
 
     found = Bundle.objects.filter(code=code, is_active=True).first()
     if found is None:
-        raise Http404
+        raise NotFound()
     return found
+
+
+def bundle_parts(bundle: Bundle) -> list[BundlePart]:
+    """A bundle's parts in order, with their items' current versions."""
+    return list(bundle.parts.select_related("item__current_version", "item__department", "after").order_by("position"))
+
+
+def bundle_application_for(user: User, number: str) -> BundleApplication:
+    """My 一件事 application; anyone else's (or a number that does not exist) is ``NotFound``."""
+    found = BundleApplication.objects.select_related("bundle").filter(number=number, applicant=user).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def bundle_timeline(bundle_application: BundleApplication) -> list[dict]:
+    """One line per part, in order: its application (or that it waits for an earlier part's result)."""
+    made = {a.item_id: a for a in bundle_application.parts.select_related("item", "department")}
+    lines = []
+    for part in bundle_parts(bundle_application.bundle):
+        application = made.get(part.item_id)
+        lines.append({"item": part.item.code, "name": part.item.local_name, "department": part.item.department.local_name,
+                      "waits_for": part.after.item.code if part.after_id else None, "application": application.number if application else None,
+                      "status": application.status if application else "waiting",
+                      "status_label": application.get_status_display() if application else _("待前序事项办结")})
+    return lines
 
 
 def visit_for(user: User, pk: int):
@@ -222,7 +256,7 @@ def visit_for(user: User, pk: int):
 
     visit = Verification.objects.select_related("credential", "service_hall").filter(pk=pk).first()
     if visit is None or visit.credential is None or visit.credential.holder_index != user.id_number_index:
-        raise Http404
+        raise NotFound()
     return visit
 
 
@@ -275,3 +309,122 @@ def upload_download_name(upload: Upload) -> str:
     stem = attached.material.name if attached else PurePath(upload.original_name or "").stem
     stem = "".join(c for c in stem if c not in '\\/:*?"<>|\r\n').strip() or str(_("材料"))
     return f"{stem}.{UPLOAD_EXTENSIONS.get(upload.content_type, 'bin')}"
+
+
+# What an applicant already holds: pre-fill and 免证办 (read from the wallet, never written)
+
+
+def holder_of(applicant: User, organisation: Organisation | None) -> tuple[str, str, str]:
+    if organisation is not None:
+        return HolderKind.ORGANISATION, organisation.credit_code, organisation.name
+    return HolderKind.PERSON, applicant.id_number, applicant.name
+
+
+def prefill(version: ItemVersion, applicant: User, organisation: Organisation | None = None) -> dict:
+    """Values the state already holds: ``identity.name|id_number|phone`` or ``credential:<type>.<field>``."""
+    kind, number, _name = holder_of(applicant, organisation)
+    values = {}
+    sources = [field.get("prefill", "") for field in version.form_schema]
+    held = valid_credentials(holder_kind=kind, holder_number=number, type_codes={s[11:].partition(".")[0] for s in sources if s.startswith("credential:")})
+    for field in version.form_schema:
+        source = field.get("prefill", "")
+        if source.startswith("identity."):
+            values[field["key"]] = {"name": applicant.name, "id_number": applicant.id_number, "phone": applicant.phone or ""}.get(source[9:], "")
+        elif source.startswith("credential:"):
+            type_code, _dot, key = source[11:].partition(".")
+            credential = held.get(type_code)
+            if credential is not None:
+                values[field["key"]] = credential.holder_number if key == "holder_number" else credential.fields.get(key, "")
+    return {key: value for key, value in values.items() if value}
+
+
+def held_materials(version: ItemVersion, applicant: User, organisation: Organisation | None = None) -> list[tuple[Material, Credential | None]]:
+    """Each material with the valid credential that satisfies it, if the applicant holds one (免证办)."""
+    kind, number, _name = holder_of(applicant, organisation)
+    prefetched = "materials" in getattr(version, "_prefetched_objects_cache", {})  # from selectors.item_for_applying
+    materials = list(version.materials.all() if prefetched else version.materials.select_related("credential_type"))
+    wanted = [m.credential_type.code for m in materials if m.kind == Material.Kind.CREDENTIAL and m.credential_type_id]
+    held = valid_credentials(holder_kind=kind, holder_number=number, type_codes=wanted)
+    return [(m, held.get(m.credential_type.code) if m.kind == Material.Kind.CREDENTIAL and m.credential_type_id else None) for m in materials]
+
+
+# 秒批: which rule does not hold (read-only; services.services.approval acts on the answer)
+
+
+def _compare(value, op: str, expected) -> bool:
+    checks = {
+        "eq": lambda: value == expected, "ne": lambda: value != expected, "in": lambda: value in (expected or []),
+        "lte": lambda: float(value) <= float(expected), "gte": lambda: float(value) >= float(expected),
+        "lt": lambda: float(value) < float(expected), "gt": lambda: float(value) > float(expected),
+    }
+    try:
+        return bool(checks[op]())
+    except (TypeError, ValueError, KeyError):
+        return False
+
+
+def failing_approval_rule(application: Application) -> str | None:
+    """The name of the first 秒批 rule that does not hold, or None when all hold."""
+    kind, number, _name = holder_of(application.applicant, application.organisation)
+    data = application.data
+    for rule in application.version.approval_rules:
+        if rule["kind"] == "credential_valid":
+            holds = valid_credential(holder_kind=kind, holder_number=number, type_code=rule["type"]) is not None
+        elif rule["kind"] == "field":
+            holds = _compare(data.get(rule["field"]), rule.get("op", "eq"), rule.get("value"))
+        elif rule["kind"] == "applicant_age":
+            holds = _compare(people.age(application.applicant.id_number, timezone.localdate()), rule.get("op", "gte"), rule.get("value"))
+        elif rule["kind"] == "all_materials_held":
+            holds = all(credential is not None or not material.required for material, credential in held_materials(application.version,
+                        application.applicant, application.organisation) if material.kind == Material.Kind.CREDENTIAL)
+        else:
+            holds = False
+        if not holds:
+            return rule["name"]
+    return None
+
+
+# 一件事: one form for a bundle's parts
+
+
+def material_key(material: Material) -> str:
+    """What makes two parts' materials the same one: the credential type, else the material's name."""
+    if material.kind == Material.Kind.CREDENTIAL and material.credential_type_id:
+        return f"credential:{material.credential_type.code}"
+    return f"upload:{material.name}"
+
+
+@dataclass
+class BundleForm:
+    fields: list[dict] = dataclasses.field(default_factory=list)  # form specs with bundle keys, each with "value" (pre-filled) and "parts"
+    materials: list[dict] = dataclasses.field(default_factory=list)  # {key, name, kind, held, parts}
+    questions_separately: int = 0
+    materials_separately: int = 0
+    window_visits_separately: int = 0  # items that cannot be done online: one trip each if applied for apart
+    window_visits: int = 0  # one trip per department among those, when applied for together
+
+
+def bundle_form(bundle: Bundle, applicant: User) -> BundleForm:
+    """A bundle's one form: each question and each material once, pre-filled from the wallet."""
+    form, fields, materials, parts = BundleForm(), {}, {}, bundle_parts(bundle)
+    for part in parts:
+        version = part.item.current_version
+        values = prefill(version, applicant, None)
+        for spec in version.form_schema:
+            key = part.field_map.get(spec["key"], spec["key"])
+            form.questions_separately += 1
+            entry = fields.setdefault(key, {**localised(spec), "key": key, "value": values.get(spec["key"], ""), "parts": [], "part_names": []})
+            entry["parts"].append(part.item.code)
+            entry["part_names"].append(part.item.local_name)
+            entry["value"] = entry["value"] or values.get(spec["key"], "")
+        for material, credential in held_materials(version, applicant):
+            form.materials_separately += 1
+            entry = materials.setdefault(material_key(material), {"key": material_key(material), "name": material.name, "kind": material.kind,
+                                                                  "required": material.required, "held": credential is not None, "parts": [],
+                                                                  "part_names": []})
+            entry["parts"].append(part.item.code)
+            entry["part_names"].append(part.item.local_name)
+    offline = [part for part in parts if not part.item.online]
+    form.window_visits_separately, form.window_visits = len(offline), len({part.item.department_id for part in offline})
+    form.fields, form.materials = list(fields.values()), list(materials.values())
+    return form

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +21,7 @@ from core.web import refusal, whole_number
 from identity import masking, second_factor
 from identity import selectors as identity_selectors
 from identity.models import User
+from payments import selectors as payment_selectors
 from payments import services as payment_services
 from services import permissions, selectors
 from services.models import RATING_TAGS, Category, Rating, RatingLevel, Status
@@ -83,7 +83,7 @@ def _uploads_from(request, version, owner) -> dict:
             if upload.size > uploads.MAX_UPLOAD_BYTES:
                 raise ValidationError({f"uploads.{material.pk}": [_("The file is larger than 10 MB.")]})
             try:
-                stored = uploads.upload_store(owner=owner, name=upload.name, content=upload.read())
+                stored = uploads.upload_store(actor=owner, name=upload.name, content=upload.read())
             except ValidationError as exc:
                 raise ValidationError({f"uploads.{material.pk}": exc.message_dict.get("file", exc.messages)}) from exc
             attached[str(material.pk)] = str(stored.id)
@@ -95,7 +95,7 @@ def _form_context(version, applicant, organisation, filled, errors):
         "fields": [{**localised(f), "value": filled.get(f["key"], ""), "errors": errors.get(f["key"], [])} for f in version.form_schema],
         "materials": [
             {"material": m, "credential": c, "errors": errors.get(f"uploads.{m.pk}", [])}
-            for m, c in applications.held_materials(version, applicant, organisation)
+            for m, c in selectors.held_materials(version, applicant, organisation)
         ],
         "errors": errors.get("__all__", []) + errors.get("organisation", []),
     }
@@ -123,7 +123,7 @@ def apply(request, code: str):
         try:
             attached = _uploads_from(request, version, request.user)
             submitted = applications.application_submit(
-                applicant=request.user,
+                actor=request.user,
                 item=item,
                 data=values,
                 uploads=attached,
@@ -143,7 +143,7 @@ def apply(request, code: str):
             "version": version,
             "organisation": organisation,
             "idempotency_key": secrets.token_urlsafe(16),
-            **_form_context(version, request.user, organisation, applications.prefill(version, request.user, organisation) | values, errors),
+            **_form_context(version, request.user, organisation, selectors.prefill(version, request.user, organisation) | values, errors),
         },
     )
 
@@ -170,7 +170,7 @@ def application_detail(request, number: str):
             "actions": steps.allowed_actions(application),
             "rating": selectors.rating_of(request.user, application),
             "order": order,
-            "refund_progress": payment_services.refund_progress(order) if order else "",
+            "refund_progress": payment_selectors.refund_progress(order) if order else "",
             "can_rate": application.status in ratings.RATEABLE,
             "levels": RatingLevel.choices,
             "tags": RATING_TAGS.items(),
@@ -181,7 +181,7 @@ def application_detail(request, number: str):
 def _order_of(request, application):
     """My order for my application, or None (payments owns the query and its scoping)."""
     try:
-        return payment_services.order_for(request.user, purpose="application", reference=application.number)
+        return payment_selectors.order_for(request.user, purpose="application", reference=application.number)
     except NotFound:
         return None
 
@@ -208,27 +208,27 @@ def application_action(request, number: str, action: str):
         return redirect("application-detail", number=number)
     try:
         if action in ENDINGS:
-            ENDINGS[action](applicant=request.user, application=application, comment=request.POST.get("comment", "")[:2000])
+            ENDINGS[action](actor=request.user, application=application, comment=request.POST.get("comment", "")[:2000])
             messages.success(request, _("申请已撤回。") if action == "withdraw" else _("申请已取消。"))
         elif action == "pay":
-            order = payment_services.order_for(request.user, purpose="application", reference=application.number)
-            return redirect(payment_services.checkout_url(order, return_url=f"/services/applications/{application.number}/"))
+            order = payment_selectors.order_for(request.user, purpose="application", reference=application.number)
+            return redirect(payment_services.order_checkout(actor=request.user, order=order, return_url=f"/services/applications/{application.number}/"))
         elif action in ("rate", "rerate"):
             level, tags, comment = whole_number(request.POST.get("level")), request.POST.getlist("tags"), request.POST.get("comment", "")
             if action == "rate":
-                ratings.rating_submit(applicant=request.user, application=application, level=level, tags=tags, comment=comment)
+                ratings.rating_submit(actor=request.user, application=application, level=level, tags=tags, comment=comment)
             else:
                 first = selectors.rating_of(request.user, application)
                 if first is None:
-                    raise Http404
-                ratings.rating_revise(applicant=request.user, rating=first, level=level, tags=tags, comment=comment)
+                    raise NotFound()
+                ratings.rating_revise(actor=request.user, rating=first, level=level, tags=tags, comment=comment)
             messages.success(request, _("Thank you for your rating."))
         elif action == "resubmit":
             attached = _uploads_from(request, application.version, request.user)
             data = {key: value for key, value in request.POST.items() if key in {f["key"] for f in application.version.form_schema} and value}
-            applications.application_resubmit(applicant=request.user, application=application, data=data or None, uploads=attached)
+            applications.application_resubmit(actor=request.user, application=application, data=data or None, uploads=attached)
         else:
-            raise Http404
+            raise NotFound()
     except (ValidationError, DomainError) as exc:
         _say_refusal(request, exc, application.version)
     return redirect("application-detail", number=number)
@@ -256,15 +256,15 @@ def workbench_detail(request, number: str):
         action = request.POST.get("action", "")
         try:
             if action == "claim":
-                workflow.application_claim(reviewer=request.user, application=application)
+                workflow.application_claim(actor=request.user, application=application)
             else:
                 workflow.application_review(
-                    reviewer=request.user, application=application, action=action, comment=request.POST.get("comment", "")
+                    actor=request.user, application=application, action=action, comment=request.POST.get("comment", "")
                 )
         except (ValidationError, DomainError) as exc:
             _say_refusal(request, exc)
         return redirect("workbench-detail", number=number)
-    workflow.application_open(user=request.user, application=application)
+    workflow.application_open(actor=request.user, application=application)
     return render(
         request,
         "services/review.html",
@@ -300,7 +300,7 @@ def counter(request):
     recorded and shown to the citizen."""
     step = request.POST.get("step", "")
     if step == "identify":
-        identified = counter_desk.counter_identify(clerk=request.user, token=request.POST.get("presentation", "").strip()[:8000])
+        identified = counter_desk.counter_identify(actor=request.user, token=request.POST.get("presentation", "").strip()[:8000])
         if identified.walk_in is None:
             messages.error(request, identified.message)
         else:
@@ -321,7 +321,7 @@ def counter(request):
             try:
                 attached = _uploads_from(request, version, request.user)
                 submitted = applications.application_submit(
-                    applicant=applicant,
+                    actor=applicant,
                     item=item,
                     data=values,
                     uploads=attached,
@@ -354,9 +354,9 @@ def rectifications(request):
         case = selectors.rectification_for(request.user, whole_number(request.POST.get("case")))
         try:
             if request.POST.get("step") == "callback":
-                ratings.rectification_callback(reviewer=request.user, case=case, note=request.POST.get("note", ""))
+                ratings.rectification_callback(actor=request.user, case=case, note=request.POST.get("note", ""))
             else:
-                ratings.rectification_reply(reviewer=request.user, case=case, reply=request.POST.get("reply", ""))
+                ratings.rectification_reply(actor=request.user, case=case, reply=request.POST.get("reply", ""))
         except (ValidationError, DomainError) as exc:
             _say_refusal(request, exc)
         return redirect("rectifications")
@@ -378,7 +378,7 @@ def bundle_list(request):
 def bundle_apply(request, code: str):
     """One form for the whole bundle: each question once, each material once (wallet first)."""
     bundle = selectors.bundle_for(code)
-    form = bundles.form_of(bundle, request.user)
+    form = selectors.bundle_form(bundle, request.user)
     values, errors = {}, {}
     if request.method == "POST":
         values = {f["key"]: request.POST.get(f["key"], "") for f in form.fields}
@@ -387,13 +387,13 @@ def bundle_apply(request, code: str):
             for index, material in enumerate(form.materials):
                 upload = request.FILES.get(f"material_{index}")
                 if upload is not None and not material["held"]:
-                    stored[material["key"]] = str(uploads.upload_store(owner=request.user, name=upload.name, content=upload.read()).id)
-            made = bundles.bundle_submit(applicant=request.user, bundle=bundle, data={k: v for k, v in values.items() if v}, uploads=stored,
+                    stored[material["key"]] = str(uploads.upload_store(actor=request.user, name=upload.name, content=upload.read()).id)
+            made = bundles.bundle_submit(actor=request.user, bundle=bundle, data={k: v for k, v in values.items() if v}, uploads=stored,
                                          idempotency_key=request.POST.get("idempotency_key", ""))
         except (ValidationError, DomainError) as exc:
             errors = _fail(request, exc)
         else:
-            return redirect("bundle-application", number=made.number)
+            return redirect("bundle-application", number=made.row.number)
     fields = [{**f, "value": values.get(f["key"], f["value"]), "errors": errors.get(f["key"], [])} for f in form.fields]
     return render(request, "services/bundle_apply.html", {"bundle": bundle, "form": form, "fields": fields, "materials": list(enumerate(form.materials)),
                                                           "idempotency_key": secrets.token_urlsafe(16), "errors": errors.get("__all__", [])})
@@ -401,8 +401,8 @@ def bundle_apply(request, code: str):
 
 @login_required
 def bundle_application(request, number: str):
-    found = bundles.bundle_application_for(request.user, number)
-    return render(request, "services/bundle_application.html", {"bundle_application": found, "lines": bundles.timeline(found)})
+    found = selectors.bundle_application_for(request.user, number)
+    return render(request, "services/bundle_application.html", {"bundle_application": found, "lines": selectors.bundle_timeline(found)})
 
 
 @login_required
@@ -412,7 +412,7 @@ def visit_rate(request, pk: int):
     existing = Rating.objects.filter(visit_id=visit.pk, revises__isnull=True).first()
     if request.method == "POST" and existing is None:
         try:
-            ratings.visit_rate(applicant=request.user, visit=visit, level=whole_number(request.POST.get("level")), tags=request.POST.getlist("tags"),
+            ratings.visit_rate(actor=request.user, visit=visit, level=whole_number(request.POST.get("level")), tags=request.POST.getlist("tags"),
                                comment=request.POST.get("comment", ""))
         except (ValidationError, DomainError) as exc:
             _say_refusal(request, exc)
@@ -428,7 +428,7 @@ def notice_check(request, signed: str):
     number = notice_documents.notice_number(signed)
     application = selectors.completed_application(number) if number else None
     if application is None:
-        raise Http404
+        raise NotFound()
     applicant = application.organisation.name if application.organisation else masking.name_of(application.applicant, viewer=masking.Viewer.OTHERS)
     return render(request, "documents/notice_check.html", {"application": application, "applicant": applicant,
                                                             "credential": application.result_credential})

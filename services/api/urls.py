@@ -18,7 +18,6 @@ urlpatterns = [
     path("applications/<str:number>/cancel/", views.CancelApi.as_view(), name="api-application-cancel"),
     path("applications/<str:number>/resubmit/", views.ResubmitApi.as_view(), name="api-application-resubmit"),
     path("applications/<str:number>/result.pdf", views.ResultPdfApi.as_view(), name="api-application-result"),
-    path("applications/<str:number>/payment/", views.PaymentApi.as_view(), name="api-application-payment"),
     path("applications/<str:number>/rating/", views.RatingApi.as_view(), name="api-application-rating"),
     path("applications/<str:number>/rating/revise/", views.RatingReviseApi.as_view(), name="api-application-rating-revise"),
     path("visits/<int:pk>/rating/", views.VisitRatingApi.as_view(), name="api-visit-rating"),

@@ -7,21 +7,21 @@ from __future__ import annotations
 from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import ReplicaReads
-from core.errors import Invalid
+from core.errors import Invalid, NotFound
 from core.public_cache import public_read
 from core.web import attachment
 from identity import second_factor
 from identity import selectors as identity_selectors
-from payments import services as payment_services
 from services import permissions, selectors
 from services.api.serializers import (
     ApplicationSerializer,
@@ -30,14 +30,12 @@ from services.api.serializers import (
     BundleApplyRequestSerializer,
     BundleFormSerializer,
     BundleSerializer,
-    CheckoutSerializer,
     DepartmentScoreSerializer,
     ItemDetailSerializer,
     ItemFormSerializer,
     ItemListSerializer,
     ItemScoreSerializer,
     OnBehalfSerializer,
-    PaymentSerializer,
     RatingBodySerializer,
     RatingRequestSerializer,
     RatingSerializer,
@@ -47,7 +45,7 @@ from services.api.serializers import (
     ReviewSerializer,
     UploadSerializer,
 )
-from services.models import BundleApplication, Status
+from services.models import Status
 from services.services import applications, bundles, counter, documents, ratings, uploads, workflow
 
 
@@ -55,7 +53,8 @@ class CatalogueApi(generics.ListAPIView):
     """Search the catalogue by keyword (Chinese works), department code, category or life event."""
 
     serializer_class = ItemListSerializer
-    permission_classes: list = []
+    authentication_classes: list = []  # public: no session read, none asked for (the schema says so)
+    permission_classes = [AllowAny]
 
     @extend_schema(
         parameters=[OpenApiParameter("q", str), OpenApiParameter("department", str), OpenApiParameter("category", str), OpenApiParameter("online", bool)]
@@ -70,7 +69,8 @@ class CatalogueApi(generics.ListAPIView):
 
 
 class ItemApi(APIView):
-    permission_classes: list = []
+    authentication_classes: list = []  # public: no session read, none asked for (the schema says so)
+    permission_classes = [AllowAny]
 
     @extend_schema(responses=ItemDetailSerializer, summary="An item with its current guide")
     def get(self, request, code: str):
@@ -87,7 +87,7 @@ class FormApi(APIView):
         item = selectors.item_for(code)
         organisation = _organisation(request, request.query_params.get("organisation"))
         version = item.current_version
-        values = applications.prefill(version, request.user, organisation)
+        values = selectors.prefill(version, request.user, organisation)
         materials = [
             {
                 "id": m.pk,
@@ -97,7 +97,7 @@ class FormApi(APIView):
                 "held": c is not None,
                 "credential": {"identifier": c.identifier, "type_name": c.type.name} if c else None,
             }
-            for m, c in applications.held_materials(version, request.user, organisation)
+            for m, c in selectors.held_materials(version, request.user, organisation)
         ]
         form = {"item": item.code, "version": version.version, "fields": [{**f, "value": values.get(f["key"], "")} for f in version.form_schema],
                 "materials": materials}
@@ -122,7 +122,7 @@ class UploadApi(APIView):
             raise ValidationError({"file": [_("This field is required.")]})
         if upload.size > uploads.MAX_UPLOAD_BYTES:  # refuse before reading it into memory
             raise ValidationError({"file": [_("The file is larger than 10 MB.")]})
-        stored = uploads.upload_store(owner=request.user, name=upload.name, content=upload.read())
+        stored = uploads.upload_store(actor=request.user, name=upload.name, content=upload.read())
         return Response(UploadSerializer({"id": stored.id, "name": stored.original_name, "content_type": stored.content_type, "size": stored.size}).data,
                         status=status.HTTP_201_CREATED)
 
@@ -134,7 +134,7 @@ class UploadDownloadApi(APIView):
     def get(self, request, pk):
         upload = selectors.upload_for(request.user, pk)
         second_factor.demand_unless_own(request, upload.owner_id)
-        response = HttpResponse(uploads.upload_open(user=request.user, upload=upload), content_type=upload.content_type)
+        response = HttpResponse(uploads.upload_open(actor=request.user, upload=upload), content_type=upload.content_type)
         response["Content-Disposition"] = attachment(selectors.upload_download_name(upload))
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"
@@ -157,7 +157,7 @@ class ApplicationListApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         submitted = applications.application_submit(
-            applicant=request.user,
+            actor=request.user,
             item=selectors.item_for_applying(values["item"]),
             data=values["data"],
             uploads=values["uploads"],
@@ -175,7 +175,7 @@ class ApplicationApi(APIView):
     def get(self, request, number: str):
         application = selectors.application_for(request.user, number)
         second_factor.demand_unless_own(request, application.applicant_id)
-        application = workflow.application_open(user=request.user, application=application)
+        application = workflow.application_open(actor=request.user, application=application)
         return Response(ApplicationSerializer(application, context={"request": request}).data)
 
 
@@ -189,7 +189,7 @@ class _EndingApi(APIView):
         application = selectors.own_application_for(request.user, number)
         data = ReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        ended = self.end(applicant=request.user, application=application, **data.validated_data)
+        ended = self.end(actor=request.user, application=application, **data.validated_data)
         return Response(ApplicationSerializer(ended, context={"request": request}).data)
 
 
@@ -213,7 +213,7 @@ class ResubmitApi(APIView):
         return Response(
             ApplicationSerializer(
                 applications.application_resubmit(
-                    applicant=request.user, application=application, data=data.validated_data.get("data"), uploads=data.validated_data["uploads"]
+                    actor=request.user, application=application, data=data.validated_data.get("data"), uploads=data.validated_data["uploads"]
                 ),
                 context={"request": request},
             ).data
@@ -259,10 +259,10 @@ class WorkbenchActionApi(APIView):
         data = ReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if action == "claim":
-            application = workflow.application_claim(reviewer=request.user, application=application)
+            application = workflow.application_claim(actor=request.user, application=application)
         else:
             application = workflow.application_review(
-                reviewer=request.user, application=application, action=action, comment=data.validated_data["comment"]
+                actor=request.user, application=application, action=action, comment=data.validated_data["comment"]
             )
         return Response(ApplicationSerializer(application, context={"request": request}).data)
 
@@ -276,11 +276,11 @@ class OnBehalfApi(APIView):
         data = OnBehalfSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        identified = counter.counter_identify(clerk=request.user, token=values["presentation"])
+        identified = counter.counter_identify(actor=request.user, token=values["presentation"])
         if identified.walk_in is None:  # the refused check is recorded (its own use case); the answer says why
             raise Invalid(identified.message, code=f"presentation_{identified.reason}", errors={"presentation": [identified.message]})
         submitted = applications.application_submit(
-            applicant=identified.walk_in.applicant,
+            actor=identified.walk_in.applicant,
             item=selectors.item_for(values["item"]),
             data=values["data"],
             uploads=values["uploads"],
@@ -298,7 +298,7 @@ class RatingApi(APIView):
     def get(self, request, number: str):
         rating = selectors.rating_of(request.user, selectors.own_application_for(request.user, number))
         if rating is None:
-            raise Http404
+            raise NotFound()
         return Response(RatingSerializer(rating).data)
 
     @extend_schema(request=RatingRequestSerializer, responses={201: RatingSerializer}, summary="Rate a completed or rejected application (once)")
@@ -306,7 +306,7 @@ class RatingApi(APIView):
         application = selectors.own_application_for(request.user, number)
         data = RatingRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        rating = ratings.rating_submit(applicant=request.user, application=application, **data.validated_data)
+        rating = ratings.rating_submit(actor=request.user, application=application, **data.validated_data)
         return Response(RatingSerializer(selectors.rating_of(request.user, application) or rating).data, status=status.HTTP_201_CREATED)
 
 
@@ -317,10 +317,10 @@ class RatingReviseApi(APIView):
         application = selectors.own_application_for(request.user, number)
         rating = selectors.rating_of(request.user, application)
         if rating is None:
-            raise Http404
+            raise NotFound()
         data = RatingRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        revision = ratings.rating_revise(applicant=request.user, rating=rating, **data.validated_data)
+        revision = ratings.rating_revise(actor=request.user, rating=rating, **data.validated_data)
         return Response(RatingBodySerializer(revision).data, status=status.HTTP_201_CREATED)
 
 
@@ -344,16 +344,17 @@ class RectificationStepApi(APIView):
         data = RectificationStepSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if step == "callback":
-            case = ratings.rectification_callback(reviewer=request.user, case=case, note=data.validated_data["note"])
+            case = ratings.rectification_callback(actor=request.user, case=case, note=data.validated_data["note"])
         elif step == "reply":
-            case = ratings.rectification_reply(reviewer=request.user, case=case, reply=data.validated_data["reply"])
+            case = ratings.rectification_reply(actor=request.user, case=case, reply=data.validated_data["reply"])
         else:
-            raise Http404
+            raise NotFound()
         return Response(RectificationSerializer(case).data)
 
 
 class ItemScoresApi(APIView):
-    permission_classes: list = []
+    authentication_classes: list = []  # public: no session read, none asked for (the schema says so)
+    permission_classes = [AllowAny]
 
     @extend_schema(responses=ItemScoreSerializer(many=True), summary="Public 好差评 scores per item")
     def get(self, request):
@@ -361,32 +362,17 @@ class ItemScoresApi(APIView):
 
 
 class DepartmentRankingApi(APIView):
-    permission_classes: list = []
+    authentication_classes: list = []  # public: no session read, none asked for (the schema says so)
+    permission_classes = [AllowAny]
 
     @extend_schema(responses=DepartmentScoreSerializer(many=True), summary="Public department ranking by share of bad ratings")
     def get(self, request):
         return public_read(request, lambda: DepartmentScoreSerializer(selectors.department_ranking(), many=True).data, stamp=selectors.RATINGS)
 
 
-class PaymentApi(APIView):
-    """The fee of my application: see the order; get the cashier's address to pay it (any number of
-    times: one order, charged once)."""
-
-    @extend_schema(responses=PaymentSerializer, summary="The fee order of my application")
-    def get(self, request, number: str):
-        application = selectors.own_application_for(request.user, number)
-        return Response(PaymentSerializer(payment_services.order_for(request.user, purpose="application", reference=application.number)).data)
-
-    @extend_schema(request=None, responses=CheckoutSerializer, summary="Pay the fee: the payment platform's cashier for this order")
-    def post(self, request, number: str):
-        application = selectors.own_application_for(request.user, number)
-        order = payment_services.order_for(request.user, purpose="application", reference=application.number)
-        url = payment_services.checkout_url(order, return_url=f"/services/applications/{application.number}/")
-        return Response(CheckoutSerializer({"pay_url": url, "order": order}).data)
-
-
 class BundleListApi(APIView):
-    permission_classes: list = []
+    authentication_classes: list = []  # public: no session read, none asked for (the schema says so)
+    permission_classes = [AllowAny]
 
     @extend_schema(responses=BundleSerializer(many=True), summary="一件事: the bundles on offer, with their parts in order")
     def get(self, request):
@@ -396,7 +382,7 @@ class BundleListApi(APIView):
 class BundleFormApi(APIView):
     @extend_schema(responses=BundleFormSerializer, summary="A bundle's one form: each question and material once, pre-filled from the wallet")
     def get(self, request, code: str):
-        form = bundles.form_of(selectors.bundle_for(code), request.user)
+        form = selectors.bundle_form(selectors.bundle_for(code), request.user)
         return Response(BundleFormSerializer({"fields": form.fields, "material_list": form.materials, "questions": len(form.fields),
                                               "questions_separately": form.questions_separately, "materials": len(form.materials),
                                               "materials_separately": form.materials_separately, "window_visits": form.window_visits,
@@ -410,20 +396,18 @@ class BundleApplyApi(APIView):
     def post(self, request):
         data = BundleApplyRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        key = request.headers.get("Idempotency-Key", "")
-        before = BundleApplication.objects.filter(applicant=request.user, idempotency_key=key).exists() if key else False
-        made = bundles.bundle_submit(applicant=request.user, bundle=selectors.bundle_for(data.validated_data["bundle"]),
+        made = bundles.bundle_submit(actor=request.user, bundle=selectors.bundle_for(data.validated_data["bundle"]),
                                      data=data.validated_data["data"], uploads={k: str(v) for k, v in data.validated_data["uploads"].items()},
-                                     idempotency_key=key)
-        made.lines = bundles.timeline(made)
-        return Response(BundleApplicationSerializer(made).data, status=status.HTTP_200_OK if before else status.HTTP_201_CREATED)
+                                     idempotency_key=request.headers.get("Idempotency-Key", ""))
+        made.row.lines = selectors.bundle_timeline(made.row)
+        return Response(BundleApplicationSerializer(made.row).data, status=status.HTTP_201_CREATED if made.created else status.HTTP_200_OK)
 
 
 class BundleApplicationApi(APIView):
     @extend_schema(responses=BundleApplicationSerializer, summary="My bundle application: one timeline over its parts")
     def get(self, request, number: str):
-        found = bundles.bundle_application_for(request.user, number)
-        found.lines = bundles.timeline(found)
+        found = selectors.bundle_application_for(request.user, number)
+        found.lines = selectors.bundle_timeline(found)
         return Response(BundleApplicationSerializer(found).data)
 
 
@@ -436,5 +420,5 @@ class VisitRatingApi(APIView):
         visit = selectors.visit_for(request.user, pk)
         data = RatingRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        rating = ratings.visit_rate(applicant=request.user, visit=visit, **data.validated_data)
+        rating = ratings.visit_rate(actor=request.user, visit=visit, **data.validated_data)
         return Response(RatingSerializer(rating).data, status=status.HTTP_201_CREATED)

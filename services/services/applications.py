@@ -2,75 +2,36 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import Conflict, NotFound, Unprocessable
+from core import idempotency, quotas
+from core.errors import Conflict, NotFound
 from core.fields import clean_values
 from core.outbox import enqueue_on_commit
-from core.usecases import pure, step, unchanged, use_case
+from core.usecases import SystemActor, pure, step, use_case
 from credentials.models import Credential, HolderKind
-from credentials.selectors import valid_credentials
 from identity import masking
 from identity.models import AuditEvent, Organisation, User
 from identity.permissions import may_act_for
 from identity.services import audit_record
+from payments import selectors as payment_selectors
 from payments.models import Order
 from payments.services import order_open, order_refund
 from services import workdays
 from services.models import Application, AttachedMaterial, ItemVersion, Material, ServiceItem, Status, Upload
+from services.selectors import held_materials
 from services.services.steps import move, record_step, step_label
-
-
-@pure
-def holder_of(applicant: User, organisation: Organisation | None) -> tuple[str, str, str]:
-    if organisation is not None:
-        return HolderKind.ORGANISATION, organisation.credit_code, organisation.name
-    return HolderKind.PERSON, applicant.id_number, applicant.name
-
-
-@pure
-def prefill(version: ItemVersion, applicant: User, organisation: Organisation | None = None) -> dict:
-    """Values the state already holds: ``identity.name|id_number|phone`` or ``credential:<type>.<field>``."""
-    kind, number, _name = holder_of(applicant, organisation)
-    values = {}
-    sources = [field.get("prefill", "") for field in version.form_schema]
-    held = valid_credentials(holder_kind=kind, holder_number=number, type_codes={s[11:].partition(".")[0] for s in sources if s.startswith("credential:")})
-    for field in version.form_schema:
-        source = field.get("prefill", "")
-        if source.startswith("identity."):
-            values[field["key"]] = {"name": applicant.name, "id_number": applicant.id_number, "phone": applicant.phone or ""}.get(source[9:], "")
-        elif source.startswith("credential:"):
-            type_code, _dot, key = source[11:].partition(".")
-            credential = held.get(type_code)
-            if credential is not None:
-                values[field["key"]] = credential.holder_number if key == "holder_number" else credential.fields.get(key, "")
-    return {key: value for key, value in values.items() if value}
 
 
 @pure
 def clean_form(version: ItemVersion, raw) -> dict:
     """Server-side validation of the item's form, with errors per field (``data.<key>``)."""
     return clean_values(version.form_schema, raw, prefix="data")
-
-
-@pure
-def held_materials(version: ItemVersion, applicant: User, organisation: Organisation | None = None) -> list[tuple[Material, Credential | None]]:
-    """Each material with the valid credential that satisfies it, if the applicant holds one (免证办)."""
-    kind, number, _name = holder_of(applicant, organisation)
-    prefetched = "materials" in getattr(version, "_prefetched_objects_cache", {})  # from selectors.item_for_applying
-    materials = list(version.materials.all() if prefetched else version.materials.select_related("credential_type"))
-    wanted = [m.credential_type.code for m in materials if m.kind == Material.Kind.CREDENTIAL and m.credential_type_id]
-    held = valid_credentials(holder_kind=kind, holder_number=number, type_codes=wanted)
-    return [(m, held.get(m.credential_type.code) if m.kind == Material.Kind.CREDENTIAL and m.credential_type_id else None) for m in materials]
 
 
 def _new_number() -> str:
@@ -122,63 +83,56 @@ def _attachments(version: ItemVersion, *, applicant: User, organisation: Organis
 
 
 @use_case(audit=(AuditEvent.Action.APPLICATION_SUBMITTED, AuditEvent.Action.APPLICATION_SUBMITTED_FOR))
-def application_submit(*, applicant: User, item: ServiceItem, data: dict, uploads: dict | None = None, organisation: Organisation | None = None,
+def application_submit(*, actor: User, item: ServiceItem, data: dict, uploads: dict | None = None, organisation: Organisation | None = None,
                        idempotency_key: str = "", submitted_by: User | None = None, bundle_application=None) -> Submitted:
-    """Submit an application. With an ``Idempotency-Key``, a retry or double tap returns the first
-    application (created=False) instead of making a second one. ``bundle_application``: the 一件事 it
-    is a part of (services/services/bundles.py)."""
-    idempotency_key = (idempotency_key or "")[:128]
-    fingerprint = _fingerprint(item=item, data=data, organisation=organisation) if idempotency_key else ""
-    existing = _first_submission(applicant, idempotency_key, fingerprint, remembered_only=True)
+    """Submit an application for ``actor`` (the applicant; ``submitted_by``: the window clerk who
+    submits for them). With an ``Idempotency-Key``, a retry or double tap returns the first
+    application (created=False) instead of making a second one (``core.idempotency``).
+    ``bundle_application``: the 一件事 it is a part of (services/services/bundles.py)."""
+    once = idempotency.keyed(Application.objects.filter(applicant=actor), idempotency_key,
+                             {"item": item.code, "data": data, "organisation": organisation.credit_code if organisation else ""})
+    existing = idempotency.first(once, remembered_only=True)
     if existing is not None:
-        unchanged()
-        return Submitted(existing, False)
+        return Submitted(idempotency.found(existing).row, False)
+    if bundle_application is None:  # a 一件事's parts were counted once, as the bundle
+        quotas.take("applications", (submitted_by or actor).pk)
     try:
-        version = _open_version(item, applicant=applicant, organisation=organisation, submitted_by=submitted_by)
+        version = _open_version(item, applicant=actor, organisation=organisation, submitted_by=submitted_by)
         cleaned = clean_form(version, data)
-        attachments = _attachments(version, applicant=applicant, organisation=organisation, uploads=uploads or {}, submitted_by=submitted_by)
+        attachments = _attachments(version, applicant=actor, organisation=organisation, uploads=uploads or {}, submitted_by=submitted_by)
     except (ValidationError, Conflict, NotFound):
         # a retry whose first attempt succeeded answers that application, even if the item has changed since
-        existing = _first_submission(applicant, idempotency_key, fingerprint)
+        existing = idempotency.first(once)
         if existing is None:
             raise
-        unchanged()
-        return Submitted(existing, False)
+        return Submitted(idempotency.found(existing).row, False)
+    written: dict = {}
 
-    try:
-        with transaction.atomic():
-            application = Application(
-                number=_new_number(), item=item, version=version, department=item.department, applicant=applicant, organisation=organisation,
-                submitted_by=submitted_by, channel=Application.Channel.WINDOW if submitted_by else Application.Channel.ONLINE,
-                idempotency_key=idempotency_key, idempotency_fingerprint=fingerprint, materials_total=len(attachments),
-                materials_saved=sum(1 for _m, credential, _u in attachments if credential is not None),
-                due_at=workdays.deadline(timezone.now(), version.time_limit_days), bundle_application=bundle_application,
-            )
-            fee = version.fee_for(cleaned)
-            if fee:
-                application.status = Status.AWAITING_PAYMENT  # reviewed (or 秒批) once paid
-            application.data = cleaned
-            application.save()
-            attached = AttachedMaterial.objects.bulk_create(
-                [AttachedMaterial(application=application, material=m, credential=c, upload=u) for m, c, u in attachments]
-            )
-            label = step_label(submitted_by, _("窗口")) if submitted_by else step_label(applicant, _("申请人"))
-            submitted = record_step(application, application.status, actor=submitted_by or applicant, label=label)
-            _submitted_next(application, fee=fee, submitted_by=submitted_by)
-    except IntegrityError:  # the key's first attempt committed meanwhile (the unique constraint is the guarantee)
-        existing = _first_submission(applicant, idempotency_key, fingerprint)
-        if existing is None:
-            raise
-        unchanged()
-        return Submitted(existing, False)
-    if idempotency_key:
-        transaction.on_commit(lambda: cache.set(_idempotency_marker(applicant, idempotency_key), application.pk, IDEMPOTENCY_MARKER_SECONDS))
-    # the answer shows the materials and the timeline: the rows just written, not read back
-    application._prefetched_objects_cache = {"attachments": attached, "timeline": [submitted]}
-    return Submitted(application, True)
+    def make() -> Application:
+        application = Application(
+            number=_new_number(), item=item, version=version, department=item.department, applicant=actor, organisation=organisation,
+            submitted_by=submitted_by, channel=Application.Channel.WINDOW if submitted_by else Application.Channel.ONLINE,
+            idempotency_key=once.key, idempotency_fingerprint=once.fingerprint, materials_total=len(attachments),
+            materials_saved=sum(1 for _m, credential, _u in attachments if credential is not None),
+            due_at=workdays.deadline(timezone.now(), version.time_limit_days), bundle_application=bundle_application,
+        )
+        fee = version.fee_for(cleaned)
+        if fee:
+            application.status = Status.AWAITING_PAYMENT  # reviewed (or 秒批) once paid
+        application.data = cleaned
+        application.save()
+        written["attachments"] = AttachedMaterial.objects.bulk_create(
+            [AttachedMaterial(application=application, material=m, credential=c, upload=u) for m, c, u in attachments]
+        )
+        label = step_label(submitted_by, _("窗口")) if submitted_by else step_label(actor, _("申请人"))
+        written["timeline"] = [record_step(application, application.status, actor=submitted_by or actor, label=label)]
+        _submitted_next(application, fee=fee, submitted_by=submitted_by)
+        return application
 
-
-IDEMPOTENCY_MARKER_SECONDS = 24 * 3600
+    keyed = idempotency.create(once, make)
+    if keyed.created:  # the answer shows the materials and the timeline: the rows just written, not read back
+        keyed.row._prefetched_objects_cache = dict(written)
+    return Submitted(keyed.row, keyed.created)
 
 
 def _submitted_next(application: Application, *, fee: int, submitted_by: User | None) -> None:
@@ -193,39 +147,10 @@ def _submitted_next(application: Application, *, fee: int, submitted_by: User | 
         audit_record(action=AuditEvent.Action.APPLICATION_SUBMITTED, actor=applicant, subject=applicant,
                      subject_organisation=application.organisation, detail={"application": application.number, "item": item.name})
     if fee:
-        order_open(payer=applicant, purpose="application", reference=application.number, amount_fen=fee,
+        order_open(actor=applicant, purpose="application", reference=application.number, amount_fen=fee,
                    description=f"{item.name} {version.fees}"[:128])
     elif version.approval_rules:
         enqueue_on_commit("services.instant_approval", application.pk)
-
-
-def _idempotency_marker(applicant: User, key: str) -> str:
-    return f"apply.idem.{applicant.pk}.{hashlib.sha256(key.encode()).hexdigest()[:32]}"
-
-
-def _fingerprint(*, item: ServiceItem, data, organisation: Organisation | None) -> str:
-    """What the request asked for, canonically: a retry must ask for the same item, answers and
-    organisation. Uploads are not compared: a portal form sent twice uploads its files twice."""
-    request = {"item": item.code, "data": data, "organisation": organisation.credit_code if organisation else ""}
-    return hashlib.sha256(json.dumps(request, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
-
-
-def _first_submission(applicant: User, idempotency_key: str, fingerprint: str, *, remembered_only: bool = False) -> Application | None:
-    """The application an ``Idempotency-Key`` already made, if the request is the same one (else 422,
-    as payment APIs answer: the key names one request). The common first attempt costs one cache read
-    (a marker set after commit); the unique constraint on (applicant, key) stays the guarantee, so a
-    lost marker only means the duplicate is found at the insert instead."""
-    if not idempotency_key:
-        return None
-    if remembered_only:
-        pk = cache.get(_idempotency_marker(applicant, idempotency_key))
-        existing = Application.objects.filter(pk=pk, applicant=applicant, idempotency_key=idempotency_key).first() if pk else None
-    else:
-        existing = Application.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first()
-    if existing is not None and existing.idempotency_fingerprint and existing.idempotency_fingerprint != fingerprint:
-        raise Unprocessable(_("This Idempotency-Key was already used for a different request. Use a new key for a new application."),
-                            code="idempotency_key_reused")
-    return existing
 
 
 def _is_uuid(value) -> bool:
@@ -239,16 +164,16 @@ def _is_uuid(value) -> bool:
 
 
 @use_case(audit=AuditEvent.Action.APPLICATION_STEP)
-def application_withdraw(*, applicant: User, application: Application, comment: str = "") -> Application:
+def application_withdraw(*, actor: User, application: Application, comment: str = "") -> Application:
     """Withdraw an application under review. A paid fee is refunded: decided here (the order shows
     退款处理中), sent to the payment platform after commit (payments.services.refund_send)."""
-    return _end_by_applicant(applicant, application, "withdraw", comment)
+    return _end_by_applicant(actor, application, "withdraw", comment)
 
 
 @use_case(audit=AuditEvent.Action.APPLICATION_STEP)
-def application_cancel(*, applicant: User, application: Application, comment: str = "") -> Application:
+def application_cancel(*, actor: User, application: Application, comment: str = "") -> Application:
     """Cancel an application still awaiting its fee (待缴费): nothing was paid; the order is closed."""
-    return _end_by_applicant(applicant, application, "cancel", comment)
+    return _end_by_applicant(actor, application, "cancel", comment)
 
 
 def _end_by_applicant(applicant: User, application: Application, action: str, comment: str) -> Application:
@@ -264,9 +189,9 @@ def _end_by_applicant(applicant: User, application: Application, action: str, co
 
 
 @step
-def settle_fee(application: Application, *, actor, reason: str) -> None:
+def settle_fee(application: Application, *, actor: User | SystemActor, reason: str) -> None:
     """An application that ends without a result gives its fee back (or closes its unpaid order)."""
-    order = Order.objects.filter(purpose="application", reference=application.number, status__in=(Order.Status.PENDING, Order.Status.PAID)).first()
+    order = payment_selectors.order_to_settle(purpose="application", reference=application.number)
     if order is not None:
         order_refund(actor=actor, order=order, reason=reason)
 
@@ -283,10 +208,10 @@ def fee_paid(order: Order) -> None:
 
 
 @use_case(audit=AuditEvent.Action.APPLICATION_STEP)
-def application_resubmit(*, applicant: User, application: Application, data: dict | None = None, uploads: dict | None = None) -> Application:
+def application_resubmit(*, actor: User, application: Application, data: dict | None = None, uploads: dict | None = None) -> Application:
     """Answer a supplement request: corrected form answers and/or new uploads. A material key that is
     not one of the item's materials is refused with 400, like any other bad field."""
-    if application.applicant_id != applicant.pk:
+    if application.applicant_id != actor.pk:
         raise NotFound()
     if data is not None:
         application.data = {**application.data, **clean_form(application.version, {**application.data, **data})}
@@ -296,10 +221,10 @@ def application_resubmit(*, applicant: User, application: Application, data: dic
     materials = {str(material.pk): material for material in application.version.materials.all()}
     for material_id, upload_id in (uploads or {}).items():
         material = materials.get(str(material_id))
-        upload = Upload.objects.filter(pk=upload_id, owner=applicant).first() if _is_uuid(upload_id) else None
+        upload = Upload.objects.filter(pk=upload_id, owner=actor).first() if _is_uuid(upload_id) else None
         if material is None or upload is None:
             raise ValidationError({f"uploads.{material_id}": [_("Upload not found.")]})
         AttachedMaterial.objects.create(application=application, material=material, upload=upload)
-    audit_record(action=AuditEvent.Action.APPLICATION_STEP, actor=applicant, subject=applicant,
+    audit_record(action=AuditEvent.Action.APPLICATION_STEP, actor=actor, subject=actor,
                  detail={"application": application.number, "step": "resubmit"})
-    return move(application, "resubmit", actor=applicant, label=step_label(applicant, _("申请人")))
+    return move(application, "resubmit", actor=actor, label=step_label(actor, _("申请人")))

@@ -9,70 +9,23 @@ when every part has; a rejected part stops it, with the department's reason and 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.errors import Conflict, DomainError, NotFound
-from core.fields import localised
-from core.usecases import pure, step, unchanged, use_case
+from core import idempotency, quotas
+from core.errors import Conflict, DomainError
+from core.idempotency import Keyed
+from core.usecases import step, use_case
 from identity.models import AuditEvent, User
 from identity.notices import named, words
 from identity.services import audit_record, notice_send
-from services.models import Application, Bundle, BundleApplication, BundlePart, Material, Status
-from services.services.applications import application_submit, clean_form, held_materials, prefill
-
-
-@pure
-def material_key(material: Material) -> str:
-    """What makes two parts' materials the same one: the credential type, else the material's name."""
-    if material.kind == Material.Kind.CREDENTIAL and material.credential_type_id:
-        return f"credential:{material.credential_type.code}"
-    return f"upload:{material.name}"
-
-
-def _parts(bundle: Bundle) -> list[BundlePart]:
-    return list(bundle.parts.select_related("item__current_version", "item__department", "after").order_by("position"))
-
-
-@dataclass
-class BundleForm:
-    fields: list[dict] = field(default_factory=list)  # form specs with bundle keys, each with "value" (pre-filled) and "parts"
-    materials: list[dict] = field(default_factory=list)  # {key, name, kind, held, parts}
-    questions_separately: int = 0
-    materials_separately: int = 0
-    window_visits_separately: int = 0  # items that cannot be done online: one trip each if applied for apart
-    window_visits: int = 0  # one trip per department among those, when applied for together
-
-
-@pure
-def form_of(bundle: Bundle, applicant: User) -> BundleForm:
-    form, fields, materials, parts = BundleForm(), {}, {}, _parts(bundle)
-    for part in parts:
-        version = part.item.current_version
-        values = prefill(version, applicant, None)
-        for spec in version.form_schema:
-            key = part.field_map.get(spec["key"], spec["key"])
-            form.questions_separately += 1
-            entry = fields.setdefault(key, {**localised(spec), "key": key, "value": values.get(spec["key"], ""), "parts": [], "part_names": []})
-            entry["parts"].append(part.item.code)
-            entry["part_names"].append(part.item.local_name)
-            entry["value"] = entry["value"] or values.get(spec["key"], "")
-        for material, credential in held_materials(version, applicant):
-            form.materials_separately += 1
-            entry = materials.setdefault(material_key(material), {"key": material_key(material), "name": material.name, "kind": material.kind,
-                                                                  "required": material.required, "held": credential is not None, "parts": [],
-                                                                  "part_names": []})
-            entry["parts"].append(part.item.code)
-            entry["part_names"].append(part.item.local_name)
-    offline = [part for part in parts if not part.item.online]
-    form.window_visits_separately, form.window_visits = len(offline), len({part.item.department_id for part in offline})
-    form.fields, form.materials = list(fields.values()), list(materials.values())
-    return form
+from services.models import Application, Bundle, BundleApplication, BundlePart, Status
+from services.selectors import bundle_parts, material_key
+from services.services.applications import application_submit, clean_form
 
 
 def _part_data(part: BundlePart, answers: dict) -> dict:
@@ -88,27 +41,29 @@ def _part_uploads(part: BundlePart, uploads: dict) -> dict:
 
 @step
 def _start(bundle_application: BundleApplication, part: BundlePart) -> Application:
-    submitted = application_submit(applicant=bundle_application.applicant, item=part.item, data=_part_data(part, bundle_application.data),
+    submitted = application_submit(actor=bundle_application.applicant, item=part.item, data=_part_data(part, bundle_application.data),
                                    uploads=_part_uploads(part, bundle_application.uploads), idempotency_key=f"{bundle_application.number}:{part.pk}",
                                    bundle_application=bundle_application)
     return submitted.application
 
 
 @use_case(audit=AuditEvent.Action.APPLICATION_SUBMITTED)
-def bundle_submit(*, applicant: User, bundle: Bundle, data: dict, uploads: dict | None = None, idempotency_key: str = "") -> BundleApplication:
+def bundle_submit(*, actor: User, bundle: Bundle, data: dict, uploads: dict | None = None,
+                  idempotency_key: str = "") -> Keyed[BundleApplication]:
     """Apply for the whole bundle: every part's answers are checked first (nothing is made if any is
-    wrong); the parts that need no other's result are submitted now, the rest as their turn comes."""
-    idempotency_key = (idempotency_key or "")[:128]
-    if idempotency_key:
-        existing = BundleApplication.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first()
-        if existing is not None:
-            unchanged()
-            return existing
+    wrong); the parts that need no other's result are submitted now, the rest as their turn comes.
+    With an ``Idempotency-Key``, a retry answers the first bundle application (``core.idempotency``)."""
+    # uploads are not compared (as for an application): a portal form sent twice uploads its files twice
+    once = idempotency.keyed(BundleApplication.objects.filter(applicant=actor), idempotency_key, {"bundle": bundle.code, "data": data})
+    existing = idempotency.first(once)
+    if existing is not None:
+        return idempotency.found(existing)
+    quotas.take("applications", actor.pk)
     if not bundle.is_active:
         raise Conflict(_("This bundle is not offered now."), code="item_unavailable")
     if not isinstance(data, dict) or not isinstance(uploads or {}, dict):
         raise ValidationError({"data": [_("Answers must be an object.")]})
-    parts, errors = _parts(bundle), {}
+    parts, errors = bundle_parts(bundle), {}
     for part in parts:
         try:
             clean_form(part.item.current_version, _part_data(part, data))
@@ -119,21 +74,24 @@ def bundle_submit(*, applicant: User, bundle: Bundle, data: dict, uploads: dict 
                 errors[f"data.{reverse.get(item_key, item_key)}"] = messages
     if errors:
         raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            bundle_application = BundleApplication(number=f"YJS{timezone.localdate():%Y%m%d}{secrets.randbelow(10**8):08d}", bundle=bundle,
-                                                   applicant=applicant, uploads=uploads or {}, idempotency_key=idempotency_key)
-            bundle_application.data = data
-            bundle_application.save()
-    except IntegrityError:
-        unchanged()
-        return BundleApplication.objects.get(applicant=applicant, idempotency_key=idempotency_key)
-    audit_record(action=AuditEvent.Action.APPLICATION_SUBMITTED, actor=applicant, subject=applicant,
+
+    def make() -> BundleApplication:
+        made = BundleApplication(number=f"YJS{timezone.localdate():%Y%m%d}{secrets.randbelow(10**8):08d}", bundle=bundle, applicant=actor,
+                                 uploads=uploads or {}, idempotency_key=once.key, idempotency_fingerprint=once.fingerprint)
+        made.data = data
+        made.save()
+        return made
+
+    keyed = idempotency.create(once, make)
+    if not keyed.created:
+        return keyed
+    bundle_application = keyed.row
+    audit_record(action=AuditEvent.Action.APPLICATION_SUBMITTED, actor=actor, subject=actor,
                  detail={"bundle": bundle_application.number, "item": bundle.name})
     for part in parts:
         if part.after_id is None:
             _start(bundle_application, part)
-    return bundle_application
+    return keyed
 
 
 def _locked(application: Application) -> BundleApplication | None:
@@ -185,25 +143,3 @@ def stop(application: Application, reason: str) -> None:
     bundle_application = _locked(application)
     if bundle_application is not None:
         _stop(bundle_application, application.item, reason or gettext_lazy("no reason given"))
-
-
-@pure
-def bundle_application_for(user: User, number: str) -> BundleApplication:
-    found = BundleApplication.objects.select_related("bundle").filter(number=number, applicant=user).first()
-    if found is None:
-        raise NotFound()
-    return found
-
-
-@pure
-def timeline(bundle_application: BundleApplication) -> list[dict]:
-    """One line per part, in order: its application (or that it waits for an earlier part's result)."""
-    made = {a.item_id: a for a in bundle_application.parts.select_related("item", "department")}
-    lines = []
-    for part in _parts(bundle_application.bundle):
-        application = made.get(part.item_id)
-        lines.append({"item": part.item.code, "name": part.item.local_name, "department": part.item.department.local_name,
-                      "waits_for": part.after.item.code if part.after_id else None, "application": application.number if application else None,
-                      "status": application.status if application else "waiting",
-                      "status_label": application.get_status_display() if application else _("待前序事项办结")})
-    return lines

@@ -44,20 +44,20 @@ class Identified:
 
 
 @use_case(audit=AuditEvent.Action.COUNTER_LOOKUP)
-def counter_identify(*, clerk: User, token: str) -> Identified:
+def counter_identify(*, actor: User, token: str) -> Identified:
     """Verify the citizen's 亮证 code (one-time, recorded and shown to them like any check) and take
     them as the applicant, seeing only what the code disclosed."""
-    if not clerk.has_perm(permissions.SUBMIT_ON_BEHALF):
+    if not actor.has_perm(permissions.SUBMIT_ON_BEHALF):
         raise NotFound()
-    verdict = presentation_verify(actor=clerk, token=token)
+    verdict = presentation_verify(actor=actor, token=token)
     if not verdict.valid:
         return Identified(None, verdict.reason, verdict.message)
     applicant = holder_user(verdict.presentation.credential)
     if applicant is None:
         return Identified(None, "no_account", _("This person has no account yet: help them register first."))
     shown = verdict.credential
-    audit_record(action=AuditEvent.Action.COUNTER_LOOKUP, actor=clerk, subject=applicant,
-                 actor_description=f"{clerk.service_hall or ''} {masking.staff_name(clerk)}".strip(),
+    audit_record(action=AuditEvent.Action.COUNTER_LOOKUP, actor=actor, subject=applicant,
+                 actor_description=f"{actor.service_hall or ''} {masking.staff_name(actor)}".strip(),
                  detail={"credential": shown["type_name"], "disclosed": verdict.presentation.disclosed}, purpose=_("窗口代办"))
     walk_in = WalkIn(applicant=applicant, credential_type=shown["type"], holder_name=shown["holder_name"], holder_number=shown["holder_number"],
                      fields=shown["fields"])

@@ -66,10 +66,10 @@ def _open_rectification(rating: Rating) -> Rectification:
 
 
 @use_case(audit=AuditEvent.Action.SERVICE_RATED)
-def rating_submit(*, applicant: User, application: Application, level: int, tags: list | None = None, comment: str = "") -> Rating:
+def rating_submit(*, actor: User, application: Application, level: int, tags: list | None = None, comment: str = "") -> Rating:
     """Rate a completed or rejected application, once. A level of 不满意 or 非常不满意 opens a
     rectification case for the department."""
-    if application.applicant_id != applicant.pk:
+    if application.applicant_id != actor.pk:
         raise NotFound()
     if application.status not in RATEABLE:
         raise Conflict(_("An application can be rated once it is decided."), code="not_decided")
@@ -77,11 +77,11 @@ def rating_submit(*, applicant: User, application: Application, level: int, tags
     try:
         with transaction.atomic():
             rating = Rating.objects.create(
-                application=application, rater=applicant, item_id=application.item_id, department_id=application.department_id,
+                application=application, rater=actor, item_id=application.item_id, department_id=application.department_id,
                 channel=Rating.Channel.WINDOW if application.submitted_by_id else Rating.Channel.ONLINE, level=level, tags=tags, comment=comment)
     except IntegrityError:
         raise Conflict(_("This application has been rated already."), code="already_rated") from None
-    _audit(rating, "rated", applicant)
+    _audit(rating, "rated", actor)
     if level in BAD_LEVELS:
         _open_rectification(rating)
     return rating
@@ -91,11 +91,11 @@ VISIT_RATING_DAYS = 7
 
 
 @use_case(audit=AuditEvent.Action.SERVICE_RATED)
-def visit_rate(*, applicant: User, visit: Verification, level: int, tags: list | None = None, comment: str = "") -> Rating:
+def visit_rate(*, actor: User, visit: Verification, level: int, tags: list | None = None, comment: str = "") -> Rating:
     """Rate a counter visit that made no application: a window clerk checked the citizen's 亮证 code.
     Within 7 days, once; a bad one opens a case for the hall's department like any other."""
     credential = visit.credential
-    if credential is None or credential.holder_index != applicant.id_number_index:
+    if credential is None or credential.holder_index != actor.id_number_index:
         raise NotFound()
     if visit.service_hall_id is None:
         raise Conflict(_("Only a visit to a service hall's window can be rated here."), code="not_a_counter_visit")
@@ -104,20 +104,20 @@ def visit_rate(*, applicant: User, visit: Verification, level: int, tags: list |
     level, tags, comment = _clean(level, tags or [], comment)
     try:
         with transaction.atomic():
-            rating = Rating.objects.create(visit=visit, rater=applicant, department_id=visit.service_hall.department_id, channel=Rating.Channel.WINDOW,
+            rating = Rating.objects.create(visit=visit, rater=actor, department_id=visit.service_hall.department_id, channel=Rating.Channel.WINDOW,
                                            level=level, tags=tags, comment=comment)
     except IntegrityError:
         raise Conflict(_("This visit has been rated already."), code="already_rated") from None
-    _audit(rating, "rated", applicant)
+    _audit(rating, "rated", actor)
     if level in BAD_LEVELS:
         _open_rectification(rating)
     return rating
 
 
 @use_case(audit=AuditEvent.Action.SERVICE_RATED)
-def rating_revise(*, applicant: User, rating: Rating, level: int, tags: list | None = None, comment: str = "") -> Rating:
+def rating_revise(*, actor: User, rating: Rating, level: int, tags: list | None = None, comment: str = "") -> Rating:
     """Rate again, once, after the department answered a bad rating. The first rating stays as it was."""
-    if rating.rater_id != applicant.pk or rating.revises_id is not None:
+    if rating.rater_id != actor.pk or rating.revises_id is not None:
         raise NotFound()
     case = Rectification.objects.filter(rating=rating).first()  # as it is now, not as the caller loaded it
     if case is None or case.status != Rectification.Status.RECTIFIED:
@@ -127,12 +127,12 @@ def rating_revise(*, applicant: User, rating: Rating, level: int, tags: list | N
     level, tags, comment = _clean(level, tags or [], comment)
     try:
         with transaction.atomic():
-            revision = Rating.objects.create(application=rating.application, visit_id=rating.visit_id, rater=applicant, item_id=rating.item_id,
+            revision = Rating.objects.create(application=rating.application, visit_id=rating.visit_id, rater=actor, item_id=rating.item_id,
                                              department_id=rating.department_id, channel=rating.channel, level=level, tags=tags, comment=comment,
                                              revises=rating)
     except IntegrityError:
         raise Conflict(_("You have rated again already."), code="already_rated") from None
-    _audit(revision, "re-rated", applicant, first_level=rating.level)
+    _audit(revision, "re-rated", actor, first_level=rating.level)
     return revision
 
 
@@ -144,30 +144,30 @@ def _case_for(reviewer: User, case: Rectification) -> Rectification:
 
 
 @use_case(audit=AuditEvent.Action.RECTIFICATION_STEP)
-def rectification_callback(*, reviewer: User, case: Rectification, note: str) -> Rectification:
+def rectification_callback(*, actor: User, case: Rectification, note: str) -> Rectification:
     """The department called the citizen back: what they heard and agreed (required)."""
-    case = _case_for(reviewer, case)
+    case = _case_for(actor, case)
     if case.status != Rectification.Status.OPEN:
         raise Conflict(_("This case has been called back already."), code="wrong_state")
     if not (note or "").strip():
         raise ValidationError({"note": [_("Say what the call-back found.")]})
-    case.status, case.called_back_at, case.callback_note, case.handled_by = Rectification.Status.CALLED_BACK, timezone.now(), note.strip(), reviewer
+    case.status, case.called_back_at, case.callback_note, case.handled_by = Rectification.Status.CALLED_BACK, timezone.now(), note.strip(), actor
     case.save(update_fields=["status", "called_back_at", "callback_note", "handled_by"])
-    _audit(case.rating, "called_back", reviewer)
+    _audit(case.rating, "called_back", actor)
     return case
 
 
 @use_case(audit=AuditEvent.Action.RECTIFICATION_STEP)
-def rectification_reply(*, reviewer: User, case: Rectification, reply: str) -> Rectification:
+def rectification_reply(*, actor: User, case: Rectification, reply: str) -> Rectification:
     """The department says what it changed; the citizen reads it and may rate again."""
-    case = _case_for(reviewer, case)
+    case = _case_for(actor, case)
     if case.status != Rectification.Status.CALLED_BACK:
         raise Conflict(_("Call the citizen back first."), code="wrong_state")
     if not (reply or "").strip():
         raise ValidationError({"reply": [_("Say what was rectified.")]})
-    case.status, case.rectified_at, case.reply, case.handled_by = Rectification.Status.RECTIFIED, timezone.now(), reply.strip(), reviewer
+    case.status, case.rectified_at, case.reply, case.handled_by = Rectification.Status.RECTIFIED, timezone.now(), reply.strip(), actor
     case.save(update_fields=["status", "rectified_at", "reply", "handled_by"])
-    _audit(case.rating, "rectified", reviewer)
+    _audit(case.rating, "rectified", actor)
     title = words(gettext_lazy("The department answered your rating of %(number)s"), number=case.rating.reference)
     notice_send(user=case.rating.rater, kind="rating_answered", title=title, url=_where(case.rating))
     return case

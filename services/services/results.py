@@ -7,22 +7,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.usecases import step
+from credentials.issuers import internal_issuer
 from credentials.services import add_years, credential_issue
-from identity.models import ApiClient
 from services.models import Application
+from services.selectors import holder_of
 from services.services import bundles
-from services.services.applications import holder_of
 from services.services.steps import move
-
-
-@step
-def issuing_client(department) -> ApiClient:
-    """The platform's own issuing system for a department's results (no secret: never used over HTTP)."""
-    client, _created = ApiClient.objects.get_or_create(  # two first results at once: one creates, the other finds it
-        key_id=f"results-{department.code}"[:32],
-        defaults={"name": f"{department.name}办件结果签发", "department": department, "scopes": ["credentials.issue"], "secret_hash": "!"},
-    )
-    return client
 
 
 @step
@@ -32,8 +22,7 @@ def complete(application: Application) -> Application:
     with transaction.atomic():
         if version.result_credential_type_id:
             ctype = version.result_credential_type
-            client = issuing_client(application.department)
-            ctype.issuers.add(client)
+            client = internal_issuer(application.department, purpose="results", credential_type=ctype)
             kind, number, name = holder_of(application.applicant, application.organisation)
             data = application.data
             fields = {spec["key"]: data.get(spec["key"], "") for spec in ctype.field_schema}

@@ -32,7 +32,7 @@ def _upload_path(upload: Upload) -> Path:
 
 
 @use_case(audit=AuditEvent.Action.UPLOAD_STORED)
-def upload_store(*, owner: User, name: str, content: bytes) -> Upload:
+def upload_store(*, actor: User, name: str, content: bytes) -> Upload:
     """Accept an image (PNG, JPEG) or a PDF, judged by its content, not its name. Size is checked
     before anything is decoded; images are fully decoded under a pixel limit (decompression bombs
     fail); files are stored under a generated name."""
@@ -57,22 +57,22 @@ def upload_store(*, owner: User, name: str, content: bytes) -> Upload:
             raise ValidationError({"file": [_("The image cannot be read.")]}) from None
     else:
         raise ValidationError({"file": [_("Upload a PDF, PNG or JPEG file.")]})
-    upload = Upload(owner=owner, original_name=Path(name or "file").name[:255], content_type=content_type, size=len(content),
+    upload = Upload(owner=actor, original_name=Path(name or "file").name[:255], content_type=content_type, size=len(content),
                     sha256=hashlib.sha256(content).hexdigest())
     path = _upload_path(upload)
     path.parent.mkdir(parents=True, exist_ok=True)
     upload.save()
     path.write_bytes(crypto.encrypt_bytes(content, context=f"upload:{upload.id}", purpose=FILE_KEY))
-    audit_record(action=AuditEvent.Action.UPLOAD_STORED, actor=owner, subject=owner, detail={"upload": str(upload.id), "type": content_type})
+    audit_record(action=AuditEvent.Action.UPLOAD_STORED, actor=actor, subject=actor, detail={"upload": str(upload.id), "type": content_type})
     return upload
 
 
 @use_case(audit=AuditEvent.Action.MATERIAL_DOWNLOADED)
-def upload_open(*, user: User, upload: Upload) -> bytes:
+def upload_open(*, actor: User, upload: Upload) -> bytes:
     """The file's bytes, to its owner or a reviewer of an application it is attached to (the caller
     found it through ``selectors.upload_for``); every opening is recorded for the owner to see."""
-    audit_record(action=AuditEvent.Action.MATERIAL_DOWNLOADED, actor=user, subject=upload.owner,
-                 actor_description=f"{user.department or ''} {masking.staff_name(user)}".strip() if user.pk != upload.owner_id else "",
+    audit_record(action=AuditEvent.Action.MATERIAL_DOWNLOADED, actor=actor, subject=upload.owner,
+                 actor_description=f"{actor.department or ''} {masking.staff_name(actor)}".strip() if actor.pk != upload.owner_id else "",
                  detail={"upload": str(upload.id), "name": upload.original_name})
     return _read_content(upload)
 

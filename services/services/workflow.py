@@ -29,13 +29,13 @@ def _staff_check(reviewer: User, application: Application, *, claimed: bool = Tr
 
 
 @use_case(audit=AuditEvent.Action.APPLICATION_VIEWED)
-def application_open(*, user: User, application: Application) -> Application:
+def application_open(*, actor: User, application: Application) -> Application:
     """Someone opens an application (portal or API). The applicant's own look is not recorded; a
     reviewer's is, and the applicant sees it in "who used my data"."""
-    if application.applicant_id == user.pk:
+    if application.applicant_id == actor.pk:
         unchanged()
         return application
-    reviewer = user
+    reviewer = actor
     _staff_check(reviewer, application, claimed=False)
     audit_record(action=AuditEvent.Action.APPLICATION_VIEWED, actor=reviewer, subject=application.applicant,
                  subject_organisation=application.organisation, actor_description=f"{reviewer.department} {masking.staff_name(reviewer)}",
@@ -44,32 +44,32 @@ def application_open(*, user: User, application: Application) -> Application:
 
 
 @use_case(audit=AuditEvent.Action.APPLICATION_STEP)
-def application_claim(*, reviewer: User, application: Application) -> Application:
-    _staff_check(reviewer, application, claimed=False)
-    claimed = Application.objects.filter(pk=application.pk, assigned_to__isnull=True).update(assigned_to=reviewer)
+def application_claim(*, actor: User, application: Application) -> Application:
+    _staff_check(actor, application, claimed=False)
+    claimed = Application.objects.filter(pk=application.pk, assigned_to__isnull=True).update(assigned_to=actor)
     application.refresh_from_db()
-    if not claimed and application.assigned_to_id != reviewer.pk:
+    if not claimed and application.assigned_to_id != actor.pk:
         raise Conflict(_("Someone else has claimed this application."), code="claimed_by_other")
-    audit_record(action=AuditEvent.Action.APPLICATION_STEP, actor=reviewer, subject=application.applicant,
-                 actor_description=f"{reviewer.department} {masking.staff_name(reviewer)}", detail={"application": application.number, "step": "claim"})
+    audit_record(action=AuditEvent.Action.APPLICATION_STEP, actor=actor, subject=application.applicant,
+                 actor_description=f"{actor.department} {masking.staff_name(actor)}", detail={"application": application.number, "step": "claim"})
     return application
 
 
 @use_case(audit=AuditEvent.Action.APPLICATION_STEP)
-def application_review(*, reviewer: User, application: Application, action: str, comment: str = "") -> Application:
+def application_review(*, actor: User, application: Application, action: str, comment: str = "") -> Application:
     """accept, supplement (say what is missing), approve (issues the result), or reject (with reason)."""
     if action not in ("accept", "supplement", "approve", "reject"):
         raise ValidationError({"action": [_("Unknown action.")]})
-    _staff_check(reviewer, application)
+    _staff_check(actor, application)
     if action in ("supplement", "reject") and not comment.strip():
         raise ValidationError({"comment": [_("Say what is missing or why.")]})
-    audit_record(action=AuditEvent.Action.APPLICATION_STEP, actor=reviewer, subject=application.applicant,
-                 actor_description=f"{reviewer.department} {masking.staff_name(reviewer)}", detail={"application": application.number, "step": action})
-    application = move(application, action, actor=reviewer, label=step_label(reviewer, _("审核")), comment=comment.strip())
+    audit_record(action=AuditEvent.Action.APPLICATION_STEP, actor=actor, subject=application.applicant,
+                 actor_description=f"{actor.department} {masking.staff_name(actor)}", detail={"application": application.number, "step": action})
+    application = move(application, action, actor=actor, label=step_label(actor, _("审核")), comment=comment.strip())
     if action == "approve":
         application = complete(application)
     elif action == "reject":
-        settle_fee(application, actor=reviewer, reason="rejected")
+        settle_fee(application, actor=actor, reason="rejected")
         bundles.stop(application, comment.strip())
     return application
 

@@ -22,12 +22,13 @@ def demo(live_server):
     from identity.models import User, id_number_index
     from portal.management.commands.seed_demo import DEMO_PEOPLE, PASSWORD
     from services.models import ServiceItem
-    from services.services.applications import application_submit, prefill
+    from services.selectors import prefill
+    from services.services.applications import application_submit
 
     people = {key: number for key, _name, number, _phone, _role in DEMO_PEOPLE}
     citizen = User.objects.get(id_number_index=id_number_index(people["citizen"]))
     item = ServiceItem.objects.get(code="RS-003")
-    application_submit(applicant=citizen, item=item, data={**prefill(item.current_version, citizen), "delivery_address": "济南市历下区泉城路 1 号"})
+    application_submit(actor=citizen, item=item, data={**prefill(item.current_version, citizen), "delivery_address": "济南市历下区泉城路 1 号"})
     return people, PASSWORD
 
 

@@ -33,8 +33,8 @@ def test_supplement_requested_badge_message_resubmit_on_a_phone(live_server, pag
     # Given: the citizen applied and has read their messages; the reviewer asks for more (the workbench's use cases)
     number = apply(api_as(citizen), "GA-001", delivery_address="济南市历下区泉城路100号").json()["number"]
     notice_mark_read(actor=citizen)
-    application = application_claim(reviewer=reviewer, application=Application.objects.get(number=number))
-    application_review(reviewer=reviewer, application=application, action="supplement", comment="请上传身体条件证明")
+    application = application_claim(actor=reviewer, application=Application.objects.get(number=number))
+    application_review(actor=reviewer, application=application, action="supplement", comment="请上传身体条件证明")
     photo = tmp_path / "health.png"
     buffer = io.BytesIO()
     Image.new("RGB", (40, 40), (200, 100, 50)).save(buffer, "PNG")

@@ -31,8 +31,8 @@ def test_a_bad_rating_is_called_back_answered_and_rated_again(live_server, page,
     url = live_server.url
     reviewer = User.objects.get(id_number_index=id_number_index(numbers["reviewer"]))
     application = Application.objects.get(applicant__id_number_index=id_number_index(numbers["citizen"]), item__code="GA-002")
-    application = application_claim(reviewer=reviewer, application=application)
-    application_review(reviewer=reviewer, application=application, action="reject", comment="遗失声明不完整")
+    application = application_claim(actor=reviewer, application=application)
+    application_review(actor=reviewer, application=application, action="reject", comment="遗失声明不完整")
 
     sign_in(page, url, numbers["citizen"], password)
     page.goto(url + f"/services/applications/{application.number}/")

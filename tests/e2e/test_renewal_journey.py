@@ -27,8 +27,8 @@ def _approve(reviewer, number):
     from services.models import Application
     from services.services.workflow import application_claim, application_review
 
-    application = application_claim(reviewer=reviewer, application=Application.objects.get(number=number))
-    return application_review(reviewer=reviewer, application=application, action="approve", comment="材料齐全，同意换证")
+    application = application_claim(actor=reviewer, application=Application.objects.get(number=number))
+    return application_review(actor=reviewer, application=application, action="approve", comment="材料齐全，同意换证")
 
 
 def test_after_renewal_only_the_new_licence_is_presentable(live_server, world, page, shot):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from services.models import Application, Bundle, BundleApplication, BundlePart, ServiceItem
-from services.services.bundles import form_of
+from services.selectors import bundle_form
 from services.services.workflow import application_claim, application_review
 
 
@@ -26,12 +26,12 @@ ANSWERS = {"plate_number": "鲁A·D12345", "vehicle_type": "小型新能源汽�
 
 
 def decide(reviewer, number, action):
-    application = application_claim(reviewer=reviewer, application=Application.objects.get(number=number))
-    return application_review(reviewer=reviewer, application=application, action=action, comment="材料不全" if action == "reject" else "")
+    application = application_claim(actor=reviewer, application=Application.objects.get(number=number))
+    return application_review(actor=reviewer, application=application, action=action, comment="材料不全" if action == "reject" else "")
 
 
 def test_each_question_and_each_material_once(bundle, holder):
-    form = form_of(bundle, holder)
+    form = bundle_form(bundle, holder)
     assert (form.questions_separately, len(form.fields)) == (9, 8)  # phone asked by GA-002 and GA-007: once
     assert (form.materials_separately, len(form.materials)) == (5, 3)  # the ID card serves all three
     assert all(material["held"] for material in form.materials)  # 免证办: all from the wallet

@@ -78,8 +78,8 @@ def test_an_application_s_legal_time_limit_is_in_working_days(holder_api, monkey
 def decided(holder_api, holder, reviewer):
     body = apply(holder_api, "GA-001", delivery_address="济南市历下区泉城路100号").json()
     application = Application.objects.get(number=body["number"])
-    application_claim(reviewer=reviewer, application=application)
-    application = application_review(reviewer=reviewer, application=application, action="reject", comment="照片不符合要求")
+    application_claim(actor=reviewer, application=application)
+    application = application_review(actor=reviewer, application=application, action="reject", comment="照片不符合要求")
     return application
 
 
@@ -98,9 +98,9 @@ def test_bad_input_and_undecided_applications_are_refused(holder_api, holder, de
     answer = holder_api.post(f"/api/v1/applications/{body['number']}/rating/", {"level": 5}, format="json")
     assert answer.status_code == 409 and answer.json()["code"] == "not_decided"
     with pytest.raises(ValidationError):
-        rating_submit(applicant=holder, application=decided, level=9)
+        rating_submit(actor=holder, application=decided, level=9)
     with pytest.raises(ValidationError):
-        rating_submit(applicant=holder, application=decided, level=5, tags=["bribe"])
+        rating_submit(actor=holder, application=decided, level=5, tags=["bribe"])
     answer = holder_api.post(f"/api/v1/applications/{decided.number}/rating/", {"level": 0, "tags": ["bribe"]}, format="json")
     assert answer.status_code == 400 and set(answer.json()["errors"]) == {"level", "tags"}
     assert not Rating.objects.exists()
@@ -112,7 +112,7 @@ def test_someone_else_s_application_answers_404(decided, other_api):
 
 
 def test_a_rating_is_never_changed_or_deleted(decided, holder):
-    rating = rating_submit(applicant=holder, application=decided, level=4)
+    rating = rating_submit(actor=holder, application=decided, level=4)
     rating.level = 5
     with pytest.raises(ValidationError):
         rating.save()
@@ -126,7 +126,7 @@ def test_a_bad_rating_s_call_back_and_rectification_run_on_working_days_across_t
     from django.utils import timezone
 
     monkeypatch.setattr(timezone, "now", lambda: at("2026-02-13", 16))  # Friday before the Spring Festival
-    rating = rating_submit(applicant=holder, application=decided, level=1, tags=["slow", "many_trips"], comment="跑了三次")
+    rating = rating_submit(actor=holder, application=decided, level=1, tags=["slow", "many_trips"], comment="跑了三次")
     case = rating.rectification
     assert case.callback_due == dt.datetime(2026, 2, 14, 23, 59, 59, 999999, SHANGHAI)  # the adjusted Saturday
     assert case.rectify_due == dt.datetime(2026, 3, 12, 23, 59, 59, 999999, SHANGHAI)
@@ -163,16 +163,16 @@ def test_another_department_s_reviewer_sees_no_case(decided, holder):
     from tests.factories import api_as
     from tests.services.conftest import staff
 
-    rating = rating_submit(applicant=holder, application=decided, level=2)
+    rating = rating_submit(actor=holder, application=decided, level=2)
     outsider = api_as(staff("reviewer", "SD-JTT"))
     assert outsider.get("/api/v1/rectifications/").json()["results"] == []
     assert outsider.post(f"/api/v1/rectifications/{rating.rectification.pk}/callback/", {"note": "x"}, format="json").status_code == 404
     with pytest.raises(NotFound):
-        rectification_callback(reviewer=staff("reviewer", "SD-JTT"), case=rating.rectification, note="x")
+        rectification_callback(actor=staff("reviewer", "SD-JTT"), case=rating.rectification, note="x")
 
 
 def test_public_scores_per_item_and_the_department_ranking(decided, holder, api, other_citizen):
-    rating_submit(applicant=holder, application=decided, level=2)
+    rating_submit(actor=holder, application=decided, level=2)
     items = api.get("/api/v1/ratings/items/").json()
     entry = next(row for row in items if row["code"] == "GA-001")
     assert (entry["ratings"], entry["bad"], entry["average"]) == (1, 1, 2.0)
@@ -184,12 +184,12 @@ def test_public_scores_per_item_and_the_department_ranking(decided, holder, api,
 
 
 def test_rectify_reply_reaches_the_citizen(decided, holder, reviewer):
-    rating = rating_submit(applicant=holder, application=decided, level=1)
-    rectification_callback(reviewer=reviewer, case=rating.rectification, note="已回访")
-    rectification_reply(reviewer=reviewer, case=rating.rectification, reply="已整改")
+    rating = rating_submit(actor=holder, application=decided, level=1)
+    rectification_callback(actor=reviewer, case=rating.rectification, note="已回访")
+    rectification_reply(actor=reviewer, case=rating.rectification, reply="已整改")
     assert Notice.objects.filter(user=holder, kind="rating_answered").exists()
     with pytest.raises(ValidationError):
-        rating_revise(applicant=holder, rating=rating, level=6)
+        rating_revise(actor=holder, rating=rating, level=6)
 
 
 # --- reads a reviewer shares with the citizen need the second factor --------------------------------
@@ -198,8 +198,8 @@ def test_a_reviewer_without_a_second_factor_reads_no_application_result_or_file(
     upload = holder_api.post("/api/v1/uploads/", {"file": _png_file()}, format="multipart").json()
     body = apply(holder_api, "GA-001", delivery_address="济南市历下区泉城路100号").json()
     application = Application.objects.get(number=body["number"])
-    application_claim(reviewer=reviewer, application=application)
-    application_review(reviewer=reviewer, application=application, action="supplement", comment="请上传身体条件证明")
+    application_claim(actor=reviewer, application=application)
+    application_review(actor=reviewer, application=application, action="supplement", comment="请上传身体条件证明")
     material = application.version.materials.get(name="身体条件证明")
     resubmitted = holder_api.post(f"/api/v1/applications/{body['number']}/resubmit/", {"uploads": {str(material.pk): upload["id"]}}, format="json")
     assert resubmitted.status_code == 200

@@ -25,11 +25,11 @@ def activity(holder_api, holder, reviewer):
     instant = apply(holder_api, "JT-001", seats="5").json()  # 秒批
     manual = apply(holder_api, "GA-001", delivery_address="济南市历下区泉城路100号").json()
     waiting = apply(holder_api, "GA-002", reason="丢失", delivery_address="济南市").json()
-    application = application_claim(reviewer=reviewer, application=Application.objects.get(number=manual["number"]))
-    application_review(reviewer=reviewer, application=application, action="reject", comment="照片不符")
+    application = application_claim(actor=reviewer, application=Application.objects.get(number=manual["number"]))
+    application_review(actor=reviewer, application=application, action="reject", comment="照片不符")
     Application.objects.filter(number=waiting["number"]).update(overdue=True)
-    rating_submit(applicant=holder, application=Application.objects.get(number=manual["number"]), level=2)
-    rating_submit(applicant=holder, application=Application.objects.get(number=instant["number"]), level=5)
+    rating_submit(actor=holder, application=Application.objects.get(number=manual["number"]), level=2)
+    rating_submit(actor=holder, application=Application.objects.get(number=instant["number"]), level=5)
     for valid in (True, False):
         PassCheck.objects.create(checker=reviewer, valid=valid, reason="ok" if valid else "expired")
     return instant, manual, waiting

@@ -56,14 +56,15 @@ def seed_activity(users: dict) -> None:
     from healthcode.models import Appeal
     from healthcode.services import appeal_submit
     from services.models import Application, ServiceItem
-    from services.services.applications import application_submit, prefill
+    from services.selectors import prefill
+    from services.services.applications import application_submit
 
     zhang = users["citizen"]
     if not Application.objects.filter(applicant=zhang).exists():
         for code, extra in (("GA-001", {"delivery_address": "山东省济南市历下区泉城路100号"}),
                             ("GA-002", {"delivery_address": "山东省济南市历下区泉城路100号", "reason": "驾驶证遗失"})):
             item = ServiceItem.objects.get(code=code)
-            application_submit(applicant=zhang, item=item, data={**prefill(item.current_version, zhang), **extra}, idempotency_key=f"demo-{code}")
+            application_submit(actor=zhang, item=item, data={**prefill(item.current_version, zhang), **extra}, idempotency_key=f"demo-{code}")
     if not Appeal.objects.exists():
         appeal_submit(actor=users["agent"], reason="我已于昨日完成核酸检测，结果为阴性，申请复核健康码颜色。", evidence="检测机构：济南市第一人民医院")
     seed_history()
@@ -83,7 +84,8 @@ def seed_ratings(users: dict) -> None:
     from credentials.demo import seed_types
     from credentials.services import credential_issue
     from services.models import Application, Rating, ServiceItem
-    from services.services.applications import application_submit, prefill
+    from services.selectors import prefill
+    from services.services.applications import application_submit
     from services.services.ratings import rating_submit
     from services.services.workflow import application_claim, application_review
 
@@ -99,13 +101,13 @@ def seed_ratings(users: dict) -> None:
             ("GA-001", "reject", 2, ["unclear_guide"], "照片要求没写清楚，白跑了一趟。")):
         item = ServiceItem.objects.get(code=code)
         data = {**licence, **prefill(item.current_version, li), "delivery_address": "山东省青岛市市南区香港中路8号"}
-        submitted = application_submit(applicant=li, item=item, data=data, idempotency_key=f"demo-rating-{decision}")
-        application = application_claim(reviewer=reviewer, application=Application.objects.get(pk=submitted.application.pk))
+        submitted = application_submit(actor=li, item=item, data=data, idempotency_key=f"demo-rating-{decision}")
+        application = application_claim(actor=reviewer, application=Application.objects.get(pk=submitted.application.pk))
         if decision == "approve":
-            application = application_review(reviewer=reviewer, application=application, action="accept")
-        application = application_review(reviewer=reviewer, application=application, action=decision,
+            application = application_review(actor=reviewer, application=application, action="accept")
+        application = application_review(actor=reviewer, application=application, action=decision,
                                          comment="" if decision == "approve" else "照片背景须为白色，请按指南重新提交。")
-        rating_submit(applicant=li, application=application, level=level, tags=tags, comment=comment)
+        rating_submit(actor=li, application=application, level=level, tags=tags, comment=comment)
 
 
 class Command(BaseCommand):

@@ -22,6 +22,7 @@ from core.usecases import SYSTEM
 from credentials.models import Credential
 from identity.models import AuditEvent
 from payments import platform as payment_platform
+from payments import selectors as payment_selectors
 from payments import services as payments
 from payments.models import Order, PaymentEvent, Reconciliation
 from paysim.models import Notification, Trade
@@ -206,8 +207,8 @@ def test_rejection_after_payment_refunds_and_withdrawal_before_payment_closes_th
     from services.services.workflow import application_claim, application_review
 
     application = paid_application(holder_api, platform)
-    application_claim(reviewer=reviewer, application=application)
-    application_review(reviewer=reviewer, application=Application.objects.get(pk=application.pk), action="reject", comment="材料不符")
+    application_claim(actor=reviewer, application=application)
+    application_review(actor=reviewer, application=Application.objects.get(pk=application.pk), action="reject", comment="材料不符")
     order = Order.objects.get(reference=application.number)
     assert order.status == "refunding" and Trade.objects.get(out_trade_no=order.number).status == "REFUND"
     assert platform.deliver().json()["result"] == "refunded"
@@ -267,11 +268,11 @@ def test_the_refund_is_sent_after_the_withdrawal_commits_and_its_answer_recorded
     holder_api.post(f"/api/v1/applications/{application.number}/withdraw/", {}, format="json")
     order = Order.objects.get(reference=application.number)
     assert sent == [order.pk] and sent_inside == [] and Trade.objects.get(out_trade_no=order.number).status == "SUCCESS"
-    assert order.status == "refunding" and payments.refund_progress(order) == "退款处理中：正在向支付平台申请退款。"
+    assert order.status == "refunding" and payment_selectors.refund_progress(order) == "退款处理中：正在向支付平台申请退款。"
     payments.refund_send(order.pk)  # the task, as the outbox runs it after commit
     assert sent_inside == [outside] and Trade.objects.get(out_trade_no=order.number).status == "REFUND"
     assert PaymentEvent.objects.filter(order=order, kind="refund_sent").count() == 1
-    assert payments.refund_progress(Order.objects.get(pk=order.pk)) == "退款处理中：支付平台已受理，款项将原路退回。"
+    assert payment_selectors.refund_progress(Order.objects.get(pk=order.pk)) == "退款处理中：支付平台已受理，款项将原路退回。"
     assert platform.deliver().json()["result"] == "refunded"
     order.refresh_from_db()
     assert order.status == "refunded" and order.receipt.status == "revoked" and "已退款 ¥10.00" in order.receipt.status_reason
@@ -289,7 +290,7 @@ def test_a_refund_while_the_platform_is_down_is_shown_truthfully_and_retried_unt
     assert answer.status_code == 200 and answer.json()["status"] == "withdrawn"  # the withdrawal stands; the refund waits
     order = Order.objects.get(reference=application.number)
     assert order.status == "refunding" and PaymentEvent.objects.filter(order=order, kind="refund_failed").count() == 1
-    assert "自动重试" in payments.refund_progress(order)
+    assert "自动重试" in payment_selectors.refund_progress(order)
     client = Client()
     client.force_login(holder)
     page = client.get(f"/services/applications/{application.number}/").content.decode()

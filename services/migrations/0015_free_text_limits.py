@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('services', '0013_counter_visit_ratings'),
+        ('services', '0014_bundle_idempotency_fingerprint'),
     ]
 
     operations = [

@@ -1,0 +1,23 @@
+""""Our packages" has one owner, ``core.packages.our_apps`` (the installed apps whose code is in this
+repository); the tools that read pyproject.toml instead of the app registry list the same ones."""
+
+import pathlib
+import tomllib
+
+from core.packages import our_apps
+
+PYPROJECT = tomllib.loads((pathlib.Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+
+
+def test_our_apps_are_the_installed_apps_in_this_repository():
+    assert set(our_apps()) == {"core", "portal", "identity", "credentials", "healthcode", "services", "payments", "paysim"}
+    assert "django" not in our_apps() and "allauth" not in our_apps()
+
+
+def test_mutmut_copies_every_one_of_our_packages():
+    """mutmut cannot start when a package a mutated module imports (payments, paysim) is not copied."""
+    assert sorted(PYPROJECT["tool"]["mutmut"]["source_paths"]) == sorted(our_apps())
+
+
+def test_import_linter_checks_every_one_of_our_packages():
+    assert sorted(PYPROJECT["tool"]["importlinter"]["root_packages"]) == sorted(our_apps())
