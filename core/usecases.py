@@ -23,8 +23,7 @@ from typing import Protocol, runtime_checkable
 
 from django.db import transaction
 
-ACTOR_PARAMETERS = ("actor", "user", "reviewer", "applicant", "officer", "checker", "verifier", "client", "guardian", "manager", "clerk", "owner", "payer")
-# Being narrowed to ("actor",): every use case names the acting user ``actor`` and annotates its type.
+ACTOR_PARAMETERS = ("actor",)  # one name for whoever acts, in every use case, annotated with its type
 
 
 @runtime_checkable
@@ -91,9 +90,12 @@ def use_case(*, audit: str | tuple[str, ...]) -> Callable[[Callable], Callable]:
         positional = [p.name for p in parameters if p.kind not in (p.KEYWORD_ONLY, p.VAR_KEYWORD)]
         if positional:
             raise TypeError(f"use case {name}: arguments must be keyword-only, not {positional}")
-        actor = next((p.name for p in parameters if p.name in ACTOR_PARAMETERS), None)
+        actor = next((p for p in parameters if p.name in ACTOR_PARAMETERS), None)
         if actor is None:
-            raise TypeError(f"use case {name}: the acting user must be an argument (one of {ACTOR_PARAMETERS})")
+            raise TypeError(f"use case {name}: the acting user must be an argument named {' or '.join(ACTOR_PARAMETERS)}")
+        if actor.annotation is inspect.Parameter.empty:
+            raise TypeError(f"use case {name}: say who may act: annotate {actor.name} (User, ApiClient, SystemActor or a union)")
+        actor = actor.name
 
         @functools.wraps(func)
         def run(**kwargs):

@@ -244,6 +244,11 @@ ACCOUNT_RATE_LIMITS = {
 QILU_BENCH = env.bool("QILU_BENCH", False)
 if QILU_BENCH:
     ACCOUNT_RATE_LIMITS = False
+# Creation quotas (core/quotas.py): scope → [how many, per seconds], JSON, overriding the defaults there,
+# e.g. {"applications": [10, 60]}. The benchmark submits as one citizen, so it lifts them.
+QILU_CREATION_QUOTAS = json.loads(env.str("QILU_CREATION_QUOTAS", "") or "{}")
+if QILU_BENCH:
+    QILU_CREATION_QUOTAS = {scope: [10**9, 60] for scope in ("applications", "presentations", "credential_copies", "nonces")}
 # One-time codes: 6 digits from a CSPRNG (allauth uses `secrets`), no dashes.
 # Content-Security-Policy (django-csp) on every response: scripts, styles and everything else only from
 # our own origin — no inline script, no inline style attribute, nothing from a CDN (the machines have

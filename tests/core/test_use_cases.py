@@ -12,7 +12,7 @@ from django.db import connection
 import services.services
 from core.usecases import REGISTRY, AuditMissing, actor_offenders, step, unchanged, use_case
 from identity.actions import vocabulary
-from identity.models import AuditEvent, Notice
+from identity.models import AuditEvent, Notice, User
 
 WRITE_MODULES = ["identity.services", "credentials.services", "credentials.seals",
                  "credentials.openid.oid4vci", "credentials.openid.oid4vp", "credentials.openid.slots", "healthcode.services", "payments.services"] + [
@@ -54,12 +54,6 @@ def _product_actor_offenders(prefixes: tuple[str, ...] = ("",)) -> list[str]:
     return [offender for offender in actor_offenders(prefixes) if not offender.startswith("tests.")]
 
 
-def test_identity_and_healthcode_use_cases_name_their_actor_actor_and_type_it():
-    assert _product_actor_offenders(("identity.", "healthcode.")) == []
-
-
-@pytest.mark.xfail(strict=True, reason="credentials, services and payments are renamed by the other slices of issue 22: "
-                                       "the lead removes this mark after merging them (and narrows ACTOR_PARAMETERS)")
 def test_every_use_case_names_its_actor_actor_and_types_it():
     assert _product_actor_offenders() == []
 
@@ -67,11 +61,11 @@ def test_every_use_case_names_its_actor_actor_and_types_it():
 @pytest.mark.django_db
 def test_a_write_without_an_audit_event_is_rolled_back_and_refused(citizen):
     @use_case(audit=AuditEvent.Action.NOTICES_READ)
-    def careless_write(*, user):
-        Notice.objects.create(user=user, kind="x", title="written without an audit event")
+    def careless_write(*, actor: User):
+        Notice.objects.create(user=actor, kind="x", title="written without an audit event")
 
     with pytest.raises(AuditMissing):
-        careless_write(user=citizen)
+        careless_write(actor=citizen)
     assert not Notice.objects.filter(title="written without an audit event").exists()
 
 
@@ -80,15 +74,15 @@ def test_a_use_case_runs_in_one_transaction_with_its_audit(citizen):
     seen = {}
 
     @use_case(audit=AuditEvent.Action.NOTICES_READ)
-    def careful_write(*, user):
+    def careful_write(*, actor: User):
         from identity.services import audit_record
 
         seen["atomic"] = connection.in_atomic_block
-        audit_record(action=AuditEvent.Action.NOTICES_READ, actor=user, subject=user)
+        audit_record(action=AuditEvent.Action.NOTICES_READ, actor=actor, subject=actor)
         raise ValueError("fails after its audit")
 
     with pytest.raises(ValueError):
-        careful_write(user=citizen)
+        careful_write(actor=citizen)
     assert seen["atomic"]
     assert not AuditEvent.objects.filter(action="notices_read", actor=citizen).exists()  # rolled back with the write
 
@@ -96,18 +90,26 @@ def test_a_use_case_runs_in_one_transaction_with_its_audit(citizen):
 @pytest.mark.django_db
 def test_an_idempotent_repeat_owes_no_audit(citizen):
     @use_case(audit=AuditEvent.Action.NOTICES_READ)
-    def repeat(*, user):
+    def repeat(*, actor: User):
         unchanged()
         return "same"
 
-    assert repeat(user=citizen) == "same"
+    assert repeat(actor=citizen) == "same"
 
 
 def test_positional_arguments_and_missing_actors_are_refused_when_declared():
     with pytest.raises(TypeError, match="keyword-only"):
-        use_case(audit="x")(lambda user: None)
+        use_case(audit="x")(lambda actor: None)
     with pytest.raises(TypeError, match="acting user"):
         use_case(audit="x")(lambda *, thing: None)
+    with pytest.raises(TypeError, match="acting user"):
+        use_case(audit="x")(lambda *, user: None)  # one name for whoever acts
+
+    def untyped(*, actor):
+        return None
+
+    with pytest.raises(TypeError, match="annotate actor"):
+        use_case(audit="x")(untyped)
 
 
 def test_a_step_refuses_to_run_outside_a_use_case():
@@ -141,12 +143,12 @@ def test_before_finish_collects_in_the_innermost_use_case_and_flushes_once_befor
     flushed, registered = [], set(REGISTRY)
 
     @use_case(audit="data_exported")
-    def inner(*, actor):
+    def inner(*, actor: User):
         before_finish("x", flushed.append).append("inner")
         note_audit("data_exported")
 
     @use_case(audit="data_exported")
-    def outer(*, actor):
+    def outer(*, actor: User):
         before_finish("x", flushed.append).append(1)
         before_finish("x", flushed.append).append(2)
         inner(actor=actor)

@@ -76,7 +76,7 @@ def test_a_new_use_case_with_a_new_action_needs_no_identity_migration(citizen):
     registered = set(REGISTRY)
 
     @use_case(audit=new_action)
-    def something_new(*, actor):
+    def something_new(*, actor: object):
         audit_record(action=new_action, actor=actor, subject=actor)
 
     try:

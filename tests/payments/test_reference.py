@@ -25,7 +25,7 @@ def test_one_internal_issuer_per_department_and_purpose():
     from identity.models import AuditEvent
 
     @use_case(audit=AuditEvent.Action.PAYMENT)
-    def make(*, actor):
+    def make(*, actor: object):
         unchanged()
         department, ctype = reference.finance()
         return internal_issuer(department, purpose="receipts", credential_type=ctype), internal_issuer(department, purpose="receipts")
