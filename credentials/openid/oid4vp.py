@@ -151,35 +151,24 @@ class ResponseRefused(Exception):
         self.reason = reason
 
 
-@use_case(audit=AuditEvent.Action.PRESENTATION_ANSWERED)
-def response_accept(*, actor: WalletApp, request_id, vp_token: str, state: str, base: str, error: str = "") -> PresentationRequest:
-    """The wallet's ``direct_post``. A request already answered or expired is refused and left as it
-    was (a replay). Only the holder closes a request: a valid presentation, or one the holder's device
-    signed for this request with a credential of the asked type that fails on content or status (the
-    holder's refusal). Any other refusal is counted and the request stays open however many come (the
-    QR is on show: a bystander must not be able to spoil it; the request expires on its own). A
-    wallet's error response (``error``, e.g. ``access_denied``: the person declined on their phone)
-    is recorded the same way: it proves nothing about who sent it, so it leaves the request open.
-    Every attempt is audited; the holder's "who used my data" shows those made with their copy."""
+def _pending_request(request_id, state: str) -> PresentationRequest:
+    """The request, locked, if it still waits for this answer; a replay, an expired request or another
+    state is refused and left as it was."""
     request = PresentationRequest.objects.select_for_update().select_related("relying_party", "credential_type").filter(pk=request_id).first()
     if request is None:
         raise NotFound()
-    if request.status != PresentationRequest.Status.PENDING:
+    refusal = ("replayed" if request.status != PresentationRequest.Status.PENDING
+               else "request_expired" if request.expires_at <= timezone.now()
+               else "wrong_state" if state != request.state else "")
+    if refusal:
         unchanged()
-        raise ResponseRefused("replayed")
-    if request.expires_at <= timezone.now():
-        unchanged()
-        raise ResponseRefused("request_expired")
-    if state != request.state:
-        unchanged()
-        raise ResponseRefused("wrong_state")
-    try:
-        if error:
-            raise sdjwt.SdJwtRejected(error if error in WALLET_ERRORS else "wallet_error")
-        checked = openid_selectors.presentation_check(_presentation_in(vp_token), request=request, base=base)
-    except sdjwt.SdJwtRejected as exc:
-        checked = openid_selectors.Checked(valid=False, reason=exc.reason, disclosed={}, credential_id=None)
-    credential = Credential.objects.filter(pk=checked.credential_id).first() if checked.credential_id else None
+        raise ResponseRefused(refusal)
+    return request
+
+
+def _record_answer(request: PresentationRequest, checked, credential: Credential | None) -> None:
+    """Only the holder closes a request (a valid presentation or a holder's refusal); every other
+    answer is counted and leaves it open."""
     request.reason = checked.reason
     if checked.valid or checked.reason in HOLDER_REFUSALS:
         request.status = PresentationRequest.Status.VERIFIED if checked.valid else PresentationRequest.Status.REFUSED
@@ -190,6 +179,37 @@ def response_accept(*, actor: WalletApp, request_id, vp_token: str, state: str, 
     if not checked.valid:
         request.attempts += 1
     request.save()
+
+
+def _tell_holder(holder, request: PresentationRequest) -> None:
+    party = request.relying_party
+    labels = {key: named(zh=zh, en=en) for key, zh, en in claims.labelled_claims(request.credential_type)}
+    seen = [labels.get(key, named(zh=key)) for key in request.fields]
+    notice_send(user=holder, kind="credential_presented",
+                title=words(gettext_lazy("%(party)s saw %(fields)s of your %(type)s"), party=named(party), fields=seen,
+                            type=named(request.credential_type)),
+                url="/wallet/checks/")
+
+
+@use_case(audit=AuditEvent.Action.PRESENTATION_ANSWERED)
+def response_accept(*, actor: WalletApp, request_id, vp_token: str, state: str, base: str, error: str = "") -> PresentationRequest:
+    """The wallet's ``direct_post``. A request already answered or expired is refused and left as it
+    was (a replay). Only the holder closes a request: a valid presentation, or one the holder's device
+    signed for this request with a credential of the asked type that fails on content or status (the
+    holder's refusal). Any other refusal is counted and the request stays open however many come (the
+    QR is on show: a bystander must not be able to spoil it; the request expires on its own). A
+    wallet's error response (``error``, e.g. ``access_denied``: the person declined on their phone)
+    is recorded the same way: it proves nothing about who sent it, so it leaves the request open.
+    Every attempt is audited; the holder's "who used my data" shows those made with their copy."""
+    request = _pending_request(request_id, state)
+    try:
+        if error:
+            raise sdjwt.SdJwtRejected(error if error in WALLET_ERRORS else "wallet_error")
+        checked = openid_selectors.presentation_check(_presentation_in(vp_token), request=request, base=base)
+    except sdjwt.SdJwtRejected as exc:
+        checked = openid_selectors.Checked(valid=False, reason=exc.reason, disclosed={}, credential_id=None)
+    credential = Credential.objects.filter(pk=checked.credential_id).first() if checked.credential_id else None
+    _record_answer(request, checked, credential)
     party = request.relying_party
     holder = holder_user(credential) if credential else None
     audit_record(action=AuditEvent.Action.PRESENTATION_ANSWERED, subject=holder, subject_organisation=holder_organisation(credential) if credential else None,
@@ -198,10 +218,5 @@ def response_accept(*, actor: WalletApp, request_id, vp_token: str, state: str, 
                                                 "fields": request.fields if checked.valid else [], "valid": checked.valid,
                                                 "reason": checked.reason, "wallet": actor.description})
     if holder is not None and checked.valid:
-        labels = {key: named(zh=zh, en=en) for key, zh, en in claims.labelled_claims(request.credential_type)}
-        seen = [labels.get(key, named(zh=key)) for key in request.fields]
-        notice_send(user=holder, kind="credential_presented",
-                    title=words(gettext_lazy("%(party)s saw %(fields)s of your %(type)s"), party=named(party), fields=seen,
-                                type=named(request.credential_type)),
-                    url="/wallet/checks/")
+        _tell_holder(holder, request)
     return request  # the view answers by status and reason (raising would roll the attempt back)
