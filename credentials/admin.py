@@ -27,7 +27,7 @@ from credentials.models import (
     issuer_record_index,
 )
 from identity import masking
-from identity.admin import ReadOnlyAdmin
+from identity.admin import ReadOnlyAdmin, UseCaseAdmin
 from identity.models import ApiClient
 from identity.rows import read_rows_from
 
@@ -50,7 +50,7 @@ class CredentialTypeForm(forms.ModelForm):
 
 
 @admin.register(CredentialType)
-class CredentialTypeAdmin(CheckboxListMixin, admin.ModelAdmin):
+class CredentialTypeAdmin(CheckboxListMixin, UseCaseAdmin):
     form = CredentialTypeForm
     list_display = ["name", "code_shown", "holder_kind", "department", "validity_years", "is_active"]
     code_shown = code_column("code", _("类型编码"))
@@ -166,7 +166,7 @@ class RelyingPartyForm(forms.ModelForm):
 
 
 @admin.register(RelyingParty)
-class RelyingPartyAdmin(CheckboxListMixin, admin.ModelAdmin):
+class RelyingPartyAdmin(CheckboxListMixin, UseCaseAdmin):
     """The verifier register (public at /verifiers/): who may ask Qilu wallets for which fields, and why."""
 
     form = RelyingPartyForm
