@@ -48,7 +48,7 @@ def connections(monkeypatch):
 
 def _import(url: str):
     now = timezone.now()
-    return services.trusted_issuer_import(officer=SYSTEM, issuer_id="CN-35", name="福建省", url=url, valid_from=now,
+    return services.trusted_issuer_import(actor=SYSTEM, issuer_id="CN-35", name="福建省", url=url, valid_from=now,
                                           valid_until=now + dt.timedelta(days=1))
 
 
