@@ -48,3 +48,22 @@ def test_a_relying_party_deleted_in_admin_is_audited(client, superuser):
     assert answer.status_code == 302 and not RelyingParty.objects.filter(pk=party.pk).exists()
     assert AuditEvent.objects.filter(action="admin_record_changed", actor=superuser, detail__model="credentials.relyingparty",
                                      detail__step="deleted").exists()
+
+
+def test_a_bulk_import_in_admin_names_who_uploaded_it(client, superuser, issuer, citizen):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    content = (
+        "type,record_id,holder_number,holder_name,issued_on,fields.licence_number,fields.licence_class,fields.first_issued,fields.file_number\n"
+        f"driving_licence,A1,{citizen.id_number},{citizen.name},2024-01-10,{citizen.id_number},C1,2012-07-16,F1\n"
+    ).encode()
+    kind = CredentialType.objects.get(issuers=issuer[0])
+    content = content.replace(b"driving_licence,", f"{kind.code},".encode())
+
+    answer = client.post("/admin/credentials/credential/import/", {"client": issuer[0].pk, "file": SimpleUploadedFile("x.csv", content)})
+
+    assert answer.status_code == 200
+    event = AuditEvent.objects.get(action="admin_record_changed", actor=superuser)
+    assert event.detail == {"model": "credentials.credential", "step": "imported", "new": 1}
+    assert AuditEvent.objects.filter(action="credential_issued").exists()  # each row by its own use case too
+    assert citizen.id_number not in str(event.detail)
