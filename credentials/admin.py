@@ -26,8 +26,8 @@ from credentials.models import (
     Verification,
     issuer_record_index,
 )
-from identity import masking
-from identity.admin import ReadOnlyAdmin
+from identity import masking, services
+from identity.admin import ReadOnlyAdmin, UseCaseAdmin
 from identity.models import ApiClient
 from identity.rows import read_rows_from
 
@@ -50,7 +50,7 @@ class CredentialTypeForm(forms.ModelForm):
 
 
 @admin.register(CredentialType)
-class CredentialTypeAdmin(CheckboxListMixin, admin.ModelAdmin):
+class CredentialTypeAdmin(CheckboxListMixin, UseCaseAdmin):
     form = CredentialTypeForm
     list_display = ["name", "code_shown", "holder_kind", "department", "validity_years", "is_active"]
     code_shown = code_column("code", _("类型编码"))
@@ -113,7 +113,11 @@ class CredentialAdmin(ReadOnlyAdmin):
             except UnicodeDecodeError:
                 messages.error(request, _("The file must be UTF-8."))
                 return redirect(request.path)
-            report = credentials_import(client=form.cleaned_data["client"], rows=rows)
+            def run(client=form.cleaned_data["client"]):
+                report = credentials_import(client=client, rows=rows)  # each row through credential_issue, by the issuing system
+                return report, {"new": report.created, "update": report.updated}
+
+            report = services.admin_records_import(actor=request.user, model=Credential, verbs=("change",), run=run)  # and who uploaded it
             level = messages.WARNING if report.errors else messages.SUCCESS
             messages.add_message(request, level, _("Created %(c)d, updated %(u)d, rejected %(r)d.") % {
                 "c": report.created, "u": report.updated, "r": len(report.errors)})
@@ -166,7 +170,7 @@ class RelyingPartyForm(forms.ModelForm):
 
 
 @admin.register(RelyingParty)
-class RelyingPartyAdmin(CheckboxListMixin, admin.ModelAdmin):
+class RelyingPartyAdmin(CheckboxListMixin, UseCaseAdmin):
     """The verifier register (public at /verifiers/): who may ask Qilu wallets for which fields, and why."""
 
     form = RelyingPartyForm

@@ -37,7 +37,7 @@ from healthcode.models import (
     Vaccination,
     Venue,
 )
-from identity.admin import ReadOnlyAdmin
+from identity.admin import ReadOnlyAdmin, UseCaseAdmin
 from identity.models import id_number_index
 
 
@@ -56,7 +56,7 @@ class RuleInline(LabelledTabularInline):
 
 
 @admin.register(RuleSet)
-class RuleSetAdmin(admin.ModelAdmin):
+class RuleSetAdmin(UseCaseAdmin):
     list_display = ["version", "note", "in_force", "published_at", "created_by"]
     inlines = [RuleInline]
     actions = ["publish", "copy"]
@@ -65,6 +65,9 @@ class RuleSetAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "version", "note"] if obj and obj.is_published else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_published)  # codes were given on it
 
     def save_model(self, request, obj, form, change):
         pass  # saved with its rules in save_related, by the use case
@@ -176,6 +179,9 @@ class OverrideAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # an override ends when it expires (or another replaces it): a code was given on it
+
     def save_model(self, request, obj, form, change):
         services.override_set(actor=request.user, person_index=obj.person_index, colour=obj.colour, expires_at=obj.expires_at, note=obj.note)
 
@@ -203,6 +209,9 @@ class AppealAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a person's appeal is decided, never deleted
 
     def get_fields(self, request, obj=None):
         fields = list(self.readonly_fields)
@@ -248,6 +257,9 @@ class TrustedIssuerForm(forms.ModelForm):
             raise ValidationError(_("Could not read the key set: %(error)s") % {"error": exc}) from exc
         return data
 
+    def validate_unique(self):
+        pass  # clean() ran the use case, which upserts by issuer_id: the row it wrote is this one, not a duplicate
+
     def save(self, commit=True):
         return services.trusted_issuer_set_active(actor=self.officer, issuer=self.imported, active=self.cleaned_data["is_active"])
 
@@ -262,6 +274,12 @@ class TrustedIssuerAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # trust ends by deactivating (audited), not by deleting the row
+
+    def save_model(self, request, obj, form, change):
+        pass  # the form's save ran the use cases (trusted_issuer_import, trusted_issuer_set_active)
+
+    def save_related(self, request, form, formsets, change):
+        pass  # no related rows: nothing is written outside the use cases
     list_display = ["name", "issuer_id", "valid_from", "valid_until", "is_active", "updated_at"]
 
 

@@ -1,9 +1,15 @@
 """Django admin for identity. Numbers are shown masked; audit events are read-only for everyone."""
 
+import contextvars
+
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
 
 from core.numbers import validate_id_number, validate_phone
 from identity import actions, masking, services
@@ -36,9 +42,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class UseCaseAdmin(admin.ModelAdmin):
-    """Saves and deletes through the use cases ``identity.services.admin_record_save`` and
+    """Saves and deletes through use cases, by default ``identity.services.admin_record_save`` and
     ``admin_record_delete``: admin's own save (the form, inline rows, many-to-many fields such as a
-    person's roles) runs inside the use case, beside its audit event."""
+    person's roles) runs inside the use case, beside its audit event. An admin whose records have a
+    use case of their own (an item version's draft) overrides ``save_through``; an admin that needs
+    its own ``save_model`` (a new API client's secret) prepares ``obj`` there and calls super: the row
+    is written in ``save_related``, inside the use case.
+
+    Every writable model admin of our apps is one of these or says why not
+    (``tests/core/test_admin_writes.py``)."""
 
     def save_model(self, request, obj, form, change):
         pass  # saved with its related rows in save_related, inside the use case
@@ -48,7 +60,11 @@ class UseCaseAdmin(admin.ModelAdmin):
             super(UseCaseAdmin, self).save_model(request, form.instance, form, change)
             super(UseCaseAdmin, self).save_related(request, form, formsets, change)
 
-        services.admin_record_save(actor=request.user, record=form.instance, changed=form.changed_data, write=write)
+        self.save_through(request, form.instance, form.changed_data, write)
+
+    def save_through(self, request, record, changed, write):
+        """Run ``write`` (admin's save of ``record`` and its related rows) inside a use case."""
+        services.admin_record_save(actor=request.user, record=record, changed=changed, write=write)
 
     def delete_model(self, request, obj):
         services.admin_record_delete(actor=request.user, record=obj)
@@ -56,6 +72,21 @@ class UseCaseAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             self.delete_model(request, obj)
+
+
+class UseCaseImportExportAdmin(ImportExportModelAdmin, UseCaseAdmin):
+    """django-import-export's spreadsheet import, through the use case ``identity.services.
+    admin_records_import``: the confirmed import runs in its transaction with one audit event (rows
+    added, changed, deleted). The preview (a dry run, rolled back) and the export write nothing."""
+
+    def process_dataset(self, dataset, form, request, **kwargs):
+        def run():
+            result = super(UseCaseImportExportAdmin, self).process_dataset(dataset, form, request, **kwargs)
+            failed = result.has_errors() or (kwargs.get("rollback_on_validation_errors") and result.has_validation_errors())
+            counts = {} if failed else {kind: result.totals.get(kind, 0) for kind in ("new", "update", "delete")}  # a failed import rolled back
+            return result, counts
+
+        return services.admin_records_import(actor=request.user, model=self.model, run=run)
 
 
 class StaffCreationForm(forms.ModelForm):
@@ -89,9 +120,25 @@ class StaffCreationForm(forms.ModelForm):
         return user
 
 
+_password_changer: contextvars.ContextVar[User | None] = contextvars.ContextVar("admin_password_changer", default=None)
+
+
+class PasswordChangeForm(AdminPasswordChangeForm):
+    """Admin's "change password" form, saved through ``admin_record_save`` by the signed-in admin
+    (``UserAdmin.user_change_password`` names them: Django's view gives the form no request)."""
+
+    def save(self, commit=True):
+        actor = _password_changer.get()
+        if actor is None:
+            raise RuntimeError("an admin password change needs its acting admin (UserAdmin.user_change_password)")
+        services.admin_record_save(actor=actor, record=self.user, changed=["password"], write=lambda: super(PasswordChangeForm, self).save(commit=True))
+        return self.user
+
+
 @admin.register(User)
 class UserAdmin(UseCaseAdmin, DjangoUserAdmin):
     add_form = StaffCreationForm
+    change_password_form = PasswordChangeForm
     add_fieldsets = ((None, {"fields": ["name", "id_number_input", "phone_input", "password", "department", "service_hall", "is_staff"]}),)
     fieldsets = (
         (None, {"fields": ["name", "masked_id", "masked_mobile", "phone_verified", "real_name_verified_at"]}),
@@ -117,6 +164,21 @@ class UserAdmin(UseCaseAdmin, DjangoUserAdmin):
     @admin.display(description=_("姓名"))
     def masked_name(self, obj):
         return masking.shown("name", obj.name, viewer=masking.Viewer.AUDITOR)
+
+    def user_change_password(self, request, id, form_url=""):
+        token = _password_changer.set(request.user)
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _password_changer.reset(token)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(UseCaseAdmin, DjangoGroupAdmin):
+    """Roles (Django's groups and their permissions), changed through the use case like every record."""
 
 
 class AuditActionFilter(admin.SimpleListFilter):

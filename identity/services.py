@@ -141,6 +141,26 @@ def admin_record_delete(*, actor: User, record) -> None:
     audit_record(action=AuditEvent.Action.ADMIN_RECORD_CHANGED, actor=actor, subject=subject, detail=detail)
 
 
+@use_case(audit=AuditEvent.Action.ADMIN_RECORD_CHANGED)
+def admin_records_import(*, actor: User, model: type, run: Callable[[], tuple[object, dict[str, int]]],
+                         verbs: tuple[str, ...] = ("add", "change")):
+    """A file import in Django admin (django-import-export's confirmed import, the credential bulk
+    import): ``run`` imports the rows in this use case's transaction and returns its result with the
+    rows added, changed and deleted, recorded in one audit event naming who imported (counts only,
+    never values). An import that changed nothing (or failed and rolled back) owes no event. Admin
+    checked its own permission; this checks that the actor may ``verbs`` the model."""
+    for verb in verbs:
+        if not actor.has_perm(f"{model._meta.app_label}.{verb}_{model._meta.model_name}"):
+            raise Forbidden(_("You may not do this."), code="permission_denied")
+    result, counts = run()
+    if not any(counts.values()):
+        unchanged()
+        return result
+    audit_record(action=AuditEvent.Action.ADMIN_RECORD_CHANGED, actor=actor,
+                 detail={"model": model._meta.label_lower, "step": "imported", **{kind: count for kind, count in counts.items() if count}})
+    return result
+
+
 @use_case(audit=AuditEvent.Action.RETENTION_APPLIED)
 def retention_apply(*, actor: User | SystemActor, today: dt.date | None = None) -> list[str]:
     """Detach the monthly partitions older than each table's retention (core/partitions.py): their

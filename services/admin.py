@@ -10,13 +10,12 @@ from django.contrib import admin, messages
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
-from import_export.admin import ImportExportModelAdmin
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 
 from core.admin_inlines import CheckboxListMixin, LabelledTabularInline, code_column
 from core.schema_editor import TYPE_WORDS, Column, EntriesField, EntriesWidget, FieldSchemaField
 from credentials.models import CredentialType
-from identity.admin import ReadOnlyAdmin
+from identity.admin import ReadOnlyAdmin, UseCaseAdmin, UseCaseImportExportAdmin
 from identity.models import Department
 from services.models import (
     RATING_TAGS,
@@ -160,7 +159,10 @@ class ItemVersionForm(forms.ModelForm):
 
 
 @admin.register(ItemVersion)
-class ItemVersionAdmin(admin.ModelAdmin):
+class ItemVersionAdmin(UseCaseAdmin):
+    """Drafts are saved through ``catalogue.item_version_draft_save`` (with their materials), published
+    by ``item_version_publish`` and copied by ``item_version_copy``; a published version is view-only."""
+
     form = ItemVersionForm
     list_display = ["item", "version", "published_at", "time_limit_days"]
     list_filter = ["item__department"]
@@ -170,6 +172,15 @@ class ItemVersionAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         return PUBLISHED_FIELDS if obj and obj.is_published else DRAFT_FIELDS
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj and obj.is_published)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_published)
+
+    def save_through(self, request, record, changed, write):
+        catalogue.item_version_draft_save(actor=request.user, version=record, changed=changed, write=write)
 
     def get_readonly_fields(self, request, obj=None):
         if obj and obj.is_published:
@@ -207,7 +218,7 @@ class ItemVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceItem)
-class ServiceItemAdmin(CheckboxListMixin, ImportExportModelAdmin):
+class ServiceItemAdmin(CheckboxListMixin, UseCaseImportExportAdmin):
     resource_classes = [ServiceItemResource]
     list_display = ["name", "code_shown", "name_en", "department", "online", "at_most_one_trip", "high_frequency", "current_version", "is_active"]
     code_shown = code_column("code", _("事项编码"))
@@ -217,14 +228,14 @@ class ServiceItemAdmin(CheckboxListMixin, ImportExportModelAdmin):
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(UseCaseAdmin):
     list_display = ["name", "code_shown", "level", "parent"]
     code_shown = code_column("code", _("行政区划代码"))
     search_fields = ["code", "name"]
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(UseCaseAdmin):
     list_display = ["name", "name_en", "kind"]
     list_filter = ["kind"]
 
@@ -273,7 +284,7 @@ class RectificationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CalendarOverride)
-class CalendarOverrideAdmin(admin.ModelAdmin):
+class CalendarOverrideAdmin(UseCaseAdmin):
     """Next year's holidays and adjusted working days from the State Council's notice, until the
     calendar library carries them (services/workdays.py)."""
 
@@ -290,7 +301,7 @@ class BundlePartInline(LabelledTabularInline):
 
 
 @admin.register(Bundle)
-class BundleAdmin(admin.ModelAdmin):
+class BundleAdmin(UseCaseAdmin):
     """一件事: the items (in order), which part waits for which result, and which questions are the
     same one under another key (field_map: {item key: bundle key})."""
 

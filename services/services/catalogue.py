@@ -3,14 +3,33 @@ frozen); "copy as new version" makes an editable draft. Item admins call these f
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import Conflict
+from core.errors import Conflict, Forbidden
 from core.usecases import use_case
 from identity.models import AuditEvent, User
 from identity.services import audit_record
 from services.models import ItemVersion, ServiceItem
+
+
+@use_case(audit=AuditEvent.Action.ITEM_VERSION_CHANGED)
+def item_version_draft_save(*, actor: User, version: ItemVersion, changed: Iterable[str], write: Callable[[], object]) -> ItemVersion:
+    """A draft version added or edited in admin: ``write`` is admin's save of the form and its
+    material rows, run in this transaction beside the audit event (field names, never values). A
+    published version is never edited: copy it."""
+    created = version.pk is None
+    if not actor.has_perm("services.add_itemversion" if created else "services.change_itemversion"):
+        raise Forbidden(_("You may not do this."), code="permission_denied")
+    if not created and ItemVersion.objects.filter(pk=version.pk, published_at__isnull=False).exists():
+        raise Conflict(_("This version is already published; copy it to change it."), code="already_published")
+    write()
+    audit_record(action=AuditEvent.Action.ITEM_VERSION_CHANGED, actor=actor,
+                 detail={"item": version.item.code, "version": version.version, "step": "draft_added" if created else "draft_changed",
+                         "fields": sorted(changed)})
+    return version
 
 
 @use_case(audit=AuditEvent.Action.ITEM_VERSION_CHANGED)

@@ -111,3 +111,56 @@ def test_trust_in_an_issuer_ends_by_an_audited_deactivation_never_a_deletion(off
     assert not TrustedIssuer.objects.get(pk=issuer.pk).is_active
     assert AuditEvent.objects.filter(action="trusted_issuer_changed", actor=officer, detail__active=False).exists()
     assert officer_client.post(f"/admin/healthcode/trustedissuer/{issuer.pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+def test_an_issuer_trusted_in_admin_is_written_only_inside_the_use_cases(officer_client, officer, monkeypatch):
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core import usecases
+    from healthcode.models import TrustedIssuer
+    from tests.healthcode.test_pass_and_checks import Province
+
+    outside = []
+    real_save = TrustedIssuer.save
+
+    def save(self, *args, **kwargs):
+        if not usecases._frames.get():
+            outside.append(self.issuer_id)
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(TrustedIssuer, "save", save)
+    now = timezone.now()
+    answer = officer_client.post("/admin/healthcode/trustedissuer/add/", {
+        "issuer_id": "CN-35", "name": "福建省", "source_url": "",
+        "jwks_file": SimpleUploadedFile("k.json", json.dumps(Province().jwks).encode()),
+        "valid_from_0": _when(now)["0"], "valid_from_1": _when(now)["1"],
+        "valid_until_0": _when(now + dt.timedelta(days=30))["0"], "valid_until_1": _when(now)["1"], "is_active": "on"})
+
+    assert answer.status_code == 302, answer.content.decode()[-2000:]  # (was: "already exists", the row clean() had just written)
+    assert TrustedIssuer.objects.get(issuer_id="CN-35").is_active and outside == []
+    assert AuditEvent.objects.filter(action="trusted_issuer_changed", actor=officer, detail__issuer="CN-35").exists()
+
+
+def test_a_draft_rule_version_deleted_in_admin_is_audited_and_overrides_and_appeals_are_never_deleted(client, officer, rules):
+    from django.contrib import admin as django_admin
+    from django.test import RequestFactory
+
+    from healthcode.models import Appeal, Override
+    from tests.factories import UserFactory
+
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    sign_in_with_second_factor(client, admin)
+    draft = RuleSet.objects.create(version=42, note="草稿")
+
+    assert client.post(f"/admin/healthcode/ruleset/{draft.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not RuleSet.objects.filter(pk=draft.pk).exists()
+    assert AuditEvent.objects.filter(action="admin_record_changed", actor=admin, detail__model="healthcode.ruleset", detail__step="deleted").exists()
+    published = RuleSet.objects.filter(published_at__isnull=False).first()
+    if published is not None:
+        assert client.post(f"/admin/healthcode/ruleset/{published.pk}/delete/", {"post": "yes"}).status_code == 403
+    request = RequestFactory().get("/")
+    request.user = admin
+    assert not django_admin.site._registry[Override].has_delete_permission(request)
+    assert not django_admin.site._registry[Appeal].has_delete_permission(request)

@@ -78,3 +78,26 @@ def test_the_use_cases_check_the_permission_themselves(citizen):
     with pytest.raises(Forbidden):
         admin_record_delete(actor=citizen, record=citizen)
     assert not Department.objects.filter(code="TEST-X").exists()
+
+
+def test_a_password_set_in_admin_goes_through_the_use_case(admin_client, superuser):
+    person = UserFactory(name="吴刚", is_staff=True)
+
+    answer = admin_client.post(f"/admin/identity/user/{person.pk}/password/", {
+        "password1": "another-long-password-9", "password2": "another-long-password-9", "set_usable_password": "true"})
+
+    assert answer.status_code == 302, answer.content.decode()[-2000:]
+    person.refresh_from_db()
+    assert person.check_password("another-long-password-9")
+    event = AuditEvent.objects.get(action="admin_record_changed", subject=person)
+    assert event.actor == superuser and event.detail["fields"] == ["password"] and "another-long" not in str(event.detail)
+
+
+def test_a_role_changed_in_admin_is_audited(admin_client, superuser):
+    role, _created = Group.objects.get_or_create(name="reviewer")
+
+    answer = admin_client.post(f"/admin/auth/group/{role.pk}/change/", {"name": "reviewer", "permissions": []})
+
+    assert answer.status_code == 302, answer.content.decode()[-2000:]
+    assert not role.permissions.exists()
+    assert AuditEvent.objects.filter(action="admin_record_changed", actor=superuser, detail__model="auth.group", detail__step="changed").exists()
