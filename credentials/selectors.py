@@ -227,3 +227,13 @@ def seal_trust_roots() -> list:
 def seal_root_pem() -> str:
     """The local root's certificate (PEM), to install in a PDF reader's trust store."""
     return "".join(row.certificate_pem for row in SealCertificate.objects.filter(kind=SealCertificate.Kind.ROOT))
+
+
+def issued_by(issuer, record_id: str) -> Credential:
+    """One credential an issuing system issued, by its own record number (found by blind index)."""
+    from credentials.models import issuer_record_index
+
+    credential = Credential.objects.select_related("type").filter(issuer=issuer, issuer_record_index=issuer_record_index(record_id)).first()
+    if credential is None:
+        raise NotFound()
+    return credential

@@ -6,14 +6,14 @@ from __future__ import annotations
 import base64
 import uuid
 
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.errors import NotFound
 from core.public_cache import public_read
 from credentials import documents, rendering, selectors, services, signing
 from credentials.api.serializers import (
@@ -30,7 +30,6 @@ from credentials.api.serializers import (
     WalletCredentialSerializer,
     WalletUpdateSerializer,
 )
-from credentials.models import Credential, issuer_record_index
 from identity import second_factor
 from identity import selectors as identity_selectors
 from identity.api.authentication import ApiClientAuthentication, ClientHasScope
@@ -78,9 +77,7 @@ class CredentialPushApi(IssuerApi):
 class IssuedCredentialApi(IssuerApi):
     @extend_schema(responses=IssuedCredentialSerializer, summary="One credential this system issued")
     def get(self, request, record_id: str):
-        credential = get_object_or_404(Credential.objects.select_related("type"), issuer=request.user,
-                                       issuer_record_index=issuer_record_index(record_id))
-        return Response(IssuedCredentialSerializer(credential).data)
+        return Response(IssuedCredentialSerializer(selectors.issued_by(request.user, record_id)).data)
 
 
 class CredentialStatusApi(IssuerApi):
@@ -198,7 +195,7 @@ class VerificationPhotoApi(APIView):
     def get(self, request, pk: uuid.UUID):
         photo = selectors.verified_photo(verifier=request.user, verification_id=pk)
         if photo is None:
-            raise Http404
+            raise NotFound()
         response = HttpResponse(photo, content_type="image/jpeg")
         response["Cache-Control"] = "private, no-store"
         return response
