@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 
 from core.api import HTTP_STATUS
-from core.errors import DomainError
+from core.errors import DomainError, Kind
 
 
 @dataclass
@@ -24,7 +24,7 @@ def refusal(exc: DomainError | ValidationError) -> Refusal:
         return Refusal(exc.code, exc.message, HTTP_STATUS[exc.kind], {k: [str(m) for m in v] for k, v in exc.errors.items()})
     errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     first = next((messages[0] for messages in errors.values() if messages), "")
-    return Refusal(getattr(exc, "code", None) or "invalid", str(first), 400, {k: [str(m) for m in v] for k, v in errors.items()})
+    return Refusal(getattr(exc, "code", None) or "invalid", str(first), HTTP_STATUS[Kind.INVALID], {k: [str(m) for m in v] for k, v in errors.items()})
 
 
 def attachment(filename: str) -> str:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from core.numbers import normalize_phone
-from core.people import mask_phone
+from identity import masking
 from identity.models import SmsMessage, phone_index
 
 logger = logging.getLogger("qilu.sms")
@@ -35,7 +35,7 @@ class SmsSender:
         number = normalize_phone(phone)
         message = SmsMessage.objects.create(
             phone=number,
-            phone_masked=mask_phone(number),
+            phone_masked=masking.shown("phone", number, viewer=masking.Viewer.AUDITOR),
             phone_index=phone_index(number),
             body=body,
             purpose=purpose,

@@ -59,9 +59,12 @@ def waiting_cards(user) -> list[Waiting]:
 
 def _application_card(application) -> Waiting:
     url, item = reverse("application-detail", args=[application.number]), application.item.local_name
-    if application.status == "supplement":
+    from services.services.steps import allowed_actions
+
+    actions = allowed_actions(application)  # the state machine says what is waiting on the person
+    if "resubmit" in actions:
         return Waiting("supplement", _("需要补正：%(item)s") % {"item": item}, application.asked or "", url, _("去补正"))
-    if application.status == "awaiting_payment":
+    if "pay" in actions:
         return Waiting("payment", _("待缴费：%(item)s") % {"item": item}, "", url, _("去缴费"))
     return Waiting("rating", _("请评价：%(item)s") % {"item": item}, application.get_status_display(), url + "#rating", _("去评价"))
 

@@ -387,7 +387,7 @@ class Rating(models.Model):
     channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices)
     level = models.PositiveSmallIntegerField(_("评价等级"), choices=RatingLevel.choices)
     tags = models.JSONField(_("标签"), default=list, blank=True)
-    comment = models.TextField(_("评价内容"), max_length=500, blank=True)
+    comment = models.TextField(_("评价内容"), max_length=limits.COMMENT, blank=True)
     revises = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="revision", verbose_name=_("追评对象"))
     created_at = models.DateTimeField(_("评价时间"), default=timezone.now, db_index=True)
 

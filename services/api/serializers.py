@@ -117,7 +117,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
 
 class ReviewSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.REASON)
 
 
 class ResubmitSerializer(serializers.Serializer):
@@ -175,7 +175,7 @@ class RatingRequestSerializer(serializers.Serializer):
     level = serializers.IntegerField(min_value=1, max_value=5, help_text="5 非常满意 · 4 满意 · 3 基本满意 · 2 不满意 · 1 非常不满意")
     tags = serializers.ListField(child=serializers.ChoiceField(choices=sorted(RATING_TAGS)), required=False, default=list,
                                  help_text="Any of the fixed tags")
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=limits.COMMENT, default="")
 
 
 class RectificationPublicSerializer(serializers.Serializer):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import limits
 from core.errors import Conflict, NotFound
 from core.usecases import SystemActor, unchanged, use_case
 from credentials.models import Verification
@@ -35,8 +36,8 @@ def _clean(level, tags, comment: str) -> tuple[int, list[str], str]:
     if not isinstance(tags, list) or any(tag not in RATING_TAGS for tag in tags):
         errors["tags"] = [_("Unknown tag.")]
     comment = (comment or "").strip()
-    if len(comment) > 500:
-        errors["comment"] = [_("At most 500 characters.")]
+    if len(comment) > limits.COMMENT:
+        errors["comment"] = [_("At most %(limit)d characters (this has %(length)d).") % {"limit": limits.COMMENT, "length": len(comment)}]
     if errors:
         raise ValidationError(errors)
     return level, sorted(set(tags)), comment

@@ -25,7 +25,6 @@ ALLOWED = {
     ("identity/models.py", ""): "User.masked_* are defined here, through the table's 'others' row",
     ("core/openapi.py", "mask_"): "API examples computed by the masking functions (core may not import identity)",
     ("core/usecases.py", "masked_name"): "SYSTEM's name, not a person's",
-    ("identity/sms.py", "mask_phone"): "the SMS outbox's stored masked number (slice C's file; the auditor row would give the same)",
     ("templates/healthcode/pass.html", "shown.masked_name"): "the name as the signed pass carries it (masked by the table's checker row)",
     ("templates/healthcode/checkpoint.html", "verdict.masked_name"): "the name as the scanned pass carries it",
 }
