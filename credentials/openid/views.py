@@ -21,6 +21,7 @@ from credentials import selectors
 from credentials.models import PresentationRequest
 from credentials.openid import oid4vci, oid4vp, statuslist
 from credentials.openid import selectors as openid_selectors
+from credentials.openid.protocol import CORS
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -55,7 +56,6 @@ def _oauth_error(exc: oid4vci.OAuthError) -> JsonResponse:
 
 
 PUBLIC = "public, max-age=300"
-CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, OPTIONS", "Access-Control-Max-Age": "86400"}
 
 
 def public_document(view):

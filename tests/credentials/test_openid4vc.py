@@ -14,6 +14,7 @@ from joserfc.jwk import ECKey
 from credentials import signing
 from credentials.models import CredentialOffer, PresentationRequest, StatusSlot
 from credentials.openid import sdjwt, statuslist
+from credentials.openid.protocol import CORS
 from credentials.services import credential_issue, credential_set_status
 from identity.models import AuditEvent
 from tests.credentials.wallet_holder import ReferenceHolder
@@ -696,6 +697,7 @@ def test_public_documents_are_readable_cross_origin(client, wallet, path):
     url = path.format(list=list_id)
     read = client.get(url, HTTP_ORIGIN="https://verifier.example")
     assert read.status_code == 200 and read["Access-Control-Allow-Origin"] == "*", (url, read.status_code)
+    assert {name: read[name] for name in CORS} == CORS  # one definition (protocol.CORS), the JWKS endpoint's included
     preflight = client.options(url, HTTP_ORIGIN="https://verifier.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET")
     assert preflight.status_code in (200, 204) and preflight["Access-Control-Allow-Origin"] == "*" and "GET" in preflight["Access-Control-Allow-Methods"]
     assert "Set-Cookie" not in read
