@@ -44,6 +44,7 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 
+from core import jsondepth
 from core.errors import Unavailable
 from credentials.models import SigningKey
 
@@ -219,7 +220,7 @@ def verify_with(token: str, *, kind: str, keys: dict[str, ECKey], retired: froze
     except JoseError:
         raise SignatureRejected("bad_signature") from None
     try:
-        claims = json.loads(payload)
+        claims = jsondepth.loads(payload)
     except ValueError:
         raise SignatureRejected("malformed") from None
     if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):

@@ -30,6 +30,7 @@ from credentials.api.serializers import (
     WalletCredentialSerializer,
     WalletUpdateSerializer,
 )
+from credentials.openid.protocol import CORS
 from identity import second_factor
 from identity import selectors as identity_selectors
 from identity.api.authentication import ApiClientAuthentication, ClientHasScope
@@ -219,6 +220,6 @@ class JwksApi(APIView):
     def finalize_response(self, request, response, *args, **kwargs):
         # Readable from any origin, preflight included (a browser verifier fetches it cross-origin).
         response = super().finalize_response(request, response, *args, **kwargs)
-        response["Access-Control-Allow-Origin"] = "*"
-        response["Access-Control-Allow-Methods"] = "GET, OPTIONS"
+        for name, value in CORS.items():
+            response[name] = value
         return response

@@ -34,7 +34,7 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 
-from core import quotas
+from core import jsondepth, quotas
 from core.errors import Conflict, NotFound
 from core.origins import request_origin
 from core.usecases import pure, use_case
@@ -228,7 +228,7 @@ def _proof_key(proof: str, *, audience: str, now: float) -> tuple[ECKey, str]:
         key = ECKey.import_key(header["jwk"])
         if key.is_private:
             raise ValueError("a private key")
-        payload = json.loads(jws.deserialize_compact(proof, key, algorithms=[sdjwt.ALGORITHM]).payload)
+        payload = jsondepth.loads(jws.deserialize_compact(proof, key, algorithms=[sdjwt.ALGORITHM]).payload)
     except (JoseError, ValueError, TypeError, UnicodeError) as exc:
         raise OAuthError("invalid_proof", f"The proof is not a valid {PROOF_TYPE} JWT signed by the key in its header ({exc}).") from None
     if payload.get("aud") != audience:

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import jsondepth
 from core.errors import Forbidden, NotFound
 from core.usecases import pure, unchanged, use_case
 from credentials import claims, permissions, selectors, signing
@@ -135,7 +136,7 @@ def request_object(request: PresentationRequest, base: str) -> str:
 def _presentation_in(vp_token: str) -> str:
     """The one presentation for our one DCQL query: ``{"credential": ["<SD-JWT+KB>"]}`` (OpenID4VP 1.0)."""
     try:
-        parsed = json.loads(vp_token)
+        parsed = jsondepth.loads(vp_token)
         found = parsed[QUERY_ID]
         found = found[0] if isinstance(found, list) and len(found) == 1 else found
     except (ValueError, KeyError, TypeError, IndexError):

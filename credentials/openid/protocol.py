@@ -21,6 +21,9 @@ TX_ATTEMPTS = 5
 BATCH = 5
 COPY_DAYS = 90  # a copy on a device lives at most this long; the wallet fetches fresh ones
 PROOF_MAX_AGE = 300
+# What a browser on any origin may read of a public document (metadata, keys, type metadata, status
+# lists): the one definition the protocol views' ``public_document`` and the JWKS endpoint both send.
+CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, OPTIONS", "Access-Control-Max-Age": "86400"}
 
 
 class OAuthError(Exception):

@@ -29,6 +29,8 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 
+from core import jsondepth
+
 ALGORITHM = "ES256"
 SD_ALG = "sha-256"
 VC_TYPE = "dc+sd-jwt"
@@ -110,7 +112,7 @@ def split(token: str) -> Parts:
 
 def decode_disclosure(item: str) -> tuple[str, object]:
     try:
-        decoded = json.loads(b64url_decode(item))
+        decoded = jsondepth.loads(b64url_decode(item))
     except (ValueError, UnicodeError):
         raise SdJwtRejected("malformed_disclosure") from None
     if not (isinstance(decoded, list) and len(decoded) == 3 and isinstance(decoded[0], str) and isinstance(decoded[1], str)):
@@ -140,7 +142,7 @@ class Verified:
 def _verify_jws(token: str, key: ECKey) -> tuple[dict, dict]:
     try:
         result = jws.deserialize_compact(token, key, algorithms=[ALGORITHM])
-        payload = json.loads(result.payload)
+        payload = jsondepth.loads(result.payload)
     except (JoseError, ValueError):
         raise SdJwtRejected("bad_signature") from None
     if not isinstance(payload, dict):

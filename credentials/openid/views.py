@@ -5,7 +5,6 @@ OpenID4VCI's token, nonce and credential endpoints, and OpenID4VP's request and 
 from __future__ import annotations
 
 import functools
-import json
 from urllib.parse import urlencode, urlsplit
 
 from django.contrib.auth.decorators import login_required
@@ -15,12 +14,14 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core import jsondepth
 from core.errors import DomainError, NotFound
 from core.web import refusal
 from credentials import selectors
 from credentials.models import PresentationRequest
 from credentials.openid import oid4vci, oid4vp, statuslist
 from credentials.openid import selectors as openid_selectors
+from credentials.openid.protocol import CORS
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -55,7 +56,6 @@ def _oauth_error(exc: oid4vci.OAuthError) -> JsonResponse:
 
 
 PUBLIC = "public, max-age=300"
-CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, OPTIONS", "Access-Control-Max-Age": "86400"}
 
 
 def public_document(view):
@@ -156,7 +156,7 @@ def credential(request):
     try:
         grant, user = openid_selectors.grant_from_token(request.headers.get("Authorization", ""))
         try:
-            body = json.loads(request.body or b"{}")
+            body = jsondepth.loads(request.body or b"{}")
         except ValueError:
             body = None
         if not isinstance(body, dict) or not isinstance(body.get("credential_configuration_id"), str):
@@ -192,7 +192,7 @@ def authorize(request):
         return render(request, "credentials/authorize.html", {"error": "invalid_client"}, status=400)
     type_codes = [code for code in params.get("scope", "").split() if code]
     try:
-        details = json.loads(params.get("authorization_details") or "[]")
+        details = jsondepth.loads(params.get("authorization_details") or "[]")
         type_codes += [item["credential_configuration_id"] for item in details if item.get("type") == "openid_credential"]
     except (ValueError, TypeError, KeyError, AttributeError):
         pass

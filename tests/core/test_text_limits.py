@@ -9,6 +9,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 
 from core import limits
+from core.packages import our_apps
 
 pytestmark = pytest.mark.django_db
 
@@ -119,11 +120,11 @@ def _input_serializers() -> dict[str, type]:
 
     root = Path(__file__).resolve().parents[2]
     named = set()
-    for app in ("core", "identity", "credentials", "healthcode", "services", "payments", "portal"):
+    for app in our_apps():
         for path in (root / app).rglob("*.py"):
             named.update(re.findall(r"(\w+Serializer)\(data=", path.read_text()))
     found = {}
-    for app in ("identity", "credentials", "healthcode", "services", "payments"):
+    for app in our_apps():
         for module_name in (f"{app}.api.serializers", f"{app}.api.views", f"{app}.imports"):
             try:
                 module = importlib.import_module(module_name)

@@ -14,6 +14,7 @@ from joserfc.jwk import ECKey
 from credentials import signing
 from credentials.models import CredentialOffer, PresentationRequest, StatusSlot
 from credentials.openid import sdjwt, statuslist
+from credentials.openid.protocol import CORS
 from credentials.services import credential_issue, credential_set_status
 from identity.models import AuditEvent
 from tests.credentials.wallet_holder import ReferenceHolder
@@ -696,6 +697,7 @@ def test_public_documents_are_readable_cross_origin(client, wallet, path):
     url = path.format(list=list_id)
     read = client.get(url, HTTP_ORIGIN="https://verifier.example")
     assert read.status_code == 200 and read["Access-Control-Allow-Origin"] == "*", (url, read.status_code)
+    assert {name: read[name] for name in CORS} == CORS  # one definition (protocol.CORS), the JWKS endpoint's included
     preflight = client.options(url, HTTP_ORIGIN="https://verifier.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET")
     assert preflight.status_code in (200, 204) and preflight["Access-Control-Allow-Origin"] == "*" and "GET" in preflight["Access-Control-Allow-Methods"]
     assert "Set-Cookie" not in read
@@ -750,3 +752,39 @@ def test_a_wallets_error_response_is_recorded_and_leaves_the_request_open(clerk_
     assert odd.status_code == 200 and PresentationRequest.objects.get().reason == "wallet_error"
     assert wallet.respond(request, wallet.presentation(request)).status_code == 200
     assert clerk_api.get(f"/api/v1/presentation-requests/{asked['id']}/").json()["status"] == "verified"
+
+
+DEEP = "[" * 5000 + "]" * 5000  # past Python's recursion limit: plain json.loads raises RecursionError (a 500)
+
+
+def test_deeply_nested_json_from_a_wallet_gets_the_malformed_refusal_never_a_500(clerk_api, window, wallet, client, citizen, licence):
+    """Every JSON a wallet chooses — a disclosure, a signed payload, a proof, a vp_token, a query
+    parameter — is read by ``core.jsondepth.loads`` and refused like any other malformed input."""
+    import time
+
+    from joserfc import jws
+
+    from credentials.openid import oid4vci
+    from credentials.openid.protocol import OAuthError
+
+    with pytest.raises(sdjwt.SdJwtRejected, match="malformed_disclosure"):
+        sdjwt.decode_disclosure(sdjwt.b64url(DEEP.encode()))
+    issuer = ECKey.generate_key("P-256")
+    deep_vc = jws.serialize_compact({"alg": "ES256", "typ": sdjwt.VC_TYPE, "kid": "k1"}, DEEP.encode(), issuer) + "~"
+    with pytest.raises(sdjwt.SdJwtRejected, match="bad_signature"):  # what an unreadable signed payload is refused as
+        sdjwt.verify(deep_vc, issuer_keys={"k1": issuer}, require_kb=False)
+    device = ECKey.generate_key("P-256")
+    proof = jws.serialize_compact({"alg": "ES256", "typ": "openid4vci-proof+jwt", "jwk": device.as_dict(private=False)}, DEEP.encode(), device)
+    with pytest.raises(OAuthError) as refused:
+        oid4vci._proof_key(proof, audience="https://issuer.example", now=time.time())
+    assert refused.value.error == "invalid_proof"
+    request = wallet.request(_ask(clerk_api).json()["wallet_uri"])
+    answer = client.post(request["response_uri"].replace("http://testserver", ""), {"vp_token": DEEP, "state": request["state"]})
+    assert answer.status_code == 400 and answer.json()["error_description"] == "malformed", answer.content
+    browser = Client()
+    browser.force_login(citizen)
+    _verifier, challenge = ReferenceHolder.pkce()
+    page = browser.get("/oid4vci/authorize", {"response_type": "code", "client_id": "qilu-app", "redirect_uri": "qilu://oid4vci/callback",
+                                              "scope": "driving_licence", "code_challenge": challenge, "code_challenge_method": "S256",
+                                              "authorization_details": DEEP})
+    assert page.status_code == 200  # the unreadable details are ignored, as any malformed details are

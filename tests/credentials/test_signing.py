@@ -486,3 +486,14 @@ def test_the_key_per_purpose_migration_goes_back_to_one_active_key(signing_key):
     MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("credentials"))
     assert SigningKey.objects.get(status="active").kid == signing_key.kid
     assert set(SigningKey.objects.values_list("purpose", flat=True)) == {"credentials"}
+
+
+def test_a_signed_payload_nested_too_deep_is_malformed_not_a_recursion_error(signing_key):
+    """``core.jsondepth.loads`` reads the payload: 5,000 nested arrays are refused as malformed, never a 500."""
+    from joserfc import jws as joserfc_jws
+
+    deep = ("[" * 5000 + "]" * 5000).encode()
+    token = joserfc_jws.serialize_compact({"alg": "ES256", "kid": signing_key.kid, "typ": KIND}, deep, signing.keyring().signing[1])
+    with pytest.raises(signing.SignatureRejected) as rejected:
+        signing.verify(token, kind=KIND)
+    assert rejected.value.reason == "malformed"

@@ -280,3 +280,16 @@ def test_the_checkpoint_page_names_the_issuer_not_its_code(person_api, checker, 
     sign_in_with_second_factor(client, checker)
     page = client.post("/health/check/", {"payload": payload, "place": "济南西站"}).content.decode()
     assert "山东省健康通行码平台" in page and "CN-37" not in page
+
+
+def test_a_pass_whose_payload_nests_too_deep_is_malformed_never_a_500(checker_api):
+    """The unverified payload (read for its ``iss``) goes through ``core.jsondepth.loads``: 1,300 nested
+    arrays still fit the 4,000 characters a payload may have, and are past Python's recursion limit."""
+    def part(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    header, deep = json.dumps({"alg": "ES256"}).encode(), ("[" * 1300 + "]" * 1300).encode()
+    token = f"{part(header)}.{part(deep)}.{part(b'sig')}"
+    assert len(token) < 4000
+    answer = checker_api.post(CHECK, {"payload": token}, format="json")
+    assert answer.status_code == 200 and answer.json()["reason"] == "malformed"

@@ -7,12 +7,13 @@ import re
 from pathlib import Path
 
 from core.openapi import EXAMPLES, IN_CONTEXT
+from core.packages import our_apps
 from core.people import mask_id_number, mask_name, mask_phone
 from identity import masking
 from identity.masking import Viewer
 
 ROOT = Path(__file__).resolve().parents[2]
-SCANNED = ["core", "identity", "credentials", "healthcode", "services", "payments", "portal", "templates"]
+SCANNED = [*our_apps(), "templates"]  # our apps (core.packages.our_apps) and the shared templates
 HAND_MASKS = [
     re.compile(r"\bmask_(name|id_number|phone)\("),  # the masking functions, called without a viewer
     re.compile(r"\.masked_(name|id_number|phone)\b"),  # a person's masked_* shortcut, chosen without a viewer
