@@ -25,6 +25,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
+from django.db.models import NOT_PROVIDED  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from stdnum.cn import ric  # noqa: E402
 
@@ -39,6 +40,16 @@ from identity.demo import FAMILY_NAMES, GIVEN_CHARS, SHANDONG_AREAS  # noqa: E40
 from identity.models import PopulationRecord, User  # noqa: E402
 
 AREAS = list(SHANDONG_AREAS)
+
+# What the loader sets, per table, in its rows' order; every other NOT NULL column comes from the model's default (`plan`).
+COLUMNS = {
+    PopulationRecord: ["id_number", "id_number_index", "name", "gender", "birth_date", "area_code", "status", "updated_at"],
+    User: ["password", "id_number", "id_number_index", "name", "phone_verified", "real_name_verified_at", "is_active", "is_staff", "is_superuser",
+           "date_joined"],
+    Credential: ["identifier", "type_id", "holder_kind", "holder_index", "holder_number", "holder_name", "fields_json", "issuer_id", "issuer_record_id",
+                 "issuer_record_index", "issued_on", "expires_on", "status", "status_reason", "revision", "hidden", "created_at", "updated_at"],
+    TestResult: ["person_index", "source", "external_id", "created_at", "kind", "result", "sampled_at", "reported_at"],
+}
 
 
 def people(n: int, seed: int = 2026, offset: int = 0):
@@ -55,12 +66,52 @@ def people(n: int, seed: int = 2026, offset: int = 0):
         yield number, name, "M" if (sequence + 1) % 2 else "F", birth, area
 
 
-def copy(table: str, columns: list[str], rows) -> int:
+class UncoveredColumns(Exception):
+    """A NOT NULL column the loader neither sets nor can fill from a default the model declares."""
+
+
+def plan(model, columns: list[str]) -> tuple[list[str], list]:
+    """The columns COPY writes for `model`: those the loader sets (`columns`, in its rows' order), then
+    every other NOT NULL column, filled from the default its field declares (`Field.get_default()`, so
+    a callable default such as `timezone.now` or `uuid4` is called for each row). The primary key and
+    nullable columns are left to the database. A NOT NULL column with no declared default (and no
+    `db_default`) that the loader does not set raises `UncoveredColumns` before any row is written."""
+    fields = {field.column: field for field in model._meta.concrete_fields}
+    unknown = [column for column in columns if column not in fields]
+    if unknown:
+        raise UncoveredColumns(f"{model._meta.db_table}: the loader sets columns the model no longer has: {', '.join(unknown)}")
+    filled, uncovered = [], []
+    for column, field in fields.items():
+        if column in columns or getattr(field, "db_returning", False) or field.db_default is not NOT_PROVIDED:
+            continue
+        if field.has_default():
+            filled.append(field)
+        elif not field.null:
+            uncovered.append(column)
+    if uncovered:
+        raise UncoveredColumns(f"{model._meta.db_table}: NOT NULL without a default, not set by bench/load_citizens.py: {', '.join(uncovered)}")
+    return [*columns, *(field.column for field in filled)], filled
+
+
+def _defaults(filled: list):
+    """The filled columns' values for one row, as the ORM would save them: constants once, callables per row."""
+    constant = {field.column: field.get_db_prep_save(field.get_default(), connection) for field in filled if not callable(field.default)}
+    if len(constant) == len(filled):
+        values = tuple(constant.values())
+        return lambda: values
+    return lambda: tuple(constant[field.column] if field.column in constant else field.get_db_prep_save(field.get_default(), connection)
+                         for field in filled)
+
+
+def copy(model, columns: list[str], rows) -> int:
+    """COPY `rows` (tuples of `columns`) into `model`'s table, with every other NOT NULL column from its declared default (`plan`)."""
+    names, filled = plan(model, columns)
+    defaults = _defaults(filled)
     count = 0
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copier:
+        with cursor.cursor.copy(f"COPY {model._meta.db_table} ({', '.join(names)}) FROM STDIN") as copier:
             for row in rows:
-                copier.write_row(row)
+                copier.write_row((*row, *defaults()))
                 count += 1
     return count
 
@@ -76,6 +127,8 @@ def timed(label: str, func):
 def main(n: int, offset: int = 0) -> dict:
     if connection.vendor != "postgresql":
         raise SystemExit("load_citizens needs PostgreSQL (COPY)")
+    for model, columns in COLUMNS.items():  # every table's columns covered, before the first row is written
+        plan(model, columns)
     now = timezone.now()
     pop_ctx, user_ctx = "identity.populationrecord.id_number", "identity.user.id_number"
     idx = crypto.blind_index
@@ -83,13 +136,12 @@ def main(n: int, offset: int = 0) -> dict:
     timings = {}
 
     def population():
-        return copy(PopulationRecord._meta.db_table, ["id_number", "id_number_index", "name", "gender", "birth_date", "area_code", "status", "updated_at"],
+        return copy(PopulationRecord, COLUMNS[PopulationRecord],
                     ((crypto.encrypt(number, context=pop_ctx), idx(number, purpose="id-number"), name, gender, birth, area, "normal", now)
                      for number, name, gender, birth, area in people(n, offset=offset)))
 
     def users():
-        return copy(User._meta.db_table, ["password", "id_number", "id_number_index", "name", "phone_verified", "real_name_verified_at", "is_active",
-                                          "is_staff", "is_superuser", "date_joined"],
+        return copy(User, COLUMNS[User],
                     (("!", crypto.encrypt(number, context=user_ctx), idx(number, purpose="id-number"), name, False, now, True, False, False, now)
                      for number, name, _g, _b, _a in people(n, offset=offset)))
 
@@ -107,13 +159,10 @@ def main(n: int, offset: int = 0) -> dict:
                        holder_index("person", number), crypto.encrypt(number, context=cred_ctx[0]), name, crypto.encrypt(fields, context=cred_ctx[1]),
                        issuer.pk, crypto.encrypt(f"bench-{i}", context=cred_ctx[2]), issuer_record_index(f"bench-{i}"),
                        dt.date(2020, 1, 1), dt.date(2040, 1, 1), "valid", "", 1, False, now, now)
-        return copy(Credential._meta.db_table, ["identifier", "type_id", "holder_kind", "holder_index", "holder_number", "holder_name", "fields_json",
-                                                "issuer_id", "issuer_record_id", "issuer_record_index",
-                                                "issued_on", "expires_on", "status", "status_reason", "revision",
-                                                "hidden", "created_at", "updated_at"], rows())
+        return copy(Credential, COLUMNS[Credential], rows())
 
     def tests():
-        return copy(TestResult._meta.db_table, ["person_index", "source", "external_id", "created_at", "kind", "result", "sampled_at", "reported_at"],
+        return copy(TestResult, COLUMNS[TestResult],
                     ((idx(number, purpose="id-number"), "bench", f"T{i}", now, "nucleic_acid", "positive" if i % 1000 == 0 else "negative",
                       now - dt.timedelta(days=1), now - dt.timedelta(hours=20))
                      for i, (number, *_rest) in enumerate(people(n, offset=offset), start=offset) if i % 100 == 0))
