@@ -7,7 +7,8 @@ view. Per scenario: req/s, latency, the gunicorn workers' CPU ms per request (fr
 status code. Then: the check journal's lag under load, a 秒批 application during a full recompute,
 peak worker memory. Writes a Markdown table to bench/results/.
 
-Knobs: BENCH_CITIZENS, BENCH_SMALL, BENCH_SECONDS (per scenario, default 10), BENCH_CONNECTIONS (default 16).
+Knobs: BENCH_CITIZENS, BENCH_SMALL, BENCH_SECONDS (per scenario, default 10), BENCH_CONNECTIONS (default 16),
+BENCH_RESULTS (the directory for the table, default bench/results; `make test`'s small run writes elsewhere).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ CITIZENS = int(os.environ.get("BENCH_CITIZENS", 1_000_000))
 SMALL = min(int(os.environ.get("BENCH_SMALL", 10_000)), CITIZENS)
 SECONDS = int(os.environ.get("BENCH_SECONDS", 10))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 16))
+RESULTS = Path(os.environ.get("BENCH_RESULTS") or Path(__file__).resolve().parent / "results")
 PEOPLE = {key: number for key, _name, number, _phone, _role in DEMO_PEOPLE}
 CITIZEN_KEYS = ["citizen", "legal_rep", "agent", "reviewer", "item_admin", "auditor", "venue_manager"]
 HOT = ("show a health pass", "verify a health pass (checkpoint)", "show a credential (sign a 亮证 QR)", "verify a credential (clerk)",
@@ -177,9 +179,11 @@ def instant_approval_during_recompute(stack: Stack, token: str, application: str
     approval = time.perf_counter() - started
     steps = [(dt.datetime.fromisoformat(step["created_at"].replace("Z", "+00:00")), step["to_status"]) for step in shown["timeline"]]
     trail = f"submit request {posted:.2f} s; " + ", ".join(f"{to} +{(at - steps[0][0]).total_seconds():.2f} s" for at, to in steps)
-    while db.execute("SELECT state FROM healthcode_recomputejob ORDER BY id DESC LIMIT 1").fetchone()[0] not in ("done", "failed") \
+    while (state := db.execute("SELECT state FROM healthcode_recomputejob ORDER BY id DESC LIMIT 1").fetchone()[0]) not in ("done", "failed") \
             and time.perf_counter() - recompute_started < 600:
         time.sleep(0.2)
+    if state != "done":
+        raise RuntimeError(f"the recompute ended {state!r}, not done")
     return approval, time.perf_counter() - recompute_started, trail
 
 
@@ -238,8 +242,9 @@ def main() -> None:
         stack.start_replica()
         stack.start_pgbouncer()
         stack.start_redis()
-        for args in (["migrate", "--no-input"], ["collectstatic", "--no-input"], ["signing_keys", "ensure"], ["seed_demo", "--citizens", "0", "--quiet"]):
+        for args in (["migrate", "--no-input"], ["collectstatic", "--no-input"], ["signing_keys", "ensure"]):
             stack.manage(*args)
+        stack.manage("seed_demo", "--citizens", "0", "--quiet", env={"QILU_ENV": "test"})  # the harness's data, as devtools.stack: seed_demo refuses prod
         load(stack, SMALL, 0, notes)
         stack.start_web()
         stack.start_worker()
@@ -301,10 +306,11 @@ def write(results: list[dict], small: list[dict], notes: list[str], facts: dict)
               "- \"verify a credential\" replays 300 presentations: after the first pass each answers `already_used` — the same signature check, "
               "presentation read, one-time check and check record as a first scan.",
               *[f"- {note}" for note in notes], ""]
-    out = ROOT / "bench" / "results" / f"{dt.datetime.now():%Y-%m-%d-%H%M}-{platform.node() or 'host'}.md"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{dt.datetime.now():%Y-%m-%d-%H%M}-{platform.node() or 'host'}.md"
     out.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
-    print(f"written to {out.relative_to(ROOT)}")
+    print(f"written to {out}")
 
 
 if __name__ == "__main__":
