@@ -27,7 +27,7 @@ def test_a_column_added_with_a_default_is_filled_from_the_model():
 
 @isolate_apps("identity")
 def test_a_new_not_null_column_is_filled_or_stops_the_loader():
-    class Resident(models.Model):
+    class Resident(models.Model):  # noqa: DJ008 — a throwaway model for plan(), never shown
         name = models.CharField(max_length=10)
         added = models.BooleanField(default=True)  # a column added since: filled from its default
         stamp = models.CharField(max_length=8, default=lambda: "per-row")  # a callable default: called for each row
