@@ -4,7 +4,7 @@ view in front of an anonymous endpoint) calls ``take(scope, who)`` before it wri
 it raises ``TooMany`` (HTTP 429 with Retry-After, a page message on the portal).
 
 Windows are fixed, counted in the shared cache (Redis in production) with ``add`` + ``incr`` so two
-workers never both take the last slot. The limits are settings (``QILU_CREATION_QUOTAS``: scope →
+workers never both take the last slot; once a window is open, one ``incr`` is all a creation costs. The limits are settings (``QILU_CREATION_QUOTAS``: scope →
 ``[count, seconds]``), with the defaults below. When the cache is down the quota lets the creation
 through: these limits stop a flood, they do not guard a secret (sign-in limits do that elsewhere).
 """
@@ -55,10 +55,13 @@ def take(scope: str, who: object) -> None:
     now = int(time.time())
     window = now - now % seconds
     key = f"quota:{scope}:{who}:{window}"
-    cache.add(key, 0, timeout=seconds + 1)
     try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr, or the cache is unreachable
-        return
+        used = cache.incr(key)  # one round trip once the window has begun (showing a 亮证 code takes one)
+    except ValueError:  # the window's first creation: open it, then count
+        cache.add(key, 0, timeout=seconds + 1)
+        try:
+            used = cache.incr(key)
+        except ValueError:  # expired at once, or the cache is unreachable: let it through
+            return
     if used is not None and used > count:
         raise TooMany(retry_after=max(1, window + seconds - now))
