@@ -25,6 +25,8 @@ DEV_MASTER_KEY = "Gx+gqWmn6r+mMMfAHARL+5Jj2ygHEf4XaOaQGNTBsKQ="
 SECRET_KEY = env.secret("SECRET_KEY", dev=DEV_SECRET_KEY)
 # The master key wraps field-encryption, blind-index and signing keys. Never stored in the database.
 QILU_MASTER_KEY = env.key32("QILU_MASTER_KEY", dev=DEV_MASTER_KEY)
+# Which crypto provider signs, encrypts, hashes and MACs (core/crypto; docs/cryptography.md).
+QILU_CRYPTO_PROVIDER = env.str("QILU_CRYPTO_PROVIDER", "software")
 DEBUG = env.bool("DEBUG", False, dev=QILU_ENV == "dev")
 if IS_PROD and DEBUG:
     env.problems.append("DEBUG must be off in production")
