@@ -17,9 +17,11 @@ from identity.models import ApiClient, Department, ServiceHall, User
 
 
 class SigningKey(models.Model):
-    """One ES256 key pair of the one key ring, for one purpose. The private half is encrypted under
-    QILU_MASTER_KEY; ``kid`` is the RFC 7638 thumbprint of the public half. For each purpose exactly
-    one key is active (signs); verifying keys only verify; retired keys are no longer published and
+    """One key pair of the one key ring, for one purpose and algorithm (ES256, or SM2 for
+    co-signatures). ``private_key`` holds the crypto provider's handle, encrypted under
+    QILU_MASTER_KEY (``provider:base64``; keys from before issue 26 hold PKCS#8 PEM, still read);
+    ``kid`` is the RFC 7638 thumbprint of the public half. For each purpose and algorithm exactly one
+    key is active (signs); verifying keys only verify; retired keys are no longer published and
     anything they signed is refused."""
 
     class Status(models.TextChoices):
@@ -47,7 +49,8 @@ class SigningKey(models.Model):
         verbose_name_plural = _("签名密钥")
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["purpose"], condition=models.Q(status="active"), name="one_active_signing_key_per_purpose"),
+            models.UniqueConstraint(fields=["purpose", "algorithm"], condition=models.Q(status="active"),
+                                    name="one_active_signing_key_per_purpose_and_algorithm"),
         ]
 
     def __str__(self) -> str:

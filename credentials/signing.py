@@ -24,36 +24,40 @@ on the hot path, and a rotation or retirement reaches every worker within about 
 from __future__ import annotations
 
 import base64
+import binascii
+import functools
 import json
+import re
 import threading
 import time
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import cbor2
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from joserfc import jws
-from joserfc.errors import JoseError
-from joserfc.jwk import ECKey
 
 from core import jsondepth
+from core.crypto import algorithms as algs
+from core.crypto import provider
 from core.errors import Unavailable
 from credentials.models import SigningKey
 
-ALGORITHM = "ES256"
+ALGORITHM = algs.ES256
+COSIGN_ALGORITHM = algs.SM2  # private JOSE ``alg`` name "SM2": SM2 over SM3, default ID, r || s (docs/credentials.md)
+ALGORITHMS = (ALGORITHM, COSIGN_ALGORITHM)
 Purpose = SigningKey.Purpose
 PUBLISHED = (Purpose.CREDENTIALS, Purpose.STATUS_LISTS, Purpose.REQUEST_OBJECTS)  # the keys verifiers need
+COSIGNED = (Purpose.CREDENTIALS, Purpose.STATUS_LISTS)  # 亮证 codes, health passes, SD-JWT VCs; status lists
+CURVES = {ALGORITHM: "P-256", COSIGN_ALGORITHM: "SM2"}  # JWK ``crv``; "SM2" is a private name (docs/credentials.md)
 RING_VERSION_KEY = "signing:ring-version"
 _CHECK_EVERY = 1.0
 _RELOAD_EVERY = 60.0
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
 class SignatureRejected(Exception):
@@ -65,19 +69,103 @@ class SignatureRejected(Exception):
         self.claims = claims or {}
 
 
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    """Strict base64url without padding: anything outside the alphabet is a ValueError."""
+    if not isinstance(text, str) or not _B64URL.fullmatch(text):
+        raise ValueError("not base64url")
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except binascii.Error as exc:
+        raise ValueError("not base64url") from exc
+
+
+# --- keys: public keys by value, private keys by provider handle ---------------------------------
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    """A verifying key: its algorithm and its 65-byte uncompressed point (P-256 or the SM2 curve)."""
+
+    alg: str
+    point: bytes
+
+    @classmethod
+    def from_jwk(cls, jwk: dict) -> PublicKey:
+        """From a public JWK (``kty`` EC, ``crv`` P-256 or SM2); ValueError for anything else."""
+        alg = {curve: name for name, curve in CURVES.items()}.get(jwk.get("crv")) if isinstance(jwk, dict) else None
+        if alg is None or jwk.get("kty") != "EC" or "d" in jwk:
+            raise ValueError("not a public P-256 or SM2 key")
+        x, y = b64url_decode(jwk.get("x", "")), b64url_decode(jwk.get("y", ""))
+        if len(x) != 32 or len(y) != 32:
+            raise ValueError("not a 256-bit curve point")
+        return cls(alg, b"\x04" + x + y)
+
+    def jwk(self) -> dict:
+        return {"kty": "EC", "crv": CURVES[self.alg], "x": b64url(self.point[1:33]), "y": b64url(self.point[33:65])}
+
+    @functools.cached_property
+    def thumbprint(self) -> str:
+        """RFC 7638: SHA-256 over the required members in lexicographic order, no whitespace."""
+        canonical = json.dumps(self.jwk(), sort_keys=True, separators=(",", ":")).encode()
+        return b64url(provider().hash(algs.SHA256, canonical))
+
+    def verify(self, data: bytes, signature: bytes) -> bool:
+        return provider().verify(self.alg, self.point, data, signature)
+
+
+def public_key(key) -> PublicKey:
+    """A ``PublicKey`` as it is; a JOSE library's public key object (a caller's) read through its JWK."""
+    return key if isinstance(key, PublicKey) else PublicKey.from_jwk(key.as_dict(private=False))
+
+
+def _public_keys(keys: dict) -> dict[str, PublicKey]:
+    return {kid: public_key(key) for kid, key in keys.items()}
+
+
+@dataclass(frozen=True)
+class Signer:
+    """An active signing key: its ``kid``, algorithm and the provider's handle to the private key."""
+
+    kid: str
+    alg: str
+    handle: bytes = field(repr=False)
+
+    def sign(self, data: bytes) -> bytes:
+        return provider().sign(self.alg, self.handle, data)
+
+
+def _stored(handle: bytes) -> str:
+    """What ``SigningKey.private_key`` holds (encrypted at rest): the provider's name and its handle."""
+    return f"{provider().name}:{base64.b64encode(handle).decode()}"
+
+
+def handle_of(stored: str) -> bytes:
+    """The provider handle of a stored key; a key from before issue 26 is the PKCS#8 PEM joserfc wrote,
+    whose DER is the software provider's handle (migration 0013 rewrites them; both stay readable)."""
+    if stored.startswith("-----BEGIN PRIVATE KEY-----"):
+        return base64.b64decode("".join(line for line in stored.strip().splitlines() if not line.startswith("-----")))
+    return base64.b64decode(stored.partition(":")[2])
+
+
 @dataclass
 class KeyRing:
-    signers: dict[str, tuple[str, ECKey]] = field(default_factory=dict)  # purpose -> (kid, private key) of its active key
-    public: dict[str, ECKey] = field(default_factory=dict)  # kid -> key, active and verifying, every purpose
+    signers: dict[str, Signer] = field(default_factory=dict)  # purpose -> its active ES256 key
+    public: dict[str, PublicKey] = field(default_factory=dict)  # kid -> key, active and verifying, every purpose and algorithm
     retired: frozenset[str] = frozenset()
     purposes: dict[str, str] = field(default_factory=dict)  # kid -> purpose
+    cosigners: dict[str, Signer] = field(default_factory=dict)  # purpose -> its active SM2 key
 
     @property
-    def signing(self) -> tuple[str, ECKey] | None:
-        """The active credentials key (what most callers sign with)."""
-        return self.signers.get(Purpose.CREDENTIALS)
+    def signing(self) -> tuple[str, Signer] | None:
+        """The active credentials key (what most callers sign with), as (kid, signer)."""
+        found = self.signers.get(Purpose.CREDENTIALS)
+        return (found.kid, found) if found else None
 
-    def keys_for(self, *purposes: str) -> dict[str, ECKey]:
+    def keys_for(self, *purposes: str) -> dict[str, PublicKey]:
         return {kid: key for kid, key in self.public.items() if self.purposes.get(kid) in purposes}
 
 
@@ -86,19 +174,19 @@ _state: dict = {"ring": None, "version": None, "loaded": 0.0, "checked": 0.0}
 
 
 def _load() -> KeyRing:
-    signers: dict[str, tuple[str, ECKey]] = {}
-    public: dict[str, ECKey] = {}
-    purposes: dict[str, str] = {}
+    ring = KeyRing()
     retired = set()
     for key in SigningKey.objects.all():
         if key.status == SigningKey.Status.RETIRED:
             retired.add(key.kid)
             continue
-        public[key.kid] = ECKey.import_key(key.public_jwk)
-        purposes[key.kid] = key.purpose
+        ring.public[key.kid] = PublicKey.from_jwk({k: v for k, v in key.public_jwk.items() if k in ("kty", "crv", "x", "y")})
+        ring.purposes[key.kid] = key.purpose
         if key.status == SigningKey.Status.ACTIVE:
-            signers[key.purpose] = (key.kid, ECKey.import_key(key.private_key))
-    return KeyRing(signers=signers, public=public, retired=frozenset(retired), purposes=purposes)
+            signers = ring.cosigners if key.algorithm == COSIGN_ALGORITHM else ring.signers
+            signers[key.purpose] = Signer(key.kid, key.algorithm, handle_of(key.private_key))
+    ring.retired = frozenset(retired)
+    return ring
 
 
 def keyring() -> KeyRing:
@@ -124,25 +212,31 @@ def reset() -> None:
 # --- key management -----------------------------------------------------------------------------
 
 
-def key_create(*, purpose: str = Purpose.CREDENTIALS, activate: bool = True) -> SigningKey:
-    """Make a new P-256 key for ``purpose``. With ``activate`` it becomes that purpose's signing key
-    and the purpose's previous active key drops to verify-only (rotation): what it signed keeps
-    verifying until it is retired. The other purposes' keys are untouched."""
-    private = ECKey.generate_key("P-256", auto_kid=False)
-    kid = private.thumbprint()
-    public = {**private.as_dict(private=False), "kid": kid, "alg": ALGORITHM, "use": "sig"}
+def key_create(*, purpose: str = Purpose.CREDENTIALS, activate: bool = True, algorithm: str = ALGORITHM) -> SigningKey:
+    """Make a new key of ``algorithm`` (ES256, or SM2 for co-signatures) for ``purpose`` with the
+    crypto provider. With ``activate`` it becomes that purpose's signing key of its algorithm and the
+    previous one drops to verify-only (rotation): what it signed keeps verifying until it is retired.
+    The other purposes' and algorithms' keys are untouched."""
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"signing keys are {' or '.join(ALGORITHMS)}")
+    pair = provider().generate_signing_key(algorithm)
+    key = PublicKey(algorithm, pair.public)
+    kid = key.thumbprint
+    public = {**key.jwk(), "kid": kid, "alg": algorithm, "use": "sig"}
     with transaction.atomic():
         if activate:
-            SigningKey.objects.filter(status=SigningKey.Status.ACTIVE, purpose=purpose).update(status=SigningKey.Status.VERIFYING)
-        key = SigningKey.objects.create(
+            (SigningKey.objects.filter(status=SigningKey.Status.ACTIVE, purpose=purpose, algorithm=algorithm)
+             .update(status=SigningKey.Status.VERIFYING))
+        row = SigningKey.objects.create(
             kid=kid,
             purpose=purpose,
+            algorithm=algorithm,
             public_jwk=public,
-            private_key=private.as_pem(private=True).decode(),
+            private_key=_stored(pair.handle),
             status=SigningKey.Status.ACTIVE if activate else SigningKey.Status.VERIFYING,
         )
     transaction.on_commit(reset)
-    return key
+    return row
 
 
 def key_retire(kid: str) -> SigningKey:
@@ -157,26 +251,137 @@ def key_retire(kid: str) -> SigningKey:
     return key
 
 
+def cosigning() -> bool:
+    return bool(getattr(settings, "QILU_SM2_COSIGN", False))
+
+
 def ensure_signing_key() -> None:
-    """Create the first key of each purpose that has none (``make run``, tests and the deploy step)."""
-    active = set(SigningKey.objects.filter(status=SigningKey.Status.ACTIVE).values_list("purpose", flat=True))
-    for purpose in Purpose.values:
-        if purpose not in active:
-            key_create(purpose=purpose)
+    """Create the first key of each purpose that has none (``make run``, tests and the deploy step),
+    and with ``QILU_SM2_COSIGN`` the first SM2 key of each co-signed purpose."""
+    active = set(SigningKey.objects.filter(status=SigningKey.Status.ACTIVE).values_list("purpose", "algorithm"))
+    wanted = [(purpose, ALGORITHM) for purpose in Purpose.values]
+    if cosigning():
+        wanted += [(purpose, COSIGN_ALGORITHM) for purpose in COSIGNED]
+    for purpose, algorithm in wanted:
+        if (purpose, algorithm) not in active:
+            key_create(purpose=purpose, algorithm=algorithm)
 
 
 def jwks(purposes=PUBLISHED) -> dict:
-    """The published key set: every key of ``purposes`` that may still verify, never a private part."""
+    """The published key set: every key of ``purposes`` that may still verify, never a private part.
+    SM2 keys are ``{"kty": "EC", "crv": "SM2"}`` with ``"alg": "SM2"`` (private names)."""
     keys = sorted(keyring().keys_for(*purposes).items())
-    return {"keys": [{**key.as_dict(private=False), "kid": kid, "alg": ALGORITHM, "use": "sig"} for kid, key in keys]}
+    return {"keys": [{**key.jwk(), "kid": kid, "alg": key.alg, "use": "sig"} for kid, key in keys]}
 
 
-def _signer(purpose: str) -> tuple[str, ECKey]:
+def _unavailable() -> Unavailable:
+    # A deploy step was missed (`manage.py signing_keys ensure`): Unavailable, which every front answers as such, never a crash.
+    return Unavailable(_("Signing is not available right now. Please try again later."), code="signing_unavailable")
+
+
+def _signer(purpose: str) -> Signer:
     found = keyring().signers.get(purpose)
     if found is None:
-        # A deploy step was missed (`manage.py signing_keys ensure`): Unavailable, which every front answers as such, never a crash.
-        raise Unavailable(_("Signing is not available right now. Please try again later."), code="signing_unavailable")
+        raise _unavailable()
     return found
+
+
+def _cosigner(purpose: str) -> Signer | None:
+    """The SM2 key that co-signs for ``purpose``: none unless ``QILU_SM2_COSIGN`` is on."""
+    if not cosigning() or purpose not in COSIGNED:
+        return None
+    found = keyring().cosigners.get(purpose)
+    if found is None:
+        raise _unavailable()
+    return found
+
+
+def accepted(algorithms=None) -> tuple[str, ...]:
+    """The algorithms whose signatures this verifier checks (``QILU_SIGNATURE_ALGORITHMS``)."""
+    return tuple(algorithms if algorithms is not None else getattr(settings, "QILU_SIGNATURE_ALGORITHMS", ALGORITHMS))
+
+
+# --- JWS: compact (one signature) and JSON General (ES256 and its SM2 co-signature), RFC 7515 ------
+
+
+def _json(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+def jws_compact(header: dict, payload: bytes, signer: Signer) -> str:
+    """A compact JWS signed by the provider: ``alg`` and ``kid`` are the signer's."""
+    signing_input = b64url(_json({**header, "alg": signer.alg, "kid": signer.kid})) + "." + b64url(payload)
+    return signing_input + "." + b64url(signer.sign(signing_input.encode("ascii")))
+
+
+def jws_general(header: dict, payload: bytes, signers: list[Signer], *, first_header: dict | None = None) -> dict:
+    """The JWS JSON General Serialization (RFC 7515 §7.2.1): one payload, a signature per signer, each
+    with its own protected header; ``first_header`` is the first signature's unprotected header."""
+    encoded = b64url(payload)
+    signatures = []
+    for index, signer in enumerate(signers):
+        protected = b64url(_json({**header, "alg": signer.alg, "kid": signer.kid}))
+        entry = {"protected": protected, "signature": b64url(signer.sign(f"{protected}.{encoded}".encode("ascii")))}
+        if index == 0 and first_header:
+            entry["header"] = first_header
+        signatures.append(entry)
+    return {"payload": encoded, "signatures": signatures}
+
+
+@dataclass
+class Signed:
+    """One signature of a JWS, decoded: its protected header, what it signs and the signature."""
+
+    header: dict
+    signing_input: bytes
+    signature: bytes
+
+
+def jws_parts(token: str | dict) -> tuple[bytes, list[Signed]]:
+    """The payload and the signatures of a compact or JSON General JWS; ValueError when malformed."""
+    if isinstance(token, str) and token.startswith("{"):
+        token = jsondepth.loads(token)
+    if isinstance(token, dict):
+        encoded, entries = token.get("payload"), token.get("signatures")
+        if not isinstance(entries, list) or not entries or not all(isinstance(entry, dict) for entry in entries):
+            raise ValueError("not a JWS JSON serialization")
+        pairs = [(entry.get("protected"), entry.get("signature")) for entry in entries]
+    else:
+        pieces = (token or "").split(".")
+        if len(pieces) != 3:
+            raise ValueError("not a compact JWS")
+        encoded, pairs = pieces[1], [(pieces[0], pieces[2])]
+    payload = b64url_decode(encoded)
+    signed = []
+    for protected, signature in pairs:
+        header = jsondepth.loads(b64url_decode(protected))
+        if not isinstance(header, dict):
+            raise ValueError("a header is not an object")
+        signed.append(Signed(header, f"{protected}.{encoded}".encode("ascii"), b64url_decode(signature)))
+    return payload, signed
+
+
+def check_signatures(signed: list[Signed], *, keys: dict[str, PublicKey], retired: frozenset[str] = frozenset(),
+                     algorithms=None) -> list[Signed]:
+    """Check every signature whose algorithm this verifier accepts (each must verify, by a known and
+    unretired key of that algorithm); the others are passed over. Returns the checked ones; raises
+    :class:`SignatureRejected` — malformed, retired_key, unknown_key (also: none it accepts), bad_signature."""
+    for item in signed:
+        if item.header.get("alg") not in ALGORITHMS or not isinstance(item.header.get("kid"), str):
+            raise SignatureRejected("malformed")
+    checked = [item for item in signed if item.header["alg"] in accepted(algorithms)]
+    for item in checked:
+        kid = item.header["kid"]
+        if kid in retired:
+            raise SignatureRejected("retired_key")
+        key = keys.get(kid)
+        if key is None or key.alg != item.header["alg"]:
+            raise SignatureRejected("unknown_key")
+        if not key.verify(item.signing_input, item.signature):
+            raise SignatureRejected("bad_signature")
+    if not checked:
+        raise SignatureRejected("unknown_key")  # no signature by an algorithm this verifier trusts
+    return checked
 
 
 # --- sign and verify ----------------------------------------------------------------------------
@@ -184,48 +389,51 @@ def _signer(purpose: str) -> tuple[str, ECKey]:
 
 def sign(claims: dict, *, kind: str, ttl: int, purpose: str = Purpose.CREDENTIALS) -> tuple[str, dict]:
     """Sign ``claims`` as a ``kind`` token valid for ``ttl`` seconds with ``purpose``'s key; returns
-    (token, full claims)."""
+    (token, full claims). With ``QILU_SM2_COSIGN`` a co-signed purpose's token is the JWS JSON General
+    Serialization with the ES256 signature first and the SM2 co-signature second; otherwise compact."""
     now = int(time.time())
     full = {"iss": settings.QILU_ISSUER_ID, "iat": now, "exp": now + ttl, **claims}
-    return sign_claims(full, typ=kind, purpose=purpose), full
+    return sign_claims(full, typ=kind, purpose=purpose, cosign=True), full
 
 
-def sign_claims(claims: dict, *, typ: str, purpose: str = Purpose.CREDENTIALS) -> str:
+def sign_claims(claims: dict, *, typ: str, purpose: str = Purpose.CREDENTIALS, cosign: bool = False) -> str:
     """Sign a claims set as it is (the caller sets ``iss``, ``iat``, ``exp``) with ``purpose``'s key:
-    for tokens whose shape an open standard fixes (SD-JWT VC, a status list, a request object)."""
-    kid, key = _signer(purpose)
-    payload = json.dumps(claims, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
-    return jws.serialize_compact({"alg": ALGORITHM, "kid": kid, "typ": typ}, payload, key)
+    for tokens whose shape an open standard fixes (SD-JWT VC, a status list, a request object) a
+    compact JWS; with ``cosign`` and co-signatures on, the JSON General form with both signatures."""
+    signer = _signer(purpose)
+    cosigner = _cosigner(purpose) if cosign else None
+    if cosigner is None:
+        return jws_compact({"typ": typ}, _json(claims), signer)
+    return json.dumps(jws_general({"typ": typ}, _json(claims), [signer, cosigner]), separators=(",", ":"))
 
 
-def verify_with(token: str, *, kind: str, keys: dict[str, ECKey], retired: frozenset[str] = frozenset(), now: float | None = None) -> dict:
-    """Verify a token against a key set (``kid`` → public key). Returns the claims or raises
-    :class:`SignatureRejected` with one reason: malformed, unknown_key, retired_key, bad_signature,
-    wrong_kind or expired. The caller checks anything stateful (one-time use, revocation)."""
-    token = (token or "").strip()
+def unverified_claims(token: str) -> dict:
+    """The claims of a token before any check (to pick the issuer's keys); ValueError if unreadable."""
+    claims = jsondepth.loads(jws_parts((token or "").strip())[0])
+    if not isinstance(claims, dict):
+        raise ValueError("not a claims set")
+    return claims
+
+
+def verify_with(token: str, *, kind: str, keys: dict, retired: frozenset[str] = frozenset(), now: float | None = None,
+                algorithms=None) -> dict:
+    """Verify a token (compact, or JSON General with a co-signature) against a key set (``kid`` →
+    public key), checking the signatures of the ``algorithms`` this verifier accepts (default
+    ``QILU_SIGNATURE_ALGORITHMS``). Returns the claims or raises :class:`SignatureRejected` with one
+    reason: malformed, unknown_key, retired_key, bad_signature, wrong_kind or expired. The caller
+    checks anything stateful (one-time use, revocation)."""
     try:
-        header = jws.extract_compact(token.encode()).headers()
-    except (JoseError, ValueError, UnicodeError):
+        payload, signed = jws_parts((token or "").strip())
+    except (ValueError, UnicodeError, TypeError, AttributeError):
         raise SignatureRejected("malformed") from None
-    kid = header.get("kid")
-    if header.get("alg") != ALGORITHM or not isinstance(kid, str):
-        raise SignatureRejected("malformed")
-    if kid in retired:
-        raise SignatureRejected("retired_key")
-    key = keys.get(kid)
-    if key is None:
-        raise SignatureRejected("unknown_key")
-    try:
-        payload = jws.deserialize_compact(token, key, algorithms=[ALGORITHM]).payload
-    except JoseError:
-        raise SignatureRejected("bad_signature") from None
+    checked = check_signatures(signed, keys=_public_keys(keys), retired=retired, algorithms=algorithms)
     try:
         claims = jsondepth.loads(payload)
-    except ValueError:
+    except (ValueError, UnicodeError):
         raise SignatureRejected("malformed") from None
     if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
         raise SignatureRejected("malformed")
-    if header.get("typ") != kind:
+    if any(item.header.get("typ") != kind for item in checked):
         raise SignatureRejected("wrong_kind", claims)
     if (now if now is not None else time.time()) >= claims["exp"]:
         raise SignatureRejected("expired", claims)
@@ -239,16 +447,18 @@ def verify(token: str, *, kind: str, purpose: str | None = None) -> dict:
     return verify_with(token, kind=kind, keys=ring.keys_for(purpose) if purpose else ring.public, retired=ring.retired)
 
 
-def keys_from_jwks(document: dict | str) -> dict[str, ECKey]:
-    """Public keys by ``kid`` from a JWKS document (ours, a file, or another province's)."""
+def keys_from_jwks(document: dict | str) -> dict[str, PublicKey]:
+    """Public keys by ``kid`` from a JWKS document (ours, a file, or another province's): P-256 and
+    SM2 keys; a private key, another curve or key type is skipped."""
     if isinstance(document, str):
         document = json.loads(document)
     keys = {}
     for item in document.get("keys", []):
-        if item.get("kty") != "EC" or item.get("crv") != "P-256" or "d" in item:
+        try:
+            key = PublicKey.from_jwk({k: v for k, v in item.items() if k in ("kty", "crv", "x", "y", "d")})
+        except (ValueError, AttributeError):
             continue
-        key = ECKey.import_key({k: v for k, v in item.items() if k in ("kty", "crv", "x", "y")})
-        keys[item.get("kid") or key.thumbprint()] = key
+        keys[item.get("kid") or key.thumbprint] = key
     return keys
 
 
@@ -264,7 +474,9 @@ _BASE45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _BASE45_VALUE = {char: value for value, char in enumerate(_BASE45)}
 _COSE_SIGN1_TAG = 18
 _ALG, _KID, _TYP = 1, 4, 16  # COSE header labels (RFC 9052; typ RFC 9596)
+_COUNTERSIGNATURE = 11  # "Countersignature version 2" (RFC 9338)
 _ES256 = -7
+COSE_SM2 = -65537  # SM2 with SM3: no registered COSE alg; the first of the private-use range (< -65536)
 _CWT = {"iss": 1, "exp": 4, "iat": 6, "cti": 7}  # RFC 8392 claim keys
 _CWT_NAMES = {number: name for name, number in _CWT.items()}
 _MAX_INFLATED = 4096
@@ -310,25 +522,46 @@ def _sig_structure(protected: bytes, payload: bytes) -> bytes:
     return cbor2.dumps(["Signature1", protected, b"", payload])
 
 
+def _countersign_structure(body_protected: bytes, sign_protected: bytes, payload: bytes, signature: bytes) -> bytes:
+    """RFC 9338 §3.3, version 2: the co-signature covers the body's protected header, its own, the
+    payload and the ES256 signature, so it vouches for exactly this COSE_Sign1."""
+    return cbor2.dumps(["CounterSignatureV2", body_protected, sign_protected, b"", payload, [signature]])
+
+
 def sign_compact(claims: dict, *, kind: str, ttl: int) -> tuple[str, dict]:
     """Sign ``claims`` (``jti`` as hex, anything else under its own name) as a ``kind`` CWT valid for
-    ``ttl`` seconds, in a COSE_Sign1 made QR-alphanumeric; returns (text, the full claims)."""
-    kid, key = _signer(Purpose.CREDENTIALS)
+    ``ttl`` seconds, in a COSE_Sign1 made QR-alphanumeric; returns (text, the full claims). With
+    ``QILU_SM2_COSIGN`` the unprotected header carries an SM2 countersignature (RFC 9338, label 11)."""
+    signer = _signer(Purpose.CREDENTIALS)
+    cosigner = _cosigner(Purpose.CREDENTIALS)
     now = int(time.time())
     full = {"iss": settings.QILU_ISSUER_ID, "iat": now, "exp": now + ttl, **claims}
     cwt = {(_CWT["cti"] if name == "jti" else _CWT.get(name, name)): (bytes.fromhex(value) if name == "jti" else value)
            for name, value in full.items()}
-    protected = cbor2.dumps({_ALG: _ES256, _KID: _short_kid(kid), _TYP: kind})
+    protected = cbor2.dumps({_ALG: _ES256, _KID: _short_kid(signer.kid), _TYP: kind})
     payload = cbor2.dumps(cwt)
-    r, s = decode_dss_signature(key.private_key.sign(_sig_structure(protected, payload), ec.ECDSA(hashes.SHA256())))
-    signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
-    message = cbor2.dumps(cbor2.CBORTag(_COSE_SIGN1_TAG, [protected, {}, payload, signature]))
+    signature = signer.sign(_sig_structure(protected, payload))
+    unprotected = {}
+    if cosigner is not None:
+        counter_protected = cbor2.dumps({_ALG: COSE_SM2, _KID: _short_kid(cosigner.kid)})
+        counter = cosigner.sign(_countersign_structure(protected, counter_protected, payload, signature))
+        unprotected[_COUNTERSIGNATURE] = [counter_protected, {}, counter]
+    message = cbor2.dumps(cbor2.CBORTag(_COSE_SIGN1_TAG, [protected, unprotected, payload, signature]))
     packed = zlib.compress(message, 9)
     return COMPACT_PREFIX + base45_encode(packed if len(packed) < len(message) else message), full
 
 
-def _cose_parts(text: str) -> tuple[dict, bytes, bytes, bytes]:
-    """(protected header, its bytes, payload, signature) of a compact payload, or ValueError."""
+@dataclass
+class _Cose:
+    protected: dict
+    protected_bytes: bytes
+    unprotected: dict
+    payload: bytes
+    signature: bytes
+
+
+def _cose_parts(text: str) -> _Cose:
+    """The parts of a compact payload, or ValueError."""
     if not text.startswith(COMPACT_PREFIX):
         raise ValueError("not a compact payload")
     raw = base45_decode(text[len(COMPACT_PREFIX):])
@@ -342,14 +575,17 @@ def _cose_parts(text: str) -> tuple[dict, bytes, bytes, bytes]:
         if message.tag != _COSE_SIGN1_TAG:
             raise ValueError("not COSE_Sign1")
         message = message.value
-    protected_bytes, _unprotected, payload, signature = message
+    protected_bytes, unprotected, payload, signature = message
     protected = cbor2.loads(protected_bytes) if protected_bytes else {}
-    if not (isinstance(protected, dict) and isinstance(payload, bytes) and isinstance(signature, bytes) and len(signature) == 64):
+    if isinstance(unprotected, Mapping):  # cbor2 reads maps inside a tagged item as its frozendict
+        unprotected = dict(unprotected)
+    if not (isinstance(protected, dict) and isinstance(unprotected, dict) and isinstance(payload, bytes)
+            and isinstance(signature, bytes) and len(signature) == 64):
         raise ValueError("malformed COSE_Sign1")
-    return protected, protected_bytes, payload, signature
+    return _Cose(protected, protected_bytes, unprotected, payload, signature)
 
 
-def _key_for(short: bytes, keys: dict[str, ECKey], retired: frozenset[str]) -> ECKey:
+def _key_for(short: bytes, keys: dict[str, PublicKey], retired: frozenset[str], alg: str) -> PublicKey:
     for kid in retired:
         try:
             if _short_kid(kid) == short:
@@ -357,30 +593,59 @@ def _key_for(short: bytes, keys: dict[str, ECKey], retired: frozenset[str]) -> E
         except (ValueError, TypeError):
             continue
     for key in keys.values():
-        if _short_kid(key.thumbprint()) == short:
+        if key.alg == alg and _short_kid(key.thumbprint) == short:
             return key
     raise SignatureRejected("unknown_key")
 
 
-def verify_compact_with(text: str, *, kind: str, keys: dict[str, ECKey], retired: frozenset[str] = frozenset(),
-                        now: float | None = None) -> dict:
+def _countersignature(cose: _Cose) -> tuple[bytes, bytes, bytes] | None:
+    """(its protected header's bytes, the key's short kid, the signature) of an SM2 countersignature."""
+    counter = cose.unprotected.get(_COUNTERSIGNATURE)
+    if counter is None:
+        return None
+    try:
+        counter_protected, _unprotected, signature = counter
+        header = cbor2.loads(counter_protected)
+    except (ValueError, TypeError, EOFError, cbor2.CBORDecodeError):
+        raise SignatureRejected("malformed") from None
+    if not (isinstance(header, Mapping) and header.get(_ALG) == COSE_SM2 and isinstance(header.get(_KID), bytes) and isinstance(signature, bytes)):
+        raise SignatureRejected("malformed")
+    return counter_protected, header[_KID], signature
+
+
+def _check_cose(cose: _Cose, *, keys: dict[str, PublicKey], retired: frozenset[str], algorithms) -> None:
+    """The ES256 signature and the SM2 countersignature, each if this verifier accepts its algorithm;
+    at least one must have been checked."""
+    short = cose.protected.get(_KID)
+    if cose.protected.get(_ALG) != _ES256 or not isinstance(short, bytes):
+        raise SignatureRejected("malformed")
+    counter = _countersignature(cose)
+    checked = 0
+    if ALGORITHM in algorithms:
+        if not _key_for(short, keys, retired, ALGORITHM).verify(_sig_structure(cose.protected_bytes, cose.payload), cose.signature):
+            raise SignatureRejected("bad_signature")
+        checked += 1
+    if counter is not None and COSIGN_ALGORITHM in algorithms:
+        counter_protected, counter_short, signature = counter
+        data = _countersign_structure(cose.protected_bytes, counter_protected, cose.payload, cose.signature)
+        if not _key_for(counter_short, keys, retired, COSIGN_ALGORITHM).verify(data, signature):
+            raise SignatureRejected("bad_signature")
+        checked += 1
+    if not checked:
+        raise SignatureRejected("unknown_key")  # no signature by an algorithm this verifier trusts
+
+
+def verify_compact_with(text: str, *, kind: str, keys: dict, retired: frozenset[str] = frozenset(),
+                        now: float | None = None, algorithms=None) -> dict:
     """Verify a compact payload against a key set, with the same outcomes as ``verify_with``: the
     claims (``jti`` as hex), or :class:`SignatureRejected` with one reason."""
     try:
-        protected, protected_bytes, payload, signature = _cose_parts((text or "").strip())
+        cose = _cose_parts((text or "").strip())
     except (ValueError, TypeError, EOFError, zlib.error, cbor2.CBORDecodeError):
         raise SignatureRejected("malformed") from None
-    short = protected.get(_KID)
-    if protected.get(_ALG) != _ES256 or not isinstance(short, bytes):
-        raise SignatureRejected("malformed")
-    key = _key_for(short, keys, retired)
-    der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+    _check_cose(cose, keys=_public_keys(keys), retired=retired, algorithms=accepted(algorithms))
     try:
-        key.public_key.verify(der, _sig_structure(protected_bytes, payload), ec.ECDSA(hashes.SHA256()))
-    except InvalidSignature:
-        raise SignatureRejected("bad_signature") from None
-    try:
-        cwt = cbor2.loads(payload)
+        cwt = cbor2.loads(cose.payload)
     except (ValueError, EOFError, cbor2.CBORDecodeError):
         raise SignatureRejected("malformed") from None
     if not isinstance(cwt, dict) or not isinstance(cwt.get(_CWT["exp"]), int):
@@ -388,7 +653,7 @@ def verify_compact_with(text: str, *, kind: str, keys: dict[str, ECKey], retired
     claims = {_CWT_NAMES.get(name, name): value for name, value in cwt.items()}
     if isinstance(claims.get("cti"), bytes):
         claims["jti"] = claims.pop("cti").hex()
-    if protected.get(_TYP) != kind:
+    if cose.protected.get(_TYP) != kind:
         raise SignatureRejected("wrong_kind", claims)
     if (now if now is not None else time.time()) >= claims["exp"]:
         raise SignatureRejected("expired", claims)

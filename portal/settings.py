@@ -345,6 +345,12 @@ _payment_origin = "/".join(QILU_PAYMENT_BASE_URL.split("/")[:3]) if QILU_PAYMENT
 if _payment_origin and _payment_origin not in CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"]:
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(_payment_origin)
 QILU_ISSUER_ID = env.str("QILU_ISSUER_ID", "CN-37")
+# SM2 co-signatures (credentials/signing.py, docs/credentials.md): 亮证 codes, health passes and status lists
+# carry an SM2 signature beside ES256 when on; a verifier checks the signatures of the algorithms it accepts.
+QILU_SM2_COSIGN = env.bool("QILU_SM2_COSIGN", False)
+QILU_SIGNATURE_ALGORITHMS = tuple(env.list("QILU_SIGNATURE_ALGORITHMS", ["ES256", "SM2"]))
+if not QILU_SIGNATURE_ALGORITHMS or set(QILU_SIGNATURE_ALGORITHMS) - {"ES256", "SM2"}:
+    env.problems.append("QILU_SIGNATURE_ALGORITHMS must name ES256, SM2 or both")
 # Credentials on open standards (credentials/openid/oid4vci.py, oid4vp.py): the public origin that names this
 # platform as SD-JWT VC issuer, OpenID4VCI credential issuer and OpenID4VP verifier. Production must set
 # an https origin; development and tests take the request's own origin (ALLOWED_HOSTS guards it).

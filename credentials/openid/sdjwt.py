@@ -11,6 +11,14 @@ Shapes:
 
 * issued:     ``<issuer-signed JWT>~<disclosure>~…~``
 * presented:  ``<issuer-signed JWT>~<chosen disclosures>~…~<KB-JWT>``
+* dual-signed (optional, for domestic verifiers): the SD-JWT JSON Serialization (RFC 9901 §8) in the
+  JWS General form (RFC 7515 §7.2.1) — one payload, the ES256 signature first and an SM2 signature
+  (private ``alg`` "SM2") second; the disclosures and the KB-JWT in the first signature's unprotected
+  header. A wallet that knows only ES256 checks the first signature (or takes it out as the compact
+  form above); a domestic verifier checks the SM2 one (``issue_json``, ``verify_json``).
+
+The issuer signs through the crypto provider (``credentials.signing.Signer``); a holder's key (the
+wallet side, ``present``) is the holder's own JOSE key.
 
 A disclosure is ``base64url(JSON [salt, name, value])``; its digest is ``base64url(SHA-256(the
 disclosure's ASCII))`` — of the string as received, never re-encoded (RFC 9901 §4.2.3).
@@ -30,6 +38,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 
 from core import jsondepth
+from credentials import signing
 
 ALGORITHM = "ES256"
 SD_ALG = "sha-256"
@@ -66,8 +75,11 @@ def disclosure(name: str, value, *, salt: str | None = None) -> str:
     return b64url(json.dumps([salt, name, value], ensure_ascii=False).encode())
 
 
-def _jwt(header: dict, payload: dict, key: ECKey) -> str:
+def _jwt(header: dict, payload: dict, key) -> str:
+    """A compact JWS: by the provider for an issuer's ``signing.Signer``, by joserfc for a holder's key."""
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    if isinstance(key, signing.Signer):
+        return signing.jws_compact(header, body, key)
     return jws.serialize_compact({"alg": ALGORITHM, **header}, body, key)
 
 
@@ -82,9 +94,34 @@ def conceal(claims: dict, disclosable: dict, *, decoys: int = 4) -> tuple[dict, 
     return {**claims, "_sd": sorted(digests), "_sd_alg": SD_ALG}, made
 
 
-def issue(claims: dict, disclosable: dict, *, key: ECKey, kid: str, typ: str = VC_TYPE) -> str:
+def issue(claims: dict, disclosable: dict, *, key, kid: str, typ: str = VC_TYPE) -> str:
+    """The compact SD-JWT VC, signed by ``key`` (the issuer's ``signing.Signer``) as ``kid``."""
     payload, made = conceal(claims, disclosable)
     return "~".join([_jwt({"kid": kid, "typ": typ}, payload, key), *made]) + "~"
+
+
+def issue_json(claims: dict, disclosable: dict, *, signers: list, typ: str = VC_TYPE) -> dict:
+    """The dual-signed SD-JWT VC: the JSON Serialization in the General form, a signature per signer
+    (ES256 first, so that ``to_compact`` gives what a wallet expects), the disclosures in the first
+    signature's unprotected header."""
+    payload, made = conceal(claims, disclosable)
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    return signing.jws_general({"typ": typ}, body, signers, first_header={"disclosures": made})
+
+
+def to_compact(document: dict, index: int = 0) -> str:
+    """The compact SD-JWT of one signature of a JSON-serialized one (the KB-JWT's ``sd_hash`` is over
+    the first signature's, as ``@sd-jwt/core`` computes it)."""
+    try:
+        entry = document["signatures"][index]
+        header = document["signatures"][0].get("header") or {}
+        jwt = f"{entry['protected']}.{document['payload']}.{entry['signature']}"
+        disclosures, kb = header.get("disclosures", []), header.get("kb_jwt", "")
+    except (KeyError, IndexError, TypeError, AttributeError):
+        raise SdJwtRejected("malformed") from None
+    if not (isinstance(disclosures, list) and all(isinstance(item, str) and item for item in disclosures) and isinstance(kb, str)):
+        raise SdJwtRejected("malformed")
+    return "~".join([jwt, *disclosures]) + "~" + kb
 
 
 @dataclass
@@ -150,6 +187,30 @@ def _verify_jws(token: str, key: ECKey) -> tuple[dict, dict]:
     return result.headers(), payload
 
 
+def _issuer_payload(token: str | dict, issuer_keys: dict, algorithms) -> tuple[dict, dict]:
+    """The issuer's protected header (the first checked signature's) and payload, once every signature
+    this verifier accepts verified by its ``kid`` through the crypto provider."""
+    try:
+        body, signed = signing.jws_parts(token)
+        keys = {kid: signing.public_key(key) for kid, key in issuer_keys.items()}
+    except (ValueError, TypeError, UnicodeError, AttributeError, JoseError):
+        raise SdJwtRejected("malformed") from None
+    for item in signed:
+        if item.header.get("alg") not in signing.ALGORITHMS or item.header.get("typ") not in (VC_TYPE, "vc+sd-jwt"):
+            raise SdJwtRejected("malformed")
+    try:
+        checked = signing.check_signatures(signed, keys=keys, algorithms=algorithms)
+    except signing.SignatureRejected as exc:
+        raise SdJwtRejected("unknown_key" if exc.reason == "retired_key" else exc.reason) from None
+    try:
+        payload = jsondepth.loads(body)
+    except ValueError:
+        raise SdJwtRejected("bad_signature") from None
+    if not isinstance(payload, dict):
+        raise SdJwtRejected("malformed")
+    return checked[0].header, payload
+
+
 def _header(token: str) -> dict:
     try:
         return jws.extract_compact(token.encode("ascii")).headers()
@@ -182,15 +243,33 @@ def verify(token: str, *, issuer_keys: dict[str, ECKey], issuer: str | None = No
     """Verify an SD-JWT VC (and its KB-JWT): the issuer's signature by ``kid``, expiry, every
     disclosure against ``_sd``, and that the key in ``cnf`` signed a fresh KB-JWT for this ``nonce``
     and ``audience`` over exactly these disclosures. Status is the caller's: see ``statuslist``."""
-    now = time.time() if now is None else now
     parts = split(token)
     header = _header(parts.jwt)
     if header.get("alg") != ALGORITHM or header.get("typ") not in (VC_TYPE, "vc+sd-jwt"):
         raise SdJwtRejected("malformed")
-    key = issuer_keys.get(header.get("kid"))
-    if key is None:
+    if header.get("kid") not in issuer_keys:
         raise SdJwtRejected("unknown_key")
-    _, payload = _verify_jws(parts.jwt, key)
+    header, payload = _issuer_payload(parts.jwt, issuer_keys, (ALGORITHM,))
+    return _verified(header, payload, parts, issuer=issuer, nonce=nonce, audience=audience, require_kb=require_kb, now=now)
+
+
+def verify_json(document: dict | str, *, issuer_keys: dict, issuer: str | None = None, nonce: str | None = None,
+                audience: str | None = None, require_kb: bool = True, now: float | None = None, algorithms=None) -> Verified:
+    """Verify a JSON-serialized (dual-signed) SD-JWT VC as ``verify`` does a compact one, checking the
+    signatures of the ``algorithms`` this verifier accepts (default ``QILU_SIGNATURE_ALGORITHMS``):
+    a domestic verifier that accepts SM2 alone checks the SM2 signature and passes over the ES256 one."""
+    try:
+        document = jsondepth.loads(document) if isinstance(document, str) else document
+    except ValueError:
+        raise SdJwtRejected("malformed") from None
+    parts = split(to_compact(document))
+    header, payload = _issuer_payload({"payload": document.get("payload"), "signatures": document.get("signatures")},
+                                      issuer_keys, signing.accepted(algorithms))
+    return _verified(header, payload, parts, issuer=issuer, nonce=nonce, audience=audience, require_kb=require_kb, now=now)
+
+
+def _verified(header: dict, payload: dict, parts: Parts, *, issuer, nonce, audience, require_kb, now) -> Verified:
+    now = time.time() if now is None else now
     if issuer is not None and payload.get("iss") != issuer:
         raise SdJwtRejected("unknown_issuer")
     if isinstance(payload.get("exp"), int) and now >= payload["exp"] + CLOCK_SKEW:

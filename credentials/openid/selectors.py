@@ -151,10 +151,11 @@ def status_values(list_id: int) -> dict[int, int]:
     return values
 
 
-def status_list_token(list_id: int, *, uri: str) -> str | None:
-    """The signed status list token for ``uri``; None for a list that does not exist."""
+def status_list_token(list_id: int, *, uri: str, cosigned: bool = False) -> str | None:
+    """The signed status list token for ``uri``; None for a list that does not exist. With
+    ``cosigned`` and SM2 co-signatures on, the JWS JSON General form with both signatures."""
     version = cache.get(statuslist.version_key(list_id)) or 0
-    key = f"statuslist:{list_id}:{version}:{uri}"
+    key = f"statuslist:{list_id}:{version}:{int(cosigned)}:{uri}"
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -164,7 +165,8 @@ def status_list_token(list_id: int, *, uri: str) -> str | None:
     lst = sdjwt.b64url(statuslist.encode(status_values(list_id), size=status_list.size, bits=status_list.bits))
     now = int(time.time())
     signed = signing.sign_claims({"sub": uri, "iat": now, "exp": now + statuslist.LIFETIME, "ttl": statuslist.TTL,
-                                  "status_list": {"bits": status_list.bits, "lst": lst}}, typ=statuslist.TYPE, purpose=signing.Purpose.STATUS_LISTS)
+                                  "status_list": {"bits": status_list.bits, "lst": lst}}, typ=statuslist.TYPE, purpose=signing.Purpose.STATUS_LISTS,
+                                 cosign=cosigned)
     cache.set(key, signed, timeout=statuslist.TTL)
     return signed
 
@@ -193,7 +195,7 @@ def presentation_check(token: str, *, request: PresentationRequest, base: str) -
         if any(name not in verified.disclosed for name in request.fields):
             raise sdjwt.SdJwtRejected("missing_claim")
         uri, list_id, index = _status_pointer(verified.claims, base)
-        value = statuslist.read(status_list_token(list_id, uri=uri) or "", uri=uri, index=index, keys=ring.public)
+        value = statuslist.read(status_list_token(list_id, uri=uri, cosigned=signing.cosigning()) or "", uri=uri, index=index, keys=ring.public)
     except sdjwt.SdJwtRejected as exc:
         return Checked(valid=False, reason=exc.reason, disclosed={}, credential_id=None)
     credential_id = StatusSlot.objects.filter(status_list_id=list_id, index=index).values_list("credential_id", flat=True).first()

@@ -19,10 +19,6 @@ from __future__ import annotations
 import time
 import zlib
 
-from joserfc import jws
-from joserfc.errors import JoseError
-from joserfc.jwk import ECKey
-
 from credentials import signing
 from credentials.openid.sdjwt import SdJwtRejected, b64url_decode
 
@@ -32,6 +28,7 @@ VALID, INVALID, SUSPENDED = 0, 1, 2
 # verifier that does not know our meaning still reads "not VALID" and refuses the copy.
 SUPERSEDED = 3
 TYPE = "statuslist+jwt"
+JSON_TYPE = "application/jose+json"  # the co-signed list: JWS JSON General Serialization (RFC 7515 §9.2)
 TTL = 10  # seconds a consumer may cache a list before fetching again (also its HTTP max-age)
 LIFETIME = 24 * 3600  # an offline verifier may rely on a list this long after it was signed
 
@@ -61,18 +58,20 @@ def version_key(list_id: int) -> str:
     return f"statuslist:{list_id}:version"
 
 
-_opened: dict[tuple[str, str], tuple[dict, bytes]] = {}  # (token, key thumbprint) → (claims, raw bits): a verifier reads one list often
+_opened: dict[tuple, tuple[dict, bytes]] = {}  # (token, the keys that verified it) → (claims, raw bits): a verifier reads one list often
 _OPENED_MAX = 64
 
 
-def _open(signed: str, keys: dict[str, ECKey]) -> tuple[dict, bytes]:
-    """The token's claims and inflated bits, verified by the signing service's own check (key by
-    ``kid``, ES256, ``typ``, ``exp``) the first time it is seen with that key."""
-    kid = jws.extract_compact(signed.encode("ascii")).headers().get("kid")
-    key = keys[kid]
-    memo = (signed, key.thumbprint())
+def _open(signed: str, keys: dict) -> tuple[dict, bytes]:
+    """The token's claims and inflated bits, verified by the signing service's own check (keys by
+    ``kid``, the signatures of the algorithms this verifier accepts, ``typ``, ``exp``) the first time
+    it is seen with those keys. ``signed`` is compact (ES256) or, with an SM2 co-signature, the JWS
+    JSON General Serialization (``application/jose+json``)."""
+    kids = sorted({item.header.get("kid") for item in signing.jws_parts(signed)[1]} & set(keys))
+    used = {kid: signing.public_key(keys[kid]) for kid in kids}
+    memo = (signed, signing.accepted(), tuple((kid, key.alg, key.point) for kid, key in used.items()))
     if memo not in _opened:
-        claims = signing.verify_with(signed, kind=TYPE, keys={kid: key})
+        claims = signing.verify_with(signed, kind=TYPE, keys=used)
         raw = zlib.decompress(b64url_decode(claims["status_list"]["lst"]))
         if len(_opened) >= _OPENED_MAX:
             _opened.pop(next(iter(_opened)))
@@ -80,7 +79,7 @@ def _open(signed: str, keys: dict[str, ECKey]) -> tuple[dict, bytes]:
     return _opened[memo]
 
 
-def read(signed: str, *, uri: str, index: int, keys: dict[str, ECKey], now: float | None = None) -> int:
+def read(signed: str, *, uri: str, index: int, keys: dict, now: float | None = None) -> int:
     """A verifier's reading of one slot from a status list token it fetched (or cached): the token
     must be signed by a key in ``keys``, be about ``uri``, and not have expired. A token already
     opened with the same key is not verified and inflated again."""
@@ -89,5 +88,5 @@ def read(signed: str, *, uri: str, index: int, keys: dict[str, ECKey], now: floa
         if claims.get("sub") != uri or (time.time() if now is None else now) >= claims["exp"]:
             raise ValueError("another list, or expired")
         return _slot(raw, index, claims["status_list"].get("bits", 2))
-    except (signing.SignatureRejected, JoseError, ValueError, KeyError, TypeError, UnicodeError, AttributeError, IndexError, zlib.error):
+    except (signing.SignatureRejected, ValueError, KeyError, TypeError, UnicodeError, AttributeError, IndexError, zlib.error):
         raise SdJwtRejected("status_unavailable") from None

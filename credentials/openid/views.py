@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core import jsondepth
 from core.errors import DomainError, NotFound
 from core.web import refusal
-from credentials import selectors
+from credentials import selectors, signing
 from credentials.models import PresentationRequest
 from credentials.openid import oid4vci, oid4vp, statuslist
 from credentials.openid import selectors as openid_selectors
@@ -103,12 +103,17 @@ def type_metadata(request, code: str):
 
 @public_document
 def status_list(request, list_id: int):
+    """The signed list: a compact ES256 JWT (``application/statuslist+jwt``, what wallets read); with SM2
+    co-signatures on, a client that asks for ``application/jose+json`` gets the JWS JSON General
+    Serialization with the ES256 and SM2 signatures."""
     uri = f"{oid4vci.public_url(request)}/status-lists/{list_id}"
-    signed = openid_selectors.status_list_token(list_id, uri=uri)
+    dual = statuslist.JSON_TYPE in request.headers.get("Accept", "") and signing.cosigning()
+    signed = openid_selectors.status_list_token(list_id, uri=uri, cosigned=dual)
     if signed is None:
         raise NotFound()
-    response = HttpResponse(signed, content_type="application/statuslist+jwt")
+    response = HttpResponse(signed, content_type=statuslist.JSON_TYPE if dual else "application/statuslist+jwt")
     response["Cache-Control"] = f"public, max-age={statuslist.TTL}"
+    response["Vary"] = "Accept"
     return response
 
 

@@ -227,7 +227,7 @@ def test_a_key_set_yields_only_public_p256_keys_by_kid_or_thumbprint():
     ]}
     keys = signing.keys_from_jwks(json.dumps(document))
     assert set(keys) == {"good", unnamed.thumbprint()}
-    assert keys["good"].as_dict(private=False)["x"] == good.as_dict(private=False)["x"]
+    assert keys["good"].jwk()["x"] == good.as_dict(private=False)["x"]
     assert signing.keys_from_jwks({}) == {}
 
 
@@ -303,11 +303,9 @@ def test_another_algorithm_or_a_missing_kid_is_refused_before_any_key_is_tried(s
 
 
 def test_a_signed_payload_without_an_integer_expiry_is_refused(signing_key):
-    from joserfc import jws as joserfc_jws
-
     key = signing.keyring().signing[1]
     for claims in ({"jti": "x"}, {"exp": "soon"}, ["not", "an", "object"]):
-        token = joserfc_jws.serialize_compact({"alg": "ES256", "kid": signing_key.kid, "typ": KIND}, json.dumps(claims).encode(), key)
+        token = signing.jws_compact({"typ": KIND}, json.dumps(claims).encode(), key)
         with pytest.raises(signing.SignatureRejected) as rejected:
             signing.verify(token, kind=KIND)
         assert rejected.value.reason == "malformed"
@@ -369,7 +367,7 @@ def test_the_key_ring_is_read_from_memory_and_reloaded_when_another_process_chan
             assert signing.keyring() is first  # the stamp is unchanged: no database read
         # Another process rotates: a new active key in the database and a new stamp in the cache.
         SigningKey.objects.filter(kid=signing_key.kid).update(status="verifying")
-        newer = SigningKey.objects.create(kid="other-process", public_jwk=first.public[signing_key.kid].as_dict(private=False),
+        newer = SigningKey.objects.create(kid="other-process", public_jwk=first.public[signing_key.kid].jwk(),
                                           private_key=SigningKey.objects.get(kid=signing_key.kid).private_key, status="active")
         cache.set(signing.RING_VERSION_KEY, 42, timeout=None)
         clock[0] += 0.5
@@ -386,9 +384,7 @@ def test_the_key_ring_is_read_from_memory_and_reloaded_when_another_process_chan
 
 
 def test_a_signed_payload_that_is_not_json_is_malformed(signing_key):
-    from joserfc import jws as joserfc_jws
-
-    token = joserfc_jws.serialize_compact({"alg": "ES256", "kid": signing_key.kid, "typ": KIND}, b"not json", signing.keyring().signing[1])
+    token = signing.jws_compact({"typ": KIND}, b"not json", signing.keyring().signing[1])
     with pytest.raises(signing.SignatureRejected) as rejected:
         signing.verify(token, kind=KIND)
     assert rejected.value.reason == "malformed"
@@ -490,10 +486,8 @@ def test_the_key_per_purpose_migration_goes_back_to_one_active_key(signing_key):
 
 def test_a_signed_payload_nested_too_deep_is_malformed_not_a_recursion_error(signing_key):
     """``core.jsondepth.loads`` reads the payload: 5,000 nested arrays are refused as malformed, never a 500."""
-    from joserfc import jws as joserfc_jws
-
     deep = ("[" * 5000 + "]" * 5000).encode()
-    token = joserfc_jws.serialize_compact({"alg": "ES256", "kid": signing_key.kid, "typ": KIND}, deep, signing.keyring().signing[1])
+    token = signing.jws_compact({"typ": KIND}, deep, signing.keyring().signing[1])
     with pytest.raises(signing.SignatureRejected) as rejected:
         signing.verify(token, kind=KIND)
     assert rejected.value.reason == "malformed"
