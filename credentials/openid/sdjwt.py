@@ -169,6 +169,15 @@ def present(issued: str, names, *, holder_key: ECKey, nonce: str, audience: str,
     return kept + kb
 
 
+def present_json(issued: dict, names, *, holder_key: ECKey, nonce: str, audience: str, now: int | None = None) -> dict:
+    """``present`` for a JSON-serialized SD-JWT: the chosen disclosures and the KB-JWT (its
+    ``sd_hash`` over the first signature's compact form) go in the first signature's header."""
+    presented = split(present(to_compact(issued), names, holder_key=holder_key, nonce=nonce, audience=audience, now=now))
+    first, *others = issued["signatures"]
+    header = {"disclosures": presented.disclosures, "kb_jwt": presented.kb_jwt}
+    return {"payload": issued["payload"], "signatures": [{**first, "header": header}, *others]}
+
+
 @dataclass
 class Verified:
     header: dict

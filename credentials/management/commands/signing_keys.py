@@ -1,12 +1,14 @@
 """Manage the platform's signing keys.
 
     manage.py signing_keys list
-    manage.py signing_keys rotate [--purpose P]  # new key signs for P (default credentials); the old one keeps verifying
+    manage.py signing_keys rotate [--purpose P] [--algorithm SM2]  # new key signs for P (default credentials); the old one keeps verifying
     manage.py signing_keys retire <kid>          # stop publishing; anything it signed is refused
-    manage.py signing_keys ensure                # create the first key of each purpose that has none (deploy step)
+    manage.py signing_keys ensure                # create the first key of each purpose that has none (deploy step);
+                                                 # with QILU_SM2_COSIGN also the SM2 keys of the co-signed purposes
     manage.py signing_keys jwks                  # print the published key set
 
 Purposes: credentials, status_lists, request_objects, access_tokens (credentials.signing).
+Algorithms: ES256 (every purpose), SM2 (co-signatures: credentials, status_lists).
 """
 
 import json
@@ -24,11 +26,12 @@ class Command(BaseCommand):
         parser.add_argument("action", choices=["list", "rotate", "retire", "ensure", "jwks"])
         parser.add_argument("kid", nargs="?")
         parser.add_argument("--purpose", choices=SigningKey.Purpose.values, default=SigningKey.Purpose.CREDENTIALS)
+        parser.add_argument("--algorithm", choices=signing.ALGORITHMS, default=signing.ALGORITHM)
 
-    def handle(self, *args, action, kid=None, purpose=SigningKey.Purpose.CREDENTIALS, **options):
+    def handle(self, *args, action, kid=None, purpose=SigningKey.Purpose.CREDENTIALS, algorithm=signing.ALGORITHM, **options):
         if action == "rotate":
-            key = signing.key_create(purpose=purpose)
-            self.stdout.write(f"new active {purpose} key {key.kid}")
+            key = signing.key_create(purpose=purpose, algorithm=algorithm)
+            self.stdout.write(f"new active {purpose} {algorithm} key {key.kid}")
         elif action == "ensure":
             signing.ensure_signing_key()
         elif action == "retire":
@@ -46,4 +49,4 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(signing.jwks(), indent=2))
             return
         for key in SigningKey.objects.all():
-            self.stdout.write(f"{key.kid}  {key.purpose:<15}  {key.status:<9}  {key.created_at:%Y-%m-%d %H:%M}")
+            self.stdout.write(f"{key.kid}  {key.purpose:<15}  {key.algorithm:<5}  {key.status:<9}  {key.created_at:%Y-%m-%d %H:%M}")
