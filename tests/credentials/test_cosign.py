@@ -255,3 +255,4 @@ def test_a_dual_signed_sd_jwt_vc_refuses_a_tampered_signature_its_verifier_trust
     assert sdjwt.verify_json(forged, issuer_keys=cosign.public, require_kb=False, algorithms=("ES256",)).claims["holder_name"] == "张三"
     with pytest.raises(sdjwt.SdJwtRejected, match="malformed"):
         sdjwt.verify_json({"payload": document["payload"], "signatures": []}, issuer_keys=cosign.public, require_kb=False)
+
