@@ -15,6 +15,13 @@ status lists, OpenID4VP request objects and OpenID4VCI access tokens each sign w
 are not (only this platform reads its access tokens), and a token is verified only by keys of the
 purpose it claims to come from (``verify(…, purpose=…)``).
 
+Every private key is a handle of the crypto provider (``core.crypto.provider()``): signatures are
+``provider().sign``, checks ``provider().verify``; no private key object is built here. With
+``QILU_SM2_COSIGN`` the co-signed purposes (``COSIGNED``) also hold an active SM2 key, and 亮证 codes
+carry an SM2 countersignature (RFC 9338), health passes and (on request) status lists the JWS JSON
+General Serialization with ES256 and SM2; a verifier checks the signatures of the algorithms it
+trusts (``QILU_SIGNATURE_ALGORITHMS``). Private names and formats: docs/credentials.md.
+
 Keys live in :class:`~credentials.models.SigningKey` (private halves encrypted at rest). Each process
 keeps the key ring in memory and reloads it when the ring version in the shared cache changes
 (checked at most once a second) or after a minute, so signing and verifying never touch the database
