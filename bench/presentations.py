@@ -120,8 +120,8 @@ def main() -> None:
     signing.reset()
     cosigned = presentation_create(actor=holder, credential=credential, disclose=["licence_class", "first_issued"])
     ring = signing.keyring()
-    dual = sdjwt.issue_json(sdjwt.verify(copy, issuer_keys=ring.public, require_kb=False).claims | {"cnf": {"jwk": device.as_dict(private=False)}},
-                            {"holder_name": credential.holder_name, "licence_class": "C1"},
+    issued = sdjwt.verify(copy, issuer_keys=ring.public, require_kb=False)
+    dual = sdjwt.issue_json({name: value for name, value in issued.claims.items() if name not in issued.disclosed}, issued.disclosed,
                             signers=[ring.signers["credentials"], ring.cosigners["credentials"]])
 
     def cosigned_code():
