@@ -76,6 +76,10 @@ def test_sm2_keys_rotate_alone_and_the_stored_private_half_is_an_encrypted_provi
         cursor.execute("SELECT private_key FROM credentials_signingkey WHERE kid = %s", [rotated.kid])
         (stored,) = cursor.fetchone()
     assert b"software:" not in bytes(stored)
+    out = StringIO()
+    call_command("signing_keys", "rotate", "--purpose", "status_lists", "--algorithm", "SM2", stdout=out)
+    assert out.getvalue().startswith("new active status_lists SM2 key ")
+    assert SigningKey.objects.filter(purpose="status_lists", algorithm="SM2").count() == 2
 
 
 def test_a_key_stored_before_issue_26_as_pem_keeps_signing_and_the_migration_rewrites_it(db):
