@@ -57,6 +57,10 @@ class Provider(abc.ABC):
         """The signature over ``data`` (64-byte ``r || s`` for ES256 and SM2; 64 bytes for EdDSA)."""
 
     @abc.abstractmethod
+    def public_of(self, alg: str, handle: bytes) -> bytes:
+        """The public key of the signing key ``handle`` names (for key sets)."""
+
+    @abc.abstractmethod
     def verify(self, alg: str, public: bytes, data: bytes, signature: bytes) -> bool:
         """Verification needs no secret; a device provider may verify in software (``software.verify``)."""
 

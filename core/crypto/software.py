@@ -226,5 +226,8 @@ class SoftwareProvider(Provider):
     def sign(self, alg: str, handle: bytes, data: bytes) -> bytes:
         return sign(alg, handle, data)
 
+    def public_of(self, alg: str, handle: bytes) -> bytes:
+        return public_of(alg, handle)
+
     def verify(self, alg: str, public: bytes, data: bytes, signature: bytes) -> bool:
         return verify(alg, public, data, signature)
