@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import Bilingual
 from core.numbers import normalize_id_number, normalize_phone
-from identity import crypto, masking
+from identity import blind_indexes, masking
 from identity.actions import Action
 from identity.actions import check as check_action
 from identity.actions import label as action_label
@@ -22,11 +22,21 @@ from identity.fields import EncryptedTextField
 
 
 def id_number_index(raw: str) -> str:
-    return crypto.blind_index(normalize_id_number(raw), purpose="id_number")
+    """The index written for an ID number (identity.blind_indexes: its algorithm follows QILU_BLIND_INDEX)."""
+    return blind_indexes.index(normalize_id_number(raw), purpose="id_number")
 
 
 def phone_index(raw: str) -> str:
-    return crypto.blind_index(normalize_phone(raw), purpose="phone")
+    return blind_indexes.index(normalize_phone(raw), purpose="phone")
+
+
+def id_number_indexes(raw: str) -> list[str]:
+    """What to look an ID number up by: ``id_number_index__in=id_number_indexes(raw)`` (two values while the index migrates)."""
+    return blind_indexes.candidates(normalize_id_number(raw), purpose="id_number")
+
+
+def phone_indexes(raw: str) -> list[str]:
+    return blind_indexes.candidates(normalize_phone(raw), purpose="phone")
 
 
 class Department(Bilingual, models.Model):
@@ -69,7 +79,7 @@ class UserManager(BaseUserManager):
 
     def get_by_natural_key(self, username: str):
         """Sign-in by resident ID number: the raw number is normalised and looked up by its blind index."""
-        return self.get(id_number_index=id_number_index(username or ""))
+        return self.get(id_number_index__in=id_number_indexes(username or ""))
 
     def create_user(self, id_number: str, name: str, password: str | None = None, **extra):
         user = self.model(name=name, **extra)
@@ -95,9 +105,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     id_number = EncryptedTextField(_("居民身份证号码"))
     id_number_index = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_index_next = models.CharField(max_length=64, unique=True, null=True, editable=False)  # identity.blind_indexes
     name = models.CharField(_("姓名"), max_length=64)
     phone = EncryptedTextField(_("手机号码"), null=True, blank=True)
     phone_index = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    phone_index_next = models.CharField(max_length=64, unique=True, null=True, editable=False)
     phone_verified = models.BooleanField(_("手机号已验证"), default=False)
     real_name_verified_at = models.DateTimeField(_("实名核验时间"), null=True, blank=True)
     department = models.ForeignKey(
@@ -170,6 +182,7 @@ class PopulationRecord(models.Model):
 
     id_number = EncryptedTextField(_("居民身份证号码"))
     id_number_index = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_index_next = models.CharField(max_length=64, unique=True, null=True, editable=False)  # identity.blind_indexes
     name = models.CharField(_("姓名"), max_length=64)
     gender = models.CharField(_("性别"), max_length=1, choices=[("M", _("男")), ("F", _("女"))])
     birth_date = models.DateField(_("出生日期"))
