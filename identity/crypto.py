@@ -20,6 +20,8 @@ algorithm (HMAC-SHA256, or HMAC-SM3 after the migration in ``identity.blind_inde
 
 from __future__ import annotations
 
+import hmac
+
 from django.conf import settings
 
 from core import crypto as provider_
@@ -74,3 +76,32 @@ def blind_index_with(alg: str, value: str, *, purpose: str) -> str:
 def blind_index(value: str, *, purpose: str) -> str:
     """Keyed index of an already-normalised value; ``purpose`` keeps ID and phone indexes apart."""
     return blind_index_with(algs.HMAC_SHA256, value, purpose=purpose)
+
+
+# --- digests and MACs of the suite being written (short-lived values, and verifiers of API secrets) ---
+
+
+def suite_hash() -> str:
+    return algs.SM3 if write_version() == SUITES["national"] else algs.SHA256
+
+
+def suite_mac() -> str:
+    return algs.HMAC_SM3 if write_version() == SUITES["national"] else algs.HMAC_SHA256
+
+
+def mac_hex(label: str, data: str) -> str:
+    """A MAC under the key ``label`` names, in the suite being written (for values that live minutes)."""
+    return provider_.provider().mac(suite_mac(), label, data.encode()).hex()
+
+
+def secret_digest(secret: str) -> str:
+    """The stored verifier of a high-entropy secret (an API client's): SHA-256 hex, or ``sm3:`` + SM3 hex."""
+    alg = suite_hash()
+    digest = provider_.provider().hash(alg, secret.encode()).hex()
+    return digest if alg == algs.SHA256 else f"sm3:{digest}"
+
+
+def secret_matches(secret: str, stored: str) -> bool:
+    """Whether ``secret`` matches a verifier from ``secret_digest`` — of either suite, so none needs re-issuing."""
+    alg, expected = (algs.SM3, stored[4:]) if stored.startswith("sm3:") else (algs.SHA256, stored)
+    return hmac.compare_digest(provider_.provider().hash(alg, secret.encode()).hex(), expected)

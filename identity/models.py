@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -14,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import Bilingual
 from core.numbers import normalize_id_number, normalize_phone
-from identity import blind_indexes, masking
+from identity import blind_indexes, crypto, masking
 from identity.actions import Action
 from identity.actions import check as check_action
 from identity.actions import label as action_label
@@ -375,12 +373,12 @@ class ApiClient(models.Model):
         """Create a fresh key id (if needed) and secret; returns the token to hand over once."""
         self.key_id = self.key_id or secrets.token_hex(8)
         secret = secrets.token_urlsafe(32)
-        # 256 random bits need no slow password hash; a digest keeps the hot path cheap.
-        self.secret_hash = hashlib.sha256(secret.encode()).hexdigest()
+        # 256 random bits need no slow password hash; a digest (SHA-256 or SM3, identity.crypto) keeps the hot path cheap.
+        self.secret_hash = crypto.secret_digest(secret)
         return f"{self.key_id}.{secret}"
 
     def check_secret(self, secret: str) -> bool:
-        return hmac.compare_digest(hashlib.sha256(secret.encode()).hexdigest(), self.secret_hash)
+        return crypto.secret_matches(secret, self.secret_hash)
 
 
 class Notice(models.Model):
