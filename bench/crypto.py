@@ -92,9 +92,8 @@ def migration(people: int) -> list[str]:
     from django.core.management import call_command
 
     import bench.load_citizens as loader
-    from identity.models import PopulationRecord, User
-
     from credentials.models import CredentialType
+    from identity.models import PopulationRecord, User
 
     call_command("migrate", verbosity=0)
     if not CredentialType.objects.filter(code="id_card").exists():
@@ -109,7 +108,7 @@ def migration(people: int) -> list[str]:
         started = time.perf_counter()
         call_command("reencrypt_at_rest", "--checkpoint", f"{work}/at-rest.json", stdout=io.StringIO())
         took = time.perf_counter() - started
-        lines.append(f"| reencrypt_at_rest → SM4-GCM (every encrypted column) | {took:.1f} s | {rows / took:,.0f} people rows/s | {took * scale / 60:.1f} min |")
+        lines.append(f"| reencrypt_at_rest → SM4-GCM (every encrypted column) | {took:.1f} s | {rows / took:,.0f} rows/s | {took * scale / 60:.1f} min |")
         settings.QILU_BLIND_INDEX = "dual"
         started = time.perf_counter()
         call_command("blind_index", "fill", "--checkpoint", f"{work}/fill.json", stdout=io.StringIO())

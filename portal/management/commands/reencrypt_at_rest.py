@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from identity import at_rest, crypto
-from services.services.uploads import upload_files_reencrypt
+from services.at_rest import upload_files_reencrypt
 
 
 class Command(BaseCommand):
