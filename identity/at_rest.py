@@ -57,25 +57,44 @@ def _batch(model, fields, after, size):
         return cursor.fetchall()
 
 
+def _write_back(model, fields, updates) -> None:
+    """One UPDATE for the batch; a column takes its new value only where it still holds the one that was
+    re-encrypted, so a write that landed meanwhile is never undone."""
+    q = connection.ops.quote_name
+    binary = connection.Database.Binary
+    pk = q(model._meta.pk.column)
+    sets, params = [], []
+    for f in fields:
+        cases = [(row, changed[f]) for row, changed in updates if f in changed]
+        if not cases:
+            continue
+        column = q(f.column)
+        sets.append(f"{column} = CASE " + " ".join(f"WHEN {pk} = %s AND {column} = %s THEN %s" for _ in cases) + f" ELSE {column} END")
+        for row, (old, new) in cases:
+            params += [row, binary(old), binary(new)]
+    keys = [row for row, _changed in updates]
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {q(model._meta.db_table)} SET {', '.join(sets)} WHERE {pk} IN ({', '.join(['%s'] * len(keys))})",  # noqa: S608
+                       params + keys)
+
+
 def reencrypt_model(model, fields, *, version: int, after=None, batch: int = 500) -> Iterator[Progress]:
     """Each batch re-encrypted in one transaction; yields the progress after each (``last`` to resume from)."""
-    q = connection.ops.quote_name
     progress = Progress(model._meta.label, last=after)
     while True:
         with transaction.atomic():
             rows = _batch(model, fields, progress.last, batch)
             updates = []
             for pk, *blobs in rows:
-                values = [None if blob is None else rewrap(bytes(blob), context=f.crypto_context, purpose="field-encryption/v1", version=version)
-                          for f, blob in zip(fields, blobs, strict=True)]
-                if any(v is not None for v in values):
-                    updates.append((pk, dict(zip(fields, values, strict=True))))
-            for pk, values in updates:
-                changed = {f: v for f, v in values.items() if v is not None}
-                sets = ", ".join(f"{q(f.column)} = %s" for f in changed)
-                with connection.cursor() as cursor:
-                    cursor.execute(f"UPDATE {q(model._meta.db_table)} SET {sets} WHERE {q(model._meta.pk.column)} = %s",  # noqa: S608
-                                   [connection.Database.Binary(v) for v in changed.values()] + [pk])
+                changed = {}
+                for f, blob in zip(fields, blobs, strict=True):
+                    new = None if blob is None else rewrap(bytes(blob), context=f.crypto_context, purpose="field-encryption/v1", version=version)
+                    if new is not None:
+                        changed[f] = (bytes(blob), new)
+                if changed:
+                    updates.append((pk, changed))
+            if updates:
+                _write_back(model, fields, updates)
         if not rows:
             return
         progress.seen += len(rows)

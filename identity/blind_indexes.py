@@ -114,7 +114,8 @@ def fill(*, after: dict | None = None, batch: int = 500) -> Iterator[tuple[str, 
                             .order_by("pk").only("pk", plain).select_for_update()[:batch])
                 for row in rows:
                     value = getattr(row, plain)
-                    model._base_manager.filter(pk=row.pk).update(**{f"{field}_next": _with(NEW, value, purpose) if value else None})
+                    setattr(row, f"{field}_next", _with(NEW, value, purpose) if value else None)
+                model._base_manager.bulk_update(rows, [f"{field}_next"])  # one UPDATE per batch
             if not rows:
                 break
             last = rows[-1].pk

@@ -101,3 +101,18 @@ def test_reencryption_moves_everything_to_sm4_resumes_from_its_checkpoint_and_ch
     assert f"identity.User: {len(people)} looked at, 0 re-encrypted" in again.getvalue()
     assert "services.upload.files: 1 looked at, 0 re-encrypted" in again.getvalue()
     assert before == {p.pk: raw("identity_user", "id_number", p.pk) for p in people}
+
+
+@pytest.mark.django_db
+def test_a_value_written_while_its_row_is_re_encrypted_is_kept(settings, monkeypatch):
+    user = UserFactory(phone_number="13800000188")
+    settings.QILU_AT_REST_SUITE = "national"
+    real = at_rest.rewrap
+
+    def meanwhile(blob, **kwargs):
+        User.objects.filter(pk=user.pk).update(phone="13900000199")  # the person changes their number mid-batch
+        return real(blob, **kwargs)
+
+    monkeypatch.setattr(at_rest, "rewrap", meanwhile)
+    list(at_rest.reencrypt_model(User, [User._meta.get_field("phone")], version=2))
+    assert User.objects.get(pk=user.pk).phone == "13900000199"
