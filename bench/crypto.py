@@ -137,7 +137,7 @@ def main() -> None:
     if not args.smoke:
         out = Path(os.environ.get("BENCH_RESULTS", Path(__file__).parent / "results"))
         out.mkdir(parents=True, exist_ok=True)
-        (out / f"crypto-{dt.date.today():%Y%m%d}.md").write_text(text, encoding="utf-8")
+        (out / f"{dt.datetime.now():%Y-%m-%d-%H%M}-crypto.md").write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
