@@ -76,12 +76,12 @@ def operations(p) -> list[tuple[str, object]]:
 
 
 def primitives(seconds: float) -> list[str]:
-    from tests.core.crypto_device import SECRET, running_device
+    from core.crypto import fake_device
 
-    software = crypto.provider()
+    software, secret = crypto.provider(), "bench-device-secret"
     lines = ["| operation | software provider µs/op | device provider (fake device, loopback) µs/op |", "|---|---:|---:|"]
-    with tempfile.TemporaryDirectory() as store, running_device(Path(store) / "keys.json") as (url, _):
-        device = DeviceProvider(DeviceConfig.parse(url, app="qilu", secret=SECRET.encode()))
+    with tempfile.TemporaryDirectory() as store, fake_device.running(Path(store) / "keys.json", app="qilu", secret=secret) as url:
+        device = DeviceProvider(DeviceConfig.parse(url, app="qilu", secret=secret.encode()))
         for (name, soft), (_, dev) in zip(operations(software), operations(device), strict=True):
             lines.append(f"| {name} | {per_op(soft, seconds):,.1f} | {per_op(dev, seconds):,.1f} |")
         device.close()

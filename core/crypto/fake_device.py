@@ -13,9 +13,11 @@ plain file.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import socketserver
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -261,6 +263,21 @@ class Server(socketserver.ThreadingTCPServer):
         super().__init__(address, Handler)
         self.store = store
         self.apps = apps
+
+
+@contextlib.contextmanager
+def running(store: Path, *, app: str, secret: str):
+    """Start the fake device as its own process on a free loopback port; yields ``tcp://host:port``."""
+    process = subprocess.Popen([sys.executable, "-m", "core.crypto.fake_device", "--store", str(store), "--app", f"{app}={secret}"],  # noqa: S603 — our own module, arguments from the caller
+                               stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+    try:
+        line = process.stdout.readline().split()  # "listening 127.0.0.1:PORT"
+        if not line or line[0] != "listening":
+            raise RuntimeError(f"the fake cipher device did not start: {line}")
+        yield f"tcp://{line[1]}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def main(argv: list[str] | None = None) -> None:

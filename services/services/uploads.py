@@ -96,4 +96,3 @@ def _check_pdf(content: bytes) -> None:
         raise ValidationError({"file": [_("The PDF is damaged or incomplete.")]}) from None
     if not 1 <= pages <= MAX_PDF_PAGES:
         raise ValidationError({"file": [_("The PDF must have between 1 and %(n)d pages.") % {"n": MAX_PDF_PAGES}]})
-
