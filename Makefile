@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: bench-presentations run demo-code test bench-yardsticks lint bench mutation system-packages clean
+.PHONY: bench-crypto bench-presentations run demo-code test bench-yardsticks lint bench mutation system-packages clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ bench-yardsticks: $(VENV)/.dev system-packages
 ## make bench-presentations: SD-JWT VC presentations verified offline and online beside the 亮证 code, status lists at 131,072 slots, QR sizes
 bench-presentations: $(VENV)/.dev system-packages
 	scripts/with-services.sh $(PY) bench/presentations.py
+
+## make bench-crypto: SM2/SM4/SM3 beside ES256/AES-GCM/SHA-256 (software and device provider), and the at-rest migration's rates (PEOPLE, default 20,000) → bench/results/
+bench-crypto: $(VENV)/.dev system-packages
+	scripts/with-services.sh $(PY) bench/crypto.py
 
 ## make mutation: mutation testing (mutmut) of the trust-critical modules — not part of make test
 mutation: $(VENV)/.dev system-packages

@@ -7,14 +7,11 @@ import base64
 import binascii
 import datetime as dt
 import json
-import os
 import secrets
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,8 +20,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core import journal, outbound, people
+from core import crypto, journal, outbound, people
 from core.areas import area_name
+from core.crypto import algorithms as algs
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.imports import ImportReport, row_import
 from core.numbers import validate_id_number
@@ -52,7 +50,6 @@ from healthcode.models import (
 )
 from identity import masking
 from identity.actions import declare
-from identity.crypto import derived_key
 from identity.models import ApiClient, AuditEvent, PopulationRecord, User, id_number_index
 from identity.notices import words
 from identity.selectors import real_name_matches
@@ -64,15 +61,14 @@ PASS_KIND = "qilu-hp+jwt"
 # --- the pass -----------------------------------------------------------------------------------
 
 
-def _subject_cipher() -> AESGCM:
-    return AESGCM(derived_key("health-pass-subject/v1"))
+SUBJECT_KEY = "health-pass-subject/v1"
 
 
 @pure
 def seal_subject(person_index: str) -> str:
-    """The person's index, encrypted, as the pass's ``sub``: only we can tell whose pass it is."""
-    nonce = os.urandom(12)
-    sealed = nonce + _subject_cipher().encrypt(nonce, bytes.fromhex(person_index), b"hp-sub")
+    """The person's index, encrypted (AES-256-GCM through the crypto provider), as the pass's ``sub``:
+    only we can tell whose pass it is. A pass lives QILU_HEALTH_PASS_TTL seconds; nothing keeps it."""
+    sealed = crypto.provider().encrypt(algs.AES_256_GCM, SUBJECT_KEY, bytes.fromhex(person_index), b"hp-sub")
     return base64.urlsafe_b64encode(sealed).rstrip(b"=").decode()
 
 
@@ -80,8 +76,8 @@ def seal_subject(person_index: str) -> str:
 def open_subject(sub: str) -> str | None:
     try:
         blob = base64.urlsafe_b64decode(sub + "=" * (-len(sub) % 4))
-        return _subject_cipher().decrypt(blob[:12], blob[12:], b"hp-sub").hex()
-    except (ValueError, InvalidTag, binascii.Error, TypeError):
+        return crypto.provider().decrypt(algs.AES_256_GCM, SUBJECT_KEY, blob, b"hp-sub").hex()
+    except (ValueError, crypto.CryptoError, binascii.Error, TypeError):
         return None
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from core.numbers import normalize_id_number, validate_id_number, validate_phone
 from identity import crypto, masking, roles, services
-from identity.models import User, id_number_index, phone_index
+from identity.models import User, id_number_index, phone_indexes
 from identity.sms import sms_send
 
 logger = logging.getLogger("qilu.sms")
@@ -118,7 +118,7 @@ class AccountAdapter(DefaultAccountAdapter):
             number = validate_phone(phone)
         except ValidationError:
             return None
-        return User.objects.filter(phone_index=phone_index(number), is_active=True).first()
+        return User.objects.filter(phone_index__in=phone_indexes(number), is_active=True).first()
 
     def set_phone(self, user: User, phone: str, verified: bool) -> None:
         user.set_phone(phone, verified=verified)

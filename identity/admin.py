@@ -24,7 +24,7 @@ from identity.models import (
     ServiceHall,
     SmsMessage,
     User,
-    id_number_index,
+    id_number_indexes,
 )
 
 
@@ -102,7 +102,7 @@ class StaffCreationForm(forms.ModelForm):
 
     def clean_id_number_input(self):
         number = validate_id_number(self.cleaned_data["id_number_input"])
-        if User.objects.filter(id_number_index=id_number_index(number)).exists():
+        if User.objects.filter(id_number_index__in=id_number_indexes(number)).exists():
             raise forms.ValidationError(_("An account already exists for this ID number."), code="already_registered")
         return number
 

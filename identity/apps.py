@@ -7,4 +7,10 @@ class IdentityConfig(AppConfig):
     verbose_name = _("统一身份认证")
 
     def ready(self) -> None:
-        from identity import receivers  # noqa: F401  (connects sign-in audit receivers)
+        from django.db.models.signals import post_save
+
+        from identity import blind_indexes, receivers  # noqa: F401  (connects sign-in audit receivers)
+
+        for model in ("User", "PopulationRecord"):  # while QILU_BLIND_INDEX=dual, both indexes are written
+            post_save.connect(lambda sender, instance, update_fields=None, **kw: blind_indexes.stage(instance, update_fields),
+                             sender=f"identity.{model}", dispatch_uid=f"identity.blind_indexes.stage.{model}", weak=False)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -14,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import Bilingual
 from core.numbers import normalize_id_number, normalize_phone
-from identity import crypto, masking
+from identity import blind_indexes, crypto, masking
 from identity.actions import Action
 from identity.actions import check as check_action
 from identity.actions import label as action_label
@@ -22,11 +20,21 @@ from identity.fields import EncryptedTextField
 
 
 def id_number_index(raw: str) -> str:
-    return crypto.blind_index(normalize_id_number(raw), purpose="id_number")
+    """The index written for an ID number (identity.blind_indexes: its algorithm follows QILU_BLIND_INDEX)."""
+    return blind_indexes.index(normalize_id_number(raw), purpose="id_number")
 
 
 def phone_index(raw: str) -> str:
-    return crypto.blind_index(normalize_phone(raw), purpose="phone")
+    return blind_indexes.index(normalize_phone(raw), purpose="phone")
+
+
+def id_number_indexes(raw: str) -> list[str]:
+    """What to look an ID number up by: ``id_number_index__in=id_number_indexes(raw)`` (two values while the index migrates)."""
+    return blind_indexes.candidates(normalize_id_number(raw), purpose="id_number")
+
+
+def phone_indexes(raw: str) -> list[str]:
+    return blind_indexes.candidates(normalize_phone(raw), purpose="phone")
 
 
 class Department(Bilingual, models.Model):
@@ -69,7 +77,7 @@ class UserManager(BaseUserManager):
 
     def get_by_natural_key(self, username: str):
         """Sign-in by resident ID number: the raw number is normalised and looked up by its blind index."""
-        return self.get(id_number_index=id_number_index(username or ""))
+        return self.get(id_number_index__in=id_number_indexes(username or ""))
 
     def create_user(self, id_number: str, name: str, password: str | None = None, **extra):
         user = self.model(name=name, **extra)
@@ -95,9 +103,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     id_number = EncryptedTextField(_("居民身份证号码"))
     id_number_index = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_index_next = models.CharField(max_length=64, unique=True, null=True, editable=False)  # identity.blind_indexes
     name = models.CharField(_("姓名"), max_length=64)
     phone = EncryptedTextField(_("手机号码"), null=True, blank=True)
     phone_index = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    phone_index_next = models.CharField(max_length=64, unique=True, null=True, editable=False)
     phone_verified = models.BooleanField(_("手机号已验证"), default=False)
     real_name_verified_at = models.DateTimeField(_("实名核验时间"), null=True, blank=True)
     department = models.ForeignKey(
@@ -170,6 +180,7 @@ class PopulationRecord(models.Model):
 
     id_number = EncryptedTextField(_("居民身份证号码"))
     id_number_index = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_index_next = models.CharField(max_length=64, unique=True, null=True, editable=False)  # identity.blind_indexes
     name = models.CharField(_("姓名"), max_length=64)
     gender = models.CharField(_("性别"), max_length=1, choices=[("M", _("男")), ("F", _("女"))])
     birth_date = models.DateField(_("出生日期"))
@@ -362,12 +373,12 @@ class ApiClient(models.Model):
         """Create a fresh key id (if needed) and secret; returns the token to hand over once."""
         self.key_id = self.key_id or secrets.token_hex(8)
         secret = secrets.token_urlsafe(32)
-        # 256 random bits need no slow password hash; a digest keeps the hot path cheap.
-        self.secret_hash = hashlib.sha256(secret.encode()).hexdigest()
+        # 256 random bits need no slow password hash; a digest (SHA-256 or SM3, identity.crypto) keeps the hot path cheap.
+        self.secret_hash = crypto.secret_digest(secret)
         return f"{self.key_id}.{secret}"
 
     def check_secret(self, secret: str) -> bool:
-        return hmac.compare_digest(hashlib.sha256(secret.encode()).hexdigest(), self.secret_hash)
+        return crypto.secret_matches(secret, self.secret_hash)
 
 
 class Notice(models.Model):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from identity import sessions
 from identity.auth_backends import user_cache_key
-from identity.models import AuditEvent, User, id_number_index
+from identity.models import AuditEvent, User, id_number_indexes
 from identity.services import audit_record
 from identity.sms import sms_send
 
@@ -32,7 +32,7 @@ def _signed_out(sender, request, user, **kwargs):
 @receiver(user_login_failed)
 def _sign_in_failed(sender, credentials, request=None, **kwargs):
     username = credentials.get("username")
-    subject = User.objects.filter(id_number_index=id_number_index(username)).first() if username else None
+    subject = User.objects.filter(id_number_index__in=id_number_indexes(username)).first() if username else None
     if subject is not None:
         audit_record(action=AuditEvent.Action.SIGN_IN_FAILED, subject=subject)
 

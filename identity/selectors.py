@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import NotFound
-from identity.models import AgentAuthorisation, AuditEvent, Notice, Organisation, PopulationRecord, User, id_number_index
+from identity.models import AgentAuthorisation, AuditEvent, Notice, Organisation, PopulationRecord, User, id_number_indexes
 
 
 def audit_events_about(user: User) -> QuerySet[AuditEvent]:
@@ -86,7 +86,7 @@ def unread_notice_count(user: User) -> int:
 
 def real_name_matches(*, id_number: str, name: str) -> bool:
     """Whether name + ID number match a living record of the population base."""
-    record = PopulationRecord.objects.filter(id_number_index=id_number_index(id_number)).first()
+    record = PopulationRecord.objects.filter(id_number_index__in=id_number_indexes(id_number)).first()
     return bool(record and record.status == PopulationRecord.Status.NORMAL and record.name == name.strip())
 
 
@@ -99,7 +99,7 @@ def registration_check(*, id_number: str, name: str) -> None:
     """
     if not real_name_matches(id_number=id_number, name=name):
         raise ValidationError(_("The name and ID number do not match the population register."), code="real_name_mismatch")
-    if User.objects.filter(id_number_index=id_number_index(id_number)).exists():
+    if User.objects.filter(id_number_index__in=id_number_indexes(id_number)).exists():
         raise ValidationError(
             _("An account already exists for this ID number. Sign in, or reset the password."), code="already_registered"
         )

@@ -27,6 +27,25 @@ SECRET_KEY = env.secret("SECRET_KEY", dev=DEV_SECRET_KEY)
 QILU_MASTER_KEY = env.key32("QILU_MASTER_KEY", dev=DEV_MASTER_KEY)
 # Which crypto provider signs, encrypts, hashes and MACs (core/crypto; docs/cryptography.md).
 QILU_CRYPTO_PROVIDER = env.str("QILU_CRYPTO_PROVIDER", "software")
+if QILU_CRYPTO_PROVIDER not in ("software", "device"):
+    env.problems.append("QILU_CRYPTO_PROVIDER must be software or device")
+# The device provider's cipher machine (core/crypto/sdf.py; production refuses to start when it cannot reach it).
+QILU_CRYPTO_DEVICE_URL = env.str("QILU_CRYPTO_DEVICE_URL", "") or ""
+QILU_CRYPTO_DEVICE_APP = env.str("QILU_CRYPTO_DEVICE_APP", "qilu") or "qilu"
+QILU_CRYPTO_DEVICE_SECRET = env.str("QILU_CRYPTO_DEVICE_SECRET", "") or ""
+QILU_CRYPTO_DEVICE_KEY_INDEX = env.int("QILU_CRYPTO_DEVICE_KEY_INDEX", 1)
+QILU_CRYPTO_DEVICE_TIMEOUT = float(env.int("QILU_CRYPTO_DEVICE_TIMEOUT", 5))
+if QILU_CRYPTO_PROVIDER == "device" and not (QILU_CRYPTO_DEVICE_URL and QILU_CRYPTO_DEVICE_SECRET):
+    env.problems.append("QILU_CRYPTO_DEVICE_URL and QILU_CRYPTO_DEVICE_SECRET must name the cipher device")
+# Which suite new ciphertexts at rest are written with (both are always readable): international =
+# AES-256-GCM (format version 1), national = SM4-GCM (version 2). docs/cryptography.md.
+QILU_AT_REST_SUITE = env.str("QILU_AT_REST_SUITE", "international")
+if QILU_AT_REST_SUITE not in ("international", "national"):
+    env.problems.append("QILU_AT_REST_SUITE must be international or national")
+# The blind-index migration's phase (identity/blind_indexes.py): hmac-sha256 → dual → hmac-sm3.
+QILU_BLIND_INDEX = env.str("QILU_BLIND_INDEX", "hmac-sha256")
+if QILU_BLIND_INDEX not in ("hmac-sha256", "dual", "hmac-sm3"):
+    env.problems.append("QILU_BLIND_INDEX must be hmac-sha256, dual or hmac-sm3")
 DEBUG = env.bool("DEBUG", False, dev=QILU_ENV == "dev")
 if IS_PROD and DEBUG:
     env.problems.append("DEBUG must be off in production")

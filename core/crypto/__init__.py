@@ -13,7 +13,7 @@ from core.crypto.base import CryptoError, DeviceUnavailable, KeyPair, Provider
 
 __all__ = ["CryptoError", "DeviceUnavailable", "KeyPair", "Provider", "provider"]
 
-PROVIDERS = {"software": "core.crypto.software.SoftwareProvider"}
+PROVIDERS = {"software": "core.crypto.software.SoftwareProvider", "device": "core.crypto.device.DeviceProvider"}
 
 
 @functools.lru_cache(maxsize=1)

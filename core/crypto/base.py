@@ -5,7 +5,7 @@ libraries; what CI runs) or a device provider (a cipher machine or signature ser
 Callers never see key material of symmetric keys: they name a key by *label* (``"field-encryption/v1"``,
 ``"blind-index/v1"``) and the provider derives or looks it up. Signing keys are *handles*: for the
 software provider the handle is the private key itself (PKCS#8 DER, which the caller stores
-encrypted); for a device it is an opaque reference to a key that never leaves the device. Callers
+encrypted); for a device it is an opaque reference (``b"sdf:<index>"``) to a key that never leaves it. Callers
 store handles as bytes and do not look inside.
 """
 
@@ -57,8 +57,12 @@ class Provider(abc.ABC):
         """The signature over ``data`` (64-byte ``r || s`` for ES256 and SM2; 64 bytes for EdDSA)."""
 
     @abc.abstractmethod
+    def public_of(self, alg: str, handle: bytes) -> bytes:
+        """The public key of the signing key ``handle`` names (for key sets)."""
+
+    @abc.abstractmethod
     def verify(self, alg: str, public: bytes, data: bytes, signature: bytes) -> bool:
-        """Verification needs no secret; a device provider may verify in software (``software.verify``)."""
+        """Verification needs no secret; the device provider still asks its device (SDF_ExternalVerify_ECC)."""
 
     def check(self) -> None:
         """Raise ``DeviceUnavailable`` when the provider cannot work (production refuses to start)."""

@@ -7,8 +7,9 @@
   and the pure-Python ``gmalg``/``gmssl`` (5–20 ms per operation); those two stay as independent
   implementations in the interoperability tests. Measured in docs/cryptography.md.
 
-Symmetric keys are derived per label with HKDF-SHA256 (the same derivation ``identity.crypto`` has
-always used, so existing ciphertexts and blind indexes keep their keys).
+Symmetric keys are derived per label from ``QILU_MASTER_KEY``: with HKDF-SHA256 for AES and
+HMAC-SHA256 (the derivation ``identity.crypto`` has always used, so existing ciphertexts and blind
+indexes keep their keys), with HKDF-SM3 for SM4 and HMAC-SM3 (``key_for``).
 """
 
 from __future__ import annotations
@@ -34,14 +35,23 @@ NONCE = 12
 TAG = 16
 
 
-@functools.lru_cache(maxsize=32)
-def _derive(master: bytes, label: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"qilu/{label}".encode()).derive(master)
+@functools.lru_cache(maxsize=64)
+def _derive(master: bytes, label: str, national: bool = False) -> bytes:
+    kdf_hash = hashes.SM3() if national else hashes.SHA256()
+    return HKDF(algorithm=kdf_hash, length=32, salt=None, info=f"qilu/{label}".encode()).derive(master)
 
 
 def derived_key(label: str) -> bytes:
     """A 32-byte key for one purpose, derived from the master key (software provider only)."""
     return _derive(bytes(settings.QILU_MASTER_KEY), label)
+
+
+def key_for(alg: str, label: str) -> bytes:
+    """The key ``label`` names for ``alg``: HKDF-SHA256 for the international algorithms (as
+    ``identity.crypto`` always derived them), HKDF-SM3 for SM4 and HMAC-SM3 — so the national suite's
+    keys come from a national KDF, and an SM4 key is never a slice of the AES key of the same label."""
+    national = alg in (algs.SM4_GCM, algs.HMAC_SM3)
+    return _derive(bytes(settings.QILU_MASTER_KEY), label, national)
 
 
 def digest(alg: str, data: bytes) -> bytes:
@@ -212,19 +222,22 @@ class SoftwareProvider(Provider):
         return digest(alg, data)
 
     def mac(self, alg: str, key_label: str, data: bytes) -> bytes:
-        return hmac_with(alg, derived_key(key_label), data)
+        return hmac_with(alg, key_for(alg, key_label), data)
 
     def encrypt(self, alg: str, key_label: str, plaintext: bytes, aad: bytes = b"") -> bytes:
-        return aead_encrypt(alg, derived_key(key_label), plaintext, aad)
+        return aead_encrypt(alg, key_for(alg, key_label), plaintext, aad)
 
     def decrypt(self, alg: str, key_label: str, blob: bytes, aad: bytes = b"") -> bytes:
-        return aead_decrypt(alg, derived_key(key_label), blob, aad)
+        return aead_decrypt(alg, key_for(alg, key_label), blob, aad)
 
     def generate_signing_key(self, alg: str) -> KeyPair:
         return generate(alg)
 
     def sign(self, alg: str, handle: bytes, data: bytes) -> bytes:
         return sign(alg, handle, data)
+
+    def public_of(self, alg: str, handle: bytes) -> bytes:
+        return public_of(alg, handle)
 
     def verify(self, alg: str, public: bytes, data: bytes, signature: bytes) -> bool:
         return verify(alg, public, data, signature)

@@ -1,19 +1,32 @@
-"""The crypto provider's contract on the software provider: every algorithm id round-trips."""
+"""The crypto provider's contract, on the software provider and on the device provider against its fake device."""
 
 import pytest
 
 from core import crypto
 from core.crypto import algorithms as algs
-from core.crypto import software
+from core.crypto.device import DeviceConfig, DeviceProvider
+from tests.core.crypto_device import SECRET, running_device
 
 
-@pytest.fixture
-def p():
-    return crypto.provider()
+@pytest.fixture(scope="module")
+def device_url(tmp_path_factory):
+    with running_device(tmp_path_factory.mktemp("device") / "keys.json") as (url, _):
+        yield url
 
 
-def test_configured_provider_is_software(p):
-    assert p.name == "software"
+@pytest.fixture(params=["software", "device"])
+def p(request, settings):
+    if request.param == "software":
+        yield crypto.provider()
+        return
+    url = request.getfixturevalue("device_url")
+    provider = DeviceProvider(DeviceConfig.parse(url, app="qilu", secret=SECRET.encode()))
+    yield provider
+    provider.close()
+
+
+def test_configured_provider_is_software():
+    assert crypto.provider().name == "software"
 
 
 @pytest.mark.parametrize("alg", algs.SIGNATURES)
@@ -24,7 +37,7 @@ def test_sign_verify_round_trip(p, alg):
     assert p.verify(alg, pair.public, b"qilu", sig)
     assert not p.verify(alg, pair.public, b"qilv", sig)
     assert not p.verify(alg, pair.public, b"qilu", bytes(64))
-    assert software.public_of(alg, pair.handle) == pair.public
+    assert p.public_of(alg, pair.handle) == pair.public
 
 
 def test_sm2_and_es256_keys_do_not_cross(p):
