@@ -21,6 +21,12 @@ class SentinelStack(Stack):
         self.env.pop("REDIS_URL")
         self.env |= {"QILU_REDIS_SENTINELS": ",".join(f"127.0.0.1:{port}" for port in self.sentinel_ports), "QILU_REDIS_SENTINEL_MASTER": MASTER}
 
+    def stop(self):
+        """The app's processes first, while the sentinels can still name a master to say goodbye to."""
+        app = {name: proc for name, proc in self.procs.items() if not name.startswith(("redis", "sentinel"))}
+        self.procs = app | {name: proc for name, proc in self.procs.items() if name not in app}
+        super().stop()
+
     def _cli(self, port: int, *command: str) -> str:
         return subprocess.run(["redis-cli", "-p", str(port), *command], capture_output=True, text=True, timeout=5).stdout.strip()
 

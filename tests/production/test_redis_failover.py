@@ -39,7 +39,7 @@ class Load:
     def __init__(self, stack, run: str):
         self.stack, self.run, self.stop = stack, run, threading.Event()
         self.citizen, self.checkpoint = stack.sign_in(PEOPLE["citizen"]), stack.sign_in(PEOPLE["checkpoint"])
-        self.sign_ins: list[tuple[float, int]] = []
+        self.sign_ins: list[tuple[float, int]] = []  # (when it was sent, its status)
         self.checks: list[str] = []
         self.applications: list[str] = []
         self.refused: list[tuple[str, int, object]] = []
@@ -56,12 +56,12 @@ class Load:
 
     def _sign_in(self, _number):
         address = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"  # many clients, as behind nginx
+        sent = time.monotonic()
         status, body, _ = self.stack.post("/_allauth/app/v1/auth/login", {"username": PEOPLE["citizen"], "password": "Qilu-demo-2026"},
                                           headers={"X-Forwarded-For": address})
-        self.sign_ins.append((time.monotonic(), status))
+        self.sign_ins.append((sent, status))
         if status != 200:
             self.refused.append(("sign_in", status, body))
-        time.sleep(0.3)
 
     def _check(self, number):
         payload = self.stack.get("/api/v1/health/pass/", token=self.citizen)[1]["payload"]
@@ -117,14 +117,15 @@ def test_the_redis_master_killed_under_load_a_replica_takes_over_and_nothing_is_
     stored = db.execute("SELECT count(*), count(DISTINCT place) FROM healthcode_passcheck WHERE place LIKE %s", [f"{run}-%"]).fetchone()
     db.close()
     after_kill = [status for at, status in load.sign_ins if at >= killed_at]
+    without_master = [status for at, status in load.sign_ins if killed_at <= at <= killed_at + failover]  # sent while no Redis master
     report = {"failover_s": round(failover, 2), "app_back_s": round(ready - killed_at, 2), "sign_ins": len(load.sign_ins),
-              "sign_ins_after_kill": len(after_kill), "checks_accepted": len(load.checks), "checks_stored": stored[0],
+              "sign_ins_after_kill": len(after_kill), "sign_ins_without_master": len(without_master), "checks_accepted": len(load.checks), "checks_stored": stored[0],
               "tasks_queued": len(load.applications), "tasks_run": sum(1 for answer in done for step in answer["timeline"] if step["to_status"] == "approved"),
               "refused": len(load.refused), "load_s": round(time.monotonic() - started, 1)}
     print("redis failover:", json.dumps(report))
 
     assert (killed, promoted) == ("redis", "redis-replica") and stack.is_master("redis-replica")
-    assert load.refused == [] and {status for _at, status in load.sign_ins} == {200} and len(after_kill) >= 10
+    assert load.refused == [] and {status for _at, status in load.sign_ins} == {200} and len(after_kill) >= 5 and without_master
     assert stored == (len(load.checks), len(load.checks)) and len(load.checks) >= 20
     assert report["tasks_run"] == report["tasks_queued"] >= 10
     assert stack.redis("redis-replica", "xlen", "qilu:journal") == "0"  # the consumer reads the new master's stream to the end
