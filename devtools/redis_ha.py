@@ -77,12 +77,14 @@ class SentinelStack(Stack):
     def redis(self, name: str, *command: str) -> str:
         return self._cli(self.redis_nodes[name], *command)
 
-    def kill_redis_master(self) -> tuple[str, str, float]:
-        """SIGKILL the Redis master; wait until the sentinels name the replica and it is writable.
-        Returns (killed, promoted, seconds from the kill to the promoted node answering as master)."""
+    def kill_redis_master(self, then=lambda: None) -> tuple[str, str, float]:
+        """SIGKILL the Redis master, call ``then`` (while there is no master), and wait until the
+        sentinels name the replica and it is writable. Returns (killed, promoted, seconds from the
+        kill to the promoted node answering as master)."""
         killed = self.master_name()
         promoted = next(name for name in self.redis_nodes if name != killed)
         started = time.monotonic()
         self.kill(killed)
+        then()
         wait_for(lambda: self.master_port() == self.redis_nodes[promoted] and self.is_master(promoted), 30, "a replica promoted", interval=0.05)
         return killed, promoted, time.monotonic() - started

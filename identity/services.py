@@ -278,7 +278,7 @@ def password_reset_code_send(*, actor: User | None, login: str) -> str:
     user = reset_account(login)
     ticket = secrets.token_urlsafe(24)
     code = f"{secrets.randbelow(10**6):06d}"
-    cache.set(_reset_key(ticket), {"user": user.pk if user else None, "digest": _code_digest(ticket, code), "attempts": 0},
+    cache.set(_reset_key(ticket), {"user": user.pk if user else None, "digest": _code_digest(ticket, code)},
               settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT)
     audit_record(action=AuditEvent.Action.PASSWORD_RESET, actor=actor, subject=user,
                  detail={"step": "code_sent" if user else "code_requested_for_unknown_account"})
