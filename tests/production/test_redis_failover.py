@@ -21,7 +21,17 @@ from portal.management.commands.seed_demo import DEMO_PEOPLE
 
 pytestmark = pytest.mark.slow
 PEOPLE = {key: number for key, _name, number, _phone, _role in DEMO_PEOPLE}
-BEFORE, AFTER = 5.0, 12.0  # seconds of load before the kill, and after the promotion
+BEFORE, AFTER = 5.0, 8.0  # seconds of load before the kill, and after the app reached the new master
+
+
+def settle(measure, done, timeout: float):
+    """``measure()`` once ``done`` with it, or its last value when ``timeout`` runs out (the test then says what it was)."""
+    deadline = time.monotonic() + timeout
+    value = measure()
+    while not done(value) and time.monotonic() < deadline:
+        time.sleep(0.5)
+        value = measure()
+    return value
 
 
 @pytest.fixture(scope="module")
@@ -108,30 +118,34 @@ def test_the_redis_master_killed_under_load_a_replica_takes_over_and_nothing_is_
         time.sleep(AFTER)
 
     # Every acknowledged submission ran its 秒批 task exactly once, and every accepted check is stored once.
-    def completed():
-        return [stack.get(f"/api/v1/applications/{number}/", token=load.citizen)[1] for number in load.applications]
+    def approvals():
+        answers = [stack.get(f"/api/v1/applications/{number}/", token=load.citizen)[1] for number in load.applications]
+        return sum(1 for answer in answers for step in answer["timeline"] if step["to_status"] == "approved")
 
-    done = wait_for(lambda: (answers := completed()) and all(answer["status"] == "completed" for answer in answers) and answers, 40,
-                    "every acknowledged application's 秒批 task")
     db = psycopg.connect(stack.direct_url, autocommit=True)
-    stored = wait_for(lambda: (row := db.execute("SELECT count(*), count(DISTINCT place) FROM healthcode_passcheck WHERE place LIKE %s",
-                                                 [f"{run}-%"]).fetchone())[0] >= len(load.checks) and row, 30, "every accepted check stored")
+
+    def stored():
+        return db.execute("SELECT count(*), count(DISTINCT place) FROM healthcode_passcheck WHERE place LIKE %s", [f"{run}-%"]).fetchone()
+
+    tasks_run = settle(approvals, lambda run_: run_ >= len(load.applications), 60)
+    checks_stored = settle(stored, lambda row: row[0] >= len(load.checks), 60)
     time.sleep(1.5)  # and none more arrives later
-    stored = db.execute("SELECT count(*), count(DISTINCT place) FROM healthcode_passcheck WHERE place LIKE %s", [f"{run}-%"]).fetchone()
+    checks_stored = stored()
     db.close()
     after_kill = [status for at, status in load.sign_ins if at >= killed_at]
     without_master = [status for at, status in load.sign_ins if killed_at <= at <= killed_at + failover]  # sent while there was no master
-    approvals = sum(1 for answer in done for step in answer["timeline"] if step["to_status"] == "approved")
     report = {"failover_s": round(failover, 2), "app_back_s": round(ready - killed_at, 2), "sign_ins": len(load.sign_ins),
               "sign_ins_after_kill": len(after_kill), "sign_ins_without_master": len(without_master),
-              "checks_accepted": len(load.checks), "checks_stored": stored[0], "tasks_queued": len(load.applications), "tasks_run": approvals,
-              "refused": len(load.refused), "load_s": round(time.monotonic() - started, 1)}
+              "checks_accepted": len(load.checks), "checks_stored": checks_stored[0], "tasks_queued": len(load.applications), "tasks_run": tasks_run,
+              "refused": len(load.refused), "journal_backlog": stack.redis(promoted, "xlen", "qilu:journal"),
+              "journal_pending": stack.redis(promoted, "xpending", "qilu:journal", "writers").splitlines()[:1],
+              "seconds": round(time.monotonic() - started, 1)}
     print("redis failover:", json.dumps(report))
 
     assert (killed, promoted) == ("redis", "redis-replica") and stack.is_master("redis-replica")
     assert load.refused == [] and {status for _at, status in load.sign_ins} == {200} and len(after_kill) >= 5 and len(without_master) >= 1
-    assert stored == (len(load.checks), len(load.checks)) and len(load.checks) >= 20
-    assert report["tasks_run"] == report["tasks_queued"] >= 10
+    assert checks_stored == (len(load.checks), len(load.checks)) and len(load.checks) >= 20
+    assert tasks_run == len(load.applications) >= 10
     assert stack.redis("redis-replica", "xlen", "qilu:journal") == "0"  # the consumer reads the new master's stream to the end
     assert re.search(r'^qilu_celery_queue_length\{queue="interactive"\} 0', stack.get("/metrics")[1], re.M)  # the broker found through the sentinels
 
