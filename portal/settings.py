@@ -167,11 +167,11 @@ if REDIS_URL:
             },
         }
     }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_SENTINELS:
     CACHES["default"]["OPTIONS"] |= {"CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory", "SENTINELS": REDIS_SENTINELS,
                                      "SENTINEL_KWARGS": REDIS_SENTINEL_TIMEOUTS}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # --- Celery ------------------------------------------------------------------------------------
@@ -379,6 +379,9 @@ QILU_CJK_FONT = env.str("QILU_CJK_FONT", "/usr/share/fonts/opentype/noto/NotoSan
 QILU_CHECK_JOURNAL = env.str("QILU_CHECK_JOURNAL", "redis" if IS_PROD else "inline")
 if QILU_CHECK_JOURNAL not in ("redis", "inline"):
     env.problems.append("QILU_CHECK_JOURNAL must be redis or inline")
+# Behind Sentinel a record is accepted once this many replicas hold it too (Redis' WAIT, ≤ 50 ms), else it
+# is also written inline (its id makes the second copy a no-op): a failover cannot lose an accepted check.
+QILU_JOURNAL_REPLICAS = env.int("QILU_JOURNAL_REPLICAS", 1 if REDIS_SENTINELS else 0)
 
 # Months each append-only table keeps its rows live; older monthly partitions are detached (core/partitions.py).
 QILU_RETENTION_MONTHS = {

@@ -182,3 +182,11 @@ def test_sentinel_settings_reach_the_cache_and_the_broker():
     assert cache_settings["OPTIONS"]["SENTINELS"] == [["10.0.0.1", 26379], ["10.0.0.2", 26379], ["10.0.0.3", 26380]]
     assert broker == "sentinel://10.0.0.1:26379/0;sentinel://10.0.0.2:26379/0;sentinel://10.0.0.3:26380/0"
     assert transport["master_name"] == "qilu-main"
+
+
+def test_without_sentinels_the_cache_is_redis_url():
+    env = {"QILU_ENV": "test", "REDIS_URL": "redis://10.0.0.9:6379/0", "PATH": "/usr/bin:/bin", "DATABASE_URL": "sqlite:///:memory:"}
+    shown = subprocess.run([sys.executable, "-c", "import json, portal.settings as s; print(json.dumps([s.CACHES['default'], s.CELERY_BROKER_URL]))"],
+                           cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+    cache_settings, broker = json.loads(shown.splitlines()[-1])
+    assert cache_settings["LOCATION"] == broker == "redis://10.0.0.9:6379/0" and "CONNECTION_FACTORY" not in cache_settings["OPTIONS"]
