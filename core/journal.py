@@ -15,7 +15,8 @@ Two backends, chosen by ``QILU_CHECK_JOURNAL``:
   them. A consumer killed mid-batch leaves its records pending; on restart it (or another consumer,
   after ``CLAIM_IDLE_MS``) reads them again, and the writers skip records already stored (each row
   carries the record's id under a unique constraint), so every accepted record is stored exactly
-  once. If Redis cannot be reached when a record is made, it is written inline instead.
+  once. If Redis cannot be reached when a record is made, it is written inline instead; behind Sentinel,
+  also when no replica holds it within 50 ms (``QILU_JOURNAL_REPLICAS``), so a failover loses none.
 
 Writers are registered per kind, ``"<app>.<what>"``, in the app's ``journal`` module, which is imported
 on first use (like ``core.outbox`` finds tasks); a writer takes a list of records and must skip
@@ -33,7 +34,7 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import context
@@ -68,12 +69,33 @@ def record(kind: str, *, audit: str, **fields) -> uuid.UUID:
     entry = {"id": record_id.hex, "kind": kind, "at": timezone.now().isoformat(), "ip": context.client_ip.get(), **fields}
     if settings.QILU_CHECK_JOURNAL == "redis":
         try:
-            _redis().xadd(STREAM, {"r": json.dumps(entry, ensure_ascii=False, separators=(",", ":"))})
-            return record_id
+            if _append(json.dumps(entry, ensure_ascii=False, separators=(",", ":"))):
+                return record_id
         except Exception as exc:  # noqa: BLE001 — Redis unreachable: the record is written now instead, never lost
             logger.warning("journal unavailable (%s): record written inline", type(exc).__name__)
+        else:  # in the stream but on no replica yet: written now too; if the consumer was first, its copy stands
+            logger.warning("journal record on no replica within 50 ms: written inline too")
+            try:
+                with transaction.atomic():
+                    _writer(kind)([entry])
+            except IntegrityError:
+                pass
+            return record_id
     _writer(kind)([entry])
     return record_id
+
+
+def _append(raw: str) -> bool:
+    """XADD; behind Sentinel also WAIT (same connection) for ``QILU_JOURNAL_REPLICAS`` replicas to hold
+    it: False when they do not within 50 ms (a failover now could lose it)."""
+    replicas = getattr(settings, "QILU_JOURNAL_REPLICAS", 0)
+    if not replicas:
+        _redis().xadd(STREAM, {"r": raw})
+        return True
+    pipe = _redis().pipeline(transaction=False)
+    pipe.xadd(STREAM, {"r": raw})
+    pipe.execute_command("WAIT", replicas, 50)
+    return int(pipe.execute()[1]) >= replicas
 
 
 def claim_once(name: str, seconds: int) -> bool | None:

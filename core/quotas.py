@@ -5,8 +5,8 @@ it raises ``TooMany`` (HTTP 429 with Retry-After, a page message on the portal).
 
 Windows are fixed, counted in the shared cache (Redis in production) with ``add`` + ``incr`` so two
 workers never both take the last slot; once a window is open, one ``incr`` is all a creation costs. The limits are settings (``QILU_CREATION_QUOTAS``: scope →
-``[count, seconds]``), with the defaults below. When the cache is down the quota lets the creation
-through: these limits stop a flood, they do not guard a secret (sign-in limits do that elsewhere).
+``[count, seconds]``), with the defaults below. When Redis is away each process counts alone with the
+same limits (``core.ratelimits``: a local floor): these limits stop a flood, they do not guard a secret.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
+from core import ratelimits
 from core.errors import DomainError, Kind
 
 # scope: (how many, per how many seconds). Generous for a person, tight for a script.
@@ -61,7 +62,9 @@ def take(scope: str, who: object) -> None:
         cache.add(key, 0, timeout=seconds + 1)
         try:
             used = cache.incr(key)
-        except ValueError:  # expired at once, or the cache is unreachable: let it through
+        except ValueError:  # expired at once: let it through
             return
-    if used is not None and used > count:
+    if used is None:  # Redis away (the cache ignores the error): this process counts alone (core.ratelimits)
+        used = 0 if ratelimits.floor(key, count, seconds) else count + 1
+    if used > count:
         raise TooMany(retry_after=max(1, window + seconds - now))

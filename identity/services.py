@@ -18,8 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import context, partitions
-from core.errors import Forbidden, Invalid, NotFound
+from core import context, partitions, ratelimits
+from core.errors import Forbidden, Invalid, NotFound, Unavailable
 from core.imports import ImportReport, row_import  # noqa: F401 (ImportReport: importers elsewhere name it from here)
 from core.numbers import validate_credit_code, validate_id_number, validate_phone
 from core.people import birth_date as id_number_birth_date
@@ -280,7 +280,7 @@ def password_reset_code_send(*, actor: User | None, login: str) -> str:
     user = reset_account(login)
     ticket = secrets.token_urlsafe(24)
     code = f"{secrets.randbelow(10**6):06d}"
-    cache.set(_reset_key(ticket), {"user": user.pk if user else None, "digest": _code_digest(ticket, code), "attempts": 0},
+    cache.set(_reset_key(ticket), {"user": user.pk if user else None, "digest": _code_digest(ticket, code)},
               settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT)
     audit_record(action=AuditEvent.Action.PASSWORD_RESET, actor=actor, subject=user,
                  detail={"step": "code_sent" if user else "code_requested_for_unknown_account"})
@@ -296,19 +296,20 @@ def password_reset_code_send(*, actor: User | None, login: str) -> str:
 
 
 def _reset_ticket_user(ticket: str, code: str) -> User:
-    """The account a ticket opens with this code; a wrong code counts, the third burns the ticket."""
+    """The account a ticket opens with this code; every try counts, the third wrong one burns the ticket."""
     message = _("验证码错误或已过期，请重新获取。")
     wrong = Invalid(message, code="invalid_code", errors={"code": [message]})
     key = _reset_key(ticket or "")
+    try:  # the try is counted before the code is compared; uncounted, it is not answered (core.ratelimits: CLOSED)
+        tries = ratelimits.count(key + ".tries", settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT)
+    except ratelimits.Unavailable:
+        raise Unavailable(_("暂时无法核对验证码，请稍后再试。"), code="codes_unavailable") from None
     state = cache.get(key)
-    if not state:
+    if not state or tries > RESET_MAX_ATTEMPTS:
         raise wrong
     if not hmac.compare_digest(state["digest"], _code_digest(ticket, (code or "").strip())) or state["user"] is None:
-        state["attempts"] += 1
-        if state["attempts"] >= RESET_MAX_ATTEMPTS:
+        if tries == RESET_MAX_ATTEMPTS:
             cache.delete(key)
-        else:
-            cache.set(key, state, settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT)
         raise wrong
     user = User.objects.filter(pk=state["user"], is_active=True).first()
     if user is None:

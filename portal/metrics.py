@@ -31,11 +31,13 @@ class QueueCollector:
     def collect(self):
         lengths, outbox = _families()
         try:
-            import redis
+            from kombu import Connection
 
-            client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=0.5, socket_connect_timeout=0.5)
-            for queue in QUEUES:
-                lengths.add_metric([queue], client.llen(queue))
+            options = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS, "socket_timeout": 0.5, "socket_connect_timeout": 0.5}
+            with Connection(settings.CELERY_BROKER_URL, connect_timeout=0.5, transport_options=options) as conn:
+                client = conn.default_channel.client  # the broker's Redis (through the sentinels when they name it)
+                for queue in QUEUES:
+                    lengths.add_metric([queue], client.llen(queue))
         except Exception as exc:  # noqa: BLE001 — no broker (dev) or broker down: report nothing rather than fail the scrape
             logger.debug("queue lengths unavailable: %s", type(exc).__name__)
         try:

@@ -163,6 +163,15 @@ for _database in DATABASES.values() if DB_TRANSACTION_POOLING else ():
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL") or ""
+# Redis behind Sentinel (docs/deploy.md): the sentinels' host:port list and the master's name; every
+# Redis user (cache, sessions, rate limits, the check journal, the Celery broker) then asks them for
+# the master, and follows it when a replica is promoted. REDIS_URL is then not read.
+_sentinels = (item.strip().rpartition(":") for item in (env.str("QILU_REDIS_SENTINELS", "") or "").split(","))
+REDIS_SENTINELS = [(host, int(port)) for host, _, port in _sentinels if host]
+REDIS_SENTINEL_MASTER = env.str("QILU_REDIS_SENTINEL_MASTER", "qilu") or "qilu"
+REDIS_SENTINEL_TIMEOUTS = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
+if REDIS_SENTINELS:
+    REDIS_URL = f"redis://{REDIS_SENTINEL_MASTER}/0"  # the master's name, resolved through the sentinels
 if IS_PROD and not REDIS_URL:
     env.problems.append("REDIS_URL is not set")
 if REDIS_URL:
@@ -181,10 +190,13 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if REDIS_SENTINELS:
+    CACHES["default"]["OPTIONS"] |= {"CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory", "SENTINELS": REDIS_SENTINELS,
+                                     "SENTINEL_KWARGS": REDIS_SENTINEL_TIMEOUTS}
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # --- Celery ------------------------------------------------------------------------------------
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = ";".join(f"sentinel://{host}:{port}/0" for host, port in REDIS_SENTINELS) or REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("QILU_TASKS_EAGER", not IS_PROD, dev=True)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -216,6 +228,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Unacknowledged tasks of a killed worker return to the queue after this many seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+if REDIS_SENTINELS:  # kombu's sentinel:// transport: which master, and short waits on a sentinel that is gone
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {"master_name": REDIS_SENTINEL_MASTER, "sentinel_kwargs": REDIS_SENTINEL_TIMEOUTS}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 
@@ -392,6 +406,9 @@ QILU_CJK_FONT = env.str("QILU_CJK_FONT", "/usr/share/fonts/opentype/noto/NotoSan
 QILU_CHECK_JOURNAL = env.str("QILU_CHECK_JOURNAL", "redis" if IS_PROD else "inline")
 if QILU_CHECK_JOURNAL not in ("redis", "inline"):
     env.problems.append("QILU_CHECK_JOURNAL must be redis or inline")
+# Behind Sentinel a record is accepted once this many replicas hold it too (Redis' WAIT, ≤ 50 ms), else it
+# is also written inline (its id makes the second copy a no-op): a failover cannot lose an accepted check.
+QILU_JOURNAL_REPLICAS = env.int("QILU_JOURNAL_REPLICAS", 1 if REDIS_SENTINELS else 0)
 
 # Months each append-only table keeps its rows live; older monthly partitions are detached (core/partitions.py).
 QILU_RETENTION_MONTHS = {

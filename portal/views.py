@@ -149,7 +149,7 @@ def _broker_up() -> bool:
     from kombu import Connection
 
     try:
-        with Connection(settings.CELERY_BROKER_URL, connect_timeout=1) as conn:
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=1, transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS) as conn:
             conn.ensure_connection(max_retries=1, timeout=1)
     except Exception:  # noqa: BLE001
         return False

@@ -34,7 +34,7 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 
-from core import jsondepth, quotas
+from core import jsondepth, quotas, ratelimits
 from core.errors import Conflict, NotFound
 from core.origins import request_origin
 from core.usecases import pure, use_case
@@ -124,19 +124,21 @@ def offer_create(*, actor: User, credential: Credential) -> Offer:
 def pre_authorized_redeem(*, actor: WalletApp, code: str, tx_code: str) -> Grant:
     """Exchange an offer's code (and its transaction code) for an access token: once. Every offer
     carries a transaction code, so a request without one is malformed (``invalid_request``, OpenID4VCI
-    1.0 §6.3) and uses up no try; wrong transaction codes are counted outside the database and the
-    fifth ends the offer (``invalid_grant``)."""
+    1.0 §6.3) and uses up no try; every try is counted in Redis before the code is compared (outside the
+    transaction a refusal rolls back), the sixth is refused (``invalid_grant``), and with Redis away no
+    code is compared (``server_error``, 503)."""
     offer = CredentialOffer.objects.select_for_update().select_related("credential__type").filter(code_hash=_hash(code or "")).first()
     if offer is None or offer.redeemed_at is not None or offer.expires_at <= timezone.now():
         raise OAuthError("invalid_grant", "The offer is unknown, used or expired.")
     if not tx_code:
         raise OAuthError("invalid_request", "This offer needs its transaction code (tx_code).")
-    attempts_key = f"vci-offer-attempts:{offer.pk}"
-    if (cache.get(attempts_key) or 0) >= TX_ATTEMPTS:
+    try:  # the try is counted before the code is compared; uncounted, it is not answered (core.ratelimits: CLOSED)
+        tries = ratelimits.count(f"vci-offer-attempts:{offer.pk}", OFFER_TTL)
+    except ratelimits.Unavailable:
+        raise OAuthError("server_error", "Transaction codes cannot be checked just now: try again in a minute.") from None
+    if tries > TX_ATTEMPTS:
         raise OAuthError("invalid_grant", "Too many wrong transaction codes: ask for a new offer.")
     if not hmac.compare_digest(offer.tx_code_hash, _hash(tx_code or "")):
-        cache.add(attempts_key, 0, OFFER_TTL)
-        cache.incr(attempts_key)
         raise OAuthError("invalid_grant", "Wrong transaction code.")
     offer.redeemed_at = timezone.now()
     offer.save(update_fields=["redeemed_at"])

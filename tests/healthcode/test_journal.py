@@ -103,3 +103,12 @@ def test_the_same_record_written_twice_is_stored_once(redis_journal, person_api,
     journal.write_batch([entry, entry])
     journal.write_batch([entry])
     assert PassCheck.objects.count() == 1 and AuditEvent.objects.filter(action="health_pass_checked").count() == 1
+
+
+def test_a_record_no_replica_holds_is_written_inline_too_and_stored_once(redis_journal, settings, person_api, checker_api):
+    settings.QILU_JOURNAL_REPLICAS = 1  # behind Sentinel; the suite's Redis has no replica, so WAIT answers 0 after 50 ms
+    assert _scan(person_api, checker_api).status_code == 200
+    assert PassCheck.objects.count() == 1 and journal.backlog() == 1  # stored now, and in the stream
+    assert journal.Consumer("t-1", block_ms=10).run_once() == 1
+    assert PassCheck.objects.count() == 1 and AuditEvent.objects.filter(action="health_pass_checked").count() == 1
+    assert journal.backlog() == 0
