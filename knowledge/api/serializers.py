@@ -4,7 +4,7 @@ from knowledge.models import Feedback
 
 
 class PassageSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["article", "guide"], help_text="An article of the knowledge base, or a section of an item's guide")
+    kind = serializers.CharField(help_text="`article` (an article of the knowledge base) or `guide` (a section of an item's guide)")
     title = serializers.CharField()
     text = serializers.CharField(help_text="The answer's words, as written (extractive: never generated)")
     section = serializers.CharField(help_text="The guide section shown, in words; empty for an article without one")
