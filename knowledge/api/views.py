@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from core import context
 from knowledge import selectors
-from knowledge.api.serializers import AnswerSerializer, FeedbackRequestSerializer, FeedbackSerializer
+from knowledge.api.serializers import AnswerSerializer, FeedbackBodySerializer, FeedbackSerializer
 from knowledge.models import Article
 from knowledge.services import feedback_give
 from services.models import ServiceItem
@@ -30,10 +30,10 @@ class AnswerApi(APIView):
 class FeedbackApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(request=FeedbackRequestSerializer, responses={201: FeedbackSerializer},
+    @extend_schema(request=FeedbackBodySerializer, responses={201: FeedbackSerializer},
                    summary="Say whether an answer was useful, and if not what was wrong")
     def post(self, request):
-        body = FeedbackRequestSerializer(data=request.data)
+        body = FeedbackBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         signed_in = request.user.is_authenticated
