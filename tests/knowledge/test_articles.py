@@ -81,3 +81,22 @@ def test_a_staff_reply_becomes_a_draft_that_still_needs_review(editors):
     author, _reviewer = editors
     article = services.article_draft_create(actor=author, question="公积金贷款能提前还吗", answer="可以，到公积金中心申请提前还款。", source="12345 工单答复")
     assert (article.status, article.author) == ("draft", author)
+
+
+def test_publishing_an_items_guide_rebuilds_the_index_after_commit_and_workers_swap_to_it(knowledge_base, editors, django_capture_on_commit_callbacks):
+    from knowledge.selectors import current_index
+    from services.models import ServiceItem
+    from services.services.catalogue import item_version_copy, item_version_publish
+
+    author, _reviewer = editors
+    before = SearchIndex.objects.latest("id")
+    loaded = current_index()
+    assert current_index() is loaded  # loaded once per process, not per question
+
+    draft_version = item_version_copy(actor=author, version=ServiceItem.objects.get(code="GA-001").current_version)
+    with django_capture_on_commit_callbacks(execute=True):
+        item_version_publish(actor=author, version=draft_version)
+
+    after = SearchIndex.objects.latest("id")
+    assert after.pk != before.pk and AuditEvent.objects.filter(action="knowledge_index_built", detail__index=after.pk).exists()
+    assert current_index() is not loaded
