@@ -97,13 +97,17 @@ def answer(question: str, *, language: str) -> Answer:
     return Answer(question=question, best=passages[0] if passages else None, alternatives=passages[1:])
 
 
+ITEM_SCORE_FLOOR = 0.5  # of the best hit's score: the catalogue lists what the question is about, not every item sharing a word
+
+
 def item_codes(q: str, *, limit: int = 20) -> list[str]:
-    """Items ranked for a catalogue search: each hit's item (a guide, or the item an article is about)."""
+    """Items ranked for a catalogue search: each strong hit's item (a guide, or the item an article is about)."""
     q = " ".join((q or "").split())[:MAX_QUESTION]
+    hits = current_index().search(q, k=limit) if q else []
     codes: list[str] = []
-    for hit in current_index().search(q, k=limit) if q else []:
+    for hit in hits:
         code = hit.document.item
-        if code and code not in codes:
+        if code and code not in codes and hit.score >= ITEM_SCORE_FLOOR * hits[0].score:
             codes.append(code)
     return codes
 

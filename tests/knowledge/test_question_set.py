@@ -33,6 +33,7 @@ def test_the_set_is_big_enough_and_names_only_what_exists(knowledge_base):
 
     questions = labelled_questions()
     assert len(questions) >= 60
+    assert Article.objects.filter(status="published").count() >= 50  # the demo's knowledge base (seed_demo)
     items = set(ServiceItem.objects.values_list("code", flat=True))
     slugs = set(Article.objects.values_list("slug", flat=True))
     assert all((label.startswith("item:") and label[5:] in items) or (label.startswith("article:") and label[8:] in slugs) for _q, label in questions)
