@@ -100,3 +100,11 @@ def test_publishing_an_items_guide_rebuilds_the_index_after_commit_and_workers_s
     after = SearchIndex.objects.latest("id")
     assert after.pk != before.pk and AuditEvent.objects.filter(action="knowledge_index_built", detail__index=after.pk).exists()
     assert current_index() is not loaded
+
+
+def test_the_index_can_be_rebuilt_by_hand_even_with_nothing_published(db, capsys):
+    from django.core.management import call_command
+
+    call_command("rebuild_knowledge_index")
+    assert SearchIndex.objects.get().documents == 0 and "0 documents" in capsys.readouterr().out
+    assert answer("驾照快到期了怎么换", language="zh-hans").best is None
