@@ -21,14 +21,12 @@ def test_a_colloquial_question_gets_the_guide_or_article_that_answers_it(knowled
     assert len(query["candidate"]) == 3 and query["candidate"][0].endswith(result.best.url)
     assert no_network == []
 
-
-def test_a_guide_answer_shows_the_section_the_question_asks_about(knowledge_base):
+    # a guide answer shows the section the question asks about
     from knowledge.selectors import _guide_passage, section_for
     from services.models import ServiceItem
 
-    item = ServiceItem.objects.get(code="GA-002")
     assert section_for("驾驶证补领要带什么材料") == "materials" and section_for("补领要多久") == "time_limit"
-    passage = _guide_passage(item, "驾驶证补领要带什么材料")
+    passage = _guide_passage(ServiceItem.objects.get(code="GA-002"), "驾驶证补领要带什么材料")
     assert "居民身份证" in passage.text and passage.section == "申请材料"
 
 
@@ -58,7 +56,10 @@ def test_the_app_api_answers_anyone(knowledge_base, api):
     assert created.status_code == 201 and created.json()["problem"] == "unclear"
 
 
-def test_the_answer_page_shows_the_answer_and_records_feedback(knowledge_base, client):
+def test_the_pages_ask_answer_and_record_feedback(knowledge_base, client, citizen):
+    assert 'data-testid="ask-q"' in client.get("/").content.decode()  # the home page's question box, anonymous
+    assert "驾驶证有效期满前 90 天" in client.get("/knowledge/a/driving-licence-renewal/").content.decode()  # an article's own page
+    assert client.get("/knowledge/a/no-such-article/").status_code == 404
     page = client.get("/knowledge/", {"q": "结婚登记要带啥"}).content.decode()
     assert 'data-testid="answer-best"' in page and "身份证" in page and "没解决？转人工" in page and "这个回答有帮助吗" in page
 
@@ -69,14 +70,5 @@ def test_the_answer_page_shows_the_answer_and_records_feedback(knowledge_base, c
     assert (feedback.useful, feedback.problem, feedback.comment, feedback.article.slug) == (False, "incomplete", "没说要几张照片", "marriage-registration")
     assert AuditEvent.objects.filter(action="knowledge_feedback").count() == 1
     assert client.post("/knowledge/feedback/", {"question": "x", "useful": "yes", "next": "https://elsewhere.example/"})["Location"] == "/knowledge/"
-
-
-def test_an_article_has_its_own_page_and_an_unpublished_one_is_not_found(knowledge_base, client):
-    assert "驾驶证有效期满前 90 天" in client.get("/knowledge/a/driving-licence-renewal/").content.decode()
-    assert client.get("/knowledge/a/no-such-article/").status_code == 404
-
-
-def test_the_home_page_has_the_question_box_signed_in_and_not(knowledge_base, client, citizen):
-    assert 'data-testid="ask-q"' in client.get("/").content.decode()
     client.force_login(citizen)
-    assert 'data-testid="ask-q"' in client.get("/").content.decode()
+    assert 'data-testid="ask-q"' in client.get("/").content.decode()  # and signed in

