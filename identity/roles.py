@@ -67,6 +67,13 @@ PERMISSIONS: dict[str, list[str]] = {
         "services.add_calendaroverride",
         "services.change_calendaroverride",
         "services.delete_calendaroverride",
+        "knowledge.view_article",
+        "knowledge.add_article",
+        "knowledge.change_article",
+        "knowledge.review_article",
+        "knowledge.publish_article",
+        "knowledge.view_feedback",
+        "knowledge.view_searchindex",
     ],
     CREDENTIAL_TYPE_ADMIN: [
         "credentials.view_credentialtype",

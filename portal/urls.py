@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("healthcode.api.urls")),
     path("", include("services.api.urls")),
     path("", include("payments.api.urls")),
+    path("", include("knowledge.api.urls")),
 ]
 
 urlpatterns = [
@@ -48,6 +49,7 @@ urlpatterns = [
     path("yardsticks/", dashboard.public, name="yardsticks"),
     path("health/", include("healthcode.urls")),
     path("services/", include("services.urls")),
+    path("knowledge/", include("knowledge.urls")),
     path("", include("payments.urls")),  # the payment platform's signed notifications
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

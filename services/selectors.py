@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,21 +26,33 @@ from services.models import OPEN_STATUSES, Application, AttachedMaterial, Bundle
 CATALOGUE = Stamp("catalogue")  # moved by services/receivers.py on any catalogue change
 
 
+# Rankers other apps register (the knowledge app's retrieval, from its AppConfig.ready): q → item codes, best first.
+ITEM_RANKERS: list[Callable[[str], list[str]]] = []
+
+
 def catalogue(*, q: str = "", department: str = "", category: str = "", online: bool | None = None) -> QuerySet[ServiceItem]:
     """Published, active items. ``q`` matches Chinese keywords as substrings of the name, keywords,
-    department and guide (no word segmentation needed: 驾驶证 finds 机动车驾驶证期满换证)."""
+    department and guide (驾驶证 finds 机动车驾驶证期满换证); with a ranker registered (``ITEM_RANKERS``)
+    the items it finds for ``q`` come first, in its order (驾照快到期了怎么换 finds 机动车驾驶证期满换证)."""
     items = ServiceItem.objects.filter(is_active=True, current_version__published_at__isnull=False).select_related(
         "department", "region", "current_version")
+    matches = Q()
     for word in q.split():
-        items = items.filter(Q(name__icontains=word) | Q(keywords__icontains=word) | Q(department__name__icontains=word)
-                             | Q(current_version__who_may_apply__icontains=word))
+        matches &= (Q(name__icontains=word) | Q(keywords__icontains=word) | Q(department__name__icontains=word)
+                    | Q(current_version__who_may_apply__icontains=word))
+    ranked = [code for ranker in ITEM_RANKERS for code in ranker(q)] if q.strip() else []
+    if ranked:
+        items = items.filter(matches | Q(code__in=ranked)).annotate(
+            rank=Case(*(When(code=code, then=Value(n)) for n, code in enumerate(ranked)), default=Value(len(ranked)), output_field=IntegerField()))
+    else:
+        items = items.filter(matches)
     if department:
         items = items.filter(department__code=department)
     if category:
         items = items.filter(categories__pk=category) if category.isdigit() else items.filter(categories__name=category)
     if online is not None:
         items = items.filter(online=online)
-    return items.distinct().order_by("-high_frequency", "code")
+    return items.distinct().order_by(*(["rank"] if ranked else []), "-high_frequency", "code")
 
 
 def item_for(code: str) -> ServiceItem:

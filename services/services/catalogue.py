@@ -13,6 +13,7 @@ from core.usecases import use_case
 from identity.models import AuditEvent, User
 from identity.services import audit_record
 from services.models import ItemVersion, ServiceItem
+from services.signals import guide_published
 
 
 @use_case(audit=AuditEvent.Action.ITEM_VERSION_CHANGED)
@@ -43,6 +44,7 @@ def item_version_publish(*, actor: User, version: ItemVersion) -> ItemVersion:
     audit_record(action=AuditEvent.Action.ITEM_VERSION_CHANGED, actor=actor,
                  detail={"item": version.item.code, "version": version.version, "step": "published"})
     version.refresh_from_db()
+    guide_published.send(sender=ItemVersion, version=version)
     return version
 
 

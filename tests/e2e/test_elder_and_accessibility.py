@@ -83,7 +83,7 @@ def test_every_page_in_both_modes_and_languages_at_phone_and_desktop_width_passe
                     context.clear_cookies()
                     set_mode(anonymous, url, elder, language)
                     for path in ("/", "/accounts/login/", "/accounts/signup/", "/services/", "/services/bundles/", "/services/ratings/",
-                                 "/yardsticks/", "/verifiers/"):
+                                 "/yardsticks/", "/verifiers/", "/knowledge/?q=驾照快到期了怎么换", "/knowledge/a/driving-licence-renewal/"):
                         anonymous.goto(url + path)
                         in_mode(anonymous, language, elder)
                         walked.append(path)

@@ -18,6 +18,7 @@ from healthcode.demo import seed_health
 from identity import demo, roles, second_factor
 from identity.models import AgentAuthorisation, AgentScope, Department, Organisation, ServiceHall, User, id_number_index
 from identity.services import base_records_import
+from knowledge.demo import seed_knowledge
 from services.demo import seed_catalogue
 
 PASSWORD = "Qilu-demo-2026"
@@ -176,6 +177,7 @@ class Command(BaseCommand):
         for department in Department.objects.all():  # every department the demo made
             seals.seal_issue(actor=SYSTEM, department=department)
         seed_activity(users)
+        seed_knowledge(author=users["item_admin"], reviewer=users["superuser"])  # 智能问答: 50+ articles and the search index
         if not quiet:
             self.print_sign_ins(demo.people(1)[0], url.rstrip("/"))
 
