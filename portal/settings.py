@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "healthcode",
     "services",
     "payments",
+    "appeals",
     "paysim",  # the local payment platform (a stand-in for the province's; see payments/platform.py)
 ]
 
@@ -188,6 +189,8 @@ CELERY_BEAT_SCHEDULE = {
     "health-reevaluate-due": {"task": "healthcode.reevaluate_due", "schedule": 60.0},
     "health-snapshot-counts": {"task": "healthcode.snapshot_counts", "schedule": 3600.0},
     "applications-mark-overdue": {"task": "services.mark_overdue", "schedule": 900.0},
+    "cases-sweep": {"task": "appeals.sweep", "schedule": 900.0},
+    "cases-anonymise": {"task": "appeals.anonymise", "schedule": crontab(hour=3, minute=15)},
     "payments-sweep-pending": {"task": "payments.sweep_pending", "schedule": 120.0},
     "payments-reconcile": {"task": "payments.reconcile_yesterday", "schedule": crontab(hour=2, minute=30)},
     "maintain-partitions": {"task": "portal.maintain_partitions", "schedule": 86400.0},
@@ -475,3 +478,8 @@ if IS_PROD:
     CSRF_COOKIE_SECURE = True
 
 env.refuse_unsafe()
+# 诉求 (appeals/): closed cases lose their person after this many days, statistics kept
+# (appeals/services/privacy.py); the department score's weights for 响应率, 解决率, 满意率
+# (appeals/scores.py), JSON, e.g. {"response": 0.2, "solved": 0.4, "satisfied": 0.4}.
+QILU_CASE_RETENTION_DAYS = env.int("QILU_CASE_RETENTION_DAYS", 3 * 365)
+QILU_CASE_SCORE_WEIGHTS = json.loads(env.str("QILU_CASE_SCORE_WEIGHTS", "") or "{}")
