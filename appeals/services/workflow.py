@@ -5,6 +5,7 @@ closure) and to the department for what it must act on (a dispatch, a 督办).""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from appeals import deadlines, permissions
 from appeals.actions import CASE_STEP
 from appeals.models import Case, CaseCategory, CaseEvent, RoutingRule
-from appeals.transitions import TABLE, may_take
+from appeals.transitions import CALLBACK, TABLE, may_take
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.usecases import SystemActor, side_effect, step, use_case
 from identity import masking
@@ -50,10 +51,11 @@ def _text(value: str, field: str, message: str) -> str:
 
 @step
 def apply(case: Case, action: str, *, actor: User | SystemActor, public_text: str = "", internal_note: str = "",
-          effect: Effect | None = None) -> Case:
+          effect: Effect | None = None, by_callback: bool = False) -> Case:
     """Apply ``action`` of the transition table to ``case`` (locked here): who may, from which state,
-    what it changes (``effect``), its timeline entry and its audit event."""
-    transition = TABLE[action]
+    what it changes (``effect``), its timeline entry and its audit event. ``by_callback``: the action
+    follows from a 回访 answer (a second unhappy one issues 督办), so whoever may call back may take it."""
+    transition = TABLE[action] if not by_callback else dataclasses.replace(TABLE[action], who=CALLBACK)
     case = _locked(case)
     if not isinstance(actor, SystemActor) and not permissions.may_see(actor, case):
         raise NotFound()
@@ -220,15 +222,15 @@ def case_callback(*, actor: User, case: Case, solved: bool, satisfied: bool, not
         case = apply(case, "reopen", actor=actor, public_text=note, effect=reopen)
         tell_department(case, words(gettext_lazy("The citizen was not satisfied: handle %(number)s again"), number=case.number), kind="case_reopened")
         return case
-    return _supervise(case, actor=actor, note=note, effect=base)
+    return _supervise(case, actor=actor, note=note, effect=base, by_callback=True)
 
 
-def _supervise(case: Case, *, actor, note: str, effect: Effect | None = None) -> Case:
+def _supervise(case: Case, *, actor, note: str, effect: Effect | None = None, by_callback: bool = False) -> Case:
     def supervise(case: Case, now: dt.datetime) -> None:
         if effect is not None:
             effect(case, now)
         case.supervised_at = now
-    case = apply(case, "supervise", actor=actor, internal_note=note, effect=supervise)
+    case = apply(case, "supervise", actor=actor, internal_note=note, effect=supervise, by_callback=by_callback)
     tell_department(case, words(gettext_lazy("督办: %(number)s"), number=case.number), kind="case_supervised")
     return case
 
