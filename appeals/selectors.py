@@ -87,3 +87,45 @@ def contact_for(user, case: Case) -> dict:
 
 def categories() -> QuerySet[CaseCategory]:
     return CaseCategory.objects.filter(is_active=True).select_related("parent", "default_department").order_by("parent_id", "name")
+
+
+def department_by_code(code: str):
+    from identity.models import Department
+
+    department = Department.objects.filter(code=code).first() if code else None
+    if department is None:
+        raise NotFound(code="unknown_department")
+    return department
+
+
+def category_by_id(pk: int | None) -> CaseCategory | None:
+    if pk is None:
+        return None
+    category = CaseCategory.objects.filter(pk=pk, is_active=True).first()
+    if category is None:
+        raise NotFound(code="unknown_category")
+    return category
+
+
+def links_for(user, *, item: str = "", application: str = ""):
+    """The item (by code) and the application (the user's own, by number) a case refers to."""
+    from services.models import Application, ServiceItem
+
+    found_item = ServiceItem.objects.filter(code=item, is_active=True).first() if item else None
+    if item and found_item is None:
+        raise NotFound(code="unknown_item")
+    found_application = None
+    if application:
+        found_application = Application.objects.filter(number=application, applicant_id=getattr(user, "pk", None)).first()
+        if found_application is None:
+            raise NotFound(code="unknown_application")
+    return found_item, found_application
+
+
+def rating_for_dispatcher(user, pk: int):
+    from services.models import Rating
+
+    rating = Rating.objects.select_related("rater", "item", "department", "application").filter(pk=pk).first() if permissions.is_dispatcher(user) else None
+    if rating is None:
+        raise NotFound()
+    return rating

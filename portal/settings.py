@@ -398,7 +398,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "core.openapi.QiluAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"base_records_sync": "120/m"},
+    "DEFAULT_THROTTLE_RATES": {"base_records_sync": "120/m", "case_track": "20/m"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Qilu API",
@@ -412,7 +412,9 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",  # tags and operation ids from what follows: wallet, health, items … (wallet_list, items_form_retrieve)
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.openapi.add_examples",
                             "identity.api.openapi.describe_callers", "identity.api.openapi.merge_sign_in"],
-    "ENUM_NAME_OVERRIDES": {"HealthColourEnum": "healthcode.models.Colour", "ApplicationStatusEnum": "services.models.Status"},
+    "ENUM_NAME_OVERRIDES": {"HealthColourEnum": "healthcode.models.Colour", "ApplicationStatusEnum": "services.models.Status",
+                            "CaseStatusEnum": "appeals.models.Status", "CaseKindEnum": "appeals.models.Kind",
+                            "CaseChannelEnum": "appeals.api.serializers.SUBMIT_CHANNELS", "KindEnum": "services.models.Material.Kind"},
 }
 
 # --- Internationalisation ----------------------------------------------------------------------

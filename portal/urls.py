@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("healthcode.api.urls")),
     path("", include("services.api.urls")),
     path("", include("payments.api.urls")),
+    path("", include("appeals.api.urls")),
 ]
 
 urlpatterns = [

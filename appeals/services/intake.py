@@ -186,8 +186,9 @@ def case_submit(*, actor: User | None, intake: Intake, channel: str = Channel.AP
 
     quotas.take("cases", actor.pk if signed_in else context.client_ip.get() or "unknown")
     reporter = actor if signed_in and not intake.anonymous else None
-    if reporter is not None and not intake.contact_name:
-        intake.contact_name = reporter.name
+    if reporter is not None:
+        intake.contact_name = intake.contact_name or reporter.name
+        intake.contact_phone = intake.contact_phone or (reporter.phone or "")
     return receive(intake, channel=channel, actor=actor if signed_in else None, reporter=reporter)
 
 
