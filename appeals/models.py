@@ -5,6 +5,7 @@ deadlines are stored here so overdue lists are index scans (``appeals.deadlines`
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -115,9 +116,10 @@ class DeadlineRule(models.Model):
     category = models.ForeignKey(CaseCategory, null=True, blank=True, on_delete=models.PROTECT, related_name="deadline_rules", verbose_name=_("分类"))
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, blank=True)
     urgency = models.CharField(_("紧急程度"), max_length=8, choices=Urgency.choices, blank=True)
-    reply_days = models.PositiveSmallIntegerField(_("答复时限（工作日）"), default=5)
-    extension_max_days = models.PositiveSmallIntegerField(_("延期上限（工作日）"), default=10)
-    return_days = models.PositiveSmallIntegerField(_("退单时限（工作日）"), default=2)
+    reply_days = models.PositiveSmallIntegerField(_("答复时限（工作日）"), default=5, validators=[MinValueValidator(1)])
+    extension_max_days = models.PositiveSmallIntegerField(_("延期上限（工作日）"), default=10, validators=[MaxValueValidator(10)],
+                                                          help_text=_("一次延期，最多 10 个工作日"))
+    return_days = models.PositiveSmallIntegerField(_("退单时限（工作日）"), default=2, validators=[MinValueValidator(1)])
     valid_from = models.DateTimeField(_("生效时间"), default=timezone.now)
 
     class Meta:

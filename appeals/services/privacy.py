@@ -14,7 +14,7 @@ from appeals import permissions
 from appeals.actions import CASE_VIEWED, CASES_ANONYMISED
 from appeals.models import Case, CaseEvent, Status
 from core.errors import NotFound
-from core.usecases import SystemActor, unchanged, use_case
+from core.usecases import SystemActor, pure, unchanged, use_case
 from identity import masking
 from identity.models import User
 from identity.services import audit_record
@@ -36,6 +36,7 @@ def case_open(*, actor: User, case: Case) -> Case:
     return case
 
 
+@pure
 def retention_days() -> int:
     return int(getattr(settings, "QILU_CASE_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
 
