@@ -49,6 +49,7 @@ urlpatterns = [
     path("yardsticks/", dashboard.public, name="yardsticks"),
     path("health/", include("healthcode.urls")),
     path("services/", include("services.urls")),
+    path("cases/", include("appeals.urls")),
     path("", include("payments.urls")),  # the payment platform's signed notifications
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

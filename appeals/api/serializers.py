@@ -12,7 +12,6 @@ from appeals.models import Case, CaseEvent, Channel, Kind, Urgency
 from appeals.transitions import LABELS, TABLE, allowed_actions
 from core import limits
 
-
 SUBMIT_CHANNELS = [(Channel.APP.value, Channel.APP.label), (Channel.PORTAL.value, Channel.PORTAL.label)]
 
 

@@ -17,10 +17,10 @@ from rest_framework.views import APIView
 from appeals import permissions, scores, selectors
 from appeals.api.serializers import (
     CallbackSerializer,
+    CaseImportReportSerializer,
     CaseListOutput,
     CategorySerializer,
     CitizenCaseOutput,
-    CaseImportReportSerializer,
     ImportSerializer,
     RecordSerializer,
     ScoreSerializer,
