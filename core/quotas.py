@@ -25,7 +25,7 @@ DEFAULTS: dict[str, tuple[int, int]] = {
     "presentations": (20, 60),
     "credential_copies": (10, 3600),
     "nonces": (60, 60),
-    "cases": (10, 3600),
+    "cases": (20, 3600),
 }
 
 
