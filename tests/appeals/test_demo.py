@@ -1,8 +1,11 @@
 """The demo (seed_demo) holds cases in every state, exactly one yellow and one red card in the demo
 reviewer's department, a month of scores, and loading it twice adds nothing."""
 
+import datetime as dt
+
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from appeals.models import Case, Status
 from appeals.scores import department_scores
@@ -17,7 +20,6 @@ def test_the_demo_has_every_state_two_cards_and_a_month_of_scores():
     count = Case.objects.count()
     call_command("seed_demo", "--citizens", "0", "--quiet")
     assert Case.objects.count() == count
-    from django.utils import timezone
-
-    figures = department_scores(month=timezone.localdate()) + department_scores(month=(timezone.localdate().replace(day=1) - __import__("datetime").timedelta(days=1)))
+    this_month = timezone.localdate().replace(day=1)
+    figures = department_scores(month=this_month) + department_scores(month=this_month - dt.timedelta(days=1))
     assert sum(score.called_back for score in figures) >= 40 and {score.department for score in figures} >= {"山东省公安厅", "山东省人力资源和社会保障厅"}
