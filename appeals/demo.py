@@ -18,8 +18,8 @@ from appeals.models import Case, CaseCategory, CaseEvent, CaseSource, DeadlineRu
 from appeals.services import intake, workflow
 from appeals.services.sweep import cases_sweep
 from core.usecases import SYSTEM
-from services import workdays
 from identity.models import Department
+from services import workdays
 
 CATEGORIES = [  # (parent, name, name_en, department code, keywords)
     (None, "交通出行", "Transport", "SD-JTT", "公交 道路 出租车"),
