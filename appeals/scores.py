@@ -89,3 +89,13 @@ def department_scores(*, month: dt.date | None = None) -> list[DepartmentScore]:
                                       solved=row["solved"], satisfied=row["satisfied"], response_rate=rates["response"],
                                       solved_rate=rates["solved"], satisfied_rate=rates["satisfied"], score=_score(rates, weight)))
     return sorted(scores, key=lambda s: (s.score is None, -(s.score or 0), s.department))
+
+
+def latest() -> tuple[dt.date, list[DepartmentScore]]:
+    """This month's scores, or last month's while this one has none yet (the first days of a month)."""
+    this_month = month_start(timezone.localdate())
+    rows = department_scores(month=this_month)
+    if rows:
+        return this_month, rows
+    last_month = month_start(this_month - dt.timedelta(days=1))
+    return last_month, department_scores(month=last_month)

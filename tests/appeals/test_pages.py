@@ -45,3 +45,12 @@ def test_staff_pages_audit_the_look_and_hide_other_departments(make_case, handle
     assert AuditEvent.objects.filter(action=CASE_VIEWED, actor=handler, subject=case.reporter).count() == 1
     mine.post(f"/cases/staff/{case.number}/", {"action": "accept"})
     assert Case.objects.get(pk=case.pk).status == Status.IN_PROGRESS
+
+
+def test_the_public_yardsticks_page_shows_the_case_scores(make_case, dept):
+    from django.utils import timezone
+
+    now = timezone.now()
+    make_case(Status.CLOSED, dispatched_at=now, return_due=now, accepted_at=now, called_back_at=now, solved=True, satisfied=True)
+    page = Client().get("/yardsticks/").content.decode()
+    assert 'data-testid="case-scores"' in page and dept.name in page and "100.0" in page

@@ -47,3 +47,15 @@ def test_a_moved_deadline_lifts_the_card_and_a_later_one_is_a_new_change(clock, 
     assert case.card == Card.NONE
     clock.at(2026, 10, 19, 8, 0)  # due 20 October now
     assert cases_sweep(actor=SYSTEM).yellow == 1
+
+
+def test_a_bad_rating_whose_rectification_went_overdue_is_escalated_once(reporter, dept):
+    from django.utils import timezone
+
+    from services.models import Rating, Rectification
+
+    rating = Rating.objects.create(rater=reporter, department=dept, channel="window", level=1, comment="窗口态度差")
+    Rectification.objects.create(rating=rating, department=dept, callback_due=timezone.now(), rectify_due=timezone.now(), overdue=True)
+    first, again = cases_sweep(actor=SYSTEM), cases_sweep(actor=SYSTEM)
+    assert (first.escalated, again.escalated) == (1, 0)
+    assert rating.case.channel == "rating" and rating.case.kind == "complaint"
