@@ -90,3 +90,21 @@ def test_a_bad_rating_is_escalated_once(reporter, dept, dispatcher):
     again = rating_escalate(actor=dispatcher, rating=rating)
     assert first.created and not again.created and again.case == first.case
     assert (first.case.kind, first.case.channel, first.case.about_department, first.case.reporter) == ("complaint", "rating", dept, reporter)
+
+
+def test_the_12345_file_imports_from_csv_and_json_once(db, tmp_path, capsys):
+    import json
+
+    from django.core.management import call_command
+
+    csv_file = tmp_path / "tickets.csv"
+    csv_file.write_text("external_id,kind,text,phone,name\n12345-A,投诉,噪音扰民,13600000002,王五\n12345-B,不存在,x,,\n", encoding="utf-8")
+    json_file = tmp_path / "tickets.json"
+    json_file.write_text(json.dumps([{"external_id": "12345-A", "kind": "投诉", "text": "噪音扰民", "phone": "13600000002"}]), encoding="utf-8")
+    with pytest.raises(SystemExit):
+        call_command("import_12345", str(csv_file))
+    printed = capsys.readouterr().out
+    assert "created 1," in printed and "row 2: kind" in printed
+    call_command("import_12345", str(json_file))
+    assert "created 0, joined an open case 0, imported before 1" in capsys.readouterr().out
+    assert Case.objects.count() == 1
