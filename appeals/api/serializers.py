@@ -70,8 +70,8 @@ class CitizenCaseOutput(serializers.ModelSerializer):
 
     kind = serializers.CharField(source="get_kind_display")
     status_label = serializers.CharField(source="get_status_display")
-    category = serializers.CharField(source="category.local_name", default=None)
-    department = serializers.CharField(source="department.local_name", default=None)
+    category = serializers.CharField(source="category.local_name", default=None, allow_null=True)
+    department = serializers.CharField(source="department.local_name", default=None, allow_null=True)
     timeline = serializers.SerializerMethodField()
     may_call_back = serializers.SerializerMethodField()
 
@@ -99,8 +99,8 @@ class StaffCaseOutput(CitizenCaseOutput):
     channel = serializers.CharField(source="get_channel_display")
     urgency = serializers.CharField(source="get_urgency_display")
     card = serializers.CharField()
-    suggested_category = serializers.CharField(source="suggested_category.local_name", default=None)
-    routing_rule = serializers.CharField(source="routing_rule.name", default=None)
+    suggested_category = serializers.CharField(source="suggested_category.local_name", default=None, allow_null=True)
+    routing_rule = serializers.CharField(source="routing_rule.name", default=None, allow_null=True)
     contact = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
     sources = serializers.SerializerMethodField()
@@ -127,7 +127,7 @@ class StaffCaseOutput(CitizenCaseOutput):
 class CaseListOutput(serializers.ModelSerializer):
     kind = serializers.CharField(source="get_kind_display")
     status_label = serializers.CharField(source="get_status_display")
-    department = serializers.CharField(source="department.local_name", default=None)
+    department = serializers.CharField(source="department.local_name", default=None, allow_null=True)
 
     class Meta:
         model = Case

@@ -11,6 +11,7 @@ urlpatterns = [
     path("cases/scores/", views.ScoresApi.as_view(), name="api-case-scores"),
     path("cases/queue/dispatch/", views.DispatchQueueApi.as_view(), name="api-case-dispatch-queue"),
     path("cases/queue/department/", views.DepartmentQueueApi.as_view(), name="api-case-department-queue"),
+    path("cases/staff/<str:number>/", views.StaffCaseApi.as_view(), name="api-case-staff"),
     path("cases/<str:number>/", views.CaseApi.as_view(), name="api-case"),
     path("cases/<str:number>/steps/", views.StepApi.as_view(), name="api-case-steps"),
     path("cases/<str:number>/callback/", views.CallbackApi.as_view(), name="api-case-callback"),

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics, status
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -31,10 +31,12 @@ from appeals.api.serializers import (
     TrackSerializer,
 )
 from appeals.services import intake, privacy, workflow
-from core.errors import Invalid, NotFound
+from core.errors import Invalid
 from identity import second_factor
 from identity.api.authentication import ApiClientAuthentication, ClientHasScope
 
+JOINED = "The same complaint is open already (same phone, kind and words): this is that case, now with another source"
+SUBMITTED_RESPONSES = {201: SubmittedSerializer, 200: OpenApiResponse(SubmittedSerializer, description=JOINED)}
 SUBMIT_EXAMPLE = OpenApiExample("A complaint", value={"kind": "complaint", "title": "路灯不亮", "text": "历下区文化东路小区门口路灯坏了一个月。",
                                                       "area": "历下区"}, request_only=True)
 ANONYMOUS_EXAMPLE = OpenApiExample("An anonymous report", value={"kind": "report", "text": "某工地夜间施工扰民。", "anonymous": True,
@@ -51,8 +53,6 @@ class StaffOfCases(BasePermission):
         if not (user and user.is_authenticated and (user.has_perm(permissions.DISPATCH) or user.has_perm(permissions.HANDLE))):
             return False
         if not second_factor.verified(request):
-            from rest_framework import exceptions
-
             raise exceptions.PermissionDenied(detail=second_factor.MESSAGE, code=second_factor.CODE)
         return True
 
@@ -80,7 +80,7 @@ class CaseListApi(generics.ListAPIView):
     def get_queryset(self):
         return selectors.my_cases(self.request.user)
 
-    @extend_schema(request=SubmitSerializer, responses={201: SubmittedSerializer}, examples=[SUBMIT_EXAMPLE, ANONYMOUS_EXAMPLE, SUBMITTED_EXAMPLE],
+    @extend_schema(request=SubmitSerializer, responses=SUBMITTED_RESPONSES, examples=[SUBMIT_EXAMPLE, ANONYMOUS_EXAMPLE, SUBMITTED_EXAMPLE],
                    summary="Submit a case (咨询/求助/投诉/举报/建议/表扬)")
     def post(self, request):
         data = SubmitSerializer(data=request.data)
@@ -91,13 +91,17 @@ class CaseListApi(generics.ListAPIView):
 
 
 class CaseApi(APIView):
-    @extend_schema(responses=StaffCaseOutput, summary="A case: mine (public texts), or as staff (audited: the reporter sees the look)")
+    @extend_schema(responses=CitizenCaseOutput, summary="My case: its state, deadline, public answer and timeline")
     def get(self, request, number: str):
-        case = selectors.case_visible(request.user, number)
-        if case.reporter_id == request.user.pk:
-            return Response(CitizenCaseOutput(case).data)
-        if not second_factor.verified(request):
-            raise NotFound()
+        return Response(CitizenCaseOutput(selectors.case_of_reporter(request.user, number)).data)
+
+
+class StaffCaseApi(APIView):
+    permission_classes = [StaffOfCases]
+
+    @extend_schema(responses=StaffCaseOutput, summary="A case as staff see it (the look is audited: the reporter sees it in who used my data)")
+    def get(self, request, number: str):
+        case = selectors.case_for_staff(request.user, number)
         privacy.case_open(actor=request.user, case=case)
         return Response(StaffCaseOutput(case, context={"request": request}).data)
 
@@ -187,7 +191,7 @@ class StepApi(APIView):
 class RecordApi(APIView):
     permission_classes = [second_factor.require_staff_perm(permissions.RECORD)]
 
-    @extend_schema(request=RecordSerializer, responses={201: SubmittedSerializer}, summary="A window clerk records a walk-in citizen's case")
+    @extend_schema(request=RecordSerializer, responses=SUBMITTED_RESPONSES, summary="A window clerk records a walk-in citizen's case")
     def post(self, request):
         data = RecordSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -218,7 +222,8 @@ class ImportApi(APIView):
 class EscalateApi(APIView):
     permission_classes = [second_factor.require_staff_perm(permissions.DISPATCH)]
 
-    @extend_schema(request=None, responses={201: SubmittedSerializer}, summary="Escalate a bad 好差评 to a complaint case (once)")
+    @extend_schema(request=None, responses={201: SubmittedSerializer, 200: OpenApiResponse(SubmittedSerializer, description="Escalated before: that case")},
+                   summary="Escalate a bad 好差评 to a complaint case (once)")
     def post(self, request, pk: int):
         received = intake.rating_escalate(actor=request.user, rating=selectors.rating_for_dispatcher(request.user, pk))
         return Response(SubmittedSerializer(_submitted(received)).data, status=status.HTTP_201_CREATED if received.created else status.HTTP_200_OK)

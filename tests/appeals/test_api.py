@@ -33,9 +33,10 @@ def test_submit_dispatch_accept_reply_callback(reporter, dispatcher, handler, ot
     assert routed.status_code == 200 and routed.json()["status"] == "dispatched"
     staff = api_as(handler)
     assert [row["number"] for row in staff.get("/api/v1/cases/queue/department/").json()["results"]] == [number]
-    assert api_as(other_handler).get(f"/api/v1/cases/{number}/").status_code == 404
+    assert api_as(other_handler).get(f"/api/v1/cases/staff/{number}/").status_code == 404
+    assert api_as(handler).get(f"/api/v1/cases/{number}/").status_code == 404  # not the handler's own case
     assert api_as(other_handler).post(f"/api/v1/cases/{number}/steps/", {"action": "accept"}, format="json").status_code == 404
-    opened = staff.get(f"/api/v1/cases/{number}/").json()
+    opened = staff.get(f"/api/v1/cases/staff/{number}/").json()
     assert opened["actions"] == ["accept", "return"] and opened["contact"]["phone"] == "13800000201"
     assert staff.post(f"/api/v1/cases/{number}/steps/", {"action": "reply", "public_text": "x"}, format="json").json()["code"] == "wrong_state"
     staff.post(f"/api/v1/cases/{number}/steps/", {"action": "accept"}, format="json")
