@@ -27,6 +27,7 @@ DEFAULTS: dict[str, tuple[int, int]] = {
     "credential_copies": (10, 3600),
     "nonces": (60, 60),
     "feedback": (20, 600),  # "was this answer useful?" (knowledge)
+    "cases": (20, 3600),
 }
 
 

@@ -12,6 +12,7 @@ HEALTH_OFFICER = "health_officer"
 AUDITOR = "auditor"
 CHECKPOINT = "checkpoint"
 VENUE_MANAGER = "venue_manager"
+DISPATCHER = "dispatcher"
 
 LABELS = {
     CITIZEN: _("群众"),
@@ -24,13 +25,15 @@ LABELS = {
     AUDITOR: _("审计人员"),
     CHECKPOINT: _("查验人员"),
     VENUE_MANAGER: _("场所管理员"),
+    DISPATCHER: _("12345 派单员"),
 }
 
 # app_label.codename permissions per role; apps add theirs here as their models arrive.
 PERMISSIONS: dict[str, list[str]] = {
     CITIZEN: [],
-    CLERK: ["credentials.verify_credential", "services.submit_on_behalf"],
-    REVIEWER: ["services.review_application"],
+    CLERK: ["credentials.verify_credential", "services.submit_on_behalf", "appeals.record_case"],
+    REVIEWER: ["services.review_application", "appeals.handle_case"],
+    DISPATCHER: ["appeals.dispatch_case"],
     ITEM_ADMIN: [
         "identity.view_department",
         "identity.add_department",
@@ -74,6 +77,16 @@ PERMISSIONS: dict[str, list[str]] = {
         "knowledge.publish_article",
         "knowledge.view_feedback",
         "knowledge.view_searchindex",
+        "appeals.view_casecategory",
+        "appeals.add_casecategory",
+        "appeals.change_casecategory",
+        "appeals.view_routingrule",
+        "appeals.add_routingrule",
+        "appeals.change_routingrule",
+        "appeals.delete_routingrule",
+        "appeals.view_deadlinerule",
+        "appeals.add_deadlinerule",
+        "appeals.change_deadlinerule",
     ],
     CREDENTIAL_TYPE_ADMIN: [
         "credentials.view_credentialtype",
@@ -126,7 +139,7 @@ PERMISSIONS: dict[str, list[str]] = {
     ],
     AUDITOR: ["identity.view_auditevent", "identity.view_smsmessage", "credentials.view_verification", "healthcode.view_passcheck",
               "services.view_rating", "services.view_rectification", "services.view_yardsticks", "payments.view_order", "payments.view_paymentevent",
-              "payments.view_reconciliation"],
+              "payments.view_reconciliation", "appeals.view_case"],
     CHECKPOINT: ["healthcode.check_pass"],
     VENUE_MANAGER: ["healthcode.add_venue"],
 }

@@ -34,7 +34,7 @@ from identity import roles
 # The roles whose work is reading other people's data; with superusers, the accounts that must have a
 # second factor. (The issuing systems are machine clients with their own keys; venue managers see counts.)
 ROLES = frozenset({roles.CLERK, roles.REVIEWER, roles.CHECKPOINT, roles.HEALTH_OFFICER, roles.AUDITOR, roles.ITEM_ADMIN,
-                   roles.CREDENTIAL_TYPE_ADMIN})
+                   roles.CREDENTIAL_TYPE_ADMIN, roles.DISPATCHER})
 CODE = "second_factor_required"
 MESSAGE = _("Sign in with a second factor (a passkey or an authenticator app) before opening other people's data.")
 

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from appeals import scores
 from identity.models import Department
 from portal import yardsticks
 from services.models import Region
@@ -59,7 +60,9 @@ def dashboard(request):
     export = request.GET.get("export")
     if export in ("csv", "xlsx"):
         return _export(figures, export)
+    case_month, case_scores = scores.latest()
     return render(request, "portal/dashboard.html", {
+        "case_month": case_month, "case_scores": case_scores,
         "figures": figures, "rows": _rows(figures), "filters": filters, "departments": Department.objects.order_by("code"),
         "regions": Region.objects.order_by("code"), "chart": {"checks": figures.checks_by_day, "departments": _departments(figures),
                                                               "online": figures.items_online}})
@@ -92,4 +95,5 @@ def _export(figures, kind: str) -> HttpResponse:
 def public(request):
     """The province's headline figures for the last 30 days, for anyone."""
     figures = yardsticks.cached()
-    return render(request, "portal/yardsticks.html", {"figures": figures, "rows": _rows(figures)})
+    case_month, case_scores = scores.latest()
+    return render(request, "portal/yardsticks.html", {"figures": figures, "rows": _rows(figures), "case_month": case_month, "case_scores": case_scores})

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "services",
     "payments",
     "knowledge",  # knowledge base and 智能问答 (docs/knowledge.md)
+    "appeals",
     "paysim",  # the local payment platform (a stand-in for the province's; see payments/platform.py)
 ]
 
@@ -222,6 +223,8 @@ CELERY_BEAT_SCHEDULE = {
     "health-reevaluate-due": {"task": "healthcode.reevaluate_due", "schedule": 60.0},
     "health-snapshot-counts": {"task": "healthcode.snapshot_counts", "schedule": 3600.0},
     "applications-mark-overdue": {"task": "services.mark_overdue", "schedule": 900.0},
+    "cases-sweep": {"task": "appeals.sweep", "schedule": 900.0},
+    "cases-anonymise": {"task": "appeals.anonymise", "schedule": crontab(hour=3, minute=15)},
     "payments-sweep-pending": {"task": "payments.sweep_pending", "schedule": 120.0},
     "payments-reconcile": {"task": "payments.reconcile_yesterday", "schedule": crontab(hour=2, minute=30)},
     "maintain-partitions": {"task": "portal.maintain_partitions", "schedule": 86400.0},
@@ -443,7 +446,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "core.openapi.QiluAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"base_records_sync": "120/m"},
+    "DEFAULT_THROTTLE_RATES": {"base_records_sync": "120/m", "case_track": "20/m"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Qilu API",
@@ -457,7 +460,9 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",  # tags and operation ids from what follows: wallet, health, items … (wallet_list, items_form_retrieve)
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.openapi.add_examples",
                             "identity.api.openapi.describe_callers", "identity.api.openapi.merge_sign_in"],
-    "ENUM_NAME_OVERRIDES": {"HealthColourEnum": "healthcode.models.Colour", "ApplicationStatusEnum": "services.models.Status"},
+    "ENUM_NAME_OVERRIDES": {"HealthColourEnum": "healthcode.models.Colour", "ApplicationStatusEnum": "services.models.Status",
+                            "CaseStatusEnum": "appeals.models.Status", "CaseKindEnum": "appeals.models.Kind",
+                            "CaseChannelEnum": "appeals.api.serializers.SUBMIT_CHANNELS", "KindEnum": "services.models.Material.Kind"},
 }
 
 # --- Internationalisation ----------------------------------------------------------------------
@@ -523,3 +528,8 @@ if IS_PROD:
     CSRF_COOKIE_SECURE = True
 
 env.refuse_unsafe()
+# 诉求 (appeals/): closed cases lose their person after this many days, statistics kept
+# (appeals/services/privacy.py); the department score's weights for 响应率, 解决率, 满意率
+# (appeals/scores.py), JSON, e.g. {"response": 0.2, "solved": 0.4, "satisfied": 0.4}.
+QILU_CASE_RETENTION_DAYS = env.int("QILU_CASE_RETENTION_DAYS", 3 * 365)
+QILU_CASE_SCORE_WEIGHTS = json.loads(env.str("QILU_CASE_SCORE_WEIGHTS", "") or "{}")

@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("services.api.urls")),
     path("", include("payments.api.urls")),
     path("", include("knowledge.api.urls")),
+    path("", include("appeals.api.urls")),
 ]
 
 urlpatterns = [
@@ -50,6 +51,7 @@ urlpatterns = [
     path("health/", include("healthcode.urls")),
     path("services/", include("services.urls")),
     path("knowledge/", include("knowledge.urls")),
+    path("cases/", include("appeals.urls")),
     path("", include("payments.urls")),  # the payment platform's signed notifications
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -58,10 +58,24 @@ def pages_of(page, url) -> list[str]:
     return ["/", "/services/", "/services/items/GA-001/", "/services/items/RS-003/apply/", "/services/applications/",
             *([application.get_attribute("href")] if application.count() else []), "/wallet/", credential, "/wallet/checks/",
             "/health/", "/health/declare/", "/health/dependants/", "/account/", "/accounts/2fa/", "/account/second-factor/",
-            "/services/bundles/newborn/apply/"]
+            "/services/bundles/newborn/apply/", "/cases/", "/cases/new/", *first_link(page, url, "/cases/", "a[href^='/cases/SQ']")]
 
 
-STAFF_PAGES = {"clerk": ["/verify/", "/verify/wallet/", "/services/counter/"], "reviewer": ["/services/workbench/"],
+def first_link(page, url, listing: str, selector: str) -> list[str]:
+    """The first link a listing page offers (a case to open), or nothing when it lists none."""
+    page.goto(url + listing)
+    link = page.locator(selector).first
+    return [link.get_attribute("href")] if link.count() else []
+
+
+def case_pages_of(page, url, who: str) -> list[str]:
+    """A staff case page from the role's own queue (the dispatcher's, the department's)."""
+    listing = {"dispatcher": "/cases/staff/dispatch/", "reviewer": "/cases/staff/"}.get(who)
+    return first_link(page, url, listing, "a[href^='/cases/staff/SQ']") if listing else []
+
+
+STAFF_PAGES = {"clerk": ["/verify/", "/verify/wallet/", "/services/counter/"], "reviewer": ["/services/workbench/", "/cases/staff/"],
+               "dispatcher": ["/cases/staff/dispatch/"],
                "checkpoint": ["/health/check/", "/verify/wallet/"],
                "health_officer": ["/health/stats/"], "venue_manager": ["/health/venues/"], "item_admin": ["/dashboard/"]}
 
@@ -83,7 +97,8 @@ def test_every_page_in_both_modes_and_languages_at_phone_and_desktop_width_passe
                     context.clear_cookies()
                     set_mode(anonymous, url, elder, language)
                     for path in ("/", "/accounts/login/", "/accounts/signup/", "/services/", "/services/bundles/", "/services/ratings/",
-                                 "/yardsticks/", "/verifiers/", "/knowledge/?q=驾照快到期了怎么换", "/knowledge/a/driving-licence-renewal/"):
+                                 "/yardsticks/", "/verifiers/", "/knowledge/?q=驾照快到期了怎么换", "/knowledge/a/driving-licence-renewal/",
+                                 "/cases/new/", "/cases/track/"):
                         anonymous.goto(url + path)
                         in_mode(anonymous, language, elder)
                         walked.append(path)
@@ -93,7 +108,7 @@ def test_every_page_in_both_modes_and_languages_at_phone_and_desktop_width_passe
                 page.set_viewport_size(viewport)
                 context.clear_cookies()
                 sign_in(page, url, people[who], password)
-                paths = pages_of(page, url) if who == "citizen" else STAFF_PAGES[who]
+                paths = pages_of(page, url) if who == "citizen" else STAFF_PAGES[who] + case_pages_of(page, url, who)
                 for language in ("zh-hans", "en"):
                     for elder in (False, True):
                         set_mode(page, url, elder, language)

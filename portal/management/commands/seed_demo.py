@@ -35,6 +35,7 @@ DEMO_PEOPLE = [
     ("auditor", "周杰", demo.id_number("370802", dt.date(1979, 7, 7), 115), "13800000008", roles.AUDITOR),
     ("checkpoint", "吴磊", demo.id_number("370203", dt.date(1990, 8, 8), 151), "13800000010", roles.CHECKPOINT),
     ("venue_manager", "郑丽", demo.id_number("370102", dt.date(1987, 2, 14), 162), "13800000011", roles.VENUE_MANAGER),
+    ("dispatcher", "钱佳", demo.id_number("370102", dt.date(1991, 10, 1), 173), "13800000012", roles.DISPATCHER),
     ("superuser", "管理员", demo.id_number("370902", dt.date(1975, 5, 5), 133), "13800000009", None),
 ]
 DEMO_ORGANISATION = {
@@ -43,7 +44,7 @@ DEMO_ORGANISATION = {
     "kind": "有限责任公司",
     "registered_on": "2015-06-01",
 }
-STAFF_ROLES = {roles.CLERK, roles.REVIEWER, roles.ITEM_ADMIN, roles.HEALTH_OFFICER, roles.AUDITOR, roles.CHECKPOINT}
+STAFF_ROLES = {roles.CLERK, roles.REVIEWER, roles.ITEM_ADMIN, roles.HEALTH_OFFICER, roles.AUDITOR, roles.CHECKPOINT, roles.DISPATCHER}
 
 
 def seed_activity(users: dict) -> None:
@@ -74,6 +75,9 @@ def seed_activity(users: dict) -> None:
         shown = presentation_create(actor=zhang, credential=card, disclose=["gender", "birth_date"])
         presentation_verify(actor=users["clerk"], token=shown.token)
     seed_ratings(users)
+    from appeals.demo import seed_cases
+
+    seed_cases(users)
 
 
 def seed_ratings(users: dict) -> None:
@@ -193,5 +197,7 @@ class Command(BaseCommand):
                           "health_officer (孙静) → /health/stats/ and admin (rules, risk areas, appeals)")
         self.stdout.write("  services: citizen → /services/ (search 驾驶证 or 备案: JT-001 is 秒批); reviewer (陈强, 公安厅) → /services/workbench/; "
                           "clerk (赵敏) → /services/counter/")
+        self.stdout.write("  cases (诉求): citizen → /cases/new/; dispatcher (钱佳) → /cases/staff/dispatch/; reviewer (陈强) → /cases/staff/ "
+                          "(a yellow and a red card); scores on /yardsticks/")
         self.stdout.write(f"  issuing systems (push API): Bearer demo-sd-gat.{DEMO_ISSUER_SECRET} (also demo-sd-rst, demo-sd-scjg, demo-sd-mzt, demo-sd-jyt)")
         self.stdout.write(f"  Sign up as a new person (in the population base, no account yet): {newcomer['name']} {newcomer['id_number']}")

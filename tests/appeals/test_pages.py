@@ -1,0 +1,56 @@
+"""The cases' pages answer as a person expects (the browser tests walk them on a phone): the form
+prefilled from ``?kind=consult&question=…``, an anonymous submission showing its tracking code once,
+my case with its public timeline and the 回访 form, another department's staff getting 404, and a
+staff look at the case page recorded for the reporter."""
+
+from django.test import Client
+
+from appeals.actions import CASE_VIEWED
+from appeals.models import Case, Status
+from identity.models import AuditEvent
+from tests.factories import sign_in_with_second_factor
+
+
+def test_the_form_is_prefilled_for_a_transfer_from_the_knowledge_answer(db):
+    page = Client().get("/cases/new/?kind=consult&question=驾照快到期了怎么换")
+    assert page.status_code == 200
+    assert "驾照快到期了怎么换</textarea>" in page.content.decode() and 'value="consult" checked' in page.content.decode()
+
+
+def test_an_anonymous_visitor_gets_a_tracking_code(db):
+    page = Client().post("/cases/new/", {"kind": "report", "text": "夜间施工扰民", "contact_phone": "13700000001"})
+    case = Case.objects.get()
+    assert page.status_code == 200 and case.number in page.content.decode() and 'data-testid="tracking-code"' in page.content.decode()
+    assert case.reporter is None and case.anonymous
+
+
+def test_my_case_shows_public_texts_and_the_callback_form(make_case, reporter):
+    case = make_case(Status.REPLIED, reply_public="已修复", reply_internal="班组内部说明")
+    client = Client()
+    client.force_login(reporter)
+    page = client.get(f"/cases/{case.number}/").content.decode()
+    assert "已修复" in page and "班组内部说明" not in page and 'data-testid="callback-form"' in page
+    client.post(f"/cases/{case.number}/", {"solved": "1", "satisfied": "1"})
+    assert Case.objects.get(pk=case.pk).status == Status.CLOSED
+
+
+def test_staff_pages_audit_the_look_and_hide_other_departments(make_case, handler, other_handler):
+    case = make_case(Status.DISPATCHED)
+    mine, theirs = Client(), Client()
+    sign_in_with_second_factor(mine, handler)
+    sign_in_with_second_factor(theirs, other_handler)
+    assert theirs.get(f"/cases/staff/{case.number}/").status_code == 404
+    page = mine.get(f"/cases/staff/{case.number}/")
+    assert page.status_code == 200 and 'data-testid="accept"' in page.content.decode()
+    assert AuditEvent.objects.filter(action=CASE_VIEWED, actor=handler, subject=case.reporter).count() == 1
+    mine.post(f"/cases/staff/{case.number}/", {"action": "accept"})
+    assert Case.objects.get(pk=case.pk).status == Status.IN_PROGRESS
+
+
+def test_the_public_yardsticks_page_shows_the_case_scores(make_case, dept):
+    from django.utils import timezone
+
+    now = timezone.now()
+    make_case(Status.CLOSED, dispatched_at=now, return_due=now, accepted_at=now, called_back_at=now, solved=True, satisfied=True)
+    page = Client().get("/yardsticks/").content.decode()
+    assert 'data-testid="case-scores"' in page and dept.name in page and "100.0" in page
