@@ -148,6 +148,9 @@ listen replicas
     def leader(self) -> str | None:
         return next((name for name in NODES if self.role(name) == "primary"), None)
 
+    def standby(self) -> str | None:
+        return next((name for name in NODES if self.role(name) == "replica"), None)
+
     def served_by(self, port: int) -> str | None:
         """Which node a new connection to one of HAProxy's ports reaches (None: none)."""
         import psycopg
@@ -180,6 +183,15 @@ listen replicas
         wait_for(lambda: self.served_by(self.pg_port) == NODES[0], 60, "Patroni to bootstrap the first node, HAProxy to route to it")
 
     def start_replica(self):
+        """Deferred to ``start_web``: with synchronous commits, migrating and seeding with a standby
+        attached would wait for it at every commit (several minutes here instead of seconds)."""
+
+    def start_web(self):
+        if f"patroni-{NODES[1]}" not in self.procs:
+            self.start_standby()
+        super().start_web()
+
+    def start_standby(self):
         self.start_node(NODES[1])
         wait_for(lambda: self.is_synchronous(NODES[1]) and self.served_by(self.replica_port) == NODES[1], 60,
                  "the second node as synchronous standby, HAProxy routing reads to it")
