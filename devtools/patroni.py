@@ -14,6 +14,7 @@ HAProxy checks every 0.5 s); docs/deploy.md gives the production values."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import json
 import os
@@ -158,6 +159,35 @@ listen replicas
         with psycopg.connect(f"postgres://qilu@127.0.0.1:{port}/postgres", connect_timeout=2, autocommit=True) as connection:
             served = connection.execute("SELECT inet_server_port()").fetchone()[0]
         return next(name for name, ports in self.nodes.items() if ports["pg"] == served)
+
+    def maintenance(self, on: bool):
+        """Patroni's pause (``patronictl pause``): no failover meanwhile, and a replica's paused WAL replay is left paused."""
+        api = self.nodes[self.leader()]["api"]
+        request = urllib.request.Request(f"http://127.0.0.1:{api}/config", data=json.dumps({"pause": on}).encode(), method="PATCH",
+                                         headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(request, timeout=5).close()
+
+        def seen(name):
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.nodes[name]['api']}/patroni", timeout=1) as response:
+                return bool(json.load(response).get("pause")) == on
+
+        wait_for(lambda: all(seen(name) for name in NODES), 15, f"every node to see pause={on}")
+
+    @contextlib.contextmanager
+    def replay_paused(self, name: str):
+        """The replica ``name`` stops applying WAL (what is read from it is stale) until the block ends."""
+        import psycopg
+
+        self.maintenance(True)
+        try:
+            with psycopg.connect(self.node_url(name), autocommit=True) as replica:
+                replica.execute("SELECT pg_wal_replay_pause()")
+                try:
+                    yield
+                finally:
+                    replica.execute("SELECT pg_wal_replay_resume()")
+        finally:
+            self.maintenance(False)
 
     def node_url(self, name: str) -> str:
         return f"postgres://qilu@127.0.0.1:{self.nodes[name]['pg']}/qilu"

@@ -97,8 +97,12 @@ def test_killing_the_leader_promotes_the_standby_loses_no_acknowledged_write_and
         rejoined = time.monotonic() - killed
         wait_for(lambda: len(load.acknowledged(after=killed + rejoined)) >= 3, 30, "writes with the old leader back")
 
-    numbers = load.acknowledged()
-    failed = [status for _sent, _answered, status, _ in load.submissions if status != 201]
+    numbers, places = load.acknowledged(), load.accepted_checks()
+    refused = [status for _sent, _answered, status, _ in load.submissions if status != 201]
+    print(f"\nfailover: writes resumed {resumed:.1f} s after the kill, the old leader a replica again after {rejoined:.1f} s; "
+          f"{len(numbers)} applications acknowledged ({len(load.acknowledged(after=killed))} after the kill), "
+          f"{len(refused)} refused meanwhile ({sorted(set(map(str, refused)))}); checks: {len(places)} accepted, "
+          f"{len(load.checks) - len(places)} refused", flush=True)
     with psycopg.connect(stack.direct_url, autocommit=True) as primary:  # through HAProxy: the new leader
         assert primary.execute("SELECT inet_server_port()").fetchone()[0] == stack.nodes[new]["pg"]
         found = {row[0] for row in primary.execute("SELECT number FROM services_application WHERE number = ANY(%s)", [numbers])}
@@ -108,8 +112,8 @@ def test_killing_the_leader_promotes_the_standby_loses_no_acknowledged_write_and
             return primary.execute("SELECT count(*) FROM services_application WHERE number = ANY(%s) AND status = 'completed'",
                                    [numbers]).fetchone()[0]
 
+        print(f"秒批 tasks run by the end of the load: {completed()} of {len(numbers)}", flush=True)
         wait_for(lambda: completed() == len(numbers), 120, "every acknowledged application's 秒批 task to run")
-        places = load.accepted_checks()
         wait_for(lambda: primary.execute("SELECT count(*) FROM healthcode_passcheck WHERE place = ANY(%s)", [places]).fetchone()[0] == len(places),
                  60, "every accepted check to be stored")
         assert primary.execute("SELECT count(DISTINCT place), count(*) FROM healthcode_passcheck WHERE place LIKE %s",
@@ -118,10 +122,6 @@ def test_killing_the_leader_promotes_the_standby_loses_no_acknowledged_write_and
         assert rejoined_node.execute("SELECT pg_is_in_recovery()").fetchone()[0] is True
         wait_for(lambda: rejoined_node.execute("SELECT count(*) FROM services_application WHERE number = ANY(%s)", [numbers]).fetchone()[0]
                  == len(numbers), 30, "the rejoined node to catch up")
-    print(f"\nfailover: writes resumed {resumed:.1f} s after the kill, old leader a replica again after {rejoined:.1f} s; "
-          f"{len(numbers)} applications acknowledged ({len(load.acknowledged(after=killed))} after the kill), {len(found)} found, "
-          f"all completed; {len(failed)} submissions refused meanwhile ({sorted(set(map(str, failed)))}); "
-          f"checks: {len(places)} accepted and stored, {len(load.checks) - len(places)} refused")
     assert resumed <= FAILOVER_BOUND
     assert len(load.acknowledged(after=killed)) >= 3
 
@@ -133,18 +133,14 @@ def test_named_reads_come_from_whichever_node_is_the_replica_now(stack):
     payload = stack.get("/api/v1/health/pass/", token=citizen)[1]["payload"]
     time.sleep(PIN + 0.5)  # signing in wrote: the pin lapses
     place = f"ha-{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(stack.node_url(replica), autocommit=True) as paused:
-        paused.execute("SELECT pg_wal_replay_pause()")  # this node stops catching up: what is read from it is stale
-        try:
-            assert stack.post("/api/v1/health/checks/", {"payload": payload, "place": place}, token=checkpoint)[0] == 200
-            with psycopg.connect(stack.direct_url, autocommit=True) as primary:
-                wait_for(lambda: primary.execute("SELECT count(*) FROM healthcode_passcheck WHERE place = %s", [place]).fetchone()[0] == 1,
-                         15, "the check on the primary")
-            # "Who used my data" reads the replica: without the check (a worker that saw the replica fail
-            # during a failover reads the primary for 10 s, core.replicas.DOWN_SECONDS — hence the wait).
-            wait_for(lambda: place not in _places_seen(stack, citizen), 30, "a read from the paused replica", interval=0.5)
-        finally:
-            paused.execute("SELECT pg_wal_replay_resume()")
+    with stack.replay_paused(replica):  # this node stops catching up (Patroni in maintenance mode leaves it so)
+        assert stack.post("/api/v1/health/checks/", {"payload": payload, "place": place}, token=checkpoint)[0] == 200
+        with psycopg.connect(stack.direct_url, autocommit=True) as primary:
+            wait_for(lambda: primary.execute("SELECT count(*) FROM healthcode_passcheck WHERE place = %s", [place]).fetchone()[0] == 1,
+                     15, "the check on the primary")
+        # "Who used my data" reads the replica: without the check (a worker that saw the replica fail
+        # during a failover reads the primary for 10 s, core.replicas.DOWN_SECONDS — hence the wait).
+        wait_for(lambda: place not in _places_seen(stack, citizen), 30, "a read from the paused replica", interval=0.5)
     time.sleep(PIN + 0.5)
     wait_for(lambda: place in _places_seen(stack, citizen), 15, "the replica to catch up")
     assert {stack.leader(), replica} == set(NODES)
