@@ -227,7 +227,9 @@ listen replicas
                  "the second node as synchronous standby, HAProxy routing reads to it")
 
     def stop(self):
-        for name in NODES:  # Patroni stops its PostgreSQL on SIGTERM, while etcd is still there
+        # Patroni stops its PostgreSQL on SIGTERM, while etcd is still there; replicas first (a synchronous
+        # standby stopping after its leader would wait for the leader to release it).
+        for name in sorted(NODES, key=lambda name: self.role(name) == "primary"):
             if f"patroni-{name}" in self.procs:
                 self.kill(f"patroni-{name}", signal.SIGTERM)
             if (self.tmp / "nodes" / name / "postmaster.pid").exists():
