@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages `make test` needs when they are missing: PostgreSQL, Redis, Chromium
 # (for Playwright; its own browser download cannot work offline), CJK fonts for screenshots, wrk
-# for make bench, nginx and PgBouncer for the production-stack tests (never started as services), Pango
+# for make bench, nginx, PgBouncer, etcd and HAProxy for the production-stack tests (never started as services), Pango
 # for WeasyPrint, and poppler's pdfsig with NSS's certutil to verify sealed PDFs.
 set -euo pipefail
 missing=()
@@ -17,6 +17,9 @@ command -v npm >/dev/null || missing+=(nodejs npm)  # the generated TypeScript c
 command -v pdfsig >/dev/null || missing+=(poppler-utils)  # pdfsig: the sealed PDFs checked by a verifier no one here wrote
 command -v certutil >/dev/null || missing+=(libnss3-tools)  # certutil: pdfsig's trust store (NSS) with the seal CA's root
 ldconfig -p | grep -q libzbar.so.0 || missing+=(libzbar0)  # zbar: the independent QR decoder of the 亮证 QR test (pyzbar)
+command -v etcd >/dev/null || missing+=(etcd-server)  # Patroni's store in the database failover test (never started as a service)
+[ -x /usr/sbin/haproxy ] || missing+=(haproxy)  # routes to Patroni's leader and replica by its REST checks in that test
+[ -x /usr/bin/python3 ] || missing+=(python3)  # Patroni runs as the postgres user, on Debian's python3 (devtools/patroni.py)
 ldconfig -p | grep -q libpangoft2-1.0 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)  # WeasyPrint renders result documents with Pango
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Installing system packages: ${missing[*]}"

@@ -19,7 +19,8 @@ from services.services.ratings import rectifications_mark_overdue
 from services.services.workflow import mark_overdue as sweep
 
 
-@shared_task(name="services.instant_approval", acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+# Retries outlast a database failover (about 20-40 s with Patroni): 12 tries, backoff capped at 30 s.
+@shared_task(name="services.instant_approval", acks_late=True, autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=30, max_retries=12)
 def instant_approval(application_id: int) -> str:
     application = Application.objects.select_related("version", "applicant", "organisation", "department").get(pk=application_id)
     return instant_approve(actor=SYSTEM, application=application).status
