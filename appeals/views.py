@@ -10,8 +10,8 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from appeals import permissions, selectors
 from appeals.models import Case, Channel, Kind, Urgency
@@ -21,6 +21,7 @@ from core.errors import DomainError
 from core.web import refusal, whole_number
 from identity import second_factor
 from identity.models import Department
+from knowledge import selectors as knowledge
 
 FIELD_WORDS = {"kind": gettext_lazy("类型"), "text": gettext_lazy("诉求内容"), "title": gettext_lazy("标题"), "contact_phone": gettext_lazy("联系电话"),
                "reason": gettext_lazy("原因"), "public_text": gettext_lazy("答复内容"), "days": gettext_lazy("延期天数"),
@@ -49,17 +50,34 @@ def _form_values(request) -> dict:
             "urgency": source.get("urgency", Urgency.NORMAL)}
 
 
+def _candidates(source) -> list[dict]:
+    """The answers the person saw before asking a person (``candidate=title|/path``, at most 5, our own pages only)."""
+    seen = []
+    for raw in source.getlist("candidate")[:5]:
+        title, _bar, url = raw.partition("|")
+        if title.strip() and url.startswith("/") and not url.startswith("//"):
+            seen.append({"title": title.strip()[:100], "url": url[:300]})
+    return seen
+
+
 def case_new(request):
-    """我要咨询 / 我要投诉. ``?kind=consult&question=…`` prefills it (the knowledge answer's 转人工)."""
+    """我要咨询 / 我要投诉, the knowledge answer first: a question arriving without the answers it saw
+    (``?kind=consult&question=…``), or 先看看有没有答案 pressed, shows the best answer above the form, and the
+    answers seen travel with the case (``knowledge_candidates``) to whoever replies."""
     values = _form_values(request)
     signed_in = request.user.is_authenticated
-    if request.method == "POST":
+    source = request.POST if request.method == "POST" else request.GET
+    candidates, answer = _candidates(source), None
+    if "look" in request.POST or (request.method == "GET" and values["text"] and not candidates):
+        answer = knowledge.answer(values["text"], language=get_language())
+        candidates = [{"title": passage.title[:100], "url": passage.url} for passage in answer.passages]
+    if request.method == "POST" and "look" not in request.POST:
         anonymous = values["anonymous"] or not signed_in
         try:
             received = intake.case_submit(
                 actor=request.user if signed_in else None, channel=Channel.PORTAL,
                 intake=intake.Intake(kind=values["kind"], title=values["title"], text=values["text"], area=values["area"], urgency=values["urgency"],
-                                     contact_phone=values["contact_phone"], anonymous=anonymous))
+                                     contact_phone=values["contact_phone"], anonymous=anonymous, knowledge_candidates=candidates))
         except (ValidationError, DomainError) as exc:
             _say(request, exc)
         else:
@@ -70,7 +88,7 @@ def case_new(request):
             return redirect("case-mine", number=received.case.number)
     kinds = [(kind.value, kind.label) for kind in FORM_KINDS]
     return render(request, "appeals/new.html", {"values": values, "kinds": kinds, "signed_in": signed_in,
-                                                "urgencies": Urgency.choices, "question": values["text"]})
+                                                "urgencies": Urgency.choices, "question": values["text"], "answer": answer, "candidates": candidates})
 
 
 @login_required

@@ -25,7 +25,7 @@ from knowledge.models import Article, GuideSection, SearchIndex
 from services.models import Material, ServiceItem
 
 MAX_QUESTION = 200
-HANDOFF_PATH = "/appeals/new/"  # the cases app's 咨询 form (转人工)
+HANDOFF_URL_NAME = "case-new"  # the cases app's 咨询 form (转人工), reached by URL name: knowledge imports nothing of appeals
 
 _lock = threading.Lock()
 _loaded: tuple[tuple[int, float], retrieval.Index] | None = None
@@ -69,7 +69,7 @@ class Answer:
     def handoff_url(self) -> str:
         """没解决？转人工: the 咨询 form, carrying the question and the candidates shown (title|url)."""
         query = [("kind", "consult"), ("question", self.question)] + [("candidate", f"{p.title[:40]}|{p.url}") for p in self.passages]
-        return f"{HANDOFF_PATH}?{urlencode(query)}"
+        return f"{reverse(HANDOFF_URL_NAME)}?{urlencode(query)}"
 
 
 def current_index() -> retrieval.Index:

@@ -17,7 +17,7 @@ def test_a_colloquial_question_gets_the_guide_or_article_that_answers_it(knowled
     assert len(result.alternatives) == 2 and len({p.target for p in result.passages}) == 3
     handoff = urlsplit(result.handoff_url)
     query = parse_qs(handoff.query)
-    assert handoff.path == "/appeals/new/" and query["kind"] == ["consult"] and query["question"] == ["驾照快到期了怎么换"]
+    assert handoff.path == "/cases/new/" and query["kind"] == ["consult"] and query["question"] == ["驾照快到期了怎么换"]
     assert len(query["candidate"]) == 3 and query["candidate"][0].endswith(result.best.url)
     assert no_network == []
 
@@ -32,7 +32,7 @@ def test_a_colloquial_question_gets_the_guide_or_article_that_answers_it(knowled
 
 def test_nothing_scores_nothing_is_answered(knowledge_base):
     result = answer("量子色动力学的渐近性质", language="zh-hans")
-    assert not result and result.alternatives == [] and result.handoff_url.startswith("/appeals/new/?kind=consult")
+    assert not result and result.alternatives == [] and result.handoff_url.startswith("/cases/new/?kind=consult")
     assert not answer("   ", language="zh-hans")
 
 
@@ -48,7 +48,7 @@ def test_the_catalogue_search_finds_items_from_a_colloquial_question(knowledge_b
 def test_the_app_api_answers_anyone(knowledge_base, api):
     body = api.get("/api/v1/knowledge/answer/", {"q": "社保卡丢了"}).json()
     assert body["best"]["item"] == "RS-003" and body["best"]["kind"] in ("article", "guide")
-    assert len(body["alternatives"]) == 2 and body["handoff_url"].startswith("/appeals/new/")
+    assert len(body["alternatives"]) == 2 and body["handoff_url"].startswith("/cases/new/")
     assert api.get("/api/v1/knowledge/answer/", {"q": "量子色动力学"}).json()["best"] is None
 
     created = api.post("/api/v1/knowledge/feedback/", {"question": "社保卡丢了", "useful": False, "article": body["best"]["article"] or "",
