@@ -6,6 +6,7 @@ QILU_ENV=prod has no defaults for secrets and refuses to start with unsafe setti
 """
 
 import json
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -174,6 +175,10 @@ REDIS_SENTINEL_MASTER = env.str("QILU_REDIS_SENTINEL_MASTER", "qilu") or "qilu"
 REDIS_SENTINEL_TIMEOUTS = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
 if REDIS_SENTINELS:
     REDIS_URL = f"redis://{REDIS_SENTINEL_MASTER}/0"  # the master's name, resolved through the sentinels
+if QILU_ENV == "test" and REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    # make test runs on two pytest-xdist workers; each clears the cache per test, so each gets its own
+    # Redis database (gw0 → 1, gw1 → 2, …) on the one server.
+    REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + f"/{1 + int(os.environ['PYTEST_XDIST_WORKER'][2:])}"
 if IS_PROD and not REDIS_URL:
     env.problems.append("REDIS_URL is not set")
 if REDIS_URL:

@@ -9,4 +9,4 @@ py=.venv/bin/python
 $py manage.py check --fail-level WARNING
 $py manage.py makemigrations --check --dry-run
 $py manage.py spectacular --validate --fail-on-warn --file /dev/null  # the OpenAPI schema is clean
-$py -m pytest "$@"
+$py -m pytest -n "${QILU_TEST_WORKERS:-2}" --dist loadfile "$@"  # pytest-xdist: one worker per core (tests/conftest.py says why the order is safe)

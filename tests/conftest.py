@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from tests import summaries
 from tests.factories import PASSWORD, UserFactory, api_as
 
 
@@ -63,7 +64,41 @@ def other_api(other_citizen):
     return api_as(other_citizen)
 
 
+def _transactional_marker(item):
+    """The django_db marker of a transactional test (live server, browser, production stack), or None."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return marker
+    if "transactional_db" in fixtures or "live_server" in fixtures:
+        return marker or pytest.mark.django_db(transaction=True).mark
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """A transactional test empties the database when it ends, and with it the roles and reference data
+    the migrations wrote. In one process pytest-django runs them last; make test runs on two pytest-xdist
+    workers, where a worker may run a plain test after one — so every transactional test rolls back to
+    the migrated contents (Django's serialized rollback) and the order no longer matters."""
+    for item in items:
+        marker = _transactional_marker(item)
+        if marker is not None:
+            item.add_marker(pytest.mark.django_db(*marker.args, **{**marker.kwargs, "transaction": True, "serialized_rollback": True}), append=False)
+
+
+def pytest_sessionfinish(session):
+    summaries.to_worker(session.config)
+
+
+def pytest_testnodedown(node, error):  # pytest-xdist: a worker's figures reach the controller
+    summaries.from_worker(node.config, node)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    checked = getattr(config, "qilu_use_cases_checked", None)
-    if checked:
+    figures = summaries.figures(config)
+    if "use_cases" in figures:
+        checked = figures["use_cases"]
         terminalreporter.write_line(f"use-case contract: {checked[0]} use cases checked in {checked[1]} write modules")
+    if "page_check" in figures:
+        terminalreporter.write_line(summaries.page_check_line(figures["page_check"]))

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests import summaries
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -88,16 +90,15 @@ class PageCheck:
         self.responses = [r for r in self.responses if r not in taken]
         return taken
 
+    def totals(self) -> dict:
+        return {"views": len(self.views), "pages": sorted({urlsplit(v["url"]).path for v in self.views}),
+                "modes": sorted({self.mode(v) for v in self.views}),
+                "violations": sum(len(self.problems(v)) for v in self.views) + len(self.responses) + len(self.server_errors),
+                "seconds": sum(v.get("ms", 0) for v in self.views) / 1000, "late": sum(1 for v in self.views if not v.get("axeSync")),
+                "cached": sum(1 for v in self.views if v.get("axeCached"))}
+
     def summary(self) -> str:
-        pages = {urlsplit(v["url"]).path for v in self.views}
-        modes = sorted({self.mode(v) for v in self.views})
-        violations = sum(len(self.problems(v)) for v in self.views) + len(self.responses) + len(self.server_errors)
-        seconds = sum(v.get("ms", 0) for v in self.views) / 1000
-        late = sum(1 for v in self.views if not v.get("axeSync"))
-        cached = sum(1 for v in self.views if v.get("axeCached"))
-        return (f"page check: {len(self.views)} page views ({len(pages)} distinct pages) × {len(modes)} modes ({', '.join(modes)}), "
-                f"violations {violations}; {seconds:.1f} s checking in the browser ({cached} axe results reused for identical documents)"
-                + (f"; {late} axe runs finished after the load event" if late else ""))
+        return summaries.page_check_line(self.totals())
 
 
 class ServerErrors(logging.Handler):
@@ -131,12 +132,14 @@ def page_check(request):
         pytest.fail("page check:\n" + "\n".join(failures[:40]) + (f"\n… and {len(failures) - 40} more" if len(failures) > 40 else ""), pytrace=False)
 
 
-def pytest_terminal_summary(terminalreporter):
+@pytest.hookimpl(tryfirst=True)  # before tests/conftest.py hands this process's figures to the xdist controller
+def pytest_sessionfinish(session):
     if not PAGE_CHECK.views:
         return
-    terminalreporter.write_line(PAGE_CHECK.summary())
+    summaries.record(session.config, "page_check", PAGE_CHECK.totals())
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "page-check.json").write_text(json.dumps(
+    (ARTIFACTS / (f"page-check.{worker}.json" if worker else "page-check.json")).write_text(json.dumps(
         {"summary": PAGE_CHECK.summary(), "responses_5xx": PAGE_CHECK.responses, "server_errors": PAGE_CHECK.server_errors,
          "views": [{**v, "problems": PAGE_CHECK.problems(v)} for v in PAGE_CHECK.views]}, ensure_ascii=False, indent=1))
 

@@ -62,6 +62,10 @@ def test_a_citizen_is_never_asked(citizen, password):
 
 
 def test_with_an_authenticator_app_sign_in_asks_for_its_code_and_then_the_data_opens(reviewer, password):
+    import time
+
+    if time.time() % 30 > 20:  # the replay below must fall in the same 30-second step as the first use
+        time.sleep(30.5 - time.time() % 30)
     secret = totp_for(reviewer)
     browser = Client()
     portal_sign_in(browser, reviewer, password, code=totp_code(secret))
