@@ -265,6 +265,12 @@ def test_every_variable_given_is_documented(production):
 
 def test_the_web_pods_proxy_sends_what_the_documented_nginx_sends(production, tmp_path):
     config = _one(production, "ConfigMap", "qilu-proxy")["data"]
+    pod = _one(production, "Deployment", "qilu-web")["spec"]["template"]["spec"]
+    (proxy,) = [c for c in pod["containers"] if c["name"] == "proxy"]
+    (mount,) = [m["mountPath"] for m in proxy["volumeMounts"] if m["name"] == "proxy-config"]
+    assert [v["configMap"]["name"] for v in pod["volumes"] if v["name"] == "proxy-config"] == ["qilu-proxy"]
+    assert proxy["command"][proxy["command"].index("-c") + 1] == f"{mount}/nginx.conf"  # nginx reads the mounted file
+    assert f"include {mount}/qilu-proxy.conf;" in config["nginx.conf"]
     assert config["qilu-proxy.conf"] == (ROOT / "deploy" / "nginx-proxy.conf").read_text()
     assert _one(production, "ConfigMap", "qilu-config")["data"]["QILU_TRUSTED_PROXY_IPS"] == "127.0.0.1"  # nginx reaches gunicorn over loopback
     (tmp_path / "qilu-proxy.conf").write_text(config["qilu-proxy.conf"])

@@ -83,7 +83,9 @@ def shards(django_db_setup, django_db_blocker):
                 shard.execute('CREATE INDEX ON "credentials_presentation" ("person_index")')
         settings = connection.settings_dict
         with psycopg.connect(**_server(settings["NAME"]), autocommit=True) as coordinator:
-            coordinator.execute("CREATE EXTENSION IF NOT EXISTS postgres_fdw")
+            coordinator.execute(f"DROP SCHEMA IF EXISTS {COORDINATOR} CASCADE")  # left by an interrupted run on a reused database
+            coordinator.execute("DROP EXTENSION IF EXISTS postgres_fdw CASCADE")
+            coordinator.execute("CREATE EXTENSION postgres_fdw")
             coordinator.execute(f"CREATE SCHEMA {COORDINATOR}")
             for number, name in enumerate(names):
                 coordinator.execute(f"CREATE SERVER shard{number} FOREIGN DATA WRAPPER postgres_fdw "
