@@ -17,6 +17,11 @@ ISSUER = "https://issuer.example"
 NOW = 1_800_000_000
 
 
+@pytest.fixture(autouse=True)
+def signing_key():
+    """None here: the credentials conftest makes a signing key in the database for every test; these need none."""
+
+
 @pytest.fixture(scope="module")
 def keys():
     issuer, holder = ECKey.generate_key("P-256"), ECKey.generate_key("P-256")

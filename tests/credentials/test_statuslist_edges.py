@@ -18,6 +18,11 @@ URI = "https://issuer.example/status-lists/1"
 NOW = 1_800_000_000
 
 
+@pytest.fixture(autouse=True)
+def signing_key():
+    """None here: the credentials conftest makes a signing key in the database for every test; these need none."""
+
+
 @pytest.fixture(scope="module")
 def key():
     return ECKey.generate_key("P-256")
