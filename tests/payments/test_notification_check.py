@@ -152,6 +152,22 @@ def test_calls_carry_the_merchant_key_and_json_and_read_json(loopback):
     ]
 
 
+def test_orders_refunds_and_statements_are_the_platforms_paths(loopback, settings, monkeypatch):
+    monkeypatch.setattr(platform, "transport", platform._http)  # the real HTTP, whatever another test routed it through
+    settings.QILU_PAYMENT_NOTIFY_URL = "https://qilu.example/api/v1/payments/notify/"
+    assert platform.create(out_trade_no="Q1", amount_fen=1000, description="换领", return_url="https://qilu.example/back")["ok"] is True
+    platform.query("Q1")
+    platform.refund(out_trade_no="Q1", amount_fen=1000)
+    assert platform.statement("2026-12-01") == [{"n": 1}]
+    assert [(call["method"], call["path"], call["body"]) for call in loopback] == [
+        ("POST", "/pay/api/orders", {"out_trade_no": "Q1", "amount_fen": 1000, "description": "换领",
+                                     "notify_url": "https://qilu.example/api/v1/payments/notify/", "return_url": "https://qilu.example/back"}),
+        ("GET", "/pay/api/orders/Q1", None),
+        ("POST", "/pay/api/refunds", {"out_trade_no": "Q1", "amount_fen": 1000}),
+        ("GET", "/pay/api/statements/2026-12-01", None),
+    ]
+
+
 def test_a_refusal_or_an_unreachable_platform_is_a_platform_error(loopback, settings):
     with pytest.raises(platform.PlatformError, match=r"^409 b'\{\"error\": \"refused\"\}'$"):
         platform._http("POST", "/refused", {})
