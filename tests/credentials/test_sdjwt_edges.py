@@ -60,6 +60,11 @@ def test_base64url_round_trips_every_padding(size):
     assert "=" not in sdjwt.b64url(data)
 
 
+def test_only_padding_is_stripped_never_a_trailing_letter():
+    assert sdjwt.b64url(b"\x00\x00\x17") == "AAAX" and sdjwt.b64url(b"\x00\x00\x3d") == "AAA9"
+    assert sdjwt.b64url_decode("AAAX") == b"\x00\x00\x17"
+
+
 def test_a_disclosure_is_salt_name_value_in_utf8_with_a_128_bit_salt():
     made = sdjwt.disclosure("name", "张三")
     raw = sdjwt.b64url_decode(made)
@@ -87,13 +92,14 @@ def test_without_decoys_only_the_disclosures_digests():
 
 
 def test_an_issued_token_names_its_key_and_type_and_ends_with_a_tilde(keys):
-    token = _issue(keys)
+    token = _issue(keys, {"issuer_name": "山东省公安厅"})
     header = json.loads(sdjwt.b64url_decode(token.split(".")[0]))
     assert header == {"alg": "ES256", "kid": "k1", "typ": "dc+sd-jwt"}
     assert token.endswith("~") and token.count("~") == 3
     payload = token.split("~")[0].split(".")[1]
     assert sdjwt.b64url_decode(payload) == json.dumps(json.loads(sdjwt.b64url_decode(payload)), ensure_ascii=False, separators=(",", ":"),
                                                       sort_keys=True).encode()  # compact, sorted, UTF-8: the same claims sign the same way
+    assert "山东省公安厅".encode() in sdjwt.b64url_decode(payload)
 
 
 # --- splitting and presenting -----------------------------------------------------------------------------
@@ -113,12 +119,12 @@ def test_split_keeps_the_key_binding_apart():
 
 @pytest.mark.parametrize("content", [["salt", "name"], ["salt", 1, "v"], [1, "name", "v"], {"a": 1}, "text", ["s", "n", "v", "x"]])
 def test_only_three_element_object_property_disclosures_are_read(content):
-    with pytest.raises(sdjwt.SdJwtRejected, match="malformed_disclosure"):
+    with pytest.raises(sdjwt.SdJwtRejected, match="^malformed_disclosure$"):
         sdjwt.decode_disclosure(sdjwt.b64url(json.dumps(content).encode()))
 
 
 def test_a_disclosure_that_is_not_json_is_malformed():
-    with pytest.raises(sdjwt.SdJwtRejected, match="malformed_disclosure"):
+    with pytest.raises(sdjwt.SdJwtRejected, match="^malformed_disclosure$"):
         sdjwt.decode_disclosure(sdjwt.b64url(b"\xff\xfe not json"))
 
 
@@ -167,6 +173,12 @@ def test_the_old_media_type_is_still_read_and_others_are_not(keys):
         else:
             assert _reason(token, keys) == "malformed"
     assert issuer.is_private
+
+
+@pytest.mark.parametrize("jwt", ["garbage", "a.b.c", "%%%.e30.sig"])
+def test_a_jwt_whose_header_cannot_be_read_is_malformed(keys, jwt):
+    assert _reason(jwt + "~", keys, require_kb=False) == "malformed"
+    assert _reason(sdjwt.split(_shown(keys)).without_kb + jwt, keys) == "malformed"  # as the key binding
 
 
 def test_another_algorithm_in_the_header_is_malformed(keys):
