@@ -113,9 +113,10 @@ class _Platform(BaseHTTPRequestHandler):
     def _answer(self):
         length = int(self.headers.get("Content-Length") or 0)
         _Platform.seen.append({"method": self.command, "path": self.path, "authorization": self.headers.get("Authorization"),
-                               "type": self.headers.get("Content-Type"), "body": json.loads(self.rfile.read(length)) if length else None})
-        status = 409 if self.path.endswith("/refused") else 200
-        payload = json.dumps({"error": "refused"} if status == 409 else {"ok": True, "lines": [{"n": 1}]}).encode()
+                               "type": self.headers.get("Content-Type"), "body": json.loads(self.rfile.read(length)) if length else "(none)"})
+        status = 409 if "/refused" in self.path else 200
+        refusal = {"error": "refused", "detail": "x" * 300} if self.path.endswith("/long") else {"error": "refused"}
+        payload = json.dumps(refusal if status == 409 else {"ok": True, "lines": [{"n": 1}]}).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
@@ -148,7 +149,7 @@ def test_calls_carry_the_merchant_key_and_json_and_read_json(loopback):
         {"method": "POST", "path": "/pay/api/orders", "authorization": "Bearer merchant-key", "type": "application/json",
          "body": {"out_trade_no": "Q1", "amount_fen": 1000}},
         {"method": "GET", "path": "/pay/api/statements/2026-12-01", "authorization": "Bearer merchant-key", "type": "application/json",
-         "body": None},
+         "body": "(none)"},
     ]
 
 
@@ -162,20 +163,24 @@ def test_orders_refunds_and_statements_are_the_platforms_paths(loopback, setting
     assert [(call["method"], call["path"], call["body"]) for call in loopback] == [
         ("POST", "/pay/api/orders", {"out_trade_no": "Q1", "amount_fen": 1000, "description": "换领",
                                      "notify_url": "https://qilu.example/api/v1/payments/notify/", "return_url": "https://qilu.example/back"}),
-        ("GET", "/pay/api/orders/Q1", None),
+        ("GET", "/pay/api/orders/Q1", "(none)"),
         ("POST", "/pay/api/refunds", {"out_trade_no": "Q1", "amount_fen": 1000}),
-        ("GET", "/pay/api/statements/2026-12-01", None),
+        ("GET", "/pay/api/statements/2026-12-01", "(none)"),
     ]
 
 
 def test_a_refusal_or_an_unreachable_platform_is_a_platform_error(loopback, settings):
     with pytest.raises(platform.PlatformError, match=r"^409 b'\{\"error\": \"refused\"\}'$"):
         platform._http("POST", "/refused", {})
-    settings.QILU_PAYMENT_BASE_URL = "http://127.0.0.1:9"  # discard: nothing listens
-    with pytest.raises(platform.PlatformError):
-        platform._http("GET", "/api/orders/Q1")
+    with pytest.raises(platform.PlatformError) as long_refusal:
+        platform._http("POST", "/refused/long", {})
+    assert str(long_refusal.value) == f"409 {json.dumps({'error': 'refused', 'detail': 'x' * 300}).encode()[:200]!r}"  # the first 200 bytes
+    for base in ("http://127.0.0.1:9", "https://127.0.0.1:9"):  # discard: nothing listens
+        settings.QILU_PAYMENT_BASE_URL = base
+        with pytest.raises(platform.PlatformError, match="Connection refused"):
+            platform._http("GET", "/api/orders/Q1")
     settings.QILU_PAYMENT_BASE_URL = "file:///etc/passwd"
-    with pytest.raises(platform.PlatformError, match="must be an http"):
+    with pytest.raises(platform.PlatformError, match=r"^QILU_PAYMENT_BASE_URL must be an http\(s\) URL$"):
         platform._http("GET", "/")
 
 
@@ -187,3 +192,7 @@ def test_the_platform_and_our_notify_address_follow_configuration(settings):
     assert (platform.base_url(), platform.notify_url()) == ("https://qilu.example/paysim", "https://qilu.example/api/v1/payments/notify/")
     settings.PAYSIM_ENABLED = False
     assert platform.base_url() == ""
+    settings.QILU_PUBLIC_URL = ""  # nothing configured and no request served yet: no address to give
+    assert (platform.base_url(), platform.notify_url()) == ("", "")
+    settings.QILU_PAYMENT_BASE_URL = "https://pay.example.gov.cn/X/"
+    assert platform.base_url() == "https://pay.example.gov.cn/X"  # only the slash is trimmed
