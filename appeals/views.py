@@ -17,11 +17,12 @@ from appeals import permissions, selectors
 from appeals.models import Case, Channel, Kind, Urgency
 from appeals.services import intake, privacy, workflow
 from appeals.transitions import LABELS, allowed_actions
-from core.errors import DomainError
+from core.errors import DomainError, Forbidden
 from core.web import refusal, whole_number
 from identity import second_factor
 from identity.models import Department
 from knowledge import selectors as knowledge
+from knowledge import services as articles
 
 FIELD_WORDS = {"kind": gettext_lazy("类型"), "text": gettext_lazy("诉求内容"), "title": gettext_lazy("标题"), "contact_phone": gettext_lazy("联系电话"),
                "reason": gettext_lazy("原因"), "public_text": gettext_lazy("答复内容"), "days": gettext_lazy("延期天数"),
@@ -143,6 +144,21 @@ def department_queue(request):
     return render(request, "appeals/department.html", {"cases": cases})
 
 
+def _may_draft_article(user, case: Case) -> bool:
+    return case.kind == Kind.CONSULT and bool(case.reply_public) and user.has_perm("knowledge.add_article")
+
+
+def _draft_article(request, case: Case) -> None:
+    """A good reply to a 咨询 becomes a draft article (the question in the staff member's words, not the
+    citizen's); someone else reviews it before anyone reads it as an answer."""
+    if not _may_draft_article(request.user, case):
+        raise Forbidden(_("您无权执行此操作。"), code="permission_denied")
+    article = articles.article_draft_create(actor=request.user, question=request.POST.get("question", "")[:200],
+                                            answer=case.reply_public, source=_("12345 答复（诉求 %(number)s）") % {"number": case.number},
+                                            item=case.item)
+    messages.info(request, _("已存为知识库草稿“%(question)s”，经另一人审核后发布。") % {"question": article.question})
+
+
 def _step(request, case: Case) -> None:
     post = request.POST
     action = post.get("action", "")
@@ -162,13 +178,15 @@ def _step(request, case: Case) -> None:
         "discard": lambda: workflow.case_discard(actor=request.user, case=case, reason=post.get("reason", "")[:2000]),
         "callback": lambda: workflow.case_callback(actor=request.user, case=case, solved=post.get("solved") == "1",
                                                    satisfied=post.get("satisfied") == "1", note=post.get("note", "")[:2000]),
+        "draft_article": lambda: _draft_article(request, case),
     }
     if action not in calls:
         messages.error(request, _("Unknown action."))
         return
     try:
         calls[action]()
-        messages.success(request, _("已%(action)s。") % {"action": LABELS.get(action, _("回访"))})
+        if action != "draft_article":
+            messages.success(request, _("已%(action)s。") % {"action": LABELS.get(action, _("回访"))})
     except (ValidationError, DomainError) as exc:
         _say(request, exc)
 
@@ -186,9 +204,10 @@ def staff_case(request, number: str):
     privacy.case_open(actor=request.user, case=case)
     actions = allowed_actions(request.user, case)
     may_call_back = permissions.is_dispatcher(request.user) and case.status == "replied"
+    may_draft = _may_draft_article(request.user, case)
     departments = Department.objects.order_by("code") if "dispatch" in actions else []
     default_department = (case.category or case.suggested_category).default_department if (case.category or case.suggested_category) else None
     return render(request, "appeals/staff_case.html", {
         "case": case, "actions": actions, "may_call_back": may_call_back, "contact": selectors.contact_for(request.user, case),
         "timeline": case.timeline.all(), "labels": LABELS, "departments": departments, "categories": selectors.categories() if departments else [],
-        "default_department": default_department, "sources": case.sources.all()})
+        "default_department": default_department, "sources": case.sources.all(), "may_draft": may_draft})
