@@ -87,6 +87,22 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.django_db(*marker.args, **{**marker.kwargs, "transaction": True, "serialized_rollback": True}), append=False)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Django restores the migrated contents when the next *transactional* test starts; a plain test
+    after one (which only pytest-xdist's scheduling produces) finds them restored here instead."""
+    yield
+    if nextitem is not None and _transactional_marker(item) is not None and _transactional_marker(nextitem) is None:
+        from django.db import connections
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            for connection in connections.all():
+                contents = getattr(connection, "_test_serialized_contents", None)
+                if contents:
+                    connection.creation.deserialize_db_from_string(contents)
+
+
 def pytest_sessionfinish(session):
     summaries.to_worker(session.config)
 
