@@ -54,9 +54,11 @@ LIMITS: tuple[Limit, ...] = (
     Limit("tx_code_attempts", "credentials.openid.oid4vci", "guesses at a wallet offer's transaction code (5 per offer)", WhenAway.CLOSED),
     Limit("presentation_once", "core.journal / credentials.services", "a 亮证 QR used twice", WhenAway.DATABASE),
     Limit("presentation_request_attempts", "credentials.openid.oid4vp", "refused answers to a verifier's request (3)", WhenAway.DATABASE),
-    Limit("creation_quotas", "core.quotas", "applications, presentations, credential copies, nonces per person / token / address",
+    Limit("creation_quotas", "core.quotas", "applications, presentations, credential copies, nonces, cases, feedback per person / token / address",
           WhenAway.LOCAL_FLOOR),
     Limit("base_records_sync", "identity.api.views (DRF)", "base-record pushes per registered API client", WhenAway.OPEN),
+    # a tracking code is 12 random base-32 characters (60 bits), so guessing needs no counter; the throttle sheds load
+    Limit("case_track", "appeals.api.views (DRF)", "look-ups of an anonymous case by number and tracking code per address", WhenAway.OPEN),
 )
 
 BREAKER_SECONDS = 5.0

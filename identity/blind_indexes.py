@@ -56,7 +56,10 @@ PERSON_COLUMNS = (
     "healthcode.Dependant.person_index",
     "healthcode.PassCheck.person_index",
 )
-PHONE_COLUMNS = ("identity.SmsMessage.phone_index",)
+# A case's contact is a phone index (or, for a reporter without one, an index of their account that
+# the switch leaves as it is); a walk-in's phone that is no account's keeps its old index, so only
+# the duplicate check of that still-open case misses after the switch.
+PHONE_COLUMNS = ("identity.SmsMessage.phone_index", "appeals.Case.contact_index")
 # *_index columns that hold no person's ID-number or phone index (they stay HMAC-SHA256 for now).
 OTHER_INDEXES = ("credentials.Credential.issuer_record_index",)
 

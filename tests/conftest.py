@@ -35,6 +35,19 @@ def redis_journal(settings):
 
 
 @pytest.fixture
+def migrated_back_and_forth():
+    """For a test that migrates an app backwards: afterwards, pass or fail, every app is at its latest
+    migration again (going back unapplies other apps' dependants, which the app's own leaf does not
+    bring back), so the tests after it on the same worker see the whole schema."""
+    yield
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.fixture
 def password():
     return PASSWORD
 

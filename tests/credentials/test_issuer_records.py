@@ -35,7 +35,7 @@ def test_record_numbers_are_stored_encrypted_and_found_by_their_index(issuer, ci
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_migration_encrypts_and_indexes_rows_that_were_in_clear(issuer, citizen):
+def test_the_migration_encrypts_and_indexes_rows_that_were_in_clear(issuer, citizen, migrated_back_and_forth):
     client, _token = issuer
     licence = credential_issue(actor=client, data=licence_data(citizen, record_id="DL-7")).credential
     executor = MigrationExecutor(connection)

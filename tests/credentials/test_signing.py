@@ -465,7 +465,7 @@ def test_offline_command_line_verifier_reads_a_compact_code(signing_key, client,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_key_per_purpose_migration_goes_back_to_one_active_key(signing_key):
+def test_the_key_per_purpose_migration_goes_back_to_one_active_key(signing_key, migrated_back_and_forth):
     """Going back before 0011 leaves the credentials key active and the others verifying (the old
     one-active-key constraint holds); forward again, every old key is a credentials key, one active
     (``signing_keys ensure`` then makes the other purposes' keys)."""

@@ -116,5 +116,5 @@ def test_the_memo_of_opened_lists_keeps_the_latest_sixty_four(key):
     for i, token in enumerate(tokens):
         assert statuslist.read(token, uri=URI, index=i % 16, keys=_keys(key), now=NOW) == 1
     assert len(statuslist._opened) == statuslist._OPENED_MAX == 64
-    remembered = {signed for signed, _thumbprint in statuslist._opened}
+    remembered = {memo[0] for memo in statuslist._opened}  # (token, accepted algorithms, the keys that verified it)
     assert remembered == set(tokens[6:])  # the oldest went first
