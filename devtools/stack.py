@@ -53,7 +53,9 @@ class Stack:
         self.pooler_port, self.replica_port = free_port(), free_port()
         self.procs: dict[str, subprocess.Popen] = {}
         self.env = {
-            **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")},
+            # not the test run's own services, nor its pytest-xdist worker name (which picks a test Redis database)
+            **{k: v for k, v in os.environ.items()
+               if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE") and not k.startswith("PYTEST_XDIST")},
             "QILU_ENV": "prod",
             "SECRET_KEY": secrets.token_urlsafe(64),
             "QILU_MASTER_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
