@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
-from identity.admin import UseCaseAdmin
+from identity.admin import ReadOnlyAdmin, UseCaseAdmin
 from knowledge import services
 from knowledge.models import Article, Feedback, SearchIndex
 
@@ -57,31 +57,13 @@ class ArticleAdmin(UseCaseAdmin):
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(admin.ModelAdmin):
+class FeedbackAdmin(ReadOnlyAdmin):
     list_display = ["question", "useful", "problem", "article", "item", "created_at"]
     list_filter = ["useful", "problem"]
     search_fields = ["question", "comment"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(SearchIndex)
-class SearchIndexAdmin(admin.ModelAdmin):
+class SearchIndexAdmin(ReadOnlyAdmin):
     list_display = ["id", "built_at", "documents"]
     exclude = ["data"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
