@@ -37,7 +37,7 @@ from healthcode.evaluation import evaluate  # noqa: E402
 from healthcode.models import TestResult  # noqa: E402
 from identity import crypto  # noqa: E402
 from identity.demo import FAMILY_NAMES, GIVEN_CHARS, SHANDONG_AREAS  # noqa: E402
-from identity.models import PopulationRecord, User  # noqa: E402
+from identity.models import PopulationRecord, User, id_number_index  # noqa: E402  (the models' own index: a loaded person is found by ID number)
 
 AREAS = list(SHANDONG_AREAS)
 
@@ -131,18 +131,17 @@ def main(n: int, offset: int = 0) -> dict:
         plan(model, columns)
     now = timezone.now()
     pop_ctx, user_ctx = "identity.populationrecord.id_number", "identity.user.id_number"
-    idx = crypto.blind_index
     first = (PopulationRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0)
     timings = {}
 
     def population():
         return copy(PopulationRecord, COLUMNS[PopulationRecord],
-                    ((crypto.encrypt(number, context=pop_ctx), idx(number, purpose="id-number"), name, gender, birth, area, "normal", now)
+                    ((crypto.encrypt(number, context=pop_ctx), id_number_index(number), name, gender, birth, area, "normal", now)
                      for number, name, gender, birth, area in people(n, offset=offset)))
 
     def users():
         return copy(User, COLUMNS[User],
-                    (("!", crypto.encrypt(number, context=user_ctx), idx(number, purpose="id-number"), name, False, now, True, False, False, now)
+                    (("!", crypto.encrypt(number, context=user_ctx), id_number_index(number), name, False, now, True, False, False, now)
                      for number, name, _g, _b, _a in people(n, offset=offset)))
 
     ctype = CredentialType.objects.get(code="id_card")
@@ -163,7 +162,7 @@ def main(n: int, offset: int = 0) -> dict:
 
     def tests():
         return copy(TestResult, COLUMNS[TestResult],
-                    ((idx(number, purpose="id-number"), "bench", f"T{i}", now, "nucleic_acid", "positive" if i % 1000 == 0 else "negative",
+                    ((id_number_index(number), "bench", f"T{i}", now, "nucleic_acid", "positive" if i % 1000 == 0 else "negative",
                       now - dt.timedelta(days=1), now - dt.timedelta(hours=20))
                      for i, (number, *_rest) in enumerate(people(n, offset=offset), start=offset) if i % 100 == 0))
 
