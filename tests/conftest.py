@@ -1,5 +1,7 @@
 """Shared fixtures: the actors, API clients for them, and a clean cache per test."""
 
+import os
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -94,6 +96,8 @@ def pytest_collection_modifyitems(config, items):
     the migrations wrote. In one process pytest-django runs them last; make test runs on two pytest-xdist
     workers, where a worker may run a plain test after one — so every transactional test rolls back to
     the migrated contents (Django's serialized rollback) and the order no longer matters."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # one process: pytest-django runs the transactional tests last, after every plain one
     for item in items:
         marker = _transactional_marker(item)
         if marker is not None:
