@@ -41,14 +41,6 @@ def case_for_staff(user, number: str) -> Case:
     return case
 
 
-def case_visible(user, number: str) -> Case:
-    """The case as the API shows it to its reporter or to staff who may see it."""
-    case = Case.objects.select_related(*_RELATED).filter(number=number).first()
-    if case is None or not permissions.may_see(user, case):
-        raise NotFound()
-    return case
-
-
 def dispatch_queue(user) -> QuerySet[Case]:
     """New and returned cases, oldest first (dispatchers only)."""
     if not permissions.is_dispatcher(user):

@@ -77,7 +77,16 @@ def may_take(user, case, transition: Transition) -> bool:
     return permissions.is_dispatcher(user) or (case.reporter_id is not None and case.reporter_id == user.pk)
 
 
+CALLBACK_ACTIONS = ("close", "reopen")  # a 回访 picks one of these itself
+
+
+def may_call_back(user, case) -> bool:
+    """Whether ``user`` may answer the 回访 of ``case`` now (its reporter, or a dispatcher by phone)."""
+    close = TABLE["close"]
+    return case.status in close.sources and may_take(user, case, close)
+
+
 def allowed_actions(user, case) -> list[str]:
     """The actions ``user`` may take on ``case`` now (what pages and the API offer)."""
     return [action for action, transition in TABLE.items() if case.status in transition.sources and may_take(user, case, transition)
-            and action not in ("close", "reopen")]  # a 回访 picks close or reopen itself
+            and action not in CALLBACK_ACTIONS]

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from appeals import permissions, selectors
+from appeals import permissions, selectors, transitions
 from appeals.models import Case, Channel, Kind, Urgency
 from appeals.services import intake, privacy, workflow
 from appeals.transitions import LABELS, allowed_actions
@@ -52,13 +52,9 @@ def _form_values(request) -> dict:
 
 
 def _candidates(source) -> list[dict]:
-    """The answers the person saw before asking a person (``candidate=title|/path``, at most 5, our own pages only)."""
-    seen = []
-    for raw in source.getlist("candidate")[:5]:
-        title, _bar, url = raw.partition("|")
-        if title.strip() and url.startswith("/") and not url.startswith("//"):
-            seen.append({"title": title.strip()[:100], "url": url[:300]})
-    return seen
+    """The answers the person saw before asking a person (``candidate=title|/path``, at most 5; intake keeps our own pages)."""
+    seen = [(title.strip()[:100], url[:300]) for title, _bar, url in (raw.partition("|") for raw in source.getlist("candidate")[:5])]
+    return [{"title": title, "url": url} for title, url in seen if title and intake.own_page(url)]
 
 
 def case_new(request):
@@ -110,7 +106,8 @@ def case_mine(request, number: str):
         except (ValidationError, DomainError) as exc:
             _say(request, exc)
         return redirect("case-mine", number=number)
-    return render(request, "appeals/case.html", {"case": case, "timeline": selectors.public_timeline(case), "labels": LABELS})
+    return render(request, "appeals/case.html", {"case": case, "timeline": selectors.public_timeline(case), "labels": LABELS,
+                                                 "may_call_back": transitions.may_call_back(request.user, case)})
 
 
 def case_track(request):
@@ -203,7 +200,7 @@ def staff_case(request, number: str):
         return redirect("cases-department")
     privacy.case_open(actor=request.user, case=case)
     actions = allowed_actions(request.user, case)
-    may_call_back = permissions.is_dispatcher(request.user) and case.status == "replied"
+    may_call_back = transitions.may_call_back(request.user, case)
     may_draft = _may_draft_article(request.user, case)
     departments = Department.objects.order_by("code") if "dispatch" in actions else []
     default_department = (case.category or case.suggested_category).default_department if (case.category or case.suggested_category) else None

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from appeals import selectors
 from appeals.models import Case, CaseEvent, Channel, Kind, Urgency
-from appeals.transitions import LABELS, TABLE, allowed_actions
+from appeals.transitions import CALLBACK_ACTIONS, LABELS, TABLE, allowed_actions, may_call_back
 from core import limits
 
 SUBMIT_CHANNELS = [(Channel.APP.value, Channel.APP.label), (Channel.PORTAL.value, Channel.PORTAL.label)]
@@ -85,7 +85,8 @@ class CitizenCaseOutput(serializers.ModelSerializer):
         return EventSerializer(case.timeline.all(), many=True).data
 
     def get_may_call_back(self, case) -> bool:
-        return case.status == "replied"
+        request = self.context.get("request")
+        return request is not None and may_call_back(request.user, case)
 
 
 class ContactSerializer(serializers.Serializer):
@@ -135,7 +136,7 @@ class CaseListOutput(serializers.ModelSerializer):
 
 
 class StepSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=[a for a in TABLE if a not in ("close", "reopen")],
+    action = serializers.ChoiceField(choices=[a for a in TABLE if a not in CALLBACK_ACTIONS],
                                      help_text="The transition to take (close and reopen follow from a call-back)")
     department = serializers.CharField(max_length=32, required=False, allow_blank=True, default="", help_text="dispatch: the department's code")
     category = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="dispatch: the confirmed category")

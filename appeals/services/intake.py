@@ -67,12 +67,18 @@ class Received:
     tracking_code: str = ""  # given once, to an anonymous reporter
 
 
+@pure
+def own_page(url: str) -> bool:
+    """A link to one of our own pages (a path), never elsewhere nor ``javascript:`` — the only links a case keeps."""
+    return url.startswith("/") and not url.startswith("//")
+
+
 def _candidates(value) -> list[dict]:
     if not isinstance(value, list) or len(value) > MAX_CANDIDATES or any(
             not isinstance(entry, dict) or not isinstance(entry.get("title"), str) or not isinstance(entry.get("url"), str)
             or len(entry["title"]) > limits.NAME * 2 or len(entry["url"]) > 500 for entry in value):
         raise ValidationError({"knowledge_candidates": [_("At most 5 answers, each with a title and a link.")]})
-    return [{"title": entry["title"], "url": entry["url"]} for entry in value]
+    return [{"title": entry["title"], "url": entry["url"]} for entry in value if own_page(entry["url"])]  # a link elsewhere is dropped
 
 
 @pure

@@ -6,6 +6,7 @@ and scores."""
 
 from rest_framework.test import APIClient
 
+from appeals import tracking
 from appeals.actions import CASE_VIEWED
 from appeals.models import Case, CaseCategory, Status
 from identity.models import AuditEvent
@@ -64,3 +65,23 @@ def test_public_categories_and_scores(db):
     assert [row["name"] for row in api.get("/api/v1/cases/categories/").json()] == ["交通出行"]
     assert api.get("/api/v1/cases/scores/?month=2026-11").status_code == 200
     assert api.get("/api/v1/cases/scores/?month=11-2026").json()["code"] == "invalid"
+
+
+def test_the_callback_api_is_the_reporters_alone_and_says_so(make_case, reporter, dispatcher, handler):
+    """A dispatcher calls back on the portal, behind the second factor; the API's 回访 is the reporter's.
+    ``may_call_back`` is true only for who may: not the handler, not an anonymous tracker."""
+    case = make_case(Status.REPLIED, reply_public="已修好。")
+    assert api_as(dispatcher).post(f"/api/v1/cases/{case.number}/callback/", {"solved": True, "satisfied": True}, format="json").status_code == 404
+    assert api_as(handler).get(f"/api/v1/cases/staff/{case.number}/").status_code == 200
+    assert api_as(reporter).get(f"/api/v1/cases/{case.number}/").json()["may_call_back"] is True
+    Case.objects.filter(pk=case.pk).update(reporter=None, tracking_digest=tracking.digest("AAAA-BBBB-CCCC"))
+    tracked = APIClient().post("/api/v1/cases/track/", {"number": case.number, "tracking_code": "AAAA-BBBB-CCCC"}, format="json").json()
+    assert tracked["status"] == "replied" and tracked["may_call_back"] is False
+
+
+def test_answers_seen_keep_our_own_pages_only(reporter):
+    answer = api_as(reporter).post("/api/v1/cases/", {"kind": "consult", "text": "驾照快到期了怎么换", "knowledge_candidates": [
+        {"title": "办事指南", "url": "/services/GA-001/"}, {"title": "钓鱼", "url": "javascript:alert(1)"}, {"title": "外站", "url": "//evil.example/"}]},
+        format="json")
+    assert answer.status_code == 201
+    assert Case.objects.get().knowledge_candidates == [{"title": "办事指南", "url": "/services/GA-001/"}]
