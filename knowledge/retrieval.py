@@ -141,12 +141,12 @@ class Index:
             return np.zeros(len(self.documents), dtype=np.float32)
         return self._bm25.get_scores(tokens)
 
-    def search(self, question: str, *, language: str = "", today: dt.date | None = None, k: int = 3, dense_floor: float = 0.86) -> list[Hit]:
+    def search(self, question: str, *, today: dt.date, language: str = "", k: int = 3, dense_floor: float = 0.86) -> list[Hit]:
         """The best ``k`` documents for ``question``, one per target, in force on ``today`` and in
         ``language`` (documents in another language only when none in it scores)."""
         if not self.documents or not question.strip():
             return []
-        usable = self._usable(today or dt.date.today())
+        usable = self._usable(today)
         lexical = np.where(usable, self.lexical_scores(question), 0.0)
         ranked = self._in_language(lexical, language)
         if self.dense and dense_available():  # an index built with vectors still answers (BM25 alone) without the wheel

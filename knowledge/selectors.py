@@ -10,7 +10,6 @@ built in memory from what is published, without storing it.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -27,8 +26,7 @@ from services.models import Material, ServiceItem
 MAX_QUESTION = 200
 HANDOFF_URL_NAME = "case-new"  # the cases app's 咨询 form (转人工), reached by URL name: knowledge imports nothing of appeals
 
-_lock = threading.Lock()
-_loaded: tuple[tuple[int, float], retrieval.Index] | None = None
+_loaded: tuple[int, retrieval.Index] | None = None  # (the stored index's id, the index): a stored index never changes
 
 
 @dataclass(frozen=True)
@@ -74,17 +72,13 @@ class Answer:
 
 def current_index() -> retrieval.Index:
     global _loaded
-    newest = SearchIndex.objects.order_by("-id").values_list("id", "built_at").first()
+    newest = SearchIndex.objects.order_by("-id").values_list("id", flat=True).first()
     if newest is None:
         return retrieval.Index(retrieval.build(sources.documents(), words=sources.dictionary()))
-    stamp = (newest[0], newest[1].timestamp())
-    with _lock:
-        if _loaded is None or _loaded[0] != stamp:
-            blob = SearchIndex.objects.filter(pk=newest[0]).values_list("data", flat=True).first()
-            if blob is None:  # removed by a newer build between the two reads: ask again
-                return current_index()
-            _loaded = (stamp, retrieval.Index(bytes(blob)))
-        return _loaded[1]
+    if _loaded is None or _loaded[0] != newest:
+        stored = SearchIndex.objects.order_by("-id").values_list("id", "data").first()  # the newest again: one read, even if one landed since
+        _loaded = (stored[0], retrieval.Index(bytes(stored[1])))
+    return _loaded[1]
 
 
 def answer(question: str, *, language: str) -> Answer:
@@ -103,7 +97,7 @@ ITEM_SCORE_FLOOR = 0.5  # of the best hit's score: the catalogue lists what the 
 def item_codes(q: str, *, limit: int = 20) -> list[str]:
     """Items ranked for a catalogue search: each strong hit's item (a guide, or the item an article is about)."""
     q = " ".join((q or "").split())[:MAX_QUESTION]
-    hits = current_index().search(q, k=limit) if q else []
+    hits = current_index().search(q, today=timezone.localdate(), k=limit) if q else []
     codes: list[str] = []
     for hit in hits:
         code = hit.document.item
@@ -129,7 +123,8 @@ def _passages(hits: list[retrieval.Hit], question: str) -> list[Passage]:
     codes = [h.document.key for h in hits if h.document.kind == "guide"]
     articles = {a.slug: a for a in Article.objects.select_related("item").filter(slug__in=slugs, status=Article.Status.PUBLISHED)}
     items = {i.code: i for i in ServiceItem.objects.select_related("department", "current_version").prefetch_related(
-        Prefetch("current_version__materials", queryset=Material.objects.order_by("id"))).filter(code__in=codes, current_version__isnull=False)}
+        Prefetch("current_version__materials", queryset=Material.objects.order_by("id"))).filter(
+        code__in=codes, is_active=True, current_version__isnull=False)}  # an item withdrawn since the index was built is not an answer
     passages = []
     for hit in hits:
         if hit.document.kind == "article" and hit.document.key in articles:

@@ -108,3 +108,14 @@ def test_the_index_can_be_rebuilt_by_hand_even_with_nothing_published(db, capsys
     call_command("rebuild_knowledge_index")
     assert SearchIndex.objects.get().documents == 0 and "0 documents" in capsys.readouterr().out
     assert answer("驾照快到期了怎么换", language="zh-hans").best is None
+
+
+def test_a_new_index_moves_the_catalogue_stamp_so_cached_searches_are_ranked_again(knowledge_base, django_capture_on_commit_callbacks):
+    from core.usecases import SYSTEM
+    from knowledge.services import index_rebuild
+    from services.selectors import CATALOGUE
+
+    before = CATALOGUE.current()
+    with django_capture_on_commit_callbacks(execute=True):
+        index_rebuild(actor=SYSTEM)
+    assert CATALOGUE.current() != before
