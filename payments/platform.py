@@ -18,9 +18,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from core import crypto
 from core.crypto import algorithms as algs
+from core.errors import Unavailable
 from core.origins import served_origin
 
 SIGNATURE_WINDOW_SECONDS = 300
@@ -105,6 +107,8 @@ def verify(headers, body: bytes) -> Notice:
         genuine = crypto.provider().verify(algs.EDDSA, base64.b64decode(settings.QILU_PAYMENT_PLATFORM_PUBLIC_KEY), signed, base64.b64decode(signature))
     except (ValueError, UnicodeDecodeError):
         genuine = False
+    except crypto.CryptoError as exc:  # the provider could not check it now: 503, and the platform sends it again
+        raise Unavailable(_("暂时无法核对支付平台的签名，请稍后重试。"), code="signature_check_unavailable") from exc
     if not genuine:
         raise BadNotification("forged", "signature does not verify")
     if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > SIGNATURE_WINDOW_SECONDS:

@@ -108,12 +108,14 @@ class DeviceProvider(Provider):
 
     def _session(self) -> _Session:
         session = getattr(self._local, "session", None)
+        if session is not None and getattr(self._local, "pid", None) != os.getpid():
+            session = None  # opened before a fork (Celery's and gunicorn's pools): the parent's socket and sequence are not this process's
         if session is None:
             try:
                 session = _Session(self.config)
             except ConnectionError as exc:
                 raise DeviceUnavailable(f"the cipher device at {self.config.host}:{self.config.port} dropped the session: {exc}") from exc
-            self._local.session = session
+            self._local.session, self._local.pid = session, os.getpid()
         return session
 
     def _call(self, fn: str, **fields) -> dict:

@@ -123,3 +123,15 @@ def test_production_refuses_a_device_provider_without_an_address():
 def test_production_starts_with_a_device_it_reaches(device):
     result = manage("check", env=prod_env(QILU_CRYPTO_PROVIDER="device", QILU_CRYPTO_DEVICE_URL=device[0], QILU_CRYPTO_DEVICE_SECRET=SECRET))
     assert result.returncode == 0, result.stderr
+
+
+def test_a_session_opened_before_a_fork_is_not_used_after_it(device):
+    """Celery's and gunicorn's pools fork after setup: a child must open its own session, never share the
+    parent's socket and frame sequence."""
+    url, _store = device
+    p = provider_for(url)
+    p.check()
+    parent = p._local.session
+    p._local.pid = -1  # as a forked child sees it: the session belongs to another process
+    p.check()
+    assert p._local.session is not parent

@@ -196,3 +196,19 @@ def test_the_platform_and_our_notify_address_follow_configuration(settings):
     assert (platform.base_url(), platform.notify_url()) == ("", "")
     settings.QILU_PAYMENT_BASE_URL = "https://pay.example.gov.cn/X/"
     assert platform.base_url() == "https://pay.example.gov.cn/X"  # only the slash is trimmed
+
+
+def test_a_signature_the_provider_cannot_check_now_is_unavailable_not_forged(signer, monkeypatch):
+    """A cipher device that is away (or has no EdDSA): 503, so the platform sends the notification again."""
+    from core import crypto
+    from core.errors import Unavailable
+
+    class Away:
+        def verify(self, *args):
+            raise crypto.DeviceUnavailable("the cipher device does not answer")
+
+    monkeypatch.setattr(platform.crypto, "provider", lambda: Away())
+    body = json.dumps(BODY).encode()
+    with pytest.raises(Unavailable) as refused:
+        platform.verify(_headers(signer, body), body)
+    assert refused.value.code == "signature_check_unavailable"
