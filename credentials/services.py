@@ -227,11 +227,11 @@ def id_card_issue_on_sign_up(*, actor: User, issuer: ApiClient | None = None) ->
     type's first issuer when not given). Idempotent: someone already holding a 居民身份证 gets no
     second one; nothing happens where the type is not set up."""
     from core.areas import area_name
-    from identity.models import PopulationRecord, id_number_index
+    from identity.models import PopulationRecord, id_number_indexes
 
     ctype = CredentialType.objects.filter(code=ID_CARD).select_related("department").first()
     issuer = issuer or (ctype.issuers.order_by("pk").first() if ctype else None)
-    record = PopulationRecord.objects.filter(id_number_index=id_number_index(actor.id_number or "")).first()
+    record = PopulationRecord.objects.filter(id_number_index__in=id_number_indexes(actor.id_number or "")).first()
     held = ctype is not None and Credential.objects.filter(type=ctype, holder_index=holder_index(HolderKind.PERSON, actor.id_number)).exists()
     if issuer is None or record is None or held:
         unchanged()

@@ -50,7 +50,7 @@ from healthcode.models import (
 )
 from identity import masking
 from identity.actions import declare
-from identity.models import ApiClient, AuditEvent, PopulationRecord, User, id_number_index
+from identity.models import ApiClient, AuditEvent, PopulationRecord, User, id_number_index, id_number_indexes
 from identity.notices import words
 from identity.selectors import real_name_matches
 from identity.services import audit_record, notice_send
@@ -250,10 +250,10 @@ def dependant_add(*, actor: User, id_number: str, name: str, relation: str, cons
         raise ValidationError({"consent": [_("Choose how consent was given.")]})
     if not real_name_matches(id_number=number, name=name):
         raise Invalid(_("The name and ID number do not match our records."), code="real_name_mismatch")
-    index = id_number_index(number)
-    if index == actor.id_number_index:
+    if actor.id_number_index in id_number_indexes(number):  # either index while they migrate (identity/blind_indexes.py)
         raise ValidationError({"id_number": [_("This is your own number.")]})
-    record = PopulationRecord.objects.get(id_number_index=index)
+    record = PopulationRecord.objects.get(id_number_index__in=id_number_indexes(number))
+    index = record.id_number_index
     if consent == Dependant.Consent.MINOR and not people.is_minor(record.birth_date, timezone.localdate()):
         raise ValidationError({"consent": [_("Only a minor's consent can be given by the guardian.")]})
     if consent != Dependant.Consent.MINOR and not consent_note.strip():
@@ -506,7 +506,7 @@ def close_contact_list(*, actor: User, id_number: str, listed_at: dt.datetime, r
     contact = CloseContact.objects.create(person_index=person_index, listed_at=listed_at, released_at=released_at,
                                           note=note.strip()[:255], entered_by=actor)
     audit_record(action=CLOSE_CONTACT_LISTED, actor=actor, actor_description=_("卫健部门"),
-                 subject=User.objects.filter(id_number_index=person_index).first(),
+                 subject=User.objects.filter(id_number_index__in=id_number_indexes(id_number)).first(),
                  detail={"contact": contact.pk, "listed_at": listed_at.isoformat(), "released_at": released_at.isoformat() if released_at else None})
     _reevaluate_after_commit(person_index)
     return contact
