@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core import limits
@@ -249,3 +250,9 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.action}"
+
+    @property
+    def actor_words(self) -> str:
+        """``actor_label`` in the reader's language: it is stored in the catalogue's own words (Chinese) whatever
+        language the person who acted used; a department's name and a masked name stay as they are."""
+        return gettext(self.actor_label)

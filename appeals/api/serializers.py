@@ -50,6 +50,7 @@ class SubmittedSerializer(serializers.Serializer):
 
 class EventSerializer(serializers.ModelSerializer):
     step = serializers.SerializerMethodField()
+    actor_label = serializers.CharField(source="actor_words", help_text="Who acted, in the reader's language")
     status = serializers.CharField(source="get_to_status_display")
 
     class Meta:

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
@@ -65,6 +65,12 @@ class Received:
     case: Case
     created: bool
     tracking_code: str = ""  # given once, to an anonymous reporter
+
+
+def _stored_words(label) -> str:
+    """A label as the timeline stores it: the catalogue's own words, not the acting person's language."""
+    with translation.override(None):
+        return str(label)
 
 
 @pure
@@ -128,9 +134,9 @@ def _number(now: dt.datetime) -> str:
 def _again(case: Case, channel: str, external_id: str, actor, now: dt.datetime) -> None:
     CaseSource.objects.create(case=case, channel=channel, external_id=external_id, received_at=now)
     CaseEvent.objects.create(case=case, action="again", from_status=case.status, to_status=case.status, actor=actor if isinstance(actor, User) else None,
-                             actor_label=str(Channel(channel).label), created_at=now)
+                             actor_label=_stored_words(Channel(channel).label), created_at=now)
     audit_record(action=CASE_SUBMITTED, actor=actor if isinstance(actor, User) else None, subject=case.reporter,
-                 actor_description=str(Channel(channel).label), detail={"case": case.number, "step": "again", "channel": channel})
+                 actor_description=_stored_words(Channel(channel).label), detail={"case": case.number, "step": "again", "channel": channel})
 
 
 def _create(intake: Intake, *, channel: str, external_id: str, reporter: User | None, recorded_by: User | None, actor,
@@ -144,7 +150,7 @@ def _create(intake: Intake, *, channel: str, external_id: str, reporter: User | 
         recorded_by=recorded_by, knowledge_candidates=intake.knowledge_candidates, created_at=now,
         suggested_category=None if intake.category else routing.suggest_category(f"{intake.title} {intake.text}"))
     CaseSource.objects.create(case=case, channel=channel, external_id=external_id, received_at=now)
-    label = str(Channel(channel).label)
+    label = _stored_words(Channel(channel).label)
     CaseEvent.objects.create(case=case, action="submit", from_status="", to_status=Status.NEW, actor=actor if isinstance(actor, User) else None,
                              actor_label=label, created_at=now)
     audit_record(action=CASE_SUBMITTED, actor=actor if isinstance(actor, User) else None, subject=reporter, actor_description=label,

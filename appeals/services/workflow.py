@@ -29,12 +29,13 @@ Effect = Callable[[Case, dt.datetime], None]
 
 
 def _actor_label(actor, case: Case) -> str:
-    """Who acted, as the timeline says it: the system, the reporter, or staff by post and masked name."""
+    """Who acted, as the timeline stores it: the system, the reporter, or staff by post and masked name —
+    in the catalogue's own words (``CaseEvent.actor_words`` reads them in the reader's language)."""
     if isinstance(actor, SystemActor) or actor is None:
-        return str(_("系统"))
+        return "系统"
     if case.reporter_id is not None and actor.pk == case.reporter_id:
-        return str(_("诉求人"))
-    post = str(actor.department) if actor.department_id else str(_("12345 热线"))
+        return "诉求人"
+    post = actor.department.name if actor.department_id else "12345 热线"
     return f"{post} {masking.staff_name(actor)}"[:128]
 
 

@@ -54,3 +54,19 @@ def test_the_public_yardsticks_page_shows_the_case_scores(make_case, dept):
     make_case(Status.CLOSED, dispatched_at=now, return_due=now, accepted_at=now, called_back_at=now, solved=True, satisfied=True)
     page = Client().get("/yardsticks/").content.decode()
     assert 'data-testid="case-scores"' in page and dept.name in page and "100.0" in page
+
+
+def test_the_timeline_is_read_in_the_readers_language_whatever_the_writers(reporter):
+    from django.utils import translation
+
+    from appeals.models import Channel
+    from appeals.services import intake
+
+    with translation.override("en"):
+        received = intake.case_submit(actor=reporter, channel=Channel.PORTAL, intake=intake.Intake(kind="complaint", title="路灯", text="小区路灯坏了"))
+    event = received.case.timeline.get()
+    assert event.actor_label == "网站"
+    with translation.override("en"):
+        assert event.actor_words == "Website"
+    with translation.override("zh-hans"):
+        assert event.actor_words == "网站"
