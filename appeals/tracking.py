@@ -15,4 +15,7 @@ def new_code() -> str:
 
 
 def digest(code: str) -> str:
-    return crypto.blind_index((code or "").strip().upper().replace(" ", ""), purpose="case-tracking")
+    """The keyed digest of a tracking code, however it was typed: any case, with or without the dashes or
+    with spaces (``g7dd glrt bxwc`` is ``G7DD-GLRT-BXWC``)."""
+    chars = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    return crypto.blind_index("-".join(chars[i:i + 4] for i in range(0, len(chars), 4)), purpose="case-tracking")

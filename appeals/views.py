@@ -113,7 +113,7 @@ def case_mine(request, number: str):
 def case_track(request):
     """An anonymous report, by its number and tracking code."""
     case = None
-    number = request.POST.get("number", "").strip()[:24]
+    number = (request.POST.get("number") or request.GET.get("number", "")).strip()[:24]  # the submitted page links here with it
     if request.method == "POST":
         try:
             case = selectors.case_tracked(number, request.POST.get("tracking_code", "")[:20])

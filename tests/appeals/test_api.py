@@ -85,3 +85,10 @@ def test_answers_seen_keep_our_own_pages_only(reporter):
         format="json")
     assert answer.status_code == 201
     assert Case.objects.get().knowledge_candidates == [{"title": "办事指南", "url": "/services/GA-001/"}]
+
+
+def test_a_tracking_code_is_found_however_it_was_typed(db):
+    api = APIClient()
+    body = api.post("/api/v1/cases/", {"kind": "report", "text": "工地夜间施工扰民", "anonymous": True, "contact_phone": "13700000001"}, format="json").json()
+    for typed in (body["tracking_code"], body["tracking_code"].replace("-", ""), body["tracking_code"].lower().replace("-", " ")):
+        assert api.post("/api/v1/cases/track/", {"number": body["number"], "tracking_code": typed}, format="json").status_code == 200, typed

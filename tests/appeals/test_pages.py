@@ -70,3 +70,10 @@ def test_the_timeline_is_read_in_the_readers_language_whatever_the_writers(repor
         assert event.actor_words == "Website"
     with translation.override("zh-hans"):
         assert event.actor_words == "网站"
+
+
+def test_the_submitted_page_leads_to_tracking_with_the_number_filled_in(db):
+    page = Client().post("/cases/new/", {"kind": "report", "text": "夜间施工扰民", "contact_phone": "13700000001"}).content.decode()
+    number = Case.objects.get().number
+    assert f"/cases/track/?number={number}" in page
+    assert f'value="{number}"' in Client().get(f"/cases/track/?number={number}").content.decode()
