@@ -77,3 +77,10 @@ def test_the_submitted_page_leads_to_tracking_with_the_number_filled_in(db):
     number = Case.objects.get().number
     assert f"/cases/track/?number={number}" in page
     assert f'value="{number}"' in Client().get(f"/cases/track/?number={number}").content.decode()
+
+
+def test_my_account_leads_to_my_cases(reporter):
+    client = Client()
+    client.force_login(reporter)
+    page = client.get("/account/").content.decode()
+    assert 'data-testid="my-cases"' in page and 'href="/cases/"' in page
