@@ -53,10 +53,6 @@ def limits_for(*, category: CaseCategory | None, kind: str, urgency: str, at: dt
                   return_days=best.return_days, rule=best)
 
 
-def close_of(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.max), timezone.get_current_timezone())
-
-
 def start_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_current_timezone())
 
@@ -81,15 +77,6 @@ def card_at(case: Case, now: dt.datetime) -> str:
     if now > case.reply_due:
         return "red"
     return "yellow" if now >= case.yellow_at else ""
-
-
-def reply_due_from(start: dt.datetime, days: int) -> dt.datetime:
-    return workdays.deadline(start, days)
-
-
-def moved_by(due: dt.datetime, working_days: int) -> dt.datetime:
-    """``due`` moved later by ``working_days`` working days (a suspension, an extension)."""
-    return close_of(workdays.add_working_days(timezone.localtime(due).date(), working_days))
 
 
 def suspended_working_days(since: dt.datetime, until: dt.datetime) -> int:

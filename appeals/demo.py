@@ -54,7 +54,7 @@ def seed_reference() -> dict[str, CaseCategory]:
 
 def _history_case(rng: random.Random, department: Department, category: CaseCategory, day: dt.datetime, index: int) -> None:
     limits = deadlines.limits_for(category=category, kind="complaint", urgency="normal", at=day)
-    return_due = deadlines.reply_due_from(day, limits.return_days)
+    return_due = workdays.deadline(day, limits.return_days)
     accepted = day + dt.timedelta(hours=rng.choice((2, 5, 20, 30, 80)))
     replied = accepted + dt.timedelta(days=rng.randint(1, 5))
     called_back = replied + dt.timedelta(days=1)
@@ -64,7 +64,7 @@ def _history_case(rng: random.Random, department: Department, category: CaseCate
         number=f"SQ{timezone.localtime(day):%Y%m%d}9{index:07d}", kind="complaint", channel=rng.choice(("app", "hotline", "portal")),
         status=Status.CLOSED, title=HISTORY_TEXTS[index % len(HISTORY_TEXTS)], text=HISTORY_TEXTS[index % len(HISTORY_TEXTS)] + "，希望尽快解决。",
         category=category, department=department, dispatched_at=day, return_due=return_due, accepted_at=accepted,
-        reply_due=deadlines.reply_due_from(day, limits.reply_days), yellow_at=day, replied_at=replied, reply_public="已核实并处理。",
+        reply_due=workdays.deadline(day, limits.reply_days), yellow_at=day, replied_at=replied, reply_public="已核实并处理。",
         called_back_at=called_back, solved=solved, satisfied=satisfied, closed_at=called_back, created_at=day - dt.timedelta(hours=1))
     CaseSource.objects.create(case=case, channel=case.channel, received_at=case.created_at)
     for action, source, target, at in (("submit", "", Status.NEW, case.created_at), ("dispatch", Status.NEW, Status.DISPATCHED, day),
@@ -113,7 +113,7 @@ def seed_live(users: dict, categories: dict[str, CaseCategory]) -> None:
                                          note="群众多次来电，请加快办理。")
     # one yellow card (due at the close of the next working day) and one red (due yesterday), as if dispatched earlier
     now = timezone.now()
-    for case, due in ((accepted, deadlines.close_of(workdays.add_working_days(timezone.localdate(), 1))),
+    for case, due in ((accepted, workdays.deadline(timezone.now(), 1)),
                       (dispatched, now - dt.timedelta(days=1))):
         deadlines.set_reply_due(case, due, now=now)
         Case.objects.filter(pk=case.pk).update(dispatched_at=now - dt.timedelta(days=7), return_due=now - dt.timedelta(days=5),

@@ -24,6 +24,7 @@ from identity import masking
 from identity.models import Department, User
 from identity.notices import words
 from identity.services import audit_record, notice_send
+from services import workdays
 
 Effect = Callable[[Case, dt.datetime], None]
 
@@ -98,8 +99,8 @@ def _dispatch_effect(department: Department, category: CaseCategory | None, rule
         case.department, case.routing_rule, case.dispatched_at, case.accepted_at = department, rule, now, None
         case.reply_days, case.extension_max_days, case.return_days, case.deadline_rule = (
             limits.reply_days, limits.extension_max_days, limits.return_days, limits.rule)
-        case.return_due = deadlines.reply_due_from(now, limits.return_days)
-        deadlines.set_reply_due(case, deadlines.reply_due_from(now, limits.reply_days), now=now)
+        case.return_due = workdays.deadline(now, limits.return_days)
+        deadlines.set_reply_due(case, workdays.deadline(now, limits.reply_days), now=now)
     return effect
 
 
@@ -159,7 +160,7 @@ def case_resume(*, actor: User, case: Case) -> Case:
     """Restart the clock: the deadline moves by the working days spent suspended."""
     def effect(case: Case, now: dt.datetime) -> None:
         stopped = deadlines.suspended_working_days(case.suspended_at, now)
-        deadlines.set_reply_due(case, deadlines.moved_by(case.reply_due, stopped), now=now)
+        deadlines.set_reply_due(case, workdays.deadline(case.reply_due, stopped), now=now)
         case.suspended_at = None
     return apply(case, "resume", actor=actor, effect=effect)
 
@@ -176,7 +177,7 @@ def case_extend(*, actor: User, case: Case, days: int, reason: str) -> Case:
             raise Invalid(_("Extend by 1 to %(max)d working days.") % {"max": case.extension_max_days}, code="invalid",
                           errors={"days": [_("Extend by 1 to %(max)d working days.") % {"max": case.extension_max_days}]})
         case.extended_days = days
-        deadlines.set_reply_due(case, deadlines.moved_by(case.reply_due, days), now=now)
+        deadlines.set_reply_due(case, workdays.deadline(case.reply_due, days), now=now)
     return apply(case, "extend", actor=actor, public_text=reason, effect=effect)
 
 
@@ -219,7 +220,7 @@ def case_callback(*, actor: User, case: Case, solved: bool, satisfied: bool, not
             base(case, now)
             case.reopened += 1
             case.replied_at = None
-            deadlines.set_reply_due(case, deadlines.reply_due_from(now, case.reply_days), now=now)
+            deadlines.set_reply_due(case, workdays.deadline(now, case.reply_days), now=now)
         case = apply(case, "reopen", actor=actor, public_text=note, effect=reopen)
         tell_department(case, words(gettext_lazy("The citizen was not satisfied: handle %(number)s again"), number=case.number), kind="case_reopened")
         return case
