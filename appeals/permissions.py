@@ -34,6 +34,11 @@ def may_see(user, case) -> bool:
     return (case.reporter_id is not None and _signed_in(user) and case.reporter_id == user.pk) or is_staff_of(user, case)
 
 
+def may_draft_article(user, case) -> bool:
+    """A good reply to a 咨询 may become a draft article, by staff who write articles (12345's dispatchers)."""
+    return case.kind == "consult" and bool(case.reply_public) and _signed_in(user) and user.has_perm("knowledge.add_article")
+
+
 def may_record(user) -> bool:
     return _signed_in(user) and user.has_perm(RECORD)
 

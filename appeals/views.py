@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from appeals import permissions, selectors, transitions
+from appeals import permissions, selectors, steps, transitions
 from appeals.models import Case, Channel, Kind, Urgency
 from appeals.services import intake, privacy, workflow
 from appeals.transitions import LABELS, allowed_actions
@@ -141,14 +141,10 @@ def department_queue(request):
     return render(request, "appeals/department.html", {"cases": cases})
 
 
-def _may_draft_article(user, case: Case) -> bool:
-    return case.kind == Kind.CONSULT and bool(case.reply_public) and user.has_perm("knowledge.add_article")
-
-
 def _draft_article(request, case: Case) -> None:
     """A good reply to a 咨询 becomes a draft article (the question in the staff member's words, not the
     citizen's); someone else reviews it before anyone reads it as an answer."""
-    if not _may_draft_article(request.user, case):
+    if not permissions.may_draft_article(request.user, case):
         raise Forbidden(_("您无权执行此操作。"), code="permission_denied")
     article = articles.article_draft_create(actor=request.user, question=request.POST.get("question", "")[:200],
                                             answer=case.reply_public, source=_("12345 答复（诉求 %(number)s）") % {"number": case.number},
@@ -159,31 +155,17 @@ def _draft_article(request, case: Case) -> None:
 def _step(request, case: Case) -> None:
     post = request.POST
     action = post.get("action", "")
-    calls = {
-        "dispatch": lambda: workflow.case_dispatch(actor=request.user, case=case, department=selectors.department_by_code(post.get("department", "")),
-                                                   category=selectors.category_by_id(whole_number(post.get("category")) or None),
-                                                   note=post.get("note", "")[:2000]),
-        "accept": lambda: workflow.case_accept(actor=request.user, case=case),
-        "return": lambda: workflow.case_return(actor=request.user, case=case, reason=post.get("reason", "")[:2000]),
-        "keep": lambda: workflow.case_keep(actor=request.user, case=case, note=post.get("note", "")[:2000]),
-        "suspend": lambda: workflow.case_suspend(actor=request.user, case=case, reason=post.get("reason", "")[:2000]),
-        "resume": lambda: workflow.case_resume(actor=request.user, case=case),
-        "extend": lambda: workflow.case_extend(actor=request.user, case=case, days=whole_number(post.get("days")), reason=post.get("reason", "")[:2000]),
-        "reply": lambda: workflow.case_reply(actor=request.user, case=case, public_text=post.get("public_text", "")[:2000],
-                                             internal_note=post.get("internal_note", "")[:2000]),
-        "supervise": lambda: workflow.case_supervise(actor=request.user, case=case, note=post.get("note", "")[:2000]),
-        "discard": lambda: workflow.case_discard(actor=request.user, case=case, reason=post.get("reason", "")[:2000]),
-        "callback": lambda: workflow.case_callback(actor=request.user, case=case, solved=post.get("solved") == "1",
-                                                   satisfied=post.get("satisfied") == "1", note=post.get("note", "")[:2000]),
-        "draft_article": lambda: _draft_article(request, case),
-    }
-    if action not in calls:
+    if action not in (*steps.ACTIONS, "draft_article"):
         messages.error(request, _("Unknown action."))
         return
     try:
-        calls[action]()
-        if action != "draft_article":
-            messages.success(request, _("已%(action)s。") % {"action": LABELS.get(action, _("回访"))})
+        if action == "draft_article":
+            _draft_article(request, case)
+            return
+        steps.take(request.user, case, action, {**{key: post.get(key, "")[:2000] for key in ("department", "reason", "note", "public_text", "internal_note")},
+                                                "category": whole_number(post.get("category")) or None, "days": whole_number(post.get("days")),
+                                                "solved": post.get("solved") == "1", "satisfied": post.get("satisfied") == "1"})
+        messages.success(request, _("已%(action)s。") % {"action": LABELS.get(action, _("回访"))})
     except (ValidationError, DomainError) as exc:
         _say(request, exc)
 
@@ -201,7 +183,7 @@ def staff_case(request, number: str):
     privacy.case_open(actor=request.user, case=case)
     actions = allowed_actions(request.user, case)
     may_call_back = transitions.may_call_back(request.user, case)
-    may_draft = _may_draft_article(request.user, case)
+    may_draft = permissions.may_draft_article(request.user, case)
     departments = Department.objects.order_by("code") if "dispatch" in actions else []
     default_department = (case.category or case.suggested_category).default_department if (case.category or case.suggested_category) else None
     return render(request, "appeals/staff_case.html", {

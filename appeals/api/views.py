@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from appeals import permissions, scores, selectors
+from appeals import permissions, scores, selectors, steps
 from appeals.api.serializers import (
     CallbackSerializer,
     CaseImportReportSerializer,
@@ -154,25 +154,6 @@ class DepartmentQueueApi(generics.ListAPIView):
         return selectors.department_queue(self.request.user, status=self.request.query_params.get("status", "")[:16])
 
 
-def _step(user, case, data: dict):
-    action = data["action"]
-    if action == "dispatch":
-        return workflow.case_dispatch(actor=user, case=case, department=selectors.department_by_code(data["department"]),
-                                      category=selectors.category_by_id(data["category"]), note=data["note"])
-    simple = {
-        "accept": lambda: workflow.case_accept(actor=user, case=case),
-        "return": lambda: workflow.case_return(actor=user, case=case, reason=data["reason"]),
-        "keep": lambda: workflow.case_keep(actor=user, case=case, note=data["note"]),
-        "suspend": lambda: workflow.case_suspend(actor=user, case=case, reason=data["reason"]),
-        "resume": lambda: workflow.case_resume(actor=user, case=case),
-        "extend": lambda: workflow.case_extend(actor=user, case=case, days=data["days"], reason=data["reason"]),
-        "reply": lambda: workflow.case_reply(actor=user, case=case, public_text=data["public_text"], internal_note=data["internal_note"]),
-        "supervise": lambda: workflow.case_supervise(actor=user, case=case, note=data["note"]),
-        "discard": lambda: workflow.case_discard(actor=user, case=case, reason=data["reason"]),
-    }
-    return simple[action]()
-
-
 class StepApi(APIView):
     permission_classes = [StaffOfCases]
 
@@ -185,7 +166,7 @@ class StepApi(APIView):
         case = selectors.case_for_staff(request.user, number)
         data = StepSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        case = _step(request.user, case, data.validated_data)
+        case = steps.take(request.user, case, data.validated_data["action"], data.validated_data)
         return Response(StaffCaseOutput(case, context={"request": request}).data)
 
 
