@@ -3,10 +3,11 @@ create in a window — applications, presentations, credential copies, nonces. A
 view in front of an anonymous endpoint) calls ``take(scope, who)`` before it writes; over the quota
 it raises ``TooMany`` (HTTP 429 with Retry-After, a page message on the portal).
 
-Windows are fixed, counted in the shared cache (Redis in production) with ``add`` + ``incr`` so two
-workers never both take the last slot; once a window is open, one ``incr`` is all a creation costs. The limits are settings (``QILU_CREATION_QUOTAS``: scope →
+Windows are fixed, counted in Redis by ``core.ratelimits.count`` (INCR + EXPIRE NX in one round trip,
+so two workers never both take the last slot). The limits are settings (``QILU_CREATION_QUOTAS``: scope →
 ``[count, seconds]``), with the defaults below. When Redis is away each process counts alone with the
-same limits (``core.ratelimits``: a local floor): these limits stop a flood, they do not guard a secret.
+same limits (``core.ratelimits``: a local floor, and no wait for Redis while its breaker is open):
+these limits stop a flood, they do not guard a secret.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from core import ratelimits
@@ -58,15 +58,13 @@ def take(scope: str, who: object) -> None:
     now = int(time.time())
     window = now - now % seconds
     key = f"quota:{scope}:{who}:{window}"
-    try:
-        used = cache.incr(key)  # one round trip once the window has begun (showing a 亮证 code takes one)
-    except ValueError:  # the window's first creation: open it, then count
-        cache.add(key, 0, timeout=seconds + 1)
+    used = None
+    if not ratelimits.shared_down():  # Redis found away within seconds: no wait for it on every 亮证
         try:
-            used = cache.incr(key)
-        except ValueError:  # expired at once: let it through
-            return
-    if used is None:  # Redis away (the cache ignores the error): this process counts alone (core.ratelimits)
+            used = ratelimits.count(key, seconds + 1)  # one round trip (INCR + EXPIRE NX), as the guessing limits count
+        except ratelimits.Unavailable:
+            pass
+    if used is None:  # Redis away: this process counts alone (core.ratelimits)
         used = 0 if ratelimits.floor(key, count, seconds) else count + 1
     if used > count:
         raise TooMany(retry_after=max(1, window + seconds - now))
