@@ -232,9 +232,9 @@ listen replicas
         for name in sorted(NODES, key=lambda name: self.role(name) == "primary"):
             if f"patroni-{name}" in self.procs:
                 self.kill(f"patroni-{name}", signal.SIGTERM)
-            if (self.tmp / "nodes" / name / "postmaster.pid").exists():
-                subprocess.run(["runuser", "-u", "postgres", "--"] * (os.getuid() == 0) + [f"{self.pg_bin}/pg_ctl", "-D", str(self.tmp / name),
-                               "-m", "immediate", "stop"], capture_output=True)
+            data = self.tmp / "nodes" / name
+            if (data / "postmaster.pid").exists():  # Patroni did not stop it: stop it here (the node's own data directory)
+                self._as_pg(f"{self.pg_bin}/pg_ctl", "-D", str(data), "-m", "immediate", "stop", check=False)
         super().stop()
 
     def stop_postgres(self):

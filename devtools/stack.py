@@ -83,11 +83,11 @@ class Stack:
 
     # --- PostgreSQL and Redis ---------------------------------------------------------------
 
-    def _as_pg(self, *args, **kwargs):
+    def _as_pg(self, *args, check=True, **kwargs):
         command = list(args)
         if os.getuid() == 0:
             command = ["runuser", "-u", "postgres", "--", *command]
-        return subprocess.run(command, check=True, capture_output=True, text=True, **kwargs)
+        return subprocess.run(command, check=check, capture_output=True, text=True, **kwargs)
 
     def start_postgres(self):
         data = self.tmp / "pg"

@@ -532,9 +532,13 @@ if IS_PROD:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-env.refuse_unsafe()
 # 诉求 (appeals/): closed cases lose their person after this many days, statistics kept
 # (appeals/services/privacy.py); the department score's weights for 响应率, 解决率, 满意率
 # (appeals/scores.py), JSON, e.g. {"response": 0.2, "solved": 0.4, "satisfied": 0.4}.
 QILU_CASE_RETENTION_DAYS = env.int("QILU_CASE_RETENTION_DAYS", 3 * 365)
-QILU_CASE_SCORE_WEIGHTS = json.loads(env.str("QILU_CASE_SCORE_WEIGHTS", "") or "{}")
+try:
+    QILU_CASE_SCORE_WEIGHTS = json.loads(env.str("QILU_CASE_SCORE_WEIGHTS", "") or "{}")
+except ValueError:
+    QILU_CASE_SCORE_WEIGHTS = {}
+    env.problems.append("QILU_CASE_SCORE_WEIGHTS is not JSON")
+env.refuse_unsafe()

@@ -47,6 +47,7 @@ def test_check_deploy_is_clean_with_production_settings():
         ({"ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS"),
         ({"DATABASE_URL": None}, "DATABASE_URL is not set"),
         ({"REDIS_URL": None}, "REDIS_URL is not set"),
+        ({"QILU_CASE_SCORE_WEIGHTS": "{response: 1"}, "QILU_CASE_SCORE_WEIGHTS is not JSON"),
     ],
 )
 def test_production_refuses_to_start_with_unsafe_settings(overrides, message):
