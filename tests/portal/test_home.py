@@ -88,6 +88,7 @@ def test_elder_mode_keeps_its_four_big_tasks(client, citizen):
     page = client.get("/").content.decode()
     assert all(f'data-testid="elder-task-{task}"' in page for task in ("health", "wallet", "applications", "popular"))
     assert 'data-testid="elder-call"' in page and 'data-testid="home-signed-in"' not in page
+    assert 'data-testid="ask-form"' in page  # 智能问答 is there for elders too
     assert 'data-testid="waiting-none"' in page  # what waits shows under the four tasks too
 
 
