@@ -8,6 +8,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.errors import Unavailable
 from core.usecases import SYSTEM
 from payments.services import notification_receive
 
@@ -18,6 +19,11 @@ REFUSED_STATUS = {"forged": 401, "replayed": 401, "unknown_order": 404, "mismatc
 @csrf_exempt
 @require_POST
 def notify(request):
-    received = notification_receive(actor=SYSTEM, headers=request.headers, body=request.body)
+    try:
+        received = notification_receive(actor=SYSTEM, headers=request.headers, body=request.body)
+    except Unavailable as exc:  # the signature cannot be checked now (the cipher device is away): the platform resends
+        response = JsonResponse({"code": "FAIL", "result": exc.code}, status=503)
+        response["Retry-After"] = "30"
+        return response
     status = 200 if received.done else REFUSED_STATUS.get(received.kind, 400)
     return JsonResponse({"code": "SUCCESS" if received.done else "FAIL", "result": received.kind}, status=status)

@@ -150,6 +150,28 @@ def test_a_forged_notification_changes_nothing_and_is_logged(holder_api, fee_ite
     assert unsigned.status_code == 401 and PaymentEvent.objects.filter(kind="forged").count() == 2
 
 
+def test_a_notification_the_cipher_device_cannot_check_now_answers_503_and_its_resend_is_acted_on(holder_api, fee_item, platform, monkeypatch):
+    """The device away: 503 with Retry-After (never a 500, never "forged"), nothing changed; the platform's resend pays."""
+    from core import crypto
+
+    body = submit(holder_api).json()
+    checkout = holder_api.post(f"/api/v1/applications/{body['number']}/payment/", format="json").json()
+    platform.pay(checkout["pay_url"])
+    waiting = platform.waiting[0]
+
+    class Away:
+        def verify(self, *args):
+            raise crypto.DeviceUnavailable("the cipher device does not answer")
+
+    with monkeypatch.context() as away:
+        away.setattr(payment_platform.crypto, "provider", lambda: Away())
+        answer = platform.deliver(waiting)
+    assert answer.status_code == 503 and answer["Retry-After"] and answer.json() == {"code": "FAIL", "result": "signature_check_unavailable"}
+    assert Order.objects.get().status == "pending" and not PaymentEvent.objects.filter(kind="forged").exists()
+    assert platform.deliver(waiting).json()["result"] == "paid"
+    assert Application.objects.get(number=body["number"]).status == "submitted"
+
+
 def test_a_replayed_notification_outside_its_window_changes_nothing(holder_api, fee_item, platform, monkeypatch):
     from paysim import signing
 
