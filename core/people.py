@@ -29,8 +29,21 @@ def age(id_number: str, day: dt.date) -> int:
     return age_on(birth_date(id_number), day)
 
 
+ADULT_AGE = 18  # 《民法典》第十七条: eighteen and over is an adult
+
+
+def coming_of_age(born: dt.date) -> dt.date:
+    """The 18th birthday: the first day someone is an adult, and the day a guardian's rights end
+    (family acting). 29 February's child comes of age on 1 March in a common year, as ``age_on`` says."""
+    try:
+        return born.replace(year=born.year + ADULT_AGE)
+    except ValueError:
+        return dt.date(born.year + ADULT_AGE, 3, 1)
+
+
 def is_minor(born: dt.date, day: dt.date) -> bool:
-    return age_on(born, day) < 18
+    """The one age rule: under 18 on ``day``, so a minor until the day before their 18th birthday."""
+    return day < coming_of_age(born)
 
 
 def gender(id_number: str) -> str:

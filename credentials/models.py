@@ -194,6 +194,7 @@ class Presentation(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="presentations")
     presenter = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("出示人"))
+    on_behalf = models.BooleanField(_("代亮"), default=False)  # 家庭代办: a guardian showed a family member's credential
     disclosed = models.JSONField(_("披露字段"), default=list)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     expires_at = models.DateTimeField(_("失效时间"), db_index=True)

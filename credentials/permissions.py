@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from credentials.models import Credential, HolderKind
+from family.permissions import link_for
 from identity.models import Organisation, User
 from identity.permissions import may_act_for
 
@@ -12,11 +13,18 @@ ISSUE_SCOPE = "credentials.issue"
 
 
 def may_present(user: User, credential: Credential) -> bool:
-    """Its holder; for an organisation's licence, the legal representative or an agent allowed to present."""
+    """Its holder, or a guardian allowed to show it for them (代亮, ``family.permissions``); for an
+    organisation's licence, the legal representative or an agent allowed to present."""
     if credential.holder_kind == HolderKind.PERSON:
-        return credential.holder_index == user.id_number_index
+        return credential.holder_index == user.id_number_index or presents_for_family(user, credential)
     organisation = Organisation.objects.filter(credit_code=credential.holder_number).first()
     return organisation is not None and may_act_for(user=user, organisation=organisation, scope="credentials.present")
+
+
+def presents_for_family(user: User, credential: Credential) -> bool:
+    """家庭代办: ``user`` may hold and show (代亮) this person's credential now."""
+    return (credential.holder_kind == HolderKind.PERSON
+            and link_for(actor=user, dependant_index=credential.holder_index, act="credentials.present") is not None)
 
 
 def may_verify(user) -> bool:

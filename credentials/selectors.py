@@ -26,7 +26,7 @@ from credentials.models import (
     SealCertificate,
     Verification,
 )
-from credentials.permissions import acts_for
+from credentials.permissions import acts_for, presents_for_family
 from identity.models import Organisation, User
 from identity.permissions import may_act_for
 
@@ -85,7 +85,7 @@ def credential_for(user: User, identifier: str) -> Credential:
     if credential is None:
         raise NotFound()
     if credential.holder_kind == HolderKind.PERSON:
-        if credential.holder_index != user.id_number_index:
+        if credential.holder_index != user.id_number_index and not presents_for_family(user, credential):
             raise NotFound()
         return credential
     organisation = Organisation.objects.filter(credit_code=credential.holder_number).first()

@@ -355,18 +355,22 @@ def presentation_create(*, actor: User, credential: Credential, disclose: Iterab
     presentation_id = uuid.uuid4()
     # The code is a signed reference to this row (what it discloses stays here): small enough to scan.
     token, claims = signing.sign_compact({"jti": presentation_id.hex}, kind=PRESENTATION_KIND, ttl=ttl)
+    own = credential.holder_kind == HolderKind.PERSON and credential.holder_index == actor.id_number_index  # no look-up for my own
+    on_behalf = credential.holder_kind == HolderKind.PERSON and not own  # 代亮: a guardian shows a family member's credential
     presentation = Presentation.objects.create(
         id=presentation_id,
         credential=credential,
         presenter=actor,
+        on_behalf=on_behalf,
         disclosed=disclose,
         created_at=dt.datetime.fromtimestamp(claims["iat"], tz=dt.UTC),
         expires_at=dt.datetime.fromtimestamp(claims["exp"], tz=dt.UTC),
     )
-    own = credential.holder_kind == HolderKind.PERSON and credential.holder_index == actor.id_number_index  # no look-up for my own
     audit_record(action=AuditEvent.Action.CREDENTIAL_PRESENTED, actor=actor, subject=actor if own else holder_user(credential),
                  subject_organisation=holder_organisation(credential),
-                 detail={"credential": credential.type.name, "identifier": credential.identifier, "disclosed": disclose})
+                 actor_description=_("家人 %(name)s（代亮）") % {"name": masking.shown("name", actor.name, viewer=masking.Viewer.DISPLAY)} if on_behalf else "",
+                 detail={"credential": credential.type.name, "identifier": credential.identifier, "disclosed": disclose}
+                 | ({"family": True} if on_behalf else {}))
     return Shown(presentation=presentation, token=token, claims=claims)
 
 
@@ -379,6 +383,7 @@ class Verdict:
     presentation: Presentation | None
     verification_id: uuid.UUID  # the check journal's record: the Verification row's journal_id once written
     rows: list[dict]  # the disclosed fields with their labels, for the console
+    on_behalf: bool = False  # 代亮: shown by a guardian for the holder (family acting)
 
 
 _STATUS_REASONS = {
@@ -451,6 +456,7 @@ def presentation_verify(*, actor: User, token: str) -> Verdict:
         presentation=presentation,
         verification_id=verification_id,
         rows=rows,
+        on_behalf=bool(valid and presentation.on_behalf),
     )
 
 

@@ -18,6 +18,7 @@ from core.web import refusal
 from credentials import claims, permissions, rendering, selectors, services
 from credentials.api.serializers import WalletCredentialSerializer
 from credentials.openid import oid4vci, oid4vp
+from family import web as family_web
 from identity import second_factor
 from identity import selectors as identity_selectors
 
@@ -31,7 +32,7 @@ def wallet(request):
         organisation = identity_selectors.organisation_for(request.user, code)
         everything = selectors.organisation_wallet(request.user, organisation)
     else:
-        everything = selectors.wallet_for(request.user)
+        everything = selectors.wallet_for(family_web.acting_for(request, "credentials.present") or request.user)  # 家庭代办: the family member's
     credentials = selectors.current_of(everything, include_hidden=show_hidden)
     return render(
         request,
@@ -87,6 +88,7 @@ def _present(request, credential):
         "ttl": int((shown.presentation.expires_at - shown.presentation.created_at).total_seconds()),
         "disclosed": shown.presentation.disclosed,
         "labels": [labels.get(key, key) for key in shown.presentation.disclosed],
+        "on_behalf": shown.presentation.on_behalf,
     }
 
 

@@ -20,6 +20,7 @@ from core import areas
 from core.errors import DomainError, NotFound
 from core.web import refusal
 from credentials.rendering import qr_png, qr_svg
+from family import web as family_web
 from healthcode import selectors, services
 from healthcode.models import Colour, DailyCount, Dependant, RecomputeJob
 from identity import second_factor
@@ -40,7 +41,8 @@ def _dependant(request):
 
 def _shown(request) -> dict:
     dependant = _dependant(request)
-    shown = services.pass_show(user=request.user, dependant=dependant)
+    family_member = None if dependant else family_web.acting_for(request, "health.view")  # 家庭代办 (family.permissions)
+    shown = services.pass_show(user=family_member or request.user, dependant=dependant)
     return {
         "colour": shown.status["colour"],
         "colour_label": str(Colour(shown.status["colour"]).label),
@@ -53,19 +55,20 @@ def _shown(request) -> dict:
         "expires_at": shown.claims["exp"],
         "ttl": shown.claims["exp"] - shown.claims["iat"],
         "dependant": dependant,
+        "family_member": family_member,
     }
 
 
 @login_required
 def pass_page(request):
     shown = _shown(request)
-    person_index = shown["dependant"].person_index if shown["dependant"] else request.user.id_number_index
+    person_index = shown["dependant"].person_index if shown["dependant"] else (shown["family_member"] or request.user).id_number_index
     return render(request, "healthcode/pass.html", {
         "shown": shown,
         "dependants": selectors.dependants_of(request.user),
         "checks": selectors.checks_of(person_index)[:10],
         "appeals": [(appeal, "；".join(selectors.reason_texts(appeal.reason_codes, language=get_language())))
-                    for appeal in (selectors.appeals_of(request.user)[:5] if not shown["dependant"] else [])],
+                    for appeal in (selectors.appeals_of(request.user)[:5] if not (shown["dependant"] or shown["family_member"]) else [])],
     })
 
 
@@ -73,6 +76,7 @@ def pass_page(request):
 def pass_json(request):
     shown = _shown(request)
     shown.pop("dependant")
+    shown.pop("family_member")
     response = JsonResponse(shown)
     response["Cache-Control"] = "no-store"
     return response

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "core",
     "portal",
     "identity",
+    "family",  # 家庭代办 (docs/family.md)
     "credentials",
     "healthcode",
     "services",
@@ -129,6 +130,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "identity.views.elder_mode_context",
                 "portal.context_processors.unread_notices",
+                "family.web.acting_context",
             ],
         },
     },

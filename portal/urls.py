@@ -49,6 +49,7 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("yardsticks/", dashboard.public, name="yardsticks"),
     path("health/", include("healthcode.urls")),
+    path("", include("family.urls")),  # 家人 (docs/family.md)
     path("services/", include("services.urls")),
     path("knowledge/", include("knowledge.urls")),
     path("cases/", include("appeals.urls")),

@@ -20,7 +20,14 @@ def is_reviewer_of(user, department_id: int | None) -> bool:
 
 
 def may_see_application(user, application) -> bool:
-    return application.applicant_id == user.pk or is_reviewer_of(user, application.department_id)
+    return application.applicant_id == user.pk or is_reviewer_of(user, application.department_id) or tracks_for_family(user, application)
+
+
+def tracks_for_family(user, application) -> bool:
+    """家庭代办: a guardian who may track the applicant's applications now (family.permissions decides)."""
+    from family.permissions import may_act
+
+    return bool(getattr(user, "is_authenticated", False)) and may_act(actor=user, dependant=application.applicant, act="services.track")
 
 
 def reviewers_of(department_id: int) -> QuerySet[User]:
@@ -37,6 +44,8 @@ def viewer_of(user, application) -> Viewer:
         return Viewer.HOLDER
     if is_reviewer_of(user, application.department_id):
         return Viewer.REVIEWER
+    if tracks_for_family(user, application):
+        return Viewer.HOLDER  # the guardian acts in the dependant's place
     if application.submitted_by_id == user.pk:
         return Viewer.CLERK
     return Viewer.AUDITOR

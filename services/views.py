@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from core.errors import DomainError, NotFound
 from core.fields import localised
 from core.web import refusal, whole_number
+from family import web as family_web
 from identity import masking, second_factor
 from identity import selectors as identity_selectors
 from identity.models import User
@@ -118,6 +119,7 @@ def apply(request, code: str):
     version = item.current_version
     organisation = identity_selectors.organisation_for(request.user, request.GET["organisation"]) if request.GET.get("organisation") else None
     values, errors = {}, {}
+    applicant = (None if organisation else family_web.acting_for(request, "services.apply")) or request.user  # 家庭代办
     if request.method == "POST":
         values = {f["key"]: request.POST.get(f["key"], "") for f in version.form_schema}
         try:
@@ -129,6 +131,7 @@ def apply(request, code: str):
                 uploads=attached,
                 organisation=organisation,
                 idempotency_key=request.POST.get("idempotency_key", ""),
+                for_person=None if organisation else family_web.acting_for(request, "services.apply"),
             )
         except (ValidationError, DomainError) as exc:
             errors = _fail(request, exc)
@@ -143,22 +146,23 @@ def apply(request, code: str):
             "version": version,
             "organisation": organisation,
             "idempotency_key": secrets.token_urlsafe(16),
-            **_form_context(version, request.user, organisation, selectors.prefill(version, request.user, organisation) | values, errors),
+            **_form_context(version, applicant, organisation, selectors.prefill(version, applicant, organisation) | values, errors),
         },
     )
 
 
 @login_required
 def my_applications(request):
+    whose = family_web.acting_for(request, "services.track") or request.user  # 家庭代办: the family member's, while acting for them
     return render(
-        request, "services/applications.html", {"applications": Paginator(selectors.applications_of(request.user), 20).get_page(request.GET.get("page"))}
+        request, "services/applications.html", {"applications": Paginator(selectors.applications_of(whose), 20).get_page(request.GET.get("page"))}
     )
 
 
 @login_required
 def application_detail(request, number: str):
     application = selectors.application_for(request.user, number)
-    if application.applicant_id != request.user.pk:
+    if application.applicant_id != request.user.pk and not permissions.tracks_for_family(request.user, application):
         return redirect("workbench-detail", number=number)
     order = _order_of(request, application)
     return render(

@@ -138,6 +138,7 @@ class VerdictSerializer(serializers.Serializer):
     credential = serializers.SerializerMethodField(method_name="signed_view", help_text=_("Only when valid"))
     fields = serializers.SerializerMethodField(method_name="disclosed_rows", help_text=_("Disclosed fields with their labels"))
     verification_id = serializers.UUIDField(help_text=_("This check's record; the holder sees it in their data uses"))
+    on_behalf = serializers.BooleanField(help_text=_("代亮: a guardian showed the holder's credential for them (family acting); ask who they are"))
     photo_url = serializers.SerializerMethodField()
 
     @extend_schema_field(DisclosedCredentialSerializer(allow_null=True))

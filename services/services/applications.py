@@ -15,6 +15,7 @@ from core.fields import clean_values
 from core.outbox import enqueue_on_commit
 from core.usecases import SystemActor, pure, step, use_case
 from credentials.models import Credential, HolderKind
+from family import permissions as family_permissions
 from identity import masking
 from identity.models import AuditEvent, Organisation, User
 from identity.permissions import may_act_for
@@ -84,22 +85,29 @@ def _attachments(version: ItemVersion, *, applicant: User, organisation: Organis
 
 @use_case(audit=(AuditEvent.Action.APPLICATION_SUBMITTED, AuditEvent.Action.APPLICATION_SUBMITTED_FOR))
 def application_submit(*, actor: User, item: ServiceItem, data: dict, uploads: dict | None = None, organisation: Organisation | None = None,
-                       idempotency_key: str = "", submitted_by: User | None = None, bundle_application=None) -> Submitted:
+                       idempotency_key: str = "", submitted_by: User | None = None, bundle_application=None,
+                       for_person: User | None = None) -> Submitted:
     """Submit an application for ``actor`` (the applicant; ``submitted_by``: the window clerk who
     submits for them). With an ``Idempotency-Key``, a retry or double tap returns the first
     application (created=False) instead of making a second one (``core.idempotency``).
-    ``bundle_application``: the 一件事 it is a part of (services/services/bundles.py)."""
+    ``bundle_application``: the 一件事 it is a part of (services/services/bundles.py).
+    ``for_person``: 家庭代办 — the actor applies for this family member, who is the applicant
+    (``family.permissions`` decides; anyone else's person answers 404)."""
+    guardian = None
+    if for_person is not None:
+        family_permissions.require(actor=actor, dependant=for_person, act="services.apply")
+        guardian, actor = actor, for_person
     once = idempotency.keyed(Application.objects.filter(applicant=actor), idempotency_key,
                              {"item": item.code, "data": data, "organisation": organisation.credit_code if organisation else ""})
     existing = idempotency.first(once, remembered_only=True)
     if existing is not None:
         return Submitted(idempotency.found(existing).row, False)
     if bundle_application is None:  # a 一件事's parts were counted once, as the bundle
-        quotas.take("applications", (submitted_by or actor).pk)
+        quotas.take("applications", (submitted_by or guardian or actor).pk)
     try:
         version = _open_version(item, applicant=actor, organisation=organisation, submitted_by=submitted_by)
         cleaned = clean_form(version, data)
-        attachments = _attachments(version, applicant=actor, organisation=organisation, uploads=uploads or {}, submitted_by=submitted_by)
+        attachments = _attachments(version, applicant=actor, organisation=organisation, uploads=uploads or {}, submitted_by=submitted_by or guardian)
     except (ValidationError, Conflict, NotFound):
         # a retry whose first attempt succeeded answers that application, even if the item has changed since
         existing = idempotency.first(once)
@@ -111,7 +119,7 @@ def application_submit(*, actor: User, item: ServiceItem, data: dict, uploads: d
     def make() -> Application:
         application = Application(
             number=_new_number(), item=item, version=version, department=item.department, applicant=actor, organisation=organisation,
-            submitted_by=submitted_by, channel=Application.Channel.WINDOW if submitted_by else Application.Channel.ONLINE,
+            submitted_by=submitted_by or guardian, channel=Application.Channel.WINDOW if submitted_by else Application.Channel.ONLINE,
             idempotency_key=once.key, idempotency_fingerprint=once.fingerprint, materials_total=len(attachments),
             materials_saved=sum(1 for _m, credential, _u in attachments if credential is not None),
             due_at=workdays.deadline(timezone.now(), version.time_limit_days), bundle_application=bundle_application,
@@ -124,9 +132,9 @@ def application_submit(*, actor: User, item: ServiceItem, data: dict, uploads: d
         written["attachments"] = AttachedMaterial.objects.bulk_create(
             [AttachedMaterial(application=application, material=m, credential=c, upload=u) for m, c, u in attachments]
         )
-        label = step_label(submitted_by, _("窗口")) if submitted_by else step_label(actor, _("申请人"))
-        written["timeline"] = [record_step(application, application.status, actor=submitted_by or actor, label=label)]
-        _submitted_next(application, fee=fee, submitted_by=submitted_by)
+        label = step_label(submitted_by, _("窗口")) if submitted_by else step_label(guardian, _("家人代办")) if guardian else step_label(actor, _("申请人"))
+        written["timeline"] = [record_step(application, application.status, actor=submitted_by or guardian or actor, label=label)]
+        _submitted_next(application, fee=fee, submitted_by=submitted_by, guardian=guardian)
         return application
 
     keyed = idempotency.create(once, make)
@@ -135,11 +143,15 @@ def application_submit(*, actor: User, item: ServiceItem, data: dict, uploads: d
     return Submitted(keyed.row, keyed.created)
 
 
-def _submitted_next(application: Application, *, fee: int, submitted_by: User | None) -> None:
+def _submitted_next(application: Application, *, fee: int, submitted_by: User | None, guardian: User | None = None) -> None:
     """After the rows of a submission: its audit event, then the fee order (when the item charges one)
     or 秒批 (when it has rules)."""
     applicant, item, version = application.applicant, application.item, application.version
-    if submitted_by is not None:
+    if guardian is not None:  # 家庭代办: the guardian acted, the dependant's data was used (both in one event)
+        audit_record(action=AuditEvent.Action.APPLICATION_SUBMITTED, actor=guardian, subject=applicant,
+                     actor_description=_("家人 %(name)s（代办）") % {"name": masking.shown("name", guardian.name, viewer=masking.Viewer.DISPLAY)},
+                     detail={"application": application.number, "item": item.name, "family": True})
+    elif submitted_by is not None:
         audit_record(action=AuditEvent.Action.APPLICATION_SUBMITTED_FOR, actor=submitted_by, subject=applicant,
                      actor_description=f"{submitted_by.service_hall or ''} {masking.staff_name(submitted_by)}".strip(),
                      detail={"application": application.number, "item": item.name})

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FamilyConfig(AppConfig):
+    name = "family"
+    verbose_name = _("家庭代办")
