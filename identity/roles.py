@@ -31,7 +31,7 @@ LABELS = {
 # app_label.codename permissions per role; apps add theirs here as their models arrive.
 PERMISSIONS: dict[str, list[str]] = {
     CITIZEN: [],
-    CLERK: ["credentials.verify_credential", "services.submit_on_behalf", "appeals.record_case"],
+    CLERK: ["credentials.verify_credential", "services.submit_on_behalf", "appeals.record_case", "family.verify_familylink"],
     REVIEWER: ["services.review_application", "appeals.handle_case"],
     DISPATCHER: ["appeals.dispatch_case", "knowledge.view_article", "knowledge.add_article"],  # 12345 keeps the knowledge base: a good reply becomes a draft
     ITEM_ADMIN: [
