@@ -57,7 +57,7 @@ def pages_of(page, url) -> list[str]:
     application = page.locator("a[href^='/services/applications/QL']").first
     return ["/", "/services/", "/services/items/GA-001/", "/services/items/RS-003/apply/", "/services/applications/",
             *([application.get_attribute("href")] if application.count() else []), "/wallet/", credential, "/wallet/checks/",
-            "/health/", "/health/declare/", "/health/dependants/", "/account/", "/accounts/2fa/", "/account/second-factor/",
+            "/health/", "/health/declare/", "/health/dependants/", "/family/", "/account/", "/accounts/2fa/", "/account/second-factor/",
             "/services/bundles/newborn/apply/", "/cases/", "/cases/new/", *first_link(page, url, "/cases/", "a[href^='/cases/SQ']")]
 
 
@@ -74,7 +74,7 @@ def case_pages_of(page, url, who: str) -> list[str]:
     return first_link(page, url, listing, "a[href^='/cases/staff/SQ']") if listing else []
 
 
-STAFF_PAGES = {"clerk": ["/verify/", "/verify/wallet/", "/services/counter/"], "reviewer": ["/services/workbench/", "/cases/staff/"],
+STAFF_PAGES = {"clerk": ["/verify/", "/verify/wallet/", "/services/counter/", "/family/verify/"], "reviewer": ["/services/workbench/", "/cases/staff/"],
                "dispatcher": ["/cases/staff/dispatch/"],
                "checkpoint": ["/health/check/", "/verify/wallet/"],
                "health_officer": ["/health/stats/"], "venue_manager": ["/health/venues/"], "item_admin": ["/dashboard/"]}
