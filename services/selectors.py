@@ -19,6 +19,7 @@ from core.fields import localised
 from core.public_cache import KEEP, Stamp
 from credentials.models import Credential, HolderKind
 from credentials.selectors import valid_credential, valid_credentials
+from family.permissions import may_act
 from identity.models import Organisation, User
 from services import permissions
 from services.models import OPEN_STATUSES, Application, AttachedMaterial, Bundle, BundleApplication, BundlePart, ItemVersion, Material, ServiceItem, Upload
@@ -98,10 +99,11 @@ def application_for(user: User, number: str) -> Application:
     return application
 
 
-def own_application_for(user: User, number: str) -> Application:
-    """An application only its applicant may act on (withdraw, resubmit); staff and others get 404."""
+def own_application_for(user: User, number: str, *, family_act: str | None = None) -> Application:
+    """An application only its applicant may act on (withdraw, resubmit) — or, for ``family_act``
+    (paying, rating), a guardian allowed to (家庭代办, ``family.permissions``); staff and others get 404."""
     application = application_for(user, number)
-    if application.applicant_id != user.pk:
+    if application.applicant_id != user.pk and not (family_act and may_act(actor=user, dependant=application.applicant, act=family_act)):
         raise NotFound()
     return application
 

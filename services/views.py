@@ -171,8 +171,8 @@ def application_detail(request, number: str):
         {
             "application": application,
             "answers": _answers(request.user, application),
-            "actions": steps.allowed_actions(application),
-            "rating": selectors.rating_of(request.user, application),
+            "actions": _actions_for(request.user, application),
+            "rating": selectors.rating_of(application.applicant, application),
             "order": order,
             "refund_progress": payment_selectors.refund_progress(order) if order else "",
             "can_rate": application.status in ratings.RATEABLE,
@@ -182,15 +182,23 @@ def application_detail(request, number: str):
     )
 
 
+def _actions_for(user, application) -> frozenset[str]:
+    """What the page offers: the applicant's steps, or to a guardian (家庭代办) only paying."""
+    actions = steps.allowed_actions(application)
+    return actions if application.applicant_id == user.pk else actions & frozenset(FAMILY_ACTS)
+
+
 def _order_of(request, application):
-    """My order for my application, or None (payments owns the query and its scoping)."""
+    """The applicant's order for their application (the caller may see it: its applicant, or a guardian
+    tracking it), or None (payments owns the query and its scoping)."""
     try:
-        return payment_selectors.order_for(request.user, purpose="application", reference=application.number)
+        return payment_selectors.order_for(application.applicant, purpose="application", reference=application.number)
     except NotFound:
         return None
 
 
 ENDINGS = {"withdraw": applications.application_withdraw, "cancel": applications.application_cancel}
+FAMILY_ACTS = {"pay": "services.pay", "rate": "services.rate", "rerate": "services.rate"}  # what a guardian may do here (家庭代办)
 
 
 def _confirm_ending(request, application, action: str):
@@ -205,7 +213,7 @@ def _confirm_ending(request, application, action: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def application_action(request, number: str, action: str):
-    application = selectors.own_application_for(request.user, number)
+    application = selectors.own_application_for(request.user, number, family_act=FAMILY_ACTS.get(action))
     if action in ENDINGS and (request.method == "GET" or request.POST.get("confirmed") != "yes"):
         return _confirm_ending(request, application, action)
     if request.method == "GET":
@@ -215,14 +223,14 @@ def application_action(request, number: str, action: str):
             ENDINGS[action](actor=request.user, application=application, comment=request.POST.get("comment", "")[:2000])
             messages.success(request, _("申请已撤回。") if action == "withdraw" else _("申请已取消。"))
         elif action == "pay":
-            order = payment_selectors.order_for(request.user, purpose="application", reference=application.number)
+            order = payment_selectors.order_for(application.applicant, purpose="application", reference=application.number)
             return redirect(payment_services.order_checkout(actor=request.user, order=order, return_url=f"/services/applications/{application.number}/"))
         elif action in ("rate", "rerate"):
             level, tags, comment = whole_number(request.POST.get("level")), request.POST.getlist("tags"), request.POST.get("comment", "")
             if action == "rate":
                 ratings.rating_submit(actor=request.user, application=application, level=level, tags=tags, comment=comment)
             else:
-                first = selectors.rating_of(request.user, application)
+                first = selectors.rating_of(application.applicant, application)
                 if first is None:
                     raise NotFound()
                 ratings.rating_revise(actor=request.user, rating=first, level=level, tags=tags, comment=comment)

@@ -17,6 +17,7 @@ from core import limits
 from core.errors import Conflict, NotFound
 from core.usecases import SystemActor, unchanged, use_case
 from credentials.models import Verification
+from family.permissions import may_act
 from identity import masking
 from identity.models import AuditEvent, User
 from identity.notices import words
@@ -43,10 +44,24 @@ def _clean(level, tags, comment: str) -> tuple[int, list[str], str]:
     return level, sorted(set(tags)), comment
 
 
+def _by(actor: User, rating: Rating) -> str:
+    """Who acted, as the rater reads it: themself, a family member rating for them (家庭代办), or staff."""
+    if actor.pk == rating.rater_id:
+        return ""
+    if actor.department_id is None:
+        return _("家人 %(name)s（代办）") % {"name": masking.shown("name", actor.name, viewer=masking.Viewer.DISPLAY)}
+    return f"{actor.department} {masking.staff_name(actor)}"
+
+
+def _may_rate_for(actor: User, person_id: int, application: Application) -> bool:
+    """The person themself, or a guardian allowed to rate for them (``family.permissions``)."""
+    return person_id == actor.pk or may_act(actor=actor, dependant=application.applicant, act="services.rate")
+
+
 def _audit(rating: Rating, step: str, actor: User, **detail) -> None:
     audit_record(action=AuditEvent.Action.SERVICE_RATED if step in ("rated", "re-rated") else AuditEvent.Action.RECTIFICATION_STEP,
                  actor=actor, subject=rating.rater,
-                 actor_description="" if actor.pk == rating.rater_id else f"{actor.department} {masking.staff_name(actor)}",
+                 actor_description=_by(actor, rating),
                  detail={"application": rating.reference, "step": step, "level": rating.level, **detail})
 
 
@@ -69,8 +84,9 @@ def _open_rectification(rating: Rating) -> Rectification:
 @use_case(audit=AuditEvent.Action.SERVICE_RATED)
 def rating_submit(*, actor: User, application: Application, level: int, tags: list | None = None, comment: str = "") -> Rating:
     """Rate a completed or rejected application, once. A level of 不满意 or 非常不满意 opens a
-    rectification case for the department."""
-    if application.applicant_id != actor.pk:
+    rectification case for the department. A guardian may rate for the applicant (家庭代办): the
+    rating is the applicant's."""
+    if not _may_rate_for(actor, application.applicant_id, application):
         raise NotFound()
     if application.status not in RATEABLE:
         raise Conflict(_("An application can be rated once it is decided."), code="not_decided")
@@ -78,7 +94,7 @@ def rating_submit(*, actor: User, application: Application, level: int, tags: li
     try:
         with transaction.atomic():
             rating = Rating.objects.create(
-                application=application, rater=actor, item_id=application.item_id, department_id=application.department_id,
+                application=application, rater=application.applicant, item_id=application.item_id, department_id=application.department_id,
                 channel=Rating.Channel.WINDOW if application.submitted_by_id else Rating.Channel.ONLINE, level=level, tags=tags, comment=comment)
     except IntegrityError:
         raise Conflict(_("This application has been rated already."), code="already_rated") from None
@@ -118,7 +134,8 @@ def visit_rate(*, actor: User, visit: Verification, level: int, tags: list | Non
 @use_case(audit=AuditEvent.Action.SERVICE_RATED)
 def rating_revise(*, actor: User, rating: Rating, level: int, tags: list | None = None, comment: str = "") -> Rating:
     """Rate again, once, after the department answered a bad rating. The first rating stays as it was."""
-    if rating.rater_id != actor.pk or rating.revises_id is not None:
+    if rating.revises_id is not None or (rating.rater_id != actor.pk and (rating.application_id is None
+                                                                          or not _may_rate_for(actor, rating.rater_id, rating.application))):
         raise NotFound()
     case = Rectification.objects.filter(rating=rating).first()  # as it is now, not as the caller loaded it
     if case is None or case.status != Rectification.Status.RECTIFIED:
@@ -128,7 +145,7 @@ def rating_revise(*, actor: User, rating: Rating, level: int, tags: list | None 
     level, tags, comment = _clean(level, tags or [], comment)
     try:
         with transaction.atomic():
-            revision = Rating.objects.create(application=rating.application, visit_id=rating.visit_id, rater=actor, item_id=rating.item_id,
+            revision = Rating.objects.create(application=rating.application, visit_id=rating.visit_id, rater=rating.rater, item_id=rating.item_id,
                                              department_id=rating.department_id, channel=rating.channel, level=level, tags=tags, comment=comment,
                                              revises=rating)
     except IntegrityError:

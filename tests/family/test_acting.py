@@ -93,3 +93,29 @@ def test_someone_without_a_link_gets_404_for_the_childs_data(client, other_citiz
     client.force_login(other_citizen)
     assert client.get(reverse("wallet-credential", args=[child_id_card.identifier])).status_code == 404
     assert client.post(reverse("family-act", args=[parent_of_child.pk])).status_code == 404
+
+
+def test_a_guardian_pays_for_and_rates_a_childs_application(acting_parent, parent, child, child_id_card, monkeypatch, settings, client):
+    from payments.models import Order
+    from services.models import ItemVersion, Rating
+    from tests.payments.test_payments import Platform
+
+    settings.PAYSIM_ENABLED = True
+    monkeypatch.setattr("payments.platform.transport", Platform().call)
+    item = ServiceItem.objects.get(code="RS-003")
+    ItemVersion.objects.filter(pk=item.current_version_id).update(fee_fen=1000, fees="工本费10元")
+    acting_parent.post(reverse("services-apply", args=["RS-003"]), {"phone": "13800000611", "delivery_address": ADDRESS})
+    application = Application.objects.get()
+    assert (application.status, Order.objects.get().payer) == ("awaiting_payment", child)  # the child's order
+
+    paying = acting_parent.post(reverse("application-action", args=[application.number, "pay"]))
+
+    assert paying.status_code == 302 and "/paysim/pay/" in paying["Location"]
+    assert AuditEvent.objects.filter(action="payment", actor=parent, subject=child, detail__step="checkout").exists()
+
+    Application.objects.filter(pk=application.pk).update(status="completed")
+    acting_parent.post(reverse("application-action", args=[application.number, "rate"]), {"level": 5, "comment": "很方便"})
+    rating = Rating.objects.get()
+    assert rating.rater == child  # the child's rating, given by the parent
+    assert AuditEvent.objects.get(action="service_rated", subject=child).actor == parent
+    assert acting_parent.post(reverse("application-action", args=[application.number, "withdraw"]), {"confirmed": "yes"}).status_code == 404
