@@ -51,6 +51,7 @@ LIMITS: tuple[Limit, ...] = (
     Limit("sms_code_attempts", "allauth code verification (session row)", "guesses at an SMS sign-in or phone code (3)",
           WhenAway.DATABASE),
     Limit("password_reset_attempts", "identity.services", "guesses at a password-reset code (3 per ticket)", WhenAway.CLOSED),
+    Limit("family_code_attempts", "family.services", "guesses at a family-acting consent code (3 per request)", WhenAway.CLOSED),
     Limit("tx_code_attempts", "credentials.openid.oid4vci", "guesses at a wallet offer's transaction code (5 per offer)", WhenAway.CLOSED),
     Limit("presentation_once", "core.journal / credentials.services", "a 亮证 QR used twice", WhenAway.DATABASE),
     Limit("presentation_request_attempts", "credentials.openid.oid4vp", "refused answers to a verifier's request (3)", WhenAway.DATABASE),

@@ -145,8 +145,9 @@ def _write(checker, person) -> uuid.UUID:
         _through_coordinator()
         PassCheck.objects.create(person_index=person.id_number_index, checker=checker, place="泉城广场", valid=True, reason="valid")
         with connection.cursor() as cursor:
-            cursor.execute('INSERT INTO "credentials_presentation" (id, credential_id, presenter_id, disclosed, created_at, expires_at, person_index) '
-                           "VALUES (%s, %s, %s, '[]', %s, %s, %s)", [presentation, 1, person.pk, now, now + timedelta(minutes=2), person.id_number_index])
+            cursor.execute('INSERT INTO "credentials_presentation" '
+                           "(id, credential_id, presenter_id, on_behalf, disclosed, created_at, expires_at, person_index) "
+                           "VALUES (%s, %s, %s, false, '[]', %s, %s, %s)", [presentation, 1, person.pk, now, now + timedelta(minutes=2), person.id_number_index])
     return presentation
 
 
