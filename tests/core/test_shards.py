@@ -147,7 +147,8 @@ def _write(checker, person) -> uuid.UUID:
         with connection.cursor() as cursor:
             cursor.execute('INSERT INTO "credentials_presentation" '
                            "(id, credential_id, presenter_id, on_behalf, disclosed, created_at, expires_at, person_index) "
-                           "VALUES (%s, %s, %s, false, '[]', %s, %s, %s)", [presentation, 1, person.pk, now, now + timedelta(minutes=2), person.id_number_index])
+                           "VALUES (%s, %s, %s, false, '[]', %s, %s, %s)",
+                           [presentation, 1, person.pk, now, now + timedelta(minutes=2), person.id_number_index])
     return presentation
 
 
