@@ -108,3 +108,11 @@ def test_a_second_open_link_to_the_same_person_is_refused(parent, child, clerk):
     minor_link(parent, child, clerk)
     with pytest.raises(Conflict):
         services.family_link_request(actor=parent, id_number=child.id_number, name=child.name, relation="女儿")
+
+
+def test_both_people_find_the_link_in_their_data_export(parent, child, clerk):
+    from identity.exports import document_for
+
+    minor_link(parent, child, clerk)
+    assert [(x["relation"], x["status"]) for x in document_for(parent)["family"]["i_act_for"]] == [("女儿", "active")]
+    assert [x["relation"] for x in document_for(child)["family"]["acting_for_me"]] == ["女儿"]
