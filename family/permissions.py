@@ -21,12 +21,17 @@ from identity.models import User
 VERIFY = "family.verify_familylink"
 
 
-def _live(link: FamilyLink, act: str, at: dt.datetime) -> bool:
-    if link.status != FamilyLink.Status.ACTIVE or act not in link.acts:
+def _live(link: FamilyLink, act: str | None, at: dt.datetime) -> bool:
+    if link.status != FamilyLink.Status.ACTIVE or (act is not None and act not in link.acts):
         return False
     if link.kind == FamilyLink.Kind.MINOR:
         return people.is_minor(link.dependant_born, timezone.localtime(at).date())
     return link.valid_until is not None and at < link.valid_until
+
+
+def is_live(link: FamilyLink, at: dt.datetime | None = None) -> bool:
+    """Whether the link lets its guardian do anything now (confirmed, not revoked, not ended)."""
+    return _live(link, None, at or timezone.now())
 
 
 def link_for(*, actor: User, act: str, dependant: User | None = None, dependant_index: str | None = None,

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -45,8 +46,7 @@ def family(request):
     dependants = list(selectors.dependants_of(request.user))
     guardians = list(selectors.guardians_of(request.user))
     return render(request, "family/family.html", {
-        "dependants": [(link, permissions.link_for(actor=request.user, dependant=link.dependant, act="services.track") is not None,
-                        selectors.acts_for(link)[:5]) for link in dependants],
+        "dependants": [(link, permissions.is_live(link), selectors.acts_for(link)[:5]) for link in dependants],
         "guardians": [(link, selectors.acts_for(link)[:10]) for link in guardians],
         "acting": web.acting_link(request),
         "acts": [(act, ACT_WORDS[act]) for act in ACTS],
@@ -84,13 +84,19 @@ def act_for(request, pk: int):
     if pk == 0:
         request.session.pop(web.SESSION_KEY, None)
         messages.success(request, _("已切换回本人。"))
-        return redirect(request.POST.get("next") or "family")
+        return redirect(_next(request) or "family")
     link = selectors.link_for(request.user, pk)
-    if link.guardian_id != request.user.pk or not permissions.may_act(actor=request.user, dependant=link.dependant, act="services.track"):
+    if link.guardian_id != request.user.pk or not permissions.is_live(link):
         messages.error(request, _("这项代办关系还不能使用（待确认、已到期或已解除）。"))
         return redirect("family")
     request.session[web.SESSION_KEY] = link.pk
-    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/") else "services-catalogue")
+    return redirect(_next(request) or "services-catalogue")
+
+
+def _next(request) -> str:
+    """Where to go after the switch: a page of this site only."""
+    target = request.POST.get("next", "")
+    return target if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()) else ""
 
 
 @login_required

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.utils.functional import SimpleLazyObject
 
+from core.errors import NotFound
 from family import permissions
 from family.models import FamilyLink
 from identity.models import User
@@ -13,24 +14,30 @@ from identity.models import User
 SESSION_KEY = "family_acting_for"
 
 
-def acting_link(request, act: str = "services.track") -> FamilyLink | None:
-    """The link the person switched to, if it still lets them do ``act`` now; else None (and the
-    switch is dropped when the link no longer lets them act at all)."""
+def acting_link(request) -> FamilyLink | None:
+    """The link the person switched to, if it still lets them act now; else None, and a link that no
+    longer lets them act (revoked, expired, an 18th birthday) drops the switch."""
     pk = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
     user = getattr(request, "user", None)
     if not pk or user is None or not user.is_authenticated:
         return None
     link = FamilyLink.objects.filter(pk=pk, guardian=user).select_related("dependant").first()
-    live = link is not None and permissions.link_for(actor=user, dependant=link.dependant, act=act) is not None
-    if not live and (link is None or permissions.link_for(actor=user, dependant=link.dependant, act="services.track") is None):
-        request.session.pop(SESSION_KEY, None)
-    return link if live else None
+    if link is None or not permissions.is_live(link):
+        request.session.pop(SESSION_KEY, None)  # revoked, expired, 18 today: the switch ends
+        return None
+    return link
 
 
 def acting_for(request, act: str) -> User | None:
-    """The dependant the signed-in person acts for on ``act`` now, or None (acting for themself)."""
-    link = acting_link(request, act)
-    return link.dependant if link else None
+    """The dependant the signed-in person acts for on ``act`` now, or None when acting for themself.
+    Switched to someone who did not allow ``act``: ``NotFound`` — nothing of theirs is shown, and
+    nothing is done in the wrong name while the banner shows theirs."""
+    link = acting_link(request)
+    if link is None:
+        return None
+    if permissions.link_for(actor=request.user, dependant=link.dependant, act=act) is None:
+        raise NotFound()
+    return link.dependant
 
 
 def acting_context(request) -> dict:

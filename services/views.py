@@ -131,7 +131,7 @@ def apply(request, code: str):
                 uploads=attached,
                 organisation=organisation,
                 idempotency_key=request.POST.get("idempotency_key", ""),
-                for_person=None if organisation else family_web.acting_for(request, "services.apply"),
+                for_person=applicant if applicant.pk != request.user.pk else None,
             )
         except (ValidationError, DomainError) as exc:
             errors = _fail(request, exc)

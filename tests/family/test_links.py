@@ -116,3 +116,34 @@ def test_both_people_find_the_link_in_their_data_export(parent, child, clerk):
     minor_link(parent, child, clerk)
     assert [(x["relation"], x["status"]) for x in document_for(parent)["family"]["i_act_for"]] == [("女儿", "active")]
     assert [x["relation"] for x in document_for(child)["family"]["acting_for_me"]] == ["女儿"]
+
+
+def test_acting_for_an_adult_reaches_only_what_they_allowed(client, parent, adult_kin):
+    from django.urls import reverse
+
+    link = services.family_link_request(actor=parent, id_number=adult_kin.id_number, name=adult_kin.name, relation="父亲",
+                                        acts=["services.track"])
+    services.family_link_confirm(actor=adult_kin, link=link)
+    client.force_login(parent)
+    client.post(reverse("family-act", args=[link.pk]))
+
+    assert client.get(reverse("wallet")).status_code == 404  # 代亮 not allowed: nothing of theirs, nothing in the wrong name
+    assert "正在为 李建国（父亲）代办" in client.get(reverse("my-applications")).content.decode()
+    client.post(reverse("family-act", args=[0]))
+    assert client.get(reverse("wallet")).status_code == 200
+
+
+def test_the_switch_refuses_a_link_that_does_not_let_anyone_act_yet(client, parent, child):
+    from django.urls import reverse
+
+    pending = services.family_link_request(actor=parent, id_number=child.id_number, name=child.name, relation="女儿")
+    client.force_login(parent)
+    client.post(reverse("family-act", args=[pending.pk]))
+    assert "正在为" not in client.get(reverse("family")).content.decode()
+
+
+def test_the_switch_goes_back_only_to_a_page_of_this_site(client, parent):
+    from django.urls import reverse
+
+    client.force_login(parent)
+    assert client.post(reverse("family-act", args=[0]), {"next": "//evil.example/"})["Location"] == reverse("family")
