@@ -12,6 +12,7 @@ import pytest
 from credentials.models import Presentation
 from services.models import Application
 from tests.e2e.conftest import PHONE, sign_in
+from tests.e2e.test_elder_and_accessibility import in_mode, set_mode
 from tests.family.conftest import minor_link, person
 from tests.services.conftest import catalogue_citizen, issue
 
@@ -64,3 +65,9 @@ def test_a_parent_applies_and_shows_a_credential_for_her_child_on_a_phone(live_s
     page.click("[data-testid=act-self]")
     page.wait_for_load_state()
     assert page.locator("[data-testid=acting-banner]").count() == 0
+
+    for language, elder in (("en", False), ("zh-hans", True)):  # the 家人 page in English and in 长辈版 (the page check audits each)
+        set_mode(page, url, elder, language)
+        page.goto(url + "/family/")
+        in_mode(page, language, elder)
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
