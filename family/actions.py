@@ -9,3 +9,4 @@ from identity.actions import declare
 FAMILY_REQUESTED = declare("family_requested", _("申请家庭代办关系"))
 FAMILY_CONFIRMED = declare("family_confirmed", _("确认家庭代办关系"))
 FAMILY_REVOKED = declare("family_revoked", _("解除家庭代办关系"))
+FAMILY_VIEWED = declare("family_viewed", _("家人查看代办事项"))

@@ -160,6 +160,16 @@ def family_link_verify(*, actor: User, link: FamilyLink) -> FamilyLink:
     return link
 
 
+@use_case(audit=actions.FAMILY_VIEWED)
+def family_data_viewed(*, actor: User, dependant: User, act: str, what: str) -> None:
+    """A guardian opened a page of the dependant's data (an application, the health pass): recorded
+    for the dependant's "who used my data", as every other act is."""
+    link = permissions.require(actor=actor, dependant=dependant, act=act)
+    audit_record(action=actions.FAMILY_VIEWED, actor=actor, subject=dependant,
+                 actor_description=_("家人 %(name)s（代办）") % {"name": masking.shown("name", actor.name, viewer=masking.Viewer.DISPLAY)},
+                 detail=_detail(link, viewed=what[:64]))
+
+
 @use_case(audit=actions.FAMILY_REVOKED)
 def family_link_revoke(*, actor: User, link: FamilyLink) -> FamilyLink:
     """Either side ends the link (or refuses a pending one); the other is told."""

@@ -20,6 +20,7 @@ from core import areas
 from core.errors import DomainError, NotFound
 from core.web import refusal
 from credentials.rendering import qr_png, qr_svg
+from family import services as family_services
 from family import web as family_web
 from healthcode import selectors, services
 from healthcode.models import Colour, DailyCount, Dependant, RecomputeJob
@@ -62,6 +63,8 @@ def _shown(request) -> dict:
 @login_required
 def pass_page(request):
     shown = _shown(request)
+    if shown["family_member"]:
+        family_services.family_data_viewed(actor=request.user, dependant=shown["family_member"], act="health.view", what=_("健康码"))
     person_index = shown["dependant"].person_index if shown["dependant"] else (shown["family_member"] or request.user).id_number_index
     return render(request, "healthcode/pass.html", {
         "shown": shown,

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from core.errors import DomainError, NotFound
 from core.fields import localised
 from core.web import refusal, whole_number
+from family import services as family_services
 from family import web as family_web
 from identity import masking, second_factor
 from identity import selectors as identity_selectors
@@ -162,8 +163,10 @@ def my_applications(request):
 @login_required
 def application_detail(request, number: str):
     application = selectors.application_for(request.user, number)
-    if application.applicant_id != request.user.pk and not permissions.tracks_for_family(request.user, application):
-        return redirect("workbench-detail", number=number)
+    if application.applicant_id != request.user.pk:
+        if not permissions.tracks_for_family(request.user, application):
+            return redirect("workbench-detail", number=number)
+        family_services.family_data_viewed(actor=request.user, dependant=application.applicant, act="services.track", what=application.number)
     order = _order_of(request, application)
     return render(
         request,

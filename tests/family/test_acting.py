@@ -46,6 +46,7 @@ def test_a_guardian_applies_for_a_child_and_tracks_it(acting_parent, parent, chi
     event = AuditEvent.objects.get(action="application_submitted", subject=child)
     assert event.actor == parent and event.detail["family"] is True
     assert event in data_use_by_others(child)  # the child's "who used my data"
+    assert AuditEvent.objects.get(action="family_viewed", subject=child).detail["viewed"] == application.number  # opening it, too
 
 
 def test_a_guardian_presents_a_childs_credential_marked_daliang(acting_parent, parent, child, child_id_card):
@@ -65,7 +66,7 @@ def test_a_guardian_presents_a_childs_credential_marked_daliang(acting_parent, p
     assert AuditEvent.objects.filter(action="credential_presented", actor=parent, subject=child).exists()
 
 
-def test_a_guardian_sees_the_childs_health_pass(acting_parent):
+def test_a_guardian_sees_the_childs_health_pass(acting_parent, parent, child):
     from healthcode.demo import default_ruleset
     from healthcode.selectors import _RULE_WORDS
 
@@ -73,6 +74,7 @@ def test_a_guardian_sees_the_childs_health_pass(acting_parent):
     default_ruleset()
     page = acting_parent.get(reverse("health-pass")).content.decode()
     assert "李*雨" in page  # the pass names the child (masked as a checkpoint sees it), not the parent
+    assert AuditEvent.objects.filter(action="family_viewed", actor=parent, subject=child).exists()
 
 
 def test_revocation_ends_acting_and_the_childs_data_answers_404(acting_parent, parent, child, child_id_card, parent_of_child):
