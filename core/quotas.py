@@ -28,6 +28,7 @@ DEFAULTS: dict[str, tuple[int, int]] = {
     "nonces": (60, 60),
     "feedback": (20, 600),  # "was this answer useful?" (knowledge)
     "cases": (20, 3600),
+    "family_requests": (10, 3600),  # 家庭代办 requests: each may text the adult a code
 }
 
 

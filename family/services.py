@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core import people, ratelimits
+from core import people, quotas, ratelimits
 from core.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from core.numbers import validate_id_number
 from core.usecases import use_case
@@ -60,6 +60,7 @@ def family_link_request(*, actor: User, id_number: str, name: str, relation: str
     against the population base). A minor: the parent–child relationship is declared here and checked
     by a clerk (the base carries no parents). An adult: they confirm in their app, or read the SMS
     code we text them to the guardian; until then the link lets nobody act."""
+    quotas.take("family_requests", actor.pk)  # each request may text the adult: not a way to flood their phone
     dependant, record = _dependant(id_number, name)
     if dependant.pk == actor.pk:
         raise ValidationError({"id_number": [_("This is your own number.")]})

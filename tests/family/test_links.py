@@ -147,3 +147,13 @@ def test_the_switch_goes_back_only_to_a_page_of_this_site(client, parent):
 
     client.force_login(parent)
     assert client.post(reverse("family-act", args=[0]), {"next": "//evil.example/"})["Location"] == reverse("family")
+
+
+def test_requests_are_a_creation_quota_so_nobody_floods_an_adults_phone(parent, adult_kin, settings):
+    from core.quotas import TooMany
+
+    settings.QILU_CREATION_QUOTAS = {"family_requests": (1, 3600)}
+    link = services.family_link_request(actor=parent, id_number=adult_kin.id_number, name=adult_kin.name, relation="父亲")
+    services.family_link_revoke(actor=parent, link=link)
+    with pytest.raises(TooMany):
+        services.family_link_request(actor=parent, id_number=adult_kin.id_number, name=adult_kin.name, relation="父亲")
