@@ -9,7 +9,7 @@ import hmac
 import secrets
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -73,12 +73,14 @@ def family_link_request(*, actor: User, id_number: str, name: str, relation: str
         raise ValidationError({"acts": [_("请至少选择一项代办范围。")]})
     if not minor and not 1 <= int(days) <= MAX_DAYS:
         raise ValidationError({"days": [_("授权期限为 1 至 365 天。")]})
-    if FamilyLink.objects.filter(guardian=actor, dependant=dependant, status__in=[FamilyLink.Status.PENDING, FamilyLink.Status.ACTIVE]).exists():
-        raise Conflict(_("你已添加过这位家人。"), code="family_already_linked")
-    link = FamilyLink.objects.create(
-        guardian=actor, dependant=dependant, kind=FamilyLink.Kind.MINOR if minor else FamilyLink.Kind.ADULT, relation=relation,
-        dependant_born=record.birth_date, acts=chosen, valid_until=None if minor else timezone.now() + dt.timedelta(days=int(days)),
-    )
+    try:
+        with transaction.atomic():  # one open link per pair (the constraint): a second request, even at the same moment, is told
+            link = FamilyLink.objects.create(
+                guardian=actor, dependant=dependant, kind=FamilyLink.Kind.MINOR if minor else FamilyLink.Kind.ADULT, relation=relation,
+                dependant_born=record.birth_date, acts=chosen, valid_until=None if minor else timezone.now() + dt.timedelta(days=int(days)),
+            )
+    except IntegrityError:
+        raise Conflict(_("你已添加过这位家人。"), code="family_already_linked") from None
     audit_record(action=actions.FAMILY_REQUESTED, actor=actor, subject=dependant, detail=_detail(link, acts=chosen))
     if not minor:
         _ask_adult(link)
