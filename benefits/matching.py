@@ -65,8 +65,8 @@ def insert_matches(*, version: PolicyVersion, run_id: int, period: Period, now: 
     changed, changed_params = ("AND p.updated_at > %s", [since]) if since else ("", [])
     # Table and column names are ours; every value is a bound parameter.
     sql = (
-        "INSERT INTO benefits_entitlement (policy_id, version_id, run_id, period, person_index, user_id, amount_fen, status, created_at, updated_at) "  # noqa: S608
-        f"SELECT %s, %s, %s, %s, p.id_number_index, u.id, {cash.sql}, %s, %s, %s FROM {PEOPLE} "
+        "INSERT INTO benefits_entitlement (policy_id, version_id, run_id, period, person_index, user_id, amount_fen, status, account_bank, created_at, updated_at) "  # noqa: S608
+        f"SELECT %s, %s, %s, %s, p.id_number_index, u.id, {cash.sql}, %s, '', %s, %s FROM {PEOPLE} "
         f"LEFT JOIN identity_user u ON u.id_number_index = p.id_number_index WHERE ({where.sql}) {changed} "
         "ON CONFLICT (policy_id, period, person_index) DO NOTHING"
     )
@@ -119,9 +119,9 @@ def no_longer_matching(*, version: PolicyVersion, period: Period, since: dt.date
     where = condition(version, period.first_day)
     sql = (
         "SELECT e.id, e.status, p.status FROM benefits_entitlement e JOIN identity_populationrecord p ON p.id_number_index = e.person_index "  # noqa: S608
-        f"WHERE e.policy_id = %s AND e.period = %s AND p.updated_at > %s AND e.status IN %s AND NOT ({where.sql})"
+        f"WHERE e.policy_id = %s AND e.period = %s AND p.updated_at > %s AND e.status = ANY(%s) AND NOT ({where.sql})"
     )
-    live = (*Entitlement.UNPAID, Entitlement.Status.PAID)
+    live = [*Entitlement.UNPAID, Entitlement.Status.PAID]
     with connection.cursor() as cursor:
         cursor.execute(sql, [version.policy_id, period.label, since, live, *where.params])
         return cursor.fetchall()
