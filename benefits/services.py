@@ -249,7 +249,7 @@ def review_decide(*, actor: User, item: ReviewItem, outcome: str, note: str) -> 
     objection: rejected), ``reversed`` restores the benefit for the person's answer."""
     if not actor.has_perm("benefits.change_reviewitem"):
         raise Forbidden(_("You may not do this."), code="permission_denied")
-    item = ReviewItem.objects.select_for_update().select_related("entitlement__policy__department", "entitlement__user").get(pk=item.pk)
+    item = ReviewItem.objects.select_for_update(of=("self",)).select_related("entitlement__policy__department", "entitlement__user").get(pk=item.pk)
     if item.outcome:
         raise Conflict(_("Already decided."), code="already_decided")
     if outcome not in (ReviewItem.Outcome.UPHELD, ReviewItem.Outcome.REVERSED) or not note.strip():
@@ -274,7 +274,7 @@ def review_decide(*, actor: User, item: ReviewItem, outcome: str, note: str) -> 
 @use_case(audit=BENEFIT_PAID)
 def payout_record(*, actor: SystemActor, payout: Payout, answer: dict) -> Payout:
     """The platform accepted the transfer (its answer to our request keyed by ``payout.number``)."""
-    payout = Payout.objects.select_for_update().select_related("entitlement__policy__department", "entitlement__user").get(pk=payout.pk)
+    payout = Payout.objects.select_for_update(of=("self",)).select_related("entitlement__policy__department", "entitlement__user").get(pk=payout.pk)
     if payout.trade_no:
         unchanged()
         return payout
@@ -293,7 +293,7 @@ def payout_notification_receive(*, actor: SystemActor, headers, body: bytes) -> 
     except platform.BadNotification as refused:
         audit_record(action=BENEFIT_PAID, actor_description=_("Payment platform"), detail={"step": refused.kind})
         return refused.kind
-    payout = Payout.objects.select_for_update().select_related("entitlement__policy__department", "entitlement__user") \
+    payout = Payout.objects.select_for_update(of=("self",)).select_related("entitlement__policy__department", "entitlement__user") \
         .filter(number=notice.out_trade_no).first()
     if payout is None or notice.event_type != "TRANSFER.SUCCESS" or notice.amount_fen != payout.amount_fen:
         audit_record(action=BENEFIT_PAID, actor_description=_("Payment platform"), detail={"step": "refused", "out_trade_no": notice.out_trade_no})
