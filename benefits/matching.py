@@ -65,7 +65,8 @@ def insert_matches(*, version: PolicyVersion, run_id: int, period: Period, now: 
     changed, changed_params = ("AND p.updated_at > %s", [since]) if since else ("", [])
     # Table and column names are ours; every value is a bound parameter.
     sql = (
-        "INSERT INTO benefits_entitlement (policy_id, version_id, run_id, period, person_index, user_id, amount_fen, status, account_bank, created_at, updated_at) "  # noqa: S608
+        "INSERT INTO benefits_entitlement (policy_id, version_id, run_id, period, person_index, user_id, amount_fen, status, account_bank, "  # noqa: S608
+        "created_at, updated_at) "
         f"SELECT %s, %s, %s, %s, p.id_number_index, u.id, {cash.sql}, %s, '', %s, %s FROM {PEOPLE} "
         f"LEFT JOIN identity_user u ON u.id_number_index = p.id_number_index WHERE ({where.sql}) {changed} "
         "ON CONFLICT (policy_id, period, person_index) DO NOTHING"

@@ -15,8 +15,8 @@ from benefits import services, tasks
 from benefits.models import Entitlement, Payout, ReviewItem
 from core.usecases import SYSTEM
 from identity.models import Notice, User
-from paysim.models import Notification, Trade
 from payments import platform as payment_platform
+from paysim.models import Notification, Trade
 from tests.benefits.conftest import DAY, person
 from tests.factories import api_as
 
