@@ -63,6 +63,7 @@ def published_policies() -> QuerySet[Policy]:
     return Policy.objects.filter(versions__status=PolicyVersion.Status.PUBLISHED).select_related("department").distinct()
 
 
-def delivered_without_application() -> int:
-    """The yardstick: benefits paid to people who never applied."""
-    return Entitlement.objects.filter(status=Entitlement.Status.PAID).count()
+def delivered_without_application(*, since, until, department: str = "") -> int:
+    """The yardstick: benefits paid in the window to people who never applied."""
+    paid = Entitlement.objects.filter(status=Entitlement.Status.PAID, payout__paid_at__gte=since, payout__paid_at__lt=until)
+    return (paid.filter(policy__department__code=department) if department else paid).count()

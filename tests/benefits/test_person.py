@@ -17,6 +17,7 @@ from core.usecases import SYSTEM
 from identity.models import Notice, User
 from payments import platform as payment_platform
 from paysim.models import Notification, Trade
+from portal import yardsticks
 from tests.benefits.conftest import DAY, person
 from tests.factories import api_as
 
@@ -91,6 +92,7 @@ def test_confirming_pays_once_under_a_retried_transfer_and_a_retried_notificatio
     assert payout.status == "paid" and Entitlement.objects.get().status == "paid"
     assert Notice.objects.filter(user=user, title__startswith="老年综合津贴 已发放 450.00").count() == 1
     assert client.get("/api/v1/benefits/").json()[0]["status_label"] == "已发放"
+    assert yardsticks.compute().headline["benefits_without_application"] == 1  # the yardstick counts it once
 
 
 def test_a_forged_notification_changes_nothing(entitled, simulator, run_on_commit_callbacks):
