@@ -17,7 +17,7 @@ from django.db import connection
 
 from benefits import rules
 from benefits.models import Entitlement, PolicyVersion
-from core.usecases import pure
+from core.usecases import pure, step
 from identity.models import PopulationRecord
 
 EVIDENCE_CHUNK = 2000
@@ -59,8 +59,9 @@ def amount(version: PolicyVersion, period: Period) -> rules.Compiled:
 PEOPLE = "identity_populationrecord p"
 
 
-def insert_matches(*, version: PolicyVersion, run_id: int, period: Period, now: dt.datetime, since: dt.datetime | None) -> int:
-    """New entitlements for everyone the rule matches (changed since ``since`` for a delta); returns the count inserted."""
+@pure
+def insert_sql(*, version: PolicyVersion, run_id: int, period: Period, now: dt.datetime, since: dt.datetime | None) -> tuple[str, list]:
+    """The matching statement and its parameters (the bench runs it alone, rolled back)."""
     where, cash = condition(version, period.first_day), amount(version, period)
     changed, changed_params = ("AND p.updated_at > %s", [since]) if since else ("", [])
     # Table and column names are ours; every value is a bound parameter.
@@ -72,11 +73,19 @@ def insert_matches(*, version: PolicyVersion, run_id: int, period: Period, now: 
         "ON CONFLICT (policy_id, period, person_index) DO NOTHING"
     )
     params = [version.policy_id, version.pk, run_id, period.label, *cash.params, Entitlement.Status.NOTIFIED, now, now, *where.params, *changed_params]
+    return sql, params
+
+
+@step
+def insert_matches(*, version: PolicyVersion, run_id: int, period: Period, now: dt.datetime, since: dt.datetime | None) -> int:
+    """New entitlements for everyone the rule matches (changed since ``since`` for a delta); returns the count inserted."""
+    sql, params = insert_sql(version=version, run_id=run_id, period=period, now=now, since=since)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 
 
+@step
 def notices_and_audit(*, run_id: int, now: dt.datetime, notice: dict, url_prefix: str, action: str, who: str, detail: dict) -> int:
     """One inbox notice and one audit event (subject: the person, purpose: the policy) per new
     entitlement of a person with an account, as two set-based inserts."""
@@ -96,6 +105,7 @@ def notices_and_audit(*, run_id: int, now: dt.datetime, notice: dict, url_prefix
         return cursor.rowcount
 
 
+@step
 def write_evidence(*, version: PolicyVersion, run_id: int, period: Period) -> None:
     """The field values the rule read for each new entitlement, encrypted (identity.fields), so "why"
     is reproducible after the base data changes."""
@@ -114,6 +124,7 @@ def evidence_json(version: PolicyVersion, record, day: dt.date) -> str:
                       ensure_ascii=False)
 
 
+@step
 def no_longer_matching(*, version: PolicyVersion, period: Period, since: dt.datetime) -> list[tuple[int, str, str]]:
     """(entitlement id, its status, the person's status) of this period's live entitlements whose
     people changed since ``since`` and no longer match."""

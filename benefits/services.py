@@ -17,11 +17,12 @@ from benefits import matching, rules
 from benefits.models import Entitlement, MatchRun, Payout, Policy, PolicyVersion, ReviewItem
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.outbox import enqueue_on_commit
-from core.usecases import SystemActor, note_audit, pure, unchanged, use_case
+from core.usecases import SYSTEM, SystemActor, note_audit, pure, side_effect, unchanged, use_case
 from identity.actions import declare
 from identity.models import User
 from identity.notices import named, notice_fields, words
 from identity.services import audit_record, notice_send
+from identity.sms import sms_send
 from payments import platform
 
 POLICY_DRAFTED = declare("benefit_policy_drafted", gettext_lazy("起草免申即享政策"))
@@ -32,6 +33,7 @@ BENEFIT_PAID = declare("benefit_paid", gettext_lazy("免申即享待遇发放"))
 BENEFIT_REVIEWED = declare("benefit_reviewed", gettext_lazy("免申即享人工复核"))
 
 ENTITLEMENT_URL = "/benefits/"
+SMS_TEXT = "【齐鲁通】您符合{policy}，无需申请。请登录齐鲁通确认收款账户，也可以放弃或提出异议。"
 
 
 def _purpose(policy: Policy) -> str:
@@ -311,3 +313,30 @@ def payout_notification_receive(*, actor: SystemActor, headers, body: bytes) -> 
     notice_send(user=entitlement.user, kind="benefit", url=f"{ENTITLEMENT_URL}{entitlement.pk}/",
                 title=words(gettext_lazy("%(policy)s 已发放 %(yuan)s 元"), policy=named(entitlement.policy), yuan=entitlement.yuan))
     return "paid"
+
+
+@side_effect
+def sms_for_run(run_id: int) -> int:
+    """One SMS per new entitlement of a person with a phone (after the run's commit; the SMS outbox is the record)."""
+    run = MatchRun.objects.select_related("version__policy").get(pk=run_id)
+    body = SMS_TEXT.format(policy=run.version.policy.name)
+    sent = 0
+    for entitlement in Entitlement.objects.filter(run=run, user__isnull=False, user__phone_index__isnull=False).select_related("user").iterator():
+        sms_send(phone=entitlement.user.phone, body=body, purpose=f"benefit:{entitlement.pk}")
+        sent += 1
+    return sent
+
+
+@side_effect
+def payout_transfer(payout_id: int) -> str:
+    """Ask the platform to transfer, keyed by the payout's number: a retried task (or a retried
+    request) makes the same transfer, never a second one. Outside any transaction; the answer is
+    recorded by ``payout_record``."""
+    payout = Payout.objects.select_related("entitlement__policy", "entitlement__user").get(pk=payout_id)
+    if payout.status == Payout.Status.PAID:
+        return payout.status
+    entitlement = payout.entitlement
+    answer = platform.transfer(out_trade_no=payout.number, amount_fen=payout.amount_fen, account_number=entitlement.account_number or "",
+                               account_name=entitlement.user.name if entitlement.user else "", description=entitlement.policy.name[:128])
+    payout_record(actor=SYSTEM, payout=payout, answer=answer)
+    return payout.status

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 
 from appeals.models import Case
-from benefits import services, tasks
+from benefits import services
 from benefits.models import Entitlement, Payout, ReviewItem
 from core.usecases import SYSTEM
 from identity.models import Notice, User
@@ -78,7 +78,7 @@ def test_confirming_pays_once_under_a_retried_transfer_and_a_retried_notificatio
         assert CARD.encode() not in bytes(cursor.fetchone()[0])
     payout = Payout.objects.get()
     assert payout.number == f"BN{entitlement.pk:012d}" and payout.trade_no.startswith("SIT")
-    tasks.transfer(payout.pk)  # the task retried (a lost answer): the same number, the same transfer
+    services.payout_transfer(payout.pk)  # the task retried (a lost answer): the same number, the same transfer
     [trade] = Trade.objects.filter(out_trade_no=payout.number)
     assert (trade.kind, trade.amount_fen) == ("TRANSFER", 45000)
     first = simulator.waiting[0]
