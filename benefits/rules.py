@@ -34,8 +34,8 @@ class Field:
 
 FIELDS: dict[str, Field] = {
     "age": Field(INT, _("年龄"), "AGE"),  # core.people.age_on at the period's first day
-    "area_code": Field(STR, _("户籍地区划代码"), "p.area_code"),
-    "city_code": Field(STR, _("户籍所在市代码"), "SUBSTR(p.area_code, 1, 4)"),
+    "area_code": Field(STR, _("户籍所在地"), "p.area_code"),
+    "city_code": Field(STR, _("户籍所在市"), "SUBSTR(p.area_code, 1, 4)"),
     "status": Field(STR, _("户籍状态"), "p.status"),
     "gender": Field(STR, _("性别"), "p.gender"),
 }
@@ -183,8 +183,28 @@ def explain(rule, data: dict) -> list[tuple[object, bool]]:
     return [(describe(part), bool(evaluate(part, data))) for part in parts]
 
 
-def describe(rule) -> str:
-    """A condition in words, e.g. 年龄 ≥ 65, 户籍状态 = normal."""
+def shown(field: str, value) -> str:
+    """A field's value in words: 正常, not ``normal``; 济南市历下区, not 370102."""
+    from core.areas import area_name
+    from identity.models import PopulationRecord
+
+    if field == "status":
+        return str(dict(PopulationRecord.Status.choices).get(value, value))
+    if field == "gender":
+        return str(dict(PopulationRecord._meta.get_field("gender").choices).get(value, value))
+    if field == "area_code":
+        return area_name(str(value))
+    if field == "city_code":
+        return area_name(f"{value}00")
+    return str(value)
+
+
+def _field_of(args: list) -> str | None:
+    return next((arg["var"] for arg in args if isinstance(arg, dict) and isinstance(arg.get("var"), str)), None)
+
+
+def describe(rule, field: str | None = None) -> str:
+    """A condition in words, e.g. 年龄 ≥ 65, 户籍状态 = 正常 (literals shown as the field's words)."""
     if isinstance(rule, dict) and len(rule) == 1:
         [(operator, args)] = rule.items()
         if operator == "var":
@@ -192,11 +212,11 @@ def describe(rule) -> str:
         args = args if isinstance(args, list) else [args]
         if operator in COMPARISONS:
             sign = {"==": "=", "!=": "≠", "<=": "≤", ">=": "≥"}.get(operator, operator)
-            return f" {sign} ".join(describe(arg) for arg in args)
+            return f" {sign} ".join(describe(arg, _field_of(args)) for arg in args)
         if operator == "in":
-            return f"{describe(args[0])} ∈ {{{', '.join(describe(item) for item in args[1])}}}"
+            return f"{describe(args[0])} ∈ {{{', '.join(describe(item, _field_of(args[:1])) for item in args[1])}}}"
         if operator == "!":
             return f"¬({describe(args[0])})"
         if operator in ("and", "or"):
             return f" {'∧' if operator == 'and' else '∨'} ".join(f"({describe(arg)})" for arg in args)
-    return str(rule)
+    return shown(field, rule) if field else str(rule)

@@ -37,8 +37,10 @@ class Why:
 
 
 def _why(version: PolicyVersion, data: dict, day: str) -> Why:
-    return Why(policy=version.policy, eligible=bool(rules.evaluate(version.rule, data)), conditions=rules.explain(version.rule, data),
-               facts=[(str(rules.FIELDS[name].label), value) for name, value in data.items()], legal_basis=version.policy.legal_basis, day=day)
+    return Why(policy=version.policy, eligible=bool(rules.evaluate(version.rule, data)),
+               conditions=rules.explain(version.rule, data),
+               facts=[(str(rules.FIELDS[name].label), rules.shown(name, value)) for name, value in data.items()],
+               legal_basis=version.policy.legal_basis, day=day)
 
 
 def why(entitlement: Entitlement) -> Why:

@@ -224,7 +224,7 @@ def evidence_words(entitlement: Entitlement) -> str:
     facts = stored.get("facts", {})
     lines = [f"{'✓' if ok else '✗'} {text}" for text, ok in rules.explain(entitlement.version.rule, facts)]
     return "\n".join([f"{entitlement.policy.name} {entitlement.period}", *lines,
-                      *(f"{rules.FIELDS[name].label}: {value}" for name, value in facts.items() if name in rules.FIELDS)])
+                      *(f"{rules.FIELDS[name].label}: {rules.shown(name, value)}" for name, value in facts.items() if name in rules.FIELDS)])
 
 
 @use_case(audit=BENEFIT_CHANGED)

@@ -125,8 +125,8 @@ def test_the_evidence_is_encrypted_and_why_is_reproduced_after_the_base_data_cha
 
     why = selectors.why(Entitlement.objects.get())
 
-    assert why.eligible and why.conditions == [("户籍状态 = normal", True), ("年龄 ≥ 65", True)]
-    assert why.facts == [("年龄", 76), ("户籍状态", "normal")] and why.day == "2026-10-01"
+    assert why.eligible and why.conditions == [("户籍状态 = 正常", True), ("年龄 ≥ 65", True)]
+    assert why.facts == [("年龄", "76"), ("户籍状态", "正常")] and why.day == "2026-10-01"
     user = User.objects.get(id_number_index=record.id_number_index)
     not_now = selectors.why_not_me(user, policy)
-    assert not not_now.eligible and ("户籍状态 = normal", False) in not_now.conditions
+    assert not not_now.eligible and ("户籍状态 = 正常", False) in not_now.conditions

@@ -76,4 +76,10 @@ def test_ages_come_from_the_one_age_rule_including_29_february():
 
 def test_an_explanation_lists_each_condition_with_its_result():
     rule = DEMO_POLICIES[0]["rule"]
-    assert rules.explain(rule, {"age": 64, "status": "normal"}) == [("户籍状态 = normal", True), ("年龄 ≥ 65", False)]
+    assert rules.explain(rule, {"age": 64, "status": "normal"}) == [("户籍状态 = 正常", True), ("年龄 ≥ 65", False)]
+
+
+def test_a_person_reads_values_in_words_not_codes():
+    rule = {"and": [{"==": [{"var": "city_code"}, "3701"]}, {"in": [{"var": "area_code"}, ["370102"]]}, {"==": [{"var": "gender"}, "F"]}]}
+    assert [text for text, _met in rules.explain(rule, {"city_code": "3701", "area_code": "370102", "gender": "F"})] == [
+        "户籍所在市 = 济南市", "户籍所在地 ∈ {济南市历下区}", "性别 = 女"]
