@@ -16,7 +16,8 @@ from identity.models import PopulationRecord, User
 
 
 def my_entitlements(user: User) -> QuerySet[Entitlement]:
-    return Entitlement.objects.filter(user=user).select_related("policy__department", "version").order_by("-created_at", "-id")
+    """By the person's ID number's index: what was matched before they had an account is theirs too."""
+    return Entitlement.objects.filter(person_index=user.id_number_index).select_related("policy__department", "version").order_by("-created_at", "-id")
 
 
 def my_entitlement(user: User, pk: int) -> Entitlement:

@@ -95,12 +95,11 @@ def published(policy: Policy) -> PolicyVersion:
     return version
 
 
-def _announce(run: MatchRun, version: PolicyVersion, now: dt.datetime) -> None:
+def _announce(run: MatchRun, version: PolicyVersion, period: matching.Period, now: dt.datetime) -> None:
     """Inbox notice and audit event per new entitlement (set-based), the encrypted evidence, and the SMS after commit."""
     policy = version.policy
     notice = notice_fields(title=words(gettext_lazy("您符合%(policy)s，无需申请"), policy=named(policy)),
                            body=words(gettext_lazy("%(benefit)s。请确认收款账户，也可以放弃或提出异议。"), benefit=version.benefit_text))
-    period = matching.period_of(version, now.date())
     matching.write_evidence(version=version, run_id=run.pk, period=period)
     matching.notices_and_audit(run_id=run.pk, now=now, notice=notice, url_prefix=ENTITLEMENT_URL, action=BENEFIT_MATCHED,
                                who=policy.department.name, detail={"policy": policy.code, "step": "matched", "purpose": _purpose(policy)})
@@ -118,7 +117,7 @@ def match_run(*, actor: SystemActor | User, policy: Policy, day: dt.date | None 
     run = MatchRun.objects.create(version=version, kind=MatchRun.Kind.FULL, period=period.label, started_at=now)
     run.inserted = matching.insert_matches(version=version, run_id=run.pk, period=period, now=now, since=None)
     run.save(update_fields=["inserted"])
-    _announce(run, version, now)
+    _announce(run, version, period, now)
     audit_record(action=BENEFIT_MATCHED, actor=actor if isinstance(actor, User) else None, actor_description=policy.department.name,
                  detail={"policy": policy.code, "period": period.label, "step": "run", "inserted": run.inserted})
     return run
@@ -145,7 +144,7 @@ def delta_run(*, actor: SystemActor, policy: Policy, day: dt.date | None = None)
             _to_review(entitlement, ReviewItem.Reason.PAID_THEN_INELIGIBLE if status == Entitlement.Status.PAID else ReviewItem.Reason.NO_LONGER_ELIGIBLE, now)
             run.queued += 1
     run.save(update_fields=["inserted", "revoked", "queued"])
-    _announce(run, version, now)
+    _announce(run, version, period, now)
     audit_record(action=BENEFIT_MATCHED, actor_description=policy.department.name,
                  detail={"policy": policy.code, "period": period.label, "step": "delta", "inserted": run.inserted, "revoked": run.revoked,
                          "queued": run.queued})
@@ -166,10 +165,13 @@ def _to_review(entitlement: Entitlement, reason: str, now: dt.datetime, case=Non
 
 
 def _own(actor: User, entitlement: Entitlement) -> Entitlement:
-    """The person's own entitlement, locked; anyone else's answers 404."""
-    found = Entitlement.objects.select_for_update(no_key=True).filter(pk=entitlement.pk, user=actor).first()
+    """The person's own entitlement (by their ID number's index: matched before they had an account
+    too), locked, and linked to their account; anyone else's answers 404."""
+    found = Entitlement.objects.select_for_update(no_key=True).filter(pk=entitlement.pk, person_index=actor.id_number_index).first()
     if found is None:
         raise NotFound()
+    if found.user_id != actor.pk:
+        Entitlement.objects.filter(pk=found.pk).update(user=actor)
     return Entitlement.objects.select_related("policy__department", "user", "version").get(pk=found.pk)
 
 

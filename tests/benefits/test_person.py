@@ -139,3 +139,15 @@ def test_an_objection_opens_a_complaint_with_the_evidence_and_a_person_decides(e
     assert (item.reason, item.case_id) == ("objection", case.pk)
     services.review_decide(actor=publisher, item=item, outcome="reversed", note="核实出生日期后重新确认")
     assert Entitlement.objects.get().status == "notified" and Notice.objects.filter(user=user, body="核实出生日期后重新确认").exists()
+
+
+def test_a_person_matched_before_they_had_an_account_finds_it_after_signing_up(published, policy):
+    record = person(dt.date(1950, 6, 1))
+    services.match_run(actor=SYSTEM, policy=policy, day=DAY)
+    from tests.factories import UserFactory
+
+    newcomer = UserFactory(id_number=record.id_number, id_number_index=record.id_number_index)
+    client = api_as(newcomer)
+    [mine] = client.get("/api/v1/benefits/").json()
+    assert client.post(f"/api/v1/benefits/{mine['id']}/decline/", format="json").json()["status"] == "declined"
+    assert Entitlement.objects.get().user == newcomer
