@@ -63,7 +63,7 @@ def main() -> None:
     rerun, rerun_s = timed(lambda: match_run(actor=SYSTEM, policy=policy))
     with connection.cursor() as cursor:
         cursor.execute("UPDATE identity_populationrecord SET updated_at = now(), status = CASE WHEN id %% 2000 = 0 THEN 'cancelled' ELSE status END "
-                       "WHERE id %% 1000 = 0")
+                       "WHERE id %% 1000 = 0", [])
         changed = cursor.rowcount
     delta, delta_s = timed(lambda: delta_run(actor=SYSTEM, policy=policy))
     print(json.dumps({"people": people, "count_s": count_s, "matched": matched, "sql_s": sql_s, "inserted": run.inserted, "full_s": full_s,
