@@ -61,6 +61,14 @@ def mask_id_number(number: str) -> str:
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
+def mask_bank_card(number: str) -> str:
+    """**** **** **** 1234: a bank card keeps its last four digits only, for everyone (its holder too)."""
+    digits = "".join(str(number).split())
+    if len(digits) < 8:
+        return "*" * len(digits)
+    return "**** " + digits[-4:]
+
+
 def mask_phone(number: str) -> str:
     """138****1234; anything shorter than 8 characters is masked whole."""
     if not number:

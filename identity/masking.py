@@ -29,7 +29,7 @@ from __future__ import annotations
 import enum
 
 from core.fields import localised
-from core.people import mask_id_number, mask_name, mask_phone
+from core.people import mask_bank_card, mask_id_number, mask_name, mask_phone
 from core.usecases import SystemActor
 
 
@@ -44,7 +44,7 @@ class Viewer(enum.StrEnum):
     OTHERS = "others"
 
 
-MASKS = {"name": mask_name, "id_number": mask_id_number, "phone": mask_phone}
+MASKS = {"name": mask_name, "id_number": mask_id_number, "phone": mask_phone, "bank_card": mask_bank_card}  # a bank card: masked to every viewer
 IN_FULL: dict[Viewer, frozenset[str]] = {
     Viewer.HOLDER: frozenset({"name", "id_number", "phone"}),
     Viewer.REVIEWER: frozenset({"phone"}),
@@ -55,7 +55,7 @@ IN_FULL: dict[Viewer, frozenset[str]] = {
     Viewer.CHECKER: frozenset(),
     Viewer.OTHERS: frozenset(),
 }
-PERSONAL_PREFILLS = {f"identity.{kind}": kind for kind in MASKS}
+PERSONAL_PREFILLS = {f"identity.{kind}": kind for kind in ("name", "id_number", "phone")}
 
 
 def shown(kind: str | None, value, *, viewer: Viewer):

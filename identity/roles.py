@@ -87,6 +87,12 @@ PERMISSIONS: dict[str, list[str]] = {
         "appeals.view_deadlinerule",
         "appeals.add_deadlinerule",
         "appeals.change_deadlinerule",
+        "benefits.view_policy",  # 免申即享: item admins draft policy versions; a second person (benefits.publish_policyversion) publishes
+        "benefits.add_policy",
+        "benefits.change_policy",
+        "benefits.view_policyversion",
+        "benefits.add_policyversion",
+        "benefits.view_matchrun",
     ],
     CREDENTIAL_TYPE_ADMIN: [
         "credentials.view_credentialtype",
@@ -139,7 +145,7 @@ PERMISSIONS: dict[str, list[str]] = {
     ],
     AUDITOR: ["identity.view_auditevent", "identity.view_smsmessage", "credentials.view_verification", "healthcode.view_passcheck",
               "services.view_rating", "services.view_rectification", "services.view_yardsticks", "payments.view_order", "payments.view_paymentevent",
-              "payments.view_reconciliation", "appeals.view_case"],
+              "payments.view_reconciliation", "appeals.view_case", "benefits.view_entitlement", "benefits.view_payout", "benefits.view_reviewitem"],
     CHECKPOINT: ["healthcode.check_pass"],
     VENUE_MANAGER: ["healthcode.add_venue"],
 }

@@ -87,6 +87,18 @@ def create(*, out_trade_no: str, amount_fen: int, description: str, return_url: 
                                              "notify_url": notify_url(), "return_url": return_url})
 
 
+def transfer(*, out_trade_no: str, amount_fen: int, account_number: str, account_name: str, description: str) -> dict:
+    """Pay a person (代发, e.g. a 免申即享 benefit): idempotent on ``out_trade_no`` at the platform; the
+    platform confirms with a signed ``TRANSFER.SUCCESS`` notification to ``transfer_notify_url``."""
+    return transport("POST", "/api/transfers", {"out_trade_no": out_trade_no, "amount_fen": amount_fen, "account_number": account_number,
+                                                "account_name": account_name, "description": description, "notify_url": transfer_notify_url()})
+
+
+def transfer_notify_url() -> str:
+    origin = served_origin()
+    return origin + reverse("benefits-payout-notify") if origin else ""
+
+
 def query(out_trade_no: str) -> dict:
     return transport("GET", f"/api/orders/{out_trade_no}")
 

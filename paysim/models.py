@@ -12,6 +12,7 @@ class Trade(models.Model):
         CLOSED = "CLOSED", "已关闭"
 
     trade_no = models.CharField(max_length=32, unique=True)
+    kind = models.CharField(max_length=8, default="PAY")  # PAY: a payer pays the merchant; TRANSFER: the merchant pays a person (代发)
     merchant_id = models.CharField(max_length=32)
     out_trade_no = models.CharField(max_length=64)
     amount_fen = models.PositiveBigIntegerField()

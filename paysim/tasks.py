@@ -15,9 +15,10 @@ from paysim.models import Notification, Trade
 
 
 def notify_later(trade: Trade, event_type: str) -> Notification:
-    at = trade.paid_at if event_type == "PAY.SUCCESS" else trade.refunded_at
+    paid = event_type in ("PAY.SUCCESS", "TRANSFER.SUCCESS")
+    at = trade.paid_at if paid else trade.refunded_at
     body = json.dumps({"event_id": "EVT" + secrets.token_hex(12).upper(), "event_type": event_type, "out_trade_no": trade.out_trade_no,
-                       "trade_no": trade.trade_no, "amount_fen": trade.amount_fen if event_type == "PAY.SUCCESS" else trade.refunded_fen,
+                       "trade_no": trade.trade_no, "amount_fen": trade.amount_fen if paid else trade.refunded_fen,
                        "at": at.isoformat()}, separators=(",", ":"))
     notification = Notification.objects.create(event_id=json.loads(body)["event_id"], trade=trade, body=body)
     transaction.on_commit(lambda: deliver.delay(notification.pk))

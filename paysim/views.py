@@ -3,6 +3,7 @@
 - ``POST /paysim/api/orders``: create (idempotent on the merchant's order number; another amount → 409)
 - ``GET /paysim/api/orders/<out_trade_no>``: query
 - ``POST /paysim/api/refunds``: refund a paid trade in full (idempotent)
+- ``POST /paysim/api/transfers``: pay a person's bank card (代发; idempotent on the merchant's number), notified as ``TRANSFER.SUCCESS``
 - ``GET /paysim/api/statements/<YYYY-MM-DD>``: the day's payments and refunds, for reconciliation
 - ``/paysim/pay/<trade_no>/``: the cashier page the payer confirms on
 """
@@ -106,6 +107,33 @@ def refunds(request):
     return JsonResponse({"status": "SUCCESS", **_trade_json(trade)})
 
 
+@csrf_exempt
+@require_http_methods(["POST"])
+def transfers(request):
+    """The merchant pays a person's card. The same number again answers the same transfer (a retry never pays twice)."""
+    merchant = _merchant(request)
+    if merchant is None:
+        return _error(401, "UNAUTHORIZED", "bad merchant key")
+    try:
+        body = json.loads(request.body)
+        out_trade_no, amount = str(body["out_trade_no"]), int(body["amount_fen"])
+        account, description, notify_url = str(body["account_number"]), str(body["description"])[:128], str(body["notify_url"])
+    except (ValueError, KeyError, TypeError):
+        return _error(400, "PARAM_ERROR", "out_trade_no, amount_fen, account_number, description and notify_url are required")
+    if amount <= 0 or not account.isdigit():
+        return _error(400, "PARAM_ERROR", "a positive amount to a card number")
+    with transaction.atomic():
+        existing = Trade.objects.select_for_update().filter(merchant_id=merchant, out_trade_no=out_trade_no).first()
+        if existing is None:
+            existing = Trade.objects.create(trade_no="SIT" + timezone.now().strftime("%Y%m%d") + secrets.token_hex(6).upper(), merchant_id=merchant,
+                                            kind="TRANSFER", out_trade_no=out_trade_no, amount_fen=amount, description=description,
+                                            notify_url=notify_url, status=Trade.Status.SUCCESS, paid_at=timezone.now())
+            tasks.notify_later(existing, "TRANSFER.SUCCESS")
+    if existing.amount_fen != amount or existing.kind != "TRANSFER":
+        return _error(409, "OUT_TRADE_NO_USED", "this number was used for another amount or kind")
+    return JsonResponse(_trade_json(existing), status=201)
+
+
 @require_http_methods(["GET"])
 def statement(request, day: str):
     merchant = _merchant(request)
@@ -118,7 +146,7 @@ def statement(request, day: str):
     start = timezone.make_aware(dt.datetime.combine(date, dt.time.min))
     end = start + dt.timedelta(days=1)
     lines = [{"kind": "PAY", "out_trade_no": t.out_trade_no, "trade_no": t.trade_no, "amount_fen": t.amount_fen, "at": t.paid_at.isoformat()}
-             for t in Trade.objects.filter(merchant_id=merchant, paid_at__gte=start, paid_at__lt=end)]
+             for t in Trade.objects.filter(merchant_id=merchant, kind="PAY", paid_at__gte=start, paid_at__lt=end)]
     lines += [{"kind": "REFUND", "out_trade_no": t.out_trade_no, "trade_no": t.trade_no, "amount_fen": t.refunded_fen, "at": t.refunded_at.isoformat()}
               for t in Trade.objects.filter(merchant_id=merchant, refunded_at__gte=start, refunded_at__lt=end)]
     return JsonResponse({"day": day, "lines": sorted(lines, key=lambda line: line["at"])})

@@ -22,7 +22,7 @@ LABELS = {
     "online_share_province": _("省级事项网上可办率"), "online_share_city_county": _("市县级事项网上可办率"), "materials_saved_share": _("免提交材料占比"),
     "instant_approval_share": _("秒批占比"), "median_decision_hours": _("办结用时中位数（小时）"), "one_trip_share_top_items": _("高频事项“最多跑一次”覆盖率"),
     "overdue_rate": _("超期率"), "good_rating_rate": _("好评率"), "credentials_issued": _("签发电子证照"), "credentials_verified": _("核验电子证照"),
-    "health_checks": _("健康码查验"),
+    "health_checks": _("健康码查验"), "benefits_without_application": _("免申即享发放笔数"),
 }
 TARGETS = {"online_share_province": 0.9, "online_share_city_county": 0.7, "materials_saved_share": 0.6}
 

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "payments",
     "knowledge",  # knowledge base and 智能问答 (docs/knowledge.md)
     "appeals",
+    "benefits",  # 免申即享: benefits pushed without application (docs/benefits.md)
     "paysim",  # the local payment platform (a stand-in for the province's; see payments/platform.py)
 ]
 

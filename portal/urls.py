@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from benefits import views as benefits_views
 from credentials.api.views import JwksApi
 from credentials.views import register, request_console, verify_console
 from identity import password_reset
@@ -19,6 +20,7 @@ api_v1 = [
     path("", include("payments.api.urls")),
     path("", include("knowledge.api.urls")),
     path("", include("appeals.api.urls")),
+    path("", include("benefits.api.urls")),
 ]
 
 urlpatterns = [
@@ -53,6 +55,8 @@ urlpatterns = [
     path("services/", include("services.urls")),
     path("knowledge/", include("knowledge.urls")),
     path("cases/", include("appeals.urls")),
+    path("benefits/", include("benefits.urls")),
+    path("api/v1/benefits/payouts/notify/", benefits_views.payout_notify, name="benefits-payout-notify"),  # the payment platform's signed transfer notices
     path("", include("payments.urls")),  # the payment platform's signed notifications
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

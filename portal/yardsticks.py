@@ -26,6 +26,7 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from benefits import selectors as benefits
 from credentials.models import Credential, Verification
 from healthcode.models import PassCheck
 from services.models import BAD_LEVELS, Application, Rating, Region, ServiceItem, Status, Transition
@@ -53,6 +54,7 @@ class Figures:
     credentials_issued: int = 0
     credentials_verified: int = 0
     checks_by_day: list = field(default_factory=list)  # [(YYYY-MM-DD, count)]
+    benefits_without_application: int = 0  # 免申即享: benefits paid to people who never applied
     by_department: list = field(default_factory=list)
 
     @staticmethod
@@ -73,6 +75,7 @@ class Figures:
             "credentials_issued": self.credentials_issued,
             "credentials_verified": self.credentials_verified,
             "health_checks": sum(count for _day, count in self.checks_by_day),
+            "benefits_without_application": self.benefits_without_application,
         }
 
 
@@ -142,6 +145,7 @@ def compute(*, department: str = "", region: str = "", start: dt.date | None = N
     rated = ratings.aggregate(count=Count("id"), good=Count("id", filter=Q(level__gte=4)), bad=Count("id", filter=Q(level__in=BAD_LEVELS)))
     figures.ratings, figures.good_ratings, figures.bad_ratings = rated["count"], rated["good"], rated["bad"]
     figures.credentials_issued, figures.credentials_verified = credentials.count(), verifications.count()
+    figures.benefits_without_application = benefits.delivered_without_application(since=since, until=until, department=department)
     if not department:  # health checks belong to no department
         daily = dict(PassCheck.objects.filter(created_at__gte=since, created_at__lt=until).annotate(day=TruncDate("created_at"))
                      .values_list("day").annotate(n=Count("id")).values_list("day", "n"))

@@ -46,4 +46,6 @@ def test_the_bench_runs_end_to_end_at_a_small_size(tmp_path):
     # size measured inf (the check not seen within 30 s) where others saw it at once — open on issue 25.
     assert re.search(r'"who used my data" after \*\*([\d.]+|inf) s', text)
     assert re.search(r"the journal was empty [\d.]+ s after the load stopped", text)
+    assert re.search(r"免申即享: match a policy at [\d,]+ people: `count\(\*\)` of the population base \*\*[\d.]+ s\*\*", text)  # beside count(*)
+    assert re.search(r"a rerun inserted 0 in", text)
     assert re.search(r"accounts: 2,000 rows", text) and re.search(r"health statuses: 2,000 rows", text)

@@ -76,8 +76,10 @@ def seed_activity(users: dict) -> None:
         presentation_verify(actor=users["clerk"], token=shown.token)
     seed_ratings(users)
     from appeals.demo import seed_cases
+    from benefits.demo import seed_benefits
 
     seed_cases(users)
+    seed_benefits(users)  # 免申即享: three policies drafted, published by a second person, matched
 
 
 def seed_ratings(users: dict) -> None:
