@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "payments",
     "knowledge",  # knowledge base and 智能问答 (docs/knowledge.md)
     "appeals",
+    "lutong",  # 鲁通码: one rotating code, what a reader sees set by its scenario (docs/lutong.md)
     "paysim",  # the local payment platform (a stand-in for the province's; see payments/platform.py)
 ]
 
@@ -410,6 +411,7 @@ QILU_WALLET_CLIENTS = json.loads(env.str("QILU_WALLET_CLIENTS", "")
 QILU_METRICS_ALLOWED_IPS = env.list("QILU_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 QILU_PRESENTATION_TTL = env.int("QILU_PRESENTATION_TTL", 120)
 QILU_HEALTH_PASS_TTL = env.int("QILU_HEALTH_PASS_TTL", 60)  # the pass QR rotates this often
+QILU_LUTONG_TTL = env.int("QILU_LUTONG_TTL", 60)  # the 鲁通码 rotates this often (capped at 60 s: lutong.services.ttl)
 # Fonts for card images (Pillow); Debian's fonts-noto-cjk by default.
 QILU_CJK_FONT = env.str("QILU_CJK_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 

@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("payments.api.urls")),
     path("", include("knowledge.api.urls")),
     path("", include("appeals.api.urls")),
+    path("", include("lutong.api.urls")),
 ]
 
 urlpatterns = [
@@ -52,6 +53,7 @@ urlpatterns = [
     path("services/", include("services.urls")),
     path("knowledge/", include("knowledge.urls")),
     path("cases/", include("appeals.urls")),
+    path("lutong/", include("lutong.urls")),
     path("", include("payments.urls")),  # the payment platform's signed notifications
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

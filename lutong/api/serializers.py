@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from lutong.models import Transport
+
+
+class CodeSerializer(serializers.Serializer):
+    payload = serializers.CharField(help_text="The code to draw as a QR (alphanumeric mode): a COSE_Sign1/CWT, `QL1:` + base45")
+    expires_at = serializers.DateTimeField()
+    ttl = serializers.IntegerField(help_text="Seconds the code lives (at most 60): fetch a new one before it ends")
+    qr_svg = serializers.CharField(required=False, help_text="The QR picture, with ?qr=svg")
+
+
+class ResolveRequestSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=2000, help_text="The payload the terminal read")
+    transport = serializers.ChoiceField(choices=Transport.choices, help_text="How the terminal read it: one of its registered transports")
+
+
+class FieldSerializer(serializers.Serializer):
+    credential_type = serializers.CharField()
+    type_name = serializers.CharField()
+    key = serializers.CharField()
+    label = serializers.CharField()
+    value = serializers.CharField(allow_null=True)
+
+
+class ScenarioBriefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField(source="local_name")
+
+
+class AnswerSerializer(serializers.Serializer):
+    valid = serializers.BooleanField()
+    reason = serializers.ChoiceField(choices=["valid", "malformed", "bad_signature", "unknown_key", "retired_key", "wrong_kind", "expired",
+                                              "replayed", "switched_off"])
+    message = serializers.CharField()
+    scenario = ScenarioBriefSerializer()
+    fields = FieldSerializer(many=True, help_text="Exactly the scenario's fields the holder has (none unless valid)")
+    check_id = serializers.UUIDField()
+
+
+class SeenFieldSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+
+
+class SeesSerializer(serializers.Serializer):
+    credential_type = serializers.CharField()
+    name = serializers.CharField()
+    fields = SeenFieldSerializer(many=True)
+
+
+class ReaderSerializer(serializers.Serializer):
+    name = serializers.CharField(source="relying_party.local_name")
+    organisation = serializers.CharField(source="relying_party.organisation")
+    transports = serializers.ListField(child=serializers.ChoiceField(choices=Transport.choices))
+
+
+class ScenarioSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField(source="local_name")
+    purpose = serializers.CharField(source="local_purpose")
+    legal_basis = serializers.CharField()
+    statutory = serializers.BooleanField(help_text="Required by law: the holder cannot switch it off")
+    sees = SeesSerializer(many=True, help_text="Exactly what its readers are answered")
+    readers = ReaderSerializer(many=True, source="active_readers")
+
+
+class SwitchSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField()
+
+
+class MyScenarioSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField(source="local_name")
+    statutory = serializers.BooleanField()
+    enabled = serializers.BooleanField()
