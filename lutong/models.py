@@ -38,6 +38,7 @@ REASONS = {
     "replayed": _("码已被读取过（可能是截图）"),
     "switched_off": _("持码人已关闭此场景"),
 }
+REASON_CODES = list(REASONS)
 
 
 class Transport(models.TextChoices):

@@ -469,7 +469,9 @@ SPECTACULAR_SETTINGS = {
                             "identity.api.openapi.describe_callers", "identity.api.openapi.merge_sign_in"],
     "ENUM_NAME_OVERRIDES": {"HealthColourEnum": "healthcode.models.Colour", "ApplicationStatusEnum": "services.models.Status",
                             "CaseStatusEnum": "appeals.models.Status", "CaseKindEnum": "appeals.models.Kind",
-                            "CaseChannelEnum": "appeals.api.serializers.SUBMIT_CHANNELS", "KindEnum": "services.models.Material.Kind"},
+                            "CaseChannelEnum": "appeals.api.serializers.SUBMIT_CHANNELS", "KindEnum": "services.models.Material.Kind",
+                            "LutongTransportEnum": "lutong.models.Transport", "LutongReasonEnum": "lutong.models.REASON_CODES",
+                            "ReasonEnum": "credentials.models.Verification.Reason"},
 }
 
 # --- Internationalisation ----------------------------------------------------------------------

@@ -2,22 +2,22 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from lutong.models import Transport
+from lutong.models import REASON_CODES, Transport
 
 
-class CodeSerializer(serializers.Serializer):
+class LutongCodeSerializer(serializers.Serializer):
     payload = serializers.CharField(help_text="The code to draw as a QR (alphanumeric mode): a COSE_Sign1/CWT, `QL1:` + base45")
     expires_at = serializers.DateTimeField()
     ttl = serializers.IntegerField(help_text="Seconds the code lives (at most 60): fetch a new one before it ends")
     qr_svg = serializers.CharField(required=False, help_text="The QR picture, with ?qr=svg")
 
 
-class ResolveRequestSerializer(serializers.Serializer):
+class LutongResolveRequestSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=2000, help_text="The payload the terminal read")
     transport = serializers.ChoiceField(choices=Transport.choices, help_text="How the terminal read it: one of its registered transports")
 
 
-class FieldSerializer(serializers.Serializer):
+class LutongFieldSerializer(serializers.Serializer):
     credential_type = serializers.CharField()
     type_name = serializers.CharField()
     key = serializers.CharField()
@@ -25,53 +25,52 @@ class FieldSerializer(serializers.Serializer):
     value = serializers.CharField(allow_null=True)
 
 
-class ScenarioBriefSerializer(serializers.Serializer):
+class LutongScenarioBriefSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField(source="local_name")
 
 
-class AnswerSerializer(serializers.Serializer):
+class LutongAnswerSerializer(serializers.Serializer):
     valid = serializers.BooleanField()
-    reason = serializers.ChoiceField(choices=["valid", "malformed", "bad_signature", "unknown_key", "retired_key", "wrong_kind", "expired",
-                                              "replayed", "switched_off"])
+    reason = serializers.ChoiceField(choices=REASON_CODES)
     message = serializers.CharField()
-    scenario = ScenarioBriefSerializer()
-    fields = FieldSerializer(many=True, help_text="Exactly the scenario's fields the holder has (none unless valid)")
+    scenario = LutongScenarioBriefSerializer()
+    fields = LutongFieldSerializer(many=True, help_text="Exactly the scenario's fields the holder has (none unless valid)")
     check_id = serializers.UUIDField()
 
 
-class SeenFieldSerializer(serializers.Serializer):
+class LutongSeenFieldSerializer(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()
 
 
-class SeesSerializer(serializers.Serializer):
+class LutongSeesSerializer(serializers.Serializer):
     credential_type = serializers.CharField()
     name = serializers.CharField()
-    fields = SeenFieldSerializer(many=True)
+    fields = LutongSeenFieldSerializer(many=True)
 
 
-class ReaderSerializer(serializers.Serializer):
+class LutongReaderSerializer(serializers.Serializer):
     name = serializers.CharField(source="relying_party.local_name")
     organisation = serializers.CharField(source="relying_party.organisation")
     transports = serializers.ListField(child=serializers.ChoiceField(choices=Transport.choices))
 
 
-class ScenarioSerializer(serializers.Serializer):
+class LutongScenarioSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField(source="local_name")
     purpose = serializers.CharField(source="local_purpose")
     legal_basis = serializers.CharField()
     statutory = serializers.BooleanField(help_text="Required by law: the holder cannot switch it off")
-    sees = SeesSerializer(many=True, help_text="Exactly what its readers are answered")
-    readers = ReaderSerializer(many=True, source="active_readers")
+    sees = LutongSeesSerializer(many=True, help_text="Exactly what its readers are answered")
+    readers = LutongReaderSerializer(many=True, source="active_readers")
 
 
-class SwitchSerializer(serializers.Serializer):
+class LutongSwitchSerializer(serializers.Serializer):
     enabled = serializers.BooleanField()
 
 
-class MyScenarioSerializer(serializers.Serializer):
+class LutongMyScenarioSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField(source="local_name")
     statutory = serializers.BooleanField()

@@ -13,12 +13,12 @@ from core.public_cache import public_read
 from credentials.rendering import qr_svg
 from lutong import selectors, services
 from lutong.api.serializers import (
-    AnswerSerializer,
-    CodeSerializer,
-    MyScenarioSerializer,
-    ResolveRequestSerializer,
-    ScenarioSerializer,
-    SwitchSerializer,
+    LutongAnswerSerializer,
+    LutongCodeSerializer,
+    LutongMyScenarioSerializer,
+    LutongResolveRequestSerializer,
+    LutongScenarioSerializer,
+    LutongSwitchSerializer,
 )
 from lutong.models import Terminal
 
@@ -45,7 +45,7 @@ class TerminalAuthenticationScheme(OpenApiAuthenticationExtension):
 
 
 class CodeApi(APIView):
-    @extend_schema(responses=CodeSerializer, parameters=[OpenApiParameter("qr", str, enum=["svg"], description="Also return the QR picture")],
+    @extend_schema(responses=LutongCodeSerializer, parameters=[OpenApiParameter("qr", str, enum=["svg"], description="Also return the QR picture")],
                    summary="My 鲁通码: a signed one-time code that rotates at least every 60 seconds",
                    description="The payload holds a one-time nonce, its times and a sealed reference only the platform can open: "
                                "no name, no number. Draw it as a QR; fetch a new one before `expires_at`.")
@@ -54,7 +54,7 @@ class CodeApi(APIView):
         body = {"payload": code.payload, "expires_at": code.expires_at, "ttl": code.ttl}
         if request.query_params.get("qr") == "svg":
             body["qr_svg"] = qr_svg(code.payload)
-        response = Response(CodeSerializer(body).data)
+        response = Response(LutongCodeSerializer(body).data)
         response["Cache-Control"] = "no-store"
         return response
 
@@ -63,7 +63,7 @@ class ResolveApi(APIView):
     authentication_classes = [TerminalAuthentication]
     permission_classes = [AllowAny]  # the use case refuses an unregistered reader itself, with one answer
 
-    @extend_schema(request=ResolveRequestSerializer, responses=AnswerSerializer,
+    @extend_schema(request=LutongResolveRequestSerializer, responses=LutongAnswerSerializer,
                    summary="A registered reader resolves a 鲁通码: exactly its scenario's fields",
                    description="For a terminal of a reader in the verifier register. An unknown, revoked or suspended terminal gets "
                                "403 `reader_not_registered` whatever the code (it learns nothing about it). A code is good once, "
@@ -71,38 +71,38 @@ class ResolveApi(APIView):
                                "Every read is shown to the holder.")
     def post(self, request):
         terminal = request.user if isinstance(request.user, Terminal) else None
-        data = ResolveRequestSerializer(data=request.data)
+        data = LutongResolveRequestSerializer(data=request.data)
         if terminal is None:  # refused before the body is even read
             services.code_resolve(actor=None, code="", transport="")
         data.is_valid(raise_exception=True)
         answer = services.code_resolve(actor=terminal, code=data.validated_data["code"], transport=data.validated_data["transport"])
-        return Response(AnswerSerializer(answer).data)
+        return Response(LutongAnswerSerializer(answer).data)
 
 
 class ScenariosApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=ScenarioSerializer(many=True), summary="The 鲁通码 register: each scenario, exactly what its readers see, and who they are")
+    @extend_schema(responses=LutongScenarioSerializer(many=True), summary="The 鲁通码 register: each scenario, exactly what its readers see, and who they are")
     def get(self, request):
-        return public_read(request, lambda: ScenarioSerializer(selectors.scenarios(), many=True).data, stamp=selectors.REGISTER)
+        return public_read(request, lambda: LutongScenarioSerializer(selectors.scenarios(), many=True).data, stamp=selectors.REGISTER)
 
 
 class MyScenariosApi(APIView):
-    @extend_schema(responses=MyScenarioSerializer(many=True), summary="My 鲁通码 scenarios: which are on (statutory ones always are)")
+    @extend_schema(responses=LutongMyScenarioSerializer(many=True), summary="My 鲁通码 scenarios: which are on (statutory ones always are)")
     def get(self, request):
         off = selectors.switched_off(request.user)
         rows = [{"code": s.code, "local_name": s.local_name, "statutory": s.statutory, "enabled": s.statutory or s.pk not in off}
                 for s in selectors.scenarios()]
-        return Response(MyScenarioSerializer(rows, many=True).data)
+        return Response(LutongMyScenarioSerializer(rows, many=True).data)
 
 
 class MyScenarioApi(APIView):
-    @extend_schema(request=SwitchSerializer, responses=MyScenarioSerializer, summary="Switch an optional 鲁通码 scenario on or off")
+    @extend_schema(request=LutongSwitchSerializer, responses=LutongMyScenarioSerializer, summary="Switch an optional 鲁通码 scenario on or off")
     def put(self, request, code: str):
         scenario = selectors.scenario_for(code)
-        data = SwitchSerializer(data=request.data)
+        data = LutongSwitchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         enabled = services.scenario_switch(actor=request.user, scenario=scenario, enabled=data.validated_data["enabled"])
-        return Response(MyScenarioSerializer({"code": scenario.code, "local_name": scenario.local_name, "statutory": scenario.statutory,
+        return Response(LutongMyScenarioSerializer({"code": scenario.code, "local_name": scenario.local_name, "statutory": scenario.statutory,
                                               "enabled": enabled}).data)
