@@ -10,8 +10,12 @@ ADDRESS = "山东省济南市历下区泉城路100号"
 
 @pytest.fixture
 def terminals(db, citizen):
-    """The demo scenarios, a reader and a terminal for each, and the citizen's ID card and social
-    security card (lutong.demo, credentials.demo's types and issuers)."""
+    return seed_world(citizen)
+
+
+def seed_world(citizen) -> dict:
+    """The demo scenarios, a reader and a terminal for each (by scenario code), and the citizen's ID
+    card and social security card (lutong.demo, credentials.demo's types and issuers)."""
     from credentials.demo import seed_types
     from credentials.services import credential_issue
     from lutong.demo import seed_readers
