@@ -30,8 +30,8 @@ def scenarios() -> list[Scenario]:
         for code, keys in sorted(scenario.allowed.items()):
             if code in types:
                 labels = claim_labels(types[code])
-                scenario.sees.append({"credential_type": code, "name": types[code].local_name,
-                                      "fields": [{"key": key, "label": labels.get(key, key)} for key in keys]})
+                scenario.sees.append({"credential_type": code, "name": types[code].local_name, "keys": list(keys),
+                                      "labels": [labels.get(key, key) for key in keys]})
         scenario.active_readers = readers.get(scenario.pk, [])
     return found
 

@@ -39,6 +39,7 @@ NOT_REGISTERED = "reader_not_registered"
 
 
 
+@pure
 def ttl() -> int:
     """How long a code lives: QILU_LUTONG_TTL, never more than 60 seconds."""
     return max(10, min(int(settings.QILU_LUTONG_TTL), 60))

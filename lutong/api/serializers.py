@@ -39,15 +39,11 @@ class LutongAnswerSerializer(serializers.Serializer):
     check_id = serializers.UUIDField()
 
 
-class LutongSeenFieldSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    label = serializers.CharField()
-
-
 class LutongSeesSerializer(serializers.Serializer):
     credential_type = serializers.CharField()
     name = serializers.CharField()
-    fields = LutongSeenFieldSerializer(many=True)
+    fields = serializers.ListField(child=serializers.CharField(), source="keys", help_text="The fields' keys, as a resolve answers them")
+    labels = serializers.ListField(child=serializers.CharField(), help_text="The same fields in words, in the request's language")
 
 
 class LutongReaderSerializer(serializers.Serializer):

@@ -169,7 +169,7 @@ def test_the_public_register_lists_each_scenario_and_exactly_what_its_readers_se
     for name in ("政务服务窗口", "医院挂号", "地铁闸机", "图书馆借阅", "食堂就餐", "济南轨道交通闸机", "法定场景，持码人不可关闭"):
         assert name in page
     listed = {row["code"]: row for row in client.get("/api/v1/lutong/scenarios/").json()}
-    assert listed["metro_gate"]["sees"] == [{"credential_type": "id_card", "name": "居民身份证", "fields": [{"key": "birth_date", "label": "出生"}]}]
+    assert listed["metro_gate"]["sees"] == [{"credential_type": "id_card", "name": "居民身份证", "fields": ["birth_date"], "labels": ["出生"]}]
     assert listed["government_window"]["statutory"] is True and listed["library"]["statutory"] is False
     assert listed["metro_gate"]["readers"][0]["transports"] == ["qr", "nfc"]
 
