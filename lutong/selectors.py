@@ -3,7 +3,7 @@ holder's switches and the reads of their code, and the fields a scenario answers
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.utils import timezone
 
 from core.public_cache import Stamp
@@ -36,14 +36,27 @@ def scenarios() -> list[Scenario]:
     return found
 
 
+_TERMINALS: dict[str, tuple[int, Terminal | None]] = {}  # key id → (the register's stamp it was read at, the terminal)
+_TERMINALS_KEPT = 10_000
+
+
 def terminal_by_token(token: str) -> Terminal | None:
     """The terminal a ``<key id>.<secret>`` names, if its secret matches, it is not revoked and its
-    reader is active in the verifier register; None for anything else (one answer for all of them)."""
+    reader is active in the verifier register; None for anything else (one answer for all of them).
+    Kept in this process while the register's stamp stands (one Redis read instead of a query): a
+    revocation or a suspension moves the stamp when it commits, and the next request reads again."""
     key_id, dot, secret = (token or "").strip().partition(".")
     if not dot or not key_id or not secret:
         return None
-    terminal = (Terminal.objects.select_related("reader__relying_party", "reader__scenario")
-                .filter(key_id=key_id, revoked_at__isnull=True, reader__relying_party__is_active=True).first())
+    stamp = REGISTER.current()
+    kept = _TERMINALS.get(key_id)
+    if kept is None or kept[0] != stamp:
+        terminal = (Terminal.objects.select_related("reader__relying_party", "reader__scenario")
+                    .filter(key_id=key_id, revoked_at__isnull=True, reader__relying_party__is_active=True).first())
+        if len(_TERMINALS) >= _TERMINALS_KEPT:
+            _TERMINALS.clear()
+        _TERMINALS[key_id] = kept = (stamp, terminal)
+    terminal = kept[1]
     if terminal is None or not terminal.check_secret(secret):
         return None
     return terminal
@@ -78,17 +91,24 @@ def _value(credential: Credential, key: str):
     return credential.fields.get(key)
 
 
-def answer_fields(person_index: str, scenario: Scenario) -> list[dict]:
-    """Exactly the scenario's fields, from the person's newest valid credential of each type it
-    names, labelled in the reader's language: one query. A type the person does not hold is left out."""
-    if not scenario.allowed:
-        return []
+def answer_for(person_index: str, scenario: Scenario) -> tuple[bool, list[dict]]:
+    """(whether the holder switched this scenario off, exactly the scenario's fields from the person's
+    newest valid credential of each type it names, labelled in the reader's language). One query: the
+    switch is read beside the credentials; a type the person does not hold is left out."""
     today = timezone.localdate()
+    credentials = (Credential.objects.select_related("type")
+                   .filter(holder_kind=HolderKind.PERSON, holder_index=person_index, type__code__in=list(scenario.allowed),
+                           status=Credential.Status.VALID)
+                   .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today)).order_by("-issued_on", "-id"))
+    if not scenario.statutory:
+        credentials = credentials.annotate(switched_off=Exists(OptOut.objects.filter(user__id_number_index=person_index, scenario_id=scenario.pk)))
+    found = list(credentials) if scenario.allowed else []
+    if not found:  # nothing to answer; the switch still decides what the reader is told
+        return is_switched_off(person_index, scenario), []
+    if getattr(found[0], "switched_off", False):
+        return True, []
     newest: dict[str, Credential] = {}
-    for credential in (Credential.objects.select_related("type")
-                       .filter(holder_kind=HolderKind.PERSON, holder_index=person_index, type__code__in=list(scenario.allowed),
-                               status=Credential.Status.VALID)
-                       .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today)).order_by("-issued_on", "-id")):
+    for credential in found:
         newest.setdefault(credential.type.code, credential)
     rows = []
     for code, keys in sorted(scenario.allowed.items()):
@@ -98,7 +118,7 @@ def answer_fields(person_index: str, scenario: Scenario) -> list[dict]:
         labels = claim_labels(credential.type)
         rows += [{"credential_type": code, "type_name": credential.type.local_name, "key": key, "label": labels.get(key, key),
                   "value": _value(credential, key)} for key in keys]
-    return rows
+    return False, rows
 
 
 def reads_of(user: User) -> QuerySet[Resolution]:

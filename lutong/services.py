@@ -132,9 +132,10 @@ def code_resolve(*, actor: Terminal | None, code: str, transport: str) -> Answer
     reason, person, claims = _check((code or "").strip())
     if reason == "valid" and not _spend(claims["jti"], claims["exp"]):
         reason = "replayed"
-    if reason == "valid" and selectors.is_switched_off(person, reader.scenario):
-        reason = "switched_off"
-    fields = selectors.answer_fields(person, reader.scenario) if reason == "valid" else []
+    fields: list[dict] = []
+    if reason == "valid":
+        switched_off, fields = selectors.answer_for(person, reader.scenario)
+        reason = "switched_off" if switched_off else reason
     check_id = journal.record(RESOLUTION, audit=CODE_READ, terminal=actor.pk, person=person or "", transport=transport,
                               reason=reason, fields=[f"{row['credential_type']}.{row['key']}" for row in fields])
     return Answer(valid=reason == "valid", reason=reason, message=str(REASONS.get(reason, REASONS["malformed"])),

@@ -187,3 +187,15 @@ def test_a_reader_cannot_be_registered_for_more_than_its_relying_party_may_see(t
     with pytest.raises(ValidationError):
         reader_register(actor=SYSTEM, relying_party=party, scenario=Scenario.objects.get(code="government_window"), transports=["qr"])
     assert reader_register(actor=SYSTEM, relying_party=party, scenario=Scenario.objects.get(code="library"), transports=["qr"]).pk
+
+
+def test_a_terminal_revoked_after_it_was_used_is_refused_at_its_next_read(terminals, code_of, django_capture_on_commit_callbacks):
+    """Terminals are kept in memory while the register stands: the revocation's commit moves it."""
+    from core.usecases import SYSTEM
+    from lutong.services import terminal_revoke
+
+    assert resolve(terminals["library"], code_of()).json()["valid"] is True
+    with django_capture_on_commit_callbacks(execute=True):
+        terminal_revoke(actor=SYSTEM, terminal=terminals["library"])
+    refused = resolve(terminals["library"], code_of())
+    assert refused.status_code == 403 and refused.json()["code"] == "reader_not_registered"
