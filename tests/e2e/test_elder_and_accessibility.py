@@ -97,7 +97,8 @@ def test_every_page_in_both_modes_and_languages_at_phone_and_desktop_width_passe
                     context.clear_cookies()
                     set_mode(anonymous, url, elder, language)
                     for path in ("/", "/accounts/login/", "/accounts/signup/", "/services/", "/services/bundles/", "/services/ratings/",
-                                 "/yardsticks/", "/verifiers/", "/lutong/scenarios/", "/knowledge/?q=驾照快到期了怎么换", "/knowledge/a/driving-licence-renewal/",
+                                 "/yardsticks/", "/verifiers/", "/lutong/scenarios/", "/knowledge/?q=驾照快到期了怎么换",
+                                 "/knowledge/a/driving-licence-renewal/",
                                  "/cases/new/", "/cases/track/"):
                         anonymous.goto(url + path)
                         in_mode(anonymous, language, elder)
