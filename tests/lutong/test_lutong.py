@@ -199,3 +199,20 @@ def test_a_terminal_revoked_after_it_was_used_is_refused_at_its_next_read(termin
         terminal_revoke(actor=SYSTEM, terminal=terminals["library"])
     refused = resolve(terminals["library"], code_of())
     assert refused.status_code == 403 and refused.json()["code"] == "reader_not_registered"
+
+
+def test_on_the_production_journal_a_read_writes_nothing_on_its_request_and_the_consumer_stores_it_once(
+        terminals, code_of, citizen, redis_journal, django_assert_max_num_queries):
+    """As a checkpoint's scan: the answer comes from memory and one query; the read, its audit event for
+    the holder, is stored by the journal's consumer; the nonce is spent in Redis (a replay is refused)."""
+    from core import journal
+
+    code = code_of()
+    with django_assert_max_num_queries(4):  # the terminal (first read), the credentials beside the switch, the savepoint and its release
+        assert resolve(terminals["metro_gate"], code).json()["valid"] is True
+    assert not Resolution.objects.exists() and not AuditEvent.objects.filter(action="lutong_code_read").exists()
+    assert journal.Consumer("t-lt", block_ms=10).run_once() == 1
+    read = Resolution.objects.get()
+    assert (read.person_index, read.reason, read.fields) == (citizen.id_number_index, "valid", ["id_card.birth_date"])
+    assert AuditEvent.objects.filter(action="lutong_code_read", subject=citizen).count() == 1
+    assert resolve(terminals["library"], code).json()["reason"] == "replayed"
