@@ -50,7 +50,7 @@ RESULTS = Path(os.environ.get("BENCH_RESULTS") or Path(__file__).resolve().paren
 PEOPLE = {key: number for key, _name, number, _phone, _role in DEMO_PEOPLE}
 CITIZEN_KEYS = ["citizen", "legal_rep", "agent", "reviewer", "item_admin", "auditor", "venue_manager"]
 HOT = ("show a health pass", "verify a health pass (checkpoint)", "show a credential (sign a 亮证 QR)", "verify a credential (clerk)",
-       "list the catalogue (anonymous)")
+       "list the catalogue (anonymous)", "resolve a 鲁通码")
 SIGNED = HOT[:4]  # measured again with SM2 co-signatures on
 SM2 = os.environ.get("BENCH_SM2", "1") != "0"
 TICK = os.sysconf("SC_CLK_TCK")
@@ -68,7 +68,9 @@ def cpu_ticks(pids: list[int]) -> int:
     return total
 
 
-def wrk(stack: Stack, name: str, lines: list[str], seconds: int = SECONDS) -> dict:
+def wrk(stack: Stack, name: str, lines, seconds: int = SECONDS) -> dict:
+    """``lines``: the requests, or a function that makes them just before the run (codes that live a minute)."""
+    lines = lines() if callable(lines) else lines
     path = Path(tempfile.mkstemp(prefix="bench-", suffix=".tsv")[1])
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     pids = worker_pids(stack)
@@ -205,6 +207,29 @@ def instant_approval_during_recompute(stack: Stack, token: str, application: str
     return approval, time.perf_counter() - recompute_started, trail
 
 
+def lutong_codes(stack: Stack, count: int) -> list[str]:
+    """``count`` fresh 鲁通码 of the demo citizens, signed by the stack's own key (a code lives at most
+    60 s and reads once, so they are made just before the run, in one process rather than by requests)."""
+    script = ("from identity.models import User, id_number_index\nfrom lutong.services import code_show\n"
+              f"people = list(User.objects.filter(id_number_index__in=[id_number_index(n) for n in {[PEOPLE[k] for k in CITIZEN_KEYS]!r}]))\n"
+              f"print('\\n'.join(code_show(user=people[i % len(people)]).payload for i in range({count})))")
+    return [line for line in stack.manage("shell", "-c", script).stdout.splitlines() if line.startswith("QL1:")]
+
+
+def lutong_lines(stack: Stack):
+    """A hospital's registration terminal (an optional scenario: the holder's switch is read; two
+    credential types answered) resolving fresh codes. wrk's second thread starts 100,003 requests into
+    the list: the count puts it half-way, so the two threads read different codes (a replay is cheaper)."""
+    import json
+
+    from lutong.demo import DEMO_TERMINAL_SECRET
+
+    wanted = SECONDS * 3000
+    count = 200_006 // (2 * max(0, (200_006 // wanted - 1) // 2) + 1)
+    auth = f"Bearer demo-lt-hospital-registration.{DEMO_TERMINAL_SECRET}"
+    return lambda: [f"POST\t/api/v1/lutong/resolve/\t{auth}\t{json.dumps({'code': code, 'transport': 'qr'})}" for code in lutong_codes(stack, count)]
+
+
 def scenarios(stack: Stack, tokens: dict) -> tuple[list[tuple[str, list[str]]], str]:
     import json
 
@@ -228,6 +253,7 @@ def scenarios(stack: Stack, tokens: dict) -> tuple[list[tuple[str, list[str]]], 
         ("verify a credential (clerk)", [f"POST\t/api/v1/verifications/\t{tokens['clerk']}\t{json.dumps({'payload': p})}" for p in presentations]),
         ("list the catalogue (anonymous)", ["GET\t/api/v1/items/\t\t", "GET\t/api/v1/items/?q=%E9%A9%BE%E9%A9%B6%E8%AF%81\t\t"]),
         ("submit an application (秒批 item)", [f"POST\t/api/v1/applications/\t{citizen}\t{application}__IDEM__"]),
+        ("resolve a 鲁通码", lutong_lines(stack)),
     ], application
 
 

@@ -1,4 +1,4 @@
--- Cycles through requests from a file, one per line: METHOD<TAB>PATH<TAB>SESSION-TOKEN<TAB>BODY.
+-- Cycles through requests from a file, one per line: METHOD<TAB>PATH<TAB>SESSION-TOKEN (or "Bearer <key>")<TAB>BODY.
 -- A body containing __IDEM__ gets a unique Idempotency-Key (each request a new application).
 local requests = {}
 local counter = 0
@@ -21,7 +21,8 @@ request = function()
   counter = counter + 1
   local r = requests[(counter % #requests) + 1]
   local headers = {["Content-Type"] = "application/json", ["Accept"] = "application/json"}
-  if r[3] ~= "" then headers["X-Session-Token"] = r[3] end
+  if r[3]:sub(1, 7) == "Bearer " then headers["Authorization"] = r[3]  -- a system's or a terminal's key
+  elseif r[3] ~= "" then headers["X-Session-Token"] = r[3] end
   local body = r[4]
   if body:find("__IDEM__", 1, true) then
     headers["Idempotency-Key"] = "bench-" .. (tid or 0) .. "-" .. counter .. "-" .. os.time()

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "knowledge",  # knowledge base and 智能问答 (docs/knowledge.md)
     "appeals",
     "benefits",  # 免申即享: benefits pushed without application (docs/benefits.md)
+    "lutong",  # 鲁通码: one rotating code, what a reader sees set by its scenario (docs/lutong.md)
     "paysim",  # the local payment platform (a stand-in for the province's; see payments/platform.py)
 ]
 
@@ -413,6 +414,7 @@ QILU_WALLET_CLIENTS = json.loads(env.str("QILU_WALLET_CLIENTS", "")
 QILU_METRICS_ALLOWED_IPS = env.list("QILU_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 QILU_PRESENTATION_TTL = env.int("QILU_PRESENTATION_TTL", 120)
 QILU_HEALTH_PASS_TTL = env.int("QILU_HEALTH_PASS_TTL", 60)  # the pass QR rotates this often
+QILU_LUTONG_TTL = env.int("QILU_LUTONG_TTL", 60)  # the 鲁通码 rotates this often (capped at 60 s: lutong.services.ttl)
 # Fonts for card images (Pillow); Debian's fonts-noto-cjk by default.
 QILU_CJK_FONT = env.str("QILU_CJK_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 
@@ -470,7 +472,9 @@ SPECTACULAR_SETTINGS = {
                             "identity.api.openapi.describe_callers", "identity.api.openapi.merge_sign_in"],
     "ENUM_NAME_OVERRIDES": {"HealthColourEnum": "healthcode.models.Colour", "ApplicationStatusEnum": "services.models.Status",
                             "CaseStatusEnum": "appeals.models.Status", "CaseKindEnum": "appeals.models.Kind",
-                            "CaseChannelEnum": "appeals.api.serializers.SUBMIT_CHANNELS", "KindEnum": "services.models.Material.Kind"},
+                            "CaseChannelEnum": "appeals.api.serializers.SUBMIT_CHANNELS", "KindEnum": "services.models.Material.Kind",
+                            "LutongTransportEnum": "lutong.models.Transport", "LutongReasonEnum": "lutong.models.REASON_CODES",
+                            "ReasonEnum": "credentials.models.Verification.Reason"},
 }
 
 # --- Internationalisation ----------------------------------------------------------------------

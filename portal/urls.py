@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("knowledge.api.urls")),
     path("", include("appeals.api.urls")),
     path("", include("benefits.api.urls")),
+    path("", include("lutong.api.urls")),
 ]
 
 urlpatterns = [
@@ -57,6 +58,7 @@ urlpatterns = [
     path("cases/", include("appeals.urls")),
     path("benefits/", include("benefits.urls")),
     path("api/v1/benefits/payouts/notify/", benefits_views.payout_notify, name="benefits-payout-notify"),  # the payment platform's signed transfer notices
+    path("lutong/", include("lutong.urls")),
     path("", include("payments.urls")),  # the payment platform's signed notifications
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

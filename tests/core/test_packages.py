@@ -10,7 +10,7 @@ PYPROJECT = tomllib.loads((pathlib.Path(__file__).resolve().parents[2] / "pyproj
 
 
 def test_our_apps_are_the_installed_apps_in_this_repository():
-    assert set(our_apps()) == {"core", "portal", "identity", "family", "credentials", "healthcode", "services", "payments", "knowledge", "paysim", "appeals", "benefits"}
+    assert set(our_apps()) == {"core", "portal", "identity", "family", "credentials", "healthcode", "services", "payments", "knowledge", "paysim", "appeals", "benefits", "lutong"}
     assert "django" not in our_apps() and "allauth" not in our_apps()
 
 

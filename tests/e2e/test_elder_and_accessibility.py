@@ -57,7 +57,7 @@ def pages_of(page, url) -> list[str]:
     application = page.locator("a[href^='/services/applications/QL']").first
     return ["/", "/services/", "/services/items/GA-001/", "/services/items/RS-003/apply/", "/services/applications/",
             *([application.get_attribute("href")] if application.count() else []), "/wallet/", credential, "/wallet/checks/",
-            "/health/", "/health/declare/", "/health/dependants/", "/family/", "/account/", "/accounts/2fa/", "/account/second-factor/",
+            "/health/", "/health/declare/", "/health/dependants/", "/family/", "/lutong/", "/account/", "/accounts/2fa/", "/account/second-factor/",
             "/services/bundles/newborn/apply/", "/cases/", "/cases/new/", *first_link(page, url, "/cases/", "a[href^='/cases/SQ']")]
 
 
@@ -97,7 +97,8 @@ def test_every_page_in_both_modes_and_languages_at_phone_and_desktop_width_passe
                     context.clear_cookies()
                     set_mode(anonymous, url, elder, language)
                     for path in ("/", "/accounts/login/", "/accounts/signup/", "/services/", "/services/bundles/", "/services/ratings/",
-                                 "/yardsticks/", "/verifiers/", "/knowledge/?q=驾照快到期了怎么换", "/knowledge/a/driving-licence-renewal/",
+                                 "/yardsticks/", "/verifiers/", "/lutong/scenarios/", "/knowledge/?q=驾照快到期了怎么换",
+                                 "/knowledge/a/driving-licence-renewal/",
                                  "/cases/new/", "/cases/track/"):
                         anonymous.goto(url + path)
                         in_mode(anonymous, language, elder)

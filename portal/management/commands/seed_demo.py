@@ -19,6 +19,7 @@ from identity import demo, roles, second_factor
 from identity.models import AgentAuthorisation, AgentScope, Department, Organisation, ServiceHall, User, id_number_index
 from identity.services import base_records_import
 from knowledge.demo import seed_knowledge
+from lutong.demo import seed_readers
 from services.demo import seed_catalogue
 
 PASSWORD = "Qilu-demo-2026"
@@ -177,6 +178,7 @@ class Command(BaseCommand):
             )
         seed_credentials(users, organisation)
         seed_relying_parties(users)
+        seed_readers()  # 鲁通码: a reader and a terminal per scenario
         seed_health(users)
         seed_catalogue()
         seals.authority_create(actor=SYSTEM)  # a local seal hierarchy: result documents and 盖章版 credentials are sealed PDFs
