@@ -18,7 +18,9 @@ import re
 import threading
 from collections.abc import Iterable
 
-import rjieba
+from core.lazy import LazyModule
+
+rjieba = LazyModule("rjieba")  # its dictionary is ~30 MiB: loaded by the processes that segment, not every web worker
 
 # Words that say nothing about what someone needs (how people ask, not what they ask about).
 STOPWORDS = frozenset(
