@@ -125,8 +125,9 @@ def application_submit(*, actor: User, item: ServiceItem, data: dict, uploads: d
             [AttachedMaterial(application=application, material=m, credential=c, upload=u) for m, c, u in attachments]
         )
         label = step_label(submitted_by, _("窗口")) if submitted_by else step_label(actor, _("申请人"))
-        written["timeline"] = [record_step(application, application.status, actor=submitted_by or actor, label=label)]
-        _submitted_next(application, fee=fee, submitted_by=submitted_by)
+        instant = not fee and bool(version.approval_rules)  # 秒批: one task notifies "submitted" and approves
+        written["timeline"] = [record_step(application, application.status, actor=submitted_by or actor, label=label, notify=not instant)]
+        _submitted_next(application, fee=fee, submitted_by=submitted_by, notice=written["timeline"][0] if instant else None)
         return application
 
     keyed = idempotency.create(once, make)
@@ -135,9 +136,9 @@ def application_submit(*, actor: User, item: ServiceItem, data: dict, uploads: d
     return Submitted(keyed.row, keyed.created)
 
 
-def _submitted_next(application: Application, *, fee: int, submitted_by: User | None) -> None:
+def _submitted_next(application: Application, *, fee: int, submitted_by: User | None, notice=None) -> None:
     """After the rows of a submission: its audit event, then the fee order (when the item charges one)
-    or 秒批 (when it has rules)."""
+    or 秒批 (when it has rules) — one task, which sends ``notice`` (the "submitted" step) first."""
     applicant, item, version = application.applicant, application.item, application.version
     if submitted_by is not None:
         audit_record(action=AuditEvent.Action.APPLICATION_SUBMITTED_FOR, actor=submitted_by, subject=applicant,
@@ -150,7 +151,7 @@ def _submitted_next(application: Application, *, fee: int, submitted_by: User | 
         order_open(actor=applicant, purpose="application", reference=application.number, amount_fen=fee,
                    description=f"{item.name} {version.fees}"[:128])
     elif version.approval_rules:
-        enqueue_on_commit("services.instant_approval", application.pk)
+        enqueue_on_commit("services.instant_approval", application.pk, notice.pk)
 
 
 def _is_uuid(value) -> bool:
