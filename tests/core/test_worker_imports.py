@@ -36,3 +36,12 @@ def test_the_search_still_loads_its_libraries_when_it_runs():
     from knowledge.lexicon import Segmenter
 
     assert Segmenter(["亮证码"]).tokens("出示亮证码") and "rjieba" in sys.modules
+
+
+def test_segmenters_with_the_same_words_share_one_dictionary():
+    from knowledge.lexicon import Segmenter
+
+    words = ["亮证码", "机动车驾驶证"]
+    first, second, other = Segmenter(words), Segmenter(reversed(words)), Segmenter(["灵活就业"])
+    assert first._jieba is second._jieba and other._jieba is not first._jieba  # each rjieba dictionary is ~25 MiB
+    assert "亮证码" in first.tokens("出示亮证码") and "灵活就业" in other.tokens("灵活就业人员参保")
