@@ -113,6 +113,21 @@ def worker_peak_memory(stack: Stack) -> list[int]:
     return [int(re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text()).group(1)) // 1024 for pid in worker_pids(stack)]
 
 
+def worker_memory_by_file(stack: Stack, top: int = 8) -> str:
+    """Where a worker's resident memory is: Rss per mapped file (the native libraries and their
+    packages) and the anonymous heap — to find what grew when the peak does."""
+    pid = worker_pids(stack)[0]
+    sizes, current = collections.Counter(), "[heap]"
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        fields = line.split()
+        if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+            path = fields[5] if len(fields) > 5 else "[anonymous]"
+            current = re.sub(r"^.*/site-packages/([^/]+)/.*$", r"\1", path) if "/site-packages/" in path else path.rsplit("/", 1)[-1]
+        elif fields and fields[0] == "Rss:":
+            sizes[current] += int(fields[1])
+    return ", ".join(f"{name} {kib / 1024:.0f} MiB" for name, kib in sizes.most_common(top) if kib >= 1024)
+
+
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
     memory = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1)) // 1024 // 1024
@@ -338,6 +353,7 @@ def main() -> None:
         results.append(sign_in_bench(stack))
         facts["benefits"] = match_benefits(stack)
         facts["peaks"] = worker_peak_memory(stack)
+        facts["memory"] = worker_memory_by_file(stack)
         facts["approval"], facts["recompute"], facts["trail"] = instant_approval_during_recompute(stack, tokens["citizen"], application)
         if SM2:
             results += cosigned(stack, tokens)
@@ -377,7 +393,8 @@ def write(results: list[dict], small: list[dict], notes: list[str], facts: dict)
               f"- A 秒批 application completed in **{facts['approval']:.2f} s** while all {CITIZENS:,} statuses were recomputed on the bulk queue; "
               f"the recompute took **{facts['recompute']:.0f} s**. Where the time went: {facts['trail']}.",
               benefits_line(facts["benefits"]),
-              f"- Peak memory per gunicorn worker (VmHWM): {', '.join(f'{p} MiB' for p in facts['peaks'])}.",
+              f"- Peak memory per gunicorn worker (VmHWM): {', '.join(f'{p} MiB' for p in facts['peaks'])}; "
+              f"resident in one worker, by mapped file: {facts['memory']}.",
               "- \"verify a credential\" replays 300 presentations: after the first pass each answers `already_used` — the same signature check, "
               "presentation read, one-time check and check record as a first scan.",
               *[f"- {note}" for note in notes], ""]

@@ -188,6 +188,21 @@ class Credential(models.Model):
         return str(self.Status(self.effective_status()).label)
 
 
+class HolderStamp(models.Model):
+    """The version of one holder's credentials (``credentials.held``): moved by a trigger in the same
+    transaction as any insert, update or delete of a credential of theirs (migration 0014)."""
+
+    holder_index = models.CharField(max_length=64, primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("持证主体版本")
+        verbose_name_plural = _("持证主体版本")
+
+    def __str__(self) -> str:
+        return f"{self.holder_index[:8]}… v{self.version}"
+
+
 class Presentation(models.Model):
     """A signed, short-lived, one-time showing of one credential (亮证). The id is the nonce (``jti``)."""
 

@@ -94,6 +94,18 @@ def credential_for(user: User, identifier: str) -> Credential:
     return credential
 
 
+def credential_to_show(user: User, identifier: str) -> Credential:
+    """``credential_for`` for 亮证: a valid credential of the user's own from the cached copy
+    (``credentials.held``: one primary-key read of the holder's stamp), anything else as before."""
+    if user.id_number_index:
+        from credentials.held import valid_held
+
+        for credential in valid_held(user.id_number_index):
+            if credential.identifier == identifier:
+                return credential
+    return credential_for(user, identifier)
+
+
 def checks_of(user: User) -> QuerySet[Verification]:
     """Who checked my credentials (and my organisations' licences I may view), newest first."""
     mine = Q(credential__holder_kind=HolderKind.PERSON, credential__holder_index=user.id_number_index)
@@ -111,6 +123,14 @@ def valid_credentials(*, holder_kind: str, holder_number: str, type_codes) -> di
     if not type_codes:
         return {}
     found: dict[str, Credential] = {}
+    if holder_kind == HolderKind.PERSON:  # a person's: from the cached copy, kept by their stamp (credentials.held)
+        from credentials.held import valid_held
+
+        today = timezone.localdate()
+        for credential in valid_held(holder_index(holder_kind, holder_number)):
+            if credential.type.code in type_codes and (credential.expires_on is None or credential.expires_on >= today):
+                found.setdefault(credential.type.code, credential)
+        return found
     for credential in (
         _base()
         .filter(holder_kind=holder_kind, holder_index=holder_index(holder_kind, holder_number), type__code__in=type_codes,

@@ -18,7 +18,9 @@ import re
 import threading
 from collections.abc import Iterable
 
-import rjieba
+from core.lazy import LazyModule
+
+rjieba = LazyModule("rjieba")  # its dictionary is ~30 MiB: loaded by the processes that segment, not every web worker
 
 # Words that say nothing about what someone needs (how people ask, not what they ask about).
 STOPWORDS = frozenset(
@@ -78,18 +80,35 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 _WORD = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
 
 
+_DICTIONARIES: dict[tuple[str, ...], object] = {}  # the last few, by project words (each ~25 MiB)
+_BUILDING = threading.Lock()
+
+
+def _dictionary(words: tuple[str, ...]):
+    """One rjieba dictionary per set of project words, shared: building an index and loading it use
+    the same words, and each ``rjieba.Jieba()`` holds its own copy of jieba's dictionary (issue 25:
+    two copies were a web worker's largest growth)."""
+    with _BUILDING:  # add_word mutates; a finished dictionary is only read
+        found = _DICTIONARIES.get(words)
+        if found is None:
+            found = rjieba.Jieba()
+            for word in words:
+                found.add_word(word, None, None)
+            for word in SYNONYMS:
+                found.add_word(word, None, None)
+            while len(_DICTIONARIES) >= 2:  # the index being replaced and its successor, no more
+                _DICTIONARIES.pop(next(iter(_DICTIONARIES)))
+            _DICTIONARIES[words] = found
+        return found
+
+
 class Segmenter:
-    """One rjieba dictionary with the project's words added; thread-safe for cutting."""
+    """The rjieba dictionary with the project's words added (shared by segmenters with the same
+    words); thread-safe for cutting."""
 
     def __init__(self, words: Iterable[str] = ()):
-        self._jieba = rjieba.Jieba()
-        self._lock = threading.Lock()  # add_word mutates; cutting after construction only reads
         self.words = sorted({w.strip() for w in words if w and len(w.strip()) > 1})
-        with self._lock:
-            for word in self.words:
-                self._jieba.add_word(word, None, None)
-            for word in SYNONYMS:
-                self._jieba.add_word(word, None, None)
+        self._jieba = _dictionary(tuple(self.words))
 
     def tokens(self, text: str) -> list[str]:
         """Index tokens: search-mode words, lower-cased, without punctuation and stopwords."""

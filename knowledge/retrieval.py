@@ -22,11 +22,16 @@ import functools
 import io
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import bm25s
-import numpy as np
-
+from core.lazy import LazyModule
 from knowledge.lexicon import Segmenter
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # imported on first use: the web workers that never search do not carry numpy and bm25s
+    np = LazyModule("numpy")
+bm25s = LazyModule("bm25s")
 
 RRF_K = 60
 CANDIDATES = 30  # per retriever, before fusion and de-duplication

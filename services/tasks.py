@@ -21,7 +21,12 @@ from services.services.workflow import mark_overdue as sweep
 
 # Retries outlast a database failover (about 20-40 s with Patroni): 12 tries, backoff capped at 30 s.
 @shared_task(name="services.instant_approval", acks_late=True, autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=30, max_retries=12)
-def instant_approval(application_id: int) -> str:
+def instant_approval(application_id: int, notice: int | None = None) -> str:
+    """秒批, and first the notice of the step ``notice`` ("submitted"): a submission queues this one task,
+    not a notice task beside it. The notice is exactly-once on its own (``send_transition_notice``),
+    so a retry after a failed approval does not send it twice."""
+    if notice is not None:
+        send_transition_notice.run(notice)
     application = Application.objects.select_related("version", "applicant", "organisation", "department").get(pk=application_id)
     return instant_approve(actor=SYSTEM, application=application).status
 

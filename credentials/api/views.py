@@ -155,7 +155,7 @@ class PresentationApi(APIView):
         summary="Show a credential (亮证): a signed, one-time, short-lived QR payload",
     )
     def post(self, request, identifier: str):
-        credential = selectors.credential_for(request.user, identifier)
+        credential = selectors.credential_to_show(request.user, identifier)
         data = PresentationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         shown = services.presentation_create(

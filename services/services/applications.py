@@ -133,8 +133,9 @@ def application_submit(*, actor: User, item: ServiceItem, data: dict, uploads: d
             [AttachedMaterial(application=application, material=m, credential=c, upload=u) for m, c, u in attachments]
         )
         label = step_label(submitted_by, _("窗口")) if submitted_by else step_label(guardian, _("家人代办")) if guardian else step_label(actor, _("申请人"))
-        written["timeline"] = [record_step(application, application.status, actor=submitted_by or guardian or actor, label=label)]
-        _submitted_next(application, fee=fee, submitted_by=submitted_by, guardian=guardian)
+        instant = not fee and bool(version.approval_rules)  # 秒批: one task notifies "submitted" and approves
+        written["timeline"] = [record_step(application, application.status, actor=submitted_by or guardian or actor, label=label, notify=not instant)]
+        _submitted_next(application, fee=fee, submitted_by=submitted_by, guardian=guardian, notice=written["timeline"][0] if instant else None)
         return application
 
     keyed = idempotency.create(once, make)
@@ -143,9 +144,9 @@ def application_submit(*, actor: User, item: ServiceItem, data: dict, uploads: d
     return Submitted(keyed.row, keyed.created)
 
 
-def _submitted_next(application: Application, *, fee: int, submitted_by: User | None, guardian: User | None = None) -> None:
+def _submitted_next(application: Application, *, fee: int, submitted_by: User | None, guardian: User | None = None, notice=None) -> None:
     """After the rows of a submission: its audit event, then the fee order (when the item charges one)
-    or 秒批 (when it has rules)."""
+    or 秒批 (when it has rules) — one task, which sends ``notice`` (the "submitted" step) first."""
     applicant, item, version = application.applicant, application.item, application.version
     if guardian is not None:  # 家庭代办: the guardian acted, the dependant's data was used (both in one event)
         audit_record(action=AuditEvent.Action.APPLICATION_SUBMITTED, actor=guardian, subject=applicant,
@@ -162,7 +163,7 @@ def _submitted_next(application: Application, *, fee: int, submitted_by: User | 
         order_open(actor=applicant, purpose="application", reference=application.number, amount_fen=fee,
                    description=f"{item.name} {version.fees}"[:128])
     elif version.approval_rules:
-        enqueue_on_commit("services.instant_approval", application.pk)
+        enqueue_on_commit("services.instant_approval", application.pk, notice.pk)
 
 
 def _is_uuid(value) -> bool:

@@ -23,10 +23,14 @@ def step_label(user: User | None, role: str) -> str:
 
 
 @step
-def record_step(application: Application, to_status: str, *, actor: User | None, label: str, comment: str = "") -> Transition:
+def record_step(application: Application, to_status: str, *, actor: User | None, label: str, comment: str = "",
+                notify: bool = True) -> Transition:
+    """``notify=False``: the caller's own task sends this step's notice (a 秒批 submission's one task
+    notifies "submitted", then approves), so no task of its own is queued."""
     transition = Transition.objects.create(application=application, from_status=application.status if application.pk else "",
                                            to_status=to_status, actor=actor, actor_label=label, comment=comment)
-    enqueue_on_commit("services.send_transition_notice", transition.pk)
+    if notify:
+        enqueue_on_commit("services.send_transition_notice", transition.pk)
     return transition
 
 

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from PIL import Image, ImageFile
-from pypdf import PdfReader
 
 from core.usecases import use_case
 from identity import crypto, masking
@@ -89,6 +88,8 @@ def _read_content(upload: Upload) -> bytes:
 def _check_pdf(content: bytes) -> None:
     """Parsed for real (pypdf, strict): a file that merely starts with ``%PDF-`` is refused, and so
     is one with more pages than any application material needs."""
+    from pypdf import PdfReader  # ~27 MiB: imported by the process that reads an upload, not by every web worker
+
     try:
         reader = PdfReader(io.BytesIO(content), strict=True)
         pages = len(reader.pages)

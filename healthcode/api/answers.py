@@ -1,0 +1,60 @@
+"""Plain validation and answers for the two hottest health-pass endpoints (show my pass, check a
+pass): the same JSON the serializers in ``healthcode.api.serializers`` produce — which stay the
+OpenAPI schema's source, and ``tests/healthcode/test_plain_answers.py`` validates these answers
+against that schema — without a serializer's field machinery per request (issue 25). A request that
+is not plainly valid goes through ``CheckRequestSerializer``, so every error answer is unchanged."""
+
+from __future__ import annotations
+
+from django.utils.translation import get_language
+from rest_framework import serializers
+
+from healthcode.api.serializers import CheckRequestSerializer
+from healthcode.models import Colour
+
+_DATETIME = serializers.DateTimeField()  # its representation only (the current time zone, ISO 8601)
+
+
+def check_request(data) -> tuple[str, str]:
+    """``(payload, place)`` of a checkpoint's request, as ``CheckRequestSerializer`` would clean them."""
+    if isinstance(data, dict):
+        payload, place = data.get("payload"), data.get("place", "")
+        if isinstance(payload, str) and isinstance(place, str):
+            payload, place = payload.strip(), place.strip()
+            if payload and len(payload) <= 4000 and len(place) <= 128:
+                return payload, place
+    checked = CheckRequestSerializer(data=data)
+    checked.is_valid(raise_exception=True)  # raises: the serializer's errors, word for word
+    return checked.validated_data["payload"], checked.validated_data["place"]  # a number as payload, say
+
+
+def pass_answer(shown) -> dict:
+    """``PassSerializer(shown).data``."""
+    from healthcode.selectors import explain
+
+    status = shown.status
+    return {
+        "colour": str(status["colour"]),
+        "colour_label": str(Colour(status["colour"]).label),
+        "masked_name": shown.claims["hp"]["n"],
+        "reasons": explain(status, language=get_language()),
+        "rule_version": int(status["rule_version"]),
+        "evaluated_at": _DATETIME.to_representation(status["evaluated_at"]),
+        "payload": str(shown.token),
+        "expires_at": shown.claims["exp"],
+    }
+
+
+def verdict_answer(verdict) -> dict:
+    """``PassVerdictSerializer(verdict).data``."""
+    from healthcode.services import REASONS
+
+    return {
+        "valid": bool(verdict.valid),
+        "reason": str(verdict.reason),
+        "message": str(REASONS.get(verdict.reason, verdict.reason)),
+        "colour": None if verdict.colour is None else str(verdict.colour),
+        "masked_name": None if verdict.masked_name is None else str(verdict.masked_name),
+        "issuer": None if verdict.issuer is None else str(verdict.issuer),
+        "expires_at": None if verdict.expires_at is None else _DATETIME.to_representation(verdict.expires_at),
+    }

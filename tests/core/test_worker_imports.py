@@ -1,0 +1,47 @@
+"""Worker memory (issue 25): a gunicorn worker imports every app and the URL map at start, so a heavy
+library imported at module level sits in every worker whether or not it serves that path. The
+libraries only some paths or processes use — the knowledge search's rjieba dictionary, bm25s and
+numpy, pypdf for uploads, WeasyPrint and pyHanko for PDFs — are imported where they are used."""
+
+import json
+import os
+import subprocess
+import sys
+
+from devtools.stack import ROOT
+
+HEAVY = ("rjieba", "bm25s", "pypdf", "weasyprint", "pyhanko")
+
+WORKER = """
+import json, resource, sys
+sys.path.insert(0, ".")
+from portal.wsgi import application  # what gunicorn's worker loads (deploy/gunicorn.conf.py: portal.wsgi)
+from django.urls import get_resolver
+get_resolver().url_patterns  # every urls.py, so every view module and what it imports
+print(json.dumps({"modules": sorted(sys.modules), "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+"""
+
+
+def test_the_web_worker_does_not_import_the_libraries_only_some_paths_use():
+    done = subprocess.run([sys.executable, "-c", WORKER], cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    loaded = {name.split(".")[0] for name in report["modules"]}
+    assert not loaded & set(HEAVY), f"imported at worker start: {sorted(loaded & set(HEAVY))}"
+    assert "knowledge.retrieval" in report["modules"] and "services.services.uploads" in report["modules"]  # the paths are there, their libraries not
+
+
+def test_the_search_still_loads_its_libraries_when_it_runs():
+    from knowledge.lexicon import Segmenter
+
+    assert Segmenter(["亮证码"]).tokens("出示亮证码") and "rjieba" in sys.modules
+
+
+def test_segmenters_with_the_same_words_share_one_dictionary():
+    from knowledge.lexicon import Segmenter
+
+    words = ["亮证码", "机动车驾驶证"]
+    first, second, other = Segmenter(words), Segmenter(reversed(words)), Segmenter(["灵活就业"])
+    assert first._jieba is second._jieba and other._jieba is not first._jieba  # each rjieba dictionary is ~25 MiB
+    assert "亮证码" in first.tokens("出示亮证码") and "灵活就业" in other.tokens("灵活就业人员参保")

@@ -1,0 +1,88 @@
+"""The plain answers of the hot health-pass endpoints (healthcode/api/answers.py, issue 25): the
+OpenAPI document is unchanged — its schemas still come from the serializers — so each answer is
+validated against the schema the document publishes, and compared with what the serializer makes
+of the same object; and a request that is not plainly valid still gets the serializer's errors."""
+
+import datetime as dt
+
+import jsonschema
+import pytest
+from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
+
+from healthcode import services
+from healthcode.api import answers
+from healthcode.api.serializers import PassSerializer, PassVerdictSerializer
+from tests.healthcode.test_pass_and_checks import CHECK
+
+
+@pytest.fixture(scope="module")
+def document():
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def _json_schema(node, components):
+    """OpenAPI 3.0 → JSON Schema: ``$ref`` inlined, ``nullable`` as a null alternative."""
+    if isinstance(node, list):
+        return [_json_schema(item, components) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        return _json_schema(components[node["$ref"].rsplit("/", 1)[1]], components)
+    converted = {key: _json_schema(value, components) for key, value in node.items() if key not in ("nullable", "readOnly", "writeOnly")}
+    return {"anyOf": [converted, {"type": "null"}]} if node.get("nullable") else converted
+
+
+def _answer_schema(document, path: str, method: str):
+    responses = document["paths"][path][method]["responses"]
+    content = (responses.get("200") or responses["201"])["content"]["application/json"]["schema"]
+    return _json_schema(content, document["components"]["schemas"])
+
+
+def test_show_my_pass_answers_what_the_schema_says(document, person_api, person):
+    body = person_api.get("/api/v1/health/pass/").json()
+    jsonschema.validate(body, _answer_schema(document, "/api/v1/health/pass/", "get"))
+    shown = services.pass_show(user=person)
+    assert answers.pass_answer(shown) == PassSerializer(shown).data
+
+
+@pytest.mark.parametrize("case", ["valid", "expired", "garbled"])
+def test_check_a_pass_answers_what_the_schema_says(case, document, person_api, checker_api, checker):
+    payload = person_api.get("/api/v1/health/pass/").json()["payload"] if case != "garbled" else "not-a-pass"
+    if case == "expired":
+        from unittest import mock
+
+        with mock.patch("time.time", return_value=timezone.now().timestamp() + 3600):
+            body = checker_api.post(CHECK, {"payload": payload, "place": " 济南西站 "}, format="json").json()
+    else:
+        body = checker_api.post(CHECK, {"payload": payload, "place": " 济南西站 "}, format="json").json()
+    jsonschema.validate(body, _answer_schema(document, CHECK, "post"))
+    assert body["reason"] == {"valid": "valid", "expired": "expired", "garbled": body["reason"]}[case] and body["valid"] == (case == "valid")
+
+
+def test_the_verdict_answer_is_the_serializers(person, checker):
+    verdict = services.PassVerdict(valid=True, reason="valid", colour="green", masked_name="张*", issuer="CN-37",
+                                   expires_at=dt.datetime(2026, 12, 6, 8, 0, tzinfo=dt.UTC), check_id=__import__("uuid").uuid4())
+    assert answers.verdict_answer(verdict) == PassVerdictSerializer(verdict).data
+    refused = services.PassVerdict(valid=False, reason="bad_signature", colour=None, masked_name=None, issuer=None, expires_at=None,
+                                   check_id=__import__("uuid").uuid4())
+    assert answers.verdict_answer(refused) == PassVerdictSerializer(refused).data
+
+
+@pytest.mark.parametrize("body", [{}, {"payload": ""}, {"payload": "   "}, {"payload": None}, {"payload": "x" * 4001},
+                                  {"payload": "x", "place": "y" * 129}, {"payload": "x", "place": None}, ["payload"]])
+def test_a_request_that_is_not_plainly_valid_gets_the_serializers_errors(body, checker_api):
+    from healthcode.api.serializers import CheckRequestSerializer
+
+    expected = CheckRequestSerializer(data=body)
+    assert not expected.is_valid()
+    answer = checker_api.post(CHECK, body, format="json")
+    assert answer.status_code == 400
+    for messages in expected.errors.values():  # the serializer's words, in the API's error answer
+        assert all(str(message) in answer.content.decode() for message in messages), answer.json()
+
+
+def test_plain_reading_cleans_as_the_serializer_does():
+    assert answers.check_request({"payload": "  abc ", "place": " 站 "}) == ("abc", "站")
+    assert answers.check_request({"payload": "abc"}) == ("abc", "")
+    assert answers.check_request({"payload": 12345}) == ("12345", "")  # through the serializer
