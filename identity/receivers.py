@@ -31,8 +31,12 @@ def _signed_out(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def _sign_in_failed(sender, credentials, request=None, **kwargs):
-    username = credentials.get("username")
+    username, phone = credentials.get("username"), credentials.get("phone")
     subject = User.objects.filter(id_number_index__in=id_number_indexes(username)).first() if username else None
+    if subject is None and phone:
+        from allauth.account.adapter import get_adapter
+
+        subject = get_adapter().get_user_by_phone(phone)
     if subject is not None:
         audit_record(action=AuditEvent.Action.SIGN_IN_FAILED, subject=subject)
 
