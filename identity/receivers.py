@@ -1,6 +1,7 @@
 """Audit sign-ins, failed sign-ins and sign-outs (failed attempts name the account only by reference), and drop a
 user's cached copy whenever the user or their roles change."""
 
+from allauth.account.signals import user_logged_in as allauth_logged_in
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -21,6 +22,16 @@ from identity.sms import sms_send
 def _signed_in(sender, request, user, **kwargs):
     if isinstance(user, User):
         audit_record(action=AuditEvent.Action.SIGN_IN, actor=user, subject=user)
+
+
+@receiver(allauth_logged_in)
+def _carry_elder_choice(sender, request, user, response=None, **kwargs):
+    """allauth's sign-in (password, code, passkey, after sign-up) hands over its response: the 长辈版
+    choice of this device goes with it (identity.views.carry_elder_choice)."""
+    if isinstance(user, User) and response is not None:
+        from identity.views import carry_elder_choice
+
+        carry_elder_choice(request, response, user)
 
 
 @receiver(user_logged_out)
