@@ -49,6 +49,7 @@ def user_display(user) -> str:
 ROLE_HOMES: list[tuple[str, str]] = [
     (roles.REVIEWER, "workbench"),
     (roles.CLERK, "verify-console"),
+    (roles.DISPATCHER, "cases-dispatch"),
     (roles.CHECKPOINT, "health-checkpoint"),
     (roles.HEALTH_OFFICER, "health-stats"),
     (roles.ITEM_ADMIN, "admin:index"),

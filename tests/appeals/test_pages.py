@@ -84,3 +84,21 @@ def test_my_account_leads_to_my_cases(reporter):
     client.force_login(reporter)
     page = client.get("/account/").content.decode()
     assert 'data-testid="my-cases"' in page and 'href="/cases/"' in page
+
+
+def test_the_footer_link_opens_the_form_on_a_question(db):
+    home = Client().get("/").content.decode()
+    assert 'href="/cases/new/">' in home  # 我要咨询投诉, with no kind chosen for the person
+    page = Client().get("/cases/new/").content.decode()
+    assert 'value="consult" checked' in page and 'value="complaint" checked' not in page
+
+
+def test_a_case_not_yet_dispatched_says_when_its_reply_is_due_in_words(make_case, reporter):
+    waiting = make_case(Status.NEW, reply_days=5)
+    make_case(Status.CLOSED)
+    client = Client()
+    client.force_login(reporter)
+    case_page = client.get(f"/cases/{waiting.number}/").content.decode()
+    assert "派单后 5 个工作日内答复" in case_page
+    mine = client.get("/cases/").content.decode()
+    assert mine.count("派单后 5 个工作日内答复") == 1 and 'data-testid="case-due">已办结</td>' in mine and "—" not in mine
