@@ -1,6 +1,7 @@
 """allauth's own Chinese that reads badly on our pages, said again in our catalogue (LOCALE_PATHS is
 looked up before allauth's): 通行密钥 for "passkey" (the word 爱山东, Apple and Google use), 账户 (not
-帐户), 验证码 and 恢复码 (not 代码), 两步验证 (not 双因素身份认证), 其他方式 (not 可选项).
+帐户), 验证码 and 恢复码 (not 代码), 两步验证 (not 双因素身份认证), 其他方式 (not 可选项);
+and Django's label suffix "：" on a Chinese page.
 
 Marked here with gettext_noop so ``makemessages`` keeps the msgids in locale/*/django.po; the
 translations themselves live there. tests/identity/test_allauth_words.py reads the pages in Chinese."""
@@ -9,6 +10,8 @@ from django.utils.translation import gettext_noop as _
 from django.utils.translation import ngettext_lazy
 
 WORDS = [
+    # Django's form label suffix ("密码:"): a Chinese page writes the full-width colon
+    _(":"),
     # sign-in and codes
     _("Sign in with a passkey"),
     _("Sign up using a passkey"),

@@ -1,7 +1,8 @@
 """诉求 in a real browser on a 390 px phone, on the demo data: 张三 opens 我要咨询投诉 in the footer (on 咨询)
-and writes a complaint no routing rule routes (its reply deadline in words until dispatched); the dispatcher 钱佳 (signed in with the authenticator code) finds it in the dispatcher's
-queue with its suggested category, confirms it and dispatches it; 张三 sees it sent to the department,
-with its reply deadline, on his case page. Every page view passes the page check."""
+and writes a complaint no routing rule routes (its reply deadline in words until dispatched); the dispatcher
+钱佳 (signed in with the authenticator code) lands on the dispatcher's queue, finds it there with its suggested
+category, confirms it and dispatches it; 张三 sees it sent to the department, with its reply deadline, on his case page.
+Every page view passes the page check."""
 
 from __future__ import annotations
 

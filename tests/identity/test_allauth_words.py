@@ -21,6 +21,7 @@ def words(response) -> str:
 def test_the_sign_in_page_offers_a_passkey_in_chinese():
     text = words(Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get("/accounts/login/"))
     assert "使用通行密钥登录" in text and AWKWARD.findall(text) == []
+    assert "密码：" in text and "密码:" not in text  # a Chinese page's labels end in the full-width colon
 
 
 def test_the_second_factor_pages_read_as_chinese():
