@@ -72,6 +72,10 @@ WORDS = [
     _("Security key added."),
     _("Security key removed."),
     _("No security keys have been added."),
+    # Django admin's table headings, read by screen readers (no Chinese in Django 5.2)
+    _("Model name"),
+    _("Add link"),
+    _("Change or view list link"),
 ]
 PLURALS = [
     ngettext_lazy("You have added %(count)s security key.", "You have added %(count)s security keys.", "count"),

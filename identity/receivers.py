@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
+from django.http.response import HttpResponseRedirectBase
 from django.utils.translation import gettext as _
 
 from identity import sessions
@@ -28,7 +29,7 @@ def _signed_in(sender, request, user, **kwargs):
 def _carry_elder_choice(sender, request, user, response=None, **kwargs):
     """allauth's sign-in (password, code, passkey, after sign-up) hands over its response: the 长辈版
     choice of this device goes with it (identity.views.carry_elder_choice)."""
-    if isinstance(user, User) and response is not None:
+    if isinstance(user, User) and isinstance(response, HttpResponseRedirectBase):  # the portal's sign-in, not the app's API
         from identity.views import carry_elder_choice
 
         carry_elder_choice(request, response, user)

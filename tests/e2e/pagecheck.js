@@ -33,7 +33,7 @@
   const ALLOWED = "script,style,noscript,template,textarea,code,kbd,samp,[data-ident]";
   // In Chinese text (the nearest lang="zh…"), an English word of four letters or more is a stray: an untranslated string ("使用 passkey 登录"). Names stay as they are.
   const ENGLISH_WORD = /(?<![\w@.\/-])[A-Za-z]{4,}(?![\w@.\/-])/g;
-  const NAMES = new Set(["Apple", "Google", "Android", "iPhone", "HarmonyOS", "JavaScript", "JPEG", "HTTPS", "WLAN", "Wi-Fi"]);
+  const NAMES = new Set(["Apple", "Google", "Android", "iPhone", "HarmonyOS", "JavaScript", "JPEG", "JSON", "XLSX", "HTTPS", "WLAN"]);
 
   function describe(element) {
     if (!element || element === document.body) return "body";

@@ -10,6 +10,8 @@ from tests.factories import PASSWORD, UserFactory, totp_for
 
 pytestmark = pytest.mark.django_db
 AWKWARD = re.compile(r"passkey|帐户|帐号|代码|双因素|可选项|Security|WebAuthn|TOTP", re.IGNORECASE)
+ENGLISH_WORD = re.compile(r"(?<![\w@./-])[A-Za-z]{4,}(?![\w@./-])")
+NAMES = {"English", "JavaScript"}  # the language switch (marked lang="en") and the script the passkey pages need
 
 
 def words(response) -> str:
@@ -30,6 +32,7 @@ def test_the_second_factor_pages_read_as_chinese():
     browser.post("/accounts/login/", {"login": person.id_number, "password": PASSWORD})
     pages = {path: words(browser.get(path, follow=True)) for path in ("/accounts/2fa/", "/accounts/2fa/totp/activate/", "/accounts/2fa/webauthn/add/")}
     assert {path: AWKWARD.findall(text) for path, text in pages.items()} == {path: [] for path in pages}
+    assert {path: set(ENGLISH_WORD.findall(text)) - NAMES for path, text in pages.items()} == {path: set() for path in pages}
     assert "两步验证" in pages["/accounts/2fa/"] and "通行密钥" in pages["/accounts/2fa/"] and "账户" in pages["/accounts/2fa/totp/activate/"]
 
 
