@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -79,7 +80,11 @@ def credential_hide(request, identifier: str):
 
 def _present(request, credential):
     shown = services.presentation_create(actor=request.user, credential=credential, disclose=request.POST.getlist("disclose"))
-    labels = {spec["key"]: spec["label"] for spec in credential.type.field_schema} | {"holder_number": _("完整证件号码"), "photo": _("照片")}
+    # each disclosed claim's label in the page's language; a type without an English label shows the Chinese one, marked as such
+    english = get_language() == "en"
+    labels = {name: {"text": en if english else zh, "lang": "zh-Hans" if english and en == zh else ""}
+              for name, zh, en in claims.labelled_claims(credential.type)}
+    labels |= {"holder_number": {"text": _("完整证件号码"), "lang": ""}, "photo": {"text": _("照片"), "lang": ""}}
     return {
         "payload": shown.token,
         "svg": rendering.qr_svg(shown.token),
@@ -87,7 +92,8 @@ def _present(request, credential):
         "expires_at": shown.presentation.expires_at.isoformat(),
         "ttl": int((shown.presentation.expires_at - shown.presentation.created_at).total_seconds()),
         "disclosed": shown.presentation.disclosed,
-        "labels": [labels.get(key, key) for key in shown.presentation.disclosed],
+        "labels": [labels.get(key, {"text": key})["text"] for key in shown.presentation.disclosed],
+        "label_words": [labels.get(key, {"text": key, "lang": ""}) for key in shown.presentation.disclosed],
         "on_behalf": shown.presentation.on_behalf,
     }
 

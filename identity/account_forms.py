@@ -2,6 +2,7 @@
 while building these classes (ACCOUNT_SIGNUP_FORM_CLASS)."""
 
 from allauth.account.forms import LoginForm, SignupForm
+from allauth.mfa.webauthn.forms import AddWebAuthnForm, SignupWebAuthnForm
 from django.utils.translation import gettext_lazy as _
 
 
@@ -19,3 +20,20 @@ class PortalLoginForm(LoginForm):
         super().__init__(*args, **kwargs)
         self.fields["login"].label = _("居民身份证号码或手机号码")
         self.fields["login"].widget.attrs["placeholder"] = ""
+
+
+class _PasskeyName:
+    """allauth names the field only by its key ("Name", shown in English on a Chinese page)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = _("名称")
+        self.fields["name"].help_text = _("可不填；起个好认的名字便于区分，如“我的手机”")
+
+
+class PasskeyAddForm(_PasskeyName, AddWebAuthnForm):
+    pass
+
+
+class PasskeySignupForm(_PasskeyName, SignupWebAuthnForm):
+    pass

@@ -49,6 +49,7 @@ def user_display(user) -> str:
 ROLE_HOMES: list[tuple[str, str]] = [
     (roles.REVIEWER, "workbench"),
     (roles.CLERK, "verify-console"),
+    (roles.DISPATCHER, "cases-dispatch"),
     (roles.CHECKPOINT, "health-checkpoint"),
     (roles.HEALTH_OFFICER, "health-stats"),
     (roles.ITEM_ADMIN, "admin:index"),
@@ -85,7 +86,11 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def _get_login_attempts_cache_key(self, request, **credentials) -> str:
         # Count failed attempts per account whatever the spelling (spaces, lower-case x) and
-        # without the plaintext number in the cache key.
+        # without the plaintext number in the cache key; a phone number counts for its account, so
+        # typing the phone instead of the ID number gives no second five tries.
+        user = self.get_user_by_phone(credentials["phone"]) if credentials.get("phone") else None
+        if user is not None:
+            return f"login:{user.id_number_index}"
         login = credentials.get("username") or credentials.get("phone") or ""
         return f"login:{id_number_index(normalize_id_number(login))}"
 

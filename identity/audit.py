@@ -27,8 +27,9 @@ def describe(event: AuditEvent, *, viewer: User) -> DataUse:
     else:
         by = event.actor_description or masking.staff_name(event.actor) or _("系统")
     organisation = event.actor_organisation or event.subject_organisation
+    purpose = str(event.detail.get("purpose", ""))  # stored as its Chinese msgid (gettext_noop), read in the reader's language
     return DataUse(event=event, by=by, role=_role(event, viewer), organisation=organisation.name if organisation else None,
-                   purpose=str(event.detail.get("purpose", "")))
+                   purpose=_(purpose) if purpose else "")
 
 
 def _role(event: AuditEvent, viewer: User) -> str:

@@ -1,5 +1,6 @@
-"""Sign-in backends: resident ID number + password (Django's ModelBackend through the manager's
-blind-index natural key), and allauth's backend for phone + one-time code.
+"""The sign-in backend: resident ID number + password (Django's ModelBackend through the manager's
+blind-index natural key) or verified phone number + password (the phone's blind index). Phone + one-time
+code signs in through allauth's login flow.
 
 ``get_user`` — run on every authenticated request — never queries the database when it can help it.
 A *snapshot* of the user holds their non-secret columns (never the encrypted ID or phone number,
@@ -13,7 +14,6 @@ group's permissions, drops both (signals in ``identity.receivers``).
 
 import time
 
-from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 
@@ -47,14 +47,29 @@ def fresh(taken, user_id) -> bool:
 
 
 class IdentityBackend(ModelBackend):
-    """Password sign-in by ID number; phone sign-in by code is delegated to allauth."""
+    """Password sign-in by ID number or by verified phone number; phone sign-in by code is allauth's.
 
-    def authenticate(self, request, username=None, password=None, **kwargs):
-        if username is not None and password is not None:
-            return super().authenticate(request, username=username, password=password, **kwargs)
-        if kwargs.get("phone") is not None:
-            return AllauthBackend().authenticate(request, password=password, **kwargs)
-        return None
+    allauth's form passes a typed phone number both as ``phone`` and as ``username`` (an ID number
+    is tried first). A phone signs in with the password only once verified: an unverified number
+    may be someone else's, typed at sign-up."""
+
+    def authenticate(self, request, username=None, password=None, phone=None, **kwargs):
+        if password is None:
+            return None  # a one-time code signs in through allauth's login flow, not a backend
+        user = super().authenticate(request, username=username, password=password, **kwargs) if username is not None else None
+        if user is None and phone is not None:
+            user = self._authenticate_by_phone(phone, password)
+        return user
+
+    def _authenticate_by_phone(self, phone: str, password: str):
+        from allauth.account.adapter import get_adapter
+        from django.contrib.auth import get_user_model
+
+        user = get_adapter().get_user_by_phone(phone)
+        if user is None or not user.phone_verified:
+            get_user_model()().set_password(password)  # as long as a real check: no enumeration by timing
+            return None
+        return user if user.check_password(password) and self.user_can_authenticate(user) else None
 
     def get_user(self, user_id):
         from identity import sessions

@@ -1,6 +1,7 @@
 """Audit sign-ins, failed sign-ins and sign-outs (failed attempts name the account only by reference), and drop a
 user's cached copy whenever the user or their roles change."""
 
+from allauth.account.signals import user_logged_in as allauth_logged_in
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -8,6 +9,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
+from django.http.response import HttpResponseRedirectBase
 from django.utils.translation import gettext as _
 
 from identity import sessions
@@ -23,6 +25,16 @@ def _signed_in(sender, request, user, **kwargs):
         audit_record(action=AuditEvent.Action.SIGN_IN, actor=user, subject=user)
 
 
+@receiver(allauth_logged_in)
+def _carry_elder_choice(sender, request, user, response=None, **kwargs):
+    """allauth's sign-in (password, code, passkey, after sign-up) hands over its response: the 长辈版
+    choice of this device goes with it (identity.views.carry_elder_choice)."""
+    if isinstance(user, User) and isinstance(response, HttpResponseRedirectBase):  # the portal's sign-in, not the app's API
+        from identity.views import carry_elder_choice
+
+        carry_elder_choice(request, response, user)
+
+
 @receiver(user_logged_out)
 def _signed_out(sender, request, user, **kwargs):
     if isinstance(user, User):
@@ -31,8 +43,12 @@ def _signed_out(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def _sign_in_failed(sender, credentials, request=None, **kwargs):
-    username = credentials.get("username")
+    username, phone = credentials.get("username"), credentials.get("phone")
     subject = User.objects.filter(id_number_index__in=id_number_indexes(username)).first() if username else None
+    if subject is None and phone:
+        from allauth.account.adapter import get_adapter
+
+        subject = get_adapter().get_user_by_phone(phone)
     if subject is not None:
         audit_record(action=AuditEvent.Action.SIGN_IN_FAILED, subject=subject)
 

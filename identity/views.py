@@ -88,13 +88,26 @@ def agent_revoke(request, credit_code: str, pk: int):
 
 
 ELDER_COOKIE = "qilu_elder"
+ELDER_CHOSEN_COOKIE = "qilu_elder_chosen"  # the device's choice was made signed out: it carries into the account at sign-in
+_YEAR = 365 * 24 * 3600
+
+
+def _remember_on_device(response, on: bool, *, chosen_signed_out: bool = False) -> None:
+    from django.conf import settings
+
+    options = {"max_age": _YEAR, "samesite": "Lax", "httponly": True, "secure": settings.SESSION_COOKIE_SECURE}
+    response.set_cookie(ELDER_COOKIE, "1" if on else "0", **options)
+    if chosen_signed_out:
+        response.set_cookie(ELDER_CHOSEN_COOKIE, "1", **options)
+    else:
+        response.delete_cookie(ELDER_CHOSEN_COOKIE, samesite="Lax")
 
 
 @require_POST
 def elder_mode(request):
     """The 长辈版 switch on every page: remembered on this device (a cookie) and, when signed in, on
-    the account, so every device the person signs in on follows."""
-    from django.conf import settings
+    the account, so every device the person signs in on follows. A choice made signed out carries into
+    the account at the next sign-in (``carry_elder_choice``)."""
     from django.utils.http import url_has_allowed_host_and_scheme
 
     on = request.POST.get("elder") == "1"
@@ -104,9 +117,16 @@ def elder_mode(request):
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         target = "/"
     response = redirect(target)
-    response.set_cookie(ELDER_COOKIE, "1" if on else "0", max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
-                        secure=settings.SESSION_COOKIE_SECURE)
+    _remember_on_device(response, on, chosen_signed_out=not request.user.is_authenticated)
     return response
+
+
+def carry_elder_choice(request, response, user) -> None:
+    """At sign-in: a 长辈版 choice made on this device while signed out becomes the account's; with
+    none, the account's setting wins and the device follows it (so it stays after signing out)."""
+    if request.COOKIES.get(ELDER_CHOSEN_COOKIE) == "1":
+        user = services.elder_mode_set(actor=user, on=request.COOKIES.get(ELDER_COOKIE) == "1")
+    _remember_on_device(response, user.elder_mode)
 
 
 def elder_mode_context(request) -> dict:

@@ -42,8 +42,18 @@ class Passage:
     target: str  # article:<slug> | item:<code> — what the labelled questions name
     item: str = ""  # the item an article is about
     section: str = ""  # the guide section shown, in words
+    language: str = "zh-hans"  # of the words (title and text of an article; a guide's text is the Chinese legal content)
     article: Article | None = field(default=None, compare=False, repr=False)
     service_item: ServiceItem | None = field(default=None, compare=False, repr=False)
+
+    def lang_marks(self) -> dict[str, str]:
+        """The ``lang`` to mark on the title and on the text where they are not in the page's language
+        (an English page showing Chinese where no English text exists), else ``""``."""
+        from django.utils.translation import get_language
+
+        if not self.language.startswith("zh") or not (get_language() or "").startswith("en"):
+            return {"title": "", "text": ""}
+        return {"title": "zh-Hans" if self.kind == "article" else "", "text": "zh-Hans"}
 
     def answers(self, label: str) -> bool:
         """Does this passage answer what ``label`` (``article:<slug>`` or ``item:<code>``) names?"""
@@ -139,7 +149,8 @@ def _article_passage(article: Article) -> Passage:
     return Passage(kind="article", title=article.question, text=article.answer, source=article.source,
                    reviewed_on=timezone.localdate(reviewed) if reviewed else None, url=reverse("knowledge-article", args=[article.slug]),
                    target=f"article:{article.slug}", item=article.item.code if article.item_id else "",
-                   section=article.get_guide_section_display() if article.guide_section else "", article=article, service_item=article.item)
+                   section=article.get_guide_section_display() if article.guide_section else "", language=article.language, article=article,
+                   service_item=article.item)
 
 
 # Which guide section a question asks about, by the words people use for it; the steps otherwise.

@@ -336,6 +336,7 @@ ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 # http://localhost in development (not 127.0.0.1: a relying party is a domain, never an address).
 MFA_ADAPTER = "identity.adapter.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_FORMS = {"add_webauthn": "identity.account_forms.PasskeyAddForm", "signup_webauthn": "identity.account_forms.PasskeySignupForm"}
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "齐鲁通"
 MFA_RECOVERY_CODE_COUNT = 10

@@ -9,6 +9,7 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from appeals import permissions
 from appeals.actions import CASE_VIEWED, CASES_ANONYMISED
@@ -32,7 +33,7 @@ def case_open(*, actor: User, case: Case) -> Case:
         unchanged()
         return case
     audit_record(action=CASE_VIEWED, actor=actor, subject=case.reporter, actor_description=f"{actor.department or ''} {masking.staff_name(actor)}".strip(),
-                 detail={"case": case.number}, purpose=_("办理诉求"))
+                 detail={"case": case.number}, purpose=gettext_noop("办理诉求"))
     return case
 
 

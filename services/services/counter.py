@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.errors import NotFound
 from core.usecases import pure, use_case
@@ -58,7 +59,7 @@ def counter_identify(*, actor: User, token: str) -> Identified:
     shown = verdict.credential
     audit_record(action=AuditEvent.Action.COUNTER_LOOKUP, actor=actor, subject=applicant,
                  actor_description=f"{actor.service_hall or ''} {masking.staff_name(actor)}".strip(),
-                 detail={"credential": shown["type_name"], "disclosed": verdict.presentation.disclosed}, purpose=_("窗口代办"))
+                 detail={"credential": shown["type_name"], "disclosed": verdict.presentation.disclosed}, purpose=gettext_noop("窗口代办"))
     walk_in = WalkIn(applicant=applicant, credential_type=shown["type"], holder_name=shown["holder_name"], holder_number=shown["holder_number"],
                      fields=shown["fields"])
     return Identified(walk_in, verdict.reason, verdict.message)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from core.errors import Conflict, NotFound
 from core.usecases import SystemActor, unchanged, use_case
@@ -39,7 +39,7 @@ def application_open(*, actor: User, application: Application) -> Application:
     _staff_check(reviewer, application, claimed=False)
     audit_record(action=AuditEvent.Action.APPLICATION_VIEWED, actor=reviewer, subject=application.applicant,
                  subject_organisation=application.organisation, actor_description=f"{reviewer.department} {masking.staff_name(reviewer)}",
-                 detail={"application": application.number, "step": "opened"}, purpose=_("审核办件"))
+                 detail={"application": application.number, "step": "opened"}, purpose=gettext_noop("审核办件"))
     return application
 
 

@@ -4,6 +4,7 @@ my case with its public timeline and the 回访 form, another department's staff
 staff look at the case page recorded for the reporter."""
 
 from django.test import Client
+from django.utils import translation
 
 from appeals.actions import CASE_VIEWED
 from appeals.models import Case, Status
@@ -84,3 +85,37 @@ def test_my_account_leads_to_my_cases(reporter):
     client.force_login(reporter)
     page = client.get("/account/").content.decode()
     assert 'data-testid="my-cases"' in page and 'href="/cases/"' in page
+
+
+def test_the_footer_link_opens_the_form_on_a_question(db):
+    home = Client().get("/").content.decode()
+    assert 'href="/cases/new/">' in home  # 我要咨询投诉, with no kind chosen for the person
+    page = Client().get("/cases/new/").content.decode()
+    assert 'value="consult" checked' in page and 'value="complaint" checked' not in page
+
+
+def test_a_case_not_yet_dispatched_says_when_its_reply_is_due_in_words(make_case, reporter):
+    waiting = make_case(Status.NEW, reply_days=5)
+    make_case(Status.CLOSED)
+    client = Client()
+    client.force_login(reporter)
+    case_page = client.get(f"/cases/{waiting.number}/").content.decode()
+    assert "派单后 5 个工作日内答复" in case_page
+    mine = client.get("/cases/").content.decode()
+    assert mine.count("派单后 5 个工作日内答复") == 1 and 'data-testid="case-due">已办结</td>' in mine and "—" not in mine
+
+
+def test_the_purpose_of_a_staff_look_is_read_in_the_reporters_language_whatever_the_staffs(make_case, handler, reporter):
+    with translation.override(None):  # the pages below switch this thread to English: give it back as it was
+        case = make_case(Status.DISPATCHED)
+        staff = Client()
+        sign_in_with_second_factor(staff, handler)
+        staff.cookies["django_language"] = "en"
+        assert staff.get(f"/cases/staff/{case.number}/").status_code == 200  # looked at in English
+        citizen = Client()
+        citizen.force_login(reporter)
+        citizen.cookies["django_language"] = "zh-hans"
+        row = citizen.get("/account/").content.decode().split('data-action="case_viewed"')[1].split("</tr>")[0]
+        assert "<td>办理诉求</td>" in row and "Handling" not in row
+        citizen.cookies["django_language"] = "en"
+        assert "<td>Handling a case</td>" in citizen.get("/account/").content.decode()

@@ -4,6 +4,8 @@ flow is in tests/e2e)."""
 import datetime as dt
 import re
 
+from django.utils import translation
+
 from credentials.models import Verification
 from tests.factories import sign_in_with_second_factor
 
@@ -41,6 +43,17 @@ def test_present_page_and_console_show_only_disclosed_fields(client, citizen, cl
     again = client.post("/verify/", {"payload": token}).content.decode()
     assert 'data-valid="false"' in again and "亮证码已被使用" in again
     assert Verification.objects.count() == 2
+
+
+def test_an_english_present_page_names_what_it_shows_in_english_or_marks_the_chinese(client, citizen, licence, driving_type):
+    with translation.override(None):  # the pages below switch this thread to English: give it back as it was
+        driving_type.field_schema = [{**driving_type.field_schema[0], "label_en": "Licence number"}, *driving_type.field_schema[1:]]
+        driving_type.save(update_fields=["field_schema"])
+        client.force_login(citizen)
+        client.cookies["django_language"] = "en"
+        page = client.post(f"/wallet/{licence.identifier}/present/", {"disclose": ["licence_number", "licence_class"]}).content.decode()
+        shown = re.search(r'data-testid="disclosed">(.*?)</p>', page, re.S).group(1)
+        assert shown == 'Showing: <span lang="zh-Hans">准驾车型</span>, <span>Licence number</span>'
 
 
 def test_console_is_for_clerks_only(client, citizen):

@@ -7,7 +7,8 @@
 //   axe-core with the WCAG 2.2 AA tags (target-size included): critical and serious violations;
 //   sideways scrolling: document.scrollingElement.scrollWidth > innerWidth, at the page's own text size
 //   and with the root font size at 200 % (restored within the same task, so nothing else sees it);
-//   visible text shaped like an internal identifier, outside <code>/<kbd>/<samp> or [data-ident].
+//   visible text shaped like an internal identifier, outside <code>/<kbd>/<samp> or [data-ident];
+//   on a Chinese page, visible English words (four letters or more) outside an element marked lang="en".
 (() => {
   "use strict";
   if (window.top !== window || !/^https?:$/.test(location.protocol)) return;
@@ -30,6 +31,9 @@
     ["api-path", /\/(?:api\/v\d|api\/|_allauth\/)/],
   ];
   const ALLOWED = "script,style,noscript,template,textarea,code,kbd,samp,[data-ident]";
+  // In Chinese text (the nearest lang="zh…"), an English word of four letters or more is a stray: an untranslated string ("使用 passkey 登录"). Names stay as they are.
+  const ENGLISH_WORD = /(?<![\w@.\/-])[A-Za-z]{4,}(?![\w@.\/-])/g;
+  const NAMES = new Set(["Apple", "Google", "Android", "iPhone", "HarmonyOS", "JavaScript", "JPEG", "JSON", "XLSX", "HTTPS", "WLAN"]);
 
   function describe(element) {
     if (!element || element === document.body) return "body";
@@ -61,6 +65,10 @@
       for (const [rule, shape] of IDENTIFIERS) {
         const match = text.match(shape);
         if (match) found.push({rule, text: match[0], node: describe(element), context: text.trim().slice(0, 80)});
+      }
+      if (/^zh/i.test(element.closest("[lang]")?.lang || "")) {
+        const stray = (text.match(ENGLISH_WORD) || []).filter(word => !NAMES.has(word));
+        if (stray.length) found.push({rule: "english-word-on-a-chinese-page", text: stray[0], node: describe(element), context: text.trim().slice(0, 80)});
       }
     }
     return found;

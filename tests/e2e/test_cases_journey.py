@@ -1,7 +1,8 @@
-"""诉求 in a real browser on a 390 px phone, on the demo data: 张三 writes a complaint no routing rule
-routes; the dispatcher 钱佳 (signed in with the authenticator code) finds it in the dispatcher's
-queue with its suggested category, confirms it and dispatches it; 张三 sees it sent to the department,
-with its reply deadline, on his case page. Every page view passes the page check."""
+"""诉求 in a real browser on a 390 px phone, on the demo data: 张三 opens 我要咨询投诉 in the footer (on 咨询)
+and writes a complaint no routing rule routes (its reply deadline in words until dispatched); the dispatcher
+钱佳 (signed in with the authenticator code) lands on the dispatcher's queue, finds it there with its suggested
+category, confirms it and dispatches it; 张三 sees it sent to the department, with its reply deadline, on his case page.
+Every page view passes the page check."""
 
 from __future__ import annotations
 
@@ -29,7 +30,9 @@ def test_a_citizen_complains_on_a_phone_and_a_dispatcher_routes_it(live_server, 
     url = live_server.url
     page.set_viewport_size(PHONE)
     sign_in(page, url, numbers["citizen"], password)
-    page.goto(url + "/cases/new/?kind=complaint")
+    with page.expect_navigation():
+        page.click("footer a[href='/cases/new/']")  # 我要咨询投诉 opens on 咨询, the commonest kind
+    assert page.locator("[data-testid=case-kinds] input[value=consult]").is_checked()
     page.locator("[data-testid=case-kinds] input[value=complaint]").check()
     page.fill("#case-title", "小区门口路灯不亮")
     page.fill("[data-testid=case-text]", COMPLAINT)
@@ -40,13 +43,14 @@ def test_a_citizen_complains_on_a_phone_and_a_dispatcher_routes_it(live_server, 
     case = Case.objects.get(text=COMPLAINT)
     assert case.status == Status.NEW and case.suggested_category is not None  # no rule routed it: a suggestion, not a dispatch
     assert page.inner_text("[data-testid=case-status]") == "待派单"
+    assert page.inner_text("[data-testid=case-due]") == "派单后 5 个工作日内答复"  # words, never a dash, before dispatch
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     desk = browser.new_page()
     desk.set_viewport_size(PHONE)
     browser.clear_cookies()
     sign_in(desk, url, numbers["dispatcher"], password)
-    desk.goto(url + "/cases/staff/dispatch/")
+    assert desk.url == url + "/cases/staff/dispatch/"  # a dispatcher lands on the dispatch queue (identity.adapter.ROLE_HOMES)
     row = desk.locator(f"tr[data-number='{case.number}']")
     assert case.suggested_category.name in row.inner_text()
     with desk.expect_navigation():

@@ -87,6 +87,10 @@ def _widths(page) -> tuple[int, list]:
     return normal, large
 
 
+LABEL_LINES = """selector => { const range = document.createRange(); range.selectNodeContents(document.querySelector(selector).firstChild);
+                                   return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; }"""
+
+
 def test_messages_and_the_home_fit_a_phone_in_both_languages_and_modes(live_server, page, page_check, request):
     """axe runs on every page view through the page check (tests/e2e/conftest.py); here the widths are measured too."""
     from tests.e2e.conftest import ARTIFACTS
@@ -116,6 +120,8 @@ def test_messages_and_the_home_fit_a_phone_in_both_languages_and_modes(live_serv
                 if language == "en" and path in ("/", "/messages/"):
                     ARTIFACTS.mkdir(exist_ok=True)
                     page.screenshot(path=str(ARTIFACTS / f"messages-fit-en-{'elder' if elder else 'standard'}-{path.strip('/') or 'home'}.png"), full_page=True)
+                if path == "/messages/" and page.evaluate(LABEL_LINES, "[data-testid=nav-messages]") > 1:
+                    found[f"{language} {'elder' if elder else 'standard'}: the 消息 tab's label breaks"] = page.inner_text("[data-testid=nav-messages]")
                 if normal > 390 or large[0] > 390:
                     found[f"{language} {'elder' if elder else 'standard'} {path}"] = (normal, large)
     assert len(measured) == 16 and found == {}, found

@@ -58,3 +58,29 @@ def test_the_fourth_task_is_the_item_applied_for_most(client, citizen):
     client.cookies["qilu_elder"] = "1"
     home = client.get("/").content.decode()
     assert 'data-testid="elder-task-popular"' in home and item.name in home
+
+
+def test_a_choice_made_before_signing_in_carries_into_the_account(client, citizen, password):
+    client.post("/account/elder-mode/", {"elder": "1", "next": "/"})
+    assert client.post("/accounts/login/", {"login": citizen.id_number, "password": password}).status_code == 302
+    citizen.refresh_from_db()
+    assert citizen.elder_mode is True
+    assert b'<body class="elder">' in client.get("/").content
+    assert AuditEvent.objects.filter(subject=citizen, action="preferences_changed").count() == 1
+    assert client.cookies["qilu_elder_chosen"].value == ""  # carried once: the account's setting rules from now on
+
+
+def test_once_signed_in_the_accounts_setting_wins_over_what_the_device_showed_before(client, citizen, password):
+    from django.test import Client
+
+    client.force_login(citizen)
+    client.post("/account/elder-mode/", {"elder": "1", "next": "/"})  # chosen signed in: the device remembers it too
+    client.post("/accounts/logout/")
+    other_device = Client()
+    other_device.force_login(citizen)
+    other_device.post("/account/elder-mode/", {"elder": "0", "next": "/"})  # turned off elsewhere
+    assert b'<body class="elder">' in client.get("/").content  # signed out, this device still shows what it last showed
+    client.post("/accounts/login/", {"login": citizen.id_number, "password": password})
+    citizen.refresh_from_db()
+    assert citizen.elder_mode is False and b'<body class="elder">' not in client.get("/").content
+    assert client.cookies["qilu_elder"].value == "0"  # the device follows the account

@@ -244,7 +244,7 @@ def test_a_crash_on_the_api_is_json_with_a_stable_code(settings, path):
 
 @pytest.mark.parametrize(("role", "page"), [
     (roles.REVIEWER, "/services/workbench/"), (roles.CLERK, "/verify/"), (roles.CHECKPOINT, "/health/check/"),
-    (roles.HEALTH_OFFICER, "/health/stats/"), (roles.ITEM_ADMIN, "/admin/"), (roles.CITIZEN, "/"),
+    (roles.HEALTH_OFFICER, "/health/stats/"), (roles.ITEM_ADMIN, "/admin/"), (roles.DISPATCHER, "/cases/staff/dispatch/"), (roles.CITIZEN, "/"),
 ])
 def test_each_role_lands_on_its_console_and_citizens_on_the_home_page(role, page):
     assert landing_page(UserFactory(roles=[role])) == page

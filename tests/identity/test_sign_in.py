@@ -99,6 +99,38 @@ def test_sign_in_by_id_number_in_any_spelling(citizen, password):
     assert AuditEvent.objects.filter(subject=citizen, action="sign_in").count() == 1
 
 
+def test_sign_in_on_the_page_with_the_verified_phone_and_the_password(citizen, password):
+    browser = Client()
+    response = browser.post("/accounts/login/", {"login": "138 0000 0101", "password": password})
+    assert response.status_code == 302
+    assert browser.get("/account/").status_code == 200
+    assert AuditEvent.objects.filter(subject=citizen, action="sign_in").count() == 1
+
+
+def test_the_app_signs_in_with_the_verified_phone_and_the_password(citizen, password):
+    status, body = Mobile().post("/auth/login", {"phone": "+8613800000101", "password": password})  # the API takes E.164
+    assert status == 200 and body["data"]["user"]["username"] == citizen.masked_id_number
+
+
+def test_an_unverified_phone_does_not_sign_in_with_the_password(password):
+    person = UserFactory()
+    person.set_phone("13900000041", verified=False)
+    person.save(update_fields=["phone", "phone_index", "phone_verified"])
+    browser = Client()
+    response = browser.post("/accounts/login/", {"login": "13900000041", "password": password})
+    assert response.status_code == 200 and "_auth_user_id" not in browser.session
+    assert Mobile().post("/auth/login", {"phone": "+8613900000041", "password": password})[0] == 400
+    assert browser.post("/accounts/login/", {"login": person.id_number, "password": password}).status_code == 302
+
+
+def test_a_wrong_password_typed_with_the_phone_counts_toward_the_accounts_lockout(citizen, password):
+    for _ in range(5):
+        Client().post("/accounts/login/", {"login": "13800000101", "password": "wrong-password-1"})
+    assert AuditEvent.objects.filter(subject=citizen, action="sign_in_failed").count() == 5
+    status, body = Mobile().post("/auth/login", {"username": citizen.id_number, "password": password})
+    assert status in (400, 429) and body["errors"][0]["code"] == "too_many_login_attempts"
+
+
 def test_session_token_reaches_the_rest_api(citizen, password):
     app = Mobile()
     app.post("/auth/login", {"username": citizen.id_number, "password": password})

@@ -5,6 +5,8 @@ where feedback (useful? what was wrong) is recorded. Retrieval uses no network."
 
 from urllib.parse import parse_qs, urlsplit
 
+from django.utils import translation
+
 from identity.models import AuditEvent
 from knowledge.models import Feedback
 from knowledge.selectors import answer
@@ -72,3 +74,16 @@ def test_the_pages_ask_answer_and_record_feedback(knowledge_base, client, citize
     assert client.post("/knowledge/feedback/", {"question": "x", "useful": "yes", "next": "https://elsewhere.example/"})["Location"] == "/knowledge/"
     client.force_login(citizen)
     assert 'data-testid="ask-q"' in client.get("/").content.decode()  # and signed in
+
+
+def test_an_english_page_marks_a_chinese_article_as_chinese_and_a_chinese_page_marks_nothing(knowledge_base, client):
+    with translation.override(None):  # the pages below switch this thread to English: give it back as it was
+        from knowledge.models import Article
+
+        assert Article.objects.get(slug="driving-licence-renewal").language == "zh-hans"  # no English text for it
+        client.cookies["django_language"] = "en"
+        english = client.get("/knowledge/a/driving-licence-renewal/").content.decode()
+        assert '<h2 lang="zh-Hans">' in english and 'data-testid="answer-text" lang="zh-Hans"' in english and "Source: " in english
+        client.cookies["django_language"] = "zh-hans"
+        chinese = client.get("/knowledge/a/driving-licence-renewal/").content.decode()
+        assert 'lang="zh-Hans"' not in chinese and "来源：" in chinese
