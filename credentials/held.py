@@ -5,8 +5,8 @@ from PostgreSQL costs the ORM's rows and four decryptions per credential. The ca
 by the holder's stamp (``HolderStamp``), which a PostgreSQL trigger moves in the same transaction as
 any insert, update or delete of their credentials — whatever the path (``save()``, ``update()``,
 bulk writes, a DBA's SQL) — so a copy is never read after a change (SQLite, for `make run`, has no
-such trigger: there every call reads the rows): the stamp is read from the primary on every call (one primary-key read), and a changed stamp names a different key. The stamp
-is a clock value, never reused, so a database restored to an earlier state cannot meet an old copy.
+such trigger: there every call reads the rows): the stamp is read from the primary on every call
+(one primary-key read), and a changed stamp names a different key. The stamp is a clock value, never reused, so a database restored to an earlier state cannot meet an old copy.
 The copy is encrypted (it holds personal data) and carries the credential types' and catalogue's
 stamps, so a renamed type or department is read afresh too."""
 
