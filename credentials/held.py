@@ -1,14 +1,13 @@
-"""A person's valid credentials, read once and kept in the shared cache under a per-holder stamp.
-
-Showing a credential (亮证) and submitting an application both read what a person holds; reading it
-from PostgreSQL costs the ORM's rows and four decryptions per credential. The cached copy is keyed
-by the holder's stamp (``HolderStamp``), which a PostgreSQL trigger moves in the same transaction as
-any insert, update or delete of their credentials — whatever the path (``save()``, ``update()``,
-bulk writes, a DBA's SQL) — so a copy is never read after a change (SQLite, for `make run`, has no
-such trigger: there every call reads the rows): the stamp is read from the primary on every call
-(one primary-key read), and a changed stamp names a different key. The stamp is a clock value, never reused, so a database restored to an earlier state cannot meet an old copy.
-The copy is encrypted (it holds personal data) and carries the credential types' and catalogue's
-stamps, so a renamed type or department is read afresh too."""
+"""A person's valid credentials, read once and kept in the shared cache under a per-holder stamp. Showing a
+credential (亮证) and submitting an application both read what a person holds; reading it from PostgreSQL
+costs the ORM's rows and four decryptions per credential. The cached copy is keyed by the holder's stamp
+(``HolderStamp``), which a PostgreSQL trigger moves in the same transaction as any insert, update or
+delete of their credentials — whatever the path (``save()``, ``update()``, bulk writes, a DBA's SQL) —
+so a copy is never read after a change (SQLite, for `make run`, has no such trigger: there every call
+reads the rows): the stamp is read from the primary on every call (one primary-key read), and a changed
+stamp names a different key. The stamp is a clock value, never reused, so a database restored to an
+earlier state cannot meet an old copy. The copy is encrypted (it holds personal data) and carries the
+credential types' and catalogue's stamps, so a renamed type or department is read afresh too."""
 
 from __future__ import annotations
 
