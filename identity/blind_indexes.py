@@ -55,6 +55,8 @@ PERSON_COLUMNS = (
     "healthcode.Appeal.person_index",
     "healthcode.Dependant.person_index",
     "healthcode.PassCheck.person_index",
+    "benefits.Entitlement.person_index",
+    "lutong.Resolution.person_index",
 )
 # A case's contact is a phone index (or, for a reporter without one, an index of their account that
 # the switch leaves as it is); a walk-in's phone that is no account's keeps its old index, so only
@@ -62,6 +64,9 @@ PERSON_COLUMNS = (
 PHONE_COLUMNS = ("identity.SmsMessage.phone_index", "appeals.Case.contact_index")
 # *_index columns that hold no person's ID-number or phone index (they stay HMAC-SHA256 for now).
 OTHER_INDEXES = ("credentials.Credential.issuer_record_index",)
+# Columns a database trigger keeps in step with one listed above: the holder's cache stamp follows every
+# write to credentials.Credential.holder_index, the switch's rewrite included (credentials/migrations/0015).
+FOLLOWING = ("credentials.HolderStamp.holder_index",)
 
 
 def phase() -> str:

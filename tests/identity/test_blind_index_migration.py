@@ -95,7 +95,7 @@ def test_the_steps_run_only_while_dual(settings):
 
 def test_every_index_column_is_accounted_for():
     listed = {f"{m}.{f}" for m, _p, f, _u in blind_indexes.SOURCES} | set(blind_indexes.PERSON_COLUMNS) | set(blind_indexes.PHONE_COLUMNS) \
-        | set(blind_indexes.OTHER_INDEXES)
+        | set(blind_indexes.OTHER_INDEXES) | set(blind_indexes.FOLLOWING)
     found = {f"{model._meta.label}.{field.name}" for model in apps.get_models() for field in model._meta.concrete_fields
              if re.search(r"_index$", field.name) and field.get_internal_type() == "CharField"}
     assert found == listed
