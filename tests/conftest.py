@@ -1,6 +1,7 @@
 """Shared fixtures: the actors, API clients for them, and a clean cache per test."""
 
 import os
+from collections import OrderedDict
 
 import pytest
 from django.core.cache import cache
@@ -118,6 +119,36 @@ def pytest_runtest_teardown(item, nextitem):
                 contents = getattr(connection, "_test_serialized_contents", None)
                 if contents:
                     connection.creation.deserialize_db_from_string(contents)
+
+
+# The production-stack tests each start a whole stack (gunicorn, Celery, PgBouncer, a replica, Patroni,
+# Sentinel): two at once on two cores starve each other (the Redis failover test's sign-ins timed out).
+# Under `--dist loadfile` tests/production is one work unit — its files run one after another on one
+# worker — and it is handed out first, so the other worker's files run beside it instead of after it.
+HEAVY = "tests/production/"
+
+
+class _HeavyFirst(OrderedDict):
+    def __setitem__(self, scope, work):
+        super().__setitem__(scope, work)
+        if scope == HEAVY:
+            self.move_to_end(scope, last=False)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Scheduling(LoadFileScheduling):
+        def __init__(self, config, log=None):
+            super().__init__(config, log)
+            self.workqueue = _HeavyFirst()
+
+        def _split_scope(self, nodeid):
+            return HEAVY if nodeid.startswith(HEAVY) else super()._split_scope(nodeid)
+
+    return Scheduling(config, log)
 
 
 def pytest_sessionfinish(session):
