@@ -115,10 +115,28 @@ def pytest_runtest_teardown(item, nextitem):
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():
+            restored = []
             for connection in connections.all():
                 contents = getattr(connection, "_test_serialized_contents", None)
                 if contents:
                     connection.creation.deserialize_db_from_string(contents)
+                    restored.append(connection.alias)
+            if os.environ.get("PYTEST_XDIST_WORKER"):  # one process runs no plain test after a transactional one on purpose
+                _migrated_contents_are_back(item, restored)
+
+
+def _migrated_contents_are_back(item, restored):
+    """Loud, and naming the transactional test, when the roles the migrations wrote are not back after it:
+    the plain tests after it would otherwise fail far away (a clerk's 403, a missing finance department)."""
+    from django.contrib.auth.models import Group
+
+    from identity.roles import PERMISSIONS
+
+    granting = {role for role, perms in PERMISSIONS.items() if perms}
+    missing = granting - set(Group.objects.filter(name__in=granting, permissions__isnull=False).values_list("name", flat=True))
+    if missing:
+        pytest.fail(f"after {item.nodeid} the migrated contents are not back (restored: {restored or 'nothing, no snapshot on the connection'};"
+                    f" roles without permissions: {sorted(missing)})", pytrace=False)
 
 
 # The production-stack tests each start a whole stack (gunicorn, Celery, PgBouncer, a replica, Patroni,
