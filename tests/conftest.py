@@ -1,6 +1,7 @@
 """Shared fixtures: the actors, API clients for them, and a clean cache per test."""
 
 import os
+from collections import OrderedDict
 
 import pytest
 from django.core.cache import cache
@@ -114,10 +115,58 @@ def pytest_runtest_teardown(item, nextitem):
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():
+            restored = []
             for connection in connections.all():
                 contents = getattr(connection, "_test_serialized_contents", None)
                 if contents:
                     connection.creation.deserialize_db_from_string(contents)
+                    restored.append(connection.alias)
+            if os.environ.get("PYTEST_XDIST_WORKER"):  # one process runs no plain test after a transactional one on purpose
+                _migrated_contents_are_back(item, restored)
+
+
+def _migrated_contents_are_back(item, restored):
+    """Loud, and naming the transactional test, when the roles the migrations wrote are not back after it:
+    the plain tests after it would otherwise fail far away (a clerk's 403, a missing finance department)."""
+    from django.contrib.auth.models import Group
+
+    from identity.roles import PERMISSIONS
+
+    granting = {role for role, perms in PERMISSIONS.items() if perms}
+    missing = granting - set(Group.objects.filter(name__in=granting, permissions__isnull=False).values_list("name", flat=True))
+    if missing:
+        pytest.fail(f"after {item.nodeid} the migrated contents are not back (restored: {restored or 'nothing, no snapshot on the connection'};"
+                    f" roles without permissions: {sorted(missing)})", pytrace=False)
+
+
+# The production-stack tests each start a whole stack (gunicorn, Celery, PgBouncer, a replica, Patroni,
+# Sentinel): two at once on two cores starve each other (the Redis failover test's sign-ins timed out).
+# Under `--dist loadfile` tests/production is one work unit — its files run one after another on one
+# worker — and it is handed out first, so the other worker's files run beside it instead of after it.
+HEAVY = "tests/production/"
+
+
+class _HeavyFirst(OrderedDict):
+    def __setitem__(self, scope, work):
+        super().__setitem__(scope, work)
+        if scope == HEAVY:
+            self.move_to_end(scope, last=False)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Scheduling(LoadFileScheduling):
+        def __init__(self, config, log=None):
+            super().__init__(config, log)
+            self.workqueue = _HeavyFirst()
+
+        def _split_scope(self, nodeid):
+            return HEAVY if nodeid.startswith(HEAVY) else super()._split_scope(nodeid)
+
+    return Scheduling(config, log)
 
 
 def pytest_sessionfinish(session):
