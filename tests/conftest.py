@@ -19,6 +19,17 @@ def _clean_cache():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A request in English (LocaleMiddleware activates its language and never resets it) does not leave
+    English on for the next test of the same process."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -10,6 +10,7 @@ import re
 import pytest
 from allauth.mfa.models import Authenticator
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from identity.models import AuditEvent, User, id_number_index
 from tests.e2e.conftest import sign_in
@@ -108,7 +109,7 @@ def test_a_reviewer_without_a_second_factor_cannot_open_a_citizen_s_application_
     page.wait_for_url(re.compile(r".*/accounts/2fa/webauthn/reauthenticate/"))
     page.click("#mfa_webauthn_reauthenticate")
     page.wait_for_url(re.compile(rf".*/services/workbench/{application.number}/$"))
-    assert application.number in page.content()
+    expect(page.locator("main")).to_contain_text(application.number)  # retried: the page may still be settling after the redirect
     shot("workbench-after-passkey")
 
     sign_out(page)  # the next sign-in asks for the passkey after the password
