@@ -114,8 +114,12 @@ def write_evidence(*, version: PolicyVersion, run_id: int, period: Period) -> No
         chunk = dict(ids[start:start + EVIDENCE_CHUNK])
         people = {p.id_number_index: p for p in PopulationRecord.objects.filter(id_number_index__in=chunk.values())
                   .only("id_number_index", "birth_date", "area_code", "status", "gender")}
-        rows = [Entitlement(id=pk, evidence=evidence_json(version, people[index], period.first_day)) for pk, index in chunk.items()]
-        Entitlement.objects.bulk_update(rows, ["evidence"])
+        column = Entitlement._meta.get_field("evidence")
+        values = [(pk, column.get_db_prep_value(evidence_json(version, people[index], period.first_day), connection)) for pk, index in chunk.items()]
+        with connection.cursor() as cursor:  # one UPDATE … FROM a list per chunk (bulk_update's CASE per row grows with the square of the chunk)
+            cursor.execute(
+                "UPDATE benefits_entitlement e SET evidence = v.evidence FROM unnest(%s::bigint[], %s::bytea[]) AS v(id, evidence) WHERE e.id = v.id",
+                [[pk for pk, _value in values], [value for _pk, value in values]])
 
 
 @pure
