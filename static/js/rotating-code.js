@@ -1,8 +1,8 @@
-// 鲁通码 page: a live clock (a screenshot shows a stale time) and a new signed code before the current
-// one expires (each code is good for one read and at most 60 seconds).
+// A rotating signed code (the health pass, 鲁通码): a live clock (a screenshot shows a stale time) and a
+// new code fetched before the current one expires. A health pass's answer also carries its colour.
 (function () {
   "use strict";
-  var box = document.querySelector("[data-testid=lutong-code]");
+  var box = document.querySelector("[data-rotating-code]");
   if (!box) return;
   var qr = box.querySelector("[data-testid=qr]");
   var payload = box.querySelector("[data-testid=payload]");
@@ -20,6 +20,11 @@
         qr.innerHTML = data.svg;
         payload.value = data.payload;
         expiresAt = data.expires_at * 1000;
+        if (data.colour) {
+          box.dataset.colour = data.colour;
+          box.className = box.className.replace(/colour-\w+/, "colour-" + data.colour);
+          box.querySelector("[data-testid=colour-label]").textContent = data.colour_label;
+        }
       })
       .catch(function () { expiresAt = Date.now() + 5000; })
       .then(function () { busy = false; });
