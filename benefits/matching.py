@@ -4,7 +4,9 @@ rerun inserts nothing; the notices and audit events for the new rows are two mor
 the same transaction. Only the evidence (the field values read, encrypted through the crypto provider)
 is written in Python, in chunks, because the cipher is the application's, not the database's.
 
-PostgreSQL only (production, tests, bench); ``make run`` on SQLite has no matching.
+On SQLite (``make run``'s demo, a handful of people) the same rules are evaluated in Python, one person
+at a time, by the kept evaluator — what "why / why not me" already does; the property test holds the
+SQL and the Python evaluations equal, so the demo matches whom production would.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.db import connection
 from benefits import rules
 from benefits.models import Entitlement, PolicyVersion
 from core.usecases import pure, step
-from identity.models import PopulationRecord
+from identity.models import AuditEvent, Notice, PopulationRecord, User
 
 EVIDENCE_CHUNK = 2000
 SAMPLES = 3
@@ -76,9 +78,39 @@ def insert_sql(*, version: PolicyVersion, run_id: int, period: Period, now: dt.d
     return sql, params
 
 
+def _in_python() -> bool:
+    return connection.vendor != "postgresql"
+
+
+def _people(since: dt.datetime | None = None):
+    people = PopulationRecord.objects.order_by("id")
+    return people.filter(updated_at__gt=since) if since else people
+
+
+@pure
+def monthly_yuan(version: PolicyVersion, data: dict) -> int:
+    return int(rules.evaluate(version.monthly_amount, data)) if version.monthly_amount is not None else 0
+
+
+def _matching_in_python(version: PolicyVersion, day: dt.date, since: dt.datetime | None = None):
+    """(record, facts) of each person the rule matches on ``day``: SQLite's matching."""
+    for record in _people(since):
+        data = rules.facts(record, fields=version.fields, day=day)
+        if rules.evaluate(version.rule, data):
+            yield record, data
+
+
 @step
 def insert_matches(*, version: PolicyVersion, run_id: int, period: Period, now: dt.datetime, since: dt.datetime | None) -> int:
     """New entitlements for everyone the rule matches (changed since ``since`` for a delta); returns the count inserted."""
+    if _in_python():
+        matched = list(_matching_in_python(version, period.first_day, since))
+        accounts = dict(User.objects.filter(id_number_index__in=[record.id_number_index for record, _data in matched]).values_list("id_number_index", "id"))
+        Entitlement.objects.bulk_create([
+            Entitlement(policy_id=version.policy_id, version=version, run_id=run_id, period=period.label, person_index=record.id_number_index,
+                        user_id=accounts.get(record.id_number_index), amount_fen=monthly_yuan(version, data) * period.months * 100,
+                        status=Entitlement.Status.NOTIFIED, created_at=now, updated_at=now) for record, data in matched], ignore_conflicts=True)
+        return Entitlement.objects.filter(run_id=run_id).count()
     sql, params = insert_sql(version=version, run_id=run_id, period=period, now=now, since=since)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -89,6 +121,13 @@ def insert_matches(*, version: PolicyVersion, run_id: int, period: Period, now: 
 def notices_and_audit(*, run_id: int, now: dt.datetime, notice: dict, url_prefix: str, action: str, who: str, detail: dict) -> int:
     """One inbox notice and one audit event (subject: the person, purpose: the policy) per new
     entitlement of a person with an account, as two set-based inserts."""
+    if _in_python():
+        new = list(Entitlement.objects.filter(run_id=run_id, user__isnull=False).values_list("id", "user_id"))
+        Notice.objects.bulk_create([Notice(user_id=user, kind="benefit", title=notice["title"], body=notice["body"], message=notice["message"],
+                                           url=f"{url_prefix}{pk}/", created_at=now) for pk, user in new])
+        AuditEvent.objects.bulk_create([AuditEvent(created_at=now, action=action, actor_description=who, subject_id=user,
+                                                   detail={**detail, "entitlement": pk}) for pk, user in new])
+        return len(new)
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO identity_notice (user_id, kind, title, body, message, url, created_at) "
@@ -114,6 +153,10 @@ def write_evidence(*, version: PolicyVersion, run_id: int, period: Period) -> No
         chunk = dict(ids[start:start + EVIDENCE_CHUNK])
         people = {p.id_number_index: p for p in PopulationRecord.objects.filter(id_number_index__in=chunk.values())
                   .only("id_number_index", "birth_date", "area_code", "status", "gender")}
+        if _in_python():
+            Entitlement.objects.bulk_update([Entitlement(id=pk, evidence=evidence_json(version, people[index], period.first_day))
+                                             for pk, index in chunk.items()], ["evidence"])
+            continue
         column = Entitlement._meta.get_field("evidence")
         values = [(pk, column.get_db_prep_value(evidence_json(version, people[index], period.first_day), connection)) for pk, index in chunk.items()]
         with connection.cursor() as cursor:  # one UPDATE … FROM a list per chunk (bulk_update's CASE per row grows with the square of the chunk)
@@ -132,12 +175,17 @@ def evidence_json(version: PolicyVersion, record, day: dt.date) -> str:
 def no_longer_matching(*, version: PolicyVersion, period: Period, since: dt.datetime) -> list[tuple[int, str, str]]:
     """(entitlement id, its status, the person's status) of this period's live entitlements whose
     people changed since ``since`` and no longer match."""
+    live = [*Entitlement.UNPAID, Entitlement.Status.PAID]
+    if _in_python():
+        changed = {record.id_number_index: record for record in _people(since)}
+        held = Entitlement.objects.filter(policy_id=version.policy_id, period=period.label, status__in=live, person_index__in=changed)
+        return [(pk, status, changed[index].status) for pk, status, index in held.values_list("id", "status", "person_index")
+                if not rules.evaluate(version.rule, rules.facts(changed[index], fields=version.fields, day=period.first_day))]
     where = condition(version, period.first_day)
     sql = (
         "SELECT e.id, e.status, p.status FROM benefits_entitlement e JOIN identity_populationrecord p ON p.id_number_index = e.person_index "  # noqa: S608
         f"WHERE e.policy_id = %s AND e.period = %s AND p.updated_at > %s AND e.status = ANY(%s) AND NOT ({where.sql})"
     )
-    live = [*Entitlement.UNPAID, Entitlement.Status.PAID]
     with connection.cursor() as cursor:
         cursor.execute(sql, [version.policy_id, period.label, since, live, *where.params])
         return cursor.fetchall()
@@ -164,23 +212,61 @@ def dry_run(version: PolicyVersion, day: dt.date) -> DryRun:
     period = period_of(version, day)
     where, monthly = condition(version, period.first_day), amount(version, Period(period.label, period.first_day, 1))
     report = DryRun(period=period.label)
+    if _in_python():
+        return _dry_run_in_python(report, version, period)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT p.area_code, {monthly.sql} / 100, COUNT(*) FROM {PEOPLE} WHERE {where.sql} GROUP BY 1, 2 ORDER BY 1, 2",  # noqa: S608
                        [*monthly.params, *where.params])
         rows = cursor.fetchall()
+    _counts(report, rows)
+    for record in PopulationRecord.objects.raw(f"SELECT p.* FROM {PEOPLE} WHERE {where.sql} ORDER BY p.id LIMIT {SAMPLES}", where.params):  # noqa: S608
+        _sample(report, version, rules.facts(record, fields=version.fields, day=period.first_day))
+    previous = _previous(version)
+    if previous is not None:
+        _diff(report, version, previous, period)
+    return report
+
+
+def _counts(report: DryRun, rows) -> None:
     areas, bands = {}, {}
     for area, band, count in rows:
         areas[area] = areas.get(area, 0) + count
         bands[band] = bands.get(band, 0) + count
     report.total = sum(areas.values())
     report.by_area, report.by_band = sorted(areas.items()), sorted(bands.items())
-    for record in PopulationRecord.objects.raw(f"SELECT p.* FROM {PEOPLE} WHERE {where.sql} ORDER BY p.id LIMIT {SAMPLES}", where.params):  # noqa: S608
-        data = rules.facts(record, fields=version.fields, day=period.first_day)
-        report.samples.append({"facts": data, "explanation": rules.explain(version.rule, data),
-                               "monthly_yuan": rules.evaluate(version.monthly_amount, data) if version.monthly_amount else 0})
-    previous = PolicyVersion.objects.filter(policy=version.policy, status=PolicyVersion.Status.PUBLISHED).exclude(pk=version.pk).first()
-    if previous is not None:
-        _diff(report, version, previous, period)
+
+
+def _sample(report: DryRun, version: PolicyVersion, data: dict) -> None:
+    report.samples.append({"facts": data, "explanation": rules.explain(version.rule, data),
+                           "monthly_yuan": rules.evaluate(version.monthly_amount, data) if version.monthly_amount else 0})
+
+
+def _previous(version: PolicyVersion) -> PolicyVersion | None:
+    return PolicyVersion.objects.filter(policy=version.policy, status=PolicyVersion.Status.PUBLISHED).exclude(pk=version.pk).first()
+
+
+def _dry_run_in_python(report: DryRun, version: PolicyVersion, period: Period) -> DryRun:
+    """SQLite's dry run: the same figures, one person at a time."""
+    previous, day = _previous(version), period.first_day
+    counted: dict[tuple[str, int], int] = {}
+    for record in _people():
+        new = rules.facts(record, fields=version.fields, day=day)
+        now_in = bool(rules.evaluate(version.rule, new))
+        if now_in:
+            key = (record.area_code, monthly_yuan(version, new))
+            counted[key] = counted.get(key, 0) + 1
+            if len(report.samples) < SAMPLES:
+                _sample(report, version, new)
+        if previous is not None:
+            old = rules.facts(record, fields=previous.fields, day=day)
+            was_in = bool(rules.evaluate(previous.rule, old))
+            report.previous = (report.previous or 0) + was_in
+            report.newly_in += now_in and not was_in
+            report.dropped += was_in and not now_in
+            report.amount_changed += was_in and now_in and monthly_yuan(version, new) != monthly_yuan(previous, old)
+    _counts(report, [(area, band, count) for (area, band), count in sorted(counted.items())])
+    if previous is not None and report.previous is None:
+        report.previous = 0
     return report
 
 
