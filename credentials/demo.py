@@ -28,8 +28,23 @@ DEPARTMENTS = {
 }
 
 
+# The fields' English labels (an English page shows these; the Chinese label is the card's own words).
+LABELS_EN = {
+    "gender": "Sex", "ethnicity": "Ethnicity", "birth_date": "Date of birth", "address": "Address", "id_number": "ID number",
+    "issuing_authority": "Issuing authority", "household_number": "Household number", "household_type": "Household type",
+    "relation": "Relation to the head of household", "licence_number": "Licence number", "licence_class": "Permitted class",
+    "first_issued": "First issued", "file_number": "File number", "plate_number": "Plate number", "vehicle_type": "Vehicle type",
+    "use_nature": "Use", "brand_model": "Make and model", "vin": "VIN", "register_date": "Registered on",
+    "social_security_number": "Social security number", "card_number": "Card number", "bank": "Bank", "city": "Issued in",
+    "company_type": "Type", "legal_representative": "Legal representative", "registered_capital": "Registered capital",
+    "established_on": "Established on", "business_scope": "Business scope", "certificate_number": "Certificate number",
+    "spouse_name": "Spouse's name", "spouse_id_number": "Spouse's ID number", "registered_on": "Registered on", "registry": "Registry",
+    "degree": "Degree", "discipline": "Discipline", "university": "Awarded by", "awarded_on": "Awarded on",
+}
+
+
 def _f(key, label, type="text", required=True, **extra):
-    return {"key": key, "label": label, "type": type, "required": required, **extra}
+    return {"key": key, "label": label, "label_en": LABELS_EN[key], "type": type, "required": required, **extra}
 
 
 TYPES = [
