@@ -9,11 +9,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import Bilingual
 from identity.fields import EncryptedTextField
 from identity.models import Department
 
 
-class Policy(models.Model):
+class Policy(Bilingual, models.Model):
     """A benefit the state owes by law, pushed without application (免申即享)."""
 
     code = models.CharField(_("政策编码"), max_length=32, unique=True)

@@ -20,6 +20,11 @@ def my_entitlements(user: User) -> QuerySet[Entitlement]:
     return Entitlement.objects.filter(person_index=user.id_number_index).select_related("policy__department", "version").order_by("-created_at", "-id")
 
 
+def awaiting_answer(user: User) -> QuerySet[Entitlement]:
+    """Entitlements told to the person and not yet answered (confirm a card, decline, object): the home's 待办."""
+    return my_entitlements(user).filter(status=Entitlement.Status.NOTIFIED)
+
+
 def my_entitlement(user: User, pk: int) -> Entitlement:
     found = my_entitlements(user).filter(pk=pk).first()
     if found is None:

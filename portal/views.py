@@ -43,7 +43,9 @@ class Waiting:
 
 def waiting_cards(user) -> list[Waiting]:
     """补正 requested, fees due, ratings invited (services); appeals decided (healthcode); credentials
-    expiring within 30 days (credentials) — each app's selector, in that order."""
+    expiring within 30 days (credentials); benefits found without application and not yet answered
+    (benefits) — each app's selector, in that order."""
+    from benefits.selectors import awaiting_answer
     from credentials.selectors import expiring_for
     from healthcode.selectors import appeals_decided_for
     from services.selectors import waiting_on_applicant
@@ -54,6 +56,9 @@ def waiting_cards(user) -> list[Waiting]:
     cards += [Waiting("expiring", _("%(type)s将于 %(date)s 到期") % {"type": credential.type.local_name, "date": credential.expires_on.isoformat()},
                       _("到期前可在线办理换证。"), reverse("wallet-credential", args=[credential.identifier]), _("查看证照"))
               for credential in expiring_for(user)]
+    cards += [Waiting("benefit", _("您符合「%(policy)s」，无需申请") % {"policy": entitlement.policy.local_name},
+                      _("%(period)s · %(amount)s 元") % {"period": entitlement.period, "amount": entitlement.yuan} if entitlement.amount_fen else "",
+                      reverse("benefit", args=[entitlement.pk]), _("确认领取")) for entitlement in awaiting_answer(user)]
     return cards
 
 

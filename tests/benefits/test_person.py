@@ -19,7 +19,7 @@ from payments import platform as payment_platform
 from paysim.models import Notification, Trade
 from portal import yardsticks
 from tests.benefits.conftest import DAY, person
-from tests.factories import api_as
+from tests.factories import UserFactory, api_as
 
 CARD = "6222020200112233446"  # passes the Luhn check
 NOTIFY = "/api/v1/benefits/payouts/notify/"
@@ -151,3 +151,19 @@ def test_a_person_matched_before_they_had_an_account_finds_it_after_signing_up(p
     [mine] = client.get("/api/v1/benefits/").json()
     assert client.post(f"/api/v1/benefits/{mine['id']}/decline/", format="json").json()["status"] == "declined"
     assert Entitlement.objects.get().user == newcomer
+
+
+def test_a_person_who_signs_up_after_the_match_finds_the_benefit_waiting_on_home_and_in_my_account(published, policy, client):
+    """No notice reached them (no account when matched): the home's 待办 and 我的 still lead to it, until answered."""
+    record = person(dt.date(1950, 6, 1))
+    services.match_run(actor=SYSTEM, policy=policy, day=DAY)
+    entitlement = Entitlement.objects.get()
+    user = UserFactory(id_number=record.id_number, id_number_index=record.id_number_index)  # signs up afterwards
+    client.force_login(user)
+    home = client.get("/").content.decode()
+    assert 'data-testid="waiting-benefit"' in home and f"/benefits/{entitlement.pk}/" in home and "老年综合津贴" in home
+    User.objects.filter(pk=user.pk).update(elder_mode=True)
+    assert 'data-testid="waiting-benefit"' in client.get("/").content.decode()  # 长辈版 shows what waits too
+    assert "/benefits/" in client.get("/account/").content.decode()
+    api_as(user).post(f"/api/v1/benefits/{entitlement.pk}/decline/", format="json")
+    assert 'data-testid="waiting-benefit"' not in client.get("/").content.decode()
