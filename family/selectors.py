@@ -23,6 +23,11 @@ def guardians_of(user: User) -> QuerySet[FamilyLink]:
     return _links().filter(dependant=user).exclude(status=FamilyLink.Status.REVOKED)
 
 
+def asking_me(user: User) -> QuerySet[FamilyLink]:
+    """An adult's authorisations waiting for their answer: the home's 待办."""
+    return guardians_of(user).filter(kind=FamilyLink.Kind.ADULT, status=FamilyLink.Status.PENDING).order_by("requested_at")
+
+
 def link_for(user: User, pk: int) -> FamilyLink:
     """A link one of its two people may see."""
     link = _links().filter(Q(guardian=user) | Q(dependant=user), pk=pk).first()

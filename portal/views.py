@@ -15,6 +15,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from identity import masking
+
 
 def home(request):
     """Anonymous: the welcome. Signed in: what waits for me and my shortcuts. 长辈版: four big tasks (and,
@@ -44,9 +46,10 @@ class Waiting:
 def waiting_cards(user) -> list[Waiting]:
     """补正 requested, fees due, ratings invited (services); appeals decided (healthcode); credentials
     expiring within 30 days (credentials); benefits found without application and not yet answered
-    (benefits) — each app's selector, in that order."""
+    (benefits); a family member asking to act for me (family) — each app's selector, in that order."""
     from benefits.selectors import awaiting_answer
     from credentials.selectors import expiring_for
+    from family.selectors import asking_me
     from healthcode.selectors import appeals_decided_for
     from services.selectors import waiting_on_applicant
 
@@ -59,6 +62,8 @@ def waiting_cards(user) -> list[Waiting]:
     cards += [Waiting("benefit", _("您符合「%(policy)s」，无需申请") % {"policy": entitlement.policy.local_name},
                       _("%(period)s · %(amount)s 元") % {"period": entitlement.period, "amount": entitlement.yuan} if entitlement.amount_fen else "",
                       reverse("benefit", args=[entitlement.pk]), _("确认领取")) for entitlement in awaiting_answer(user)]
+    cards += [Waiting("family", _("%(name)s 请求为你代办事项") % {"name": masking.shown("name", link.guardian.name, viewer=masking.Viewer.DISPLAY)},
+                      link.relation, reverse("family"), _("去确认")) for link in asking_me(user)]
     return cards
 
 

@@ -34,11 +34,15 @@ def test_an_adults_authorisation_needs_their_confirmation_in_the_app(parent, adu
     assert (link.kind, link.status) == (FamilyLink.Kind.ADULT, FamilyLink.Status.PENDING)
     assert not permissions.may_act(actor=parent, dependant=adult_kin, act="services.apply")
     assert Notice.objects.filter(user=adult_kin, kind="family").exists()  # asked in their message centre
+    from portal.views import waiting_cards
+
+    assert [card.kind for card in waiting_cards(adult_kin)] == ["family"]  # and on their home's 待办 until they answer
 
     with pytest.raises(NotFound):
         services.family_link_confirm(actor=parent, link=link)  # the guardian cannot confirm for the adult
     services.family_link_confirm(actor=adult_kin, link=link)
 
+    assert waiting_cards(adult_kin) == []
     assert permissions.may_act(actor=parent, dependant=adult_kin, act="services.apply")
     assert not permissions.may_act(actor=parent, dependant=adult_kin, act="credentials.present")  # not in what they agreed to
     assert not permissions.may_act(actor=parent, dependant=adult_kin, act="services.apply", at=timezone.now() + dt.timedelta(days=31))
