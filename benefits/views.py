@@ -19,6 +19,7 @@ from core.errors import DomainError, Unavailable
 from core.usecases import SYSTEM
 from core.web import refusal
 from identity.masking import Viewer, shown
+from payments import views as payment_views
 
 ANSWERED = {"paid": 200, "duplicate": 200, "forged": 401, "replayed": 401, "refused": 409}
 
@@ -66,9 +67,7 @@ def payout_notify(request):
     try:
         result = services.payout_notification_receive(actor=SYSTEM, headers=request.headers, body=request.body)
     except Unavailable as exc:
-        response = JsonResponse({"code": "FAIL", "result": exc.code}, status=503)
-        response["Retry-After"] = "30"
-        return response
+        return payment_views.unavailable(exc)
     status = ANSWERED.get(result, 400)
     return JsonResponse({"code": "SUCCESS" if status == 200 else "FAIL", "result": result}, status=status)
 

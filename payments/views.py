@@ -16,14 +16,19 @@ from payments.services import notification_receive
 REFUSED_STATUS = {"forged": 401, "replayed": 401, "unknown_order": 404, "mismatch": 409, "out_of_order": 409}
 
 
+def unavailable(exc: Unavailable) -> JsonResponse:
+    """The signature cannot be checked now (the cipher device is away): 503, and the platform sends it again."""
+    response = JsonResponse({"code": "FAIL", "result": exc.code}, status=503)
+    response["Retry-After"] = "30"
+    return response
+
+
 @csrf_exempt
 @require_POST
 def notify(request):
     try:
         received = notification_receive(actor=SYSTEM, headers=request.headers, body=request.body)
-    except Unavailable as exc:  # the signature cannot be checked now (the cipher device is away): the platform resends
-        response = JsonResponse({"code": "FAIL", "result": exc.code}, status=503)
-        response["Retry-After"] = "30"
-        return response
+    except Unavailable as exc:
+        return unavailable(exc)
     status = 200 if received.done else REFUSED_STATUS.get(received.kind, 400)
     return JsonResponse({"code": "SUCCESS" if received.done else "FAIL", "result": received.kind}, status=status)
