@@ -42,3 +42,12 @@ def whole_number(value) -> int:
     which the selector answers as not found and the use case as invalid — never a 500."""
     text = str(value or "").strip()
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else 0
+
+
+def back_to(request, target: str | None, default: str = "") -> str:
+    """Where to go after a form posted from some page (its ``next``): a path on this site only, else
+    ``default`` — never another host, so a link cannot carry a person off the site."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = target or ""
+    return target if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()) else default

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError, NotFound
 from core.web import refusal
@@ -99,10 +99,14 @@ def _present(request, credential):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def credential_present(request, identifier: str):
-    """Show a credential: a fresh QR. The page's script asks for the next one (same fields) via JSON."""
+    """Show a credential: a fresh QR. The page's script asks for the next one (same fields) via JSON.
+    A GET (a refresh, the language or 长辈版 switch, 切换回本人 — each returns to the page it came from)
+    lands on the credential, where showing it again is one tap: a code is never made by a GET."""
     credential = selectors.credential_for(request.user, identifier)
+    if request.method == "GET":
+        return redirect("wallet-credential", identifier=identifier)
     try:
         shown = _present(request, credential)
     except (DomainError, ValidationError) as exc:
@@ -144,11 +148,14 @@ def verify_console(request):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def credential_offer(request, identifier: str):
     """Add a credential to a wallet app on the phone: an OpenID4VCI offer as a QR, and the six-digit
-    transaction code beside it (never inside it: a photo of the QR alone is not enough)."""
+    transaction code beside it (never inside it: a photo of the QR alone is not enough). A GET goes
+    to the credential, as for showing it."""
     credential = selectors.credential_for(request.user, identifier)
+    if request.method == "GET":
+        return redirect("wallet-credential", identifier=identifier)
     try:
         offer = oid4vci.offer_create(actor=request.user, credential=credential)
     except DomainError as exc:

@@ -146,6 +146,21 @@ listen replicas
         except (urllib.error.URLError, OSError):
             return False
 
+    def following(self, name: str) -> bool:
+        """Settled as a replica: Patroni's /cluster shows the node streaming on the leader's timeline.
+        A restarted old leader answers /replica for a moment before Patroni finds it must rewind and
+        restarts it, so answering /replica alone is not yet rejoined."""
+        leader = self.leader()
+        if leader is None or leader == name:
+            return False
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.nodes[leader]['api']}/cluster", timeout=1) as response:
+                members = {member["name"]: member for member in json.load(response)["members"]}
+        except (urllib.error.URLError, OSError, ValueError, KeyError):
+            return False
+        me, head = members.get(name, {}), members.get(leader, {})
+        return me.get("state") == "streaming" and me.get("timeline") == head.get("timeline") and me.get("role") in ("replica", "sync_standby")
+
     def leader(self) -> str | None:
         return next((name for name in NODES if self.role(name) == "primary"), None)
 

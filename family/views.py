@@ -7,13 +7,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from core.web import refusal
+from core.web import back_to, refusal
 from family import permissions, selectors, services, web
 from family.models import ACTS, FamilyLink
 
@@ -95,8 +94,7 @@ def act_for(request, pk: int):
 
 def _next(request) -> str:
     """Where to go after the switch: a page of this site only."""
-    target = request.POST.get("next", "")
-    return target if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()) else ""
+    return back_to(request, request.POST.get("next"))
 
 
 @login_required

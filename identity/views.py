@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from core.web import refusal
+from core.web import back_to, refusal
 from identity import audit, second_factor, selectors, services
 from identity.forms import AgentAuthoriseForm, RegisterOrganisationForm
 
@@ -108,15 +108,10 @@ def elder_mode(request):
     """The 长辈版 switch on every page: remembered on this device (a cookie) and, when signed in, on
     the account, so every device the person signs in on follows. A choice made signed out carries into
     the account at the next sign-in (``carry_elder_choice``)."""
-    from django.utils.http import url_has_allowed_host_and_scheme
-
     on = request.POST.get("elder") == "1"
     if request.user.is_authenticated:
         services.elder_mode_set(actor=request.user, on=on)
-    target = request.POST.get("next", "/")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        target = "/"
-    response = redirect(target)
+    response = redirect(back_to(request, request.POST.get("next"), "/"))
     _remember_on_device(response, on, chosen_signed_out=not request.user.is_authenticated)
     return response
 
@@ -142,11 +137,7 @@ def second_factor_gate(request):
     """Where staff land when they try to open other people's data without a second factor: add a
     passkey or an authenticator app, or confirm with the one they have; then back where they were."""
     from allauth.mfa.models import Authenticator
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    target = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        target = ""
+    target = back_to(request, request.GET.get("next"))
     verified = second_factor.verified(request)
     if verified and target:
         return redirect(target)

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import context
 from core.errors import DomainError
-from core.web import refusal
+from core.web import back_to, refusal
 from knowledge import selectors
 from knowledge.models import Article, Feedback
 from knowledge.services import feedback_give
@@ -34,8 +33,7 @@ def article(request, slug: str):
 @require_POST
 def feedback(request):
     data = request.POST
-    back = data.get("next", "")
-    back = back if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()) else "/knowledge/"
+    back = back_to(request, data.get("next"), "/knowledge/")
     try:
         feedback_give(actor=request.user if request.user.is_authenticated else None, question=data.get("question", ""),
                       useful=data.get("useful") == "yes", problem=data.get("problem", ""), comment=data.get("comment", ""),

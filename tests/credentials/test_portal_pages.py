@@ -19,6 +19,21 @@ def test_wallet_pages_for_the_holder(client, citizen, licence):
     assert client.get(f"/wallet/{licence.identifier}/card.png")["Content-Type"] == "image/png"
 
 
+def test_opening_the_show_or_wallet_app_page_again_by_address_lands_on_the_credential(client, citizen, other_citizen, licence):
+    """The 切换回本人, language and 长辈版 switches return to the page they were pressed on; on a shown
+    code that page was a POST, and a GET of it answered an empty 405, which Chrome shows as its own
+    error page. A GET makes no code and goes to the credential; someone else's still answers 404."""
+    from credentials.models import Presentation
+
+    client.force_login(citizen)
+    for action in ("present", "offer"):
+        response = client.get(f"/wallet/{licence.identifier}/{action}/")
+        assert (response.status_code, response["Location"]) == (302, f"/wallet/{licence.identifier}/")
+    assert not Presentation.objects.exists()
+    client.force_login(other_citizen)
+    assert client.get(f"/wallet/{licence.identifier}/present/").status_code == 404
+
+
 def test_other_people_get_404_on_portal_pages(client, other_citizen, licence):
     client.force_login(other_citizen)
     for url in (f"/wallet/{licence.identifier}/", f"/wallet/{licence.identifier}/card.png"):

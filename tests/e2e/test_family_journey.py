@@ -62,8 +62,9 @@ def test_a_parent_applies_and_shows_a_credential_for_her_child_on_a_phone(live_s
     assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
     shot("family-daliang-phone")
 
-    page.click("[data-testid=act-self]")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # back to the page it was pressed on: the credential (a shown code is never re-made by a GET)
+        page.click("[data-testid=act-self]")
+    assert re.search(r"/wallet/[^/]+/$", page.url) and "已切换回本人" in page.inner_text("main")
     assert page.locator("[data-testid=acting-banner]").count() == 0
 
     for language, elder in (("en", False), ("zh-hans", True)):  # the 家人 page in English and in 长辈版 (the page check audits each)
