@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from benefits import matching, rules, services
 from benefits.models import Entitlement, MatchRun, Payout, Policy, PolicyVersion, ReviewItem
+from benefits.periods import period_words
 from core.errors import DomainError
 from identity.admin import UseCaseAdmin
 
@@ -82,7 +83,8 @@ class PolicyVersionAdmin(UseCaseAdmin):
             diff = "" if report.previous is None else _("；与现行版本相比：新增 %(new)s 人，减少 %(gone)s 人，金额变化 %(changed)s 人") % {
                 "new": report.newly_in, "gone": report.dropped, "changed": report.amount_changed}
             messages.info(request, _("%(version)s %(period)s：共 %(total)s 人（%(bands)s），涉及 %(areas)s 个区县%(diff)s") % {
-                "version": version, "period": report.period, "total": report.total, "bands": bands or "—", "areas": len(report.by_area), "diff": diff})
+                "version": version, "period": period_words(report.period),
+                "total": report.total, "bands": bands or "—", "areas": len(report.by_area), "diff": diff})
 
     @admin.action(description=gettext_lazy("发布（须由起草人以外的人员）"))
     def publish(self, request, queryset):
@@ -94,16 +96,25 @@ class PolicyVersionAdmin(UseCaseAdmin):
                 messages.error(request, refused.message)
 
 
+class PeriodShown:
+    """A run's or an entitlement's period in words (2026年第四季度), not its key."""
+
+    @admin.display(description=gettext_lazy("期次"), ordering="period")
+    def period_shown(self, record: MatchRun | Entitlement) -> str:
+        return period_words(record.period)
+
+
 @admin.register(MatchRun)
-class MatchRunAdmin(ReadOnlyAdmin):
-    list_display = ["version", "kind", "period", "started_at", "inserted", "revoked", "queued"]
+class MatchRunAdmin(PeriodShown, ReadOnlyAdmin):
+    list_display = ["version", "kind", "period_shown", "started_at", "inserted", "revoked", "queued"]
 
 
 @admin.register(Entitlement)
-class EntitlementAdmin(ReadOnlyAdmin):
-    list_display = ["policy", "period", "status", "amount_fen", "created_at"]  # no person: the person's own pages show them
+class EntitlementAdmin(PeriodShown, ReadOnlyAdmin):
+    list_display = ["policy", "period_shown", "status", "amount_fen", "created_at"]  # no person: the person's own pages show them
     list_filter = ["status", "policy"]
-    fields = ["policy", "version", "period", "status", "amount_fen", "created_at"]
+    fields = ["policy", "version", "period_shown", "status", "amount_fen", "created_at"]
+    readonly_fields = ["period_shown"]
 
 
 @admin.register(Payout)

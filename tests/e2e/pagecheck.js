@@ -29,6 +29,8 @@
     // masked ID number (370102********123X is how a number is shown masked)
     ["region-code", /(?<![\w*])(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[12])\d{4}(?![\w*])/],
     ["api-path", /\/(?:api\/v\d|api\/|_allauth\/)/],
+    // a benefit period's key (2026-Q4): people read 2026年第四季度 / Q4 2026 (benefits.periods)
+    ["period-key", /(?<![\w-])\d{4}-Q[1-4](?![\w-])/],
   ];
   const ALLOWED = "script,style,noscript,template,textarea,code,kbd,samp,[data-ident]";
   // In Chinese text (the nearest lang="zh…"), an English word of four letters or more is a stray: an untranslated string ("使用 passkey 登录"). Names stay as they are.
