@@ -4,10 +4,13 @@ payouts read-only; the human queue decided through ``review_decide``."""
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -62,6 +65,22 @@ class PolicyVersionAdmin(UseCaseAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False  # a version is drafted anew, never edited; publishing is an action
+
+    def get_fields(self, request, obj=None):
+        """A drafted version is read: its fields and rules show as code."""
+        return [f"{name}_shown" if name in ("fields", "rule", "monthly_amount") else name for name in self.fields] if obj else self.fields
+
+    @admin.display(description=gettext_lazy("可读取的基础数据字段"))
+    def fields_shown(self, version):
+        return format_html("<code>{}</code>", json.dumps(version.fields, ensure_ascii=False))
+
+    @admin.display(description=gettext_lazy("资格规则（JsonLogic）"))
+    def rule_shown(self, version):
+        return format_html("<code>{}</code>", json.dumps(version.rule, ensure_ascii=False))
+
+    @admin.display(description=gettext_lazy("月标准（元，JsonLogic）"))
+    def monthly_amount_shown(self, version):
+        return format_html("<code>{}</code>", json.dumps(version.monthly_amount, ensure_ascii=False)) if version.monthly_amount is not None else "—"
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -243,7 +243,7 @@ class Rule(models.Model):
         constraints = [models.UniqueConstraint(fields=["ruleset", "code"], name="one_rule_code_per_version")]
 
     def __str__(self) -> str:
-        return self.code
+        return self.get_kind_display()  # in words (the admin shows it on each rule's row); the code is a key
 
 
 # --- status -------------------------------------------------------------------------------------
