@@ -54,3 +54,10 @@ def test_the_api_gives_the_key_and_the_words(matched):
     assert (mine["period"], mine["period_label"]) == ("2026-Q4", "Q4 2026")
     [mine] = client.get("/api/v1/benefits/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
     assert mine["period_label"] == "2026年第四季度"
+
+
+def test_why_i_qualify_is_punctuated_in_the_pages_language(matched, client):
+    assert "✓ 符合：年龄 ≥ 65" in client.get(f"/benefits/{matched.pk}/").content.decode()
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/benefits/{matched.pk}/").content.decode()
+    assert "✓ met: Age ≥ 65" in english and '<dd lang="zh-Hans">65–69' in english  # the benefit, written in Chinese only, is marked so
