@@ -145,7 +145,7 @@ def _draft_article(request, case: Case) -> None:
     """A good reply to a 咨询 becomes a draft article (the question in the staff member's words, not the
     citizen's); someone else reviews it before anyone reads it as an answer."""
     if not permissions.may_draft_article(request.user, case):
-        raise Forbidden(_("您无权执行此操作。"), code="permission_denied")
+        raise Forbidden(_("You may not do this."), code="permission_denied")
     article = articles.article_draft_create(actor=request.user, question=request.POST.get("question", "")[:200],
                                             answer=case.reply_public, source=_("12345 答复（诉求 %(number)s）") % {"number": case.number},
                                             item=case.item)

@@ -308,7 +308,14 @@ def database_server_errors(stack: Stack) -> collections.Counter:
     return counts
 
 
+def _stop_on_term(signum, _frame) -> None:
+    """SIGTERM (a timeout, a Ctrl-C'd ``make``) unwinds main, whose ``finally`` stops the stack; a second is ignored meanwhile."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _stop_on_term)
     stack = Stack()
     stack.env.update({"QILU_BENCH": "true", "GUNICORN_WORKERS": "2", "GUNICORN_ACCESS_LOG": "", "GUNICORN_MAX_REQUESTS": "0", "LOG_LEVEL": "WARNING",
                       "QILU_HEALTH_PASS_TTL": "3600", "QILU_PRESENTATION_TTL": "600", "DB_CONN_MAX_AGE": "600"})

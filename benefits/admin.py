@@ -4,15 +4,19 @@ payouts read-only; the human queue decided through ``review_decide``."""
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from benefits import matching, rules, services
 from benefits.models import Entitlement, MatchRun, Payout, Policy, PolicyVersion, ReviewItem
+from benefits.periods import period_words
 from core.errors import DomainError
 from identity.admin import UseCaseAdmin
 
@@ -62,6 +66,22 @@ class PolicyVersionAdmin(UseCaseAdmin):
     def has_change_permission(self, request, obj=None):
         return False  # a version is drafted anew, never edited; publishing is an action
 
+    def get_fields(self, request, obj=None):
+        """A drafted version is read: its fields and rules show as code."""
+        return [f"{name}_shown" if name in ("fields", "rule", "monthly_amount") else name for name in self.fields] if obj else self.fields
+
+    @admin.display(description=gettext_lazy("可读取的基础数据字段"))
+    def fields_shown(self, version):
+        return format_html("<code>{}</code>", json.dumps(version.fields, ensure_ascii=False))
+
+    @admin.display(description=gettext_lazy("资格规则（JsonLogic）"))
+    def rule_shown(self, version):
+        return format_html("<code>{}</code>", json.dumps(version.rule, ensure_ascii=False))
+
+    @admin.display(description=gettext_lazy("月标准（元，JsonLogic）"))
+    def monthly_amount_shown(self, version):
+        return format_html("<code>{}</code>", json.dumps(version.monthly_amount, ensure_ascii=False)) if version.monthly_amount is not None else "—"
+
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -82,7 +102,8 @@ class PolicyVersionAdmin(UseCaseAdmin):
             diff = "" if report.previous is None else _("；与现行版本相比：新增 %(new)s 人，减少 %(gone)s 人，金额变化 %(changed)s 人") % {
                 "new": report.newly_in, "gone": report.dropped, "changed": report.amount_changed}
             messages.info(request, _("%(version)s %(period)s：共 %(total)s 人（%(bands)s），涉及 %(areas)s 个区县%(diff)s") % {
-                "version": version, "period": report.period, "total": report.total, "bands": bands or "—", "areas": len(report.by_area), "diff": diff})
+                "version": version, "period": period_words(report.period),
+                "total": report.total, "bands": bands or "—", "areas": len(report.by_area), "diff": diff})
 
     @admin.action(description=gettext_lazy("发布（须由起草人以外的人员）"))
     def publish(self, request, queryset):
@@ -94,16 +115,25 @@ class PolicyVersionAdmin(UseCaseAdmin):
                 messages.error(request, refused.message)
 
 
+class PeriodShown:
+    """A run's or an entitlement's period in words (2026年第四季度), not its key."""
+
+    @admin.display(description=gettext_lazy("期次"), ordering="period")
+    def period_shown(self, record: MatchRun | Entitlement) -> str:
+        return period_words(record.period)
+
+
 @admin.register(MatchRun)
-class MatchRunAdmin(ReadOnlyAdmin):
-    list_display = ["version", "kind", "period", "started_at", "inserted", "revoked", "queued"]
+class MatchRunAdmin(PeriodShown, ReadOnlyAdmin):
+    list_display = ["version", "kind", "period_shown", "started_at", "inserted", "revoked", "queued"]
 
 
 @admin.register(Entitlement)
-class EntitlementAdmin(ReadOnlyAdmin):
-    list_display = ["policy", "period", "status", "amount_fen", "created_at"]  # no person: the person's own pages show them
+class EntitlementAdmin(PeriodShown, ReadOnlyAdmin):
+    list_display = ["policy", "period_shown", "status", "amount_fen", "created_at"]  # no person: the person's own pages show them
     list_filter = ["status", "policy"]
-    fields = ["policy", "version", "period", "status", "amount_fen", "created_at"]
+    fields = ["policy", "version", "period_shown", "status", "amount_fen", "created_at"]
+    readonly_fields = ["period_shown"]
 
 
 @admin.register(Payout)

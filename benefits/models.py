@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from benefits.periods import period_words
 from core.models import Bilingual
 from identity.fields import EncryptedTextField
 from identity.models import Department
@@ -96,7 +97,7 @@ class MatchRun(models.Model):
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.version} {self.period} {self.kind}"
+        return f"{self.version} {period_words(self.period)} {self.get_kind_display()}"
 
 
 class Entitlement(models.Model):
@@ -136,7 +137,11 @@ class Entitlement(models.Model):
         indexes = [models.Index(fields=["run"]), models.Index(fields=["person_index"])]
 
     def __str__(self) -> str:
-        return f"{self.policy} {self.period}"
+        return f"{self.policy} {period_words(self.period)}"
+
+    @property
+    def period_words(self) -> str:
+        return period_words(self.period)
 
     @property
     def yuan(self) -> str:

@@ -71,6 +71,14 @@ def published_policies() -> QuerySet[Policy]:
     return Policy.objects.filter(versions__status=PolicyVersion.Status.PUBLISHED).select_related("department").distinct()
 
 
+def published_policy(code: str) -> Policy:
+    """A policy with a published version; any other code answers 404."""
+    found = published_policies().filter(code=code).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
 def delivered_without_application(*, since, until, department: str = "") -> int:
     """The yardstick: benefits paid in the window to people who never applied."""
     paid = Entitlement.objects.filter(status=Entitlement.Status.PAID, payout__paid_at__gte=since, payout__paid_at__lt=until)

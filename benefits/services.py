@@ -225,7 +225,7 @@ def evidence_words(entitlement: Entitlement) -> str:
     stored = json.loads(entitlement.evidence or "{}")
     facts = stored.get("facts", {})
     lines = [f"{'✓' if ok else '✗'} {text}" for text, ok in rules.explain(entitlement.version.rule, facts)]
-    return "\n".join([f"{entitlement.policy.name} {entitlement.period}", *lines,
+    return "\n".join([f"{entitlement.policy.name} {entitlement.period_words}", *lines,
                       *(f"{rules.FIELDS[name].label}: {rules.shown(name, value)}" for name, value in facts.items() if name in rules.FIELDS)])
 
 

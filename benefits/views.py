@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -57,7 +57,7 @@ def entitlement(request, pk: int):
 
 @login_required
 def why_not_me(request, code: str):
-    policy = get_object_or_404(selectors.published_policies(), code=code)
+    policy = selectors.published_policy(code)
     return render(request, "benefits/why.html", {"policy": policy, "why": selectors.why_not_me(request.user, policy)})
 
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
@@ -6,7 +7,7 @@ class CoreConfig(AppConfig):
     schemas, and the rules about a person's numbers (age, birth date, masking). Nothing domain-specific."""
 
     name = "core"
-    verbose_name = "Qilu kernel"
+    verbose_name = _("平台内核")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

@@ -246,7 +246,8 @@ class Verification(models.Model):
     )
     # No database constraint: presentations are partitioned by month (core/partitions.py), and no
     # foreign key can point into a partitioned table.
-    presentation = models.ForeignKey(Presentation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False)
+    presentation = models.ForeignKey(Presentation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False,
+                                     verbose_name=_("亮证记录"))
     verifier = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("核验人"))
     service_hall = models.ForeignKey(ServiceHall, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("服务大厅"))
     valid = models.BooleanField(_("核验结果"))

@@ -45,6 +45,15 @@ class RuleInline(LabelledTabularInline):
     model = Rule
     extra = 0
     fields = ["code", "kind", "colour", "days", "hours", "level", "explanation", "explanation_en"]
+    readonly_fields = ["code_shown"]
+
+    def get_fields(self, request, obj=None):
+        """A published set's rules are read, not edited: the rule's code shows as code beside its kind's name."""
+        return ["code_shown" if name == "code" else name for name in self.fields] if obj and obj.is_published else self.fields
+
+    @admin.display(description=_("规则代码"))
+    def code_shown(self, rule):
+        return format_html("<code>{}</code>", rule.code)
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and not (obj and obj.is_published)
@@ -234,7 +243,7 @@ class AppealAdmin(admin.ModelAdmin):
 
 
 class TrustedIssuerForm(forms.ModelForm):
-    jwks_file = forms.FileField(label=_("公钥集文件 (JWKS JSON)"), required=False)
+    jwks_file = forms.FileField(label=_("公钥集文件（JSON）"), required=False)
     source_url = forms.URLField(label=_("公钥集地址"), required=False, assume_scheme="https")
 
     class Meta:
@@ -297,12 +306,22 @@ class SourceDataAdmin(ReadOnlyAdmin):
 
     list_display = ["__str__"]
 
+    SOURCES = {"import": _("批量导入"), "demo": _("演示数据")}
+
     def get_fields(self, request, obj=None):
-        fields = [f for f in super().get_fields(request, obj) if f != "area_shown"]
-        return ["area_shown" if f == "area_code" else f for f in fields]
+        fields = [f for f in super().get_fields(request, obj) if f not in ("area_shown", "source_shown")]
+        return [{"area_code": "area_shown", "source": "source_shown"}.get(f, f) for f in fields]
 
     def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), "area_shown"]
+        return [*super().get_readonly_fields(request, obj), "area_shown", "source_shown"]
+
+    @admin.display(description=_("数据来源"))
+    def source_shown(self, obj):
+        """In words: a choice's label, or one of ours; an API client's key id as code."""
+        source = getattr(obj, "source", "")
+        if hasattr(obj, "get_source_display"):
+            return obj.get_source_display()
+        return self.SOURCES[source] if source in self.SOURCES else format_html("<code>{}</code>", source) if source else "—"
 
     @admin.display(description=_("地区"))
     def area_shown(self, obj):

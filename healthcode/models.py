@@ -243,7 +243,7 @@ class Rule(models.Model):
         constraints = [models.UniqueConstraint(fields=["ruleset", "code"], name="one_rule_code_per_version")]
 
     def __str__(self) -> str:
-        return self.code
+        return self.get_kind_display()  # in words (the admin shows it on each rule's row); the code is a key
 
 
 # --- status -------------------------------------------------------------------------------------
@@ -257,7 +257,7 @@ class HealthStatus(models.Model):
     colour = models.CharField(_("颜色"), max_length=8, choices=Colour.choices)
     reasons = models.CharField(_("原因"), max_length=255, blank=True, help_text=_("规则编码，逗号分隔"))
     rule_version = models.PositiveIntegerField(_("规则版本"))
-    override = models.ForeignKey("Override", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    override = models.ForeignKey("Override", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("人工赋码"))
     area_code = models.CharField(_("户籍地区划代码"), max_length=6, db_index=True)
     evaluated_at = models.DateTimeField(_("赋码时间"))
     valid_until = models.DateTimeField(_("需重新评估时间"), db_index=True)

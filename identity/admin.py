@@ -247,7 +247,7 @@ class LegalEntityRecordAdmin(UseCaseAdmin):
     search_fields = ["credit_code", "name"]
     list_filter = ["status"]
     exclude = ["legal_representative_id_number"]
-    readonly_fields = ["legal_representative_index", "updated_at"]
+    readonly_fields = ["updated_at"]  # the representative's blind index is never shown
 
     def has_add_permission(self, request):
         return False

@@ -76,6 +76,8 @@ WORDS = [
     _("Model name"),
     _("Add link"),
     _("Change or view list link"),
+    # Django admin's add-user form (no Chinese in Django 5.2)
+    _("After you’ve created a user, you’ll be able to edit more user options."),
 ]
 PLURALS = [
     ngettext_lazy("You have added %(count)s security key.", "You have added %(count)s security keys.", "count"),

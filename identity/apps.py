@@ -15,3 +15,6 @@ class IdentityConfig(AppConfig):
             post_save.connect(lambda sender, instance, update_fields=None, **kw: blind_indexes.stage(instance, update_fields),
                              sender=f"identity.{model}", dispatch_uid=f"identity.blind_indexes.stage.{model}", weak=False)
         ratelimits.install()  # allauth's limits keep a per-process floor while Redis is away (core.ratelimits)
+        from identity.third_party_names import name_third_party_models
+
+        name_third_party_models()  # allauth's authenticators and sessions in words in the admin

@@ -60,7 +60,7 @@ def waiting_cards(user) -> list[Waiting]:
                       _("到期前可在线办理换证。"), reverse("wallet-credential", args=[credential.identifier]), _("查看证照"))
               for credential in expiring_for(user)]
     cards += [Waiting("benefit", _("您符合「%(policy)s」，无需申请") % {"policy": entitlement.policy.local_name},
-                      _("%(period)s · %(amount)s 元") % {"period": entitlement.period, "amount": entitlement.yuan} if entitlement.amount_fen else "",
+                      _("%(period)s · %(amount)s 元") % {"period": entitlement.period_words, "amount": entitlement.yuan} if entitlement.amount_fen else "",
                       reverse("benefit", args=[entitlement.pk]), _("确认领取")) for entitlement in awaiting_answer(user)]
     cards += [Waiting("family", _("%(name)s 请求为你代办事项") % {"name": masking.shown("name", link.guardian.name, viewer=masking.Viewer.DISPLAY)},
                       link.relation, reverse("family"), _("去确认")) for link in asking_me(user)]

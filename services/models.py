@@ -309,12 +309,12 @@ class Transition(models.Model):
     """One step on the application's timeline. ``notified_at`` makes notification exactly-once."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="timeline")
-    from_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
-    to_status = models.CharField(max_length=16, choices=Status.choices)
-    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    actor_label = models.CharField(max_length=64)
-    comment = models.TextField(max_length=limits.REASON, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    from_status = models.CharField(_("原状态"), max_length=16, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=16, choices=Status.choices)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("办理人"))
+    actor_label = models.CharField(_("办理人"), max_length=64)
+    comment = models.TextField(_("意见"), max_length=limits.REASON, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
     notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -323,7 +323,7 @@ class Transition(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.application.number} → {self.to_status}"
+        return f"{self.application.number} → {self.get_to_status_display()}"
 
 
 class CalendarOverride(models.Model):

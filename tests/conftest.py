@@ -29,6 +29,18 @@ def _default_language():
     translation.deactivate()
 
 
+# An instant 30 s into a minute and an hour: the creation quotas' fixed windows (core.quotas) never turn over
+# within a test, whatever the wall clock does. A test of the turning over moves quotas.clock itself.
+PINNED_QUOTA_CLOCK = 1_800_000_030.0
+
+
+@pytest.fixture(autouse=True)
+def _pinned_quota_clock(monkeypatch):
+    from core import quotas
+
+    monkeypatch.setattr(quotas, "clock", lambda: PINNED_QUOTA_CLOCK)
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

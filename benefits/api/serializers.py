@@ -12,12 +12,14 @@ class EntitlementSerializer(serializers.ModelSerializer):
     legal_basis = serializers.CharField(source="policy.legal_basis")
     benefit = serializers.CharField(source="version.benefit_text")
     status_label = serializers.CharField(source="get_status_display")
+    period_label = serializers.CharField(source="period_words", help_text="The period in words, in the request's language (period is its key: 2026-Q4)")
     amount_yuan = serializers.CharField(source="yuan")
     account = serializers.SerializerMethodField(help_text="The card it is paid to, masked")
 
     class Meta:
         model = Entitlement
-        fields = ["id", "policy", "department", "legal_basis", "benefit", "period", "amount_yuan", "status", "status_label", "account", "created_at"]
+        fields = ["id", "policy", "department", "legal_basis", "benefit", "period", "period_label", "amount_yuan",
+                  "status", "status_label", "account", "created_at"]
 
     def get_account(self, entitlement: Entitlement) -> str:
         return shown("bank_card", entitlement.account_number or "", viewer=Viewer.HOLDER)

@@ -29,11 +29,15 @@
     // masked ID number (370102********123X is how a number is shown masked)
     ["region-code", /(?<![\w*])(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[12])\d{4}(?![\w*])/],
     ["api-path", /\/(?:api\/v\d|api\/|_allauth\/)/],
+    // a benefit period's key (2026-Q4): people read 2026年第四季度 / Q4 2026 (benefits.periods)
+    ["period-key", /(?<![\w-])\d{4}-Q[1-4](?![\w-])/],
   ];
   const ALLOWED = "script,style,noscript,template,textarea,code,kbd,samp,[data-ident]";
   // In Chinese text (the nearest lang="zh…"), an English word of four letters or more is a stray: an untranslated string ("使用 passkey 登录"). Names stay as they are.
   const ENGLISH_WORD = /(?<![\w@.\/-])[A-Za-z]{4,}(?![\w@.\/-])/g;
-  const NAMES = new Set(["Apple", "Google", "Android", "iPhone", "HarmonyOS", "JavaScript", "JPEG", "JSON", "XLSX", "HTTPS", "WLAN"]);
+  // names of things, keys and languages ("按住 Control 键或 Mac 上的 Command 键", the language choice "English")
+  const NAMES = new Set(["Apple", "Google", "Android", "iPhone", "HarmonyOS", "JavaScript", "JPEG", "JSON", "XLSX", "HTTPS", "WLAN", "JsonLogic",
+                         "Control", "Command", "English"]);
 
   function describe(element) {
     if (!element || element === document.body) return "body";
@@ -55,9 +59,10 @@
     return element.getClientRects().length > 0;
   }
 
-  // English words on Chinese pages are checked on the pages citizens read; the staff admin still shows some
-  // (allauth's model names, a few field labels and rule codes — listed in the closing note of 2026-12-06).
-  const CITIZEN_PAGE = !location.pathname.startsWith("/admin/");
+  // English words on Chinese pages are checked on every page, the admin's included (allauth's models carry our
+  // words: identity.third_party_names). Not ours to word: Django's permission names, stored in English when a
+  // model is migrated, in the permission pickers of the group and user forms.
+  const THIRD_PARTY_WORDS = "[id^='id_permissions'],[id^='id_user_permissions']";
   // The admin's column or row for an English field (name_en, question_en …) shows English data on a Chinese page by design.
   function inEnglishField(element) {
     for (let node = element; node && node !== document.body; node = node.parentElement) {
@@ -77,7 +82,7 @@
         const match = text.match(shape);
         if (match) found.push({rule, text: match[0], node: describe(element), context: text.trim().slice(0, 80)});
       }
-      if (CITIZEN_PAGE && /^zh/i.test(element.closest("[lang]")?.lang || "") && !inEnglishField(element)) {
+      if (/^zh/i.test(element.closest("[lang]")?.lang || "") && !inEnglishField(element) && !element.closest(THIRD_PARTY_WORDS)) {
         const stray = (text.match(ENGLISH_WORD) || []).filter(word => !NAMES.has(word));
         if (stray.length) found.push({rule: "english-word-on-a-chinese-page", text: stray[0], node: describe(element), context: text.trim().slice(0, 80)});
       }

@@ -20,6 +20,7 @@ CONTROLS = {
     "/item-code/": "<p>WJ-001、GA-005</p>",
     "/region/": "<p>地区代码 370102</p>",
     "/api-path/": "<p>请访问 /api/v1/notices/ 或 /_allauth/browser/v1/</p>",
+    "/period-key/": "<p>2026-Q4 · 225.00 元</p>",
     "/hidden/": "<p hidden>holder_number 370102 /api/v1/</p><p>Shown.</p>",
     "/english-in-chinese/": "<div lang='zh-Hans'><p>切换到 <span lang='en'>English</span>，用 Apple 设备的通行密钥</p><p>使用 passkey 登录</p></div>",
 }
@@ -54,7 +55,7 @@ def test_each_kind_of_violation_fails_the_check_and_a_clean_page_passes(controls
     assert [p for p in problems["/wide-at-200/"] if p.startswith("scrolls sideways at 200 % text")]
     assert not [p for p in problems["/wide-at-200/"] if p.startswith("scrolls sideways: ")]
     for path, rule in (("/hex/", "hex-id"), ("/snake/", "snake_case-key"), ("/item-code/", "item-code"), ("/region/", "region-code"),
-                       ("/api-path/", "api-path"), ("/english-in-chinese/", "english-word-on-a-chinese-page")):
+                       ("/api-path/", "api-path"), ("/period-key/", "period-key"), ("/english-in-chinese/", "english-word-on-a-chinese-page")):
         assert any(f"({rule})" in p for p in problems[path]), (path, problems[path])
     assert len(problems["/english-in-chinese/"]) == 1 and "'passkey'" in problems["/english-in-chinese/"][0]
     print(problems)

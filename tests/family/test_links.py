@@ -161,3 +161,10 @@ def test_requests_are_a_creation_quota_so_nobody_floods_an_adults_phone(parent, 
     services.family_link_revoke(actor=parent, link=link)
     with pytest.raises(TooMany):
         services.family_link_request(actor=parent, id_number=adult_kin.id_number, name=adult_kin.name, relation="父亲")
+
+
+def test_the_family_page_punctuates_in_the_pages_language(client, parent, parent_of_child):
+    client.force_login(parent)
+    assert "（女儿） ·" in client.get("/family/").content.decode()
+    client.cookies["django_language"] = "en"
+    assert "</strong> (女儿) ·" in client.get("/family/").content.decode()

@@ -4,6 +4,7 @@ and may switch optional scenarios off (statutory ones stay on); the public regis
 
 from __future__ import annotations
 
+import re
 import zlib
 
 import cbor2
@@ -216,3 +217,15 @@ def test_on_the_production_journal_a_read_writes_nothing_on_its_request_and_the_
     assert (read.person_index, read.reason, read.fields) == (citizen.id_number_index, "valid", ["id_card.birth_date"])
     assert AuditEvent.objects.filter(action="lutong_code_read", subject=citizen).count() == 1
     assert resolve(terminals["library"], code).json()["reason"] == "replayed"
+
+
+def test_what_readers_see_is_punctuated_in_the_pages_language(terminals, citizen, client):
+    """English pages list the fields in English punctuation, Chinese ones in Chinese (no "：" or "（" in English)."""
+    client.force_login(citizen)
+    chinese = client.get("/lutong/").content.decode()
+    assert "读码方可见：居民身份证（持证人、" in chinese
+    client.cookies["django_language"] = "en"
+    english = client.get("/lutong/").content.decode()
+    assert "Readers see: Resident ID card (Holder, " in english and not re.search(r"[：（）、；]", english.split("<main", 1)[1].split("</main>")[0])
+    register = client.get("/lutong/scenarios/").content.decode()
+    assert "Resident ID card</strong>: Holder, " in register
