@@ -136,7 +136,8 @@ def ruleset_in_force() -> tuple[RuleSet, list[Rule]]:
 
 def evaluate(people: QuerySet, *, now: dt.datetime | None = None, rules: tuple[RuleSet, list[Rule]] | None = None) -> list[str]:
     """Evaluate a set of people (a PopulationRecord queryset) and upsert their statuses in one
-    statement. Returns the person indexes written (to drop their cached status)."""
+    statement, writing only the rows that change (see ``_changed``). Returns the person indexes
+    written (to drop their cached status)."""
     now = now or timezone.now()
     ruleset, rule_list = rules or ruleset_in_force()
     select_sql, params = status_select(ruleset, rule_list, people, now).query.sql_with_params()
@@ -145,7 +146,7 @@ def evaluate(people: QuerySet, *, now: dt.datetime | None = None, rules: tuple[R
     # Table and column names are ours; every value is a bound parameter of the compiled SELECT.
     sql = (
         f"INSERT INTO {table} ({', '.join(COLUMNS)}) SELECT * FROM ({select_sql}) AS computed "  # noqa: S608
-        f"ON CONFLICT (person_index) DO UPDATE SET {updates} RETURNING person_index"
+        f"ON CONFLICT (person_index) DO UPDATE SET {updates} WHERE {_changed(table)} RETURNING person_index"
     )
     if connection.vendor == "sqlite":
         # SQLite needs a WHERE to tell ON CONFLICT from a join in INSERT … SELECT.
@@ -158,6 +159,19 @@ def evaluate(people: QuerySet, *, now: dt.datetime | None = None, rules: tuple[R
     forget_statuses(written)
     transaction.on_commit(lambda: forget_statuses(written))
     return written
+
+
+SAME_STATUS = ["colour", "reasons", "rule_version", "override_id", "area_code"]
+
+
+def _changed(table: str) -> str:
+    """When an existing row is rewritten: its status differs, it must be re-evaluated sooner than it
+    says, or it is due. An unchanged status keeps its row (no dead tuple, no index entry, no WAL, no
+    cache drop); its later ``valid_until`` only brings its next evaluation forward, and its
+    ``evaluated_at`` stays the time this status was first given."""
+    distinct = "IS NOT" if connection.vendor == "sqlite" else "IS DISTINCT FROM"
+    differs = " OR ".join(f"{table}.{column} {distinct} excluded.{column}" for column in SAME_STATUS)
+    return f"({differs} OR excluded.valid_until < {table}.valid_until OR {table}.valid_until <= excluded.evaluated_at)"
 
 
 def evaluate_people(person_indexes, **kwargs) -> list[str]:
