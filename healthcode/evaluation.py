@@ -117,6 +117,42 @@ def status_select(ruleset: RuleSet, rules: list[Rule], people: QuerySet, now: dt
     return people.values_list("id_number_index", "s_colour", "s_reasons", "s_version", "override_pk", "area_code", "s_evaluated", "s_valid_until")
 
 
+def status_sql(ruleset: RuleSet, rules: list[Rule], people: QuerySet, now: dt.datetime) -> tuple[str, list]:
+    """The same rows as ``status_select``, for PostgreSQL, in two levels so every sub-query runs once
+    per person: the inner SELECT gives, per rule, when its latest triggering row stops applying (NULL
+    when none: a rule applies exactly when that is not NULL) and the override in force; the outer
+    one derives the colour, the reasons and ``valid_until`` from those columns. (``status_select``
+    repeats each rule's EXISTS in the colour and the reasons, and the override's sub-query five
+    times; it stays the reference and SQLite's statement.)"""
+    expiries = {}
+    for number, rule in enumerate(rules):
+        rows, time_field = _rule_matches(rule, now)
+        expiries[f"expiry_{number}"] = _plus(_latest(rows, time_field), dt.timedelta(days=rule.days))
+    override = Override.objects.filter(person_index=OuterRef("id_number_index"), starts_at__lte=now, expires_at__gt=now).order_by("-created_at", "-id")
+    inner = people.annotate(
+        **expiries,
+        override_colour=Subquery(override.values("colour")[:1], output_field=CharField()),
+        override_pk=Subquery(override.values("pk")[:1], output_field=IntegerField()),
+        override_expires=Subquery(override.values("expires_at")[:1], output_field=DateTimeField()),
+    ).values_list("id_number_index", "area_code", *expiries, "override_colour", "override_pk", "override_expires")
+    inner_sql, inner_params = inner.query.sql_with_params()
+    whens, colour_params = ["WHEN override_colour IS NOT NULL THEN override_colour"], []
+    for colour in (Colour.RED, Colour.YELLOW):
+        applying = [f"expiry_{number} IS NOT NULL" for number, rule in enumerate(rules) if rule.colour == colour]
+        if applying:
+            whens.append(f"WHEN {' OR '.join(applying)} THEN %s")
+            colour_params.append(colour)
+    colour_sql = f"CASE {' '.join(whens)} ELSE %s END"
+    colour_params.append(Colour.GREEN)
+    codes = "".join(f", CASE WHEN expiry_{number} IS NOT NULL THEN %s END" for number in range(len(rules)))  # CONCAT skips NULLs
+    reasons_sql = f"CASE WHEN override_colour IS NOT NULL THEN %s ELSE CONCAT(''{codes}) END"
+    reason_params = ["override,", *(rule.code + "," for rule in rules)]
+    least = ", ".join(["%s::timestamptz", *expiries, "override_expires"])  # LEAST skips NULLs on PostgreSQL
+    sql = (f"SELECT id_number_index, {colour_sql}, {reasons_sql}, %s::integer, override_pk, area_code, %s::timestamptz, LEAST({least}) "  # noqa: S608
+           f"FROM ({inner_sql} OFFSET 0) AS evaluated")  # OFFSET 0: not flattened, or its sub-queries would be copied into each use
+    return sql, [*colour_params, *reason_params, ruleset.version, now, now + REEVALUATE_AT_LEAST_EVERY, *inner_params]
+
+
 def _any(conditions: list[Q]) -> Q:
     combined = conditions[0]
     for condition in conditions[1:]:
@@ -140,7 +176,10 @@ def evaluate(people: QuerySet, *, now: dt.datetime | None = None, rules: tuple[R
     written (to drop their cached status)."""
     now = now or timezone.now()
     ruleset, rule_list = rules or ruleset_in_force()
-    select_sql, params = status_select(ruleset, rule_list, people, now).query.sql_with_params()
+    if connection.vendor == "postgresql":
+        select_sql, params = status_sql(ruleset, rule_list, people, now)
+    else:
+        select_sql, params = status_select(ruleset, rule_list, people, now).query.sql_with_params()
     table = HealthStatus._meta.db_table
     updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[1:])
     # Table and column names are ours; every value is a bound parameter of the compiled SELECT.

@@ -174,3 +174,51 @@ def test_two_workers_share_the_chunks_and_one_finishes_the_job():
     assert errors == []
     assert (job.state, job.chunks_done, job.done) == ("done", 20, 400) and finished == [job.pk]
     assert HealthStatus.objects.count() == 400
+
+
+def test_the_two_level_statement_gives_the_reference_rows(rules):
+    """``status_sql`` (PostgreSQL's statement) row for row equals ``status_select`` (the reference)
+    on every kind of source: tests, contacts (released or not), risk-area stays (cleared or not),
+    symptoms declared then withdrawn, overrides."""
+    if connection.vendor != "postgresql":
+        pytest.skip("status_sql is PostgreSQL's")
+    from healthcode.evaluation import ruleset_in_force, status_select, status_sql
+    from healthcode.models import CloseContact, RiskArea, SelfDeclaration, Stay
+
+    indexes = _people(40)
+    now = timezone.now()
+    day = dt.timedelta(days=1)
+    RiskArea.objects.create(area_code="370203", name="市北区", level="high", starts_at=now - 20 * day)
+    for i, index in enumerate(indexes):
+        kind = i % 8
+        if kind == 1:
+            LabResult.objects.create(person_index=index, source="lab", external_id=f"P{i}", kind="antigen", result="positive",
+                                     sampled_at=now - (i % 5) * day, reported_at=now)
+        elif kind == 2:
+            CloseContact.objects.create(person_index=index, listed_at=now - 2 * day, released_at=now - day if i % 16 == 2 else None)
+        elif kind in (3, 4):
+            left = now - 4 * day
+            Stay.objects.create(person_index=index, area_code="370203", city_code="370200", province_code="370000", arrived_at=left - day,
+                                left_at=left, source="import")
+            if kind == 4:
+                LabResult.objects.create(person_index=index, source="lab", external_id=f"N{i}", kind="nucleic_acid", result="negative",
+                                         sampled_at=left + 3 * day, reported_at=left + 3 * day)
+        elif kind == 5:
+            SelfDeclaration.objects.create(person_index=index, symptoms=True, declared_at=now - 2 * day)
+            if i % 16 == 5:
+                SelfDeclaration.objects.create(person_index=index, symptoms=False, declared_at=now - day)
+        elif kind == 6:
+            Override.objects.create(person_index=index, colour="green" if i % 16 == 6 else "red", note="t", starts_at=now - day,
+                                    expires_at=now + 3 * day, officer=UserFactory())
+            LabResult.objects.create(person_index=index, source="lab", external_id=f"O{i}", kind="antigen", result="positive",
+                                     sampled_at=now - day, reported_at=now)
+    ruleset, rule_list = ruleset_in_force()
+    people = PopulationRecord.objects.all()
+    reference = set(status_select(ruleset, rule_list, people, now))
+    sql, params = status_sql(ruleset, rule_list, people, now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = set(cursor.fetchall())
+    assert rows == reference and len(rows) == 40
+    assert {row[1] for row in rows} == {"green", "yellow", "red"} and any(row[4] for row in rows)
+    assert len({row[2] for row in rows}) >= 4  # several different reasons
