@@ -36,7 +36,7 @@ from bench.load_citizens import COLUMNS, copy, people  # noqa: E402
 from core.usecases import SYSTEM  # noqa: E402
 from healthcode import services  # noqa: E402
 from healthcode.demo import default_ruleset  # noqa: E402
-from healthcode.evaluation import evaluate, ruleset_in_force, status_select  # noqa: E402
+from healthcode.evaluation import evaluate, ruleset_in_force, status_sql  # noqa: E402
 from healthcode.models import RecomputeChunk, RecomputeJob, Rule, RuleSet, TestResult  # noqa: E402
 from identity import crypto  # noqa: E402
 from identity.models import PopulationRecord, id_number_index  # noqa: E402
@@ -72,9 +72,10 @@ def explain(chunk: int) -> tuple[str, float]:
     first = PopulationRecord.objects.order_by("id").values_list("id", flat=True).first()
     people_in = PopulationRecord.objects.filter(id__gte=first, id__lt=first + chunk)
     started = time.perf_counter()
-    sql, params = status_select(ruleset, rules, people_in, timezone.now()).query.sql_with_params()
+    sql, params = status_sql(ruleset, rules, people_in, timezone.now())
     compile_ms = (time.perf_counter() - started) * 1000
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")  # as evaluate() runs it
         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     return plan, compile_ms
