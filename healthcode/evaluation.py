@@ -181,7 +181,12 @@ def evaluate(people: QuerySet, *, now: dt.datetime | None = None, rules: tuple[R
     else:
         select_sql, params = status_select(ruleset, rule_list, people, now).query.sql_with_params()
     table = HealthStatus._meta.db_table
-    updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[1:])
+    least = "LEAST" if connection.vendor == "postgresql" else "MIN"
+    updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[1:-1])
+    # valid_until only moves earlier (or on from a due row): left where it was, an unchanged indexed
+    # column lets PostgreSQL update the row in place (HOT, fillfactor 50): no index entries, 1/9 the WAL.
+    updates += (f", valid_until = CASE WHEN {table}.valid_until <= excluded.evaluated_at THEN excluded.valid_until "
+                f"ELSE {least}({table}.valid_until, excluded.valid_until) END")
     # Table and column names are ours; every value is a bound parameter of the compiled SELECT.
     sql = (
         f"INSERT INTO {table} ({', '.join(COLUMNS)}) SELECT * FROM ({select_sql}) AS computed "  # noqa: S608
@@ -210,8 +215,9 @@ SAME_STATUS = ["colour", "reasons", "rule_version", "override_id", "area_code"]
 def _changed(table: str) -> str:
     """When an existing row is rewritten: its status differs, it must be re-evaluated sooner than it
     says, or it is due. An unchanged status keeps its row (no dead tuple, no index entry, no WAL, no
-    cache drop); its later ``valid_until`` only brings its next evaluation forward, and its
-    ``evaluated_at`` stays the time this status was first given."""
+    cache drop): keeping the earlier ``valid_until`` only brings its next evaluation forward (never
+    later than a day after the last write), and its ``evaluated_at`` stays the time this status was
+    first given."""
     distinct = "IS NOT" if connection.vendor == "sqlite" else "IS DISTINCT FROM"
     differs = " OR ".join(f"{table}.{column} {distinct} excluded.{column}" for column in SAME_STATUS)
     return f"({differs} OR excluded.valid_until < {table}.valid_until OR {table}.valid_until <= excluded.evaluated_at)"
