@@ -14,6 +14,7 @@ from healthcode.evaluation import evaluate, evaluate_people, ruleset_in_force
 from healthcode.models import DailyCount, HealthStatus, RecomputeChunk, RecomputeJob, Stay
 from identity.models import PopulationRecord
 
+
 def chunk_starts(chunk_size: int) -> list[int]:
     """The first id of every chunk: every ``chunk_size``-th id of the population base in id order, so
     chunks hold the same number of people whatever the gaps in the ids (one index-only scan)."""
