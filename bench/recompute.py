@@ -4,8 +4,9 @@ and the bench's test results (1 %, 0.1 % positive) with COPY, give everyone a st
 - a new rule version put in force (every status changes: every row written), and
 - a rerun with nothing changed (no row written),
 
-each with one and with two bulk worker processes (``celery worker -Q bulk --pool solo``, as
-``devtools/stack.py`` starts them), from the job's creation to its ``done``. Also prints the
+each with one and with two bulk worker processes (``celery worker -Q bulk --pool solo``), from the
+job's creation to its ``done``, with the CPU seconds the workers and PostgreSQL spent on it (the box
+is shared: CPU seconds say what a quiet machine would need). Also prints the
 ``EXPLAIN ANALYZE`` of one chunk's statement and the Python time around it.
 
     scripts/with-services.sh env QILU_ENV=test QILU_TASKS_EAGER=false .venv/bin/python bench/recompute.py 100000 [CHUNK]
@@ -90,7 +91,39 @@ def workers(count: int) -> list[subprocess.Popen]:
     return procs
 
 
-def timed_job(chunk: int) -> dict:
+def _cpu(pid: int) -> float:
+    """utime + stime of a process and of its children it has waited for (PostgreSQL's postmaster reaps its backends)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _live_children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+                continue
+    return found
+
+
+def cpu_seconds(procs: list[subprocess.Popen]) -> float:
+    """CPU seconds used so far by the bulk workers and by PostgreSQL (postmaster, its live and reaped backends)."""
+    postmaster = int(Path(os.environ["QILU_PG_DATA"], "postmaster.pid").read_text().split()[0])
+    pids = [proc.pid for proc in procs] + [postmaster] + _live_children(postmaster)
+    total = 0.0
+    for pid in pids:
+        try:
+            total += _cpu(pid)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+def timed_job(chunk: int, procs: list[subprocess.Popen]) -> dict:
+    cpu_before = cpu_seconds(procs)
     started = time.perf_counter()
     with transaction.atomic():
         job = services.recompute_start(actor=SYSTEM, reason="bench", chunk_size=chunk)
@@ -99,10 +132,11 @@ def timed_job(chunk: int) -> dict:
         if time.perf_counter() - started > 1800:
             raise RuntimeError("the recompute did not finish in 30 minutes")
     seconds = time.perf_counter() - started
+    cpu = cpu_seconds(procs) - cpu_before
     job.refresh_from_db()
     chunks = RecomputeChunk.objects.filter(job=job)
     return {"state": state, "seconds": round(seconds, 2), "people": job.done, "changed": job.changed, "chunks": chunks.count(),
-            "load": os.getloadavg()[0]}
+            "cpu_s": round(cpu, 2), "load": os.getloadavg()[0]}
 
 
 def main(n: int, chunk: int) -> None:
@@ -122,9 +156,9 @@ def main(n: int, chunk: int) -> None:
         procs = workers(count)
         try:
             new_version()
-            results[f"{count} worker(s), new rule version"] = timed_job(chunk)
+            results[f"{count} worker(s), new rule version"] = timed_job(chunk, procs)
             print(count, "new version", results[f"{count} worker(s), new rule version"], flush=True)
-            results[f"{count} worker(s), nothing changed"] = timed_job(chunk)
+            results[f"{count} worker(s), nothing changed"] = timed_job(chunk, procs)
             print(count, "rerun", results[f"{count} worker(s), nothing changed"], flush=True)
         finally:
             for proc in procs:
