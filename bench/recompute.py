@@ -9,7 +9,7 @@ job's creation to its ``done``, with the CPU seconds the workers and PostgreSQL 
 is shared: CPU seconds say what a quiet machine would need). Also prints the
 ``EXPLAIN ANALYZE`` of one chunk's statement and the Python time around it.
 
-    scripts/with-services.sh env QILU_ENV=test QILU_TASKS_EAGER=false .venv/bin/python bench/recompute.py 100000 [CHUNK]
+    scripts/with-services.sh env QILU_ENV=test QILU_TASKS_EAGER=false [BENCH_WORKERS=1,2] .venv/bin/python bench/recompute.py 100000 [CHUNK]
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ def main(n: int, chunk: int) -> None:
     plan, compile_ms = explain(chunk)
     print(f"one chunk's SELECT ({chunk:,} people), compiled in {compile_ms:.1f} ms:\n{plan}\n", flush=True)
     results = {}
-    for count in (1, 2):
+    for count in [int(c) for c in os.environ.get("BENCH_WORKERS", "1,2").split(",")]:
         procs = workers(count)
         try:
             new_version()
