@@ -222,3 +222,16 @@ def test_the_two_level_statement_gives_the_reference_rows(rules):
     assert rows == reference and len(rows) == 40
     assert {row[1] for row in rows} == {"green", "yellow", "red"} and any(row[4] for row in rows)
     assert len({row[2] for row in rows}) >= 4  # several different reasons
+
+
+def test_the_officer_sees_progress_by_chunk_in_admin(rules):
+    from django.contrib import admin
+
+    _people(30)
+    job = _job(10)
+    model_admin = admin.site._registry[RecomputeJob]
+    assert model_admin.chunks_display(job) == "—"  # not split yet
+    _plan(job)
+    tasks.recompute_chunk(job.pk, 1)
+    job.refresh_from_db()
+    assert (model_admin.chunks_display(job), job.progress, model_admin.progress_display(job)) == ("1/3", 33, "33% (10/30)")
