@@ -184,7 +184,7 @@ def evaluate(people: QuerySet, *, now: dt.datetime | None = None, rules: tuple[R
     least = "LEAST" if connection.vendor == "postgresql" else "MIN"
     updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[1:-1])
     # valid_until only moves earlier (or on from a due row): left where it was, an unchanged indexed
-    # column lets PostgreSQL update the row in place (HOT, fillfactor 50): no index entries, 1/9 the WAL.
+    # column lets PostgreSQL update the row in place (HOT, fillfactor 50): no new index entries.
     updates += (f", valid_until = CASE WHEN {table}.valid_until <= excluded.evaluated_at THEN excluded.valid_until "
                 f"ELSE {least}({table}.valid_until, excluded.valid_until) END")
     # Table and column names are ours; every value is a bound parameter of the compiled SELECT.
