@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: bench-crypto bench-knowledge bench-presentations run demo-code test bench-yardsticks lint bench mutation system-packages clean
+.PHONY: bench-crypto bench-recompute bench-knowledge bench-presentations run demo-code test bench-yardsticks lint bench mutation system-packages clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench-yardsticks: $(VENV)/.dev system-packages
 ## make bench-presentations: SD-JWT VC presentations verified offline and online beside the 亮证 code, status lists at 131,072 slots, QR sizes
 bench-presentations: $(VENV)/.dev system-packages
 	scripts/with-services.sh $(PY) bench/presentations.py
+
+## make bench-recompute: the health-status recompute on real bulk workers (1 and 2 processes) at BENCH_PEOPLE (default 100,000)
+bench-recompute: $(VENV)/.dev system-packages
+	scripts/with-services.sh env QILU_ENV=test QILU_TASKS_EAGER=false $(PY) bench/recompute.py $${BENCH_PEOPLE:-100000}
 
 ## make bench-crypto: SM2/SM4/SM3 beside ES256/AES-GCM/SHA-256 (software and device provider), and the at-rest migration's rates (PEOPLE, default 20,000) → bench/results/
 bench-crypto: $(VENV)/.dev system-packages

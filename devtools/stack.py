@@ -22,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
+BULK_PROCESSES = int(os.environ.get("QILU_BULK_PROCESSES", "2"))  # the bulk worker's processes: a recompute's chunks run this many at a time
 
 
 def free_port() -> int:
@@ -195,9 +196,11 @@ logfile = {run / "pgbouncer.log"}
         wait_for(lambda: self.get("/healthz")[0] == 200, 30, "gunicorn")
 
     def start_worker(self, queue: str | None = None):
-        """One Celery worker per queue (portal/settings.py CELERY_TASK_QUEUES_BY_WORKLOAD), or one for a given queue."""
+        """One Celery worker per queue (portal/settings.py CELERY_TASK_QUEUES_BY_WORKLOAD), or one for a given queue.
+        The bulk worker runs two processes (as deploy/k8s does), so a recompute's chunks go two at a time."""
         for name in [queue] if queue else ["interactive", "notify", "bulk"]:
-            self._spawn(f"worker-{name}", [str(VENV_BIN / "celery"), "-A", "portal", "worker", "-l", "info", "--pool", "solo", "-Q", name,
+            pool = ["--pool", "prefork", "--concurrency", str(BULK_PROCESSES)] if name == "bulk" else ["--pool", "solo"]
+            self._spawn(f"worker-{name}", [str(VENV_BIN / "celery"), "-A", "portal", "worker", "-l", "info", *pool, "-Q", name,
                                            "-n", f"{name}{time.time_ns()}@qilu"])
 
     def start_journal(self, *extra: str):

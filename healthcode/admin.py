@@ -294,11 +294,15 @@ class TrustedIssuerAdmin(admin.ModelAdmin):
 
 @admin.register(RecomputeJob)
 class RecomputeJobAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "reason", "state", "progress_display", "changed", "created_at", "finished_at"]
+    list_display = ["pk", "reason", "state", "progress_display", "chunks_display", "changed", "created_at", "finished_at"]
 
     @admin.display(description=_("进度"))
     def progress_display(self, obj):
         return f"{obj.progress}% ({obj.done}/{obj.total})"
+
+    @admin.display(description=_("已完成分块"))
+    def chunks_display(self, obj):
+        return f"{obj.chunks_done}/{obj.chunks_total}" if obj.chunks_total is not None else "—"
 
 
 class SourceDataAdmin(ReadOnlyAdmin):

@@ -416,8 +416,9 @@ class RecomputeJob(models.Model):
     state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.QUEUED)
     first_id = models.BigIntegerField(default=0)
     last_id = models.BigIntegerField(default=0)
-    cursor = models.BigIntegerField(_("进度游标"), default=0)
     chunk_size = models.PositiveIntegerField(default=20000)
+    chunks_total = models.PositiveIntegerField(_("分块数"), null=True, blank=True, help_text=_("分块前为空"))
+    chunks_done = models.PositiveIntegerField(_("已完成分块"), default=0)
     total = models.PositiveIntegerField(_("人数"), default=0)
     done = models.PositiveIntegerField(_("已处理"), default=0)
     changed = models.PositiveIntegerField(_("变化"), default=0)
@@ -435,7 +436,32 @@ class RecomputeJob(models.Model):
 
     @property
     def progress(self) -> int:
-        return 100 if self.state == self.State.DONE else int(100 * self.done / self.total) if self.total else 0
+        if self.state == self.State.DONE:
+            return 100
+        return min(99, int(100 * self.chunks_done / self.chunks_total)) if self.chunks_total else 0
+
+
+class RecomputeChunk(models.Model):
+    """One slice of a recompute: the people with ``first_id <= id < next_first_id`` (the last chunk has
+    no upper bound, so a person added while the job runs is in it). One Celery task each, on the bulk
+    queue; ``done_at`` is set in the transaction that writes the chunk's statuses, so a retried chunk
+    finds it done and the job's counter moves once per chunk."""
+
+    job = models.ForeignKey(RecomputeJob, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    first_id = models.BigIntegerField()
+    next_first_id = models.BigIntegerField(null=True, blank=True)
+    people = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("重新赋码分块")
+        verbose_name_plural = _("重新赋码分块")
+        constraints = [models.UniqueConstraint(fields=["job", "number"], name="one_chunk_per_job_number")]
+
+    def __str__(self) -> str:
+        return f"#{self.job_id}/{self.number}"
 
 
 class DailyCount(models.Model):

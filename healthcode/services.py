@@ -601,7 +601,7 @@ def recompute_start(*, actor: User | SystemActor, reason: str, area_code: str = 
     ruleset = RuleSet.objects.filter(in_force=True).first()
     job = RecomputeJob.objects.create(
         reason=reason[:255], area_code=area_code, created_by=actor if getattr(actor, "pk", None) else None, rule_version=ruleset.version if ruleset else 0,
-        first_id=bounds["first"] or 0, last_id=bounds["last"] or 0, cursor=bounds["first"] or 0, chunk_size=chunk_size,
+        first_id=bounds["first"] or 0, last_id=bounds["last"] or 0, chunk_size=chunk_size,
         total=PopulationRecord.objects.count(),
     )
     audit_record(action=AuditEvent.Action.HEALTH_RULES_CHANGED, actor=actor, detail={"step": "recompute", "job": job.pk, "reason": job.reason})

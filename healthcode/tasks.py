@@ -1,29 +1,41 @@
-"""Celery tasks: chunked, resumable recomputation; re-evaluation of statuses that are due; statistics."""
+"""Celery tasks: recomputation split into chunk tasks any number of bulk workers share; re-evaluation of statuses that are due; statistics."""
 
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 from celery import shared_task
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from core.outbox import enqueue
+from core.outbox import enqueue, enqueue_on_commit
 from healthcode.evaluation import evaluate, evaluate_people, ruleset_in_force
-from healthcode.models import DailyCount, HealthStatus, RecomputeJob, Stay
+from healthcode.models import DailyCount, HealthStatus, RecomputeChunk, RecomputeJob, Stay
 from identity.models import PopulationRecord
 
-TIME_BUDGET_SECONDS = 30
+
+def chunk_starts(chunk_size: int) -> list[int]:
+    """The first id of every chunk: every ``chunk_size``-th id of the population base in id order, so
+    chunks hold the same number of people whatever the gaps in the ids (one index-only scan)."""
+    table = PopulationRecord._meta.db_table
+    sql = (f"SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM {table}) AS numbered "  # noqa: S608 (our table name)
+           "WHERE (n - 1) %% %s = 0 ORDER BY id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [chunk_size])
+        return [row[0] for row in cursor.fetchall()]
 
 
-def _people_in_chunk(job: RecomputeJob):
-    people = PopulationRecord.objects.filter(id__gte=job.cursor, id__lt=job.cursor + job.chunk_size)
-    if job.area_code:
-        code = job.area_code
+def _in_chunk(chunk: RecomputeChunk):
+    people = PopulationRecord.objects.filter(id__gte=chunk.first_id)
+    return people if chunk.next_first_id is None else people.filter(id__lt=chunk.next_first_id)
+
+
+def _to_evaluate(chunk: RecomputeChunk, area_code: str):
+    people = _in_chunk(chunk)
+    if area_code:
         touched = Stay.objects.filter(person_index=OuterRef("id_number_index")).filter(
-            Q(area_code=code) | Q(city_code=code) | Q(province_code=code)
+            Q(area_code=area_code) | Q(city_code=area_code) | Q(province_code=area_code)
         )
         people = people.filter(Exists(touched))
     return people
@@ -31,33 +43,56 @@ def _people_in_chunk(job: RecomputeJob):
 
 @shared_task(name="healthcode.recompute", acks_late=True)
 def recompute(job_id: int) -> str:
-    """Work through a job chunk by chunk (id ranges of the population base). Each chunk is one upsert
-    statement and the cursor moves in the same transaction, so a killed worker resumes where it
-    stopped and a chunk done twice writes the same rows again (idempotent). After the time budget the
-    task re-enqueues itself, so no task runs long and other work interleaves."""
-    started = time.monotonic()
-    job = RecomputeJob.objects.get(pk=job_id)
-    if job.state in (RecomputeJob.State.DONE, RecomputeJob.State.FAILED):
-        return job.state
+    """Split a job into chunks of ``chunk_size`` people (once: the chunks are rows) and queue one
+    ``recompute_chunk`` task per chunk not done yet on the bulk queue, so every bulk worker takes
+    chunks. Run again (a lost worker, a relay) it queues only the chunks still to do."""
+    with transaction.atomic():
+        job = RecomputeJob.objects.select_for_update().get(pk=job_id)
+        if job.state in (RecomputeJob.State.DONE, RecomputeJob.State.FAILED):
+            return job.state
+        if job.chunks_total is None:
+            starts = chunk_starts(job.chunk_size)
+            RecomputeChunk.objects.bulk_create([
+                RecomputeChunk(job=job, number=number, first_id=first, next_first_id=starts[number + 1] if number + 1 < len(starts) else None)
+                for number, first in enumerate(starts)
+            ])
+            job.chunks_total, job.state = len(starts), RecomputeJob.State.RUNNING
+            job.save(update_fields=["chunks_total", "state"])
+        if job.chunks_done >= job.chunks_total:
+            _finish(job_id)
+            return "done"
+        pending = list(job.chunks.filter(done_at__isnull=True).order_by("number").values_list("number", flat=True))
+    for number in pending:  # after commit: a chunk's task finds its row
+        enqueue(recompute_chunk, job_id, number)
+    return f"{len(pending)} chunks queued"
+
+
+@shared_task(name="healthcode.recompute_chunk", acks_late=True)
+def recompute_chunk(job_id: int, number: int) -> str:
+    """One chunk: its statuses (one set-based upsert writing only the changed rows), the chunk marked
+    done and the job's counters moved, in one transaction. A chunk done twice (a redelivered task)
+    finds its row done and writes nothing; the chunk that completes the job finishes it, once."""
     rules = ruleset_in_force()
-    RecomputeJob.objects.filter(pk=job.pk, state=RecomputeJob.State.QUEUED).update(state=RecomputeJob.State.RUNNING)
-    while job.cursor <= job.last_id:
-        with transaction.atomic():
-            job = RecomputeJob.objects.select_for_update(no_key=True).get(pk=job_id)
-            if job.cursor > job.last_id:
-                break
-            written = evaluate(_people_in_chunk(job), rules=rules)
-            in_chunk = PopulationRecord.objects.filter(id__gte=job.cursor, id__lt=job.cursor + job.chunk_size).count()
-            RecomputeJob.objects.filter(pk=job.pk).update(
-                cursor=F("cursor") + job.chunk_size, done=F("done") + in_chunk, changed=F("changed") + len(written)
-            )
-            job.cursor += job.chunk_size
-        if time.monotonic() - started > TIME_BUDGET_SECONDS and job.cursor <= job.last_id:
-            enqueue(recompute, job_id)
-            return "continued"
+    with transaction.atomic():
+        chunk = RecomputeChunk.objects.select_for_update().get(job_id=job_id, number=number)
+        area_code, state = RecomputeJob.objects.filter(pk=job_id).values_list("area_code", "state").get()
+        if chunk.done_at is not None or state in (RecomputeJob.State.DONE, RecomputeJob.State.FAILED):
+            return "already done"
+        written = evaluate(_to_evaluate(chunk, area_code), rules=rules)
+        people = _in_chunk(chunk).count()
+        RecomputeChunk.objects.filter(pk=chunk.pk).update(done_at=timezone.now(), people=people, changed=len(written))
+        # The job's row is locked from here to commit (milliseconds): chunks count in one at a time.
+        RecomputeJob.objects.filter(pk=job_id).update(chunks_done=F("chunks_done") + 1, done=F("done") + people, changed=F("changed") + len(written))
+        done, total = RecomputeJob.objects.filter(pk=job_id).values_list("chunks_done", "chunks_total").get()
+        if done >= total:
+            _finish(job_id)
+    return f"{len(written)} of {people} changed"
+
+
+def _finish(job_id: int) -> None:
+    """Mark the job done and publish it (the day's counts) after commit; called once, under the job's lock."""
     RecomputeJob.objects.filter(pk=job_id).update(state=RecomputeJob.State.DONE, finished_at=timezone.now())
-    enqueue(snapshot_counts)
-    return "done"
+    enqueue_on_commit("healthcode.snapshot_counts")
 
 
 @shared_task(name="healthcode.reevaluate", acks_late=True)

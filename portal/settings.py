@@ -220,7 +220,7 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_QUEUES_BY_WORKLOAD = {
     "interactive": ["services.instant_approval", "portal.relay_queued_tasks"],
     "notify": ["services.send_transition_notice", "paysim.deliver", "identity.sms_deliver"],
-    "bulk": ["healthcode.recompute", "healthcode.reevaluate_due", "healthcode.snapshot_counts", "services.mark_overdue",
+    "bulk": ["healthcode.recompute", "healthcode.recompute_chunk", "healthcode.reevaluate_due", "healthcode.snapshot_counts", "services.mark_overdue",
              "credentials.purge_presentations", "portal.maintain_partitions", "payments.sweep_pending", "payments.reconcile_yesterday"],
 }
 CELERY_TASK_DEFAULT_QUEUE = "interactive"

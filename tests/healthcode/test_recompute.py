@@ -92,19 +92,22 @@ def test_recompute_100k_people_in_chunks(rules, django_capture_on_commit_callbac
         print(f"\n  recompute of 100,000 people: {elapsed:.1f} s ({100_000 / elapsed:,.0f} people/s)")
 
 
-def test_a_killed_job_resumes_from_its_cursor(rules):
+def test_a_killed_job_resumes_with_the_chunks_left(rules):
     _require_postgres()
     indexes = _people(3000)
     from healthcode.tasks import recompute
 
-    job = RecomputeJob.objects.create(reason="resume", rule_version=1, first_id=PopulationRecord.objects.order_by("id").first().id,
-                                      last_id=PopulationRecord.objects.order_by("-id").first().id, chunk_size=1000, total=3000)
-    job.cursor = job.first_id + 2000  # as if a worker died after two chunks
-    job.done = 2000
-    job.save()
-    recompute(job.pk)
+    job = RecomputeJob.objects.create(reason="resume", rule_version=1, chunk_size=1000, total=3000)
+    from unittest import mock
+
+    with mock.patch("healthcode.tasks.enqueue"):  # as if the worker died right after planning
+        recompute(job.pk)
+    assert job.chunks.count() == 3
+    job.chunks.filter(number__lt=2).update(done_at=timezone.now(), people=1000)  # …and two chunks were done before it died
+    RecomputeJob.objects.filter(pk=job.pk).update(chunks_done=2, done=2000)
+    recompute(job.pk)  # redelivered: queues (here, runs) only the chunk left
     job.refresh_from_db()
-    assert job.state == "done"
+    assert (job.state, job.chunks_done, job.done) == ("done", 3, 3000)
     assert HealthStatus.objects.count() == 1000  # only the last chunk was left to do
     assert HealthStatus.objects.filter(person_index=indexes[-1]).exists()
 
@@ -154,8 +157,7 @@ def test_readers_never_miss_a_status_while_a_job_runs():
     default_ruleset()
     indexes = _people(20_000)
     evaluate_people(indexes)
-    job = services.recompute_start(actor=SYSTEM, reason="concurrent", chunk_size=2_000)  # transaction=True: on_commit runs the eager task now
-    RecomputeJob.objects.filter(pk=job.pk).update(state="queued", cursor=job.first_id, done=0)
+    job = RecomputeJob.objects.create(reason="concurrent", rule_version=1, chunk_size=2_000, total=20_000)
     missing, reads = [], [0]
     stop = threading.Event()
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('healthcode', '0004_appeal_text_limits'),
+        ('healthcode', '0006_healthstatus_room_for_in_place_updates'),
     ]
 
     operations = [
