@@ -10,7 +10,7 @@ import sys
 
 from devtools.stack import ROOT
 
-HEAVY = ("rjieba", "bm25s", "pypdf", "weasyprint", "pyhanko")
+HEAVY = ("rjieba", "bm25s", "numpy", "pypdf", "weasyprint", "pyhanko", "openpyxl")
 
 WORKER = """
 import json, resource, sys
