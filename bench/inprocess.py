@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ.setdefault("QILU_BENCH", "true")
 os.environ.setdefault("QILU_TASKS_EAGER", "false")  # as the stack: tasks go to the broker, not run in the web process
+os.environ.setdefault("QILU_PUBLIC_URL", "https://qilu.example.gov.cn")  # as the stack: no served-origin cache read per request
 
 
 def status(field: str) -> int:
@@ -139,6 +140,8 @@ def run(mode: str, only: str, n: int) -> None:
                     print(f"    +{stat.size_diff / 2**20:.1f} MiB in {stat.count_diff:+} blocks:\n      "
                           + "\n      ".join(str(frame) for frame in stat.traceback.format()[-12:]), flush=True)
         if profile:
+            if os.environ.get("INPROCESS_PROFILES"):  # a directory: each scenario's cProfile, for pstats or snakeviz
+                profile.dump_stats(Path(os.environ["INPROCESS_PROFILES"]) / f"{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}.prof")
             out = io.StringIO()
             pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(60)
             print(out.getvalue())
