@@ -27,26 +27,3 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 access_log_format = '{"time":"%(t)s","method":"%(m)s","path":"%(U)s","status":%(s)s,"bytes":%(B)s,"ms":%(M)s,"request_id":"%({x-request-id}o)s"}'
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-
-# Memory a worker frees goes back to the system. glibc raises its mmap threshold to the size of the
-# largest block freed so far (up to 32 MiB): after two sign-ins, each Argon2id hash's 19 MiB comes from
-# the heap and stays resident when freed, under everything the worker loads later (issue 25: a worker's
-# peak). A fixed threshold (glibc's default, 128 KiB) turns that adjustment off: large blocks are
-# mapped and unmapped as asked.
-M_MMAP_THRESHOLD = -3  # glibc's <malloc.h>
-MMAP_THRESHOLD = 128 * 1024
-
-
-def fixed_mmap_threshold() -> bool:
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD))
-    except (OSError, AttributeError):  # not glibc: nothing to set
-        return False
-
-
-def post_fork(server, worker):
-    fixed_mmap_threshold()
