@@ -12,7 +12,8 @@ restarted with it, the SM2 keys made by the deploy step), marked "SM2 co-signed"
 
 Knobs: BENCH_CITIZENS, BENCH_SMALL, BENCH_SECONDS (per scenario, default 10), BENCH_CONNECTIONS (default 16),
 BENCH_RESULTS (the directory for the table, default bench/results; `make test`'s small run writes elsewhere),
-BENCH_SM2 (default 1; 0 leaves out the co-signed rows).
+BENCH_SM2 (default 1; 0 leaves out the co-signed rows), BENCH_ONLY (a comma list of scenario names: only those, and the
+baselines, are measured).
 """
 
 from __future__ import annotations
@@ -53,6 +54,11 @@ HOT = ("show a health pass", "verify a health pass (checkpoint)", "show a creden
        "list the catalogue (anonymous)", "resolve a 鲁通码")
 SIGNED = HOT[:4]  # measured again with SM2 co-signatures on
 SM2 = os.environ.get("BENCH_SM2", "1") != "0"
+ONLY = {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()}
+
+
+def wanted(name: str) -> bool:
+    return not ONLY or name in ONLY or name.startswith("baseline")
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -83,7 +89,12 @@ def wrk(stack: Stack, name: str, lines, seconds: int = SECONDS) -> dict:
     statuses = {int(code): int(count) for code, count in re.findall(r"^status (\d+) (\d+)$", out, re.M)}
     return {"name": name, "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),
             "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1)), "requests": total, "cpu_ms": used * 1000 / TICK / max(total, 1),
-            "errors": {code: count for code, count in statuses.items() if not 200 <= code < 400}}
+            "errors": {code: count for code, count in statuses.items() if not 200 <= code < 400}, "rss": worker_resident(pids)}
+
+
+def worker_resident(pids: list[int]) -> int:
+    """The largest resident memory (VmRSS, MiB) among the workers after a scenario: what each scenario leaves behind."""
+    return max(int(re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text()).group(1)) // 1024 for pid in pids)
 
 
 def _ms(value: str) -> float:
@@ -106,7 +117,7 @@ def sign_in_bench(stack: Stack, count: int = 60, workers: int = 8) -> dict:
     elapsed = time.perf_counter() - started
     return {"name": "sign in (ID number + password)", "rps": count / elapsed, "p50": statistics.median(latencies),
             "p99": latencies[int(len(latencies) * 0.99) - 1], "errors": {}, "requests": count,
-            "cpu_ms": (cpu_ticks(pids) - ticks) * 1000 / TICK / count}
+            "cpu_ms": (cpu_ticks(pids) - ticks) * 1000 / TICK / count, "rss": worker_resident(pids)}
 
 
 def worker_peak_memory(stack: Stack) -> list[int]:
@@ -339,13 +350,15 @@ def main() -> None:
         tokens = {key: stack.sign_in(PEOPLE[key]) for key in [*CITIZEN_KEYS, "clerk", "checkpoint"]}
         planned, _application = scenarios(stack, tokens)
         for name, lines in planned:
-            if name in HOT or name.startswith("baseline"):
+            if (name in HOT or name.startswith("baseline")) and wanted(name):
                 small.append(wrk(stack, name, lines))
                 print(f"[{SMALL:,}] {name}: {small[-1]['rps']:.0f} req/s, {small[-1]['cpu_ms']:.2f} CPU ms", flush=True)
         if CITIZENS > SMALL:
             load(stack, CITIZENS - SMALL, SMALL, notes)
         planned, application = scenarios(stack, tokens)  # fresh passes and presentations
         for name, lines in planned:
+            if not wanted(name):
+                continue
             if name == "verify a health pass (checkpoint)":
                 result, facts["seen"], facts["drained"] = check_lag(stack, tokens, lines)
                 results.append(result)
@@ -360,12 +373,15 @@ def main() -> None:
         if server_errors:
             notes.append("Errors the database servers and the pooler logged during the scenarios: "
                          + "; ".join(f"{count}× {what}" for what, count in server_errors.most_common(8)))
-        results.append(sign_in_bench(stack))
-        facts["benefits"] = match_benefits(stack)
+        if wanted("sign in (ID number + password)"):
+            results.append(sign_in_bench(stack))
+        if not ONLY:  # the whole-run figures: only in a full run
+            facts["benefits"] = match_benefits(stack)
         facts["peaks"] = worker_peak_memory(stack)
         facts["memory"] = worker_memory_by_file(stack)
-        facts["approval"], facts["recompute"], facts["trail"] = instant_approval_during_recompute(stack, tokens["citizen"], application)
-        if SM2:
+        if not ONLY:
+            facts["approval"], facts["recompute"], facts["trail"] = instant_approval_during_recompute(stack, tokens["citizen"], application)
+        if SM2 and not ONLY:
             results += cosigned(stack, tokens)
     finally:
         stack.stop()
@@ -389,21 +405,25 @@ def write(results: list[dict], small: list[dict], notes: list[str], facts: dict)
              f"Stack: gunicorn sync ×2 → PgBouncer (transaction pooling) → PostgreSQL primary + streaming replica, Redis, Celery workers per queue, "
              f"the check journal's consumer, QILU_ENV=prod; wrk -t2 -c{CONNECTIONS} -d{SECONDS}s; {CITIZENS:,} citizens loaded "
              f"(the last column: the same path with {SMALL:,}, in the same run). CPU ms: the gunicorn workers' user + system time per request.", "",
-             "| scenario | req/s | p50 ms | p99 ms | CPU ms/req | non-2xx | vs bare DRF (auth) | vs bare DRF (anon) | at 1M vs at 10k |",
-             "|---|---:|---:|---:|---:|---|---:|---:|---:|"]
+             "| scenario | req/s | p50 ms | p99 ms | CPU ms/req | non-2xx | vs bare DRF (auth) | vs bare DRF (anon) | at 1M vs at 10k | worker RSS, MiB |",
+             "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
     for r in results:
         errors = ", ".join(f"{code}×{count}" for code, count in sorted(r["errors"].items())) or "0"
         scale = f"{r['rps'] / at_small[r['name']]['rps']:.2f}" if r["name"] in at_small else ""
         lines.append(f"| {r['name']} | {r['rps']:,.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['cpu_ms']:.2f} | {errors} | {r['rps'] / drf['rps']:.2f} | "
-                     f"{r['rps'] / floor['rps']:.2f} | {scale} |")
+                     f"{r['rps'] / floor['rps']:.2f} | {scale} | {r['rss']} |")
     lines += ["", f"With {SMALL:,} citizens:", "", "| scenario | req/s | CPU ms/req |", "|---|---:|---:|"]
     lines += [f"| {r['name']} | {r['rps']:,.0f} | {r['cpu_ms']:.2f} |" for r in small]
-    lines += ["", f"- Check records: under the verify-a-pass load, the holder saw a new check in \"who used my data\" after **{facts['seen']:.2f} s**; "
-              f"the journal was empty {facts['drained']:.2f} s after the load stopped.",
-              f"- A 秒批 application completed in **{facts['approval']:.2f} s** while all {CITIZENS:,} statuses were recomputed on the bulk queue; "
-              f"the recompute took **{facts['recompute']:.0f} s**. Where the time went: {facts['trail']}.",
-              benefits_line(facts["benefits"]),
-              f"- Peak memory per gunicorn worker (VmHWM): {', '.join(f'{p} MiB' for p in facts['peaks'])}; "
+    lines += [""]
+    if "seen" in facts:
+        lines.append(f"- Check records: under the verify-a-pass load, the holder saw a new check in \"who used my data\" after **{facts['seen']:.2f} s**; "
+                     f"the journal was empty {facts['drained']:.2f} s after the load stopped.")
+    if "approval" in facts:
+        lines += [f"- A 秒批 application completed in **{facts['approval']:.2f} s** while all {CITIZENS:,} statuses were recomputed on the bulk queue; "
+                  f"the recompute took **{facts['recompute']:.0f} s**. Where the time went: {facts['trail']}.", benefits_line(facts["benefits"])]
+    if ONLY:
+        lines.append(f"- Only these scenarios and the baselines (BENCH_ONLY): {', '.join(sorted(ONLY))}.")
+    lines += [f"- Peak memory per gunicorn worker (VmHWM): {', '.join(f'{p} MiB' for p in facts['peaks'])}; "
               f"resident in one worker, by mapped file: {facts['memory']}.",
               "- \"verify a credential\" replays 300 presentations: after the first pass each answers `already_used` — the same signature check, "
               "presentation read, one-time check and check record as a first scan.",

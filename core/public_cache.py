@@ -65,20 +65,29 @@ class Stamp:
 
 
 def public_read(request, build: Callable[[], object], *, stamp: Stamp) -> HttpResponse:
-    """Answer a public GET from the cache, or build its data once for this stamp, path and language."""
-    current = stamp.current()
-    key = hashlib.sha256(f"{stamp.name}|{current}|{request.get_full_path()}|{get_language()}".encode()).hexdigest()
+    """Answer a public GET from the cache, or build its data once for this stamp, path and language.
+
+    One cache round trip on a hit: the stamp and the newest rendered answer for this path and language
+    (kept with the stamp it was built under) are read together; an answer built under another stamp is
+    built again, so none outlives a change."""
+    place = f"{request.get_full_path()}|{get_language()}"
+    latest = f"public:latest:{stamp.name}:{hashlib.sha256(place.encode()).hexdigest()[:40]}"
+    found = cache.get_many([stamp.key, latest])
+    current = found.get(stamp.key)
+    if current is None:
+        current = stamp.current()
+    key = hashlib.sha256(f"{stamp.name}|{current}|{place}".encode()).hexdigest()
     etag = f'"{key[:32]}"'
     modified = current // 1_000_000_000
     since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
     if etag in request.headers.get("If-None-Match", "") or (since is not None and "If-None-Match" not in request.headers and since >= modified):
         response = HttpResponseNotModified()
     else:
-        body = cache.get(f"public:body:{key}")
-        if body is None:  # from the replica, unless the collection changed too recently for it to have caught up
+        built_under, body = found.get(latest) or (None, None)
+        if built_under != current:  # from the replica, unless the collection changed too recently for it to have caught up
             data = replicas.read(build, user=request.user, fresh_since=current / 1e9)
             body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":")).encode()  # as DRF renders it
-            cache.set(f"public:body:{key}", body, KEEP)
+            cache.set(latest, (current, body), KEEP)
         response = HttpResponse(body, content_type="application/json")
     response["ETag"] = etag
     response["Last-Modified"] = http_date(modified)

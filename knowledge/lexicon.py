@@ -14,13 +14,13 @@ guide uses (驾驶证, 落户): ``SYNONYMS``. Everything here is local: no netwo
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import re
+import sys
 import threading
 from collections.abc import Iterable
-
-from core.lazy import LazyModule
-
-rjieba = LazyModule("rjieba")  # its dictionary is ~30 MiB: loaded by the processes that segment, not every web worker
+from pathlib import Path
 
 # Words that say nothing about what someone needs (how people ask, not what they ask about).
 STOPWORDS = frozenset(
@@ -80,6 +80,22 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 _WORD = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
 
 
+@functools.cache
+def _jieba_class():
+    """rjieba's ``Jieba`` from its native module, loaded on first use (a dictionary is ~25 MiB: the
+    processes that segment carry it, not every web worker) and without running the package's
+    ``__init__``: that builds a default dictionary at import (``rjieba._DEFAULT_JIEBA``, another
+    ~25 MiB) for module-level ``cut`` functions nothing here calls."""
+    package = importlib.util.find_spec("rjieba")
+    if "rjieba.rjieba" not in sys.modules:
+        native = next(Path(package.submodule_search_locations[0]).glob("rjieba*.so"))
+        spec = importlib.util.spec_from_file_location("rjieba.rjieba", native)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules["rjieba.rjieba"] = module
+    return sys.modules["rjieba.rjieba"].Jieba
+
+
 _DICTIONARIES: dict[tuple[str, ...], object] = {}  # the last few, by project words (each ~25 MiB)
 _BUILDING = threading.Lock()
 
@@ -91,7 +107,7 @@ def _dictionary(words: tuple[str, ...]):
     with _BUILDING:  # add_word mutates; a finished dictionary is only read
         found = _DICTIONARIES.get(words)
         if found is None:
-            found = rjieba.Jieba()
+            found = _jieba_class()()
             for word in words:
                 found.add_word(word, None, None)
             for word in SYNONYMS:

@@ -17,3 +17,9 @@ class PortalConfig(AppConfig):
 class QiluAdminConfig(admin_apps.AdminConfig):
     default = False
     default_site = "portal.admin_site.QiluAdminSite"
+
+    def ready(self) -> None:
+        from core.lazy import defer_tablib_formats
+
+        defer_tablib_formats()  # before autodiscover imports django-import-export: no openpyxl or numpy in the web worker
+        super().ready()

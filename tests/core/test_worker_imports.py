@@ -10,7 +10,7 @@ import sys
 
 from devtools.stack import ROOT
 
-HEAVY = ("rjieba", "bm25s", "pypdf", "weasyprint", "pyhanko")
+HEAVY = ("rjieba", "bm25s", "numpy", "pypdf", "weasyprint", "pyhanko", "openpyxl")
 
 WORKER = """
 import json, resource, sys
@@ -35,7 +35,7 @@ def test_the_web_worker_does_not_import_the_libraries_only_some_paths_use():
 def test_the_search_still_loads_its_libraries_when_it_runs():
     from knowledge.lexicon import Segmenter
 
-    assert Segmenter(["亮证码"]).tokens("出示亮证码") and "rjieba" in sys.modules
+    assert Segmenter(["亮证码"]).tokens("出示亮证码") and "rjieba.rjieba" in sys.modules
 
 
 def test_segmenters_with_the_same_words_share_one_dictionary():
@@ -45,3 +45,32 @@ def test_segmenters_with_the_same_words_share_one_dictionary():
     first, second, other = Segmenter(words), Segmenter(reversed(words)), Segmenter(["灵活就业"])
     assert first._jieba is second._jieba and other._jieba is not first._jieba  # each rjieba dictionary is ~25 MiB
     assert "亮证码" in first.tokens("出示亮证码") and "灵活就业" in other.tokens("灵活就业人员参保")
+
+
+SEGMENTER = """
+import json, re, sys
+from pathlib import Path
+sys.path.insert(0, ".")
+def rss():
+    return int(re.search(r"VmRSS:\\s+(\\d+) kB", Path("/proc/self/status").read_text()).group(1)) // 1024
+from knowledge import lexicon
+before = rss()
+tokens = lexicon.Segmenter(["亮证码"]).tokens("出示亮证码")
+grown = rss() - before
+for words in (["机动车驾驶证"], ["灵活就业"], ["住房公积金"]):
+    lexicon.Segmenter(words)
+print(json.dumps({"tokens": tokens, "grown": grown, "package": "rjieba" in sys.modules, "kept": len(lexicon._DICTIONARIES)}))
+"""
+
+
+def test_one_dictionary_per_segmenting_process_and_no_more_than_two_kept():
+    """rjieba's package builds a default dictionary at import that nothing here uses (~25 MiB): the
+    native class is loaded without it, so a process that segments holds its own dictionary only; and
+    the dictionaries kept by project words stay bounded (the index in use and its successor)."""
+    done = subprocess.run([sys.executable, "-c", SEGMENTER], cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "亮证码" in report["tokens"] and not report["package"]
+    assert report["grown"] < 45, f"one segmenter grew the process by {report['grown']} MiB (one dictionary is ~33 MiB, two ~58)"
+    assert report["kept"] == 2

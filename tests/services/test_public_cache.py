@@ -55,3 +55,27 @@ def test_publishing_a_version_or_changing_an_item_changes_the_answer(anonymous, 
 
 def test_an_unknown_item_is_a_404_not_a_cached_answer(anonymous):
     assert anonymous.get("/api/v1/items/NOPE/").status_code == 404
+
+
+def test_a_cached_read_is_one_cache_round_trip(anonymous, monkeypatch):
+    """The stamp and the rendered answer come back in one read (a hit is what the anonymous catalogue
+    mostly is: the bench's catalogue row); an answer kept from before a change is never served."""
+    from core import public_cache
+
+    class Counted:  # the cache as public_cache sees it, each call noted
+        def __init__(self, real):
+            self.real, self.calls = real, []
+
+        def __getattr__(self, name):
+            self.calls.append(name)
+            return getattr(self.real, name)
+
+    first = anonymous.get("/api/v1/items/", {"q": "驾驶证"})
+    counted = Counted(public_cache.cache)
+    monkeypatch.setattr(public_cache, "cache", counted)
+    hit = anonymous.get("/api/v1/items/", {"q": "驾驶证"})
+    assert hit.status_code == 200 and hit.content == first.content and counted.calls == ["get_many"]
+    public_cache.Stamp("catalogue").bump()
+    counted.calls.clear()
+    rebuilt = anonymous.get("/api/v1/items/", {"q": "驾驶证"})
+    assert rebuilt["ETag"] != first["ETag"] and counted.calls == ["get_many", "set"]  # built again under the new stamp

@@ -1,0 +1,159 @@
+"""The bench's requests driven through the WSGI application in this process, no server and no wrk:
+where a gunicorn worker's memory grows and where its CPU goes, scenario by scenario.
+
+    QILU_ENV=test QILU_BENCH=true scripts/with-services.sh .venv/bin/python bench/inprocess.py [memory|profile SCENARIO] [N]
+
+Loads the demo and 2,000 citizens into the database it is given (migrating it first), signs in the
+bench's people, then per scenario of ``bench/run.py`` (``BENCH_ONLY`` narrows them) runs ``N``
+requests (default 300) as a worker would serve them and prints the resident memory (VmRSS), the
+peak (VmHWM) and the Python heap's growth (tracemalloc, with ``memory``: the top allocation sites
+still alive). ``profile SCENARIO[,SCENARIO…]`` prints a cProfile of those scenarios' requests instead.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import gc
+import io
+import json
+import os
+import pstats
+import re
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("QILU_BENCH", "true")
+os.environ.setdefault("QILU_TASKS_EAGER", "false")  # as the stack: tasks go to the broker, not run in the web process
+os.environ.setdefault("QILU_PUBLIC_URL", "https://qilu.example.gov.cn")  # as the stack: no served-origin cache read per request
+
+
+def status(field: str) -> int:
+    return int(re.search(rf"{field}:\s+(\d+) kB", Path("/proc/self/status").read_text()).group(1)) // 1024
+
+
+class InProcess:
+    """What ``bench/run.py`` asks of its stack (get, post, sign_in), answered by the WSGI app here."""
+
+    staff_tokens: dict = {}
+
+    def __init__(self):
+        from portal.wsgi import application
+
+        self.app = application
+
+    def call(self, method: str, path: str, token: str = "", body: str = "", headers: dict | None = None):
+        path, _, query = path.partition("?")
+        raw = body.encode()
+        environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query, "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000",
+                   "REMOTE_ADDR": "127.0.0.1", "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(raw)), "HTTP_ACCEPT": "application/json",
+                   "HTTP_HOST": "127.0.0.1:8000", "wsgi.input": io.BytesIO(raw), "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
+                   "wsgi.version": (1, 0), "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False}
+        if token.startswith("Bearer "):
+            environ["HTTP_AUTHORIZATION"] = token
+        elif token:
+            environ["HTTP_X_SESSION_TOKEN"] = token
+        for key, value in (headers or {}).items():
+            environ["HTTP_" + key.upper().replace("-", "_")] = value
+        answer = {}
+        chunks = self.app(environ, lambda code, headers, exc_info=None: answer.update(code=int(code.split()[0])))
+        content = b"".join(chunks)
+        if hasattr(chunks, "close"):
+            chunks.close()
+        return answer["code"], content
+
+    def request(self, method, path, body=None, token=None, headers=None):
+        code, content = self.call(method, path, token or "", json.dumps(body) if body is not None else "", headers)
+        try:
+            return code, json.loads(content), {}
+        except ValueError:
+            return code, content, {}
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, body=None, **kwargs):
+        return self.request("POST", path, body or {}, **kwargs)
+
+    def sign_in(self, id_number: str, password: str = "Qilu-demo-2026") -> str:
+        from devtools.stack import Stack
+
+        return Stack.sign_in(self, id_number, password)
+
+    def line(self, line: str, n: int) -> int:
+        method, path, token, body = line.split("\t", 3)
+        headers = {}
+        if "__IDEM__" in body:
+            headers["Idempotency-Key"] = f"inprocess-{time.time_ns()}-{n}"
+            body = body.replace("__IDEM__", "")
+        return self.call(method, path, token, body, headers)[0]
+
+
+def prepare() -> None:
+    for args in (["migrate", "--no-input"], ["signing_keys", "ensure"], ["seed_demo", "--citizens", "0", "--quiet"]):
+        subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([sys.executable, "bench/load_citizens.py", "2000", "0"], cwd=ROOT, check=True, capture_output=True)
+
+
+def run(mode: str, only: str, n: int) -> None:
+    import django
+
+    django.setup()
+    from bench.run import CITIZEN_KEYS, PEOPLE, scenarios
+
+    app = InProcess()
+    app.get("/healthz")
+    print(f"after start: VmRSS {status('VmRSS')} MiB, VmHWM {status('VmHWM')} MiB", flush=True)
+    tokens = {key: app.sign_in(PEOPLE[key]) for key in [*CITIZEN_KEYS, "clerk", "checkpoint"]}
+    planned, _ = scenarios(app, tokens)
+    wanted = {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()}
+    print(f"after sign-in and setup: VmRSS {status('VmRSS')} MiB, VmHWM {status('VmHWM')} MiB", flush=True)
+    if mode == "memory":
+        tracemalloc.start(25)
+    for name, lines in planned:
+        if (mode == "profile" and name not in only.split(",")) or (wanted and name not in wanted and not name.startswith("baseline")):
+            continue
+        lines = lines() if callable(lines) else lines
+        gc.collect()
+        before_rss, before = status("VmRSS"), tracemalloc.take_snapshot() if mode == "memory" else None
+        profile = cProfile.Profile() if mode == "profile" else None
+        codes: dict[int, int] = {}
+        cpu = time.process_time()
+        if profile:
+            profile.enable()
+        for i in range(n):
+            code = app.line(lines[i % len(lines)], i)
+            codes[code] = codes.get(code, 0) + 1
+        if profile:
+            profile.disable()
+        cpu_ms = (time.process_time() - cpu) * 1000 / n
+        gc.collect()
+        print(f"{name}: {cpu_ms:.2f} CPU ms/req; codes {codes}; VmRSS {before_rss} → {status('VmRSS')} MiB, VmHWM {status('VmHWM')} MiB", flush=True)
+        if before is not None:
+            for stat in tracemalloc.take_snapshot().compare_to(before, "traceback")[:6]:
+                if stat.size_diff > 256 * 1024:
+                    print(f"    +{stat.size_diff / 2**20:.1f} MiB in {stat.count_diff:+} blocks:\n      "
+                          + "\n      ".join(str(frame) for frame in stat.traceback.format()[-12:]), flush=True)
+        if profile:
+            if os.environ.get("INPROCESS_PROFILES"):  # a directory: each scenario's cProfile, for pstats or snakeviz
+                profile.dump_stats(Path(os.environ["INPROCESS_PROFILES"]) / f"{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}.prof")
+            out = io.StringIO()
+            pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(60)
+            print(out.getvalue())
+            out = io.StringIO()
+            pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(30)
+            print(out.getvalue())
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1] if len(sys.argv) > 1 else "memory"
+    only = sys.argv[2] if mode == "profile" else ""
+    count = int(sys.argv[3 if mode == "profile" else 2]) if len(sys.argv) > (3 if mode == "profile" else 2) else 300
+    if not os.environ.get("INPROCESS_PREPARED"):
+        prepare()
+    run(mode, only, count)
