@@ -12,7 +12,9 @@ restarted with it, the SM2 keys made by the deploy step), marked "SM2 co-signed"
 
 Knobs: BENCH_CITIZENS, BENCH_SMALL, BENCH_SECONDS (per scenario, default 10), BENCH_CONNECTIONS (default 16),
 BENCH_RESULTS (the directory for the table, default bench/results; `make test`'s small run writes elsewhere),
-BENCH_SM2 (default 1; 0 leaves out the co-signed rows).
+BENCH_SM2 (default 1; 0 leaves out the co-signed rows), BENCH_ONLY (a comma list of scenario names: only those and
+the three baselines are measured, and the extra measurements — journal lag unless its scenario is named, sign-in,
+免申即享, memory, recompute, SM2 rows — are left out; for a quick before/after of one path).
 """
 
 from __future__ import annotations
@@ -54,6 +56,12 @@ HOT = ("show a health pass", "verify a health pass (checkpoint)", "show a creden
 SIGNED = HOT[:4]  # measured again with SM2 co-signatures on
 SM2 = os.environ.get("BENCH_SM2", "1") != "0"
 TICK = os.sysconf("SC_CLK_TCK")
+ONLY = {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()}
+
+
+def wanted(name: str) -> bool:
+    """Measured in this run: every scenario, or with BENCH_ONLY the named ones and the baselines."""
+    return not ONLY or name in ONLY or name.startswith("baseline")
 
 
 def worker_pids(stack: Stack) -> list[int]:
@@ -329,13 +337,13 @@ def main() -> None:
         tokens = {key: stack.sign_in(PEOPLE[key]) for key in [*CITIZEN_KEYS, "clerk", "checkpoint"]}
         planned, _application = scenarios(stack, tokens)
         for name, lines in planned:
-            if name in HOT or name.startswith("baseline"):
+            if (name in HOT or name.startswith("baseline")) and wanted(name):
                 small.append(wrk(stack, name, lines))
                 print(f"[{SMALL:,}] {name}: {small[-1]['rps']:.0f} req/s, {small[-1]['cpu_ms']:.2f} CPU ms", flush=True)
         if CITIZENS > SMALL:
             load(stack, CITIZENS - SMALL, SMALL, notes)
         planned, application = scenarios(stack, tokens)  # fresh passes and presentations
-        for name, lines in planned:
+        for name, lines in [(name, lines) for name, lines in planned if wanted(name)]:
             if name == "verify a health pass (checkpoint)":
                 result, facts["seen"], facts["drained"] = check_lag(stack, tokens, lines)
                 results.append(result)
@@ -350,12 +358,13 @@ def main() -> None:
         if server_errors:
             notes.append("Errors the database servers and the pooler logged during the scenarios: "
                          + "; ".join(f"{count}× {what}" for what, count in server_errors.most_common(8)))
-        results.append(sign_in_bench(stack))
-        facts["benefits"] = match_benefits(stack)
+        if not ONLY:
+            results.append(sign_in_bench(stack))
+            facts["benefits"] = match_benefits(stack)
+            facts["memory"] = worker_memory_by_file(stack)
+            facts["approval"], facts["recompute"], facts["trail"] = instant_approval_during_recompute(stack, tokens["citizen"], application)
         facts["peaks"] = worker_peak_memory(stack)
-        facts["memory"] = worker_memory_by_file(stack)
-        facts["approval"], facts["recompute"], facts["trail"] = instant_approval_during_recompute(stack, tokens["citizen"], application)
-        if SM2:
+        if SM2 and not ONLY:
             results += cosigned(stack, tokens)
     finally:
         stack.stop()
@@ -388,13 +397,19 @@ def write(results: list[dict], small: list[dict], notes: list[str], facts: dict)
                      f"{r['rps'] / floor['rps']:.2f} | {scale} |")
     lines += ["", f"With {SMALL:,} citizens:", "", "| scenario | req/s | CPU ms/req |", "|---|---:|---:|"]
     lines += [f"| {r['name']} | {r['rps']:,.0f} | {r['cpu_ms']:.2f} |" for r in small]
-    lines += ["", f"- Check records: under the verify-a-pass load, the holder saw a new check in \"who used my data\" after **{facts['seen']:.2f} s**; "
-              f"the journal was empty {facts['drained']:.2f} s after the load stopped.",
-              f"- A 秒批 application completed in **{facts['approval']:.2f} s** while all {CITIZENS:,} statuses were recomputed on the bulk queue; "
-              f"the recompute took **{facts['recompute']:.0f} s**. Where the time went: {facts['trail']}.",
-              benefits_line(facts["benefits"]),
-              f"- Peak memory per gunicorn worker (VmHWM): {', '.join(f'{p} MiB' for p in facts['peaks'])}; "
-              f"resident in one worker, by mapped file: {facts['memory']}.",
+    facts_lines = []
+    if "seen" in facts:
+        facts_lines.append("- Check records: under the verify-a-pass load, the holder saw a new check in \"who used my data\" "
+                           f"after **{facts['seen']:.2f} s**; the journal was empty {facts['drained']:.2f} s after the load stopped.")
+    if "approval" in facts:
+        facts_lines += [f"- A 秒批 application completed in **{facts['approval']:.2f} s** while all {CITIZENS:,} statuses were recomputed on the bulk queue; "
+                        f"the recompute took **{facts['recompute']:.0f} s**. Where the time went: {facts['trail']}.",
+                        benefits_line(facts["benefits"])]
+    facts_lines.append(f"- Peak memory per gunicorn worker (VmHWM): {', '.join(f'{p} MiB' for p in facts['peaks'])}"
+                       + (f"; resident in one worker, by mapped file: {facts['memory']}." if "memory" in facts else "."))
+    if ONLY:
+        facts_lines.append(f"- BENCH_ONLY: {', '.join(sorted(ONLY))} (and the baselines); the other measurements were left out.")
+    lines += ["", *facts_lines,
               "- \"verify a credential\" replays 300 presentations: after the first pass each answers `already_used` — the same signature check, "
               "presentation read, one-time check and check record as a first scan.",
               *[f"- {note}" for note in notes], ""]
