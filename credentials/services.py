@@ -445,7 +445,7 @@ class _Scanned:
             return cls(presentation, kept["credential"])
         expires_on = kept["expires_on"] and dt.date.fromisoformat(kept["expires_on"])
         status = Credential.Status.EXPIRED if kept["status"] == Credential.Status.VALID and expires_on and expires_on < timezone.localdate() else kept["status"]
-        labels = kept["labels"].get(get_language()) or kept["labels"].get(settings.LANGUAGE_CODE) or {}
+        labels = kept["labels"]["en" if get_language() == "en" else "zh"]  # as claim_labels chooses
         return cls(presentation, kept["credential"], status, kept["view"], labels)
 
     def effective_status(self) -> str:

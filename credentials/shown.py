@@ -22,7 +22,6 @@ import json
 import logging
 
 from django.conf import settings
-from django.utils import translation
 
 from identity import crypto
 
@@ -45,12 +44,10 @@ def in_redis() -> bool:
 def keep(presentation, credential, view: dict) -> None:
     """Keep what a scan needs of ``presentation`` (unsaved: the journal writes it) for its life plus a minute."""
     from core import journal
-    from credentials.claims import claim_labels
+    from credentials.claims import labelled_claims
 
-    labels = {}
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            labels[code] = claim_labels(credential.type)
+    claims = labelled_claims(credential.type)  # what claim_labels answers in each language
+    labels = {"zh": {name: zh for name, zh, _en in claims}, "en": {name: en for name, _zh, en in claims}}
     entry = {"credential": credential.pk, "type": credential.type_id, "presenter": presentation.presenter_id, "on_behalf": presentation.on_behalf,
              "disclosed": presentation.disclosed, "created": presentation.created_at.timestamp(), "expires": presentation.expires_at.timestamp(),
              "status": credential.status, "expires_on": credential.expires_on.isoformat() if credential.expires_on else None,

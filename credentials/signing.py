@@ -492,13 +492,12 @@ _MAX_INFLATED = 4096
 def base45_encode(data: bytes) -> str:
     """RFC 9285: two bytes become three characters of the QR alphanumeric set, a last byte two."""
     out = []
-    for i in range(0, len(data), 2):
-        chunk = data[i:i + 2]
-        value = chunk[0] * 256 + chunk[1] if len(chunk) == 2 else chunk[0]
-        digits = 3 if len(chunk) == 2 else 2
-        for _digit in range(digits):
-            value, rest = divmod(value, 45)
-            out.append(_BASE45[rest])
+    pairs = len(data) - len(data) % 2
+    for i in range(0, pairs, 2):  # unrolled: this runs for every 亮证 code shown
+        value = data[i] << 8 | data[i + 1]
+        out += (_BASE45[value % 45], _BASE45[value // 45 % 45], _BASE45[value // 2025])
+    if pairs < len(data):
+        out += (_BASE45[data[-1] % 45], _BASE45[data[-1] // 45])
     return "".join(out)
 
 
