@@ -106,10 +106,14 @@ def claim_once(name: str, seconds: int) -> bool | None:
     if settings.QILU_CHECK_JOURNAL != "redis":
         return None
     try:
-        return bool(_redis().set(f"qilu:once:{name}", b"1", nx=True, ex=max(1, seconds)))
+        return bool(_redis().set(once_key(name), b"1", nx=True, ex=max(1, seconds)))
     except Exception as exc:  # noqa: BLE001
         logger.warning("journal unavailable (%s): one-time use decided by the database", type(exc).__name__)
         return None
+
+
+def once_key(name: str) -> str:
+    return f"qilu:once:{name}"
 
 
 def recorded_at(entry: dict) -> dt.datetime:

@@ -6,6 +6,7 @@ import base64
 import binascii
 import datetime as dt
 import io
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -427,9 +428,7 @@ class _Scanned:
 
     presentation: Presentation
     credential_pk: int
-    status: str = ""
-    view: dict | None = None
-    labels: dict | None = None
+    kept: dict | None = None
 
     @classmethod
     def read(cls, jti: str) -> _Scanned | None:
@@ -440,23 +439,38 @@ class _Scanned:
         presentation = Presentation(id=uuid.UUID(hex=jti), credential_id=kept["credential"], presenter_id=kept["presenter"], on_behalf=kept["on_behalf"],
                                     disclosed=kept["disclosed"], created_at=dt.datetime.fromtimestamp(kept["created"], tz=dt.UTC),
                                     expires_at=dt.datetime.fromtimestamp(kept["expires"], tz=dt.UTC))
-        if kept_shown.changed_since_shown(kept["credential"]):  # issued again, suspended, revoked, replaced: read it now
-            presentation.credential = Credential.objects.select_related("type__department").get(pk=kept["credential"])
-            return cls(presentation, kept["credential"])
-        expires_on = kept["expires_on"] and dt.date.fromisoformat(kept["expires_on"])
-        status = Credential.Status.EXPIRED if kept["status"] == Credential.Status.VALID and expires_on and expires_on < timezone.localdate() else kept["status"]
-        labels = kept["labels"]["en" if get_language() == "en" else "zh"]  # as claim_labels chooses
-        return cls(presentation, kept["credential"], status, kept["view"], labels)
+        return cls(presentation, kept["credential"], kept)
+
+    def consume(self) -> bool:
+        """One-time use (``_consume``); from Redis, with the question whether the credential changed
+        since it was shown in the same round trip — if it did, it is read now (revoked, suspended, re-issued)."""
+        answer = None
+        if self.kept is not None:
+            answer = kept_shown.claim(self.presentation.pk.hex, self.credential_pk, int(self.presentation.expires_at.timestamp() - time.time()) + 60)
+        if answer is None:
+            self.kept = None
+            return _consume(self.presentation)
+        first, changed = answer
+        if changed:
+            self.kept = None
+            self.presentation.credential = Credential.objects.select_related("type__department").get(pk=self.credential_pk)
+        return first
 
     def effective_status(self) -> str:
-        return self.status or self.presentation.credential.effective_status()
+        if self.kept is None:
+            return self.presentation.credential.effective_status()
+        expires_on = self.kept["expires_on"] and dt.date.fromisoformat(self.kept["expires_on"])
+        expired = self.kept["status"] == Credential.Status.VALID and expires_on and expires_on < timezone.localdate()
+        return Credential.Status.EXPIRED if expired else self.kept["status"]
 
     def shown(self) -> tuple[dict, list[dict]]:
         """The signed view with only the chosen fields, and its rows labelled in the verifier's language."""
-        if self.view is None:
+        if self.kept is None:
             credential = self.presentation.credential
-            self.view, self.labels = disclosed_view(credential, self.presentation.disclosed), claim_labels(credential.type)
-        return self.view, [{"key": key, "label": self.labels.get(key, key), "value": value} for key, value in self.view["fields"].items()]
+            view, labels = disclosed_view(credential, self.presentation.disclosed), claim_labels(credential.type)
+        else:
+            view, labels = self.kept["view"], self.kept["labels"]["en" if get_language() == "en" else "zh"]  # as claim_labels chooses
+        return view, [{"key": key, "label": labels.get(key, key), "value": value} for key, value in view["fields"].items()]
 
 
 @use_case(audit=AuditEvent.Action.CREDENTIAL_VERIFIED)
@@ -480,7 +494,7 @@ def presentation_verify(*, actor: User, token: str) -> Verdict:
     if presentation is None and reason == Verification.Reason.VALID:
         reason = Verification.Reason.UNKNOWN_PRESENTATION
     if reason == Verification.Reason.VALID:
-        reason = _STATUS_REASONS.get(scanned.effective_status(), reason) if _consume(presentation) else Verification.Reason.ALREADY_USED
+        reason = _STATUS_REASONS.get(scanned.effective_status(), reason) if scanned.consume() else Verification.Reason.ALREADY_USED
     valid = reason == Verification.Reason.VALID
     verification_id = journal.record(
         VERIFICATION, audit=AuditEvent.Action.CREDENTIAL_VERIFIED, verifier=actor.pk, presentation=presentation.pk.hex if presentation else None,

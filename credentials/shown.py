@@ -79,14 +79,21 @@ def fetch(presentation_id: str) -> dict | None:
         return None
 
 
-def changed_since_shown(credential_pk: int) -> bool:
-    """True when the credential was saved within the life of any code (or Redis cannot say)."""
+def claim(presentation_id: str, credential_pk: int, seconds: int) -> tuple[bool, bool] | None:
+    """In one round trip: claim the code's one-time use (``SET NX``, as ``core.journal.claim_once``)
+    and ask whether its credential was saved within the life of any code. None when Redis cannot
+    answer (the caller decides with the database)."""
     from core import journal
 
     try:
-        return bool(journal._redis().exists(_changed_key(credential_pk)))
-    except Exception:  # noqa: BLE001 — cannot tell: the caller reads the database
-        return True
+        pipe = journal._redis().pipeline(transaction=False)
+        pipe.set(journal.once_key(f"presentation.{presentation_id}"), b"1", nx=True, ex=max(1, seconds))
+        pipe.exists(_changed_key(credential_pk))
+        first, changed = pipe.execute()
+    except Exception as exc:  # noqa: BLE001
+        logger.warning("one-time use not claimable in Redis (%s): the database decides", type(exc).__name__)
+        return None
+    return bool(first), bool(changed)
 
 
 def mark_changed(credential_pk: int) -> None:
