@@ -411,7 +411,7 @@ def write(results: list[dict], small: list[dict], notes: list[str], facts: dict)
         facts_lines.append(f"- BENCH_ONLY: {', '.join(sorted(ONLY))} (and the baselines); the other measurements were left out.")
     lines += ["", *facts_lines,
               "- \"verify a credential\" replays 300 presentations: after the first pass each answers `already_used` — the same signature check, "
-              "presentation read, one-time check and check record as a first scan.",
+              "presentation read (from Redis), one-time check and check record as a first scan.",
               *[f"- {note}" for note in notes], ""]
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{dt.datetime.now():%Y-%m-%d-%H%M}-{platform.node() or 'host'}.md"
