@@ -426,7 +426,7 @@ def write(results: list[dict], small: list[dict], notes: list[str], facts: dict)
     lines += [f"- Peak memory per gunicorn worker (VmHWM): {', '.join(f'{p} MiB' for p in facts['peaks'])}; "
               f"resident in one worker, by mapped file: {facts['memory']}.",
               "- \"verify a credential\" replays 300 presentations: after the first pass each answers `already_used` — the same signature check, "
-              "presentation read, one-time check and check record as a first scan.",
+              "presentation read (from Redis), one-time check and check record as a first scan.",
               *[f"- {note}" for note in notes], ""]
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{dt.datetime.now():%Y-%m-%d-%H%M}-{platform.node() or 'host'}.md"

@@ -46,6 +46,7 @@ DEAD = "qilu:journal:dead"
 GROUP = "writers"
 CLAIM_IDLE_MS = 30_000
 WRITERS: dict[str, Callable[[list[dict]], None]] = {}
+FIRST = ["credentials.presentation"]  # kinds written before the others in a batch: a scan's record needs its shown code's row
 
 
 def writer(kind: str):
@@ -105,10 +106,14 @@ def claim_once(name: str, seconds: int) -> bool | None:
     if settings.QILU_CHECK_JOURNAL != "redis":
         return None
     try:
-        return bool(_redis().set(f"qilu:once:{name}", b"1", nx=True, ex=max(1, seconds)))
+        return bool(_redis().set(once_key(name), b"1", nx=True, ex=max(1, seconds)))
     except Exception as exc:  # noqa: BLE001
         logger.warning("journal unavailable (%s): one-time use decided by the database", type(exc).__name__)
         return None
+
+
+def once_key(name: str) -> str:
+    return f"qilu:once:{name}"
 
 
 def recorded_at(entry: dict) -> dt.datetime:
@@ -138,7 +143,7 @@ def write_batch(entries: list[dict], *, hold: float = 0.0) -> None:
     for entry in entries:  # a record delivered twice in one batch is one record
         by_kind.setdefault(entry["kind"], {})[entry["id"]] = entry
     with transaction.atomic():
-        for kind, batch in by_kind.items():
+        for kind, batch in sorted(by_kind.items(), key=lambda item: FIRST.index(item[0]) if item[0] in FIRST else len(FIRST)):
             _writer(kind)(list(batch.values()))
         if hold:
             time.sleep(hold)

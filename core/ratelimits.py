@@ -53,7 +53,7 @@ LIMITS: tuple[Limit, ...] = (
     Limit("password_reset_attempts", "identity.services", "guesses at a password-reset code (3 per ticket)", WhenAway.CLOSED),
     Limit("family_code_attempts", "family.services", "guesses at a family-acting consent code (3 per request)", WhenAway.CLOSED),
     Limit("tx_code_attempts", "credentials.openid.oid4vci", "guesses at a wallet offer's transaction code (5 per offer)", WhenAway.CLOSED),
-    Limit("presentation_once", "core.journal / credentials.services", "a 亮证 QR used twice", WhenAway.DATABASE),
+    Limit("presentation_once", "credentials.shown / core.journal / credentials.services", "a 亮证 QR used twice", WhenAway.DATABASE),
     Limit("lutong_code_once", "lutong.services", "a 鲁通码 read twice", WhenAway.DATABASE),
     Limit("presentation_request_attempts", "credentials.openid.oid4vp", "refused answers to a verifier's request (3)", WhenAway.DATABASE),
     Limit("creation_quotas", "core.quotas", "applications, presentations, credential copies, nonces, cases, feedback per person / token / address",

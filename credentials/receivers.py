@@ -1,10 +1,13 @@
-"""Cache invalidation for the public credential types (infrastructure only — no business rule here),
+"""Cache invalidation for the public credential types and for codes already shown (a saved credential is
+read afresh at their scan: ``credentials.shown``) — infrastructure only, no business rule here —
 and the e-ID card on real-name sign-up (identity sends the signal; credentials acts after commit)."""
 
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from core.outbox import enqueue_on_commit
-from credentials.models import CredentialType, RelyingParty, SigningKey
+from credentials import shown
+from credentials.models import Credential, CredentialType, RelyingParty, SigningKey
 from credentials.selectors import CREDENTIAL_TYPES, RELYING_PARTIES
 from identity.models import ApiClient, Department
 from identity.signals import registration_completed
@@ -18,3 +21,10 @@ def _id_card_on_sign_up(sender, user, **kwargs):
     """A resident who completes real-name sign-up gets the 居民身份证 e-credential at once (as 爱山东
     does): issued by the public security issuer's system through the ordinary issuance use case."""
     enqueue_on_commit("credentials.id_card_issue_on_sign_up", user.pk)
+
+
+@receiver(post_save, sender=Credential, dispatch_uid="credentials.changed_since_shown")
+@receiver(post_delete, sender=Credential, dispatch_uid="credentials.deleted_since_shown")
+def _changed_since_shown(sender, instance, created=False, **kwargs):
+    if not created:  # a new credential has no code on a screen yet
+        shown.mark_changed(instance.pk)

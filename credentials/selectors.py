@@ -20,7 +20,6 @@ from credentials.models import (
     Credential,
     CredentialType,
     HolderKind,
-    Presentation,
     PresentationRequest,
     RelyingParty,
     SealCertificate,
@@ -151,12 +150,12 @@ def verified_photo_key(verification_id: uuid.UUID) -> str:
 def verified_photo(*, verifier: User, verification_id: uuid.UUID) -> bytes | None:
     """The holder photo of a presentation this verifier found valid, if the holder disclosed it."""
     marked = cache.get(verified_photo_key(verification_id))
-    if marked and marked[0] == verifier.pk:
-        presentation = Presentation.objects.select_related("credential").filter(pk=uuid.UUID(hex=marked[1])).first()
-    else:
-        verification = Verification.objects.select_related("presentation__credential").filter(
-            journal_id=verification_id, verifier=verifier, valid=True).first()
-        presentation = verification.presentation if verification else None
+    if marked and marked[0] == verifier.pk:  # (verifier, presentation, credential): set only when the photo was disclosed
+        credential = Credential.objects.filter(pk=marked[2]).only("photo").first()
+        return base64.b64decode(credential.photo) if credential and credential.photo else None
+    verification = Verification.objects.select_related("presentation__credential").filter(
+        journal_id=verification_id, verifier=verifier, valid=True).first()
+    presentation = verification.presentation if verification else None
     if presentation is None or "photo" not in presentation.disclosed or not presentation.credential.photo:
         return None
     return base64.b64decode(presentation.credential.photo)

@@ -6,6 +6,7 @@ import base64
 import binascii
 import datetime as dt
 import io
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,8 +16,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from PIL import Image
 
 from core import journal, quotas
@@ -25,10 +26,11 @@ from core.fields import clean_values
 from core.numbers import validate_credit_code, validate_id_number
 from core.usecases import pure, step, unchanged, use_case
 from credentials import selectors, signing
+from credentials import shown as kept_shown
 from credentials.claims import claim_labels
 from credentials.holders import holder_index, holder_organisation, holder_user
 from credentials.identifiers import make_identifier
-from credentials.journal import VERIFICATION
+from credentials.journal import PRESENTATION, VERIFICATION
 from credentials.models import Credential, CredentialType, HolderKind, Presentation, Verification, issuer_record_index
 from credentials.openid import slots
 from credentials.permissions import may_issue, may_present, may_verify
@@ -357,20 +359,18 @@ def presentation_create(*, actor: User, credential: Credential, disclose: Iterab
     token, claims = signing.sign_compact({"jti": presentation_id.hex}, kind=PRESENTATION_KIND, ttl=ttl)
     own = credential.holder_kind == HolderKind.PERSON and credential.holder_index == actor.id_number_index  # no look-up for my own
     on_behalf = credential.holder_kind == HolderKind.PERSON and not own  # 代亮: a guardian shows a family member's credential
-    presentation = Presentation.objects.create(
-        id=presentation_id,
-        credential=credential,
-        presenter=actor,
-        on_behalf=on_behalf,
-        disclosed=disclose,
-        created_at=dt.datetime.fromtimestamp(claims["iat"], tz=dt.UTC),
-        expires_at=dt.datetime.fromtimestamp(claims["exp"], tz=dt.UTC),
+    presentation = Presentation(id=presentation_id, credential=credential, presenter=actor, on_behalf=on_behalf, disclosed=disclose,
+                                created_at=dt.datetime.fromtimestamp(claims["iat"], tz=dt.UTC), expires_at=dt.datetime.fromtimestamp(claims["exp"], tz=dt.UTC))
+    # No row on the request path: the presentation and its audit event go to the check journal (written
+    # inline when it runs inline or Redis is away); what a scan needs is kept in Redis (credentials.shown).
+    journal.record(
+        PRESENTATION, audit=AuditEvent.Action.CREDENTIAL_PRESENTED, presentation=presentation_id.hex, credential=credential.pk, presenter=actor.pk,
+        on_behalf=on_behalf, disclosed=disclose, created_at=presentation.created_at.isoformat(), expires_at=presentation.expires_at.isoformat(),
+        actor_description=_("家人 %(name)s（代亮）") % {"name": masking.shown("name", actor.name, viewer=masking.Viewer.DISPLAY)} if on_behalf else "",
+        detail={"credential": credential.type.name, "identifier": credential.identifier, "disclosed": disclose} | ({"family": True} if on_behalf else {}),
     )
-    audit_record(action=AuditEvent.Action.CREDENTIAL_PRESENTED, actor=actor, subject=actor if own else holder_user(credential),
-                 subject_organisation=holder_organisation(credential),
-                 actor_description=_("家人 %(name)s（代亮）") % {"name": masking.shown("name", actor.name, viewer=masking.Viewer.DISPLAY)} if on_behalf else "",
-                 detail={"credential": credential.type.name, "identifier": credential.identifier, "disclosed": disclose}
-                 | ({"family": True} if on_behalf else {}))
+    if kept_shown.in_redis():
+        kept_shown.keep(presentation, credential, disclosed_view(credential, disclose))
     return Shown(presentation=presentation, token=token, claims=claims)
 
 
@@ -395,14 +395,18 @@ _STATUS_REASONS = {
 PHOTO_SECONDS = 600
 
 
-def _presentation(claims: dict) -> Presentation | None:
+def _jti(claims: dict) -> str | None:
     jti = claims.get("jti")
     if not isinstance(jti, str):
         return None
     try:
-        return Presentation.objects.select_related("credential__type__department").filter(pk=uuid.UUID(hex=jti)).first()
+        return uuid.UUID(hex=jti).hex
     except ValueError:
         return None
+
+
+def _presentation(jti: str) -> Presentation | None:
+    return Presentation.objects.select_related("credential__type__department").filter(pk=uuid.UUID(hex=jti)).first()
 
 
 def _consume(presentation: Presentation) -> bool:
@@ -417,11 +421,64 @@ def _consume(presentation: Presentation) -> bool:
     return bool(Presentation.objects.filter(pk=presentation.pk, used_at__isnull=True).update(used_at=timezone.now()))
 
 
+@dataclass
+class _Scanned:
+    """A scanned code's presentation and what the answer shows of it: from Redis (``credentials.shown``)
+    or, when not kept there or the credential changed since it was shown, from the database."""
+
+    presentation: Presentation
+    credential_pk: int
+    kept: dict | None = None
+
+    @classmethod
+    def read(cls, jti: str) -> _Scanned | None:
+        kept = kept_shown.fetch(jti) if kept_shown.in_redis() else None
+        if kept is None:
+            presentation = _presentation(jti)
+            return cls(presentation, presentation.credential_id) if presentation else None
+        presentation = Presentation(id=uuid.UUID(hex=jti), credential_id=kept["credential"], presenter_id=kept["presenter"], on_behalf=kept["on_behalf"],
+                                    disclosed=kept["disclosed"], created_at=dt.datetime.fromtimestamp(kept["created"], tz=dt.UTC),
+                                    expires_at=dt.datetime.fromtimestamp(kept["expires"], tz=dt.UTC))
+        return cls(presentation, kept["credential"], kept)
+
+    def consume(self) -> bool:
+        """One-time use (``_consume``); from Redis, with the question whether the credential changed
+        since it was shown in the same round trip — if it did, it is read now (revoked, suspended, re-issued)."""
+        answer = None
+        if self.kept is not None:
+            answer = kept_shown.claim(self.presentation.pk.hex, self.credential_pk, int(self.presentation.expires_at.timestamp() - time.time()) + 60)
+        if answer is None:
+            self.kept = None
+            return _consume(self.presentation)
+        first, changed = answer
+        if changed:
+            self.kept = None
+            self.presentation.credential = Credential.objects.select_related("type__department").get(pk=self.credential_pk)
+        return first
+
+    def effective_status(self) -> str:
+        if self.kept is None:
+            return self.presentation.credential.effective_status()
+        expires_on = self.kept["expires_on"] and dt.date.fromisoformat(self.kept["expires_on"])
+        expired = self.kept["status"] == Credential.Status.VALID and expires_on and expires_on < timezone.localdate()
+        return Credential.Status.EXPIRED if expired else self.kept["status"]
+
+    def shown(self) -> tuple[dict, list[dict]]:
+        """The signed view with only the chosen fields, and its rows labelled in the verifier's language."""
+        if self.kept is None:
+            credential = self.presentation.credential
+            view, labels = disclosed_view(credential, self.presentation.disclosed), claim_labels(credential.type)
+        else:
+            view, labels = self.kept["view"], self.kept["labels"]["en" if get_language() == "en" else "zh"]  # as claim_labels chooses
+        return view, [{"key": key, "label": labels.get(key, key), "value": value} for key, value in view["fields"].items()]
+
+
 @use_case(audit=AuditEvent.Action.CREDENTIAL_VERIFIED)
 def presentation_verify(*, actor: User, token: str) -> Verdict:
     """Check a scanned presentation: signature and key, expiry, one-time use, then the credential's
-    current status. Answered from the key ring and one read of the presentation; the verification,
-    its audit event and the holder's notice go to the check journal (``credentials.journal``)."""
+    current status. Answered from the key ring and Redis (what the code showed, kept at show time; the
+    one-time claim; has the credential changed since) — the database only when Redis cannot answer; the
+    verification, its audit event and the holder's notice go to the check journal (``credentials.journal``)."""
     if not may_verify(actor):
         raise Forbidden(_("Only window clerks may verify credentials."), code="permission_denied")
     claims: dict = {}
@@ -431,23 +488,21 @@ def presentation_verify(*, actor: User, token: str) -> Verdict:
     except signing.SignatureRejected as exc:
         reason, claims = exc.reason, exc.claims
 
-    presentation = _presentation(claims) if reason in (Verification.Reason.VALID, Verification.Reason.EXPIRED) else None
+    jti = _jti(claims) if reason in (Verification.Reason.VALID, Verification.Reason.EXPIRED) else None
+    scanned = _Scanned.read(jti) if jti else None
+    presentation = scanned.presentation if scanned else None
     if presentation is None and reason == Verification.Reason.VALID:
         reason = Verification.Reason.UNKNOWN_PRESENTATION
     if reason == Verification.Reason.VALID:
-        reason = _STATUS_REASONS.get(presentation.credential.effective_status(), reason) if _consume(presentation) else Verification.Reason.ALREADY_USED
+        reason = _STATUS_REASONS.get(scanned.effective_status(), reason) if scanned.consume() else Verification.Reason.ALREADY_USED
     valid = reason == Verification.Reason.VALID
     verification_id = journal.record(
         VERIFICATION, audit=AuditEvent.Action.CREDENTIAL_VERIFIED, verifier=actor.pk, presentation=presentation.pk.hex if presentation else None,
         valid=valid, reason=reason,
     )
-    shown = disclosed_view(presentation.credential, presentation.disclosed) if valid else None
-    rows = []
-    if shown:
-        labels = claim_labels(presentation.credential.type)  # in the verifier's language
-        rows = [{"key": key, "label": labels.get(key, key), "value": value} for key, value in shown["fields"].items()]
-        if "photo" in presentation.disclosed:  # the console fetches it at once, before the journal has written the row
-            cache.set(selectors.verified_photo_key(verification_id), (actor.pk, presentation.pk.hex), PHOTO_SECONDS)
+    shown, rows = scanned.shown() if valid else (None, [])
+    if shown and "photo" in presentation.disclosed:  # the console fetches it at once, before the journal has written the rows
+        cache.set(selectors.verified_photo_key(verification_id), (actor.pk, presentation.pk.hex, scanned.credential_pk), PHOTO_SECONDS)
     return Verdict(
         valid=valid,
         reason=reason,
@@ -458,5 +513,3 @@ def presentation_verify(*, actor: User, token: str) -> Verdict:
         rows=rows,
         on_behalf=bool(valid and presentation.on_behalf),
     )
-
-

@@ -492,13 +492,12 @@ _MAX_INFLATED = 4096
 def base45_encode(data: bytes) -> str:
     """RFC 9285: two bytes become three characters of the QR alphanumeric set, a last byte two."""
     out = []
-    for i in range(0, len(data), 2):
-        chunk = data[i:i + 2]
-        value = chunk[0] * 256 + chunk[1] if len(chunk) == 2 else chunk[0]
-        digits = 3 if len(chunk) == 2 else 2
-        for _digit in range(digits):
-            value, rest = divmod(value, 45)
-            out.append(_BASE45[rest])
+    pairs = len(data) - len(data) % 2
+    for i in range(0, pairs, 2):  # unrolled: this runs for every 亮证 code shown
+        value = data[i] << 8 | data[i + 1]
+        out += (_BASE45[value % 45], _BASE45[value // 45 % 45], _BASE45[value // 2025])
+    if pairs < len(data):
+        out += (_BASE45[data[-1] % 45], _BASE45[data[-1] // 45])
     return "".join(out)
 
 
@@ -508,14 +507,20 @@ def base45_decode(text: str) -> bytes:
     except KeyError:
         raise ValueError("not base45") from None
     out = bytearray()
-    for i in range(0, len(values), 3):
-        group = values[i:i + 3]
-        if len(group) == 1:
-            raise ValueError("a dangling base45 character")
-        value = sum(digit * 45**power for power, digit in enumerate(group))
-        if value > (0xFFFF if len(group) == 3 else 0xFF):
+    whole = len(values) - len(values) % 3
+    for i in range(0, whole, 3):  # unrolled: this runs for every 亮证 code scanned
+        value = values[i] + values[i + 1] * 45 + values[i + 2] * 2025
+        if value > 0xFFFF:
             raise ValueError("base45 group out of range")
-        out += value.to_bytes(len(group) - 1, "big")
+        out += bytes((value >> 8, value & 0xFF))
+    rest = values[whole:]
+    if len(rest) == 1:
+        raise ValueError("a dangling base45 character")
+    if rest:
+        value = rest[0] + rest[1] * 45
+        if value > 0xFF:
+            raise ValueError("base45 group out of range")
+        out.append(value)
     return bytes(out)
 
 

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from core.errors import NotFound
 from core.public_cache import public_read
 from credentials import documents, rendering, selectors, services, signing
+from credentials.api import answers
 from credentials.api.serializers import (
     CheckSerializer,
     CredentialPushSerializer,
@@ -156,12 +157,9 @@ class PresentationApi(APIView):
     )
     def post(self, request, identifier: str):
         credential = selectors.credential_to_show(request.user, identifier)
-        data = PresentationCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        shown = services.presentation_create(
-            actor=request.user, credential=credential, disclose=data.validated_data["disclose"], ttl=data.validated_data.get("ttl_seconds")
-        )
-        body = PresentationSerializer(shown).data
+        disclose, ttl = answers.presentation_request(request.data)  # PresentationCreateSerializer's rules, plainly
+        shown = services.presentation_create(actor=request.user, credential=credential, disclose=disclose, ttl=ttl)
+        body = answers.presentation_answer(shown)  # PresentationSerializer's JSON, plainly (credentials/api/answers.py)
         if request.query_params.get("qr") == "svg":
             body["qr_svg"] = rendering.qr_svg(shown.token)
         elif request.query_params.get("qr") == "png":
@@ -183,10 +181,8 @@ class VerifyApi(APIView):
 
     @extend_schema(request=VerifySerializer, responses=VerdictSerializer, summary="Verify a scanned presentation (window clerks)")
     def post(self, request):
-        data = VerifySerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        verdict = services.presentation_verify(actor=request.user, token=data.validated_data["payload"])
-        return Response(VerdictSerializer(verdict).data)
+        verdict = services.presentation_verify(actor=request.user, token=answers.verify_request(request.data))  # VerifySerializer's rules
+        return Response(answers.verdict_answer(verdict))  # VerdictSerializer's JSON, plainly
 
 
 class VerificationPhotoApi(APIView):

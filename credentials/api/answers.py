@@ -1,0 +1,57 @@
+"""Plain validation and answers for the two hot 亮证 endpoints (show a credential, verify a scanned
+code): the same JSON the serializers in ``credentials.api.serializers`` produce — which stay the
+OpenAPI schema's source; ``tests/credentials/test_plain_answers.py`` validates these answers against
+that schema — without a serializer's field machinery per request (issue 25). A request that is not
+plainly valid goes through its serializer, so every error answer is unchanged."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from credentials.api.serializers import PresentationCreateSerializer, VerifySerializer
+
+_DATETIME = serializers.DateTimeField()  # its representation only (the current time zone, ISO 8601)
+
+
+def _plain_keys(disclose) -> bool:
+    return isinstance(disclose, list) and all(isinstance(key, str) and 0 < len(key) <= 48 and key == key.strip() for key in disclose)
+
+
+def presentation_request(data) -> tuple[list[str], int | None]:
+    """``(disclose, ttl_seconds)`` of a show request, as ``PresentationCreateSerializer`` would clean them."""
+    if isinstance(data, dict) and set(data) <= {"disclose", "ttl_seconds"}:
+        disclose, ttl = data.get("disclose", []), data.get("ttl_seconds")
+        if _plain_keys(disclose) and (ttl is None and "ttl_seconds" not in data
+                                      or type(ttl) is int and 15 <= ttl <= 600):
+            return list(disclose), ttl
+    checked = PresentationCreateSerializer(data=data)
+    checked.is_valid(raise_exception=True)  # raises: the serializer's errors, word for word
+    return checked.validated_data["disclose"], checked.validated_data.get("ttl_seconds")
+
+
+def presentation_answer(shown) -> dict:
+    """``PresentationSerializer(shown).data`` (without the QR pictures, which the view adds)."""
+    presentation = shown.presentation
+    return {"id": str(presentation.id), "payload": str(shown.token), "expires_at": _DATETIME.to_representation(presentation.expires_at),
+            "disclosed": [str(key) for key in presentation.disclosed]}
+
+
+def verify_request(data) -> str:
+    """The payload of a verify request, as ``VerifySerializer`` would clean it."""
+    if isinstance(data, dict):
+        payload = data.get("payload")
+        if isinstance(payload, str):
+            payload = payload.strip()
+            if payload and len(payload) <= 8000:
+                return payload
+    checked = VerifySerializer(data=data)
+    checked.is_valid(raise_exception=True)
+    return checked.validated_data["payload"]
+
+
+def verdict_answer(verdict) -> dict:
+    """``VerdictSerializer(verdict).data``."""
+    photo = bool(verdict.valid and verdict.credential and verdict.credential.get("photo"))
+    return {"valid": bool(verdict.valid), "reason": str(verdict.reason), "message": str(verdict.message), "credential": verdict.credential,
+            "fields": verdict.rows, "verification_id": str(verdict.verification_id), "on_behalf": bool(verdict.on_behalf),
+            "photo_url": f"/api/v1/verifications/{verdict.verification_id}/photo.jpg" if photo else None}

@@ -1,0 +1,105 @@
+"""What a clerk's scan needs of a presentation (亮证), kept in Redis beside the check journal (issue 25).
+
+Showing a credential writes no row on the request path: the presentation and its audit event go to the
+journal (``credentials.journal.PRESENTATION``), and what a verifier needs — the credential's signed view
+with only the chosen fields (pre-rendered at show time, ID numbers already masked), its labels in every
+language, expiry, who showed it and for whom — is kept here, encrypted (it holds personal data) under
+the presentation's id, for the code's life plus a minute. A scan reads it with one GET, decides
+one-time use with one SET NX (``core.journal.claim_once``) and asks one EXISTS: has the credential
+changed since it was shown?
+
+That last key is what keeps revocation immediate: every save of a credential (issue, re-push, status
+change, 换证 — ``credentials.receivers``) sets ``changed`` for longer than any code lives, and a scan
+that finds it reads the credential from PostgreSQL as before. A credential changed by SQL outside the
+application (a DBA's UPDATE) is seen by codes shown after it, not by codes already on a screen —
+docs/credentials.md says so. When the journal is inline, or Redis lost the entry, the scan reads the
+presentation row (the database path)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+
+from django.conf import settings
+
+from identity import crypto
+
+logger = logging.getLogger("qilu.credentials")
+CHANGED_SECONDS = 600 + 120  # longer than any code lives (services.presentation_create caps ttl at 600 s)
+
+
+def _key(presentation_id: str) -> str:
+    return f"qilu:shown:{presentation_id}"
+
+
+def _changed_key(credential_pk: int) -> str:
+    return f"qilu:credential-changed:{credential_pk}"
+
+
+def in_redis() -> bool:
+    return settings.QILU_CHECK_JOURNAL == "redis"
+
+
+def keep(presentation, credential, view: dict) -> None:
+    """Keep what a scan needs of ``presentation`` (unsaved: the journal writes it) for its life plus a minute."""
+    from core import journal
+    from credentials.claims import labelled_claims
+
+    claims = labelled_claims(credential.type)  # what claim_labels answers in each language
+    labels = {"zh": {name: zh for name, zh, _en in claims}, "en": {name: en for name, _zh, en in claims}}
+    entry = {"credential": credential.pk, "type": credential.type_id, "presenter": presentation.presenter_id, "on_behalf": presentation.on_behalf,
+             "disclosed": presentation.disclosed, "created": presentation.created_at.timestamp(), "expires": presentation.expires_at.timestamp(),
+             "status": credential.status, "expires_on": credential.expires_on.isoformat() if credential.expires_on else None,
+             "photo": bool(credential.photo), "view": view, "labels": labels}
+    key = _key(presentation.pk.hex)
+    seconds = max(1, int((presentation.expires_at - dt.datetime.now(dt.UTC)).total_seconds()) + 60)
+    blob = crypto.encrypt_bytes(json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode(), context=key)
+    try:
+        journal._redis().set(key, blob, ex=seconds)
+    except Exception as exc:  # noqa: BLE001 — a scan then reads the row the journal wrote inline
+        logger.warning("presentation not kept in Redis (%s): a scan reads the database", type(exc).__name__)
+
+
+def fetch(presentation_id: str) -> dict | None:
+    """The kept entry, or None (never kept, expired, Redis away or a blob that does not authenticate)."""
+    from core import journal
+
+    key = _key(presentation_id)
+    try:
+        blob = journal._redis().get(key)
+    except Exception as exc:  # noqa: BLE001
+        logger.warning("presentation not readable from Redis (%s): the database answers", type(exc).__name__)
+        return None
+    if blob is None:
+        return None
+    try:
+        return json.loads(crypto.decrypt_bytes(blob, context=key))
+    except (crypto.provider_.CryptoError, ValueError, TypeError):
+        return None
+
+
+def claim(presentation_id: str, credential_pk: int, seconds: int) -> tuple[bool, bool] | None:
+    """In one round trip: claim the code's one-time use (``SET NX``, as ``core.journal.claim_once``)
+    and ask whether its credential was saved within the life of any code. None when Redis cannot
+    answer (the caller decides with the database)."""
+    from core import journal
+
+    try:
+        pipe = journal._redis().pipeline(transaction=False)
+        pipe.set(journal.once_key(f"presentation.{presentation_id}"), b"1", nx=True, ex=max(1, seconds))
+        pipe.exists(_changed_key(credential_pk))
+        first, changed = pipe.execute()
+    except Exception as exc:  # noqa: BLE001
+        logger.warning("one-time use not claimable in Redis (%s): the database decides", type(exc).__name__)
+        return None
+    return bool(first), bool(changed)
+
+
+def mark_changed(credential_pk: int) -> None:
+    """A credential was saved: codes already shown read it afresh at their scan. Raises when Redis is
+    away, so the change is refused rather than missed by a scan (fail closed)."""
+    if in_redis():
+        from core import journal
+
+        journal._redis().set(_changed_key(credential_pk), b"1", ex=CHANGED_SECONDS)

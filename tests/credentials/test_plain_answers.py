@@ -1,0 +1,90 @@
+"""The plain answers of the hot 亮证 endpoints (credentials/api/answers.py, issue 25): the OpenAPI
+document is unchanged — its schemas still come from the serializers — so each answer is validated
+against the schema the document publishes and compared with what the serializer makes of the same
+object; a request that is not plainly valid still gets the serializer's errors."""
+
+import uuid
+
+import jsonschema
+import pytest
+
+from credentials import services
+from credentials.api import answers
+from credentials.api.serializers import PresentationCreateSerializer, PresentationSerializer, VerdictSerializer, VerifySerializer
+from tests.healthcode.test_plain_answers import _answer_schema, document  # noqa: F401 — the published document (module fixture)
+
+VERIFY = "/api/v1/verifications/"
+SHOW = "/api/v1/wallet/{identifier}/presentations/"
+
+
+def _show(api, licence, body):
+    return api.post(SHOW.format(identifier=licence.identifier), body, format="json")
+
+
+@pytest.mark.parametrize("qr", ["", "?qr=svg"])
+def test_show_answers_what_the_schema_says(qr, document, citizen_api, citizen, licence):  # noqa: F811
+    answer = citizen_api.post(SHOW.format(identifier=licence.identifier) + qr, {"disclose": ["licence_class"], "ttl_seconds": 60}, format="json")
+    assert answer.status_code == 201
+    body = answer.json()
+    jsonschema.validate(body, _answer_schema(document, "/api/v1/wallet/{identifier}/presentations/", "post"))
+    assert body["disclosed"] == ["licence_class"] and ("qr_svg" in body) == bool(qr)
+    shown = services.presentation_create(actor=citizen, credential=licence, disclose=["photo", "licence_class"])
+    assert answers.presentation_answer(shown) == PresentationSerializer(shown).data
+
+
+@pytest.mark.parametrize("case", ["valid", "with_photo", "already_used", "garbled"])
+def test_verify_answers_what_the_schema_says(case, document, citizen_api, clerk_api, clerk, licence):  # noqa: F811
+    disclose = ["licence_class", "photo"] if case == "with_photo" else ["licence_class"]
+    token = _show(citizen_api, licence, {"disclose": disclose}).json()["payload"] if case != "garbled" else "not-a-code"
+    if case == "already_used":
+        clerk_api.post(VERIFY, {"payload": token}, format="json")
+    body = clerk_api.post(VERIFY, {"payload": f"  {token} "}, format="json").json()
+    jsonschema.validate(body, _answer_schema(document, VERIFY, "post"))
+    assert body["valid"] == (case in ("valid", "with_photo"))
+
+
+def test_the_verdict_answer_is_the_serializers(citizen, clerk, licence):
+    licence.photo = "aGVsbG8="  # any photo: the answer only says it was shown
+    shown = services.presentation_create(actor=citizen, credential=licence, disclose=["licence_class", "photo"])
+    verdict = services.presentation_verify(actor=clerk, token=shown.token)
+    assert verdict.valid and answers.verdict_answer(verdict) == VerdictSerializer(verdict).data
+    refused = services.Verdict(valid=False, reason="bad_signature", message="x", credential=None, presentation=None,
+                               verification_id=uuid.uuid4(), rows=[])
+    assert answers.verdict_answer(refused) == VerdictSerializer(refused).data
+
+
+@pytest.mark.parametrize("body", [{"disclose": "licence_class"}, {"disclose": [""]}, {"disclose": ["x" * 49]}, {"disclose": None},
+                                  {"ttl_seconds": 5}, {"ttl_seconds": 601}, {"ttl_seconds": "soon"}, {"ttl_seconds": None}, ["disclose"]])
+def test_a_show_request_not_plainly_valid_gets_the_serializers_errors(body, citizen_api, licence):
+    expected = PresentationCreateSerializer(data=body)
+    assert not expected.is_valid()
+    answer = _show(citizen_api, licence, body)
+    assert answer.status_code == 400
+    assert all(message in answer.content.decode() for message in _flat(expected.errors)), answer.json()
+
+
+def _flat(errors) -> list[str]:
+    if isinstance(errors, dict):
+        return [m for value in errors.values() for m in _flat(value)]
+    if isinstance(errors, list):
+        return [m for value in errors for m in _flat(value)]
+    return [str(errors)]
+
+
+@pytest.mark.parametrize("body", [{}, {"payload": ""}, {"payload": "   "}, {"payload": None}, {"payload": "x" * 8001}, ["payload"]])
+def test_a_verify_request_not_plainly_valid_gets_the_serializers_errors(body, clerk_api):
+    expected = VerifySerializer(data=body)
+    assert not expected.is_valid()
+    answer = clerk_api.post(VERIFY, body, format="json")
+    assert answer.status_code == 400
+    for messages in expected.errors.values():
+        assert all(str(message) in answer.content.decode() for message in messages), answer.json()
+
+
+def test_plain_reading_cleans_as_the_serializer_does():
+    assert answers.presentation_request({"disclose": ["a", "b"], "ttl_seconds": 30}) == (["a", "b"], 30)
+    assert answers.presentation_request({}) == ([], None)
+    assert answers.presentation_request({"disclose": [" a "]}) == (["a"], None)  # through the serializer: trimmed
+    assert answers.presentation_request({"ttl_seconds": "30"}) == ([], 30)  # through the serializer
+    assert answers.verify_request({"payload": " abc "}) == "abc"
+    assert answers.verify_request({"payload": 123}) == "123"
