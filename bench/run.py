@@ -54,12 +54,13 @@ HOT = ("show a health pass", "verify a health pass (checkpoint)", "show a creden
        "list the catalogue (anonymous)", "resolve a 鲁通码")
 SIGNED = HOT[:4]  # measured again with SM2 co-signatures on
 SM2 = os.environ.get("BENCH_SM2", "1") != "0"
+TICK = os.sysconf("SC_CLK_TCK")
 ONLY = {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()}
 
 
 def wanted(name: str) -> bool:
+    """Measured in this run: every scenario, or with BENCH_ONLY the named ones and the baselines."""
     return not ONLY or name in ONLY or name.startswith("baseline")
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 def worker_pids(stack: Stack) -> list[int]:
