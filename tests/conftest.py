@@ -128,25 +128,36 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.django_db(*marker.args, **{**marker.kwargs, "transaction": True, "serialized_rollback": True}), append=False)
 
 
-_SNAPSHOTS: dict[str, tuple[int, str]] = {}  # alias → (id of the connection wrapper, the migrated contents)
-_LOST: list[str] = []  # "after <test>: …" each time a wrapper came back without its snapshot
+_SNAPSHOTS: dict[str, str] = {}  # alias → the migrated contents Django serialized when it made the test database
 
 
-def _keep_snapshots(item):
-    """The migrated contents live on the connection wrapper (``_test_serialized_contents``), which
-    Django's serialized rollback reads at the next transactional test. Keep a copy; where a wrapper has
-    lost it (a two-worker run once found one without, after 1,300 tests), put it back and say after
-    which test, so the cause can be found — never a silently empty database for the tests after."""
-    from django.db import connections
+@pytest.fixture(scope="session", autouse=True)
+def _migrated_snapshot(request):
+    """Keep the migrated contents (``_test_serialized_contents``) apart from the connection that holds them.
 
-    for connection in connections.all(initialized_only=True):
-        contents = getattr(connection, "_test_serialized_contents", None)
-        if contents:
-            _SNAPSHOTS.setdefault(connection.alias, (id(connection), contents))
-        elif connection.alias in _SNAPSHOTS:
-            was, contents = _SNAPSHOTS[connection.alias]
-            _LOST.append(f"after {item.nodeid}: {connection.alias} {'a new wrapper' if id(connection) != was else 'the same wrapper'}")
-            connection._test_serialized_contents = contents
+    Django keeps a connection per thread, and — through asgiref — a *different* one while an asyncio
+    loop is marked running in that thread. Playwright's sync API marks its loop running in the test's
+    own thread between calls, from the first browser test on for the rest of the session: from then on
+    the tests of that process get new connections, without the snapshot, so a transactional test's
+    serialized rollback restores nothing and its flush re-creates content types the snapshot then
+    duplicates. One process runs the browser tests last and never meets it; a pytest-xdist worker runs
+    plain tests after them. Taken here, first (autouse, before the browser starts), and handed to
+    whichever connection a test gets (``pytest_runtest_setup``)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        request.getfixturevalue("django_db_setup")
+        from django.db import connections
+
+        _SNAPSHOTS.update({c.alias: c._test_serialized_contents for c in connections.all() if getattr(c, "_test_serialized_contents", None)})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    if _SNAPSHOTS:
+        from django.db import connections
+
+        for alias, contents in _SNAPSHOTS.items():
+            if not getattr(connections[alias], "_test_serialized_contents", None):
+                connections[alias]._test_serialized_contents = contents
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -154,8 +165,6 @@ def pytest_runtest_teardown(item, nextitem):
     """Django restores the migrated contents when the next *transactional* test starts; a plain test
     after one (which only pytest-xdist's scheduling produces) finds them restored here instead."""
     yield
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        _keep_snapshots(item)
     if nextitem is not None and _transactional_marker(item) is not None and _transactional_marker(nextitem) is None:
         from django.db import connections
         from pytest_django.plugin import blocking_manager_key
@@ -216,8 +225,6 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 def pytest_sessionfinish(session):
-    if _LOST:
-        summaries.record(session.config, "snapshot_lost", _LOST[:5])
     summaries.to_worker(session.config)
 
 
@@ -230,7 +237,5 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if "use_cases" in figures:
         checked = figures["use_cases"]
         terminalreporter.write_line(f"use-case contract: {checked[0]} use cases checked in {checked[1]} write modules")
-    if "snapshot_lost" in figures:
-        terminalreporter.write_line(f"the migrated-contents snapshot was missing and put back: {figures['snapshot_lost']}")
     if "page_check" in figures:
         terminalreporter.write_line(summaries.page_check_line(figures["page_check"]))
