@@ -128,36 +128,36 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.django_db(*marker.args, **{**marker.kwargs, "transaction": True, "serialized_rollback": True}), append=False)
 
 
-_SNAPSHOTS: dict[str, str] = {}  # alias → the migrated contents Django serialized when it made the test database
-
-
 @pytest.fixture(scope="session", autouse=True)
 def _migrated_snapshot(request):
-    """Keep the migrated contents (``_test_serialized_contents``) apart from the connection that holds them.
+    """Every connection of a pytest-xdist worker carries the migrated contents (``_test_serialized_contents``).
 
     Django keeps a connection per thread, and — through asgiref — a *different* one while an asyncio
     loop is marked running in that thread. Playwright's sync API marks its loop running in the test's
-    own thread between calls, from the first browser test on for the rest of the session: from then on
-    the tests of that process get new connections, without the snapshot, so a transactional test's
-    serialized rollback restores nothing and its flush re-creates content types the snapshot then
-    duplicates. One process runs the browser tests last and never meets it; a pytest-xdist worker runs
-    plain tests after them. Taken here, first (autouse, before the browser starts), and handed to
-    whichever connection a test gets (``pytest_runtest_setup``)."""
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        request.getfixturevalue("django_db_setup")
-        from django.db import connections
+    own thread between calls, from a browser test's first page on for the rest of the session: the
+    connections made then carry no snapshot, so a transactional test's flush re-ran post_migrate (new
+    content types the next restore then duplicated) and restored nothing, and the plain tests after it
+    found no roles. One process runs the browser tests last and never met it; a worker runs plain tests
+    after them. So the snapshot is taken here, first (autouse, before any browser starts), and every
+    connection made afterwards, in whichever storage, is given it."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        yield
+        return
+    request.getfixturevalue("django_db_setup")
+    from django.db import connections
 
-        _SNAPSHOTS.update({c.alias: c._test_serialized_contents for c in connections.all() if getattr(c, "_test_serialized_contents", None)})
+    snapshots = {c.alias: c._test_serialized_contents for c in connections.all() if getattr(c, "_test_serialized_contents", None)}
+    create = connections.create_connection
 
+    def create_connection(alias):
+        connection = create(alias)
+        if alias in snapshots:
+            connection._test_serialized_contents = snapshots[alias]
+        return connection
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item):
-    if _SNAPSHOTS:
-        from django.db import connections
-
-        for alias, contents in _SNAPSHOTS.items():
-            if not getattr(connections[alias], "_test_serialized_contents", None):
-                connections[alias]._test_serialized_contents = contents
+    connections.create_connection = create_connection
+    yield
+    del connections.create_connection
 
 
 @pytest.hookimpl(hookwrapper=True)
