@@ -179,10 +179,15 @@ class Credential(models.Model):
         self.fields_json = json.dumps(value, ensure_ascii=False, sort_keys=True)
 
     def effective_status(self, today=None) -> str:
-        today = today or timezone.localdate()
-        if self.status == self.Status.VALID and self.expires_on and self.expires_on < today:
-            return self.Status.EXPIRED
-        return self.status
+        return self.status_on(self.status, self.expires_on, today)
+
+    @classmethod
+    def status_on(cls, status: str, expires_on, today=None) -> str:
+        """The one expiry rule: a valid credential past its expiry date is expired (also applied to
+        what a shown code kept in Redis, ``credentials.services._Scanned``)."""
+        if status == cls.Status.VALID and expires_on and expires_on < (today or timezone.localdate()):
+            return cls.Status.EXPIRED
+        return status
 
     def get_effective_status_display(self) -> str:
         return str(self.Status(self.effective_status()).label)

@@ -459,9 +459,7 @@ class _Scanned:
     def effective_status(self) -> str:
         if self.kept is None:
             return self.presentation.credential.effective_status()
-        expires_on = self.kept["expires_on"] and dt.date.fromisoformat(self.kept["expires_on"])
-        expired = self.kept["status"] == Credential.Status.VALID and expires_on and expires_on < timezone.localdate()
-        return Credential.Status.EXPIRED if expired else self.kept["status"]
+        return Credential.status_on(self.kept["status"], self.kept["expires_on"] and dt.date.fromisoformat(self.kept["expires_on"]))
 
     def shown(self) -> tuple[dict, list[dict]]:
         """The signed view with only the chosen fields, and its rows labelled in the verifier's language."""
