@@ -182,7 +182,7 @@ def test_signing_keys_command_rotates_and_retires(signing_key, django_capture_on
     out = StringIO()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("signing_keys", "rotate", stdout=out)
-        call_command("signing_keys", "retire", "--", signing_key.kid, stdout=out)  # "--": a thumbprint kid may begin with "-"
+        call_command("signing_keys", "retire", f"--kid={signing_key.kid}", stdout=out)  # a thumbprint kid may begin with "-"
     assert f"retired {signing_key.kid}" in out.getvalue()
     assert signing.keyring().retired == frozenset({signing_key.kid})
 
