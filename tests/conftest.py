@@ -158,6 +158,19 @@ def _migrated_snapshot(request):
     connections.create_connection = create_connection
     yield
     del connections.create_connection
+    from pytest_django.plugin import blocking_manager_key
+
+    with request.config.stash[blocking_manager_key].unblock():
+        _end_other_sessions(connections)
+
+
+def _end_other_sessions(connections):
+    """A connection left open in another asgiref storage or thread kept the worker's test database from
+    being dropped ("is being accessed by other users"): end every other session on it first."""
+    connection = connections["default"]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
 
 @pytest.hookimpl(hookwrapper=True)
