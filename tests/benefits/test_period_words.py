@@ -61,3 +61,4 @@ def test_why_i_qualify_is_punctuated_in_the_pages_language(matched, client):
     client.cookies["django_language"] = "en"
     english = client.get(f"/benefits/{matched.pk}/").content.decode()
     assert "✓ met: Age ≥ 65" in english and '<dd lang="zh-Hans">65–69' in english  # the benefit, written in Chinese only, is marked so
+    assert f'Legal basis: <span lang="zh-Hans">{matched.version.policy.legal_basis}</span>' in english  # the law's name too
