@@ -305,3 +305,29 @@ def test_people_no_rule_can_apply_to_get_the_reference_status_without_a_probe(ru
         assert (status["colour"], [reason["code"] for reason in selectors.explain(status)]) == ("green", ["none"])
         assert written[indexes[i]][7] == now + dt.timedelta(days=1)
     assert [reason["code"] for reason in selectors.explain(statuses.status_for(indexes[7]))] == ["positive-test"]
+
+
+def test_written_peoples_cached_statuses_are_dropped_in_pipelined_batches_and_no_other(settings):
+    """The keys of everyone written go (more than one batch of them), others' stay; the same with a
+    cache that is not Redis (the plain delete_many path) — and a Redis error does not fail the write."""
+    from django.core.cache import cache
+
+    from healthcode import status_cache
+
+    written, kept = [f"w{i:063x}" for i in range(status_cache.BATCH + 7)], [f"k{i:063x}" for i in range(5)]
+    for index in written + kept:
+        cache.set(status_cache.key(index), {"colour": "green"}, 60)
+    status_cache.forget_statuses(written)
+    assert cache.get_many([status_cache.key(index) for index in written]) == {}
+    assert len(cache.get_many([status_cache.key(index) for index in kept])) == 5
+    assert cache.get(status_cache.CHANGED_KEY) is not None
+    redis, prefix = status_cache._redis_and_prefix()
+    if redis is not None:  # Redis: the fast path, its keys the cache's own
+        assert prefix + written[0] == str(cache.make_key(status_cache.key(written[0])))
+        with mock.patch.object(type(redis), "pipeline", side_effect=ConnectionError("down")):
+            status_cache.forget_statuses(kept)  # logged, not raised
+        with mock.patch.object(cache, "make_key", side_effect=lambda k, version=None: f"custom/{k[::-1]}"):
+            assert status_cache._redis_and_prefix() == (None, "")  # a key function that is not prefix + key: the slow path
+    with mock.patch.object(status_cache, "_redis_and_prefix", return_value=(None, "")):
+        status_cache.forget_statuses(kept)
+    assert cache.get_many([status_cache.key(index) for index in kept]) == {}
