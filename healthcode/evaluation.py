@@ -209,26 +209,7 @@ def evaluate(people: QuerySet, *, now: dt.datetime | None = None, rules: tuple[R
     statement, writing only the rows that change (see ``_changed``). Returns the person indexes
     written (to drop their cached status)."""
     now = now or timezone.now()
-    ruleset, rule_list = rules or ruleset_in_force()
-    if connection.vendor == "postgresql":
-        select_sql, params = status_sql(ruleset, rule_list, people, now)
-    else:
-        select_sql, params = status_select(ruleset, rule_list, people, now).query.sql_with_params()
-    table = HealthStatus._meta.db_table
-    least = "LEAST" if connection.vendor == "postgresql" else "MIN"
-    updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[1:-1])
-    # valid_until only moves earlier (or on from a due row): left where it was, an unchanged indexed
-    # column lets PostgreSQL update the row in place (HOT, fillfactor 50): no new index entries.
-    updates += (f", valid_until = CASE WHEN {table}.valid_until <= excluded.evaluated_at THEN excluded.valid_until "
-                f"ELSE {least}({table}.valid_until, excluded.valid_until) END")
-    # Table and column names are ours; every value is a bound parameter of the compiled SELECT.
-    sql = (
-        f"INSERT INTO {table} ({', '.join(COLUMNS)}) SELECT * FROM ({select_sql}) AS computed "  # noqa: S608
-        f"ON CONFLICT (person_index) DO UPDATE SET {updates} WHERE {_changed(table)} RETURNING person_index"
-    )
-    if connection.vendor == "sqlite":
-        # SQLite needs a WHERE to tell ON CONFLICT from a join in INSERT … SELECT.
-        sql = sql.replace(" AS computed ON CONFLICT", " AS computed WHERE true ON CONFLICT")
+    sql, params = upsert_sql(people, now, *(rules or ruleset_in_force()))
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The planner's cost for a chunk (a sub-query per rule per person) passes jit_above_cost, and
@@ -243,18 +224,50 @@ def evaluate(people: QuerySet, *, now: dt.datetime | None = None, rules: tuple[R
     return written
 
 
+def upsert_sql(people: QuerySet, now: dt.datetime, ruleset: RuleSet, rule_list: list[Rule]) -> tuple[str, list]:
+    """``evaluate``'s one statement: the statuses of ``people`` upserted, only changed rows written,
+    returning the person indexes written."""
+    table = HealthStatus._meta.db_table
+    if connection.vendor == "postgresql":
+        select_sql, params = status_sql(ruleset, rule_list, people, now)
+        # Unchanged statuses are left out before the upsert: ON CONFLICT DO UPDATE locks the row it
+        # conflicts with even when its WHERE then says no (a lock record in the WAL, a dirtied page per
+        # row); a plain primary-key read of the existing row does not. The upsert's WHERE still decides
+        # for rows written meanwhile.
+        select_sql = (f"SELECT computed.* FROM ({select_sql}) AS computed({', '.join(COLUMNS)}) "  # noqa: S608 (our names)
+                      f"LEFT JOIN {table} AS existing ON existing.person_index = computed.person_index "
+                      f"WHERE existing.person_index IS NULL OR {_changed('existing', 'computed')}")
+    else:
+        select_sql, params = status_select(ruleset, rule_list, people, now).query.sql_with_params()
+    least = "LEAST" if connection.vendor == "postgresql" else "MIN"
+    updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[1:-1])
+    # valid_until only moves earlier (or on from a due row): left where it was, an unchanged indexed
+    # column lets PostgreSQL update the row in place (HOT, fillfactor 50): no new index entries.
+    updates += (f", valid_until = CASE WHEN {table}.valid_until <= excluded.evaluated_at THEN excluded.valid_until "
+                f"ELSE {least}({table}.valid_until, excluded.valid_until) END")
+    # Table and column names are ours; every value is a bound parameter of the compiled SELECT.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(COLUMNS)}) SELECT * FROM ({select_sql}) AS computed "  # noqa: S608
+        f"ON CONFLICT (person_index) DO UPDATE SET {updates} WHERE {_changed(table, 'excluded')} RETURNING person_index"
+    )
+    if connection.vendor == "sqlite":
+        # SQLite needs a WHERE to tell ON CONFLICT from a join in INSERT … SELECT.
+        sql = sql.replace(" AS computed ON CONFLICT", " AS computed WHERE true ON CONFLICT")
+    return sql, params
+
+
 SAME_STATUS = ["colour", "reasons", "rule_version", "override_id", "area_code"]
 
 
-def _changed(table: str) -> str:
+def _changed(table: str, new: str) -> str:
     """When an existing row is rewritten: its status differs, it must be re-evaluated sooner than it
     says, or it is due. An unchanged status keeps its row (no dead tuple, no index entry, no WAL, no
     cache drop): keeping the earlier ``valid_until`` only brings its next evaluation forward (never
     later than a day after the last write), and its ``evaluated_at`` stays the time this status was
     first given."""
     distinct = "IS NOT" if connection.vendor == "sqlite" else "IS DISTINCT FROM"
-    differs = " OR ".join(f"{table}.{column} {distinct} excluded.{column}" for column in SAME_STATUS)
-    return f"({differs} OR excluded.valid_until < {table}.valid_until OR {table}.valid_until <= excluded.evaluated_at)"
+    differs = " OR ".join(f"{table}.{column} {distinct} {new}.{column}" for column in SAME_STATUS)
+    return f"({differs} OR {new}.valid_until < {table}.valid_until OR {table}.valid_until <= {new}.evaluated_at)"
 
 
 def evaluate_people(person_indexes, **kwargs) -> list[str]:
