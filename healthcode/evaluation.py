@@ -226,17 +226,13 @@ def evaluate(people: QuerySet, *, now: dt.datetime | None = None, rules: tuple[R
 
 def upsert_sql(people: QuerySet, now: dt.datetime, ruleset: RuleSet, rule_list: list[Rule]) -> tuple[str, list]:
     """``evaluate``'s one statement: the statuses of ``people`` upserted, only changed rows written,
-    returning the person indexes written."""
+    returning the person indexes written. (Leaving unchanged rows out before ON CONFLICT, which
+    locks each conflicting row even when it then writes nothing, was tried: as a join the planner
+    hashed the whole status table per chunk, as a sub-query it seq-scanned a table its statistics
+    said was empty — minutes for the first 1,000,000. ON CONFLICT's own arbiter probe is the safe one.)"""
     table = HealthStatus._meta.db_table
     if connection.vendor == "postgresql":
         select_sql, params = status_sql(ruleset, rule_list, people, now)
-        # Unchanged statuses are left out before the upsert: ON CONFLICT DO UPDATE locks the row it
-        # conflicts with even when its WHERE then says no (a lock record in the WAL, a dirtied page per
-        # row); a plain primary-key read of the existing row does not. The upsert's WHERE still decides
-        # for rows written meanwhile.
-        select_sql = (f"SELECT computed.* FROM ({select_sql}) AS computed({', '.join(COLUMNS)}) "  # noqa: S608 (our names)
-                      f"LEFT JOIN {table} AS existing ON existing.person_index = computed.person_index "
-                      f"WHERE existing.person_index IS NULL OR {_changed('existing', 'computed')}")
     else:
         select_sql, params = status_select(ruleset, rule_list, people, now).query.sql_with_params()
     least = "LEAST" if connection.vendor == "postgresql" else "MIN"
