@@ -315,8 +315,7 @@ def test_written_peoples_cached_statuses_are_dropped_in_pipelined_batches_and_no
     from healthcode import status_cache
 
     written, kept = [f"w{i:063x}" for i in range(status_cache.BATCH + 7)], [f"k{i:063x}" for i in range(5)]
-    for index in written + kept:
-        cache.set(status_cache.key(index), {"colour": "green"}, 60)
+    cache.set_many({status_cache.key(index): {"colour": "green"} for index in written + kept}, 60)
     status_cache.forget_statuses(written)
     assert cache.get_many([status_cache.key(index) for index in written]) == {}
     assert len(cache.get_many([status_cache.key(index) for index in kept])) == 5
