@@ -25,6 +25,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Concat, Least
 from django.utils import timezone
 
@@ -47,20 +48,26 @@ def _latest(queryset: QuerySet, field: str):
 def _rule_matches(rule: Rule, now: dt.datetime) -> tuple[QuerySet, str]:
     """For one rule: the rows that trigger it for the outer person, and the time column that, plus the
     window, says when it stops applying."""
+    rows, time_field = _rule_rows(rule, now)
+    return rows.filter(person_index=OuterRef("id_number_index")), time_field
+
+
+def _rule_rows(rule: Rule, now: dt.datetime) -> tuple[QuerySet, str]:
+    """For one rule: the rows that trigger it, whoever they are for (``_rule_matches`` narrows them to
+    one person; ``_candidates`` takes their people)."""
     since = now - dt.timedelta(days=rule.days)
-    person = OuterRef("id_number_index")
     if rule.kind == Rule.Kind.POSITIVE_TEST:
-        rows = TestResult.objects.filter(person_index=person, result=TestResult.Result.POSITIVE, sampled_at__gte=since, sampled_at__lte=now)
+        rows = TestResult.objects.filter(result=TestResult.Result.POSITIVE, sampled_at__gte=since, sampled_at__lte=now)
         return rows, "sampled_at"
     if rule.kind == Rule.Kind.CLOSE_CONTACT:
-        rows = CloseContact.objects.filter(person_index=person, listed_at__gte=since, listed_at__lte=now).filter(
+        rows = CloseContact.objects.filter(listed_at__gte=since, listed_at__lte=now).filter(
             Q(released_at__isnull=True) | Q(released_at__gt=now)
         )
         return rows, "listed_at"
     if rule.kind == Rule.Kind.SYMPTOMS:
         # The latest declaration in the window counts: declaring "no symptoms" later clears it.
         latest = SelfDeclaration.objects.filter(person_index=OuterRef("person_index"), declared_at__lte=now).order_by("-declared_at", "-id")
-        rows = SelfDeclaration.objects.filter(person_index=person, symptoms=True, declared_at__gte=since, declared_at__lte=now).filter(
+        rows = SelfDeclaration.objects.filter(symptoms=True, declared_at__gte=since, declared_at__lte=now).filter(
             pk=Subquery(latest.values("pk")[:1])
         )
         return rows, "declared_at"
@@ -74,7 +81,7 @@ def _rule_matches(rule: Rule, now: dt.datetime) -> tuple[QuerySet, str]:
             sampled_at__gte=_plus(OuterRef("left_at"), dt.timedelta(hours=rule.hours)),
             sampled_at__lte=now,
         )
-        rows = Stay.objects.filter(person_index=person, left_at__gte=since, arrived_at__lte=now).filter(Exists(risky)).exclude(Exists(cleared))
+        rows = Stay.objects.filter(left_at__gte=since, arrived_at__lte=now).filter(Exists(risky)).exclude(Exists(cleared))
         return rows, "left_at"
     raise ValueError(f"unknown rule kind {rule.kind}")
 
@@ -123,13 +130,19 @@ def status_sql(ruleset: RuleSet, rules: list[Rule], people: QuerySet, now: dt.da
     when none: a rule applies exactly when that is not NULL) and the override in force; the outer
     one derives the colour, the reasons and ``valid_until`` from those columns. (``status_select``
     repeats each rule's EXISTS in the colour and the reasons, and the override's sub-query five
-    times; it stays the reference and SQLite's statement.)"""
+    times; it stays the reference and SQLite's statement.)
+
+    Only the people some rule or an override may apply to (``_candidates``: a hash of the people in
+    the rules' triggering rows, built once per statement) are probed rule by rule; everyone else — most
+    people: no positive test, contact, symptom or risky stay in any window — gets the row the probes
+    would give them (green, no reason, re-evaluated in a day) without a probe, by an anti-join."""
+    candidates_sql, candidates_params = _candidates(rules, now)
     expiries = {}
     for number, rule in enumerate(rules):
         rows, time_field = _rule_matches(rule, now)
         expiries[f"expiry_{number}"] = _plus(_latest(rows, time_field), dt.timedelta(days=rule.days))
     override = Override.objects.filter(person_index=OuterRef("id_number_index"), starts_at__lte=now, expires_at__gt=now).order_by("-created_at", "-id")
-    inner = people.annotate(
+    inner = people.filter(id_number_index__in=RawSQL(candidates_sql, candidates_params)).annotate(  # noqa: S611 (Django-compiled SQL, values bound)
         **expiries,
         override_colour=Subquery(override.values("colour")[:1], output_field=CharField()),
         override_pk=Subquery(override.values("pk")[:1], output_field=IntegerField()),
@@ -148,9 +161,30 @@ def status_sql(ruleset: RuleSet, rules: list[Rule], people: QuerySet, now: dt.da
     reasons_sql = f"CASE WHEN override_colour IS NOT NULL THEN %s ELSE CONCAT(''{codes}) END"
     reason_params = ["override,", *(rule.code + "," for rule in rules)]
     least = ", ".join(["%s::timestamptz", *expiries, "override_expires"])  # LEAST skips NULLs on PostgreSQL
+    quiet_sql, quiet_params = people.values_list("id_number_index", "area_code").query.sql_with_params()
     sql = (f"SELECT id_number_index, {colour_sql}, {reasons_sql}, %s::integer, override_pk, area_code, %s::timestamptz, LEAST({least}) "  # noqa: S608
-           f"FROM ({inner_sql} OFFSET 0) AS evaluated")  # OFFSET 0: not flattened, or its sub-queries would be copied into each use
-    return sql, [*colour_params, *reason_params, ruleset.version, now, now + REEVALUATE_AT_LEAST_EVERY, *inner_params]
+           f"FROM ({inner_sql} OFFSET 0) AS evaluated "  # OFFSET 0: not flattened, or its sub-queries would be copied into each use
+           # No rule and no override can apply: what the CASEs above give when every column is NULL.
+           "UNION ALL SELECT quiet.id_number_index, %s, %s, %s::integer, NULL, quiet.area_code, %s::timestamptz, %s::timestamptz "
+           f"FROM ({quiet_sql}) AS quiet WHERE NOT EXISTS (SELECT 1 FROM ({candidates_sql}) AS candidate "
+           "WHERE candidate.person_index = quiet.id_number_index)")
+    later = now + REEVALUATE_AT_LEAST_EVERY
+    return sql, [*colour_params, *reason_params, ruleset.version, now, later, *inner_params,
+                 Colour.GREEN, "", ruleset.version, now, later, *quiet_params, *candidates_params]
+
+
+def _candidates(rules: list[Rule], now: dt.datetime) -> tuple[str, list]:
+    """The people some rule's triggering rows or an override in force are for (a person may appear
+    more than once), as one ``UNION ALL`` of ``person_index`` columns: exactly the people for whom
+    ``status_sql``'s probes can find anything."""
+    sources = [_rule_rows(rule, now)[0] for rule in rules]
+    sources.append(Override.objects.filter(starts_at__lte=now, expires_at__gt=now))
+    parts, params = [], []
+    for rows in sources:
+        sql, more = rows.order_by().values("person_index").query.sql_with_params()
+        parts.append(f"({sql})")
+        params.extend(more)
+    return " UNION ALL ".join(parts), params
 
 
 def _any(conditions: list[Q]) -> Q:
@@ -175,26 +209,7 @@ def evaluate(people: QuerySet, *, now: dt.datetime | None = None, rules: tuple[R
     statement, writing only the rows that change (see ``_changed``). Returns the person indexes
     written (to drop their cached status)."""
     now = now or timezone.now()
-    ruleset, rule_list = rules or ruleset_in_force()
-    if connection.vendor == "postgresql":
-        select_sql, params = status_sql(ruleset, rule_list, people, now)
-    else:
-        select_sql, params = status_select(ruleset, rule_list, people, now).query.sql_with_params()
-    table = HealthStatus._meta.db_table
-    least = "LEAST" if connection.vendor == "postgresql" else "MIN"
-    updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[1:-1])
-    # valid_until only moves earlier (or on from a due row): left where it was, an unchanged indexed
-    # column lets PostgreSQL update the row in place (HOT, fillfactor 50): no new index entries.
-    updates += (f", valid_until = CASE WHEN {table}.valid_until <= excluded.evaluated_at THEN excluded.valid_until "
-                f"ELSE {least}({table}.valid_until, excluded.valid_until) END")
-    # Table and column names are ours; every value is a bound parameter of the compiled SELECT.
-    sql = (
-        f"INSERT INTO {table} ({', '.join(COLUMNS)}) SELECT * FROM ({select_sql}) AS computed "  # noqa: S608
-        f"ON CONFLICT (person_index) DO UPDATE SET {updates} WHERE {_changed(table)} RETURNING person_index"
-    )
-    if connection.vendor == "sqlite":
-        # SQLite needs a WHERE to tell ON CONFLICT from a join in INSERT … SELECT.
-        sql = sql.replace(" AS computed ON CONFLICT", " AS computed WHERE true ON CONFLICT")
+    sql, params = upsert_sql(people, now, *(rules or ruleset_in_force()))
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The planner's cost for a chunk (a sub-query per rule per person) passes jit_above_cost, and
@@ -209,18 +224,46 @@ def evaluate(people: QuerySet, *, now: dt.datetime | None = None, rules: tuple[R
     return written
 
 
+def upsert_sql(people: QuerySet, now: dt.datetime, ruleset: RuleSet, rule_list: list[Rule]) -> tuple[str, list]:
+    """``evaluate``'s one statement: the statuses of ``people`` upserted, only changed rows written,
+    returning the person indexes written. (Leaving unchanged rows out before ON CONFLICT, which
+    locks each conflicting row even when it then writes nothing, was tried: as a join the planner
+    hashed the whole status table per chunk, as a sub-query it seq-scanned a table its statistics
+    said was empty — minutes for the first 1,000,000. ON CONFLICT's own arbiter probe is the safe one.)"""
+    table = HealthStatus._meta.db_table
+    if connection.vendor == "postgresql":
+        select_sql, params = status_sql(ruleset, rule_list, people, now)
+    else:
+        select_sql, params = status_select(ruleset, rule_list, people, now).query.sql_with_params()
+    least = "LEAST" if connection.vendor == "postgresql" else "MIN"
+    updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[1:-1])
+    # valid_until only moves earlier (or on from a due row): left where it was, an unchanged indexed
+    # column lets PostgreSQL update the row in place (HOT, fillfactor 50): no new index entries.
+    updates += (f", valid_until = CASE WHEN {table}.valid_until <= excluded.evaluated_at THEN excluded.valid_until "
+                f"ELSE {least}({table}.valid_until, excluded.valid_until) END")
+    # Table and column names are ours; every value is a bound parameter of the compiled SELECT.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(COLUMNS)}) SELECT * FROM ({select_sql}) AS computed "  # noqa: S608
+        f"ON CONFLICT (person_index) DO UPDATE SET {updates} WHERE {_changed(table, 'excluded')} RETURNING person_index"
+    )
+    if connection.vendor == "sqlite":
+        # SQLite needs a WHERE to tell ON CONFLICT from a join in INSERT … SELECT.
+        sql = sql.replace(" AS computed ON CONFLICT", " AS computed WHERE true ON CONFLICT")
+    return sql, params
+
+
 SAME_STATUS = ["colour", "reasons", "rule_version", "override_id", "area_code"]
 
 
-def _changed(table: str) -> str:
+def _changed(table: str, new: str) -> str:
     """When an existing row is rewritten: its status differs, it must be re-evaluated sooner than it
     says, or it is due. An unchanged status keeps its row (no dead tuple, no index entry, no WAL, no
     cache drop): keeping the earlier ``valid_until`` only brings its next evaluation forward (never
     later than a day after the last write), and its ``evaluated_at`` stays the time this status was
     first given."""
     distinct = "IS NOT" if connection.vendor == "sqlite" else "IS DISTINCT FROM"
-    differs = " OR ".join(f"{table}.{column} {distinct} excluded.{column}" for column in SAME_STATUS)
-    return f"({differs} OR excluded.valid_until < {table}.valid_until OR {table}.valid_until <= excluded.evaluated_at)"
+    differs = " OR ".join(f"{table}.{column} {distinct} {new}.{column}" for column in SAME_STATUS)
+    return f"({differs} OR {new}.valid_until < {table}.valid_until OR {table}.valid_until <= {new}.evaluated_at)"
 
 
 def evaluate_people(person_indexes, **kwargs) -> list[str]:

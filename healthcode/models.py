@@ -58,7 +58,12 @@ class TestResult(SourceRecord):
         verbose_name = _("检测结果")
         verbose_name_plural = _("检测结果")
         constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="one_test_result_per_source_id")]
-        indexes = [models.Index(fields=["person_index", "sampled_at"])]
+        indexes = [
+            models.Index(fields=["person_index", "sampled_at"]),
+            # The recompute's candidates (evaluation._candidates): the few positive results in a window,
+            # read without scanning every negative one.
+            models.Index(fields=["sampled_at"], condition=models.Q(result="positive"), name="positive_test_by_sample_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.get_result_display()} {self.sampled_at:%Y-%m-%d %H:%M}"
@@ -184,6 +189,7 @@ class SelfDeclaration(models.Model):
     class Meta:
         verbose_name = _("自主申报")
         verbose_name_plural = _("自主申报")
+        indexes = [models.Index(fields=["declared_at"], condition=models.Q(symptoms=True), name="symptoms_by_declaration_time")]
 
     def __str__(self) -> str:
         return f"{self.declared_at:%Y-%m-%d %H:%M}"

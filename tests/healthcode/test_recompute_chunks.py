@@ -235,3 +235,98 @@ def test_the_officer_sees_progress_by_chunk_in_admin(rules):
     tasks.recompute_chunk(job.pk, 1)
     job.refresh_from_db()
     assert (model_admin.chunks_display(job), job.progress, model_admin.progress_display(job)) == ("1/3", 33, "33% (10/30)")
+
+
+def _subplan_loops(plan: dict) -> list[int]:
+    loops = [plan["Actual Loops"]] if plan.get("Parent Relationship") == "SubPlan" else []
+    for child in plan.get("Plans", []):
+        loops += _subplan_loops(child)
+    return loops
+
+
+def test_people_no_rule_can_apply_to_get_the_reference_status_without_a_probe(rules):
+    """Most people have no triggering row: ``status_sql`` gives them green with no reason by an anti-join
+    against the people the rules' rows and overrides are for, without a rule's probe — the same row,
+    reason and explanation the full evaluation gives, including for people whose rows trigger nothing
+    (a negative test, a positive one out of the window or in the future, symptoms withdrawn, a stay
+    in a safe area or cleared by a test, a released contact)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("status_sql is PostgreSQL's")
+    from healthcode import selectors, statuses
+    from healthcode.evaluation import COLUMNS, _candidates, ruleset_in_force, status_select, status_sql
+    from healthcode.models import CloseContact, RiskArea, SelfDeclaration, Stay
+
+    indexes = _people(30)
+    now = timezone.now()
+    day = dt.timedelta(days=1)
+    RiskArea.objects.create(area_code="370203", name="市北区", level="high", starts_at=now - 20 * day)
+
+    def lab(i, result, when):
+        LabResult.objects.create(person_index=indexes[i], source="lab", external_id=f"Q{i}{result}", kind="antigen", result=result,
+                                 sampled_at=when, reported_at=when)
+
+    def stay(i, area, left):
+        Stay.objects.create(person_index=indexes[i], area_code=area, city_code=area[:4] + "00", province_code=area[:2] + "0000",
+                            arrived_at=left - day, left_at=left, source="import")
+
+    lab(0, "negative", now - day)
+    lab(1, "positive", now - 20 * day)  # out of the window
+    lab(2, "positive", now + day)  # not yet
+    SelfDeclaration.objects.create(person_index=indexes[3], symptoms=True, declared_at=now - 3 * day)
+    SelfDeclaration.objects.create(person_index=indexes[3], symptoms=False, declared_at=now - day)
+    stay(4, "370102", now - 2 * day)  # no risk there
+    stay(5, "370203", now - 5 * day)
+    lab(5, "negative", now - 2 * day)  # 72 h after leaving: cleared
+    CloseContact.objects.create(person_index=indexes[6], listed_at=now - 3 * day, released_at=now - day)
+    lab(7, "positive", now - day)  # red
+    Override.objects.create(person_index=indexes[8], colour="yellow", note="t", starts_at=now - day, expires_at=now + day, officer=UserFactory())
+    stay(9, "370203", now - 2 * day)  # yellow: not cleared yet
+    ruleset, rule_list = ruleset_in_force()
+    candidates_sql, params = _candidates(rule_list, now)
+    with connection.cursor() as cursor:
+        cursor.execute(candidates_sql, params)
+        assert {row[0] for row in cursor.fetchall()} == {indexes[7], indexes[8], indexes[9]}
+
+    people = PopulationRecord.objects.all()
+    reference = {row[0]: row for row in status_select(ruleset, rule_list, people, now)}
+    sql, params = status_sql(ruleset, rule_list, people, now)
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    loops = _subplan_loops(plan[0]["Plan"] if isinstance(plan, list) else plan)
+    assert loops and max(loops) <= 3  # probed for the three candidates only, not for 30 people
+
+    evaluate(people, now=now)
+    written = {row[0]: row for row in HealthStatus.objects.values_list(*[c if c != "override_id" else "override" for c in COLUMNS])}
+    assert written == reference and len(written) == 30
+    assert {index: row[1] for index, row in written.items() if row[1] != "green"} == {indexes[7]: "red", indexes[8]: "yellow", indexes[9]: "yellow"}
+    for i in [0, 1, 2, 3, 4, 5, 6, 10, 29]:
+        status = statuses.status_for(indexes[i])
+        assert (status["colour"], [reason["code"] for reason in selectors.explain(status)]) == ("green", ["none"])
+        assert written[indexes[i]][7] == now + dt.timedelta(days=1)
+    assert [reason["code"] for reason in selectors.explain(statuses.status_for(indexes[7]))] == ["positive-test"]
+
+
+def test_written_peoples_cached_statuses_are_dropped_in_pipelined_batches_and_no_other(settings):
+    """The keys of everyone written go (more than one batch of them), others' stay; the same with a
+    cache that is not Redis (the plain delete_many path) — and a Redis error does not fail the write."""
+    from django.core.cache import cache
+
+    from healthcode import status_cache
+
+    written, kept = [f"w{i:063x}" for i in range(status_cache.BATCH + 7)], [f"k{i:063x}" for i in range(5)]
+    cache.set_many({status_cache.key(index): {"colour": "green"} for index in written + kept}, 60)
+    status_cache.forget_statuses(written)
+    assert cache.get_many([status_cache.key(index) for index in written]) == {}
+    assert len(cache.get_many([status_cache.key(index) for index in kept])) == 5
+    assert cache.get(status_cache.CHANGED_KEY) is not None
+    redis, prefix = status_cache._redis_and_prefix()
+    if redis is not None:  # Redis: the fast path, its keys the cache's own
+        assert prefix + written[0] == str(cache.make_key(status_cache.key(written[0])))
+        with mock.patch.object(type(redis), "pipeline", side_effect=ConnectionError("down")):
+            status_cache.forget_statuses(kept)  # logged, not raised
+        with mock.patch.object(cache, "make_key", side_effect=lambda k, version=None: f"custom/{k[::-1]}"):
+            assert status_cache._redis_and_prefix() == (None, "")  # a key function that is not prefix + key: the slow path
+    with mock.patch.object(status_cache, "_redis_and_prefix", return_value=(None, "")):
+        status_cache.forget_statuses(kept)
+    assert cache.get_many([status_cache.key(index) for index in kept]) == {}
