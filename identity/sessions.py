@@ -25,11 +25,21 @@ from django.core import signing
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from identity import crypto
 
 CACHE_PREFIX = "session.enc."
+DECODED_KEPT = 512  # sessions whose last decoded entry a process keeps (~2 KiB each)
+_DECODED: dict[str, tuple[bytes, tuple, bytes]] = {}  # cache key → (the entry's bytes, the entry, the session serialised)
 current: contextvars.ContextVar["SessionStore | None"] = contextvars.ContextVar("qilu_auth_session", default=None)
+
+
+def _redis_client():
+    """django-redis's client when the cache is Redis (its raw ``GET`` and its own decoding), else None."""
+    client = getattr(cache, "client", None)
+    return client if hasattr(client, "get_client") and hasattr(client, "decode") else None
 
 
 def user_sessions_key(user_id) -> str:
@@ -68,16 +78,48 @@ class SessionStore(DbSessionStore):
 
     def load(self):
         if self.session_key:
-            entry = cache.get(CACHE_PREFIX + self.session_key)
-            if isinstance(entry, tuple):
-                self._encoded, self._expires, self.user_snapshot = entry
-                return self.decode(self._encoded)
+            data = self._load_cached(CACHE_PREFIX + self.session_key)
+            if data is not None:
+                return data
         stored = self._get_session_from_db()
         if stored is None:
             self._session_key = None
             return {}
         self._cache(stored.session_key, stored.session_data, stored.expire_date.timestamp())
         return self.decode(stored.session_data)
+
+    def _load_cached(self, key: str) -> dict | None:
+        """The session from its cache entry (``None``: not there). The entry comes back as the bytes
+        Redis keeps; when they are the bytes this process last decoded for this session, the work is
+        not done again (``_DECODED``): same bytes, same session and snapshot, so a revoked or changed
+        session (its entry deleted or rewritten) is never served from here."""
+        client = _redis_client()
+        if client is None:  # not django-redis (a local-memory cache): the plain read
+            entry = cache.get(key)
+            if not isinstance(entry, tuple):
+                return None
+            self._encoded, self._expires, self.user_snapshot = entry
+            return self.decode(self._encoded)
+        try:
+            raw = client.get_client(write=False).get(cache.make_key(key))
+        except (RedisConnectionError, RedisTimeoutError, OSError):  # IGNORE_EXCEPTIONS, as cache.get: the database answers
+            return None
+        if raw is None:
+            return None
+        known = _DECODED.get(key)
+        if known is not None and known[0] == raw:
+            self._encoded, self._expires, self.user_snapshot = known[1]
+            return self.serializer().loads(known[2])
+        entry = client.decode(raw)
+        if not isinstance(entry, tuple):
+            return None
+        self._encoded, self._expires, self.user_snapshot = entry
+        data = self.decode(self._encoded)
+        if data:
+            if len(_DECODED) >= DECODED_KEPT:
+                _DECODED.pop(next(iter(_DECODED)))
+            _DECODED[key] = (raw, entry, self.serializer().dumps(data))
+        return data
 
     def _cache(self, key: str, encoded: str, expires: float, taken: tuple | None = None) -> None:
         self._encoded, self._expires, self.user_snapshot = encoded, expires, taken
@@ -113,6 +155,31 @@ class SessionStore(DbSessionStore):
             cache.delete(CACHE_PREFIX + key)
         super().delete(session_key)
 
+
+
+def snapshot_user(session):
+    """The session's user from the snapshot in its cache entry, when Django's ``get_user`` would take
+    it as it is (our backend, the snapshot of this user and still fresh, an active user, the session
+    hash the current one); else ``None``, and the caller asks ``get_user`` (which also handles a
+    rotated secret, a stale or missing snapshot and a session to flush). The API's hot path: no
+    request object built, no backend loaded, no second lookup."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.utils.crypto import constant_time_compare
+
+    from identity.auth_backends import fresh, from_snapshot
+
+    taken = session.user_snapshot
+    data = session._session
+    session_hash = data.get(HASH_SESSION_KEY)
+    if (taken is None or data.get(BACKEND_SESSION_KEY) != _BACKEND or _BACKEND not in settings.AUTHENTICATION_BACKENDS
+            or not fresh(taken, data.get(SESSION_KEY)) or not session_hash or not constant_time_compare(session_hash, taken[3])):
+        return None
+    user = from_snapshot(taken)
+    return user if user.is_active else None  # ModelBackend.user_can_authenticate
+
+
+_BACKEND = "identity.auth_backends.IdentityBackend"
 
 
 def session_user(request):
