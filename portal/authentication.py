@@ -10,7 +10,7 @@ from allauth.core.internal.sessionkit import get_session_user
 from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
 from django.contrib.auth import SESSION_KEY
 
-from identity import sessions
+from identity import auth_backends, sessions
 
 
 class SessionTokenAuthentication(XSessionTokenAuthentication):
@@ -26,7 +26,7 @@ class SessionTokenAuthentication(XSessionTokenAuthentication):
         session.get(SESSION_KEY)  # a missing or expired session clears its key
         if not session.session_key:
             return None
-        user = sessions.snapshot_user(session)  # the usual case: the user beside the session in the one read
+        user = auth_backends.snapshot_user(session)  # the usual case: the user beside the session in the one read
         if user is None:
             with sessions.authenticating(session):
                 user = get_session_user(session)

@@ -7,7 +7,7 @@ from django.contrib.auth import HASH_SESSION_KEY
 from django.core.cache import cache
 from django.test import Client
 
-from identity import sessions
+from identity import auth_backends, sessions
 from tests.factories import app_session_token
 
 
@@ -79,9 +79,9 @@ def test_the_snapshot_shortcut_is_taken_only_when_get_user_would_accept_it(citiz
     session = sessions.SessionStore(session_key=token)
     session.get("_auth_user_id")
     assert session.user_snapshot is not None
-    user = sessions.snapshot_user(session)
+    user = auth_backends.snapshot_user(session)
     assert user.pk == citizen.pk and user.get_session_auth_hash() == session[HASH_SESSION_KEY]
     session._session_cache = {**session._session, HASH_SESSION_KEY: "x"}
-    assert sessions.snapshot_user(session) is None
+    assert auth_backends.snapshot_user(session) is None
     session._session_cache = {**session._session, HASH_SESSION_KEY: user.get_session_auth_hash(), "_auth_user_id": str(citizen.pk + 1)}
-    assert sessions.snapshot_user(session) is None
+    assert auth_backends.snapshot_user(session) is None
