@@ -5,6 +5,14 @@ and the rendered bytes kept in Redis so a hit costs no query and no serialisatio
 Each public collection has one stamp. Any saved or deleted row of a model the stamp watches moves it
 after commit, so no stale answer survives a change (for the catalogue: items, guide versions —
 publishing one is such a change —, materials, categories, regions, departments).
+
+A hit on a collection registered with ``answer_early`` (the catalogue list) is answered by
+``PublicAnswerMiddleware`` near the top of the middleware stack, before DRF and before the middleware
+an anonymous cached answer does not need (session, CSRF, authentication, audit context, locale): the
+entry also keeps the headers the full path answered with (security headers, CSP, ``Vary``,
+``Content-Language``…), recorded on the way out the first time, so the early answer is the full
+path's answer byte for byte. Anything unusual (another method, a NUL in the query, an ``Accept`` DRF
+would refuse, a host or scheme the full path would refuse or redirect) takes the full path.
 """
 
 from __future__ import annotations
@@ -64,33 +72,148 @@ class Stamp:
             m2m_changed.connect(related_changed, sender=model, weak=False, dispatch_uid=f"{self.name}-stamp-m2m-{model.__name__}")
 
 
+def _latest_key(stamp: Stamp, place: str) -> str:
+    return f"public:latest:{stamp.name}:{hashlib.sha256(place.encode()).hexdigest()[:40]}"
+
+
+def _not_modified(meta, etag: str, modified: int) -> bool:
+    """The client already has this answer: its ``If-None-Match`` names the ETag, or (without one) its
+    ``If-Modified-Since`` is not older than the stamp."""
+    if etag in meta.get("HTTP_IF_NONE_MATCH", ""):
+        return True
+    since = parse_http_date_safe(meta.get("HTTP_IF_MODIFIED_SINCE", ""))
+    return since is not None and "HTTP_IF_NONE_MATCH" not in meta and since >= modified
+
+
 def public_read(request, build: Callable[[], object], *, stamp: Stamp) -> HttpResponse:
     """Answer a public GET from the cache, or build its data once for this stamp, path and language.
 
     One cache round trip on a hit: the stamp and the newest rendered answer for this path and language
     (kept with the stamp it was built under) are read together; an answer built under another stamp is
-    built again, so none outlives a change."""
+    built again, so none outlives a change. Under ``PublicAnswerMiddleware`` that read is the
+    middleware's, and so is the write (with the answer's headers)."""
     place = f"{request.get_full_path()}|{get_language()}"
-    latest = f"public:latest:{stamp.name}:{hashlib.sha256(place.encode()).hexdigest()[:40]}"
-    found = cache.get_many([stamp.key, latest])
+    early = getattr(request, "public_found", None)
+    if early is not None and early[0] == place:
+        _place, latest, found = early
+    else:
+        early, latest = None, _latest_key(stamp, place)
+        found = cache.get_many([stamp.key, latest])
     current = found.get(stamp.key)
     if current is None:
         current = stamp.current()
     key = hashlib.sha256(f"{stamp.name}|{current}|{place}".encode()).hexdigest()
     etag = f'"{key[:32]}"'
     modified = current // 1_000_000_000
-    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-    if etag in request.headers.get("If-None-Match", "") or (since is not None and "If-None-Match" not in request.headers and since >= modified):
+    if _not_modified(request.META, etag, modified):
         response = HttpResponseNotModified()
     else:
-        built_under, body = found.get(latest) or (None, None)
-        if built_under != current:  # from the replica, unless the collection changed too recently for it to have caught up
+        entry = found.get(latest) or (None, None, None)
+        built_under, body, headers = (*entry, None)[:3]  # an entry from before headers were kept has two parts
+        built = built_under != current
+        if built:  # from the replica, unless the collection changed too recently for it to have caught up
             data = replicas.read(build, user=request.user, fresh_since=current / 1e9)
             body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":")).encode()  # as DRF renders it
-            cache.set(latest, (current, body), KEEP)
+            if early is None:
+                cache.set(latest, (current, body, None), KEEP)
         response = HttpResponse(body, content_type="application/json")
+        if early is not None and (built or headers is None):
+            response.public_entry = (latest, current, body, built)  # PublicAnswerMiddleware keeps it, with the headers
     response["ETag"] = etag
     response["Last-Modified"] = http_date(modified)
     response["Cache-Control"] = f"public, max-age={MAX_AGE}"
     response["Vary"] = "Accept-Language"
     return response
+
+
+# --- answered before DRF: PublicAnswerMiddleware ------------------------------------------------
+
+_EARLY: dict[str, Stamp] = {}  # URL name → the stamp of its collection
+_early_paths: dict[str, Stamp] | None = None
+_ACCEPTED = ("json", "*/*", "html", "application/*", "text/*")  # what DRF's renderers (JSON, browsable) accept
+
+
+def answer_early(url_name: str, stamp: Stamp) -> None:
+    """Let ``PublicAnswerMiddleware`` answer cached reads of this public view (any query string). The
+    view must answer through ``public_read`` with no authentication and no permission to check."""
+    global _early_paths
+    _EARLY[url_name] = stamp
+    _early_paths = None
+
+
+def early_paths() -> dict[str, Stamp]:
+    global _early_paths
+    if _early_paths is None:
+        from django.conf import settings
+        from django.conf.urls.i18n import is_language_prefix_patterns_used
+        from django.urls import reverse
+
+        # with language-prefixed URLs LocaleMiddleware would pick the language from the path: not done here
+        used = is_language_prefix_patterns_used(settings.ROOT_URLCONF)[0]
+        _early_paths = {} if used else {reverse(name): stamp for name, stamp in _EARLY.items()}
+    return _early_paths
+
+
+def _plain(request) -> bool:
+    """A request the middleware below would pass through unchanged to the view (else: the full path)."""
+    from django.conf import settings
+    from django.core.exceptions import DisallowedHost
+
+    meta = request.META
+    raw = meta.get("QUERY_STRING", "")
+    accept = meta.get("HTTP_ACCEPT", "")
+    if "%00" in raw or "\x00" in raw or (accept and not any(kind in accept for kind in _ACCEPTED)):
+        return False  # QueryNulGuard's 400, DRF's 406
+    if settings.DISALLOWED_USER_AGENTS or (settings.SECURE_SSL_REDIRECT and not request.is_secure()):
+        return False  # CommonMiddleware's 403, SecurityMiddleware's redirect
+    try:
+        request.get_host()
+    except DisallowedHost:
+        return False
+    return True
+
+
+def _replay(request, current: int, entry: tuple) -> HttpResponse:
+    """The recorded answer (or its 304), its headers in the order the full path sent them."""
+    _built_under, body, headers = entry
+    etag = next((value for name, value in headers if name == "ETag"), "")
+    if etag and _not_modified(request.META, etag, current // 1_000_000_000):
+        response = HttpResponseNotModified()
+        for name, value in headers:
+            if name != "Content-Type":
+                response.headers[name] = "0" if name == "Content-Length" else value
+        return response
+    return HttpResponse(body, headers=dict(headers))
+
+
+class PublicAnswerMiddleware:
+    """Answers a GET of a collection registered with ``answer_early`` from the cache when the answer
+    for this path, query and language is there under the current stamp (with its headers): one
+    ``MGET``, no session, no DRF. Otherwise the request takes the full path, which uses the same read
+    and, on its way out here, keeps the answer and its headers for the next request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        stamp = early_paths().get(request.path_info) if request.method == "GET" else None
+        if stamp is None or not _plain(request):
+            return self.get_response(request)
+        from django.utils.translation import get_language_from_request
+
+        place = f"{request.get_full_path()}|{get_language_from_request(request)}"  # as LocaleMiddleware will choose it
+        latest = _latest_key(stamp, place)
+        found = cache.get_many([stamp.key, latest])
+        current, entry = found.get(stamp.key), found.get(latest)
+        if current is not None and entry is not None and entry[0] == current and len(entry) > 2 and entry[2]:
+            return _replay(request, current, entry)
+        request.public_found = (place, latest, found)
+        response = self.get_response(request)
+        kept = getattr(response, "public_entry", None)
+        if kept is not None and response.status_code == 200:
+            key, built_under, body, built = kept
+            if not response.cookies:
+                cache.set(key, (built_under, body, [(name, value) for name, value in response.items() if name != "X-Request-ID"]), KEEP)
+            elif built:
+                cache.set(key, (built_under, body, None), KEEP)
+        return response

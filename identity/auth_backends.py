@@ -46,6 +46,29 @@ def fresh(taken, user_id) -> bool:
     return bool(taken) and str(taken[0]) == str(user_id) and taken[5] > time.time()
 
 
+def snapshot_user(session):
+    """The session's user from the snapshot in its cache entry, when Django's ``get_user`` would take
+    it as it is (our backend, the snapshot of this user and still fresh, an active user, the session
+    hash the current one); else ``None``, and the caller asks ``get_user`` (which also handles a
+    rotated secret, a stale or missing snapshot and a session to flush). The API's hot path: no
+    request object built, no backend loaded, no second lookup."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.utils.crypto import constant_time_compare
+
+    taken = session.user_snapshot
+    data = session._session
+    session_hash = data.get(HASH_SESSION_KEY)
+    if (taken is None or data.get(BACKEND_SESSION_KEY) != BACKEND or BACKEND not in settings.AUTHENTICATION_BACKENDS
+            or not fresh(taken, data.get(SESSION_KEY)) or not session_hash or not constant_time_compare(session_hash, taken[3])):
+        return None
+    user = from_snapshot(taken)
+    return user if user.is_active else None  # ModelBackend.user_can_authenticate
+
+
+BACKEND = "identity.auth_backends.IdentityBackend"
+
+
 class IdentityBackend(ModelBackend):
     """Password sign-in by ID number or by verified phone number; phone sign-in by code is allauth's.
 

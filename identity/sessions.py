@@ -25,11 +25,21 @@ from django.core import signing
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from identity import crypto
 
 CACHE_PREFIX = "session.enc."
+DECODED_KEPT = 512  # sessions whose last decoded entry a process keeps (~2 KiB each)
+_DECODED: dict[str, tuple[bytes, tuple, bytes]] = {}  # cache key → (the entry's bytes, the entry, the session serialised)
 current: contextvars.ContextVar["SessionStore | None"] = contextvars.ContextVar("qilu_auth_session", default=None)
+
+
+def _redis_client():
+    """django-redis's client when the cache is Redis (its raw ``GET`` and its own decoding), else None."""
+    client = getattr(cache, "client", None)
+    return client if hasattr(client, "get_client") and hasattr(client, "decode") else None
 
 
 def user_sessions_key(user_id) -> str:
@@ -68,16 +78,48 @@ class SessionStore(DbSessionStore):
 
     def load(self):
         if self.session_key:
-            entry = cache.get(CACHE_PREFIX + self.session_key)
-            if isinstance(entry, tuple):
-                self._encoded, self._expires, self.user_snapshot = entry
-                return self.decode(self._encoded)
+            data = self._load_cached(CACHE_PREFIX + self.session_key)
+            if data is not None:
+                return data
         stored = self._get_session_from_db()
         if stored is None:
             self._session_key = None
             return {}
         self._cache(stored.session_key, stored.session_data, stored.expire_date.timestamp())
         return self.decode(stored.session_data)
+
+    def _load_cached(self, key: str) -> dict | None:
+        """The session from its cache entry (``None``: not there). The entry comes back as the bytes
+        Redis keeps; when they are the bytes this process last decoded for this session, the work is
+        not done again (``_DECODED``): same bytes, same session and snapshot, so a revoked or changed
+        session (its entry deleted or rewritten) is never served from here."""
+        client = _redis_client()
+        if client is None:  # not django-redis (a local-memory cache): the plain read
+            entry = cache.get(key)
+            if not isinstance(entry, tuple):
+                return None
+            self._encoded, self._expires, self.user_snapshot = entry
+            return self.decode(self._encoded)
+        try:
+            raw = client.get_client(write=False).get(cache.make_key(key))
+        except (RedisConnectionError, RedisTimeoutError, OSError):  # IGNORE_EXCEPTIONS, as cache.get: the database answers
+            return None
+        if raw is None:
+            return None
+        known = _DECODED.get(key)
+        if known is not None and known[0] == raw:
+            self._encoded, self._expires, self.user_snapshot = known[1]
+            return self.serializer().loads(known[2])
+        entry = client.decode(raw)
+        if not isinstance(entry, tuple):
+            return None
+        self._encoded, self._expires, self.user_snapshot = entry
+        data = self.decode(self._encoded)
+        if data:
+            if len(_DECODED) >= DECODED_KEPT:
+                _DECODED.pop(next(iter(_DECODED)))
+            _DECODED[key] = (raw, entry, self.serializer().dumps(data))
+        return data
 
     def _cache(self, key: str, encoded: str, expires: float, taken: tuple | None = None) -> None:
         self._encoded, self._expires, self.user_snapshot = encoded, expires, taken

@@ -10,7 +10,7 @@ from allauth.core.internal.sessionkit import get_session_user
 from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
 from django.contrib.auth import SESSION_KEY
 
-from identity import sessions
+from identity import auth_backends, sessions
 
 
 class SessionTokenAuthentication(XSessionTokenAuthentication):
@@ -18,7 +18,7 @@ class SessionTokenAuthentication(XSessionTokenAuthentication):
     (sign in again) rather than 403 (not allowed)."""
 
     def authenticate(self, request):
-        token = self.get_session_token(request)
+        token = request.META.get("HTTP_X_SESSION_TOKEN")  # get_session_token's header, without building request.headers
         if not token:
             return None
         # allauth's token strategy asks exists() and then loads: two reads. One load answers both.
@@ -26,8 +26,10 @@ class SessionTokenAuthentication(XSessionTokenAuthentication):
         session.get(SESSION_KEY)  # a missing or expired session clears its key
         if not session.session_key:
             return None
-        with sessions.authenticating(session):
-            user = get_session_user(session)
+        user = auth_backends.snapshot_user(session)  # the usual case: the user beside the session in the one read
+        if user is None:
+            with sessions.authenticating(session):
+                user = get_session_user(session)
         return (user, session) if user is not None else None
 
     def authenticate_header(self, request):

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "portal.middleware.RequestIdMiddleware",
+    "core.public_cache.PublicAnswerMiddleware",  # a cached public read (the catalogue) answered here, before DRF and the rest
     "core.middleware.ClientContextMiddleware",
     "core.origins.ServedOriginMiddleware",  # the origin URLs we give out follow, unless QILU_PUBLIC_URL names it
     "django.middleware.security.SecurityMiddleware",

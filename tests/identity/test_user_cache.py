@@ -21,6 +21,30 @@ def token_for(user, password, *, second_factor=False):
     return app_session_token(user, password, totp_for(user) if second_factor else None)
 
 
+def redis_reads(monkeypatch) -> list:
+    """The keys each later Redis GET or MGET reads (through the cache or straight from its client)."""
+    reads = []
+    real = cache.client.get_client
+
+    class Counted:
+        def __init__(self, client):
+            self.client = client
+
+        def get(self, key, *args, **kwargs):
+            reads.append(str(key).split(":", 2)[-1])
+            return self.client.get(key, *args, **kwargs)
+
+        def mget(self, keys, *args, **kwargs):
+            reads.extend(str(key).split(":", 2)[-1] for key in keys)
+            return self.client.mget(keys, *args, **kwargs)
+
+        def __getattr__(self, name):
+            return getattr(self.client, name)
+
+    monkeypatch.setattr(cache.client, "get_client", lambda *a, **k: Counted(real(*a, **k)))
+    return reads
+
+
 def me(token):
     return Client().get("/api/v1/me/", HTTP_X_SESSION_TOKEN=token)
 
@@ -43,10 +67,7 @@ def test_a_warm_request_costs_one_cache_read_and_no_query_for_session_user_or_ro
     token = token_for(citizen, password, second_factor=True)
     client = Client()
     assert client.get("/api/v1/me/notices/", HTTP_X_SESSION_TOKEN=token).status_code == 200  # the snapshot joins the session's entry
-    reads = []
-    real_get, real_get_many = cache.get, cache.get_many
-    monkeypatch.setattr(cache, "get", lambda *a, **k: reads.append(a[0]) or real_get(*a, **k))
-    monkeypatch.setattr(cache, "get_many", lambda *a, **k: reads.append(a[0]) or real_get_many(*a, **k))
+    reads = redis_reads(monkeypatch)
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/api/v1/me/notices/", HTTP_X_SESSION_TOKEN=token).status_code == 200
         assert client.post("/api/v1/verifications/", json.dumps({"payload": "x"}), content_type="application/json",
@@ -117,9 +138,7 @@ def test_a_portal_page_also_reads_session_and_user_in_one_cache_read(citizen, pa
     browser.force_login(citizen)
     assert browser.get("/account/").status_code in (200, 302)
     assert browser.get("/api/v1/me/notices/").status_code == 200  # the snapshot joins the session's entry
-    reads = []
-    real_get = cache.get
-    monkeypatch.setattr(cache, "get", lambda *a, **k: reads.append(a[0]) or real_get(*a, **k))
+    reads = redis_reads(monkeypatch)
     with CaptureQueriesContext(connection) as queries:
         assert browser.get("/api/v1/me/notices/").status_code == 200
     key = browser.cookies["sessionid"].value
