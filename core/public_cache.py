@@ -13,6 +13,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
@@ -26,6 +27,12 @@ from core import replicas
 
 MAX_AGE = 60  # seconds a client or proxy may reuse an answer before asking again (with its ETag)
 KEEP = 3600
+_KEPT: ContextVar[bool] = ContextVar("public_answer_kept", default=True)
+
+
+def not_kept() -> None:
+    """The answer being built is a degraded one (the search process did not reply): serve it, do not keep it."""
+    _KEPT.set(False)
 
 
 class Stamp:
@@ -85,9 +92,12 @@ def public_read(request, build: Callable[[], object], *, stamp: Stamp) -> HttpRe
     else:
         built_under, body = found.get(latest) or (None, None)
         if built_under != current:  # from the replica, unless the collection changed too recently for it to have caught up
+            kept = _KEPT.set(True)
             data = replicas.read(build, user=request.user, fresh_since=current / 1e9)
             body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":")).encode()  # as DRF renders it
-            cache.set(latest, (current, body), KEEP)
+            if _KEPT.get():
+                cache.set(latest, (current, body), KEEP)
+            _KEPT.reset(kept)
         response = HttpResponse(body, content_type="application/json")
     response["ETag"] = etag
     response["Last-Modified"] = http_date(modified)

@@ -4,7 +4,8 @@ a person), items ranked for the catalogue's search (``item_codes``), published a
 
 The search index in force is the newest stored one, loaded once per process and swapped when a newer
 one is stored (one primary-key read per question tells). With none stored yet (a fresh database) it is
-built in memory from what is published, without storing it.
+built in memory from what is published, without storing it. In production the process that ranks is
+the search process, asked over Redis (``knowledge.search``): the web workers never load the index.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import public_cache
 from core.errors import NotFound
-from knowledge import retrieval, sources
+from knowledge import retrieval, search, sources
 from knowledge.models import Article, GuideSection, SearchIndex
 from services.models import Material, ServiceItem
 
@@ -96,7 +98,10 @@ def answer(question: str, *, language: str) -> Answer:
     question = " ".join((question or "").split())[:MAX_QUESTION]
     if not question:
         return Answer(question="")
-    hits = current_index().search(question, language=language, today=timezone.localdate(), k=3)
+    hits = search.ranked(question, language=language, today=timezone.localdate(), k=3)
+    if hits is None:  # the search process did not answer in time: no answer, the way to a person, not kept
+        public_cache.not_kept()
+        return Answer(question=question)
     passages = _passages(hits, question)
     return Answer(question=question, best=passages[0] if passages else None, alternatives=passages[1:])
 
@@ -107,7 +112,10 @@ ITEM_SCORE_FLOOR = 0.5  # of the best hit's score: the catalogue lists what the 
 def item_codes(q: str, *, limit: int = 20) -> list[str]:
     """Items ranked for a catalogue search: each strong hit's item (a guide, or the item an article is about)."""
     q = " ".join((q or "").split())[:MAX_QUESTION]
-    hits = current_index().search(q, today=timezone.localdate(), k=limit) if q else []
+    hits = search.ranked(q, today=timezone.localdate(), k=limit) if q else []
+    if hits is None:  # the search process did not answer in time: the catalogue's substring match alone, not kept
+        public_cache.not_kept()
+        return []
     codes: list[str] = []
     for hit in hits:
         code = hit.document.item
