@@ -1,7 +1,8 @@
 """Worker memory (issue 25): a gunicorn worker imports every app and the URL map at start, so a heavy
 library imported at module level sits in every worker whether or not it serves that path. The
 libraries only some paths or processes use — the knowledge search's rjieba dictionary, bm25s and
-numpy, pypdf for uploads, WeasyPrint and pyHanko for PDFs — are imported where they are used."""
+numpy, pypdf for uploads, WeasyPrint and pyHanko for PDFs, the holidays library outside the years
+services/workdays-cn.json keeps — are imported where they are used."""
 
 import json
 import os
@@ -10,7 +11,7 @@ import sys
 
 from devtools.stack import ROOT
 
-HEAVY = ("rjieba", "bm25s", "numpy", "pypdf", "weasyprint", "pyhanko", "openpyxl")
+HEAVY = ("rjieba", "bm25s", "numpy", "pypdf", "weasyprint", "pyhanko", "openpyxl", "holidays")
 
 WORKER = """
 import json, resource, sys
