@@ -348,6 +348,7 @@ def main() -> None:
         stack.start_web()
         stack.start_worker()
         stack.start_journal()
+        stack.start_search()
         tokens = {key: stack.sign_in(PEOPLE[key]) for key in [*CITIZEN_KEYS, "clerk", "checkpoint"]}
         planned, _application = scenarios(stack, tokens)
         for name, lines in planned:

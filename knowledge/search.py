@@ -10,8 +10,9 @@ the database, swapped when a newer one is stored — and pushes the hits (each d
 its score: JSON keeps a float exactly, so the ranking is the in-process one) under the answer key,
 which expires. Several search processes may pop the same list.
 
-No answer in time (the process stopped, Redis away, an index being loaded): ``ranked`` answers None and
-the caller says so — the catalogue keeps its substring match, 智能问答 shows no answer and the way to
+No answer in time (the process stopped, Redis away, an index being loaded): ``ranked`` answers None —
+and, for ``QUIET_SECONDS``, answers None at once without asking, so a stopped process does not cost
+every search the timeout — and the caller says so — the catalogue keeps its substring match, 智能问答 shows no answer and the way to
 a person —, and the public cache does not keep that answer (``public_cache.not_kept``).
 
 With ``KNOWLEDGE_SEARCH_PROCESS`` off (tests, ``make run``'s embedded mode) the ranking is done in the
@@ -36,6 +37,9 @@ logger = logging.getLogger(__name__)
 REQUESTS = "qilu:search:requests"
 ANSWER = "qilu:search:answer:"
 ANSWER_KEPT = 10  # seconds an unread answer stays in Redis
+QUIET_SECONDS = 5.0  # after a missed answer this worker does not ask again for this long (it would wait the timeout each time)
+
+_quiet_until = 0.0
 
 
 def _redis():
@@ -53,8 +57,11 @@ def local(question: str, *, today: dt.date, language: str = "", k: int = 3) -> l
 
 def ranked(question: str, *, today: dt.date, language: str = "", k: int = 3) -> list[Hit] | None:
     """The best ``k`` hits for ``question``; None when the search process did not answer in time."""
+    global _quiet_until
     if not settings.KNOWLEDGE_SEARCH_PROCESS:
         return local(question, today=today, language=language, k=k)
+    if time.monotonic() < _quiet_until:
+        return None
     timeout = settings.KNOWLEDGE_SEARCH_TIMEOUT
     request_id = uuid.uuid4().hex
     request = {"id": request_id, "q": question, "language": language, "today": today.isoformat(), "k": k, "deadline": time.time() + timeout}
@@ -62,11 +69,12 @@ def ranked(question: str, *, today: dt.date, language: str = "", k: int = 3) -> 
         redis = _redis()
         redis.lpush(REQUESTS, json.dumps(request, ensure_ascii=False))
         reply = redis.blpop([ANSWER + request_id], timeout=timeout)
+        missed = f"no answer within {timeout:.2f} s" if reply is None else ""
     except Exception as exc:  # noqa: BLE001 — Redis away: the caller's fallback answers
-        logger.warning("search process unreachable (%s)", type(exc).__name__)
-        return None
+        reply, missed = None, f"unreachable ({type(exc).__name__})"
     if reply is None:
-        logger.warning("search process did not answer within %.2f s", timeout)
+        logger.warning("search process %s: not asked for %d s", missed, QUIET_SECONDS)
+        _quiet_until = time.monotonic() + QUIET_SECONDS
         return None
     return [Hit(Document(text="", **hit["document"]), hit["score"]) for hit in json.loads(reply[1])]
 

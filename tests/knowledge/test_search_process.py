@@ -5,11 +5,18 @@ the in-process ranking answers; when nothing answers in time the catalogue keeps
 import threading
 import time
 
+import pytest
 from django.test import override_settings
 from django.utils import timezone
 
 from knowledge import search
 from knowledge.selectors import answer, item_codes
+
+
+@pytest.fixture(autouse=True)
+def _asking(monkeypatch):
+    monkeypatch.setattr(search, "_quiet_until", 0.0)  # no quiet period left over from another test
+
 
 QUESTIONS = ["驾照快到期了怎么换", "孩子上学要什么材料", "社保怎么交", "驾驶证补领要带什么材料"]
 
@@ -42,6 +49,12 @@ def test_with_no_search_process_the_catalogue_answers_by_substring_and_keeps_not
     started = time.monotonic()
     assert search.ranked("驾照快到期了怎么换", today=timezone.localdate()) is None
     assert time.monotonic() - started < 1.5  # the short timeout, not a hang
+    from django_redis import get_redis_connection
+
+    waiting = get_redis_connection("default").llen(search.REQUESTS)
+    started = time.monotonic()
+    assert search.ranked("驾驶证", today=timezone.localdate()) is None  # quiet for a while: not asked, no wait
+    assert time.monotonic() - started < 0.1 and get_redis_connection("default").llen(search.REQUESTS) == waiting
     assert item_codes("驾照快到期了怎么换") == []
     unanswered = answer("驾照快到期了怎么换", language="zh-hans")
     assert not unanswered and unanswered.handoff_url.startswith("/cases/new/?kind=consult")
