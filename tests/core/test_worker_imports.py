@@ -2,7 +2,7 @@
 library imported at module level sits in every worker whether or not it serves that path. The
 libraries only some paths or processes use — the knowledge search's rjieba dictionary, bm25s and
 numpy, pypdf for uploads, WeasyPrint and pyHanko for PDFs, the holidays library outside the years
-services/workdays-cn.json keeps — are imported where they are used."""
+services/workdays-cn.json keeps, Pillow, qrcode and lxml for pictures — are imported where they are used."""
 
 import json
 import os
@@ -11,7 +11,7 @@ import sys
 
 from devtools.stack import ROOT
 
-HEAVY = ("rjieba", "bm25s", "numpy", "pypdf", "weasyprint", "pyhanko", "openpyxl", "holidays")
+HEAVY = ("rjieba", "bm25s", "numpy", "pypdf", "weasyprint", "pyhanko", "openpyxl", "holidays", "PIL", "qrcode", "lxml")
 
 WORKER = """
 import json, resource, sys
