@@ -5,7 +5,7 @@ web worker that once served a question.
 A web worker asks over Redis (the one it already talks to): it pushes ``{id, q, language, today, k,
 deadline}`` onto ``REQUESTS`` and waits on the answer list named by the request id for at most
 ``KNOWLEDGE_SEARCH_TIMEOUT`` seconds. The search process pops requests in order, skips those whose
-asker has given up (past the deadline), ranks with ``selectors.current_index()`` — the index stored in
+asker has given up (past the deadline), ranks with ``current_index()`` — the index stored in
 the database, swapped when a newer one is stored — and pushes the hits (each document's metadata and
 its score: JSON keeps a float exactly, so the ranking is the in-process one) under the answer key,
 which expires. Several search processes may pop the same list.
@@ -30,6 +30,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 
+from knowledge import retrieval, sources
+from knowledge.models import SearchIndex
 from knowledge.retrieval import Document, Hit
 
 logger = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ ANSWER_KEPT = 10  # seconds an unread answer stays in Redis
 QUIET_SECONDS = 5.0  # after a missed answer this worker does not ask again for this long (it would wait the timeout each time)
 
 _quiet_until = 0.0
+_loaded: tuple[int, retrieval.Index] | None = None  # (the stored index's id, the index): a stored index never changes
 
 
 def _redis():
@@ -48,10 +51,22 @@ def _redis():
     return get_redis_connection("default")
 
 
+def current_index() -> retrieval.Index:
+    """The newest stored index, loaded once per process and swapped when a newer one is stored (one
+    primary-key read per question tells); with none stored yet (a fresh database), built in memory from
+    what is published, without storing it."""
+    global _loaded
+    newest = SearchIndex.objects.order_by("-id").values_list("id", flat=True).first()
+    if newest is None:
+        return retrieval.Index(retrieval.build(sources.documents(), words=sources.dictionary()))
+    if _loaded is None or _loaded[0] != newest:
+        stored = SearchIndex.objects.order_by("-id").values_list("id", "data").first()  # the newest again: one read, even if one landed since
+        _loaded = (stored[0], retrieval.Index(bytes(stored[1])))
+    return _loaded[1]
+
+
 def local(question: str, *, today: dt.date, language: str = "", k: int = 3) -> list[Hit]:
     """The ranking in this process (what the search process runs for each request)."""
-    from knowledge.selectors import current_index
-
     return current_index().search(question, today=today, language=language, k=k)
 
 

@@ -2,10 +2,8 @@
 words or the best item guide's section, with source and review date, two alternatives and the way to
 a person), items ranked for the catalogue's search (``item_codes``), published articles.
 
-The search index in force is the newest stored one, loaded once per process and swapped when a newer
-one is stored (one primary-key read per question tells). With none stored yet (a fresh database) it is
-built in memory from what is published, without storing it. In production the process that ranks is
-the search process, asked over Redis (``knowledge.search``): the web workers never load the index.
+The ranking is ``knowledge.search``'s: in production the search process, asked over Redis (the web
+workers never load the index).
 """
 
 from __future__ import annotations
@@ -21,14 +19,13 @@ from django.utils.translation import gettext as _
 
 from core import public_cache
 from core.errors import NotFound
-from knowledge import retrieval, search, sources
-from knowledge.models import Article, GuideSection, SearchIndex
+from knowledge import retrieval, search
+from knowledge.models import Article, GuideSection
 from services.models import Material, ServiceItem
 
 MAX_QUESTION = 200
 HANDOFF_URL_NAME = "case-new"  # the cases app's 咨询 form (转人工), reached by URL name: knowledge imports nothing of appeals
 
-_loaded: tuple[int, retrieval.Index] | None = None  # (the stored index's id, the index): a stored index never changes
 
 
 @dataclass(frozen=True)
@@ -80,17 +77,6 @@ class Answer:
         """没解决？转人工: the 咨询 form, carrying the question and the candidates shown (title|url)."""
         query = [("kind", "consult"), ("question", self.question)] + [("candidate", f"{p.title[:40]}|{p.url}") for p in self.passages]
         return f"{reverse(HANDOFF_URL_NAME)}?{urlencode(query)}"
-
-
-def current_index() -> retrieval.Index:
-    global _loaded
-    newest = SearchIndex.objects.order_by("-id").values_list("id", flat=True).first()
-    if newest is None:
-        return retrieval.Index(retrieval.build(sources.documents(), words=sources.dictionary()))
-    if _loaded is None or _loaded[0] != newest:
-        stored = SearchIndex.objects.order_by("-id").values_list("id", "data").first()  # the newest again: one read, even if one landed since
-        _loaded = (stored[0], retrieval.Index(bytes(stored[1])))
-    return _loaded[1]
 
 
 def answer(question: str, *, language: str) -> Answer:
