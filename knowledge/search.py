@@ -10,10 +10,11 @@ the database, swapped when a newer one is stored — and pushes the hits (each d
 its score: JSON keeps a float exactly, so the ranking is the in-process one) under the answer key,
 which expires. Several search processes may pop the same list.
 
-No answer in time (the process stopped, Redis away, an index being loaded): ``ranked`` answers None —
-and, for ``QUIET_SECONDS``, answers None at once without asking, so a stopped process does not cost
-every search the timeout — and the caller says so — the catalogue keeps its substring match, 智能问答 shows no answer and the way to
-a person —, and the public cache does not keep that answer (``public_cache.not_kept``).
+No answer in time (the process stopped, Redis away, an index being loaded): ``ranked`` answers None,
+and for the next ``QUIET_SECONDS`` answers None at once without asking (a stopped process must not
+cost every search the timeout). The callers then say so: the catalogue keeps its substring match,
+智能问答 shows no answer and the way to a person, and the public cache does not keep either answer
+(``public_cache.not_kept``). The timeout stays below the Redis client's socket timeout (1 s).
 
 With ``KNOWLEDGE_SEARCH_PROCESS`` off (tests, ``make run``'s embedded mode) the ranking is done in the
 calling process, as before.
