@@ -31,6 +31,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ.setdefault("QILU_BENCH", "true")
 os.environ.setdefault("QILU_TASKS_EAGER", "false")  # as the stack: tasks go to the broker, not run in the web process
 os.environ.setdefault("QILU_PUBLIC_URL", "https://qilu.example.gov.cn")  # as the stack: no served-origin cache read per request
+os.environ.setdefault("KNOWLEDGE_SEARCH_PROCESS", "true")  # as the stack: a worker asks the search process (none runs here: ?q= answers by substring)
 
 
 def status(field: str) -> int:

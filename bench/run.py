@@ -1,5 +1,5 @@
 """`make bench`: start the production stack on loopback (gunicorn sync ×2 behind PgBouncer, a
-streaming replica, Celery workers per queue, the check journal's consumer, Redis, QILU_ENV=prod),
+streaming replica, Celery workers per queue, the check journal's consumer, the search process, Redis, QILU_ENV=prod),
 load BENCH_SMALL citizens (default 10,000) and measure the hot paths, load up to BENCH_CITIZENS
 (default 1,000,000) and measure everything again, beside three baselines measured in the same run on
 the same stack — a bare Django view, a bare unauthenticated DRF view and a bare authenticated DRF
@@ -348,6 +348,7 @@ def main() -> None:
         stack.start_web()
         stack.start_worker()
         stack.start_journal()
+        stack.start_search()
         tokens = {key: stack.sign_in(PEOPLE[key]) for key in [*CITIZEN_KEYS, "clerk", "checkpoint"]}
         planned, _application = scenarios(stack, tokens)
         for name, lines in planned:

@@ -21,6 +21,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
@@ -34,6 +35,12 @@ from core import replicas
 
 MAX_AGE = 60  # seconds a client or proxy may reuse an answer before asking again (with its ETag)
 KEEP = 3600
+_KEPT: ContextVar[bool] = ContextVar("public_answer_kept", default=True)
+
+
+def not_kept() -> None:
+    """The answer being built is a degraded one (the search process did not reply): serve it, do not keep it."""
+    _KEPT.set(False)
 
 
 class Stamp:
@@ -110,14 +117,17 @@ def public_read(request, build: Callable[[], object], *, stamp: Stamp) -> HttpRe
     else:
         entry = found.get(latest) or (None, None, None)
         built_under, body, headers = (*entry, None)[:3]  # an entry from before headers were kept has two parts
-        built = built_under != current
+        built, keep = built_under != current, True
         if built:  # from the replica, unless the collection changed too recently for it to have caught up
+            kept = _KEPT.set(True)
             data = replicas.read(build, user=request.user, fresh_since=current / 1e9)
             body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":")).encode()  # as DRF renders it
-            if early is None:
+            keep = _KEPT.get()
+            _KEPT.reset(kept)
+            if early is None and keep:
                 cache.set(latest, (current, body, None), KEEP)
         response = HttpResponse(body, content_type="application/json")
-        if early is not None and (built or headers is None):
+        if keep and early is not None and (built or headers is None):
             response.public_entry = (latest, current, body, built)  # PublicAnswerMiddleware keeps it, with the headers
     response["ETag"] = etag
     response["Last-Modified"] = http_date(modified)

@@ -10,15 +10,24 @@ import base64
 import functools
 import io
 import math
+from typing import TYPE_CHECKING
 
-import qrcode
-import qrcode.image.svg
 from django.conf import settings
 from django.utils import timezone
-from PIL import Image, ImageDraw, ImageFont
 
+from core.lazy import LazyModule
 from credentials.models import Credential
 from identity import masking
+
+if TYPE_CHECKING:
+    import qrcode
+    import qrcode.image.svg as qrcode_svg
+    from PIL import Image, ImageDraw, ImageFont
+else:  # imported on the first picture (issue 25): the app draws its QR from the payload, so most workers never need
+    # Pillow, qrcode and lxml (qrcode's SVG), ~7 MiB
+    qrcode = LazyModule("qrcode")
+    qrcode_svg = LazyModule("qrcode.image.svg")
+    Image, ImageDraw, ImageFont = LazyModule("PIL.Image"), LazyModule("PIL.ImageDraw"), LazyModule("PIL.ImageFont")
 
 CARD_SIZE = (1000, 630)
 
@@ -120,7 +129,7 @@ def qr_png(payload: str) -> bytes:
 
 
 def qr_svg(payload: str) -> str:
-    image = _qr(payload).make_image(image_factory=qrcode.image.svg.SvgPathImage)
+    image = _qr(payload).make_image(image_factory=qrcode_svg.SvgPathImage)
     return image.to_string(encoding="unicode")
 
 

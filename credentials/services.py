@@ -18,7 +18,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from PIL import Image
 
 from core import journal, quotas
 from core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -65,6 +64,8 @@ def clean_photo(encoded: str | None) -> str | None:
         raise ValidationError({"photo": [_("The photo must be base64.")]}) from None
     if len(blob) > MAX_PHOTO_BYTES:
         raise ValidationError({"photo": [_("The photo is larger than 200 KB.")]})
+    from PIL import Image  # on the first photo: not in every web worker
+
     try:
         with Image.open(io.BytesIO(blob), formats=["JPEG", "PNG"]) as image:
             if image.width * image.height > MAX_PHOTO_PIXELS:

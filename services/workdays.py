@@ -9,26 +9,61 @@ yet. A limit of N working days runs from the day after the start and ends at the
 working day, local time (Asia/Shanghai).
 
 The library is cross-checked against `chinese-calendar` for every day of 2026 in the tests.
+
+What the library answers for ``TABLE_YEARS`` is kept in ``workdays-cn.json`` (the weekdays off and the
+weekend days worked; ``write_table`` writes it, a test checks it is still the library's
+answer for every day): a process that counts a deadline reads ~400 dates instead of importing the
+library and building its calendar (~17 MiB in each web worker, issue 25). Other years ask the library.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import holidays
 from django.utils import timezone
 
 from core.public_cache import Stamp
 from services.models import CalendarOverride
 
+if TYPE_CHECKING:
+    import holidays
+
 CALENDAR = Stamp("calendar")
 CALENDAR.watch(CalendarOverride)
+TABLE = Path(__file__).with_name("workdays-cn.json")
+TABLE_YEARS = (2020, 2040)
 
 
 @functools.lru_cache(maxsize=64)
 def _library(year: int) -> holidays.HolidayBase:
+    import holidays  # only for a year outside the table
+
     return holidays.China(years=year)
+
+
+@functools.cache
+def _table() -> tuple[range, frozenset[dt.date], frozenset[dt.date]]:
+    """(the years it covers, weekdays off, weekend days worked)."""
+    data = json.loads(TABLE.read_text())
+    return (range(data["years"][0], data["years"][1] + 1), frozenset(map(dt.date.fromisoformat, data["off"])),
+            frozenset(map(dt.date.fromisoformat, data["on"])))
+
+
+def library_table(first: int, last: int) -> dict:
+    """The library's answer for every day of ``first``..``last``, as the table keeps it."""
+    off, on, day = [], [], dt.date(first, 1, 1)
+    while day.year <= last:
+        working = _library(day.year).is_working_day(day)
+        if day.weekday() < 5 and not working:
+            off.append(day.isoformat())
+        elif day.weekday() >= 5 and working:
+            on.append(day.isoformat())
+        day += dt.timedelta(days=1)
+    return {"years": [first, last], "off": off, "on": on}
 
 
 @functools.lru_cache(maxsize=4)
@@ -44,6 +79,9 @@ def is_working_day(day: dt.date) -> bool:
     override = _override(day)
     if override is not None:
         return override
+    years, off, on = _table()
+    if day.year in years:
+        return day in on if day.weekday() >= 5 else day not in off
     return _library(day.year).is_working_day(day)
 
 
@@ -71,3 +109,9 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
         day += dt.timedelta(days=1)
         count += is_working_day(day)
     return count
+
+
+
+def write_table() -> None:
+    """``manage.py shell -c "from services import workdays; workdays.write_table()"``: the table from the library."""
+    TABLE.write_text(json.dumps(library_table(*TABLE_YEARS), indent=0) + "\n")

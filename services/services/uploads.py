@@ -10,7 +10,6 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from PIL import Image, ImageFile
 
 from core.usecases import use_case
 from identity import crypto, masking
@@ -41,6 +40,8 @@ def upload_store(*, actor: User, name: str, content: bytes) -> Upload:
         _check_pdf(content)
         content_type = "application/pdf"
     elif content.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+        from PIL import Image, ImageFile  # on the first image: not in every web worker (issue 25)
+
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)

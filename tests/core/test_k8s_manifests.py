@@ -180,6 +180,7 @@ def test_every_process_runs(production):
     assert (beat["spec"]["replicas"], beat["spec"]["strategy"]["type"]) == (1, "Recreate")
     assert "beat" in _command(production, "Deployment", "qilu-beat")
     assert _command(production, "StatefulSet", "qilu-journal")[1:] == ["manage.py", "journal_consume", "--name", "$(POD_NAME)"]
+    assert _command(production, "Deployment", "qilu-search")[1:] == ["manage.py", "search_serve"]
     assert _command(production, "Deployment", "qilu-pgbouncer") == ["/usr/sbin/pgbouncer", "/etc/pgbouncer/pgbouncer.ini"]
     assert "pool_mode = transaction" in _one(production, "ConfigMap", "qilu-pgbouncer")["data"]["pgbouncer.ini"]
     assert _one(production, "ConfigMap", "qilu-config")["data"]["DB_TRANSACTION_POOLING"] == "true"

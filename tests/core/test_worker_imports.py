@@ -1,7 +1,8 @@
 """Worker memory (issue 25): a gunicorn worker imports every app and the URL map at start, so a heavy
 library imported at module level sits in every worker whether or not it serves that path. The
 libraries only some paths or processes use — the knowledge search's rjieba dictionary, bm25s and
-numpy, pypdf for uploads, WeasyPrint and pyHanko for PDFs — are imported where they are used."""
+numpy, pypdf for uploads, WeasyPrint and pyHanko for PDFs, the holidays library outside the years
+services/workdays-cn.json keeps, Pillow, qrcode and lxml for pictures — are imported where they are used."""
 
 import json
 import os
@@ -10,7 +11,7 @@ import sys
 
 from devtools.stack import ROOT
 
-HEAVY = ("rjieba", "bm25s", "numpy", "pypdf", "weasyprint", "pyhanko", "openpyxl")
+HEAVY = ("rjieba", "bm25s", "numpy", "pypdf", "weasyprint", "pyhanko", "openpyxl", "holidays", "PIL", "qrcode", "lxml")
 
 WORKER = """
 import json, resource, sys
@@ -30,6 +31,29 @@ def test_the_web_worker_does_not_import_the_libraries_only_some_paths_use():
     loaded = {name.split(".")[0] for name in report["modules"]}
     assert not loaded & set(HEAVY), f"imported at worker start: {sorted(loaded & set(HEAVY))}"
     assert "knowledge.retrieval" in report["modules"] and "services.services.uploads" in report["modules"]  # the paths are there, their libraries not
+
+
+SEARCHING_WORKER = """
+import datetime as dt, json, sys
+sys.path.insert(0, ".")
+from portal.wsgi import application
+from knowledge import search, selectors
+hits = search.ranked("驾照快到期了怎么换", today=dt.date(2026, 12, 6))  # no search process runs: no answer in time
+codes = selectors.item_codes("驾照快到期了怎么换")  # the catalogue's ?q= ranker
+print(json.dumps({"modules": sorted(sys.modules), "hits": hits, "codes": codes}))
+"""
+
+
+def test_a_web_worker_that_searches_still_does_not_load_the_ranking():
+    """The catalogue's ?q= ranking and 智能问答 are asked of the search process (knowledge/search.py) in
+    production: a worker that searched, answered or not, carries no rjieba, bm25s or numpy."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "KNOWLEDGE_SEARCH_PROCESS": "true", "KNOWLEDGE_SEARCH_TIMEOUT": "0.1"}
+    done = subprocess.run([sys.executable, "-c", SEARCHING_WORKER], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["hits"] is None and report["codes"] == []
+    loaded = {name.split(".")[0] for name in report["modules"]}
+    assert not loaded & {"rjieba", "bm25s", "numpy"}, f"loaded by a search: {sorted(loaded & {'rjieba', 'bm25s', 'numpy'})}"
 
 
 def test_the_search_still_loads_its_libraries_when_it_runs():

@@ -84,7 +84,7 @@ def test_a_staff_reply_becomes_a_draft_that_still_needs_review(editors):
 
 
 def test_publishing_an_items_guide_rebuilds_the_index_after_commit_and_workers_swap_to_it(knowledge_base, editors, django_capture_on_commit_callbacks):
-    from knowledge.selectors import current_index
+    from knowledge.search import current_index
     from services.models import ServiceItem
     from services.services.catalogue import item_version_copy, item_version_publish
 

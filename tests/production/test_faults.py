@@ -139,3 +139,31 @@ def test_a_journal_consumer_killed_mid_batch_stores_every_accepted_check_exactly
     wait_for(lambda: any(use["detail"].get("place") == f"{run}-lag" for use in stack.get("/api/v1/me/audit-events/", token=citizen)[1]["results"]),
              2, "the check in the holder's data uses", interval=0.05)
     assert time.monotonic() - started < 2
+
+
+def test_the_search_process_stopped_the_catalogue_answers_by_substring_and_ranks_again_when_it_is_back(stack):
+    """The ranking lives in the search process (knowledge/search.py), never in a web worker; stopped, the
+    catalogue answers within the short timeout by substring match, and that answer is not kept."""
+    import subprocess
+    from pathlib import Path
+    from urllib.parse import quote
+
+    colloquial = quote("驾照快到期了怎么换")  # no item's words contain the sentence: only the ranking finds GA-001
+    ranked = wait_for(lambda: (body := stack.get(f"/api/v1/items/?q={colloquial}")[1]["results"]) and body, 30, "the search process's answer")
+    assert ranked[0]["code"] == "GA-001"
+    workers = [int(pid) for pid in subprocess.run(["pgrep", "-P", str(stack.procs["web"].pid)], capture_output=True, text=True).stdout.split()]
+    for pid in workers:  # the workers that answered carry none of the ranking's libraries
+        maps = Path(f"/proc/{pid}/maps").read_text()
+        assert not re.search(r"numpy|rjieba|bm25s", maps), pid
+
+    stack.kill("search")
+    try:
+        started = time.monotonic()
+        status, degraded, _ = stack.get(f"/api/v1/items/?q={colloquial}&department=")  # another path: not in the public cache
+        assert status == 200 and degraded["results"] == [] and time.monotonic() - started < 5
+        status, official, _ = stack.get(f"/api/v1/items/?q={quote('驾驶证')}&department=")
+        assert status == 200 and "GA-001" in [item["code"] for item in official["results"]]  # the substring match answers
+    finally:
+        stack.start_search()
+    again = wait_for(lambda: (body := stack.get(f"/api/v1/items/?q={colloquial}&department=")[1]["results"]) and body, 30, "the ranking again")
+    assert again[0]["code"] == "GA-001"  # the degraded answer was not kept

@@ -45,6 +45,19 @@ def test_the_library_agrees_with_an_independent_one_on_every_day_of_2026(db):
     assert disagree == []
 
 
+def test_the_kept_calendar_table_is_still_the_library_s_answer_for_every_day():
+    """services/workdays-cn.json spares each web worker the library (~17 MiB); it must say what the library says."""
+    import json
+
+    assert json.loads(workdays.TABLE.read_text()) == workdays.library_table(*workdays.TABLE_YEARS)
+    years, off, on = workdays._table()
+    assert dt.date(2026, 2, 16) in off and dt.date(2026, 2, 14) in on and 2041 not in years
+
+
+def test_a_year_outside_the_table_asks_the_library(db):
+    assert not workdays.is_working_day(dt.date(2041, 10, 1)) and workdays.is_working_day(dt.date(2041, 10, 8))  # National Day; a Tuesday
+
+
 def test_working_days_skip_the_spring_festival_and_count_its_adjusted_saturdays(db):
     # Friday 13 February 2026: 14th (Sat, worked) is the 1st; the festival runs 15th–23rd; the 28th (Sat) is worked
     assert workdays.add_working_days(dt.date(2026, 2, 13), 1) == dt.date(2026, 2, 14)
