@@ -20,6 +20,7 @@ A write the application does not make (a DBA's SQL, a COPY) is seen when the mir
 
 from __future__ import annotations
 
+import functools
 import logging
 import pickle
 
@@ -75,11 +76,19 @@ def _raise_mirror(stamps: dict[str, int]) -> None:
             if (cache.get(mirror_key(index)) or -1) < stamp:
                 cache.set(mirror_key(index), stamp, MIRROR_SECONDS)
         return
-    script = client.register_script(_RAISE)
+    if len(stamps) == 1:  # a reader's: EVALSHA, one round trip (a pipeline would first ask SCRIPT EXISTS)
+        [(index, stamp)] = stamps.items()
+        _script(client, _RAISE)(keys=[cache.make_and_validate_key(mirror_key(index))], args=[stamp, MIRROR_SECONDS])
+        return
     pipe = client.pipeline(transaction=False)
     for index, stamp in stamps.items():
-        script(keys=[cache.make_and_validate_key(mirror_key(index))], args=[stamp, MIRROR_SECONDS], client=pipe)
+        pipe.eval(_RAISE, 1, cache.make_and_validate_key(mirror_key(index)), stamp, MIRROR_SECONDS)
     pipe.execute()
+
+
+@functools.cache
+def _script(client, source: str):
+    return client.register_script(source)
 
 
 class _Publish:

@@ -343,7 +343,7 @@ def presentation_create(*, actor: User, credential: Credential, disclose: Iterab
     needs thousands."""
     if not may_present(actor, credential):
         raise NotFound(_("Not found."), code="not_found")
-    quotas.take("presentations", actor.pk)
+    quota = quotas.window("presentations", actor.pk)  # counted below, with the record, in one round trip (credentials.shown.publish)
     status = credential.effective_status()
     if status != Credential.Status.VALID:
         raise Conflict(_("This credential is %(status)s and cannot be shown.") % {"status": credential.get_effective_status_display()},
@@ -362,15 +362,20 @@ def presentation_create(*, actor: User, credential: Credential, disclose: Iterab
     presentation = Presentation(id=presentation_id, credential=credential, presenter=actor, on_behalf=on_behalf, disclosed=disclose,
                                 created_at=dt.datetime.fromtimestamp(claims["iat"], tz=dt.UTC), expires_at=dt.datetime.fromtimestamp(claims["exp"], tz=dt.UTC))
     # No row on the request path: the presentation and its audit event go to the check journal (written
-    # inline when it runs inline or Redis is away); what a scan needs is kept in Redis (credentials.shown).
-    journal.record(
+    # inline when it runs inline or Redis is away); what a scan needs is kept in Redis (credentials.shown) —
+    # with the quota's count, in one round trip.
+    record = journal.entry(
         PRESENTATION, audit=AuditEvent.Action.CREDENTIAL_PRESENTED, presentation=presentation_id.hex, credential=credential.pk, presenter=actor.pk,
         on_behalf=on_behalf, disclosed=disclose, created_at=presentation.created_at.isoformat(), expires_at=presentation.expires_at.isoformat(),
         actor_description=_("家人 %(name)s（代亮）") % {"name": masking.shown("name", actor.name, viewer=masking.Viewer.DISPLAY)} if on_behalf else "",
         detail={"credential": credential.type.name, "identifier": credential.identifier, "disclosed": disclose} | ({"family": True} if on_behalf else {}),
     )
-    if kept_shown.in_redis():
-        kept_shown.keep(presentation, credential, disclosed_view(credential, disclose))
+    view = disclosed_view(credential, disclose) if kept_shown.in_redis() else None
+    if not kept_shown.publish(presentation, credential, view, quota=quota, record=record):
+        quotas.take("presentations", actor.pk)
+        journal.hand(record)
+        if kept_shown.in_redis():
+            kept_shown.keep(presentation, credential, view)
     return Shown(presentation=presentation, token=token, claims=claims)
 
 

@@ -18,6 +18,7 @@ presentation row (the database path)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 
@@ -41,9 +42,26 @@ def in_redis() -> bool:
     return settings.QILU_CHECK_JOURNAL == "redis"
 
 
-def keep(presentation, credential, view: dict) -> None:
-    """Keep what a scan needs of ``presentation`` (unsaved: the journal writes it) for its life plus a minute."""
-    from core import journal
+# One round trip for a shown code (issue 25): count it against the person's quota and, within it,
+# append its journal record and keep what a scan needs — or, over the quota, do neither.
+_SHOW = """
+local used = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2], 'NX')
+if used > tonumber(ARGV[1]) then return used end
+redis.call('XADD', KEYS[2], '*', 'r', ARGV[3])
+redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[5])
+return used
+"""
+
+
+@functools.cache
+def _script(client):
+    return client.register_script(_SHOW)
+
+
+def _kept(presentation, credential, view: dict) -> tuple[str, bytes, int]:
+    """What a scan needs of ``presentation`` (unsaved: the journal writes it), encrypted, under its key,
+    for its life plus a minute."""
     from credentials.claims import labelled_claims
 
     claims = labelled_claims(credential.type)  # what claim_labels answers in each language
@@ -54,7 +72,48 @@ def keep(presentation, credential, view: dict) -> None:
              "photo": bool(credential.photo), "view": view, "labels": labels}
     key = _key(presentation.pk.hex)
     seconds = max(1, int((presentation.expires_at - dt.datetime.now(dt.UTC)).total_seconds()) + 60)
-    blob = crypto.encrypt_bytes(json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode(), context=key)
+    return key, crypto.encrypt_bytes(json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode(), context=key), seconds
+
+
+def publish(presentation, credential, view: dict, *, quota, record: dict) -> bool:
+    """In one Redis round trip: count the code against ``quota`` (a ``core.quotas.Window``; over it,
+    ``TooMany`` and nothing else happens), append ``record`` (a ``core.journal.entry``) to the journal
+    and keep what a scan needs. False when Redis cannot answer now: the caller counts, records and
+    keeps the ordinary way (the local quota floor, the record written inline)."""
+    from django.core.cache import cache
+
+    from core import journal, quotas, ratelimits
+
+    if not in_redis() or ratelimits.shared_down():
+        return False
+    key, blob, seconds = _kept(presentation, credential, view)
+    replicas = getattr(settings, "QILU_JOURNAL_REPLICAS", 0)
+    keys, args = [cache.make_and_validate_key(quota.key), journal.STREAM, key], [quota.count, quota.seconds + 1, journal.raw(record), blob, seconds]
+    try:
+        client = journal._redis()
+        if replicas:  # and, on the same connection, WAIT for the replicas to hold it (core.journal._append)
+            pipe = client.pipeline(transaction=False)
+            pipe.eval(_SHOW, len(keys), *keys, *args)
+            pipe.execute_command("WAIT", replicas, 50)
+            answers = pipe.execute()
+        else:
+            answers = [_script(client)(keys=keys, args=args)]  # EVALSHA: one round trip
+    except Exception as exc:  # noqa: BLE001 — counted, recorded and kept the ordinary way instead
+        ratelimits.trip()
+        logger.warning("shown code not published in one round trip (%s): the ordinary way", type(exc).__name__)
+        return False
+    if int(answers[0]) > quota.count:
+        raise quotas.TooMany(retry_after=quota.retry_after)
+    if replicas and int(answers[1]) < replicas:
+        journal.unreplicated(record)
+    return True
+
+
+def keep(presentation, credential, view: dict) -> None:
+    """Keep what a scan needs of ``presentation`` for its life plus a minute (when ``publish`` could not)."""
+    from core import journal
+
+    key, blob, seconds = _kept(presentation, credential, view)
     try:
         journal._redis().set(key, blob, ex=seconds)
     except Exception as exc:  # noqa: BLE001 — a scan then reads the row the journal wrote inline
