@@ -446,20 +446,28 @@ class _Scanned:
                                     expires_at=dt.datetime.fromtimestamp(kept["expires"], tz=dt.UTC))
         return cls(presentation, kept["credential"], kept)
 
-    def consume(self) -> bool:
-        """One-time use (``_consume``); from Redis, with the question whether the credential changed
-        since it was shown in the same round trip — if it did, it is read now (revoked, suspended, re-issued)."""
+    def decide(self, record: dict) -> tuple[str, uuid.UUID | None]:
+        """The verdict of a validly signed code — one-time use (``_consume``), then the credential's
+        status — and the journal record's id when it is already appended. From Redis, one round trip:
+        the claim, the question whether the credential changed since it was shown and, if not, the
+        record (``credentials.shown.claim``); a changed credential is read now (revoked, suspended,
+        re-issued) and the caller records."""
         answer = None
         if self.kept is not None:
-            answer = kept_shown.claim(self.presentation.pk.hex, self.credential_pk, int(self.presentation.expires_at.timestamp() - time.time()) + 60)
+            reason = _STATUS_REASONS.get(self.effective_status(), Verification.Reason.VALID)
+            first = {**record, "valid": reason == Verification.Reason.VALID, "reason": reason}
+            used = {**record, "valid": False, "reason": Verification.Reason.ALREADY_USED}
+            answer = kept_shown.claim(self.presentation.pk.hex, self.credential_pk, int(self.presentation.expires_at.timestamp() - time.time()) + 60,
+                                      first=first, used=used)
+            if answer is not None and not answer[1]:
+                return (first if answer[0] else used)["reason"], uuid.UUID(hex=record["id"])
+        self.kept = None
         if answer is None:
-            self.kept = None
-            return _consume(self.presentation)
-        first, changed = answer
-        if changed:
-            self.kept = None
+            was_first = _consume(self.presentation)
+        else:  # changed since it was shown: read it now
+            was_first = answer[0]
             self.presentation.credential = Credential.objects.select_related("type__department").get(pk=self.credential_pk)
-        return first
+        return (_STATUS_REASONS.get(self.effective_status(), Verification.Reason.VALID) if was_first else Verification.Reason.ALREADY_USED), None
 
     def effective_status(self) -> str:
         if self.kept is None:
@@ -496,13 +504,14 @@ def presentation_verify(*, actor: User, token: str) -> Verdict:
     presentation = scanned.presentation if scanned else None
     if presentation is None and reason == Verification.Reason.VALID:
         reason = Verification.Reason.UNKNOWN_PRESENTATION
+    record = journal.entry(VERIFICATION, audit=AuditEvent.Action.CREDENTIAL_VERIFIED, verifier=actor.pk,
+                           presentation=presentation.pk.hex if presentation else None, valid=False, reason=reason)
+    verification_id = None
     if reason == Verification.Reason.VALID:
-        reason = _STATUS_REASONS.get(scanned.effective_status(), reason) if scanned.consume() else Verification.Reason.ALREADY_USED
+        reason, verification_id = scanned.decide(record)
     valid = reason == Verification.Reason.VALID
-    verification_id = journal.record(
-        VERIFICATION, audit=AuditEvent.Action.CREDENTIAL_VERIFIED, verifier=actor.pk, presentation=presentation.pk.hex if presentation else None,
-        valid=valid, reason=reason,
-    )
+    if verification_id is None:
+        verification_id = journal.hand({**record, "valid": valid, "reason": reason})
     shown, rows = scanned.shown() if valid else (None, [])
     if shown and "photo" in presentation.disclosed:  # the console fetches it at once, before the journal has written the rows
         cache.set(selectors.verified_photo_key(verification_id), (actor.pk, presentation.pk.hex, scanned.credential_pk), PHOTO_SECONDS)

@@ -55,7 +55,7 @@ return used
 
 
 @functools.cache
-def _script(client):
+def _show_script(client):
     return client.register_script(_SHOW)
 
 
@@ -97,7 +97,7 @@ def publish(presentation, credential, view: dict, *, quota, record: dict) -> boo
             pipe.execute_command("WAIT", replicas, 50)
             answers = pipe.execute()
         else:
-            answers = [_script(client)(keys=keys, args=args)]  # EVALSHA: one round trip
+            answers = [_show_script(client)(keys=keys, args=args)]  # EVALSHA: one round trip
     except Exception as exc:  # noqa: BLE001 — counted, recorded and kept the ordinary way instead
         ratelimits.trip()
         logger.warning("shown code not published in one round trip (%s): the ordinary way", type(exc).__name__)
@@ -138,21 +138,47 @@ def fetch(presentation_id: str) -> dict | None:
         return None
 
 
-def claim(presentation_id: str, credential_pk: int, seconds: int) -> tuple[bool, bool] | None:
-    """In one round trip: claim the code's one-time use (``SET NX``, as ``core.journal.claim_once``)
-    and ask whether its credential was saved within the life of any code. None when Redis cannot
-    answer (the caller decides with the database)."""
+# A scan in one round trip (issue 25): claim the code's one-time use, ask whether its credential changed
+# since it was shown and — when it did not — append the scan's record: the one for a first scan (ARGV[2])
+# or for a code already used (ARGV[3]). A changed credential appends nothing: the caller reads it and records.
+_SCAN = """
+local first = redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) and 1 or 0
+local changed = redis.call('EXISTS', KEYS[2])
+if changed == 0 then redis.call('XADD', KEYS[3], '*', 'r', first == 1 and ARGV[2] or ARGV[3]) end
+return {first, changed}
+"""
+
+
+@functools.cache
+def _scan_script(client):
+    return client.register_script(_SCAN)
+
+
+def claim(presentation_id: str, credential_pk: int, seconds: int, *, first: dict, used: dict) -> tuple[bool, bool] | None:
+    """In one round trip: claim the code's one-time use (``SET NX``, as ``core.journal.claim_once``),
+    ask whether its credential was saved within the life of any code and, if it was not, append the
+    scan's journal record — ``first`` or ``used`` (``core.journal.entry``), as the claim went. None when
+    Redis cannot answer (the caller decides with the database, and records)."""
     from core import journal
 
+    keys = [journal.once_key(f"presentation.{presentation_id}"), _changed_key(credential_pk), journal.STREAM]
+    args = [max(1, seconds), journal.raw(first), journal.raw(used)]
+    replicas = getattr(settings, "QILU_JOURNAL_REPLICAS", 0)
     try:
-        pipe = journal._redis().pipeline(transaction=False)
-        pipe.set(journal.once_key(f"presentation.{presentation_id}"), b"1", nx=True, ex=max(1, seconds))
-        pipe.exists(_changed_key(credential_pk))
-        first, changed = pipe.execute()
+        client = journal._redis()
+        if replicas:  # and WAIT for the replicas on the same connection (core.journal._append)
+            pipe = client.pipeline(transaction=False)
+            pipe.eval(_SCAN, len(keys), *keys, *args)
+            pipe.execute_command("WAIT", replicas, 50)
+            (was_first, changed), held_by = pipe.execute()
+        else:
+            (was_first, changed), held_by = _scan_script(client)(keys=keys, args=args), replicas
     except Exception as exc:  # noqa: BLE001
         logger.warning("one-time use not claimable in Redis (%s): the database decides", type(exc).__name__)
         return None
-    return bool(first), bool(changed)
+    if replicas and not changed and int(held_by) < replicas:
+        journal.unreplicated(first if was_first else used)
+    return bool(was_first), bool(changed)
 
 
 def mark_changed(credential_pk: int) -> None:
