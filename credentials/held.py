@@ -108,16 +108,24 @@ class _Publish:
 
 
 def changed(indexes, using: str = "default") -> None:
-    """Holders whose credentials this transaction writes: their mirrored stamp is deleted now (raising
-    when Redis cannot be reached: the write is refused, never missed) and published after the commit."""
+    """Holders whose credentials this transaction writes: their mirrored stamp is deleted now (when
+    Redis cannot be reached and the journal runs there — production —, raising: the write is refused,
+    as ``credentials.shown.mark_changed`` refuses it) and published after the commit."""
     indexes = {index for index in indexes if index}
     if not indexes or connections[using].vendor != "postgresql":
         return
     client = _client()
-    if client is None:
-        cache.delete_many([mirror_key(index) for index in indexes])
-    else:
-        client.delete(*[cache.make_and_validate_key(mirror_key(index)) for index in indexes])
+    try:
+        if client is None:
+            cache.delete_many([mirror_key(index) for index in indexes])
+        else:
+            client.delete(*[cache.make_and_validate_key(mirror_key(index)) for index in indexes])
+    except Exception as exc:
+        from credentials import shown
+
+        if shown.in_redis():  # as credentials.shown.mark_changed: the verifiers' source of truth must hear of it
+            raise
+        logger.warning("holder stamps not forgotten in Redis (%s)", type(exc).__name__)
     transaction.on_commit(_Publish(indexes, using), using=using)
 
 
