@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.fields import validate_schema
 from core.models import Bilingual
+from credentials.signals import holders_written
 from identity.fields import EncryptedTextField
 from identity.models import ApiClient, Department, ServiceHall, User
 
@@ -129,9 +130,7 @@ class CredentialQuerySet(models.QuerySet):
     too: its receivers make Django delete row by row — do so through ``credentials.receivers``."""
 
     def _changed(self, indexes) -> None:
-        from credentials import held
-
-        held.changed(indexes, using=self.db)
+        holders_written.send(sender=Credential, indexes=indexes, using=self.db)
 
     def update(self, **kwargs):
         indexes = set(self.values_list("holder_index", flat=True)) | {kwargs.get("holder_index")}

@@ -9,6 +9,7 @@ from core.outbox import enqueue_on_commit
 from credentials import held, shown
 from credentials.models import Credential, CredentialType, RelyingParty, SigningKey
 from credentials.selectors import CREDENTIAL_TYPES, RELYING_PARTIES
+from credentials.signals import holders_written
 from identity.models import ApiClient, Department
 from identity.signals import registration_completed
 
@@ -21,6 +22,11 @@ def _id_card_on_sign_up(sender, user, **kwargs):
     """A resident who completes real-name sign-up gets the 居民身份证 e-credential at once (as 爱山东
     does): issued by the public security issuer's system through the ordinary issuance use case."""
     enqueue_on_commit("credentials.id_card_issue_on_sign_up", user.pk)
+
+
+@receiver(holders_written, sender=Credential, dispatch_uid="credentials.holders_written")
+def _holders_written(sender, indexes, using="default", **kwargs):
+    held.changed(indexes, using=using)  # a queryset's bulk write: their mirrored stamps (credentials.held)
 
 
 @receiver(post_save, sender=Credential, dispatch_uid="credentials.changed_since_shown")
