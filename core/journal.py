@@ -63,27 +63,46 @@ def _writer(kind: str) -> Callable[[list[dict]], None]:
     return WRITERS[kind]
 
 
+def entry(kind: str, *, audit: str, **fields) -> dict:
+    """One record, not yet handed over (``hand``; a caller that appends it itself — in one round trip
+    with its other commands, ``credentials.shown.publish`` — calls ``unreplicated`` when it must)."""
+    note_audit(audit)
+    return {"id": uuid.uuid4().hex, "kind": kind, "at": timezone.now().isoformat(), "ip": context.client_ip.get(), **fields}
+
+
+def raw(made: dict) -> str:
+    return json.dumps(made, ensure_ascii=False, separators=(",", ":"))
+
+
 def record(kind: str, *, audit: str, **fields) -> uuid.UUID:
     """Hand one durable record to the journal; its id names every row the writer makes of it."""
-    note_audit(audit)
-    record_id = uuid.uuid4()
-    entry = {"id": record_id.hex, "kind": kind, "at": timezone.now().isoformat(), "ip": context.client_ip.get(), **fields}
+    return hand(entry(kind, audit=audit, **fields))
+
+
+def hand(made: dict) -> uuid.UUID:
+    """Hand a record made by ``entry`` to the journal."""
+    kind, record_id = made["kind"], uuid.UUID(hex=made["id"])
     if settings.QILU_CHECK_JOURNAL == "redis":
         try:
-            if _append(json.dumps(entry, ensure_ascii=False, separators=(",", ":"))):
+            if _append(raw(made)):
                 return record_id
         except Exception as exc:  # noqa: BLE001 — Redis unreachable: the record is written now instead, never lost
             logger.warning("journal unavailable (%s): record written inline", type(exc).__name__)
-        else:  # in the stream but on no replica yet: written now too; if the consumer was first, its copy stands
-            logger.warning("journal record on no replica within 50 ms: written inline too")
-            try:
-                with transaction.atomic():
-                    _writer(kind)([entry])
-            except IntegrityError:
-                pass
+        else:
+            unreplicated(made)
             return record_id
-    _writer(kind)([entry])
+    _writer(kind)([made])
     return record_id
+
+
+def unreplicated(made: dict) -> None:
+    """In the stream but on no replica yet: written now too; if the consumer was first, its copy stands."""
+    logger.warning("journal record on no replica within 50 ms: written inline too")
+    try:
+        with transaction.atomic():
+            _writer(made["kind"])([made])
+    except IntegrityError:
+        pass
 
 
 def _append(raw: str) -> bool:

@@ -13,6 +13,7 @@ these limits stop a flood, they do not guard a secret.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -58,20 +59,36 @@ def clock() -> float:
     return time.time()
 
 
-def take(scope: str, who: object) -> None:
-    """Count one creation for ``who`` (a user id, an address, a token digest) in ``scope``; raise
-    ``TooMany`` when the window is full."""
+@dataclass(frozen=True)
+class Window:
+    """The fixed window a creation by ``who`` in a scope falls in now: its counter's key (before the
+    cache's prefix), the limit, the window's length and the wait until it turns over."""
+
+    key: str
+    count: int
+    seconds: int
+    retry_after: int
+
+
+def window(scope: str, who: object) -> Window:
     count, seconds = limit(scope)
     now = int(clock())
-    window = now - now % seconds
-    key = f"quota:{scope}:{who}:{window}"
+    start = now - now % seconds
+    return Window(f"quota:{scope}:{who}:{start}", count, seconds, max(1, start + seconds - now))
+
+
+def take(scope: str, who: object) -> None:
+    """Count one creation for ``who`` (a user id, an address, a token digest) in ``scope``; raise
+    ``TooMany`` when the window is full. (A caller may count in its own round trip instead, on
+    ``window``'s key with ``seconds + 1`` to live, as ``credentials.shown.publish`` does.)"""
+    slot = window(scope, who)
     used = None
     if not ratelimits.shared_down():  # Redis found away within seconds: no wait for it on every 亮证
         try:
-            used = ratelimits.count(key, seconds + 1)  # one round trip (INCR + EXPIRE NX), as the guessing limits count
+            used = ratelimits.count(slot.key, slot.seconds + 1)  # one round trip (INCR + EXPIRE NX), as the guessing limits count
         except ratelimits.Unavailable:
             pass
     if used is None:  # Redis away: this process counts alone (core.ratelimits)
-        used = 0 if ratelimits.floor(key, count, seconds) else count + 1
-    if used > count:
-        raise TooMany(retry_after=max(1, window + seconds - now))
+        used = 0 if ratelimits.floor(slot.key, slot.count, slot.seconds) else slot.count + 1
+    if used > slot.count:
+        raise TooMany(retry_after=slot.retry_after)

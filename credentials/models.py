@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.fields import validate_schema
 from core.models import Bilingual
+from credentials.signals import holders_written
 from identity.fields import EncryptedTextField
 from identity.models import ApiClient, Department, ServiceHall, User
 
@@ -123,6 +124,26 @@ class CredentialType(Bilingual, models.Model):
         return {item["key"]: item for item in self.field_schema}
 
 
+class CredentialQuerySet(models.QuerySet):
+    """Every bulk write of credentials names the holders it changes to ``credentials.held`` (their
+    mirrored stamps; ``bulk_update`` goes through ``update``); ``save()`` and ``delete()`` — a queryset's
+    too: its receivers make Django delete row by row — do so through ``credentials.receivers``."""
+
+    def _changed(self, indexes) -> None:
+        holders_written.send(sender=Credential, indexes=indexes, using=self.db)
+
+    def update(self, **kwargs):
+        indexes = set(self.values_list("holder_index", flat=True)) | {kwargs.get("holder_index")}
+        done = super().update(**kwargs)
+        self._changed(indexes)
+        return done
+
+    def bulk_create(self, objs, *args, **kwargs):
+        made = super().bulk_create(objs, *args, **kwargs)
+        self._changed({credential.holder_index for credential in made})
+        return made
+
+
 class Credential(models.Model):
     """One issued e-credential. Holder number, fields and photo are encrypted at rest; the holder is
     found through the blind index of their one number (ID number or credit code)."""
@@ -160,6 +181,8 @@ class Credential(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    objects = CredentialQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("电子证照")
         verbose_name_plural = _("电子证照")
@@ -169,6 +192,12 @@ class Credential(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type.name} {self.identifier}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        credential = super().from_db(db, field_names, values)
+        credential.held_by = credential.__dict__.get("holder_index")  # a save that moves it changes two holders (credentials.receivers)
+        return credential
 
     @property
     def fields(self) -> dict:

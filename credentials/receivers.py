@@ -6,9 +6,10 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from core.outbox import enqueue_on_commit
-from credentials import shown
+from credentials import held, shown
 from credentials.models import Credential, CredentialType, RelyingParty, SigningKey
 from credentials.selectors import CREDENTIAL_TYPES, RELYING_PARTIES
+from credentials.signals import holders_written
 from identity.models import ApiClient, Department
 from identity.signals import registration_completed
 
@@ -23,8 +24,14 @@ def _id_card_on_sign_up(sender, user, **kwargs):
     enqueue_on_commit("credentials.id_card_issue_on_sign_up", user.pk)
 
 
+@receiver(holders_written, sender=Credential, dispatch_uid="credentials.holders_written")
+def _holders_written(sender, indexes, using="default", **kwargs):
+    held.changed(indexes, using=using)  # a queryset's bulk write: their mirrored stamps (credentials.held)
+
+
 @receiver(post_save, sender=Credential, dispatch_uid="credentials.changed_since_shown")
 @receiver(post_delete, sender=Credential, dispatch_uid="credentials.deleted_since_shown")
-def _changed_since_shown(sender, instance, created=False, **kwargs):
+def _changed_since_shown(sender, instance, created=False, using="default", **kwargs):
+    held.changed({instance.holder_index, getattr(instance, "held_by", None)}, using=using)  # the holder's cached copy (and the one it left)
     if not created:  # a new credential has no code on a screen yet
         shown.mark_changed(instance.pk)

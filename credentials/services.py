@@ -344,7 +344,7 @@ def presentation_create(*, actor: User, credential: Credential, disclose: Iterab
     needs thousands."""
     if not may_present(actor, credential):
         raise NotFound(_("Not found."), code="not_found")
-    quotas.take("presentations", actor.pk)
+    quota = quotas.window("presentations", actor.pk)  # counted below, with the record, in one round trip (credentials.shown.publish)
     status = credential.effective_status()
     if status != Credential.Status.VALID:
         raise Conflict(_("This credential is %(status)s and cannot be shown.") % {"status": credential.get_effective_status_display()},
@@ -363,15 +363,20 @@ def presentation_create(*, actor: User, credential: Credential, disclose: Iterab
     presentation = Presentation(id=presentation_id, credential=credential, presenter=actor, on_behalf=on_behalf, disclosed=disclose,
                                 created_at=dt.datetime.fromtimestamp(claims["iat"], tz=dt.UTC), expires_at=dt.datetime.fromtimestamp(claims["exp"], tz=dt.UTC))
     # No row on the request path: the presentation and its audit event go to the check journal (written
-    # inline when it runs inline or Redis is away); what a scan needs is kept in Redis (credentials.shown).
-    journal.record(
+    # inline when it runs inline or Redis is away); what a scan needs is kept in Redis (credentials.shown) —
+    # with the quota's count, in one round trip.
+    record = journal.entry(
         PRESENTATION, audit=AuditEvent.Action.CREDENTIAL_PRESENTED, presentation=presentation_id.hex, credential=credential.pk, presenter=actor.pk,
         on_behalf=on_behalf, disclosed=disclose, created_at=presentation.created_at.isoformat(), expires_at=presentation.expires_at.isoformat(),
         actor_description=_("家人 %(name)s（代亮）") % {"name": masking.shown("name", actor.name, viewer=masking.Viewer.DISPLAY)} if on_behalf else "",
         detail={"credential": credential.type.name, "identifier": credential.identifier, "disclosed": disclose} | ({"family": True} if on_behalf else {}),
     )
-    if kept_shown.in_redis():
-        kept_shown.keep(presentation, credential, disclosed_view(credential, disclose))
+    view = disclosed_view(credential, disclose) if kept_shown.in_redis() else None
+    if not kept_shown.publish(presentation, credential, view, quota=quota, record=record):
+        quotas.take("presentations", actor.pk)
+        journal.hand(record)
+        if kept_shown.in_redis():
+            kept_shown.keep(presentation, credential, view)
     return Shown(presentation=presentation, token=token, claims=claims)
 
 
@@ -442,20 +447,28 @@ class _Scanned:
                                     expires_at=dt.datetime.fromtimestamp(kept["expires"], tz=dt.UTC))
         return cls(presentation, kept["credential"], kept)
 
-    def consume(self) -> bool:
-        """One-time use (``_consume``); from Redis, with the question whether the credential changed
-        since it was shown in the same round trip — if it did, it is read now (revoked, suspended, re-issued)."""
+    def decide(self, record: dict) -> tuple[str, uuid.UUID | None]:
+        """The verdict of a validly signed code — one-time use (``_consume``), then the credential's
+        status — and the journal record's id when it is already appended. From Redis, one round trip:
+        the claim, the question whether the credential changed since it was shown and, if not, the
+        record (``credentials.shown.claim``); a changed credential is read now (revoked, suspended,
+        re-issued) and the caller records."""
         answer = None
         if self.kept is not None:
-            answer = kept_shown.claim(self.presentation.pk.hex, self.credential_pk, int(self.presentation.expires_at.timestamp() - time.time()) + 60)
+            reason = _STATUS_REASONS.get(self.effective_status(), Verification.Reason.VALID)
+            first = {**record, "valid": reason == Verification.Reason.VALID, "reason": reason}
+            used = {**record, "valid": False, "reason": Verification.Reason.ALREADY_USED}
+            answer = kept_shown.claim(self.presentation.pk.hex, self.credential_pk, int(self.presentation.expires_at.timestamp() - time.time()) + 60,
+                                      first=first, used=used)
+            if answer is not None and not answer[1]:
+                return (first if answer[0] else used)["reason"], uuid.UUID(hex=record["id"])
+        self.kept = None
         if answer is None:
-            self.kept = None
-            return _consume(self.presentation)
-        first, changed = answer
-        if changed:
-            self.kept = None
+            was_first = _consume(self.presentation)
+        else:  # changed since it was shown: read it now
+            was_first = answer[0]
             self.presentation.credential = Credential.objects.select_related("type__department").get(pk=self.credential_pk)
-        return first
+        return (_STATUS_REASONS.get(self.effective_status(), Verification.Reason.VALID) if was_first else Verification.Reason.ALREADY_USED), None
 
     def effective_status(self) -> str:
         if self.kept is None:
@@ -492,13 +505,14 @@ def presentation_verify(*, actor: User, token: str) -> Verdict:
     presentation = scanned.presentation if scanned else None
     if presentation is None and reason == Verification.Reason.VALID:
         reason = Verification.Reason.UNKNOWN_PRESENTATION
+    record = journal.entry(VERIFICATION, audit=AuditEvent.Action.CREDENTIAL_VERIFIED, verifier=actor.pk,
+                           presentation=presentation.pk.hex if presentation else None, valid=False, reason=reason)
+    verification_id = None
     if reason == Verification.Reason.VALID:
-        reason = _STATUS_REASONS.get(scanned.effective_status(), reason) if scanned.consume() else Verification.Reason.ALREADY_USED
+        reason, verification_id = scanned.decide(record)
     valid = reason == Verification.Reason.VALID
-    verification_id = journal.record(
-        VERIFICATION, audit=AuditEvent.Action.CREDENTIAL_VERIFIED, verifier=actor.pk, presentation=presentation.pk.hex if presentation else None,
-        valid=valid, reason=reason,
-    )
+    if verification_id is None:
+        verification_id = journal.hand({**record, "valid": valid, "reason": reason})
     shown, rows = scanned.shown() if valid else (None, [])
     if shown and "photo" in presentation.disclosed:  # the console fetches it at once, before the journal has written the rows
         cache.set(selectors.verified_photo_key(verification_id), (actor.pk, presentation.pk.hex, scanned.credential_pk), PHOTO_SECONDS)

@@ -18,6 +18,7 @@ presentation row (the database path)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 
@@ -41,9 +42,26 @@ def in_redis() -> bool:
     return settings.QILU_CHECK_JOURNAL == "redis"
 
 
-def keep(presentation, credential, view: dict) -> None:
-    """Keep what a scan needs of ``presentation`` (unsaved: the journal writes it) for its life plus a minute."""
-    from core import journal
+# One round trip for a shown code (issue 25): count it against the person's quota and, within it,
+# append its journal record and keep what a scan needs — or, over the quota, do neither.
+_SHOW = """
+local used = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2], 'NX')
+if used > tonumber(ARGV[1]) then return used end
+redis.call('XADD', KEYS[2], '*', 'r', ARGV[3])
+redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[5])
+return used
+"""
+
+
+@functools.cache
+def _show_script(client):
+    return client.register_script(_SHOW)
+
+
+def _kept(presentation, credential, view: dict) -> tuple[str, bytes, int]:
+    """What a scan needs of ``presentation`` (unsaved: the journal writes it), encrypted, under its key,
+    for its life plus a minute."""
     from credentials.claims import labelled_claims
 
     claims = labelled_claims(credential.type)  # what claim_labels answers in each language
@@ -54,7 +72,48 @@ def keep(presentation, credential, view: dict) -> None:
              "photo": bool(credential.photo), "view": view, "labels": labels}
     key = _key(presentation.pk.hex)
     seconds = max(1, int((presentation.expires_at - dt.datetime.now(dt.UTC)).total_seconds()) + 60)
-    blob = crypto.encrypt_bytes(json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode(), context=key)
+    return key, crypto.encrypt_bytes(json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode(), context=key), seconds
+
+
+def publish(presentation, credential, view: dict, *, quota, record: dict) -> bool:
+    """In one Redis round trip: count the code against ``quota`` (a ``core.quotas.Window``; over it,
+    ``TooMany`` and nothing else happens), append ``record`` (a ``core.journal.entry``) to the journal
+    and keep what a scan needs. False when Redis cannot answer now: the caller counts, records and
+    keeps the ordinary way (the local quota floor, the record written inline)."""
+    from django.core.cache import cache
+
+    from core import journal, quotas, ratelimits
+
+    if not in_redis() or ratelimits.shared_down():
+        return False
+    key, blob, seconds = _kept(presentation, credential, view)
+    replicas = getattr(settings, "QILU_JOURNAL_REPLICAS", 0)
+    keys, args = [cache.make_and_validate_key(quota.key), journal.STREAM, key], [quota.count, quota.seconds + 1, journal.raw(record), blob, seconds]
+    try:
+        client = journal._redis()
+        if replicas:  # and, on the same connection, WAIT for the replicas to hold it (core.journal._append)
+            pipe = client.pipeline(transaction=False)
+            pipe.eval(_SHOW, len(keys), *keys, *args)
+            pipe.execute_command("WAIT", replicas, 50)
+            answers = pipe.execute()
+        else:
+            answers = [_show_script(client)(keys=keys, args=args)]  # EVALSHA: one round trip
+    except Exception as exc:  # noqa: BLE001 — counted, recorded and kept the ordinary way instead
+        ratelimits.trip()
+        logger.warning("shown code not published in one round trip (%s): the ordinary way", type(exc).__name__)
+        return False
+    if int(answers[0]) > quota.count:
+        raise quotas.TooMany(retry_after=quota.retry_after)
+    if replicas and int(answers[1]) < replicas:
+        journal.unreplicated(record)
+    return True
+
+
+def keep(presentation, credential, view: dict) -> None:
+    """Keep what a scan needs of ``presentation`` for its life plus a minute (when ``publish`` could not)."""
+    from core import journal
+
+    key, blob, seconds = _kept(presentation, credential, view)
     try:
         journal._redis().set(key, blob, ex=seconds)
     except Exception as exc:  # noqa: BLE001 — a scan then reads the row the journal wrote inline
@@ -79,21 +138,47 @@ def fetch(presentation_id: str) -> dict | None:
         return None
 
 
-def claim(presentation_id: str, credential_pk: int, seconds: int) -> tuple[bool, bool] | None:
-    """In one round trip: claim the code's one-time use (``SET NX``, as ``core.journal.claim_once``)
-    and ask whether its credential was saved within the life of any code. None when Redis cannot
-    answer (the caller decides with the database)."""
+# A scan in one round trip (issue 25): claim the code's one-time use, ask whether its credential changed
+# since it was shown and — when it did not — append the scan's record: the one for a first scan (ARGV[2])
+# or for a code already used (ARGV[3]). A changed credential appends nothing: the caller reads it and records.
+_SCAN = """
+local first = redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) and 1 or 0
+local changed = redis.call('EXISTS', KEYS[2])
+if changed == 0 then redis.call('XADD', KEYS[3], '*', 'r', first == 1 and ARGV[2] or ARGV[3]) end
+return {first, changed}
+"""
+
+
+@functools.cache
+def _scan_script(client):
+    return client.register_script(_SCAN)
+
+
+def claim(presentation_id: str, credential_pk: int, seconds: int, *, first: dict, used: dict) -> tuple[bool, bool] | None:
+    """In one round trip: claim the code's one-time use (``SET NX``, as ``core.journal.claim_once``),
+    ask whether its credential was saved within the life of any code and, if it was not, append the
+    scan's journal record — ``first`` or ``used`` (``core.journal.entry``), as the claim went. None when
+    Redis cannot answer (the caller decides with the database, and records)."""
     from core import journal
 
+    keys = [journal.once_key(f"presentation.{presentation_id}"), _changed_key(credential_pk), journal.STREAM]
+    args = [max(1, seconds), journal.raw(first), journal.raw(used)]
+    replicas = getattr(settings, "QILU_JOURNAL_REPLICAS", 0)
     try:
-        pipe = journal._redis().pipeline(transaction=False)
-        pipe.set(journal.once_key(f"presentation.{presentation_id}"), b"1", nx=True, ex=max(1, seconds))
-        pipe.exists(_changed_key(credential_pk))
-        first, changed = pipe.execute()
+        client = journal._redis()
+        if replicas:  # and WAIT for the replicas on the same connection (core.journal._append)
+            pipe = client.pipeline(transaction=False)
+            pipe.eval(_SCAN, len(keys), *keys, *args)
+            pipe.execute_command("WAIT", replicas, 50)
+            (was_first, changed), held_by = pipe.execute()
+        else:
+            (was_first, changed), held_by = _scan_script(client)(keys=keys, args=args), replicas
     except Exception as exc:  # noqa: BLE001
         logger.warning("one-time use not claimable in Redis (%s): the database decides", type(exc).__name__)
         return None
-    return bool(first), bool(changed)
+    if replicas and not changed and int(held_by) < replicas:
+        journal.unreplicated(first if was_first else used)
+    return bool(was_first), bool(changed)
 
 
 def mark_changed(credential_pk: int) -> None:

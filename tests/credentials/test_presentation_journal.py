@@ -101,3 +101,40 @@ def test_with_redis_away_a_code_is_shown_and_scanned_through_the_database(redis_
     token = _show(citizen_api, licence)["payload"]
     assert Presentation.objects.count() == 1 and AuditEvent.objects.filter(action="credential_presented").count() == 1  # written inline
     assert clerk_api.post(VERIFY, {"payload": token}, format="json").json()["valid"]
+
+
+def test_over_the_quota_a_code_is_neither_counted_as_shown_nor_recorded_nor_kept(redis_journal, citizen_api, licence, settings):
+    """The quota, the record and the kept code are one Lua script (credentials.shown.publish): refused
+    by the quota, nothing is appended or kept — the holder's audit never names a code they were not given."""
+    settings.QILU_CREATION_QUOTAS = {"presentations": [1, 60]}
+    _show(citizen_api, licence)
+    refused = citizen_api.post(f"/api/v1/wallet/{licence.identifier}/presentations/", {"disclose": []}, format="json")
+    assert refused.status_code == 429 and refused.json()["code"] == "too_many_requests" and int(refused["Retry-After"]) > 0
+    assert journal.backlog() == 1 and len(redis_journal.keys("qilu:shown:*")) == 1
+
+
+def test_with_redis_away_a_code_is_counted_by_the_floor_recorded_inline_and_still_limited(redis_journal, citizen_api, licence, settings,
+                                                                                          monkeypatch):
+    from core import ratelimits
+
+    def away():
+        raise ConnectionError("Redis is away")
+
+    settings.QILU_CREATION_QUOTAS = {"presentations": [2, 60]}
+    monkeypatch.setattr(ratelimits, "_down_until", 0.0)  # the breaker this test trips is put back
+    monkeypatch.setattr(journal, "_redis", away)
+    monkeypatch.setattr(ratelimits, "_floor", {})
+    assert [_show(citizen_api, licence)["id"] for _ in range(2)] and Presentation.objects.count() == 2  # written inline
+    refused = citizen_api.post(f"/api/v1/wallet/{licence.identifier}/presentations/", {"disclose": []}, format="json")
+    assert refused.status_code == 429 and Presentation.objects.count() == 2  # the local floor: never unlimited
+
+
+def test_behind_sentinel_a_code_and_its_scan_on_no_replica_are_written_inline_too(redis_journal, citizen_api, clerk_api, licence, settings):
+    """The one-round-trip scripts WAIT for the replicas as core.journal does: on none (this Redis has
+    none), the record is written inline too, once."""
+    settings.QILU_JOURNAL_REPLICAS = 1
+    token = _show(citizen_api, licence)["payload"]
+    assert clerk_api.post(VERIFY, {"payload": token}, format="json").json()["reason"] == "valid"
+    assert journal.backlog() == 2 and Presentation.objects.count() == 1 and Verification.objects.get().reason == "valid"
+    assert journal.Consumer("t-1", block_ms=10).run_once() == 2
+    assert Presentation.objects.count() == 1 and Verification.objects.count() == 1
