@@ -7,7 +7,11 @@ Loads the demo and 2,000 citizens into the database it is given (migrating it fi
 bench's people, then per scenario of ``bench/run.py`` (``BENCH_ONLY`` narrows them) runs ``N``
 requests (default 300) as a worker would serve them and prints the resident memory (VmRSS), the
 peak (VmHWM) and the Python heap's growth (tracemalloc, with ``memory``: the top allocation sites
-still alive). ``profile SCENARIO[,SCENARIO…]`` prints a cProfile of those scenarios' requests instead.
+still alive). ``profile SCENARIO[,SCENARIO…]`` prints a cProfile of those scenarios' requests instead
+(``INPROCESS_TIMER=cpu``: timed by the process's CPU time, not the wall clock, so waits on a crowded
+machine's sockets do not hide where the CPU goes). ``rounds R N`` runs ``BENCH_ONLY``'s scenarios and the
+signed-in baseline in turn, ``R`` rounds of ``N`` requests each, and prints their CPU ms and the ratio to
+the baseline: the box's load falls on all of them alike.
 """
 
 from __future__ import annotations
@@ -122,7 +126,8 @@ def run(mode: str, only: str, n: int) -> None:
         lines = lines() if callable(lines) else lines
         gc.collect()
         before_rss, before = status("VmRSS"), tracemalloc.take_snapshot() if mode == "memory" else None
-        profile = cProfile.Profile() if mode == "profile" else None
+        timer = (time.process_time,) if os.environ.get("INPROCESS_TIMER") == "cpu" else ()
+        profile = cProfile.Profile(*timer) if mode == "profile" else None
         codes: dict[int, int] = {}
         cpu = time.process_time()
         if profile:
@@ -151,10 +156,41 @@ def run(mode: str, only: str, n: int) -> None:
             print(out.getvalue())
 
 
+def rounds(count: int, n: int) -> None:
+    import django
+
+    django.setup()
+    from bench.run import CITIZEN_KEYS, PEOPLE, scenarios
+
+    app = InProcess()
+    app.get("/healthz")
+    tokens = {key: app.sign_in(PEOPLE[key]) for key in [*CITIZEN_KEYS, "clerk", "checkpoint"]}
+    planned, _ = scenarios(app, tokens)
+    wanted = ["baseline: bare authenticated DRF view", *(name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip())]
+    plan = {name: lines() if callable(lines) else lines for name, lines in planned if name in wanted}
+    spent = dict.fromkeys(plan, 0.0)
+    for lines in plan.values():  # warm up
+        for i in range(50):
+            app.line(lines[i % len(lines)], i)
+    for _ in range(count):
+        for name, lines in plan.items():
+            cpu = time.process_time()
+            for i in range(n):
+                app.line(lines[i % len(lines)], i)
+            spent[name] += time.process_time() - cpu
+    base = spent[wanted[0]]
+    for name in plan:
+        print(f"{name}: {spent[name] * 1000 / (count * n):.2f} CPU ms/req, {spent[name] / base:.2f} × the signed-in baseline "
+              f"(inverse {base / spent[name]:.2f})", flush=True)
+
+
 if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 else "memory"
     only = sys.argv[2] if mode == "profile" else ""
-    count = int(sys.argv[3 if mode == "profile" else 2]) if len(sys.argv) > (3 if mode == "profile" else 2) else 300
+    count = int(sys.argv[3 if mode == "profile" else 2]) if len(sys.argv) > (3 if mode == "profile" else 2) and mode != "rounds" else 300
     if not os.environ.get("INPROCESS_PREPARED"):
         prepare()
-    run(mode, only, count)
+    if mode == "rounds":
+        rounds(int(sys.argv[2]), int(sys.argv[3]))
+    else:
+        run(mode, only, count)

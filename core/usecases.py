@@ -1,7 +1,8 @@
 """The use-case contract. Every function that changes state is declared with ``@use_case``:
 
 - keyword-only arguments, one of which names the acting user (or system actor);
-- run inside ``transaction.atomic`` (nested use cases become savepoints);
+- run inside ``transaction.atomic`` (nested use cases become savepoints), begun at the use case's first
+  database statement (``core.dbbackends.deferred``): one that writes only to Redis opens no connection;
 - at least one audit event written inside that transaction — the audit module calls ``note_audit``
   for each event it writes, and a use case that returns without one raises ``AuditMissing``, so a
   write without its record cannot commit. A use case that found nothing to change (an idempotent
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from django.db import transaction
+from core.dbbackends.deferred import DeferredAtomic
 
 ACTOR_PARAMETERS = ("actor",)  # one name for whoever acts, in every use case, annotated with its type
 
@@ -102,7 +103,7 @@ def use_case(*, audit: str | tuple[str, ...]) -> Callable[[Callable], Callable]:
             frame = {"audited": [], "unchanged": False, "buffers": {}, "closed": False}
             token = _frames.set((*_frames.get(), frame))
             try:
-                with transaction.atomic():
+                with DeferredAtomic():
                     result = func(**kwargs)
                     if not frame["audited"] and not frame["unchanged"]:
                         raise AuditMissing(f"{name} changed state without writing an audit event")

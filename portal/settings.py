@@ -168,6 +168,10 @@ for _database in DATABASES.values() if DB_TRANSACTION_POOLING else ():
     if _database["ENGINE"].endswith("postgresql"):
         _database["DISABLE_SERVER_SIDE_CURSORS"] = True
         _database.setdefault("OPTIONS", {})["prepare_threshold"] = None
+# Django's backends with a use case's transaction begun at its first statement (core/dbbackends).
+for _database in DATABASES.values():
+    _database["ENGINE"] = {"django.db.backends.postgresql": "core.dbbackends.postgresql",
+                           "django.db.backends.sqlite3": "core.dbbackends.sqlite3"}.get(_database["ENGINE"], _database["ENGINE"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL") or ""
