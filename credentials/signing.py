@@ -414,30 +414,56 @@ def sign_claims(claims: dict, *, typ: str, purpose: str = Purpose.CREDENTIALS, c
     return json.dumps(jws_general({"typ": typ}, _json(claims), [signer, cosigner]), separators=(",", ":"))
 
 
-def unverified_claims(token: str) -> dict:
-    """The claims of a token before any check (to pick the issuer's keys); ValueError if unreadable."""
-    claims = jsondepth.loads(jws_parts((token or "").strip())[0])
+@dataclass(frozen=True)
+class ParsedToken:
+    """A token read once, nothing checked yet: its payload, its signatures and its claims set. A
+    verifier that must read the claims to pick the keys (the issuer's) passes this to ``verify_with``
+    rather than the text, so the token is not parsed twice."""
+
+    payload: bytes
+    signed: list[Signed]
+    claims: dict
+
+
+def parse_token(token: str) -> ParsedToken:
+    """Read a token (compact or JSON General) before any check; ValueError (or UnicodeError,
+    TypeError, AttributeError) if it is not one whose payload is a JSON claims set."""
+    payload, signed = jws_parts((token or "").strip())
+    claims = jsondepth.loads(payload)
     if not isinstance(claims, dict):
         raise ValueError("not a claims set")
-    return claims
+    return ParsedToken(payload, signed, claims)
 
 
-def verify_with(token: str, *, kind: str, keys: dict, retired: frozenset[str] = frozenset(), now: float | None = None,
-                algorithms=None) -> dict:
-    """Verify a token (compact, or JSON General with a co-signature) against a key set (``kid`` →
-    public key), checking the signatures of the ``algorithms`` this verifier accepts (default
-    ``QILU_SIGNATURE_ALGORITHMS``). Returns the claims or raises :class:`SignatureRejected` with one
-    reason: malformed, unknown_key, retired_key, bad_signature, wrong_kind or expired. The caller
-    checks anything stateful (one-time use, revocation)."""
+def unverified_claims(token: str) -> dict:
+    """The claims of a token before any check (to pick the issuer's keys); ValueError if unreadable."""
+    return parse_token(token).claims
+
+
+def _parsed(token: str | ParsedToken) -> tuple[list[Signed], bytes, dict | None]:
+    if isinstance(token, ParsedToken):
+        return token.signed, token.payload, token.claims
     try:
         payload, signed = jws_parts((token or "").strip())
     except (ValueError, UnicodeError, TypeError, AttributeError):
         raise SignatureRejected("malformed") from None
+    return signed, payload, None
+
+
+def verify_with(token: str | ParsedToken, *, kind: str, keys: dict, retired: frozenset[str] = frozenset(),
+                now: float | None = None, algorithms=None) -> dict:
+    """Verify a token (compact, or JSON General with a co-signature; as text or as ``parse_token``
+    read it) against a key set (``kid`` → public key), checking the signatures of the ``algorithms``
+    this verifier accepts (default ``QILU_SIGNATURE_ALGORITHMS``). Returns the claims or raises
+    :class:`SignatureRejected` with one reason: malformed, unknown_key, retired_key, bad_signature,
+    wrong_kind or expired. The caller checks anything stateful (one-time use, revocation)."""
+    signed, payload, claims = _parsed(token)
     checked = check_signatures(signed, keys=_public_keys(keys), retired=retired, algorithms=algorithms)
-    try:
-        claims = jsondepth.loads(payload)
-    except (ValueError, UnicodeError):
-        raise SignatureRejected("malformed") from None
+    if claims is None:
+        try:
+            claims = jsondepth.loads(payload)
+        except (ValueError, UnicodeError):
+            raise SignatureRejected("malformed") from None
     if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
         raise SignatureRejected("malformed")
     if any(item.header.get("typ") != kind for item in checked):

@@ -147,14 +147,15 @@ def _keys_for(issuer_id: str | None, now: dt.datetime):
 def _verify_pass(token: str, now: dt.datetime) -> tuple[str | None, str, dict]:
     """(issuer, reason, claims): ours checked with our key ring, a trusted province's with its keys."""
     try:
-        issuer_id = signing.unverified_claims(token).get("iss")
+        parsed = signing.parse_token(token)  # read once: its issuer picks the keys, then it is verified as read
     except (ValueError, UnicodeError, TypeError, AttributeError):
         return None, "malformed", {}
+    issuer_id = parsed.claims.get("iss")
     keys, retired, refusal = _keys_for(issuer_id, now)
     if refusal:
         return issuer_id, refusal, {}
     try:
-        return issuer_id, "valid", signing.verify_with(token, kind=PASS_KIND, keys=keys, retired=retired)
+        return issuer_id, "valid", signing.verify_with(parsed, kind=PASS_KIND, keys=keys, retired=retired)
     except signing.SignatureRejected as exc:
         return issuer_id, exc.reason, exc.claims
 

@@ -6,13 +6,21 @@ is not plainly valid goes through ``CheckRequestSerializer``, so every error ans
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import get_language
 from rest_framework import serializers
 
 from healthcode.api.serializers import CheckRequestSerializer
 from healthcode.models import Colour
 
-_DATETIME = serializers.DateTimeField()  # its representation only (the current time zone, ISO 8601)
+
+def _datetime(value) -> str:
+    """``serializers.DateTimeField().to_representation`` of an aware datetime (ISO 8601 in the
+    current time zone, UTC as ``Z``) without a field per call; tests compare the two."""
+    if timezone.is_naive(value):
+        return serializers.DateTimeField().to_representation(value)  # made aware as the field does
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def check_request(data) -> tuple[str, str]:
@@ -39,7 +47,7 @@ def pass_answer(shown) -> dict:
         "masked_name": shown.claims["hp"]["n"],
         "reasons": explain(status, language=get_language()),
         "rule_version": int(status["rule_version"]),
-        "evaluated_at": _DATETIME.to_representation(status["evaluated_at"]),
+        "evaluated_at": _datetime(status["evaluated_at"]),
         "payload": str(shown.token),
         "expires_at": shown.claims["exp"],
     }
@@ -56,5 +64,5 @@ def verdict_answer(verdict) -> dict:
         "colour": None if verdict.colour is None else str(verdict.colour),
         "masked_name": None if verdict.masked_name is None else str(verdict.masked_name),
         "issuer": None if verdict.issuer is None else str(verdict.issuer),
-        "expires_at": None if verdict.expires_at is None else _DATETIME.to_representation(verdict.expires_at),
+        "expires_at": None if verdict.expires_at is None else _datetime(verdict.expires_at),
     }

@@ -390,6 +390,25 @@ def test_a_signed_payload_that_is_not_json_is_malformed(signing_key):
     assert rejected.value.reason == "malformed"
 
 
+
+def test_a_token_read_once_verifies_as_its_text_does(signing_key):
+    token, claims = signing.sign({"jti": "p1"}, kind=KIND, ttl=60)
+    ring = signing.keyring()
+    parsed = signing.parse_token(token)
+    assert parsed.claims == signing.unverified_claims(token) == claims
+    assert signing.verify_with(parsed, kind=KIND, keys=ring.public) == signing.verify_with(token, kind=KIND, keys=ring.public) == claims
+    with pytest.raises(signing.SignatureRejected) as rejected:
+        signing.verify_with(parsed, kind="qilu-hp+jwt", keys=ring.public)
+    assert rejected.value.reason == "wrong_kind"
+    head, body, signature = token.split(".")
+    forged = signing.parse_token(f"{head}.{signing.b64url(json.dumps({**claims, 'jti': 'p2'}).encode())}.{signature}")
+    with pytest.raises(signing.SignatureRejected) as rejected:
+        signing.verify_with(forged, kind=KIND, keys=ring.public)
+    assert rejected.value.reason == "bad_signature"
+    for unreadable in ("", "a.b", "e30.WzFd.e30"):  # not a JWS; a payload that is a list, not a claims set
+        with pytest.raises(ValueError):
+            signing.parse_token(unreadable)
+
 # --- compact QR payloads: COSE_Sign1 + CWT, zlib, Base45 ----------------------------------------
 
 COMPACT = "qilu-vp+cwt"

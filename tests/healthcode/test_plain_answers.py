@@ -4,6 +4,7 @@ validated against the schema the document publishes, and compared with what the 
 of the same object; and a request that is not plainly valid still gets the serializer's errors."""
 
 import datetime as dt
+from unittest import mock
 
 import jsonschema
 import pytest
@@ -86,3 +87,22 @@ def test_plain_reading_cleans_as_the_serializer_does():
     assert answers.check_request({"payload": "  abc ", "place": " 站 "}) == ("abc", "站")
     assert answers.check_request({"payload": "abc"}) == ("abc", "")
     assert answers.check_request({"payload": 12345}) == ("12345", "")  # through the serializer
+
+
+@pytest.mark.parametrize("value", [dt.datetime(2026, 12, 6, 8, 0, 1, 250, tzinfo=dt.UTC),
+                                   dt.datetime(2026, 12, 6, 23, 59, tzinfo=dt.timezone(dt.timedelta(hours=-5))), dt.datetime(2026, 12, 6, 8, 0)])
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC"])
+def test_the_plain_datetime_is_the_fields(value, zone):
+    from rest_framework import serializers
+
+    with timezone.override(zone):
+        assert answers._datetime(value) == serializers.DateTimeField().to_representation(value)
+
+
+def test_a_check_reads_the_token_once(person_api, checker_api):
+    from credentials import signing
+
+    payload = person_api.get("/api/v1/health/pass/").json()["payload"]
+    with mock.patch.object(signing, "jws_parts", wraps=signing.jws_parts) as parts:
+        body = checker_api.post(CHECK, {"payload": payload}, format="json").json()
+    assert body["valid"] and parts.call_count == 1
