@@ -46,7 +46,7 @@ class PassApi(APIView):
                    summary="My health pass: colour, reasons and a QR payload that rotates every minute")
     def get(self, request):
         shown = services.pass_show(user=request.user, dependant=_dependant(request))
-        response = Response(answers.pass_answer(shown))  # PassSerializer's JSON, plainly (healthcode/api/answers.py)
+        response = answers.respond(request, answers.pass_answer(shown))  # PassSerializer's JSON, plainly (healthcode/api/answers.py)
         response["Cache-Control"] = "no-store"
         return response
 
@@ -119,7 +119,7 @@ class CheckApi(APIView):
     def post(self, request):
         payload, place = answers.check_request(request.data)  # CheckRequestSerializer's rules, plainly
         verdict = services.pass_check(actor=request.user, token=payload, place=place)
-        return Response(answers.verdict_answer(verdict))
+        return answers.respond(request, answers.verdict_answer(verdict))
 
 
 class VenueListApi(APIView):

@@ -106,3 +106,23 @@ def test_a_check_reads_the_token_once(person_api, checker_api):
     with mock.patch.object(signing, "jws_parts", wraps=signing.jws_parts) as parts:
         body = checker_api.post(CHECK, {"payload": payload}, format="json").json()
     assert body["valid"] and parts.call_count == 1
+
+
+def test_the_plain_bytes_are_the_json_renderers():
+    from types import SimpleNamespace
+
+    from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+    from rest_framework.response import Response
+
+    data = {"masked_name": "张*\u2028", "reasons": [{"code": "none", "text": "绿码 \"ok\"\u2029"}], "valid": True, "colour": None, "expires_at": 1}
+    answer = answers.respond(SimpleNamespace(accepted_renderer=JSONRenderer(), accepted_media_type="application/json"), data)
+    assert answer.content == JSONRenderer().render(data, "application/json", {}) and answer["Content-Type"] == "application/json"
+    for renderer, media_type in ((JSONRenderer(), "application/json; indent=4"), (BrowsableAPIRenderer(), "text/html")):
+        assert isinstance(answers.respond(SimpleNamespace(accepted_renderer=renderer, accepted_media_type=media_type), data), Response)
+
+
+def test_a_client_asking_for_indented_json_still_gets_it(person_api):
+    answer = person_api.get("/api/v1/health/pass/", HTTP_ACCEPT="application/json; indent=2")
+    assert answer.status_code == 200 and answer.content.startswith(b'{\n  "') and answer["Cache-Control"] == "no-store"
+    plain = person_api.get("/api/v1/health/pass/")
+    assert plain["Content-Type"] == "application/json" and b"\n" not in plain.content and plain["Cache-Control"] == "no-store"
