@@ -152,15 +152,19 @@ def _opened(blob: bytes, key: str):
         return None
 
 
-def _fresh(instance: Model) -> Model:
+def _fresh(instance: Model, copies: dict) -> Model:
     """A request's own copy of a kept instance and of the related instances it carries (type,
     department): assigning to it or to them never reaches the kept one or another request's. Their
-    values are immutable (str, int, date), except what a property builds afresh (``fields``)."""
-    copied = instance.__class__.__new__(instance.__class__)
+    values are immutable (str, int, date), except what a property builds afresh (``fields``). An
+    instance several carry (one type, two credentials) is copied once, as unpickling shares it."""
+    copied = copies.get(id(instance))
+    if copied is not None:
+        return copied
+    copied = copies[id(instance)] = instance.__class__.__new__(instance.__class__)
     copied.__dict__.update(instance.__dict__)
     state = ModelState()
     state.__dict__.update(instance._state.__dict__)
-    state.fields_cache = {name: _fresh(related) if isinstance(related, Model) else related
+    state.fields_cache = {name: _fresh(related, copies) if isinstance(related, Model) else related
                           for name, related in instance._state.fields_cache.items()}
     copied._state = state
     return copied
@@ -186,7 +190,8 @@ def valid_held(index: str) -> list[Credential]:
                 logger.warning("holder stamp not mirrored (%s)", type(exc).__name__)
     kept = _opened(found[key], key) if isinstance(found.get(key), bytes) else None
     if kept is not None and kept[0] == stamp and kept[1] == watched:
-        return [_fresh(credential) for credential in kept[2]]
+        copies: dict = {}  # this read's: the kept instances stay alive in _opened's cache meanwhile, so ids are not reused
+        return [_fresh(credential, copies) for credential in kept[2]]
     credentials = list(_rows(index))
     cache.set(key, crypto.encrypt_bytes(pickle.dumps((stamp, watched, credentials), protocol=pickle.HIGHEST_PROTOCOL), context=key), KEEP)
     return credentials
