@@ -26,6 +26,8 @@ import pickle
 
 from django.core.cache import cache
 from django.db import connections, transaction
+from django.db.models import Model
+from django.db.models.base import ModelState
 
 from credentials.models import Credential, HolderKind, HolderStamp
 from identity import crypto
@@ -139,11 +141,33 @@ def _rows(index: str):
         holder_kind=HolderKind.PERSON, holder_index=index, status=Credential.Status.VALID).order_by("-issued_on", "-id")
 
 
-def _opened(blob, key: str):
+@functools.lru_cache(maxsize=1024)
+def _opened(blob: bytes, key: str):
+    """The copy, decrypted and unpickled once per process for these exact bytes (identical ciphertext,
+    identical content: a new copy is a new nonce, so new bytes). What it returns is shared by every
+    request that reads these bytes: never hand it out, only ``_fresh`` copies of its instances."""
     try:
         return pickle.loads(crypto.decrypt_bytes(blob, context=key))  # noqa: S301 — authenticated (AES-GCM under our key) before it is unpickled
     except (crypto.provider_.CryptoError, pickle.UnpicklingError, ValueError, TypeError):
         return None
+
+
+def _fresh(instance: Model, copies: dict) -> Model:
+    """A request's own copy of a kept instance and of the related instances it carries (type,
+    department): assigning to it or to them never reaches the kept one or another request's. Their
+    values are immutable (str, int, date), except what a property builds afresh (``fields``). An
+    instance several carry (one type, two credentials) is copied once, as unpickling shares it."""
+    copied = copies.get(id(instance))
+    if copied is not None:
+        return copied
+    copied = copies[id(instance)] = instance.__class__.__new__(instance.__class__)
+    copied.__dict__.update(instance.__dict__)
+    state = ModelState()
+    state.__dict__.update(instance._state.__dict__)
+    state.fields_cache = {name: _fresh(related, copies) if isinstance(related, Model) else related
+                          for name, related in instance._state.fields_cache.items()}
+    copied._state = state
+    return copied
 
 
 def valid_held(index: str) -> list[Credential]:
@@ -164,9 +188,10 @@ def valid_held(index: str) -> list[Credential]:
                 _raise_mirror({index: stamp})
             except Exception as exc:  # noqa: BLE001 — the next read asks PostgreSQL again
                 logger.warning("holder stamp not mirrored (%s)", type(exc).__name__)
-    kept = _opened(found[key], key) if key in found else None
+    kept = _opened(found[key], key) if isinstance(found.get(key), bytes) else None
     if kept is not None and kept[0] == stamp and kept[1] == watched:
-        return kept[2]
+        copies: dict = {}  # this read's: the kept instances stay alive in _opened's cache meanwhile, so ids are not reused
+        return [_fresh(credential, copies) for credential in kept[2]]
     credentials = list(_rows(index))
     cache.set(key, crypto.encrypt_bytes(pickle.dumps((stamp, watched, credentials), protocol=pickle.HIGHEST_PROTOCOL), context=key), KEEP)
     return credentials

@@ -6,6 +6,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from benefits import views as benefits_views
+from credentials.api.urls import hot_patterns as credentials_hot
 from credentials.api.views import JwksApi
 from credentials.views import register, request_console, verify_console
 from identity import password_reset
@@ -29,6 +30,7 @@ urlpatterns = [
     # hottest requests, and each pattern tried before theirs costs every one of them (no other route
     # begins api/v1/health/; docs/scaling.md).
     path("api/v1/", include("healthcode.api.urls")),
+    path("api/v1/", include(credentials_hot)),  # 亮证 and its scan, likewise (credentials/api/urls.py)
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),

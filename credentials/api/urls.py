@@ -2,6 +2,13 @@ from django.urls import path
 
 from credentials.api import openid_views, views
 
+# 亮证 and its scan, resolved before every other pattern (portal/urls.py): the hottest wallet requests,
+# and each pattern tried before theirs costs every one of them. Nothing else matches these paths.
+hot_patterns = [
+    path("wallet/<str:identifier>/presentations/", views.PresentationApi.as_view(), name="api-wallet-present"),
+    path("verifications/", views.VerifyApi.as_view(), name="api-verify"),
+]
+
 urlpatterns = [
     path("credential-types/", views.CredentialTypesApi.as_view(), name="api-credential-types"),
     path("credential-types/<slug:code>/", views.CredentialTypeApi.as_view(), name="api-credential-type"),
@@ -15,8 +22,6 @@ urlpatterns = [
     path("wallet/<str:identifier>/", views.WalletCredentialApi.as_view(), name="api-wallet-credential"),
     path("wallet/<str:identifier>/card.png", views.CardImageApi.as_view(), name="api-wallet-card"),
     path("wallet/<str:identifier>/document.pdf", views.CredentialDocumentApi.as_view(), name="api-wallet-document"),
-    path("wallet/<str:identifier>/presentations/", views.PresentationApi.as_view(), name="api-wallet-present"),
-    path("verifications/", views.VerifyApi.as_view(), name="api-verify"),
     path("verifications/<uuid:pk>/photo.jpg", views.VerificationPhotoApi.as_view(), name="api-verification-photo"),
     path("relying-parties/", openid_views.RelyingPartiesApi.as_view(), name="api-relying-parties"),
     path("presentation-requests/", openid_views.PresentationRequestsApi.as_view(), name="api-presentation-requests"),

@@ -104,6 +104,34 @@ def test_a_committed_holder_is_read_with_no_sql_and_a_lost_mirror_with_one_read(
         valid_held(citizen.id_number_index)
 
 
+def test_the_same_copy_is_unpickled_once_per_process_and_each_read_gets_its_own_instances(licence, citizen):
+    commit()
+
+    def opened():
+        return held._opened.cache_info().misses
+
+    first = valid_held(citizen.id_number_index)  # reads the rows and keeps a new copy
+    before = opened()
+    second, third = valid_held(citizen.id_number_index), valid_held(citizen.id_number_index)
+    assert opened() == before + 1  # the same bytes: decrypted and unpickled once
+    assert second[0] is not third[0] and second[0].type is not third[0].type
+    assert second[0].type.department is not third[0].type.department
+    second[0].status = "revoked"  # a request that changes what it was handed reaches nobody else
+    second[0].type.name = "changed"
+    second[0].type.department.name = "changed"
+    second[0]._state.fields_cache.clear()
+    again = valid_held(citizen.id_number_index)[0]
+    assert opened() == before + 1
+    assert (again.status, again.type.name, again.type.department.name) == (
+        first[0].status, first[0].type.name, first[0].type.department.name) == (
+        Credential.Status.VALID, licence.type.name, licence.type.department.name)
+    assert again.fields == licence.fields and again.pk == licence.pk and again._state.db == "default"
+    assert not again._state.adding
+    Credential.objects.filter(pk=licence.pk).update(status=Credential.Status.SUSPENDED)  # a change: new copy, new bytes
+    commit()
+    assert identifiers(citizen) == []
+
+
 def test_the_mirror_is_only_ever_raised(licence, citizen):
     commit()
     index = citizen.id_number_index
