@@ -54,8 +54,10 @@ class SigningKey(models.Model):
                                     name="one_active_signing_key_per_purpose_and_algorithm"),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.kid[:12]}… ({self.get_purpose_display()}, {self.get_status_display()})"
+    def __str__(self) -> str:  # words, not the thumbprint: the kid is a field of its own on the page
+        return _("%(purpose)s %(algorithm)s 密钥（%(created)s 创建，%(status)s）") % {
+            "purpose": self.get_purpose_display(), "algorithm": self.algorithm,
+            "created": timezone.localtime(self.created_at).strftime("%Y-%m-%d %H:%M"), "status": self.get_status_display()}
 
 
 def issuer_record_index(record_id: str) -> str:

@@ -445,10 +445,11 @@ def test_a_submission_reads_the_item_from_the_cache_and_costs_a_bounded_number_o
     assert response.status_code == 201 and response.json()["status"] == "submitted"
     statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
     assert not [sql for sql in statements if 'FROM "services_serviceitem"' in sql or 'FROM "services_material"' in sql], statements
-    # held credentials; application, materials, step, audit; the outbox's two tasks written in one INSERT and cleared in one
-    # DELETE after commit. The idempotency key is a cache read, the answer's materials and timeline the rows just written.
-    assert len(statements) == 7, "\n".join(s[:100] for s in statements)
-    assert [sql.split()[0] for sql in statements] == ["SELECT", "INSERT", "INSERT", "INSERT", "INSERT", "INSERT", "DELETE"]
+    # application, materials, step, audit; the outbox's two tasks written in one INSERT and cleared in one DELETE after
+    # commit. The held credentials are the Redis copy under the holder's mirrored stamp (credentials.held), the idempotency
+    # key a cache read, the answer's materials and timeline the rows just written.
+    assert len(statements) == 6, "\n".join(s[:100] for s in statements)
+    assert [sql.split()[0] for sql in statements] == ["INSERT", "INSERT", "INSERT", "INSERT", "INSERT", "DELETE"]
     body = response.json()
     assert len(body["materials"]) == 2 and [step["to_status"] for step in body["timeline"]] == ["submitted"]
     assert len([sql for sql in statements if 'INTO "portal_queuedtask"' in sql]) == 1
