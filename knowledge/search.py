@@ -30,6 +30,7 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import connections
 
 from knowledge import retrieval, sources
 from knowledge.models import SearchIndex
@@ -130,4 +131,5 @@ class Server:
                 self.run_once()
             except Exception:  # noqa: BLE001 — database or Redis away: askers fall back meanwhile
                 logger.exception("search process: retrying in 1 s")
+                connections.close_all()  # a connection the database dropped (a restart, a failover) is made anew, never reused
                 time.sleep(1)

@@ -79,3 +79,24 @@ def test_a_request_whose_asker_gave_up_is_skipped(knowledge_base):
     redis.lpush(search.REQUESTS, json.dumps({"id": "late", "q": "驾照", "language": "", "today": "2026-12-06", "k": 3, "deadline": time.time() - 1}))
     assert search.Server(block=0.5).run_once() is True
     assert redis.exists(search.ANSWER + "late") == 0
+
+
+def test_after_a_database_error_the_process_drops_its_connections_and_goes_on(monkeypatch):
+    """A restarted or failed-over database leaves the process a closed connection: it must not reuse it
+    (found by the production fault test: every request failed with 'the connection is closed')."""
+    from django.db import OperationalError
+
+    served, dropped = [], []
+
+    def run_once():
+        served.append(True)
+        if len(served) == 1:
+            raise OperationalError("the connection is closed")
+        return True
+
+    server = search.Server(block=0.1)
+    monkeypatch.setattr(server, "run_once", run_once)
+    monkeypatch.setattr(search.connections, "close_all", lambda: dropped.append(True))
+    monkeypatch.setattr(search.time, "sleep", lambda seconds: None)
+    server.run(stop=lambda: len(served) >= 2)
+    assert served == [True, True] and dropped == [True]
