@@ -14,7 +14,8 @@ No answer in time (the process stopped, Redis away, an index being loaded): ``ra
 and for the next ``QUIET_SECONDS`` answers None at once without asking (a stopped process must not
 cost every search the timeout). The callers then say so: the catalogue keeps its substring match,
 智能问答 shows no answer and the way to a person, and the public cache does not keep either answer
-(``public_cache.not_kept``). The timeout stays below the Redis client's socket timeout (1 s).
+(``public_cache.not_kept``). The timeout must stay below the Redis client's socket timeout
+(``REDIS_SOCKET_TIMEOUT``, 1 s): production refuses to start otherwise.
 
 With ``KNOWLEDGE_SEARCH_PROCESS`` off (tests, ``make run``'s embedded mode) the ranking is done in the
 calling process, as before.

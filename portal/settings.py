@@ -190,6 +190,7 @@ if QILU_ENV == "test" and REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER", ""
     REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + f"/{1 + int(os.environ['PYTEST_XDIST_WORKER'][2:])}"
 if IS_PROD and not REDIS_URL:
     env.problems.append("REDIS_URL is not set")
+REDIS_SOCKET_TIMEOUT = 1  # seconds a Redis command may take before the cache's fallback answers
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -200,7 +201,7 @@ if REDIS_URL:
                 # A cache outage must not take the site down: reads fall back to the database.
                 "IGNORE_EXCEPTIONS": True,
                 "SOCKET_CONNECT_TIMEOUT": 1,
-                "SOCKET_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
             },
         }
     }
@@ -308,7 +309,15 @@ KNOWLEDGE_DENSE = env.bool("KNOWLEDGE_DENSE", False)
 # The ranking runs in the search process (knowledge/search.py, `manage.py search_serve`), asked over Redis;
 # a web worker never loads the index. Off: ranked in the asking process (tests, make run's embedded mode).
 KNOWLEDGE_SEARCH_PROCESS = env.bool("KNOWLEDGE_SEARCH_PROCESS", IS_PROD and bool(REDIS_URL))
-KNOWLEDGE_SEARCH_TIMEOUT = float(env.str("KNOWLEDGE_SEARCH_TIMEOUT", "0.5"))  # seconds; then the substring match answers
+# seconds a worker waits for the search process; then the substring match answers. The wait is a Redis
+# BLPOP on the cache's connection, so it must end before that connection's socket timeout does.
+try:
+    KNOWLEDGE_SEARCH_TIMEOUT = float(env.str("KNOWLEDGE_SEARCH_TIMEOUT", "0.5"))
+except ValueError:
+    KNOWLEDGE_SEARCH_TIMEOUT = 0.5
+    env.problems.append("KNOWLEDGE_SEARCH_TIMEOUT must be a number of seconds")
+if not 0 < KNOWLEDGE_SEARCH_TIMEOUT < REDIS_SOCKET_TIMEOUT:
+    env.problems.append(f"KNOWLEDGE_SEARCH_TIMEOUT must be above 0 and below the Redis socket timeout ({REDIS_SOCKET_TIMEOUT} s)")
 # One-time codes: 6 digits from a CSPRNG (allauth uses `secrets`), no dashes.
 # Content-Security-Policy (django-csp) on every response: scripts, styles and everything else only from
 # our own origin — no inline script, no inline style attribute, nothing from a CDN (the machines have

@@ -48,6 +48,8 @@ def test_check_deploy_is_clean_with_production_settings():
         ({"DATABASE_URL": None}, "DATABASE_URL is not set"),
         ({"REDIS_URL": None}, "REDIS_URL is not set"),
         ({"QILU_CASE_SCORE_WEIGHTS": "{response: 1"}, "QILU_CASE_SCORE_WEIGHTS is not JSON"),
+        ({"KNOWLEDGE_SEARCH_TIMEOUT": "1.5"}, "KNOWLEDGE_SEARCH_TIMEOUT must be above 0 and below the Redis socket timeout (1 s)"),
+        ({"KNOWLEDGE_SEARCH_TIMEOUT": "half a second"}, "KNOWLEDGE_SEARCH_TIMEOUT must be a number of seconds"),
     ],
 )
 def test_production_refuses_to_start_with_unsafe_settings(overrides, message):
