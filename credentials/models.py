@@ -375,6 +375,8 @@ class StatusSlot(models.Model):
     issued_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("状态列表位置")
+        verbose_name_plural = _("状态列表位置")
         constraints = [models.UniqueConstraint(fields=["status_list", "index"], name="one_copy_per_status_slot")]
         indexes = [models.Index(fields=["credential"])]
 
@@ -396,6 +398,10 @@ class CredentialOffer(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(db_index=True)
     redeemed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("证照领取邀请")
+        verbose_name_plural = _("证照领取邀请")
 
     def __str__(self) -> str:
         return f"offer {self.pk}"

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Trade(models.Model):
@@ -26,6 +27,8 @@ class Trade(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("模拟支付交易")
+        verbose_name_plural = _("模拟支付交易")
         constraints = [models.UniqueConstraint(fields=["merchant_id", "out_trade_no"], name="paysim_one_trade_per_merchant_order")]
 
     def __str__(self) -> str:
@@ -41,6 +44,10 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("模拟支付通知")
+        verbose_name_plural = _("模拟支付通知")
 
     def __str__(self) -> str:
         return self.event_id

@@ -72,3 +72,15 @@ def test_the_refusal_to_draft_an_article_is_in_the_catalogue():
         assert translation.gettext("You may not do this.") == "You may not do this."
     with translation.override("zh-hans"):
         assert translation.gettext("You may not do this.") == "您无权执行此操作。"
+
+
+def test_a_roles_permissions_are_named_in_the_pages_language(admin_client):
+    """Django creates its built-in permissions as "Can add <model>" in English; a role's picker names every
+    permission in the page's language, the project's own ones translated too."""
+    chinese = page(admin_client, "/admin/auth/group/add/")
+    options = re.findall(r"<option value=\"\d+\"[^>]*>([^<]*)</option>", chinese)
+    assert "掌上办 | 办件 | 新增办件" in options and "电子证照 | 核验记录 | 可以核验出示的电子证照" in options
+    assert not [label for label in options if "Can " in label]
+    english = re.findall(r"<option value=\"\d+\"[^>]*>([^<]*)</option>", page(admin_client, "/admin/auth/group/add/", "en"))
+    assert "Can verify presented credentials" in " ".join(english)
+    assert not [label for label in english if re.search(r"[\u4e00-\u9fff]", label)]
