@@ -357,6 +357,9 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_FORMS = {"add_webauthn": "identity.account_forms.PasskeyAddForm", "signup_webauthn": "identity.account_forms.PasskeySignupForm"}
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "齐鲁通"
+# Only the current 30-second code (docs/identity.md): allauth remembers a used code for one period only,
+# so a tolerance of ±1 step would let a code seen over a shoulder be used again for up to a minute.
+MFA_TOTP_TOLERANCE = 0
 MFA_RECOVERY_CODE_COUNT = 10
 MFA_WEBAUTHN_USER_VERIFICATION = "required"
 HEADLESS_ADAPTER = "identity.adapter.HeadlessAdapter"

@@ -165,3 +165,21 @@ def test_the_totp_secret_is_encrypted_at_rest_and_changes_are_audited_and_texted
 
 def test_a_staff_api_client_signed_in_with_the_factor_opens_the_workbench(reviewer):
     assert api_as(reviewer).get("/api/v1/workbench/").status_code == 200
+
+
+def test_an_authenticator_code_counts_only_in_its_own_30_seconds():
+    """MFA_TOTP_TOLERANCE = 0 (docs/identity.md): last step's and next step's codes are refused, so a
+    used code cannot come back within a widened window after allauth forgets it (one period)."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, validate_totp_code
+
+    from identity.demo import DEMO_TOTP_SECRET as secret
+
+    step = int(time.time()) // 30
+    if time.time() % 30 > 28:
+        time.sleep(30.5 - time.time() % 30)
+        step = int(time.time()) // 30
+    assert validate_totp_code(secret, format_hotp_value(hotp_value(secret, step)))
+    assert not validate_totp_code(secret, format_hotp_value(hotp_value(secret, step - 1)))
+    assert not validate_totp_code(secret, format_hotp_value(hotp_value(secret, step + 1)))
