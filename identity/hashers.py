@@ -10,9 +10,9 @@ for the whole hash, so the block is what a sign-in adds to the worker's peak mem
 
 Earlier hashes — Argon2id at 19 MiB t = 2 (until 2026-12-07), PBKDF2 before that — still verify and are
 rewritten at the next successful sign-in: this hasher comes first in ``PASSWORD_HASHERS`` and Django's
-``must_update`` compares the stored parameters with these. ``harden_runtime`` stays Django's no-op for
-Argon2: a wrong password against a 19 MiB t = 2 hash costs about what one at this setting costs, since
-the settings were chosen to cost the same work (tests/identity/test_sign_in.py covers the upgrade).
+``must_update`` compares the stored parameters with these (tests/identity/test_sign_in.py).
+``harden_runtime`` stays Django's no-op for Argon2: it can only add time, and a not-yet-upgraded hash is
+the slower one (docs/identity.md: the timing gap that leaves and what bounds it).
 Django's defaults (100 MiB, p = 8) would cost a worker more memory than anything else it holds.
 """
 
