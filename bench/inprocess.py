@@ -7,7 +7,8 @@ Loads the demo and 2,000 citizens into the database it is given (migrating it fi
 bench's people, then per scenario of ``bench/run.py`` (``BENCH_ONLY`` narrows them) runs ``N``
 requests (default 300) as a worker would serve them and prints the resident memory (VmRSS), the
 peak (VmHWM) and the Python heap's growth (tracemalloc, with ``memory``: the top allocation sites
-still alive). ``profile SCENARIO[,SCENARIO…]`` prints a cProfile of those scenarios' requests instead
+still alive; ``INPROCESS_TRACEMALLOC=0`` leaves them out); the last scenario is password sign-in (at
+most 30, one Argon2id hash each), as ``bench/run.py`` measures it last. ``profile SCENARIO[,SCENARIO…]`` prints a cProfile of those scenarios' requests instead
 (``INPROCESS_TIMER=cpu``: timed by the process's CPU time, not the wall clock, so waits on a crowded
 machine's sockets do not hide where the CPU goes). ``rounds R N`` runs ``BENCH_ONLY``'s scenarios and the
 signed-in baseline in turn, ``R`` rounds of ``N`` requests each, and prints their CPU ms and the ratio to
@@ -90,6 +91,10 @@ class InProcess:
 
         return Stack.sign_in(self, id_number, password)
 
+    def manage(self, *args) -> subprocess.CompletedProcess:
+        """``manage.py`` against the same database (``bench/run.py`` makes its 鲁通码 codes this way)."""
+        return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True, capture_output=True, text=True)
+
     def line(self, line: str, n: int) -> int:
         method, path, token, body = line.split("\t", 3)
         headers = {}
@@ -97,6 +102,14 @@ class InProcess:
             headers["Idempotency-Key"] = f"inprocess-{time.time_ns()}-{n}"
             body = body.replace("__IDEM__", "")
         return self.call(method, path, token, body, headers)[0]
+
+
+SIGN_IN = "sign in (ID number + password)"
+
+
+def sign_in_status(app: InProcess, id_number: str) -> int:
+    """One password sign-in as the app makes it (``bench/run.py``'s sign-in scenario): its status."""
+    return app.call("POST", "/_allauth/app/v1/auth/login", body=json.dumps({"username": id_number, "password": "Qilu-demo-2026"}))[0]
 
 
 def prepare() -> None:
@@ -114,30 +127,33 @@ def run(mode: str, only: str, n: int) -> None:
     app = InProcess()
     app.get("/healthz")
     print(f"after start: VmRSS {status('VmRSS')} MiB, VmHWM {status('VmHWM')} MiB", flush=True)
+    at_start = {name.split(".")[0] for name in sys.modules}
     tokens = {key: app.sign_in(PEOPLE[key]) for key in [*CITIZEN_KEYS, "clerk", "checkpoint"]}
     planned, _ = scenarios(app, tokens)
+    planned.append((SIGN_IN, None))  # last, as bench/run.py measures it: password sign-ins (one Argon2id hash each)
     wanted = {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()}
     print(f"after sign-in and setup: VmRSS {status('VmRSS')} MiB, VmHWM {status('VmHWM')} MiB", flush=True)
-    if mode == "memory":
+    tracing = mode == "memory" and os.environ.get("INPROCESS_TRACEMALLOC") != "0"  # 0: resident memory only, at full speed
+    if tracing:
         tracemalloc.start(25)
     for name, lines in planned:
         if (mode == "profile" and name not in only.split(",")) or (wanted and name not in wanted and not name.startswith("baseline")):
             continue
         lines = lines() if callable(lines) else lines
         gc.collect()
-        before_rss, before = status("VmRSS"), tracemalloc.take_snapshot() if mode == "memory" else None
+        before_rss, before = status("VmRSS"), tracemalloc.take_snapshot() if tracing else None
         timer = (time.process_time,) if os.environ.get("INPROCESS_TIMER") == "cpu" else ()
         profile = cProfile.Profile(*timer) if mode == "profile" else None
         codes: dict[int, int] = {}
         cpu = time.process_time()
         if profile:
             profile.enable()
-        for i in range(n):
-            code = app.line(lines[i % len(lines)], i)
+        for i in range(n if lines is not None else min(n, 30)):
+            code = app.line(lines[i % len(lines)], i) if lines is not None else sign_in_status(app, PEOPLE[CITIZEN_KEYS[i % len(CITIZEN_KEYS)]])
             codes[code] = codes.get(code, 0) + 1
         if profile:
             profile.disable()
-        cpu_ms = (time.process_time() - cpu) * 1000 / n
+        cpu_ms = (time.process_time() - cpu) * 1000 / sum(codes.values())
         gc.collect()
         print(f"{name}: {cpu_ms:.2f} CPU ms/req; codes {codes}; VmRSS {before_rss} → {status('VmRSS')} MiB, VmHWM {status('VmHWM')} MiB", flush=True)
         if before is not None:
@@ -154,6 +170,7 @@ def run(mode: str, only: str, n: int) -> None:
             out = io.StringIO()
             pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(30)
             print(out.getvalue())
+    print(f"packages the requests imported after start: {sorted({name.split('.')[0] for name in sys.modules} - at_start)}", flush=True)
 
 
 def rounds(count: int, n: int) -> None:

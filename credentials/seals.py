@@ -22,8 +22,6 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
-from asn1crypto import keys as asn1_keys
-from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -169,11 +167,15 @@ def seal_import(*, actor: User | SystemActor, department: Department, certificat
     return row
 
 
-def _asn1(certificate_pem: str) -> asn1_x509.Certificate:
+def _asn1(certificate_pem: str):
+    """The certificate as pyHanko takes it (asn1crypto: like pyHanko, loaded only when a PDF is sealed)."""
+    from asn1crypto import x509 as asn1_x509
+
     return asn1_x509.Certificate.load(x509.load_pem_x509_certificate(certificate_pem.encode()).public_bytes(serialization.Encoding.DER))
 
 
 def _timestamper(chain):
+    from asn1crypto import keys as asn1_keys
     from pyhanko.sign.timestamps import HTTPTimeStamper
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
     from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -194,6 +196,7 @@ def _timestamper(chain):
 def seal_pdf(pdf: bytes, *, department: Department, reason: str, location: str = "山东省") -> bytes:
     """``pdf`` signed with ``department``'s seal: PAdES baseline (B-T: a signature timestamp), the
     chain embedded. Refused when the department has no seal."""
+    from asn1crypto import keys as asn1_keys
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore

@@ -23,6 +23,7 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from django.conf import settings
@@ -30,9 +31,6 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from joserfc import jws
-from joserfc.errors import JoseError
-from joserfc.jwk import ECKey
 
 from core import jsondepth, quotas, ratelimits
 from core.errors import Conflict, NotFound
@@ -63,6 +61,9 @@ from credentials.openid.protocol import (  # noqa: F401  the protocol's vocabula
 from credentials.permissions import may_present
 from identity.models import AuditEvent, User
 from identity.services import audit_record
+
+if TYPE_CHECKING:
+    from joserfc.jwk import ECKey  # joserfc loads with a wallet's proof, not in every web worker at start
 
 # --- who we are --------------------------------------------------------------------------------
 
@@ -223,6 +224,10 @@ def nonce_create(*, actor: WalletApp) -> str:
 def _proof_key(proof: str, *, audience: str, now: float) -> tuple[ECKey, str]:
     """The device key a JWT proof carries, once its signature, type, audience and age check out;
     returns the key and the proof's nonce."""
+    from joserfc import jws
+    from joserfc.errors import JoseError
+    from joserfc.jwk import ECKey
+
     try:
         header = jws.extract_compact(proof.encode("ascii")).headers()
         if header.get("typ") != PROOF_TYPE or header.get("alg") != sdjwt.ALGORITHM or "jwk" not in header:

@@ -32,13 +32,13 @@ import json
 import secrets
 import time
 from dataclasses import dataclass, field
-
-from joserfc import jws
-from joserfc.errors import JoseError
-from joserfc.jwk import ECKey
+from typing import TYPE_CHECKING
 
 from core import jsondepth
 from credentials import signing
+
+if TYPE_CHECKING:
+    from joserfc.jwk import ECKey  # joserfc loads when a holder's key is used, not in every web worker at start
 
 ALGORITHM = "ES256"
 SD_ALG = "sha-256"
@@ -80,6 +80,8 @@ def _jwt(header: dict, payload: dict, key) -> str:
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
     if isinstance(key, signing.Signer):
         return signing.jws_compact(header, body, key)
+    from joserfc import jws
+
     return jws.serialize_compact({"alg": ALGORITHM, **header}, body, key)
 
 
@@ -186,6 +188,9 @@ class Verified:
 
 
 def _verify_jws(token: str, key: ECKey) -> tuple[dict, dict]:
+    from joserfc import jws
+    from joserfc.errors import JoseError
+
     try:
         result = jws.deserialize_compact(token, key, algorithms=[ALGORITHM])
         payload = jsondepth.loads(result.payload)
@@ -199,6 +204,8 @@ def _verify_jws(token: str, key: ECKey) -> tuple[dict, dict]:
 def _issuer_payload(token: str | dict, issuer_keys: dict, algorithms) -> tuple[dict, dict]:
     """The issuer's protected header (the first checked signature's) and payload, once every signature
     this verifier accepts verified by its ``kid`` through the crypto provider."""
+    from joserfc.errors import JoseError
+
     try:
         body, signed = signing.jws_parts(token)
         keys = {kid: signing.public_key(key) for kid, key in issuer_keys.items()}
@@ -221,6 +228,9 @@ def _issuer_payload(token: str | dict, issuer_keys: dict, algorithms) -> tuple[d
 
 
 def _header(token: str) -> dict:
+    from joserfc import jws
+    from joserfc.errors import JoseError
+
     try:
         return jws.extract_compact(token.encode("ascii")).headers()
     except (JoseError, ValueError, UnicodeError):
@@ -295,6 +305,9 @@ def _verified(header: dict, payload: dict, parts: Parts, *, issuer, nonce, audie
 def _check_kb(parts: Parts, payload: dict, *, nonce, audience, now) -> None:
     if not parts.kb_jwt:
         raise SdJwtRejected("key_binding_missing")
+    from joserfc.errors import JoseError
+    from joserfc.jwk import ECKey
+
     try:
         holder = ECKey.import_key(payload["cnf"]["jwk"])
     except (KeyError, TypeError, ValueError, JoseError):

@@ -1,8 +1,9 @@
 """Worker memory (issue 25): a gunicorn worker imports every app and the URL map at start, so a heavy
 library imported at module level sits in every worker whether or not it serves that path. The
 libraries only some paths or processes use — the knowledge search's rjieba dictionary, bm25s and
-numpy, pypdf for uploads, WeasyPrint and pyHanko for PDFs, the holidays library outside the years
-services/workdays-cn.json keeps, Pillow, qrcode and lxml for pictures — are imported where they are used."""
+numpy, pypdf for uploads, WeasyPrint and pyHanko (and asn1crypto, which only pyHanko's seals need)
+for PDFs, the holidays library outside the years services/workdays-cn.json keeps, Pillow, qrcode and
+lxml for pictures, joserfc for a wallet's own key in OpenID4VCI/SD-JWT — are imported where they are used."""
 
 import json
 import os
@@ -11,7 +12,7 @@ import sys
 
 from devtools.stack import ROOT
 
-HEAVY = ("rjieba", "bm25s", "numpy", "pypdf", "weasyprint", "pyhanko", "openpyxl", "holidays", "PIL", "qrcode", "lxml")
+HEAVY = ("rjieba", "bm25s", "numpy", "pypdf", "weasyprint", "pyhanko", "asn1crypto", "joserfc", "openpyxl", "holidays", "PIL", "qrcode", "lxml")
 
 WORKER = """
 import json, resource, sys

@@ -255,6 +255,9 @@ def test_sign_out_other_devices(citizen, password):
     assert phone.get("/api/v1/me/").status_code == 200
 
 
+NEW_ARGON2 = "argon2$argon2id$v=19$m=7168,t=5,p=1$"  # OWASP's 7 MiB, t = 5 (identity/hashers.py)
+
+
 def test_passwords_are_argon2id_at_owasp_parameters_and_old_hashes_upgrade_at_sign_in(settings, citizen, password):
     from django.contrib.auth.hashers import make_password
 
@@ -266,5 +269,31 @@ def test_passwords_are_argon2id_at_owasp_parameters_and_old_hashes_upgrade_at_si
     status, _body = Mobile().post("/auth/login", {"username": citizen.id_number, "password": password})
     assert status == 200
     citizen.refresh_from_db()
-    assert citizen.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert citizen.password.startswith(NEW_ARGON2)
     assert Mobile().post("/auth/login", {"username": citizen.id_number, "password": password})[0] == 200  # and it still signs in
+
+
+def test_a_hash_at_the_old_19_mib_setting_verifies_and_is_rewritten_at_the_new_one_only_after_a_right_password(settings, citizen, password):
+    from django.contrib.auth.hashers import Argon2PasswordHasher, check_password, get_hasher
+
+    from portal import settings as project_settings
+
+    class Argon2At19MiB(Argon2PasswordHasher):  # the setting passwords were hashed at until 2026-12-07
+        time_cost, memory_cost, parallelism = 2, 19456, 1
+
+    settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS
+    old = Argon2At19MiB().encode(password, Argon2At19MiB().salt())
+    assert old.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$") and check_password(password, old)
+    hasher = get_hasher("default")
+    assert hasher.must_update(old) and not hasher.must_update(hasher.encode(password, hasher.salt()))
+    citizen.password = old
+    citizen.save(update_fields=["password"])
+
+    assert Mobile().post("/auth/login", {"username": citizen.id_number, "password": password + "-wrong"})[0] == 400
+    citizen.refresh_from_db()
+    assert citizen.password == old  # a wrong password rewrites nothing
+
+    assert Mobile().post("/auth/login", {"username": citizen.id_number, "password": password})[0] == 200
+    citizen.refresh_from_db()
+    assert citizen.password.startswith(NEW_ARGON2) and citizen.password != old
+    assert Mobile().post("/auth/login", {"username": citizen.id_number, "password": password})[0] == 200  # the rewritten hash signs in
