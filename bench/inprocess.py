@@ -12,7 +12,8 @@ most 30, one Argon2id hash each), as ``bench/run.py`` measures it last. ``profil
 (``INPROCESS_TIMER=cpu``: timed by the process's CPU time, not the wall clock, so waits on a crowded
 machine's sockets do not hide where the CPU goes). ``rounds R N`` runs ``BENCH_ONLY``'s scenarios and the
 signed-in baseline in turn, ``R`` rounds of ``N`` requests each, and prints their CPU ms and the ratio to
-the baseline: the box's load falls on all of them alike.
+the baseline: the box's load falls on all of them alike. A named path's floor ("floor: …", ``bench/run.py``) runs
+beside it, and the path's ratio to it is printed too.
 """
 
 from __future__ import annotations
@@ -132,6 +133,7 @@ def run(mode: str, only: str, n: int) -> None:
     planned, _ = scenarios(app, tokens)
     planned.append((SIGN_IN, None))  # last, as bench/run.py measures it: password sign-ins (one Argon2id hash each)
     wanted = {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()}
+    wanted |= {f"floor: {name}" for name in wanted}  # a path's floor beside it (bench/run.py)
     print(f"after sign-in and setup: VmRSS {status('VmRSS')} MiB, VmHWM {status('VmHWM')} MiB", flush=True)
     tracing = mode == "memory" and os.environ.get("INPROCESS_TRACEMALLOC") != "0"  # 0: resident memory only, at full speed
     if tracing:
@@ -183,7 +185,8 @@ def rounds(count: int, n: int) -> None:
     app.get("/healthz")
     tokens = {key: app.sign_in(PEOPLE[key]) for key in [*CITIZEN_KEYS, "clerk", "checkpoint"]}
     planned, _ = scenarios(app, tokens)
-    wanted = ["baseline: bare authenticated DRF view", *(name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip())]
+    only = [name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()]
+    wanted = ["baseline: bare authenticated DRF view", *only, *(f"floor: {name}" for name in only)]  # a path's floor beside it (bench/run.py)
     plan = {name: lines() if callable(lines) else lines for name, lines in planned if name in wanted}
     spent = dict.fromkeys(plan, 0.0)
     for lines in plan.values():  # warm up
@@ -197,8 +200,9 @@ def rounds(count: int, n: int) -> None:
             spent[name] += time.process_time() - cpu
     base = spent[wanted[0]]
     for name in plan:
+        floor = spent.get(f"floor: {name}")
         print(f"{name}: {spent[name] * 1000 / (count * n):.2f} CPU ms/req, {spent[name] / base:.2f} × the signed-in baseline "
-              f"(inverse {base / spent[name]:.2f})", flush=True)
+              f"(inverse {base / spent[name]:.2f})" + (f", {spent[name] / floor:.2f} × its floor" if floor else ""), flush=True)
 
 
 if __name__ == "__main__":

@@ -12,8 +12,9 @@ restarted with it, the SM2 keys made by the deploy step), marked "SM2 co-signed"
 
 Knobs: BENCH_CITIZENS, BENCH_SMALL, BENCH_SECONDS (per scenario, default 10), BENCH_CONNECTIONS (default 16),
 BENCH_RESULTS (the directory for the table, default bench/results; `make test`'s small run writes elsewhere),
-BENCH_SM2 (default 1; 0 leaves out the co-signed rows), BENCH_ONLY (a comma list of scenario names: only those, and the
-baselines, are measured).
+BENCH_SM2 (default 1; 0 leaves out the co-signed rows), BENCH_ONLY (a comma list of scenario names: only those, their
+floors and the baselines, are measured). A "floor: …" row is a bare authenticated DRF view doing only the work that path
+cannot avoid (portal.views.BenchShowFloorApi, BenchVerifyFloorApi): what any implementation of it on this stack costs.
 """
 
 from __future__ import annotations
@@ -59,8 +60,8 @@ ONLY = {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if 
 
 
 def wanted(name: str) -> bool:
-    """Measured in this run: every scenario, or with BENCH_ONLY the named ones and the baselines."""
-    return not ONLY or name in ONLY or name.startswith("baseline")
+    """Measured in this run: every scenario, or with BENCH_ONLY the named ones, their floors and the baselines."""
+    return not ONLY or name in ONLY or name.startswith("baseline") or name.removeprefix("floor: ") in ONLY
 
 
 def worker_pids(stack: Stack) -> list[int]:
@@ -281,6 +282,9 @@ def scenarios(stack: Stack, tokens: dict) -> tuple[list[tuple[str, list[str]]], 
         ("verify a health pass (checkpoint)", [f"POST\t/api/v1/health/checks/\t{tokens['checkpoint']}\t{json.dumps({'payload': p})}" for p in passes]),
         ("show a credential (sign a 亮证 QR)", [f"POST\t/api/v1/wallet/{licence}/presentations/\t{citizen}\t{disclose}"]),
         ("verify a credential (clerk)", [f"POST\t/api/v1/verifications/\t{tokens['clerk']}\t{json.dumps({'payload': p})}" for p in presentations]),
+        # The two paths' floors (portal.views.BenchShowFloorApi, BenchVerifyFloorApi): only the work each cannot avoid
+        ("floor: show a credential (sign a 亮证 QR)", [f"POST\t/bench/floor-show\t{citizen}\t{disclose}"]),
+        ("floor: verify a credential (clerk)", [f"POST\t/bench/floor-verify\t{tokens['clerk']}\t{json.dumps({'payload': p})}" for p in presentations]),
         ("list the catalogue (anonymous)", ["GET\t/api/v1/items/\t\t", "GET\t/api/v1/items/?q=%E9%A9%BE%E9%A9%B6%E8%AF%81\t\t"]),
         ("submit an application (秒批 item)", [f"POST\t/api/v1/applications/\t{citizen}\t{application}__IDEM__"]),
         ("resolve a 鲁通码", lutong_lines(stack)),

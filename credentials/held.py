@@ -170,12 +170,17 @@ def _fresh(instance: Model, copies: dict) -> Model:
     return copied
 
 
-def valid_held(index: str) -> list[Credential]:
+def _named(credentials: list[Credential], identifier: str | None) -> list[Credential]:
+    return credentials if identifier is None else [credential for credential in credentials if credential.identifier == identifier]
+
+
+def valid_held(index: str, identifier: str | None = None) -> list[Credential]:
     """The person's credentials whose stored status is valid (their expiry is the reader's to check,
-    ``effective_status``), newest first, with type and department."""
+    ``effective_status``), newest first, with type and department; with ``identifier`` only that one
+    (亮证: the request's own copy of one credential, not of all the person holds)."""
     connection = connections["default"]
     if connection.vendor != "postgresql":  # no stamp trigger (credentials/migrations/0015): no copy to trust
-        return list(_rows(index))
+        return _named(list(_rows(index)), identifier)
     key = copy_key(index)
     found = cache.get_many([mirror_key(index), key, *_WATCHED])  # one round trip
     watched = [found.get(name) for name in _WATCHED]
@@ -191,7 +196,7 @@ def valid_held(index: str) -> list[Credential]:
     kept = _opened(found[key], key) if isinstance(found.get(key), bytes) else None
     if kept is not None and kept[0] == stamp and kept[1] == watched:
         copies: dict = {}  # this read's: the kept instances stay alive in _opened's cache meanwhile, so ids are not reused
-        return [_fresh(credential, copies) for credential in kept[2]]
+        return [_fresh(credential, copies) for credential in _named(kept[2], identifier)]
     credentials = list(_rows(index))
     cache.set(key, crypto.encrypt_bytes(pickle.dumps((stamp, watched, credentials), protocol=pickle.HIGHEST_PROTOCOL), context=key), KEEP)
-    return credentials
+    return _named(credentials, identifier)

@@ -99,9 +99,8 @@ def credential_to_show(user: User, identifier: str) -> Credential:
     if user.id_number_index:
         from credentials.held import valid_held
 
-        for credential in valid_held(user.id_number_index):
-            if credential.identifier == identifier:
-                return credential
+        for credential in valid_held(user.id_number_index, identifier):  # a copy of that one only
+            return credential
     return credential_for(user, identifier)
 
 

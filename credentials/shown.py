@@ -88,7 +88,8 @@ def publish(presentation, credential, view: dict, *, quota, record: dict) -> boo
         return False
     key, blob, seconds = _kept(presentation, credential, view)
     replicas = getattr(settings, "QILU_JOURNAL_REPLICAS", 0)
-    keys, args = [cache.make_and_validate_key(quota.key), journal.STREAM, key], [quota.count, quota.seconds + 1, journal.raw(record), blob, seconds]
+    # the quota key as made: validating it only warns of memcached-unsafe keys, and it is ours
+    keys, args = [cache.make_key(quota.key), journal.STREAM, key], [quota.count, quota.seconds + 1, journal.raw(record), blob, seconds]
     try:
         client = journal._redis()
         if replicas:  # and, on the same connection, WAIT for the replicas to hold it (core.journal._append)

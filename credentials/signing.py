@@ -35,6 +35,7 @@ import binascii
 import functools
 import json
 import re
+import struct
 import threading
 import time
 import zlib
@@ -504,7 +505,7 @@ def keys_from_jwks(document: dict | str) -> dict[str, PublicKey]:
 
 COMPACT_PREFIX = "QL1:"  # like the DCC's "HC1:": names the scheme and its version; QR alphanumeric
 _BASE45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
-_BASE45_VALUE = {char: value for value, char in enumerate(_BASE45)}
+_BASE45_CHARS = frozenset(_BASE45)
 _COSE_SIGN1_TAG = 18
 _ALG, _KID, _TYP = 1, 4, 16  # COSE header labels (RFC 9052; typ RFC 9596)
 _COUNTERSIGNATURE = 11  # "Countersignature version 2" (RFC 9338)
@@ -515,41 +516,44 @@ _CWT_NAMES = {number: name for name, number in _CWT.items()}
 _MAX_INFLATED = 4096
 
 
+# Base45 without a Python step per character (it runs for every 亮证 code shown and scanned): encoding
+# writes a 16-bit group as its low two characters (its value mod 2025, from a table of the 2,025 pairs)
+# and a third (value // 2025), a trailing byte as two; decoding maps the characters to their values in
+# one ``bytes.translate`` and takes them three at a time.
+_PAIRS = [_BASE45[value % 45] + _BASE45[value // 45] for value in range(45 * 45)]
+_BASE45_DIGITS = bytes.maketrans(_BASE45.encode("ascii"), bytes(range(45)))
+
+
 def base45_encode(data: bytes) -> str:
     """RFC 9285: two bytes become three characters of the QR alphanumeric set, a last byte two."""
-    out = []
-    pairs = len(data) - len(data) % 2
-    for i in range(0, pairs, 2):  # unrolled: this runs for every 亮证 code shown
-        value = data[i] << 8 | data[i + 1]
-        out += (_BASE45[value % 45], _BASE45[value // 45 % 45], _BASE45[value // 2025])
-    if pairs < len(data):
-        out += (_BASE45[data[-1] % 45], _BASE45[data[-1] // 45])
+    whole = len(data) // 2
+    out = [_PAIRS[value % 2025] + _BASE45[value // 2025] for value in struct.unpack_from(f">{whole}H", data)]
+    if len(data) % 2:
+        out.append(_PAIRS[data[-1]])
     return "".join(out)
 
 
 def base45_decode(text: str) -> bytes:
-    try:
-        values = [_BASE45_VALUE[char] for char in text]
-    except KeyError:
-        raise ValueError("not base45") from None
-    out = bytearray()
-    whole = len(values) - len(values) % 3
-    for i in range(0, whole, 3):  # unrolled: this runs for every 亮证 code scanned
-        value = values[i] + values[i + 1] * 45 + values[i + 2] * 2025
-        if value > 0xFFFF:
-            raise ValueError("base45 group out of range")
-        out += bytes((value >> 8, value & 0xFF))
-    rest = values[whole:]
+    if not _BASE45_CHARS.issuperset(text):
+        raise ValueError("not base45")
+    digits = text.encode("ascii").translate(_BASE45_DIGITS)  # each character's value, 0–44
+    whole = len(digits) - len(digits) % 3
+    values = [low + middle * 45 + high * 2025 for low, middle, high in zip(digits[0:whole:3], digits[1:whole:3], digits[2:whole:3], strict=True)]
+    if values and max(values) > 0xFFFF:
+        raise ValueError("base45 group out of range")
+    out = struct.pack(f">{len(values)}H", *values)
+    rest = digits[whole:]
     if len(rest) == 1:
         raise ValueError("a dangling base45 character")
     if rest:
         value = rest[0] + rest[1] * 45
         if value > 0xFF:
             raise ValueError("base45 group out of range")
-        out.append(value)
-    return bytes(out)
+        out += bytes((value,))
+    return out
 
 
+@functools.lru_cache(maxsize=256)  # a handful of kids, asked for on every code shown and scanned (each key of the ring is tried)
 def _short_kid(thumbprint: str) -> bytes:
     """The COSE ``kid``: the first 8 bytes of the key's RFC 7638 thumbprint (the JWKS ``kid``), as
     the DCC takes 8 bytes of its certificate's hash."""

@@ -1,5 +1,6 @@
 """The portal's shell pages and the process health endpoints."""
 
+import functools
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -189,3 +190,76 @@ class BenchAuthenticatedApi(APIView):
 
     def get(self, request):
         return Response({"ok": True})
+
+
+# The floors of the two 亮证 paths (issue 25): a bare authenticated DRF view doing only the work the path
+# cannot avoid, so a path's ratio can be read against what any implementation of it on this stack costs.
+# What they read and write is the size of the real thing; their keys are the bench's own.
+FLOOR_STREAM = "qilu:bench:floor"  # a stream of its own, capped: the journal's consumer never reads it
+FLOOR_KEPT = "qilu:bench:floor-kept"
+FLOOR_SIGNED = bytes(96)  # about what a 亮证 code's COSE Sig_structure is (protected header, CWT with iss/iat/exp/cti)
+FLOOR_KEPT_SIZE = 1126  # a kept code in Redis (credentials.shown: encrypted JSON of the disclosed view and labels)
+FLOOR_RECORD = "r" * 480  # about a journal record of a shown code or a scan (JSON)
+_FLOOR_SCAN = """
+local first = redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) and 1 or 0
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', '1000', '*', 'r', ARGV[2])
+return first
+"""
+
+
+def _floor_redis():
+    from django_redis import get_redis_connection
+
+    return get_redis_connection("default")
+
+
+def _floor_signer():
+    from credentials import signing
+
+    return signing.keyring().signers[signing.Purpose.CREDENTIALS]
+
+
+class BenchShowFloorApi(APIView):
+    """The floor of 亮证 show: its JSON body parsed; one Redis read of the person's held copy (the
+    real bytes, not opened); one ES256 signature of a code's size; one Redis write of a record."""
+
+    def post(self, request):
+        from django.core.cache import cache
+
+        from credentials.held import copy_key
+
+        request.data  # noqa: B018 — parsed, as the path parses its body
+        client = _floor_redis()
+        client.get(cache.make_key(copy_key(request.user.id_number_index or "")))
+        _floor_signer().sign(FLOOR_SIGNED)
+        client.xadd(FLOOR_STREAM, {"r": FLOOR_RECORD}, maxlen=1000, approximate=True)
+        return Response({"ok": True}, status=201)
+
+
+class BenchVerifyFloorApi(APIView):
+    """The floor of a clerk's scan: its JSON body parsed; one ES256 verification of a code's size; one
+    Redis read of a kept code's size; one Lua script claiming one-time use (SET NX) and appending a record."""
+
+    _signed: tuple = ()
+
+    def post(self, request):
+        from credentials import signing
+
+        payload = request.data.get("payload", "") if isinstance(request.data, dict) else ""
+        if not BenchVerifyFloorApi._signed:  # once per process: a signature to check, the kept value to read
+            signer = _floor_signer()
+            key = signing.keyring().public[signer.kid]
+            BenchVerifyFloorApi._signed = (key, signer.sign(FLOOR_SIGNED))
+            _floor_redis().set(FLOOR_KEPT, bytes(FLOOR_KEPT_SIZE), ex=3600)
+        key, signature = BenchVerifyFloorApi._signed
+        if not key.verify(FLOOR_SIGNED, signature):
+            raise RuntimeError("the floor's own signature did not verify")
+        client = _floor_redis()
+        client.get(FLOOR_KEPT)
+        first = _floor_script(client)(keys=[f"qilu:bench:floor-once:{payload[-32:]}", FLOOR_STREAM], args=[660, FLOOR_RECORD])
+        return Response({"ok": True, "first": bool(first)})
+
+
+@functools.cache
+def _floor_script(client):
+    return client.register_script(_FLOOR_SCAN)  # EVALSHA: one round trip, as credentials.shown's scripts

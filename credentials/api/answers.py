@@ -6,11 +6,8 @@ plainly valid goes through its serializer, so every error answer is unchanged.""
 
 from __future__ import annotations
 
-from rest_framework import serializers
-
+from core.answers import datetime_text
 from credentials.api.serializers import PresentationCreateSerializer, VerifySerializer
-
-_DATETIME = serializers.DateTimeField()  # its representation only (the current time zone, ISO 8601)
 
 
 def _plain_keys(disclose) -> bool:
@@ -32,7 +29,7 @@ def presentation_request(data) -> tuple[list[str], int | None]:
 def presentation_answer(shown) -> dict:
     """``PresentationSerializer(shown).data`` (without the QR pictures, which the view adds)."""
     presentation = shown.presentation
-    return {"id": str(presentation.id), "payload": str(shown.token), "expires_at": _DATETIME.to_representation(presentation.expires_at),
+    return {"id": str(presentation.id), "payload": str(shown.token), "expires_at": datetime_text(presentation.expires_at),
             "disclosed": [str(key) for key in presentation.disclosed]}
 
 

@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.answers import respond
 from core.errors import NotFound
 from core.public_cache import public_read
 from credentials import documents, rendering, selectors, services, signing
@@ -164,7 +165,7 @@ class PresentationApi(APIView):
             body["qr_svg"] = rendering.qr_svg(shown.token)
         elif request.query_params.get("qr") == "png":
             body["qr_png"] = base64.b64encode(rendering.qr_png(shown.token)).decode()
-        return Response(body, status=status.HTTP_201_CREATED)
+        return respond(request, body, status=status.HTTP_201_CREATED)  # Response(body)'s bytes (core/answers.py)
 
 
 class ChecksApi(generics.ListAPIView):
@@ -182,7 +183,7 @@ class VerifyApi(APIView):
     @extend_schema(request=VerifySerializer, responses=VerdictSerializer, summary="Verify a scanned presentation (window clerks)")
     def post(self, request):
         verdict = services.presentation_verify(actor=request.user, token=answers.verify_request(request.data))  # VerifySerializer's rules
-        return Response(answers.verdict_answer(verdict))  # VerdictSerializer's JSON, plainly
+        return respond(request, answers.verdict_answer(verdict))  # VerdictSerializer's JSON, plainly, as Response's bytes
 
 
 class VerificationPhotoApi(APIView):

@@ -132,6 +132,24 @@ def test_the_same_copy_is_unpickled_once_per_process_and_each_read_gets_its_own_
     assert identifiers(citizen) == []
 
 
+def test_one_credential_asked_for_by_its_identifier_is_the_only_one_copied(licence, issuer, citizen, monkeypatch):
+    """亮证 asks for one credential (``credential_to_show``): from the rows and from the kept copy alike
+    it gets that one — the same as in the whole list — and no copy of the others."""
+    second = credential_issue(actor=issuer[0], data=licence_data(citizen, record_id="DL-2")).credential
+    commit()
+    from_rows = valid_held(citizen.id_number_index, licence.identifier)  # no copy yet: the rows, then kept
+    everything = valid_held(citizen.id_number_index)
+    copied = []
+    real = held._fresh
+    monkeypatch.setattr(held, "_fresh", lambda instance, copies: copied.append(instance) or real(instance, copies))
+    from_copy = valid_held(citizen.id_number_index, second.identifier)
+    assert sorted(c.identifier for c in everything) == sorted([licence.identifier, second.identifier])
+    assert [c.identifier for c in from_rows] == [licence.identifier] and [c.identifier for c in from_copy] == [second.identifier]
+    assert [c.identifier for c in copied if isinstance(c, Credential)] == [second.identifier]
+    assert from_copy[0].fields == second.fields and from_copy[0].type.name == second.type.name
+    assert valid_held(citizen.id_number_index, "no-such-credential") == []
+
+
 def test_the_mirror_is_only_ever_raised(licence, citizen):
     commit()
     index = citizen.id_number_index

@@ -88,3 +88,26 @@ def test_plain_reading_cleans_as_the_serializer_does():
     assert answers.presentation_request({"ttl_seconds": "30"}) == ([], 30)  # through the serializer
     assert answers.verify_request({"payload": " abc "}) == "abc"
     assert answers.verify_request({"payload": 123}) == "123"
+
+
+def _rendered(answer) -> bytes:
+    from rest_framework.renderers import JSONRenderer
+
+    return JSONRenderer().render(answer.json(), "application/json", {})
+
+
+def test_both_answers_are_the_bytes_the_json_renderer_writes(citizen_api, clerk_api, licence):
+    shown = _show(citizen_api, licence, {"disclose": ["licence_class", "holder_number"]})
+    verdict = clerk_api.post(VERIFY, {"payload": shown.json()["payload"]}, format="json")
+    for answer, status in ((shown, 201), (verdict, 200)):
+        assert (answer.status_code, answer["Content-Type"]) == (status, "application/json")
+        assert answer.content == _rendered(answer) and b"\\u" not in answer.content  # compact, UTF-8 as written
+    assert verdict.json()["valid"] and verdict.json()["credential"]["holder_name"] == licence.holder_name
+
+
+def test_a_client_asking_for_indented_json_still_gets_it(citizen_api, clerk_api, licence):
+    shown = citizen_api.post(SHOW.format(identifier=licence.identifier), {"disclose": ["licence_class"]}, format="json",
+                             HTTP_ACCEPT="application/json; indent=2")
+    assert shown.status_code == 201 and shown.content.startswith(b'{\n  "')
+    verdict = clerk_api.post(VERIFY, {"payload": shown.json()["payload"]}, format="json", HTTP_ACCEPT="application/json; indent=2")
+    assert verdict.status_code == 200 and verdict.content.startswith(b'{\n  "') and verdict.json()["valid"]

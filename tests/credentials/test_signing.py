@@ -425,6 +425,33 @@ def test_base45_refuses_what_rfc_9285_refuses(text):
         signing.base45_decode(text)
 
 
+def _base45_by_the_rfc(data: bytes) -> str:
+    """RFC 9285 §4 as written: each pair of bytes n = a*256 + b is c + d*45 + e*45², written c d e; a last byte c d."""
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+    out = ""
+    for i in range(0, len(data) - 1, 2):
+        n = data[i] * 256 + data[i + 1]
+        out += alphabet[n % 45] + alphabet[n // 45 % 45] + alphabet[n // 2025]
+    if len(data) % 2:
+        out += alphabet[data[-1] % 45] + alphabet[data[-1] // 45]
+    return out
+
+
+def test_base45_agrees_with_the_rfcs_arithmetic_on_every_length_and_every_group():
+    import random
+
+    chance = random.Random(45)
+    samples = [bytes(chance.randrange(256) for _ in range(length)) for length in range(0, 300) for _ in range(3)]
+    samples += [bytes([a, b]) for a in (0, 1, 7, 127, 128, 254, 255) for b in range(256)] + [b"\xff\xff" * 9, b"\x00" * 11]
+    for raw in samples:
+        text = _base45_by_the_rfc(raw)
+        assert signing.base45_encode(raw) == text and signing.base45_decode(text) == raw
+    for refused in ("GGW" + "000", "000" + "GGW", "00" + "GGW", "0", "000A", "ab", "00" + "ZZ", "0:" + "ZZ"):  # ranges, dangling, alphabet
+        with pytest.raises(ValueError):
+            signing.base45_decode(refused)
+    assert signing.base45_decode("U5") == bytes([255])  # the largest last byte: 30 + 5 × 45
+
+
 def test_compact_round_trip_is_alphanumeric_and_small(signing_key):
     text, claims = signing.sign_compact({"jti": "ab" * 16}, kind=COMPACT, ttl=120)
     assert text.startswith("QL1:") and set(text) <= set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
