@@ -698,6 +698,17 @@ def verify_compact_with(text: str, *, kind: str, keys: dict, retired: frozenset[
     return claims
 
 
+def compact_jti(text: str) -> str | None:
+    """The ``jti`` a compact payload names (hex), read before any check — to name what a scan reads
+    first (``credentials.api.prefetch``); None when unreadable. Never a verdict: nothing is verified."""
+    try:
+        cwt = cbor2.loads(_cose_parts(text.strip()).payload)
+    except (ValueError, TypeError, EOFError, zlib.error, cbor2.CBORDecodeError):
+        return None
+    cti = cwt.get(_CWT["cti"]) if isinstance(cwt, dict) else None
+    return cti.hex() if isinstance(cti, bytes) and len(cti) == 16 else None
+
+
 def verify_compact(text: str, *, kind: str) -> dict:
     """Verify a compact payload signed by this platform."""
     ring = keyring()
