@@ -589,7 +589,7 @@ def sign_compact(claims: dict, *, kind: str, ttl: int) -> tuple[str, dict]:
     return COMPACT_PREFIX + base45_encode(packed if len(packed) < len(message) else message), full
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Cose:
     protected: dict
     protected_bytes: bytes
@@ -598,8 +598,11 @@ class _Cose:
     signature: bytes
 
 
+@functools.lru_cache(maxsize=16)
 def _cose_parts(text: str) -> _Cose:
-    """The parts of a compact payload, or ValueError."""
+    """The parts of a compact payload, or ValueError. Kept for the last few texts: a scan reads its
+    code's ``jti`` before authentication (``compact_jti``) and verifies the same text after; callers
+    only read what it returns."""
     if not text.startswith(COMPACT_PREFIX):
         raise ValueError("not a compact payload")
     raw = base45_decode(text[len(COMPACT_PREFIX):])
