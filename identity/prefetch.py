@@ -12,6 +12,8 @@ Keys named by the person (their status, their credentials) cannot be named befor
 who it is, so beside each cached session entry a **companion key** holds, in clear, the little that
 names them: ``<user id>:<person index>`` (``identity.sessions.who_key``), written and deleted with the
 entry's user snapshot. The script reads the entry and its companion and builds those keys from it.
+A companion lost on its own (evicted) comes back when the snapshot is next attached (it lives
+``USER_CACHE_SECONDS``); meanwhile the routes read their keys themselves.
 
 Nothing here is trusted more than what it replaces:
 
@@ -27,7 +29,8 @@ Nothing here is trusted more than what it replaces:
 
 Keys built inside the script are not passed as ``KEYS``: right for one Redis, or a Sentinel-managed
 primary and its replicas (production), not for Redis Cluster, which must know every key a script
-touches to route it (docs/scaling.md).
+touches to route it; there the script is refused (``CROSSSLOT``) and the session read plainly
+(docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.signals import request_finished, request_started
 
 PERSON = "{person}"  # where the person index goes in a key named by the person
@@ -159,16 +162,13 @@ def take(key: str) -> tuple[bool, bytes | None]:
     return True, offered.pop(key)
 
 
-def _decode(raw: bytes | None):
-    return None if raw is None else cache.client.decode(raw)
-
-
 def get(name: str):
     """``cache.get(name)``, from the session's round trip when it was read there."""
     if _OFFERED.get():
-        found, raw = take(cache_key(name))
+        backend = caches["default"]  # one look-up of the cache for the key and the decoding
+        found, raw = take(backend.make_key(name))
         if found:
-            return _decode(raw)
+            return None if raw is None else backend.client.decode(raw)
     return cache.get(name)
 
 
@@ -177,8 +177,10 @@ def get_many(names: Iterable[str]) -> dict:
     names = list(names)
     offered = _OFFERED.get()
     if offered:
-        keys = [cache_key(name) for name in names]
+        backend = caches["default"]
+        keys = [backend.make_key(name) for name in names]
         if all(key in offered for key in keys):
-            found = {name: _decode(offered.pop(key)) for name, key in zip(names, keys, strict=True)}
-            return {name: value for name, value in found.items() if value is not None}
+            decode = backend.client.decode
+            found = {name: offered.pop(key) for name, key in zip(names, keys, strict=True)}
+            return {name: decode(raw) for name, raw in found.items() if raw is not None}
     return cache.get_many(names)

@@ -156,7 +156,7 @@ class SessionStore(DbSessionStore):
         """The entry's raw bytes, and — in the same server-side step — its companion and the keys
         ``want`` names (``identity.prefetch``), kept in ``prefetched`` for the request to take."""
         redis = client.get_client(write=False)
-        keys = [cache.make_key(key), cache.make_key(who_key(self.session_key)), *self.want.keys]
+        keys = [client.make_key(key), client.make_key(who_key(self.session_key)), *self.want.keys]
         try:
             found = _fold_script(redis)(keys=keys, args=[part for pair in self.want.templates() for part in pair])
         except (RedisConnectionError, RedisTimeoutError, OSError):
