@@ -61,11 +61,14 @@ def test_without_the_companion_my_pass_reads_my_status_itself(person, password):
     assert answer.json()["colour"] == "green" and trips == ["EVALSHA", "GET"]
 
 
-@pytest.mark.parametrize("whose", ["someone else", "me with someone else's index"])
+@pytest.mark.parametrize("whose", ["someone else", "me with someone else's index", "someone else's id with my index"])
 def test_a_companion_that_names_anyone_else_is_never_taken(person, password, someone_red, whose):
+    """Read sites take a value only under the key they ask for, and only when the companion names the
+    session's user: the last case reads my own key, yet is not taken (the id does not match)."""
     client, token = signed_in(person, password)
-    pk = someone_red.pk if whose == "someone else" else person.pk
-    set_companion(token, f"{pk}:{someone_red.id_number_index}")
+    pk, index = {"someone else": (someone_red.pk, someone_red.id_number_index), "me with someone else's index": (person.pk, someone_red.id_number_index),
+                 "someone else's id with my index": (someone_red.pk, person.id_number_index)}[whose]
+    set_companion(token, f"{pk}:{index}")
     with counted() as trips:
         answer = client.get(PASS)
     assert answer.json()["colour"] == "green"  # mine, not the red status the script read
