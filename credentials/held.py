@@ -30,7 +30,7 @@ from django.db.models import Model
 from django.db.models.base import ModelState
 
 from credentials.models import Credential, HolderKind, HolderStamp
-from identity import crypto
+from identity import crypto, prefetch
 
 logger = logging.getLogger("qilu.credentials")
 KEEP = 300  # seconds; a copy also ends with any change (the stamp)
@@ -182,7 +182,7 @@ def valid_held(index: str, identifier: str | None = None) -> list[Credential]:
     if connection.vendor != "postgresql":  # no stamp trigger (credentials/migrations/0015): no copy to trust
         return _named(list(_rows(index)), identifier)
     key = copy_key(index)
-    found = cache.get_many([mirror_key(index), key, *_WATCHED])  # one round trip
+    found = prefetch.get_many([mirror_key(index), key, *_WATCHED])  # one round trip: 亮证's, with the session's (identity.prefetch)
     watched = [found.get(name) for name in _WATCHED]
     written_here = bool(connection.run_on_commit) and _written_here(index, connection)
     stamp = None if written_here else found.get(mirror_key(index))

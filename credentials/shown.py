@@ -24,7 +24,7 @@ import logging
 
 from django.conf import settings
 
-from identity import crypto
+from identity import crypto, prefetch
 
 logger = logging.getLogger("qilu.credentials")
 CHANGED_SECONDS = 600 + 120  # longer than any code lives (services.presentation_create caps ttl at 600 s)
@@ -127,7 +127,9 @@ def fetch(presentation_id: str) -> dict | None:
 
     key = _key(presentation_id)
     try:
-        blob = journal._redis().get(key)
+        found, blob = prefetch.take(key)  # read with the clerk's session when the scan's route asked for it
+        if not found:
+            blob = journal._redis().get(key)
     except Exception as exc:  # noqa: BLE001
         logger.warning("presentation not readable from Redis (%s): the database answers", type(exc).__name__)
         return None

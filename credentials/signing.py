@@ -593,7 +593,7 @@ def sign_compact(claims: dict, *, kind: str, ttl: int) -> tuple[str, dict]:
     return COMPACT_PREFIX + base45_encode(packed if len(packed) < len(message) else message), full
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Cose:
     protected: dict
     protected_bytes: bytes
@@ -602,8 +602,11 @@ class _Cose:
     signature: bytes
 
 
+@functools.lru_cache(maxsize=16)
 def _cose_parts(text: str) -> _Cose:
-    """The parts of a compact payload, or ValueError."""
+    """The parts of a compact payload, or ValueError. Kept for the last few texts: a scan reads its
+    code's ``jti`` before authentication (``compact_jti``) and verifies the same text after; callers
+    only read what it returns."""
     if not text.startswith(COMPACT_PREFIX):
         raise ValueError("not a compact payload")
     raw = base45_decode(text[len(COMPACT_PREFIX):])
@@ -700,6 +703,17 @@ def verify_compact_with(text: str, *, kind: str, keys: dict, retired: frozenset[
     if (now if now is not None else time.time()) >= claims["exp"]:
         raise SignatureRejected("expired", claims)
     return claims
+
+
+def compact_jti(text: str) -> str | None:
+    """The ``jti`` a compact payload names (hex), read before any check — to name what a scan reads
+    first (``credentials.api.prefetch``); None when unreadable. Never a verdict: nothing is verified."""
+    try:
+        cwt = cbor2.loads(_cose_parts(text.strip()).payload)
+    except (ValueError, TypeError, EOFError, zlib.error, cbor2.CBORDecodeError):
+        return None
+    cti = cwt.get(_CWT["cti"]) if isinstance(cwt, dict) else None
+    return cti.hex() if isinstance(cti, bytes) and len(cti) == 16 else None
 
 
 def verify_compact(text: str, *, kind: str) -> dict:

@@ -13,12 +13,13 @@ from core.errors import NotFound
 from healthcode import status_cache
 from healthcode.evaluation import evaluate_people
 from healthcode.models import HealthStatus
+from identity import prefetch
 
 
 def status_for(person_index: str) -> dict:
     """The person's current status as a dict (colour, reasons, rule version, times). Evaluated on the
     spot when there is none yet or when it is due for re-evaluation."""
-    status = cache.get(status_cache.key(person_index))
+    status = prefetch.get(status_cache.key(person_index))  # read with my session when my pass asked for it (identity.prefetch)
     if status is not None and status["valid_until"] > timezone.now():
         return status
     row = replicas.read(lambda: HealthStatus.objects.filter(person_index=person_index).first(), fresh_since=cache.get(status_cache.CHANGED_KEY, 0))

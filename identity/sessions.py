@@ -18,6 +18,8 @@ race with such a change cannot outlive ``USER_CACHE_SECONDS``.
 
 import contextlib
 import contextvars
+import functools
+import logging
 
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.contrib.sessions.backends.db import SessionStore as DbSessionStore
@@ -26,9 +28,12 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from identity import crypto
+from identity import crypto, prefetch
+
+logger = logging.getLogger("qilu.identity")
 
 CACHE_PREFIX = "session.enc."
 DECODED_KEPT = 512  # sessions whose last decoded entry a process keeps (~2 KiB each)
@@ -46,6 +51,26 @@ def user_sessions_key(user_id) -> str:
     return f"session.user.{user_id}"
 
 
+def who_key(session_key: str) -> str:
+    """The companion of a session's entry: ``<user id>:<person index>`` in clear, while the entry holds
+    that user's snapshot (``identity.prefetch``): what a hot route's keys are named by."""
+    return f"session.who.{session_key}"
+
+
+def _who(taken: tuple | None) -> bytes | None:
+    """The companion's value for a user snapshot (``identity.auth_backends.snapshot``), or None."""
+    if not taken:
+        return None
+    pk, names, values = taken[:3]
+    index = values[names.index("id_number_index")] if "id_number_index" in names else None
+    return f"{pk}:{index}".encode() if index else None
+
+
+@functools.cache
+def _fold_script(client):
+    return client.register_script(prefetch.SCRIPT)
+
+
 @contextlib.contextmanager
 def authenticating(session):
     """While a request's user is found: the backend takes the snapshot from this session's entry."""
@@ -59,11 +84,17 @@ def authenticating(session):
 def forget_users(user_ids) -> None:
     """Drop the snapshots of these users from every session that holds one (the sessions stay)."""
     for user_id in user_ids:  # the next request of each session reads it from the database again
-        cache.delete_many([CACHE_PREFIX + key for key in cache.get(user_sessions_key(user_id)) or []] + [user_sessions_key(user_id)])
+        keys = cache.get(user_sessions_key(user_id)) or []
+        cache.delete_many([CACHE_PREFIX + key for key in keys] + [who_key(key) for key in keys] + [user_sessions_key(user_id)])
 
 
 class SessionStore(DbSessionStore):
     user_snapshot = None
+    prefetched: prefetch.Read | None = None  # what the entry's round trip brought beside it (identity.prefetch)
+
+    def __init__(self, session_key=None, *, want: prefetch.Want | None = None):
+        super().__init__(session_key)
+        self.want = want  # keys to read in the same round trip as the entry
 
     def encode(self, session_dict):
         plain = signing.dumps(session_dict, salt=self.key_salt, serializer=self.serializer, compress=True)
@@ -101,7 +132,7 @@ class SessionStore(DbSessionStore):
             self._encoded, self._expires, self.user_snapshot = entry
             return self.decode(self._encoded)
         try:
-            raw = client.get_client(write=False).get(cache.make_key(key))
+            raw = self._read_folded(client, key) if self.want is not None else client.get_client(write=False).get(cache.make_key(key))
         except (RedisConnectionError, RedisTimeoutError, OSError):  # IGNORE_EXCEPTIONS, as cache.get: the database answers
             return None
         if raw is None:
@@ -121,9 +152,41 @@ class SessionStore(DbSessionStore):
             _DECODED[key] = (raw, entry, self.serializer().dumps(data))
         return data
 
+    def _read_folded(self, client, key: str) -> bytes | None:
+        """The entry's raw bytes, and — in the same server-side step — its companion and the keys
+        ``want`` names (``identity.prefetch``), kept in ``prefetched`` for the request to take."""
+        redis = client.get_client(write=False)
+        keys = [client.make_key(key), client.make_key(who_key(self.session_key)), *self.want.keys]
+        try:
+            found = _fold_script(redis)(keys=keys, args=[part for pair in self.want.templates() for part in pair])
+        except (RedisConnectionError, RedisTimeoutError, OSError):
+            raise
+        except RedisError as exc:  # the script refused (a replica that will not run it, a Redis without Lua): read as before
+            logger.warning("session read not folded (%s): the plain read", type(exc).__name__)
+            return redis.get(keys[0])
+        self.prefetched = prefetch.split(self.want, found[1:])
+        return found[0]
+
     def _cache(self, key: str, encoded: str, expires: float, taken: tuple | None = None) -> None:
+        """Write the entry, and with it (one MULTI) its companion — set while the entry holds a user's
+        snapshot, deleted while it holds none: the two are written and deleted together."""
         self._encoded, self._expires, self.user_snapshot = encoded, expires, taken
-        cache.set(CACHE_PREFIX + key, (encoded, expires, taken), max(1, int(expires - timezone.now().timestamp())))
+        seconds = max(1, int(expires - timezone.now().timestamp()))
+        client = _redis_client()
+        if client is None:  # a local-memory cache: nothing reads the companion (no script)
+            cache.set(CACHE_PREFIX + key, (encoded, expires, taken), seconds)
+            return
+        who = _who(taken)
+        try:
+            pipe = client.get_client(write=True).pipeline(transaction=True)
+            pipe.set(cache.make_key(CACHE_PREFIX + key), client.encode((encoded, expires, taken)), ex=seconds)
+            if who is None:
+                pipe.delete(cache.make_key(who_key(key)))
+            else:
+                pipe.set(cache.make_key(who_key(key)), who, ex=seconds)
+            pipe.execute()
+        except (RedisConnectionError, RedisTimeoutError, OSError):  # IGNORE_EXCEPTIONS, as cache.set: the database stays the truth
+            pass
 
     def attach_user(self, taken: tuple) -> None:
         """Write the user's snapshot beside this session in its cache entry (see the module's note)."""
@@ -152,7 +215,7 @@ class SessionStore(DbSessionStore):
     def delete(self, session_key=None):
         key = session_key or self.session_key
         if key:
-            cache.delete(CACHE_PREFIX + key)
+            cache.delete_many([CACHE_PREFIX + key, who_key(key)])
         super().delete(session_key)
 
 

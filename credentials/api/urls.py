@@ -1,6 +1,8 @@
 from django.urls import path
 
 from credentials.api import openid_views, views
+from credentials.api import prefetch as reads_first
+from identity import prefetch
 
 # 亮证 and its scan, resolved before every other pattern (portal/urls.py): the hottest wallet requests,
 # and each pattern tried before theirs costs every one of them. Nothing else matches these paths.
@@ -8,6 +10,9 @@ hot_patterns = [
     path("wallet/<str:identifier>/presentations/", views.PresentationApi.as_view(), name="api-wallet-present"),
     path("verifications/", views.VerifyApi.as_view(), name="api-verify"),
 ]
+# What each reads first, read with the session (identity.prefetch)
+prefetch.declare("api-wallet-present", reads_first.show)
+prefetch.declare("api-verify", reads_first.scan)
 
 urlpatterns = [
     path("credential-types/", views.CredentialTypesApi.as_view(), name="api-credential-types"),

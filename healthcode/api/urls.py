@@ -1,6 +1,8 @@
 from django.urls import path
 
+from healthcode.api import prefetch as reads_first
 from healthcode.api import views
+from identity import prefetch
 
 urlpatterns = [
     path("health/pass/", views.PassApi.as_view(), name="api-health-pass"),
@@ -14,3 +16,5 @@ urlpatterns = [
     path("health/venues/", views.VenueListApi.as_view(), name="api-health-venues"),
     path("health/import/<str:kind>/", views.HealthImportApi.as_view(), name="api-health-import"),
 ]
+
+prefetch.declare("api-health-pass", reads_first.my_pass)  # my status, read with my session
