@@ -133,6 +133,8 @@ class OptOut(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("鲁通码场景停用")
+        verbose_name_plural = _("鲁通码场景停用")
         constraints = [models.UniqueConstraint(fields=["user", "scenario"], name="lutong_optout_once")]
 
     def __str__(self) -> str:
@@ -144,6 +146,10 @@ class UsedCode(models.Model):
 
     nonce = models.CharField(max_length=32, unique=True)
     expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("已读取的鲁通码")
+        verbose_name_plural = _("已读取的鲁通码")
 
     def __str__(self) -> str:
         return self.nonce

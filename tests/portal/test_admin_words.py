@@ -80,7 +80,7 @@ def test_a_roles_permissions_are_named_in_the_pages_language(admin_client):
     chinese = page(admin_client, "/admin/auth/group/add/")
     options = re.findall(r"<option value=\"\d+\"[^>]*>([^<]*)</option>", chinese)
     assert "掌上办 | 办件 | 新增办件" in options and "电子证照 | 核验记录 | 可以核验出示的电子证照" in options
-    assert not [label for label in options if "Can " in label]
+    assert not [label for label in options if re.search(r"[A-Za-z]{3,}", label.replace("SD-JWT", ""))]
     english = re.findall(r"<option value=\"\d+\"[^>]*>([^<]*)</option>", page(admin_client, "/admin/auth/group/add/", "en"))
     assert "Can verify presented credentials" in " ".join(english)
     assert not [label for label in english if re.search(r"[\u4e00-\u9fff]", label)]
