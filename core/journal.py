@@ -118,7 +118,7 @@ def _append(raw: str) -> bool:
 
     Sent on a connection this thread keeps for the journal (``_held``) rather than through the client's
     command machinery: a check's one write costs a round trip, not redis-py's per-command pool, retry
-    and instrumentation work as well (issue 25: ~40 → ~15 µs of CPU here). What redis-py's retry did
+    and instrumentation work as well (issue 25: 40–55 → 19–29 µs of CPU on a loaded box). What redis-py's retry did
     is kept: a connection found broken (Redis restarted, failed over) is reconnected and the command
     sent once more — a record appended twice is stored once (its id) — and any other failure leaves
     the connection closed and raises, so ``hand`` writes the record inline."""
@@ -144,7 +144,9 @@ def _send(commands: list[tuple]) -> list:
     """The replies to ``commands``, sent together on this thread's journal connection."""
     pool = _redis().connection_pool
     if _held.pool is not pool or _held.pid != os.getpid():  # first use, another client (tests), or a forked worker
-        _held.pool, _held.connection, _held.pid = pool, pool.get_connection(), os.getpid()  # kept: never released to the pool
+        if _held.pool is not None and _held.pid == os.getpid():
+            _held.pool.release(_held.connection)  # the client it came from was replaced: back to its pool
+        _held.pool, _held.connection, _held.pid = pool, pool.get_connection(), os.getpid()  # kept, not released after each use
     connection = _held.connection
     try:
         connection.send_packed_command(connection.pack_commands(commands))
