@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db.models import Count, QuerySet
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import NotFound
 from healthcode.models import Appeal, Dependant, HealthStatus, PassCheck, Rule, TrustedIssuer, Venue
@@ -126,10 +126,13 @@ def appeals_decided_for(user: User, *, days: int = APPEAL_DECIDED_DAYS) -> Query
     return appeals_of(user).filter(decided_at__gte=since).exclude(status=Appeal.Status.PENDING).order_by("-decided_at")
 
 
+OUR_NAME = gettext_lazy("山东省健康通行码平台")  # translated when shown: a checkpoint's JSON answer never shows it
+
+
 def issuer_name(issuer_id: str | None) -> str | None:
     """The pass issuer by name: ours, or a trusted province's as its trust entry names it."""
     if not issuer_id:
         return None
     if issuer_id == settings.QILU_ISSUER_ID:
-        return _("山东省健康通行码平台")
+        return OUR_NAME
     return TrustedIssuer.objects.filter(issuer_id=issuer_id).values_list("name", flat=True).first()

@@ -8,6 +8,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import parsers
 from core.api import ImportReportSerializer, require_perm
 from core.errors import NotFound
 from healthcode import selectors, services
@@ -117,7 +118,7 @@ class CheckApi(APIView):
 
     @extend_schema(request=CheckRequestSerializer, responses=PassVerdictSerializer, summary="Checkpoint: verify a scanned pass (ours or a trusted province's)")
     def post(self, request):
-        payload, place = answers.check_request(request.data)  # CheckRequestSerializer's rules, plainly
+        payload, place = answers.check_request(parsers.json_data(request))  # CheckRequestSerializer's rules, plainly
         verdict = services.pass_check(actor=request.user, token=payload, place=place)
         return answers.respond(request, answers.verdict_answer(verdict))
 

@@ -112,3 +112,28 @@ def test_a_record_no_replica_holds_is_written_inline_too_and_stored_once(redis_j
     assert journal.Consumer("t-1", block_ms=10).run_once() == 1
     assert PassCheck.objects.count() == 1 and AuditEvent.objects.filter(action="health_pass_checked").count() == 1
     assert journal.backlog() == 0
+
+
+def test_after_redis_drops_the_journals_connection_the_next_scan_still_goes_to_the_stream(redis_journal, person_api, checker_api):
+    # The journal keeps one connection per thread (core.journal._send); Redis restarting or failing over
+    # closes it under the journal's feet: the append reconnects and is sent again, not written inline.
+    assert _scan(person_api, checker_api).status_code == 200
+    redis_journal.execute_command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
+    assert _scan(person_api, checker_api).json()["valid"] is True
+    assert journal.backlog() == 2 and not PassCheck.objects.exists()
+    assert journal.Consumer("t-1", block_ms=10).run_once() == 2 and PassCheck.objects.count() == 2
+
+
+def test_a_failed_append_leaves_no_reply_behind_for_the_next_one(redis_journal, settings, person_api, checker_api, caplog):
+    # XADD refused by Redis (here: a stream key of the wrong type) with its WAIT sent behind it: the record
+    # is written inline, and the next append reads its own two replies, not the refused one's WAIT reply
+    # (which would be read as the next XADD's, and that XADD's id as its WAIT's: "journal unavailable").
+    settings.QILU_JOURNAL_REPLICAS = 1  # the suite's Redis has no replica: WAIT answers 0 after 50 ms
+    redis_journal.set(journal.STREAM, b"not a stream")
+    assert _scan(person_api, checker_api).json()["valid"] is True
+    assert PassCheck.objects.count() == 1
+    redis_journal.delete(journal.STREAM)
+    caplog.clear()
+    assert _scan(person_api, checker_api).json()["valid"] is True
+    assert journal.backlog() == 1 and PassCheck.objects.count() == 2  # in the stream, and inline too: on no replica
+    assert "on no replica" in caplog.text and "journal unavailable" not in caplog.text
