@@ -140,7 +140,7 @@ def valid_credentials(*, holder_kind: str, holder_number: str = "", type_codes, 
     ids = type_ids(set(type_codes)) if type_codes else []
     if not ids:
         return {}
-    rows = (_base().defer("photo")
+    rows = (Credential.objects.select_related("type").defer("photo")  # what the callers read: type code, identifier, number, fields
             .filter(holder_kind=holder_kind, holder_index=index or holder_index(holder_kind, holder_number), status=Credential.Status.VALID)
             .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate())))
     found: dict[str, Credential] = {}

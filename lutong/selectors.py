@@ -9,7 +9,6 @@ from django.utils import timezone
 from core.public_cache import Stamp
 from credentials.claims import claim_labels
 from credentials.models import Credential, CredentialType, HolderKind
-from credentials.selectors import newest_per_type, type_ids
 from identity.models import User
 from lutong.models import OptOut, Reader, Resolution, Scenario, Terminal, Transport
 
@@ -97,15 +96,13 @@ def answer_for(person_index: str, scenario: Scenario) -> tuple[bool, list[dict]]
     newest valid credential of each type it names, labelled in the reader's language). One query: the
     switch is read beside the credentials; a type the person does not hold is left out."""
     today = timezone.localdate()
-    # The newest of each type by the types' ids (credentials.selectors.newest_per_type): joined by type code,
-    # PostgreSQL read every credential the person holds and filtered them — a citizen who applied thousands
-    # of times holds thousands of results (issue 25).
-    credentials = (Credential.objects.select_related("type").defer("photo")
-                   .filter(holder_kind=HolderKind.PERSON, holder_index=person_index, status=Credential.Status.VALID)
-                   .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today)))
+    credentials = (Credential.objects.select_related("type")
+                   .filter(holder_kind=HolderKind.PERSON, holder_index=person_index, type__code__in=list(scenario.allowed),
+                           status=Credential.Status.VALID)
+                   .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today)).order_by("-issued_on", "-id"))
     if not scenario.statutory:
         credentials = credentials.annotate(switched_off=Exists(OptOut.objects.filter(user__id_number_index=person_index, scenario_id=scenario.pk)))
-    found = list(newest_per_type(credentials, type_ids(scenario.allowed))) if scenario.allowed else []
+    found = list(credentials) if scenario.allowed else []
     if not found:  # nothing to answer; the switch still decides what the reader is told
         return is_switched_off(person_index, scenario), []
     if getattr(found[0], "switched_off", False):
