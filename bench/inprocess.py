@@ -87,6 +87,10 @@ class InProcess:
     def post(self, path, body=None, **kwargs):
         return self.request("POST", path, body or {}, **kwargs)
 
+    def manage(self, *args: str) -> subprocess.CompletedProcess:
+        """A management command against the same database (the 鲁通码 scenario makes its codes with one)."""
+        return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True, capture_output=True, text=True)
+
     def sign_in(self, id_number: str, password: str = "Qilu-demo-2026") -> str:
         from devtools.stack import Stack
 

@@ -335,6 +335,15 @@ def holder_of(applicant: User, organisation: Organisation | None) -> tuple[str, 
     return HolderKind.PERSON, applicant.id_number, applicant.name
 
 
+def holder_key(applicant: User, organisation: Organisation | None) -> dict:
+    """Who holds the credentials an application asks about, as ``credentials.selectors.valid_credentials``
+    takes it: a person by their index (the signed-in user's ID number is not loaded, nor decrypted,
+    for it), an organisation by its credit code."""
+    if organisation is not None:
+        return {"holder_kind": HolderKind.ORGANISATION, "holder_number": organisation.credit_code}
+    return {"holder_kind": HolderKind.PERSON, "index": applicant.id_number_index}
+
+
 def prefill(version: ItemVersion, applicant: User, organisation: Organisation | None = None) -> dict:
     """Values the state already holds: ``identity.name|id_number|phone`` or ``credential:<type>.<field>``."""
     kind, number, _name = holder_of(applicant, organisation)
@@ -355,11 +364,10 @@ def prefill(version: ItemVersion, applicant: User, organisation: Organisation | 
 
 def held_materials(version: ItemVersion, applicant: User, organisation: Organisation | None = None) -> list[tuple[Material, Credential | None]]:
     """Each material with the valid credential that satisfies it, if the applicant holds one (免证办)."""
-    kind, number, _name = holder_of(applicant, organisation)
     prefetched = "materials" in getattr(version, "_prefetched_objects_cache", {})  # from selectors.item_for_applying
     materials = list(version.materials.all() if prefetched else version.materials.select_related("credential_type"))
     wanted = [m.credential_type.code for m in materials if m.kind == Material.Kind.CREDENTIAL and m.credential_type_id]
-    held = valid_credentials(holder_kind=kind, holder_number=number, type_codes=wanted)
+    held = valid_credentials(**holder_key(applicant, organisation), type_codes=wanted)
     return [(m, held.get(m.credential_type.code) if m.kind == Material.Kind.CREDENTIAL and m.credential_type_id else None) for m in materials]
 
 
@@ -380,11 +388,11 @@ def _compare(value, op: str, expected) -> bool:
 
 def failing_approval_rule(application: Application) -> str | None:
     """The name of the first 秒批 rule that does not hold, or None when all hold."""
-    kind, number, _name = holder_of(application.applicant, application.organisation)
+    holder = holder_key(application.applicant, application.organisation)
     data = application.data
     for rule in application.version.approval_rules:
         if rule["kind"] == "credential_valid":
-            holds = valid_credential(holder_kind=kind, holder_number=number, type_code=rule["type"]) is not None
+            holds = valid_credential(**holder, type_code=rule["type"]) is not None
         elif rule["kind"] == "field":
             holds = _compare(data.get(rule["field"]), rule.get("op", "eq"), rule.get("value"))
         elif rule["kind"] == "applicant_age":
