@@ -96,10 +96,6 @@ class InProcess:
 
         return Stack.sign_in(self, id_number, password)
 
-    def manage(self, *args) -> subprocess.CompletedProcess:
-        """``manage.py`` against the same database (``bench/run.py`` makes its 鲁通码 codes this way)."""
-        return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True, capture_output=True, text=True)
-
     def line(self, line: str, n: int) -> int:
         method, path, token, body = line.split("\t", 3)
         headers = {}

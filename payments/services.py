@@ -22,14 +22,13 @@ own write and its notification to us then never wait for a lock our request hold
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import idempotency
+from core import idempotency, references
 from core.errors import Conflict, NotFound, Unavailable
 from core.outbox import enqueue_on_commit
 from core.usecases import SYSTEM, SystemActor, side_effect, unchanged, use_case
@@ -44,7 +43,7 @@ PENDING_QUERY_AFTER = dt.timedelta(minutes=2)
 
 
 def _number() -> str:
-    return f"PAY{timezone.localdate():%Y%m%d}{secrets.randbelow(10**10):010d}"
+    return references.drawn("PAY", 10)
 
 
 def _audit(order: Order, step: str, actor: User | SystemActor | None = None, **detail) -> None:
@@ -60,8 +59,8 @@ def order_open(*, actor: User, purpose: str, reference: str, amount_fen: int, de
     if amount_fen <= 0:
         raise ValueError("an order charges something")  # the caller opens one only for a fee
     once = idempotency.keyed(Order.objects.filter(purpose=purpose, status__in=LIVE), reference, key_field="reference", fingerprint_field=None)
-    keyed = idempotency.get_or_create(once, lambda: Order.objects.create(number=_number(), purpose=purpose, reference=reference, payer=actor,
-                                                            amount_fen=amount_fen, description=description[:128]))
+    keyed = idempotency.get_or_create(once, lambda: references.insert_numbered(
+        Order(purpose=purpose, reference=reference, payer=actor, amount_fen=amount_fen, description=description[:128]), _number))
     if keyed.created:
         _audit(keyed.row, "opened", actor)
     return keyed.row

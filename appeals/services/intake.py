@@ -12,7 +12,6 @@ through ``receive``, the one place that
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -27,7 +26,7 @@ from appeals.models import Case, CaseCategory, CaseEvent, CaseSource, Channel, K
 from appeals.permissions import is_dispatcher, may_record
 from appeals.services.workflow import case_dispatch
 from appeals.transitions import OPEN
-from core import limits, quotas
+from core import limits, quotas, references
 from core.errors import Forbidden, NotFound
 from core.imports import row_import
 from core.numbers import validate_phone
@@ -128,7 +127,7 @@ def _duplicate_key(contact_index: str, intake: Intake) -> str:
 
 
 def _number(now: dt.datetime) -> str:
-    return f"SQ{timezone.localtime(now):%Y%m%d}{secrets.randbelow(10**8):08d}"
+    return references.drawn("SQ", 8, timezone.localtime(now).date())
 
 
 def _again(case: Case, channel: str, external_id: str, actor, now: dt.datetime) -> None:
@@ -142,13 +141,14 @@ def _again(case: Case, channel: str, external_id: str, actor, now: dt.datetime) 
 def _create(intake: Intake, *, channel: str, external_id: str, reporter: User | None, recorded_by: User | None, actor,
             contact_index: str, duplicate_key: str, now: dt.datetime) -> tuple[Case, str]:
     code = tracking.new_code() if intake.anonymous else ""
-    case = Case.objects.create(
-        number=_number(now), kind=intake.kind, channel=channel, urgency=intake.urgency, title=intake.title, text=intake.text, area=intake.area,
+    case = Case(
+        kind=intake.kind, channel=channel, urgency=intake.urgency, title=intake.title, text=intake.text, area=intake.area,
         category=intake.category, item=intake.item, application=intake.application, about_department=intake.about_department,
         reporter=reporter, anonymous=intake.anonymous, contact_name=intake.contact_name or None, contact_phone=intake.contact_phone or None,
         contact_index=contact_index, duplicate_key=duplicate_key, tracking_digest=tracking.digest(code) if code else "",
         recorded_by=recorded_by, knowledge_candidates=intake.knowledge_candidates, created_at=now,
         suggested_category=None if intake.category else routing.suggest_category(f"{intake.title} {intake.text}"))
+    references.insert_numbered(case, lambda: _number(now))
     CaseSource.objects.create(case=case, channel=channel, external_id=external_id, received_at=now)
     label = _stored_words(Channel(channel).label)
     CaseEvent.objects.create(case=case, action="submit", from_status="", to_status=Status.NEW, actor=actor if isinstance(actor, User) else None,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import idempotency, quotas
+from core import idempotency, quotas, references
 from core.errors import Conflict, NotFound
 from core.fields import clean_values
 from core.outbox import enqueue_on_commit
@@ -36,7 +35,7 @@ def clean_form(version: ItemVersion, raw) -> dict:
 
 
 def _new_number() -> str:
-    return f"QL{timezone.localdate():%Y%m%d}{secrets.randbelow(10**8):08d}"
+    return references.drawn("QL", 8)
 
 
 @dataclass
@@ -118,7 +117,7 @@ def application_submit(*, actor: User, item: ServiceItem, data: dict, uploads: d
 
     def make() -> Application:
         application = Application(
-            number=_new_number(), item=item, version=version, department=item.department, applicant=actor, organisation=organisation,
+            item=item, version=version, department=item.department, applicant=actor, organisation=organisation,
             submitted_by=submitted_by or guardian, channel=Application.Channel.WINDOW if submitted_by else Application.Channel.ONLINE,
             idempotency_key=once.key, idempotency_fingerprint=once.fingerprint, materials_total=len(attachments),
             materials_saved=sum(1 for _m, credential, _u in attachments if credential is not None),
@@ -128,7 +127,7 @@ def application_submit(*, actor: User, item: ServiceItem, data: dict, uploads: d
         if fee:
             application.status = Status.AWAITING_PAYMENT  # reviewed (or 秒批) once paid
         application.data = cleaned
-        application.save()
+        references.insert_numbered(application, _new_number)
         written["attachments"] = AttachedMaterial.objects.bulk_create(
             [AttachedMaterial(application=application, material=m, credential=c, upload=u) for m, c, u in attachments]
         )

@@ -8,15 +8,13 @@ when every part has; a rejected part stops it, with the department's reason and 
 
 from __future__ import annotations
 
-import secrets
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core import idempotency, quotas
+from core import idempotency, quotas, references
 from core.errors import Conflict, DomainError
 from core.idempotency import Keyed
 from core.usecases import step, use_case
@@ -76,10 +74,10 @@ def bundle_submit(*, actor: User, bundle: Bundle, data: dict, uploads: dict | No
         raise ValidationError(errors)
 
     def make() -> BundleApplication:
-        made = BundleApplication(number=f"YJS{timezone.localdate():%Y%m%d}{secrets.randbelow(10**8):08d}", bundle=bundle, applicant=actor,
+        made = BundleApplication(bundle=bundle, applicant=actor,
                                  uploads=uploads or {}, idempotency_key=once.key, idempotency_fingerprint=once.fingerprint)
         made.data = data
-        made.save()
+        references.insert_numbered(made, lambda: references.drawn("YJS", 8))
         return made
 
     keyed = idempotency.create(once, make)
