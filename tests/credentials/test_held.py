@@ -196,8 +196,13 @@ WRITERS = {
     "bulk_update": (lambda licence, citizen, other: Credential.objects.bulk_update(
         [Credential(pk=licence.pk, status=Credential.Status.REVOKED, holder_index=licence.holder_index)], ["status"]), []),
     "bulk_create": (lambda licence, citizen, other: Credential.objects.bulk_create([_copy(licence)]), [(False, "C1"), (False, "C1")]),
+    "bulk_create, two of one holder": (lambda licence, citizen, other: Credential.objects.bulk_create(
+        [_copy(licence), _copy(licence, identifier=licence.identifier + ".second", issuer_record_index=licence.issuer_record_index[1:] + "0")]),
+        [(False, "C1"), (False, "C1"), (False, "C1")]),
     "delete one": (lambda licence, citizen, other: Credential.objects.get(pk=licence.pk).delete(), []),
     "delete a queryset": (lambda licence, citizen, other: Credential.objects.filter(pk=licence.pk).delete(), []),
+    "delete two of one holder in one statement": (lambda licence, citizen, other: (
+        _second(licence, citizen), Credential.objects.filter(holder_index=licence.holder_index, type=licence.type).delete()), []),
     "re-push to another holder (both holders change)": (lambda licence, citizen, other: credential_issue(actor=licence.issuer, data=licence_data(other)), []),
 }
 
