@@ -96,7 +96,7 @@ def test_the_plain_datetime_is_the_fields(value, zone):
     from rest_framework import serializers
 
     with timezone.override(zone):
-        assert answers._datetime(value) == serializers.DateTimeField().to_representation(value)
+        assert answers.datetime_text(value) == serializers.DateTimeField().to_representation(value)
 
 
 def test_a_check_reads_the_token_once(person_api, checker_api):
