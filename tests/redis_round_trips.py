@@ -1,16 +1,19 @@
 """A test's count of Redis round trips: each command sent on its own is one (its name recorded), each
-pipeline is one (recorded as ``PIPELINE`` and its commands). redis-py's own retry of a script it had
+pipeline is one (recorded as ``PIPELINE`` and its commands), and so is the check journal's send on the
+connection it holds (``core.journal._send``, which bypasses the client's commands). redis-py's own retry of a script it had
 to load (``NOSCRIPT`` → ``SCRIPT LOAD`` → ``EVALSHA``) shows as three: warm a path before counting."""
 
 import contextlib
 
 import redis
 
+from core import journal
+
 
 @contextlib.contextmanager
 def counted():
     seen: list[str] = []
-    real_command, real_execute = redis.Redis.execute_command, redis.client.Pipeline.execute
+    real_command, real_execute, real_send = redis.Redis.execute_command, redis.client.Pipeline.execute, journal._send
 
     def command(self, *args, **options):
         seen.append(str(args[0]).upper())
@@ -20,8 +23,13 @@ def counted():
         seen.append("PIPELINE " + " ".join(str(queued[0][0]).upper() for queued in self.command_stack))
         return real_execute(self, *args, **options)
 
-    redis.Redis.execute_command, redis.client.Pipeline.execute = command, execute
+    def send(commands):
+        names = [str(sent[0]).upper() for sent in commands]
+        seen.append(names[0] if len(names) == 1 else "PIPELINE " + " ".join(names))
+        return real_send(commands)
+
+    redis.Redis.execute_command, redis.client.Pipeline.execute, journal._send = command, execute, send
     try:
         yield seen
     finally:
-        redis.Redis.execute_command, redis.client.Pipeline.execute = real_command, real_execute
+        redis.Redis.execute_command, redis.client.Pipeline.execute, journal._send = real_command, real_execute, real_send
