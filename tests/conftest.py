@@ -42,6 +42,16 @@ def _pinned_quota_clock(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _redis_breaker_closed(monkeypatch):
+    """Each test starts with this process's Redis breaker closed (``core.ratelimits.trip``): a test that makes
+    Redis fail trips it for a few seconds, and the next test on the same worker would otherwise find the
+    shared limits "away" and take the local floor — passing or failing by timing, not by its own code."""
+    from core import ratelimits
+
+    monkeypatch.setattr(ratelimits, "_down_until", 0.0)
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -20,13 +20,6 @@ def _public_url(settings):
     settings.QILU_PUBLIC_URL = "https://qilu.example.gov.cn"  # as production: no served-origin read, only the path's own
 
 
-@pytest.fixture(autouse=True)
-def _redis_not_tripped(monkeypatch):
-    from core import ratelimits
-
-    monkeypatch.setattr(ratelimits, "_down_until", 0.0)  # an earlier test's Redis fault may have tripped this process's breaker
-
-
 @pytest.fixture
 def holder(citizen, password, licence, redis_journal):
     token = app_session_token(citizen, password)
