@@ -181,6 +181,21 @@ def match_benefits(stack: Stack) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def redis_facts(stack: Stack) -> dict:
+    """Redis's own figures (INFO): its memory and the AOF rewrites it forked — a rewrite during a scenario competes
+    with the workers for the two cores."""
+    reply = subprocess.run(["redis-cli", "-p", str(stack.redis_port), "INFO"], capture_output=True, text=True).stdout
+    info = dict(line.split(":", 1) for line in reply.splitlines() if ":" in line and not line.startswith("#"))
+    return {key: info.get(key, "?").strip() for key in ("used_memory_human", "aof_rewrites", "aof_current_size", "total_commands_processed",
+                                                         "evicted_keys", "db0")}
+
+
+def redis_line(before: dict, after: dict) -> str:
+    return (f"Redis during the scenarios at the full size: {int(after['aof_rewrites']) - int(before['aof_rewrites'])} AOF rewrite(s) forked, "
+            f"memory {before['used_memory_human']} → {after['used_memory_human']}, AOF {int(after['aof_current_size']) / 2**20:,.0f} MiB, "
+            f"{int(after['evicted_keys']):,} keys evicted, keyspace {after['db0']}")
+
+
 def journal_backlog(stack: Stack) -> int:
     reply = subprocess.run(["redis-cli", "-p", str(stack.redis_port), "XLEN", "qilu:journal"], capture_output=True, text=True).stdout.strip()
     return int(reply or 0)
@@ -372,6 +387,7 @@ def main() -> None:
         if CITIZENS > SMALL:
             load(stack, CITIZENS - SMALL, SMALL, notes)
         rounds: list[dict] = []
+        redis_before = redis_facts(stack)
         for number in range(ROUNDS):
             planned, application = scenarios(stack, tokens)  # fresh passes and presentations each round
             measured = {}
@@ -386,6 +402,7 @@ def main() -> None:
                       f"{measured[name]['cpu_ms']:.2f} CPU ms", flush=True)
             rounds.append(measured)
         results += combine(rounds)
+        notes.append(redis_line(redis_before, redis_facts(stack)))
         refusals = collections.Counter(line.split("database unavailable: ", 1)[1][:160] for line in stack.log("web").splitlines()
                                        if "database unavailable: " in line)
         if refusals:

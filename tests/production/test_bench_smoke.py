@@ -50,6 +50,7 @@ def test_the_bench_runs_end_to_end_at_a_small_size(tmp_path):
     for _name, ratio, first, second, goal, met in goals:
         assert min(float(first), float(second)) <= float(ratio) <= max(float(first), float(second))  # the median of the two rounds
         assert (met == "yes") == (float(ratio) >= float(goal))
+    assert re.search(r"Redis during the scenarios at the full size: \d+ AOF rewrite\(s\) forked", text)
     assert "all 2,000 statuses were recomputed" in text
     # the journal-lag measurement ran. Its value is a result, not a pass mark: one fresh-clone run at this
     # size measured inf (the check not seen within 30 s) where others saw it at once — open on issue 25.
