@@ -196,6 +196,21 @@ def redis_line(before: dict, after: dict) -> str:
             f"{int(after['evicted_keys']):,} keys evicted, keyspace {after['db0']}")
 
 
+def settle(stack: Stack, limit: float | None = 120) -> float:
+    """Wait until the work the last scenario queued is done — the 秒批 tasks on the interactive and notify queues,
+    the check journal's backlog — so the next one is measured on a quiet box, not beside the last one's leftovers
+    (the submit scenario leaves hundreds of tasks that would otherwise run during the next round's baselines).
+    Seconds waited; at most ``limit``."""
+    started = time.perf_counter()
+    while limit is None or time.perf_counter() - started < limit:
+        queued = [subprocess.run(["redis-cli", "-p", str(stack.redis_port), "LLEN", queue], capture_output=True, text=True).stdout.strip()
+                  for queue in ("interactive", "notify")]
+        if all(length in ("0", "") for length in queued) and not journal_backlog(stack):
+            break
+        time.sleep(0.2)
+    return time.perf_counter() - started
+
+
 def journal_backlog(stack: Stack) -> int:
     reply = subprocess.run(["redis-cli", "-p", str(stack.redis_port), "XLEN", "qilu:journal"], capture_output=True, text=True).stdout.strip()
     return int(reply or 0)
@@ -234,9 +249,7 @@ def instant_approval_during_recompute(stack: Stack, token: str, application: str
 
     # The submit scenario leaves hundreds of 秒批 tasks queued: let the interactive worker drain them first,
     # so what is measured is the recompute's effect, not the benchmark's own backlog.
-    while any(subprocess.run(["redis-cli", "-p", str(stack.redis_port), "LLEN", queue], capture_output=True, text=True).stdout.strip() not in ("0", "")
-              for queue in ("interactive", "notify")):
-        time.sleep(0.2)
+    settle(stack, limit=None)
     stack.manage("shell", "-c", "from healthcode.services import recompute_start\nfrom core.usecases import SYSTEM\n"
                  "from django.db import transaction\nwith transaction.atomic():\n    recompute_start(actor=SYSTEM, reason='bench')\n")
     recompute_started = time.perf_counter()
@@ -388,12 +401,14 @@ def main() -> None:
             load(stack, CITIZENS - SMALL, SMALL, notes)
         rounds: list[dict] = []
         redis_before = redis_facts(stack)
+        waited = 0.0
         for number in range(ROUNDS):
             planned, application = scenarios(stack, tokens)  # fresh passes and presentations each round
             measured = {}
             for name, lines in planned:
                 if not wanted(name):
                     continue
+                waited += settle(stack)
                 if name == "verify a health pass (checkpoint)" and number == 0:
                     measured[name], facts["seen"], facts["drained"] = check_lag(stack, tokens, lines)
                 else:
@@ -403,6 +418,7 @@ def main() -> None:
             rounds.append(measured)
         results += combine(rounds)
         notes.append(redis_line(redis_before, redis_facts(stack)))
+        notes.append(f"Before each scenario at the full size the bench waited for the queues and the journal to empty: {waited:.0f} s in all.")
         refusals = collections.Counter(line.split("database unavailable: ", 1)[1][:160] for line in stack.log("web").splitlines()
                                        if "database unavailable: " in line)
         if refusals:
