@@ -264,7 +264,8 @@ class BenchVerifyFloorApi(APIView):
 # (core.parsers.json_data); one ES256 verification of a pass's signing input (a compact JWS's header and
 # claims, about this size: tests/portal/test_bench_floors.py measures a real pass against it); one journal
 # record of a check's size appended as the journal appends it (core.journal: XADD on its held connection,
-# one round trip), to a capped stream of the floor's own.
+# one round trip), to a capped stream of the floor's own; its answer written as the path writes its own
+# (core.answers.respond).
 FLOOR_PASS_SIGNED = bytes(400)
 FLOOR_CHECK_RECORD = "r" * 300
 
@@ -276,7 +277,7 @@ class BenchCheckFloorApi(APIView):
     _signed: tuple = ()
 
     def post(self, request):
-        from core import journal, parsers
+        from core import answers, journal, parsers
         from credentials import signing
 
         data = parsers.json_data(request)
@@ -288,7 +289,7 @@ class BenchCheckFloorApi(APIView):
         if not key.verify(FLOOR_PASS_SIGNED, signature):
             raise RuntimeError("the floor's own signature did not verify")
         journal._send([("XADD", FLOOR_STREAM, "MAXLEN", "~", "1000", "*", "r", FLOOR_CHECK_RECORD)])
-        return Response({"ok": True, "read": len(payload)})
+        return answers.respond(request, {"ok": True, "read": len(payload)})  # written as the path writes its answer
 
 
 @functools.cache

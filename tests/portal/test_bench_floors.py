@@ -7,6 +7,8 @@ the floor cannot quietly shrink or grow; the pass check's floor verifies a signi
 record of about a real pass's and a real check record's size; and each refuses anyone not signed in,
 as the baseline does."""
 
+import json
+
 import pytest
 from rest_framework.test import APIRequestFactory, force_authenticate
 
@@ -91,7 +93,7 @@ def test_the_check_floor_verifies_and_appends_once_on_the_journal_connection(db,
     counted.commands.clear()
     journal_sends.clear()
     answer = _post(views.BenchCheckFloorApi, checkpoint, {"payload": "eyJ.a-pass"})
-    assert (answer.status_code, answer.data) == (200, {"ok": True, "read": 10})
+    assert (answer.status_code, json.loads(answer.content)) == (200, {"ok": True, "read": 10})
     assert (journal_sends, counted.commands) == ([["XADD"]], [])  # one round trip, none through the client
     assert counted.xlen(views.FLOOR_STREAM) == 2
 
