@@ -18,7 +18,7 @@ Knobs: BENCH_CITIZENS, BENCH_SMALL, BENCH_SECONDS (per scenario, default 10), BE
 BENCH_RESULTS (the directory for the table, default bench/results; `make test`'s small run writes elsewhere),
 BENCH_SM2 (default 1; 0 leaves out the co-signed rows), BENCH_ONLY (a comma list of scenario names: only those, their
 floors and the baselines, are measured). A "floor: …" row is a bare authenticated DRF view doing only the work that path
-cannot avoid (portal.views.BenchShowFloorApi, BenchVerifyFloorApi): what any implementation of it on this stack costs.
+cannot avoid (portal.views.BenchShowFloorApi, BenchVerifyFloorApi, BenchCheckFloorApi): what any implementation of it on this stack costs.
 """
 
 from __future__ import annotations
@@ -320,9 +320,10 @@ def scenarios(stack: Stack, tokens: dict) -> tuple[list[tuple[str, list[str]]], 
         ("verify a health pass (checkpoint)", [f"POST\t/api/v1/health/checks/\t{tokens['checkpoint']}\t{json.dumps({'payload': p})}" for p in passes]),
         ("show a credential (sign a 亮证 QR)", [f"POST\t/api/v1/wallet/{licence}/presentations/\t{citizen}\t{disclose}"]),
         ("verify a credential (clerk)", [f"POST\t/api/v1/verifications/\t{tokens['clerk']}\t{json.dumps({'payload': p})}" for p in presentations]),
-        # The two paths' floors (portal.views.BenchShowFloorApi, BenchVerifyFloorApi): only the work each cannot avoid
+        # The paths' floors (portal.views.BenchShowFloorApi, BenchVerifyFloorApi, BenchCheckFloorApi): only the work each cannot avoid
         ("floor: show a credential (sign a 亮证 QR)", [f"POST\t/bench/floor-show\t{citizen}\t{disclose}"]),
         ("floor: verify a credential (clerk)", [f"POST\t/bench/floor-verify\t{tokens['clerk']}\t{json.dumps({'payload': p})}" for p in presentations]),
+        ("floor: verify a health pass (checkpoint)", [f"POST\t/bench/floor-check\t{tokens['checkpoint']}\t{json.dumps({'payload': p})}" for p in passes]),
         ("list the catalogue (anonymous)", ["GET\t/api/v1/items/\t\t", "GET\t/api/v1/items/?q=%E9%A9%BE%E9%A9%B6%E8%AF%81\t\t"]),
         ("submit an application (秒批 item)", [f"POST\t/api/v1/applications/\t{citizen}\t{application}__IDEM__"]),
         ("resolve a 鲁通码", lutong_lines(stack)),

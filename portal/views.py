@@ -260,6 +260,38 @@ class BenchVerifyFloorApi(APIView):
         return Response({"ok": True, "first": bool(first)})
 
 
+# The floor of a checkpoint's scan of a health pass (issue 25): its JSON body read as the path reads it
+# (core.parsers.json_data); one ES256 verification of a pass's signing input (a compact JWS's header and
+# claims, about this size: tests/portal/test_bench_floors.py measures a real pass against it); one journal
+# record of a check's size appended as the journal appends it (core.journal: XADD on its held connection,
+# one round trip), to a capped stream of the floor's own; its answer written as the path writes its own
+# (core.answers.respond).
+FLOOR_PASS_SIGNED = bytes(400)
+FLOOR_CHECK_RECORD = "r" * 300
+
+
+class BenchCheckFloorApi(APIView):
+    """The floor of a checkpoint's scan: the body parsed, one ES256 verification of a pass's size, one
+    journal append (one round trip)."""
+
+    _signed: tuple = ()
+
+    def post(self, request):
+        from core import answers, journal, parsers
+        from credentials import signing
+
+        data = parsers.json_data(request)
+        payload = data.get("payload", "") if isinstance(data, dict) else ""
+        if not BenchCheckFloorApi._signed:  # once per process: a signature to check
+            signer = _floor_signer()
+            BenchCheckFloorApi._signed = (signing.keyring().public[signer.kid], signer.sign(FLOOR_PASS_SIGNED))
+        key, signature = BenchCheckFloorApi._signed
+        if not key.verify(FLOOR_PASS_SIGNED, signature):
+            raise RuntimeError("the floor's own signature did not verify")
+        journal._send([("XADD", FLOOR_STREAM, "MAXLEN", "~", "1000", "*", "r", FLOOR_CHECK_RECORD)])
+        return answers.respond(request, {"ok": True, "read": len(payload)})  # written as the path writes its answer
+
+
 @functools.cache
 def _floor_script(client):
     return client.register_script(_FLOOR_SCAN)  # EVALSHA: one round trip, as credentials.shown's scripts

@@ -91,11 +91,19 @@ def _sm4_gcm_decrypt(key: bytes, nonce: bytes, data: bytes, aad: bytes) -> bytes
         raise CryptoError("authentication failed") from exc
 
 
+@functools.lru_cache(maxsize=64)
+def _aesgcm(key: bytes) -> AESGCM:
+    """One AES-GCM object per key (the keys are the derived ones, a handful per process): building it
+    costs more than opening a pass's 32-byte subject with it (issue 25). The object keeps no state
+    between calls: each takes its own nonce."""
+    return AESGCM(key)
+
+
 def aead_encrypt(alg: str, key: bytes, plaintext: bytes, aad: bytes = b"") -> bytes:
     algs.check(alg, algs.AEADS)
     nonce = os.urandom(NONCE)
     if alg == algs.AES_256_GCM:
-        return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+        return nonce + _aesgcm(bytes(key)).encrypt(nonce, plaintext, aad)
     return nonce + _sm4_gcm_encrypt(key[:16], nonce, plaintext, aad)  # SM4 keys are 128-bit
 
 
@@ -106,7 +114,7 @@ def aead_decrypt(alg: str, key: bytes, blob: bytes, aad: bytes = b"") -> bytes:
     if alg == algs.SM4_GCM:
         return _sm4_gcm_decrypt(key[:16], nonce, data, aad)
     try:
-        return AESGCM(key).decrypt(nonce, data, aad)
+        return _aesgcm(bytes(key)).decrypt(nonce, data, aad)
     except InvalidTag as exc:
         raise CryptoError("authentication failed") from exc
 

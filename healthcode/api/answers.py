@@ -7,7 +7,12 @@ The answers are written by ``core.answers.respond`` (the bytes DRF writes)."""
 
 from __future__ import annotations
 
-from django.utils.translation import get_language
+import functools
+from json.encoder import encode_basestring
+
+from django.http import HttpResponse
+from django.utils.translation import get_language, override
+from rest_framework.renderers import JSONRenderer
 
 from core.answers import datetime_text, respond  # noqa: F401 — respond: the views answer through this module
 from healthcode.api.serializers import CheckRequestSerializer
@@ -57,3 +62,33 @@ def verdict_answer(verdict) -> dict:
         "issuer": None if verdict.issuer is None else str(verdict.issuer),
         "expires_at": None if verdict.expires_at is None else datetime_text(verdict.expires_at),
     }
+
+
+def verdict_response(request, verdict) -> HttpResponse:
+    """``respond(request, verdict_answer(verdict))``, byte for byte: the answer's head — validity, reason and
+    the reason's words — is written once per (validity, reason, language), and only the check's own fields
+    (colour, masked name, issuer, expiry) are encoded per check (issue 25). Any other negotiated form,
+    or a JSON renderer set up otherwise (ASCII-only, indented), goes through ``respond`` as before."""
+    renderer = request.accepted_renderer
+    if (type(renderer) is not JSONRenderer or request.accepted_media_type != JSONRenderer.media_type or renderer.ensure_ascii
+            or not renderer.compact):
+        return respond(request, verdict_answer(verdict))
+    expires = None if verdict.expires_at is None else datetime_text(verdict.expires_at)
+    tail = (f',"colour":{_text(verdict.colour)},"masked_name":{_text(verdict.masked_name)},"issuer":{_text(verdict.issuer)}'
+            f',"expires_at":{_text(expires)}}}')
+    text = _verdict_head(bool(verdict.valid), str(verdict.reason), get_language()) + tail.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return HttpResponse(text.encode(), content_type=JSONRenderer.media_type)
+
+
+def _text(value) -> str:
+    return "null" if value is None else encode_basestring(str(value))  # what the JSON encoder writes for a str (ensure_ascii off)
+
+
+@functools.lru_cache(maxsize=256)  # (validity, reason, language): a few dozen
+def _verdict_head(valid: bool, reason: str, language: str | None) -> str:
+    from healthcode.services import REASONS
+
+    with override(language):
+        message = str(REASONS.get(reason, reason))
+    head = f'{{"valid":{"true" if valid else "false"},"reason":{encode_basestring(reason)},"message":{encode_basestring(message)}'
+    return head.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")

@@ -120,7 +120,7 @@ class CheckApi(APIView):
     def post(self, request):
         payload, place = answers.check_request(parsers.json_data(request))  # CheckRequestSerializer's rules, plainly
         verdict = services.pass_check(actor=request.user, token=payload, place=place)
-        return answers.respond(request, answers.verdict_answer(verdict))
+        return answers.verdict_response(request, verdict)  # answers.verdict_answer's JSON, its fixed head written once
 
 
 class VenueListApi(APIView):

@@ -54,9 +54,18 @@ def test_the_plain_read_answers_what_drf_answers(body, content_type):
     assert _outcome(lambda: request.data) == expected_after
 
 
-def test_a_view_with_other_parsers_reads_through_drf():
+def test_a_view_with_other_parsers_reads_through_drf(monkeypatch):
+    parsed = []
+    monkeypatch.setattr(JSONParser, "parse", lambda self, *args, **kwargs: parsed.append(1) or {"a": 1})
     request = _request(b'{"a": 1}', "application/json", parsers=[JSONParser(), FormParser()])
-    assert json_data(request) == {"a": 1} and "_full_data" in request.__dict__
+    assert json_data(request) == {"a": 1} and parsed == [1]
+
+
+def test_a_plain_json_body_is_read_without_drf_s_parser(monkeypatch):
+    # DRF's Request starts with ``_full_data`` set (to Empty): the plain read must not take that for "read already"
+    monkeypatch.setattr(JSONParser, "parse", lambda *args, **kwargs: pytest.fail("read through DRF's parser"))
+    request = _request(b'{"payload": "x"}', "application/json")
+    assert json_data(request) == {"payload": "x"}
 
 
 def test_the_plain_read_keeps_what_it_read_for_later_readers():

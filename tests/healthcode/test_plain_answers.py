@@ -126,3 +126,47 @@ def test_a_client_asking_for_indented_json_still_gets_it(person_api):
     assert answer.status_code == 200 and answer.content.startswith(b'{\n  "') and answer["Cache-Control"] == "no-store"
     plain = person_api.get("/api/v1/health/pass/")
     assert plain["Content-Type"] == "application/json" and b"\n" not in plain.content and plain["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("reason", [*services.REASONS, "not_a_listed_reason"])
+def test_the_pre_rendered_verdict_is_the_plain_answer_byte_for_byte(reason, language):
+    from types import SimpleNamespace
+
+    from django.utils import translation
+    from rest_framework.renderers import JSONRenderer
+
+    request = SimpleNamespace(accepted_renderer=JSONRenderer(), accepted_media_type="application/json")
+    verdicts = [
+        services.PassVerdict(valid=reason == "valid", reason=reason, colour="green", masked_name="张*", issuer="CN-37",
+                             expires_at=dt.datetime(2026, 12, 6, 8, 0, 1, 250, tzinfo=dt.UTC), check_id=None),
+        services.PassVerdict(valid=False, reason=reason, colour=None, masked_name=None, issuer=None, expires_at=None, check_id=None),
+        services.PassVerdict(valid=True, reason=reason, colour=7, masked_name='李"\\\u2028\u2029\x01*', issuer="省外 <CN-44>",
+                             expires_at=dt.datetime(2026, 12, 6, 8, 0), check_id=None),
+    ]
+    with translation.override(language), timezone.override("Asia/Shanghai"):
+        for verdict in verdicts:
+            expected = answers.respond(request, answers.verdict_answer(verdict))
+            answer = answers.verdict_response(request, verdict)
+            assert (answer.content, answer.status_code, answer["Content-Type"]) == (expected.content, 200, "application/json")
+            assert answer.content == JSONRenderer().render(PassVerdictSerializer(verdict).data, "application/json", {})
+
+
+def test_a_verdict_in_another_negotiated_form_is_a_response():
+    from types import SimpleNamespace
+
+    from rest_framework.renderers import JSONRenderer
+    from rest_framework.response import Response
+
+    verdict = services.PassVerdict(valid=False, reason="expired", colour=None, masked_name=None, issuer=None, expires_at=None, check_id=None)
+    answer = answers.verdict_response(SimpleNamespace(accepted_renderer=JSONRenderer(), accepted_media_type="application/json; indent=2"), verdict)
+    assert isinstance(answer, Response) and answer.data == answers.verdict_answer(verdict)
+
+
+def test_a_checkpoint_sees_the_verdict_in_its_language(person_api, checker_api):
+    payload = person_api.get("/api/v1/health/pass/").json()["payload"]
+    english = checker_api.post(CHECK, {"payload": payload}, format="json", HTTP_ACCEPT_LANGUAGE="en").json()
+    chinese = checker_api.post(CHECK, {"payload": "garbled"}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    again = checker_api.post(CHECK, {"payload": "garbled"}, format="json", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert (english["message"], again["message"]) == ("Valid", "Not a health pass QR code")
+    assert chinese["message"] != again["message"] and not chinese["message"].isascii()  # the head is kept per language

@@ -1,15 +1,22 @@
-"""The floors of the two 亮证 paths (portal.views.BenchShowFloorApi, BenchVerifyFloorApi; issue 25): bare
-authenticated DRF views that do only the work each path cannot avoid, measured beside the path by
-bench/run.py and bench/inprocess.py. Pinned here: each does exactly its Redis work — show one read and
-one capped stream append, verify one read and one script that claims once and appends — so the floor
-cannot quietly shrink or grow, and it refuses anyone not signed in, as the baseline does."""
+"""The floors of the two 亮证 paths and of a checkpoint's pass check (portal.views.BenchShowFloorApi,
+BenchVerifyFloorApi, BenchCheckFloorApi; issue 25): bare authenticated DRF views that do only the work
+each path cannot avoid, measured beside the path by bench/run.py and bench/inprocess.py. Pinned here:
+each does exactly its Redis work — show one read and one capped stream append, verify one read and one
+script that claims once and appends, the pass check one append on the journal's held connection — so
+the floor cannot quietly shrink or grow; the pass check's floor verifies a signing input and appends a
+record of about a real pass's and a real check record's size; and each refuses anyone not signed in,
+as the baseline does."""
+
+import json
 
 import pytest
 from rest_framework.test import APIRequestFactory, force_authenticate
 
+from core import journal
 from credentials.held import copy_key
+from healthcode.demo import default_ruleset
 from portal import views
-from tests.factories import UserFactory, fresh_signing_key
+from tests.factories import PopulationRecordFactory, UserFactory, api_as, fresh_signing_key
 
 pytestmark = pytest.mark.usefixtures("redis_journal")
 
@@ -65,6 +72,50 @@ def test_the_verify_floor_verifies_reads_and_claims_once(db, counted):
     assert counted.xlen(views.FLOOR_STREAM) == 3
 
 
+@pytest.fixture
+def journal_sends(monkeypatch):
+    """The command lists sent on the journal's held connection (core.journal._send)."""
+    sent, real = [], journal._send
+
+    def send(commands):
+        sent.append([command[0] for command in commands])
+        return real(commands)
+
+    monkeypatch.setattr(journal, "_send", send)
+    return sent
+
+
+def test_the_check_floor_verifies_and_appends_once_on_the_journal_connection(db, counted, journal_sends):
+    fresh_signing_key()
+    checkpoint = UserFactory(roles=["checkpoint"])
+    views.BenchCheckFloorApi._signed = ()
+    _post(views.BenchCheckFloorApi, checkpoint, {"payload": "warm-up"})  # once per process: its signature
+    counted.commands.clear()
+    journal_sends.clear()
+    answer = _post(views.BenchCheckFloorApi, checkpoint, {"payload": "eyJ.a-pass"})
+    assert (answer.status_code, json.loads(answer.content)) == (200, {"ok": True, "read": 10})
+    assert (journal_sends, counted.commands) == ([["XADD"]], [])  # one round trip, none through the client
+    assert counted.xlen(views.FLOOR_STREAM) == 2
+
+
+def test_the_check_floor_is_the_size_of_a_real_pass_and_check_record(db, citizen, journal_sends):
+    fresh_signing_key()
+    default_ruleset()
+    PopulationRecordFactory(id_number=citizen.id_number, id_number_index=citizen.id_number_index, name=citizen.name, area_code="370102")
+    payload = api_as(citizen).get("/api/v1/health/pass/").json()["payload"]
+    header, claims, _signature = payload.split(".")
+    client = journal._redis()
+    client.delete(journal.STREAM)
+    answer = api_as(UserFactory(roles=["checkpoint"])).post("/api/v1/health/checks/", {"payload": payload, "place": "济南西站"}, format="json")
+    assert answer.status_code == 200 and answer.json()["valid"] is True
+    (_id, fields), = client.xrange(journal.STREAM)
+    client.delete(journal.STREAM)
+    assert abs(len(f"{header}.{claims}") - len(views.FLOOR_PASS_SIGNED)) <= 0.15 * len(views.FLOOR_PASS_SIGNED)
+    assert abs(len(fields[b"r"]) - len(views.FLOOR_CHECK_RECORD)) <= 0.25 * len(views.FLOOR_CHECK_RECORD)
+    assert journal_sends == [["XADD"]]  # the path appends as its floor does
+
+
 def test_a_floor_refuses_anyone_not_signed_in(db):
     assert _post(views.BenchShowFloorApi, None, {}).status_code in (401, 403)
     assert _post(views.BenchVerifyFloorApi, None, {"payload": "x"}).status_code in (401, 403)
+    assert _post(views.BenchCheckFloorApi, None, {"payload": "x"}).status_code in (401, 403)

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.slow
 SCENARIOS = ["baseline: bare Django view", "baseline: bare unauthenticated DRF view", "baseline: bare authenticated DRF view", "show a health pass",
              "verify a health pass (checkpoint)", "show a credential (sign a 亮证 QR)", "verify a credential (clerk)", "list the catalogue (anonymous)",
              "submit an application (秒批 item)", "sign in (ID number + password)", "resolve a 鲁通码",
-             "floor: show a credential (sign a 亮证 QR)", "floor: verify a credential (clerk)",  # the two paths' floors (portal.views)
+             "floor: show a credential (sign a 亮证 QR)", "floor: verify a credential (clerk)",  # the paths' floors (portal.views)
+             "floor: verify a health pass (checkpoint)",
              # with SM2 co-signatures on (issue 26)
              "show a health pass, SM2 co-signed", "verify a health pass (checkpoint), SM2 co-signed",
              "show a credential (sign a 亮证 QR), SM2 co-signed", "verify a credential (clerk), SM2 co-signed"]
