@@ -82,4 +82,5 @@ if settings.PAYSIM_ENABLED:
 if settings.QILU_BENCH:
     urlpatterns += [path("bench/bare", views.bench_bare), path("bench/drf", views.BenchAuthenticatedApi.as_view()),
                     path("bench/drf-anon", views.BenchAnonymousApi.as_view()),
-                    path("bench/floor-show", views.BenchShowFloorApi.as_view()), path("bench/floor-verify", views.BenchVerifyFloorApi.as_view())]
+                    path("bench/floor-show", views.BenchShowFloorApi.as_view(), name=views.FLOOR_SHOW_ROUTE),
+                    path("bench/floor-verify", views.BenchVerifyFloorApi.as_view())]
