@@ -6,7 +6,9 @@ SM2 co-signing on it is the general encoder's code, countersignature and all."""
 from __future__ import annotations
 
 import hashlib
+import random
 import uuid
+import zlib
 
 import pytest
 
@@ -25,11 +27,27 @@ def deterministic(monkeypatch, signing_key):
 @pytest.mark.parametrize("ttl", [15, 60, 600])
 def test_the_template_writes_the_general_encoders_bytes(deterministic, monkeypatch, settings, now, ttl):
     monkeypatch.setattr(signing.time, "time", lambda: now + 0.75)
-    for issuer in ("https://qilu.example.gov.cn", "x", "签发方" * 30):
+    for issuer in ("https://qilu.example.gov.cn", "x", "qilu" * 20, "签发方" * 30):
         settings.QILU_ISSUER_ID = issuer
         for _ in range(3):
             jti = uuid.uuid4().hex
             assert signing.sign_compact_jti(jti, kind=KIND, ttl=ttl) == signing.sign_compact({"jti": jti}, kind=KIND, ttl=ttl)
+
+
+def test_a_repetitive_issuer_makes_a_code_that_zlib_shortens_and_the_template_writes_it_alike(deterministic, settings):
+    settings.QILU_ISSUER_ID = "qilu" * 20  # a code of < 250 bytes that compresses: the small window's branch
+    jti = uuid.uuid4().hex
+    text, _claims = signing.sign_compact_jti(jti, kind=KIND, ttl=60)
+    assert signing.base45_decode(text.removeprefix(signing.COMPACT_PREFIX))[:2] == b"\x78\xda"
+    assert text == signing.sign_compact({"jti": jti}, kind=KIND, ttl=60)[0]
+
+
+def test_zlib_at_level_9_byte_for_byte_with_a_small_window():
+    rng = random.Random(25)
+    for length in range(0, 400):
+        for data in (rng.randbytes(length), bytes(rng.choice(b"ab\x00\xff") for _ in range(length)),
+                     (b"https://qilu.example.gov.cn" * 16)[: length // 2] + rng.randbytes(length - length // 2)):
+            assert signing._zlib9(data) == zlib.compress(data, 9), length
 
 
 def test_a_templated_code_verifies_with_the_general_verifier(signing_key):
