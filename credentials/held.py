@@ -147,9 +147,29 @@ def _opened(blob: bytes, key: str):
     identical content: a new copy is a new nonce, so new bytes). What it returns is shared by every
     request that reads these bytes: never hand it out, only ``_fresh`` copies of its instances."""
     try:
-        return pickle.loads(crypto.decrypt_bytes(blob, context=key))  # noqa: S301 — authenticated (AES-GCM under our key) before it is unpickled
+        kept = pickle.loads(crypto.decrypt_bytes(blob, context=key))  # noqa: S301 — authenticated (AES-GCM under our key) before it is unpickled
     except (crypto.provider_.CryptoError, pickle.UnpicklingError, ValueError, TypeError):
         return None
+    for credential in kept[2]:
+        credential.__dict__[_DERIVED] = {}  # shared by this copy's request copies (_fresh): see derived
+    return kept
+
+
+_DERIVED = "_held_derived"
+DERIVED_MOST = 64  # values kept per credential of a copy (a few disclosure choices each): the rest are computed per request
+
+
+def derived(credential: Credential) -> dict:
+    """Where 亮证 keeps what it computes from a credential alone — its disclosed view, the labels, what
+    a scan is kept — so that it is computed once per copy and process, not per code: the copy's bytes
+    are never reused for other content (a new copy is new ciphertext, and a changed credential, type or
+    department moves a stamp and makes a new copy), so what is computed from a credential of the copy
+    stays true for as long as the copy is read. Shared by every request's copy of that credential
+    (``_fresh``): its values are never mutated, and only what depends on nothing but the credential as
+    the copy has it (no clock, no language, no user) goes in. A credential not read from a copy (SQLite,
+    a copy just rebuilt, someone else's licence) gets a dict of its own, thrown away with the request."""
+    memo = credential.__dict__.get(_DERIVED)
+    return memo if memo is not None else {}
 
 
 def _fresh(instance: Model, copies: dict) -> Model:

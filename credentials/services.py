@@ -24,7 +24,7 @@ from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.fields import clean_values
 from core.numbers import validate_credit_code, validate_id_number
 from core.usecases import pure, step, unchanged, use_case
-from credentials import selectors, signing
+from credentials import held, selectors, signing
 from credentials import shown as kept_shown
 from credentials.claims import claim_labels
 from credentials.holders import holder_index, holder_organisation, holder_user
@@ -330,26 +330,85 @@ def disclosed_view(credential: Credential, disclose: Iterable[str]) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class ShownCode:
+    """A shown code's presentation as the journal will write its ``Presentation`` row: no row on the
+    request path, so no model instance either (an unsaved one costs its field machinery per code)."""
+
+    id: uuid.UUID
+    credential_id: int
+    presenter_id: int
+    on_behalf: bool
+    disclosed: list[str]
+    created_at: dt.datetime
+    expires_at: dt.datetime
+
+    @property
+    def pk(self) -> uuid.UUID:
+        return self.id
+
+
 @dataclass
 class Shown:
-    presentation: Presentation
+    presentation: ShownCode
     token: str
     claims: dict
+
+
+def _remember(memo: dict, key, value):
+    if len(memo) < held.DERIVED_MOST:
+        memo[key] = value
+    return value
+
+
+def _status_now(credential: Credential, memo: dict) -> str:
+    """``credential.effective_status()``: the moment it expires in the current time zone (the start of
+    the day after ``expires_on``) kept with the credential (``held.derived``), and the clock read."""
+    if credential.status != Credential.Status.VALID or not credential.expires_on:
+        return credential.effective_status()
+    zone = timezone.get_current_timezone()
+    ends = memo.get(("ends", zone))
+    if ends is None:
+        try:
+            ends = _remember(memo, ("ends", zone), dt.datetime.combine(credential.expires_on + dt.timedelta(days=1), dt.time(), tzinfo=zone).timestamp())
+        except OverflowError:  # valid until the last day there is
+            return credential.effective_status()
+    return Credential.Status.EXPIRED if time.time() >= ends else Credential.Status.VALID
+
+
+def _disclosable(credential: Credential, memo: dict) -> frozenset[str]:
+    found = memo.get("disclosable")
+    if found is None:
+        found = _remember(memo, "disclosable", frozenset(credential.type.fields_by_key) | frozenset(SPECIAL_DISCLOSURES))
+    return found
+
+
+def _kept_part(credential: Credential, disclose: list[str], memo: dict) -> tuple[dict, str]:
+    """``disclosed_view`` and the kept entry's part it is in (``credentials.shown.credential_part``),
+    once per credential of a held copy and choice of fields (never mutated: shared)."""
+    key = ("kept", tuple(disclose))
+    found = memo.get(key)
+    if found is None:
+        view = disclosed_view(credential, disclose)
+        found = _remember(memo, key, (view, kept_shown.credential_part(credential, view)))
+    return found
 
 
 @use_case(audit=AuditEvent.Action.CREDENTIAL_PRESENTED)
 def presentation_create(*, actor: User, credential: Credential, disclose: Iterable[str], ttl: int | None = None) -> Shown:
     """Sign a one-time, short-lived presentation of one credential with only the chosen fields. Each
     person may create ``presentations`` (``core.quotas``) a minute: a QR on show needs a few, a script
-    needs thousands."""
+    needs thousands. What depends on the credential alone (its disclosed view, the fields it has, when
+    it expires, what a scan is kept) is computed once per held copy (``held.derived``)."""
     if not may_present(actor, credential):
         raise NotFound(_("Not found."), code="not_found")
     quota = quotas.window("presentations", actor.pk)  # counted below, with the record, in one round trip (credentials.shown.publish)
-    status = credential.effective_status()
+    memo = held.derived(credential)
+    status = _status_now(credential, memo)
     if status != Credential.Status.VALID:
         raise Conflict(_("This credential is %(status)s and cannot be shown.") % {"status": credential.get_effective_status_display()},
                            code=f"credential_{status}")
-    allowed = set(credential.type.fields_by_key) | set(SPECIAL_DISCLOSURES)
+    allowed = _disclosable(credential, memo)
     disclose = sorted(set(disclose))
     unknown = [key for key in disclose if key not in allowed]
     if unknown:
@@ -357,11 +416,11 @@ def presentation_create(*, actor: User, credential: Credential, disclose: Iterab
     ttl = min(max(int(ttl or settings.QILU_PRESENTATION_TTL), 15), 600)
     presentation_id = uuid.uuid4()
     # The code is a signed reference to this row (what it discloses stays here): small enough to scan.
-    token, claims = signing.sign_compact({"jti": presentation_id.hex}, kind=PRESENTATION_KIND, ttl=ttl)
+    token, claims = signing.sign_compact_jti(presentation_id.hex, kind=PRESENTATION_KIND, ttl=ttl)
     own = credential.holder_kind == HolderKind.PERSON and credential.holder_index == actor.id_number_index  # no look-up for my own
     on_behalf = credential.holder_kind == HolderKind.PERSON and not own  # 代亮: a guardian shows a family member's credential
-    presentation = Presentation(id=presentation_id, credential=credential, presenter=actor, on_behalf=on_behalf, disclosed=disclose,
-                                created_at=dt.datetime.fromtimestamp(claims["iat"], tz=dt.UTC), expires_at=dt.datetime.fromtimestamp(claims["exp"], tz=dt.UTC))
+    presentation = ShownCode(id=presentation_id, credential_id=credential.pk, presenter_id=actor.pk, on_behalf=on_behalf, disclosed=disclose,
+                             created_at=dt.datetime.fromtimestamp(claims["iat"], tz=dt.UTC), expires_at=dt.datetime.fromtimestamp(claims["exp"], tz=dt.UTC))
     # No row on the request path: the presentation and its audit event go to the check journal (written
     # inline when it runs inline or Redis is away); what a scan needs is kept in Redis (credentials.shown) —
     # with the quota's count, in one round trip.
@@ -371,12 +430,12 @@ def presentation_create(*, actor: User, credential: Credential, disclose: Iterab
         actor_description=_("家人 %(name)s（代亮）") % {"name": masking.shown("name", actor.name, viewer=masking.Viewer.DISPLAY)} if on_behalf else "",
         detail={"credential": credential.type.name, "identifier": credential.identifier, "disclosed": disclose} | ({"family": True} if on_behalf else {}),
     )
-    view = disclosed_view(credential, disclose) if kept_shown.in_redis() else None
-    if not kept_shown.publish(presentation, credential, view, quota=quota, record=record):
+    view, part = _kept_part(credential, disclose, memo) if kept_shown.in_redis() else (None, None)
+    if not kept_shown.publish(presentation, credential, view, quota=quota, record=record, part=part):
         quotas.take("presentations", actor.pk)
         journal.hand(record)
         if kept_shown.in_redis():
-            kept_shown.keep(presentation, credential, view)
+            kept_shown.keep(presentation, credential, view, part=part)
     return Shown(presentation=presentation, token=token, claims=claims)
 
 

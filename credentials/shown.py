@@ -59,34 +59,49 @@ def _show_script(client):
     return client.register_script(_SHOW)
 
 
-def _kept(presentation, credential, view: dict) -> tuple[str, bytes, int]:
-    """What a scan needs of ``presentation`` (unsaved: the journal writes it), encrypted, under its key,
-    for its life plus a minute."""
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def credential_part(credential, view: dict) -> str:
+    """The kept entry's members that depend only on the credential and what it discloses — its status,
+    expiry, photo, disclosed view and labels —, as JSON without the opening brace."""
     from credentials.claims import labelled_claims
 
     claims = labelled_claims(credential.type)  # what claim_labels answers in each language
     labels = {"zh": {name: zh for name, zh, _en in claims}, "en": {name: en for name, _zh, en in claims}}
-    entry = {"credential": credential.pk, "type": credential.type_id, "presenter": presentation.presenter_id, "on_behalf": presentation.on_behalf,
-             "disclosed": presentation.disclosed, "created": presentation.created_at.timestamp(), "expires": presentation.expires_at.timestamp(),
-             "status": credential.status, "expires_on": credential.expires_on.isoformat() if credential.expires_on else None,
-             "photo": bool(credential.photo), "view": view, "labels": labels}
+    return _ENCODER.encode({"status": credential.status, "expires_on": credential.expires_on.isoformat() if credential.expires_on else None,
+                            "photo": bool(credential.photo), "view": view, "labels": labels})[1:]
+
+
+def _kept(presentation, credential, view: dict, part: str | None = None) -> tuple[str, bytes, int]:
+    """What a scan needs of ``presentation`` (unsaved: the journal writes it), encrypted under its own
+    key's context, for its life plus a minute. The entry is one JSON object (``fetch`` reads it): the
+    code's own members, then the credential's (``part``: ``credential_part``, which the caller may have
+    kept — once per held copy and disclosure, ``credentials.held.derived``): the same bytes as the
+    whole entry encoded at once."""
+    if part is None:
+        part = credential_part(credential, view)
+    own = _ENCODER.encode({"credential": credential.pk, "type": credential.type_id, "presenter": presentation.presenter_id,
+                           "on_behalf": presentation.on_behalf, "disclosed": presentation.disclosed, "created": presentation.created_at.timestamp(),
+                           "expires": presentation.expires_at.timestamp()})
     key = _key(presentation.pk.hex)
     seconds = max(1, int((presentation.expires_at - dt.datetime.now(dt.UTC)).total_seconds()) + 60)
-    return key, crypto.encrypt_bytes(json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode(), context=key), seconds
+    return key, crypto.encrypt_bytes((own[:-1] + "," + part).encode(), context=key), seconds
 
 
-def publish(presentation, credential, view: dict, *, quota, record: dict) -> bool:
+def publish(presentation, credential, view: dict, *, quota, record: dict, part: str | None = None) -> bool:
     """In one Redis round trip: count the code against ``quota`` (a ``core.quotas.Window``; over it,
     ``TooMany`` and nothing else happens), append ``record`` (a ``core.journal.entry``) to the journal
     and keep what a scan needs. False when Redis cannot answer now: the caller counts, records and
-    keeps the ordinary way (the local quota floor, the record written inline)."""
+    keeps the ordinary way (the local quota floor, the record written inline). ``part``: the
+    entry's ``credential_part``, when the caller kept it."""
     from django.core.cache import cache
 
     from core import journal, quotas, ratelimits
 
     if not in_redis() or ratelimits.shared_down():
         return False
-    key, blob, seconds = _kept(presentation, credential, view)
+    key, blob, seconds = _kept(presentation, credential, view, part)
     replicas = getattr(settings, "QILU_JOURNAL_REPLICAS", 0)
     # the quota key as made: validating it only warns of memcached-unsafe keys, and it is ours
     keys, args = [cache.make_key(quota.key), journal.STREAM, key], [quota.count, quota.seconds + 1, journal.raw(record), blob, seconds]
@@ -110,11 +125,11 @@ def publish(presentation, credential, view: dict, *, quota, record: dict) -> boo
     return True
 
 
-def keep(presentation, credential, view: dict) -> None:
+def keep(presentation, credential, view: dict, *, part: str | None = None) -> None:
     """Keep what a scan needs of ``presentation`` for its life plus a minute (when ``publish`` could not)."""
     from core import journal
 
-    key, blob, seconds = _kept(presentation, credential, view)
+    key, blob, seconds = _kept(presentation, credential, view, part)
     try:
         journal._redis().set(key, blob, ex=seconds)
     except Exception as exc:  # noqa: BLE001 — a scan then reads the row the journal wrote inline

@@ -82,5 +82,7 @@ if settings.PAYSIM_ENABLED:
 if settings.QILU_BENCH:
     urlpatterns += [path("bench/bare", views.bench_bare), path("bench/drf", views.BenchAuthenticatedApi.as_view()),
                     path("bench/drf-anon", views.BenchAnonymousApi.as_view()),
-                    path("bench/floor-show", views.BenchShowFloorApi.as_view()), path("bench/floor-verify", views.BenchVerifyFloorApi.as_view()),
-                    path("bench/floor-check", views.BenchCheckFloorApi.as_view())]
+                    path("bench/floor-verify", views.BenchVerifyFloorApi.as_view()), path("bench/floor-check", views.BenchCheckFloorApi.as_view())]
+    # 亮证's floor resolved where 亮证 is, right after the hot routes: a floor pays no more URL patterns than its path
+    hot = next(i for i, pattern in enumerate(urlpatterns) if getattr(pattern, "urlconf_name", None) is credentials_hot) + 1
+    urlpatterns.insert(hot, path("bench/floor-show", views.BenchShowFloorApi.as_view(), name=views.FLOOR_SHOW_ROUTE))

@@ -16,7 +16,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from identity import masking
+from credentials.api import prefetch as reads_first
+from credentials.held import _WATCHED, copy_key, mirror_key
+from identity import masking, prefetch
 
 
 def home(request):
@@ -220,20 +222,23 @@ def _floor_signer():
 
 
 class BenchShowFloorApi(APIView):
-    """The floor of 亮证 show: its JSON body parsed; one Redis read of the person's held copy (the
-    real bytes, not opened); one ES256 signature of a code's size; one Redis write of a record."""
+    """The floor of 亮证 show: its JSON body parsed; the person's held copy, its stamp's mirror and the
+    watched stamps read as the path reads them — in the session's round trip (``identity.prefetch``,
+    declared below as the path declares its own), or in one ``MGET`` when the session's read did not
+    bring them —, the copy's bytes not opened; one ES256 signature of a code's size; one Redis write
+    (a record appended)."""
 
     def post(self, request):
-        from django.core.cache import cache
-
-        from credentials.held import copy_key
-
         request.data  # noqa: B018 — parsed, as the path parses its body
-        client = _floor_redis()
-        client.get(cache.make_key(copy_key(request.user.id_number_index or "")))
+        index = request.user.id_number_index or ""
+        prefetch.get_many([mirror_key(index), copy_key(index), *_WATCHED])  # as credentials.held.valid_held reads them
         _floor_signer().sign(FLOOR_SIGNED)
-        client.xadd(FLOOR_STREAM, {"r": FLOOR_RECORD}, maxlen=1000, approximate=True)
+        _floor_redis().xadd(FLOOR_STREAM, {"r": FLOOR_RECORD}, maxlen=1000, approximate=True)
         return Response({"ok": True}, status=201)
+
+
+FLOOR_SHOW_ROUTE = "bench-floor-show"
+prefetch.declare(FLOOR_SHOW_ROUTE, reads_first.show)  # the floor reads first what 亮证 reads first (credentials.api.prefetch)
 
 
 class BenchVerifyFloorApi(APIView):

@@ -5,18 +5,25 @@ each does exactly its Redis work — show one read and one capped stream append,
 script that claims once and appends, the pass check one append on the journal's held connection — so
 the floor cannot quietly shrink or grow; the pass check's floor verifies a signing input and appends a
 record of about a real pass's and a real check record's size; and each refuses anyone not signed in,
-as the baseline does."""
+as the baseline does. The show floor reads what 亮证 reads first (its held copy, mirror and watched
+stamps) in the session's round trip, as the path does (``identity.prefetch``): signed in with a
+session, it is two round trips — the session's, its write."""
 
 import json
 
 import pytest
-from rest_framework.test import APIRequestFactory, force_authenticate
+from django.test import override_settings
+from django.urls import path
+from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
 
 from core import journal
 from credentials.held import copy_key
 from healthcode.demo import default_ruleset
 from portal import views
-from tests.factories import PopulationRecordFactory, UserFactory, api_as, fresh_signing_key
+from tests.factories import PopulationRecordFactory, UserFactory, api_as, app_session_token, fresh_signing_key
+from tests.redis_round_trips import counted as round_trips
+
+urlpatterns = [path("bench/floor-show", views.BenchShowFloorApi.as_view(), name=views.FLOOR_SHOW_ROUTE)]  # as portal/urls.py mounts it with QILU_BENCH
 
 pytestmark = pytest.mark.usefixtures("redis_journal")
 
@@ -53,9 +60,24 @@ def test_the_show_floor_reads_the_held_copy_signs_and_appends_a_record(db, citiz
     counted.commands.clear()
     answer = _post(views.BenchShowFloorApi, citizen, {"disclose": ["licence_class"]})
     assert answer.status_code == 201
-    assert counted.commands == ["GET", "XADD"]
+    assert counted.commands == ["MGET", "XADD"]  # no session read to fold into: the held copy read on its own
     assert counted.xlen(views.FLOOR_STREAM) == 1
     assert copy_key(citizen.id_number_index).startswith("credentials.held.")
+
+
+def test_signed_in_the_show_floor_reads_the_held_copy_with_the_session(db, citizen, password, settings):
+    settings.QILU_PUBLIC_URL = "https://qilu.example.gov.cn"  # as production: no served-origin read
+    fresh_signing_key()
+    token = app_session_token(citizen, password)
+    client = APIClient()
+    client.credentials(HTTP_X_SESSION_TOKEN=token)
+    with override_settings(ROOT_URLCONF=__name__):
+        for _ in range(2):  # the snapshot attached with its companion, the key ring loaded
+            client.post("/bench/floor-show", {"disclose": ["licence_class"]}, format="json")
+        with round_trips() as trips:
+            answer = client.post("/bench/floor-show", {"disclose": ["licence_class"]}, format="json")
+    assert answer.status_code == 201
+    assert trips == ["EVALSHA", "XADD"]  # the session with the held copy, its stamps; the record
 
 
 def test_the_verify_floor_verifies_reads_and_claims_once(db, counted):
