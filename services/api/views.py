@@ -24,7 +24,7 @@ from core.web import attachment
 from identity import second_factor
 from identity import selectors as identity_selectors
 from services import permissions, selectors
-from services.api.answers import application_answer
+from services.api.answers import application_answer, apply_request
 from services.api.serializers import (
     ApplicationSerializer,
     ApplySerializer,
@@ -155,9 +155,7 @@ class ApplicationListApi(APIView):
         summary="Apply",
     )
     def post(self, request):
-        data = ApplySerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        values = apply_request(request.data)  # ApplySerializer's cleaning, plainly (services.api.answers)
         submitted = applications.application_submit(
             actor=request.user,
             item=selectors.item_for_applying(values["item"]),

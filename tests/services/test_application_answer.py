@@ -1,7 +1,8 @@
 """A submission's answer is written plainly (services/api/answers.py, issue 25): byte for byte what
 ``ApplicationSerializer`` rendered by DRF's JSONRenderer gives for the same application and caller —
 a 秒批 decided in process, one left to the worker, a retry, an item reviewed by staff, a fee item —
-and valid against the schema the OpenAPI document publishes (still the serializer's)."""
+and valid against the schema the OpenAPI document publishes (still the serializer's). The request is
+read plainly as ``ApplySerializer`` reads it, and one that is not plainly valid gets the serializer's errors."""
 
 from types import SimpleNamespace
 
@@ -9,8 +10,8 @@ import jsonschema
 import pytest
 from rest_framework.renderers import JSONRenderer
 
-from services.api.answers import application_answer
-from services.api.serializers import ApplicationSerializer
+from services.api.answers import application_answer, apply_request
+from services.api.serializers import ApplicationSerializer, ApplySerializer
 from services.models import Application
 from tests.healthcode.test_plain_answers import _answer_schema, document  # noqa: F401 — the published document (module fixture)
 from tests.payments.test_payments import fee_item, platform  # noqa: F401 — GA-002 charging a fee, the simulated platform
@@ -76,3 +77,30 @@ def test_anyone_but_the_applicant_gets_the_serializers_masking_and_no_actions(ho
         assert application_answer(application, user) == ApplicationSerializer(application, context={"request": SimpleNamespace(user=user)}
                                                                                if user else {}).data
     assert application_answer(application, reviewer)["actions"] == []
+
+
+@pytest.mark.parametrize("body", [
+    {"item": "JT-001", "data": {"seats": "5", "n": 3, "none": None}},
+    {"item": "JT-001", "data": {}, "uploads": {"7": "0b6e0c2e-5f7b-4c39-9a43-5d2b8e0f6a11"}, "organisation": "91110000600037341L"},
+    {"item": "JT-001", "organisation": "", "extra": "ignored"},
+    {"item": " JT-001 ", "data": {"a": 1}},  # trimmed by the serializer
+    {"item": 12, "uploads": {"1": 5}},  # numbers made text by the serializer
+])
+def test_a_valid_request_is_read_as_the_serializer_reads_it(body):
+    expected = ApplySerializer(data=body)
+
+    assert expected.is_valid(), expected.errors
+    assert apply_request(body) == dict(expected.validated_data)
+
+
+@pytest.mark.parametrize("body", [{}, {"item": ""}, {"item": "x" * 49}, {"item": "JT-001", "data": None}, {"item": "JT-001", "data": "seats"},
+                                  {"item": "JT-001", "uploads": {"1": ""}}, {"item": "JT-001", "uploads": {"1": None}},
+                                  {"item": "JT-001", "organisation": None}, {"item": "JT-001", "organisation": "9" * 25}, ["item"]])
+def test_a_request_not_plainly_valid_gets_the_serializers_errors(body, holder_api):
+    expected = ApplySerializer(data=body)
+    assert not expected.is_valid()
+
+    answer = holder_api.post(APPLY, body, format="json")
+
+    assert answer.status_code == 400
+    assert all(message in answer.content.decode() for messages in expected.errors.values() for message in messages), answer.json()
