@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.models import QueuedTask
 from services.models import ServiceItem
 from tests.redis_round_trips import counted
 from tests.services.test_lifecycle import form_for
@@ -71,6 +72,7 @@ def test_a_submission_runs_eleven_statements_and_sends_one_task(holder_api, no_e
     assert [kind(q["sql"]) for q in queries.captured_queries] == EXPECTED, "\n".join(q["sql"][:120] for q in queries.captured_queries)
     assert [command for command in redis if "LPUSH" in command] == ["LPUSH"], redis  # one task: the 秒批, which notifies first
     assert redis == EXPECTED_REDIS
+    assert not QueuedTask.objects.exists()  # sent, and its outbox row gone
 
 
 def test_a_change_of_the_item_is_seen_by_the_next_submission(holder_api, no_eager_tasks):
