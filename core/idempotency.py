@@ -117,12 +117,17 @@ def found(existing: T) -> Keyed[T]:
     return Keyed(existing, False)
 
 
-def create(once: Once, make: Callable[[], T]) -> Keyed[T]:
+def create(once: Once, make: Callable[[], T], *, savepoint: bool = True) -> Keyed[T]:
     """Write the row (``make``, in a savepoint; it stores ``once.key`` and ``once.fingerprint``); when
     the key's first attempt committed meanwhile (the unique constraint refuses this one), answer
-    with that attempt's row."""
+    with that attempt's row. ``savepoint=False`` when ``make`` inserts the keyed row first, in a savepoint
+    of its own (``core.references.insert_numbered``): the constraint's refusal then leaves the transaction
+    usable, and the savepoint around the whole would be two round trips for nothing (issue 25)."""
     try:
-        with transaction.atomic():
+        if savepoint:
+            with transaction.atomic():
+                row = make()
+        else:
             row = make()
     except IntegrityError:
         existing = first(once)

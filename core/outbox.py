@@ -84,7 +84,7 @@ def _write_and_send_on_commit(pending: list) -> None:
                 logger.warning("broker unavailable (%s): %s stays queued in the database", type(exc).__name__, task.name)
                 continue
             sent.append(row.pk)
-        if sent:
-            QueuedTask.objects.filter(pk__in=sent).delete()
+        if sent:  # one DELETE, committed on its own: no BEGIN and COMMIT around it as QuerySet.delete's collector adds (issue 25)
+            QueuedTask.objects.filter(pk__in=sent)._raw_delete(QueuedTask.objects.db)
 
     transaction.on_commit(send)

@@ -65,15 +65,18 @@ def item_for(code: str) -> ServiceItem:
 
 def item_for_applying(code: str) -> ServiceItem:
     """The item with its current version and that version's materials (with their credential types),
-    from the cache. Keyed by the catalogue stamp, so any catalogue change — publishing a version, editing
-    a material — is seen by the next submission."""
-    key = f"catalogue:apply:{CATALOGUE.current()}:{code}"
-    item = cache.get(key)
-    if item is None:
-        item = item_for(code)
-        if item.current_version is not None:
-            prefetch_related_objects([item.current_version], Prefetch("materials", queryset=Material.objects.select_related("credential_type")))
-        cache.set(key, item, KEEP)
+    from the cache. Kept with the catalogue stamp it was read under and used only while the stamp is
+    still that, so any catalogue change — publishing a version, editing a material — is seen by the next
+    submission; the stamp and the kept item are read in one round trip (issue 25)."""
+    key = f"catalogue:apply:{code}"
+    kept = cache.get_many([CATALOGUE.key, key])
+    stamp = kept[CATALOGUE.key] if CATALOGUE.key in kept else CATALOGUE.current()
+    if key in kept and kept[key][0] == stamp:
+        return kept[key][1]
+    item = item_for(code)
+    if item.current_version is not None:
+        prefetch_related_objects([item.current_version], Prefetch("materials", queryset=Material.objects.select_related("credential_type")))
+    cache.set(key, (stamp, item), KEEP)
     return item
 
 

@@ -137,7 +137,7 @@ def application_submit(*, actor: User, item: ServiceItem, data: dict, uploads: d
         _submitted_next(application, fee=fee, submitted_by=submitted_by, guardian=guardian, notice=written["timeline"][0] if instant else None)
         return application
 
-    keyed = idempotency.create(once, make)
+    keyed = idempotency.create(once, make, savepoint=False)  # make's first write: the application, in insert_numbered's savepoint
     if keyed.created:  # the answer shows the materials and the timeline: the rows just written, not read back
         keyed.row._prefetched_objects_cache = dict(written)
     return Submitted(keyed.row, keyed.created)
