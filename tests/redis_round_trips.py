@@ -2,8 +2,9 @@
 pipeline is one (recorded as ``PIPELINE`` and its commands), and so is the check journal's send on the
 connection it holds (``core.journal._send``, which bypasses the client's commands). redis-py's own retry of a script it had
 to load (``NOSCRIPT`` → ``SCRIPT LOAD`` → ``EVALSHA``) shows as three: warm a path before counting. While counting,
-the key ring's once-a-second version check (``credentials.signing.keyring``) is held off: it is the process's, not
-the request's, and a count that crossed the second would otherwise see one more GET (seen under ``-n 2``)."""
+the key ring's once-a-second version check (``credentials.signing.keyring``) is held off (a ring not loaded yet
+still loads): it is the process's, not the request's, and a count that crossed the second would otherwise see one
+more GET (seen under ``-n 2``)."""
 
 import contextlib
 
@@ -31,7 +32,6 @@ def counted():
         seen.append(names[0] if len(names) == 1 else "PIPELINE " + " ".join(names))
         return real_send(commands)
 
-    signing.keyring()  # loaded and checked now, then not checked again until the count ends
     check_every = signing._CHECK_EVERY
     redis.Redis.execute_command, redis.client.Pipeline.execute, journal._send = command, execute, send
     signing._CHECK_EVERY = float("inf")
