@@ -155,23 +155,38 @@ def valid_credentials(*, holder_kind: str, holder_number: str = "", type_codes, 
 
 
 @functools.cache
-def _newest_valid_statement() -> tuple[str, list[tuple[str, str, object, list]]]:
+def _newest_valid_statement() -> tuple[str, list, list]:
     """``_newest_valid``'s statement, written once per process from the models (names quoted, every value a
-    parameter), and for each credential type column its alias, attribute and converters (as the ORM applies them)."""
+    parameter), and for the credential's columns, then its type's, each one's attribute, column and converters (as
+    the ORM applies them when it reads a row)."""
     connection = connections[Credential.objects.db]
     q = connection.ops.quote_name
     kind = CredentialType._meta
-    columns = [q(field.column) for field in Credential._meta.concrete_fields if field.name != "photo"]  # what callers read; never the photo
-    type_columns = [(field, f"type__{field.column}") for field in kind.concrete_fields]
-    picked = ", ".join(f"c.{column}" for column in columns) + ", " + ", ".join(f"t.{q(field.column)} AS {q(alias)}" for field, alias in type_columns)
+    fields = [field for field in Credential._meta.concrete_fields if field.name != "photo"]  # what callers read; never the photo
+    columns = [q(field.column) for field in fields]
+    picked = ", ".join(f"c.{column}" for column in columns) + ", " + ", ".join(f"t.{q(field.column)}" for field in kind.concrete_fields)
     newest = (f"SELECT {', '.join(columns)} FROM {q(Credential._meta.db_table)} WHERE holder_kind = %s AND holder_index = %s "  # noqa: S608 — our names
               "AND type_id = wanted.type_id AND status = %s AND (expires_on IS NULL OR expires_on >= %s) ORDER BY issued_on DESC, id DESC LIMIT 1")
     sql = (f"SELECT {picked} FROM unnest(%s::bigint[]) AS wanted(type_id) CROSS JOIN LATERAL ({newest}) AS c "  # noqa: S608 — our names, quoted
            f"JOIN {q(kind.db_table)} AS t ON t.id = c.type_id ORDER BY c.type_id")
-    converted = [(alias, field.attname, field.get_col(kind.db_table),
-                  field.get_db_converters(connection) + connection.ops.get_db_converters(field.get_col(kind.db_table)))
-                 for field, alias in type_columns]
-    return sql, converted
+
+    def reading(model_fields, table):
+        return [(field.attname, field.get_col(table), field.get_db_converters(connection) + connection.ops.get_db_converters(field.get_col(table)))
+                for field in model_fields]
+
+    return sql, reading(fields, Credential._meta.db_table), reading(kind.concrete_fields, kind.db_table)
+
+
+def _built(model, alias: str, reading: list, values) -> object:
+    """An instance of ``model`` from a row's values, converted as the ORM converts them (``Model.from_db``: the
+    columns not read are deferred)."""
+    connection = connections[alias]
+    converted = []
+    for (_attname, column, converters), value in zip(reading, values, strict=True):
+        for convert in converters:
+            value = convert(value, column, connection)
+        converted.append(value)
+    return model.from_db(alias, [attname for attname, _column, _converters in reading], converted)
 
 
 def _newest_valid(holder_kind: str, index: str, ids: list[int]) -> list[Credential]:
@@ -179,19 +194,17 @@ def _newest_valid(holder_kind: str, index: str, ids: list[int]) -> list[Credenti
     written once per process: for each asked type (``unnest``) the newest valid row, a ``LATERAL … LIMIT 1`` through
     the (holder_index, type) index. Django compiled ``newest_per_type``'s ``UNION ALL`` afresh per call — ~1.8 CPU ms,
     more than a whole signed-in request (issue 25, h-submit2's profile); a test compares the two."""
-    sql, converted = _newest_valid_statement()
-    connection = connections[Credential.objects.db]
-    found = list(Credential.objects.raw(sql, [ids, holder_kind, index, Credential.Status.VALID, timezone.localdate()]))
-    type_field = Credential._meta.get_field("type")
-    for credential in found:
-        names, values = [], []
-        for alias, attname, column, converters in converted:
-            value = credential.__dict__.pop(alias)
-            for convert in converters:
-                value = convert(value, column, connection)
-            names.append(attname)
-            values.append(value)
-        type_field.set_cached_value(credential, CredentialType.from_db(connection.alias, names, values))
+    sql, credential_reading, type_reading = _newest_valid_statement()
+    alias = Credential.objects.db
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, [ids, holder_kind, index, Credential.Status.VALID, timezone.localdate()])
+        rows = cursor.fetchall()
+    type_field, split = Credential._meta.get_field("type"), len(credential_reading)
+    found = []
+    for row in rows:
+        credential = _built(Credential, alias, credential_reading, row[:split])
+        type_field.set_cached_value(credential, _built(CredentialType, alias, type_reading, row[split:]))
+        found.append(credential)
     return found
 
 
