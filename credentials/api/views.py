@@ -185,7 +185,7 @@ class VerifyApi(APIView):
     def post(self, request):
         # VerifySerializer's rules, on the body read plainly (core.parsers.json_data: the same value, or DRF's own parse and errors)
         verdict = services.presentation_verify(actor=request.user, token=answers.verify_request(parsers.json_data(request)))
-        return respond(request, answers.verdict_answer(verdict))  # VerdictSerializer's JSON, plainly, as Response's bytes
+        return answers.verdict_response(request, verdict)  # VerdictSerializer's JSON, plainly, as Response's bytes
 
 
 class VerificationPhotoApi(APIView):
