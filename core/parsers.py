@@ -13,6 +13,7 @@ from django.http.request import RawPostDataException
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, parsers
+from rest_framework.request import Empty
 
 from core import jsondepth
 
@@ -53,7 +54,7 @@ def json_data(request: Request):
     the checkpoint's hot path). Anything else — another media type, a body those rules refuse — is
     ``request.data`` itself, so every error answer is DRF's, word for word. ``request.data`` afterwards
     is this value."""
-    if "_full_data" in request.__dict__ or request.content_type != "application/json":
+    if request._full_data is not Empty or request.content_type != "application/json":  # DRF sets it to Empty until it parses
         return request.data
     if len(request.parsers) != 1 or type(request.parsers[0]) is not JSONParser or not JSONParser.strict:
         return request.data
