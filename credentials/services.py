@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import io
 import time
 import uuid
@@ -440,12 +441,45 @@ def presentation_create(*, actor: User, credential: Credential, disclose: Iterab
 
 
 @dataclass
+class KeptPresentation:
+    """A scanned code's presentation as kept in Redis at show time (``credentials.shown``): what a
+    verdict, its record and the console read of it — a plain object, not an unsaved ``Presentation``
+    (whose field and related-field machinery a scan paid for and never used). The journal writes the
+    row; ``credential`` reads it from the database only when asked (the portal's console page)."""
+
+    pk: uuid.UUID
+    credential_id: int
+    presenter_id: int
+    on_behalf: bool
+    disclosed: list
+    created: float  # epoch seconds
+    expires: float
+    used_at: None = None  # never used as far as Redis knew at show time: the claim decides
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.pk
+
+    @property
+    def created_at(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.created, tz=dt.UTC)
+
+    @property
+    def expires_at(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.expires, tz=dt.UTC)
+
+    @functools.cached_property
+    def credential(self) -> Credential:
+        return Credential.objects.select_related("type__department").get(pk=self.credential_id)
+
+
+@dataclass
 class Verdict:
     valid: bool
     reason: str
     message: str
     credential: dict | None
-    presentation: Presentation | None
+    presentation: Presentation | KeptPresentation | None
     verification_id: uuid.UUID  # the check journal's record: the Verification row's journal_id once written
     rows: list[dict]  # the disclosed fields with their labels, for the console
     on_behalf: bool = False  # 代亮: shown by a guardian for the holder (family acting)
@@ -458,6 +492,34 @@ _STATUS_REASONS = {
     Credential.Status.EXPIRED: Verification.Reason.CREDENTIAL_EXPIRED,
 }
 PHOTO_SECONDS = 600
+
+
+_WORDS: dict[tuple[str, str | None], str] = {}
+
+
+def _verdict_words(reason: str) -> str:
+    """A reason's words in the request's language: rendered once per reason and language in a process
+    (its catalogues do not change while it runs), not looked up per scan."""
+    key = (reason, get_language())
+    words = _WORDS.get(key)
+    if words is None:
+        words = _WORDS[key] = str(Verification.Reason(reason).label)
+    return words
+
+
+_DAY: list = [None, 0.0, 0.0, None]  # the local date, the timestamps of its first second and of the next day's, the zone
+
+
+def _today() -> dt.date:
+    """``timezone.localdate()``, converted once per local day (and zone) in a process, not per scan."""
+    now, zone = timezone.now().timestamp(), timezone.get_current_timezone()
+    today, start, end, known = _DAY
+    if not (start <= now < end and zone is known):
+        today = timezone.localdate()
+        start = dt.datetime.combine(today, dt.time.min, tzinfo=zone).timestamp()
+        end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min, tzinfo=zone).timestamp()
+        _DAY[:] = today, start, end, zone
+    return today
 
 
 def _jti(claims: dict) -> str | None:
@@ -491,7 +553,7 @@ class _Scanned:
     """A scanned code's presentation and what the answer shows of it: from Redis (``credentials.shown``)
     or, when not kept there or the credential changed since it was shown, from the database."""
 
-    presentation: Presentation
+    presentation: Presentation | KeptPresentation
     credential_pk: int
     kept: dict | None = None
 
@@ -501,9 +563,8 @@ class _Scanned:
         if kept is None:
             presentation = _presentation(jti)
             return cls(presentation, presentation.credential_id) if presentation else None
-        presentation = Presentation(id=uuid.UUID(hex=jti), credential_id=kept["credential"], presenter_id=kept["presenter"], on_behalf=kept["on_behalf"],
-                                    disclosed=kept["disclosed"], created_at=dt.datetime.fromtimestamp(kept["created"], tz=dt.UTC),
-                                    expires_at=dt.datetime.fromtimestamp(kept["expires"], tz=dt.UTC))
+        presentation = KeptPresentation(pk=uuid.UUID(hex=jti), credential_id=kept["credential"], presenter_id=kept["presenter"],
+                                        on_behalf=kept["on_behalf"], disclosed=kept["disclosed"], created=kept["created"], expires=kept["expires"])
         return cls(presentation, kept["credential"], kept)
 
     def decide(self, record: dict) -> tuple[str, uuid.UUID | None]:
@@ -517,8 +578,7 @@ class _Scanned:
             reason = _STATUS_REASONS.get(self.effective_status(), Verification.Reason.VALID)
             first = {**record, "valid": reason == Verification.Reason.VALID, "reason": reason}
             used = {**record, "valid": False, "reason": Verification.Reason.ALREADY_USED}
-            answer = kept_shown.claim(self.presentation.pk.hex, self.credential_pk, int(self.presentation.expires_at.timestamp() - time.time()) + 60,
-                                      first=first, used=used)
+            answer = kept_shown.claim(self.presentation.pk.hex, self.credential_pk, int(self.kept["expires"] - time.time()) + 60, first=first, used=used)
             if answer is not None and not answer[1]:
                 return (first if answer[0] else used)["reason"], uuid.UUID(hex=record["id"])
         self.kept = None
@@ -531,8 +591,8 @@ class _Scanned:
 
     def effective_status(self) -> str:
         if self.kept is None:
-            return self.presentation.credential.effective_status()
-        return Credential.status_on(self.kept["status"], self.kept["expires_on"] and dt.date.fromisoformat(self.kept["expires_on"]))
+            return self.presentation.credential.effective_status(_today())
+        return Credential.status_on(self.kept["status"], self.kept["expires_on"] and dt.date.fromisoformat(self.kept["expires_on"]), _today())
 
     def shown(self) -> tuple[dict, list[dict]]:
         """The signed view with only the chosen fields, and its rows labelled in the verifier's language."""
@@ -578,7 +638,7 @@ def presentation_verify(*, actor: User, token: str) -> Verdict:
     return Verdict(
         valid=valid,
         reason=reason,
-        message=str(Verification.Reason(reason).label),
+        message=_verdict_words(reason),
         credential=shown,
         presentation=presentation,
         verification_id=verification_id,

@@ -659,6 +659,9 @@ def _zlib9(message: bytes) -> bytes:
     return _ZLIB9_HEAD + squeeze.compress(message) + squeeze.flush() + struct.pack(">I", zlib.adler32(message))
 
 
+_UNREADABLE = object()  # a payload that is not CBOR: "malformed", said only once its signature has been checked
+
+
 @dataclass(frozen=True)
 class _Cose:
     protected: dict
@@ -666,13 +669,15 @@ class _Cose:
     unprotected: dict
     payload: bytes
     signature: bytes
+    cwt: object  # the payload decoded (the CWT, not yet checked to be a map), or _UNREADABLE
 
 
 @functools.lru_cache(maxsize=16)
 def _cose_parts(text: str) -> _Cose:
-    """The parts of a compact payload, or ValueError. Kept for the last few texts: a scan reads its
-    code's ``jti`` before authentication (``compact_jti``) and verifies the same text after; callers
-    only read what it returns."""
+    """The parts of a compact payload, its CWT decoded once, or ValueError. Kept for the last few texts:
+    a scan reads its code's ``jti`` before authentication (``compact_jti``) and verifies the same text
+    after, and the second reading takes the parts — payload decoded — from the first; callers only
+    read what it returns."""
     if not text.startswith(COMPACT_PREFIX):
         raise ValueError("not a compact payload")
     raw = base45_decode(text[len(COMPACT_PREFIX):])
@@ -693,7 +698,11 @@ def _cose_parts(text: str) -> _Cose:
     if not (isinstance(protected, dict) and isinstance(unprotected, dict) and isinstance(payload, bytes)
             and isinstance(signature, bytes) and len(signature) == 64):
         raise ValueError("malformed COSE_Sign1")
-    return _Cose(protected, protected_bytes, unprotected, payload, signature)
+    try:
+        cwt = cbor2.loads(payload)
+    except (ValueError, EOFError, cbor2.CBORDecodeError):
+        cwt = _UNREADABLE
+    return _Cose(protected, protected_bytes, unprotected, payload, signature, cwt)
 
 
 def _key_for(short: bytes, keys: dict[str, PublicKey], retired: frozenset[str], alg: str) -> PublicKey:
@@ -755,10 +764,7 @@ def verify_compact_with(text: str, *, kind: str, keys: dict, retired: frozenset[
     except (ValueError, TypeError, EOFError, zlib.error, cbor2.CBORDecodeError):
         raise SignatureRejected("malformed") from None
     _check_cose(cose, keys=_public_keys(keys), retired=retired, algorithms=accepted(algorithms))
-    try:
-        cwt = cbor2.loads(cose.payload)
-    except (ValueError, EOFError, cbor2.CBORDecodeError):
-        raise SignatureRejected("malformed") from None
+    cwt = cose.cwt
     if not isinstance(cwt, dict) or not isinstance(cwt.get(_CWT["exp"]), int):
         raise SignatureRejected("malformed")
     claims = {_CWT_NAMES.get(name, name): value for name, value in cwt.items()}
@@ -775,7 +781,7 @@ def compact_jti(text: str) -> str | None:
     """The ``jti`` a compact payload names (hex), read before any check — to name what a scan reads
     first (``credentials.api.prefetch``); None when unreadable. Never a verdict: nothing is verified."""
     try:
-        cwt = cbor2.loads(_cose_parts(text.strip()).payload)
+        cwt = _cose_parts(text.strip()).cwt
     except (ValueError, TypeError, EOFError, zlib.error, cbor2.CBORDecodeError):
         return None
     cti = cwt.get(_CWT["cti"]) if isinstance(cwt, dict) else None

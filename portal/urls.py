@@ -9,7 +9,7 @@ from benefits import views as benefits_views
 from credentials.api.urls import hot_patterns as credentials_hot
 from credentials.api.views import JwksApi
 from credentials.views import register, request_console, verify_console
-from identity import password_reset
+from identity import password_reset, prefetch
 from portal import dashboard, views
 from portal.metrics import metrics_view
 
@@ -82,7 +82,10 @@ if settings.PAYSIM_ENABLED:
 if settings.QILU_BENCH:
     urlpatterns += [path("bench/bare", views.bench_bare), path("bench/drf", views.BenchAuthenticatedApi.as_view()),
                     path("bench/drf-anon", views.BenchAnonymousApi.as_view()),
-                    path("bench/floor-verify", views.BenchVerifyFloorApi.as_view()), path("bench/floor-check", views.BenchCheckFloorApi.as_view())]
-    # 亮证's floor resolved where 亮证 is, right after the hot routes: a floor pays no more URL patterns than its path
+                    ]
+    # Each floor resolved where its path is, right after the hot routes: a floor pays no more URL patterns than its path
     hot = next(i for i, pattern in enumerate(urlpatterns) if getattr(pattern, "urlconf_name", None) is credentials_hot) + 1
-    urlpatterns.insert(hot, path("bench/floor-show", views.BenchShowFloorApi.as_view(), name=views.FLOOR_SHOW_ROUTE))
+    urlpatterns[hot:hot] = [path("bench/floor-show", views.BenchShowFloorApi.as_view(), name=views.FLOOR_SHOW_ROUTE),
+                            path("bench/floor-verify", views.BenchVerifyFloorApi.as_view(), name="bench-floor-verify"),
+                            path("bench/floor-check", views.BenchCheckFloorApi.as_view())]
+    prefetch.declare("bench-floor-verify", views.floor_verify_reads_first)  # read with the session, as the scan's

@@ -241,9 +241,20 @@ FLOOR_SHOW_ROUTE = "bench-floor-show"
 prefetch.declare(FLOOR_SHOW_ROUTE, reads_first.show)  # the floor reads first what 亮证 reads first (credentials.api.prefetch)
 
 
+def floor_verify_reads_first(request):
+    """What the verify floor reads first, with the session (``identity.prefetch``), as a clerk's scan
+    reads what its code showed (``credentials.api.prefetch.scan``): a kept code's size, in the same round
+    trip as the session's entry."""
+    from identity import prefetch
+
+    return prefetch.Want(keys=(FLOOR_KEPT,))
+
+
 class BenchVerifyFloorApi(APIView):
-    """The floor of a clerk's scan: its JSON body parsed; one ES256 verification of a code's size; one
-    Redis read of a kept code's size; one Lua script claiming one-time use (SET NX) and appending a record."""
+    """The floor of a clerk's scan: its JSON body parsed; one ES256 verification of a code's size; a
+    kept code's size read — in the session's round trip, as the path reads it (``floor_verify_reads_first``,
+    declared in ``portal.urls``), or with a GET of its own when the session's read did not bring it; one
+    Lua script claiming one-time use (SET NX) and appending a record. Two round trips, as the path's."""
 
     _signed: tuple = ()
 
@@ -259,8 +270,12 @@ class BenchVerifyFloorApi(APIView):
         key, signature = BenchVerifyFloorApi._signed
         if not key.verify(FLOOR_SIGNED, signature):
             raise RuntimeError("the floor's own signature did not verify")
+        from identity import prefetch
+
         client = _floor_redis()
-        client.get(FLOOR_KEPT)
+        found, _kept = prefetch.take(FLOOR_KEPT)  # read with the session (the path's fold)
+        if not found:
+            client.get(FLOOR_KEPT)
         first = _floor_script(client)(keys=[f"qilu:bench:floor-once:{payload[-32:]}", FLOOR_STREAM], args=[660, FLOOR_RECORD])
         return Response({"ok": True, "first": bool(first)})
 

@@ -72,3 +72,9 @@ def test_the_plain_read_keeps_what_it_read_for_later_readers():
     request = _request(b'{"payload": "x"}', "application/json")
     first = json_data(request)
     assert first == {"payload": "x"} and request.data is first and json_data(request) is first and not request.FILES
+
+
+def test_a_plain_json_body_is_read_without_drfs_parser(monkeypatch):
+    request = _request(b'{"payload": "x"}', "application/json")
+    monkeypatch.setattr(request, "_load_data_and_files", lambda: pytest.fail("read through DRF's parser"))
+    assert json_data(request) == {"payload": "x"}

@@ -5,20 +5,20 @@ each does exactly its Redis work — show one read and one capped stream append,
 script that claims once and appends, the pass check one append on the journal's held connection — so
 the floor cannot quietly shrink or grow; the pass check's floor verifies a signing input and appends a
 record of about a real pass's and a real check record's size; and each refuses anyone not signed in,
-as the baseline does. The show floor reads what 亮证 reads first (its held copy, mirror and watched
-stamps) in the session's round trip, as the path does (``identity.prefetch``): signed in with a
-session, it is two round trips — the session's, its write."""
+as the baseline does. Signed in with a session, the two 亮证 floors read what their paths read first in
+the session's round trip, as the paths do (``identity.prefetch``): two round trips each, as the paths'."""
 
 import json
 
 import pytest
 from django.test import override_settings
-from django.urls import path
+from django.urls import ResolverMatch, path
 from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
 
 from core import journal
 from credentials.held import copy_key
 from healthcode.demo import default_ruleset
+from identity import prefetch
 from portal import views
 from tests.factories import PopulationRecordFactory, UserFactory, api_as, app_session_token, fresh_signing_key
 from tests.redis_round_trips import counted as round_trips
@@ -141,3 +141,27 @@ def test_a_floor_refuses_anyone_not_signed_in(db):
     assert _post(views.BenchShowFloorApi, None, {}).status_code in (401, 403)
     assert _post(views.BenchVerifyFloorApi, None, {"payload": "x"}).status_code in (401, 403)
     assert _post(views.BenchCheckFloorApi, None, {"payload": "x"}).status_code in (401, 403)
+
+
+def test_signed_in_with_a_session_the_verify_floor_reads_its_kept_value_with_the_session(db, citizen, password, monkeypatch):
+    fresh_signing_key()
+    monkeypatch.setitem(prefetch._ROUTES, "bench-floor-verify", views.floor_verify_reads_first)  # as portal.urls declares it with QILU_BENCH
+    token = app_session_token(citizen, password)
+    views.BenchVerifyFloorApi._signed = ()
+    taken = []
+    real_take = prefetch.take
+    monkeypatch.setattr(prefetch, "take", lambda key: taken.append(real_take(key)) or taken[-1])
+
+    def scan(payload):
+        request = APIRequestFactory().post("/bench/floor-verify", {"payload": payload}, format="json", HTTP_X_SESSION_TOKEN=token)
+        request.resolver_match = ResolverMatch(views.BenchVerifyFloorApi.as_view(), (), {}, url_name="bench-floor-verify")
+        return views.BenchVerifyFloorApi.as_view()(request)
+
+    scan("QL1:warm-up")  # once per process: its signature and kept value; the scripts loaded
+    views._floor_redis().delete("qilu:bench:floor-once:QL1:folded")
+    taken.clear()
+    with round_trips() as trips:
+        answer = scan("QL1:folded")
+    assert answer.data == {"ok": True, "first": True}
+    assert trips == ["EVALSHA", "EVALSHA"]  # the session with the kept value; the claim and record
+    assert taken == [(True, bytes(views.FLOOR_KEPT_SIZE))]
