@@ -48,6 +48,8 @@ def test_the_bench_runs_end_to_end_at_a_small_size(tmp_path):
     assert {goal[0] for goal in goals} == {"baseline: bare authenticated DRF view", "show a health pass", "verify a health pass (checkpoint)",
                                            "show a credential (sign a 亮证 QR)", "verify a credential (clerk)", "list the catalogue (anonymous)",
                                            "submit an application (秒批 item)"}, text
+    floors = dict(re.findall(r"^\| (.+?) \| .+? \| [\d.]+ \([\d. ]+\) \| [\d.]+ \| (?:yes|no) \| [\d.]+ \| ([\d.]*) \|$", text, re.M))
+    assert all(floors[name] for name in ("show a credential (sign a 亮证 QR)", "verify a credential (clerk)", "verify a health pass (checkpoint)"))
     for _name, ratio, first, second, goal, met in goals:
         assert min(float(first), float(second)) <= float(ratio) <= max(float(first), float(second))  # the median of the two rounds
         assert (met == "yes") == (float(ratio) >= float(goal))
