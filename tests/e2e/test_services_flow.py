@@ -2,6 +2,7 @@
 the wallet, a reviewer approves in the workbench, and the result appears in the citizen's wallet."""
 
 import pytest
+from playwright.sync_api import expect
 
 from credentials.demo import seed_types
 from identity.roles import sync_roles
@@ -23,8 +24,10 @@ def test_apply_review_and_result_in_wallet(live_server, page, shot):
     page.get_by_test_id("search").press("Enter")
     page.get_by_test_id("item-link").filter(has_text="机动车驾驶证期满换证").click()
     page.get_by_test_id("apply").click()
-    attached = page.get_by_test_id("auto-attached")
-    assert attached.count() == 2 and "机动车驾驶证" in page.get_by_test_id("materials").inner_text()
+    # expect waits for the apply page to be parsed (a click waits only for the navigation to start): counting at once
+    # read 0 once on a loaded CI box, the page then showing both
+    expect(page.get_by_test_id("auto-attached")).to_have_count(2)
+    expect(page.get_by_test_id("materials")).to_contain_text("机动车驾驶证")
     assert page.locator("select[name=licence_class]").input_value() == "C1"  # pre-filled from the wallet
     page.fill("input[name=delivery_address]", "济南市历下区泉城路100号")
     shot("services-apply")
