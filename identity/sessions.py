@@ -28,9 +28,10 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from core import redis_held
 from identity import crypto, prefetch
 
 logger = logging.getLogger("qilu.identity")
@@ -132,7 +133,8 @@ class SessionStore(DbSessionStore):
             self._encoded, self._expires, self.user_snapshot = entry
             return self.decode(self._encoded)
         try:
-            raw = self._read_folded(client, key) if self.want is not None else client.get_client(write=False).get(cache.make_key(key))
+            redis = client.get_client(write=False)
+            raw = self._read_folded(redis, client, key) if self.want is not None else redis_held.send(redis, [("GET", cache.make_key(key))])[0]
         except (RedisConnectionError, RedisTimeoutError, OSError):  # IGNORE_EXCEPTIONS, as cache.get: the database answers
             return None
         if raw is None:
@@ -152,18 +154,24 @@ class SessionStore(DbSessionStore):
             _DECODED[key] = (raw, entry, self.serializer().dumps(data))
         return data
 
-    def _read_folded(self, client, key: str) -> bytes | None:
+    def _read_folded(self, redis, client, key: str) -> bytes | None:
         """The entry's raw bytes, and — in the same server-side step — its companion and the keys
-        ``want`` names (``identity.prefetch``), kept in ``prefetched`` for the request to take."""
-        redis = client.get_client(write=False)
+        ``want`` names (``identity.prefetch``), kept in ``prefetched`` for the request to take. The script
+        goes by its digest (``EVALSHA``) on the held connection (``core.redis_held``); a Redis that does
+        not know it yet is sent it whole (``EVAL``), which also keeps it for the next request."""
         keys = [client.make_key(key), client.make_key(who_key(self.session_key)), *self.want.keys]
+        args = [part for pair in self.want.templates() for part in pair]
+        script = _fold_script(redis)
         try:
-            found = _fold_script(redis)(keys=keys, args=[part for pair in self.want.templates() for part in pair])
+            try:
+                [found] = redis_held.send(redis, [("EVALSHA", script.sha, len(keys), *keys, *args)])
+            except NoScriptError:
+                [found] = redis_held.send(redis, [("EVAL", prefetch.SCRIPT, len(keys), *keys, *args)])
         except (RedisConnectionError, RedisTimeoutError, OSError):
             raise
         except RedisError as exc:  # the script refused (a replica that will not run it, a Redis without Lua): read as before
             logger.warning("session read not folded (%s): the plain read", type(exc).__name__)
-            return redis.get(keys[0])
+            return redis_held.send(redis, [("GET", keys[0])])[0]
         self.prefetched = prefetch.split(self.want, found[1:])
         return found[0]
 

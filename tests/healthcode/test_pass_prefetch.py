@@ -9,6 +9,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from rest_framework.test import APIClient
 
+from core import redis_held
 from healthcode import status_cache
 from identity import sessions
 from tests.factories import UserFactory, app_session_token
@@ -82,31 +83,43 @@ def test_a_dependants_pass_reads_nothing_first(person, password):
     assert answer.status_code == 404 and "EVALSHA" not in trips and trips[0] == "GET"
 
 
+def _script_answered(monkeypatch, error: Exception):
+    """Redis answers the session's script (EVALSHA or EVAL, on the held connection) with ``error``."""
+    real = redis_held.send
+
+    def send(client, commands):
+        if commands[0][0] in ("EVALSHA", "EVAL"):
+            real(client, [("PING",)])  # the round trip is made
+            raise error
+        return real(client, commands)
+
+    monkeypatch.setattr(redis_held, "send", send)
+
+
 def test_a_redis_that_refuses_the_script_reads_as_before(person, password, monkeypatch):
     client, _token = signed_in(person, password)
-
-    def refused(_client):
-        def run(**_kwargs):
-            raise ResponseError("NOSCRIPT and no Lua here")
-        return run
-
-    monkeypatch.setattr(sessions, "_fold_script", refused)
+    _script_answered(monkeypatch, ResponseError("NOSCRIPT and no Lua here"))
     with counted() as trips:
         answer = client.get(PASS)
-    assert answer.json()["colour"] == "green" and trips == ["GET", "GET"]  # the session's entry, then my status
+    assert answer.json()["colour"] == "green" and trips == ["EVALSHA", "GET", "GET"]  # refused; the session's entry, then my status
 
 
 def test_redis_away_during_the_session_read_leaves_the_database_to_answer(person, password, monkeypatch):
     client, _token = signed_in(person, password)
-
-    def away(_client):
-        def run(**_kwargs):
-            raise RedisConnectionError("gone")
-        return run
-
-    monkeypatch.setattr(sessions, "_fold_script", away)
+    _script_answered(monkeypatch, RedisConnectionError("gone"))
     answer = client.get(PASS)
     assert answer.status_code == 200 and answer.json()["colour"] == "green"
+
+
+def test_a_redis_that_lost_the_script_is_sent_it_whole(person, password):
+    client, _token = signed_in(person, password)
+    cache.client.get_client(write=True).script_flush()
+    with counted() as trips:
+        answer = client.get(PASS)
+    assert answer.json()["colour"] == "green" and trips == ["EVALSHA", "EVAL"]  # NOSCRIPT, then the script itself: kept
+    with counted() as trips:
+        assert client.get(PASS).json()["colour"] == "green"
+    assert trips == ["EVALSHA"]
 
 
 def test_a_signed_out_session_is_refused_though_its_keys_were_read(person, password):

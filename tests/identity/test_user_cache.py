@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from core import redis_held
 from identity.auth_backends import user_cache_key
 from tests.factories import app_session_token, totp_for
 
@@ -22,7 +23,7 @@ def token_for(user, password, *, second_factor=False):
 
 
 def redis_reads(monkeypatch) -> list:
-    """The keys each later Redis GET or MGET reads (through the cache or straight from its client)."""
+    """The keys each later Redis GET or MGET reads (through the cache, straight from its client or on a held connection)."""
     reads = []
     real = cache.client.get_client
 
@@ -42,6 +43,15 @@ def redis_reads(monkeypatch) -> list:
             return getattr(self.client, name)
 
     monkeypatch.setattr(cache.client, "get_client", lambda *a, **k: Counted(real(*a, **k)))
+    real_held = redis_held.send
+
+    def held(client, commands):  # the session's read, on a held connection (core.redis_held)
+        for command in commands:
+            if command[0] in ("GET", "MGET"):
+                reads.extend(str(key).split(":", 2)[-1] for key in command[1:])
+        return real_held(client, commands)
+
+    monkeypatch.setattr(redis_held, "send", held)
     return reads
 
 
