@@ -32,13 +32,44 @@ def snapshot(user) -> tuple:
             time.time() + USER_CACHE_SECONDS)
 
 
-def from_snapshot(taken: tuple):
+BUILT_KEPT = 512  # snapshots a process keeps a user built from (as identity.sessions keeps sessions decoded)
+_BUILT: dict[int, tuple] = {}  # id(snapshot) → (the snapshot, a user built from it): never handed out, only copied
+
+
+def from_snapshot(taken: tuple, *, kept_entry: bool = False):
+    """A request's own user from a snapshot. With ``kept_entry`` the snapshot is the one a session entry
+    holds, and the same entry read again gives the same snapshot object (``identity.sessions`` keeps what
+    it decoded for those bytes), so the model instance is built once per snapshot and process
+    (``Model.from_db``: its fields one by one) and each request gets a copy of its ``__dict__`` — every
+    column value immutable (str, int, bool, datetime, None) — with a state and a permission set of its
+    own: assigning to it or to its permissions never reaches another request."""
+    from django.db.models.base import ModelState
+
+    if not kept_entry:  # a snapshot read from the user's own key: a new object each time
+        user = _built(taken)
+        user._perm_cache = set(taken[4])
+        return user
+    kept = _BUILT.get(id(taken))
+    if kept is None or kept[0] is not taken:  # the snapshot held alive by the entry: its id is not reused meanwhile
+        kept = (taken, _built(taken))
+        if len(_BUILT) >= BUILT_KEPT:
+            _BUILT.pop(next(iter(_BUILT)))
+        _BUILT[id(taken)] = kept
+    built = kept[1]
+    user = built.__class__.__new__(built.__class__)
+    user.__dict__.update(built.__dict__)
+    user._state = ModelState()
+    user._state.db, user._state.adding = built._state.db, False
+    user._perm_cache = set(taken[4])  # ModelBackend's own cache: has_perm answers from it
+    return user
+
+
+def _built(taken: tuple):
     from identity.models import User
 
-    _pk, names, values, session_hash, perms, _until = taken
+    _pk, names, values, session_hash, _perms, _until = taken
     user = User.from_db("default", names, values)
     user.__dict__["_session_auth_hash"] = session_hash
-    user._perm_cache = set(perms)  # ModelBackend's own cache: has_perm answers from it
     return user
 
 
@@ -62,7 +93,7 @@ def snapshot_user(session):
     if (taken is None or data.get(BACKEND_SESSION_KEY) != BACKEND or BACKEND not in settings.AUTHENTICATION_BACKENDS
             or not fresh(taken, data.get(SESSION_KEY)) or not session_hash or not constant_time_compare(session_hash, taken[3])):
         return None
-    user = from_snapshot(taken)
+    user = from_snapshot(taken, kept_entry=True)
     return user if user.is_active else None  # ModelBackend.user_can_authenticate
 
 

@@ -155,3 +155,22 @@ def test_a_portal_page_also_reads_session_and_user_in_one_cache_read(citizen, pa
     assert [k for k in reads if k.startswith(("session.", "user."))] == [f"session.enc.{key}"], reads
     tables = " ".join(q["sql"] for q in queries.captured_queries)
     assert "auth_permission" not in tables and "django_session" not in tables
+
+
+def test_a_kept_snapshot_gives_each_request_a_user_of_its_own(citizen):
+    from identity import auth_backends
+
+    taken = auth_backends.snapshot(citizen)
+    first = auth_backends.from_snapshot(taken, kept_entry=True)
+    first.name, first.elder_mode = "别人", not citizen.elder_mode
+    first._perm_cache.add("identity.anything")
+    second = auth_backends.from_snapshot(taken, kept_entry=True)  # built once for this snapshot, copied per request
+    assert second is not first and second._state is not first._state and not second._state.adding and second._state.db == "default"
+    assert second.name == citizen.name and second.elder_mode == citizen.elder_mode and "identity.anything" not in second._perm_cache
+    assert second.get_deferred_fields() >= {"id_number", "phone", "password"}
+    assert second.id_number == citizen.id_number  # a deferred number still loads when needed
+    assert second.get_session_auth_hash() == citizen.get_session_auth_hash()
+    changed = auth_backends.snapshot(citizen)  # a new entry: a new snapshot object, built afresh
+    citizen.name = "改了名"
+    assert auth_backends.from_snapshot(auth_backends.snapshot(citizen), kept_entry=True).name == "改了名"
+    assert auth_backends.from_snapshot(changed, kept_entry=True).name != "改了名"
