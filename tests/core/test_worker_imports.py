@@ -99,3 +99,22 @@ def test_one_dictionary_per_segmenting_process_and_no_more_than_two_kept():
     assert "亮证码" in report["tokens"] and not report["package"]
     assert report["grown"] < 45, f"one segmenter grew the process by {report['grown']} MiB (one dictionary is ~33 MiB, two ~58)"
     assert report["kept"] == 2
+
+
+FROZEN = """
+import gc, json, runpy, sys
+sys.path.insert(0, ".")
+from portal.wsgi import application  # loaded before post_worker_init, as in gunicorn's worker
+config = runpy.run_path("deploy/gunicorn.conf.py")
+before = gc.get_freeze_count()
+config["post_worker_init"](None)
+print(json.dumps({"before": before, "frozen": gc.get_freeze_count(), "views": "portal.views" in sys.modules}))
+"""
+
+
+def test_a_web_worker_freezes_what_it_loaded_before_its_first_request():
+    done = subprocess.run([sys.executable, "-c", FROZEN], cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["before"] == 0 and report["frozen"] > 50_000 and report["views"]  # the views too, not only the app
