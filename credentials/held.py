@@ -220,17 +220,24 @@ def _plain(credential: Credential) -> list:
             credential.expires_on.isoformat() if credential.expires_on else None, bool(credential.photo), credential.fields]
 
 
+@functools.lru_cache(maxsize=256)
+def _type(type_id: int, code: str, name: str, schema: str, department: str) -> HeldType:
+    """One ``HeldType`` per process for the same type as copies have it (frozen, so shared by every copy
+    of it): a type renamed or given other fields is another key (and moves the watched stamp)."""
+    return HeldType(id=type_id, code=code, name=name, field_schema=tuple(MappingProxyType(spec) for spec in json.loads(schema)),
+                    department=HeldDepartment(name=department))
+
+
 def _built(plain: list) -> HeldCredential:
     (pk, identifier, type_id, code, type_name, schema, department, status, kind, index, number, name, issued_on, expires_on, photo, fields) = plain
     return HeldCredential(
         pk=pk, identifier=identifier, status=status, holder_kind=kind, holder_index=index, holder_number=number, holder_name=name,
-        type=HeldType(id=type_id, code=code, name=type_name, field_schema=tuple(MappingProxyType(spec) for spec in schema),
-                      department=HeldDepartment(name=department)),
+        type=_type(type_id, code, type_name, json.dumps(schema, ensure_ascii=False), department),
         issued_on=dt.date.fromisoformat(issued_on), expires_on=dt.date.fromisoformat(expires_on) if expires_on else None,
         photo=photo, fields=MappingProxyType(fields))
 
 
-OPENED_MOST = 1024  # copies kept opened per process (each ~2–6 KiB with what is derived from it: a few MiB at most)
+OPENED_MOST = 1024  # copies kept opened per process: ~6 KiB each with one choice of fields derived, ~14 KiB with four (~6–14 MiB)
 
 
 @functools.lru_cache(maxsize=OPENED_MOST)
@@ -244,7 +251,7 @@ def _opened(blob: bytes, key: str) -> tuple | None:
         return None
 
 
-DERIVED_MOST = 8  # values kept per copy (a few disclosure choices, when it expires): the rest are computed per request
+DERIVED_MOST = 6  # values kept per copy (when it expires, what it may disclose, four choices of fields): the rest computed per request
 
 
 def derived(credential) -> dict:

@@ -149,6 +149,7 @@ def test_each_credential_has_its_own_copy_whatever_the_wallet_holds(licence, iss
     assert abs(len(cache.get(copy_key(index, licence.identifier))) - alone) <= 4  # the stamp's digits at most
     other = held_to_show(index, f"{licence.identifier}.7")
     assert other.identifier == f"{licence.identifier}.7" and other.pk != licence.pk
+    assert other.type is again.type  # one type as copies have it, shared by the copies of its credentials
     assert held_to_show(index, "no-such-credential") is None and held_to_show(index, "x" * 97) is None
 
 
