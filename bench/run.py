@@ -325,7 +325,7 @@ def scenarios(stack: Stack, tokens: dict) -> tuple[list[tuple[str, list[str]]], 
         ("show a credential (sign a 亮证 QR)", [f"POST\t/api/v1/wallet/{licence}/presentations/\t{shower}\t{disclose}"]),
         ("verify a credential (clerk)", [f"POST\t/api/v1/verifications/\t{tokens['clerk']}\t{json.dumps({'payload': p})}" for p in presentations]),
         # The paths' floors (portal.views.BenchShowFloorApi, BenchVerifyFloorApi, BenchCheckFloorApi): only the work each cannot avoid
-        ("floor: show a credential (sign a 亮证 QR)", [f"POST\t/bench/floor-show\t{shower}\t{disclose}"]),
+        ("floor: show a credential (sign a 亮证 QR)", [f"POST\t/bench/floor-show/{licence}\t{shower}\t{disclose}"]),
         ("floor: verify a credential (clerk)", [f"POST\t/bench/floor-verify\t{tokens['clerk']}\t{json.dumps({'payload': p})}" for p in presentations]),
         ("floor: verify a health pass (checkpoint)", [f"POST\t/bench/floor-check\t{tokens['checkpoint']}\t{json.dumps({'payload': p})}" for p in passes]),
         ("list the catalogue (anonymous)", ["GET\t/api/v1/items/\t\t", "GET\t/api/v1/items/?q=%E9%A9%BE%E9%A9%B6%E8%AF%81\t\t"]),

@@ -1,12 +1,17 @@
-"""A person's valid credentials, read once and kept in the shared cache under a per-holder stamp. Showing a
-credential (亮证) and submitting an application both read what a person holds; reading it from PostgreSQL
-costs the ORM's rows and four decryptions per credential. The cached copy carries the holder's stamp
-(``HolderStamp``), which a PostgreSQL trigger moves in the same transaction as any insert, update or
-delete of their credentials — whatever the path (``save()``, ``update()``, bulk writes, a DBA's SQL) —
-so PostgreSQL is the authority on what the current stamp is (SQLite, for `make run`, has no such
-trigger: there every call reads the rows). The stamp is a clock value, never reused, so a database
-restored to an earlier state cannot meet an old copy. The copy is encrypted (it holds personal data) and
-carries the credential types' and catalogue's stamps, so a renamed type or department is read afresh too.
+"""The copy 亮证 reads of one valid credential of a person's, kept in the shared cache under a per-holder
+stamp. Showing a credential (亮证) reads one credential a person holds; reading it from PostgreSQL costs
+the ORM's row and four decryptions. The cached copy carries the holder's stamp (``HolderStamp``), which
+a PostgreSQL trigger moves in the same transaction as any insert, update or delete of their credentials
+— whatever the path (``save()``, ``update()``, bulk writes, a DBA's SQL) — so PostgreSQL is the authority
+on what the current stamp is (SQLite, for `make run`, has no such trigger: there every call reads the
+row). The stamp is a clock value, never reused, so a database restored to an earlier state cannot meet
+an old copy. The copy is encrypted (it holds personal data) and carries the credential types' and
+catalogue's stamps, so a renamed type or department is read afresh too.
+
+One copy per credential, not per wallet (issue 25): its key names the holder and the credential
+(``copy_key``), and it holds exactly what showing needs, as plain data (JSON; ``HeldCredential``, frozen)
+— so showing one credential costs the same whether the person holds one or two thousand. Every copy of
+a holder carries that holder's one stamp: a change to any of their credentials ends all their copies.
 
 The stamp is mirrored in Redis (issue 25: 亮证 without SQL), so a hit is one ``MGET`` — mirror, copy and
 the watched stamps — and no PostgreSQL round trip. The mirror is only ever *raised* (a Lua max-set:
@@ -20,14 +25,16 @@ A write the application does not make (a DBA's SQL, a COPY) is seen when the mir
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import json
 import logging
-import pickle
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from django.core.cache import cache
 from django.db import connections, transaction
-from django.db.models import Model
-from django.db.models.base import ModelState
 
 from credentials.models import Credential, HolderKind, HolderStamp
 from identity import crypto, prefetch
@@ -35,6 +42,7 @@ from identity import crypto, prefetch
 logger = logging.getLogger("qilu.credentials")
 KEEP = 300  # seconds; a copy also ends with any change (the stamp)
 MIRROR_SECONDS = 60  # the longest a write made outside the application (SQL by hand) goes unseen by 亮证
+IDENTIFIER_MOST = 96  # Credential.identifier's max_length: a longer one names no credential, and no key is made of it
 # The stamps of credentials.selectors.CREDENTIAL_TYPES (a type's fields) and services.selectors.CATALOGUE (departments' names)
 _WATCHED = ("credential-types:stamp", "catalogue:stamp")
 # Raise a mirrored stamp, never lower it: a reader that read PostgreSQL before a commit cannot put back
@@ -61,8 +69,10 @@ def mirror_key(index: str) -> str:
     return f"credentials.held-stamp.{index}"
 
 
-def copy_key(index: str) -> str:
-    return f"credentials.held.{index}"
+def copy_key(index: str, identifier: str) -> str:
+    """The copy of the holder's credential ``identifier`` (the holder first: ``credentials.api.prefetch``
+    builds it around the person index the session names)."""
+    return f"credentials.held1.{index}.{identifier}"
 
 
 def _client():
@@ -136,72 +146,142 @@ def _written_here(index: str, connection) -> bool:
     return any(isinstance(func, _Publish) and index in func.indexes for _savepoints, func, _robust in connection.run_on_commit)
 
 
-def _rows(index: str):
-    return Credential.objects.using("default").select_related("type__department").filter(
-        holder_kind=HolderKind.PERSON, holder_index=index, status=Credential.Status.VALID).order_by("-issued_on", "-id")
+# --- what showing needs of a credential, as plain data ----------------------------------------------
 
 
-@functools.lru_cache(maxsize=1024)
-def _opened(blob: bytes, key: str):
-    """The copy, decrypted and unpickled once per process for these exact bytes (identical ciphertext,
-    identical content: a new copy is a new nonce, so new bytes). What it returns is shared by every
-    request that reads these bytes: never hand it out, only ``_fresh`` copies of its instances."""
+@dataclass(frozen=True, slots=True)
+class HeldDepartment:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class HeldType:
+    """What showing reads of a credential's type (as ``CredentialType`` names it)."""
+
+    id: int
+    code: str
+    name: str
+    field_schema: tuple[Mapping, ...]
+    department: HeldDepartment
+
+    @property
+    def fields_by_key(self) -> dict[str, Mapping]:
+        return {item["key"]: item for item in self.field_schema}
+
+
+@dataclass(frozen=True, slots=True)
+class HeldCredential:
+    """What 亮证 reads of one credential, under the names ``Credential`` gives it (``disclosed_view``,
+    ``may_present`` and ``credentials.shown.credential_part`` read either): plain values, frozen, its
+    fields and schema read-only mappings — shared by every request that reads the same copy, so nothing
+    is copied per request. ``derived``: what is computed from it alone, once per copy and process (see
+    ``derived``)."""
+
+    pk: int
+    identifier: str
+    type: HeldType
+    status: str
+    holder_kind: str
+    holder_index: str
+    holder_number: str
+    holder_name: str
+    issued_on: dt.date
+    expires_on: dt.date | None
+    photo: bool
+    fields: Mapping
+    derived: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    @property
+    def type_id(self) -> int:
+        return self.type.id
+
+    def effective_status(self, today=None) -> str:
+        return Credential.status_on(self.status, self.expires_on, today)
+
+    def get_effective_status_display(self) -> str:
+        return str(Credential.Status(self.effective_status()).label)
+
+    @classmethod
+    def of(cls, credential: Credential) -> HeldCredential:
+        """``credential`` (a row read now: someone's else's shown for them, SQLite) as showing reads it:
+        its own ``derived``, thrown away with the request."""
+        return _built(_plain(credential))
+
+
+def _plain(credential: Credential) -> list:
+    """What a copy keeps of ``credential``: JSON values, in ``_built``'s order."""
+    kind = credential.type
+    return [credential.pk, credential.identifier, kind.pk, kind.code, kind.name, kind.field_schema, kind.department.name, credential.status,
+            credential.holder_kind, credential.holder_index, credential.holder_number, credential.holder_name, credential.issued_on.isoformat(),
+            credential.expires_on.isoformat() if credential.expires_on else None, bool(credential.photo), credential.fields]
+
+
+@functools.lru_cache(maxsize=256)
+def _type(type_id: int, code: str, name: str, schema: str, department: str) -> HeldType:
+    """One ``HeldType`` per process for the same type as copies have it (frozen, so shared by every copy
+    of it): a type renamed or given other fields is another key (and moves the watched stamp)."""
+    return HeldType(id=type_id, code=code, name=name, field_schema=tuple(MappingProxyType(spec) for spec in json.loads(schema)),
+                    department=HeldDepartment(name=department))
+
+
+def _built(plain: list) -> HeldCredential:
+    (pk, identifier, type_id, code, type_name, schema, department, status, kind, index, number, name, issued_on, expires_on, photo, fields) = plain
+    return HeldCredential(
+        pk=pk, identifier=identifier, status=status, holder_kind=kind, holder_index=index, holder_number=number, holder_name=name,
+        type=_type(type_id, code, type_name, json.dumps(schema, ensure_ascii=False), department),
+        issued_on=dt.date.fromisoformat(issued_on), expires_on=dt.date.fromisoformat(expires_on) if expires_on else None,
+        photo=photo, fields=MappingProxyType(fields))
+
+
+OPENED_MOST = 1024  # copies kept opened per process: ~6 KiB each with one choice of fields derived, ~14 KiB with four (~6–14 MiB)
+
+
+@functools.lru_cache(maxsize=OPENED_MOST)
+def _opened(blob: bytes, key: str) -> tuple | None:
+    """(stamp, watched stamps, the credential) of a copy, decrypted and read once per process for these
+    exact bytes (identical ciphertext, identical content: a new copy is a new nonce, so new bytes)."""
     try:
-        kept = pickle.loads(crypto.decrypt_bytes(blob, context=key))  # noqa: S301 — authenticated (AES-GCM under our key) before it is unpickled
-    except (crypto.provider_.CryptoError, pickle.UnpicklingError, ValueError, TypeError):
+        stamp, watched, plain = json.loads(crypto.decrypt_bytes(blob, context=key))
+        return stamp, watched, _built(plain)
+    except (crypto.provider_.CryptoError, ValueError, TypeError):
         return None
-    for credential in kept[2]:
-        credential.__dict__[_DERIVED] = {}  # shared by this copy's request copies (_fresh): see derived
-    return kept
 
 
-_DERIVED = "_held_derived"
-DERIVED_MOST = 64  # values kept per credential of a copy (a few disclosure choices each): the rest are computed per request
+DERIVED_MOST = 6  # values kept per copy (when it expires, what it may disclose, four choices of fields): the rest computed per request
 
 
-def derived(credential: Credential) -> dict:
+def derived(credential) -> dict:
     """Where 亮证 keeps what it computes from a credential alone — its disclosed view, the labels, what
     a scan is kept — so that it is computed once per copy and process, not per code: the copy's bytes
     are never reused for other content (a new copy is new ciphertext, and a changed credential, type or
-    department moves a stamp and makes a new copy), so what is computed from a credential of the copy
-    stays true for as long as the copy is read. Shared by every request's copy of that credential
-    (``_fresh``): its values are never mutated, and only what depends on nothing but the credential as
-    the copy has it (no clock, no language, no user) goes in. A credential not read from a copy (SQLite,
-    a copy just rebuilt, someone else's licence) gets a dict of its own, thrown away with the request."""
-    memo = credential.__dict__.get(_DERIVED)
-    return memo if memo is not None else {}
+    department moves a stamp and makes a new copy), so what is computed from the credential of a copy
+    stays true for as long as the copy is read. Its values are never mutated, and only what depends on
+    nothing but the credential as the copy has it (no clock, no language, no user) goes in. A credential
+    not read from a copy (SQLite, someone else's licence) gets a dict of its own, thrown away with the
+    request."""
+    return credential.derived if isinstance(credential, HeldCredential) else {}
 
 
-def _fresh(instance: Model, copies: dict) -> Model:
-    """A request's own copy of a kept instance and of the related instances it carries (type,
-    department): assigning to it or to them never reaches the kept one or another request's. Their
-    values are immutable (str, int, date), except what a property builds afresh (``fields``). An
-    instance several carry (one type, two credentials) is copied once, as unpickling shares it."""
-    copied = copies.get(id(instance))
-    if copied is not None:
-        return copied
-    copied = copies[id(instance)] = instance.__class__.__new__(instance.__class__)
-    copied.__dict__.update(instance.__dict__)
-    state = ModelState()
-    state.__dict__.update(instance._state.__dict__)
-    state.fields_cache = {name: _fresh(related, copies) if isinstance(related, Model) else related
-                          for name, related in instance._state.fields_cache.items()}
-    copied._state = state
-    return copied
+def _row(index: str, identifier: str) -> Credential | None:
+    return Credential.objects.using("default").select_related("type__department").filter(
+        holder_kind=HolderKind.PERSON, holder_index=index, identifier=identifier, status=Credential.Status.VALID).first()
 
 
-def _named(credentials: list[Credential], identifier: str | None) -> list[Credential]:
-    return credentials if identifier is None else [credential for credential in credentials if credential.identifier == identifier]
-
-
-def valid_held(index: str, identifier: str | None = None) -> list[Credential]:
-    """The person's credentials whose stored status is valid (their expiry is the reader's to check,
-    ``effective_status``), newest first, with type and department; with ``identifier`` only that one
-    (亮证: the request's own copy of one credential, not of all the person holds)."""
+def held_to_show(index: str, identifier: str) -> HeldCredential | None:
+    """The person's credential ``identifier`` when its stored status is valid (its expiry is the
+    reader's to check, ``effective_status``), as showing reads it; None when they hold no such valid
+    credential (someone else's, revoked, unknown)."""
+    if not index or len(identifier) > IDENTIFIER_MOST:
+        return None
     connection = connections["default"]
     if connection.vendor != "postgresql":  # no stamp trigger (credentials/migrations/0015): no copy to trust
-        return _named(list(_rows(index)), identifier)
-    key = copy_key(index)
+        row = _row(index, identifier)
+        return None if row is None else HeldCredential.of(row)
+    key = copy_key(index, identifier)
     found = prefetch.get_many([mirror_key(index), key, *_WATCHED])  # one round trip: 亮证's, with the session's (identity.prefetch)
     watched = [found.get(name) for name in _WATCHED]
     written_here = bool(connection.run_on_commit) and _written_here(index, connection)
@@ -215,8 +295,10 @@ def valid_held(index: str, identifier: str | None = None) -> list[Credential]:
                 logger.warning("holder stamp not mirrored (%s)", type(exc).__name__)
     kept = _opened(found[key], key) if isinstance(found.get(key), bytes) else None
     if kept is not None and kept[0] == stamp and kept[1] == watched:
-        copies: dict = {}  # this read's: the kept instances stay alive in _opened's cache meanwhile, so ids are not reused
-        return [_fresh(credential, copies) for credential in _named(kept[2], identifier)]
-    credentials = list(_rows(index))
-    cache.set(key, crypto.encrypt_bytes(pickle.dumps((stamp, watched, credentials), protocol=pickle.HIGHEST_PROTOCOL), context=key), KEEP)
-    return _named(credentials, identifier)
+        return kept[2]
+    row = _row(index, identifier)
+    if row is None:
+        return None
+    blob = crypto.encrypt_bytes(json.dumps([stamp, watched, _plain(row)], ensure_ascii=False, separators=(",", ":")).encode(), context=key)
+    cache.set(key, blob, KEEP)
+    return _opened(blob, key)[2]  # the copy as the next reads will open it: what is derived from it is kept from this first code

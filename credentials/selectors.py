@@ -7,6 +7,7 @@ import base64
 import datetime as dt
 import functools
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
@@ -30,6 +31,9 @@ from credentials.models import (
 from credentials.permissions import acts_for, presents_for_family
 from identity.models import Organisation, User
 from identity.permissions import may_act_for
+
+if TYPE_CHECKING:
+    from credentials.held import HeldCredential
 
 RELYING_PARTIES = Stamp("relying-parties")  # the public verifier register (credentials/receivers.py)
 CREDENTIAL_TYPES = Stamp("credential-types")  # moved by credentials/receivers.py on any change to a type or its issuers
@@ -95,14 +99,16 @@ def credential_for(user: User, identifier: str) -> Credential:
     return credential
 
 
-def credential_to_show(user: User, identifier: str) -> Credential:
-    """``credential_for`` for 亮证: a valid credential of the user's own from the cached copy
-    (``credentials.held``: one primary-key read of the holder's stamp), anything else as before."""
+def credential_to_show(user: User, identifier: str) -> Credential | HeldCredential:
+    """``credential_for`` for 亮证: a valid credential of the user's own from its cached copy
+    (``credentials.held``: what showing needs, as plain data — a ``HeldCredential``), anything else
+    as before (a ``Credential``: someone else's shown for them, an organisation's licence)."""
     if user.id_number_index:
-        from credentials.held import valid_held
+        from credentials.held import held_to_show
 
-        for credential in valid_held(user.id_number_index, identifier):  # a copy of that one only
-            return credential
+        found = held_to_show(user.id_number_index, identifier)
+        if found is not None:
+            return found
     return credential_for(user, identifier)
 
 

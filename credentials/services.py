@@ -396,11 +396,12 @@ def _kept_part(credential: Credential, disclose: list[str], memo: dict) -> tuple
 
 
 @use_case(audit=AuditEvent.Action.CREDENTIAL_PRESENTED)
-def presentation_create(*, actor: User, credential: Credential, disclose: Iterable[str], ttl: int | None = None) -> Shown:
+def presentation_create(*, actor: User, credential: Credential | held.HeldCredential, disclose: Iterable[str], ttl: int | None = None) -> Shown:
     """Sign a one-time, short-lived presentation of one credential with only the chosen fields. Each
     person may create ``presentations`` (``core.quotas``) a minute: a QR on show needs a few, a script
-    needs thousands. What depends on the credential alone (its disclosed view, the fields it has, when
-    it expires, what a scan is kept) is computed once per held copy (``held.derived``)."""
+    needs thousands. ``credential``: a row, or my own credential's held copy (``credentials.held``,
+    ``selectors.credential_to_show``). What depends on the credential alone (its disclosed view, the
+    fields it has, when it expires, what a scan is kept) is computed once per held copy (``held.derived``)."""
     if not may_present(actor, credential):
         raise NotFound(_("Not found."), code="not_found")
     quota = quotas.window("presentations", actor.pk)  # counted below, with the record, in one round trip (credentials.shown.publish)

@@ -23,7 +23,9 @@ import json
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 
+from core import journal, quotas, ratelimits
 from identity import crypto, prefetch
 
 logger = logging.getLogger("qilu.credentials")
@@ -95,10 +97,6 @@ def publish(presentation, credential, view: dict, *, quota, record: dict, part: 
     and keep what a scan needs. False when Redis cannot answer now: the caller counts, records and
     keeps the ordinary way (the local quota floor, the record written inline). ``part``: the
     entry's ``credential_part``, when the caller kept it."""
-    from django.core.cache import cache
-
-    from core import journal, quotas, ratelimits
-
     if not in_redis() or ratelimits.shared_down():
         return False
     key, blob, seconds = _kept(presentation, credential, view, part)
@@ -127,8 +125,6 @@ def publish(presentation, credential, view: dict, *, quota, record: dict, part: 
 
 def keep(presentation, credential, view: dict, *, part: str | None = None) -> None:
     """Keep what a scan needs of ``presentation`` for its life plus a minute (when ``publish`` could not)."""
-    from core import journal
-
     key, blob, seconds = _kept(presentation, credential, view, part)
     try:
         journal._redis().set(key, blob, ex=seconds)

@@ -85,7 +85,7 @@ if settings.QILU_BENCH:
                     ]
     # Each floor resolved where its path is, right after the hot routes: a floor pays no more URL patterns than its path
     hot = next(i for i, pattern in enumerate(urlpatterns) if getattr(pattern, "urlconf_name", None) is credentials_hot) + 1
-    urlpatterns[hot:hot] = [path("bench/floor-show", views.BenchShowFloorApi.as_view(), name=views.FLOOR_SHOW_ROUTE),
+    urlpatterns[hot:hot] = [path("bench/floor-show/<str:identifier>", views.BenchShowFloorApi.as_view(), name=views.FLOOR_SHOW_ROUTE),
                             path("bench/floor-verify", views.BenchVerifyFloorApi.as_view(), name="bench-floor-verify"),
                             path("bench/floor-check", views.BenchCheckFloorApi.as_view())]
     prefetch.declare("bench-floor-verify", views.floor_verify_reads_first)  # read with the session, as the scan's

@@ -222,16 +222,16 @@ def _floor_signer():
 
 
 class BenchShowFloorApi(APIView):
-    """The floor of 亮证 show: its JSON body parsed; the person's held copy, its stamp's mirror and the
-    watched stamps read as the path reads them — in the session's round trip (``identity.prefetch``,
-    declared below as the path declares its own), or in one ``MGET`` when the session's read did not
-    bring them —, the copy's bytes not opened; one ES256 signature of a code's size; one Redis write
-    (a record appended)."""
+    """The floor of 亮证 show: its JSON body parsed; the held copy of the credential in the URL (one per
+    credential, ``credentials.held.copy_key``), its holder's stamp's mirror and the watched stamps read
+    as the path reads them — in the session's round trip (``identity.prefetch``, declared below as the
+    path declares its own), or in one ``MGET`` when the session's read did not bring them —, the copy's
+    bytes not opened; one ES256 signature of a code's size; one Redis write (a record appended)."""
 
-    def post(self, request):
+    def post(self, request, identifier: str):
         request.data  # noqa: B018 — parsed, as the path parses its body
         index = request.user.id_number_index or ""
-        prefetch.get_many([mirror_key(index), copy_key(index), *_WATCHED])  # as credentials.held.valid_held reads them
+        prefetch.get_many([mirror_key(index), copy_key(index, identifier), *_WATCHED])  # as credentials.held.held_to_show reads them
         _floor_signer().sign(FLOOR_SIGNED)
         _floor_redis().xadd(FLOOR_STREAM, {"r": FLOOR_RECORD}, maxlen=1000, approximate=True)
         return Response({"ok": True}, status=201)

@@ -7,6 +7,8 @@ plainly valid goes through its serializer, so every error answer is unchanged.""
 from __future__ import annotations
 
 import dataclasses
+import functools
+import json
 
 from django.http import HttpResponse
 from rest_framework.renderers import JSONRenderer
@@ -36,6 +38,26 @@ def presentation_answer(shown) -> dict:
     presentation = shown.presentation
     return {"id": str(presentation.id), "payload": str(shown.token), "expires_at": datetime_text(presentation.expires_at),
             "disclosed": [str(key) for key in presentation.disclosed]}
+
+
+@functools.lru_cache(maxsize=256)
+def _disclosed_tail(disclosed: tuple[str, ...], ensure_ascii: bool) -> str:
+    """The answer's last member as ``respond`` writes it, once per choice of fields (not per code)."""
+    text = json.dumps(list(disclosed), ensure_ascii=ensure_ascii, separators=(",", ":"))
+    return ',"disclosed":' + text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "}"
+
+
+def presentation_response(request, shown) -> HttpResponse:
+    """``respond(request, presentation_answer(shown), status=201)``: for plain compact JSON (what every
+    app asks for) its bytes written around the code's own values — the members in the serializer's
+    order, the chosen fields' JSON once per choice —, anything else through ``respond``."""
+    renderer = request.accepted_renderer
+    if type(renderer) is not JSONRenderer or request.accepted_media_type != JSONRenderer.media_type or not renderer.compact:
+        return respond(request, presentation_answer(shown), status=201)
+    presentation = shown.presentation
+    text = (f'{{"id":"{presentation.id}","payload":{json.dumps(str(shown.token))},"expires_at":"{datetime_text(presentation.expires_at)}"'
+            + _disclosed_tail(tuple(presentation.disclosed), renderer.ensure_ascii))
+    return HttpResponse(text.encode(), content_type=JSONRenderer.media_type, status=201)
 
 
 def verify_request(data) -> str:

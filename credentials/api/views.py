@@ -161,10 +161,13 @@ class PresentationApi(APIView):
         credential = selectors.credential_to_show(request.user, identifier)
         disclose, ttl = answers.presentation_request(request.data)  # PresentationCreateSerializer's rules, plainly
         shown = services.presentation_create(actor=request.user, credential=credential, disclose=disclose, ttl=ttl)
-        body = answers.presentation_answer(shown)  # PresentationSerializer's JSON, plainly (credentials/api/answers.py)
-        if request.query_params.get("qr") == "svg":
+        qr = request.query_params.get("qr")
+        if qr not in ("svg", "png"):
+            return answers.presentation_response(request, shown)  # PresentationSerializer's JSON as Response writes it (credentials/api/answers.py)
+        body = answers.presentation_answer(shown)  # PresentationSerializer's JSON, plainly
+        if qr == "svg":
             body["qr_svg"] = rendering.qr_svg(shown.token)
-        elif request.query_params.get("qr") == "png":
+        else:
             body["qr_png"] = base64.b64encode(rendering.qr_png(shown.token)).decode()
         return respond(request, body, status=status.HTTP_201_CREATED)  # Response(body)'s bytes (core/answers.py)
 

@@ -3,6 +3,7 @@ document is unchanged — its schemas still come from the serializers — so eac
 against the schema the document publishes and compared with what the serializer makes of the same
 object; a request that is not plainly valid still gets the serializer's errors."""
 
+import json
 import uuid
 
 import jsonschema
@@ -111,3 +112,33 @@ def test_a_client_asking_for_indented_json_still_gets_it(citizen_api, clerk_api,
     assert shown.status_code == 201 and shown.content.startswith(b'{\n  "')
     verdict = clerk_api.post(VERIFY, {"payload": shown.json()["payload"]}, format="json", HTTP_ACCEPT="application/json; indent=2")
     assert verdict.status_code == 200 and verdict.content.startswith(b'{\n  "') and verdict.json()["valid"]
+
+
+@pytest.mark.parametrize("disclosed", [[], ["licence_class"], ["holder_number", "licence_class", "准驾车型", "line\u2028sep\u2029", 'quote"back\\']])
+def test_the_show_answers_bytes_are_responds_for_any_choice_of_fields(disclosed, citizen):
+    """``presentation_response`` writes the answer around the code's own values: the same bytes as
+    ``respond`` writes of ``presentation_answer`` (a time zone's offset, Unicode and escapes included)."""
+    import datetime as dt
+
+    from django.utils import timezone
+    from rest_framework.negotiation import DefaultContentNegotiation
+    from rest_framework.request import Request
+    from rest_framework.settings import api_settings
+    from rest_framework.test import APIRequestFactory
+
+    from core.answers import respond
+
+    code = services.ShownCode(id=uuid.uuid4(), credential_id=1, presenter_id=citizen.pk, on_behalf=False, disclosed=disclosed,
+                              created_at=dt.datetime(2026, 12, 7, 5, 0, tzinfo=dt.UTC), expires_at=dt.datetime(2026, 12, 7, 5, 1, 30, 123456, tzinfo=dt.UTC))
+    shown = services.Shown(presentation=code, token="HC1:" + "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:" * 4, claims={})
+    with timezone.override("Asia/Shanghai"):
+        for accept in ("application/json", "application/json; indent=2", "text/html"):
+            request = APIRequestFactory().post("/x", HTTP_ACCEPT=accept)
+            drf = Request(request)
+            renderers = [renderer() for renderer in api_settings.DEFAULT_RENDERER_CLASSES]
+            drf.accepted_renderer, drf.accepted_media_type = DefaultContentNegotiation().select_renderer(drf, renderers)
+            fast, plain = answers.presentation_response(drf, shown), respond(drf, answers.presentation_answer(shown), status=201)
+            assert (fast.status_code, type(fast)) == (plain.status_code, type(plain)) == (201, type(plain))
+            if type(plain).__name__ == "HttpResponse":
+                assert fast.content == plain.content and fast["Content-Type"] == plain["Content-Type"]
+                assert json.loads(fast.content)["expires_at"] == "2026-12-07T13:01:30.123456+08:00"

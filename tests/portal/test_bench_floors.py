@@ -23,7 +23,8 @@ from portal import views
 from tests.factories import PopulationRecordFactory, UserFactory, api_as, app_session_token, fresh_signing_key
 from tests.redis_round_trips import counted as round_trips
 
-urlpatterns = [path("bench/floor-show", views.BenchShowFloorApi.as_view(), name=views.FLOOR_SHOW_ROUTE)]  # as portal/urls.py mounts it with QILU_BENCH
+# as portal/urls.py mounts it with QILU_BENCH
+urlpatterns = [path("bench/floor-show/<str:identifier>", views.BenchShowFloorApi.as_view(), name=views.FLOOR_SHOW_ROUTE)]
 
 pytestmark = pytest.mark.usefixtures("redis_journal")
 
@@ -47,22 +48,22 @@ def counted(monkeypatch):
     client.delete(views.FLOOR_STREAM)
 
 
-def _post(view, user, body):
+def _post(view, user, body, **kwargs):
     request = APIRequestFactory().post("/bench/floor", body, format="json")
     if user is not None:
         force_authenticate(request, user=user)
-    return view.as_view()(request)
+    return view.as_view()(request, **kwargs)
 
 
 def test_the_show_floor_reads_the_held_copy_signs_and_appends_a_record(db, citizen, counted):
     fresh_signing_key()
     views._floor_signer()  # the key ring, loaded once per process
     counted.commands.clear()
-    answer = _post(views.BenchShowFloorApi, citizen, {"disclose": ["licence_class"]})
+    answer = _post(views.BenchShowFloorApi, citizen, {"disclose": ["licence_class"]}, identifier="DL-X")
     assert answer.status_code == 201
     assert counted.commands == ["MGET", "XADD"]  # no session read to fold into: the held copy read on its own
     assert counted.xlen(views.FLOOR_STREAM) == 1
-    assert copy_key(citizen.id_number_index).startswith("credentials.held.")
+    assert copy_key(citizen.id_number_index, "DL-X").startswith("credentials.held1.")  # the one credential's copy, as 亮证 reads it
 
 
 def test_signed_in_the_show_floor_reads_the_held_copy_with_the_session(db, citizen, password, settings):
@@ -73,9 +74,9 @@ def test_signed_in_the_show_floor_reads_the_held_copy_with_the_session(db, citiz
     client.credentials(HTTP_X_SESSION_TOKEN=token)
     with override_settings(ROOT_URLCONF=__name__):
         for _ in range(2):  # the snapshot attached with its companion, the key ring loaded
-            client.post("/bench/floor-show", {"disclose": ["licence_class"]}, format="json")
+            client.post("/bench/floor-show/DL-X", {"disclose": ["licence_class"]}, format="json")
         with round_trips() as trips:
-            answer = client.post("/bench/floor-show", {"disclose": ["licence_class"]}, format="json")
+            answer = client.post("/bench/floor-show/DL-X", {"disclose": ["licence_class"]}, format="json")
     assert answer.status_code == 201
     assert trips == ["EVALSHA", "XADD"]  # the session with the held copy, its stamps; the record
 
@@ -138,7 +139,7 @@ def test_the_check_floor_is_the_size_of_a_real_pass_and_check_record(db, citizen
 
 
 def test_a_floor_refuses_anyone_not_signed_in(db):
-    assert _post(views.BenchShowFloorApi, None, {}).status_code in (401, 403)
+    assert _post(views.BenchShowFloorApi, None, {}, identifier="DL-X").status_code in (401, 403)
     assert _post(views.BenchVerifyFloorApi, None, {"payload": "x"}).status_code in (401, 403)
     assert _post(views.BenchCheckFloorApi, None, {"payload": "x"}).status_code in (401, 403)
 
