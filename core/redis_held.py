@@ -24,6 +24,7 @@ import os
 import threading
 
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 POOLS_HELD = 4  # pools a thread holds a connection of at once (tests make new clients; a worker has one or two)
@@ -46,6 +47,16 @@ def send(client, commands: list[tuple]) -> list:
         return _round_trip(client.connection_pool, commands)
     except (RedisConnectionError, RedisTimeoutError):
         return _round_trip(client.connection_pool, commands)
+
+
+def run_script(client, script, keys: list, args: list, *, then: tuple = ()) -> list:
+    """A Lua script (redis-py's ``Script``, from ``register_script``: its source and digest) by its digest
+    (``EVALSHA``), with ``then``'s commands behind it in the same round trip; a Redis that does not know it
+    yet (``NOSCRIPT``) is sent it whole (``EVAL``), which also keeps it for the next call. The replies."""
+    try:
+        return send(client, [("EVALSHA", script.sha, len(keys), *keys, *args), *then])
+    except NoScriptError:
+        return send(client, [("EVAL", script.script, len(keys), *keys, *args), *then])
 
 
 def _round_trip(pool, commands: list[tuple]) -> list:

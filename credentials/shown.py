@@ -25,7 +25,7 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 
-from core import journal, quotas, ratelimits
+from core import journal, quotas, ratelimits, redis_held
 from identity import crypto, prefetch
 
 logger = logging.getLogger("qilu.credentials")
@@ -105,13 +105,8 @@ def publish(presentation, credential, view: dict, *, quota, record: dict, part: 
     keys, args = [cache.make_key(quota.key), journal.STREAM, key], [quota.count, quota.seconds + 1, journal.raw(record), blob, seconds]
     try:
         client = journal._redis()
-        if replicas:  # and, on the same connection, WAIT for the replicas to hold it (core.journal._append)
-            pipe = client.pipeline(transaction=False)
-            pipe.eval(_SHOW, len(keys), *keys, *args)
-            pipe.execute_command("WAIT", replicas, 50)
-            answers = pipe.execute()
-        else:
-            answers = [_show_script(client)(keys=keys, args=args)]  # EVALSHA: one round trip
+        # one round trip on the held connection (core.redis_held); behind Sentinel, WAIT for the replicas to hold it too (core.journal._append)
+        answers = redis_held.run_script(client, _show_script(client), keys, args, then=(("WAIT", replicas, 50),) if replicas else ())
     except Exception as exc:  # noqa: BLE001 — counted, recorded and kept the ordinary way instead
         ratelimits.trip()
         logger.warning("shown code not published in one round trip (%s): the ordinary way", type(exc).__name__)

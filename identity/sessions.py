@@ -28,7 +28,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core import redis_held
@@ -156,17 +156,12 @@ class SessionStore(DbSessionStore):
 
     def _read_folded(self, redis, client, key: str) -> bytes | None:
         """The entry's raw bytes, and — in the same server-side step — its companion and the keys
-        ``want`` names (``identity.prefetch``), kept in ``prefetched`` for the request to take. The script
-        goes by its digest (``EVALSHA``) on the held connection (``core.redis_held``); a Redis that does
-        not know it yet is sent it whole (``EVAL``), which also keeps it for the next request."""
+        ``want`` names (``identity.prefetch``), kept in ``prefetched`` for the request to take: the script
+        on the held connection (``core.redis_held``)."""
         keys = [client.make_key(key), client.make_key(who_key(self.session_key)), *self.want.keys]
         args = [part for pair in self.want.templates() for part in pair]
-        script = _fold_script(redis)
         try:
-            try:
-                [found] = redis_held.send(redis, [("EVALSHA", script.sha, len(keys), *keys, *args)])
-            except NoScriptError:
-                [found] = redis_held.send(redis, [("EVAL", prefetch.SCRIPT, len(keys), *keys, *args)])
+            [found] = redis_held.run_script(redis, _fold_script(redis), keys, args)
         except (RedisConnectionError, RedisTimeoutError, OSError):
             raise
         except RedisError as exc:  # the script refused (a replica that will not run it, a Redis without Lua): read as before

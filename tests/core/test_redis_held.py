@@ -80,3 +80,22 @@ def test_a_thread_holds_connections_of_a_few_pools_at_most(client):
         assert redis_held.send(other, [("PING",)]) == [b"PONG"]
     assert len(redis_held._held.by_pool) <= redis_held.POOLS_HELD
     assert clients[0].connection_pool._available_connections  # the oldest went back to its pool
+
+
+def test_a_script_goes_by_its_digest_and_whole_when_redis_does_not_know_it(client):
+    script = client.register_script("return {KEYS[1], ARGV[1]}")
+    client.script_flush()
+    sent = []
+    real = redis_held.send
+
+    def send(held_client, commands):
+        sent.append([command[0] for command in commands])
+        return real(held_client, commands)
+
+    redis_held.send = send
+    try:
+        assert redis_held.run_script(client, script, ["held:k"], ["v"], then=(("PING",),)) == [[b"held:k", b"v"], b"PONG"]
+        assert redis_held.run_script(client, script, ["held:k"], [2]) == [[b"held:k", b"2"]]
+    finally:
+        redis_held.send = real
+    assert sent == [["EVALSHA", "PING"], ["EVAL", "PING"], ["EVALSHA"]]  # NOSCRIPT, then the source: kept for the next call
