@@ -16,6 +16,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import redis_held
 from credentials.api import prefetch as reads_first
 from credentials.held import _WATCHED, copy_key, mirror_key
 from identity import masking, prefetch
@@ -226,14 +227,15 @@ class BenchShowFloorApi(APIView):
     credential, ``credentials.held.copy_key``), its holder's stamp's mirror and the watched stamps read
     as the path reads them — in the session's round trip (``identity.prefetch``, declared below as the
     path declares its own), or in one ``MGET`` when the session's read did not bring them —, the copy's
-    bytes not opened; one ES256 signature of a code's size; one Redis write (a record appended)."""
+    bytes not opened; one ES256 signature of a code's size; one Redis write (a record appended, on the
+    held connection the path writes on: ``core.redis_held``)."""
 
     def post(self, request, identifier: str):
         request.data  # noqa: B018 — parsed, as the path parses its body
         index = request.user.id_number_index or ""
         prefetch.get_many([mirror_key(index), copy_key(index, identifier), *_WATCHED])  # as credentials.held.held_to_show reads them
         _floor_signer().sign(FLOOR_SIGNED)
-        _floor_redis().xadd(FLOOR_STREAM, {"r": FLOOR_RECORD}, maxlen=1000, approximate=True)
+        redis_held.send(_floor_redis(), [("XADD", FLOOR_STREAM, "MAXLEN", "~", "1000", "*", "r", FLOOR_RECORD)])  # on a held connection, as the path's
         return Response({"ok": True}, status=201)
 
 

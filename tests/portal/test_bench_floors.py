@@ -15,7 +15,7 @@ from django.test import override_settings
 from django.urls import ResolverMatch, path
 from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
 
-from core import journal
+from core import journal, redis_held
 from credentials.held import copy_key
 from healthcode.demo import default_ruleset
 from identity import prefetch
@@ -31,7 +31,8 @@ pytestmark = pytest.mark.usefixtures("redis_journal")
 
 @pytest.fixture
 def counted(monkeypatch):
-    """The Redis client the floors use, with the names of the commands that reach it (a script counts once)."""
+    """The Redis client the floors use, with the names of the commands that reach it (a script counts once), on
+    the client or on a held connection."""
     client = views._floor_redis()
     client.delete(views.FLOOR_STREAM)
     client.commands = []
@@ -42,6 +43,13 @@ def counted(monkeypatch):
         return real(*args, **options)
 
     monkeypatch.setattr(client, "execute_command", execute_command, raising=False)
+    real_held = redis_held.send
+
+    def held(sent_on, commands):  # a write on a held connection (core.redis_held), as the paths write
+        client.commands.extend(command[0] for command in commands)
+        return real_held(sent_on, commands)
+
+    monkeypatch.setattr(redis_held, "send", held)
     yield client
     monkeypatch.undo()
     del client.commands
