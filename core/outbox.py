@@ -75,6 +75,23 @@ def enqueue_on_commit(task, *args) -> None:
         pending.append((task, args))
 
 
+def send_on_commit(task, *args) -> None:
+    """After commit, send the task — with no outbox row: for a write whose own rows say the task is
+    owed, where a sweep sends again what a lost send missed (a 秒批 submission: its "submitted" step
+    stays unnotified until the task runs, ``services.tasks.resend_instant_approvals``). A broker that
+    is down is logged, and the sweep sends the task when it is back; so does a process that ends
+    between the commit and the send."""
+    task = _task(task)
+
+    def send():
+        try:
+            taskmessages.send(task, args)
+        except BROKER_DOWN as exc:
+            logger.warning("broker unavailable (%s): %s left to its sweep", type(exc).__name__, task.name)
+
+    transaction.on_commit(send)
+
+
 def _write_and_send_on_commit(pending: list) -> None:
     rows = QueuedTask.objects.bulk_create([QueuedTask(name=task.name, args=list(args)) for task, args in pending])
 
