@@ -238,7 +238,7 @@ CELERY_BEAT_SCHEDULE = {
     "health-reevaluate-due": {"task": "healthcode.reevaluate_due", "schedule": 60.0},
     "health-snapshot-counts": {"task": "healthcode.snapshot_counts", "schedule": 3600.0},
     "applications-mark-overdue": {"task": "services.mark_overdue", "schedule": 900.0},
-    "applications-resend-instant-approvals": {"task": "services.resend_instant_approvals", "schedule": 60.0},
+    "applications-resend-instant-approvals": {"task": "services.resend_instant_approvals", "schedule": float(env.int("QILU_RELAY_SECONDS", 30))},
     "cases-sweep": {"task": "appeals.sweep", "schedule": 900.0},
     "cases-anonymise": {"task": "appeals.anonymise", "schedule": crontab(hour=3, minute=15)},
     "payments-sweep-pending": {"task": "payments.sweep_pending", "schedule": 120.0},
