@@ -224,7 +224,7 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 # Queues per workload, a worker for each: a million-person recompute (bulk) never delays a 秒批
 # approval (interactive) or a notice (notify). Unlisted tasks are interactive.
 CELERY_TASK_QUEUES_BY_WORKLOAD = {
-    "interactive": ["services.instant_approval", "portal.relay_queued_tasks"],
+    "interactive": ["services.instant_approval", "services.resend_instant_approvals", "portal.relay_queued_tasks"],
     "notify": ["services.send_transition_notice", "paysim.deliver", "identity.sms_deliver"],
     "bulk": ["healthcode.recompute", "healthcode.recompute_chunk", "healthcode.reevaluate_due", "healthcode.snapshot_counts", "services.mark_overdue",
              "credentials.purge_presentations", "portal.maintain_partitions", "payments.sweep_pending", "payments.reconcile_yesterday"],
@@ -238,6 +238,7 @@ CELERY_BEAT_SCHEDULE = {
     "health-reevaluate-due": {"task": "healthcode.reevaluate_due", "schedule": 60.0},
     "health-snapshot-counts": {"task": "healthcode.snapshot_counts", "schedule": 3600.0},
     "applications-mark-overdue": {"task": "services.mark_overdue", "schedule": 900.0},
+    "applications-resend-instant-approvals": {"task": "services.resend_instant_approvals", "schedule": float(env.int("QILU_RELAY_SECONDS", 30))},
     "cases-sweep": {"task": "appeals.sweep", "schedule": 900.0},
     "cases-anonymise": {"task": "appeals.anonymise", "schedule": crontab(hour=3, minute=15)},
     "payments-sweep-pending": {"task": "payments.sweep_pending", "schedule": 120.0},

@@ -321,6 +321,9 @@ class Transition(models.Model):
         verbose_name = _("办理记录")
         verbose_name_plural = _("办理记录")
         ordering = ["created_at", "id"]
+        # 秒批 submissions whose task has not run yet (its "submitted" step unnotified): the sweep's rows, few at any time
+        indexes = [models.Index(fields=["created_at"], name="transition_unsent_submission",
+                                condition=models.Q(notified_at__isnull=True, from_status="submitted", to_status="submitted"))]
 
     def __str__(self) -> str:
         return f"{self.application.number} → {self.get_to_status_display()}"

@@ -454,3 +454,15 @@ def bundle_form(bundle: Bundle, applicant: User) -> BundleForm:
     form.window_visits_separately, form.window_visits = len(offline), len({part.item.department_id for part in offline})
     form.fields, form.materials = list(fields.values()), list(materials.values())
     return form
+
+
+def unsent_instant_approvals(*, older_than: dt.timedelta, limit: int = 1000) -> list[tuple[int, int]]:
+    """(application id, "submitted" step id) of the 秒批 submissions whose task has not run ``older_than``
+    after they were made: a submission sends its task after commit with no outbox row, and the task
+    notifies the "submitted" step first — an unnotified one is owed its task (``services.tasks.resend_instant_approvals``).
+    Read through the partial index of unnotified submissions (``Transition.Meta.indexes``)."""
+    from services.models import Status, Transition
+
+    return list(Transition.objects.filter(notified_at__isnull=True, from_status=Status.SUBMITTED, to_status=Status.SUBMITTED,
+                                          created_at__lt=timezone.now() - older_than, application__status=Status.SUBMITTED)
+                .exclude(application__version__approval_rules=[]).order_by("created_at").values_list("application_id", "pk")[:limit])

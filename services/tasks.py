@@ -3,6 +3,8 @@ never twice), and the overdue sweep (beat)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +20,8 @@ from services.services.approval import instant_approve
 from services.services.ratings import rectifications_mark_overdue
 from services.services.workflow import mark_overdue as sweep
 
+RESEND_AFTER_SECONDS = 60  # a 秒批 task not run this long after its commit is sent again (resend_instant_approvals)
+
 
 # Retries outlast a database failover (about 20-40 s with Patroni): 12 tries, backoff capped at 30 s.
 @shared_task(name="services.instant_approval", acks_late=True, autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=30, max_retries=12)
@@ -29,6 +33,21 @@ def instant_approval(application_id: int, notice: int | None = None) -> str:
         send_transition_notice.run(notice)
     application = Application.objects.select_related("version", "applicant", "organisation", "department").get(pk=application_id)
     return instant_approve(actor=SYSTEM, application=application).status
+
+
+@shared_task(name="services.resend_instant_approvals")
+def resend_instant_approvals() -> int:
+    """Beat, every minute: the 秒批 tasks a lost send missed (the broker down at the submission's commit,
+    or the process gone before it sent) — a 秒批 submission keeps no outbox row, its unnotified
+    "submitted" step says the task is owed. Sent again; the task is safe twice (its notice is
+    exactly-once, and an application no longer submitted is left as it is)."""
+    from core.outbox import enqueue
+    from services.selectors import unsent_instant_approvals
+
+    owed = unsent_instant_approvals(older_than=timedelta(seconds=RESEND_AFTER_SECONDS))
+    for application_id, notice in owed:
+        enqueue(instant_approval, application_id, notice)
+    return len(owed)
 
 
 def unnotified_transition(transition_id: int) -> Transition | None:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from core import idempotency, quotas, references
 from core.errors import Conflict, NotFound
 from core.fields import clean_values
-from core.outbox import enqueue_on_commit
+from core.outbox import enqueue_on_commit, send_on_commit
 from core.usecases import SystemActor, pure, step, use_case
 from credentials.models import Credential, HolderKind
 from family import permissions as family_permissions
@@ -145,7 +145,9 @@ def application_submit(*, actor: User, item: ServiceItem, data: dict, uploads: d
 
 def _submitted_next(application: Application, *, fee: int, submitted_by: User | None, guardian: User | None = None, notice=None) -> None:
     """After the rows of a submission: its audit event, then the fee order (when the item charges one)
-    or 秒批 (when it has rules) — one task, which sends ``notice`` (the "submitted" step) first."""
+    or 秒批 (when it has rules) — one task, which sends ``notice`` (the "submitted" step) first. The 秒批
+    task is sent after commit with no outbox row of its own: until it runs, ``notice`` is unnotified,
+    and the sweep ``services.tasks.resend_instant_approvals`` sends it again if the send was lost."""
     applicant, item, version = application.applicant, application.item, application.version
     if guardian is not None:  # 家庭代办: the guardian acted, the dependant's data was used (both in one event)
         audit_record(action=AuditEvent.Action.APPLICATION_SUBMITTED, actor=guardian, subject=applicant,
@@ -161,8 +163,8 @@ def _submitted_next(application: Application, *, fee: int, submitted_by: User | 
     if fee:
         order_open(actor=applicant, purpose="application", reference=application.number, amount_fen=fee,
                    description=f"{item.name} {version.fees}"[:128])
-    elif version.approval_rules:
-        enqueue_on_commit("services.instant_approval", application.pk, notice.pk)
+    elif version.approval_rules:  # no outbox row: the unnotified "submitted" step says the task is owed (services.tasks.resend_instant_approvals)
+        send_on_commit("services.instant_approval", application.pk, notice.pk)
 
 
 def _is_uuid(value) -> bool:

@@ -57,7 +57,7 @@ def test_the_parts_run_in_order_and_the_bundle_completes_with_every_part(bundle,
 
 
 def test_a_part_that_waits_starts_only_after_its_predecessor(bundle, holder_api, reviewer, monkeypatch):
-    monkeypatch.setattr("services.services.applications.enqueue_on_commit", lambda *a, **k: None)  # 秒批 not run yet
+    monkeypatch.setattr("services.services.applications.send_on_commit", lambda *a, **k: None)  # 秒批 not run yet
     body = holder_api.post("/api/v1/bundle-applications/", {"bundle": bundle.code, "data": ANSWERS}, format="json").json()
     lines = {line["item"]: line for line in body["parts"]}
     assert lines["GA-002"]["status"] == "waiting" and lines["GA-002"]["application"] is None and lines["GA-002"]["waits_for"] == "JT-001"
