@@ -86,22 +86,46 @@ def cpu_ticks(pids: list[int]) -> int:
     return total
 
 
+def other_pids(stack: Stack) -> dict[str, list[int]]:
+    """The processes beside the web workers that a request's work reaches on the same cores: the journal's consumer (it writes
+    each check record to PostgreSQL), PostgreSQL (the primary's postmaster and its backends), Redis."""
+    def tree(pid: int) -> list[int]:
+        return [pid, *(int(c) for c in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split())]
+    groups = {name: tree(stack.procs[name].pid) for name in ("journal", "redis") if name in stack.procs}
+    postmaster = stack.tmp / "pg" / "postmaster.pid"
+    if postmaster.exists():
+        groups["postgres"] = tree(int(postmaster.read_text().split()[0]))
+    return groups
+
+
+def _ticks_alive(pids: list[int]) -> int:
+    return sum(cpu_ticks([pid]) for pid in pids if Path(f"/proc/{pid}/stat").exists())
+
+
 def wrk(stack: Stack, name: str, lines, seconds: int = SECONDS) -> dict:
     """``lines``: the requests, or a function that makes them just before the run (codes that live a minute)."""
     lines = lines() if callable(lines) else lines
     path = Path(tempfile.mkstemp(prefix="bench-", suffix=".tsv")[1])
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     pids = worker_pids(stack)
+    others = other_pids(stack)
+    before = {group: _ticks_alive(members) for group, members in others.items()}
     ticks = cpu_ticks(pids)
     out = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", str(ROOT / "bench" / "wrk.lua"), stack.url, "--", str(path)],
                          capture_output=True, text=True, check=True).stdout
     used = cpu_ticks(pids) - ticks
+    beside = {group: _ticks_alive(members) - before[group] for group, members in others.items()}  # a backend that left takes its ticks along
     path.unlink()
     total = int(re.search(r"(\d+) requests in", out).group(1))
     statuses = {int(code): int(count) for code, count in re.findall(r"^status (\d+) (\d+)$", out, re.M)}
     return {"name": name, "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),
             "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1)), "requests": total, "cpu_ms": used * 1000 / TICK / max(total, 1),
-            "errors": {code: count for code, count in statuses.items() if not 200 <= code < 400}, "rss": worker_resident(pids)}
+            "errors": {code: count for code, count in statuses.items() if not 200 <= code < 400}, "rss": worker_resident(pids),
+            "beside_ms": {group: spent * 1000 / TICK / max(total, 1) for group, spent in beside.items()}}
+
+
+def beside_text(row: dict) -> str:
+    return ", ".join(f"{group} {ms:.2f}" for group, ms in row.get("beside_ms", {}).items())
 
 
 def worker_resident(pids: list[int]) -> int:
@@ -419,7 +443,7 @@ def main() -> None:
                 else:
                     measured[name] = wrk(stack, name, lines)
                 print(f"[{CITIZENS:,}, round {number + 1}/{ROUNDS}] {name}: {measured[name]['rps']:.0f} req/s, "
-                      f"{measured[name]['cpu_ms']:.2f} CPU ms", flush=True)
+                      f"{measured[name]['cpu_ms']:.2f} CPU ms (beside, per request: {beside_text(measured[name])})", flush=True)
             rounds.append(measured)
         results += combine(rounds)
         notes.append(redis_line(redis_before, redis_facts(stack)))
