@@ -11,6 +11,7 @@ import functools
 from json.encoder import encode_basestring
 
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import get_language, override
 from rest_framework.renderers import JSONRenderer
 
@@ -47,6 +48,51 @@ def pass_answer(shown) -> dict:
         "payload": str(shown.token),
         "expires_at": shown.claims["exp"],
     }
+
+
+def pass_response(request, shown) -> HttpResponse:
+    """``respond(request, pass_answer(shown))``, byte for byte: what depends on the status alone — the colour and its
+    label, the reasons in words, the rule version and when it was evaluated — is written once per (status, time zone,
+    language), and only the pass's own fields (masked name, payload, expiry) are encoded per request (issue 25). Any
+    other negotiated form, a JSON renderer set up otherwise, or reasons whose rule version is not read yet, go through
+    ``respond`` as before."""
+    from healthcode.selectors import words_known
+
+    renderer, status = request.accepted_renderer, shown.status
+    if (type(renderer) is not JSONRenderer or request.accepted_media_type != JSONRenderer.media_type or renderer.ensure_ascii
+            or not renderer.compact or not words_known(status)):
+        return respond(request, pass_answer(shown))
+    colour, evaluated = str(status["colour"]), status["evaluated_at"]
+    if timezone.is_naive(evaluated):
+        return respond(request, pass_answer(shown))
+    language = get_language()
+    head = _pass_colour(colour, language)
+    middle = _pass_status(tuple(status["reasons"]), int(status["rule_version"]), evaluated, timezone.get_current_timezone(), language)
+    claims = shown.claims
+    text = (f'{head},"masked_name":{_json(claims["hp"]["n"])}{middle},"payload":{_json(str(shown.token))},"expires_at":{_json(claims["exp"])}}}')
+    return HttpResponse(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode(), content_type=JSONRenderer.media_type)
+
+
+_ENCODER = JSONRenderer.encoder_class(ensure_ascii=False, allow_nan=not JSONRenderer.strict, separators=(",", ":"))
+
+
+def _json(value) -> str:
+    return _ENCODER.encode(value)  # what the renderer writes for one value
+
+
+@functools.lru_cache(maxsize=64)  # (colour, language): a handful
+def _pass_colour(colour: str, language: str | None) -> str:
+    with override(language):
+        return f'{{"colour":{_json(colour)},"colour_label":{_json(str(Colour(colour).label))}'
+
+
+@functools.lru_cache(maxsize=4096)  # (reasons, rule version, evaluated at, time zone, language): one per status in use
+def _pass_status(reasons: tuple, rule_version: int, evaluated_at, zone, language: str | None) -> str:
+    from healthcode.selectors import explain
+
+    with override(language), timezone.override(zone):
+        words = explain({"reasons": list(reasons), "rule_version": rule_version}, language=language)
+        return f',"reasons":{_json(words)},"rule_version":{rule_version},"evaluated_at":{_json(datetime_text(evaluated_at))}'
 
 
 def verdict_answer(verdict) -> dict:
