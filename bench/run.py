@@ -479,7 +479,8 @@ def combine(rounds: list[dict]) -> list[dict]:
         runs = [measured[name] for measured in rounds]
         row = {**first, **{key: statistics.median(run[key] for run in runs) for key in ("rps", "p50", "p99", "cpu_ms")},
                "rss": max(run["rss"] for run in runs), "rounds": [run["cpu_ms"] for run in runs],
-               "errors": dict(sum((collections.Counter(run["errors"]) for run in runs), collections.Counter()))}
+               "errors": dict(sum((collections.Counter(run["errors"]) for run in runs), collections.Counter())),
+               "beside_ms": {group: statistics.median(run.get("beside_ms", {}).get(group, 0.0) for run in runs) for group in first.get("beside_ms", {})}}
         row["cpu_vs"] = {base: statistics.median(measured[base]["cpu_ms"] / max(measured[name]["cpu_ms"], 1e-9) for measured in rounds)
                          for base in (AUTH, ANON) if base in rounds[0]}
         rows.append(row)
@@ -540,6 +541,10 @@ def write(results: list[dict], small: list[dict], notes: list[str], facts: dict)
     if "approval" in facts:
         lines += [f"- A 秒批 application completed in **{facts['approval']:.2f} s** while all {CITIZENS:,} statuses were recomputed on the bulk queue; "
                   f"the recompute took **{facts['recompute']:.0f} s**. Where the time went: {facts['trail']}.", benefits_line(facts["benefits"])]
+    beside = [r for r in results if r.get("beside_ms", {}).get("journal", 0) >= 0.05]
+    if beside:  # what a path's records cost after its answer: on the same two cores, outside the workers' CPU ms
+        lines.append("- CPU per request beside the workers' (median of the rounds), in the other processes the path's work reaches: "
+                     + "; ".join(f"{r['name']}: {beside_text(r)} ms" for r in beside) + ".")
     if ONLY:
         lines.append(f"- Only these scenarios and the baselines (BENCH_ONLY): {', '.join(sorted(ONLY))}.")
     lines += [f"- Peak memory per gunicorn worker (VmHWM): {', '.join(f'{p} MiB' for p in facts['peaks'])}; "
