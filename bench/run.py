@@ -99,7 +99,13 @@ def other_pids(stack: Stack) -> dict[str, list[int]]:
 
 
 def _ticks_alive(pids: list[int]) -> int:
-    return sum(cpu_ticks([pid]) for pid in pids if Path(f"/proc/{pid}/stat").exists())
+    total = 0
+    for pid in pids:
+        try:
+            total += cpu_ticks([pid])
+        except (FileNotFoundError, ProcessLookupError):  # a backend that has left
+            pass
+    return total
 
 
 def wrk(stack: Stack, name: str, lines, seconds: int = SECONDS) -> dict:
