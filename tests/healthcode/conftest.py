@@ -13,7 +13,7 @@ def signing_key(db):
     from healthcode.selectors import _RULE_WORDS
 
     _RULE_WORDS.clear()  # each test's database starts again from rule version 1
-    _pass_status.cache_clear()  # and the pass answers written from its words
+    _pass_status.cache_clear()  # and the pass answers' reasons written from its words
     return fresh_signing_key()
 
 
