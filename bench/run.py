@@ -86,22 +86,52 @@ def cpu_ticks(pids: list[int]) -> int:
     return total
 
 
+def other_pids(stack: Stack) -> dict[str, list[int]]:
+    """The processes beside the web workers that a request's work reaches on the same cores: the journal's consumer (it writes
+    each check record to PostgreSQL), PostgreSQL (the primary's postmaster and its backends), Redis."""
+    def tree(pid: int) -> list[int]:
+        return [pid, *(int(c) for c in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split())]
+    groups = {name: tree(stack.procs[name].pid) for name in ("journal", "redis") if name in stack.procs}
+    postmaster = stack.tmp / "pg" / "postmaster.pid"
+    if postmaster.exists():
+        groups["postgres"] = tree(int(postmaster.read_text().split()[0]))
+    return groups
+
+
+def _ticks_alive(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            total += cpu_ticks([pid])
+        except (FileNotFoundError, ProcessLookupError):  # a backend that has left
+            pass
+    return total
+
+
 def wrk(stack: Stack, name: str, lines, seconds: int = SECONDS) -> dict:
     """``lines``: the requests, or a function that makes them just before the run (codes that live a minute)."""
     lines = lines() if callable(lines) else lines
     path = Path(tempfile.mkstemp(prefix="bench-", suffix=".tsv")[1])
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     pids = worker_pids(stack)
+    others = other_pids(stack)
+    before = {group: _ticks_alive(members) for group, members in others.items()}
     ticks = cpu_ticks(pids)
     out = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", str(ROOT / "bench" / "wrk.lua"), stack.url, "--", str(path)],
                          capture_output=True, text=True, check=True).stdout
     used = cpu_ticks(pids) - ticks
+    beside = {group: _ticks_alive(members) - before[group] for group, members in others.items()}  # a backend that left takes its ticks along
     path.unlink()
     total = int(re.search(r"(\d+) requests in", out).group(1))
     statuses = {int(code): int(count) for code, count in re.findall(r"^status (\d+) (\d+)$", out, re.M)}
     return {"name": name, "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),
             "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1)), "requests": total, "cpu_ms": used * 1000 / TICK / max(total, 1),
-            "errors": {code: count for code, count in statuses.items() if not 200 <= code < 400}, "rss": worker_resident(pids)}
+            "errors": {code: count for code, count in statuses.items() if not 200 <= code < 400}, "rss": worker_resident(pids),
+            "beside_ms": {group: spent * 1000 / TICK / max(total, 1) for group, spent in beside.items()}}
+
+
+def beside_text(row: dict) -> str:
+    return ", ".join(f"{group} {ms:.2f}" for group, ms in row.get("beside_ms", {}).items())
 
 
 def worker_resident(pids: list[int]) -> int:
@@ -419,7 +449,7 @@ def main() -> None:
                 else:
                     measured[name] = wrk(stack, name, lines)
                 print(f"[{CITIZENS:,}, round {number + 1}/{ROUNDS}] {name}: {measured[name]['rps']:.0f} req/s, "
-                      f"{measured[name]['cpu_ms']:.2f} CPU ms", flush=True)
+                      f"{measured[name]['cpu_ms']:.2f} CPU ms (beside, per request: {beside_text(measured[name])})", flush=True)
             rounds.append(measured)
         results += combine(rounds)
         notes.append(redis_line(redis_before, redis_facts(stack)))
@@ -455,7 +485,8 @@ def combine(rounds: list[dict]) -> list[dict]:
         runs = [measured[name] for measured in rounds]
         row = {**first, **{key: statistics.median(run[key] for run in runs) for key in ("rps", "p50", "p99", "cpu_ms")},
                "rss": max(run["rss"] for run in runs), "rounds": [run["cpu_ms"] for run in runs],
-               "errors": dict(sum((collections.Counter(run["errors"]) for run in runs), collections.Counter()))}
+               "errors": dict(sum((collections.Counter(run["errors"]) for run in runs), collections.Counter())),
+               "beside_ms": {group: statistics.median(run.get("beside_ms", {}).get(group, 0.0) for run in runs) for group in first.get("beside_ms", {})}}
         row["cpu_vs"] = {base: statistics.median(measured[base]["cpu_ms"] / max(measured[name]["cpu_ms"], 1e-9) for measured in rounds)
                          for base in (AUTH, ANON) if base in rounds[0]}
         rows.append(row)
@@ -516,6 +547,10 @@ def write(results: list[dict], small: list[dict], notes: list[str], facts: dict)
     if "approval" in facts:
         lines += [f"- A 秒批 application completed in **{facts['approval']:.2f} s** while all {CITIZENS:,} statuses were recomputed on the bulk queue; "
                   f"the recompute took **{facts['recompute']:.0f} s**. Where the time went: {facts['trail']}.", benefits_line(facts["benefits"])]
+    beside = [r for r in results if r.get("beside_ms", {}).get("journal", 0) >= 0.05]
+    if beside:  # what a path's records cost after its answer: on the same two cores, outside the workers' CPU ms
+        lines.append("- CPU per request beside the workers' (median of the rounds), in the other processes the path's work reaches: "
+                     + "; ".join(f"{r['name']}: {beside_text(r)} ms" for r in beside) + ".")
     if ONLY:
         lines.append(f"- Only these scenarios and the baselines (BENCH_ONLY): {', '.join(sorted(ONLY))}.")
     lines += [f"- Peak memory per gunicorn worker (VmHWM): {', '.join(f'{p} MiB' for p in facts['peaks'])}; "

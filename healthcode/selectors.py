@@ -25,6 +25,11 @@ def _rule_words(version: int) -> dict[str, tuple[str, str]]:
     return _RULE_WORDS[version]
 
 
+def words_known(status: dict) -> bool:
+    """Whether ``explain`` answers this status from words kept for good: no reasons, or its rule version read."""
+    return not status["reasons"] or status["rule_version"] in _RULE_WORDS
+
+
 def explain(status: dict, *, language: str = "zh-hans") -> list[dict]:
     """Plain words for each reason, from the rule version that produced the status."""
     from django.utils.translation import gettext as _

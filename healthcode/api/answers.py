@@ -49,6 +49,49 @@ def pass_answer(shown) -> dict:
     }
 
 
+def pass_response(request, shown) -> HttpResponse:
+    """``respond(request, pass_answer(shown))``, byte for byte: what many people's passes share — the colour and its
+    label, the reasons in words and the rule version — is written once per (colour or reasons, language), and only
+    the pass's own fields (masked name, evaluated at, payload, expiry) are encoded per request (issue 25). Any
+    other negotiated form, a JSON renderer set up otherwise, or reasons whose rule version is not read yet, go through
+    ``respond`` as before."""
+    from healthcode.selectors import words_known
+
+    renderer, status = request.accepted_renderer, shown.status
+    if (type(renderer) is not JSONRenderer or request.accepted_media_type != JSONRenderer.media_type or renderer.ensure_ascii
+            or not renderer.compact or not words_known(status)):
+        return respond(request, pass_answer(shown))
+    language = get_language()
+    head = _pass_colour(str(status["colour"]), language)
+    words = _pass_status(tuple(status["reasons"]), int(status["rule_version"]), language)
+    claims = shown.claims
+    text = (f'{head},"masked_name":{_json(claims["hp"]["n"])}{words},"evaluated_at":{_json(datetime_text(status["evaluated_at"]))}'
+            f',"payload":{_json(str(shown.token))},"expires_at":{_json(claims["exp"])}}}')
+    return HttpResponse(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode(), content_type=JSONRenderer.media_type)
+
+
+_ENCODER = JSONRenderer.encoder_class(ensure_ascii=False, allow_nan=not JSONRenderer.strict, separators=(",", ":"))
+
+
+def _json(value) -> str:
+    return _ENCODER.encode(value)  # what the renderer writes for one value
+
+
+@functools.lru_cache(maxsize=64)  # (colour, language): a handful
+def _pass_colour(colour: str, language: str | None) -> str:
+    with override(language):
+        return f'{{"colour":{_json(colour)},"colour_label":{_json(str(Colour(colour).label))}'
+
+
+@functools.lru_cache(maxsize=1024)  # (reasons, rule version, language): shared by everyone with the same reasons
+def _pass_status(reasons: tuple, rule_version: int, language: str | None) -> str:
+    from healthcode.selectors import explain
+
+    with override(language):
+        words = explain({"reasons": list(reasons), "rule_version": rule_version}, language=language)
+    return f',"reasons":{_json(words)},"rule_version":{rule_version}'
+
+
 def verdict_answer(verdict) -> dict:
     """``PassVerdictSerializer(verdict).data``."""
     from healthcode.services import REASONS

@@ -47,7 +47,7 @@ class PassApi(APIView):
                    summary="My health pass: colour, reasons and a QR payload that rotates every minute")
     def get(self, request):
         shown = services.pass_show(user=request.user, dependant=_dependant(request))
-        response = answers.respond(request, answers.pass_answer(shown))  # PassSerializer's JSON, plainly (healthcode/api/answers.py)
+        response = answers.pass_response(request, shown)  # PassSerializer's JSON, plainly, its status part written once (healthcode/api/answers.py)
         response["Cache-Control"] = "no-store"
         return response
 

@@ -9,9 +9,11 @@ from tests.factories import PopulationRecordFactory, UserFactory, api_as, fresh_
 
 @pytest.fixture(autouse=True)
 def signing_key(db):
+    from healthcode.api.answers import _pass_status
     from healthcode.selectors import _RULE_WORDS
 
     _RULE_WORDS.clear()  # each test's database starts again from rule version 1
+    _pass_status.cache_clear()  # and the pass answers' reasons written from its words
     return fresh_signing_key()
 
 

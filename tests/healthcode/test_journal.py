@@ -151,3 +151,50 @@ def test_the_journals_commands_are_packed_as_redis_py_packs_them(redis_journal):
     for refused in (True, 1.5, None):
         with pytest.raises(TypeError):
             journal._packed([("WAIT", refused, 50)])
+
+
+def test_a_running_consumer_reads_only_new_records_until_it_is_time_to_look_for_left_ones(redis_journal, person_api, checker_api, monkeypatch):
+    consumer = journal.Consumer("t-1", block_ms=10)
+    assert consumer.run_once() == 0  # its first read looked for its own pending records and idle ones: none
+    claims = []
+    monkeypatch.setattr(consumer.redis, "xautoclaim", lambda *args, **kwargs: claims.append(args) or ["0-0", [], []])
+    for _ in range(2):
+        _scan(person_api, checker_api)
+    assert consumer.run_once() == 2 and claims == []  # one read per batch
+    monkeypatch.setattr(journal, "CLAIM_EVERY", 0.0)
+    _scan(person_api, checker_api)
+    assert consumer.run_once() == 1 and len(claims) == 1  # time to look again: then the new one
+    assert PassCheck.objects.count() == 3 and journal.backlog() == 0
+
+
+def test_a_batch_that_failed_before_its_ack_is_read_again_by_the_running_consumer(redis_journal, person_api, checker_api, monkeypatch):
+    for _ in range(3):
+        _scan(person_api, checker_api)
+    consumer = journal.Consumer("t-1", block_ms=10)
+    consumer.run_once()  # warm: the next reads are of new records only
+    for _ in range(2):
+        _scan(person_api, checker_api)
+    acks, rounds = [], []
+    real_ack = consumer._ack
+
+    def ack_once_refused(ids):
+        acks.append(list(ids))
+        if len(acks) == 1:
+            raise ConnectionError("Redis went away before the ack")
+        real_ack(ids)
+
+    monkeypatch.setattr(consumer, "_ack", ack_once_refused)
+    monkeypatch.setattr(journal.time, "sleep", lambda seconds: None)
+    consumer.run(stop=lambda: rounds.append(1) or len(rounds) > 3)
+    assert acks[0] == acks[1] and len(acks[0]) == 2  # the same two records, read again from its pending list
+    assert PassCheck.objects.count() == 5 and journal.backlog() == 0
+    assert redis_journal.xpending(journal.STREAM, journal.GROUP)["pending"] == 0
+
+
+def test_under_a_stream_of_checks_the_consumer_lets_records_gather_after_a_small_batch(redis_journal, person_api, checker_api, monkeypatch):
+    _scan(person_api, checker_api)
+    slept, rounds = [], []
+    monkeypatch.setattr(journal.time, "sleep", slept.append)
+    journal.Consumer("t-1", block_ms=10, linger=0.1).run(stop=lambda: rounds.append(1) or len(rounds) > 2)
+    assert slept == [0.1]  # after the batch of one; not after the empty read that followed
+    assert PassCheck.objects.count() == 1

@@ -170,3 +170,48 @@ def test_a_checkpoint_sees_the_verdict_in_its_language(person_api, checker_api):
     again = checker_api.post(CHECK, {"payload": "garbled"}, format="json", HTTP_ACCEPT_LANGUAGE="en").json()
     assert (english["message"], again["message"]) == ("Valid", "Not a health pass QR code")
     assert chinese["message"] != again["message"] and not chinese["message"].isascii()  # the head is kept per language
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_pre_rendered_pass_is_the_plain_answer_byte_for_byte(language, person):
+    from types import SimpleNamespace
+
+    from django.utils import translation
+    from rest_framework.renderers import JSONRenderer
+
+    from healthcode import selectors
+    from healthcode.models import RuleSet
+
+    request = SimpleNamespace(accepted_renderer=JSONRenderer(), accepted_media_type="application/json")
+    version = RuleSet.objects.filter(published_at__isnull=False).order_by("-version").values_list("version", flat=True).first()
+    shown = services.pass_show(user=person)
+    selectors.explain({"reasons": ["x"], "rule_version": version})  # its words read, as after a first pass
+    codes = [code for code in selectors._RULE_WORDS.get(version, {})][:2]
+    evaluated = [dt.datetime(2026, 12, 6, 8, 0, 1, 250, tzinfo=dt.UTC), dt.datetime(2026, 12, 6, 23, 59, tzinfo=dt.timezone(dt.timedelta(hours=-5)))]
+    statuses = [{**shown.status, "colour": colour, "reasons": reasons, "evaluated_at": at}
+                for colour in ("green", "yellow", "red") for reasons in ([], ["override"], codes, ["not_a_rule", *codes]) for at in evaluated]
+    names = ["张*", '李"\\\u2028\u2029\x01*', "O'B* <x>"]
+    with translation.override(language), timezone.override("Asia/Shanghai"):
+        for number, status in enumerate(statuses):
+            claims = {**shown.claims, "hp": {**shown.claims["hp"], "n": names[number % 3]}, "exp": shown.claims["exp"] + number}
+            case = services.Pass(status=status, token=f"{shown.token}{number}", claims=claims, holder_name="")
+            expected = answers.respond(request, answers.pass_answer(case))
+            answer = answers.pass_response(request, case)
+            assert (answer.content, answer.status_code, answer["Content-Type"]) == (expected.content, 200, "application/json")
+            assert answer.content == JSONRenderer().render(PassSerializer(case).data, "application/json", {})
+    assert codes and answers._pass_status.cache_info().hits  # the status part was written once and kept
+
+
+def test_a_pass_whose_rule_words_are_not_read_yet_is_answered_as_before(person, monkeypatch):
+    from types import SimpleNamespace
+
+    from rest_framework.renderers import JSONRenderer
+
+    from healthcode import selectors
+
+    request = SimpleNamespace(accepted_renderer=JSONRenderer(), accepted_media_type="application/json")
+    shown = services.pass_show(user=person)
+    shown.status = {**shown.status, "reasons": ["some_rule"], "rule_version": 987654}
+    monkeypatch.setattr(answers, "_pass_status", lambda *args: pytest.fail("kept words of a version not read"))
+    assert not selectors.words_known(shown.status)
+    assert answers.pass_response(request, shown).content == answers.respond(request, answers.pass_answer(shown)).content
