@@ -29,8 +29,6 @@ import datetime as dt
 import importlib
 import json
 import logging
-import os
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -38,10 +36,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from core import context
+from core import context, redis_held
 from core.usecases import note_audit
 
 logger = logging.getLogger("qilu.journal")
@@ -117,68 +113,20 @@ def _append(raw: str) -> bool:
     """XADD; behind Sentinel also WAIT (same connection, one round trip) for ``QILU_JOURNAL_REPLICAS``
     replicas to hold it: False when they do not within 50 ms (a failover now could lose it).
 
-    Sent on a connection this thread keeps for the journal (``_held``) rather than through the client's
-    command machinery: a check's one write costs a round trip, not redis-py's per-command pool, retry
-    and instrumentation work as well (issue 25: 40–55 → 19–29 µs of CPU on a loaded box). What redis-py's retry did
-    is kept: a connection found broken (Redis restarted, failed over) is reconnected and the command
-    sent once more — a record appended twice is stored once (its id) — and any other failure leaves
-    the connection closed and raises, so ``hand`` writes the record inline."""
+    Sent on a connection the thread holds (``core.redis_held``) rather than through the client's command
+    machinery: a check's one write costs a round trip, not redis-py's per-command pool, retry and
+    instrumentation work as well (issue 25: 40–55 → 19–29 µs of CPU on a loaded box). A connection found
+    broken (Redis restarted, failed over) is reconnected and the command sent once more — a record
+    appended twice is stored once (its id) — and any other failure raises, so ``hand`` writes the
+    record inline."""
     replicas = getattr(settings, "QILU_JOURNAL_REPLICAS", 0)
-    commands = [("XADD", STREAM, "*", "r", raw)] + ([("WAIT", replicas, 50)] if replicas else [])
-    try:
-        replies = _send(commands)
-    except (RedisConnectionError, RedisTimeoutError):
-        replies = _send(commands)
+    replies = _send([("XADD", STREAM, "*", "r", raw)] + ([("WAIT", replicas, 50)] if replicas else []))
     return not replicas or int(replies[1]) >= replicas
 
 
-class _Held(threading.local):
-    pool = None
-    connection = None
-    pid = 0
-
-
-_held = _Held()
-
-
 def _send(commands: list[tuple]) -> list:
-    """The replies to ``commands``, sent together on this thread's journal connection."""
-    pool = _redis().connection_pool
-    if _held.pool is not pool or _held.pid != os.getpid():  # first use, another client (tests), or a forked worker
-        if _held.pool is not None and _held.pid == os.getpid():
-            _held.pool.release(_held.connection)  # the client it came from was replaced: back to its pool
-        _held.pool, _held.connection, _held.pid = pool, pool.get_connection(), os.getpid()  # kept, not released after each use
-    connection = _held.connection
-    try:
-        connection.send_packed_command([_packed(commands)])  # a list of chunks, as pack_commands gives
-        return [connection.read_response() for _ in commands]
-    except BaseException:
-        connection.disconnect()  # a reply may be left unread: the next command starts on a fresh connection
-        raise
-
-
-def _packed(commands: list[tuple]) -> bytes:
-    """``commands`` as RESP arrays of bulk strings: the bytes redis-py's ``pack_commands`` writes for
-    str and int arguments (UTF-8, ``repr`` of an int), without its per-argument encoder and buffer
-    work (issue 25: a check's one write)."""
-    out = []
-    for command in commands:
-        out.append(b"*%d\r\n" % len(command))
-        for argument in command:
-            out.append(b"$%d\r\n%b\r\n" % _bulk(argument))
-    return b"".join(out)
-
-
-def _bulk(argument) -> tuple[int, bytes]:
-    if isinstance(argument, str):
-        value = argument.encode()
-    elif isinstance(argument, bytes):
-        value = argument
-    elif type(argument) is int:
-        value = b"%d" % argument
-    else:
-        raise TypeError(f"the journal sends str, bytes and int, not {type(argument).__name__}")
-    return len(value), value
+    """The replies to ``commands``, sent together on this thread's held connection to the journal's Redis."""
+    return redis_held.send(_redis(), commands)
 
 
 def claim_once(name: str, seconds: int) -> bool | None:

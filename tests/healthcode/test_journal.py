@@ -5,7 +5,6 @@ with Redis away — and the holder then sees the check in "who used my data"."""
 import json
 import uuid
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -138,19 +137,6 @@ def test_a_failed_append_leaves_no_reply_behind_for_the_next_one(redis_journal, 
     assert _scan(person_api, checker_api).json()["valid"] is True
     assert journal.backlog() == 1 and PassCheck.objects.count() == 2  # in the stream, and inline too: on no replica
     assert "on no replica" in caplog.text and "journal unavailable" not in caplog.text
-
-
-def test_the_journals_commands_are_packed_as_redis_py_packs_them(redis_journal):
-    # core.journal packs its XADD (and WAIT) itself on the held connection: the same bytes redis-py writes
-    commands = [("XADD", journal.STREAM, "*", "r", '{"place":"济南西站","n":1}'), ("WAIT", 1, 50), ("XADD", b"k", "*", "r", b"\x00\xff")]
-    held = redis_journal.connection_pool.get_connection()
-    try:
-        assert journal._packed(commands) == b"".join(held.pack_commands(commands))
-    finally:
-        redis_journal.connection_pool.release(held)
-    for refused in (True, 1.5, None):
-        with pytest.raises(TypeError):
-            journal._packed([("WAIT", refused, 50)])
 
 
 def test_a_running_consumer_reads_only_new_records_until_it_is_time_to_look_for_left_ones(redis_journal, person_api, checker_api, monkeypatch):
