@@ -59,16 +59,37 @@ def json_data(request: Request):
     if len(request.parsers) != 1 or type(request.parsers[0]) is not JSONParser or not JSONParser.strict:
         return request.data
     try:
-        raw = request._request.body
-        if not raw or jsondepth.too_deep(raw):
-            return request.data
-        data = json.loads(raw.decode(request.parser_context["encoding"]), parse_constant=_refuse_constant)
-    except (RawPostDataException, ValueError):
+        data = plain_body(request._request, request.parser_context["encoding"])
+    except RawPostDataException:
         return request.data
-    if _has_nul(data):
+    if data is _NOT_PLAIN:
         return request.data
     request._data = request._full_data = data
     request._files = MultiValueDict()
+    return data
+
+
+_NOT_PLAIN = object()  # a body ``json_data`` leaves to DRF's parser: empty, too deep, not JSON by its rules, or holding a NUL
+
+
+def plain_body(http_request, encoding: str):
+    """The request's body read by ``json_data``'s rules (depth, strict constants, the encoding, no NUL),
+    or ``_NOT_PLAIN``; read once per request and encoding — a route that reads what its request names
+    before the view (``identity.prefetch``: a clerk's scan names its code's kept entry) and the view
+    itself share one parse. Callers only read what it returns (the view's ``request.data`` is it)."""
+    raw = http_request.body
+    known = http_request.__dict__.get("_qilu_plain_body")
+    if known is not None and known[0] is raw and known[1] == encoding:
+        return known[2]
+    data = _NOT_PLAIN
+    if raw and not jsondepth.too_deep(raw):
+        try:
+            data = json.loads(raw.decode(encoding), parse_constant=_refuse_constant)
+        except ValueError:
+            data = _NOT_PLAIN
+        if data is not _NOT_PLAIN and _has_nul(data):
+            data = _NOT_PLAIN
+    http_request.__dict__["_qilu_plain_body"] = (raw, encoding, data)
     return data
 
 

@@ -577,11 +577,10 @@ class _Scanned:
         answer = None
         if self.kept is not None:
             reason = _STATUS_REASONS.get(self.effective_status(), Verification.Reason.VALID)
-            first = {**record, "valid": reason == Verification.Reason.VALID, "reason": reason}
-            used = {**record, "valid": False, "reason": Verification.Reason.ALREADY_USED}
-            answer = kept_shown.claim(self.presentation.pk.hex, self.credential_pk, int(self.kept["expires"] - time.time()) + 60, first=first, used=used)
+            answer = kept_shown.claim(self.presentation.pk.hex, self.credential_pk, int(self.kept["expires"] - time.time()) + 60, record=record,
+                                      first=reason, used=Verification.Reason.ALREADY_USED)
             if answer is not None and not answer[1]:
-                return (first if answer[0] else used)["reason"], uuid.UUID(hex=record["id"])
+                return reason if answer[0] else Verification.Reason.ALREADY_USED, uuid.UUID(hex=record["id"])
         self.kept = None
         if answer is None:
             was_first = _consume(self.presentation)

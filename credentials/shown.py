@@ -148,12 +148,13 @@ def fetch(presentation_id: str) -> dict | None:
 
 
 # A scan in one round trip (issue 25): claim the code's one-time use, ask whether its credential changed
-# since it was shown and — when it did not — append the scan's record: the one for a first scan (ARGV[2])
-# or for a code already used (ARGV[3]). A changed credential appends nothing: the caller reads it and records.
+# since it was shown and — when it did not — append the scan's record: its JSON up to its verdict
+# (ARGV[2]) and the verdict of a first scan (ARGV[3]) or of a code already used (ARGV[4]). A changed
+# credential appends nothing: the caller reads it and records.
 _SCAN = """
 local first = redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) and 1 or 0
 local changed = redis.call('EXISTS', KEYS[2])
-if changed == 0 then redis.call('XADD', KEYS[3], '*', 'r', first == 1 and ARGV[2] or ARGV[3]) end
+if changed == 0 then redis.call('XADD', KEYS[3], '*', 'r', ARGV[2] .. (first == 1 and ARGV[3] or ARGV[4])) end
 return {first, changed}
 """
 
@@ -163,15 +164,31 @@ def _scan_script(client):
     return client.register_script(_SCAN)
 
 
-def claim(presentation_id: str, credential_pk: int, seconds: int, *, first: dict, used: dict) -> tuple[bool, bool] | None:
+_ENDINGS: dict[tuple[bool, str], str] = {}
+
+
+def _ending(valid: bool, reason: str) -> str:
+    """A scan record's last members, its verdict, as ``core.journal.raw`` writes them (once per verdict)."""
+    found = _ENDINGS.get((valid, reason))
+    if found is None:
+        found = _ENDINGS[(valid, reason)] = _ENCODER.encode({"valid": valid, "reason": reason})[1:]
+    return found
+
+
+def claim(presentation_id: str, credential_pk: int, seconds: int, *, record: dict, first: str, used: str) -> tuple[bool, bool] | None:
     """In one round trip: claim the code's one-time use (``SET NX``, as ``core.journal.claim_once``),
     ask whether its credential was saved within the life of any code and, if it was not, append the
-    scan's journal record — ``first`` or ``used`` (``core.journal.entry``), as the claim went. None when
-    Redis cannot answer (the caller decides with the database, and records)."""
+    scan's journal record (``core.journal.entry``, its last members ``valid`` and ``reason``) with the
+    verdict ``first`` (a reason: valid only if "valid") or ``used``, as the claim went — the record
+    written once, its verdict put in by the script: the same bytes as ``journal.raw`` of either. None
+    when Redis cannot answer (the caller decides with the database, and records)."""
     from core import journal
 
+    if list(record)[-2:] != ["valid", "reason"]:  # never: presentation_verify makes the entry with them last
+        raise ValueError("a scan record ends with its verdict")
+    written, ending = journal.raw(record), _ending(record["valid"], record["reason"])
     keys = [journal.once_key(f"presentation.{presentation_id}"), _changed_key(credential_pk), journal.STREAM]
-    args = [max(1, seconds), journal.raw(first), journal.raw(used)]
+    args = [max(1, seconds), written[:-len(ending)], _ending(first == "valid", first), _ending(False, used)]
     replicas = getattr(settings, "QILU_JOURNAL_REPLICAS", 0)
     try:
         client = journal._redis()
@@ -186,7 +203,8 @@ def claim(presentation_id: str, credential_pk: int, seconds: int, *, first: dict
         logger.warning("one-time use not claimable in Redis (%s): the database decides", type(exc).__name__)
         return None
     if replicas and not changed and int(held_by) < replicas:
-        journal.unreplicated(first if was_first else used)
+        reason = first if was_first else used
+        journal.unreplicated({**record, "valid": reason == "valid", "reason": reason})
     return bool(was_first), bool(changed)
 
 

@@ -176,6 +176,13 @@ class KeyRing:
     def keys_for(self, *purposes: str) -> dict[str, PublicKey]:
         return {kid: key for kid, key in self.public.items() if self.purposes.get(kid) in purposes}
 
+    @functools.cached_property
+    def index(self) -> _KeyIndex:
+        """``public`` and ``retired`` as a compact payload's verifier looks its keys up (``_key_index``):
+        once per ring (a ring is built whole by ``_load`` and replaced, never changed, when it reloads),
+        not per scan."""
+        return _key_index(self.public, self.retired)
+
 
 _lock = threading.Lock()
 _state: dict = {"ring": None, "version": None, "loaded": 0.0, "checked": 0.0}
@@ -304,9 +311,21 @@ def _cosigner(purpose: str) -> Signer | None:
     return found
 
 
+_ACCEPTED: tuple = (None, ())  # the last configured value asked about and its tuple
+
+
 def accepted(algorithms=None) -> tuple[str, ...]:
-    """The algorithms whose signatures this verifier checks (``QILU_SIGNATURE_ALGORITHMS``)."""
-    return tuple(algorithms if algorithms is not None else getattr(settings, "QILU_SIGNATURE_ALGORITHMS", ALGORITHMS))
+    """The algorithms whose signatures this verifier checks (``QILU_SIGNATURE_ALGORITHMS``): the
+    setting's tuple made once while the setting is the same object (a changed setting is a new one)."""
+    if algorithms is not None:
+        return tuple(algorithms)
+    global _ACCEPTED
+    configured = getattr(settings, "QILU_SIGNATURE_ALGORITHMS", ALGORITHMS)
+    last, made = _ACCEPTED
+    if configured is not last:
+        made = tuple(configured)
+        _ACCEPTED = (configured, made)
+    return made
 
 
 # --- JWS: compact (one signature) and JSON General (ES256 and its SM2 co-signature), RFC 7515 ------
@@ -505,7 +524,6 @@ def keys_from_jwks(document: dict | str) -> dict[str, PublicKey]:
 
 COMPACT_PREFIX = "QL1:"  # like the DCC's "HC1:": names the scheme and its version; QR alphanumeric
 _BASE45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
-_BASE45_CHARS = frozenset(_BASE45)
 _COSE_SIGN1_TAG = 18
 _ALG, _KID, _TYP = 1, 4, 16  # COSE header labels (RFC 9052; typ RFC 9596)
 _COUNTERSIGNATURE = 11  # "Countersignature version 2" (RFC 9338)
@@ -522,6 +540,7 @@ _MAX_INFLATED = 4096
 # one ``bytes.translate`` and takes them three at a time.
 _PAIRS = [_BASE45[value % 45] + _BASE45[value // 45] for value in range(45 * 45)]
 _BASE45_DIGITS = bytes.maketrans(_BASE45.encode("ascii"), bytes(range(45)))
+_BASE45_BYTES = _BASE45.encode("ascii")
 
 
 def base45_encode(data: bytes) -> str:
@@ -534,14 +553,32 @@ def base45_encode(data: bytes) -> str:
 
 
 def base45_decode(text: str) -> bytes:
-    if not _BASE45_CHARS.issuperset(text):
+    """RFC 9285, without a Python step per group (it runs for every 亮证 code scanned, before and after
+    authentication): the characters' values in one ``bytes.translate``; each column of the groups
+    (low, middle, high) laid into 32-bit lanes of one big integer, so ``low + 45 × middle + 2025 ×
+    high`` is three integer operations for all groups at once (a lane never carries: at most 91,124);
+    a lane above 0xFFFF is refused, the rest are the bytes."""
+    if not text.isascii():
         raise ValueError("not base45")
-    digits = text.encode("ascii").translate(_BASE45_DIGITS)  # each character's value, 0–44
-    whole = len(digits) - len(digits) % 3
-    values = [low + middle * 45 + high * 2025 for low, middle, high in zip(digits[0:whole:3], digits[1:whole:3], digits[2:whole:3], strict=True)]
-    if values and max(values) > 0xFFFF:
+    raw = text.encode("ascii")
+    if raw.translate(None, _BASE45_BYTES):  # anything left once the alphabet is deleted
+        raise ValueError("not base45")
+    digits = raw.translate(_BASE45_DIGITS)  # each character's value, 0–44
+    groups = len(digits) // 3
+    whole = groups * 3
+    lanes = bytearray(4 * groups)
+    lanes[3::4] = digits[0:whole:3]
+    low = int.from_bytes(lanes, "big")
+    lanes[3::4] = digits[1:whole:3]
+    middle = int.from_bytes(lanes, "big")
+    lanes[3::4] = digits[2:whole:3]
+    values = (low + middle * 45 + int.from_bytes(lanes, "big") * 2025).to_bytes(4 * groups, "big")
+    if values[1::4].count(0) != groups:  # a group's value above 0xFFFF
         raise ValueError("base45 group out of range")
-    out = struct.pack(f">{len(values)}H", *values)
+    decoded = bytearray(2 * groups)
+    decoded[0::2] = values[2::4]
+    decoded[1::2] = values[3::4]
+    out = bytes(decoded)
     rest = digits[whole:]
     if len(rest) == 1:
         raise ValueError("a dangling base45 character")
@@ -560,8 +597,13 @@ def _short_kid(thumbprint: str) -> bytes:
     return base64.urlsafe_b64decode(thumbprint + "=" * (-len(thumbprint) % 4))[:8]
 
 
+_SIGNATURE1_HEAD = b"\x84" + cbor2.dumps("Signature1")  # the Sig_structure array's head and its context
+
+
 def _sig_structure(protected: bytes, payload: bytes) -> bytes:
-    return cbor2.dumps(["Signature1", protected, b"", payload])
+    """``cbor2.dumps(["Signature1", protected, b"", payload])``, byte for byte (RFC 9052 §4.4), put
+    together from the byte strings' heads rather than encoded per scan."""
+    return b"".join((_SIGNATURE1_HEAD, _bstr_head(len(protected)), protected, b"\x40", _bstr_head(len(payload)), payload))
 
 
 def _countersign_structure(body_protected: bytes, sign_protected: bytes, payload: bytes, signature: bytes) -> bytes:
@@ -605,7 +647,11 @@ def _bstr_head(length: int) -> bytes:
         return bytes((0x40 + length,))
     if length < 0x100:
         return bytes((0x58, length))
-    return b"\x59" + struct.pack(">H", length)  # a code's parts are far below 64 KiB
+    if length < 0x10000:  # a code's parts are far below 64 KiB
+        return b"\x59" + struct.pack(">H", length)
+    if length < 0x100000000:
+        return b"\x5a" + struct.pack(">I", length)
+    return b"\x5b" + struct.pack(">Q", length)
 
 
 @dataclass(frozen=True)
@@ -705,17 +751,35 @@ def _cose_parts(text: str) -> _Cose:
     return _Cose(protected, protected_bytes, unprotected, payload, signature, cwt)
 
 
-def _key_for(short: bytes, keys: dict[str, PublicKey], retired: frozenset[str], alg: str) -> PublicKey:
+@dataclass(frozen=True)
+class _KeyIndex:
+    """A key set as a compact payload's verifier looks its keys up: (algorithm, short kid) → the first
+    key of the set with both, and the short kids of the retired keys."""
+
+    keys: dict[tuple[str, bytes], PublicKey]
+    retired: frozenset[bytes]
+
+
+def _key_index(keys: dict[str, PublicKey], retired: frozenset[str]) -> _KeyIndex:
+    found: dict[tuple[str, bytes], PublicKey] = {}
+    for key in keys.values():
+        found.setdefault((key.alg, _short_kid(key.thumbprint)), key)
+    shorts = set()
     for kid in retired:
         try:
-            if _short_kid(kid) == short:
-                raise SignatureRejected("retired_key")
+            shorts.add(_short_kid(kid))
         except (ValueError, TypeError):
             continue
-    for key in keys.values():
-        if key.alg == alg and _short_kid(key.thumbprint) == short:
-            return key
-    raise SignatureRejected("unknown_key")
+    return _KeyIndex(found, frozenset(shorts))
+
+
+def _key_for(short: bytes, index: _KeyIndex, alg: str) -> PublicKey:
+    if short in index.retired:
+        raise SignatureRejected("retired_key")
+    key = index.keys.get((alg, short))
+    if key is None:
+        raise SignatureRejected("unknown_key")
+    return key
 
 
 def _countersignature(cose: _Cose) -> tuple[bytes, bytes, bytes] | None:
@@ -733,7 +797,7 @@ def _countersignature(cose: _Cose) -> tuple[bytes, bytes, bytes] | None:
     return counter_protected, header[_KID], signature
 
 
-def _check_cose(cose: _Cose, *, keys: dict[str, PublicKey], retired: frozenset[str], algorithms) -> None:
+def _check_cose(cose: _Cose, *, index: _KeyIndex, algorithms) -> None:
     """The ES256 signature and the SM2 countersignature, each if this verifier accepts its algorithm;
     at least one must have been checked."""
     short = cose.protected.get(_KID)
@@ -742,13 +806,13 @@ def _check_cose(cose: _Cose, *, keys: dict[str, PublicKey], retired: frozenset[s
     counter = _countersignature(cose)
     checked = 0
     if ALGORITHM in algorithms:
-        if not _key_for(short, keys, retired, ALGORITHM).verify(_sig_structure(cose.protected_bytes, cose.payload), cose.signature):
+        if not _key_for(short, index, ALGORITHM).verify(_sig_structure(cose.protected_bytes, cose.payload), cose.signature):
             raise SignatureRejected("bad_signature")
         checked += 1
     if counter is not None and COSIGN_ALGORITHM in algorithms:
         counter_protected, counter_short, signature = counter
         data = _countersign_structure(cose.protected_bytes, counter_protected, cose.payload, cose.signature)
-        if not _key_for(counter_short, keys, retired, COSIGN_ALGORITHM).verify(data, signature):
+        if not _key_for(counter_short, index, COSIGN_ALGORITHM).verify(data, signature):
             raise SignatureRejected("bad_signature")
         checked += 1
     if not checked:
@@ -759,11 +823,15 @@ def verify_compact_with(text: str, *, kind: str, keys: dict, retired: frozenset[
                         now: float | None = None, algorithms=None) -> dict:
     """Verify a compact payload against a key set, with the same outcomes as ``verify_with``: the
     claims (``jti`` as hex), or :class:`SignatureRejected` with one reason."""
+    return _verify_compact(text, kind=kind, index=_key_index(_public_keys(keys), retired), algorithms=accepted(algorithms), now=now)
+
+
+def _verify_compact(text: str, *, kind: str, index: _KeyIndex, algorithms: tuple[str, ...], now: float | None) -> dict:
     try:
         cose = _cose_parts((text or "").strip())
     except (ValueError, TypeError, EOFError, zlib.error, cbor2.CBORDecodeError):
         raise SignatureRejected("malformed") from None
-    _check_cose(cose, keys=_public_keys(keys), retired=retired, algorithms=accepted(algorithms))
+    _check_cose(cose, index=index, algorithms=algorithms)
     cwt = cose.cwt
     if not isinstance(cwt, dict) or not isinstance(cwt.get(_CWT["exp"]), int):
         raise SignatureRejected("malformed")
@@ -789,6 +857,6 @@ def compact_jti(text: str) -> str | None:
 
 
 def verify_compact(text: str, *, kind: str) -> dict:
-    """Verify a compact payload signed by this platform."""
-    ring = keyring()
-    return verify_compact_with(text, kind=kind, keys=ring.public, retired=ring.retired)
+    """Verify a compact payload signed by this platform (the ring's keys looked up as ``ring.index``
+    keeps them)."""
+    return _verify_compact(text, kind=kind, index=keyring().index, algorithms=accepted(), now=None)

@@ -5,9 +5,11 @@ the routes in ``credentials.api.urls.hot_patterns`` declare these, and the read 
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass
 
+from django.conf import settings
+
+from core import parsers
 from credentials import held, shown, signing
 from identity import prefetch
 
@@ -48,7 +50,7 @@ def scan(request) -> prefetch.Want | None:
     """A scan reads what the code showed first (``credentials.shown.fetch``): its key is named by the
     code's ``jti``, read here before any check — the read site takes the value only under the key of the
     ``jti`` the verified code names, so a forged one costs nothing but its own read."""
-    body = json.loads(request.body) if request.body else None
+    body = parsers.plain_body(request, request.encoding or settings.DEFAULT_CHARSET)  # the view's json_data takes this parse
     payload = body.get("payload") if isinstance(body, dict) else None
     jti = signing.compact_jti(payload) if isinstance(payload, str) and len(payload) <= 8000 else None
     return prefetch.Want(keys=(shown._key(jti),)) if jti else None

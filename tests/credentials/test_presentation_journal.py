@@ -138,3 +138,22 @@ def test_behind_sentinel_a_code_and_its_scan_on_no_replica_are_written_inline_to
     assert journal.backlog() == 2 and Presentation.objects.count() == 1 and Verification.objects.get().reason == "valid"
     assert journal.Consumer("t-1", block_ms=10).run_once() == 2
     assert Presentation.objects.count() == 1 and Verification.objects.count() == 1
+
+
+def test_a_scans_record_is_written_once_with_its_verdict_put_in_by_the_script(redis_journal, citizen_api, clerk_api, licence):
+    """The scan's record goes to Redis as its JSON up to the verdict and the two possible verdicts; what
+    the stream holds is ``journal.raw`` of the record with the verdict the claim decided, byte for byte."""
+    from credentials import shown
+
+    token = _show(citizen_api, licence)["payload"]
+    assert clerk_api.post(VERIFY, {"payload": token}, format="json").json()["valid"]
+    assert clerk_api.post(VERIFY, {"payload": token}, format="json").json()["reason"] == "already_used"
+    first, used = (fields[b"r"].decode() for _mid, fields in redis_journal.xrange(journal.STREAM)[-2:])
+    for written, valid, reason in ((first, True, "valid"), (used, False, "already_used")):
+        made = json.loads(written)
+        assert (made["valid"], made["reason"], list(made)[-2:]) == (valid, reason, ["valid", "reason"])
+        assert written == journal.raw({**made, "valid": False, "reason": "valid"})[:-len(shown._ending(False, "valid"))] + shown._ending(valid, reason)
+
+    record = journal.entry("credentials.verification", audit="credential_verified", verifier=1, presentation="ab" * 16, reason="valid")
+    with pytest.raises(ValueError, match="ends with its verdict"):  # a record not made with its verdict last is refused, not garbled
+        shown.claim("cd" * 16, licence.pk, 60, record=record, first="valid", used="already_used")

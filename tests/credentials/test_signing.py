@@ -419,7 +419,9 @@ def test_base45_matches_rfc_9285(raw, text):
     assert signing.base45_encode(raw) == text and signing.base45_decode(text) == raw
 
 
-@pytest.mark.parametrize("text", ["GGW", "A", "ab", "ZZZZ"])  # 65536 is out of range; a dangling character; not the alphabet
+@pytest.mark.parametrize("text", ["GGW", "A", "ab", "ZZZZ", "BB8GGW", "BB8BB8:::", "BB\x008", "BB8é", "BB8\U0001f600"])
+# 65536 is out of range (alone, after a good group; 91124, the most three characters say); a dangling
+# character; not the alphabet (lower case, a NUL, beyond ASCII)
 def test_base45_refuses_what_rfc_9285_refuses(text):
     with pytest.raises(ValueError):
         signing.base45_decode(text)
@@ -537,3 +539,26 @@ def test_a_signed_payload_nested_too_deep_is_malformed_not_a_recursion_error(sig
     with pytest.raises(signing.SignatureRejected) as rejected:
         signing.verify(token, kind=KIND)
     assert rejected.value.reason == "malformed"
+
+
+@pytest.mark.parametrize("size", [0, 1, 23, 24, 255, 256, 65535, 65536])
+def test_the_cose_sig_structure_is_what_cbor_writes_at_every_head_size(size):
+    """The Sig_structure is put together from byte-string heads: the same bytes as cbor2's encoding of
+    ``["Signature1", protected, b"", payload]`` on each side of every head-size boundary."""
+    import cbor2
+
+    protected, payload = bytes(range(256))[: size % 200], bytes(size)
+    assert signing._sig_structure(protected, payload) == cbor2.dumps(["Signature1", protected, b"", payload])
+    assert signing._sig_structure(payload, protected) == cbor2.dumps(["Signature1", payload, b"", protected])
+
+
+def test_a_compact_code_by_a_key_retired_after_the_ring_indexed_its_keys_is_refused(signing_key, django_capture_on_commit_callbacks):
+    """``verify_compact`` looks keys up in the ring's index, made once per ring: retiring the key
+    reloads the ring, and the next scan of a code it signed says ``retired_key``."""
+    text, _claims = signing.sign_compact({"jti": "ef" * 16}, kind=COMPACT, ttl=60)
+    assert signing.verify_compact(text, kind=COMPACT)["jti"] == "ef" * 16  # the ring's index made
+    with django_capture_on_commit_callbacks(execute=True):
+        signing.key_create()
+        signing.key_retire(signing_key.kid)
+    with pytest.raises(signing.SignatureRejected, match="retired_key"):
+        signing.verify_compact(text, kind=COMPACT)
