@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 
@@ -146,6 +147,22 @@ class CredentialQuerySet(models.QuerySet):
         return made
 
 
+
+_DAY: list = [None, 0.0, 0.0, None]  # the local date, the timestamps of its first second and of the next day's, the zone
+
+
+def local_today() -> dt.date:
+    """``timezone.localdate()``, converted once per local day (and zone) in a process, not per call: the
+    hot paths (亮证, a clerk's scan) ask it on every request."""
+    now, zone = timezone.now().timestamp(), timezone.get_current_timezone()
+    today, start, end, known = _DAY
+    if not (start <= now < end and zone is known):
+        today = timezone.localdate()
+        start = dt.datetime.combine(today, dt.time.min, tzinfo=zone).timestamp()
+        end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min, tzinfo=zone).timestamp()
+        _DAY[:] = today, start, end, zone
+    return today
+
 class Credential(models.Model):
     """One issued e-credential. Holder number, fields and photo are encrypted at rest; the holder is
     found through the blind index of their one number (ID number or credit code)."""
@@ -215,8 +232,9 @@ class Credential(models.Model):
     @classmethod
     def status_on(cls, status: str, expires_on, today=None) -> str:
         """The one expiry rule: a valid credential past its expiry date is expired (also applied to
-        what a shown code kept in Redis, ``credentials.services._Scanned``)."""
-        if status == cls.Status.VALID and expires_on and expires_on < (today or timezone.localdate()):
+        what a shown code kept in Redis, ``credentials.services._Scanned``, and to a held copy,
+        ``credentials.held.HeldCredential``); ``today`` by default the local date now (``local_today``)."""
+        if status == cls.Status.VALID and expires_on and expires_on < (today or local_today()):
             return cls.Status.EXPIRED
         return status
 

@@ -362,21 +362,6 @@ def _remember(memo: dict, key, value):
     return value
 
 
-def _status_now(credential: Credential, memo: dict) -> str:
-    """``credential.effective_status()``: the moment it expires in the current time zone (the start of
-    the day after ``expires_on``) kept with the credential (``held.derived``), and the clock read."""
-    if credential.status != Credential.Status.VALID or not credential.expires_on:
-        return credential.effective_status()
-    zone = timezone.get_current_timezone()
-    ends = memo.get(("ends", zone))
-    if ends is None:
-        try:
-            ends = _remember(memo, ("ends", zone), dt.datetime.combine(credential.expires_on + dt.timedelta(days=1), dt.time(), tzinfo=zone).timestamp())
-        except OverflowError:  # valid until the last day there is
-            return credential.effective_status()
-    return Credential.Status.EXPIRED if time.time() >= ends else Credential.Status.VALID
-
-
 def _disclosable(credential: Credential, memo: dict) -> frozenset[str]:
     found = memo.get("disclosable")
     if found is None:
@@ -406,7 +391,7 @@ def presentation_create(*, actor: User, credential: Credential | held.HeldCreden
         raise NotFound(_("Not found."), code="not_found")
     quota = quotas.window("presentations", actor.pk)  # counted below, with the record, in one round trip (credentials.shown.publish)
     memo = held.derived(credential)
-    status = _status_now(credential, memo)
+    status = credential.effective_status()
     if status != Credential.Status.VALID:
         raise Conflict(_("This credential is %(status)s and cannot be shown.") % {"status": credential.get_effective_status_display()},
                            code=f"credential_{status}")
@@ -508,21 +493,6 @@ def _verdict_words(reason: str) -> str:
     return words
 
 
-_DAY: list = [None, 0.0, 0.0, None]  # the local date, the timestamps of its first second and of the next day's, the zone
-
-
-def _today() -> dt.date:
-    """``timezone.localdate()``, converted once per local day (and zone) in a process, not per scan."""
-    now, zone = timezone.now().timestamp(), timezone.get_current_timezone()
-    today, start, end, known = _DAY
-    if not (start <= now < end and zone is known):
-        today = timezone.localdate()
-        start = dt.datetime.combine(today, dt.time.min, tzinfo=zone).timestamp()
-        end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min, tzinfo=zone).timestamp()
-        _DAY[:] = today, start, end, zone
-    return today
-
-
 def _jti(claims: dict) -> str | None:
     jti = claims.get("jti")
     if not isinstance(jti, str):
@@ -591,8 +561,8 @@ class _Scanned:
 
     def effective_status(self) -> str:
         if self.kept is None:
-            return self.presentation.credential.effective_status(_today())
-        return Credential.status_on(self.kept["status"], self.kept["expires_on"] and dt.date.fromisoformat(self.kept["expires_on"]), _today())
+            return self.presentation.credential.effective_status()
+        return Credential.status_on(self.kept["status"], self.kept["expires_on"] and dt.date.fromisoformat(self.kept["expires_on"]))
 
     def shown(self) -> tuple[dict, list[dict]]:
         """The signed view with only the chosen fields, and its rows labelled in the verifier's language."""

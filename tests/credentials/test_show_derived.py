@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 import uuid
 
 import pytest
@@ -91,19 +90,24 @@ def test_what_a_scan_is_kept_is_the_whole_entry_encoded_at_once(licence, citizen
 
 
 @pytest.mark.parametrize("status", [Credential.Status.VALID, Credential.Status.SUSPENDED])
-def test_the_expiry_is_decided_as_effective_status_decides_it(licence, monkeypatch, status):
+def test_the_expiry_is_decided_on_the_local_date_of_each_moment(licence, monkeypatch, status):
+    # credentials.models.local_today keeps the local date for its day: the one rule (status_on) sees each moment's date
+    from credentials import models
+
     licence.status, licence.expires_on = status, dt.date(2030, 6, 30)
-    midnight = dt.datetime(2030, 7, 1, tzinfo=timezone.get_current_timezone()).timestamp()  # the start of the day after, here
-    memo: dict = {}
-    for moment in (midnight - 86400 * 400, midnight - 1, midnight - 0.001, midnight, midnight + 1, midnight + 86400 * 400):
-        monkeypatch.setattr(services.time, "time", lambda moment=moment: moment)
-        today = dt.datetime.fromtimestamp(moment, tz=timezone.get_current_timezone()).date()
-        assert services._status_now(licence, memo) == licence.status_on(status, licence.expires_on, today), moment
+    for zone in ("Asia/Shanghai", "America/Los_Angeles"):
+        with timezone.override(zone):
+            midnight = dt.datetime(2030, 7, 1, tzinfo=timezone.get_current_timezone()).timestamp()  # the start of the day after, there
+            for moment in (midnight - 86400 * 400, midnight - 1, midnight - 0.001, midnight, midnight + 1, midnight + 86400 * 400, midnight - 1):
+                monkeypatch.setattr(models.timezone, "now", lambda moment=moment: dt.datetime.fromtimestamp(moment, tz=dt.UTC))
+                today = dt.datetime.fromtimestamp(moment, tz=timezone.get_current_timezone()).date()
+                assert models.local_today() == today, (zone, moment)
+                expected = Credential.Status.EXPIRED if status == Credential.Status.VALID and moment >= midnight else status
+                assert licence.effective_status() == expected, (zone, moment)
     licence.expires_on = None
-    assert services._status_now(licence, {}) == status
-    monkeypatch.setattr(services.time, "time", time.time)
+    assert licence.effective_status() == status
     licence.expires_on = dt.date.max  # no day after it
-    assert services._status_now(licence, {}) == status
+    assert licence.effective_status() == status
 
 
 def test_a_credential_not_read_from_a_copy_keeps_nothing(licence):
