@@ -174,3 +174,34 @@ def test_a_kept_snapshot_gives_each_request_a_user_of_its_own(citizen):
     citizen.name = "改了名"
     assert auth_backends.from_snapshot(auth_backends.snapshot(citizen), kept_entry=True).name == "改了名"
     assert auth_backends.from_snapshot(changed, kept_entry=True).name != "改了名"
+
+
+@pytest.mark.parametrize("kind", ["clerk", "citizen", "superuser", "inactive clerk"])
+def test_a_signed_in_users_permissions_answer_as_djangos_backends_do(kind):
+    from django.contrib.auth.backends import ModelBackend
+    from django.contrib.auth.models import _user_has_perm
+
+    from identity import auth_backends
+    from tests.factories import UserFactory
+
+    # the user's own cache answers only while our backend answers from it as any ModelBackend does
+    assert auth_backends.IdentityBackend.has_perm is ModelBackend.has_perm
+    assert auth_backends.IdentityBackend.get_all_permissions is ModelBackend.get_all_permissions
+    user = UserFactory(roles=[] if kind == "citizen" else ["clerk"], is_superuser=kind == "superuser", is_active=kind != "inactive clerk")
+    signed_in = auth_backends.from_snapshot(auth_backends.snapshot(user), kept_entry=True)
+    asked = ["credentials.verify_credential", "credentials.add_credential", "healthcode.check_pass", "nobody.has_this"]
+    for perm in asked:
+        assert signed_in.has_perm(perm) == (signed_in.is_active and signed_in.is_superuser or _user_has_perm(signed_in, perm, None)), (kind, perm)
+        assert signed_in.has_perm(perm, obj=user) == (signed_in.is_active and signed_in.is_superuser), (kind, perm)  # no object permissions
+    assert any(signed_in.has_perm(perm) for perm in asked) == (kind != "inactive clerk" and kind != "citizen")
+
+
+def test_a_signed_in_users_permission_loads_no_backend(monkeypatch):
+    from django.contrib import auth
+
+    from identity import auth_backends
+    from tests.factories import UserFactory
+
+    signed_in = auth_backends.from_snapshot(auth_backends.snapshot(UserFactory(roles=["clerk"])), kept_entry=True)
+    monkeypatch.setattr(auth, "get_backends", lambda: pytest.fail("the backends were loaded"))
+    assert signed_in.has_perm(next(iter(signed_in._perm_cache))) and not signed_in.has_perm("nobody.has_this")
