@@ -251,7 +251,7 @@ def _opened(blob: bytes, key: str) -> tuple | None:
         return None
 
 
-DERIVED_MOST = 6  # values kept per copy (when it expires, what it may disclose, four choices of fields): the rest computed per request
+DERIVED_MOST = 5  # values kept per copy (what it may disclose, four choices of fields): the rest computed per request
 
 
 def derived(credential) -> dict:

@@ -386,7 +386,8 @@ def presentation_create(*, actor: User, credential: Credential | held.HeldCreden
     person may create ``presentations`` (``core.quotas``) a minute: a QR on show needs a few, a script
     needs thousands. ``credential``: a row, or my own credential's held copy (``credentials.held``,
     ``selectors.credential_to_show``). What depends on the credential alone (its disclosed view, the
-    fields it has, when it expires, what a scan is kept) is computed once per held copy (``held.derived``)."""
+    fields it has, what a scan is kept) is computed once per held copy (``held.derived``); whether it has expired is
+    the one rule's (``Credential.status_on``)."""
     if not may_present(actor, credential):
         raise NotFound(_("Not found."), code="not_found")
     quota = quotas.window("presentations", actor.pk)  # counted below, with the record, in one round trip (credentials.shown.publish)
