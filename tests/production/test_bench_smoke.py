@@ -55,9 +55,9 @@ def test_the_bench_runs_end_to_end_at_a_small_size(tmp_path):
         assert (met == "yes") == (float(ratio) >= float(goal))
     assert re.search(r"Redis during the scenarios at the full size: \d+ AOF rewrite\(s\) forked", text)
     assert "all 2,000 statuses were recomputed" in text
-    # the journal-lag measurement ran. Its value is a result, not a pass mark: one fresh-clone run at this
-    # size measured inf (the check not seen within 30 s) where others saw it at once — open on issue 25.
-    assert re.search(r'"who used my data" after \*\*([\d.]+|inf) s', text)
+    # the journal-lag measurement ran and its check was seen: it checks a pass the load does not (runs that
+    # checked the citizen's, whose own checks flooded the first page of their list, read "inf" now and then)
+    assert re.search(r'"who used my data" after \*\*[\d.]+ s', text)
     assert re.search(r"the journal was empty [\d.]+ s after the load stopped", text)
     assert re.search(r"免申即享: match a policy at [\d,]+ people: `count\(\*\)` of the population base \*\*[\d.]+ s\*\*", text)  # beside count(*)
     assert re.search(r"a rerun inserted 0 in", text)
