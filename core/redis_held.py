@@ -8,11 +8,14 @@ this machine 34–42 µs of CPU for one ``GET`` against 13–14 µs for the same
 connection already in hand. Here the commands are packed as RESP (the bytes ``pack_commands`` writes) and
 sent on a connection this thread keeps per pool, never released between requests.
 
-What redis-py's retry did is kept: a connection found broken (Redis restarted, failed over, the server
-closed an idle socket) is reconnected and the commands sent once more, so only commands that may be sent
-twice come here (reads, a read-only script, an append whose record id makes a second copy harmless). Any
-other failure leaves the connection closed (a reply may be left unread) and raises, for the caller's own
-fallback (the session from the database, the record written inline). A reply that is an error raises
+A connection found broken (Redis restarted, failed over, the server closed an idle socket: a
+``ConnectionError``) is reconnected and the commands sent once more. A command may have run before its
+connection broke, so what comes here must bear a second sending: reads, a read-only script, a journal
+append (a record stored twice is stored once: its id), 亮证's script (its record likewise; its quota may
+count that one code twice, which only brings a refusal a code sooner). A timeout is not sent again — the
+command may be running still, on a Redis slowed by its disk —: it raises, as any other failure does,
+leaving the connection closed (a reply may be left unread), for the caller's own fallback (the session
+from the database, the record written inline). A reply that is an error raises
 redis-py's exception for it (``ResponseError``, ``NoScriptError``…), as the client would. Behind Sentinel
 the pool's connection finds the primary as the client's would (``SentinelManagedConnection``), and a
 demoted primary's refusal of a write is a ``ConnectionError`` there: reconnected to the new one.
@@ -25,7 +28,6 @@ import threading
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 POOLS_HELD = 4  # pools a thread holds a connection of at once (tests make new clients; a worker has one or two)
 
@@ -42,10 +44,10 @@ _held = _Held()
 def send(client, commands: list[tuple]) -> list:
     """The replies to ``commands`` (each a tuple of str, bytes and int arguments), sent together on this
     thread's connection of ``client``'s pool: one round trip, sent once more on a fresh connection if the
-    held one was broken."""
+    held one was broken (not when it timed out: see the module's note)."""
     try:
         return _round_trip(client.connection_pool, commands)
-    except (RedisConnectionError, RedisTimeoutError):
+    except RedisConnectionError:  # a TimeoutError is not one: raised as it is
         return _round_trip(client.connection_pool, commands)
 
 

@@ -99,3 +99,15 @@ def test_a_script_goes_by_its_digest_and_whole_when_redis_does_not_know_it(clien
     finally:
         redis_held.send = real
     assert sent == [["EVALSHA", "PING"], ["EVAL", "PING"], ["EVALSHA"]]  # NOSCRIPT, then the source: kept for the next call
+
+
+def test_a_command_that_timed_out_is_not_sent_again(client, monkeypatch):
+    # it may have run (a script counting a quota): the caller's fallback decides, not a second sending
+    slow = redis.Redis(connection_pool=redis.ConnectionPool(**{**client.connection_pool.connection_kwargs, "socket_timeout": 0.2}))
+    trips = []
+    real = redis_held._round_trip
+    monkeypatch.setattr(redis_held, "_round_trip", lambda pool, commands: (trips.append(commands), real(pool, commands))[1])
+    with pytest.raises(redis.exceptions.TimeoutError):
+        redis_held.send(slow, [("BLPOP", "held:nothing", 1)])
+    assert len(trips) == 1
+    assert redis_held.send(slow, [("PING",)]) == [b"PONG"]  # and the next call starts on a fresh connection
