@@ -205,7 +205,20 @@ def shot(page):
     ARTIFACTS.mkdir(exist_ok=True)
 
     def take(name: str):
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        # A shot often follows a click that navigates; Chromium refuses a capture while the new
+        # document commits ("Unable to capture screenshot"), so wait for it to load, and try once
+        # more if the refusal still lands (the shot is a record for people, not an assertion).
+        from playwright.sync_api import Error
+
+        path = str(ARTIFACTS / f"{name}.png")
+        for attempt in range(2):
+            page.wait_for_load_state("load")
+            try:
+                page.screenshot(path=path, full_page=True)
+                return
+            except Error as error:
+                if attempt or "Unable to capture screenshot" not in str(error):
+                    raise
 
     return take
 
