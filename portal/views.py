@@ -16,7 +16,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core import redis_held
+from core import parsers, redis_held
 from credentials.api import prefetch as reads_first
 from credentials.held import _WATCHED, copy_key, mirror_key
 from identity import masking, prefetch
@@ -231,7 +231,7 @@ class BenchShowFloorApi(APIView):
     held connection the path writes on: ``core.redis_held``)."""
 
     def post(self, request, identifier: str):
-        request.data  # noqa: B018 — parsed, as the path parses its body
+        parsers.json_data(request)  # parsed, as the path parses its body (plainly: core.parsers)
         index = request.user.id_number_index or ""
         prefetch.get_many([mirror_key(index), copy_key(index, identifier), *_WATCHED])  # as credentials.held.held_to_show reads them
         _floor_signer().sign(FLOOR_SIGNED)
@@ -263,7 +263,8 @@ class BenchVerifyFloorApi(APIView):
     def post(self, request):
         from credentials import signing
 
-        payload = request.data.get("payload", "") if isinstance(request.data, dict) else ""
+        body = parsers.json_data(request)  # parsed, as the path parses its body (plainly: core.parsers)
+        payload = body.get("payload", "") if isinstance(body, dict) else ""
         if not BenchVerifyFloorApi._signed:  # once per process: a signature to check, the kept value to read
             signer = _floor_signer()
             key = signing.keyring().public[signer.kid]

@@ -159,7 +159,7 @@ class PresentationApi(APIView):
     )
     def post(self, request, identifier: str):
         credential = selectors.credential_to_show(request.user, identifier)
-        disclose, ttl = answers.presentation_request(request.data)  # PresentationCreateSerializer's rules, plainly
+        disclose, ttl = answers.presentation_request(parsers.json_data(request))  # PresentationCreateSerializer's rules, on the body read plainly
         shown = services.presentation_create(actor=request.user, credential=credential, disclose=disclose, ttl=ttl)
         qr = request.query_params.get("qr")
         if qr not in ("svg", "png"):
