@@ -18,24 +18,33 @@ leaving the connection closed (a reply may be left unread), for the caller's own
 from the database, the record written inline). A reply that is an error raises
 redis-py's exception for it (``ResponseError``, ``NoScriptError``…), as the client would. Behind Sentinel
 the pool's connection finds the primary as the client's would (``SentinelManagedConnection``), and a
-demoted primary's refusal of a write is a ``ConnectionError`` there: reconnected to the new one.
+demoted primary's refusal of a write is a ``ConnectionError`` there: reconnected to the new one. A thread
+that only reads would never meet that refusal — a demoted primary still answers reads, and one cut off
+from the sentinels answers them from its own, older data —, so a connection held longer than
+``SENTINEL_RECHECK_SECONDS`` asks the sentinels where the primary is (the pool's own discovery) before
+its next command, and is replaced when it is not there: a session signed out on the new primary is not
+read as signed in from the old one for longer than that. Sentinels that cannot answer leave it as it is.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
 
 POOLS_HELD = 4  # pools a thread holds a connection of at once (tests make new clients; a worker has one or two)
+SENTINEL_RECHECK_SECONDS = 5.0  # how long a connection behind Sentinel is held before the sentinels are asked again
+logger = logging.getLogger("qilu.redis")
 
 
 class _Held(threading.local):
     def __init__(self):
         self.pid = 0
-        self.by_pool: dict[int, tuple] = {}  # id(pool) → (pool, connection)
+        self.by_pool: dict[int, tuple] = {}  # id(pool) → (pool, connection, when the sentinels were last asked, or None)
 
 
 _held = _Held()
@@ -76,13 +85,40 @@ def _connection(pool):
         _held.pid, _held.by_pool = os.getpid(), {}
     held = _held.by_pool.get(id(pool))
     if held is not None and held[0] is pool:
-        return held[1]
+        if held[2] is None or time.monotonic() - held[2] < SENTINEL_RECHECK_SECONDS or _still_primary(pool, held[1]):
+            return held[1]
+        del _held.by_pool[id(pool)]
+        held[1].disconnect()  # on a demoted primary: the pool gives one on the primary the sentinels name now
+        pool.release(held[1])
     if len(_held.by_pool) >= POOLS_HELD:  # clients replaced (tests): the oldest connection back to its pool
-        old_pool, old_connection = _held.by_pool.pop(next(iter(_held.by_pool)))
+        old_pool, old_connection, _recheck = _held.by_pool.pop(next(iter(_held.by_pool)))
         old_pool.release(old_connection)
     connection = pool.get_connection()
-    _held.by_pool[id(pool)] = (pool, connection)
+    _held.by_pool[id(pool)] = (pool, connection, _checked_now(pool))
     return connection
+
+
+def _checked_now(pool) -> float | None:
+    """Now, for a pool behind Sentinel (its primary's): when the sentinels last named where its
+    connection is; None for any other pool (nothing to ask)."""
+    return time.monotonic() if getattr(pool, "is_master", False) and hasattr(pool, "get_master_address") else None
+
+
+def _still_primary(pool, connection) -> bool:
+    """Whether ``connection`` is on the primary the sentinels name now (asked through the pool, which
+    keeps the answer); True when they cannot answer — the connection's own errors then decide. The
+    next question is asked ``SENTINEL_RECHECK_SECONDS`` later either way."""
+    key = id(pool)
+    try:
+        pool.get_master_address()
+    except Exception as exc:  # noqa: BLE001 — no sentinel answered: keep what works
+        logger.warning("sentinels not reachable to recheck the held connection (%s)", type(exc).__name__)
+        _held.by_pool[key] = (pool, connection, _checked_now(pool))
+        return True
+    if pool.owns_connection(connection):
+        _held.by_pool[key] = (pool, connection, _checked_now(pool))
+        return True
+    return False
 
 
 def packed(commands: list[tuple]) -> bytes:
