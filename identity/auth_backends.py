@@ -17,6 +17,8 @@ import time
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 
+from identity.models import OWN_BACKEND  # importable here: ModelBackend, above, needs the user model loaded
+
 USER_CACHE_SECONDS = 300
 _SECRET_COLUMNS = {"id_number", "phone", "password"}
 
@@ -97,7 +99,7 @@ def snapshot_user(session):
     return user if user.is_active else None  # ModelBackend.user_can_authenticate
 
 
-BACKEND = "identity.auth_backends.IdentityBackend"
+BACKEND = OWN_BACKEND  # this module's backend, as a session records it (one owner: identity.models)
 
 
 class IdentityBackend(ModelBackend):

@@ -181,7 +181,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         return super().has_perm(perm, obj)
 
 
-_OWN_BACKENDS = ["identity.auth_backends.IdentityBackend"]  # a ModelBackend: permissions through groups, no object permissions
+OWN_BACKEND = "identity.auth_backends.IdentityBackend"  # the one backend (settings.AUTHENTICATION_BACKENDS; auth_backends.BACKEND)
+_OWN_BACKENDS = [OWN_BACKEND]  # a ModelBackend: permissions through groups, no object permissions
 
 
 class PopulationRecord(models.Model):
