@@ -3,8 +3,11 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_operations import AddIndexConcurrently
+
 
 class Migration(migrations.Migration):
+    atomic = False  # CREATE INDEX CONCURRENTLY runs outside a transaction
 
     dependencies = [
         ('services', '0016_transition_field_names'),
@@ -12,7 +15,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='transition',
             index=models.Index(condition=models.Q(('from_status', 'submitted'), ('notified_at__isnull', True), ('to_status', 'submitted')), fields=['created_at'], name='transition_unsent_submission'),
         ),
