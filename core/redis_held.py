@@ -16,14 +16,17 @@ count that one code twice, which only brings a refusal a code sooner). A timeout
 command may be running still, on a Redis slowed by its disk —: it raises, as any other failure does,
 leaving the connection closed (a reply may be left unread), for the caller's own fallback (the session
 from the database, the record written inline). A reply that is an error raises
-redis-py's exception for it (``ResponseError``, ``NoScriptError``…), as the client would. Behind Sentinel
-the pool's connection finds the primary as the client's would (``SentinelManagedConnection``), and a
-demoted primary's refusal of a write is a ``ConnectionError`` there: reconnected to the new one. A thread
-that only reads would never meet that refusal — a demoted primary still answers reads, and one cut off
-from the sentinels answers them from its own, older data —, so a connection held longer than
-``SENTINEL_RECHECK_SECONDS`` asks the sentinels where the primary is (the pool's own discovery) before
-its next command, and is replaced when it is not there: a session signed out on the new primary is not
-read as signed in from the old one for longer than that. Sentinels that cannot answer leave it as it is.
+redis-py's exception for it (``ResponseError``, ``NoScriptError``…), as the client would.
+
+Behind Sentinel a held connection is reconnected through the sentinels (``connect()``, which asks them
+where the primary is; redis-py's own reconnect inside a send goes back to the address it had), so a
+demoted primary's refusal of a write — a ``ConnectionError`` there — moves it to the new one. A thread
+that only reads would never meet that refusal: a demoted primary still answers reads, and one cut off
+from the sentinels answers them from its own, older data. So a thread of each process asks the sentinels
+where the primary is every ``SENTINEL_RECHECK_SECONDS`` (the pool keeps the answer), and a held
+connection found elsewhere is replaced before its next command: a session signed out on the new primary
+is not read as signed in from the old one for longer than that. The asking is never on a request —
+sentinels that cannot answer take seconds to say so —, and while they cannot, connections stay as they are.
 """
 
 from __future__ import annotations
@@ -32,19 +35,20 @@ import logging
 import os
 import threading
 import time
+import weakref
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
 
 POOLS_HELD = 4  # pools a thread holds a connection of at once (tests make new clients; a worker has one or two)
-SENTINEL_RECHECK_SECONDS = 5.0  # how long a connection behind Sentinel is held before the sentinels are asked again
+SENTINEL_RECHECK_SECONDS = 5.0  # how often each process asks the sentinels where the primary is
 logger = logging.getLogger("qilu.redis")
 
 
 class _Held(threading.local):
     def __init__(self):
         self.pid = 0
-        self.by_pool: dict[int, tuple] = {}  # id(pool) → (pool, connection, when the sentinels were last asked, or None)
+        self.by_pool: dict[int, tuple] = {}  # id(pool) → (pool, connection, whether the pool is behind Sentinel)
 
 
 _held = _Held()
@@ -73,6 +77,8 @@ def run_script(client, script, keys: list, args: list, *, then: tuple = ()) -> l
 def _round_trip(pool, commands: list[tuple]) -> list:
     connection = _connection(pool)
     try:
+        if connection._sock is None:  # closed after an error: connect() (behind Sentinel, to the primary it names now), not send's reconnect
+            connection.connect()
         connection.send_packed_command([packed(commands)])  # a list of chunks, as pack_commands gives
         return [connection.read_response() for _ in commands]
     except BaseException:
@@ -85,40 +91,54 @@ def _connection(pool):
         _held.pid, _held.by_pool = os.getpid(), {}
     held = _held.by_pool.get(id(pool))
     if held is not None and held[0] is pool:
-        if held[2] is None or time.monotonic() - held[2] < SENTINEL_RECHECK_SECONDS or _still_primary(pool, held[1]):
+        if not held[2] or _on_primary(pool, held[1]):
             return held[1]
         del _held.by_pool[id(pool)]
-        held[1].disconnect()  # on a demoted primary: the pool gives one on the primary the sentinels name now
-        pool.release(held[1])
+        pool.release(held[1])  # on a demoted primary: no longer the pool's (it disconnects it); a new one below
     if len(_held.by_pool) >= POOLS_HELD:  # clients replaced (tests): the oldest connection back to its pool
-        old_pool, old_connection, _recheck = _held.by_pool.pop(next(iter(_held.by_pool)))
+        old_pool, old_connection, _sentinel = _held.by_pool.pop(next(iter(_held.by_pool)))
         old_pool.release(old_connection)
     connection = pool.get_connection()
-    _held.by_pool[id(pool)] = (pool, connection, _checked_now(pool))
+    sentinel = bool(getattr(pool, "is_master", False) and hasattr(pool, "get_master_address"))
+    if sentinel:
+        _watch(pool)
+    _held.by_pool[id(pool)] = (pool, connection, sentinel)
     return connection
 
 
-def _checked_now(pool) -> float | None:
-    """Now, for a pool behind Sentinel (its primary's): when the sentinels last named where its
-    connection is; None for any other pool (nothing to ask)."""
-    return time.monotonic() if getattr(pool, "is_master", False) and hasattr(pool, "get_master_address") else None
+def _on_primary(pool, connection) -> bool:
+    """Whether ``connection`` is where the sentinels last named the primary (``_watch`` keeps asking)."""
+    address = pool.master_address
+    return address is None or (connection.host, connection.port) == address
 
 
-def _still_primary(pool, connection) -> bool:
-    """Whether ``connection`` is on the primary the sentinels name now (asked through the pool, which
-    keeps the answer); True when they cannot answer — the connection's own errors then decide. The
-    next question is asked ``SENTINEL_RECHECK_SECONDS`` later either way."""
-    key = id(pool)
-    try:
-        pool.get_master_address()
-    except Exception as exc:  # noqa: BLE001 — no sentinel answered: keep what works
-        logger.warning("sentinels not reachable to recheck the held connection (%s)", type(exc).__name__)
-        _held.by_pool[key] = (pool, connection, _checked_now(pool))
-        return True
-    if pool.owns_connection(connection):
-        _held.by_pool[key] = (pool, connection, _checked_now(pool))
-        return True
-    return False
+_watched: dict[tuple[int, int], threading.Thread] = {}  # (process, pool) → the thread asking about it
+_watching = threading.Lock()
+
+
+def _watch(pool) -> None:
+    """Ask the sentinels about ``pool``'s primary every ``SENTINEL_RECHECK_SECONDS`` from a thread of this
+    process (one per pool, ending with the pool)."""
+    key = (os.getpid(), id(pool))
+    with _watching:
+        if key in _watched and _watched[key].is_alive():
+            return
+        thread = threading.Thread(target=_ask_sentinels, args=(weakref.ref(pool),), name="qilu-sentinel-recheck", daemon=True)
+        _watched[key] = thread
+        thread.start()
+
+
+def _ask_sentinels(pool_ref) -> None:
+    while True:
+        time.sleep(SENTINEL_RECHECK_SECONDS)
+        pool = pool_ref()
+        if pool is None:
+            return
+        try:
+            pool.get_master_address()  # kept on the pool (master_address); idle connections elsewhere closed
+        except Exception as exc:  # noqa: BLE001 — no sentinel answered: connections stay as they are
+            logger.warning("sentinels not reachable to recheck the primary (%s)", type(exc).__name__)
+        del pool
 
 
 def packed(commands: list[tuple]) -> bytes:

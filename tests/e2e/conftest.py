@@ -206,19 +206,21 @@ def shot(page):
 
     def take(name: str):
         # A shot often follows a click that navigates; Chromium refuses a capture while the new
-        # document commits ("Unable to capture screenshot"), so wait for it to load, and try once
-        # more if the refusal still lands (the shot is a record for people, not an assertion).
+        # document commits ("Unable to capture screenshot"). Waiting for "load" right after the click
+        # can still see the old document, so a refused shot waits a moment, then for the new
+        # document's load, and is tried again (three tries; a refusal that persists fails the test).
         from playwright.sync_api import Error
 
         path = str(ARTIFACTS / f"{name}.png")
-        for attempt in range(2):
+        for attempt in range(3):
             page.wait_for_load_state("load")
             try:
                 page.screenshot(path=path, full_page=True)
                 return
             except Error as error:
-                if attempt or "Unable to capture screenshot" not in str(error):
+                if attempt == 2 or "Unable to capture screenshot" not in str(error):
                     raise
+                page.wait_for_timeout(300)
 
     return take
 
