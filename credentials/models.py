@@ -147,7 +147,6 @@ class CredentialQuerySet(models.QuerySet):
         return made
 
 
-
 _DAY: list = [None, 0.0, 0.0, None]  # the local date, the timestamps of its first second and of the next day's, the zone
 
 
@@ -162,6 +161,7 @@ def local_today() -> dt.date:
         end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min, tzinfo=zone).timestamp()
         _DAY[:] = today, start, end, zone
     return today
+
 
 class Credential(models.Model):
     """One issued e-credential. Holder number, fields and photo are encrypted at rest; the holder is
